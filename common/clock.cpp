@@ -1,0 +1,10 @@
+#include "common/clock.h"
+
+namespace mamori {
+
+const Clock& SystemClock::Instance() {
+  static const SystemClock clock;
+  return clock;
+}
+
+}  // namespace mamori

@@ -1,0 +1,54 @@
+#pragma once
+
+// Small text and file helpers shared by every component. Pure functions,
+// thread-safe. Builds with mingw too (no third-party dependencies).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace mamori {
+
+// Removes ASCII white space (space, \t, \r, \n, \v, \f) at both ends.
+std::string_view Trim(std::string_view text);
+
+// Splits on `separator`; keeps empty fields ("a,,b" → {"a","","b"}).
+std::vector<std::string_view> Split(std::string_view text, char separator);
+
+// Splits on runs of ASCII white space; never yields empty fields.
+std::vector<std::string_view> SplitWhitespace(std::string_view text);
+
+// Splits into lines on \n, dropping a trailing \r from each line.
+std::vector<std::string_view> SplitLines(std::string_view text);
+
+std::string ToLowerAscii(std::string_view text);
+bool StartsWith(std::string_view text, std::string_view prefix);
+bool EndsWith(std::string_view text, std::string_view suffix);
+bool EqualsIgnoreCaseAscii(std::string_view a, std::string_view b);
+
+// Parses a whole decimal number (optional leading '-'); nullopt on any junk,
+// empty input or overflow.
+std::optional<int64_t> ParseInt64(std::string_view text);
+std::optional<uint64_t> ParseUint64(std::string_view text);
+
+// True when `text` is well-formed UTF-8 (no overlongs, no surrogates).
+bool IsValidUtf8(std::string_view text);
+
+// Replaces each invalid UTF-8 sequence with U+FFFD.
+std::string SanitizeUtf8(std::string_view text);
+
+// Reads a whole file. Errors: NOT_FOUND (ENOENT/ENOTDIR), PERMISSION_DENIED
+// (EACCES/EPERM), OUT_OF_RANGE when larger than `max_bytes`, INTERNAL
+// otherwise; the message names the path and the OS reason.
+Result<std::string> ReadFile(const std::string& path,
+                             uint64_t max_bytes = 64ull << 20);
+
+// Joins a root directory and an absolute path: JoinRoot("/mnt/img", "/etc/x")
+// is "/mnt/img/etc/x"; an empty root or "/" returns `path` unchanged.
+std::string JoinRoot(std::string_view root, std::string_view path);
+
+}  // namespace mamori

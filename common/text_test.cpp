@@ -1,0 +1,90 @@
+#include "common/text.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace mamori {
+namespace {
+
+TEST(TextTest, TrimAndSplit) {
+  EXPECT_EQ(Trim("  a b \r\n"), "a b");
+  EXPECT_EQ(Trim(" \t "), "");
+  const auto fields = Split("a,,b", ',');
+  ASSERT_EQ(fields.size(), 3u);
+  EXPECT_EQ(fields[1], "");
+  const auto words = SplitWhitespace("  install usb-storage\t/bin/false ");
+  ASSERT_EQ(words.size(), 3u);
+  EXPECT_EQ(words[2], "/bin/false");
+  const auto lines = SplitLines("one\r\ntwo\n\nthree\n");
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0], "one");
+  EXPECT_EQ(lines[2], "");
+  EXPECT_TRUE(SplitLines("").empty());
+}
+
+TEST(TextTest, CaseAndAffixes) {
+  EXPECT_EQ(ToLowerAscii("PASS_MIN_LEN"), "pass_min_len");
+  EXPECT_TRUE(EqualsIgnoreCaseAscii("PasswordAuthentication",
+                                    "passwordauthentication"));
+  EXPECT_FALSE(EqualsIgnoreCaseAscii("yes", "yes "));
+  EXPECT_TRUE(StartsWith("bookworm-security", "bookworm"));
+  EXPECT_TRUE(EndsWith("bookworm-security", "-security"));
+  EXPECT_FALSE(EndsWith("x", "-security"));
+}
+
+TEST(TextTest, ParseNumbersRejectsJunkAndOverflow) {
+  EXPECT_EQ(ParseInt64("-42"), -42);
+  EXPECT_EQ(ParseInt64("9223372036854775807"), INT64_MAX);
+  EXPECT_EQ(ParseInt64("-9223372036854775808"), INT64_MIN);
+  EXPECT_FALSE(ParseInt64("9223372036854775808"));
+  EXPECT_FALSE(ParseInt64("12a"));
+  EXPECT_FALSE(ParseInt64(""));
+  EXPECT_FALSE(ParseInt64("-"));
+  EXPECT_EQ(ParseUint64("18446744073709551615"), UINT64_MAX);
+  EXPECT_FALSE(ParseUint64("18446744073709551616"));
+}
+
+TEST(TextTest, Utf8ValidationAndSanitising) {
+  EXPECT_TRUE(IsValidUtf8("顧客リスト"));
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));      // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));  // surrogate
+  EXPECT_FALSE(IsValidUtf8("abc\xE3\x81"));   // truncated
+  EXPECT_EQ(SanitizeUtf8("a\xFF"
+                         "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(SanitizeUtf8("顧客"), "顧客");
+}
+
+TEST(TextTest, ReadFileMapsErrors) {
+  auto missing = ReadFile("/nonexistent/mamori/file");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("/nonexistent/mamori/file"),
+            std::string::npos);
+
+  const std::string path = ::testing::TempDir() + "mamori_text_test.txt";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "0123456789";
+  }
+  auto content = ReadFile(path);
+  ASSERT_TRUE(content.ok());
+  EXPECT_EQ(*content, "0123456789");
+  auto too_big = ReadFile(path, 4);
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_EQ(too_big.status().code(), StatusCode::kOutOfRange);
+  std::remove(path.c_str());
+}
+
+TEST(TextTest, JoinRoot) {
+  EXPECT_EQ(JoinRoot("", "/etc/os-release"), "/etc/os-release");
+  EXPECT_EQ(JoinRoot("/", "/etc/os-release"), "/etc/os-release");
+  EXPECT_EQ(JoinRoot("/mnt/img/", "/etc/os-release"),
+            "/mnt/img/etc/os-release");
+}
+
+}  // namespace
+}  // namespace mamori

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds everything with warnings as errors and runs
+# every test: ctest (unit + integration), the unit tests again under
+# AddressSanitizer + UndefinedBehaviorSanitizer, the Windows fact library
+# cross-built with mingw and run under Wine, clang-format and clang-tidy.
+#
+# Environment:
+#   MAMORI_JOBS   parallel jobs (default: nproc)
+#   MAMORI_SKIP   space-separated steps to skip: format tidy asan windows
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+JOBS=${MAMORI_JOBS:-$(nproc)}
+SKIP=" ${MAMORI_SKIP:-} "
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+SUMMARY=()
+PASSED=0
+FAILED=0
+START=$(date +%s)
+
+step() { printf '\n==> %s\n' "$*"; }
+skipped() { [[ "$SKIP" == *" $1 "* ]]; }
+
+# Runs ctest with the given arguments and adds its counts to the totals.
+run_ctest() {
+  local name=$1; shift
+  local log
+  log=$(mktemp)
+  local rc=0
+  ctest "$@" --output-on-failure --no-tests=error 2>&1 | tee "$log" || rc=$?
+  rc=${PIPESTATUS[0]:-$rc}
+  local line total failed
+  line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1 || true)
+  if [[ -n "$line" ]]; then
+    failed=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+    total=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\2/' <<<"$line")
+    PASSED=$((PASSED + total - failed))
+    FAILED=$((FAILED + failed))
+    SUMMARY+=("$name: $line")
+  else
+    FAILED=$((FAILED + 1))
+    SUMMARY+=("$name: ctest printed no summary (exit $rc)")
+  fi
+  rm -f "$log"
+  return "$rc"
+}
+
+step "bootstrap"
+scripts/bootstrap.sh
+
+status=0
+
+if ! skipped format; then
+  step "format (clang-format, Google style)"
+  mapfile -t sources < <(git ls-files '*.cpp' '*.h' | grep -v '^third_party/' || true)
+  if [[ ${#sources[@]} -gt 0 ]] && ! clang-format --dry-run --Werror "${sources[@]}"; then
+    echo "format: run 'clang-format -i' on the files above" >&2
+    exit 1
+  fi
+  echo "format: ${#sources[@]} files clean"
+fi
+
+step "build (RelWithDebInfo, -Werror)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$JOBS"
+
+step "ctest (unit + integration)"
+run_ctest "ctest" --test-dir build -j "$JOBS" --timeout 600 || status=1
+
+if ! skipped asan; then
+  step "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMAMORI_SANITIZE=ON \
+        -DMAMORI_UNIT_TESTS_ONLY=ON >/dev/null
+  cmake --build build-asan -j "$JOBS"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+    run_ctest "asan+ubsan" --test-dir build-asan -L unit -j "$JOBS" --timeout 600 || status=1
+fi
+
+if ! skipped windows && [[ -x scripts/test-windows.sh ]]; then
+  step "Windows fact library: mingw-w64 cross build, tests under Wine"
+  if scripts/test-windows.sh; then
+    SUMMARY+=("windows: see ctest summary above")
+  else
+    status=1
+    SUMMARY+=("windows: FAILED")
+  fi
+  # Count the Wine ctest run too (it writes its own summary file).
+  if [[ -f build-win/agent/ctest-summary.txt ]]; then
+    read -r wp wf < build-win/agent/ctest-summary.txt || true
+    PASSED=$((PASSED + ${wp:-0})); FAILED=$((FAILED + ${wf:-0}))
+  fi
+fi
+
+if ! skipped tidy; then
+  step "clang-tidy (bugprone, naming) on files changed since the last clean run"
+  scripts/tidy.sh build || status=1
+fi
+
+END=$(date +%s)
+printf '\n==> summary (%ss)\n' $((END - START))
+for line in "${SUMMARY[@]}"; do echo "  $line"; done
+echo "$PASSED passed, $FAILED failed"
+exit "$status"
