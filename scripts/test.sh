@@ -59,6 +59,7 @@ if ! skipped format; then
     exit 1
   fi
   echo "format: ${#sources[@]} files clean"
+  SUMMARY+=("clang-format: ${#sources[@]} files clean")
 fi
 
 step "build (RelWithDebInfo, -Werror)"
@@ -94,11 +95,17 @@ fi
 
 if ! skipped tidy; then
   step "clang-tidy (bugprone, naming) on files changed since the last clean run"
-  scripts/tidy.sh build || status=1
+  if scripts/tidy.sh build; then
+    SUMMARY+=("clang-tidy: clean")
+  else
+    status=1
+    SUMMARY+=("clang-tidy: FINDINGS (see above)")
+  fi
 fi
 
 END=$(date +%s)
 printf '\n==> summary (%ss)\n' $((END - START))
 for line in "${SUMMARY[@]}"; do echo "  $line"; done
 echo "$PASSED passed, $FAILED failed"
+[[ $status -eq 0 ]] || echo "test.sh: FAILED" >&2
 exit "$status"
