@@ -1,0 +1,418 @@
+#include "collector/grading/grading.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+namespace mamori::grading {
+
+bool IsRuleId(std::string_view id) {
+  return std::find(std::begin(kRuleIds), std::end(kRuleIds), id) !=
+         std::end(kRuleIds);
+}
+
+std::string_view CheckStatusName(CheckStatus status) {
+  switch (status) {
+    case CheckStatus::kPass:
+      return "pass";
+    case CheckStatus::kFail:
+      return "fail";
+    case CheckStatus::kUnknown:
+      return "unknown";
+    case CheckStatus::kNotApplicable:
+      return "not_applicable";
+    case CheckStatus::kError:
+      return "error";
+  }
+  return "unknown";
+}
+
+std::optional<CheckStatus> ParseCheckStatus(std::string_view text) {
+  for (CheckStatus s :
+       {CheckStatus::kPass, CheckStatus::kFail, CheckStatus::kUnknown,
+        CheckStatus::kNotApplicable, CheckStatus::kError}) {
+    if (CheckStatusName(s) == text) return s;
+  }
+  return std::nullopt;
+}
+
+std::string_view TechnicalVerdictName(TechnicalVerdict verdict) {
+  switch (verdict) {
+    case TechnicalVerdict::kInPlace:
+      return "in_place";
+    case TechnicalVerdict::kPartial:
+      return "partial";
+    case TechnicalVerdict::kAbsent:
+      return "absent";
+    case TechnicalVerdict::kNotMeasured:
+      return "not_measured";
+  }
+  return "not_measured";
+}
+
+namespace {
+
+bool IsUnknownLike(CheckStatus s) {
+  return s == CheckStatus::kUnknown || s == CheckStatus::kError;
+}
+
+// a*100 >= percent*b without floating point.
+bool AtLeastPercent(int64_t a, int64_t b, int percent) {
+  return a * 100 >= static_cast<int64_t>(percent) * b;
+}
+
+}  // namespace
+
+TechnicalMeasure MeasureTechnical(const std::vector<Endpoint>& endpoints,
+                                  const std::vector<CheckResult>& results,
+                                  const std::vector<std::string>& check_ids,
+                                  const TechnicalSettings& settings,
+                                  TimePoint now) {
+  // Index: host → check → result (first one wins; the store gives one).
+  std::map<std::string, std::map<std::string, const CheckResult*>> by_host;
+  const std::set<std::string> wanted(check_ids.begin(), check_ids.end());
+  for (const CheckResult& r : results) {
+    if (wanted.count(r.check_id) == 0) continue;
+    by_host[r.host_id].emplace(r.check_id, &r);
+  }
+
+  TechnicalMeasure m;
+  m.registered =
+      std::max(static_cast<int>(endpoints.size()), settings.expected_endpoints);
+  const auto max_age = settings.max_evidence_age;
+  for (const Endpoint& e : endpoints) {
+    if (!e.reported) continue;
+    ++m.reporting;
+    EndpointOutcome out;
+    out.host_id = e.host_id;
+    out.hostname = e.hostname;
+    bool any_fail = false;
+    bool any_unknown = false;
+    bool any_pass = false;
+    bool never_collected = false;
+    std::optional<TimePoint> unknown_since;
+    const auto host_it = by_host.find(e.host_id);
+    for (const std::string& check : check_ids) {
+      const CheckResult* r = nullptr;
+      if (host_it != by_host.end()) {
+        auto it = host_it->second.find(check);
+        if (it != host_it->second.end()) r = it->second;
+      }
+      if (r == nullptr) {
+        // Hosts a check does not return are unknown, never compliant.
+        CheckResult missing;
+        missing.check_id = check;
+        missing.host_id = e.host_id;
+        missing.status = CheckStatus::kUnknown;
+        missing.evidence.push_back({"reason", "no result for this endpoint"});
+        out.problems.push_back(std::move(missing));
+        any_unknown = true;
+        never_collected = true;
+        continue;
+      }
+      if (r->collected_at) {
+        if (!out.collected_at || *r->collected_at < *out.collected_at) {
+          out.collected_at = r->collected_at;
+        }
+      } else {
+        never_collected = true;
+      }
+      switch (r->status) {
+        case CheckStatus::kPass:
+          any_pass = true;
+          break;
+        case CheckStatus::kNotApplicable:
+          break;
+        case CheckStatus::kFail:
+          any_fail = true;
+          out.problems.push_back(*r);
+          break;
+        case CheckStatus::kUnknown:
+        case CheckStatus::kError: {
+          any_unknown = true;
+          out.problems.push_back(*r);
+          std::optional<TimePoint> since =
+              r->unknown_since ? r->unknown_since : r->collected_at;
+          if (since && (!unknown_since || *since < *unknown_since)) {
+            unknown_since = since;
+          }
+          break;
+        }
+      }
+    }
+    if (any_fail) {
+      out.status = CheckStatus::kFail;
+    } else if (any_unknown) {
+      out.status = CheckStatus::kUnknown;
+    } else if (any_pass) {
+      out.status = CheckStatus::kPass;
+    } else {
+      out.status = CheckStatus::kNotApplicable;
+    }
+    out.fresh = !never_collected && out.collected_at &&
+                now - *out.collected_at <= max_age;
+
+    if (out.status == CheckStatus::kNotApplicable) {
+      ++m.not_applicable;
+      m.endpoints.push_back(std::move(out));
+      continue;
+    }
+    ++m.in_scope;
+    if (out.collected_at &&
+        (!m.oldest_evidence || *out.collected_at < *m.oldest_evidence)) {
+      m.oldest_evidence = out.collected_at;
+    }
+    if (out.fresh) {
+      ++m.fresh_in_scope;
+      if (out.status == CheckStatus::kPass) ++m.passing;
+      if (out.status == CheckStatus::kFail) ++m.failing;
+      if (IsUnknownLike(out.status)) {
+        ++m.unknown;
+        // A fresh unknown has been unknown since its streak began.
+        out.long_unknown = unknown_since && now - *unknown_since > max_age;
+      }
+    } else {
+      // Stale evidence is unknown from the moment it went stale, so it
+      // blocks "in place" only once that lasts longer than the maximum age.
+      ++m.unknown;
+      out.long_unknown =
+          !out.collected_at || now - *out.collected_at > 2 * max_age;
+    }
+    if (out.long_unknown) ++m.long_unknown;
+    m.endpoints.push_back(std::move(out));
+  }
+
+  m.coverage_ok =
+      m.registered > 0 &&
+      AtLeastPercent(m.reporting, m.registered, settings.min_coverage_percent);
+  m.pass_rate_ok =
+      m.fresh_in_scope > 0 &&
+      AtLeastPercent(m.passing, m.fresh_in_scope, settings.min_pass_percent);
+  if (m.reporting == 0 || m.in_scope == 0) {
+    m.verdict = TechnicalVerdict::kNotMeasured;
+  } else if (m.coverage_ok && m.pass_rate_ok && m.long_unknown == 0) {
+    m.verdict = TechnicalVerdict::kInPlace;
+  } else if (m.passing > 0) {
+    m.verdict = TechnicalVerdict::kPartial;
+  } else {
+    m.verdict = TechnicalVerdict::kAbsent;
+  }
+  return m;
+}
+
+std::string_view GradeName(Grade grade) {
+  switch (grade) {
+    case Grade::kA:
+      return "A";
+    case Grade::kB:
+      return "B";
+    case Grade::kC:
+      return "C";
+    case Grade::kD:
+      return "D";
+  }
+  return "D";
+}
+
+std::string_view SpreadName(Spread spread) {
+  switch (spread) {
+    case Spread::kUnanswered:
+      return "";
+    case Spread::kSpread:
+      return "spread";
+    case Spread::kPartly:
+      return "partly";
+    case Spread::kNot:
+      return "not";
+    case Spread::kUnknown:
+      return "unknown";
+  }
+  return "";
+}
+
+std::optional<Spread> ParseSpread(std::string_view text) {
+  for (Spread s :
+       {Spread::kSpread, Spread::kPartly, Spread::kNot, Spread::kUnknown}) {
+    if (SpreadName(s) == text) return s;
+  }
+  return std::nullopt;
+}
+
+Grade BaseGrade(bool written, bool spread, bool managed) {
+  if (written && spread && managed) return Grade::kA;
+  if (written && spread) return Grade::kB;
+  if (written || spread) return Grade::kC;
+  return Grade::kD;
+}
+
+RuleGrade GradeRule(std::string rule, const ViewpointAnswers& answers,
+                    std::optional<TechnicalMeasure> measure) {
+  RuleGrade g;
+  g.rule = std::move(rule);
+  g.answers = answers;
+  g.answered = answers.written.has_value() ||
+               answers.spread != Spread::kUnanswered ||
+               answers.managed.has_value() || answers.technical.has_value();
+  g.base = BaseGrade(answers.written.value_or(false),
+                     answers.spread == Spread::kSpread,
+                     answers.managed.value_or(false));
+  if (measure && measure->verdict != TechnicalVerdict::kNotMeasured) {
+    g.technical_source = TechnicalSource::kEvidence;
+    g.technical_in_place = measure->verdict == TechnicalVerdict::kInPlace;
+  } else if (answers.technical.has_value()) {
+    g.technical_source = TechnicalSource::kAnswer;
+    g.technical_in_place = *answers.technical;
+  }
+  g.measure = std::move(measure);
+  g.grade = g.base;
+  if (g.technical_in_place && g.base != Grade::kA) {
+    g.grade = static_cast<Grade>(static_cast<int>(g.base) + 1);
+  }
+  return g;
+}
+
+std::optional<Grade> OverallGrade(const std::vector<Grade>& grades) {
+  if (grades.empty()) return std::nullopt;
+  int64_t sum = 0;
+  for (Grade g : grades) sum += static_cast<int>(g);
+  const auto n = static_cast<int64_t>(grades.size());
+  // Average ≥ 3.5 ⇔ 2·sum ≥ 7·n, and so on: exact, no rounding.
+  if (2 * sum >= 7 * n) return Grade::kA;
+  if (2 * sum >= 5 * n) return Grade::kB;
+  if (2 * sum >= 3 * n) return Grade::kC;
+  return Grade::kD;
+}
+
+std::string_view DiscrepancyDirectionName(Discrepancy::Direction direction) {
+  return direction == Discrepancy::Direction::kClaimedNotMeasured
+             ? "claimed_not_measured"
+             : "measured_not_claimed";
+}
+
+std::optional<Discrepancy> CompareClaim(std::string subject, Claim claim,
+                                        std::string answer_text,
+                                        const TechnicalMeasure& measure) {
+  if (measure.verdict == TechnicalVerdict::kNotMeasured) return std::nullopt;
+  const bool in_place = measure.verdict == TechnicalVerdict::kInPlace;
+  const bool absent = measure.verdict == TechnicalVerdict::kAbsent;
+  std::optional<Discrepancy::Direction> direction;
+  switch (claim) {
+    case Claim::kInPlace:
+      if (!in_place) direction = Discrepancy::Direction::kClaimedNotMeasured;
+      break;
+    case Claim::kNone:
+      if (in_place) direction = Discrepancy::Direction::kMeasuredNotClaimed;
+      break;
+    case Claim::kPartly:
+      if (absent) direction = Discrepancy::Direction::kClaimedNotMeasured;
+      if (in_place) direction = Discrepancy::Direction::kMeasuredNotClaimed;
+      break;
+  }
+  if (!direction) return std::nullopt;
+  Discrepancy d;
+  d.subject = std::move(subject);
+  d.direction = *direction;
+  d.answer = std::move(answer_text);
+  d.verdict = measure.verdict;
+  d.passing = measure.passing;
+  d.in_scope = measure.in_scope;
+  if (*direction == Discrepancy::Direction::kClaimedNotMeasured) {
+    for (const EndpointOutcome& e : measure.endpoints) {
+      if (e.status == CheckStatus::kFail || IsUnknownLike(e.status) ||
+          (!e.fresh && e.status != CheckStatus::kNotApplicable)) {
+        d.endpoints.push_back(e);
+      }
+    }
+  }
+  return d;
+}
+
+std::string_view ImprovementKindName(Improvement::Kind kind) {
+  switch (kind) {
+    case Improvement::Kind::kEnrollEndpoints:
+      return "enroll_endpoints";
+    case Improvement::Kind::kFixEndpoints:
+      return "fix_endpoints";
+    case Improvement::Kind::kWriteRule:
+      return "write_rule";
+    case Improvement::Kind::kSpreadRule:
+      return "spread_rule";
+    case Improvement::Kind::kManageRule:
+      return "manage_rule";
+  }
+  return "fix_endpoints";
+}
+
+int RulePriority(std::string_view rule) {
+  // kRuleIds is already in the seeds' order of advice.
+  const auto* it = std::find(std::begin(kRuleIds), std::end(kRuleIds), rule);
+  return static_cast<int>(it - std::begin(kRuleIds));
+}
+
+std::vector<Improvement> PlanImprovements(
+    const std::vector<RuleGrade>& grades,
+    const std::map<std::string, std::string>& check_rules) {
+  // Costs follow the seeds: writing a rule and fixing settings on named PCs
+  // need little money or expertise (1); spreading a rule to everyone and
+  // installing the agent on missing PCs take some effort (2); managing
+  // (periodic tests, hearings) is the most effort (3).
+  std::vector<Improvement> out;
+  for (const RuleGrade& g : grades) {
+    if (g.grade == Grade::kA &&
+        g.technical_source != TechnicalSource::kEvidence)
+      continue;
+    const bool written = g.answers.written.value_or(false);
+    const bool spread = g.answers.spread == Spread::kSpread;
+    const bool managed = g.answers.managed.value_or(false);
+    if (g.measure) {
+      std::map<std::string, std::vector<EndpointOutcome>> failing_by_check;
+      for (const EndpointOutcome& e : g.measure->endpoints) {
+        if (!e.fresh || e.status != CheckStatus::kFail) continue;
+        for (const CheckResult& r : e.problems) {
+          if (r.status != CheckStatus::kFail) continue;
+          auto rule_it = check_rules.find(r.check_id);
+          if (rule_it != check_rules.end() && rule_it->second != g.rule) {
+            continue;
+          }
+          EndpointOutcome only = e;
+          only.problems = {r};
+          failing_by_check[r.check_id].push_back(std::move(only));
+        }
+      }
+      for (auto& [check, hosts] : failing_by_check) {
+        Improvement imp;
+        imp.kind = Improvement::Kind::kFixEndpoints;
+        imp.rule = g.rule;
+        imp.check_id = check;
+        imp.endpoints = std::move(hosts);
+        imp.cost = 1;
+        out.push_back(std::move(imp));
+      }
+      if (!g.measure->coverage_ok && g.measure->registered > 0) {
+        Improvement imp;
+        imp.kind = Improvement::Kind::kEnrollEndpoints;
+        imp.rule = g.rule;
+        imp.cost = 2;
+        out.push_back(std::move(imp));
+      }
+    }
+    if (g.grade == Grade::kA) continue;
+    if (!written) {
+      out.push_back({Improvement::Kind::kWriteRule, g.rule, "", {}, 1});
+    }
+    if (!spread) {
+      out.push_back({Improvement::Kind::kSpreadRule, g.rule, "", {}, 2});
+    }
+    if (!managed) {
+      out.push_back({Improvement::Kind::kManageRule, g.rule, "", {}, 3});
+    }
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Improvement& a, const Improvement& b) {
+                     if (a.cost != b.cost) return a.cost < b.cost;
+                     return RulePriority(a.rule) < RulePriority(b.rule);
+                   });
+  return out;
+}
+
+}  // namespace mamori::grading
