@@ -1,0 +1,56 @@
+#include "collector/register/import_file.h"
+
+#include "collector/register/csv_format.h"
+#include "collector/register/xlsx_reader.h"
+#include "common/text.h"
+
+namespace mamori::asset_register {
+
+FileFormat DetectFormat(std::string_view bytes) {
+  return StartsWith(bytes, std::string_view("PK\x03\x04", 4))
+             ? FileFormat::kXlsx
+             : FileFormat::kCsv;
+}
+
+Result<ImportPlan> PlanImport(std::string_view bytes, std::string_view today) {
+  ImportPlan plan;
+  if (DetectFormat(bytes) == FileFormat::kCsv) {
+    auto table = DecodeCsv(bytes, "CSV");
+    if (!table.ok()) return table.status();
+    plan.asset_sheet = table->sheet;
+    plan.assets = ParseAssetTable(*table, today, &plan.errors, &plan.warnings);
+    return plan;
+  }
+
+  auto tables = ReadXlsx(bytes);
+  if (!tables.ok()) return tables.status();
+  const Table* assets = nullptr;
+  const Table* links = nullptr;
+  for (const auto& t : *tables) {
+    if (t.sheet == AssetSheetName(true) || t.sheet == AssetSheetName(false)) {
+      assets = &t;
+    } else if (t.sheet == LinkSheetName(true) ||
+               t.sheet == LinkSheetName(false)) {
+      links = &t;
+    }
+  }
+  // A workbook of one sheet under another name is taken as the ledger:
+  // people often keep the IPA sheet in a file of their own.
+  if (assets == nullptr && tables->size() == 1) assets = &tables->front();
+  if (assets == nullptr) {
+    return InvalidArgumentError(
+        "no information-asset sheet: expected a sheet named " +
+        std::string(AssetSheetName(true)) + " or " +
+        std::string(AssetSheetName(false)));
+  }
+  plan.asset_sheet = assets->sheet;
+  plan.assets = ParseAssetTable(*assets, today, &plan.errors, &plan.warnings);
+  if (links != nullptr) {
+    plan.has_link_sheet = true;
+    plan.link_sheet = links->sheet;
+    plan.links = ParseLinkTable(*links, &plan.errors);
+  }
+  return plan;
+}
+
+}  // namespace mamori::asset_register

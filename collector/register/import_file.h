@@ -1,0 +1,39 @@
+#pragma once
+
+// Turns an XLSX or CSV file into a validated import plan: information
+// assets and links, every problem collected as an ImportError. The plan is
+// pure data; the store applies it in one transaction only when it holds no
+// error (all or nothing). Thread-safe: no shared state.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collector/register/layout.h"
+#include "common/status.h"
+
+namespace mamori::asset_register {
+
+enum class FileFormat { kCsv, kXlsx };
+
+struct ImportPlan {
+  std::vector<ParsedAsset> assets;
+  std::vector<ParsedLink> links;  // empty for CSV
+  bool has_link_sheet = false;
+  std::vector<ImportError> errors;
+  std::vector<std::string> warnings;
+  std::string asset_sheet;  // sheet name as in the file, for messages
+  std::string link_sheet;
+};
+
+// Detects the format from the content: a ZIP signature means XLSX,
+// anything else is read as CSV.
+FileFormat DetectFormat(std::string_view bytes);
+
+// Builds the plan from file content. Row problems land in plan.errors;
+// a file that cannot be read at all (not a workbook, malformed CSV, no
+// information-asset sheet) is an INVALID_ARGUMENT error. `today` fills
+// blank 登録日 cells.
+Result<ImportPlan> PlanImport(std::string_view bytes, std::string_view today);
+
+}  // namespace mamori::asset_register

@@ -1,0 +1,167 @@
+#include "collector/register/model.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "common/text.h"
+
+namespace mamori::asset_register {
+namespace {
+
+struct MediumName {
+  Medium medium;
+  std::string_view code;
+  std::string_view ja;
+  std::string_view en;
+};
+
+// Labels follow the IPA SME guideline's risk-analysis sheet.
+constexpr MediumName kMediumNames[] = {
+    {Medium::kPaper, "paper", "書類", "paper"},
+    {Medium::kRemovableMedia, "removable_media", "可搬電子媒体",
+     "removable media"},
+    {Medium::kOfficePc, "office_pc", "事務所PC", "office PC"},
+    {Medium::kMobileDevice, "mobile_device", "モバイル機器", "mobile device"},
+    {Medium::kInternalServer, "internal_server", "社内サーバー",
+     "internal server"},
+    {Medium::kExternalServer, "external_server", "社外サーバー",
+     "external server/cloud"},
+};
+
+const MediumName& NameOf(Medium medium) {
+  for (const auto& n : kMediumNames) {
+    if (n.medium == medium) return n;
+  }
+  return kMediumNames[0];
+}
+
+int Clamp13(int v) { return std::clamp(v, 1, 3); }
+
+}  // namespace
+
+const std::vector<Medium>& AllMedia() {
+  static const std::vector<Medium> kAll = [] {
+    std::vector<Medium> all;
+    for (const auto& n : kMediumNames) all.push_back(n.medium);
+    return all;
+  }();
+  return kAll;
+}
+
+std::string_view MediumCode(Medium medium) { return NameOf(medium).code; }
+
+std::string_view MediumLabel(Medium medium, bool japanese) {
+  return japanese ? NameOf(medium).ja : NameOf(medium).en;
+}
+
+std::optional<Medium> ParseMedium(std::string_view text) {
+  const std::string_view t = Trim(text);
+  for (const auto& n : kMediumNames) {
+    if (EqualsIgnoreCaseAscii(t, n.code) || t == n.ja ||
+        EqualsIgnoreCaseAscii(t, n.en)) {
+      return n.medium;
+    }
+  }
+  // Common spellings people type in the Japanese sheet.
+  if (t == "紙" || t == "紙媒体") return Medium::kPaper;
+  if (t == "社内サーバ") return Medium::kInternalServer;
+  if (t == "社外サーバ" || t == "クラウド") return Medium::kExternalServer;
+  if (EqualsIgnoreCaseAscii(t, "cloud") ||
+      EqualsIgnoreCaseAscii(t, "external server")) {
+    return Medium::kExternalServer;
+  }
+  return std::nullopt;
+}
+
+int ComputeImportance(int confidentiality, int integrity, int availability,
+                      bool personal, bool sensitive_personal, bool my_number) {
+  const int highest = std::max(
+      {Clamp13(confidentiality), Clamp13(integrity), Clamp13(availability)});
+  if (highest == 3 || personal || sensitive_personal || my_number) return 3;
+  return highest == 2 ? 2 : 1;
+}
+
+std::string_view DeviceStatusCode(DeviceStatus status) {
+  switch (status) {
+    case DeviceStatus::kActive:
+      return "active";
+    case DeviceStatus::kStale:
+      return "stale";
+    case DeviceStatus::kRetired:
+      return "retired";
+  }
+  return "active";
+}
+
+std::string_view DeviceStatusLabel(DeviceStatus status, bool japanese) {
+  if (!japanese) return DeviceStatusCode(status);
+  switch (status) {
+    case DeviceStatus::kActive:
+      return "稼働中";
+    case DeviceStatus::kStale:
+      return "報告途絶";
+    case DeviceStatus::kRetired:
+      return "廃棄済";
+  }
+  return "稼働中";
+}
+
+std::string_view LinkKindCode(LinkKind kind) {
+  return kind == LinkKind::kDevice ? "device" : "service";
+}
+
+std::string_view LinkKindLabel(LinkKind kind, bool japanese) {
+  if (!japanese) return LinkKindCode(kind);
+  return kind == LinkKind::kDevice ? "機器" : "外部サービス";
+}
+
+std::optional<LinkKind> ParseLinkKind(std::string_view text) {
+  const std::string_view t = Trim(text);
+  if (EqualsIgnoreCaseAscii(t, "device") || t == "機器") {
+    return LinkKind::kDevice;
+  }
+  if (EqualsIgnoreCaseAscii(t, "service") || t == "外部サービス" ||
+      t == "サービス") {
+    return LinkKind::kService;
+  }
+  return std::nullopt;
+}
+
+bool IsIsoDate(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  const auto y = ParseInt64(text.substr(0, 4));
+  const auto m = ParseInt64(text.substr(5, 2));
+  const auto d = ParseInt64(text.substr(8, 2));
+  if (!y || !m || !d || *y < 1900 || *m < 1 || *d < 1) return false;
+  const std::chrono::year_month_day ymd{
+      std::chrono::year(static_cast<int>(*y)),
+      std::chrono::month(static_cast<unsigned>(*m)),
+      std::chrono::day(static_cast<unsigned>(*d))};
+  return ymd.ok();
+}
+
+std::string IsoDateFromUnix(int64_t unix_seconds) {
+  const auto days = std::chrono::floor<std::chrono::days>(
+      std::chrono::sys_seconds(std::chrono::seconds(unix_seconds)));
+  const std::chrono::year_month_day ymd{days};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+std::string IsoDateTimeFromUnix(int64_t unix_seconds) {
+  if (unix_seconds == 0) return "";
+  const int64_t day_seconds = ((unix_seconds % 86400) + 86400) % 86400;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%s %02d:%02d:%02d UTC",
+                IsoDateFromUnix(unix_seconds).c_str(),
+                static_cast<int>(day_seconds / 3600),
+                static_cast<int>(day_seconds / 60 % 60),
+                static_cast<int>(day_seconds % 60));
+  return buf;
+}
+
+}  // namespace mamori::asset_register

@@ -1,0 +1,351 @@
+#include "collector/register/xlsx_reader.h"
+
+#include <Poco/Exception.h>
+#include <Poco/SAX/Attributes.h>
+#include <Poco/SAX/DefaultHandler.h>
+#include <Poco/SAX/SAXParser.h>
+#include <Poco/Zip/ZipArchive.h>
+#include <Poco/Zip/ZipStream.h>
+
+#include <cstdlib>
+#include <map>
+#include <sstream>
+
+#include "common/text.h"
+
+namespace mamori::asset_register {
+namespace {
+
+using Poco::XML::Attributes;
+using Poco::XML::XMLChar;
+using Poco::XML::XMLString;
+
+const XMLString* FindAttribute(const Attributes& attrs,
+                               std::string_view local_name) {
+  for (int i = 0; i < attrs.getLength(); ++i) {
+    if (attrs.getLocalName(i) == local_name) return &attrs.getValue(i);
+  }
+  return nullptr;
+}
+
+// workbook.xml: sheet names and their relationship ids, in order.
+class WorkbookHandler final : public Poco::XML::DefaultHandler {
+ public:
+  void startElement(const XMLString& /*uri*/, const XMLString& local,
+                    const XMLString& /*qname*/,
+                    const Attributes& attrs) override {
+    if (local != "sheet") return;
+    const XMLString* name = FindAttribute(attrs, "name");
+    const XMLString* id = FindAttribute(attrs, "id");
+    if (name && id) sheets.emplace_back(*name, *id);
+  }
+  std::vector<std::pair<std::string, std::string>> sheets;
+};
+
+// xl/_rels/workbook.xml.rels: relationship id → part target.
+class RelsHandler final : public Poco::XML::DefaultHandler {
+ public:
+  void startElement(const XMLString& /*uri*/, const XMLString& local,
+                    const XMLString& /*qname*/,
+                    const Attributes& attrs) override {
+    if (local != "Relationship") return;
+    const XMLString* id = FindAttribute(attrs, "Id");
+    const XMLString* target = FindAttribute(attrs, "Target");
+    if (id && target) targets[*id] = *target;
+  }
+  std::map<std::string, std::string> targets;
+};
+
+// sharedStrings.xml: one string per <si>, joining its <t> runs but not the
+// phonetic (<rPh>) ones, which hold furigana for Japanese text.
+class SharedStringsHandler final : public Poco::XML::DefaultHandler {
+ public:
+  void startElement(const XMLString& /*uri*/, const XMLString& local,
+                    const XMLString& /*qname*/,
+                    const Attributes& /*attrs*/) override {
+    if (local == "si") {
+      current_.clear();
+    } else if (local == "rPh") {
+      ++phonetic_depth_;
+    } else if (local == "t" && phonetic_depth_ == 0) {
+      in_text_ = true;
+    }
+  }
+  void endElement(const XMLString& /*uri*/, const XMLString& local,
+                  const XMLString& /*qname*/) override {
+    if (local == "si") {
+      strings.push_back(DecodeOoxmlEscapes(current_));
+    } else if (local == "rPh") {
+      --phonetic_depth_;
+    } else if (local == "t") {
+      in_text_ = false;
+    }
+  }
+  void characters(const XMLChar ch[], int start, int length) override {
+    if (in_text_) current_.append(ch + start, length);
+  }
+  std::vector<std::string> strings;
+
+ private:
+  std::string current_;
+  int phonetic_depth_ = 0;
+  bool in_text_ = false;
+};
+
+// Column index (0-based) from a cell reference such as "AB12"; -1 if bad.
+int ColumnOf(std::string_view ref) {
+  int col = 0;
+  size_t i = 0;
+  for (; i < ref.size() && ref[i] >= 'A' && ref[i] <= 'Z'; ++i) {
+    col = col * 26 + (ref[i] - 'A' + 1);
+    if (col > 16384) return -1;
+  }
+  return i == 0 ? -1 : col - 1;
+}
+
+class SheetHandler final : public Poco::XML::DefaultHandler {
+ public:
+  SheetHandler(const std::vector<std::string>& shared, Table* table)
+      : shared_(shared), table_(table) {}
+
+  void startElement(const XMLString& /*uri*/, const XMLString& local,
+                    const XMLString& /*qname*/,
+                    const Attributes& attrs) override {
+    if (local == "row") {
+      const XMLString* r = FindAttribute(attrs, "r");
+      const auto number = r ? ParseInt64(*r) : std::nullopt;
+      row_number_ = number && *number > row_number_ ? *number : row_number_ + 1;
+      table_->rows.emplace_back();
+      table_->row_numbers.push_back(row_number_);
+      next_column_ = 0;
+    } else if (local == "c") {
+      const XMLString* r = FindAttribute(attrs, "r");
+      const XMLString* t = FindAttribute(attrs, "t");
+      column_ = r ? ColumnOf(*r) : next_column_;
+      if (column_ < 0) Fail("bad cell reference \"" + (r ? *r : "") + "\"");
+      next_column_ = column_ + 1;
+      type_ = t ? *t : "n";
+      value_.clear();
+      has_value_ = false;
+    } else if (local == "v" || (local == "t" && type_ == "inlineStr")) {
+      in_value_ = true;
+      has_value_ = true;
+    } else if (local == "rPh") {
+      ++phonetic_depth_;
+    }
+  }
+
+  void endElement(const XMLString& /*uri*/, const XMLString& local,
+                  const XMLString& /*qname*/) override {
+    if (local == "v" || local == "t") {
+      in_value_ = false;
+    } else if (local == "rPh") {
+      --phonetic_depth_;
+    } else if (local == "c") {
+      if (has_value_) StoreCell();
+    }
+  }
+
+  void characters(const XMLChar ch[], int start, int length) override {
+    if (in_value_ && phonetic_depth_ == 0) value_.append(ch + start, length);
+  }
+
+ private:
+  void Fail(const std::string& reason) {
+    throw Poco::DataFormatException(reason);
+  }
+
+  void StoreCell() {
+    if (table_->rows.empty()) Fail("cell outside a row");
+    if (++cells_ > kMaxXlsxCells) Fail("too many cells");
+    Cell cell;
+    if (type_ == "s") {
+      const auto index = ParseUint64(Trim(value_));
+      if (!index || *index >= shared_.size()) {
+        Fail("shared string index \"" + value_ + "\" out of range");
+      }
+      cell.text = shared_[*index];
+    } else if (type_ == "inlineStr" || type_ == "str") {
+      cell.text = DecodeOoxmlEscapes(value_);
+    } else if (type_ == "b") {
+      cell.text = Trim(value_) == "1" ? "true" : "false";
+    } else if (type_ == "e") {
+      cell.text = value_;
+    } else {
+      const std::string text(Trim(value_));
+      char* end = nullptr;
+      const double number = std::strtod(text.c_str(), &end);
+      if (text.empty() || end != text.c_str() + text.size()) {
+        Fail("numeric cell holds \"" + text + "\"");
+      }
+      cell.text = text;
+      cell.number = number;
+    }
+    auto& row = table_->rows.back();
+    if (row.size() <= static_cast<size_t>(column_)) row.resize(column_ + 1);
+    row[column_] = std::move(cell);
+  }
+
+  const std::vector<std::string>& shared_;
+  Table* table_;
+  int64_t row_number_ = 0;
+  int column_ = 0;
+  int next_column_ = 0;
+  std::string type_;
+  std::string value_;
+  bool has_value_ = false;
+  bool in_value_ = false;
+  int phonetic_depth_ = 0;
+  size_t cells_ = 0;
+};
+
+// Reads one part of the archive, decompressed, up to kMaxXlsxPartBytes.
+Result<std::string> ReadPart(const Poco::Zip::ZipArchive& archive,
+                             std::istream& in, const std::string& name,
+                             bool required) {
+  const auto header = archive.findHeader(name);
+  if (header == archive.headerEnd()) {
+    if (!required) return std::string();
+    return InvalidArgumentError("not an XLSX workbook: part " + name +
+                                " is missing");
+  }
+  in.clear();
+  Poco::Zip::ZipInputStream part(in, header->second, true);
+  std::string data;
+  char buffer[64 * 1024];
+  while (part.read(buffer, sizeof buffer) || part.gcount() > 0) {
+    data.append(buffer, static_cast<size_t>(part.gcount()));
+    if (data.size() > kMaxXlsxPartBytes) {
+      return InvalidArgumentError("part " + name + " is larger than " +
+                                  std::to_string(kMaxXlsxPartBytes >> 20) +
+                                  " MiB uncompressed");
+    }
+  }
+  return data;
+}
+
+void Parse(const std::string& xml, Poco::XML::DefaultHandler* handler) {
+  Poco::XML::SAXParser parser;
+  parser.setFeature(Poco::XML::XMLReader::FEATURE_NAMESPACES, true);
+  parser.setFeature(Poco::XML::XMLReader::FEATURE_EXTERNAL_GENERAL_ENTITIES,
+                    false);
+  parser.setFeature(Poco::XML::XMLReader::FEATURE_EXTERNAL_PARAMETER_ENTITIES,
+                    false);
+  parser.setContentHandler(handler);
+  parser.parseMemoryNP(xml.data(), xml.size());
+}
+
+// Resolves a relationship target relative to xl/.
+std::string PartPath(const std::string& target) {
+  if (StartsWith(target, "/")) return target.substr(1);
+  return "xl/" + target;
+}
+
+Result<std::vector<Table>> ReadXlsxOrThrow(std::string_view bytes) {
+  std::istringstream in{std::string(bytes)};
+  const Poco::Zip::ZipArchive archive(in);
+
+  auto workbook_xml = ReadPart(archive, in, "xl/workbook.xml", true);
+  if (!workbook_xml.ok()) return workbook_xml.status();
+  auto rels_xml = ReadPart(archive, in, "xl/_rels/workbook.xml.rels", true);
+  if (!rels_xml.ok()) return rels_xml.status();
+  auto shared_xml = ReadPart(archive, in, "xl/sharedStrings.xml", false);
+  if (!shared_xml.ok()) return shared_xml.status();
+
+  WorkbookHandler workbook;
+  Parse(*workbook_xml, &workbook);
+  RelsHandler rels;
+  Parse(*rels_xml, &rels);
+  SharedStringsHandler shared;
+  if (!shared_xml->empty()) Parse(*shared_xml, &shared);
+
+  std::vector<Table> tables;
+  for (const auto& [name, id] : workbook.sheets) {
+    const auto target = rels.targets.find(id);
+    if (target == rels.targets.end()) {
+      return InvalidArgumentError("sheet " + name + ": relationship " + id +
+                                  " is missing");
+    }
+    auto sheet_xml = ReadPart(archive, in, PartPath(target->second), true);
+    if (!sheet_xml.ok()) return sheet_xml.status();
+    Table table;
+    table.sheet = name;
+    SheetHandler handler(shared.strings, &table);
+    try {
+      Parse(*sheet_xml, &handler);
+    } catch (const Poco::Exception& e) {
+      return InvalidArgumentError("sheet " + name + ": " + e.displayText());
+    }
+    tables.push_back(std::move(table));
+  }
+  return tables;
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+}  // namespace
+
+std::string DecodeOoxmlEscapes(std::string_view text) {
+  if (text.find("_x") == std::string_view::npos) return std::string(text);
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '_' && i + 6 < text.size() && text[i + 1] == 'x' &&
+        text[i + 6] == '_') {
+      uint32_t cp = 0;
+      bool hex = true;
+      for (size_t k = 2; k < 6; ++k) {
+        const int d = HexDigit(text[i + k]);
+        if (d < 0) {
+          hex = false;
+          break;
+        }
+        cp = cp * 16 + static_cast<uint32_t>(d);
+      }
+      // Surrogate halves cannot stand alone in UTF-8; keep them literal.
+      if (hex && (cp < 0xD800 || cp > 0xDFFF)) {
+        AppendUtf8(cp, &out);
+        i += 6;
+        continue;
+      }
+    }
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
+Result<std::vector<Table>> ReadXlsx(std::string_view bytes) {
+  if (bytes.size() > kMaxXlsxBytes) {
+    return InvalidArgumentError("XLSX file is larger than " +
+                                std::to_string(kMaxXlsxBytes >> 20) + " MiB");
+  }
+  try {
+    return ReadXlsxOrThrow(bytes);
+  } catch (const Poco::Exception& e) {
+    return InvalidArgumentError("not a readable XLSX workbook: " +
+                                e.displayText());
+  } catch (const std::exception& e) {
+    return InvalidArgumentError(std::string("not a readable XLSX workbook: ") +
+                                e.what());
+  }
+}
+
+}  // namespace mamori::asset_register
