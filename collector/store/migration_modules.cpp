@@ -1,0 +1,17 @@
+// The plain list of schema modules, applied in this order. A module owner adds
+// one line (and its header) here; its steps live in its own files.
+#include "collector/store/core_schema.h"
+#include "collector/store/migrations.h"
+
+namespace mamori::store {
+namespace {
+
+constexpr MigrationModule kModules[] = {
+    {"core", &CoreMigrations},
+};
+
+}  // namespace
+
+std::span<const MigrationModule> AllMigrationModules() { return kModules; }
+
+}  // namespace mamori::store

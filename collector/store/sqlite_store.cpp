@@ -1,0 +1,975 @@
+#include "collector/store/sqlite_store.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "collector/pki/crypto.h"
+#include "collector/store/migrations.h"
+#include "common/text.h"
+
+namespace mamori::store {
+namespace {
+
+// A token is "mtk_" + 32 random bytes; the prefix shown in lists is the first
+// 12 characters, enough to tell tokens apart and far too short to guess.
+constexpr std::string_view kTokenMarker = "mtk_";
+constexpr size_t kTokenPrefixLength = 12;
+constexpr size_t kTokenRandomBytes = 32;
+
+std::optional<TimePoint> OptionalTime(const std::optional<int64_t>& seconds) {
+  if (!seconds.has_value()) return std::nullopt;
+  return FromUnixSeconds(*seconds);
+}
+
+std::optional<int64_t> OptionalSeconds(const std::optional<TimePoint>& time) {
+  if (!time.has_value()) return std::nullopt;
+  return ToUnixSeconds(*time);
+}
+
+std::string JoinComma(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) out += ',';
+    out += item;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitComma(const std::string& text) {
+  std::vector<std::string> out;
+  if (text.empty()) return out;
+  for (std::string_view part : Split(text, ',')) out.emplace_back(part);
+  return out;
+}
+
+std::string PackageKey(const PackageRow& row) {
+  std::string key;
+  key.reserve(row.name.size() + row.version.size() + row.architecture.size() +
+              row.source.size() + row.publisher.size() + 4);
+  key.append(row.name).push_back('\0');
+  key.append(row.version).push_back('\0');
+  key.append(row.architecture).push_back('\0');
+  key.append(row.source).push_back('\0');
+  key.append(row.publisher);
+  return key;
+}
+
+// Two identity values conflict only when both are known and differ: an
+// agent that cannot read DMI (no root, container) must not look like new
+// hardware.
+bool Conflicts(const std::string& a, const std::string& b) {
+  return !a.empty() && !b.empty() && a != b;
+}
+
+// SQL used in several places.
+constexpr char kOrgColumns[] =
+    "SELECT o.id, o.name, o.industry, o.employees, o.region, o.created_at, "
+    "(SELECT count(*) FROM hosts h WHERE h.org_id = o.id) FROM organizations "
+    "o ";
+
+Organization ReadOrg(const Statement& s) {
+  Organization org;
+  org.id = s.ColumnInt(0);
+  org.name = s.ColumnText(1);
+  org.industry = s.ColumnText(2);
+  org.employees = s.ColumnOptionalInt(3);
+  org.region = s.ColumnText(4);
+  org.created_at = FromUnixSeconds(s.ColumnInt(5));
+  org.host_count = s.ColumnInt(6);
+  return org;
+}
+
+constexpr char kTokenSelect[] =
+    "SELECT t.id, o.name, t.prefix, t.created_at, t.expires_at, t.uses_left, "
+    "t.uses, t.revoked_at FROM tokens t JOIN organizations o ON o.id = "
+    "t.org_id ";
+
+TokenInfo ReadToken(const Statement& s) {
+  TokenInfo info;
+  info.id = s.ColumnInt(0);
+  info.org = s.ColumnText(1);
+  info.prefix = s.ColumnText(2);
+  info.created_at = FromUnixSeconds(s.ColumnInt(3));
+  info.expires_at = OptionalTime(s.ColumnOptionalInt(4));
+  info.uses_left = s.ColumnOptionalInt(5);
+  info.uses = s.ColumnInt(6);
+  info.revoked_at = OptionalTime(s.ColumnOptionalInt(7));
+  return info;
+}
+
+// Runs a prepared statement to completion and resets it, even on error.
+Status RunStmt(Statement* s) { return s->Run(); }
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
+                                                       const Clock& clock) {
+  Result<Database> db = Database::Open(path);
+  if (!db.ok()) return db.status();
+  MAMORI_RETURN_IF_ERROR(
+      ApplyMigrations(*db, AllMigrationModules(), clock).WithContext(path));
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(std::move(db).value(), clock));
+}
+
+Result<Statement*> SqliteStore::Stmt(const char* sql) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) {
+    it->second.Reset();
+    return &it->second;
+  }
+  Result<Statement> prepared = db_.Prepare(sql);
+  if (!prepared.ok()) return prepared.status();
+  auto [inserted, _] = statements_.emplace(sql, std::move(prepared).value());
+  return &inserted->second;
+}
+
+// ---------------------------------------------------------------------------
+// Organisations
+
+Result<Organization> SqliteStore::CreateOrg(const OrgSpec& spec) {
+  std::string name(Trim(spec.name));
+  if (name.empty()) return InvalidArgumentError("organisation name is empty");
+  if (!IsValidUtf8(name) || name.size() > 200) {
+    return InvalidArgumentError(
+        "organisation name must be valid UTF-8 of at most 200 bytes");
+  }
+  if (spec.employees.has_value() && *spec.employees < 0) {
+    return InvalidArgumentError("employees must be 0 or more");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<Statement*> insert = Stmt(
+      "INSERT INTO organizations (name, industry, employees, region, "
+      "created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!insert.ok()) return insert.status();
+  (*insert)
+      ->Bind(1, name)
+      .Bind(2, spec.industry)
+      .Bind(3, spec.employees)
+      .Bind(4, spec.region)
+      .Bind(5, ToUnixSeconds(clock_.Now()));
+  Status status = RunStmt(*insert);
+  if (status.code() == StatusCode::kAborted) {
+    return AlreadyExistsError("organisation '" + name + "' already exists");
+  }
+  MAMORI_RETURN_IF_ERROR(status);
+  return FindOrgLocked(name);
+}
+
+Result<std::vector<Organization>> SqliteStore::ListOrgs() {
+  std::lock_guard<std::mutex> lock(mu_);
+  static const std::string kSql = std::string(kOrgColumns) + "ORDER BY o.name";
+  Result<Statement*> query = Stmt(kSql.c_str());
+  if (!query.ok()) return query.status();
+  std::vector<Organization> orgs;
+  while (true) {
+    Result<bool> row = (*query)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    orgs.push_back(ReadOrg(**query));
+  }
+  (*query)->Reset();
+  return orgs;
+}
+
+Result<Organization> SqliteStore::FindOrg(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return FindOrgLocked(name);
+}
+
+Result<Organization> SqliteStore::FindOrgLocked(const std::string& name) {
+  static const std::string kSql =
+      std::string(kOrgColumns) + "WHERE o.name = ?1";
+  Result<Statement*> query = Stmt(kSql.c_str());
+  if (!query.ok()) return query.status();
+  (*query)->Bind(1, name);
+  Result<bool> row = (*query)->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return NotFoundError("no organisation named '" + name + "'");
+  Organization org = ReadOrg(**query);
+  (*query)->Reset();
+  return org;
+}
+
+// ---------------------------------------------------------------------------
+// Tokens
+
+Result<CreatedToken> SqliteStore::CreateToken(const TokenSpec& spec) {
+  if (spec.uses.has_value() && *spec.uses < 1) {
+    return InvalidArgumentError("uses must be 1 or more");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<Organization> org = FindOrgLocked(spec.org);
+  if (!org.ok()) return org.status();
+
+  CreatedToken created;
+  created.token =
+      std::string(kTokenMarker) + pki::RandomSecret(kTokenRandomBytes);
+  const int64_t now = ToUnixSeconds(clock_.Now());
+  Result<Statement*> insert = Stmt(
+      "INSERT INTO tokens (org_id, token_hash, prefix, created_at, "
+      "expires_at, uses_left) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!insert.ok()) return insert.status();
+  (*insert)
+      ->Bind(1, org->id)
+      .Bind(2, pki::Sha256Hex(created.token))
+      .Bind(3, std::string_view(created.token).substr(0, kTokenPrefixLength))
+      .Bind(4, now)
+      .Bind(5, OptionalSeconds(spec.expires_at))
+      .Bind(6, spec.uses);
+  MAMORI_RETURN_IF_ERROR(RunStmt(*insert));
+  created.info.id = db_.LastInsertId();
+  created.info.org = org->name;
+  created.info.prefix = created.token.substr(0, kTokenPrefixLength);
+  created.info.created_at = FromUnixSeconds(now);
+  created.info.expires_at = spec.expires_at;
+  created.info.uses_left = spec.uses;
+  return created;
+}
+
+Result<std::vector<TokenInfo>> SqliteStore::ListTokens(const std::string& org) {
+  std::lock_guard<std::mutex> lock(mu_);
+  static const std::string kSql =
+      std::string(kTokenSelect) +
+      "WHERE ?1 = '' OR o.name = ?1 ORDER BY t.id DESC";
+  if (!org.empty()) {
+    Result<Organization> found = FindOrgLocked(org);
+    if (!found.ok()) return found.status();
+  }
+  Result<Statement*> query = Stmt(kSql.c_str());
+  if (!query.ok()) return query.status();
+  (*query)->Bind(1, org);
+  std::vector<TokenInfo> tokens;
+  while (true) {
+    Result<bool> row = (*query)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    tokens.push_back(ReadToken(**query));
+  }
+  (*query)->Reset();
+  return tokens;
+}
+
+Status SqliteStore::RevokeToken(const std::string& id_or_prefix) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::optional<int64_t> id = ParseInt64(id_or_prefix);
+  std::vector<int64_t> matches;
+  if (id.has_value()) {
+    Result<Statement*> query = Stmt("SELECT id FROM tokens WHERE id = ?1");
+    if (!query.ok()) return query.status();
+    (*query)->Bind(1, *id);
+    Result<bool> row = (*query)->Step();
+    if (!row.ok()) return row.status();
+    if (*row) matches.push_back((*query)->ColumnInt(0));
+    (*query)->Reset();
+  } else if (id_or_prefix.size() >= 6) {
+    // A prefix of the shown prefix (or the whole token, whose hash we know).
+    Result<Statement*> query = Stmt(
+        "SELECT id FROM tokens WHERE substr(prefix, 1, length(?1)) = ?1 OR "
+        "token_hash = ?2");
+    if (!query.ok()) return query.status();
+    (*query)->Bind(1, id_or_prefix).Bind(2, pki::Sha256Hex(id_or_prefix));
+    while (true) {
+      Result<bool> row = (*query)->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      matches.push_back((*query)->ColumnInt(0));
+    }
+    (*query)->Reset();
+  }
+  if (matches.empty()) {
+    return NotFoundError("no token with id or prefix '" + id_or_prefix + "'");
+  }
+  if (matches.size() > 1) {
+    return InvalidArgumentError("prefix '" + id_or_prefix + "' matches " +
+                                std::to_string(matches.size()) +
+                                " tokens; give the token id");
+  }
+  Result<Statement*> update = Stmt(
+      "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL");
+  if (!update.ok()) return update.status();
+  (*update)->Bind(1, matches[0]).Bind(2, ToUnixSeconds(clock_.Now()));
+  return RunStmt(*update);
+}
+
+// ---------------------------------------------------------------------------
+// Enrollment
+
+Result<EnrollOutcome> SqliteStore::Enroll(const EnrollInput& input) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const int64_t now = ToUnixSeconds(clock_.Now());
+  Transaction tx(db_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+
+  Result<Statement*> token_query = Stmt(
+      "SELECT t.id, t.org_id, o.name, t.expires_at, t.uses_left, t.revoked_at "
+      "FROM tokens t JOIN organizations o ON o.id = t.org_id WHERE "
+      "t.token_hash = ?1");
+  if (!token_query.ok()) return token_query.status();
+  Statement& tq = **token_query;
+  tq.Bind(1, pki::Sha256Hex(input.token));
+  Result<bool> found = tq.Step();
+  if (!found.ok()) return found.status();
+  if (!*found) return UnauthenticatedError("unknown enrollment token");
+  const int64_t token_id = tq.ColumnInt(0);
+  EnrollOutcome outcome;
+  outcome.org_id = tq.ColumnInt(1);
+  outcome.org_name = tq.ColumnText(2);
+  std::optional<int64_t> expires_at = tq.ColumnOptionalInt(3);
+  std::optional<int64_t> uses_left = tq.ColumnOptionalInt(4);
+  bool revoked = !tq.ColumnIsNull(5);
+  tq.Reset();
+  if (revoked) {
+    return UnauthenticatedError("enrollment token was revoked");
+  }
+  if (expires_at.has_value() && now >= *expires_at) {
+    return UnauthenticatedError("enrollment token expired");
+  }
+  if (uses_left.has_value() && *uses_left <= 0) {
+    return UnauthenticatedError("enrollment token has no uses left");
+  }
+
+  const HostIdentityData& id = input.identity;
+  std::optional<int64_t> reattach_to;
+  std::optional<int64_t> clone_of;
+  struct Candidate {
+    int64_t id;
+    std::string smbios_uuid;
+    std::string serial;
+  };
+  auto load = [&](const char* sql,
+                  const std::string& value) -> Result<std::vector<Candidate>> {
+    std::vector<Candidate> out;
+    if (value.empty()) return out;
+    Result<Statement*> q = Stmt(sql);
+    if (!q.ok()) return q.status();
+    (*q)->Bind(1, outcome.org_id).Bind(2, value);
+    while (true) {
+      Result<bool> row = (*q)->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      out.push_back(
+          {(*q)->ColumnInt(0), (*q)->ColumnText(1), (*q)->ColumnText(2)});
+    }
+    (*q)->Reset();
+    return out;
+  };
+
+  // 1. Same machine id: the same installation (re-enrolled) unless the
+  //    hardware differs, which means a cloned image.
+  Result<std::vector<Candidate>> by_machine = load(
+      "SELECT id, smbios_uuid, serial FROM hosts WHERE org_id = ?1 AND "
+      "machine_id = ?2 ORDER BY id",
+      id.machine_id);
+  if (!by_machine.ok()) return by_machine.status();
+  for (const Candidate& c : *by_machine) {
+    if (!Conflicts(c.smbios_uuid, id.smbios_uuid) &&
+        !Conflicts(c.serial, id.serial)) {
+      reattach_to = c.id;
+      break;
+    }
+  }
+  if (!reattach_to.has_value() && !by_machine->empty()) {
+    clone_of = by_machine->front().id;
+  }
+  // 2. A reinstall gets a new machine id on the same hardware.
+  if (!reattach_to.has_value() && !clone_of.has_value()) {
+    Result<std::vector<Candidate>> by_uuid = load(
+        "SELECT id, smbios_uuid, serial FROM hosts WHERE org_id = ?1 AND "
+        "smbios_uuid = ?2 ORDER BY is_clone, id",
+        id.smbios_uuid);
+    if (!by_uuid.ok()) return by_uuid.status();
+    for (const Candidate& c : *by_uuid) {
+      if (!Conflicts(c.serial, id.serial)) {
+        reattach_to = c.id;
+        break;
+      }
+    }
+  }
+  if (!reattach_to.has_value() && !clone_of.has_value() &&
+      id.smbios_uuid.empty()) {
+    Result<std::vector<Candidate>> by_serial = load(
+        "SELECT id, smbios_uuid, serial FROM hosts WHERE org_id = ?1 AND "
+        "serial = ?2 ORDER BY is_clone, id",
+        id.serial);
+    if (!by_serial.ok()) return by_serial.status();
+    if (!by_serial->empty()) reattach_to = by_serial->front().id;
+  }
+
+  const std::string macs = JoinComma(id.macs);
+  if (reattach_to.has_value()) {
+    Result<Statement*> update = Stmt(
+        "UPDATE hosts SET hostname = ?2, os_name = ?3, os_version = ?4, "
+        "agent_version = ?5, machine_id = ?6, smbios_uuid = ?7, serial = ?8, "
+        "macs = ?9, node_key_hash = ?10, token_id = ?11, enrolled_at = ?12, "
+        "enroll_count = enroll_count + 1, last_seen = ?12 WHERE id = ?1");
+    if (!update.ok()) return update.status();
+    (*update)
+        ->Bind(1, *reattach_to)
+        .Bind(2, id.hostname)
+        .Bind(3, input.os_name)
+        .Bind(4, input.os_version)
+        .Bind(5, input.agent_version)
+        .Bind(6, id.machine_id)
+        .Bind(7, id.smbios_uuid)
+        .Bind(8, id.serial)
+        .Bind(9, macs)
+        .Bind(10, input.node_key_hash)
+        .Bind(11, token_id)
+        .Bind(12, now);
+    MAMORI_RETURN_IF_ERROR(RunStmt(*update));
+    outcome.host_id = *reattach_to;
+    outcome.reattached = true;
+  } else {
+    Result<Statement*> insert = Stmt(
+        "INSERT INTO hosts (org_id, hostname, os_name, os_version, "
+        "agent_version, machine_id, smbios_uuid, serial, macs, is_clone, "
+        "clone_of, node_key_hash, token_id, enrolled_at, first_seen, "
+        "last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+        "?12, ?13, ?14, ?14, ?14)");
+    if (!insert.ok()) return insert.status();
+    (*insert)
+        ->Bind(1, outcome.org_id)
+        .Bind(2, id.hostname)
+        .Bind(3, input.os_name)
+        .Bind(4, input.os_version)
+        .Bind(5, input.agent_version)
+        .Bind(6, id.machine_id)
+        .Bind(7, id.smbios_uuid)
+        .Bind(8, id.serial)
+        .Bind(9, macs)
+        .Bind(10, static_cast<int64_t>(clone_of.has_value() ? 1 : 0))
+        .Bind(11, clone_of)
+        .Bind(12, input.node_key_hash)
+        .Bind(13, token_id)
+        .Bind(14, now);
+    MAMORI_RETURN_IF_ERROR(RunStmt(*insert));
+    outcome.host_id = db_.LastInsertId();
+    outcome.clone_suspected = clone_of.has_value();
+    outcome.clone_of = clone_of;
+  }
+
+  Result<Statement*> use = Stmt(
+      "UPDATE tokens SET uses = uses + 1, uses_left = CASE WHEN uses_left IS "
+      "NULL THEN NULL ELSE uses_left - 1 END WHERE id = ?1");
+  if (!use.ok()) return use.status();
+  (*use)->Bind(1, token_id);
+  MAMORI_RETURN_IF_ERROR(RunStmt(*use));
+  MAMORI_RETURN_IF_ERROR(tx.Commit());
+  return outcome;
+}
+
+// ---------------------------------------------------------------------------
+// Reports
+
+std::vector<Result<ReportResult>> SqliteStore::StoreReports(
+    std::span<const ReportInput> reports) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Result<ReportResult>> results;
+  results.reserve(reports.size());
+  const int64_t now = ToUnixSeconds(clock_.Now());
+
+  Transaction tx(db_);
+  Status begun = tx.Begin();
+  if (!begun.ok()) {
+    for (size_t i = 0; i < reports.size(); ++i) results.emplace_back(begun);
+    return results;
+  }
+  for (const ReportInput& report : reports) {
+    Savepoint savepoint(db_, "report");
+    Status status = savepoint.Begin();
+    Result<ReportResult> result = status.ok() ? StoreOneReport(report, now)
+                                              : Result<ReportResult>(status);
+    if (result.ok() && result->outcome == ReportOutcome::kStored) {
+      Status released = savepoint.Release();
+      if (!released.ok()) result = released;
+    }
+    if (!result.ok() || result->outcome != ReportOutcome::kStored) {
+      // Rolled back by the savepoint's destructor; ids cached during this
+      // report may be gone.
+      package_ids_.clear();
+    }
+    results.push_back(std::move(result));
+  }
+  Status committed = tx.Commit();
+  if (!committed.ok()) {
+    package_ids_.clear();
+    for (auto& result : results) {
+      result = Status(committed.code() == StatusCode::kInternal
+                          ? StatusCode::kUnavailable
+                          : committed.code(),
+                      "could not commit reports: " + committed.message());
+    }
+  }
+  return results;
+}
+
+Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
+                                                 int64_t now) {
+  // Authenticate: the same message for an unknown host and a wrong key.
+  Result<Statement*> host_query =
+      Stmt("SELECT org_id, node_key_hash FROM hosts WHERE id = ?1");
+  if (!host_query.ok()) return host_query.status();
+  (*host_query)->Bind(1, report.host_id);
+  Result<bool> found = (*host_query)->Step();
+  if (!found.ok()) return found.status();
+  if (!*found) return UnauthenticatedError("unknown host id or wrong node key");
+  const int64_t org_id = (*host_query)->ColumnInt(0);
+  const std::string key_hash = (*host_query)->ColumnText(1);
+  (*host_query)->Reset();
+  if (!pki::ConstantTimeEquals(key_hash, report.node_key_hash)) {
+    return UnauthenticatedError("unknown host id or wrong node key");
+  }
+
+  Result<Statement*> insert_report = Stmt(
+      "INSERT INTO reports (org_id, host_id, report_id, collected_at, "
+      "received_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (host_id, "
+      "report_id) DO NOTHING");
+  if (!insert_report.ok()) return insert_report.status();
+
+  // Every unchanged part must match what we hold, or nothing is stored.
+  ReportResult result;
+  Result<Statement*> digest_query =
+      Stmt("SELECT sha256 FROM host_facts WHERE host_id = ?1 AND family = ?2");
+  if (!digest_query.ok()) return digest_query.status();
+  Result<Statement*> seen_query =
+      Stmt("SELECT 1 FROM reports WHERE host_id = ?1 AND report_id = ?2");
+  if (!seen_query.ok()) return seen_query.status();
+  (*seen_query)->Bind(1, report.host_id).Bind(2, report.report_id);
+  Result<bool> seen = (*seen_query)->Step();
+  if (!seen.ok()) return seen.status();
+  (*seen_query)->Reset();
+  if (*seen) {
+    result.outcome = ReportOutcome::kDuplicate;
+    return result;
+  }
+  for (const PartRef& part : report.unchanged) {
+    (*digest_query)->Bind(1, report.host_id).Bind(2, part.family);
+    Result<bool> row = (*digest_query)->Step();
+    if (!row.ok()) return row.status();
+    bool have = *row && (*digest_query)->ColumnText(0) == part.sha256;
+    (*digest_query)->Reset();
+    if (!have) result.missing_parts.push_back(part.family);
+  }
+  if (!result.missing_parts.empty()) {
+    result.outcome = ReportOutcome::kNeedParts;
+    return result;
+  }
+
+  (*insert_report)
+      ->Bind(1, org_id)
+      .Bind(2, report.host_id)
+      .Bind(3, report.report_id)
+      .Bind(4, report.collected_at)
+      .Bind(5, now);
+  MAMORI_RETURN_IF_ERROR(RunStmt(*insert_report));
+
+  Result<Statement*> upsert = Stmt(
+      "INSERT INTO host_facts (org_id, host_id, family, state, collected_at, "
+      "payload_json, sha256, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+      "?8) ON CONFLICT (host_id, family) DO UPDATE SET state = "
+      "excluded.state, collected_at = excluded.collected_at, payload_json = "
+      "excluded.payload_json, sha256 = excluded.sha256, updated_at = "
+      "excluded.updated_at");
+  if (!upsert.ok()) return upsert.status();
+  Result<Statement*> touch = Stmt(
+      "UPDATE host_facts SET collected_at = ?3 WHERE host_id = ?1 AND family "
+      "= ?2");
+  if (!touch.ok()) return touch.status();
+  Result<Statement*> history = Stmt(
+      "INSERT INTO fact_history (org_id, host_id, family, state, changed_at, "
+      "received_at, payload_json, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+      "?8)");
+  if (!history.ok()) return history.status();
+
+  for (const FamilyUpdate& family : report.families) {
+    (*digest_query)->Bind(1, report.host_id).Bind(2, family.family);
+    Result<bool> row = (*digest_query)->Step();
+    if (!row.ok()) return row.status();
+    bool unchanged = *row && (*digest_query)->ColumnText(0) == family.sha256;
+    (*digest_query)->Reset();
+    if (unchanged) {
+      (*touch)
+          ->Bind(1, report.host_id)
+          .Bind(2, family.family)
+          .Bind(3, family.collected_at);
+      MAMORI_RETURN_IF_ERROR(RunStmt(*touch));
+      continue;
+    }
+    (*upsert)
+        ->Bind(1, org_id)
+        .Bind(2, report.host_id)
+        .Bind(3, family.family)
+        .Bind(4, family.state)
+        .Bind(5, family.collected_at)
+        .Bind(6, family.payload_json)
+        .Bind(7, family.sha256)
+        .Bind(8, now);
+    MAMORI_RETURN_IF_ERROR(RunStmt(*upsert));
+    (*history)
+        ->Bind(1, org_id)
+        .Bind(2, report.host_id)
+        .Bind(3, family.family)
+        .Bind(4, family.state)
+        .Bind(5, family.collected_at)
+        .Bind(6, now)
+        .Bind(7, family.payload_json)
+        .Bind(8, family.sha256);
+    MAMORI_RETURN_IF_ERROR(RunStmt(*history));
+    if (family.family == "packages") {
+      MAMORI_RETURN_IF_ERROR(StorePackages(org_id, report, now));
+    }
+  }
+  for (const PartRef& part : report.unchanged) {
+    (*touch)
+        ->Bind(1, report.host_id)
+        .Bind(2, part.family)
+        .Bind(3, report.collected_at);
+    MAMORI_RETURN_IF_ERROR(RunStmt(*touch));
+  }
+
+  Result<Statement*> update_host = Stmt(
+      "UPDATE hosts SET last_seen = ?2, last_collected_at = coalesce(?3, "
+      "last_collected_at), reports_stored = reports_stored + 1, "
+      "dropped_reports = dropped_reports + ?4, hostname = CASE WHEN ?5 = '' "
+      "THEN hostname ELSE ?5 END, os_name = CASE WHEN ?6 = '' THEN os_name "
+      "ELSE ?6 END, os_version = CASE WHEN ?7 = '' THEN os_version ELSE ?7 "
+      "END, agent_version = CASE WHEN ?8 = '' THEN agent_version ELSE ?8 END "
+      "WHERE id = ?1");
+  if (!update_host.ok()) return update_host.status();
+  // dropped_reports is bounded by validation, so the cast cannot wrap.
+  (*update_host)
+      ->Bind(1, report.host_id)
+      .Bind(2, now)
+      .Bind(3, report.collected_at)
+      .Bind(4, static_cast<int64_t>(report.dropped_reports))
+      .Bind(5, report.hostname)
+      .Bind(6, report.os_name)
+      .Bind(7, report.os_version)
+      .Bind(8, report.agent_version);
+  MAMORI_RETURN_IF_ERROR(RunStmt(*update_host));
+  result.outcome = ReportOutcome::kStored;
+  return result;
+}
+
+Result<int64_t> SqliteStore::PackageId(const PackageRow& row) {
+  std::string key = PackageKey(row);
+  auto it = package_ids_.find(key);
+  if (it != package_ids_.end()) return it->second;
+  Result<Statement*> select = Stmt(
+      "SELECT id FROM packages WHERE name = ?1 AND version = ?2 AND "
+      "architecture = ?3 AND source = ?4 AND publisher = ?5");
+  if (!select.ok()) return select.status();
+  (*select)
+      ->Bind(1, row.name)
+      .Bind(2, row.version)
+      .Bind(3, row.architecture)
+      .Bind(4, row.source)
+      .Bind(5, row.publisher);
+  Result<bool> found = (*select)->Step();
+  if (!found.ok()) return found.status();
+  int64_t id = 0;
+  if (*found) {
+    id = (*select)->ColumnInt(0);
+    (*select)->Reset();
+  } else {
+    (*select)->Reset();
+    Result<Statement*> insert = Stmt(
+        "INSERT INTO packages (name, version, architecture, source, "
+        "publisher) VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!insert.ok()) return insert.status();
+    (*insert)
+        ->Bind(1, row.name)
+        .Bind(2, row.version)
+        .Bind(3, row.architecture)
+        .Bind(4, row.source)
+        .Bind(5, row.publisher);
+    MAMORI_RETURN_IF_ERROR(RunStmt(*insert));
+    id = db_.LastInsertId();
+  }
+  package_ids_.emplace(std::move(key), id);
+  return id;
+}
+
+Status SqliteStore::StorePackages(int64_t org_id, const ReportInput& report,
+                                  int64_t now) {
+  struct Linked {
+    std::string name;
+    std::string architecture;
+    std::string version;
+  };
+  // Current links: (package id, scope) → package.
+  std::map<std::pair<int64_t, std::string>, Linked> old_links;
+  Result<Statement*> current = Stmt(
+      "SELECT hp.package_id, hp.scope, p.name, p.architecture, p.version FROM "
+      "host_packages hp JOIN packages p ON p.id = hp.package_id WHERE "
+      "hp.host_id = ?1");
+  if (!current.ok()) return current.status();
+  (*current)->Bind(1, report.host_id);
+  while (true) {
+    Result<bool> row = (*current)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    old_links.emplace(
+        std::make_pair((*current)->ColumnInt(0), (*current)->ColumnText(1)),
+        Linked{(*current)->ColumnText(2), (*current)->ColumnText(3),
+               (*current)->ColumnText(4)});
+  }
+  (*current)->Reset();
+  const bool first_list = old_links.empty();
+
+  std::map<std::pair<int64_t, std::string>, const PackageRow*> new_links;
+  for (const PackageRow& row : report.packages) {
+    Result<int64_t> id = PackageId(row);
+    if (!id.ok()) return id.status();
+    new_links.emplace(std::make_pair(*id, row.scope), &row);
+  }
+
+  Result<Statement*> unlink = Stmt(
+      "DELETE FROM host_packages WHERE host_id = ?1 AND package_id = ?2 AND "
+      "scope = ?3");
+  if (!unlink.ok()) return unlink.status();
+  Result<Statement*> link = Stmt(
+      "INSERT INTO host_packages (org_id, host_id, package_id, scope, "
+      "install_time) VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!link.ok()) return link.status();
+
+  // name/arch → versions before and after, for the change log.
+  std::map<std::pair<std::string, std::string>,
+           std::pair<std::set<std::string>, std::set<std::string>>>
+      changes;
+  for (const auto& [key, linked] : old_links) {
+    if (new_links.count(key) != 0) continue;
+    (*unlink)->Bind(1, report.host_id).Bind(2, key.first).Bind(3, key.second);
+    MAMORI_RETURN_IF_ERROR(RunStmt(*unlink));
+    changes[{linked.name, linked.architecture}].first.insert(linked.version);
+  }
+  for (const auto& [key, row] : new_links) {
+    if (old_links.count(key) != 0) continue;
+    (*link)
+        ->Bind(1, org_id)
+        .Bind(2, report.host_id)
+        .Bind(3, key.first)
+        .Bind(4, key.second)
+        .Bind(5, row->install_time);
+    MAMORI_RETURN_IF_ERROR(RunStmt(*link));
+    changes[{row->name, row->architecture}].second.insert(row->version);
+  }
+  if (first_list) return Status::Ok();
+
+  Result<Statement*> change = Stmt(
+      "INSERT INTO package_changes (org_id, host_id, name, architecture, "
+      "old_version, new_version, changed_at, received_at) VALUES (?1, ?2, "
+      "?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!change.ok()) return change.status();
+  for (const auto& [name_arch, versions] : changes) {
+    const auto& [removed, added] = versions;
+    std::optional<std::string> old_version;
+    std::optional<std::string> new_version;
+    if (!removed.empty()) old_version = *removed.rbegin();
+    if (!added.empty()) new_version = *added.rbegin();
+    (*change)
+        ->Bind(1, org_id)
+        .Bind(2, report.host_id)
+        .Bind(3, name_arch.first)
+        .Bind(4, name_arch.second);
+    if (old_version) {
+      (*change)->Bind(5, *old_version);
+    } else {
+      (*change)->BindNull(5);
+    }
+    if (new_version) {
+      (*change)->Bind(6, *new_version);
+    } else {
+      (*change)->BindNull(6);
+    }
+    (*change)->Bind(7, report.collected_at).Bind(8, now);
+    MAMORI_RETURN_IF_ERROR(RunStmt(*change));
+  }
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------
+// Reads
+
+Result<std::vector<HostRecord>> SqliteStore::ListHosts(
+    const std::string& org, std::chrono::seconds stale_after) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<Organization> found = FindOrgLocked(org);
+  if (!found.ok()) return found.status();
+  Result<Statement*> query = Stmt(
+      "SELECT id, org_id, hostname, os_name, os_version, agent_version, "
+      "machine_id, smbios_uuid, serial, macs, is_clone, clone_of, "
+      "enrolled_at, enroll_count, first_seen, last_seen, last_collected_at, "
+      "reports_stored, dropped_reports FROM hosts WHERE org_id = ?1 ORDER BY "
+      "id");
+  if (!query.ok()) return query.status();
+  Statement& s = **query;
+  s.Bind(1, found->id);
+  const int64_t now = ToUnixSeconds(clock_.Now());
+  std::vector<HostRecord> hosts;
+  while (true) {
+    Result<bool> row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    HostRecord h;
+    h.id = s.ColumnInt(0);
+    h.org_id = s.ColumnInt(1);
+    h.hostname = s.ColumnText(2);
+    h.os_name = s.ColumnText(3);
+    h.os_version = s.ColumnText(4);
+    h.agent_version = s.ColumnText(5);
+    h.identity.hostname = h.hostname;
+    h.identity.machine_id = s.ColumnText(6);
+    h.identity.smbios_uuid = s.ColumnText(7);
+    h.identity.serial = s.ColumnText(8);
+    h.identity.macs = SplitComma(s.ColumnText(9));
+    h.is_clone = s.ColumnInt(10) != 0;
+    h.clone_of = s.ColumnOptionalInt(11);
+    h.enrolled_at = FromUnixSeconds(s.ColumnInt(12));
+    h.enroll_count = s.ColumnInt(13);
+    h.first_seen = FromUnixSeconds(s.ColumnInt(14));
+    h.last_seen = FromUnixSeconds(s.ColumnInt(15));
+    h.last_collected_at = OptionalTime(s.ColumnOptionalInt(16));
+    h.reports_stored = s.ColumnInt(17);
+    h.dropped_reports = s.ColumnInt(18);
+    h.stale = now - s.ColumnInt(15) > stale_after.count();
+    hosts.push_back(std::move(h));
+  }
+  s.Reset();
+  return hosts;
+}
+
+namespace {
+constexpr char kHostInOrg[] =
+    "SELECT h.id FROM hosts h JOIN organizations o ON o.id = h.org_id WHERE "
+    "o.name = ?1 AND h.id = ?2";
+}  // namespace
+
+Result<std::vector<FamilyRecord>> SqliteStore::HostFacts(const std::string& org,
+                                                         int64_t host_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<Statement*> check = Stmt(kHostInOrg);
+  if (!check.ok()) return check.status();
+  (*check)->Bind(1, org).Bind(2, host_id);
+  Result<bool> in_org = (*check)->Step();
+  (*check)->Reset();
+  if (!in_org.ok()) return in_org.status();
+  if (!*in_org) {
+    return NotFoundError("no host " + std::to_string(host_id) +
+                         " in organisation '" + org + "'");
+  }
+  Result<Statement*> query = Stmt(
+      "SELECT family, state, collected_at, payload_json, sha256, updated_at "
+      "FROM host_facts WHERE host_id = ?1 ORDER BY family");
+  if (!query.ok()) return query.status();
+  Statement& s = **query;
+  s.Bind(1, host_id);
+  std::vector<FamilyRecord> facts;
+  while (true) {
+    Result<bool> row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    facts.push_back({s.ColumnText(0), s.ColumnText(1),
+                     OptionalTime(s.ColumnOptionalInt(2)), s.ColumnText(3),
+                     s.ColumnText(4), FromUnixSeconds(s.ColumnInt(5))});
+  }
+  s.Reset();
+  return facts;
+}
+
+Result<std::vector<FactChange>> SqliteStore::FactHistory(
+    const std::string& org, int64_t host_id, const std::string& family) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<Statement*> query = Stmt(
+      "SELECT f.family, f.state, f.changed_at, f.received_at, f.payload_json, "
+      "f.sha256 FROM fact_history f JOIN organizations o ON o.id = f.org_id "
+      "WHERE o.name = ?1 AND f.host_id = ?2 AND f.family = ?3 ORDER BY f.id");
+  if (!query.ok()) return query.status();
+  Statement& s = **query;
+  s.Bind(1, org).Bind(2, host_id).Bind(3, family);
+  std::vector<FactChange> changes;
+  while (true) {
+    Result<bool> row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    changes.push_back(
+        {s.ColumnText(0), s.ColumnText(1), OptionalTime(s.ColumnOptionalInt(2)),
+         FromUnixSeconds(s.ColumnInt(3)), s.ColumnText(4), s.ColumnText(5)});
+  }
+  s.Reset();
+  return changes;
+}
+
+Result<std::vector<PackageRow>> SqliteStore::HostPackages(
+    const std::string& org, int64_t host_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<Statement*> query = Stmt(
+      "SELECT p.name, p.version, p.architecture, p.source, p.publisher, "
+      "hp.scope, hp.install_time FROM host_packages hp JOIN packages p ON "
+      "p.id = hp.package_id JOIN organizations o ON o.id = hp.org_id WHERE "
+      "o.name = ?1 AND hp.host_id = ?2 ORDER BY p.name, p.architecture, "
+      "p.version");
+  if (!query.ok()) return query.status();
+  Statement& s = **query;
+  s.Bind(1, org).Bind(2, host_id);
+  std::vector<PackageRow> rows;
+  while (true) {
+    Result<bool> row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    rows.push_back({s.ColumnText(0), s.ColumnText(1), s.ColumnText(2),
+                    s.ColumnText(3), s.ColumnText(4), s.ColumnText(5),
+                    s.ColumnOptionalInt(6)});
+  }
+  s.Reset();
+  return rows;
+}
+
+Result<std::vector<PackageChange>> SqliteStore::PackageHistory(
+    const std::string& org, int64_t host_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<Statement*> query = Stmt(
+      "SELECT c.name, c.architecture, c.old_version, c.new_version, "
+      "c.changed_at FROM package_changes c JOIN organizations o ON o.id = "
+      "c.org_id WHERE o.name = ?1 AND c.host_id = ?2 ORDER BY c.id");
+  if (!query.ok()) return query.status();
+  Statement& s = **query;
+  s.Bind(1, org).Bind(2, host_id);
+  std::vector<PackageChange> changes;
+  while (true) {
+    Result<bool> row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    PackageChange c;
+    c.name = s.ColumnText(0);
+    c.architecture = s.ColumnText(1);
+    if (!s.ColumnIsNull(2)) c.old_version = s.ColumnText(2);
+    if (!s.ColumnIsNull(3)) c.new_version = s.ColumnText(3);
+    c.changed_at = OptionalTime(s.ColumnOptionalInt(4));
+    changes.push_back(std::move(c));
+  }
+  s.Reset();
+  return changes;
+}
+
+Status SqliteStore::CreateAdmin(const std::string& name,
+                                const std::string& password_hash) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<Statement*> insert = Stmt(
+      "INSERT INTO admin_accounts (name, password_hash, created_at) VALUES "
+      "(?1, ?2, ?3)");
+  if (!insert.ok()) return insert.status();
+  (*insert)
+      ->Bind(1, name)
+      .Bind(2, password_hash)
+      .Bind(3, ToUnixSeconds(clock_.Now()));
+  Status status = RunStmt(*insert);
+  if (status.code() == StatusCode::kAborted) {
+    return AlreadyExistsError("admin account '" + name + "' already exists");
+  }
+  return status;
+}
+
+}  // namespace mamori::store

@@ -1,0 +1,83 @@
+#pragma once
+
+// SqliteStore: the embedded Store over one SQLite file (WAL mode).
+//
+// Statements are prepared once per connection and reused. Batches of
+// reports are written in one transaction with a savepoint per report, so a
+// bad report rolls back alone while the others commit together.
+//
+// Thread safety: every public method takes an internal mutex, so one
+// SqliteStore can be shared by the gRPC handlers and the store writer. Other
+// processes (the CLI) may open the same file at the same time; SQLite's
+// locking and the busy timeout serialise them.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "collector/store/sqlite.h"
+#include "collector/store/store.h"
+
+namespace mamori::store {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating when absent) the database at `path` and applies pending
+  // migrations of every module. `clock` must outlive the store. Returns the
+  // store, or the open/migration error naming the file.
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
+                                                   const Clock& clock);
+
+  Result<Organization> CreateOrg(const OrgSpec& spec) override;
+  Result<std::vector<Organization>> ListOrgs() override;
+  Result<Organization> FindOrg(const std::string& name) override;
+  Result<CreatedToken> CreateToken(const TokenSpec& spec) override;
+  Result<std::vector<TokenInfo>> ListTokens(const std::string& org) override;
+  Status RevokeToken(const std::string& id_or_prefix) override;
+  Result<EnrollOutcome> Enroll(const EnrollInput& input) override;
+  std::vector<Result<ReportResult>> StoreReports(
+      std::span<const ReportInput> reports) override;
+  Result<std::vector<HostRecord>> ListHosts(
+      const std::string& org, std::chrono::seconds stale_after) override;
+  Result<std::vector<FamilyRecord>> HostFacts(const std::string& org,
+                                              int64_t host_id) override;
+  Result<std::vector<FactChange>> FactHistory(
+      const std::string& org, int64_t host_id,
+      const std::string& family) override;
+  Result<std::vector<PackageRow>> HostPackages(const std::string& org,
+                                               int64_t host_id) override;
+  Result<std::vector<PackageChange>> PackageHistory(const std::string& org,
+                                                    int64_t host_id) override;
+  Status CreateAdmin(const std::string& name,
+                     const std::string& password_hash) override;
+
+  // The underlying connection, for other modules' store code (grading,
+  // register) that run their own statements. Callers must hold no other
+  // expectations than SQLite's: use from one thread while the store is idle.
+  Database& database() { return db_; }
+
+ private:
+  SqliteStore(Database db, const Clock& clock)
+      : db_(std::move(db)), clock_(clock) {}
+
+  // The statement for `sql`, prepared on first use and cached by address
+  // (callers pass string literals).
+  Result<Statement*> Stmt(const char* sql);
+  Result<Organization> FindOrgLocked(const std::string& name);
+  Result<int64_t> PackageId(const PackageRow& row);
+  Result<ReportResult> StoreOneReport(const ReportInput& report, int64_t now);
+  Status StorePackages(int64_t org_id, const ReportInput& report, int64_t now);
+
+  std::mutex mu_;
+  Database db_;
+  const Clock& clock_;
+  std::unordered_map<const char*, Statement> statements_;
+  // Distinct packages already in the table: key → id. Cleared whenever a
+  // transaction rolls back, since ids inserted in it are gone.
+  std::unordered_map<std::string, int64_t> package_ids_;
+};
+
+}  // namespace mamori::store

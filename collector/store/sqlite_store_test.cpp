@@ -1,0 +1,462 @@
+#include "collector/store/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <string>
+
+#include "collector/pki/crypto.h"
+
+namespace mamori::store {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::seconds;
+
+constexpr int64_t kStart = 1'763'900'000;  // 2025-11-23
+
+std::string TempDbPath() {
+  std::string pattern = ::testing::TempDir() + "mamori_store_XXXXXX";
+  char* dir = mkdtemp(pattern.data());
+  EXPECT_NE(dir, nullptr);
+  return std::string(dir) + "/collector.db";
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(pki::InitCrypto().ok());
+    path_ = TempDbPath();
+    Result<std::unique_ptr<SqliteStore>> opened =
+        SqliteStore::Open(path_, clock_);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(opened).value();
+    ASSERT_TRUE(store_->CreateOrg({"acme", "E", 30, "Aichi"}).ok());
+    ASSERT_TRUE(store_->CreateOrg({"globex", "", std::nullopt, ""}).ok());
+  }
+
+  std::string Token(const std::string& org,
+                    std::optional<int64_t> uses = std::nullopt) {
+    Result<CreatedToken> token = store_->CreateToken({org, std::nullopt, uses});
+    EXPECT_TRUE(token.ok()) << token.status().ToString();
+    return token.ok() ? token->token : "";
+  }
+
+  EnrollInput Input(const std::string& token, const std::string& machine,
+                    const std::string& uuid, const std::string& serial,
+                    const std::string& node_key = "key") {
+    EnrollInput in;
+    in.token = token;
+    in.identity = {"pc-" + machine, machine, uuid, serial, {"aa:bb"}};
+    in.os_name = "Debian GNU/Linux 12";
+    in.os_version = "12";
+    in.agent_version = "0.1.0";
+    in.node_key_hash = pki::Sha256Hex(node_key);
+    return in;
+  }
+
+  ReportInput Report(int64_t host, const std::string& report_id,
+                     const std::string& node_key = "key") {
+    ReportInput r;
+    r.host_id = host;
+    r.node_key_hash = pki::Sha256Hex(node_key);
+    r.report_id = report_id;
+    r.collected_at = ToUnixSeconds(clock_.Now());
+    return r;
+  }
+
+  static FamilyUpdate Family(const std::string& name, const std::string& json) {
+    return {name, "STATUS_OK", kStart, json, pki::Sha256Hex(json)};
+  }
+
+  static PackageRow Pkg(const std::string& name, const std::string& version) {
+    return {name, version, "amd64",     "PACKAGE_SOURCE_DPKG",
+            "",   "",      std::nullopt};
+  }
+
+  ReportResult StoreOne(const ReportInput& report) {
+    std::vector<Result<ReportResult>> results =
+        store_->StoreReports(std::span<const ReportInput>(&report, 1));
+    EXPECT_EQ(results.size(), 1u);
+    EXPECT_TRUE(results[0].ok()) << results[0].status().ToString();
+    return results[0].ok() ? *results[0] : ReportResult{};
+  }
+
+  int64_t Count(const std::string& sql) {
+    Result<Statement> s = store_->database().Prepare(sql);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    if (!s.ok()) return -1;
+    EXPECT_TRUE(*s->Step());
+    return s->ColumnInt(0);
+  }
+
+  FakeClock clock_{FromUnixSeconds(kStart)};
+  std::string path_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(SqliteStoreTest, OrganisationsAreUniqueAndListed) {
+  Result<Organization> dup = store_->CreateOrg({"acme", "", std::nullopt, ""});
+  EXPECT_EQ(dup.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->CreateOrg({"  ", "", std::nullopt, ""}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->CreateOrg({"neg", "", -1, ""}).status().code(),
+            StatusCode::kInvalidArgument);
+  Result<std::vector<Organization>> orgs = store_->ListOrgs();
+  ASSERT_TRUE(orgs.ok());
+  ASSERT_EQ(orgs->size(), 2u);
+  EXPECT_EQ((*orgs)[0].name, "acme");
+  EXPECT_EQ((*orgs)[0].industry, "E");
+  EXPECT_EQ((*orgs)[0].employees, 30);
+  EXPECT_EQ((*orgs)[0].region, "Aichi");
+  EXPECT_EQ((*orgs)[1].employees, std::nullopt);
+  EXPECT_EQ(store_->FindOrg("nope").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, TokensAreStoredHashedOnly) {
+  std::string token = Token("acme", 3);
+  EXPECT_TRUE(token.starts_with("mtk_"));
+  EXPECT_GT(token.size(), 40u);
+  EXPECT_EQ(Count("SELECT count(*) FROM tokens WHERE token_hash = '" +
+                  pki::Sha256Hex(token) + "'"),
+            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM tokens WHERE token_hash = '" + token +
+                  "' OR prefix = '" + token + "'"),
+            0);
+  Result<std::vector<TokenInfo>> list = store_->ListTokens("acme");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].uses_left, 3);
+  EXPECT_EQ((*list)[0].prefix, token.substr(0, 12));
+  EXPECT_TRUE(store_->ListTokens("globex")->empty());
+  EXPECT_EQ(store_->ListTokens("nope").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->CreateToken({"acme", std::nullopt, 0}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->CreateToken({"nope", std::nullopt, 1}).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, EnrollChecksTokenValidity) {
+  // Valid.
+  std::string valid = Token("acme");
+  Result<EnrollOutcome> ok = store_->Enroll(Input(valid, "m1", "u1", "s1"));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->org_name, "acme");
+  EXPECT_FALSE(ok->reattached);
+
+  // Unknown.
+  Result<EnrollOutcome> unknown =
+      store_->Enroll(Input("mtk_bogus", "m2", "", ""));
+  EXPECT_EQ(unknown.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(unknown.status().message(), "unknown enrollment token");
+
+  // Expired: valid for one hour, used after two.
+  Result<CreatedToken> expiring =
+      store_->CreateToken({"acme", clock_.Now() + hours(1), std::nullopt});
+  ASSERT_TRUE(expiring.ok());
+  clock_.Advance(hours(2));
+  Result<EnrollOutcome> expired =
+      store_->Enroll(Input(expiring->token, "m3", "", ""));
+  EXPECT_EQ(expired.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(expired.status().message().find("expired"), std::string::npos);
+
+  // Revoked, by prefix.
+  std::string revoked = Token("acme");
+  ASSERT_TRUE(store_->RevokeToken(revoked.substr(0, 12)).ok());
+  Result<EnrollOutcome> rev = store_->Enroll(Input(revoked, "m4", "", ""));
+  EXPECT_EQ(rev.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(rev.status().message().find("revoked"), std::string::npos);
+  EXPECT_EQ(store_->RevokeToken("mtk_zzzzzzzz").code(), StatusCode::kNotFound);
+
+  // Used up after one use.
+  std::string once = Token("acme", 1);
+  ASSERT_TRUE(store_->Enroll(Input(once, "m5", "u5", "")).ok());
+  Result<EnrollOutcome> used = store_->Enroll(Input(once, "m6", "u6", ""));
+  EXPECT_EQ(used.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(used.status().message().find("no uses left"), std::string::npos);
+
+  // Failed enrollments created no hosts.
+  EXPECT_EQ(Count("SELECT count(*) FROM hosts"), 2);
+}
+
+TEST_F(SqliteStoreTest, ReinstallReattachesAndCloneIsFlagged) {
+  std::string token = Token("acme");
+  Result<EnrollOutcome> first = store_->Enroll(Input(token, "m1", "u1", "s1"));
+  ASSERT_TRUE(first.ok());
+
+  // Same machine id and hardware: the agent re-enrolled.
+  Result<EnrollOutcome> again =
+      store_->Enroll(Input(token, "m1", "u1", "s1", "key2"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->reattached);
+  EXPECT_EQ(again->host_id, first->host_id);
+
+  // Reinstall: new machine id, same SMBIOS UUID and serial.
+  Result<EnrollOutcome> reinstall =
+      store_->Enroll(Input(token, "m1-new", "u1", "s1", "key3"));
+  ASSERT_TRUE(reinstall.ok());
+  EXPECT_TRUE(reinstall->reattached);
+  EXPECT_EQ(reinstall->host_id, first->host_id);
+
+  // Clone: same machine id as the reinstalled host, other hardware.
+  Result<EnrollOutcome> clone =
+      store_->Enroll(Input(token, "m1-new", "u2", "s2", "key4"));
+  ASSERT_TRUE(clone.ok());
+  EXPECT_FALSE(clone->reattached);
+  EXPECT_TRUE(clone->clone_suspected);
+  EXPECT_NE(clone->host_id, first->host_id);
+  EXPECT_EQ(clone->clone_of, first->host_id);
+
+  // The clone re-enrolling finds itself, not the original.
+  Result<EnrollOutcome> clone_again =
+      store_->Enroll(Input(token, "m1-new", "u2", "s2", "key5"));
+  ASSERT_TRUE(clone_again.ok());
+  EXPECT_TRUE(clone_again->reattached);
+  EXPECT_EQ(clone_again->host_id, clone->host_id);
+
+  Result<std::vector<HostRecord>> hosts = store_->ListHosts("acme", hours(24));
+  ASSERT_TRUE(hosts.ok());
+  ASSERT_EQ(hosts->size(), 2u);
+  EXPECT_FALSE((*hosts)[0].is_clone);
+  EXPECT_EQ((*hosts)[0].enroll_count, 3);
+  EXPECT_EQ((*hosts)[0].identity.machine_id, "m1-new");
+  EXPECT_TRUE((*hosts)[1].is_clone);
+
+  // Old node keys stop working after re-enrollment.
+  ReportInput old_key = Report(first->host_id, "r1", "key");
+  EXPECT_EQ(store_->StoreReports(std::span<const ReportInput>(&old_key, 1))[0]
+                .status()
+                .code(),
+            StatusCode::kUnauthenticated);
+  ReportInput new_key = Report(first->host_id, "r1", "key3");
+  EXPECT_EQ(StoreOne(new_key).outcome, ReportOutcome::kStored);
+}
+
+TEST_F(SqliteStoreTest, SameIdentityInAnotherOrganisationIsAnotherHost) {
+  Result<EnrollOutcome> a =
+      store_->Enroll(Input(Token("acme"), "m1", "u1", "s1"));
+  Result<EnrollOutcome> b =
+      store_->Enroll(Input(Token("globex"), "m1", "u1", "s1"));
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok());
+  EXPECT_NE(a->host_id, b->host_id);
+  EXPECT_FALSE(b->reattached);
+  EXPECT_FALSE(b->clone_suspected);
+}
+
+TEST_F(SqliteStoreTest, ReportsAreIdempotentAndKeepHistory) {
+  Result<EnrollOutcome> host =
+      store_->Enroll(Input(Token("acme"), "m1", "u1", "s1"));
+  ASSERT_TRUE(host.ok());
+
+  ReportInput r1 = Report(host->host_id, "r1");
+  r1.families.push_back(
+      Family("antivirus", R"({"products":[{"definitions_age_hours":2}]})"));
+  r1.dropped_reports = 3;
+  r1.hostname = "pc-renamed";
+  EXPECT_EQ(StoreOne(r1).outcome, ReportOutcome::kStored);
+  EXPECT_EQ(StoreOne(r1).outcome, ReportOutcome::kDuplicate);
+
+  clock_.Advance(hours(1));
+  ReportInput r2 = Report(host->host_id, "r2");
+  r2.families.push_back(
+      Family("antivirus", R"({"products":[{"definitions_age_hours":2}]})"));
+  EXPECT_EQ(StoreOne(r2).outcome, ReportOutcome::kStored);
+
+  clock_.Advance(hours(1));
+  ReportInput r3 = Report(host->host_id, "r3");
+  r3.families.push_back(
+      Family("antivirus", R"({"products":[{"definitions_age_hours":720}]})"));
+  EXPECT_EQ(StoreOne(r3).outcome, ReportOutcome::kStored);
+
+  // Unchanged content adds no history row: two changes in three reports.
+  Result<std::vector<FactChange>> history =
+      store_->FactHistory("acme", host->host_id, "antivirus");
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_NE((*history)[1].payload_json.find("720"), std::string::npos);
+  EXPECT_EQ(ToUnixSeconds((*history)[1].received_at), kStart + 7200);
+
+  Result<std::vector<FamilyRecord>> facts =
+      store_->HostFacts("acme", host->host_id);
+  ASSERT_TRUE(facts.ok());
+  ASSERT_EQ(facts->size(), 1u);
+  EXPECT_EQ((*facts)[0].state, "STATUS_OK");
+  // json_extract works on the stored JSON (what policy views rely on).
+  EXPECT_EQ(Count("SELECT json_extract(payload_json, "
+                  "'$.products[0].definitions_age_hours') FROM host_facts"),
+            720);
+
+  Result<std::vector<HostRecord>> hosts = store_->ListHosts("acme", hours(24));
+  ASSERT_TRUE(hosts.ok());
+  ASSERT_EQ(hosts->size(), 1u);
+  EXPECT_EQ((*hosts)[0].reports_stored, 3);
+  EXPECT_EQ((*hosts)[0].dropped_reports, 3);
+  EXPECT_EQ((*hosts)[0].hostname, "pc-renamed");
+  EXPECT_EQ(ToUnixSeconds((*hosts)[0].last_seen), kStart + 7200);
+  EXPECT_EQ(Count("SELECT count(*) FROM reports"), 3);
+}
+
+TEST_F(SqliteStoreTest, UnknownPartDigestAsksForThePartAndStoresNothing) {
+  Result<EnrollOutcome> host =
+      store_->Enroll(Input(Token("acme"), "m1", "u1", "s1"));
+  ASSERT_TRUE(host.ok());
+  const std::string packages_json = R"({"status":{"state":"STATUS_OK"}})";
+  const std::string digest = pki::Sha256Hex("package-list-v1");
+
+  ReportInput lean = Report(host->host_id, "r1");
+  lean.families.push_back(Family("system", R"({"hostname":"pc"})"));
+  lean.unchanged.push_back({"packages", digest});
+  ReportResult need = StoreOne(lean);
+  EXPECT_EQ(need.outcome, ReportOutcome::kNeedParts);
+  EXPECT_EQ(need.missing_parts, std::vector<std::string>{"packages"});
+  EXPECT_EQ(Count("SELECT count(*) FROM reports"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM host_facts"), 0);
+  EXPECT_EQ(Count("SELECT reports_stored FROM hosts"), 0);
+
+  // Resent in full under the same report id.
+  ReportInput full = Report(host->host_id, "r1");
+  full.families.push_back(Family("system", R"({"hostname":"pc"})"));
+  full.families.push_back(
+      {"packages", "STATUS_OK", kStart, packages_json, digest});
+  full.packages = {Pkg("bash", "5.2"), Pkg("openssl", "3.0.1")};
+  EXPECT_EQ(StoreOne(full).outcome, ReportOutcome::kStored);
+
+  // Now the digest alone is enough, and refreshes collected_at.
+  clock_.Advance(hours(1));
+  ReportInput next = Report(host->host_id, "r2");
+  next.unchanged.push_back({"packages", digest});
+  EXPECT_EQ(StoreOne(next).outcome, ReportOutcome::kStored);
+  EXPECT_EQ(
+      Count("SELECT collected_at FROM host_facts WHERE family = 'packages'"),
+      kStart + 3600);
+  EXPECT_EQ(Count("SELECT count(*) FROM host_packages"), 2);
+}
+
+TEST_F(SqliteStoreTest, PackagesStoredOnceWithChangeLog) {
+  std::string token = Token("acme");
+  Result<EnrollOutcome> a = store_->Enroll(Input(token, "m1", "u1", "s1"));
+  Result<EnrollOutcome> b = store_->Enroll(Input(token, "m2", "u2", "s2"));
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok());
+
+  auto with_packages = [&](int64_t host, const std::string& id,
+                           std::vector<PackageRow> packages) {
+    ReportInput r = Report(host, id);
+    std::string json = R"({"n":")" + id + R"("})";
+    r.families.push_back(Family("packages", json));
+    r.packages = std::move(packages);
+    return r;
+  };
+  EXPECT_EQ(StoreOne(with_packages(a->host_id, "a1",
+                                   {Pkg("bash", "5.2"), Pkg("openssl", "3.0.1"),
+                                    Pkg("vim", "9.0")}))
+                .outcome,
+            ReportOutcome::kStored);
+  EXPECT_EQ(
+      StoreOne(with_packages(b->host_id, "b1",
+                             {Pkg("bash", "5.2"), Pkg("openssl", "3.0.1")}))
+          .outcome,
+      ReportOutcome::kStored);
+  // Shared packages are stored once.
+  EXPECT_EQ(Count("SELECT count(*) FROM packages"), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM host_packages"), 5);
+  EXPECT_EQ(Count("SELECT count(*) FROM package_changes"), 0);
+
+  // Host a: openssl upgraded, vim removed, curl installed.
+  clock_.Advance(hours(24));
+  EXPECT_EQ(StoreOne(with_packages(a->host_id, "a2",
+                                   {Pkg("bash", "5.2"), Pkg("openssl", "3.0.2"),
+                                    Pkg("curl", "7.88")}))
+                .outcome,
+            ReportOutcome::kStored);
+  Result<std::vector<PackageChange>> changes =
+      store_->PackageHistory("acme", a->host_id);
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(changes->size(), 3u);
+  // Ordered by name: curl, openssl, vim.
+  EXPECT_EQ((*changes)[0].name, "curl");
+  EXPECT_EQ((*changes)[0].old_version, std::nullopt);
+  EXPECT_EQ((*changes)[1].name, "openssl");
+  EXPECT_EQ((*changes)[1].old_version, "3.0.1");
+  EXPECT_EQ((*changes)[1].new_version, "3.0.2");
+  EXPECT_EQ(ToUnixSeconds(*(*changes)[1].changed_at), kStart + 86400);
+  EXPECT_EQ((*changes)[2].new_version, std::nullopt);
+
+  Result<std::vector<PackageRow>> current =
+      store_->HostPackages("acme", a->host_id);
+  ASSERT_TRUE(current.ok());
+  ASSERT_EQ(current->size(), 3u);
+  EXPECT_EQ((*current)[0].name, "bash");
+  EXPECT_EQ((*current)[2].version, "3.0.2");
+}
+
+TEST_F(SqliteStoreTest, OneOrganisationNeverSeesAnothersHosts) {
+  Result<EnrollOutcome> a =
+      store_->Enroll(Input(Token("acme"), "m1", "u1", "s1"));
+  Result<EnrollOutcome> g =
+      store_->Enroll(Input(Token("globex"), "m9", "u9", "s9"));
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(g.ok());
+  ReportInput r = Report(g->host_id, "g1");
+  r.families.push_back(Family("system", R"({"hostname":"secret"})"));
+  r.packages = {};
+  ASSERT_EQ(StoreOne(r).outcome, ReportOutcome::kStored);
+
+  Result<std::vector<HostRecord>> acme_hosts =
+      store_->ListHosts("acme", hours(1));
+  ASSERT_TRUE(acme_hosts.ok());
+  ASSERT_EQ(acme_hosts->size(), 1u);
+  EXPECT_EQ((*acme_hosts)[0].id, a->host_id);
+  EXPECT_EQ(store_->HostFacts("acme", g->host_id).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_TRUE(store_->FactHistory("acme", g->host_id, "system")->empty());
+  EXPECT_EQ(store_->FactHistory("globex", g->host_id, "system")->size(), 1u);
+  EXPECT_TRUE(store_->HostPackages("acme", g->host_id)->empty());
+  EXPECT_EQ(store_->ListHosts("nope", hours(1)).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, BadReportInBatchRollsBackAloneAndStaleIsComputed) {
+  std::string token = Token("acme");
+  Result<EnrollOutcome> a = store_->Enroll(Input(token, "m1", "u1", "s1"));
+  Result<EnrollOutcome> b = store_->Enroll(Input(token, "m2", "u2", "s2"));
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok());
+  std::vector<ReportInput> batch;
+  batch.push_back(Report(a->host_id, "a1"));
+  batch.back().families.push_back(Family("system", R"({"hostname":"a"})"));
+  batch.push_back(Report(b->host_id, "b1", "wrong-key"));
+  batch.back().families.push_back(Family("system", R"({"hostname":"b"})"));
+  batch.push_back(Report(b->host_id, "b2"));
+  batch.back().families.push_back(Family("system", R"({"hostname":"b"})"));
+  batch.push_back(Report(a->host_id, "a1"));  // same id twice in a batch
+  std::vector<Result<ReportResult>> results = store_->StoreReports(batch);
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_EQ(results[0]->outcome, ReportOutcome::kStored);
+  EXPECT_EQ(results[1].status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(results[2]->outcome, ReportOutcome::kStored);
+  EXPECT_EQ(results[3]->outcome, ReportOutcome::kDuplicate);
+  EXPECT_EQ(Count("SELECT count(*) FROM reports"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM fact_history"), 2);
+
+  clock_.Advance(hours(24 * 8));
+  Result<std::vector<HostRecord>> hosts =
+      store_->ListHosts("acme", hours(24 * 7));
+  ASSERT_TRUE(hosts.ok());
+  EXPECT_TRUE((*hosts)[0].stale);
+}
+
+TEST_F(SqliteStoreTest, ReopeningKeepsDataAndSchema) {
+  ASSERT_TRUE(store_->CreateAdmin("admin", "$argon2id$fake").ok());
+  EXPECT_EQ(store_->CreateAdmin("admin", "x").code(),
+            StatusCode::kAlreadyExists);
+  store_.reset();
+  Result<std::unique_ptr<SqliteStore>> reopened =
+      SqliteStore::Open(path_, clock_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ((*reopened)->ListOrgs()->size(), 2u);
+}
+
+}  // namespace
+}  // namespace mamori::store

@@ -1,0 +1,246 @@
+#pragma once
+
+// Store: every read and write the collector makes, as operations (create an
+// organisation, enroll a host, store a batch of reports, list hosts …), never
+// as SQL. SqliteStore (sqlite_store.h) is the embedded implementation; a
+// PostgreSQL one can follow behind the same interface.
+//
+// Tenancy: every host, token and fact belongs to one organisation. Reads that
+// return hosts or facts take the organisation and never return another's rows.
+//
+// Thread safety: implementations are safe to call from several threads; the
+// SQLite one serialises calls on one connection.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+
+namespace mamori::store {
+
+struct OrgSpec {
+  std::string name;
+  std::string industry;              // code for peer comparison; may be empty
+  std::optional<int64_t> employees;  // unset = not given
+  std::string region;
+};
+
+struct Organization {
+  int64_t id = 0;
+  std::string name;
+  std::string industry;
+  std::optional<int64_t> employees;
+  std::string region;
+  TimePoint created_at;
+  int64_t host_count = 0;
+};
+
+struct TokenSpec {
+  std::string org;                      // organisation name
+  std::optional<TimePoint> expires_at;  // unset = never expires
+  std::optional<int64_t> uses;          // unset = unlimited
+};
+
+struct TokenInfo {
+  int64_t id = 0;
+  std::string org;
+  std::string prefix;  // first characters of the token, for telling them apart
+  TimePoint created_at;
+  std::optional<TimePoint> expires_at;
+  std::optional<int64_t> uses_left;
+  int64_t uses = 0;
+  std::optional<TimePoint> revoked_at;
+};
+
+struct CreatedToken {
+  TokenInfo info;
+  std::string token;  // the secret; shown once, only its hash is stored
+};
+
+struct HostIdentityData {
+  std::string hostname;
+  std::string machine_id;
+  std::string smbios_uuid;
+  std::string serial;
+  std::vector<std::string> macs;
+};
+
+struct EnrollInput {
+  std::string token;  // as presented by the agent
+  HostIdentityData identity;
+  std::string os_name;
+  std::string os_version;
+  std::string agent_version;
+  std::string node_key_hash;  // hex SHA-256 of the new node key
+};
+
+struct EnrollOutcome {
+  int64_t host_id = 0;
+  int64_t org_id = 0;
+  std::string org_name;
+  bool reattached = false;       // an existing host record was reused
+  bool clone_suspected = false;  // new record flagged as a clone
+  std::optional<int64_t> clone_of;
+};
+
+struct HostRecord {
+  int64_t id = 0;
+  int64_t org_id = 0;
+  std::string hostname;
+  std::string os_name;
+  std::string os_version;
+  std::string agent_version;
+  HostIdentityData identity;
+  bool is_clone = false;
+  std::optional<int64_t> clone_of;
+  TimePoint enrolled_at;
+  int64_t enroll_count = 0;
+  TimePoint first_seen;
+  TimePoint last_seen;
+  std::optional<TimePoint> last_collected_at;
+  int64_t reports_stored = 0;
+  int64_t dropped_reports = 0;
+  bool stale = false;  // last_seen older than the threshold asked for
+};
+
+// One fact family's current content as stored.
+struct FamilyRecord {
+  std::string family;
+  std::string state;  // CollectionState name ("STATUS_OK")
+  std::optional<TimePoint> collected_at;
+  std::string payload_json;
+  std::string sha256;
+  TimePoint updated_at;
+};
+
+struct FactChange {
+  std::string family;
+  std::string state;
+  std::optional<TimePoint> changed_at;
+  TimePoint received_at;
+  std::string payload_json;
+  std::string sha256;
+};
+
+struct PackageRow {
+  std::string name;
+  std::string version;
+  std::string architecture;
+  std::string source;  // PackageSource name
+  std::string publisher;
+  std::string scope;
+  std::optional<int64_t> install_time;  // Unix seconds
+};
+
+struct PackageChange {
+  std::string name;
+  std::string architecture;
+  std::optional<std::string> old_version;  // unset = newly installed
+  std::optional<std::string> new_version;  // unset = removed
+  std::optional<TimePoint> changed_at;
+};
+
+// A family sent in full.
+struct FamilyUpdate {
+  std::string family;
+  std::string state;
+  std::optional<int64_t> collected_at;  // Unix seconds
+  std::string payload_json;
+  std::string sha256;  // part digest (see service/part_digest.h)
+};
+
+// A family sent only as its digest.
+struct PartRef {
+  std::string family;
+  std::string sha256;
+};
+
+// One validated report, ready to store.
+struct ReportInput {
+  int64_t host_id = 0;
+  std::string node_key_hash;
+  std::string report_id;
+  std::optional<int64_t> collected_at;  // Unix seconds, agent clock
+  std::vector<FamilyUpdate> families;
+  // The package list when the "packages" family is among `families`.
+  std::vector<PackageRow> packages;
+  std::vector<PartRef> unchanged;
+  uint64_t dropped_reports = 0;
+  // Host-list columns refreshed from the report; empty = keep.
+  std::string hostname;
+  std::string os_name;
+  std::string os_version;
+  std::string agent_version;
+};
+
+enum class ReportOutcome { kStored, kDuplicate, kNeedParts };
+
+struct ReportResult {
+  ReportOutcome outcome = ReportOutcome::kStored;
+  std::vector<std::string> missing_parts;  // with kNeedParts
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Returns the new organisation; ALREADY_EXISTS when the name is taken;
+  // INVALID_ARGUMENT for an empty name or negative employees.
+  virtual Result<Organization> CreateOrg(const OrgSpec& spec) = 0;
+  // All organisations by name, with their host counts.
+  virtual Result<std::vector<Organization>> ListOrgs() = 0;
+  // NOT_FOUND naming the organisation when absent.
+  virtual Result<Organization> FindOrg(const std::string& name) = 0;
+
+  // Creates a random enrollment token for `spec.org`. NOT_FOUND when the
+  // organisation is unknown; INVALID_ARGUMENT for uses < 1.
+  virtual Result<CreatedToken> CreateToken(const TokenSpec& spec) = 0;
+  // Tokens of `org` (all organisations when empty), newest first.
+  virtual Result<std::vector<TokenInfo>> ListTokens(const std::string& org) = 0;
+  // Revokes the token whose id (decimal) or prefix is `id_or_prefix`.
+  // NOT_FOUND when none matches; INVALID_ARGUMENT when a prefix matches more
+  // than one; OK (no change) when it was already revoked.
+  virtual Status RevokeToken(const std::string& id_or_prefix) = 0;
+
+  // Checks the token (UNAUTHENTICATED when unknown, expired, revoked or used
+  // up, saying which), then re-attaches to the host with the same identity or
+  // creates one (flagged as a clone when only the machine id matches), and
+  // stores the node key hash. One transaction.
+  virtual Result<EnrollOutcome> Enroll(const EnrollInput& input) = 0;
+
+  // Stores reports in one transaction, each all-or-nothing. Per report:
+  // UNAUTHENTICATED for an unknown host or wrong node key; kDuplicate when
+  // the report id was stored before; kNeedParts (nothing stored) when an
+  // unchanged part's digest is unknown for the host. When the commit itself
+  // fails every entry carries that error. Results are in input order.
+  virtual std::vector<Result<ReportResult>> StoreReports(
+      std::span<const ReportInput> reports) = 0;
+
+  // Hosts of `org` by id. `stale_after` sets HostRecord::stale. NOT_FOUND
+  // when the organisation is unknown.
+  virtual Result<std::vector<HostRecord>> ListHosts(
+      const std::string& org, std::chrono::seconds stale_after) = 0;
+  // Current facts of one host of `org`; NOT_FOUND when the host is not in it.
+  virtual Result<std::vector<FamilyRecord>> HostFacts(const std::string& org,
+                                                      int64_t host_id) = 0;
+  // Changes of one family of one host, oldest first.
+  virtual Result<std::vector<FactChange>> FactHistory(
+      const std::string& org, int64_t host_id, const std::string& family) = 0;
+  // The host's current package list, sorted by name.
+  virtual Result<std::vector<PackageRow>> HostPackages(const std::string& org,
+                                                       int64_t host_id) = 0;
+  // Package installs/upgrades/removals of one host, oldest first.
+  virtual Result<std::vector<PackageChange>> PackageHistory(
+      const std::string& org, int64_t host_id) = 0;
+
+  // Creates the admin account; ALREADY_EXISTS when the name is taken.
+  virtual Status CreateAdmin(const std::string& name,
+                             const std::string& password_hash) = 0;
+};
+
+}  // namespace mamori::store
