@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Cross-builds the Windows fact library, mamori-facts.exe and their tests with
+# mingw-w64 (posix threads, static, x64) and runs the tests under headless
+# Wine. Writes "PASSED FAILED" to build-win/agent/ctest-summary.txt, which
+# scripts/test.sh adds to its totals. Exit status: 0 when everything passed.
+#
+# Layout under build-win/ (all cached between runs):
+#   gtest/             googletest built for mingw from /usr/src/googletest
+#   wineprefix-template/  a settled prefix pinned to Windows 10 (built once)
+#   wineprefix/        this run's prefix: hard-link copy of the template with
+#                      the .reg fixtures of tests/fixtures/windows/ imported
+#   agent/             the cross build (CMake + Ninja)
+#
+# Environment: MAMORI_JOBS (parallel build jobs, default nproc).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+BUILD="$ROOT/build-win"
+TOOLCHAIN="$ROOT/cmake/mingw-w64-x86_64.cmake"
+TEMPLATE="$BUILD/wineprefix-template"
+JOBS=${MAMORI_JOBS:-$(nproc)}
+SUMMARY_FILE="$BUILD/agent/ctest-summary.txt"
+START=$(date +%s)
+
+export WINEPREFIX="$BUILD/wineprefix"
+# -all silences Wine's fixme/err chatter (and Debian's "wine32 is missing"
+# hint on every call); mscoree/mshtml disabled so no Mono/Gecko prompt.
+export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+unset DISPLAY || true
+
+mkdir -p "$BUILD/agent"
+# A stale summary must never be counted if this run dies early.
+echo "0 1" >"$SUMMARY_FILE"
+
+log() { printf 'test-windows: %s\n' "$*"; }
+
+# Stops the wineserver of this run's prefix (only ours: WINEPREFIX is set).
+stop_wine() { wineserver -k >/dev/null 2>&1 || true; }
+trap stop_wine EXIT
+
+# 1. googletest for mingw (Debian ships none).
+if [[ ! -f "$BUILD/gtest/lib/libgtest.a" ]]; then
+  log "building googletest for mingw"
+  cmake -S /usr/src/googletest -B "$BUILD/gtest-build" -G Ninja \
+    -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_INSTALL_PREFIX="$BUILD/gtest" >/dev/null
+  nice cmake --build "$BUILD/gtest-build" -j "$JOBS" >/dev/null
+  cmake --install "$BUILD/gtest-build" >/dev/null
+fi
+
+# 2. The template prefix: created once, settled, pinned to Windows 10 (a fresh
+#    wine64 prefix says Windows 7). Rebuilt when the Wine version changes.
+wine_version=$(wine --version 2>/dev/null || echo unknown)
+if [[ ! -f "$TEMPLATE/.mamori-ready" ]] ||
+   [[ "$(cat "$TEMPLATE/.mamori-ready")" != "$wine_version" ]]; then
+  log "creating the template Wine prefix ($wine_version)"
+  rm -rf "$TEMPLATE"
+  WINEPREFIX="$TEMPLATE" wine wineboot --init >/dev/null 2>&1
+  WINEPREFIX="$TEMPLATE" wineserver -w
+  WINEPREFIX="$TEMPLATE" wine winecfg /v win10 >/dev/null 2>&1
+  WINEPREFIX="$TEMPLATE" wineserver -w
+  echo "$wine_version" >"$TEMPLATE/.mamori-ready"
+fi
+
+# 3. This run's prefix. Wine rewrites its registry files by replacing them,
+#    never in place, but the three hives are copied anyway so nothing a test
+#    writes can reach the template; everything else is hard-linked (<1 s).
+stop_wine
+rm -rf "$WINEPREFIX"
+cp -al "$TEMPLATE" "$WINEPREFIX"
+for hive in system.reg user.reg userdef.reg; do
+  rm -f "$WINEPREFIX/$hive"
+  cp -p "$TEMPLATE/$hive" "$WINEPREFIX/$hive"
+done
+
+# 4. Registry fixtures. They are kept in git as UTF-8 with LF; `reg import`
+#    reads Unicode .reg files as UTF-16LE with a BOM and CRLF (as regedit
+#    writes them), so convert on the way in. Japanese text survives this.
+converted="$BUILD/reg-fixtures"
+rm -rf "$converted"
+mkdir -p "$converted"
+shopt -s nullglob
+for fixture in tests/fixtures/windows/*.reg; do
+  out="$converted/$(basename "$fixture")"
+  { printf '\xff\xfe'; sed 's/\r$//; s/$/\r/' "$fixture" | iconv -f UTF-8 -t UTF-16LE; } >"$out"
+  if ! wine reg import "$(winepath -w "$out" 2>/dev/null)" >/dev/null 2>&1; then
+    log "reg import failed: $fixture"
+    exit 1
+  fi
+done
+shopt -u nullglob
+
+# 5. A persistent wineserver, with Wine's services started outside ctest's
+#    pipes: otherwise services.exe inherits ctest's stdout and ctest waits for
+#    it forever. Without -p every test exe pays ~2.5 s of Wine shutdown.
+wineserver -w
+wineserver -p
+wine cmd /c ver </dev/null >/dev/null 2>&1
+
+# 6. Build.
+cmake -S . -B "$BUILD/agent" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" \
+  -DCMAKE_BUILD_TYPE=Debug -DGTest_DIR="$BUILD/gtest/lib/cmake/GTest" >/dev/null
+nice cmake --build "$BUILD/agent" -j "$JOBS"
+
+# 7. Tests. ctest prints through Wine with CRLF line endings; strip them so
+#    the summary line can be parsed.
+ctest_log="$BUILD/agent/ctest.log"
+rc=0
+ctest --test-dir "$BUILD/agent" --output-on-failure --no-tests=error \
+  --timeout 120 -j "$JOBS" 2>&1 | tr -d '\r' | tee "$ctest_log" || rc=$?
+rc=${PIPESTATUS[0]:-$rc}
+
+passed=0
+failed=0
+line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$ctest_log" | tail -1 || true)
+if [[ -n "$line" ]]; then
+  failed=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+  total=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\2/' <<<"$line")
+  passed=$((total - failed))
+else
+  log "ctest printed no summary (exit $rc)"
+  failed=1
+fi
+
+# 8. The portable checker prints valid JSON with every family present.
+exe="$BUILD/agent/agent/facts_exe/mamori-facts.exe"
+if [[ -f "$exe" ]]; then
+  json="$BUILD/agent/mamori-facts.json"
+  if wine "$exe" --format json </dev/null 2>"$BUILD/agent/mamori-facts.stderr" |
+       tr -d '\r' >"$json" &&
+     /usr/bin/python3 "$ROOT/agent/facts_exe/check_facts_json.py" "$json"; then
+    passed=$((passed + 1))
+    log "mamori-facts.exe --format json: valid, every family present"
+  else
+    failed=$((failed + 1))
+    log "mamori-facts.exe --format json: FAILED (see $json)"
+  fi
+fi
+
+echo "$passed $failed" >"$SUMMARY_FILE"
+log "$passed passed, $failed failed in $(($(date +%s) - START)) s"
+[[ $failed -eq 0 && $rc -eq 0 ]]
