@@ -2,12 +2,14 @@
 // one line (and its header) here; its steps live in its own files.
 #include "collector/store/core_schema.h"
 #include "collector/store/migrations.h"
+#include "collector/store/register_schema.h"
 
 namespace mamori::store {
 namespace {
 
 constexpr MigrationModule kModules[] = {
     {"core", &CoreMigrations},
+    {"register", &RegisterMigrations},
 };
 
 }  // namespace
