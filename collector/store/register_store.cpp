@@ -121,9 +121,59 @@ Result<std::vector<InformationAsset>> RegisterStore::ListAssets(
 }
 
 Result<std::vector<std::pair<int64_t, std::vector<RuleState>>>>
-RegisterStore::HostChecks(int64_t /*org_id*/, std::string* source) {
-  *source = "none: no check results are stored in this database";
-  return std::vector<std::pair<int64_t, std::vector<RuleState>>>{};
+RegisterStore::HostChecks(int64_t org_id, std::string* source) {
+  std::vector<std::pair<int64_t, std::vector<RuleState>>> out;
+  // check_results belongs to the grading module, which may be absent from
+  // an older or register-only database.
+  auto exists = db_.Prepare(
+      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
+      "'check_results'");
+  if (!exists.ok()) return exists.status();
+  auto present = exists->Step();
+  if (!present.ok()) return present.status();
+  if (!*present) {
+    *source = "none: this database has no check results (grading module)";
+    return out;
+  }
+  auto stmt = db_.Prepare(
+      "SELECT host_id, check_id, status FROM check_results "
+      "WHERE org_id = ? ORDER BY host_id, check_id");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, org_id);
+  std::map<int64_t, std::map<std::string, std::string>> worst;
+  int64_t rows = 0;
+  int64_t unmapped = 0;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    ++rows;
+    const std::string check = stmt->ColumnText(1);
+    const std::string state = stmt->ColumnText(2);
+    const auto rule = check_rules_.find(check);
+    std::string key = check;
+    if (rule != check_rules_.end()) {
+      key = rule->second;
+    } else {
+      ++unmapped;
+    }
+    auto [it, inserted] = worst[stmt->ColumnInt(0)].emplace(key, state);
+    if (!inserted && Severity(state) < Severity(it->second)) {
+      it->second = state;
+    }
+  }
+  for (auto& [host, states] : worst) {
+    std::vector<RuleState> list;
+    for (auto& [rule, state] : states) list.push_back({rule, state});
+    out.emplace_back(host, std::move(list));
+  }
+  *source = "check_results (grading module): " + std::to_string(rows) +
+            " current results";
+  if (unmapped > 0) {
+    *source += ", " + std::to_string(unmapped) +
+               " grouped by check id (no rule known for them)";
+  }
+  return out;
 }
 
 Result<std::vector<DeviceAsset>> RegisterStore::ListDevices(

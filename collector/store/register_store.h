@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -118,8 +119,17 @@ class RegisterStore {
   Result<bool> EditDevice(const std::string& org, const std::string& device,
                           const DeviceEdit& edit, const std::string& actor);
 
+  // Maps check ids (check_results.check_id) to employee-rule ids, from the
+  // policy set in force. Results of checks missing here are grouped under
+  // their check id instead of a rule.
+  void SetCheckRules(std::map<std::string, std::string> check_to_rule) {
+    check_rules_ = std::move(check_to_rule);
+  }
+
   // Per asset, most important first, the worst state per rule among its
-  // linked devices. `source` receives where the states came from.
+  // linked devices (fail, then unknown, then error, then pass). Reads the
+  // grading module's check_results when the table exists; `source` receives
+  // which source was used and how many results it held.
   Result<std::vector<AssetRisk>> AssetRisks(const std::string& org,
                                             std::string* source);
 
@@ -143,6 +153,7 @@ class RegisterStore {
 
   store::Database& db_;
   const Clock& clock_;
+  std::map<std::string, std::string> check_rules_;
 };
 
 // JSON of one asset as written to history and `register list --format json`.
