@@ -1,0 +1,133 @@
+#include "agent/cmd_facts.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <ostream>
+
+#include "agent/facts/endpoint_proto.h"
+#include "agent/facts/registry.h"
+#include "agent/facts/table_format.h"
+#include "common/text.h"
+
+namespace mamori::agent {
+
+namespace {
+
+constexpr char kUsage[] =
+    "Usage: mamori-agent facts [--root DIR] [--family NAME]... "
+    "[--format json|table]\n"
+    "\n"
+    "Collects facts about this machine now and prints them.\n"
+    "収集した端末情報を表示します。\n"
+    "\n"
+    "  --root DIR       read files under DIR (a chroot or mounted image);\n"
+    "                   families needing the live kernel report unsupported\n"
+    "  --family NAME    collect only this family (repeatable; default all)\n"
+    "  --format FORMAT  json (proto JSON, proto field names) or table\n"
+    "                   (default table)\n"
+    "  --help           show this help\n";
+
+struct Options {
+  std::string root;
+  std::vector<std::string> families;
+  std::string format = "table";
+};
+
+// Parses `--name value` and `--name=value`. Returns false (message in
+// `error`) on an unknown flag or a missing value; sets `help`.
+bool ParseArgs(const std::vector<std::string>& args, Options* opts, bool* help,
+               std::string* error) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string flag = args[i];
+    std::string value;
+    bool has_value = false;
+    if (const size_t eq = flag.find('=');
+        StartsWith(flag, "--") && eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+      has_value = true;
+    }
+    if (flag == "--help" || flag == "-h") {
+      *help = true;
+      return true;
+    }
+    if (flag != "--root" && flag != "--family" && flag != "--format") {
+      *error = "unknown argument \"" + SanitizeUtf8(args[i]) + "\"";
+      return false;
+    }
+    if (!has_value) {
+      if (i + 1 >= args.size()) {
+        *error = flag + " needs a value";
+        return false;
+      }
+      value = args[++i];
+    }
+    if (flag == "--root") {
+      if (value.empty()) {
+        *error = "--root needs a directory";
+        return false;
+      }
+      opts->root = value;
+    } else if (flag == "--family") {
+      opts->families.push_back(value);
+    } else {
+      if (value != "json" && value != "table") {
+        *error = "--format must be json or table, not \"" +
+                 SanitizeUtf8(value) + "\"";
+        return false;
+      }
+      opts->format = value;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+int RunFactsCommand(const std::vector<std::string>& args, std::ostream& out,
+                    std::ostream& err, const Clock& clock) {
+  Options opts;
+  bool help = false;
+  std::string error;
+  if (!ParseArgs(args, &opts, &help, &error)) {
+    err << "mamori-agent facts: " << error << "\n\n" << kUsage;
+    return 2;
+  }
+  if (help) {
+    out << kUsage;
+    return 0;
+  }
+  const facts::GatherContext ctx = opts.root.empty()
+                                       ? facts::LiveContext(&clock)
+                                       : facts::RootContext(opts.root, &clock);
+  Result<facts::EndpointFacts> collected =
+      facts::CollectFamilies(ctx, opts.families);
+  if (!collected.ok()) {
+    err << "mamori-agent facts: " << collected.status().message() << "\n";
+    return 2;
+  }
+  if (opts.format == "table") {
+    out << facts::FormatTable(*collected);
+    return 0;
+  }
+  mamori::v1::EndpointFacts message;
+  if (Status s = facts::ToProto(*collected, &message); !s.ok()) {
+    err << "mamori-agent facts: " << s.message() << "\n";
+    return 1;
+  }
+  google::protobuf::util::JsonPrintOptions print;
+  print.preserve_proto_field_names = true;
+  print.add_whitespace = true;
+  std::string json;
+  if (auto s =
+          google::protobuf::util::MessageToJsonString(message, &json, print);
+      !s.ok()) {
+    err << "mamori-agent facts: cannot print JSON: " << s.ToString() << "\n";
+    return 1;
+  }
+  out << json;
+  if (json.empty() || json.back() != '\n') out << "\n";
+  return 0;
+}
+
+}  // namespace mamori::agent

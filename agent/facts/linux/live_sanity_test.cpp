@@ -1,0 +1,43 @@
+// Sanity checks of the Linux gatherers on the real machine, compared with
+// what the OS's own tools print. Label: integration (spawns processes).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+
+#include "agent/facts/system.h"
+#include "common/text.h"
+
+namespace mamori::facts {
+namespace {
+
+// Returns the trimmed stdout of `command`.
+std::string Shell(const std::string& command) {
+  std::string out;
+  FILE* p = ::popen(command.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  return std::string(Trim(out));
+}
+
+TEST(LiveSystem, MatchesUnameAndOsRelease) {
+  const SystemFacts f = GatherSystem(LiveContext());
+  ASSERT_EQ(f.status.state, CollectionState::kOk) << f.status.message;
+  EXPECT_EQ(f.kernel_version, Shell("uname -r"));
+  EXPECT_EQ(f.architecture, Shell("uname -m"));
+  EXPECT_EQ(f.hostname, Shell("uname -n"));
+  EXPECT_EQ(f.os_id, Shell(". /etc/os-release && echo \"$ID\""));
+  EXPECT_EQ(f.os_version, Shell(". /etc/os-release && echo \"$VERSION_ID\""));
+  EXPECT_EQ(f.os_codename,
+            Shell(". /etc/os-release && echo \"$VERSION_CODENAME\""));
+  ASSERT_TRUE(f.boot_time.has_value());
+  EXPECT_GT(ToUnixSeconds(*f.boot_time), 1000000000);
+  EXPECT_EQ(f.machine_id.empty(),
+            Shell("cat /etc/machine-id 2>/dev/null").empty());
+}
+
+}  // namespace
+}  // namespace mamori::facts

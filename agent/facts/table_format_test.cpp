@@ -1,0 +1,38 @@
+#include "agent/facts/table_format.h"
+
+#include <gtest/gtest.h>
+
+namespace mamori::facts {
+namespace {
+
+TEST(FormatTable, ShowsFamiliesStatesAndFields) {
+  EndpointFacts facts;
+  facts.agent_version = "0.1.0";
+  facts.identity.hostname = "pc-sato";
+  facts.collected_at = FromUnixSeconds(1795424400);
+  facts.system.emplace();
+  facts.system->status = OkStatus();
+  facts.system->status.duration_us = 1500;
+  facts.system->os_name = "Debian GNU/Linux 12 (bookworm)";
+  const std::string table = FormatTable(facts);
+  EXPECT_NE(table.find("pc-sato"), std::string::npos);
+  EXPECT_NE(table.find("2026-11-23T09:00:00Z"), std::string::npos);
+  EXPECT_NE(table.find("[system] システム  OK / 取得済み  (1.5 ms)"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("os_name"), std::string::npos);
+  EXPECT_NE(table.find("Debian GNU/Linux 12 (bookworm)"), std::string::npos);
+}
+
+TEST(FormatTable, NonOkFamilyShowsReason) {
+  EndpointFacts facts;
+  facts.system.emplace();
+  facts.system->status = UnsupportedStatus("/x/etc/os-release: not found");
+  const std::string table = FormatTable(facts);
+  EXPECT_NE(table.find("UNSUPPORTED / 未対応"), std::string::npos) << table;
+  EXPECT_NE(table.find("reason / 理由: /x/etc/os-release: not found"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace mamori::facts

@@ -1,0 +1,59 @@
+// mamori-agent: collects facts about this endpoint and (with enroll/once/run)
+// delivers them to a mamori collector. One line per command in kCommands.
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/cmd_facts.h"
+#include "common/log.h"
+
+namespace {
+
+using RunFunction = int (*)(const std::vector<std::string>& args);
+
+int RunFacts(const std::vector<std::string>& args) {
+  return mamori::agent::RunFactsCommand(args, std::cout, std::cerr);
+}
+
+struct Command {
+  std::string_view name;
+  std::string_view summary;
+  RunFunction run;
+};
+
+constexpr Command kCommands[] = {
+    {"facts", "collect facts now and print them (json or table)", &RunFacts},
+};
+
+void PrintUsage(std::ostream& out) {
+  out << "Usage: mamori-agent <command> [options]\n"
+         "       mamori-agent <command> --help\n\nCommands:\n";
+  for (const Command& c : kCommands) {
+    out << "  " << c.name
+        << std::string(12 - std::min<size_t>(11, c.name.size()), ' ')
+        << c.summary << "\n";
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  mamori::InitLogging("mamori-agent", mamori::LogLevel::kInfo);
+  if (argc < 2) {
+    PrintUsage(std::cerr);
+    return 2;
+  }
+  const std::string_view name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    PrintUsage(std::cout);
+    return 0;
+  }
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  for (const Command& c : kCommands) {
+    if (c.name == name) return c.run(args);
+  }
+  std::cerr << "mamori-agent: unknown command \"" << name << "\"\n\n";
+  PrintUsage(std::cerr);
+  return 2;
+}
