@@ -518,7 +518,9 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
   const int64_t org_id = (*host_query)->ColumnInt(0);
   const std::string key_hash = (*host_query)->ColumnText(1);
   (*host_query)->Reset();
-  if (!pki::ConstantTimeEquals(key_hash, report.node_key_hash)) {
+  if (!report.authenticated_by_certificate &&
+      (report.node_key_hash.empty() ||
+       !pki::ConstantTimeEquals(key_hash, report.node_key_hash))) {
     return UnauthenticatedError("unknown host id or wrong node key");
   }
 

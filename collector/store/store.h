@@ -163,7 +163,9 @@ struct PartRef {
 // One validated report, ready to store.
 struct ReportInput {
   int64_t host_id = 0;
-  std::string node_key_hash;
+  std::string node_key_hash;  // empty when authenticated by certificate
+  // The peer presented a client certificate from our CA naming host_id.
+  bool authenticated_by_certificate = false;
   std::string report_id;
   std::optional<int64_t> collected_at;  // Unix seconds, agent clock
   std::vector<FamilyUpdate> families;

@@ -1,0 +1,25 @@
+#pragma once
+
+// The digest that lets an agent send an unchanged fact family as a hash
+// (PartDigest in collector.proto) instead of in full.
+//
+// Definition (agent and collector must agree): lower-case hex SHA-256 of the
+// family message serialised with protobuf's deterministic serialisation,
+// after clearing `status.collected_at` and `status.duration_us` (they change
+// on every collection without the content changing). Both sides use the same
+// protobuf version (3.21); fields unknown to one side would change the bytes,
+// which only costs one resend of the full part.
+//
+// Pure and thread-safe. Links only mamori_proto and OpenSSL, so the agent's
+// transport may use it too.
+
+#include <google/protobuf/message.h>
+
+#include <string>
+
+namespace mamori::service {
+
+// Returns the digest of `family` (a *Facts message such as PackageFacts).
+std::string PartDigest(const google::protobuf::Message& family);
+
+}  // namespace mamori::service

@@ -1,0 +1,27 @@
+#include "collector/service/rate_limiter.h"
+
+#include <gtest/gtest.h>
+
+namespace mamori::service {
+namespace {
+
+TEST(RateLimiterTest, AllowsBurstThenRefillsWithTime) {
+  FakeClock clock(FromUnixSeconds(1'000'000));
+  RateLimiter limiter(clock, /*per_minute=*/6, /*burst=*/3);
+  EXPECT_TRUE(limiter.Allow("a"));
+  EXPECT_TRUE(limiter.Allow("a"));
+  EXPECT_TRUE(limiter.Allow("a"));
+  EXPECT_FALSE(limiter.Allow("a"));
+  EXPECT_TRUE(limiter.Allow("b")) << "keys are independent";
+  clock.Advance(std::chrono::seconds(9));
+  EXPECT_FALSE(limiter.Allow("a"));
+  clock.Advance(std::chrono::seconds(1));  // 10 s = one token at 6/min
+  EXPECT_TRUE(limiter.Allow("a"));
+  EXPECT_FALSE(limiter.Allow("a"));
+  clock.Advance(std::chrono::hours(1));
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.Allow("a"));
+  EXPECT_FALSE(limiter.Allow("a")) << "never more than the burst";
+}
+
+}  // namespace
+}  // namespace mamori::service

@@ -1,0 +1,57 @@
+#pragma once
+
+// Turns received protobuf requests into validated store inputs: checks the
+// limits (list lengths, string lengths, timestamps, ids), converts each fact
+// family to protobuf JSON with proto field names and computes its part
+// digest. Runs on the gRPC threads so the single store writer only writes.
+//
+// Invalid UTF-8 never reaches here: protobuf refuses to parse a string field
+// holding it, and the service answers INVALID_ARGUMENT naming that field.
+//
+// Pure functions, thread-safe.
+
+#include <cstdint>
+#include <string>
+
+#include "collector/store/store.h"
+#include "common/status.h"
+#include "mamori/v1/collector.pb.h"
+
+namespace mamori::service {
+
+struct Limits {
+  // Largest request accepted by gRPC (bigger ones fail with
+  // RESOURCE_EXHAUSTED before parsing).
+  int max_message_bytes = 32 << 20;
+  // Entries in any repeated field (a package list, a socket list …).
+  int max_list_entries = 100'000;
+  // Bytes in any string field.
+  size_t max_string_bytes = 64 << 10;
+  // Bytes in ids (report id, host id) and identity fields.
+  size_t max_id_bytes = 256;
+  // Spool drops one report can announce; more is a broken agent.
+  uint64_t max_dropped_reports = 10'000'000;
+  // Nesting depth of messages (the schema needs 4).
+  int max_depth = 16;
+};
+
+// Checks every string, list and timestamp of `message` against `limits`.
+// Returns INVALID_ARGUMENT naming the field path ("facts.packages.packages")
+// on the first violation.
+Status CheckLimits(const google::protobuf::Message& message,
+                   const Limits& limits);
+
+// Validates `request` and converts it. `node_key_hash` is filled from the
+// request's node key. INVALID_ARGUMENT naming the field for a bad host id,
+// empty or oversized report id, unknown family in unchanged_parts, a family
+// both sent and listed as unchanged, or a limit exceeded.
+Result<store::ReportInput> ConvertReport(const v1::ReportRequest& request,
+                                         const Limits& limits);
+
+// Validates an enrollment request's sizes. INVALID_ARGUMENT naming the field.
+Status CheckEnroll(const v1::EnrollRequest& request, const Limits& limits);
+
+// Parses a decimal host id; nullopt when not a positive integer.
+std::optional<int64_t> ParseHostId(const std::string& text);
+
+}  // namespace mamori::service

@@ -1,0 +1,96 @@
+#include "collector/service/report_writer.h"
+
+#include <vector>
+
+#include "common/log.h"
+
+namespace mamori::service {
+
+size_t ReportBytes(const store::ReportInput& report) {
+  size_t bytes = sizeof(report) + report.report_id.size();
+  for (const store::FamilyUpdate& f : report.families) {
+    bytes += sizeof(f) + f.payload_json.size() + f.family.size() + 64;
+  }
+  for (const store::PackageRow& p : report.packages) {
+    bytes += sizeof(p) + p.name.size() + p.version.size() +
+             p.architecture.size() + p.source.size() + p.publisher.size() +
+             p.scope.size();
+  }
+  return bytes;
+}
+
+void ReportWriter::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (thread_.joinable()) return;
+  closed_ = false;
+  thread_ = std::thread([this] { Run(); });
+}
+
+ReportWriter::SubmitResult ReportWriter::Submit(store::ReportInput report,
+                                                Done done) {
+  const size_t bytes = ReportBytes(report);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_ || !thread_.joinable()) return SubmitResult::kClosed;
+    // One oversized report may still enter an empty queue, or a report
+    // larger than the byte bound could never be stored.
+    if (queue_.size() >= options_.max_queued_reports ||
+        (!queue_.empty() &&
+         queued_bytes_ + bytes > options_.max_queued_bytes)) {
+      return SubmitResult::kFull;
+    }
+    queued_bytes_ += bytes;
+    queue_.push_back({std::move(report), std::move(done), bytes});
+  }
+  ready_.notify_one();
+  return SubmitResult::kQueued;
+}
+
+void ReportWriter::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+  }
+  ready_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+size_t ReportWriter::queued() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size();
+}
+
+void ReportWriter::Run() {
+  std::vector<Item> batch;
+  std::vector<store::ReportInput> inputs;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      ready_.wait(lock, [this] { return closed_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // closed and drained
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        queued_bytes_ -= queue_.front().bytes;
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    inputs.clear();
+    inputs.reserve(batch.size());
+    for (Item& item : batch) inputs.push_back(std::move(item.report));
+    std::vector<Result<store::ReportResult>> results =
+        store_.StoreReports(inputs);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!results[i].ok() &&
+          results[i].status().code() != StatusCode::kUnauthenticated) {
+        MAMORI_LOG(kWarning)
+            << "report " << inputs[i].report_id << " of host "
+            << inputs[i].host_id
+            << " not stored: " << results[i].status().ToString();
+      }
+      batch[i].done(std::move(results[i]));
+    }
+    batch.clear();
+  }
+}
+
+}  // namespace mamori::service

@@ -1,0 +1,161 @@
+#include "collector/service/report_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+
+namespace mamori::service {
+namespace {
+
+// A store whose StoreReports records batches and can be held, so the test
+// controls when the writer is busy. Other operations are not used here.
+class HeldStore final : public store::Store {
+ public:
+  void Hold() {
+    std::lock_guard<std::mutex> lock(mu_);
+    held_ = true;
+  }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      held_ = false;
+    }
+    cv_.notify_all();
+  }
+  void WaitUntilEntered() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return entered_ > 0; });
+  }
+  std::vector<size_t> batches() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return batches_;
+  }
+
+  std::vector<Result<store::ReportResult>> StoreReports(
+      std::span<const store::ReportInput> reports) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    ++entered_;
+    cv_.notify_all();
+    cv_.wait(lock, [this] { return !held_; });
+    batches_.push_back(reports.size());
+    std::vector<Result<store::ReportResult>> out;
+    for (const auto& r : reports) {
+      if (r.report_id == "bad") {
+        out.emplace_back(UnauthenticatedError("wrong node key"));
+      } else {
+        out.emplace_back(store::ReportResult{});
+      }
+    }
+    return out;
+  }
+
+  Result<store::Organization> CreateOrg(const store::OrgSpec&) override {
+    return UnimplementedError("");
+  }
+  Result<std::vector<store::Organization>> ListOrgs() override {
+    return UnimplementedError("");
+  }
+  Result<store::Organization> FindOrg(const std::string&) override {
+    return UnimplementedError("");
+  }
+  Result<store::CreatedToken> CreateToken(const store::TokenSpec&) override {
+    return UnimplementedError("");
+  }
+  Result<std::vector<store::TokenInfo>> ListTokens(
+      const std::string&) override {
+    return UnimplementedError("");
+  }
+  Status RevokeToken(const std::string&) override {
+    return UnimplementedError("");
+  }
+  Result<store::EnrollOutcome> Enroll(const store::EnrollInput&) override {
+    return UnimplementedError("");
+  }
+  Result<std::vector<store::HostRecord>> ListHosts(
+      const std::string&, std::chrono::seconds) override {
+    return UnimplementedError("");
+  }
+  Result<std::vector<store::FamilyRecord>> HostFacts(const std::string&,
+                                                     int64_t) override {
+    return UnimplementedError("");
+  }
+  Result<std::vector<store::FactChange>> FactHistory(
+      const std::string&, int64_t, const std::string&) override {
+    return UnimplementedError("");
+  }
+  Result<std::vector<store::PackageRow>> HostPackages(const std::string&,
+                                                      int64_t) override {
+    return UnimplementedError("");
+  }
+  Result<std::vector<store::PackageChange>> PackageHistory(const std::string&,
+                                                           int64_t) override {
+    return UnimplementedError("");
+  }
+  Status CreateAdmin(const std::string&, const std::string&) override {
+    return UnimplementedError("");
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false;
+  int entered_ = 0;
+  std::vector<size_t> batches_;
+};
+
+store::ReportInput Named(const std::string& id) {
+  store::ReportInput r;
+  r.report_id = id;
+  return r;
+}
+
+TEST(ReportWriterTest, BatchesRefusesWhenFullAndDrainsOnStop) {
+  HeldStore store;
+  ReportWriter writer(
+      store,
+      {.max_queued_reports = 3, .max_queued_bytes = 1 << 20, .max_batch = 10});
+  EXPECT_EQ(writer.Submit(Named("early"), [](auto) {}),
+            ReportWriter::SubmitResult::kClosed);
+  writer.Start();
+
+  std::mutex mu;
+  std::vector<std::string> done;
+  auto record = [&](std::string id) {
+    return [&, id](Result<store::ReportResult> r) {
+      std::lock_guard<std::mutex> lock(mu);
+      done.push_back(id + (r.ok() ? ":ok" : ":" + r.status().message()));
+    };
+  };
+
+  // The first report occupies the writer inside the held store.
+  store.Hold();
+  ASSERT_EQ(writer.Submit(Named("r0"), record("r0")),
+            ReportWriter::SubmitResult::kQueued);
+  store.WaitUntilEntered();
+  // Three more fit in the queue, the fourth is refused.
+  EXPECT_EQ(writer.Submit(Named("r1"), record("r1")),
+            ReportWriter::SubmitResult::kQueued);
+  EXPECT_EQ(writer.Submit(Named("bad"), record("bad")),
+            ReportWriter::SubmitResult::kQueued);
+  EXPECT_EQ(writer.Submit(Named("r3"), record("r3")),
+            ReportWriter::SubmitResult::kQueued);
+  EXPECT_EQ(writer.Submit(Named("r4"), record("r4")),
+            ReportWriter::SubmitResult::kFull);
+  EXPECT_EQ(writer.queued(), 3u);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_TRUE(done.empty()) << "nothing is acknowledged before its commit";
+  }
+  store.Release();
+  writer.Stop();
+  EXPECT_EQ(writer.Submit(Named("late"), record("late")),
+            ReportWriter::SubmitResult::kClosed);
+
+  EXPECT_EQ(store.batches(), (std::vector<size_t>{1, 3}));
+  EXPECT_EQ(done, (std::vector<std::string>{"r0:ok", "r1:ok",
+                                            "bad:wrong node key", "r3:ok"}));
+}
+
+}  // namespace
+}  // namespace mamori::service

@@ -1,0 +1,88 @@
+#include "collector/service/server.h"
+
+#include <grpc/grpc.h>
+
+#include "common/log.h"
+
+namespace mamori::service {
+
+CollectorServer::CollectorServer(store::Store& store, ServerConfig config,
+                                 const Clock& clock)
+    : config_(std::move(config)),
+      writer_(store, config_.writer),
+      service_(store, writer_,
+               config_.ca.key_pem.empty()
+                   ? std::nullopt
+                   : std::optional<pki::KeyAndCert>(config_.ca),
+               clock, config_.service) {}
+
+CollectorServer::~CollectorServer() { Shutdown(); }
+
+Result<std::unique_ptr<CollectorServer>> CollectorServer::Start(
+    store::Store& store, const Clock& clock, ServerConfig config) {
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  if (config.insecure_plaintext) {
+    credentials = grpc::InsecureServerCredentials();
+  } else {
+    if (config.server_identity.key_pem.empty() ||
+        config.server_identity.cert_pem.empty()) {
+      return InvalidArgumentError(
+          "TLS needs the server key and certificate (run mamori-collector "
+          "init)");
+    }
+    grpc::SslServerCredentialsOptions options(
+        GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+    options.pem_root_certs = config.ca.cert_pem;
+    options.pem_key_cert_pairs.push_back(
+        {config.server_identity.key_pem, config.server_identity.cert_pem});
+    credentials = grpc::SslServerCredentials(options);
+  }
+
+  std::unique_ptr<CollectorServer> server(
+      new CollectorServer(store, config, clock));
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.address, credentials, &server->port_);
+  builder.RegisterService(&server->service_);
+  builder.SetMaxReceiveMessageSize(config.service.limits.max_message_bytes);
+  builder.SetMaxSendMessageSize(4 << 20);
+  // A second collector on the same port must fail, not share the traffic.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             config.max_concurrent_streams);
+  // Keepalive: probe idle connections every 5 minutes, accept agent pings
+  // every 30 s, close connections idle for 15 minutes (agents report hourly).
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 5 * 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 30 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 15 * 60 * 1000);
+
+  server->writer_.Start();
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    server->writer_.Stop();
+    server->shut_down_ = true;
+    return UnavailableError("cannot listen on " + config.address +
+                            " (address in use or invalid)");
+  }
+  MAMORI_LOG(kInfo) << "serving gRPC on port " << server->port_
+                    << (config.insecure_plaintext ? " WITHOUT TLS (test mode)"
+                                                  : " with TLS");
+  return server;
+}
+
+void CollectorServer::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (server_ != nullptr) {
+    // Stops new calls at once; in-flight reports are completed by the
+    // writer, which keeps running until every call is done.
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      config_.shutdown_grace);
+  }
+  writer_.Stop();
+  if (server_ != nullptr) server_->Wait();
+}
+
+}  // namespace mamori::service
