@@ -1,0 +1,60 @@
+#pragma once
+
+// An organisation's answer file (YAML or JSON, docs/policies.md): second-
+// diagnosis viewpoints per rule, first-diagnosis scores, IPA self-check
+// answers, grading settings (thresholds) and check parameter overrides.
+// `mamori-collector answers import|export` reads and writes it. Parsing is
+// strict and validates against the questionnaires and the policy set, so a
+// file with one bad entry is rejected as a whole with a message naming file,
+// line and key. Pure functions.
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "collector/grading/grading.h"
+#include "collector/grading/questionnaire_scoring.h"
+#include "collector/policy/policy.h"
+#include "collector/policy/questionnaire.h"
+#include "common/status.h"
+
+namespace mamori::policy {
+
+// Setting names and their inclusive ranges.
+struct SettingSpec {
+  const char* name;
+  int64_t min;
+  int64_t max;
+  int64_t default_value;
+};
+inline constexpr SettingSpec kSettings[] = {
+    {"min_coverage_percent", 0, 100, 90},
+    {"min_pass_percent", 0, 100, 90},
+    {"max_evidence_age_days", 1, 365, 7},
+    {"expected_endpoints", 0, 1000000, 0},
+    {"ipa_not_applicable_points", -1, 4, 4},
+};
+
+struct AnswerSet {
+  // Optional guard: when set, must match the organisation imported into.
+  std::string organisation;
+  std::string answered_by;
+  std::map<std::string, grading::ViewpointAnswers> second;  // by rule id
+  std::map<std::string, int> first;                         // by question id
+  std::map<int, grading::IpaAnswer> ipa;                    // by item number
+  std::map<std::string, int64_t> settings;
+  // check id → parameter → value text (validated against the check).
+  std::map<std::string, std::map<std::string, std::string>> parameters;
+};
+
+// Parses and validates an answer file. `source.name` ending in ".json" is
+// read as JSON (through the same YAML parser, so lines are still named).
+Result<AnswerSet> ParseAnswers(const PolicySource& source,
+                               const Questionnaires& questionnaires,
+                               const PolicySet& policies);
+
+enum class AnswerFormat { kYaml, kJson };
+// Serialises `answers` in a form ParseAnswers reads back unchanged.
+std::string WriteAnswers(const AnswerSet& answers, AnswerFormat format);
+
+}  // namespace mamori::policy
