@@ -287,6 +287,21 @@ Result<std::vector<SpoolEntry>> Spool::Pending(int limit) {
   return out;
 }
 
+Status Spool::Discard(const std::string& report_id) {
+  Transaction tx(db_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+  Stmt del(db_, "DELETE FROM reports WHERE report_id = ?");
+  MAMORI_RETURN_IF_ERROR(del.status());
+  del.BindText(1, report_id);
+  MAMORI_RETURN_IF_ERROR(del.Step().status());
+  if (sqlite3_changes(db_) > 0) {
+    MAMORI_RETURN_IF_ERROR(
+        Exec("UPDATE counters SET value = value + 1 "
+             "WHERE name = 'dropped_unreported'"));
+  }
+  return tx.Commit();
+}
+
 Status Spool::MarkAttempt(const std::string& report_id) {
   Stmt up(db_,
           "UPDATE reports SET attempts = attempts + 1 WHERE report_id = ?");

@@ -80,6 +80,10 @@ class Spool {
   // queue order (empty when nothing waits).
   Result<std::vector<SpoolEntry>> Pending(int limit);
 
+  // Removes a report the collector will never accept (it was rejected as
+  // malformed, or its payload is unreadable) and counts it as dropped.
+  Status Discard(const std::string& report_id);
+
   // Counts a send attempt for the report (no-op when it is gone).
   Status MarkAttempt(const std::string& report_id);
 

@@ -151,6 +151,17 @@ TEST_F(SpoolTest, AckReplacesAckedParts) {
   EXPECT_TRUE(spool->AckedParts()->empty());
 }
 
+TEST_F(SpoolTest, DiscardCountsAsDropped) {
+  auto spool = OpenSpool();
+  ASSERT_TRUE(spool->Enqueue("bad", "x").ok());
+  ASSERT_TRUE(spool->Discard("bad").ok());
+  ASSERT_TRUE(spool->Discard("unknown").ok());
+  auto stats = spool->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->reports, 0);
+  EXPECT_EQ(stats->dropped_unreported, 1u);
+}
+
 TEST_F(SpoolTest, AttemptsAreCounted) {
   auto spool = OpenSpool();
   ASSERT_TRUE(spool->Enqueue("r1", "x").ok());
