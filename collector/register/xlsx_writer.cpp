@@ -1,5 +1,6 @@
 #include "collector/register/xlsx_writer.h"
 
+#include <sys/stat.h>
 #include <xlsxwriter.h>
 
 #include <cstdio>
@@ -165,7 +166,9 @@ Status WriteXlsx(const RegisterSnapshot& snapshot, bool japanese,
     std::remove(temp.c_str());
     return InternalError("writing " + path + ": " + lxw_strerror(error));
   }
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+  // The register names personal information: readable by the owner only.
+  if (chmod(temp.c_str(), 0600) != 0 ||
+      std::rename(temp.c_str(), path.c_str()) != 0) {
     std::remove(temp.c_str());
     return InternalError("cannot move " + temp + " to " + path);
   }
