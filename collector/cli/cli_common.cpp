@@ -1,0 +1,154 @@
+#include "collector/cli/cli_common.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "common/text.h"
+
+namespace mamori::collector_cli {
+
+namespace po = boost::program_options;
+
+DataPaths DataPaths::For(const std::string& root) {
+  DataPaths p;
+  p.root = root;
+  p.database = root + "/collector.db";
+  p.pki_dir = root + "/pki";
+  p.ca_cert = p.pki_dir + "/ca.crt";
+  p.ca_key = p.pki_dir + "/ca.key";
+  p.server_cert = p.pki_dir + "/server.crt";
+  p.server_key = p.pki_dir + "/server.key";
+  return p;
+}
+
+Result<std::unique_ptr<store::SqliteStore>> OpenStore(const DataPaths& paths,
+                                                      const Clock& clock) {
+  struct stat info {};
+  if (stat(paths.database.c_str(), &info) != 0) {
+    return FailedPreconditionError(
+        "no collector database at " + paths.database +
+        ": run `mamori-collector init --data " + paths.root + "` first");
+  }
+  Result<std::unique_ptr<store::SqliteStore>> opened =
+      store::SqliteStore::Open(paths.database, clock);
+  if (!opened.ok()) return opened.status();
+  return std::move(opened).value();
+}
+
+std::optional<int> ParseFlags(
+    std::string_view command, std::string_view synopsis,
+    const po::options_description& options,
+    const po::positional_options_description& positional,
+    const std::vector<std::string>& args, po::variables_map& vm,
+    std::ostream& out, std::ostream& err) {
+  po::options_description all;
+  all.add(options);
+  all.add_options()("help,h", "show this help");
+  try {
+    po::store(po::command_line_parser(args)
+                  .options(all)
+                  .positional(positional)
+                  .style(po::command_line_style::default_style &
+                         ~po::command_line_style::allow_guessing)
+                  .run(),
+              vm);
+    if (vm.count("help") != 0) {
+      out << "Usage: mamori-collector " << command << " " << synopsis << "\n\n"
+          << all << "\n";
+      return kExitOk;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return UsageError(command, e.what(), err);
+  }
+  return std::nullopt;
+}
+
+int UsageError(std::string_view command, const std::string& message,
+               std::ostream& err) {
+  err << "mamori-collector " << command << ": " << message << "\n"
+      << "Try 'mamori-collector " << command << " --help'.\n";
+  return kExitUsage;
+}
+
+int Failure(std::string_view command, const Status& status, std::ostream& err) {
+  err << "mamori-collector " << command << ": error: " << status.ToString()
+      << "\n";
+  return kExitFailure;
+}
+
+std::optional<std::chrono::seconds> ParseDuration(std::string_view text) {
+  text = Trim(text);
+  if (text.size() < 2) return std::nullopt;
+  const char unit = text.back();
+  std::optional<int64_t> count = ParseInt64(text.substr(0, text.size() - 1));
+  if (!count.has_value() || *count <= 0) return std::nullopt;
+  int64_t scale = 0;
+  switch (unit) {
+    case 's':
+      scale = 1;
+      break;
+    case 'm':
+      scale = 60;
+      break;
+    case 'h':
+      scale = 3600;
+      break;
+    case 'd':
+      scale = 86400;
+      break;
+    case 'w':
+      scale = 7 * 86400;
+      break;
+    default:
+      return std::nullopt;
+  }
+  // Cap at 100 years so arithmetic on time points cannot overflow.
+  if (*count > 100LL * 365 * 86400 / scale) return std::nullopt;
+  return std::chrono::seconds(*count * scale);
+}
+
+std::string FormatTime(TimePoint time) {
+  const time_t seconds = static_cast<time_t>(ToUnixSeconds(time));
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+Status WriteFileAtomic(const std::string& path, std::string_view content,
+                       int mode) {
+  const std::string temp = path + ".tmp";
+  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) {
+    return InternalError("cannot write " + temp + ": " + std::strerror(errno));
+  }
+  fchmod(fd, static_cast<mode_t>(mode));
+  size_t written = 0;
+  while (written < content.size()) {
+    ssize_t n = write(fd, content.data() + written, content.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      std::string reason = std::strerror(errno);
+      close(fd);
+      return InternalError("cannot write " + temp + ": " + reason);
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    return InternalError("cannot write " + temp + ": " + std::strerror(errno));
+  }
+  if (rename(temp.c_str(), path.c_str()) != 0) {
+    return InternalError("cannot rename " + temp + " to " + path + ": " +
+                         std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+}  // namespace mamori::collector_cli

@@ -1,0 +1,83 @@
+#pragma once
+
+// Pieces every mamori-collector command shares: the data directory layout,
+// opening the store, flag parsing with uniform errors (exit 2 naming the bad
+// flag), durations ("24h", "7d") and time formatting.
+//
+// Data directory layout (0700):
+//   DIR/collector.db        SQLite database (WAL; -wal and -shm beside it)
+//   DIR/pki/ca.crt          the collector's private CA (agents trust this)
+//   DIR/pki/ca.key          its key, 0600
+//   DIR/pki/server.crt      the collector's TLS certificate, signed by the CA
+//   DIR/pki/server.key      its key, 0600
+//
+// Functions are thread-compatible (CLI use).
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collector/store/sqlite_store.h"
+#include "common/clock.h"
+#include "common/status.h"
+
+namespace mamori::collector_cli {
+
+inline constexpr char kDefaultDataDir[] = "/var/lib/mamori-collector";
+
+// Exit codes shared by all commands.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+struct DataPaths {
+  std::string root;
+  std::string database;
+  std::string pki_dir;
+  std::string ca_cert;
+  std::string ca_key;
+  std::string server_cert;
+  std::string server_key;
+
+  static DataPaths For(const std::string& root);
+};
+
+// Opens the store of an initialised data directory. FAILED_PRECONDITION
+// saying to run `init` when the database file is absent.
+Result<std::unique_ptr<store::SqliteStore>> OpenStore(const DataPaths& paths,
+                                                      const Clock& clock);
+
+// Parses `args` against `options` (plus --help) and `positional`. Returns
+// nullopt to continue, or the exit code to return: 0 after printing help
+// to `out`, 2 after printing the error (naming the flag) to `err`.
+std::optional<int> ParseFlags(
+    std::string_view command, std::string_view synopsis,
+    const boost::program_options::options_description& options,
+    const boost::program_options::positional_options_description& positional,
+    const std::vector<std::string>& args,
+    boost::program_options::variables_map& vm, std::ostream& out,
+    std::ostream& err);
+
+// Prints "mamori-collector COMMAND: MESSAGE" and a --help hint; returns 2.
+int UsageError(std::string_view command, const std::string& message,
+               std::ostream& err);
+// Prints "mamori-collector COMMAND: error: STATUS"; returns 1.
+int Failure(std::string_view command, const Status& status, std::ostream& err);
+
+// "90s", "30m", "24h", "7d", "2w" → seconds. nullopt on anything else,
+// zero or negative.
+std::optional<std::chrono::seconds> ParseDuration(std::string_view text);
+
+// "2026-11-23T19:05:00Z".
+std::string FormatTime(TimePoint time);
+
+// Writes `content` to `path` atomically (temp file + rename) with `mode`.
+Status WriteFileAtomic(const std::string& path, std::string_view content,
+                       int mode);
+
+}  // namespace mamori::collector_cli

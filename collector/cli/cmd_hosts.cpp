@@ -1,0 +1,119 @@
+#include "collector/cli/cmd_hosts.h"
+
+#include <iomanip>
+#include <nlohmann/json.hpp>
+
+#include "collector/cli/cli_common.h"
+
+namespace mamori::collector_cli {
+namespace {
+
+namespace po = boost::program_options;
+constexpr std::string_view kCommand = "hosts";
+
+std::string Flags(const store::HostRecord& h) {
+  std::string flags;
+  if (h.is_clone) {
+    flags = "clone";
+    if (h.clone_of) flags += "-of-" + std::to_string(*h.clone_of);
+  }
+  if (h.stale) flags += flags.empty() ? "stale" : ",stale";
+  return flags.empty() ? "-" : flags;
+}
+
+std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
+
+}  // namespace
+
+int RunHosts(const std::vector<std::string>& args, std::ostream& out,
+             std::ostream& err) {
+  po::options_description options("Options");
+  std::string data_dir;
+  std::string org;
+  std::string format;
+  std::string stale_after;
+  options.add_options()(
+      "data", po::value(&data_dir)->default_value(kDefaultDataDir),
+      "data directory")("org", po::value(&org), "organisation (required)")(
+      "format", po::value(&format)->default_value("text"), "text or json")(
+      "stale-after", po::value(&stale_after)->default_value("7d"),
+      "flag hosts not seen for this long as stale");
+  po::variables_map vm;
+  if (std::optional<int> exit = ParseFlags(
+          kCommand, "--org NAME [--format text|json] [--stale-after 7d]",
+          options, {}, args, vm, out, err)) {
+    return *exit;
+  }
+  if (org.empty()) return UsageError(kCommand, "--org is required", err);
+  if (format != "text" && format != "json") {
+    return UsageError(
+        kCommand, "--format: expected text or json, got '" + format + "'", err);
+  }
+  std::optional<std::chrono::seconds> stale = ParseDuration(stale_after);
+  if (!stale.has_value()) {
+    return UsageError(kCommand,
+                      "--stale-after: expected a duration such as 7d, got '" +
+                          stale_after + "'",
+                      err);
+  }
+  Result<std::unique_ptr<store::SqliteStore>> store =
+      OpenStore(DataPaths::For(data_dir), SystemClock::Instance());
+  if (!store.ok()) return Failure(kCommand, store.status(), err);
+  Result<std::vector<store::HostRecord>> hosts =
+      (*store)->ListHosts(org, *stale);
+  if (!hosts.ok()) return Failure(kCommand, hosts.status(), err);
+
+  if (format == "json") {
+    nlohmann::json list = nlohmann::json::array();
+    for (const store::HostRecord& h : *hosts) {
+      list.push_back({{"id", h.id},
+                      {"hostname", h.hostname},
+                      {"os_name", h.os_name},
+                      {"os_version", h.os_version},
+                      {"agent_version", h.agent_version},
+                      {"identity",
+                       {{"machine_id", h.identity.machine_id},
+                        {"smbios_uuid", h.identity.smbios_uuid},
+                        {"serial", h.identity.serial},
+                        {"macs", h.identity.macs}}},
+                      {"first_seen", FormatTime(h.first_seen)},
+                      {"last_seen", FormatTime(h.last_seen)},
+                      {"last_collected_at",
+                       h.last_collected_at
+                           ? nlohmann::json(FormatTime(*h.last_collected_at))
+                           : nlohmann::json(nullptr)},
+                      {"enroll_count", h.enroll_count},
+                      {"reports_stored", h.reports_stored},
+                      {"dropped_reports", h.dropped_reports},
+                      {"clone", h.is_clone},
+                      {"clone_of", h.clone_of ? nlohmann::json(*h.clone_of)
+                                              : nlohmann::json(nullptr)},
+                      {"stale", h.stale}});
+    }
+    // Replace invalid UTF-8 rather than throw: host names come from agents.
+    out << list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+        << "\n";
+    return kExitOk;
+  }
+  out << "Hosts of '" << org << "' / ホスト一覧 (" << hosts->size() << ")\n";
+  out << std::left << std::setw(6) << "ID" << std::setw(20) << "HOSTNAME"
+      << std::setw(28) << "OS" << std::setw(34) << "MACHINE-ID" << std::setw(38)
+      << "SMBIOS-UUID" << std::setw(16) << "SERIAL" << std::setw(22)
+      << "FIRST-SEEN" << std::setw(22) << "LAST-SEEN" << std::setw(9)
+      << "REPORTS" << std::setw(9) << "DROPPED"
+      << "FLAGS\n";
+  for (const store::HostRecord& h : *hosts) {
+    std::string os = h.os_name.empty() ? "-" : h.os_name;
+    out << std::left << std::setw(6) << h.id << std::setw(20)
+        << OrDash(h.hostname) << std::setw(28) << os << std::setw(34)
+        << OrDash(h.identity.machine_id) << std::setw(38)
+        << OrDash(h.identity.smbios_uuid) << std::setw(16)
+        << OrDash(h.identity.serial) << std::setw(22)
+        << FormatTime(h.first_seen) << std::setw(22) << FormatTime(h.last_seen)
+        << std::setw(9) << h.reports_stored << std::setw(9) << h.dropped_reports
+        << Flags(h) << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace mamori::collector_cli

@@ -1,0 +1,139 @@
+#include "collector/cli/cmd_serve.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include "collector/cli/cli_common.h"
+#include "collector/pki/crypto.h"
+#include "collector/service/server.h"
+#include "common/log.h"
+#include "common/text.h"
+
+namespace mamori::collector_cli {
+namespace {
+
+namespace po = boost::program_options;
+constexpr std::string_view kCommand = "serve";
+
+Result<pki::KeyAndCert> LoadPair(const std::string& key_path,
+                                 const std::string& cert_path) {
+  Result<std::string> key = ReadFile(key_path, 1 << 20);
+  if (!key.ok()) return key.status();
+  Result<std::string> cert = ReadFile(cert_path, 1 << 20);
+  if (!cert.ok()) return cert.status();
+  return pki::KeyAndCert{std::move(key).value(), std::move(cert).value()};
+}
+
+}  // namespace
+
+int RunServe(const std::vector<std::string>& args, std::ostream& out,
+             std::ostream& err) {
+  po::options_description options("Options");
+  std::string data_dir;
+  std::string address;
+  std::string port_file;
+  std::string log_level;
+  size_t queue = 0;
+  size_t batch = 0;
+  int max_message_mib = 0;
+  options.add_options()("data",
+                        po::value(&data_dir)->default_value(kDefaultDataDir),
+                        "data directory made by init")(
+      "grpc", po::value(&address)->default_value("127.0.0.1:50443"),
+      "ADDR:PORT to listen on (port 0 = any free port)")(
+      "port-file", po::value(&port_file),
+      "write the bound port number to this file once listening")(
+      "insecure-plaintext", po::bool_switch(),
+      "serve without TLS (tests only; never in production)")(
+      "queue", po::value(&queue)->default_value(2048),
+      "reports waiting for the store before clients are told to back off")(
+      "batch", po::value(&batch)->default_value(64),
+      "most reports stored per transaction")(
+      "max-message-mib", po::value(&max_message_mib)->default_value(32),
+      "largest request accepted, MiB")(
+      "log-level", po::value(&log_level)->default_value("info"),
+      "debug, info, warning or error");
+  po::variables_map vm;
+  if (std::optional<int> exit = ParseFlags(
+          kCommand, "--data DIR [--grpc ADDR:PORT] [--port-file FILE]", options,
+          {}, args, vm, out, err)) {
+    return *exit;
+  }
+  LogLevel level = LogLevel::kInfo;
+  if (!ParseLogLevel(log_level, &level)) {
+    return UsageError(kCommand,
+                      "--log-level: unknown level '" + log_level + "'", err);
+  }
+  InitLogging("mamori-collector", level);
+  if (queue < 1)
+    return UsageError(kCommand, "--queue: must be at least 1", err);
+  if (batch < 1)
+    return UsageError(kCommand, "--batch: must be at least 1", err);
+  if (max_message_mib < 1 || max_message_mib > 1024) {
+    return UsageError(kCommand, "--max-message-mib: must be 1 to 1024", err);
+  }
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0 ||
+      !ParseInt64(address.substr(colon + 1)).has_value()) {
+    return UsageError(kCommand,
+                      "--grpc: expected ADDR:PORT, got '" + address + "'", err);
+  }
+
+  // Block the stop signals before gRPC starts its threads, so only the
+  // sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  if (Status s = pki::InitCrypto(); !s.ok()) return Failure(kCommand, s, err);
+  const DataPaths paths = DataPaths::For(data_dir);
+  Result<std::unique_ptr<store::SqliteStore>> store =
+      OpenStore(paths, SystemClock::Instance());
+  if (!store.ok()) return Failure(kCommand, store.status(), err);
+
+  service::ServerConfig config;
+  config.address = address;
+  config.insecure_plaintext = vm["insecure-plaintext"].as<bool>();
+  config.writer.max_queued_reports = queue;
+  config.writer.max_batch = batch;
+  config.service.limits.max_message_bytes = max_message_mib << 20;
+  Result<pki::KeyAndCert> ca = LoadPair(paths.ca_key, paths.ca_cert);
+  if (!ca.ok()) return Failure(kCommand, ca.status(), err);
+  config.ca = std::move(ca).value();
+  if (!config.insecure_plaintext) {
+    Result<pki::KeyAndCert> identity =
+        LoadPair(paths.server_key, paths.server_cert);
+    if (!identity.ok()) return Failure(kCommand, identity.status(), err);
+    config.server_identity = std::move(identity).value();
+  } else {
+    MAMORI_LOG(kWarning) << "--insecure-plaintext: serving WITHOUT TLS; node "
+                            "keys and facts travel in clear text";
+  }
+
+  Result<std::unique_ptr<service::CollectorServer>> server =
+      service::CollectorServer::Start(**store, SystemClock::Instance(), config);
+  if (!server.ok()) return Failure(kCommand, server.status(), err);
+  if (!port_file.empty()) {
+    Status written = WriteFileAtomic(
+        port_file, std::to_string((*server)->port()) + "\n", 0644);
+    if (!written.ok()) {
+      (*server)->Shutdown();
+      return Failure(kCommand, written, err);
+    }
+  }
+  out << "mamori-collector serving on port " << (*server)->port() << " ("
+      << (config.insecure_plaintext ? "plaintext, tests only" : "TLS")
+      << "), data " << paths.root << std::endl;
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  MAMORI_LOG(kInfo) << "signal " << signal_number
+                    << ": stopping (finishing in-flight reports)";
+  (*server)->Shutdown();
+  MAMORI_LOG(kInfo) << "stopped cleanly";
+  return kExitOk;
+}
+
+}  // namespace mamori::collector_cli

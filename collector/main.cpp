@@ -1,0 +1,71 @@
+// mamori-collector: receives agents' facts over gRPC+TLS and keeps them in
+// its store. One line per command in kCommands; each command lives in
+// collector/cli/cmd_<name>.{h,cpp}.
+#include <algorithm>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collector/cli/cmd_hosts.h"
+#include "collector/cli/cmd_init.h"
+#include "collector/cli/cmd_org.h"
+#include "collector/cli/cmd_serve.h"
+#include "collector/cli/cmd_token.h"
+#include "common/log.h"
+
+namespace {
+
+using RunFunction = int (*)(const std::vector<std::string>& args,
+                            std::ostream& out, std::ostream& err);
+
+struct Command {
+  std::string_view name;
+  std::string_view summary;
+  RunFunction run;
+};
+
+constexpr Command kCommands[] = {
+    {"init", "create the data directory, CA, certificates and admin account",
+     &mamori::collector_cli::RunInit},
+    {"serve", "serve agents over gRPC+TLS until SIGTERM",
+     &mamori::collector_cli::RunServe},
+    {"org", "create or list organisations (tenants)",
+     &mamori::collector_cli::RunOrg},
+    {"token", "create, list or revoke enrollment tokens",
+     &mamori::collector_cli::RunToken},
+    {"hosts", "list an organisation's hosts", &mamori::collector_cli::RunHosts},
+};
+
+void PrintUsage(std::ostream& out) {
+  out << "Usage: mamori-collector <command> [--data DIR] [options]\n"
+         "       mamori-collector <command> --help\n\nCommands:\n";
+  for (const Command& c : kCommands) {
+    out << "  " << c.name
+        << std::string(10 - std::min<size_t>(9, c.name.size()), ' ')
+        << c.summary << "\n";
+  }
+  out << "\nDIR defaults to /var/lib/mamori-collector.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  mamori::InitLogging("mamori-collector", mamori::LogLevel::kInfo);
+  if (argc < 2) {
+    PrintUsage(std::cerr);
+    return 2;
+  }
+  const std::string_view name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    PrintUsage(std::cout);
+    return 0;
+  }
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  for (const Command& c : kCommands) {
+    if (c.name == name) return c.run(args, std::cout, std::cerr);
+  }
+  std::cerr << "mamori-collector: unknown command \"" << name << "\"\n\n";
+  PrintUsage(std::cerr);
+  return 2;
+}
