@@ -1,0 +1,67 @@
+#pragma once
+
+// CheckRunner: validates and runs check queries on a collector database.
+//
+// Validation (at load time): the query must prepare against the fact views,
+// be a single read-only statement, return the columns host_id and status,
+// and use only the named parameters :org_id (required), :now and the check's
+// declared parameters.
+//
+// Running: each query runs once per organisation; every other column is
+// evidence. A host with several rows gets the worst status (fail > error >
+// unknown > pass > not_applicable) and that row's evidence. Hosts outside the
+// check's platforms or roles are not_applicable; hosts whose platform or role
+// is unknown are unknown when the check is limited; hosts the query does not
+// return are unknown; a query that fails at run time gives error for every
+// host. Hosts that never reported get no result (they count in coverage).
+//
+// Thread safety: one CheckRunner per connection and thread. Statements are
+// prepared once and reused (cached by check id and query text).
+
+#include <sqlite3.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "collector/grading/grading.h"
+#include "collector/policy/policy.h"
+#include "collector/store/grading_store.h"
+#include "common/clock.h"
+#include "common/status.h"
+
+namespace mamori::policy {
+
+// check id → parameter name → value text.
+using ParameterOverrides =
+    std::map<std::string, std::map<std::string, std::string>>;
+
+class CheckRunner {
+ public:
+  explicit CheckRunner(sqlite3* db) : db_(db) {}
+  ~CheckRunner();
+  CheckRunner(const CheckRunner&) = delete;
+  CheckRunner& operator=(const CheckRunner&) = delete;
+
+  // Returns OK when every query of `set` is valid, else INVALID_ARGUMENT
+  // "<file>:<line>: checks[<id>].query: <reason>" for the first bad one.
+  Status Validate(const PolicySet& set);
+
+  // Runs every check of `set` for the organisation. `overrides` replace
+  // parameter defaults (invalid values fall back to the default and are
+  // named in the evidence). Returns one result per reported host and check,
+  // or an error when the database itself fails.
+  Result<std::vector<grading::CheckResult>> Run(
+      const PolicySet& set, int64_t org_id,
+      const std::vector<store::GradingHost>& hosts,
+      const ParameterOverrides& overrides, TimePoint now);
+
+ private:
+  Result<sqlite3_stmt*> Prepare(const Check& check);
+  Status ValidateOne(const Check& check);
+
+  sqlite3* db_;
+  std::map<std::string, sqlite3_stmt*> statements_;
+};
+
+}  // namespace mamori::policy

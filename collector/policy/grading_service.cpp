@@ -1,0 +1,357 @@
+#include "collector/policy/grading_service.h"
+
+#include <nlohmann/json.hpp>
+
+#include "collector/pki/crypto.h"
+#include "common/log.h"
+
+namespace mamori::policy {
+
+namespace {
+
+PolicySet Merge(const PolicySet& a, const PolicySet& b) {
+  PolicySet out;
+  out.checks = a.checks;
+  out.checks.insert(out.checks.end(), b.checks.begin(), b.checks.end());
+  out.version = b.checks.empty() ? a.version
+                                 : pki::Sha256Hex(a.version + "+" + b.version);
+  return out;
+}
+
+Status CheckNoClash(const PolicySet& builtin, const PolicySet& custom) {
+  for (const Check& c : custom.checks) {
+    if (const Check* b = builtin.Find(c.id)) {
+      return InvalidArgumentError(c.source + ": id: check '" + c.id +
+                                  "' is a built-in check (" + b->source +
+                                  "); choose another id");
+    }
+  }
+  return Status::Ok();
+}
+
+grading::Claim ClaimFromIpa(grading::IpaAnswer a) {
+  switch (a) {
+    case grading::IpaAnswer::kDone:
+      return grading::Claim::kInPlace;
+    case grading::IpaAnswer::kPartly:
+      return grading::Claim::kPartly;
+    default:
+      return grading::Claim::kNone;
+  }
+}
+
+}  // namespace
+
+grading::TechnicalSettings SettingsFrom(const AnswerSet& answers) {
+  grading::TechnicalSettings s;
+  auto get = [&](const char* name, int64_t fallback) {
+    auto it = answers.settings.find(name);
+    return it == answers.settings.end() ? fallback : it->second;
+  };
+  s.min_coverage_percent = static_cast<int>(get("min_coverage_percent", 90));
+  s.min_pass_percent = static_cast<int>(get("min_pass_percent", 90));
+  s.max_evidence_age =
+      std::chrono::seconds(get("max_evidence_age_days", 7) * 86400);
+  s.expected_endpoints = static_cast<int>(get("expected_endpoints", 0));
+  return s;
+}
+
+Result<std::unique_ptr<GradingService>> GradingService::Open(
+    const Options& options, const Clock& clock) {
+  auto store = store::GradingStore::Open(options.database_path);
+  if (!store.ok()) return store.status();
+  std::unique_ptr<GradingService> svc(
+      new GradingService(std::move(*store), clock, options));
+
+  auto builtin = BuildPolicySet(BuiltinPolicySources(), true);
+  if (!builtin.ok()) {
+    return FailedPreconditionError("built-in policy is broken: " +
+                                   builtin.status().message());
+  }
+  if (Status s = svc->runner_.Validate(*builtin); !s.ok()) {
+    return FailedPreconditionError("built-in policy is broken: " + s.message());
+  }
+  svc->builtin_ = std::move(*builtin);
+  auto questionnaires = ParseQuestionnaires(BuiltinQuestionnaireSources());
+  if (!questionnaires.ok()) {
+    return FailedPreconditionError("built-in questionnaire is broken: " +
+                                   questionnaires.status().message());
+  }
+  svc->questionnaires_ = std::move(*questionnaires);
+  auto eos = ParseEndOfSupport(BuiltinEndOfSupportSource());
+  if (!eos.ok()) {
+    return FailedPreconditionError("built-in end-of-support table is broken: " +
+                                   eos.status().message());
+  }
+  MAMORI_RETURN_IF_ERROR(svc->store_->SyncReferenceData(*eos));
+  svc->policies_ = svc->builtin_;
+  MAMORI_RETURN_IF_ERROR(svc->LoadCustom(/*initial=*/true));
+  return svc;
+}
+
+Status GradingService::LoadCustom(bool initial) {
+  auto candidate =
+      [&]() -> Result<std::pair<PolicySet, std::vector<PolicySource>>> {
+    if (options_.custom_policy_dir.empty()) {
+      return std::pair<PolicySet, std::vector<PolicySource>>();
+    }
+    auto sources = ReadPolicyDir(options_.custom_policy_dir);
+    if (!sources.ok()) return sources.status();
+    auto set = BuildPolicySet(*sources, false);
+    if (!set.ok()) return set.status();
+    MAMORI_RETURN_IF_ERROR(CheckNoClash(builtin_, *set));
+    MAMORI_RETURN_IF_ERROR(runner_.Validate(*set));
+    return std::make_pair(std::move(*set), std::move(*sources));
+  }();
+  if (candidate.ok()) {
+    custom_ = std::move(candidate->first);
+    custom_error_ = Status::Ok();
+    if (!candidate->second.empty()) {
+      MAMORI_RETURN_IF_ERROR(store_->SaveCustomPolicies(
+          custom_.version, candidate->second, clock_.Now()));
+    }
+    policies_ = Merge(builtin_, custom_);
+    return Status::Ok();
+  }
+  custom_error_ = candidate.status();
+  MAMORI_LOG(kError) << "custom policy refused, previous version kept: "
+                     << custom_error_.message();
+  if (initial) {
+    // Fall back to the last set that validated, as stored.
+    auto last = store_->LastGoodCustomPolicies();
+    if (!last.ok()) return last.status();
+    if (last->has_value()) {
+      auto set = BuildPolicySet(**last, false);
+      if (set.ok() && CheckNoClash(builtin_, *set).ok() &&
+          runner_.Validate(*set).ok()) {
+        custom_ = std::move(*set);
+      }
+    }
+    policies_ = Merge(builtin_, custom_);
+    // Starting matters more than the custom edit: keep running on the last
+    // good set, with the error logged and kept in custom_policy_error().
+    return Status::Ok();
+  }
+  return custom_error_;
+}
+
+Status GradingService::ReloadCustomPolicies() { return LoadCustom(false); }
+
+Result<GradeReport> GradingService::Evaluate(const std::string& org) {
+  auto id = store_->OrgId(org);
+  if (!id.ok()) return id.status();
+  return Build(*id, org, /*run_checks=*/true);
+}
+
+Status GradingService::EvaluateOrgId(int64_t org_id) {
+  return Build(org_id, "", /*run_checks=*/true).status();
+}
+
+Result<GradeReport> GradingService::Report(const std::string& org) {
+  auto id = store_->OrgId(org);
+  if (!id.ok()) return id.status();
+  return Build(*id, org, /*run_checks=*/false);
+}
+
+Result<GradeReport> GradingService::Build(int64_t org_id,
+                                          const std::string& org,
+                                          bool run_checks) {
+  GradeReport r;
+  r.org = org;
+  r.evaluated_at = clock_.Now();
+  r.policy_version = policies_.version;
+  auto hosts = store_->Hosts(org_id);
+  if (!hosts.ok()) return hosts.status();
+  r.hosts = std::move(*hosts);
+  auto answers = store_->LoadAnswers(org_id);
+  if (!answers.ok()) return answers.status();
+  r.answers = std::move(*answers);
+  r.settings = SettingsFrom(r.answers);
+
+  if (run_checks) {
+    auto results = runner_.Run(policies_, org_id, r.hosts, r.answers.parameters,
+                               r.evaluated_at);
+    if (!results.ok()) return results.status();
+    MAMORI_RETURN_IF_ERROR(store_->SaveResults(
+        org_id, *results, policies_.version, r.evaluated_at));
+  }
+  auto stored = store_->LoadResults(org_id);
+  if (!stored.ok()) return stored.status();
+  for (grading::CheckResult& c : *stored) {
+    if (policies_.Find(c.check_id) != nullptr)
+      r.results.push_back(std::move(c));
+  }
+
+  std::vector<grading::Endpoint> endpoints;
+  for (const auto& h : r.hosts) {
+    endpoints.push_back({std::to_string(h.host_id), h.hostname, h.reported});
+  }
+  std::map<std::string, std::string> check_rules;
+  for (const Check& c : policies_.checks) {
+    if (!c.rule.empty()) check_rules[c.id] = c.rule;
+  }
+  auto measure_checks = [&](const std::vector<std::string>& ids) {
+    return grading::MeasureTechnical(endpoints, r.results, ids, r.settings,
+                                     r.evaluated_at);
+  };
+
+  std::vector<grading::RuleGrade> grades;
+  std::vector<grading::Grade> letters;
+  for (std::string_view rule_view : grading::kRuleIds) {
+    const std::string rule(rule_view);
+    RuleReport rr;
+    std::vector<std::string> ids;
+    for (const Check& c : policies_.checks) {
+      if (c.rule == rule) {
+        rr.checks.push_back(&c);
+        ids.push_back(c.id);
+      }
+    }
+    std::optional<grading::TechnicalMeasure> measure;
+    if (!ids.empty()) measure = measure_checks(ids);
+    grading::ViewpointAnswers va;
+    if (auto it = r.answers.second.find(rule); it != r.answers.second.end()) {
+      va = it->second;
+    }
+    rr.grade = grading::GradeRule(rule, va, measure);
+    if (measure && va.technical.has_value()) {
+      if (auto d = grading::CompareClaim(
+              rule,
+              *va.technical ? grading::Claim::kInPlace : grading::Claim::kNone,
+              *va.technical ? "yes" : "no", *measure)) {
+        r.discrepancies.push_back(std::move(*d));
+      }
+    }
+    grades.push_back(rr.grade);
+    letters.push_back(rr.grade.grade);
+    r.rules.push_back(std::move(rr));
+  }
+  r.overall = grading::OverallGrade(letters);
+
+  for (const char* topic : kTopics) {
+    TopicReport t;
+    t.topic = topic;
+    std::vector<std::string> ids;
+    for (const Check& c : policies_.checks) {
+      if (c.topic == topic) {
+        t.checks.push_back(&c);
+        ids.push_back(c.id);
+      }
+    }
+    if (ids.empty()) continue;
+    t.measure = measure_checks(ids);
+    r.topics.push_back(std::move(t));
+  }
+
+  if (!r.answers.first.empty()) {
+    std::vector<grading::FirstDiagnosisAnswer> fa;
+    for (const auto& [id, score] : r.answers.first) {
+      if (const auto* q = questionnaires_.first.Find(id)) {
+        fa.push_back({id, q->category, score});
+      }
+    }
+    auto scored = grading::ScoreFirstDiagnosis(fa);
+    if (!scored.ok()) return scored.status();
+    r.first_diagnosis = std::move(*scored);
+  }
+  if (!r.answers.ipa.empty()) {
+    grading::IpaSettings ipa_settings;
+    ipa_settings.not_applicable_points =
+        questionnaires_.ipa.not_applicable_points;
+    if (auto it = r.answers.settings.find("ipa_not_applicable_points");
+        it != r.answers.settings.end()) {
+      ipa_settings.not_applicable_points = static_cast<int>(it->second);
+    }
+    auto scored = grading::ScoreIpa(r.answers.ipa, ipa_settings);
+    if (!scored.ok()) return scored.status();
+    r.ipa = *scored;
+    for (const IpaItem& item : questionnaires_.ipa.items) {
+      auto ans = r.answers.ipa.find(item.number);
+      if (ans == r.answers.ipa.end() ||
+          ans->second == grading::IpaAnswer::kDontKnow ||
+          ans->second == grading::IpaAnswer::kNotApplicable) {
+        continue;
+      }
+      std::vector<std::string> ids = item.evidence_checks;
+      if (!item.evidence_rule.empty()) {
+        for (const Check& c : policies_.checks) {
+          if (c.rule == item.evidence_rule) ids.push_back(c.id);
+        }
+      }
+      if (ids.empty()) continue;
+      if (auto d = grading::CompareClaim(
+              "ipa:" + std::to_string(item.number), ClaimFromIpa(ans->second),
+              std::string(grading::IpaAnswerName(ans->second)),
+              measure_checks(ids))) {
+        r.discrepancies.push_back(std::move(*d));
+      }
+    }
+  }
+  r.improvements = grading::PlanImprovements(grades, check_rules);
+
+  if (run_checks) {
+    nlohmann::ordered_json rules = nlohmann::ordered_json::object();
+    for (const RuleReport& rr : r.rules) {
+      rules[rr.grade.rule] = std::string(grading::GradeName(rr.grade.grade));
+    }
+    store::GradeSnapshot snap{
+        r.evaluated_at, r.policy_version,
+        r.overall ? std::string(grading::GradeName(*r.overall)) : "",
+        rules.dump()};
+    MAMORI_RETURN_IF_ERROR(store_->SaveGradeSnapshot(org_id, snap));
+  }
+  return r;
+}
+
+Status GradingService::ImportAnswers(const std::string& org,
+                                     const PolicySource& file,
+                                     const std::string& who) {
+  auto id = store_->OrgId(org);
+  if (!id.ok()) return id.status();
+  auto answers = ParseAnswers(file, questionnaires_, policies_);
+  if (!answers.ok()) return answers.status();
+  if (!answers->organisation.empty() && answers->organisation != org) {
+    return InvalidArgumentError(file.name +
+                                ": organisation: the file is for '" +
+                                answers->organisation + "', not '" + org + "'");
+  }
+  const std::string by =
+      !answers->answered_by.empty() ? answers->answered_by : who;
+  return store_->SaveAnswers(*id, *answers, by, clock_.Now());
+}
+
+Result<std::string> GradingService::ExportAnswers(const std::string& org,
+                                                  AnswerFormat format) {
+  auto id = store_->OrgId(org);
+  if (!id.ok()) return id.status();
+  auto answers = store_->LoadAnswers(*id);
+  if (!answers.ok()) return answers.status();
+  answers->organisation = org;
+  return WriteAnswers(*answers, format);
+}
+
+void EvaluationScheduler::MarkDirty(int64_t org_id, TimePoint now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  last_change_[org_id] = now;
+}
+
+std::vector<int64_t> EvaluationScheduler::TakeDue(TimePoint now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<int64_t> due;
+  for (auto it = last_change_.begin(); it != last_change_.end();) {
+    if (now - it->second >= debounce_) {
+      due.push_back(it->first);
+      it = last_change_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return due;
+}
+
+bool EvaluationScheduler::pending() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !last_change_.empty();
+}
+
+}  // namespace mamori::policy

@@ -1,0 +1,158 @@
+#pragma once
+
+// GradingService: loads the policies, questionnaires and end-of-support
+// table, runs the checks of an organisation against its current facts,
+// stores the results (with time and policy version) and a grade snapshot,
+// and assembles the grade report: per rule the four viewpoints, the
+// technical measure with n/m and the oldest evidence, failing endpoints with
+// their evidence; the overall grade; trend topics; first-diagnosis and IPA
+// results when answered; discrepancies and the improvement list.
+//
+// Policies: the built-in files are compiled in; when one is broken Open()
+// fails (the collector must not start). Custom files (*.yaml in the custom
+// directory) are validated as a whole; a broken set is refused with an error
+// naming file, line and key, and the last good set (kept in the database)
+// stays in force.
+//
+// EvaluationScheduler debounces "something changed" signals per
+// organisation (reports stored, answers imported) so a burst of reports
+// triggers one evaluation.
+//
+// Thread safety: a GradingService is used from one thread at a time (it owns
+// one database connection). EvaluationScheduler is thread-safe.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "collector/grading/grading.h"
+#include "collector/grading/questionnaire_scoring.h"
+#include "collector/policy/answers.h"
+#include "collector/policy/evaluator.h"
+#include "collector/policy/policy.h"
+#include "collector/policy/questionnaire.h"
+#include "collector/store/grading_store.h"
+#include "common/clock.h"
+#include "common/status.h"
+
+namespace mamori::policy {
+
+struct RuleReport {
+  grading::RuleGrade grade;
+  std::vector<const Check*> checks;
+};
+
+struct TopicReport {
+  std::string topic;
+  grading::TechnicalMeasure measure;
+  std::vector<const Check*> checks;
+};
+
+struct IpaCrossCheck {
+  int item = 0;
+  grading::TechnicalMeasure measure;
+};
+
+struct GradeReport {
+  std::string org;
+  TimePoint evaluated_at;
+  std::string policy_version;
+  grading::TechnicalSettings settings;
+  std::vector<RuleReport> rules;  // the ten rules in order
+  std::optional<grading::Grade> overall;
+  std::vector<TopicReport> topics;
+  std::vector<store::GradingHost> hosts;
+  std::vector<grading::CheckResult> results;
+  AnswerSet answers;
+  std::optional<grading::FirstDiagnosisResult> first_diagnosis;
+  std::optional<grading::IpaResult> ipa;
+  std::vector<grading::Discrepancy> discrepancies;
+  std::vector<grading::Improvement> improvements;
+};
+
+class GradingService {
+ public:
+  struct Options {
+    std::string database_path;
+    // Directory of custom policy files; empty = none.
+    std::string custom_policy_dir;
+  };
+
+  // Returns the service, FAILED_PRECONDITION when a built-in file is broken,
+  // or the database error.
+  static Result<std::unique_ptr<GradingService>> Open(const Options& options,
+                                                      const Clock& clock);
+
+  // Re-reads the custom policy directory. Returns OK when the new set is in
+  // force, or the validation error (naming file, line and key) with the
+  // previous set still in force.
+  Status ReloadCustomPolicies();
+
+  const PolicySet& policies() const { return policies_; }
+  const Questionnaires& questionnaires() const { return questionnaires_; }
+  store::GradingStore& store() { return *store_; }
+  // The error that kept the last custom policy reload from taking effect.
+  const Status& custom_policy_error() const { return custom_error_; }
+
+  // Runs every check for `org`, stores the results and a grade snapshot and
+  // returns the report. NOT_FOUND for an unknown organisation.
+  Result<GradeReport> Evaluate(const std::string& org);
+  Status EvaluateOrgId(int64_t org_id);
+  // The report from the stored results, without running checks.
+  Result<GradeReport> Report(const std::string& org);
+
+  // Validates and stores an answer file for `org` (all or nothing). The
+  // file's `organisation`, when present, must be `org`.
+  Status ImportAnswers(const std::string& org, const PolicySource& file,
+                       const std::string& who);
+  Result<std::string> ExportAnswers(const std::string& org,
+                                    AnswerFormat format);
+
+ private:
+  GradingService(std::unique_ptr<store::GradingStore> store, const Clock& clock,
+                 Options options)
+      : store_(std::move(store)),
+        runner_(store_->database().raw()),
+        clock_(clock),
+        options_(std::move(options)) {}
+
+  Status LoadCustom(bool initial);
+  Result<GradeReport> Build(int64_t org_id, const std::string& org,
+                            bool run_checks);
+
+  std::unique_ptr<store::GradingStore> store_;
+  CheckRunner runner_;
+  const Clock& clock_;
+  Options options_;
+  PolicySet builtin_;
+  PolicySet custom_;
+  PolicySet policies_;  // builtin_ + custom_
+  Questionnaires questionnaires_;
+  Status custom_error_;
+};
+
+// Settings of `answers` applied over the domain defaults.
+grading::TechnicalSettings SettingsFrom(const AnswerSet& answers);
+
+class EvaluationScheduler {
+ public:
+  explicit EvaluationScheduler(std::chrono::milliseconds debounce)
+      : debounce_(debounce) {}
+  // Records a change for `org_id` at `now`.
+  void MarkDirty(int64_t org_id, TimePoint now);
+  // Organisations with no change for the debounce interval; they are
+  // removed from the pending set.
+  std::vector<int64_t> TakeDue(TimePoint now);
+  bool pending() const;
+
+ private:
+  const std::chrono::milliseconds debounce_;
+  mutable std::mutex mu_;
+  std::map<int64_t, TimePoint> last_change_;
+};
+
+}  // namespace mamori::policy

@@ -1,0 +1,514 @@
+#include "collector/store/grading_store.h"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "common/text.h"
+
+namespace mamori::store {
+
+namespace {
+
+using grading::CheckResult;
+using grading::CheckStatus;
+
+std::string EvidenceJson(const std::vector<grading::Evidence>& evidence) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::array();
+  for (const auto& e : evidence) j.push_back({e.name, e.value});
+  return j.dump();
+}
+
+std::vector<grading::Evidence> ParseEvidence(const std::string& text) {
+  std::vector<grading::Evidence> out;
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& pair : j) {
+    if (pair.is_array() && pair.size() == 2 && pair[0].is_string() &&
+        pair[1].is_string()) {
+      out.push_back({pair[0].get<std::string>(), pair[1].get<std::string>()});
+    }
+  }
+  return out;
+}
+
+std::string SecondJson(const grading::ViewpointAnswers& a) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  if (a.written) j["written"] = *a.written;
+  if (a.spread != grading::Spread::kUnanswered) {
+    j["spread"] = std::string(grading::SpreadName(a.spread));
+  }
+  if (a.managed) j["managed"] = *a.managed;
+  if (a.technical) j["technical"] = *a.technical;
+  return j.dump();
+}
+
+grading::ViewpointAnswers ParseSecond(const std::string& text) {
+  grading::ViewpointAnswers a;
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return a;
+  if (j.contains("written") && j["written"].is_boolean())
+    a.written = j["written"].get<bool>();
+  if (j.contains("managed") && j["managed"].is_boolean())
+    a.managed = j["managed"].get<bool>();
+  if (j.contains("technical") && j["technical"].is_boolean()) {
+    a.technical = j["technical"].get<bool>();
+  }
+  if (j.contains("spread") && j["spread"].is_string()) {
+    a.spread = grading::ParseSpread(j["spread"].get<std::string>())
+                   .value_or(grading::Spread::kUnanswered);
+  }
+  return a;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<GradingStore>> GradingStore::Open(
+    const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return NotFoundError(path + ": no database (run `mamori-collector init`)");
+  }
+  auto db = Database::Open(path, /*create=*/false);
+  if (!db.ok()) return db.status();
+  return std::make_unique<GradingStore>(std::move(*db));
+}
+
+Result<int64_t> GradingStore::OrgId(const std::string& org) {
+  auto st = db_.Prepare("SELECT id FROM organizations WHERE name = ?1");
+  if (!st.ok()) return st.status();
+  st->Bind(1, org);
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return NotFoundError("organisation '" + org + "' not found");
+  return st->ColumnInt(0);
+}
+
+Status GradingStore::SyncReferenceData(const policy::EndOfSupportTable& table) {
+  // Compare first: rewriting on every start would churn the WAL for nothing.
+  std::set<std::string> want;
+  for (const auto& e : table.entries) {
+    want.insert("e|" + e.product + "|" + e.match_key + "|" + e.edition + "|" +
+                e.label + "|" + e.ends_on);
+  }
+  for (const auto& b : table.browsers) {
+    want.insert("b|" + b.browser + "|" + b.package_pattern + "|" +
+                std::to_string(b.min_major) + "|" + b.as_of);
+  }
+  std::set<std::string> have;
+  {
+    auto st = db_.Prepare(
+        "SELECT 'e|' || product || '|' || match_key || '|' || edition || '|' "
+        "|| label || '|' || ends_on FROM grading_end_of_support UNION ALL "
+        "SELECT 'b|' || browser || '|' || package_pattern || '|' || min_major "
+        "|| '|' || as_of FROM grading_browser_minimums");
+    if (!st.ok()) return st.status();
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      have.insert(st->ColumnText(0));
+    }
+  }
+  if (have == want) return Status::Ok();
+  Transaction tx(db_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+  MAMORI_RETURN_IF_ERROR(
+      db_.Exec("DELETE FROM grading_end_of_support; DELETE FROM "
+               "grading_browser_minimums;"));
+  auto ins = db_.Prepare(
+      "INSERT INTO grading_end_of_support (product, match_key, edition, label, "
+      "ends_on) VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!ins.ok()) return ins.status();
+  for (const auto& e : table.entries) {
+    ins->Bind(1, e.product)
+        .Bind(2, e.match_key)
+        .Bind(3, e.edition)
+        .Bind(4, e.label)
+        .Bind(5, e.ends_on);
+    MAMORI_RETURN_IF_ERROR(ins->Run());
+    ins->Reset();
+  }
+  auto insb = db_.Prepare(
+      "INSERT INTO grading_browser_minimums (browser, package_pattern, "
+      "min_major, as_of) VALUES (?1, ?2, ?3, ?4)");
+  if (!insb.ok()) return insb.status();
+  for (const auto& b : table.browsers) {
+    insb->Bind(1, b.browser)
+        .Bind(2, b.package_pattern)
+        .Bind(3, b.min_major)
+        .Bind(4, b.as_of);
+    MAMORI_RETURN_IF_ERROR(insb->Run());
+    insb->Reset();
+  }
+  return tx.Commit();
+}
+
+Result<std::vector<GradingHost>> GradingStore::Hosts(int64_t org_id) {
+  auto st = db_.Prepare(
+      "SELECT v.host_id, v.hostname, COALESCE(v.platform, ''), "
+      "COALESCE(v.role, ''), h.reports_stored, h.last_collected_at "
+      "FROM v_hosts v JOIN hosts h ON h.id = v.host_id "
+      "WHERE v.org_id = ?1 ORDER BY v.host_id");
+  if (!st.ok()) return st.status();
+  st->Bind(1, org_id);
+  std::vector<GradingHost> out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    GradingHost h;
+    h.host_id = st->ColumnInt(0);
+    h.hostname = st->ColumnText(1);
+    h.platform = st->ColumnText(2);
+    h.role = st->ColumnText(3);
+    h.reported = st->ColumnInt(4) > 0;
+    if (auto t = st->ColumnOptionalInt(5))
+      h.last_collected_at = FromUnixSeconds(*t);
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+Status GradingStore::SaveResults(int64_t org_id,
+                                 const std::vector<CheckResult>& results,
+                                 const std::string& policy_version,
+                                 TimePoint now) {
+  const int64_t now_s = ToUnixSeconds(now);
+  Transaction tx(db_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+  auto get = db_.Prepare(
+      "SELECT status, evidence_json, status_since FROM check_results "
+      "WHERE host_id = ?1 AND check_id = ?2 AND org_id = ?3");
+  auto put = db_.Prepare(
+      "INSERT INTO check_results (org_id, host_id, check_id, status, "
+      "evidence_json, collected_at, status_since, evaluated_at, "
+      "policy_version) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+      "ON CONFLICT (host_id, check_id) DO UPDATE SET status = excluded.status, "
+      "evidence_json = excluded.evidence_json, collected_at = "
+      "excluded.collected_at, status_since = excluded.status_since, "
+      "evaluated_at = excluded.evaluated_at, policy_version = "
+      "excluded.policy_version");
+  auto hist = db_.Prepare(
+      "INSERT INTO check_result_history (org_id, host_id, check_id, status, "
+      "evidence_json, collected_at, evaluated_at, policy_version) VALUES "
+      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!get.ok()) return get.status();
+  if (!put.ok()) return put.status();
+  if (!hist.ok()) return hist.status();
+  for (const CheckResult& r : results) {
+    auto host_id = ParseInt64(r.host_id);
+    if (!host_id)
+      return InvalidArgumentError("bad host id '" + r.host_id + "'");
+    const std::string status(grading::CheckStatusName(r.status));
+    const std::string evidence = EvidenceJson(r.evidence);
+    std::optional<int64_t> collected;
+    if (r.collected_at) collected = ToUnixSeconds(*r.collected_at);
+    // A new status starts when the facts showing it were collected.
+    int64_t since = collected.value_or(now_s);
+    bool changed = true;
+    get->Bind(1, *host_id).Bind(2, r.check_id).Bind(3, org_id);
+    auto row = get->Step();
+    if (!row.ok()) return row.status();
+    if (*row) {
+      const bool same_status = get->ColumnText(0) == status;
+      if (same_status) since = get->ColumnInt(2);
+      changed = !same_status || get->ColumnText(1) != evidence;
+    }
+    get->Reset();
+    put->Bind(1, org_id)
+        .Bind(2, *host_id)
+        .Bind(3, r.check_id)
+        .Bind(4, status)
+        .Bind(5, evidence)
+        .Bind(6, collected)
+        .Bind(7, since)
+        .Bind(8, now_s)
+        .Bind(9, policy_version);
+    MAMORI_RETURN_IF_ERROR(put->Run());
+    put->Reset();
+    if (changed) {
+      hist->Bind(1, org_id)
+          .Bind(2, *host_id)
+          .Bind(3, r.check_id)
+          .Bind(4, status)
+          .Bind(5, evidence)
+          .Bind(6, collected)
+          .Bind(7, now_s)
+          .Bind(8, policy_version);
+      MAMORI_RETURN_IF_ERROR(hist->Run());
+      hist->Reset();
+    }
+  }
+  return tx.Commit();
+}
+
+Result<std::vector<CheckResult>> GradingStore::LoadResults(int64_t org_id) {
+  auto st = db_.Prepare(
+      "SELECT host_id, check_id, status, evidence_json, collected_at, "
+      "status_since FROM check_results WHERE org_id = ?1 "
+      "ORDER BY host_id, check_id");
+  if (!st.ok()) return st.status();
+  st->Bind(1, org_id);
+  std::vector<CheckResult> out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    CheckResult r;
+    r.host_id = std::to_string(st->ColumnInt(0));
+    r.check_id = st->ColumnText(1);
+    r.status = grading::ParseCheckStatus(st->ColumnText(2))
+                   .value_or(CheckStatus::kError);
+    r.evidence = ParseEvidence(st->ColumnText(3));
+    if (auto t = st->ColumnOptionalInt(4)) r.collected_at = FromUnixSeconds(*t);
+    if (r.status == CheckStatus::kUnknown || r.status == CheckStatus::kError) {
+      r.unknown_since = FromUnixSeconds(st->ColumnInt(5));
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<int64_t> GradingStore::ResultHistoryCount(int64_t org_id,
+                                                 int64_t host_id,
+                                                 const std::string& check_id) {
+  auto st = db_.Prepare(
+      "SELECT COUNT(*) FROM check_result_history WHERE org_id = ?1 AND "
+      "host_id = ?2 AND check_id = ?3");
+  if (!st.ok()) return st.status();
+  st->Bind(1, org_id).Bind(2, host_id).Bind(3, check_id);
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  return st->ColumnInt(0);
+}
+
+Status GradingStore::SaveGradeSnapshot(int64_t org_id, const GradeSnapshot& s) {
+  auto st = db_.Prepare(
+      "INSERT INTO grade_history (org_id, evaluated_at, policy_version, "
+      "overall, rules_json) VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!st.ok()) return st.status();
+  st->Bind(1, org_id)
+      .Bind(2, ToUnixSeconds(s.evaluated_at))
+      .Bind(3, s.policy_version)
+      .Bind(4, s.overall)
+      .Bind(5, s.rules_json);
+  return st->Run();
+}
+
+Result<std::vector<GradeSnapshot>> GradingStore::GradeHistory(int64_t org_id,
+                                                              int limit) {
+  auto st = db_.Prepare(
+      "SELECT evaluated_at, policy_version, overall, rules_json FROM "
+      "grade_history WHERE org_id = ?1 ORDER BY evaluated_at DESC, id DESC "
+      "LIMIT ?2");
+  if (!st.ok()) return st.status();
+  st->Bind(1, org_id).Bind(2, static_cast<int64_t>(limit));
+  std::vector<GradeSnapshot> out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back({FromUnixSeconds(st->ColumnInt(0)), st->ColumnText(1),
+                   st->ColumnText(2), st->ColumnText(3)});
+  }
+  return out;
+}
+
+Status GradingStore::SaveAnswers(int64_t org_id, const policy::AnswerSet& a,
+                                 const std::string& who, TimePoint now) {
+  const int64_t now_s = ToUnixSeconds(now);
+  Transaction tx(db_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+  auto current = db_.Prepare(
+      "SELECT id, answer_json FROM questionnaire_answers WHERE org_id = ?1 "
+      "AND questionnaire = ?2 AND item = ?3 AND superseded_at IS NULL");
+  auto supersede = db_.Prepare(
+      "UPDATE questionnaire_answers SET superseded_at = ?2 WHERE id = ?1");
+  auto insert = db_.Prepare(
+      "INSERT INTO questionnaire_answers (org_id, questionnaire, item, "
+      "answer_json, answered_by, answered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!current.ok()) return current.status();
+  if (!supersede.ok()) return supersede.status();
+  if (!insert.ok()) return insert.status();
+  auto put = [&](const std::string& questionnaire, const std::string& item,
+                 const std::string& json) -> Status {
+    current->Bind(1, org_id).Bind(2, questionnaire).Bind(3, item);
+    auto row = current->Step();
+    if (!row.ok()) return row.status();
+    std::optional<int64_t> old_id;
+    bool same = false;
+    if (*row) {
+      old_id = current->ColumnInt(0);
+      same = current->ColumnText(1) == json;
+    }
+    current->Reset();
+    if (same) return Status::Ok();
+    if (old_id) {
+      supersede->Bind(1, *old_id).Bind(2, now_s);
+      MAMORI_RETURN_IF_ERROR(supersede->Run());
+      supersede->Reset();
+    }
+    insert->Bind(1, org_id)
+        .Bind(2, questionnaire)
+        .Bind(3, item)
+        .Bind(4, json)
+        .Bind(5, who)
+        .Bind(6, now_s);
+    MAMORI_RETURN_IF_ERROR(insert->Run());
+    insert->Reset();
+    return Status::Ok();
+  };
+  for (const auto& [rule, v] : a.second) {
+    MAMORI_RETURN_IF_ERROR(put("second_diagnosis", rule, SecondJson(v)));
+  }
+  for (const auto& [id, score] : a.first) {
+    MAMORI_RETURN_IF_ERROR(put("first_diagnosis", id, std::to_string(score)));
+  }
+  for (const auto& [item, ans] : a.ipa) {
+    MAMORI_RETURN_IF_ERROR(
+        put("ipa", std::to_string(item),
+            nlohmann::json(std::string(grading::IpaAnswerName(ans))).dump()));
+  }
+  auto setting = db_.Prepare(
+      "INSERT INTO grading_settings (org_id, name, value, set_by, set_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (org_id, name) DO UPDATE SET "
+      "value = excluded.value, set_by = excluded.set_by, set_at = "
+      "excluded.set_at WHERE value <> excluded.value");
+  if (!setting.ok()) return setting.status();
+  for (const auto& [name, value] : a.settings) {
+    setting->Bind(1, org_id)
+        .Bind(2, name)
+        .Bind(3, std::to_string(value))
+        .Bind(4, who)
+        .Bind(5, now_s);
+    MAMORI_RETURN_IF_ERROR(setting->Run());
+    setting->Reset();
+  }
+  auto param = db_.Prepare(
+      "INSERT INTO check_parameters (org_id, check_id, name, value, set_by, "
+      "set_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (org_id, check_id, "
+      "name) DO UPDATE SET value = excluded.value, set_by = excluded.set_by, "
+      "set_at = excluded.set_at WHERE value <> excluded.value");
+  if (!param.ok()) return param.status();
+  for (const auto& [check, values] : a.parameters) {
+    for (const auto& [name, value] : values) {
+      param->Bind(1, org_id)
+          .Bind(2, check)
+          .Bind(3, name)
+          .Bind(4, value)
+          .Bind(5, who)
+          .Bind(6, now_s);
+      MAMORI_RETURN_IF_ERROR(param->Run());
+      param->Reset();
+    }
+  }
+  return tx.Commit();
+}
+
+Result<policy::AnswerSet> GradingStore::LoadAnswers(int64_t org_id) {
+  policy::AnswerSet a;
+  auto st = db_.Prepare(
+      "SELECT questionnaire, item, answer_json FROM questionnaire_answers "
+      "WHERE org_id = ?1 AND superseded_at IS NULL ORDER BY id");
+  if (!st.ok()) return st.status();
+  st->Bind(1, org_id);
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    const std::string q = st->ColumnText(0);
+    const std::string item = st->ColumnText(1);
+    const std::string json = st->ColumnText(2);
+    if (q == "second_diagnosis") {
+      a.second[item] = ParseSecond(json);
+    } else if (q == "first_diagnosis") {
+      if (auto v = ParseInt64(json)) a.first[item] = static_cast<int>(*v);
+    } else if (q == "ipa") {
+      auto j = nlohmann::json::parse(json, nullptr, false);
+      auto n = ParseInt64(item);
+      if (n && j.is_string()) {
+        if (auto ans = grading::ParseIpaAnswer(j.get<std::string>())) {
+          a.ipa[static_cast<int>(*n)] = *ans;
+        }
+      }
+    }
+  }
+  auto s =
+      db_.Prepare("SELECT name, value FROM grading_settings WHERE org_id = ?1");
+  if (!s.ok()) return s.status();
+  s->Bind(1, org_id);
+  for (;;) {
+    auto row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (auto v = ParseInt64(s->ColumnText(1)))
+      a.settings[s->ColumnText(0)] = *v;
+  }
+  auto p = db_.Prepare(
+      "SELECT check_id, name, value FROM check_parameters WHERE org_id = ?1");
+  if (!p.ok()) return p.status();
+  p->Bind(1, org_id);
+  for (;;) {
+    auto row = p->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    a.parameters[p->ColumnText(0)][p->ColumnText(1)] = p->ColumnText(2);
+  }
+  return a;
+}
+
+Result<int64_t> GradingStore::AnswerHistoryCount(
+    int64_t org_id, const std::string& questionnaire, const std::string& item) {
+  auto st = db_.Prepare(
+      "SELECT COUNT(*) FROM questionnaire_answers WHERE org_id = ?1 AND "
+      "questionnaire = ?2 AND item = ?3");
+  if (!st.ok()) return st.status();
+  st->Bind(1, org_id).Bind(2, questionnaire).Bind(3, item);
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  return st->ColumnInt(0);
+}
+
+Result<std::optional<std::vector<policy::PolicySource>>>
+GradingStore::LastGoodCustomPolicies() {
+  auto st = db_.Prepare(
+      "SELECT sources_json FROM custom_policy_sets ORDER BY id DESC LIMIT 1");
+  if (!st.ok()) return st.status();
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<std::vector<policy::PolicySource>>();
+  auto j = nlohmann::json::parse(st->ColumnText(0), nullptr, false);
+  if (!j.is_array()) return DataLossError("custom_policy_sets: unreadable row");
+  std::vector<policy::PolicySource> out;
+  for (const auto& s : j) {
+    if (!s.is_object() || !s.contains("name") || !s.contains("text")) {
+      return DataLossError("custom_policy_sets: unreadable row");
+    }
+    out.push_back({s["name"].get<std::string>(), s["text"].get<std::string>()});
+  }
+  return std::optional<std::vector<policy::PolicySource>>(std::move(out));
+}
+
+Status GradingStore::SaveCustomPolicies(
+    const std::string& version,
+    const std::vector<policy::PolicySource>& sources, TimePoint now) {
+  auto last = db_.Prepare(
+      "SELECT version FROM custom_policy_sets ORDER BY id DESC LIMIT 1");
+  if (!last.ok()) return last.status();
+  auto row = last->Step();
+  if (!row.ok()) return row.status();
+  if (*row && last->ColumnText(0) == version) return Status::Ok();
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& s : sources)
+    j.push_back({{"name", s.name}, {"text", s.text}});
+  auto st = db_.Prepare(
+      "INSERT INTO custom_policy_sets (version, sources_json, loaded_at) "
+      "VALUES (?1, ?2, ?3)");
+  if (!st.ok()) return st.status();
+  st->Bind(1, version).Bind(2, j.dump()).Bind(3, ToUnixSeconds(now));
+  return st->Run();
+}
+
+}  // namespace mamori::store

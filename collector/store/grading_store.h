@@ -1,0 +1,109 @@
+#pragma once
+
+// GradingStore: the grading module's reads and writes on the collector
+// database (tables from grading_schema.cpp): hosts with platform and role,
+// current check results with their history, grade snapshots, questionnaire
+// answers with history, settings and parameter overrides, the last good
+// custom policy set, and the end-of-support reference tables. Every query
+// that touches organisation data is scoped by org_id.
+//
+// Thread safety: one GradingStore per thread (it owns statements on one
+// Database connection); several may share a database file (SQLite locking).
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "collector/grading/grading.h"
+#include "collector/policy/answers.h"
+#include "collector/policy/policy.h"
+#include "collector/policy/questionnaire.h"
+#include "collector/store/sqlite.h"
+#include "common/clock.h"
+#include "common/status.h"
+
+namespace mamori::store {
+
+struct GradingHost {
+  int64_t host_id = 0;
+  std::string hostname;
+  std::string platform;  // "windows", "linux", "" unknown
+  std::string role;      // "workstation", "laptop", "server", "" unknown
+  bool reported = false;
+  std::optional<TimePoint> last_collected_at;
+};
+
+struct GradeSnapshot {
+  TimePoint evaluated_at;
+  std::string policy_version;
+  std::string overall;     // "A".."D" or ""
+  std::string rules_json;  // {"antivirus": "B", …}
+};
+
+class GradingStore {
+ public:
+  // Opens its own connection to the database file at `path` (which the
+  // collector has migrated). Returns NOT_FOUND when the file is absent.
+  static Result<std::unique_ptr<GradingStore>> Open(const std::string& path);
+  explicit GradingStore(Database db) : db_(std::move(db)) {}
+
+  Database& database() { return db_; }
+
+  // The organisation's id; NOT_FOUND naming it when absent.
+  Result<int64_t> OrgId(const std::string& org);
+
+  // Replaces the end-of-support and browser tables with `table` when their
+  // content differs. One transaction.
+  Status SyncReferenceData(const policy::EndOfSupportTable& table);
+
+  // The organisation's hosts by id.
+  Result<std::vector<GradingHost>> Hosts(int64_t org_id);
+
+  // Stores `results` as the current results (one per host and check) with
+  // their time and policy version; writes a history row when a result's
+  // status or evidence changed; status_since moves only when the status
+  // changes. One transaction.
+  Status SaveResults(int64_t org_id,
+                     const std::vector<grading::CheckResult>& results,
+                     const std::string& policy_version, TimePoint now);
+
+  // Current results of the organisation; unknown_since is set from
+  // status_since for unknown/error results.
+  Result<std::vector<grading::CheckResult>> LoadResults(int64_t org_id);
+
+  // Number of history rows for (host, check), for tests and trend views.
+  Result<int64_t> ResultHistoryCount(int64_t org_id, int64_t host_id,
+                                     const std::string& check_id);
+
+  Status SaveGradeSnapshot(int64_t org_id, const GradeSnapshot& snapshot);
+  // Newest first, at most `limit`.
+  Result<std::vector<GradeSnapshot>> GradeHistory(int64_t org_id, int limit);
+
+  // Stores the answer set: each answered item whose answer changed gets a
+  // new current row (the previous one is superseded, kept as history);
+  // settings and parameter overrides in `answers` are upserted. `who` is
+  // recorded with each change. One transaction: all or nothing.
+  Status SaveAnswers(int64_t org_id, const policy::AnswerSet& answers,
+                     const std::string& who, TimePoint now);
+  // The current answers, settings and overrides (organisation and
+  // answered_by left empty).
+  Result<policy::AnswerSet> LoadAnswers(int64_t org_id);
+  // Number of answer rows ever stored for an item, current one included.
+  Result<int64_t> AnswerHistoryCount(int64_t org_id,
+                                     const std::string& questionnaire,
+                                     const std::string& item);
+
+  // The last custom policy set that validated; nullopt when none.
+  Result<std::optional<std::vector<policy::PolicySource>>>
+  LastGoodCustomPolicies();
+  Status SaveCustomPolicies(const std::string& version,
+                            const std::vector<policy::PolicySource>& sources,
+                            TimePoint now);
+
+ private:
+  Database db_;
+};
+
+}  // namespace mamori::store

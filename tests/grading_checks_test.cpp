@@ -1,0 +1,655 @@
+// Every built-in check against fixture hosts stored through the real
+// SqliteStore (enrolment + report path) in a real SQLite file, with each
+// status covered; plus result history, custom policies (a broken one keeps
+// the previous set; a failing query gives `error`), answers with history,
+// discrepancies and the grade report.
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "collector/policy/grading_service.h"
+#include "collector/store/sqlite_store.h"
+#include "common/clock.h"
+#include "mamori/v1/facts.pb.h"
+
+namespace mamori {
+namespace {
+
+namespace fs = std::filesystem;
+using grading::CheckStatus;
+
+// 2026-11-20T00:00:00Z
+const TimePoint kNow = FromUnixSeconds(1795132800);
+
+struct Family {
+  std::string name;
+  std::string json;  // proto JSON with proto field names
+  std::string state = "STATUS_OK";
+};
+
+// Parses `json` as the family's proto message so a typo in a fixture fails
+// the test instead of silently testing nothing.
+void ExpectValidProtoJson(const Family& f) {
+  std::unique_ptr<google::protobuf::Message> m;
+  if (f.name == "system") m = std::make_unique<v1::SystemFacts>();
+  if (f.name == "updates") m = std::make_unique<v1::UpdateFacts>();
+  if (f.name == "antivirus") m = std::make_unique<v1::AntivirusFacts>();
+  if (f.name == "password_policy")
+    m = std::make_unique<v1::PasswordPolicyFacts>();
+  if (f.name == "screen_lock") m = std::make_unique<v1::ScreenLockFacts>();
+  if (f.name == "wifi") m = std::make_unique<v1::WifiFacts>();
+  if (f.name == "usb_storage") m = std::make_unique<v1::UsbStorageFacts>();
+  if (f.name == "disk_encryption")
+    m = std::make_unique<v1::DiskEncryptionFacts>();
+  if (f.name == "firewall") m = std::make_unique<v1::FirewallFacts>();
+  if (f.name == "remote_access") m = std::make_unique<v1::RemoteAccessFacts>();
+  if (f.name == "packages") m = std::make_unique<v1::PackageFacts>();
+  ASSERT_NE(m, nullptr) << f.name;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto s =
+      google::protobuf::util::JsonStringToMessage(f.json, m.get(), options);
+  ASSERT_TRUE(s.ok()) << f.name << ": " << s.ToString();
+}
+
+class GradingChecksTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("mamori-grading-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "custom");
+    db_path_ = (dir_ / "collector.db").string();
+    auto store = store::SqliteStore::Open(db_path_, clock_);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(*store);
+    ASSERT_TRUE(store_->CreateOrg({"acme", "", std::nullopt, ""}).ok());
+    ASSERT_TRUE(store_->CreateOrg({"other", "", std::nullopt, ""}).ok());
+  }
+  void TearDown() override {
+    service_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  std::unique_ptr<policy::GradingService> OpenService() {
+    auto svc = policy::GradingService::Open(
+        {db_path_, (dir_ / "custom").string()}, clock_);
+    EXPECT_TRUE(svc.ok()) << svc.status().ToString();
+    return svc.ok() ? std::move(*svc) : nullptr;
+  }
+
+  // Enrols a host into `org` and stores one report with `families`
+  // collected `age` before kNow.
+  int64_t AddHost(const std::string& org, const std::string& name,
+                  const std::vector<Family>& families,
+                  const std::vector<store::PackageRow>& packages = {},
+                  std::chrono::seconds age = std::chrono::hours(2)) {
+    auto token = store_->CreateToken({org, std::nullopt, std::nullopt});
+    EXPECT_TRUE(token.ok());
+    store::EnrollInput in;
+    in.token = token->token;
+    in.identity.hostname = name;
+    in.identity.machine_id = "machine-" + name;
+    in.node_key_hash = "key-" + name;
+    auto enrolled = store_->Enroll(in);
+    EXPECT_TRUE(enrolled.ok()) << enrolled.status().ToString();
+    store::ReportInput report;
+    report.host_id = enrolled->host_id;
+    report.node_key_hash = in.node_key_hash;
+    report.report_id = "r-" + name + "-" + std::to_string(++reports_);
+    report.collected_at = ToUnixSeconds(kNow - age);
+    report.hostname = name;
+    for (const Family& f : families) {
+      ExpectValidProtoJson(f);
+      report.families.push_back(
+          {f.name, f.state, report.collected_at, f.json, "sha-" + f.json});
+    }
+    if (!packages.empty()) {
+      report.families.push_back({"packages", "STATUS_OK", report.collected_at,
+                                 "{}", "sha-pk-" + name});
+      report.packages = packages;
+    }
+    auto stored =
+        store_->StoreReports(std::span<const store::ReportInput>(&report, 1));
+    EXPECT_TRUE(stored[0].ok()) << stored[0].status().ToString();
+    return enrolled->host_id;
+  }
+
+  // Status of `check` for `host` in the report.
+  static CheckStatus StatusOf(const policy::GradeReport& r, int64_t host,
+                              const std::string& check) {
+    for (const auto& c : r.results) {
+      if (c.host_id == std::to_string(host) && c.check_id == check)
+        return c.status;
+    }
+    ADD_FAILURE() << "no result for " << check << " on host " << host;
+    return CheckStatus::kError;
+  }
+  static std::string EvidenceOf(const policy::GradeReport& r, int64_t host,
+                                const std::string& check,
+                                const std::string& name) {
+    for (const auto& c : r.results) {
+      if (c.host_id != std::to_string(host) || c.check_id != check) continue;
+      for (const auto& e : c.evidence) {
+        if (e.name == name) return e.value;
+      }
+    }
+    return "<none>";
+  }
+
+  void WriteCustom(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / "custom" / name) << text;
+  }
+
+  FakeClock clock_{kNow};
+  fs::path dir_;
+  std::string db_path_;
+  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<policy::GradingService> service_;
+  int reports_ = 0;
+};
+
+const std::vector<Family> kGoodLaptop = {
+    {"system",
+     R"({"os_family":"OS_FAMILY_WINDOWS","os_name":"Windows 11 Enterprise","os_build":26100,"os_edition":"Enterprise","role":"ENDPOINT_ROLE_LAPTOP"})"},
+    {"updates",
+     R"({"pending_count":0,"security_pending_count":0,"automatic_updates":true,"automatic_updates_evidence":"AUOptions=4"})"},
+    {"antivirus",
+     R"({"products":[{"name":"Microsoft Defender","enabled":true,"realtime_protection":true,"definitions_age_hours":5}]})"},
+    {"password_policy",
+     R"({"min_length":12,"lockout_threshold":5,"accounts_without_password_count":0})"},
+    {"screen_lock",
+     R"({"enabled":true,"idle_timeout_seconds":600,"password_required":true})"},
+    {"wifi",
+     R"({"adapters":[{"name":"Wi-Fi"}],"current":{"ssid":"office","security":"WIFI_SECURITY_WPA2","auto_connect":true},"profiles":[{"ssid":"home","security":"WIFI_SECURITY_WPA3","auto_connect":true},{"ssid":"old-cafe","security":"WIFI_SECURITY_WEP","auto_connect":false}]})"},
+    {"usb_storage",
+     R"({"effective_policy":"USB_STORAGE_POLICY_BLOCKED","evidence":[{"source":"HKLM\\SYSTEM\\CurrentControlSet\\Services\\USBSTOR\\Start","setting":"4","effect":"USB_STORAGE_POLICY_BLOCKED","decisive":true}]})"},
+    {"disk_encryption",
+     R"({"volumes":[{"device":"C:","state":"ENCRYPTION_STATE_ENCRYPTED","technology":"bitlocker","system_volume":true}]})"},
+    {"firewall", R"({"active":true,"product":"windows"})"},
+    {"remote_access", R"({"ssh_installed":false,"rdp_enabled":false})"},
+};
+
+const std::vector<Family> kBadDesktop = {
+    {"system",
+     R"({"os_family":"OS_FAMILY_WINDOWS","os_name":"Windows 10 Pro","os_build":19045,"os_edition":"Professional","role":"ENDPOINT_ROLE_DESKTOP"})"},
+    {"updates",
+     R"({"pending":[{"name":"KB5031356","security":true,"published_at":"2026-10-01T00:00:00Z"}],"pending_count":2,"security_pending_count":1,"automatic_updates":false})"},
+    {"antivirus",
+     R"({"products":[{"name":"ESET","enabled":true,"realtime_protection":false,"definitions_age_hours":212}]})"},
+    {"password_policy",
+     R"({"min_length":4,"lockout_threshold":0,"accounts_without_password":["guest"],"accounts_without_password_count":1})"},
+    {"screen_lock",
+     R"({"enabled":true,"idle_timeout_seconds":3600,"password_required":true})"},
+    {"wifi",
+     R"({"adapters":[{"name":"Wi-Fi"}],"current":{"ssid":"office","security":"WIFI_SECURITY_WPA2","auto_connect":true},"profiles":[{"ssid":"cafe","security":"WIFI_SECURITY_WEP","auto_connect":true}]})"},
+    {"usb_storage", R"({"effective_policy":"USB_STORAGE_POLICY_ALLOWED"})"},
+    {"disk_encryption",
+     R"({"volumes":[{"device":"C:","state":"ENCRYPTION_STATE_NOT_ENCRYPTED","system_volume":true}]})"},
+    {"firewall", R"({"active":false,"product":"none"})"},
+    {"remote_access",
+     R"({"ssh_installed":true,"ssh_password_authentication":true,"rdp_enabled":true,"rdp_nla_required":false})"},
+};
+
+// A Linux server whose families could not be read or are undetermined.
+const std::vector<Family> kUnknownServer = {
+    {"system",
+     R"({"os_family":"OS_FAMILY_LINUX","os_id":"debian","os_version":"12","role":"ENDPOINT_ROLE_SERVER"})"},
+    {"updates", R"({})", "STATUS_ERROR"},
+    {"antivirus", R"({"products":[{"name":"ClamAV"}]})"},
+    {"password_policy", R"({})", "STATUS_PERMISSION_DENIED"},
+    {"screen_lock", R"({})", "STATUS_NOT_APPLICABLE"},
+    {"wifi", R"({})", "STATUS_NOT_APPLICABLE"},
+    {"usb_storage", R"({})"},
+    {"firewall", R"({"product":"nftables"})"},
+    {"remote_access", R"({"ssh_installed":true})"},
+};
+
+// Windows of a build not in the table, role not determined, nothing else.
+const std::vector<Family> kMystery = {
+    {"system",
+     R"({"os_family":"OS_FAMILY_WINDOWS","os_name":"Windows Insider","os_build":99999,"os_edition":"Professional"})"},
+};
+
+const std::vector<Family> kMac = {
+    {"system",
+     R"({"os_family":"OS_FAMILY_MACOS","os_name":"macOS","role":"ENDPOINT_ROLE_LAPTOP"})"},
+};
+
+const std::vector<Family> kLinuxLaptop = {
+    {"system",
+     R"({"os_family":"OS_FAMILY_LINUX","os_id":"ubuntu","os_version":"22.04","role":"ENDPOINT_ROLE_LAPTOP"})"},
+    {"disk_encryption",
+     R"({"volumes":[{"device":"/dev/nvme0n1p2","mount_point":"/","state":"ENCRYPTION_STATE_NOT_ENCRYPTED","system_volume":true}]})"},
+    {"remote_access",
+     R"({"ssh_installed":true,"ssh_password_authentication":false})"},
+};
+
+TEST_F(GradingChecksTest, EveryBuiltInCheckCoversEachStatus) {
+  const int64_t good = AddHost("acme", "LAPTOP-01", kGoodLaptop,
+                               {{"Microsoft Office Professional Plus 2024",
+                                 "16.0",
+                                 "x64",
+                                 "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
+                                 "Microsoft",
+                                 "machine",
+                                 {}},
+                                {"Google Chrome",
+                                 "999.0.1",
+                                 "x64",
+                                 "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
+                                 "Google",
+                                 "machine",
+                                 {}}});
+  const int64_t bad = AddHost("acme", "PC-05", kBadDesktop,
+                              {{"Microsoft Office Standard 2016",
+                                "16.0",
+                                "x86",
+                                "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
+                                "Microsoft",
+                                "machine",
+                                {}},
+                               {"Google Chrome",
+                                "120.0.6099",
+                                "x64",
+                                "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
+                                "Google",
+                                "machine",
+                                {}}});
+  const int64_t unknown = AddHost("acme", "srv-01", kUnknownServer);
+  const int64_t mystery = AddHost("acme", "PC-X", kMystery);
+  const int64_t mac = AddHost("acme", "MAC-01", kMac);
+  const int64_t linux_laptop = AddHost("acme", "ubuntu-lt", kLinuxLaptop);
+  // Another organisation's failing host must never show up in acme's results.
+  const int64_t foreign = AddHost("other", "OTHER-PC", kBadDesktop);
+
+  service_ = OpenService();
+  ASSERT_NE(service_, nullptr);
+  auto report = service_->Evaluate("acme");
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  for (const auto& r : report->results) {
+    EXPECT_NE(r.host_id, std::to_string(foreign)) << r.check_id;
+  }
+
+  using S = CheckStatus;
+  struct Expect {
+    const char* check;
+    int64_t host;
+    S status;
+  };
+  const std::vector<Expect> expectations = {
+      {"os_supported", good, S::kPass},
+      {"os_supported", bad, S::kFail},
+      {"os_supported", mystery, S::kUnknown},
+      {"os_supported", mac, S::kNotApplicable},
+      {"os_supported", unknown, S::kPass},  // Debian 12: 2028-06-30
+      {"security_updates_applied", good, S::kPass},
+      {"security_updates_applied", bad, S::kFail},
+      {"security_updates_applied", unknown, S::kUnknown},
+      {"security_updates_applied", mac, S::kNotApplicable},
+      {"automatic_updates_on", good, S::kPass},
+      {"automatic_updates_on", bad, S::kFail},
+      {"automatic_updates_on", unknown, S::kUnknown},
+      {"automatic_updates_on", mac, S::kNotApplicable},
+      {"office_supported", good, S::kPass},
+      {"office_supported", bad, S::kFail},
+      {"office_supported", mystery, S::kUnknown},
+      {"office_supported", unknown, S::kNotApplicable},
+      {"browsers_supported", good,
+       S::kUnknown},  // the table is too old to pass
+      {"browsers_supported", bad, S::kFail},
+      {"browsers_supported", unknown, S::kUnknown},
+      {"browsers_supported", mac, S::kNotApplicable},
+      {"antivirus_active", good, S::kPass},
+      {"antivirus_active", bad, S::kFail},
+      {"antivirus_active", unknown, S::kUnknown},
+      {"antivirus_active", mac, S::kNotApplicable},
+      {"antivirus_definitions_fresh", good, S::kPass},
+      {"antivirus_definitions_fresh", bad, S::kFail},
+      {"antivirus_definitions_fresh", unknown, S::kUnknown},
+      {"antivirus_definitions_fresh", mac, S::kNotApplicable},
+      {"password_min_length", good, S::kPass},
+      {"password_min_length", bad, S::kFail},
+      {"password_min_length", unknown, S::kUnknown},
+      {"password_min_length", mac, S::kNotApplicable},
+      {"password_lockout", good, S::kPass},
+      {"password_lockout", bad, S::kFail},
+      {"password_lockout", unknown, S::kUnknown},
+      {"no_accounts_without_password", good, S::kPass},
+      {"no_accounts_without_password", bad, S::kFail},
+      {"no_accounts_without_password", unknown, S::kUnknown},
+      {"screen_lock", good, S::kPass},
+      {"screen_lock", bad, S::kFail},
+      {"screen_lock", unknown, S::kNotApplicable},  // server role
+      {"screen_lock", mystery, S::kUnknown},        // role unknown
+      {"wifi_secure", good, S::kPass},  // WEP profile not auto-connecting
+      {"wifi_secure", bad, S::kFail},
+      {"wifi_secure", unknown, S::kNotApplicable},
+      {"wifi_secure", mystery, S::kUnknown},
+      {"usb_storage_restricted", good, S::kPass},
+      {"usb_storage_restricted", bad, S::kFail},
+      {"usb_storage_restricted", unknown, S::kUnknown},
+      {"usb_storage_restricted", mac, S::kNotApplicable},
+      {"disk_encryption_laptops", good, S::kPass},
+      {"disk_encryption_laptops", linux_laptop, S::kFail},
+      {"disk_encryption_laptops", bad, S::kNotApplicable},  // desktop
+      {"disk_encryption_laptops", mystery, S::kUnknown},
+      {"firewall_on", good, S::kPass},
+      {"firewall_on", bad, S::kFail},
+      {"firewall_on", unknown, S::kUnknown},
+      {"firewall_on", mac, S::kNotApplicable},
+      {"rdp_nla", good, S::kPass},
+      {"rdp_nla", bad, S::kFail},
+      {"rdp_nla", unknown, S::kUnknown},
+      {"rdp_nla", mac, S::kNotApplicable},
+      {"ssh_no_password_login", linux_laptop, S::kPass},
+      {"ssh_no_password_login", bad, S::kFail},
+      {"ssh_no_password_login", unknown, S::kUnknown},
+      {"ssh_no_password_login", good, S::kNotApplicable},
+  };
+  for (const Expect& e : expectations) {
+    EXPECT_EQ(StatusOf(*report, e.host, e.check), e.status)
+        << e.check << " on host " << e.host << " (want "
+        << grading::CheckStatusName(e.status) << ")";
+  }
+  // Every built-in check appears in the expectations with all four statuses
+  // except where the check cannot produce one (noted above).
+  std::map<std::string, std::set<S>> seen;
+  for (const Expect& e : expectations) seen[e.check].insert(e.status);
+  for (const auto& c : service_->policies().checks) {
+    EXPECT_GE(seen[c.id].size(), 3u) << c.id;
+  }
+
+  // Evidence carries the values the check used.
+  EXPECT_EQ(EvidenceOf(*report, bad, "antivirus_definitions_fresh",
+                       "definitions_age_hours"),
+            "212.0");
+  EXPECT_EQ(EvidenceOf(*report, bad, "antivirus_definitions_fresh", "product"),
+            "ESET");
+  EXPECT_EQ(EvidenceOf(*report, bad, "wifi_secure", "weak_networks"),
+            "cafe=wep");
+  EXPECT_EQ(
+      EvidenceOf(*report, bad, "usb_storage_restricted", "effective_policy"),
+      "allowed");
+  EXPECT_EQ(EvidenceOf(*report, bad, "os_supported", "end_of_support"),
+            "2025-10-14");
+  EXPECT_EQ(
+      EvidenceOf(*report, bad, "office_supported", "unsupported_products"),
+      "Microsoft Office Standard 2016 (2025-10-14)");
+  EXPECT_EQ(
+      EvidenceOf(*report, bad, "no_accounts_without_password", "accounts"),
+      R"(["guest"])");
+  EXPECT_EQ(EvidenceOf(*report, good, "usb_storage_restricted", "setting"),
+            "4");
+}
+
+TEST_F(GradingChecksTest, ParameterOverridesChangeVerdicts) {
+  const int64_t good = AddHost("acme", "LAPTOP-01", kGoodLaptop,
+                               {{"Google Chrome",
+                                 "999.0.1",
+                                 "x64",
+                                 "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
+                                 "Google",
+                                 "machine",
+                                 {}}});
+  service_ = OpenService();
+  ASSERT_NE(service_, nullptr);
+  auto before = service_->Evaluate("acme");
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(StatusOf(*before, good, "browsers_supported"),
+            CheckStatus::kUnknown);
+  EXPECT_EQ(StatusOf(*before, good, "antivirus_definitions_fresh"),
+            CheckStatus::kPass);
+
+  ASSERT_TRUE(
+      service_
+          ->ImportAnswers("acme",
+                          {"params.yaml",
+                           "parameters:\n"
+                           "  browsers_supported: {max_table_age_days: 3650}\n"
+                           "  antivirus_definitions_fresh: "
+                           "{max_definitions_age_hours: 4}\n"},
+                          "tester")
+          .ok());
+  auto after = service_->Evaluate("acme");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(StatusOf(*after, good, "browsers_supported"), CheckStatus::kPass);
+  EXPECT_EQ(StatusOf(*after, good, "antivirus_definitions_fresh"),
+            CheckStatus::kFail);
+}
+
+TEST_F(GradingChecksTest, ResultsKeepHistoryAndStatusSince) {
+  const int64_t host = AddHost("acme", "PC-05", kBadDesktop);
+  service_ = OpenService();
+  ASSERT_NE(service_, nullptr);
+  ASSERT_TRUE(service_->Evaluate("acme").ok());
+  clock_.Advance(std::chrono::hours(1));
+  ASSERT_TRUE(service_->Evaluate("acme").ok());  // nothing changed
+  auto org = service_->store().OrgId("acme");
+  ASSERT_TRUE(org.ok());
+  auto count = service_->store().ResultHistoryCount(*org, host,
+                                                    "usb_storage_restricted");
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count, 1);
+
+  std::vector<Family> fixed = kBadDesktop;
+  fixed[6] = {"usb_storage",
+              R"({"effective_policy":"USB_STORAGE_POLICY_BLOCKED"})"};
+  store::ReportInput report;
+  // Report again for the same host through the store.
+  report.host_id = host;
+  report.node_key_hash = "key-PC-05";
+  report.report_id = "second";
+  report.collected_at = ToUnixSeconds(clock_.Now());
+  report.families.push_back({"usb_storage", "STATUS_OK", report.collected_at,
+                             fixed[6].json, "sha-fixed"});
+  ASSERT_TRUE(
+      store_->StoreReports(std::span<const store::ReportInput>(&report, 1))[0]
+          .ok());
+  auto r = service_->Evaluate("acme");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(StatusOf(*r, host, "usb_storage_restricted"), CheckStatus::kPass);
+  EXPECT_EQ(*service_->store().ResultHistoryCount(*org, host,
+                                                  "usb_storage_restricted"),
+            2);
+  auto history = service_->store().GradeHistory(*org, 10);
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->size(), 3u);
+  EXPECT_EQ(history->front().policy_version, service_->policies().version);
+}
+
+const char* kCustomCheck = R"(checks:
+  - id: custom_hostname_set
+    rule: basic_policy
+    title: {ja: ホスト名, en: Host name}
+    description: {ja: 説明, en: Host name is set}
+    remediation: {ja: 設定する, en: Set it}
+    platforms: [windows, linux]
+    roles: [workstation, laptop, server]
+    query: |
+      SELECT host_id, CASE WHEN hostname <> '' THEN 'pass' ELSE 'fail' END AS status,
+             hostname
+      FROM v_hosts WHERE org_id = :org_id
+)";
+
+TEST_F(GradingChecksTest, CustomPolicyBrokenEditKeepsThePreviousVersion) {
+  const int64_t host = AddHost("acme", "PC-05", kBadDesktop);
+  WriteCustom("site.yaml", kCustomCheck);
+  service_ = OpenService();
+  ASSERT_NE(service_, nullptr);
+  ASSERT_NE(service_->policies().Find("custom_hostname_set"), nullptr);
+  const std::string version = service_->policies().version;
+
+  // Unknown view: does not prepare; refused with file, line and key.
+  std::string broken = kCustomCheck;
+  broken.replace(broken.find("FROM v_hosts"), 12, "FROM v_nothing");
+  WriteCustom("site.yaml", broken);
+  Status s = service_->ReloadCustomPolicies();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("site.yaml:2: checks[custom_hostname_set].query"),
+            std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("v_nothing"), std::string::npos);
+  EXPECT_EQ(service_->policies().version, version);
+  ASSERT_NE(service_->policies().Find("custom_hostname_set"), nullptr);
+
+  // A restart with the broken file falls back to the stored last good set.
+  service_.reset();
+  service_ = OpenService();
+  ASSERT_NE(service_, nullptr);
+  EXPECT_FALSE(service_->custom_policy_error().ok());
+  ASSERT_NE(service_->policies().Find("custom_hostname_set"), nullptr);
+  auto r = service_->Evaluate("acme");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(StatusOf(*r, host, "custom_hostname_set"), CheckStatus::kPass);
+
+  // Other refusals: writes, missing :org_id, undeclared parameters, clashes.
+  for (const auto& [from, to, expect] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"SELECT host_id, CASE", "DELETE FROM hosts; SELECT host_id, CASE",
+            "single statement"},
+           {"WHERE org_id = :org_id", "WHERE 1", "must filter on :org_id"},
+           {"WHERE org_id = :org_id", "WHERE org_id = :org_id AND :limit > 0",
+            "not a declared parameter"},
+           {"id: custom_hostname_set", "id: os_supported", "built-in check"},
+           {"AS status", "AS verdict", "column named status"},
+       }) {
+    std::string text = kCustomCheck;
+    text.replace(text.find(from), from.size(), to);
+    WriteCustom("site.yaml", text);
+    Status st = service_->ReloadCustomPolicies();
+    EXPECT_FALSE(st.ok()) << to;
+    EXPECT_NE(st.message().find(expect), std::string::npos) << st.message();
+    EXPECT_NE(service_->policies().Find("custom_hostname_set"), nullptr);
+  }
+}
+
+TEST_F(GradingChecksTest, QueryFailingAtRunTimeGivesError) {
+  const int64_t host = AddHost("acme", "PC-05", kBadDesktop);
+  std::string text = kCustomCheck;
+  // abs() of the smallest integer overflows when the row is evaluated.
+  const std::string from = "WHERE org_id = :org_id";
+  text.replace(text.find(from), from.size(),
+               "WHERE org_id = :org_id AND abs(-9223372036854775807 - 1) > 0");
+  WriteCustom("site.yaml", text);
+  service_ = OpenService();
+  ASSERT_NE(service_, nullptr);
+  auto r = service_->Evaluate("acme");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(StatusOf(*r, host, "custom_hostname_set"), CheckStatus::kError);
+  EXPECT_NE(
+      EvidenceOf(*r, host, "custom_hostname_set", "error").find("overflow"),
+      std::string::npos);
+}
+
+TEST_F(GradingChecksTest, AnswersHistoryDiscrepanciesAndGrades) {
+  // 4 of 5 PCs have stale definitions while the answer claims the rule is
+  // enforced by software.
+  for (int i = 0; i < 4; ++i)
+    AddHost("acme", "PC-0" + std::to_string(i), kBadDesktop);
+  AddHost("acme", "LAPTOP-01", kGoodLaptop);
+  service_ = OpenService();
+  ASSERT_NE(service_, nullptr);
+  const std::string answers = R"(answered_by: 総務 山田
+second_diagnosis:
+  antivirus: {written: yes, spread: spread, managed: no, technical: yes}
+  software_updates: {written: no, spread: unknown, managed: no, technical: yes}
+  removable_media: {written: yes, spread: partly, managed: no, technical: no}
+first_diagnosis:
+  mgmt_basic_policy: 5
+  mgmt_leadership: 4
+  org_training: 0
+ipa:
+  2: done
+  9: dont_know
+)";
+  ASSERT_TRUE(
+      service_->ImportAnswers("acme", {"answers.yaml", answers}, "cli").ok());
+  auto r = service_->Evaluate("acme");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+
+  const auto& av = r->rules[2];
+  ASSERT_EQ(av.grade.rule, "antivirus");
+  ASSERT_TRUE(av.grade.measure.has_value());
+  EXPECT_EQ(av.grade.measure->passing, 1);
+  EXPECT_EQ(av.grade.measure->in_scope, 5);
+  EXPECT_EQ(av.grade.technical_source, grading::TechnicalSource::kEvidence);
+  EXPECT_EQ(av.grade.grade, grading::Grade::kB);  // written + spread, no lift
+  // The seeds' worked example, but with evidence: updates fail on 4 PCs.
+  EXPECT_EQ(r->rules[1].grade.grade, grading::Grade::kD);
+
+  bool av_claim = false;
+  bool ipa_claim = false;
+  for (const auto& d : r->discrepancies) {
+    if (d.subject == "antivirus") {
+      av_claim = true;
+      EXPECT_EQ(d.direction,
+                grading::Discrepancy::Direction::kClaimedNotMeasured);
+      EXPECT_EQ(d.endpoints.size(), 4u);
+    }
+    if (d.subject == "ipa:2") ipa_claim = true;
+  }
+  EXPECT_TRUE(av_claim);
+  EXPECT_TRUE(ipa_claim);
+  ASSERT_TRUE(r->first_diagnosis.has_value());
+  EXPECT_EQ(r->first_diagnosis->categories[0].average_tenths, 45);
+  EXPECT_FALSE(r->first_diagnosis->categories[1].grade.has_value());  // all 0
+  ASSERT_TRUE(r->ipa.has_value());
+  EXPECT_EQ(r->ipa->total, 3);
+  EXPECT_FALSE(r->ipa->complete);
+  ASSERT_FALSE(r->improvements.empty());
+  EXPECT_EQ(r->improvements.front().rule, "basic_policy");
+
+  // Changing one answer keeps the previous as history; the same answer again
+  // adds nothing.
+  ASSERT_TRUE(service_
+                  ->ImportAnswers("acme",
+                                  {"a2.yaml",
+                                   "second_diagnosis:\n  antivirus: "
+                                   "{written: yes, spread: spread, "
+                                   "managed: yes, technical: yes}\n"},
+                                  "cli")
+                  .ok());
+  ASSERT_TRUE(
+      service_->ImportAnswers("acme", {"a3.yaml", answers}, "cli").ok());
+  auto org = service_->store().OrgId("acme");
+  EXPECT_EQ(*service_->store().AnswerHistoryCount(*org, "second_diagnosis",
+                                                  "antivirus"),
+            3);
+  EXPECT_EQ(*service_->store().AnswerHistoryCount(*org, "ipa", "2"), 1);
+
+  // A bad file changes nothing.
+  EXPECT_FALSE(
+      service_
+          ->ImportAnswers(
+              "acme", {"bad.yaml", "ipa:\n  2: not_done\n  30: done\n"}, "cli")
+          .ok());
+  auto exported = service_->ExportAnswers("acme", policy::AnswerFormat::kYaml);
+  ASSERT_TRUE(exported.ok());
+  EXPECT_NE(exported->find("2: done"), std::string::npos) << *exported;
+  EXPECT_FALSE(
+      service_
+          ->ImportAnswers("acme", {"x.yaml", "organisation: other\n"}, "cli")
+          .ok());
+}
+
+TEST(EvaluationScheduler, DebouncesPerOrganisation) {
+  policy::EvaluationScheduler s(std::chrono::seconds(2));
+  s.MarkDirty(1, kNow);
+  s.MarkDirty(2, kNow);
+  s.MarkDirty(1, kNow + std::chrono::seconds(1));
+  EXPECT_TRUE(s.TakeDue(kNow + std::chrono::milliseconds(1999)).empty());
+  EXPECT_EQ(s.TakeDue(kNow + std::chrono::seconds(2)), std::vector<int64_t>{2});
+  EXPECT_TRUE(s.pending());
+  EXPECT_EQ(s.TakeDue(kNow + std::chrono::seconds(3)), std::vector<int64_t>{1});
+  EXPECT_FALSE(s.pending());
+}
+
+}  // namespace
+}  // namespace mamori
