@@ -5,7 +5,10 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/cmd_enroll.h"
 #include "agent/cmd_facts.h"
+#include "agent/cmd_once.h"
+#include "agent/cmd_run.h"
 #include "common/log.h"
 
 namespace {
@@ -14,6 +17,15 @@ using RunFunction = int (*)(const std::vector<std::string>& args);
 
 int RunFacts(const std::vector<std::string>& args) {
   return mamori::agent::RunFactsCommand(args, std::cout, std::cerr);
+}
+int RunEnroll(const std::vector<std::string>& args) {
+  return mamori::agent::RunEnrollCommand(args, std::cout, std::cerr);
+}
+int RunOnce(const std::vector<std::string>& args) {
+  return mamori::agent::RunOnceCommand(args, std::cout, std::cerr);
+}
+int RunRun(const std::vector<std::string>& args) {
+  return mamori::agent::RunRunCommand(args, std::cout, std::cerr);
 }
 
 struct Command {
@@ -24,6 +36,9 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"facts", "collect facts now and print them (json or table)", &RunFacts},
+    {"enroll", "register with a collector using a token", &RunEnroll},
+    {"once", "collect, send and wait for the acknowledgement", &RunOnce},
+    {"run", "service loop: collect on an interval and send", &RunRun},
 };
 
 void PrintUsage(std::ostream& out) {
