@@ -36,6 +36,25 @@ constexpr const char* kSelectAssets =
     "availability, retention, registered_on FROM register_assets "
     "WHERE org_id = ? ORDER BY business_area, name";
 
+constexpr const char* kInsertHistory =
+    "INSERT INTO register_history (org_id, changed_at, actor, entity, "
+    "entity_name, action, before_json, after_json) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
+constexpr const char* kUpdateAsset =
+    "UPDATE register_assets SET business_area = ?, name = ?, note = ?, "
+    "users = ?, owning_department = ?, medium = ?, personal = ?, "
+    "sensitive_personal = ?, my_number = ?, confidentiality = ?, "
+    "integrity = ?, availability = ?, retention = ?, registered_on = ?, "
+    "updated_at = ? WHERE org_id = ? AND id = ?";
+
+constexpr const char* kInsertAsset =
+    "INSERT INTO register_assets (business_area, name, note, users, "
+    "owning_department, medium, personal, sensitive_personal, my_number, "
+    "confidentiality, integrity, availability, retention, registered_on, "
+    "updated_at, org_id, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
 InformationAsset AssetFromRow(const Statement& s) {
   InformationAsset a;
   a.business_area = s.ColumnText(1);
@@ -81,6 +100,17 @@ std::string AssetJson(const InformationAsset& a) {
                         {"retention", a.retention},
                         {"registered_on", a.registered_on}}
       .dump();
+}
+
+Result<Statement*> RegisterStore::Stmt(const char* sql) {
+  auto found = statements_.find(sql);
+  if (found != statements_.end()) {
+    found->second.Reset();
+    return &found->second;
+  }
+  auto prepared = db_.Prepare(sql);
+  if (!prepared.ok()) return prepared.status();
+  return &statements_.emplace(sql, std::move(*prepared)).first->second;
 }
 
 Result<int64_t> RegisterStore::OrgId(const std::string& org) {
@@ -283,11 +313,9 @@ Status RegisterStore::Record(int64_t org_id, int64_t now,
                              std::string_view action,
                              const std::string& before_json,
                              const std::string& after_json) {
-  auto stmt = db_.Prepare(
-      "INSERT INTO register_history (org_id, changed_at, actor, entity, "
-      "entity_name, action, before_json, after_json) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  if (!stmt.ok()) return stmt.status();
+  auto cached = Stmt(kInsertHistory);
+  if (!cached.ok()) return cached.status();
+  Statement* stmt = *cached;
   stmt->Bind(1, org_id).Bind(2, now).Bind(3, actor).Bind(4, entity);
   stmt->Bind(5, entity_name).Bind(6, action);
   if (before_json.empty()) {
@@ -305,22 +333,9 @@ Status RegisterStore::Record(int64_t org_id, int64_t now,
 
 Status RegisterStore::UpsertAsset(int64_t org_id, std::optional<int64_t> id,
                                   const InformationAsset& a, int64_t now) {
-  auto stmt =
-      id ? db_.Prepare(
-               "UPDATE register_assets SET business_area = ?, name = ?, "
-               "note = ?, users = ?, owning_department = ?, medium = ?, "
-               "personal = ?, sensitive_personal = ?, my_number = ?, "
-               "confidentiality = ?, integrity = ?, availability = ?, "
-               "retention = ?, registered_on = ?, updated_at = ? "
-               "WHERE org_id = ? AND id = ?")
-         : db_.Prepare(
-               "INSERT INTO register_assets (business_area, name, note, "
-               "users, owning_department, medium, personal, "
-               "sensitive_personal, my_number, confidentiality, integrity, "
-               "availability, retention, registered_on, updated_at, org_id, "
-               "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-               "?, ?, ?, ?)");
-  if (!stmt.ok()) return stmt.status();
+  auto cached = Stmt(id ? kUpdateAsset : kInsertAsset);
+  if (!cached.ok()) return cached.status();
+  Statement* stmt = *cached;
   stmt->Bind(1, a.business_area).Bind(2, a.name).Bind(3, a.note);
   stmt->Bind(4, a.users).Bind(5, a.owning_department);
   stmt->Bind(6, MediumCode(a.medium));

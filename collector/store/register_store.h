@@ -24,6 +24,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "collector/register/import_file.h"
@@ -138,6 +139,9 @@ class RegisterStore {
                                             int64_t limit);
 
  private:
+  // The statement for `sql` (a string constant), prepared on first use and
+  // reset for reuse after.
+  Result<store::Statement*> Stmt(const char* sql);
   Result<int64_t> OrgId(const std::string& org);
   Result<int64_t> ResolveDevice(int64_t org_id, const std::string& device);
   Result<std::vector<std::pair<int64_t, InformationAsset>>> LoadAssets(
@@ -154,6 +158,7 @@ class RegisterStore {
   store::Database& db_;
   const Clock& clock_;
   std::map<std::string, std::string> check_rules_;
+  std::unordered_map<const char*, store::Statement> statements_;
 };
 
 // JSON of one asset as written to history and `register list --format json`.
