@@ -10,6 +10,7 @@
 #include "collector/cli/cmd_hosts.h"
 #include "collector/cli/cmd_init.h"
 #include "collector/cli/cmd_org.h"
+#include "collector/cli/cmd_register.h"
 #include "collector/cli/cmd_serve.h"
 #include "collector/cli/cmd_token.h"
 #include "common/log.h"
@@ -35,6 +36,8 @@ constexpr Command kCommands[] = {
     {"token", "create, list or revoke enrollment tokens",
      &mamori::collector_cli::RunToken},
     {"hosts", "list an organisation's hosts", &mamori::collector_cli::RunHosts},
+    {"register", "information-asset register: export, import, list, link",
+     &mamori::collector_cli::RunRegister},
 };
 
 void PrintUsage(std::ostream& out) {

@@ -8,14 +8,17 @@
 // Thread safety: runs on the calling thread; meant to be called once from
 // main().
 
+#include <ostream>
 #include <string>
 #include <vector>
 
-namespace mamori::cli {
+namespace mamori::collector_cli {
 
 // `args` are the words after "register" (subcommand first). Returns the
 // process exit code: 0 success, 1 failure (including an import rejected for
-// bad rows), 2 usage error. Output goes to stdout, errors to stderr.
-int RunRegister(const std::vector<std::string>& args);
+// bad rows), 2 usage error. Results go to `out`, errors and warnings to
+// `err`.
+int RunRegister(const std::vector<std::string>& args, std::ostream& out,
+                std::ostream& err);
 
-}  // namespace mamori::cli
+}  // namespace mamori::collector_cli
