@@ -12,9 +12,9 @@ std::string Header(std::string_view fields) {
 }
 
 TEST(ParseCvdHeader, ReadsVersionSignaturesAndUnixBuildTime) {
-  Result<CvdHeader> h = ParseCvdHeader(Header(
-      "ClamAV-VDB:20 Nov 2026 10-00 +0000:27460:2074412:90:"
-      "0123456789abcdef0123456789abcdef:SIG:builder:1795168800"));
+  Result<CvdHeader> h = ParseCvdHeader(
+      Header("ClamAV-VDB:20 Nov 2026 10-00 +0000:27460:2074412:90:"
+             "0123456789abcdef0123456789abcdef:SIG:builder:1795168800"));
   ASSERT_TRUE(h.ok()) << h.status().ToString();
   EXPECT_EQ(h->version, 27460u);
   EXPECT_EQ(h->signatures, 2074412u);
@@ -78,7 +78,8 @@ TEST(DpkgPackageVersion, FindsOnlyTheExactPackage) {
   const std::string status =
       "Package: clamav-base\nVersion: 9.9\n\n"
       "Package: libclamav\nVersion: 8.8\n\n"
-      "Package: clamav\nStatus: install ok installed\nVersion: 1.0.7+dfsg-1\n\n";
+      "Package: clamav\nStatus: install ok installed\nVersion: "
+      "1.0.7+dfsg-1\n\n";
   EXPECT_EQ(DpkgPackageVersion(status, "clamav"), "1.0.7+dfsg-1");
   EXPECT_EQ(DpkgPackageVersion(status, "clamav-base"), "9.9");
   EXPECT_EQ(DpkgPackageVersion(status, "clam"), "");
@@ -94,8 +95,7 @@ TEST(KnownVendorAgents, NamesTheIssuesVendorsWithPaths) {
   for (std::string_view want :
        {"/opt/ds_agent", "/opt/sophos-spl", "/opt/CrowdStrike",
         "/opt/microsoft/mdatp", "/opt/McAfee"}) {
-    EXPECT_NE(std::find(paths.begin(), paths.end(), want), paths.end())
-        << want;
+    EXPECT_NE(std::find(paths.begin(), paths.end(), want), paths.end()) << want;
   }
 }
 

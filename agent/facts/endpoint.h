@@ -10,8 +10,16 @@
 #include <string>
 #include <vector>
 
+#include "agent/facts/antivirus.h"
+#include "agent/facts/disk_encryption.h"
+#include "agent/facts/firewall.h"
+#include "agent/facts/password_policy.h"
+#include "agent/facts/remote_access.h"
+#include "agent/facts/screen_lock.h"
 #include "agent/facts/system.h"
 #include "agent/facts/types.h"
+#include "agent/facts/usb_storage.h"
+#include "agent/facts/wifi.h"
 
 namespace mamori::facts {
 
@@ -39,6 +47,14 @@ struct EndpointFacts {
   HostIdentity identity;
   std::optional<TimePoint> collected_at;
   std::optional<SystemFacts> system;
+  std::optional<AntivirusFacts> antivirus;
+  std::optional<UsbStorageFacts> usb_storage;
+  std::optional<WifiFacts> wifi;
+  std::optional<PasswordPolicyFacts> password_policy;
+  std::optional<ScreenLockFacts> screen_lock;
+  std::optional<DiskEncryptionFacts> disk_encryption;
+  std::optional<FirewallFacts> firewall;
+  std::optional<RemoteAccessFacts> remote_access;
 };
 
 template <typename V>
@@ -47,6 +63,14 @@ void VisitFields(const EndpointFacts& f, V& v) {
   v("identity", f.identity);
   v("collected_at", f.collected_at);
   v("system", f.system);
+  v("antivirus", f.antivirus);
+  v("usb_storage", f.usb_storage);
+  v("wifi", f.wifi);
+  v("password_policy", f.password_policy);
+  v("screen_lock", f.screen_lock);
+  v("disk_encryption", f.disk_encryption);
+  v("firewall", f.firewall);
+  v("remote_access", f.remote_access);
 }
 
 // Returns the identity drawn from the collected families: hostname,

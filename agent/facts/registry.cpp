@@ -29,6 +29,16 @@ void Run(const GatherContext& ctx, EndpointFacts* out) {
 
 constexpr Family kFamilies[] = {
     {"system", &Run<&EndpointFacts::system, &GatherSystem>},
+    {"antivirus", &Run<&EndpointFacts::antivirus, &GatherAntivirus>},
+    {"usb_storage", &Run<&EndpointFacts::usb_storage, &GatherUsbStorage>},
+    {"wifi", &Run<&EndpointFacts::wifi, &GatherWifi>},
+    {"password_policy",
+     &Run<&EndpointFacts::password_policy, &GatherPasswordPolicy>},
+    {"screen_lock", &Run<&EndpointFacts::screen_lock, &GatherScreenLock>},
+    {"disk_encryption",
+     &Run<&EndpointFacts::disk_encryption, &GatherDiskEncryption>},
+    {"firewall", &Run<&EndpointFacts::firewall, &GatherFirewall>},
+    {"remote_access", &Run<&EndpointFacts::remote_access, &GatherRemoteAccess>},
 };
 
 }  // namespace

@@ -47,7 +47,8 @@ TEST(EvaluateUsbguard, ListedDevicesDoNotAllowUnknownSticks) {
   EXPECT_EQ(v.effect, UsbStoragePolicy::kBlocked);
   ASSERT_EQ(v.evidence.size(), 2u);
   EXPECT_EQ(v.evidence[0].source, "r:1");
-  EXPECT_NE(v.evidence[0].setting.find("listed device only"), std::string::npos);
+  EXPECT_NE(v.evidence[0].setting.find("listed device only"),
+            std::string::npos);
   EXPECT_EQ(v.evidence[v.deciding].setting, "ImplicitPolicyTarget=block");
 }
 
@@ -60,7 +61,8 @@ TEST(EvaluateUsbguard, FirstGenericStorageRuleDecides) {
   EXPECT_EQ(block.effect, UsbStoragePolicy::kBlocked);
   UsbguardVerdict implicit_allow = EvaluateUsbguard("", {}, "allow", "c");
   EXPECT_EQ(implicit_allow.effect, UsbStoragePolicy::kAllowed);
-  UsbguardVerdict catch_all = EvaluateUsbguard("allow id *:*\n", {}, "block", "c");
+  UsbguardVerdict catch_all =
+      EvaluateUsbguard("allow id *:*\n", {}, "block", "c");
   EXPECT_EQ(catch_all.effect, UsbStoragePolicy::kAllowed);
 }
 
@@ -148,7 +150,8 @@ TEST(DecideUsbPolicy, MostRestrictiveWinsAndReadOnlyBeatsAllowed) {
 }
 
 TEST(UsbStoragePolicyName, MatchesTheProto) {
-  EXPECT_EQ(EnumName(UsbStoragePolicy::kReadOnly), "USB_STORAGE_POLICY_READ_ONLY");
+  EXPECT_EQ(EnumName(UsbStoragePolicy::kReadOnly),
+            "USB_STORAGE_POLICY_READ_ONLY");
 }
 
 }  // namespace

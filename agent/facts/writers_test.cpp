@@ -116,6 +116,28 @@ TEST(Writers, HostIdentity) {
   CheckFamily<HostIdentity, mamori::v1::HostIdentity>();
 }
 TEST(Writers, System) { CheckFamily<SystemFacts, mamori::v1::SystemFacts>(); }
+TEST(Writers, Antivirus) {
+  CheckFamily<AntivirusFacts, mamori::v1::AntivirusFacts>();
+}
+TEST(Writers, UsbStorage) {
+  CheckFamily<UsbStorageFacts, mamori::v1::UsbStorageFacts>();
+}
+TEST(Writers, Wifi) { CheckFamily<WifiFacts, mamori::v1::WifiFacts>(); }
+TEST(Writers, PasswordPolicy) {
+  CheckFamily<PasswordPolicyFacts, mamori::v1::PasswordPolicyFacts>();
+}
+TEST(Writers, ScreenLock) {
+  CheckFamily<ScreenLockFacts, mamori::v1::ScreenLockFacts>();
+}
+TEST(Writers, DiskEncryption) {
+  CheckFamily<DiskEncryptionFacts, mamori::v1::DiskEncryptionFacts>();
+}
+TEST(Writers, Firewall) {
+  CheckFamily<FirewallFacts, mamori::v1::FirewallFacts>();
+}
+TEST(Writers, RemoteAccess) {
+  CheckFamily<RemoteAccessFacts, mamori::v1::RemoteAccessFacts>();
+}
 
 TEST(Writers, EndpointFactsAgree) {
   ExpectWritersAgree<EndpointFacts, mamori::v1::EndpointFacts>();

@@ -47,9 +47,9 @@ bool UnitEnabled(const GatherContext& ctx, std::string_view unit) {
   for (std::string_view target :
        {"multi-user.target", "graphical.target", "basic.target",
         "sysinit.target", "timers.target", "sockets.target"}) {
-    const std::string link = ctx.Path("/etc/systemd/system/" +
-                                      std::string(target) + ".wants/" +
-                                      std::string(unit));
+    const std::string link =
+        ctx.Path("/etc/systemd/system/" + std::string(target) + ".wants/" +
+                 std::string(unit));
     if (ReadLink(link) || Exists(link)) return true;
   }
   return false;

@@ -1,5 +1,7 @@
 // Linux gatherer for the `screen_lock` family: which desktop is installed,
 // then its system-wide lock settings (dconf, kscreenlockerrc, xfconf).
+#include "agent/facts/screen_lock.h"
+
 #include <Poco/DOM/AutoPtr.h>
 #include <Poco/DOM/DOMParser.h>
 #include <Poco/DOM/Document.h>
@@ -9,7 +11,6 @@
 
 #include "agent/facts/linux/file_util.h"
 #include "agent/facts/linux/ini_file.h"
-#include "agent/facts/screen_lock.h"
 
 namespace mamori::facts {
 
@@ -25,16 +26,19 @@ std::vector<std::string> Sessions(const GatherContext& ctx) {
     Result<std::vector<std::string>> names = lu::ListDirectory(ctx.Path(dir));
     if (!names.ok()) continue;
     for (const std::string& n : *names) {
-      if (EndsWith(n, ".desktop")) out.push_back(ToLowerAscii(n.substr(0, n.size() - 8)));
+      if (EndsWith(n, ".desktop"))
+        out.push_back(ToLowerAscii(n.substr(0, n.size() - 8)));
     }
   }
   return out;
 }
 
 std::string DisplayManager(const GatherContext& ctx) {
-  const std::string dm = lu::ReadOptional(ctx.Path("/etc/X11/default-display-manager"));
+  const std::string dm =
+      lu::ReadOptional(ctx.Path("/etc/X11/default-display-manager"));
   if (!dm.empty()) return dm;
-  if (auto link = lu::ReadLink(ctx.Path("/etc/systemd/system/display-manager.service"))) {
+  if (auto link = lu::ReadLink(
+          ctx.Path("/etc/systemd/system/display-manager.service"))) {
     return *link;
   }
   return "";
@@ -42,7 +46,8 @@ std::string DisplayManager(const GatherContext& ctx) {
 
 ScreenLockFacts GatherGnome(const GatherContext& ctx) {
   GnomeSettings settings;
-  Result<std::string> profile = ReadFile(ctx.Path("/etc/dconf/profile/user"), 1 << 16);
+  Result<std::string> profile =
+      ReadFile(ctx.Path("/etc/dconf/profile/user"), 1 << 16);
   std::vector<std::string> dbs;
   if (profile.ok()) dbs = DconfSystemDbs(*profile);
   // Highest-priority database first, so earlier databases keep their keys.
@@ -60,23 +65,28 @@ ScreenLockFacts GatherGnome(const GatherContext& ctx) {
       if (ini.ok()) AddGnomeKeyfile(*ini, path, /*override=*/true, &layer);
     }
     for (auto& [key, value] : layer.values) settings.values.emplace(key, value);
-    Result<std::vector<std::string>> locks = lu::ListDirectory(ctx.Path(dir + "/locks"));
+    Result<std::vector<std::string>> locks =
+        lu::ListDirectory(ctx.Path(dir + "/locks"));
     if (locks.ok()) {
       for (const std::string& name : *locks) {
-        Result<std::string> text = ReadFile(ctx.Path(dir + "/locks/" + name), 1 << 20);
+        Result<std::string> text =
+            ReadFile(ctx.Path(dir + "/locks/" + name), 1 << 20);
         if (!text.ok()) continue;
-        for (std::string& key : ParseDconfLocks(*text)) settings.locks.insert(std::move(key));
+        for (std::string& key : ParseDconfLocks(*text))
+          settings.locks.insert(std::move(key));
       }
     }
   }
   // Distribution defaults (gschema overrides) rank below every dconf db.
   const std::string schemas = "/usr/share/glib-2.0/schemas";
-  Result<std::vector<std::string>> overrides = lu::ListDirectory(ctx.Path(schemas));
+  Result<std::vector<std::string>> overrides =
+      lu::ListDirectory(ctx.Path(schemas));
   if (overrides.ok()) {
     GnomeSettings layer;
     for (const std::string& name : *overrides) {
       if (!EndsWith(name, ".gschema.override")) continue;
-      Result<std::string> text = ReadFile(ctx.Path(schemas + "/" + name), 1 << 20);
+      Result<std::string> text =
+          ReadFile(ctx.Path(schemas + "/" + name), 1 << 20);
       if (!text.ok()) continue;
       Result<IniSections> ini = lu::ParseIni(*text);
       if (ini.ok()) AddGnomeKeyfile(*ini, schemas + "/" + name, true, &layer);
@@ -85,7 +95,8 @@ ScreenLockFacts GatherGnome(const GatherContext& ctx) {
   }
   ScreenLockFacts facts = EvaluateGnome(settings);
   if (!profile.ok()) {
-    facts.evidence.push_back("no /etc/dconf/profile/user: no system dconf database applies");
+    facts.evidence.push_back(
+        "no /etc/dconf/profile/user: no system dconf database applies");
   }
   return facts;
 }
@@ -158,13 +169,15 @@ ScreenLockFacts GatherScreenLock(const GatherContext& ctx) {
     }
     return false;
   };
-  if (has("gnome") || has("ubuntu") || lu::Exists(ctx.Path("/usr/bin/gnome-shell"))) {
+  if (has("gnome") || has("ubuntu") ||
+      lu::Exists(ctx.Path("/usr/bin/gnome-shell"))) {
     return GatherGnome(ctx);
   }
   if (has("plasma") || has("kde")) return GatherKde(ctx);
   if (has("xfce")) return GatherXfce(ctx);
   std::string names;
-  for (const std::string& s : sessions) names += (names.empty() ? "" : ", ") + s;
+  for (const std::string& s : sessions)
+    names += (names.empty() ? "" : ", ") + s;
   ScreenLockFacts facts;
   facts.status = UnsupportedStatus("desktop session not supported: " +
                                    (names.empty() ? dm : names));

@@ -170,11 +170,7 @@ UsbStorageFacts GatherUsbStorage(const GatherContext& ctx) {
         in.usbguard_active = lu::AnyProcessNamed(*procs, "usbguard-daemon");
       }
     } else {
-      in.usbguard_active =
-          lu::Exists(ctx.Path("/etc/systemd/system/multi-user.target.wants/"
-                              "usbguard.service")) ||
-          lu::Exists(ctx.Path(
-              "/etc/systemd/system/basic.target.wants/usbguard.service"));
+      in.usbguard_active = lu::UnitEnabled(ctx, "usbguard.service");
     }
   }
 

@@ -1,0 +1,108 @@
+#include "agent/facts/firewall.h"
+
+#include <gtest/gtest.h>
+
+namespace mamori::facts {
+namespace {
+
+TEST(ParseIptablesSave, CountsRulesAndReadsFilterPolicies) {
+  const RulesetSummary r = ParseIptablesSave(
+      "*nat\n:PREROUTING ACCEPT [0:0]\n-A POSTROUTING -j MASQUERADE\nCOMMIT\n"
+      "*filter\n:INPUT DROP [1:2]\n:OUTPUT ACCEPT [0:0]\n"
+      "-A INPUT -i lo -j ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT\n"
+      "-A OUTPUT -o lo -j ACCEPT\nCOMMIT\n");
+  EXPECT_TRUE(r.has_input_chain);
+  EXPECT_EQ(r.input_policy, FirewallAction::kDrop);
+  EXPECT_EQ(r.output_policy, FirewallAction::kAccept);
+  EXPECT_EQ(r.input_rules, 2u);
+  EXPECT_EQ(r.total_rules, 4u);
+  EXPECT_TRUE(FiltersInbound(r));
+}
+
+TEST(FiltersInbound, AcceptAllWithoutRulesDoesNotFilter) {
+  RulesetSummary r;
+  EXPECT_FALSE(FiltersInbound(r));
+  r.has_input_chain = true;
+  r.input_policy = FirewallAction::kAccept;
+  EXPECT_FALSE(FiltersInbound(r));
+  r.input_rules = 1;
+  EXPECT_TRUE(FiltersInbound(r));
+}
+
+TEST(ParseUfw, ReadsEnabledPoliciesAndUserRules) {
+  const UfwConfig u = ParseUfw(
+      "ENABLED=yes\n",
+      "DEFAULT_INPUT_POLICY=\"DROP\"\nDEFAULT_OUTPUT_POLICY='ACCEPT'\n",
+      "-A ufw-user-input -p tcp --dport 22 -j ACCEPT\n"
+      "-A ufw6-user-input -p tcp --dport 22 -j ACCEPT\n"
+      "-A ufw-user-output -j ACCEPT\n");
+  EXPECT_TRUE(u.enabled);
+  EXPECT_EQ(u.default_input, FirewallAction::kDrop);
+  EXPECT_EQ(u.default_output, FirewallAction::kAccept);
+  EXPECT_EQ(u.user_rules, 2u);
+  EXPECT_FALSE(ParseUfw("ENABLED=no\n", "", "").enabled);
+  EXPECT_FALSE(ParseUfw("#ENABLED=yes\n", "", "").enabled);
+}
+
+TEST(Firewalld, ZoneAndTargets) {
+  EXPECT_EQ(FirewalldDefaultZone("DefaultZone=work\n"), "work");
+  EXPECT_EQ(FirewalldDefaultZone("# nothing\n"), "public");
+  EXPECT_EQ(FirewalldTargetAction("default"), FirewallAction::kReject);
+  EXPECT_EQ(FirewalldTargetAction("%%REJECT%%"), FirewallAction::kReject);
+  EXPECT_EQ(FirewalldTargetAction("DROP"), FirewallAction::kDrop);
+  EXPECT_EQ(FirewalldTargetAction("ACCEPT"), FirewallAction::kAccept);
+}
+
+TEST(DecideFirewall, NoToolAndNoRulesIsNoneNotActive) {
+  FirewallInputs in;
+  in.nftables = RulesetSummary{};
+  const FirewallFacts f = DecideFirewall(in);
+  EXPECT_EQ(f.status.state, CollectionState::kOk);
+  ASSERT_TRUE(f.active.has_value());
+  EXPECT_FALSE(*f.active);
+  EXPECT_EQ(f.product, "none");
+}
+
+TEST(DecideFirewall, KernelUnreadableWithoutFrontEndIsPermissionDenied) {
+  FirewallInputs in;
+  in.kernel_error =
+      PermissionDeniedError("nftables dump: Operation not permitted");
+  const FirewallFacts f = DecideFirewall(in);
+  EXPECT_EQ(f.status.state, CollectionState::kPermissionDenied);
+  EXPECT_FALSE(f.active.has_value());
+}
+
+TEST(DecideFirewall, FrontEndsComeBeforeRawRulesets) {
+  FirewallInputs in;
+  RulesetSummary nft;
+  nft.has_input_chain = true;
+  nft.input_policy = FirewallAction::kDrop;
+  nft.total_rules = 40;
+  in.nftables = nft;
+  in.ufw = UfwConfig{true, FirewallAction::kDrop, FirewallAction::kAccept, 3};
+  FirewallFacts f = DecideFirewall(in);
+  EXPECT_EQ(f.product, "ufw");
+  EXPECT_EQ(f.rule_count, 40u);
+  EXPECT_EQ(f.default_inbound, FirewallAction::kDrop);
+  EXPECT_EQ(f.profiles.size(), 2u);
+
+  in.ufw->enabled = false;
+  f = DecideFirewall(in);
+  EXPECT_EQ(f.product, "nftables");
+  EXPECT_EQ(*f.active, true);
+}
+
+TEST(DecideFirewall, UnderRootOnlyConfigurationDecides) {
+  FirewallInputs in;
+  in.live_kernel = false;
+  EXPECT_EQ(DecideFirewall(in).status.state, CollectionState::kUnsupported);
+  in.firewalld_on = true;
+  in.firewalld_inbound = FirewallAction::kReject;
+  const FirewallFacts f = DecideFirewall(in);
+  EXPECT_EQ(f.status.state, CollectionState::kOk);
+  EXPECT_EQ(f.product, "firewalld");
+  EXPECT_EQ(f.default_inbound, FirewallAction::kReject);
+}
+
+}  // namespace
+}  // namespace mamori::facts
