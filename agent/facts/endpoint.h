@@ -13,11 +13,13 @@
 #include "agent/facts/antivirus.h"
 #include "agent/facts/disk_encryption.h"
 #include "agent/facts/firewall.h"
+#include "agent/facts/packages.h"
 #include "agent/facts/password_policy.h"
 #include "agent/facts/remote_access.h"
 #include "agent/facts/screen_lock.h"
 #include "agent/facts/system.h"
 #include "agent/facts/types.h"
+#include "agent/facts/updates.h"
 #include "agent/facts/usb_storage.h"
 #include "agent/facts/wifi.h"
 
@@ -47,6 +49,8 @@ struct EndpointFacts {
   HostIdentity identity;
   std::optional<TimePoint> collected_at;
   std::optional<SystemFacts> system;
+  std::optional<PackageFacts> packages;
+  std::optional<UpdateFacts> updates;
   std::optional<AntivirusFacts> antivirus;
   std::optional<UsbStorageFacts> usb_storage;
   std::optional<WifiFacts> wifi;
@@ -63,6 +67,8 @@ void VisitFields(const EndpointFacts& f, V& v) {
   v("identity", f.identity);
   v("collected_at", f.collected_at);
   v("system", f.system);
+  v("packages", f.packages);
+  v("updates", f.updates);
   v("antivirus", f.antivirus);
   v("usb_storage", f.usb_storage);
   v("wifi", f.wifi);

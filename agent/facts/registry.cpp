@@ -29,6 +29,8 @@ void Run(const GatherContext& ctx, EndpointFacts* out) {
 
 constexpr Family kFamilies[] = {
     {"system", &Run<&EndpointFacts::system, &GatherSystem>},
+    {"packages", &Run<&EndpointFacts::packages, &GatherPackages>},
+    {"updates", &Run<&EndpointFacts::updates, &GatherUpdates>},
     {"antivirus", &Run<&EndpointFacts::antivirus, &GatherAntivirus>},
     {"usb_storage", &Run<&EndpointFacts::usb_storage, &GatherUsbStorage>},
     {"wifi", &Run<&EndpointFacts::wifi, &GatherWifi>},

@@ -116,6 +116,10 @@ TEST(Writers, HostIdentity) {
   CheckFamily<HostIdentity, mamori::v1::HostIdentity>();
 }
 TEST(Writers, System) { CheckFamily<SystemFacts, mamori::v1::SystemFacts>(); }
+TEST(Writers, Packages) {
+  CheckFamily<PackageFacts, mamori::v1::PackageFacts>();
+}
+TEST(Writers, Updates) { CheckFamily<UpdateFacts, mamori::v1::UpdateFacts>(); }
 TEST(Writers, Antivirus) {
   CheckFamily<AntivirusFacts, mamori::v1::AntivirusFacts>();
 }

@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <string>
 
+#include "agent/facts/packages.h"
 #include "agent/facts/system.h"
+#include "agent/facts/updates.h"
 #include "common/text.h"
 
 namespace mamori::facts {
@@ -37,6 +39,34 @@ TEST(LiveSystem, MatchesUnameAndOsRelease) {
   EXPECT_GT(ToUnixSeconds(*f.boot_time), 1000000000);
   EXPECT_EQ(f.machine_id.empty(),
             Shell("cat /etc/machine-id 2>/dev/null").empty());
+}
+
+TEST(LivePackages, CountMatchesDpkgQuery) {
+  if (Shell("command -v dpkg-query").empty())
+    GTEST_SKIP() << "not a dpkg system";
+  const PackageFacts f = GatherPackages(LiveContext());
+  ASSERT_EQ(f.status.state, CollectionState::kOk) << f.status.message;
+  // Installed packages as dpkg itself counts them (config-files and
+  // half-installed entries are not installed software).
+  const std::string installed = Shell(
+      "dpkg-query -W -f='${db:Status-Status}\\n' | grep -c '^installed$'");
+  EXPECT_EQ(std::to_string(f.packages.size()), installed);
+  EXPECT_EQ(f.content_sha256.size(), 64u);
+}
+
+TEST(LiveUpdates, CountsMatchAptListUpgradable) {
+  if (Shell("command -v apt").empty()) GTEST_SKIP() << "not an apt system";
+  const UpdateFacts f = GatherUpdates(LiveContext());
+  ASSERT_EQ(f.status.state, CollectionState::kOk) << f.status.message;
+  // Both read the same lists; run apt right after so nothing changes between.
+  const std::string total =
+      Shell("apt list --upgradable 2>/dev/null | grep -c upgradable");
+  const std::string security = Shell(
+      "apt list --upgradable 2>/dev/null | grep upgradable | grep -c -- "
+      "'-security[ ,]'");
+  EXPECT_EQ(std::to_string(f.pending_count), total);
+  EXPECT_EQ(std::to_string(f.security_pending_count), security);
+  EXPECT_EQ(f.pending.size(), f.pending_count);
 }
 
 }  // namespace

@@ -2,7 +2,10 @@
 // their absent/wrong-type outcomes, error mapping, and WMI (ROOT\CIMV2 works
 // under Wine; namespaces Wine lacks must fail with their HRESULT).
 #include <gtest/gtest.h>
+// Windows headers: <windows.h> first, then the rest in dependency order.
+// clang-format off
 #include <windows.h>
+// clang-format on
 
 #include "agent/facts/windows/registry_key.h"
 #include "agent/facts/windows/system_parts.h"

@@ -7,7 +7,10 @@
 // every other failure is a CollectionStatus carrying the Win32 error.
 // Not thread-safe per object; separate objects are independent.
 
+// Windows headers: <windows.h> first, then the rest in dependency order.
+// clang-format off
 #include <windows.h>
+// clang-format on
 
 #include <cstdint>
 #include <optional>

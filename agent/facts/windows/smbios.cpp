@@ -1,6 +1,9 @@
 // SMBIOS identity through WMI ROOT\CIMV2 (the documented view of the SMBIOS
 // tables) and battery presence through GetSystemPowerStatus.
+// Windows headers: <windows.h> first, then the rest in dependency order.
+// clang-format off
 #include <windows.h>
+// clang-format on
 
 #include "agent/facts/windows/system_parts.h"
 #include "agent/facts/windows/wmi.h"

@@ -4,8 +4,11 @@
 // from WMI, NetGetJoinInformation for the domain, and the time zone.
 #include "agent/facts/system.h"
 
-#include <lm.h>
+// Windows headers: <windows.h> first, then the rest in dependency order.
+// clang-format off
 #include <windows.h>
+#include <lm.h>
+// clang-format on
 
 #include <chrono>
 

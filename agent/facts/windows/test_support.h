@@ -6,7 +6,10 @@
 // and the check that scripts/test-windows.sh imported the .reg fixtures.
 // Not thread-safe: RegOverridePredefKey affects the whole process.
 
+// Windows headers: <windows.h> first, then the rest in dependency order.
+// clang-format off
 #include <windows.h>
+// clang-format on
 
 #include <cstdint>
 #include <string>

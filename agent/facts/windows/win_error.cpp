@@ -1,7 +1,10 @@
 #include "agent/facts/windows/win_error.h"
 
-#include <wbemcli.h>
+// Windows headers: <windows.h> first, then the rest in dependency order.
+// clang-format off
 #include <windows.h>
+#include <wbemcli.h>
+// clang-format on
 
 #include <cstdio>
 

@@ -1,6 +1,9 @@
 #include "agent/facts/windows/win_text.h"
 
+// Windows headers: <windows.h> first, then the rest in dependency order.
+// clang-format off
 #include <windows.h>
+// clang-format on
 
 #include <cwchar>
 

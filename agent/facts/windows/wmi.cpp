@@ -1,7 +1,10 @@
 #include "agent/facts/windows/wmi.h"
 
+// Windows headers: <windows.h> first, then the rest in dependency order.
+// clang-format off
 #include <objbase.h>
 #include <oleauto.h>
+// clang-format on
 
 #include <mutex>
 

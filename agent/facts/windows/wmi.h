@@ -7,8 +7,11 @@
 // Windows (or Wine) lacks gives WBEM_E_INVALID_NAMESPACE → STATUS_UNSUPPORTED.
 // A WmiSession belongs to the thread that made it (COM apartment rules).
 
-#include <wbemidl.h>
+// Windows headers: <windows.h> first, then the rest in dependency order.
+// clang-format off
 #include <windows.h>
+#include <wbemidl.h>
+// clang-format on
 
 #include <cstdint>
 #include <map>

@@ -1,0 +1,72 @@
+// Linux gatherer for `packages`: the dpkg status file (no dpkg-query spawn)
+// and the mtimes of /var/lib/dpkg/info/*.list for install times.
+#include "agent/facts/packages.h"
+
+#include <openssl/evp.h>
+
+#include <unordered_map>
+
+#include "agent/facts/linux/file_util.h"
+
+namespace mamori::facts {
+
+namespace lu = linux_util;
+
+namespace {
+
+// Returns the lower-case hex SHA-256 of `text`, or "" if OpenSSL fails.
+std::string Sha256Hex(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(),
+                 nullptr) != 1) {
+    return "";
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
+
+}  // namespace
+
+PackageFacts GatherPackages(const GatherContext& ctx) {
+  PackageFacts facts;
+  const std::string status_path = ctx.Path("/var/lib/dpkg/status");
+  Result<std::string> status = ReadFile(status_path, 512ull << 20);
+  if (!status.ok()) {
+    facts.status = StatusFromError(status.status());
+    if (status.status().code() == StatusCode::kNotFound &&
+        lu::IsDirectory(ctx.Path("/var/lib/rpm"))) {
+      facts.status.message =
+          "rpm database found under /var/lib/rpm; reading rpm packages is not "
+          "supported by this agent yet (no dpkg status file)";
+    }
+    return facts;
+  }
+  facts.packages = ParseDpkgStatus(*status);
+
+  // One directory listing instead of a stat per candidate name.
+  const std::string info_dir = ctx.Path("/var/lib/dpkg/info");
+  Result<std::vector<std::string>> info = lu::ListDirectory(info_dir);
+  if (info.ok()) {
+    std::unordered_map<std::string, bool> lists;
+    for (const std::string& name : *info) {
+      if (EndsWith(name, ".list")) lists.emplace(name, true);
+    }
+    for (Package& p : facts.packages) {
+      std::string list = p.name + ":" + p.architecture + ".list";
+      if (lists.count(list) == 0) list = p.name + ".list";
+      if (lists.count(list) == 0) continue;
+      p.install_time = lu::ModificationTime(info_dir + "/" + list);
+    }
+  }
+  facts.content_sha256 = Sha256Hex(CanonicalPackageList(facts.packages));
+  facts.status = OkStatus();
+  return facts;
+}
+
+}  // namespace mamori::facts

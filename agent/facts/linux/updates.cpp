@@ -1,0 +1,226 @@
+// Linux gatherer for `updates`: libapt-pkg policy candidates (read-only,
+// lock-free, no cache files written), list and dpkg timestamps, APT::Periodic
+// settings as apt reads them, and /run/reboot-required.
+#include "agent/facts/updates.h"
+
+#include <apt-pkg/cachefile.h>
+#include <apt-pkg/configuration.h>
+#include <apt-pkg/error.h>
+#include <apt-pkg/init.h>
+#include <apt-pkg/pkgcache.h>
+#include <apt-pkg/pkgsystem.h>
+#include <apt-pkg/policy.h>
+#include <apt-pkg/version.h>
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <mutex>
+
+#include "agent/facts/linux/file_util.h"
+#include "common/log.h"
+
+namespace mamori::facts {
+
+namespace lu = linux_util;
+
+namespace {
+
+// libapt-pkg keeps its configuration and system in process globals.
+std::mutex& AptMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+// Drains libapt's error stack into one line (errors and warnings).
+std::string TakeAptErrors() {
+  std::string all;
+  std::string message;
+  while (_error->PopMessage(message)) {
+    if (!all.empty()) all += "; ";
+    all += message;
+  }
+  _error->Discard();
+  return all;
+}
+
+std::string OrEmpty(const char* s) { return s == nullptr ? "" : s; }
+
+// Computes pending updates with libapt-pkg. Returns OK or an error naming
+// what libapt reported.
+Status ComputePending(const GatherContext& ctx, UpdateFacts* facts) {
+  std::lock_guard<std::mutex> lock(AptMutex());
+  _error->Discard();
+  // Start from a clean configuration each time: a resident agent calls this
+  // repeatedly and --root changes where apt reads from.
+  _config->Clear();
+  if (!ctx.root.empty()) {
+    // libapt resolves a relative Dir against nothing useful; make it absolute.
+    std::error_code ec;
+    const std::filesystem::path root = std::filesystem::absolute(ctx.root, ec);
+    if (ec) return InvalidArgumentError(ctx.root + ": " + ec.message());
+    _config->Set("Dir", root.string() + "/");
+  }
+  if (!pkgInitConfig(*_config)) {
+    return InternalError("libapt-pkg configuration: " + TakeAptErrors());
+  }
+  // Never write pkgcache.bin/srcpkgcache.bin (root would write 2×37 MB).
+  _config->Set("Dir::Cache::pkgcache", "");
+  _config->Set("Dir::Cache::srcpkgcache", "");
+  if (!pkgInitSystem(*_config, _system)) {
+    return InternalError("libapt-pkg system: " + TakeAptErrors());
+  }
+
+  auto setting = [](const char* name) -> std::optional<int> {
+    if (!_config->Exists(name)) return std::nullopt;
+    return _config->FindI(name, 0);
+  };
+  const bool unattended_installed =
+      lu::Exists(ctx.Path("/usr/bin/unattended-upgrade"));
+  AutomaticUpdatesVerdict verdict = DecideAutomaticUpdates(
+      setting("APT::Periodic::Enable"),
+      setting("APT::Periodic::Unattended-Upgrade"), unattended_installed);
+  facts->automatic_updates = verdict.enabled;
+  facts->automatic_updates_evidence = std::move(verdict.evidence);
+
+  pkgCacheFile cache_file;
+  // Without the lock: plain Open() would take the dpkg lock.
+  if (!cache_file.BuildCaches(nullptr, false) ||
+      !cache_file.BuildPolicy(nullptr)) {
+    return InternalError("libapt-pkg cache: " + TakeAptErrors());
+  }
+  pkgCache* cache = cache_file.GetPkgCache();
+  pkgPolicy* policy = cache_file.GetPolicy();
+  if (cache == nullptr || policy == nullptr) {
+    return InternalError("libapt-pkg cache: " + TakeAptErrors());
+  }
+  pkgVersioningSystem* vs = _system->VS;
+  for (pkgCache::PkgIterator pkg = cache->PkgBegin(); !pkg.end(); ++pkg) {
+    const pkgCache::VerIterator installed = pkg.CurrentVer();
+    if (installed.end()) continue;
+    const pkgCache::VerIterator candidate = policy->GetCandidateVer(pkg);
+    if (candidate.end() || candidate->ID == installed->ID) continue;
+    // apt's "upgradable": the candidate is newer than the installed version.
+    if (vs->CmpVersion(candidate.VerStr(), installed.VerStr()) <= 0) continue;
+    PendingUpdate update;
+    update.name = pkg.Name();
+    update.installed_version = installed.VerStr();
+    update.candidate_version = candidate.VerStr();
+    for (pkgCache::VerFileIterator vf = candidate.FileList(); !vf.end(); ++vf) {
+      const pkgCache::PkgFileIterator file = vf.File();
+      if (file.Flagged(pkgCache::Flag::NotSource)) continue;  // dpkg status
+      const std::string archive = OrEmpty(file.Archive());
+      const std::string codename = OrEmpty(file.Codename());
+      const std::string label = OrEmpty(file.Label());
+      const bool security = IsSecuritySuite(archive, codename, label);
+      if (update.origin.empty() || (security && !update.security)) {
+        update.origin = label.empty() ? OrEmpty(file.Origin()) : label;
+        const std::string suite = codename.empty() ? archive : codename;
+        if (!suite.empty()) update.origin += " " + suite;
+      }
+      update.security = update.security || security;
+    }
+    facts->pending.push_back(std::move(update));
+  }
+  const std::string warnings = TakeAptErrors();
+  if (!warnings.empty()) {
+    MAMORI_LOG(kDebug) << "libapt-pkg: " << warnings;
+  }
+  return Status::Ok();
+}
+
+// The newest mtime among the Release/InRelease files of the apt lists.
+std::optional<TimePoint> ListsRefreshedAt(const GatherContext& ctx) {
+  const std::string dir = ctx.Path("/var/lib/apt/lists");
+  Result<std::vector<std::string>> names = lu::ListDirectory(dir);
+  if (!names.ok()) return std::nullopt;
+  std::optional<TimePoint> newest;
+  for (const std::string& name : *names) {
+    if (!EndsWith(name, "Release")) continue;
+    auto mtime = lu::ModificationTime(dir + "/" + name);
+    if (mtime && (!newest || *mtime > *newest)) newest = mtime;
+  }
+  return newest;
+}
+
+// dpkg.log times are the machine's local time; under --root the image is
+// assumed to share the agent's zone.
+std::optional<TimePoint> LocalCivilToUtc(std::string_view civil) {
+  std::optional<TimePoint> as_utc = ParseCivilTime(civil);
+  if (!as_utc) return std::nullopt;
+  const std::time_t t = ToUnixSeconds(*as_utc);
+  std::tm tm{};
+  if (::gmtime_r(&t, &tm) == nullptr) return std::nullopt;
+  tm.tm_isdst = -1;
+  const std::time_t local = ::mktime(&tm);
+  if (local == -1) return std::nullopt;
+  return FromUnixSeconds(local);
+}
+
+void ReadInstallHistory(const GatherContext& ctx, UpdateFacts* facts) {
+  constexpr size_t kRecent = 20;
+  Result<std::string> log = ReadFile(ctx.Path("/var/log/dpkg.log"), 256 << 20);
+  if (log.ok()) {
+    const std::vector<DpkgLogInstall> installs = ParseDpkgLogInstalls(*log);
+    const size_t first =
+        installs.size() > kRecent ? installs.size() - kRecent : 0;
+    for (size_t i = first; i < installs.size(); ++i) {
+      InstalledUpdate u;
+      u.id = installs[i].package;
+      u.title = installs[i].package + " " + installs[i].version;
+      u.installed_at = LocalCivilToUtc(installs[i].local_time);
+      facts->recent_installed.push_back(std::move(u));
+    }
+    if (!facts->recent_installed.empty()) {
+      facts->last_install_at = facts->recent_installed.back().installed_at;
+    }
+  }
+  if (!facts->last_install_at) {
+    facts->last_install_at =
+        lu::ModificationTime(ctx.Path("/var/lib/dpkg/status"));
+  }
+}
+
+}  // namespace
+
+UpdateFacts GatherUpdates(const GatherContext& ctx) {
+  UpdateFacts facts;
+  if (!lu::Exists(ctx.Path("/var/lib/dpkg/status"))) {
+    facts.status = UnsupportedStatus(
+        lu::IsDirectory(ctx.Path("/var/lib/rpm"))
+            ? "rpm-based system: pending updates from dnf/rpm metadata are not "
+              "supported by this agent yet"
+            : ctx.Path("/var/lib/dpkg/status") + ": no dpkg status file");
+    return facts;
+  }
+  facts.method = UpdateMethod::kLibapt;
+  if (Status s = ComputePending(ctx, &facts); !s.ok()) {
+    facts.status = ErrorStatus(s.message());
+    facts.pending.clear();
+    return facts;
+  }
+  std::sort(facts.pending.begin(), facts.pending.end(),
+            [](const PendingUpdate& a, const PendingUpdate& b) {
+              return a.name < b.name;
+            });
+  facts.pending_count = static_cast<uint32_t>(facts.pending.size());
+  for (const PendingUpdate& u : facts.pending) {
+    if (u.security) ++facts.security_pending_count;
+  }
+  facts.lists_refreshed_at = ListsRefreshedAt(ctx);
+  ReadInstallHistory(ctx, &facts);
+
+  const std::string flag = ctx.Path("/run/reboot-required");
+  const std::string var_flag = ctx.Path("/var/run/reboot-required");
+  const bool required = lu::Exists(flag) || lu::Exists(var_flag);
+  facts.reboot_required = required;
+  if (required) {
+    Result<std::string> pkgs = ReadFile(flag + ".pkgs", 1 << 20);
+    if (!pkgs.ok()) pkgs = ReadFile(var_flag + ".pkgs", 1 << 20);
+    if (pkgs.ok()) facts.reboot_required_by = ParseRebootRequiredPkgs(*pkgs);
+  }
+  facts.status = OkStatus();
+  return facts;
+}
+
+}  // namespace mamori::facts

@@ -1,0 +1,104 @@
+#include "agent/facts/updates.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace mamori::facts {
+
+std::string_view EnumName(UpdateMethod method) {
+  switch (method) {
+    case UpdateMethod::kUnspecified:
+      return "UPDATE_METHOD_UNSPECIFIED";
+    case UpdateMethod::kLibapt:
+      return "UPDATE_METHOD_LIBAPT";
+    case UpdateMethod::kAptLists:
+      return "UPDATE_METHOD_APT_LISTS";
+    case UpdateMethod::kDnf:
+      return "UPDATE_METHOD_DNF";
+    case UpdateMethod::kWindowsUpdateAgent:
+      return "UPDATE_METHOD_WINDOWS_UPDATE_AGENT";
+  }
+  return "";
+}
+
+bool IsSecuritySuite(std::string_view archive, std::string_view codename,
+                     std::string_view label) {
+  return EndsWith(archive, "-security") || EndsWith(codename, "-security") ||
+         label == "Debian-Security";
+}
+
+std::vector<DpkgLogInstall> ParseDpkgLogInstalls(std::string_view text) {
+  std::vector<DpkgLogInstall> out;
+  for (std::string_view line : SplitLines(text)) {
+    // 2026-11-23 19:19:02 status installed libc-bin:amd64 2.36-9+deb12u14
+    const auto words = SplitWhitespace(line);
+    if (words.size() != 6 || words[2] != "status" || words[3] != "installed") {
+      continue;
+    }
+    DpkgLogInstall entry;
+    entry.local_time = std::string(words[0]) + " " + std::string(words[1]);
+    if (!ParseCivilTime(entry.local_time)) continue;
+    entry.package = SanitizeUtf8(words[4]);
+    entry.version = SanitizeUtf8(words[5]);
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+std::optional<TimePoint> ParseCivilTime(std::string_view text) {
+  // "YYYY-MM-DD HH:MM:SS"
+  if (text.size() != 19 || text[4] != '-' || text[7] != '-' ||
+      text[10] != ' ' || text[13] != ':' || text[16] != ':') {
+    return std::nullopt;
+  }
+  const auto num = [&](size_t at, size_t len) {
+    return ParseInt64(text.substr(at, len));
+  };
+  const auto y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2),
+             mi = num(14, 2), s = num(17, 2);
+  if (!y || !mo || !d || !h || !mi || !s) return std::nullopt;
+  const std::chrono::year_month_day ymd{
+      std::chrono::year(static_cast<int>(*y)),
+      std::chrono::month(static_cast<unsigned>(*mo)),
+      std::chrono::day(static_cast<unsigned>(*d))};
+  if (!ymd.ok() || *h > 23 || *mi > 59 || *s > 60) return std::nullopt;
+  return TimePoint(std::chrono::sys_days(ymd)) + std::chrono::hours(*h) +
+         std::chrono::minutes(*mi) + std::chrono::seconds(*s);
+}
+
+std::vector<std::string> ParseRebootRequiredPkgs(std::string_view text) {
+  std::vector<std::string> out;
+  for (std::string_view line : SplitLines(text)) {
+    line = Trim(line);
+    if (!line.empty()) out.push_back(SanitizeUtf8(line));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+AutomaticUpdatesVerdict DecideAutomaticUpdates(
+    std::optional<int> periodic_enable, std::optional<int> unattended_upgrade,
+    bool unattended_upgrades_installed) {
+  AutomaticUpdatesVerdict v;
+  if (periodic_enable && *periodic_enable == 0) {
+    v.evidence = "APT::Periodic::Enable=0";
+    return v;
+  }
+  if (!unattended_upgrade) {
+    v.evidence = "APT::Periodic::Unattended-Upgrade not set";
+    return v;
+  }
+  v.evidence = "APT::Periodic::Unattended-Upgrade=" +
+               std::to_string(*unattended_upgrade);
+  if (*unattended_upgrade <= 0) return v;
+  if (!unattended_upgrades_installed) {
+    v.evidence += "; unattended-upgrades not installed";
+    return v;
+  }
+  v.evidence += "; unattended-upgrades installed";
+  v.enabled = true;
+  return v;
+}
+
+}  // namespace mamori::facts

@@ -1,0 +1,184 @@
+// The `updates` family on Windows: the Windows Update Agent API for pending
+// software updates (IUpdateSearcher::Search "IsInstalled=0 and Type='Software'
+// and IsHidden=0"), classified security when MsrcSeverity is set or a
+// category is "Security Updates"/"Critical Updates"; the Automatic Updates
+// policy and WSUS server from the registry; reboot pending from the
+// Component Based Servicing / WindowsUpdate RebootRequired keys. A failed
+// search is the family's status (Wine: E_NOTIMPL), never "no updates".
+#include "agent/facts/updates.h"
+
+// Windows headers: <windows.h> first, then the rest in dependency order.
+// clang-format off
+#include <windows.h>
+#include <initguid.h>
+#include <wuapi.h>
+// clang-format on
+
+#include "agent/facts/windows/registry_key.h"
+#include "agent/facts/windows/win_error.h"
+#include "agent/facts/windows/win_text.h"
+#include "agent/facts/windows/wmi.h"
+
+namespace mamori::facts {
+
+namespace {
+
+std::string TakeBstr(BSTR b) {
+  std::string out =
+      b == nullptr ? ""
+                   : win::WideToUtf8(std::wstring_view(b, SysStringLen(b)));
+  SysFreeString(b);
+  return out;
+}
+
+void ReadPolicy(UpdateFacts* facts) {
+  win::RegKey au;
+  std::optional<uint32_t> no_auto;
+  std::optional<uint32_t> options;
+  if (win::RegKey::Open(
+          HKEY_LOCAL_MACHINE,
+          "SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate\\AU",
+          win::RegView::k64, &au)
+          .ok() &&
+      au.valid()) {
+    (void)au.GetDword("NoAutoUpdate", &no_auto);
+    (void)au.GetDword("AUOptions", &options);
+  }
+  if (no_auto == 1u) {
+    facts->automatic_updates = false;
+    facts->automatic_updates_evidence = "policy NoAutoUpdate=1";
+  } else if (options) {
+    // 2 = notify only; 3 = download + notify; 4 = auto install; 5 = local
+    // admin.
+    facts->automatic_updates = *options == 4u;
+    facts->automatic_updates_evidence =
+        "policy AUOptions=" + std::to_string(*options);
+  } else {
+    // No policy: Windows 10/11 install updates automatically by default.
+    facts->automatic_updates_evidence =
+        "no Automatic Updates policy (Windows default)";
+  }
+  win::RegKey wu;
+  std::optional<std::string> server;
+  if (win::RegKey::Open(HKEY_LOCAL_MACHINE,
+                        "SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate",
+                        win::RegView::k64, &wu)
+          .ok() &&
+      wu.GetString("WUServer", &server).ok() && server) {
+    facts->wsus_server = *server;
+  }
+}
+
+void ReadRebootPending(UpdateFacts* facts) {
+  const std::pair<const char*, const char*> keys[] = {
+      {"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\WindowsUpdate\\Auto "
+       "Update\\RebootRequired",
+       "WindowsUpdate RebootRequired"},
+      {"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based "
+       "Servicing\\RebootPending",
+       "Component Based Servicing RebootPending"}};
+  bool all_read = true;
+  for (const auto& [path, reason] : keys) {
+    win::RegKey key;
+    if (!win::RegKey::Open(HKEY_LOCAL_MACHINE, path, win::RegView::k64, &key)
+             .ok()) {
+      all_read = false;
+      continue;
+    }
+    if (key.valid()) facts->reboot_required_by.push_back(reason);
+  }
+  if (!facts->reboot_required_by.empty()) {
+    facts->reboot_required = true;
+  } else if (all_read) {
+    facts->reboot_required = false;
+  }
+}
+
+bool IsSecurity(IUpdate* update, std::string* severity) {
+  BSTR msrc = nullptr;
+  if (SUCCEEDED(update->get_MsrcSeverity(&msrc))) *severity = TakeBstr(msrc);
+  if (!severity->empty()) return true;
+  win::ComPtr<ICategoryCollection> categories;
+  if (FAILED(update->get_Categories(categories.Receive()))) return false;
+  LONG count = 0;
+  categories->get_Count(&count);
+  for (LONG i = 0; i < count; ++i) {
+    win::ComPtr<ICategory> category;
+    if (FAILED(categories->get_Item(i, category.Receive()))) continue;
+    BSTR name = nullptr;
+    if (SUCCEEDED(category->get_Name(&name))) {
+      const std::string text = TakeBstr(name);
+      if (text == "Security Updates" || text == "Critical Updates") return true;
+    }
+  }
+  return false;
+}
+
+CollectionStatus SearchPending(UpdateFacts* facts) {
+  win::ComPtr<IUpdateSession> session;
+  HRESULT hr =
+      CoCreateInstance(CLSID_UpdateSession, nullptr, CLSCTX_INPROC_SERVER,
+                       IID_IUpdateSession, session.ReceiveVoid());
+  if (FAILED(hr))
+    return win::HresultStatus("CoCreateInstance(UpdateSession)", hr);
+  win::ComPtr<IUpdateSearcher> searcher;
+  hr = session->CreateUpdateSearcher(searcher.Receive());
+  if (FAILED(hr)) return win::HresultStatus("CreateUpdateSearcher", hr);
+  BSTR criteria =
+      SysAllocString(L"IsInstalled=0 and Type='Software' and IsHidden=0");
+  win::ComPtr<ISearchResult> result;
+  hr = searcher->Search(criteria, result.Receive());
+  SysFreeString(criteria);
+  if (FAILED(hr)) return win::HresultStatus("IUpdateSearcher::Search", hr);
+  win::ComPtr<IUpdateCollection> updates;
+  hr = result->get_Updates(updates.Receive());
+  if (FAILED(hr)) return win::HresultStatus("ISearchResult::get_Updates", hr);
+  LONG count = 0;
+  updates->get_Count(&count);
+  for (LONG i = 0; i < count; ++i) {
+    win::ComPtr<IUpdate> update;
+    if (FAILED(updates->get_Item(i, update.Receive()))) continue;
+    PendingUpdate p;
+    BSTR title = nullptr;
+    if (SUCCEEDED(update->get_Title(&title))) p.name = TakeBstr(title);
+    p.security = IsSecurity(update.get(), &p.severity);
+    win::ComPtr<IStringCollection> kbs;
+    if (SUCCEEDED(update->get_KBArticleIDs(kbs.Receive()))) {
+      LONG n = 0;
+      kbs->get_Count(&n);
+      for (LONG k = 0; k < n; ++k) {
+        BSTR kb = nullptr;
+        if (SUCCEEDED(kbs->get_Item(k, &kb)))
+          p.kb_ids.push_back("KB" + TakeBstr(kb));
+      }
+    }
+    p.origin = "Windows Update";
+    if (p.security) ++facts->security_pending_count;
+    facts->pending.push_back(std::move(p));
+  }
+  facts->pending_count = static_cast<uint32_t>(facts->pending.size());
+  return OkStatus();
+}
+
+}  // namespace
+
+UpdateFacts GatherUpdates(const GatherContext& /*ctx*/) {
+  UpdateFacts facts;
+  facts.method = UpdateMethod::kWindowsUpdateAgent;
+  win::ComScope com;
+  if (!com.status().ok()) {
+    facts.status = com.status();
+    return facts;
+  }
+  ReadPolicy(&facts);
+  ReadRebootPending(&facts);
+  const CollectionStatus s = SearchPending(&facts);
+  if (!s.ok()) {
+    facts.status = s;
+    return facts;
+  }
+  facts.status = OkStatus();
+  return facts;
+}
+
+}  // namespace mamori::facts
