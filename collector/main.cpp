@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "collector/cli/cmd_answers.h"
+#include "collector/cli/cmd_grade.h"
 #include "collector/cli/cmd_hosts.h"
 #include "collector/cli/cmd_init.h"
 #include "collector/cli/cmd_org.h"
@@ -36,6 +38,10 @@ constexpr Command kCommands[] = {
     {"token", "create, list or revoke enrollment tokens",
      &mamori::collector_cli::RunToken},
     {"hosts", "list an organisation's hosts", &mamori::collector_cli::RunHosts},
+    {"grade", "run the checks and print an organisation's grades (A-D)",
+     &mamori::collector_cli::RunGrade},
+    {"answers", "import or export questionnaire answers (YAML/JSON)",
+     &mamori::collector_cli::RunAnswers},
     {"register", "information-asset register: export, import, list, link",
      &mamori::collector_cli::RunRegister},
 };
