@@ -33,8 +33,13 @@ Result<std::unique_ptr<CollectorServer>> CollectorServer::Start(
     grpc::SslServerCredentialsOptions options(
         GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
     options.pem_root_certs = config.ca.cert_pem;
+    // The chain carries the CA after the leaf, so an agent enrolling with
+    // only the CA's fingerprint (--ca-sha256) can find and pin it.
+    std::string chain = config.server_identity.cert_pem;
+    if (!chain.empty() && chain.back() != '\n') chain += '\n';
+    chain += config.ca.cert_pem;
     options.pem_key_cert_pairs.push_back(
-        {config.server_identity.key_pem, config.server_identity.cert_pem});
+        {config.server_identity.key_pem, chain});
     credentials = grpc::SslServerCredentials(options);
   }
 
