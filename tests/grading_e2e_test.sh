@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# End to end, real processes: mamori-collector init + serve (TLS, port 0),
+# mamori-agent enroll + once collecting from the fixture root e2e-bad (old
+# ClamAV definitions, usb-storage allowed, a WEP profile), then
+# `mamori-collector grade` must show those failures with their values; the
+# agent then reports from e2e-good (fresh definitions, usb-storage blocked,
+# WPA2 only) and the grades of those rules must rise.
+#
+# Usage: tests/grading_e2e_test.sh COLLECTOR_BIN AGENT_BIN SOURCE_DIR
+set -euo pipefail
+COLLECTOR=$1
+AGENT=$2
+SRC=$3
+tmp=$(mktemp -d)
+serve_pid=
+cleanup() {
+  if [[ -n "$serve_pid" ]]; then kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [[ -f "$tmp/serve.log" ]] && tail -20 "$tmp/serve.log" >&2; exit 1; }
+
+"$COLLECTOR" init --data "$tmp/data" --org e2e >/dev/null
+"$COLLECTOR" serve --data "$tmp/data" --grpc 127.0.0.1:0 --port-file "$tmp/port" \
+  >"$tmp/serve.log" 2>&1 &
+serve_pid=$!
+for _ in $(seq 1 200); do [[ -s "$tmp/port" ]] && break; sleep 0.05; done
+[[ -s "$tmp/port" ]] || fail "serve did not write its port"
+port=$(tr -d '[:space:]' <"$tmp/port")
+token=$("$COLLECTOR" token create --data "$tmp/data" --org e2e --quiet)
+"$AGENT" enroll --state "$tmp/agent" --server "127.0.0.1:$port" --token "$token" \
+  --ca "$tmp/data/pki/ca.crt" >/dev/null || fail "enroll"
+
+report() {  # $1 = fixture name
+  rm -rf "$tmp/root"
+  cp -r "$SRC/tests/fixtures/linux/$1" "$tmp/root"
+  if [[ "$1" == e2e-good ]]; then
+    "$SRC/tests/fixtures/linux/make_fresh_cvd.sh" "$tmp/root" 1 >/dev/null
+  fi
+  "$AGENT" once --state "$tmp/agent" --root "$tmp/root" >"$tmp/once.log" 2>&1 ||
+    fail "agent once from $1: $(cat "$tmp/once.log")"
+}
+
+# Reads a grade report (JSON) and prints "rule grade" lines and
+# "check status evidence" lines for the single host.
+summarise() {
+  python3 - "$1" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for rule in r["rules"]:
+    print("rule", rule["rule"], rule["grade"])
+    for c in rule["checks"]:
+        for res in c["results"]:
+            ev = " ".join(f"{k}={v}" for k, v in sorted(res["evidence"].items()))
+            print("check", c["id"], res["status"], ev)
+EOF
+}
+
+report e2e-bad
+"$COLLECTOR" grade --data "$tmp/data" --org e2e --format json >"$tmp/bad.json"
+"$COLLECTOR" grade --data "$tmp/data" --org e2e --lang en >"$tmp/bad.txt"
+summarise "$tmp/bad.json" >"$tmp/bad.sum"
+grep -q '^check antivirus_definitions_fresh fail .*definitions_age_hours=[0-9]' "$tmp/bad.sum" ||
+  fail "old ClamAV definitions not failed with their age: $(grep antivirus "$tmp/bad.sum")"
+grep -q '^check usb_storage_restricted fail .*effective_policy=allowed' "$tmp/bad.sum" ||
+  fail "usb-storage allowed not failed: $(grep usb "$tmp/bad.sum")"
+grep -q '^check wifi_secure fail .*weak_networks=OfficeOld=wep' "$tmp/bad.sum" ||
+  fail "WEP profile not failed: $(grep wifi "$tmp/bad.sum")"
+grep -q 'definitions_age_hours=' "$tmp/bad.txt" || fail "text report lacks the definitions age"
+grep -q 'OfficeOld=wep' "$tmp/bad.txt" || fail "text report lacks the WEP network"
+
+report e2e-good
+"$COLLECTOR" grade --data "$tmp/data" --org e2e --format json >"$tmp/good.json"
+summarise "$tmp/good.json" >"$tmp/good.sum"
+for check in antivirus_definitions_fresh usb_storage_restricted wifi_secure; do
+  grep -q "^check $check pass" "$tmp/good.sum" ||
+    fail "$check did not pass after the fix: $(grep "$check" "$tmp/good.sum")"
+done
+for rule in antivirus wifi removable_media; do
+  before=$(awk -v r="$rule" '$1=="rule" && $2==r {print $3}' "$tmp/bad.sum")
+  after=$(awk -v r="$rule" '$1=="rule" && $2==r {print $3}' "$tmp/good.sum")
+  # Letters sort A < B < C < D: a rise is a smaller letter.
+  [[ "$after" < "$before" ]] || fail "grade of $rule did not rise: $before -> $after"
+  echo "$rule: $before -> $after"
+done
+echo "PASS"
