@@ -7,13 +7,16 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "collector/cli/cli_common.h"
+#include "collector/policy/policy.h"
 #include "collector/register/csv_format.h"
 #include "collector/register/import_file.h"
 #include "collector/register/xlsx_reader.h"
 #include "collector/register/xlsx_writer.h"
+#include "collector/store/grading_store.h"
 #include "collector/store/register_store.h"
 #include "collector/store/sqlite_store.h"
 #include "common/text.h"
@@ -126,6 +129,34 @@ Result<std::unique_ptr<store::SqliteStore>> Open(const Common& c) {
   return OpenStore(DataPaths::For(c.data_dir), SystemClock::Instance());
 }
 
+// Check id → employee rule (or trend topic) from the policy set in force:
+// the built-in checks plus the last custom set that validated. Device
+// check summaries and per-asset worst states are grouped by these rules.
+std::map<std::string, std::string> CheckRules(const Common& c,
+                                              std::ostream& err) {
+  std::map<std::string, std::string> rules;
+  const auto add = [&](const std::vector<policy::Check>& checks) {
+    for (const auto& check : checks) {
+      rules[check.id] = check.rule.empty() ? check.topic : check.rule;
+    }
+  };
+  auto builtin = policy::BuildPolicySet(policy::BuiltinPolicySources(), true);
+  if (builtin.ok()) add(builtin->checks);
+  auto grading = store::GradingStore::Open(DataPaths::For(c.data_dir).database);
+  if (!grading.ok()) return rules;
+  auto custom = (*grading)->LastGoodCustomPolicies();
+  if (!custom.ok()) {
+    err << "warning: custom policies not read (" << custom.status().message()
+        << "); checks they define are shown by check id\n";
+    return rules;
+  }
+  if (custom->has_value()) {
+    auto set = policy::BuildPolicySet(**custom, false);
+    if (set.ok()) add(set->checks);
+  }
+  return rules;
+}
+
 std::string Today() {
   return asset_register::IsoDateFromUnix(
       ToUnixSeconds(SystemClock::Instance().Now()));
@@ -182,6 +213,7 @@ int CmdList(const std::vector<std::string>& args, std::ostream& out,
   auto st = Open(c);
   if (!st.ok()) return Failure(kCommand, st.status(), err);
   RegisterStore reg((*st)->database(), SystemClock::Instance());
+  reg.SetCheckRules(CheckRules(c, err));
   auto snap = reg.Snapshot(c.org, c.stale);
   if (!snap.ok()) return Failure(kCommand, snap.status(), err);
   const bool ja = c.lang == "ja";
@@ -285,6 +317,7 @@ int CmdExport(const std::vector<std::string>& args, std::ostream& out,
   auto st = Open(c);
   if (!st.ok()) return Failure(kCommand, st.status(), err);
   RegisterStore reg((*st)->database(), SystemClock::Instance());
+  reg.SetCheckRules(CheckRules(c, err));
   auto snap = reg.Snapshot(c.org, c.stale);
   if (!snap.ok()) return Failure(kCommand, snap.status(), err);
   const bool ja = c.lang == "ja";
@@ -562,6 +595,7 @@ int CmdRisks(const std::vector<std::string>& args, std::ostream& out,
   auto st = Open(c);
   if (!st.ok()) return Failure(kCommand, st.status(), err);
   RegisterStore reg((*st)->database(), SystemClock::Instance());
+  reg.SetCheckRules(CheckRules(c, err));
   std::string source;
   auto risks = reg.AssetRisks(c.org, &source);
   if (!risks.ok()) return Failure(kCommand, risks.status(), err);
