@@ -92,9 +92,17 @@ AntivirusFacts GatherAntivirus(const GatherContext& ctx) {
   AntivirusFacts facts;
   facts.status = OkStatus();
 
+  // Executable paths are only needed to spot a vendor agent's processes.
+  bool vendor_present = false;
+  for (const VendorAgent& agent : KnownVendorAgents()) {
+    for (std::string_view path : agent.paths) {
+      vendor_present = vendor_present || lu::Exists(ctx.Path(path));
+    }
+  }
   std::optional<std::vector<lu::ProcessInfo>> processes;
   if (ctx.live_kernel) {
-    Result<std::vector<lu::ProcessInfo>> listed = lu::ListProcesses();
+    Result<std::vector<lu::ProcessInfo>> listed =
+        lu::ListProcesses("/proc", vendor_present);
     if (listed.ok()) processes = std::move(*listed);
   }
   const std::vector<lu::ProcessInfo>* procs = processes ? &*processes : nullptr;

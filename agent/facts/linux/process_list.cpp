@@ -5,7 +5,8 @@
 
 namespace mamori::facts::linux_util {
 
-Result<std::vector<ProcessInfo>> ListProcesses(const std::string& proc_dir) {
+Result<std::vector<ProcessInfo>> ListProcesses(const std::string& proc_dir,
+                                               bool read_exe) {
   Result<std::vector<std::string>> entries = ListDirectory(proc_dir);
   if (!entries.ok()) return entries.status();
   std::vector<ProcessInfo> out;
@@ -18,7 +19,7 @@ Result<std::vector<ProcessInfo>> ListProcesses(const std::string& proc_dir) {
     ProcessInfo info;
     info.pid = static_cast<uint32_t>(*pid);
     info.comm = std::move(*comm);
-    info.exe = ReadLink(dir + "/exe").value_or("");
+    if (read_exe) info.exe = ReadLink(dir + "/exe").value_or("");
     out.push_back(std::move(info));
   }
   return out;

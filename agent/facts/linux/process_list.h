@@ -24,9 +24,11 @@ struct ProcessInfo {
 };
 
 // Returns every process under `proc_dir` ("/proc"); processes that exit while
-// being read are skipped. Errors: the ListDirectory errors for `proc_dir`.
+// being read are skipped. The executable link is read only when `read_exe`
+// (one more syscall per process; needed by AnyProcessUnder). Errors: the
+// ListDirectory errors for `proc_dir`.
 Result<std::vector<ProcessInfo>> ListProcesses(
-    const std::string& proc_dir = "/proc");
+    const std::string& proc_dir = "/proc", bool read_exe = false);
 
 // True when some process has comm `name` (compared on its first 15
 // characters, as the kernel cuts it).
