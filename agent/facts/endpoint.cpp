@@ -11,6 +11,14 @@ HostIdentity BuildIdentity(const EndpointFacts& facts) {
     id.machine_id = facts.system->machine_id;
     id.smbios_uuid = facts.system->smbios_uuid;
   }
+  if (facts.hardware) id.serial = facts.hardware->serial;
+  if (facts.network) {
+    for (const NetworkInterface& nic : facts.network->interfaces) {
+      const bool physical = nic.kind == InterfaceKind::kWired ||
+                            nic.kind == InterfaceKind::kWireless;
+      if (physical && !nic.mac.empty()) id.macs.push_back(nic.mac);
+    }
+  }
   std::sort(id.macs.begin(), id.macs.end());
   return id;
 }

@@ -10,9 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "agent/facts/accounts.h"
 #include "agent/facts/antivirus.h"
 #include "agent/facts/disk_encryption.h"
 #include "agent/facts/firewall.h"
+#include "agent/facts/hardware.h"
+#include "agent/facts/network.h"
 #include "agent/facts/packages.h"
 #include "agent/facts/password_policy.h"
 #include "agent/facts/remote_access.h"
@@ -49,8 +52,11 @@ struct EndpointFacts {
   HostIdentity identity;
   std::optional<TimePoint> collected_at;
   std::optional<SystemFacts> system;
+  std::optional<HardwareFacts> hardware;
+  std::optional<NetworkFacts> network;
   std::optional<PackageFacts> packages;
   std::optional<UpdateFacts> updates;
+  std::optional<AccountFacts> accounts;
   std::optional<AntivirusFacts> antivirus;
   std::optional<UsbStorageFacts> usb_storage;
   std::optional<WifiFacts> wifi;
@@ -67,8 +73,11 @@ void VisitFields(const EndpointFacts& f, V& v) {
   v("identity", f.identity);
   v("collected_at", f.collected_at);
   v("system", f.system);
+  v("hardware", f.hardware);
+  v("network", f.network);
   v("packages", f.packages);
   v("updates", f.updates);
+  v("accounts", f.accounts);
   v("antivirus", f.antivirus);
   v("usb_storage", f.usb_storage);
   v("wifi", f.wifi);

@@ -29,8 +29,11 @@ void Run(const GatherContext& ctx, EndpointFacts* out) {
 
 constexpr Family kFamilies[] = {
     {"system", &Run<&EndpointFacts::system, &GatherSystem>},
+    {"hardware", &Run<&EndpointFacts::hardware, &GatherHardware>},
+    {"network", &Run<&EndpointFacts::network, &GatherNetwork>},
     {"packages", &Run<&EndpointFacts::packages, &GatherPackages>},
     {"updates", &Run<&EndpointFacts::updates, &GatherUpdates>},
+    {"accounts", &Run<&EndpointFacts::accounts, &GatherAccounts>},
     {"antivirus", &Run<&EndpointFacts::antivirus, &GatherAntivirus>},
     {"usb_storage", &Run<&EndpointFacts::usb_storage, &GatherUsbStorage>},
     {"wifi", &Run<&EndpointFacts::wifi, &GatherWifi>},

@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <string>
 
+#include "agent/facts/accounts.h"
+#include "agent/facts/hardware.h"
+#include "agent/facts/network.h"
 #include "agent/facts/packages.h"
 #include "agent/facts/system.h"
 #include "agent/facts/updates.h"
@@ -67,6 +70,46 @@ TEST(LiveUpdates, CountsMatchAptListUpgradable) {
   EXPECT_EQ(std::to_string(f.pending_count), total);
   EXPECT_EQ(std::to_string(f.security_pending_count), security);
   EXPECT_EQ(f.pending.size(), f.pending_count);
+}
+
+TEST(LiveNetwork, InterfacesMatchSysClassNet) {
+  const NetworkFacts f = GatherNetwork(LiveContext());
+  ASSERT_EQ(f.status.state, CollectionState::kOk) << f.status.message;
+  std::string names;
+  for (const NetworkInterface& nic : f.interfaces) names += nic.name + " ";
+  EXPECT_EQ(Trim(names), Shell("ls /sys/class/net | sort | tr '\\n' ' '"));
+  for (const NetworkInterface& nic : f.interfaces) {
+    EXPECT_NE(nic.kind, InterfaceKind::kUnspecified) << nic.name;
+    if (nic.name == "lo") {
+      EXPECT_EQ(nic.kind, InterfaceKind::kLoopback);
+    }
+  }
+}
+
+TEST(LiveHardware, CpuAndMemoryMatchTheOs) {
+  const HardwareFacts f = GatherHardware(LiveContext());
+  // No DMI in containers: unsupported, but CPU and memory are still read.
+  EXPECT_NE(f.status.state, CollectionState::kError) << f.status.message;
+  EXPECT_EQ(std::to_string(f.cpu_threads), Shell("getconf _NPROCESSORS_CONF"));
+  EXPECT_EQ(std::to_string(f.memory_bytes),
+            Shell("free -b | awk '/^Mem:/ {print $2}'"));
+  if (Shell("test -d /sys/class/dmi/id && echo yes").empty()) {
+    EXPECT_EQ(f.status.state, CollectionState::kUnsupported);
+    EXPECT_EQ(f.vendor, "");
+  }
+}
+
+TEST(LiveAccounts, CountMatchesPasswd) {
+  const AccountFacts f = GatherAccounts(LiveContext());
+  ASSERT_NE(f.status.state, CollectionState::kUnsupported) << f.status.message;
+  EXPECT_EQ(std::to_string(f.accounts.size()),
+            Shell("grep -c '^[^#+-]' /etc/passwd"));
+  const std::string root_json = Shell("getent passwd root | cut -d: -f1");
+  bool found_root = false;
+  for (const Account& a : f.accounts) {
+    if (a.name == root_json) found_root = a.admin && a.id == "0";
+  }
+  EXPECT_TRUE(found_root);
 }
 
 }  // namespace
