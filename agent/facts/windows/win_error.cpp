@@ -60,6 +60,11 @@ CollectionStatus Win32Status(std::string_view what, uint32_t code) {
   s.state = StateFor(code);
   s.error_code = code;
   std::string text = SystemMessage(code);
+  // Network API codes (NERR_*) have their text in netmsg.dll, not the system
+  // table; name the ones the gatherers meet.
+  if (text.empty() && code == 2140) text = "NERR_InternalError";
+  if (text.empty() && code == 2220) text = "NERR_GroupNotFound";
+  if (text.empty() && code == 2221) text = "NERR_UserNotFound";
   s.message = std::string(what) + ": " + (text.empty() ? "error" : text) +
               " (Win32 error " + std::to_string(code) + ")";
   return s;
