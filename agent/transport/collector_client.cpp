@@ -15,6 +15,19 @@ constexpr int kRetryBufferBytes = 16 << 20;
 
 Status FromGrpc(const grpc::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
+  // gRPC reports a certificate the CA does not vouch for as UNAVAILABLE, like
+  // a network outage; retrying cannot fix it, so it is a refusal.
+  const std::string lower = ToLowerAscii(s.error_message());
+  if (s.error_code() == grpc::StatusCode::UNAVAILABLE &&
+      (lower.find("certificate verify failed") != std::string::npos ||
+       lower.find("certificate_verify_failed") != std::string::npos)) {
+    return PermissionDeniedError(
+        what +
+        ": the collector's TLS certificate is not signed by the "
+        "trusted CA certificate (wrong --ca or --ca-sha256, or the "
+        "collector was re-initialised): " +
+        s.error_message());
+  }
   return Status(static_cast<StatusCode>(s.error_code()),
                 what + ": " + s.error_message());
 }

@@ -157,7 +157,8 @@ TEST_F(TransportTest, EnrollTrustingAnotherCaFailsTheHandshake) {
   ASSERT_TRUE(
       WriteFileAtomically(ca_file_, MakeTestPki("stranger").ca_cert_pem).ok());
   auto out = Enroll(Options(), SampleFacts(1, 1));
-  EXPECT_EQ(out.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(out.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(out.status().message(), HasSubstr("not signed by the trusted"));
   EXPECT_FALSE(std::filesystem::exists(IdentityPath(state_)));
 }
 
