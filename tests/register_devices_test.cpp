@@ -5,9 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 
+#include "collector/policy/grading_service.h"
 #include "collector/store/register_store.h"
+#include "common/text.h"
 #include "tests/collector_harness.h"
 
 namespace mamori::asset_register {
@@ -139,6 +143,73 @@ TEST_F(RegisterDevicesTest,
                   .ok());
   EXPECT_EQ(reg_->ListDevices("acme", kStaleAfter)->size(), 1u);
   EXPECT_EQ(reg_->ListDevices("globex", kStaleAfter)->size(), 1u);
+}
+
+TEST_F(RegisterDevicesTest, WorstStatesComeFromTheGradingEngine) {
+  Agent agent;
+  ASSERT_TRUE(harness_
+                  .Enroll(*stub_, harness_.Token("acme"), "m7", "uuid-7",
+                          "SN-7", &agent)
+                  .ok());
+  EXPECT_EQ(Send(*stub_, testing::MakeReport(agent, "r1", 5)).outcome(),
+            v1::ReportResponse::OUTCOME_STORED);
+  InformationAsset payroll;
+  payroll.name = "給与台帳";
+  payroll.medium = Medium::kOfficePc;
+  payroll.my_number = true;
+  payroll.registered_on = "2026-11-23";
+  ASSERT_TRUE(*reg_->PutAsset("acme", payroll, "alice"));
+  ASSERT_TRUE(*reg_->Link("acme", "給与台帳", LinkKind::kDevice,
+                          "pc-" + agent.host_id, "alice"));
+
+  std::string source;
+  auto before = reg_->AssetRisks("acme", &source);
+  ASSERT_TRUE(before.ok());
+  EXPECT_TRUE((*before)[0].worst.empty());  // nothing graded yet
+
+  // The real grading engine runs the built-in checks over the stored facts.
+  auto grading = policy::GradingService::Open(
+      {harness_.dir() + "/collector.db", ""}, clock_);
+  ASSERT_TRUE(grading.ok()) << grading.status().ToString();
+  ASSERT_TRUE((*grading)->Evaluate("acme").ok());
+  std::map<std::string, std::string> check_rules;
+  for (const auto& check : (*grading)->policies().checks) {
+    check_rules[check.id] = check.rule.empty() ? check.topic : check.rule;
+  }
+  reg_->SetCheckRules(check_rules);
+
+  // The oracle: straight from check_results, worst per rule for this host.
+  const std::vector<std::string> order = {"fail", "unknown", "error", "pass",
+                                          "not_applicable"};
+  const auto rank = [&](const std::string& state) {
+    return std::find(order.begin(), order.end(), state) - order.begin();
+  };
+  std::map<std::string, std::string> expected;
+  auto rows = db_->Prepare(
+      "SELECT check_id, status FROM check_results WHERE host_id = ?");
+  ASSERT_TRUE(rows.ok());
+  rows->Bind(1, *ParseInt64(agent.host_id));
+  while (*rows->Step()) {
+    const std::string rule = check_rules.at(rows->ColumnText(0));
+    const std::string state = rows->ColumnText(1);
+    auto [it, inserted] = expected.emplace(rule, state);
+    if (!inserted && rank(state) < rank(it->second)) it->second = state;
+  }
+  ASSERT_FALSE(expected.empty());
+
+  auto risks = reg_->AssetRisks("acme", &source);
+  ASSERT_TRUE(risks.ok()) << risks.status().ToString();
+  EXPECT_NE(source.find("check_results"), std::string::npos) << source;
+  EXPECT_EQ(source.find("grouped by check id"), std::string::npos) << source;
+  ASSERT_EQ(risks->size(), 1u);
+  const AssetRisk& risk = (*risks)[0];
+  EXPECT_EQ(risk.importance, 3);
+  std::map<std::string, std::string> got;
+  for (const auto& rs : risk.worst) got[rs.rule_id] = rs.state;
+  EXPECT_EQ(got, expected);
+  for (size_t i = 1; i < risk.worst.size(); ++i) {
+    EXPECT_LE(rank(risk.worst[i - 1].state), rank(risk.worst[i].state));
+  }
 }
 
 }  // namespace
