@@ -34,5 +34,22 @@ TEST(FormatTable, NonOkFamilyShowsReason) {
             std::string::npos);
 }
 
+TEST(FormatTable, LongListsAreCutWithACount) {
+  EndpointFacts facts;
+  facts.packages.emplace();
+  facts.packages->status = OkStatus();
+  for (int i = 0; i < 30; ++i) {
+    Package p;
+    p.name = "pkg" + std::to_string(i);
+    p.version = "1.0";
+    facts.packages->packages.push_back(p);
+  }
+  const std::string table = FormatTable(facts, 3);
+  EXPECT_NE(table.find("30 entries"), std::string::npos) << table;
+  EXPECT_NE(table.find("- name=pkg2, version=1.0"), std::string::npos);
+  EXPECT_EQ(table.find("pkg3,"), std::string::npos);
+  EXPECT_NE(table.find("… 27 more"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mamori::facts
