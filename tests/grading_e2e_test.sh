@@ -18,6 +18,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+[[ -n "${KEEP_E2E:-}" ]] && trap - EXIT && echo "keeping $tmp"
 fail() { echo "FAIL: $*" >&2; [[ -f "$tmp/serve.log" ]] && tail -20 "$tmp/serve.log" >&2; exit 1; }
 
 "$COLLECTOR" init --data "$tmp/data" --org e2e >/dev/null
@@ -37,8 +38,15 @@ report() {  # $1 = fixture name
   if [[ "$1" == e2e-good ]]; then
     "$SRC/tests/fixtures/linux/make_fresh_cvd.sh" "$tmp/root" 1 >/dev/null
   fi
-  "$AGENT" once --state "$tmp/agent" --root "$tmp/root" >"$tmp/once.log" 2>&1 ||
-    fail "agent once from $1: $(cat "$tmp/once.log")"
+  # Exit 3 means "queued, collector busy": honour it and retry like the agent would.
+  local rc=0
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    rc=0
+    "$AGENT" once --state "$tmp/agent" --root "$tmp/root" >"$tmp/once.log" 2>&1 || rc=$?
+    [[ $rc -eq 3 ]] || break
+    sleep 1
+  done
+  [[ $rc -eq 0 ]] || fail "agent once from $1 (exit $rc): $(cat "$tmp/once.log")"
 }
 
 # Reads a grade report (JSON) and prints "rule grade" lines and

@@ -168,16 +168,20 @@ Result<GradeReport> GradingService::Build(int64_t org_id,
   r.answers = std::move(*answers);
   r.settings = SettingsFrom(r.answers);
 
+  std::vector<grading::CheckResult> current;
   if (run_checks) {
     auto results = runner_.Run(policies_, org_id, r.hosts, r.answers.parameters,
                                r.evaluated_at);
     if (!results.ok()) return results.status();
     MAMORI_RETURN_IF_ERROR(store_->SaveResults(
-        org_id, *results, policies_.version, r.evaluated_at));
+        org_id, &*results, policies_.version, r.evaluated_at));
+    current = std::move(*results);
+  } else {
+    auto stored = store_->LoadResults(org_id);
+    if (!stored.ok()) return stored.status();
+    current = std::move(*stored);
   }
-  auto stored = store_->LoadResults(org_id);
-  if (!stored.ok()) return stored.status();
-  for (grading::CheckResult& c : *stored) {
+  for (grading::CheckResult& c : current) {
     if (policies_.Find(c.check_id) != nullptr)
       r.results.push_back(std::move(c));
   }

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <unordered_map>
 
 #include "common/text.h"
 
@@ -171,15 +172,37 @@ Result<std::vector<GradingHost>> GradingStore::Hosts(int64_t org_id) {
 }
 
 Status GradingStore::SaveResults(int64_t org_id,
-                                 const std::vector<CheckResult>& results,
+                                 std::vector<CheckResult>* results,
                                  const std::string& policy_version,
                                  TimePoint now) {
   const int64_t now_s = ToUnixSeconds(now);
+  struct Current {
+    std::string status;
+    std::string evidence;
+    std::optional<int64_t> collected_at;
+    int64_t status_since = 0;
+    std::string policy_version;
+  };
+  // One read of the organisation's current results instead of a lookup per
+  // result: re-grading is mostly "nothing changed".
+  std::unordered_map<std::string, Current> current;
+  {
+    auto all = db_.Prepare(
+        "SELECT host_id, check_id, status, evidence_json, collected_at, "
+        "status_since, policy_version FROM check_results WHERE org_id = ?1");
+    if (!all.ok()) return all.status();
+    all->Bind(1, org_id);
+    for (;;) {
+      auto row = all->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      current[std::to_string(all->ColumnInt(0)) + '\0' + all->ColumnText(1)] = {
+          all->ColumnText(2), all->ColumnText(3), all->ColumnOptionalInt(4),
+          all->ColumnInt(5), all->ColumnText(6)};
+    }
+  }
   Transaction tx(db_);
   MAMORI_RETURN_IF_ERROR(tx.Begin());
-  auto get = db_.Prepare(
-      "SELECT status, evidence_json, status_since FROM check_results "
-      "WHERE host_id = ?1 AND check_id = ?2 AND org_id = ?3");
   auto put = db_.Prepare(
       "INSERT INTO check_results (org_id, host_id, check_id, status, "
       "evidence_json, collected_at, status_since, evaluated_at, "
@@ -194,10 +217,9 @@ Status GradingStore::SaveResults(int64_t org_id,
       "INSERT INTO check_result_history (org_id, host_id, check_id, status, "
       "evidence_json, collected_at, evaluated_at, policy_version) VALUES "
       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  if (!get.ok()) return get.status();
   if (!put.ok()) return put.status();
   if (!hist.ok()) return hist.status();
-  for (const CheckResult& r : results) {
+  for (CheckResult& r : *results) {
     auto host_id = ParseInt64(r.host_id);
     if (!host_id)
       return InvalidArgumentError("bad host id '" + r.host_id + "'");
@@ -208,15 +230,21 @@ Status GradingStore::SaveResults(int64_t org_id,
     // A new status starts when the facts showing it were collected.
     int64_t since = collected.value_or(now_s);
     bool changed = true;
-    get->Bind(1, *host_id).Bind(2, r.check_id).Bind(3, org_id);
-    auto row = get->Step();
-    if (!row.ok()) return row.status();
-    if (*row) {
-      const bool same_status = get->ColumnText(0) == status;
-      if (same_status) since = get->ColumnInt(2);
-      changed = !same_status || get->ColumnText(1) != evidence;
+    bool unchanged_row = false;
+    auto it = current.find(r.host_id + '\0' + r.check_id);
+    if (it != current.end()) {
+      const bool same_status = it->second.status == status;
+      if (same_status) since = it->second.status_since;
+      changed = !same_status || it->second.evidence != evidence;
+      unchanged_row = !changed && it->second.collected_at == collected &&
+                      it->second.policy_version == policy_version;
     }
-    get->Reset();
+    if (r.status == CheckStatus::kUnknown || r.status == CheckStatus::kError) {
+      r.unknown_since = FromUnixSeconds(since);
+    }
+    // evaluated_at records the last time the row was written; every
+    // evaluation's time is in grade_history.
+    if (unchanged_row) continue;
     put->Bind(1, org_id)
         .Bind(2, *host_id)
         .Bind(3, r.check_id)

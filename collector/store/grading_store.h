@@ -64,9 +64,10 @@ class GradingStore {
   // Stores `results` as the current results (one per host and check) with
   // their time and policy version; writes a history row when a result's
   // status or evidence changed; status_since moves only when the status
-  // changes. One transaction.
-  Status SaveResults(int64_t org_id,
-                     const std::vector<grading::CheckResult>& results,
+  // changes; rows that did not change at all are not rewritten. Sets
+  // unknown_since of unknown/error results from status_since. One
+  // transaction.
+  Status SaveResults(int64_t org_id, std::vector<grading::CheckResult>* results,
                      const std::string& policy_version, TimePoint now);
 
   // Current results of the organisation; unknown_since is set from
