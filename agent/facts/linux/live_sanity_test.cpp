@@ -1,6 +1,9 @@
 // Sanity checks of the Linux gatherers on the real machine, compared with
 // what the OS's own tools print. Label: integration (spawns processes).
+#include <grp.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <string>
@@ -110,6 +113,29 @@ TEST(LiveAccounts, CountMatchesPasswd) {
     if (a.name == root_json) found_root = a.admin && a.id == "0";
   }
   EXPECT_TRUE(found_root);
+}
+
+// As an unprivileged user /etc/shadow is unreadable: the accounts are still
+// listed, and the family says permission denied instead of claiming "not
+// locked".
+TEST(LiveAccounts, UnprivilegedUserGetsPermissionDenied) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to drop to nobody";
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 ||
+        ::setuid(65534) != 0) {
+      ::_exit(3);
+    }
+    const AccountFacts f = GatherAccounts(LiveContext());
+    const bool ok = f.status.state == CollectionState::kPermissionDenied &&
+                    !f.accounts.empty();
+    ::_exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 }  // namespace

@@ -66,6 +66,11 @@ SystemFacts GatherSystem(const GatherContext& ctx) {
   }
   if (!os_release.ok()) {
     facts.status = StatusFromError(os_release.status());
+    if (os_release.status().code() == StatusCode::kNotFound) {
+      facts.status.message = "no os-release: neither " +
+                             ctx.Path("/etc/os-release") + " nor " +
+                             ctx.Path("/usr/lib/os-release") + " exists";
+    }
     return facts;
   }
   ApplyOsRelease(ParseOsRelease(*os_release), &facts);
