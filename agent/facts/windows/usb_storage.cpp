@@ -7,11 +7,14 @@
 // Windows headers: <windows.h> first, then the rest in dependency order.
 // clang-format off
 #include <windows.h>
+#include <setupapi.h>
 // clang-format on
 
+#include "agent/facts/decode/usb_device_id.h"
 #include "agent/facts/decode/usb_policy.h"
 #include "agent/facts/windows/registry_key.h"
 #include "agent/facts/windows/win_error.h"
+#include "agent/facts/windows/win_text.h"
 
 namespace mamori::facts {
 
@@ -87,6 +90,34 @@ CollectionStatus ReadUserPolicies(
   return OkStatus();
 }
 
+// USB mass-storage devices present now (SetupAPI, enumerator USBSTOR).
+CollectionStatus ReadAttached(std::vector<UsbDevice>* out) {
+  HDEVINFO devices = SetupDiGetClassDevsW(nullptr, L"USBSTOR", nullptr,
+                                          DIGCF_PRESENT | DIGCF_ALLCLASSES);
+  if (devices == INVALID_HANDLE_VALUE) {
+    const DWORD error = GetLastError();
+    // No device was ever enumerated by USBSTOR: nothing attached.
+    if (error == ERROR_INVALID_DATA || error == ERROR_FILE_NOT_FOUND) {
+      return OkStatus();
+    }
+    return win::Win32Status("SetupDiGetClassDevsW(USBSTOR)", error);
+  }
+  SP_DEVINFO_DATA info{};
+  info.cbSize = sizeof info;
+  for (DWORD i = 0; SetupDiEnumDeviceInfo(devices, i, &info); ++i) {
+    // MAX_DEVICE_ID_LEN (cfgmgr32.h) is 200 characters.
+    wchar_t id[200];
+    if (!SetupDiGetDeviceInstanceIdW(devices, &info, id, 200, nullptr)) {
+      continue;
+    }
+    if (auto device = win::ParseUsbstorInstanceId(win::WideToUtf8(id))) {
+      out->push_back(std::move(*device));
+    }
+  }
+  SetupDiDestroyDeviceInfoList(devices);
+  return OkStatus();
+}
+
 }  // namespace
 
 UsbStorageFacts GatherUsbStorage(const GatherContext& /*ctx*/) {
@@ -103,6 +134,7 @@ UsbStorageFacts GatherUsbStorage(const GatherContext& /*ctx*/) {
   if (s.ok()) s = ReadPolicy(HKEY_LOCAL_MACHINE, "", &settings.machine);
   std::string note;
   if (s.ok()) s = ReadUserPolicies(&settings.users, &note);
+  if (s.ok()) s = ReadAttached(&facts.attached_storage);
   if (!s.ok()) {
     // A machine setting we cannot read might be the one that blocks: no
     // verdict rather than a guess.
