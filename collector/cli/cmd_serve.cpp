@@ -36,6 +36,8 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   size_t queue = 0;
   size_t batch = 0;
   int max_message_mib = 0;
+  double enroll_per_minute = 0;
+  double enroll_burst = 0;
   options.add_options()("data",
                         po::value(&data_dir)->default_value(kDefaultDataDir),
                         "data directory made by init")(
@@ -51,6 +53,10 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
       "most reports stored per transaction")(
       "max-message-mib", po::value(&max_message_mib)->default_value(32),
       "largest request accepted, MiB")(
+      "enroll-per-minute", po::value(&enroll_per_minute)->default_value(60),
+      "sustained enrollments per token per minute")(
+      "enroll-burst", po::value(&enroll_burst)->default_value(30),
+      "enrollments per token allowed at once (raise for mass roll-outs)")(
       "log-level", po::value(&log_level)->default_value("info"),
       "debug, info, warning or error");
   po::variables_map vm;
@@ -71,6 +77,11 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
     return UsageError(kCommand, "--batch: must be at least 1", err);
   if (max_message_mib < 1 || max_message_mib > 1024) {
     return UsageError(kCommand, "--max-message-mib: must be 1 to 1024", err);
+  }
+  if (enroll_per_minute <= 0 || enroll_burst < 1) {
+    return UsageError(kCommand,
+                      "--enroll-per-minute must be > 0 and --enroll-burst >= 1",
+                      err);
   }
   const size_t colon = address.rfind(':');
   if (colon == std::string::npos || colon == 0 ||
@@ -99,6 +110,8 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   config.writer.max_queued_reports = queue;
   config.writer.max_batch = batch;
   config.service.limits.max_message_bytes = max_message_mib << 20;
+  config.service.enroll_per_minute = enroll_per_minute;
+  config.service.enroll_burst = enroll_burst;
   Result<pki::KeyAndCert> ca = LoadPair(paths.ca_key, paths.ca_cert);
   if (!ca.ok()) return Failure(kCommand, ca.status(), err);
   config.ca = std::move(ca).value();

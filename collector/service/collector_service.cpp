@@ -1,5 +1,6 @@
 #include "collector/service/collector_service.h"
 
+#include <google/protobuf/arena.h>
 #include <google/protobuf/stubs/logging.h>
 #include <grpcpp/support/proto_buffer_reader.h>
 
@@ -169,13 +170,21 @@ grpc::ServerUnaryReactor* CollectorService::Report(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  v1::ReportRequest in;
-  Status parsed = ParseRequest(*request, &in);
+  // Parsed into an arena (far fewer mallocs); the shared pointer keeps the
+  // arena alive until the writer has converted what it needs.
+  auto arena = std::make_shared<google::protobuf::Arena>();
+  std::shared_ptr<v1::ReportRequest> parsed_request(
+      arena,
+      google::protobuf::Arena::CreateMessage<v1::ReportRequest>(arena.get()));
+  Status parsed = ParseRequest(*request, parsed_request.get());
   if (!parsed.ok()) {
     reactor->Finish(ToGrpc(parsed));
     return reactor;
   }
-  Result<store::ReportInput> report = ConvertReport(in, options_.limits);
+  const v1::ReportRequest& in = *parsed_request;
+  Result<store::ReportInput> report =
+      ConvertReport(std::shared_ptr<const v1::ReportRequest>(parsed_request),
+                    options_.limits);
   if (!report.ok()) {
     reactor->Finish(ToGrpc(report.status()));
     return reactor;

@@ -1,12 +1,12 @@
 #include "collector/service/part_digest.h"
 
+#include <google/protobuf/arena.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <openssl/evp.h>
 
 #include <array>
-#include <memory>
 
 namespace mamori::service {
 namespace {
@@ -33,20 +33,21 @@ std::string PartDigest(const google::protobuf::Message& family) {
   const google::protobuf::Descriptor* descriptor = family.GetDescriptor();
   const FieldDescriptor* status_field = descriptor->FindFieldByName("status");
   const google::protobuf::Message* to_hash = &family;
-  std::unique_ptr<google::protobuf::Message> copy;
+  // The copy lives in an arena: one allocation instead of one per field.
+  google::protobuf::Arena arena;
   if (status_field != nullptr &&
       status_field->type() == FieldDescriptor::TYPE_MESSAGE &&
       family.GetReflection()->HasField(family, status_field)) {
-    copy.reset(family.New());
+    google::protobuf::Message* copy = family.New(&arena);
     copy->CopyFrom(family);
     google::protobuf::Message* status =
-        copy->GetReflection()->MutableMessage(copy.get(), status_field);
+        copy->GetReflection()->MutableMessage(copy, status_field);
     const google::protobuf::Descriptor* sd = status->GetDescriptor();
     for (const char* name : {"collected_at", "duration_us"}) {
       const FieldDescriptor* field = sd->FindFieldByName(name);
       if (field != nullptr) status->GetReflection()->ClearField(status, field);
     }
-    to_hash = copy.get();
+    to_hash = copy;
   }
   std::string bytes;
   {

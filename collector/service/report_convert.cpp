@@ -206,7 +206,15 @@ Status CheckEnroll(const v1::EnrollRequest& request, const Limits& limits) {
 
 Result<store::ReportInput> ConvertReport(const v1::ReportRequest& request,
                                          const Limits& limits) {
+  return ConvertReport(std::make_shared<const v1::ReportRequest>(request),
+                       limits);
+}
+
+Result<store::ReportInput> ConvertReport(
+    std::shared_ptr<const v1::ReportRequest> shared, const Limits& limits) {
+  const v1::ReportRequest& request = *shared;
   store::ReportInput out;
+  out.wire_bytes = request.ByteSizeLong();
   std::optional<int64_t> host_id = ParseHostId(request.host_id());
   if (!host_id.has_value()) {
     return UnauthenticatedError("host_id is not a host id of this collector");
@@ -255,15 +263,22 @@ Result<store::ReportInput> ConvertReport(const v1::ReportRequest& request,
     if (!update.collected_at.has_value())
       update.collected_at = out.collected_at;
     update.sha256 = PartDigest(family);
-    Result<std::string> json = [&]() -> Result<std::string> {
-      if (field->name() != "packages") return ToJson(family);
-      // The list itself is stored normalised in host_packages.
-      v1::PackageFacts without_list = facts.packages();
-      without_list.clear_packages();
-      return ToJson(without_list);
-    }();
-    if (!json.ok()) return json.status().WithContext("facts." + field->name());
-    update.payload_json = std::move(json).value();
+    update.payload_fn = [shared, field]() -> Result<std::string> {
+      const v1::EndpointFacts& all = shared->facts();
+      Result<std::string> json = [&]() -> Result<std::string> {
+        if (field->name() != "packages") {
+          return ToJson(all.GetReflection()->GetMessage(all, field));
+        }
+        // The list itself is stored normalised in host_packages.
+        v1::PackageFacts without_list;
+        *without_list.mutable_status() = all.packages().status();
+        without_list.set_content_sha256(all.packages().content_sha256());
+        return ToJson(without_list);
+      }();
+      if (!json.ok())
+        return json.status().WithContext("facts." + field->name());
+      return json;
+    };
     sent.insert(update.family);
     out.families.push_back(std::move(update));
   }

@@ -11,6 +11,7 @@
 // Pure functions, thread-safe.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "collector/store/store.h"
@@ -45,6 +46,11 @@ Status CheckLimits(const google::protobuf::Message& message,
 // request's node key. INVALID_ARGUMENT naming the field for a bad host id,
 // empty or oversized report id, unknown family in unchanged_parts, a family
 // both sent and listed as unchanged, or a limit exceeded.
+// Family JSON is produced lazily (FamilyUpdate::payload_fn), holding a
+// reference to the shared request.
+Result<store::ReportInput> ConvertReport(
+    std::shared_ptr<const v1::ReportRequest> request, const Limits& limits);
+// Convenience for tests: copies `request`.
 Result<store::ReportInput> ConvertReport(const v1::ReportRequest& request,
                                          const Limits& limits);
 

@@ -45,18 +45,19 @@ TEST(ReportConvertTest, ConvertsFamiliesToJsonWithDigests) {
   ASSERT_EQ(in->families.size(), 3u);
   // Field order of EndpointFacts: system, packages, firewall.
   EXPECT_EQ(in->families[0].family, "system");
-  EXPECT_NE(in->families[0].payload_json.find(R"("hostname":"pc-01")"),
+  EXPECT_NE(in->families[0].Payload().value().find(R"("hostname":"pc-01")"),
             std::string::npos);
   EXPECT_EQ(in->families[1].family, "packages");
-  EXPECT_EQ(in->families[1].payload_json.find("pkg0"), std::string::npos)
+  EXPECT_EQ(in->families[1].Payload().value().find("pkg0"), std::string::npos)
       << "the list is stored in host_packages, not in the JSON";
   EXPECT_EQ(in->families[1].collected_at, 1'763'899'990);
   EXPECT_EQ(in->families[1].sha256,
             PartDigest(BaseRequest().facts().packages()));
   EXPECT_EQ(in->families[2].state, "STATUS_PERMISSION_DENIED");
   // Optional fields stay absent (unknown), plain ones print zero values.
-  EXPECT_EQ(in->families[2].payload_json.find("\"active\""), std::string::npos);
-  EXPECT_NE(in->families[2].payload_json.find("\"rule_count\":0"),
+  EXPECT_EQ(in->families[2].Payload().value().find("\"active\""),
+            std::string::npos);
+  EXPECT_NE(in->families[2].Payload().value().find("\"rule_count\":0"),
             std::string::npos);
   ASSERT_EQ(in->packages.size(), 3u);
   EXPECT_EQ(in->packages[1].version, "1.1");
@@ -109,7 +110,7 @@ TEST(ReportConvertTest, TimestampsIn1970And2100AreKeptOutOfRangeRejected) {
   ASSERT_TRUE(in.ok()) << in.status().ToString();
   EXPECT_EQ(in->collected_at, 0);
   EXPECT_EQ(in->families[1].collected_at, 4'102'444'800);
-  EXPECT_NE(in->families[1].payload_json.find("2100-01-01T00:00:00Z"),
+  EXPECT_NE(in->families[1].Payload().value().find("2100-01-01T00:00:00Z"),
             std::string::npos);
 
   r.mutable_facts()->mutable_system()->mutable_boot_time()->set_seconds(

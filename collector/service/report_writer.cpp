@@ -7,7 +7,7 @@
 namespace mamori::service {
 
 size_t ReportBytes(const store::ReportInput& report) {
-  size_t bytes = sizeof(report) + report.report_id.size();
+  size_t bytes = sizeof(report) + report.report_id.size() + report.wire_bytes;
   for (const store::FamilyUpdate& f : report.families) {
     bytes += sizeof(f) + f.payload_json.size() + f.family.size() + 64;
   }

@@ -599,13 +599,15 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
       MAMORI_RETURN_IF_ERROR(RunStmt(*touch));
       continue;
     }
+    Result<std::string> payload = family.Payload();
+    if (!payload.ok()) return payload.status();
     (*upsert)
         ->Bind(1, org_id)
         .Bind(2, report.host_id)
         .Bind(3, family.family)
         .Bind(4, family.state)
         .Bind(5, family.collected_at)
-        .Bind(6, family.payload_json)
+        .Bind(6, *payload)
         .Bind(7, family.sha256)
         .Bind(8, now);
     MAMORI_RETURN_IF_ERROR(RunStmt(*upsert));
@@ -616,7 +618,7 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
         .Bind(4, family.state)
         .Bind(5, family.collected_at)
         .Bind(6, now)
-        .Bind(7, family.payload_json)
+        .Bind(7, *payload)
         .Bind(8, family.sha256);
     MAMORI_RETURN_IF_ERROR(RunStmt(*history));
     if (family.family == "packages") {

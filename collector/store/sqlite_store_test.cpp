@@ -66,7 +66,7 @@ class SqliteStoreTest : public ::testing::Test {
   }
 
   static FamilyUpdate Family(const std::string& name, const std::string& json) {
-    return {name, "STATUS_OK", kStart, json, pki::Sha256Hex(json)};
+    return {name, "STATUS_OK", kStart, json, pki::Sha256Hex(json), nullptr};
   }
 
   static PackageRow Pkg(const std::string& name, const std::string& version) {
@@ -318,7 +318,7 @@ TEST_F(SqliteStoreTest, UnknownPartDigestAsksForThePartAndStoresNothing) {
   ReportInput full = Report(host->host_id, "r1");
   full.families.push_back(Family("system", R"({"hostname":"pc"})"));
   full.families.push_back(
-      {"packages", "STATUS_OK", kStart, packages_json, digest});
+      {"packages", "STATUS_OK", kStart, packages_json, digest, nullptr});
   full.packages = {Pkg("bash", "5.2"), Pkg("openssl", "3.0.1")};
   EXPECT_EQ(StoreOne(full).outcome, ReportOutcome::kStored);
 

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -152,6 +153,15 @@ struct FamilyUpdate {
   std::optional<int64_t> collected_at;  // Unix seconds
   std::string payload_json;
   std::string sha256;  // part digest (see service/part_digest.h)
+  // When set, produces payload_json on demand: the store calls it only for
+  // families whose digest changed, so unchanged families of a steady report
+  // are never converted to JSON.
+  std::function<Result<std::string>()> payload_fn = nullptr;
+
+  // The JSON payload: payload_fn() when set, else payload_json.
+  Result<std::string> Payload() const {
+    return payload_fn ? payload_fn() : Result<std::string>(payload_json);
+  }
 };
 
 // A family sent only as its digest.
@@ -178,6 +188,8 @@ struct ReportInput {
   std::string os_name;
   std::string os_version;
   std::string agent_version;
+  // Size of the request as received, for bounding what waits in memory.
+  size_t wire_bytes = 0;
 };
 
 enum class ReportOutcome { kStored, kDuplicate, kNeedParts };

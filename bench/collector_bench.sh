@@ -1,0 +1,45 @@
+#!/bin/sh
+# Collector throughput and memory, with the raw-SQLite ceiling from the same
+# run (figures for docs/performance.md "Collector").
+#
+#   BUILD=build-c1 bench/collector_bench.sh
+#
+# Phases: AGENTS agents enroll and send first reports with 1,500 packages;
+# EXTRA more agents enroll with 150-package first reports so the store holds
+# AGENTS+EXTRA hosts (10,000 by default); every agent then sends ROUNDS
+# steady reports (package list as its digest). The collector's RSS is read
+# from /proc after the steady phase. Then mamori-loadgen ceiling inserts the
+# same rows straight into SQLite (prepared statements, one transaction).
+set -eu
+BUILD=${BUILD:-build}
+AGENTS=${AGENTS:-1000}
+EXTRA=${EXTRA:-9000}
+ROUNDS=${ROUNDS:-1}
+CONNECTIONS=${CONNECTIONS:-32}
+COLLECTOR=$BUILD/collector/mamori-collector
+LOADGEN=$BUILD/bench/mamori-loadgen
+DIR=$(mktemp -d /tmp/mamori-bench.XXXXXX)
+trap 'kill "$PID" 2>/dev/null || true; rm -rf "$DIR"' EXIT
+
+"$COLLECTOR" init --data "$DIR/data" --org bench >/dev/null
+"$COLLECTOR" serve --data "$DIR/data" --grpc 127.0.0.1:0 --port-file "$DIR/port" \
+  --enroll-burst 100000 --enroll-per-minute 1000000 --log-level warning &
+PID=$!
+for _ in $(seq 1 100); do [ -s "$DIR/port" ] && break; sleep 0.1; done
+SERVER=127.0.0.1:$(cat "$DIR/port")
+TOKEN=$("$COLLECTOR" token create --org bench --quiet --data "$DIR/data")
+COMMON="--server $SERVER --ca $DIR/data/pki/ca.crt --connections $CONNECTIONS --server-pid $PID"
+
+"$LOADGEN" first $COMMON --token "$TOKEN" --agents "$AGENTS" --packages 1500 --out "$DIR/agents"
+if [ "$EXTRA" -gt 0 ]; then
+  "$LOADGEN" first $COMMON --token "$TOKEN" --agents "$EXTRA" --offset "$AGENTS" \
+    --packages 150 --out "$DIR/agents" | sed 's/phase=first/phase=fill/'
+fi
+"$LOADGEN" steady $COMMON --agents-file "$DIR/agents" --rounds "$ROUNDS"
+echo "hosts=$(wc -l < "$DIR/agents") db_mib=$(du -sm "$DIR/data" | cut -f1)"
+kill -TERM "$PID"
+wait "$PID"
+
+STEADY_ROUNDS=$(( (AGENTS + EXTRA) * ROUNDS / AGENTS ))
+"$LOADGEN" ceiling --agents "$AGENTS" --packages 1500 --rounds "$STEADY_ROUNDS" \
+  --db "$DIR/ceiling.db"

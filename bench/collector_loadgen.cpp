@@ -1,0 +1,543 @@
+// mamori-loadgen: simulates N agents reporting to a mamori collector over
+// gRPC+TLS, and measures the raw-SQLite ceiling for the same rows.
+//
+//   mamori-loadgen first   --server H:P --ca FILE --token T --agents N
+//                          [--packages 1500] [--connections 32] --out AGENTS
+//   mamori-loadgen steady  --server H:P --ca FILE --agents-file AGENTS
+//                          [--rounds 3] [--connections 32]
+//   mamori-loadgen ceiling --agents N [--packages 1500] [--rounds 3]
+//
+// `first` enrolls N agents and sends each its first report (all fifteen
+// families, `packages` packages, 90 % shared across the fleet); `steady`
+// sends every agent `rounds` steady reports (the package list as its digest,
+// the antivirus definitions age changed, so one history row each);
+// `ceiling` inserts the same rows into a fresh SQLite file with statements
+// prepared once and one transaction per phase. With --server-pid the
+// collector's CPU time and RSS are reported too. Output is one line per
+// phase: "phase=first reports=N seconds=S per_second=R server_cpu_ms_per=…".
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "collector/service/part_digest.h"
+#include "collector/store/migrations.h"
+#include "collector/store/sqlite.h"
+#include "common/text.h"
+#include "mamori/v1/collector.grpc.pb.h"
+
+namespace {
+
+namespace po = boost::program_options;
+using mamori::v1::ReportResponse;
+using Clock = std::chrono::steady_clock;
+
+struct Agent {
+  std::string host_id;
+  std::string node_key;
+};
+
+constexpr int64_t kCollectedAt = 1'763'900'000;
+
+// The package list of agent `index`: 90 % identical across agents, the rest
+// in one of ten variants.
+void AddPackages(mamori::v1::PackageFacts* facts, int count, int index) {
+  facts->mutable_status()->set_state(mamori::v1::STATUS_OK);
+  for (int i = 0; i < count; ++i) {
+    mamori::v1::Package* p = facts->add_packages();
+    p->set_name("lib-package-" + std::to_string(i));
+    const bool variant = i % 10 == 0;
+    p->set_version(variant ? "2." + std::to_string(index % 10) + ".0-1"
+                           : "1." + std::to_string(i % 13) + ".4-2+deb12u1");
+    p->set_architecture("amd64");
+    p->set_source(mamori::v1::PACKAGE_SOURCE_DPKG);
+    p->set_publisher("Debian Maintainers <debian@example.org>");
+  }
+}
+
+// All fifteen families with plausible small content.
+mamori::v1::ReportRequest MakeReport(const Agent& agent, int index,
+                                     const std::string& report_id, int packages,
+                                     int round) {
+  mamori::v1::ReportRequest r;
+  r.set_host_id(agent.host_id);
+  r.set_node_key(agent.node_key);
+  r.set_report_id(report_id);
+  r.mutable_collected_at()->set_seconds(kCollectedAt + round * 3600);
+  mamori::v1::EndpointFacts* f = r.mutable_facts();
+  f->set_agent_version("0.1.0");
+  auto ok = [](auto* family) {
+    family->mutable_status()->set_state(mamori::v1::STATUS_OK);
+    return family;
+  };
+  auto* system = ok(f->mutable_system());
+  system->set_hostname("pc-" + std::to_string(index));
+  system->set_os_name("Debian GNU/Linux 12 (bookworm)");
+  system->set_os_version("12");
+  system->set_kernel_version("6.1.0-26-amd64");
+  system->set_machine_id("machine-" + std::to_string(index));
+  auto* hw = ok(f->mutable_hardware());
+  hw->set_vendor("LENOVO");
+  hw->set_model("ThinkPad X1");
+  hw->set_memory_bytes(16ull << 30);
+  auto* net = ok(f->mutable_network());
+  auto* nic = net->add_interfaces();
+  nic->set_name("eth0");
+  nic->add_ipv4("192.0.2." + std::to_string(index % 250) + "/24");
+  auto* updates = ok(f->mutable_updates());
+  updates->set_pending_count(3);
+  updates->set_automatic_updates(true);
+  auto* av = ok(f->mutable_antivirus());
+  auto* product = av->add_products();
+  product->set_name("ClamAV");
+  product->set_definitions_age_hours(2 + round);  // changes every round
+  ok(f->mutable_usb_storage())
+      ->set_effective_policy(mamori::v1::USB_STORAGE_POLICY_BLOCKED);
+  ok(f->mutable_wifi());
+  ok(f->mutable_password_policy())->set_min_length(12);
+  ok(f->mutable_screen_lock())->set_idle_timeout_seconds(300);
+  ok(f->mutable_disk_encryption())->add_volumes()->set_device("/dev/sda2");
+  ok(f->mutable_firewall())->set_active(true);
+  ok(f->mutable_remote_access())->set_ssh_installed(true);
+  ok(f->mutable_accounts())->add_accounts()->set_name("user");
+  AddPackages(f->mutable_packages(), packages, index);
+  return r;
+}
+
+std::shared_ptr<grpc::Channel> Channel(const std::string& server,
+                                       const std::string& ca_pem) {
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = ca_pem;
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetSslTargetNameOverride("localhost");
+  return grpc::CreateCustomChannel(server, grpc::SslCredentials(options), args);
+}
+
+struct ProcessSample {
+  double cpu_seconds = 0;
+  int64_t rss_kib = 0;
+  int64_t rss_anon_kib = 0;
+};
+
+ProcessSample Sample(int pid) {
+  ProcessSample s;
+  if (pid <= 0) return s;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  // Fields after the command name in parentheses; utime and stime are the
+  // 14th and 15th fields overall.
+  const size_t close = line.rfind(')');
+  std::vector<std::string_view> fields =
+      mamori::SplitWhitespace(std::string_view(line).substr(close + 2));
+  if (fields.size() > 13) {
+    const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+    s.cpu_seconds =
+        static_cast<double>(mamori::ParseInt64(fields[11]).value_or(0) +
+                            mamori::ParseInt64(fields[12]).value_or(0)) /
+        ticks;
+  }
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  while (std::getline(status, line)) {
+    std::vector<std::string_view> parts = mamori::SplitWhitespace(line);
+    if (parts.size() < 2) continue;
+    if (parts[0] == "VmRSS:")
+      s.rss_kib = mamori::ParseInt64(parts[1]).value_or(0);
+    if (parts[0] == "RssAnon:") {
+      s.rss_anon_kib = mamori::ParseInt64(parts[1]).value_or(0);
+    }
+  }
+  return s;
+}
+
+void PrintPhase(const std::string& phase, int64_t reports, double seconds,
+                const ProcessSample& before, const ProcessSample& after,
+                int pid, int64_t busy) {
+  std::cout << "phase=" << phase << " reports=" << reports
+            << " seconds=" << seconds
+            << " per_second=" << static_cast<double>(reports) / seconds;
+  if (pid > 0) {
+    std::cout << " server_cpu_ms_per="
+              << (after.cpu_seconds - before.cpu_seconds) * 1000.0 /
+                     static_cast<double>(reports)
+              << " server_rss_mib=" << after.rss_kib / 1024
+              << " server_rss_anon_mib=" << after.rss_anon_kib / 1024;
+  }
+  std::cout << " busy_retries=" << busy << std::endl;
+}
+
+// Sends `make(i)` for i in [0, n) over `connections` threads, retrying busy
+// answers after the server's hint. Returns {failures, busy retries}.
+template <typename Make>
+std::pair<int64_t, int64_t> SendAll(const std::string& server,
+                                    const std::string& ca_pem, int n,
+                                    int connections, Make make) {
+  std::atomic<int> next{0};
+  std::atomic<int64_t> failures{0};
+  std::atomic<int64_t> busy{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < connections; ++t) {
+    threads.emplace_back([&] {
+      auto stub = mamori::v1::Collector::NewStub(Channel(server, ca_pem));
+      for (int i = next++; i < n; i = next++) {
+        mamori::v1::ReportRequest request = make(i);
+        for (int attempt = 0;; ++attempt) {
+          grpc::ClientContext context;
+          ReportResponse response;
+          grpc::Status s = stub->Report(&context, request, &response);
+          if (s.ok()) {
+            if (response.outcome() == ReportResponse::OUTCOME_NEED_PARTS)
+              ++failures;
+            break;
+          }
+          if (s.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED ||
+              attempt > 100) {
+            if (failures++ < 5)
+              std::cerr << "report failed: " << s.error_message() << "\n";
+            break;
+          }
+          ++busy;
+          auto hint = context.GetServerTrailingMetadata().find(
+              "grpc-retry-pushback-ms");
+          int64_t ms = 100;
+          if (hint != context.GetServerTrailingMetadata().end()) {
+            ms = mamori::ParseInt64(
+                     std::string(hint->second.data(), hint->second.size()))
+                     .value_or(100);
+          }
+          // Benchmarks shorten the hint; the order of retries is what matters.
+          std::this_thread::sleep_for(std::chrono::milliseconds(ms / 10));
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  return {failures.load(), busy.load()};
+}
+
+int RunFirst(const po::variables_map& vm) {
+  const std::string server = vm["server"].as<std::string>();
+  const std::string ca =
+      mamori::ReadFile(vm["ca"].as<std::string>()).value_or("");
+  const int n = vm["agents"].as<int>();
+  const int packages = vm["packages"].as<int>();
+  const int connections = vm["connections"].as<int>();
+  const int pid = vm["server-pid"].as<int>();
+  const int offset = vm["offset"].as<int>();
+  std::vector<Agent> agents(static_cast<size_t>(n));
+  {
+    std::atomic<int> next{0};
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < connections; ++t) {
+      threads.emplace_back([&] {
+        auto stub = mamori::v1::Collector::NewStub(Channel(server, ca));
+        for (int i = next++; i < n; i = next++) {
+          mamori::v1::EnrollRequest request;
+          request.set_token(vm["token"].as<std::string>());
+          request.mutable_identity()->set_machine_id(
+              "machine-" + std::to_string(offset + i));
+          request.mutable_identity()->set_hostname("pc-" +
+                                                   std::to_string(offset + i));
+          mamori::v1::EnrollResponse response;
+          grpc::ClientContext context;
+          grpc::Status s = stub->Enroll(&context, request, &response);
+          if (!s.ok()) {
+            if (failures++ < 5)
+              std::cerr << "enroll failed: " << s.error_message() << "\n";
+            continue;
+          }
+          agents[static_cast<size_t>(i)] = {response.host_id(),
+                                            response.node_key()};
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    if (failures > 0) return 1;
+  }
+  // Build requests before timing so the client's own work is not counted.
+  std::vector<mamori::v1::ReportRequest> requests;
+  requests.reserve(agents.size());
+  for (int i = 0; i < n; ++i) {
+    requests.push_back(MakeReport(agents[static_cast<size_t>(i)], offset + i,
+                                  "first-" + std::to_string(offset + i),
+                                  packages, 0));
+  }
+  ProcessSample before = Sample(pid);
+  auto start = Clock::now();
+  auto [failures, busy] = SendAll(server, ca, n, connections, [&](int i) {
+    return requests[static_cast<size_t>(i)];
+  });
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  PrintPhase("first", n, seconds, before, Sample(pid), pid, busy);
+  std::ofstream out(vm["out"].as<std::string>(), std::ios::app);
+  for (int i = 0; i < n; ++i) {
+    out << offset + i << " " << agents[static_cast<size_t>(i)].host_id << " "
+        << agents[static_cast<size_t>(i)].node_key << " " << packages << "\n";
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+int RunSteady(const po::variables_map& vm) {
+  const std::string server = vm["server"].as<std::string>();
+  const std::string ca =
+      mamori::ReadFile(vm["ca"].as<std::string>()).value_or("");
+  const int rounds = vm["rounds"].as<int>();
+  const int pid = vm["server-pid"].as<int>();
+  struct Known {
+    int index;
+    Agent agent;
+    std::string digest;
+  };
+  std::vector<Known> known;
+  std::ifstream in(vm["agents-file"].as<std::string>());
+  int index = 0;
+  int packages = 0;
+  Agent agent;
+  std::map<std::pair<int, int>, std::string> digests;  // (variant, count)
+  while (in >> index >> agent.host_id >> agent.node_key >> packages) {
+    auto key = std::make_pair(index % 10, packages);
+    if (digests.count(key) == 0) {
+      mamori::v1::PackageFacts facts;
+      AddPackages(&facts, packages, index);
+      digests[key] = mamori::service::PartDigest(facts);
+    }
+    known.push_back({index, agent, digests[key]});
+  }
+  const int n = static_cast<int>(known.size()) * rounds;
+  std::vector<mamori::v1::ReportRequest> requests;
+  requests.reserve(static_cast<size_t>(n));
+  for (int round = 1; round <= rounds; ++round) {
+    for (const Known& k : known) {
+      mamori::v1::ReportRequest r = MakeReport(
+          k.agent, k.index,
+          "steady-" + std::to_string(round) + "-" + std::to_string(k.index), 0,
+          round);
+      r.mutable_facts()->clear_packages();
+      mamori::v1::PartDigest* part = r.add_unchanged_parts();
+      part->set_family("packages");
+      part->set_sha256(k.digest);
+      requests.push_back(std::move(r));
+    }
+  }
+  ProcessSample before = Sample(pid);
+  auto start = Clock::now();
+  auto [failures, busy] =
+      SendAll(server, ca, n, vm["connections"].as<int>(),
+              [&](int i) { return requests[static_cast<size_t>(i)]; });
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  PrintPhase("steady", n, seconds, before, Sample(pid), pid, busy);
+  std::cout << "steady_report_bytes=" << requests.front().ByteSizeLong()
+            << std::endl;
+  return failures == 0 ? 0 : 1;
+}
+
+// The same rows the collector writes, straight into SQLite: statements
+// prepared once, one transaction per phase, package ids cached in process.
+int RunCeiling(const po::variables_map& vm) {
+  using mamori::store::Database;
+  using mamori::store::Statement;
+  const int n = vm["agents"].as<int>();
+  const int packages = vm["packages"].as<int>();
+  const int rounds = vm["rounds"].as<int>();
+  const std::string path = vm["db"].as<std::string>();
+  std::remove(path.c_str());
+  auto db = Database::Open(path);
+  if (!db.ok()) {
+    std::cerr << db.status().ToString() << "\n";
+    return 1;
+  }
+  mamori::FakeClock clock(mamori::FromUnixSeconds(kCollectedAt));
+  if (!mamori::store::ApplyMigrations(*db, mamori::store::AllMigrationModules(),
+                                      clock)
+           .ok() ||
+      !db->Exec("INSERT INTO organizations (name, created_at) VALUES ('o', 0)")
+           .ok()) {
+    return 1;
+  }
+  auto prepare = [&](const char* sql) {
+    return std::move(db->Prepare(sql)).value();
+  };
+  Statement host = prepare(
+      "INSERT INTO hosts (org_id, node_key_hash, enrolled_at, first_seen, "
+      "last_seen) VALUES (1, 'x', 0, 0, 0)");
+  Statement report = prepare(
+      "INSERT INTO reports (org_id, host_id, report_id, collected_at, "
+      "received_at) VALUES (1, ?1, ?2, ?3, ?3)");
+  Statement fact = prepare(
+      "INSERT INTO host_facts (org_id, host_id, family, state, collected_at, "
+      "payload_json, sha256, updated_at) VALUES (1, ?1, ?2, 'STATUS_OK', ?3, "
+      "?4, ?5, ?3) ON CONFLICT (host_id, family) DO UPDATE SET collected_at = "
+      "excluded.collected_at, payload_json = excluded.payload_json, sha256 = "
+      "excluded.sha256");
+  Statement history = prepare(
+      "INSERT INTO fact_history (org_id, host_id, family, state, changed_at, "
+      "received_at, payload_json, sha256) VALUES (1, ?1, ?2, 'STATUS_OK', ?3, "
+      "?3, ?4, ?5)");
+  Statement package = prepare(
+      "INSERT INTO packages (name, version, architecture, source, publisher) "
+      "VALUES (?1, ?2, 'amd64', 'PACKAGE_SOURCE_DPKG', 'Debian')");
+  Statement link = prepare(
+      "INSERT INTO host_packages (org_id, host_id, package_id, scope) VALUES "
+      "(1, ?1, ?2, '')");
+  Statement touch = prepare(
+      "UPDATE hosts SET last_seen = ?2, reports_stored = reports_stored + 1 "
+      "WHERE id = ?1");
+  static const char* kFamilies[] = {
+      "system",          "hardware",    "network",         "packages",
+      "updates",         "antivirus",   "usb_storage",     "wifi",
+      "password_policy", "screen_lock", "disk_encryption", "firewall",
+      "remote_access",   "accounts"};
+  const std::string payload(180, 'j');  // typical small family JSON
+  const std::string digest(64, 'a');
+  std::map<std::string, int64_t> package_ids;
+
+  auto phase = [&](const std::string& name, int reports, auto body) {
+    auto start = Clock::now();
+    const ProcessSample cpu_before = Sample(getpid());
+    if (!db->Exec("BEGIN").ok()) return false;
+    for (int i = 0; i < reports; ++i) {
+      if (!body(i)) return false;
+    }
+    if (!db->Exec("COMMIT").ok()) return false;
+    double seconds =
+        std::chrono::duration<double>(Clock::now() - start).count();
+    const double cpu = Sample(getpid()).cpu_seconds - cpu_before.cpu_seconds;
+    std::cout << "phase=ceiling_" << name << " reports=" << reports
+              << " seconds=" << seconds << " per_second=" << reports / seconds
+              << " cpu_ms_per=" << cpu * 1000.0 / reports << std::endl;
+    return true;
+  };
+  bool ok = phase("first", n, [&](int i) {
+    const int64_t host_id = i + 1;
+    if (!host.Run().ok()) return false;
+    report.Bind(1, host_id)
+        .Bind(2, "first-" + std::to_string(i))
+        .Bind(3, kCollectedAt);
+    if (!report.Run().ok()) return false;
+    for (const char* family : kFamilies) {
+      fact.Bind(1, host_id)
+          .Bind(2, family)
+          .Bind(3, kCollectedAt)
+          .Bind(4, payload)
+          .Bind(5, digest);
+      if (!fact.Run().ok()) return false;
+    }
+    history.Bind(1, host_id)
+        .Bind(2, "antivirus")
+        .Bind(3, kCollectedAt)
+        .Bind(4, payload)
+        .Bind(5, digest);
+    if (!history.Run().ok()) return false;
+    for (int p = 0; p < packages; ++p) {
+      const std::string pkg_name = "lib-package-" + std::to_string(p);
+      const std::string version = p % 10 == 0
+                                      ? "2." + std::to_string(i % 10) + ".0-1"
+                                      : "1." + std::to_string(p % 13) + ".4-2";
+      const std::string key = pkg_name + "\t" + version;
+      auto it = package_ids.find(key);
+      if (it == package_ids.end()) {
+        package.Bind(1, pkg_name).Bind(2, version);
+        if (!package.Run().ok()) return false;
+        it = package_ids.emplace(key, db->LastInsertId()).first;
+      }
+      link.Bind(1, host_id).Bind(2, it->second);
+      if (!link.Run().ok()) return false;
+    }
+    touch.Bind(1, host_id).Bind(2, kCollectedAt);
+    return touch.Run().ok();
+  });
+  ok = ok && phase("steady", n * rounds, [&](int i) {
+         const int64_t host_id = i % n + 1;
+         report.Bind(1, host_id)
+             .Bind(2, "steady-" + std::to_string(i))
+             .Bind(3, kCollectedAt);
+         if (!report.Run().ok()) return false;
+         for (const char* family : kFamilies) {
+           fact.Bind(1, host_id)
+               .Bind(2, family)
+               .Bind(3, kCollectedAt + i)
+               .Bind(4, payload)
+               .Bind(5, digest);
+           if (!fact.Run().ok()) return false;
+         }
+         history.Bind(1, host_id)
+             .Bind(2, "antivirus")
+             .Bind(3, kCollectedAt)
+             .Bind(4, payload)
+             .Bind(5, digest);
+         if (!history.Run().ok()) return false;
+         touch.Bind(1, host_id).Bind(2, kCollectedAt + i);
+         return touch.Run().ok();
+       });
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  po::options_description options(
+      "mamori-loadgen first|steady|ceiling [options]");
+  options.add_options()("help,h", "show this help")(
+      "mode", po::value<std::string>(), "first, steady or ceiling")(
+      "server", po::value<std::string>()->default_value("127.0.0.1:50443"),
+      "collector ADDR:PORT")("ca", po::value<std::string>(),
+                             "collector CA file")(
+      "token", po::value<std::string>(), "enrollment token (first)")(
+      "agents", po::value<int>()->default_value(100), "agents to simulate")(
+      "offset", po::value<int>()->default_value(0),
+      "first agent number (first)")(
+      "packages", po::value<int>()->default_value(1500), "packages per agent")(
+      "rounds", po::value<int>()->default_value(3), "steady reports per agent")(
+      "connections", po::value<int>()->default_value(32),
+      "parallel connections")("server-pid", po::value<int>()->default_value(0),
+                              "collector pid, to report its CPU and RSS")(
+      "out", po::value<std::string>(), "append enrolled agents here (first)")(
+      "agents-file", po::value<std::string>(),
+      "agents written by first (steady)")(
+      "db", po::value<std::string>()->default_value("/tmp/mamori-ceiling.db"),
+      "database file for ceiling");
+  po::positional_options_description positional;
+  positional.add("mode", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv)
+                  .options(options)
+                  .positional(positional)
+                  .run(),
+              vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "mamori-loadgen: " << e.what() << "\n";
+    return 2;
+  }
+  if (vm.count("help") != 0 || vm.count("mode") == 0) {
+    std::cout << options << "\n";
+    return vm.count("help") != 0 ? 0 : 2;
+  }
+  const std::string mode = vm["mode"].as<std::string>();
+  auto need = [&](std::initializer_list<const char*> names) {
+    for (const char* name : names) {
+      if (vm.count(name) == 0) {
+        std::cerr << "mamori-loadgen " << mode << ": --" << name
+                  << " is required\n";
+        return false;
+      }
+    }
+    return true;
+  };
+  if (mode == "first") return need({"ca", "token", "out"}) ? RunFirst(vm) : 2;
+  if (mode == "steady") return need({"ca", "agents-file"}) ? RunSteady(vm) : 2;
+  if (mode == "ceiling") return RunCeiling(vm);
+  std::cerr << "mamori-loadgen: unknown mode '" << mode << "'\n";
+  return 2;
+}
