@@ -135,7 +135,9 @@ Result<Table> DecodeCsv(std::string_view text, std::string sheet) {
       csv_fini(&parser, OnField, OnRecord, &reader) != 0) {
     return InvalidArgumentError(
         reader.table.sheet + " record " + std::to_string(reader.record + 1) +
-        ": malformed CSV (" + csv_strerror(csv_error(&parser)) + ")");
+        ": malformed CSV (" + csv_strerror(csv_error(&parser)) +
+        "); a cell holding a quote, comma or line break must itself be "
+        "quoted, with quotes doubled: \"say \"\"hi\"\"\"");
   }
   return std::move(reader.table);
 }
