@@ -3,7 +3,9 @@
 // and IsHidden=0"), classified security when MsrcSeverity is set or a
 // category is "Security Updates"/"Critical Updates"; the Automatic Updates
 // policy and WSUS server from the registry; reboot pending from the
-// Component Based Servicing / WindowsUpdate RebootRequired keys. A failed
+// Component Based Servicing / WindowsUpdate RebootRequired keys; installed
+// updates from the WUA history (not Win32_QuickFixEngineering, whose
+// InstalledOn is a localised date string). A failed
 // search is the family's status (Wine: E_NOTIMPL), never "no updates".
 #include "agent/facts/updates.h"
 
@@ -114,6 +116,58 @@ bool IsSecurity(IUpdate* update, std::string* severity) {
   return false;
 }
 
+// Converts an OLE automation DATE (days since 1899-12-30, UTC as WUA
+// reports it) to a TimePoint.
+TimePoint FromOleDate(DATE date) {
+  constexpr double kOleEpochToUnixDays = 25569.0;
+  const double seconds = (date - kOleEpochToUnixDays) * 86400.0;
+  return FromUnixSeconds(static_cast<int64_t>(seconds));
+}
+
+// Fills recent_installed (newest first, at most 20) and last_install_at from
+// the update history. History is optional: a failure leaves both empty.
+void ReadHistory(IUpdateSearcher* searcher, UpdateFacts* facts) {
+  LONG total = 0;
+  if (FAILED(searcher->GetTotalHistoryCount(&total)) || total <= 0) return;
+  win::ComPtr<IUpdateHistoryEntryCollection> history;
+  if (FAILED(searcher->QueryHistory(0, total < 20 ? total : 20,
+                                    history.Receive()))) {
+    return;
+  }
+  LONG count = 0;
+  history->get_Count(&count);
+  for (LONG i = 0; i < count; ++i) {
+    win::ComPtr<IUpdateHistoryEntry> entry;
+    if (FAILED(history->get_Item(i, entry.Receive()))) continue;
+    UpdateOperation operation = uoInstallation;
+    OperationResultCode result = orcNotStarted;
+    entry->get_Operation(&operation);
+    entry->get_ResultCode(&result);
+    if (operation != uoInstallation ||
+        (result != orcSucceeded && result != orcSucceededWithErrors)) {
+      continue;
+    }
+    InstalledUpdate u;
+    BSTR title = nullptr;
+    if (SUCCEEDED(entry->get_Title(&title))) u.title = TakeBstr(title);
+    // The KB id is only in the title ("... (KB5031354)").
+    const size_t kb = u.title.rfind("(KB");
+    const size_t close = u.title.find(')', kb == std::string::npos ? 0 : kb);
+    if (kb != std::string::npos && close != std::string::npos) {
+      u.id = u.title.substr(kb + 1, close - kb - 1);
+    }
+    DATE date = 0;
+    if (SUCCEEDED(entry->get_Date(&date)) && date > 0) {
+      u.installed_at = FromOleDate(date);
+      if (!facts->last_install_at ||
+          *u.installed_at > *facts->last_install_at) {
+        facts->last_install_at = u.installed_at;
+      }
+    }
+    facts->recent_installed.push_back(std::move(u));
+  }
+}
+
 CollectionStatus SearchPending(UpdateFacts* facts) {
   win::ComPtr<IUpdateSession> session;
   HRESULT hr =
@@ -130,6 +184,7 @@ CollectionStatus SearchPending(UpdateFacts* facts) {
   hr = searcher->Search(criteria, result.Receive());
   SysFreeString(criteria);
   if (FAILED(hr)) return win::HresultStatus("IUpdateSearcher::Search", hr);
+  ReadHistory(searcher.get(), facts);
   win::ComPtr<IUpdateCollection> updates;
   hr = result->get_Updates(updates.Receive());
   if (FAILED(hr)) return win::HresultStatus("ISearchResult::get_Updates", hr);
