@@ -117,7 +117,10 @@ std::string Ciphers(std::string_view list) {
 std::string DecodeNmSsid(const std::string& value) {
   if (value.empty() || value.back() != ';') return SanitizeUtf8(value);
   std::string bytes;
-  for (std::string_view part : Split(value.substr(0, value.size() - 1), ';')) {
+  // A view: Split's parts must not point into a destroyed temporary.
+  const std::string_view list =
+      std::string_view(value).substr(0, value.size() - 1);
+  for (std::string_view part : Split(list, ';')) {
     const std::optional<uint64_t> b = ParseUint64(Trim(part));
     if (!b || *b > 255) return SanitizeUtf8(value);
     bytes += static_cast<char>(*b);
