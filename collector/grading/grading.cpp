@@ -188,7 +188,10 @@ TechnicalMeasure MeasureTechnical(const std::vector<Endpoint>& endpoints,
   m.pass_rate_ok =
       m.fresh_in_scope > 0 &&
       AtLeastPercent(m.passing, m.fresh_in_scope, settings.min_pass_percent);
-  if (m.reporting == 0 || m.in_scope == 0) {
+  if (m.registered > 0 && m.reporting == 0) {
+    // Endpoints exist but none reports: nothing proves the measure.
+    m.verdict = TechnicalVerdict::kAbsent;
+  } else if (m.reporting == 0 || m.in_scope == 0) {
     m.verdict = TechnicalVerdict::kNotMeasured;
   } else if (m.coverage_ok && m.pass_rate_ok && m.long_unknown == 0) {
     m.verdict = TechnicalVerdict::kInPlace;

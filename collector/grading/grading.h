@@ -84,7 +84,8 @@ enum class TechnicalVerdict {
   kInPlace,
   kPartial,
   kAbsent,
-  // Nothing to measure: no endpoint reported, or none is in scope.
+  // Nothing to measure: no endpoint registered, or none of the reporting
+  // ones is in scope. (Registered endpoints of which none reports: absent.)
   kNotMeasured,
 };
 // "in_place", "partial", "absent", "not_measured".

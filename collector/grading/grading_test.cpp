@@ -166,8 +166,11 @@ TEST(MeasureTechnical, AllNotApplicableOrNoReportsIsNotMeasured) {
   std::vector<CheckResult> r = {Result("h0", CheckStatus::kNotApplicable)};
   EXPECT_EQ(MeasureTechnical(Hosts(1, 1), r, {"av"}, {}, kNow).verdict,
             TechnicalVerdict::kNotMeasured);
-  EXPECT_EQ(MeasureTechnical(Hosts(3, 0), {}, {"av"}, {}, kNow).verdict,
+  EXPECT_EQ(MeasureTechnical(Hosts(0, 0), {}, {"av"}, {}, kNow).verdict,
             TechnicalVerdict::kNotMeasured);
+  // Registered endpoints of which none reports prove nothing: absent.
+  EXPECT_EQ(MeasureTechnical(Hosts(3, 0), {}, {"av"}, {}, kNow).verdict,
+            TechnicalVerdict::kAbsent);
 }
 
 TEST(MeasureTechnical, NoPassAtAllIsAbsent) {
@@ -240,7 +243,7 @@ TEST(GradeRule, EvidenceOverridesTheAnswer) {
 
 TEST(GradeRule, NotMeasuredFallsBackToTheAnswer) {
   ViewpointAnswers a{true, Spread::kNot, false, true};
-  auto none = MeasureTechnical(Hosts(2, 0), {}, {"av"}, {}, kNow);
+  auto none = MeasureTechnical(Hosts(0, 0), {}, {"av"}, {}, kNow);
   RuleGrade g = GradeRule("antivirus", a, none);
   EXPECT_EQ(g.technical_source, TechnicalSource::kAnswer);
   EXPECT_EQ(g.grade, Grade::kB);
@@ -284,7 +287,7 @@ TEST(CompareClaim, BothDirections) {
   EXPECT_FALSE(CompareClaim("antivirus", Claim::kPartly, "partly", m));
   auto absent = MeasureTechnical(Hosts(3, 3), PassFail(3, 0), {"av"}, {}, kNow);
   EXPECT_TRUE(CompareClaim("ipa:2", Claim::kPartly, "partly", absent));
-  auto none = MeasureTechnical(Hosts(3, 0), {}, {"av"}, {}, kNow);
+  auto none = MeasureTechnical(Hosts(0, 0), {}, {"av"}, {}, kNow);
   EXPECT_FALSE(CompareClaim("antivirus", Claim::kInPlace, "yes", none));
 }
 
