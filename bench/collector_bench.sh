@@ -5,7 +5,7 @@
 #   BUILD=build-c1 bench/collector_bench.sh
 #
 # Phases: AGENTS agents enroll and send first reports with 1,500 packages;
-# EXTRA more agents enroll with 150-package first reports so the store holds
+# EXTRA more agents enroll with FILL_PACKAGES-package (150) first reports so the store holds
 # AGENTS+EXTRA hosts (10,000 by default); every agent then sends ROUNDS
 # steady reports (package list as its digest). The collector's RSS is read
 # from /proc after the steady phase. Then mamori-loadgen ceiling inserts the
@@ -14,6 +14,7 @@ set -eu
 BUILD=${BUILD:-build}
 AGENTS=${AGENTS:-1000}
 EXTRA=${EXTRA:-9000}
+FILL_PACKAGES=${FILL_PACKAGES:-150}
 ROUNDS=${ROUNDS:-1}
 CONNECTIONS=${CONNECTIONS:-32}
 COLLECTOR=$BUILD/collector/mamori-collector
@@ -33,7 +34,7 @@ COMMON="--server $SERVER --ca $DIR/data/pki/ca.crt --connections $CONNECTIONS --
 "$LOADGEN" first $COMMON --token "$TOKEN" --agents "$AGENTS" --packages 1500 --out "$DIR/agents"
 if [ "$EXTRA" -gt 0 ]; then
   "$LOADGEN" first $COMMON --token "$TOKEN" --agents "$EXTRA" --offset "$AGENTS" \
-    --packages 150 --out "$DIR/agents" | sed 's/phase=first/phase=fill/'
+    --packages "$FILL_PACKAGES" --out "$DIR/agents" | sed 's/phase=first/phase=fill/'
 fi
 "$LOADGEN" steady $COMMON --agents-file "$DIR/agents" --rounds "$ROUNDS"
 echo "hosts=$(wc -l < "$DIR/agents") db_mib=$(du -sm "$DIR/data" | cut -f1)"
