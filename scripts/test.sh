@@ -14,6 +14,9 @@ JOBS=${MAMORI_JOBS:-$(nproc)}
 SKIP=" ${MAMORI_SKIP:-} "
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+# Paths under the checkout hash as relative ones, so clones in other folders
+# (CI, a second worktree) share cached objects.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ROOT}
 SUMMARY=()
 PASSED=0
 FAILED=0
