@@ -1,7 +1,7 @@
 // Grading benchmarks on SQLite (figures in docs/performance.md "Grading"):
-//   BM_RunAllChecks/10000  every built-in check over one organisation of
+//   BmRunAllChecks/10000  every built-in check over one organisation of
 //                          10,000 hosts (query + result rows), target ≤ 1 s;
-//   BM_Regrade/300         re-grading one organisation of 300 hosts after a
+//   BmRegrade/300         re-grading one organisation of 300 hosts after a
 //                          report: run checks, store results (history only
 //                          for changes), build the report, target ≤ 50 ms.
 // Hosts are enrolled and reported through SqliteStore, with ten fact
@@ -116,7 +116,7 @@ const Fleet& FleetOf(int hosts) {
   return it->second;
 }
 
-void BM_RunAllChecks(benchmark::State& state) {
+void BmRunAllChecks(benchmark::State& state) {
   const Fleet& fleet = FleetOf(static_cast<int>(state.range(0)));
   static FakeClock clock(kNow);
   auto svc = policy::GradingService::Open({fleet.path, ""}, clock);
@@ -136,12 +136,12 @@ void BM_RunAllChecks(benchmark::State& state) {
   state.counters["results"] = static_cast<double>(results);
   state.counters["hosts"] = static_cast<double>(hosts->size());
 }
-BENCHMARK(BM_RunAllChecks)
+BENCHMARK(BmRunAllChecks)
     ->Arg(10000)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5);
 
-void BM_Regrade(benchmark::State& state) {
+void BmRegrade(benchmark::State& state) {
   const Fleet& fleet = FleetOf(static_cast<int>(state.range(0)));
   static FakeClock clock(kNow);
   auto svc = policy::GradingService::Open({fleet.path, ""}, clock);
@@ -157,7 +157,7 @@ void BM_Regrade(benchmark::State& state) {
     benchmark::DoNotOptimize(r);
   }
 }
-BENCHMARK(BM_Regrade)->Arg(300)->Unit(benchmark::kMillisecond)->Iterations(20);
+BENCHMARK(BmRegrade)->Arg(300)->Unit(benchmark::kMillisecond)->Iterations(20);
 
 }  // namespace
 }  // namespace mamori
