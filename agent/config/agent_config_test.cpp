@@ -111,6 +111,19 @@ TEST(AgentConfigTest, MissingFileDependsOnWhetherItWasAskedFor) {
               HasSubstr("/nonexistent/mamori/agent.conf"));
 }
 
+TEST(AgentConfigTest, PackagedExampleIsValidAndShowsTheDefaults) {
+  // Tests run from the source root.
+  auto c = LoadAgentConfig("packaging/agent.conf.example", true);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const AgentConfig defaults;
+  EXPECT_EQ(c->state_dir, defaults.state_dir);
+  EXPECT_EQ(c->interval, defaults.interval);
+  EXPECT_DOUBLE_EQ(c->jitter_fraction, defaults.jitter_fraction);
+  EXPECT_EQ(c->spool_max_bytes, defaults.spool_max_bytes);
+  EXPECT_EQ(c->spool_max_age, defaults.spool_max_age);
+  EXPECT_EQ(c->rpc_timeout, defaults.rpc_timeout);
+}
+
 TEST(DurationTest, Units) {
   EXPECT_EQ(ParseDuration("90"), std::chrono::seconds(90));
   EXPECT_EQ(ParseDuration("90s"), std::chrono::seconds(90));
