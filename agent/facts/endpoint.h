@@ -77,7 +77,6 @@ void VisitFields(const EndpointFacts& f, V& v) {
   v("network", f.network);
   v("packages", f.packages);
   v("updates", f.updates);
-  v("accounts", f.accounts);
   v("antivirus", f.antivirus);
   v("usb_storage", f.usb_storage);
   v("wifi", f.wifi);
@@ -86,6 +85,7 @@ void VisitFields(const EndpointFacts& f, V& v) {
   v("disk_encryption", f.disk_encryption);
   v("firewall", f.firewall);
   v("remote_access", f.remote_access);
+  v("accounts", f.accounts);
 }
 
 // Returns the identity drawn from the collected families: hostname,

@@ -106,10 +106,24 @@ Json ToJson(const S& value) {
   return out;
 }
 
-// Returns the compact JSON text ("{...}") of the struct.
+// Returns the compact JSON text ("{...}") of the struct, byte for byte as
+// protobuf prints it: protobuf also escapes '<' and '>' (as \u003c, \u003e),
+// which can only occur inside strings in JSON text.
 template <FactStruct S>
 std::string ToJsonString(const S& value) {
-  return ToJson(value).dump();
+  const std::string text = ToJson(value).dump();
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '<') {
+      out += "\\u003c";
+    } else if (c == '>') {
+      out += "\\u003e";
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 }  // namespace mamori::facts

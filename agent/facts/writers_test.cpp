@@ -86,6 +86,9 @@ void ExpectWritersAgree() {
   EXPECT_EQ(nlohmann::json::parse(from_struct),
             nlohmann::json::parse(from_proto))
       << "struct: " << from_struct << "\nproto:  " << from_proto;
+  // Same text too, not only the same value: field order, number and string
+  // formatting all match.
+  EXPECT_EQ(from_struct, from_proto);
   // The empty struct too: defaults omitted on both sides.
   M empty;
   ASSERT_TRUE(WriteProto(S{}, &empty).ok());
