@@ -159,6 +159,8 @@ Status Walk(const YAML::Node& node, const std::string& prefix,
     for (const auto& [name, setter] : setters) {
       if (StartsWith(name, key + ".")) is_section = true;
     }
+    // A section whose settings are all commented out is empty, not wrong.
+    if (is_section && kv.second.IsNull()) continue;
     if (is_section && kv.second.IsMap()) {
       MAMORI_RETURN_IF_ERROR(
           Walk(kv.second, key + ".", source, setters, config));
