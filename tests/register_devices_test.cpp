@@ -69,8 +69,9 @@ TEST_F(RegisterDevicesTest,
        AgentsBecomeDevicesThatUpdateGoStaleAndSurviveReenrollment) {
   const std::string token = harness_.Token("acme");
   Agent agent;
-  ASSERT_TRUE(
-      harness_.Enroll(*stub_, token, "m5", "uuid-5", "SN-5", &agent).ok());
+  const grpc::Status enrolled =
+      harness_.Enroll(*stub_, token, "m5", "uuid-5", "SN-5", &agent);
+  ASSERT_TRUE(enrolled.ok()) << enrolled.error_message();
 
   // Enrolled: the device is there before any report.
   DeviceAsset d = OnlyDevice();
