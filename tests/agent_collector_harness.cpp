@@ -134,6 +134,7 @@ void Collector::Start(int port) {
     if (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_NE(port_, 0) << "serve did not report its port; log:\n" << log();
+  ASSERT_LT(port_, 65536) << "serve wrote an impossible port; log:\n" << log();
 }
 
 int Collector::Stop(int sig) {
