@@ -65,6 +65,17 @@ EOF
 }
 
 report e2e-bad
+# The collector re-grades by itself once a report commits (debounced ~2 s):
+# results and a grade snapshot appear without anyone running `grade`.
+graded=0
+for _ in $(seq 1 100); do
+  graded=$(/usr/bin/python3 -c 'import sqlite3,sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute("SELECT count(*) FROM grade_history").fetchone()[0])' "$tmp/data/collector.db")
+  [[ "$graded" -gt 0 ]] && break
+  sleep 0.1
+done
+[[ "$graded" -gt 0 ]] || fail "serve did not re-grade after the report was stored"
 "$COLLECTOR" grade --data "$tmp/data" --org e2e --format json >"$tmp/bad.json"
 "$COLLECTOR" grade --data "$tmp/data" --org e2e --lang en >"$tmp/bad.txt"
 summarise "$tmp/bad.json" >"$tmp/bad.sum"

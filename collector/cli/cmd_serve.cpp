@@ -5,6 +5,8 @@
 
 #include "collector/cli/cli_common.h"
 #include "collector/pki/crypto.h"
+#include "collector/policy/evaluation_worker.h"
+#include "collector/policy/grading_service.h"
 #include "collector/service/server.h"
 #include "common/log.h"
 #include "common/text.h"
@@ -104,8 +106,31 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
       OpenStore(paths, SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
 
+  // Grading runs beside ingest on its own connection. A broken built-in
+  // policy stops the collector here rather than grading with half a set.
+  Result<std::unique_ptr<policy::GradingService>> grading =
+      policy::GradingService::Open({paths.database, paths.root + "/policies"},
+                                   SystemClock::Instance());
+  if (!grading.ok()) return Failure(kCommand, grading.status(), err);
+  if (!(*grading)->custom_policy_error().ok()) {
+    MAMORI_LOG(kWarning) << "custom policies not loaded, the previous set "
+                            "stays in force: "
+                         << (*grading)->custom_policy_error().ToString();
+  }
+  policy::GradingService& grading_service = **grading;
+  policy::EvaluationWorker regrade(
+      [&grading_service](int64_t org_id) {
+        return grading_service.EvaluateOrgId(org_id);
+      },
+      SystemClock::Instance(), std::chrono::seconds(2),
+      std::chrono::milliseconds(250));
+  regrade.Start();
+
   service::ServerConfig config;
   config.address = address;
+  config.writer.on_stored = [&regrade](int64_t org_id) {
+    regrade.MarkDirty(org_id);
+  };
   config.insecure_plaintext = vm["insecure-plaintext"].as<bool>();
   config.writer.max_queued_reports = queue;
   config.writer.max_batch = batch;
@@ -145,7 +170,10 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   MAMORI_LOG(kInfo) << "signal " << signal_number
                     << ": stopping (finishing in-flight reports)";
   (*server)->Shutdown();
-  MAMORI_LOG(kInfo) << "stopped cleanly";
+  // After the last commit: grade what those reports changed, then stop.
+  regrade.Stop();
+  MAMORI_LOG(kInfo) << "stopped cleanly (" << regrade.evaluations()
+                    << " re-gradings)";
   return kExitOk;
 }
 

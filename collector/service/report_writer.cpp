@@ -80,6 +80,10 @@ void ReportWriter::Run() {
     std::vector<Result<store::ReportResult>> results =
         store_.StoreReports(inputs);
     for (size_t i = 0; i < batch.size(); ++i) {
+      if (options_.on_stored && results[i].ok() &&
+          results[i]->outcome == store::ReportOutcome::kStored) {
+        options_.on_stored(results[i]->org_id);
+      }
       if (!results[i].ok() &&
           results[i].status().code() != StatusCode::kUnauthenticated) {
         MAMORI_LOG(kWarning)

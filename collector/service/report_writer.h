@@ -31,6 +31,10 @@ class ReportWriter {
     size_t max_queued_reports = 2048;
     size_t max_queued_bytes = 256u << 20;  // converted payload bytes
     size_t max_batch = 64;
+    // Called on the writer thread after each commit with the organisation
+    // of every report stored by it (not for duplicates or refusals), so
+    // grading can be scheduled. Must be cheap and must not throw.
+    std::function<void(int64_t org_id)> on_stored;
   };
 
   enum class SubmitResult { kQueued, kFull, kClosed };

@@ -532,6 +532,7 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
 
   // Every unchanged part must match what we hold, or nothing is stored.
   ReportResult result;
+  result.org_id = org_id;
   Result<Statement*> digest_query =
       Stmt("SELECT sha256 FROM host_facts WHERE host_id = ?1 AND family = ?2");
   if (!digest_query.ok()) return digest_query.status();

@@ -197,6 +197,9 @@ enum class ReportOutcome { kStored, kDuplicate, kNeedParts };
 struct ReportResult {
   ReportOutcome outcome = ReportOutcome::kStored;
   std::vector<std::string> missing_parts;  // with kNeedParts
+  // The reporting host's organisation (set whenever the host was found), so
+  // the caller can schedule re-grading without another query.
+  int64_t org_id = 0;
 };
 
 class Store {
