@@ -1,7 +1,5 @@
 #include "agent/transport/part_digest.h"
 
-#include <openssl/sha.h>
-
 #include "collector/service/part_digest.h"
 
 namespace mamori::transport {
@@ -19,20 +17,6 @@ bool IsFamilyField(const FieldDescriptor* field) {
 }
 
 }  // namespace
-
-std::string Sha256Hex(const std::string& bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * SHA256_DIGEST_LENGTH);
-  for (unsigned char b : digest) {
-    hex.push_back(kHex[b >> 4]);
-    hex.push_back(kHex[b & 0xf]);
-  }
-  return hex;
-}
 
 std::map<std::string, std::string> FamilyDigests(
     const mamori::v1::EndpointFacts& facts) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/sha256.h"
 #include "mamori/v1/collector.pb.h"
 #include "mamori/v1/facts.pb.h"
 
@@ -35,7 +36,7 @@ std::vector<std::string> ReplaceUnchangedParts(
     mamori::v1::EndpointFacts* facts,
     google::protobuf::RepeatedPtrField<mamori::v1::PartDigest>* unchanged);
 
-// Hex SHA-256 of `bytes` (lower case).
-std::string Sha256Hex(const std::string& bytes);
+// Hex SHA-256 (lower case).
+using ::mamori::Sha256Hex;
 
 }  // namespace mamori::transport

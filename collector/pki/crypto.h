@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/sha256.h"
 #include "common/status.h"
 
 namespace mamori::pki {
@@ -16,7 +17,7 @@ namespace mamori::pki {
 Status InitCrypto();
 
 // Lower-case hex SHA-256 of `data` (64 characters).
-std::string Sha256Hex(std::string_view data);
+using ::mamori::Sha256Hex;
 
 // `bytes` random bytes as URL-safe base64 without padding.
 std::string RandomSecret(size_t bytes);

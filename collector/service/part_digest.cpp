@@ -4,29 +4,10 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <openssl/evp.h>
 
-#include <array>
+#include "common/sha256.h"
 
 namespace mamori::service {
-namespace {
-
-std::string HexSha256(const std::string& data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(),
-             nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0xf]);
-  }
-  return hex;
-}
-
-}  // namespace
 
 std::string PartDigest(const google::protobuf::Message& family) {
   using google::protobuf::FieldDescriptor;
@@ -56,7 +37,7 @@ std::string PartDigest(const google::protobuf::Message& family) {
     coded.SetSerializationDeterministic(true);
     to_hash->SerializeToCodedStream(&coded);
   }
-  return HexSha256(bytes);
+  return Sha256Hex(bytes);
 }
 
 }  // namespace mamori::service

@@ -44,7 +44,9 @@ class HeldStore final : public store::Store {
       if (r.report_id == "bad") {
         out.emplace_back(UnauthenticatedError("wrong node key"));
       } else {
-        out.emplace_back(store::ReportResult{});
+        store::ReportResult stored;
+        stored.org_id = 7;
+        out.emplace_back(stored);
       }
     }
     return out;
@@ -112,9 +114,15 @@ store::ReportInput Named(const std::string& id) {
 
 TEST(ReportWriterTest, BatchesRefusesWhenFullAndDrainsOnStop) {
   HeldStore store;
-  ReportWriter writer(
-      store,
-      {.max_queued_reports = 3, .max_queued_bytes = 1 << 20, .max_batch = 10});
+  std::mutex stored_mu;
+  std::vector<int64_t> stored_orgs;
+  ReportWriter writer(store, {.max_queued_reports = 3,
+                              .max_queued_bytes = 1 << 20,
+                              .max_batch = 10,
+                              .on_stored = [&](int64_t org_id) {
+                                std::lock_guard<std::mutex> lock(stored_mu);
+                                stored_orgs.push_back(org_id);
+                              }});
   EXPECT_EQ(writer.Submit(Named("early"), [](auto) {}),
             ReportWriter::SubmitResult::kClosed);
   writer.Start();
@@ -155,6 +163,9 @@ TEST(ReportWriterTest, BatchesRefusesWhenFullAndDrainsOnStop) {
   EXPECT_EQ(store.batches(), (std::vector<size_t>{1, 3}));
   EXPECT_EQ(done, (std::vector<std::string>{"r0:ok", "r1:ok",
                                             "bad:wrong node key", "r3:ok"}));
+  // Grading is told about each stored report's organisation, not the refused.
+  std::lock_guard<std::mutex> lock(stored_mu);
+  EXPECT_EQ(stored_orgs, (std::vector<int64_t>{7, 7, 7}));
 }
 
 }  // namespace

@@ -2,36 +2,14 @@
 // and the mtimes of /var/lib/dpkg/info/*.list for install times.
 #include "agent/facts/packages.h"
 
-#include <openssl/evp.h>
-
 #include <unordered_map>
 
 #include "agent/facts/linux/file_util.h"
+#include "common/sha256.h"
 
 namespace mamori::facts {
 
 namespace lu = linux_util;
-
-namespace {
-
-// Returns the lower-case hex SHA-256 of `text`, or "" if OpenSSL fails.
-std::string Sha256Hex(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(),
-                 nullptr) != 1) {
-    return "";
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
-}
-
-}  // namespace
 
 PackageFacts GatherPackages(const GatherContext& ctx) {
   PackageFacts facts;
