@@ -9,6 +9,8 @@
 # stop it. Running it again stops the previous demo collector and starts over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Share compiled objects with scripts/test.sh and clones in other folders.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(pwd)}
 scripts/bootstrap.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc)"
