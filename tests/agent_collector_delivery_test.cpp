@@ -99,13 +99,14 @@ TEST_F(AgentCollectorDeliveryTest, CollectorDownIsQueuedAndDeliveredLater) {
 TEST_F(AgentCollectorDeliveryTest,
        CollectorKilledMidIngestStoresOnceAfterRetry) {
   // A backlog of reports streams in one after another; the collector is
-  // SIGKILLed while that stream is being stored.
+  // SIGKILLed while that stream is being stored. Each store waits 400 ms (a
+  // slow disk), so the kill lands mid-stream however fast this machine is.
   ASSERT_EQ(collector_->Stop(SIGTERM), 0);
   constexpr int kBacklog = 6;
   for (int i = 0; i < kBacklog; ++i) ASSERT_EQ(Once().exit_code, kExitQueued);
   const std::vector<std::string> ids = SpoolIds(state_);
   ASSERT_EQ(ids.size(), static_cast<size_t>(kBacklog));
-  collector_->Start(port_);
+  collector_->Start(port_, {"--store-delay-ms", "400"});
   BackgroundProcess agent(
       [this] {
         std::vector<std::string> argv = {MAMORI_AGENT_BIN};

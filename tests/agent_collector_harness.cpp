@@ -118,13 +118,18 @@ Collector::~Collector() {
   }
 }
 
-void Collector::Start(int port) {
+void Collector::Start(int port, const std::vector<std::string>& extra) {
   std::filesystem::remove(port_file_);
-  serve_ = std::make_unique<BackgroundProcess>(
-      std::vector<std::string>{MAMORI_COLLECTOR_BIN, "serve", "--data", data_,
-                               "--grpc", "127.0.0.1:" + std::to_string(port),
-                               "--port-file", port_file_},
-      dir_ + "/serve.log");
+  std::vector<std::string> argv = {MAMORI_COLLECTOR_BIN,
+                                   "serve",
+                                   "--data",
+                                   data_,
+                                   "--grpc",
+                                   "127.0.0.1:" + std::to_string(port),
+                                   "--port-file",
+                                   port_file_};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  serve_ = std::make_unique<BackgroundProcess>(argv, dir_ + "/serve.log");
   port_ = 0;
   for (int i = 0; i < 600 && port_ == 0; ++i) {
     Result<std::string> text = ReadFile(port_file_);

@@ -67,8 +67,9 @@ class Collector {
   explicit Collector(const std::string& dir);
   ~Collector();
 
-  // Starts `serve` on `port` (0 = any free port) and waits for it to listen.
-  void Start(int port = 0);
+  // Starts `serve` on `port` (0 = any free port) with `extra` flags and
+  // waits for it to listen.
+  void Start(int port = 0, const std::vector<std::string>& extra = {});
   // Sends `sig` and waits; returns the exit code (-sig when killed by it).
   int Stop(int sig);
   void Pause();   // SIGSTOP

@@ -40,6 +40,7 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   int max_message_mib = 0;
   double enroll_per_minute = 0;
   double enroll_burst = 0;
+  int store_delay_ms = 0;
   options.add_options()("data",
                         po::value(&data_dir)->default_value(kDefaultDataDir),
                         "data directory made by init")(
@@ -60,7 +61,10 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
       "enroll-burst", po::value(&enroll_burst)->default_value(30),
       "enrollments per token allowed at once (raise for mass roll-outs)")(
       "log-level", po::value(&log_level)->default_value("info"),
-      "debug, info, warning or error");
+      "debug, info, warning or error")(
+      "store-delay-ms", po::value(&store_delay_ms)->default_value(0),
+      "testing only: wait this long before each store transaction, as a slow "
+      "disk would");
   po::variables_map vm;
   if (std::optional<int> exit = ParseFlags(
           kCommand, "--data DIR [--grpc ADDR:PORT] [--port-file FILE]", options,
@@ -77,6 +81,9 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
     return UsageError(kCommand, "--queue: must be at least 1", err);
   if (batch < 1)
     return UsageError(kCommand, "--batch: must be at least 1", err);
+  if (store_delay_ms < 0 || store_delay_ms > 60000) {
+    return UsageError(kCommand, "--store-delay-ms: must be 0 to 60000", err);
+  }
   if (max_message_mib < 1 || max_message_mib > 1024) {
     return UsageError(kCommand, "--max-message-mib: must be 1 to 1024", err);
   }
@@ -134,6 +141,7 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   config.insecure_plaintext = vm["insecure-plaintext"].as<bool>();
   config.writer.max_queued_reports = queue;
   config.writer.max_batch = batch;
+  config.writer.delay_before_store = std::chrono::milliseconds(store_delay_ms);
   config.service.limits.max_message_bytes = max_message_mib << 20;
   config.service.enroll_per_minute = enroll_per_minute;
   config.service.enroll_burst = enroll_burst;

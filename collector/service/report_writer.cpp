@@ -1,5 +1,6 @@
 #include "collector/service/report_writer.h"
 
+#include <thread>
 #include <vector>
 
 #include "common/log.h"
@@ -77,6 +78,9 @@ void ReportWriter::Run() {
     inputs.clear();
     inputs.reserve(batch.size());
     for (Item& item : batch) inputs.push_back(std::move(item.report));
+    if (options_.delay_before_store.count() > 0) {
+      std::this_thread::sleep_for(options_.delay_before_store);
+    }
     std::vector<Result<store::ReportResult>> results =
         store_.StoreReports(inputs);
     for (size_t i = 0; i < batch.size(); ++i) {

@@ -12,6 +12,7 @@
 // Thread safety: Submit() may be called from any thread; Start()/Stop() from
 // one owner thread.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -35,6 +36,9 @@ class ReportWriter {
     // of every report stored by it (not for duplicates or refusals), so
     // grading can be scheduled. Must be cheap and must not throw.
     std::function<void(int64_t org_id)> on_stored;
+    // Testing only: waits this long before each store transaction, as a
+    // slow disk would, so tests can kill the collector mid-stream.
+    std::chrono::milliseconds delay_before_store{0};
   };
 
   enum class SubmitResult { kQueued, kFull, kClosed };
