@@ -21,6 +21,18 @@ std::string_view EnumName(UpdateMethod method) {
   return "";
 }
 
+std::string_view EnumName(PendingSource source) {
+  switch (source) {
+    case PendingSource::kUnspecified:
+      return "PENDING_SOURCE_UNSPECIFIED";
+    case PendingSource::kComputed:
+      return "PENDING_SOURCE_COMPUTED";
+    case PendingSource::kCached:
+      return "PENDING_SOURCE_CACHED";
+  }
+  return "";
+}
+
 bool IsSecuritySuite(std::string_view archive, std::string_view codename,
                      std::string_view label) {
   return EndsWith(archive, "-security") || EndsWith(codename, "-security") ||

@@ -1,6 +1,8 @@
 // Linux gatherer for `updates`: libapt-pkg policy candidates (read-only,
-// lock-free, no cache files written), list and dpkg timestamps, APT::Periodic
-// settings as apt reads them, and /run/reboot-required.
+// lock-free, no apt cache files written; reused from the agent's state
+// directory while apt/dpkg inputs are unchanged, see updates_cache.h), list
+// and dpkg timestamps, APT::Periodic settings as apt reads them, and
+// /run/reboot-required.
 #include "agent/facts/updates.h"
 
 #include <apt-pkg/cachefile.h>
@@ -18,6 +20,7 @@
 #include <mutex>
 
 #include "agent/facts/linux/file_util.h"
+#include "agent/facts/linux/updates_cache.h"
 #include "common/log.h"
 
 namespace mamori::facts {
@@ -48,7 +51,7 @@ std::string OrEmpty(const char* s) { return s == nullptr ? "" : s; }
 
 // Computes pending updates with libapt-pkg. Returns OK or an error naming
 // what libapt reported.
-Status ComputePending(const GatherContext& ctx, UpdateFacts* facts) {
+Status ComputePending(const GatherContext& ctx, PendingComputation* out) {
   std::lock_guard<std::mutex> lock(AptMutex());
   _error->Discard();
   // Start from a clean configuration each time: a resident agent calls this
@@ -75,13 +78,8 @@ Status ComputePending(const GatherContext& ctx, UpdateFacts* facts) {
     if (!_config->Exists(name)) return std::nullopt;
     return _config->FindI(name, 0);
   };
-  const bool unattended_installed =
-      lu::Exists(ctx.Path("/usr/bin/unattended-upgrade"));
-  AutomaticUpdatesVerdict verdict = DecideAutomaticUpdates(
-      setting("APT::Periodic::Enable"),
-      setting("APT::Periodic::Unattended-Upgrade"), unattended_installed);
-  facts->automatic_updates = verdict.enabled;
-  facts->automatic_updates_evidence = std::move(verdict.evidence);
+  out->periodic_enable = setting("APT::Periodic::Enable");
+  out->unattended_upgrade = setting("APT::Periodic::Unattended-Upgrade");
 
   pkgCacheFile cache_file;
   // Without the lock: plain Open() would take the dpkg lock.
@@ -120,7 +118,7 @@ Status ComputePending(const GatherContext& ctx, UpdateFacts* facts) {
       }
       update.security = update.security || security;
     }
-    facts->pending.push_back(std::move(update));
+    out->pending.push_back(std::move(update));
   }
   const std::string warnings = TakeAptErrors();
   if (!warnings.empty()) {
@@ -181,6 +179,55 @@ void ReadInstallHistory(const GatherContext& ctx, UpdateFacts* facts) {
   }
 }
 
+// Returns the pending computation, reused from the state directory's cache
+// when its fingerprint matches the inputs now, else computed with libapt-pkg
+// (and the cache rewritten). Fills the pending_* provenance fields.
+Result<PendingComputation> CachedOrComputed(const GatherContext& ctx,
+                                            UpdateFacts* facts) {
+  std::optional<std::string> fingerprint;
+  std::string cache_path;
+  if (!ctx.state_dir.empty()) {
+    // Taken before libapt reads anything: if apt changes a file meanwhile,
+    // the stored fingerprint is the old one and the next run recomputes.
+    Result<std::string> fp = AptInputsFingerprint(ctx);
+    if (fp.ok()) {
+      fingerprint = *fp;
+      facts->pending_inputs_sha256 = *fp;
+      cache_path = PendingCachePath(ctx.state_dir);
+      Result<PendingCacheEntry> cached = LoadPendingCache(cache_path);
+      if (cached.ok() && cached->fingerprint == *fingerprint) {
+        facts->pending_source = PendingSource::kCached;
+        facts->pending_computed_at = cached->computed_at;
+        return std::move(cached->result);
+      }
+      if (!cached.ok() && cached.status().code() != StatusCode::kNotFound) {
+        MAMORI_LOG(kWarning) << "ignoring the pending-updates cache: "
+                             << cached.status().message();
+      }
+    } else {
+      MAMORI_LOG(kWarning) << "pending-updates cache not used: "
+                           << fp.status().message();
+    }
+  }
+  PendingComputation computed;
+  MAMORI_RETURN_IF_ERROR(ComputePending(ctx, &computed));
+  std::sort(computed.pending.begin(), computed.pending.end(),
+            [](const PendingUpdate& a, const PendingUpdate& b) {
+              return a.name < b.name;
+            });
+  facts->pending_source = PendingSource::kComputed;
+  facts->pending_computed_at = ctx.clock->Now();
+  if (fingerprint) {
+    PendingCacheEntry entry{*fingerprint, *facts->pending_computed_at,
+                            computed};
+    if (Status s = StorePendingCache(cache_path, entry); !s.ok()) {
+      MAMORI_LOG(kWarning) << "cannot store the pending-updates cache: "
+                           << s.message();
+    }
+  }
+  return computed;
+}
+
 }  // namespace
 
 UpdateFacts GatherUpdates(const GatherContext& ctx) {
@@ -194,15 +241,18 @@ UpdateFacts GatherUpdates(const GatherContext& ctx) {
     return facts;
   }
   facts.method = UpdateMethod::kLibapt;
-  if (Status s = ComputePending(ctx, &facts); !s.ok()) {
-    facts.status = ErrorStatus(s.message());
-    facts.pending.clear();
+  Result<PendingComputation> computation = CachedOrComputed(ctx, &facts);
+  if (!computation.ok()) {
+    facts.status = ErrorStatus(computation.status().message());
     return facts;
   }
-  std::sort(facts.pending.begin(), facts.pending.end(),
-            [](const PendingUpdate& a, const PendingUpdate& b) {
-              return a.name < b.name;
-            });
+  facts.pending = std::move(computation->pending);
+  // Whether the program is installed is read fresh: it is not an apt input.
+  AutomaticUpdatesVerdict verdict = DecideAutomaticUpdates(
+      computation->periodic_enable, computation->unattended_upgrade,
+      lu::Exists(ctx.Path("/usr/bin/unattended-upgrade")));
+  facts.automatic_updates = verdict.enabled;
+  facts.automatic_updates_evidence = std::move(verdict.evidence);
   facts.pending_count = static_cast<uint32_t>(facts.pending.size());
   for (const PendingUpdate& u : facts.pending) {
     if (u.security) ++facts.security_pending_count;
