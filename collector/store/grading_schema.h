@@ -15,6 +15,15 @@
 // times as Unix seconds. A view column is never renamed or removed; new
 // columns may be added.
 //
+// Since step 2 the per-family views read tables (gfact_<family>, and
+// gfact_<item> for array items) that hold the extracted columns; triggers on
+// host_facts recompute a host's rows from the extraction views
+// (gfact_<table>_src) whenever its payload, state or keys change, and copy
+// collected_at when a report only vouches for an unchanged payload. So the
+// JSON is parsed once per stored payload, not once per check query. A new
+// view column therefore needs a migration that adds it to the table, the
+// _src view and the triggers, and refills the table.
+//
 // Thread safety: the returned data is immutable.
 
 #include <span>
