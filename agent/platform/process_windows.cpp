@@ -64,7 +64,16 @@ void PrepareConsole() { SetConsoleOutputCP(CP_UTF8); }
 Status RedirectStderrToFile(const std::string& path) {
   Result<std::wstring> wpath = win::Utf8ToWide(path);
   if (!wpath.ok()) return InvalidArgumentError("path is not UTF-8: " + path);
-  if (_wfreopen(wpath->c_str(), L"a", stderr) == nullptr) {
+#ifdef _MSC_VER
+  // MSVC deprecates _wfreopen (C4996, an error under /WX).
+  FILE* reopened = nullptr;
+  if (_wfreopen_s(&reopened, wpath->c_str(), L"a", stderr) != 0) {
+    reopened = nullptr;
+  }
+#else
+  FILE* reopened = _wfreopen(wpath->c_str(), L"a", stderr);
+#endif
+  if (reopened == nullptr) {
     return win::WinError("cannot open", path, GetLastError());
   }
   return Status::Ok();
