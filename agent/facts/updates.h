@@ -7,7 +7,10 @@
 // On Debian/Ubuntu pending updates are computed with libapt-pkg exactly as
 // apt computes candidates (policy candidate of each installed package newer
 // than the installed version), read-only and without the dpkg lock; method =
-// UPDATE_METHOD_LIBAPT.
+// UPDATE_METHOD_LIBAPT. The system's pkgcache.bin is mapped only after
+// checking it matches the current sources, lists and dpkg status (a stale one
+// gives silently wrong answers); otherwise the cache is built in memory.
+// pending_apt_cache says which.
 //
 // "Security update" means: the *candidate* comes from a security suite — one
 // of the candidate version's package files has an Archive or Codename ending
@@ -113,6 +116,7 @@ struct UpdateFacts {
   PendingSource pending_source = PendingSource::kUnspecified;
   std::optional<TimePoint> pending_computed_at;
   std::string pending_inputs_sha256;
+  std::string pending_apt_cache;
 };
 
 template <typename V>
@@ -133,6 +137,7 @@ void VisitFields(const UpdateFacts& f, V& v) {
   v("pending_source", f.pending_source);
   v("pending_computed_at", f.pending_computed_at);
   v("pending_inputs_sha256", f.pending_inputs_sha256);
+  v("pending_apt_cache", f.pending_apt_cache);
 }
 
 // Collects the family. Never throws; failures are in `status`.

@@ -8,15 +8,19 @@
 #include <apt-pkg/cachefile.h>
 #include <apt-pkg/configuration.h>
 #include <apt-pkg/error.h>
+#include <apt-pkg/indexfile.h>
 #include <apt-pkg/init.h>
+#include <apt-pkg/metaindex.h>
 #include <apt-pkg/pkgcache.h>
 #include <apt-pkg/pkgsystem.h>
 #include <apt-pkg/policy.h>
+#include <apt-pkg/sourcelist.h>
 #include <apt-pkg/version.h>
 
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 
 #include "agent/facts/linux/file_util.h"
@@ -49,6 +53,57 @@ std::string TakeAptErrors() {
 
 std::string OrEmpty(const char* s) { return s == nullptr ? "" : s; }
 
+// True when the mapped cache describes exactly the current sources, index
+// files and dpkg status: apt's own check (CheckValidity in pkgcachegen.cc) is
+// not exported, so it is rebuilt from public calls. FindInCache compares
+// each file's size and mtime with what the cache recorded.
+bool DiskCacheIsCurrent(pkgCacheFile& cache_file) {
+  pkgCache* cache = cache_file.GetPkgCache();
+  pkgSourceList* sources = cache_file.GetSourceList();
+  if (cache == nullptr || sources == nullptr || _error->PendingError()) {
+    return false;
+  }
+  std::vector<bool> release_seen(cache->Head().ReleaseFileCount, false);
+  std::vector<pkgIndexFile*> files;
+  for (metaIndex* meta : *sources) {
+    const pkgCache::RlsFileIterator release = meta->FindInCache(*cache, true);
+    if (release.end() || release->ID >= release_seen.size()) return false;
+    release_seen[release->ID] = true;
+    for (pkgIndexFile* index : *meta->GetIndexFiles()) {
+      if (index->HasPackages()) files.push_back(index);
+    }
+  }
+  if (std::find(release_seen.begin(), release_seen.end(), false) !=
+      release_seen.end()) {
+    return false;  // the cache knows a source that is gone
+  }
+  if (!_system->AddStatusFiles(files)) return false;
+  std::vector<bool> file_seen(cache->Head().PackageFileCount, false);
+  for (pkgIndexFile* index : files) {
+    if (!index->Exists() || !index->HasPackages()) continue;
+    const pkgCache::PkgFileIterator file = index->FindInCache(*cache);
+    if (file.end() || file->ID >= file_seen.size()) return false;
+    file_seen[file->ID] = true;
+  }
+  return std::find(file_seen.begin(), file_seen.end(), false) ==
+             file_seen.end() &&
+         !_error->PendingError();
+}
+
+// Maps the system's pkgcache.bin without regenerating it and returns it when
+// it is current; nullptr otherwise (closed, so its stale map is not reused).
+std::unique_ptr<pkgCacheFile> OpenCurrentDiskCache() {
+  _config->Set("pkgCacheFile::Generate", false);
+  auto cache_file = std::make_unique<pkgCacheFile>();
+  const bool current = cache_file->BuildCaches(nullptr, false) &&
+                       DiskCacheIsCurrent(*cache_file);
+  _config->Set("pkgCacheFile::Generate", true);
+  if (current) return cache_file;
+  cache_file->Close();
+  _error->Discard();
+  return nullptr;
+}
+
 // Computes pending updates with libapt-pkg. Returns OK or an error naming
 // what libapt reported.
 Status ComputePending(const GatherContext& ctx, PendingComputation* out) {
@@ -67,8 +122,10 @@ Status ComputePending(const GatherContext& ctx, PendingComputation* out) {
   if (!pkgInitConfig(*_config)) {
     return InternalError("libapt-pkg configuration: " + TakeAptErrors());
   }
+  // The system's pkgcache.bin ("" when apt.conf disables it, as container
+  // images do).
+  const std::string on_disk = _config->FindFile("Dir::Cache::pkgcache");
   // Never write pkgcache.bin/srcpkgcache.bin (root would write 2×37 MB).
-  _config->Set("Dir::Cache::pkgcache", "");
   _config->Set("Dir::Cache::srcpkgcache", "");
   if (!pkgInitSystem(*_config, _system)) {
     return InternalError("libapt-pkg system: " + TakeAptErrors());
@@ -81,14 +138,29 @@ Status ComputePending(const GatherContext& ctx, PendingComputation* out) {
   out->periodic_enable = setting("APT::Periodic::Enable");
   out->unattended_upgrade = setting("APT::Periodic::Unattended-Upgrade");
 
-  pkgCacheFile cache_file;
-  // Without the lock: plain Open() would take the dpkg lock.
-  if (!cache_file.BuildCaches(nullptr, false) ||
-      !cache_file.BuildPolicy(nullptr)) {
-    return InternalError("libapt-pkg cache: " + TakeAptErrors());
+  std::unique_ptr<pkgCacheFile> cache_file;
+  if (!on_disk.empty() && lu::Exists(on_disk)) {
+    cache_file = OpenCurrentDiskCache();
+    if (cache_file) {
+      out->apt_cache = "pkgcache.bin";
+    } else {
+      MAMORI_LOG(kDebug) << on_disk << " is not current; building in memory";
+    }
   }
-  pkgCache* cache = cache_file.GetPkgCache();
-  pkgPolicy* policy = cache_file.GetPolicy();
+  if (!cache_file) {
+    _config->Set("Dir::Cache::pkgcache", "");
+    cache_file = std::make_unique<pkgCacheFile>();
+    // Without the lock: plain Open() would take the dpkg lock.
+    if (!cache_file->BuildCaches(nullptr, false)) {
+      return InternalError("libapt-pkg cache: " + TakeAptErrors());
+    }
+    out->apt_cache = "memory";
+  }
+  if (!cache_file->BuildPolicy(nullptr)) {
+    return InternalError("libapt-pkg policy: " + TakeAptErrors());
+  }
+  pkgCache* cache = cache_file->GetPkgCache();
+  pkgPolicy* policy = cache_file->GetPolicy();
   if (cache == nullptr || policy == nullptr) {
     return InternalError("libapt-pkg cache: " + TakeAptErrors());
   }
@@ -247,6 +319,7 @@ UpdateFacts GatherUpdates(const GatherContext& ctx) {
     return facts;
   }
   facts.pending = std::move(computation->pending);
+  facts.pending_apt_cache = computation->apt_cache;
   // Whether the program is installed is read fresh: it is not an apt input.
   AutomaticUpdatesVerdict verdict = DecideAutomaticUpdates(
       computation->periodic_enable, computation->unattended_upgrade,

@@ -21,7 +21,7 @@ namespace lu = linux_util;
 namespace {
 
 // Bump when the cached data or the way it is computed changes meaning.
-constexpr int kCacheFormat = 1;
+constexpr int kCacheFormat = 2;
 
 int64_t Nanos(const struct timespec& ts) {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
@@ -119,6 +119,7 @@ std::string SerializePendingCache(const PendingCacheEntry& entry) {
   };
   j["periodic_enable"] = setting(entry.result.periodic_enable);
   j["unattended_upgrade"] = setting(entry.result.unattended_upgrade);
+  j["apt_cache"] = entry.result.apt_cache;
   nlohmann::json pending = nlohmann::json::array();
   for (const PendingUpdate& u : entry.result.pending) {
     pending.push_back({{"name", u.name},
@@ -178,6 +179,11 @@ Result<PendingCacheEntry> ParsePendingCache(std::string_view text) {
     }
     *out = static_cast<int>(n);
   }
+  const nlohmann::json* apt_cache = field("apt_cache");
+  if (apt_cache == nullptr || !apt_cache->is_string()) {
+    return InvalidArgumentError("updates cache: bad apt_cache");
+  }
+  entry.result.apt_cache = apt_cache->get<std::string>();
   const nlohmann::json* pending = field("pending");
   if (pending == nullptr || !pending->is_array()) {
     return InvalidArgumentError("updates cache: no pending list");

@@ -47,6 +47,9 @@ struct PendingComputation {
   std::vector<PendingUpdate> pending;
   std::optional<int> periodic_enable;
   std::optional<int> unattended_upgrade;
+  // Where libapt-pkg's package cache came from: "pkgcache.bin" (the system's,
+  // validated as current) or "memory" (built from the lists).
+  std::string apt_cache;
 };
 
 struct PendingCacheEntry {

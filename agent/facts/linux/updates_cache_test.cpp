@@ -3,6 +3,10 @@
 // fixture apt tree.
 #include "agent/facts/linux/updates_cache.h"
 
+#include <apt-pkg/cachefile.h>
+#include <apt-pkg/configuration.h>
+#include <apt-pkg/init.h>
+#include <apt-pkg/pkgsystem.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -116,7 +120,8 @@ TEST_F(UpdatesCacheTest, FingerprintDependsOnTheRoot) {
 TEST_F(UpdatesCacheTest, CacheFileRoundTrips) {
   PendingCacheEntry entry;
   entry.fingerprint = std::string(64, 'a');
-  entry.computed_at = FromUnixSeconds(1790000000) + std::chrono::microseconds(5);
+  entry.computed_at =
+      FromUnixSeconds(1790000000) + std::chrono::microseconds(5);
   entry.result.periodic_enable = 0;
   PendingUpdate bash;
   bash.name = "bash";
@@ -148,21 +153,24 @@ TEST_F(UpdatesCacheTest, CacheFileRoundTrips) {
 TEST_F(UpdatesCacheTest, MalformedCacheFilesAreRefused) {
   const std::string fp(64, 'b');
   const std::string good =
-      R"({"format":1,"fingerprint":")" + fp +
-      R"(","computed_at_ns":1,"periodic_enable":null,"unattended_upgrade":1,"pending":[]})";
+      R"({"format":2,"fingerprint":")" + fp +
+      R"(","computed_at_ns":1,"periodic_enable":null,"unattended_upgrade":1,"apt_cache":"memory","pending":[]})";
   ASSERT_TRUE(ParsePendingCache(good).ok());
-  for (const std::string& bad : std::vector<std::string>{
-           std::string(""), good.substr(0, good.size() / 2), std::string("[]"),
-        std::string("\xff\xfe"),
-        R"({"format":2,"fingerprint":")" + fp +
-            R"(","computed_at_ns":1,"periodic_enable":null,"unattended_upgrade":1,"pending":[]})",
-        R"({"format":1,"fingerprint":"short","computed_at_ns":1,"periodic_enable":null,"unattended_upgrade":1,"pending":[]})",
-        R"({"format":1,"fingerprint":")" + fp +
-            R"(","computed_at_ns":"1","periodic_enable":null,"unattended_upgrade":1,"pending":[]})",
-        R"({"format":1,"fingerprint":")" + fp +
-            R"(","computed_at_ns":1,"periodic_enable":null,"unattended_upgrade":1,"pending":[{"name":"x"}]})",
-        R"({"format":1,"fingerprint":")" + fp +
-            R"(","computed_at_ns":1,"periodic_enable":null,"unattended_upgrade":1})"}) {
+  for (
+      const std::string& bad : std::vector<std::string>{
+          std::string(""), good.substr(0, good.size() / 2), std::string("[]"),
+          std::string("\xff\xfe"),
+          R"({"format":1,"fingerprint":")" + fp +
+              R"(","computed_at_ns":1,"periodic_enable":null,"unattended_upgrade":1,"apt_cache":"memory","pending":[]})",
+          R"({"format":2,"fingerprint":")" + fp +
+              R"(","computed_at_ns":1,"periodic_enable":null,"unattended_upgrade":1,"apt_cache":7,"pending":[]})",
+          R"({"format":2,"fingerprint":"short","computed_at_ns":1,"periodic_enable":null,"unattended_upgrade":1,"apt_cache":"memory","pending":[]})",
+          R"({"format":2,"fingerprint":")" + fp +
+              R"(","computed_at_ns":"1","periodic_enable":null,"unattended_upgrade":1,"apt_cache":"memory","pending":[]})",
+          R"({"format":2,"fingerprint":")" + fp +
+              R"(","computed_at_ns":1,"periodic_enable":null,"unattended_upgrade":1,"apt_cache":"memory","pending":[{"name":"x"}]})",
+          R"({"format":2,"fingerprint":")" + fp +
+              R"(","computed_at_ns":1,"periodic_enable":null,"unattended_upgrade":1})"}) {
     EXPECT_FALSE(ParsePendingCache(bad).ok()) << bad;
   }
 }
@@ -283,6 +291,111 @@ TEST_F(UpdatesCacheTest, UnwritableStateStillGathers) {
   EXPECT_EQ(f.pending_source, PendingSource::kComputed);
   EXPECT_EQ(f.pending_count, 4u);
   EXPECT_EQ(GatherUpdates(ctx_).pending_source, PendingSource::kComputed);
+}
+
+// --- The system's pkgcache.bin: used only when current. ---
+
+// Leaves <root>/var/cache/apt/pkgcache.bin as apt-get would (built by
+// libapt-pkg itself from the tree's sources, lists and status) and enables it
+// in the tree's apt.conf.d.
+void WriteSystemAptCache(const std::string& root) {
+  fs::create_directories(root + "/var/cache/apt");
+  std::ofstream(root + "/etc/apt/apt.conf.d/50pkgcache")
+      << "Dir::Cache::pkgcache \"pkgcache.bin\";\n";
+  _config->Clear();
+  _config->Set("Dir", fs::absolute(root).string() + "/");
+  ASSERT_TRUE(pkgInitConfig(*_config));
+  _config->Set("Dir::Cache::srcpkgcache", "");
+  ASSERT_TRUE(pkgInitSystem(*_config, _system));
+  {
+    pkgCacheFile cache_file;
+    ASSERT_TRUE(cache_file.BuildCaches(nullptr, false));
+  }
+  _config->Clear();
+  ASSERT_TRUE(fs::exists(root + "/var/cache/apt/pkgcache.bin"));
+}
+
+// Rewrites openssl's installed version in the dpkg status (same length, as
+// dpkg does after installing the security fix) and moves its mtime on, so
+// the cache built before no longer matches.
+void InstallOpensslFix(const std::string& root) {
+  const std::string path = root + "/var/lib/dpkg/status";
+  Result<std::string> status = ReadFile(path);
+  ASSERT_TRUE(status.ok());
+  std::string text = *status;
+  const std::string from = "Version: 3.0.11-1~deb12u1";
+  const size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, from.size(), "Version: 3.0.13-1~deb12u1");
+  std::ofstream(path, std::ios::trunc) << text;
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  const struct timespec later[2] = {{st.st_mtim.tv_sec + 10, 0},
+                                    {st.st_mtim.tv_sec + 10, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), later, 0), 0);
+}
+
+TEST_F(UpdatesCacheTest, WithoutPkgcacheBinTheCacheIsBuiltInMemory) {
+  const UpdateFacts f = GatherUpdates(RootContext(root_));
+  ASSERT_EQ(f.status.state, CollectionState::kOk) << f.status.message;
+  EXPECT_EQ(f.pending_apt_cache, "memory");
+  EXPECT_FALSE(fs::exists(root_ + "/var/cache/apt/pkgcache.bin"));
+}
+
+TEST_F(UpdatesCacheTest, ACurrentPkgcacheBinIsUsed) {
+  const UpdateFacts in_memory = GatherUpdates(RootContext(root_));
+  WriteSystemAptCache(root_);
+  const auto written =
+      fs::last_write_time(root_ + "/var/cache/apt/pkgcache.bin");
+  const UpdateFacts f = GatherUpdates(RootContext(root_));
+  ASSERT_EQ(f.status.state, CollectionState::kOk) << f.status.message;
+  EXPECT_EQ(f.pending_apt_cache, "pkgcache.bin");
+  EXPECT_EQ(f.pending_count, 4u);
+  EXPECT_EQ(f.security_pending_count, 1u);
+  ASSERT_EQ(f.pending.size(), in_memory.pending.size());
+  for (size_t i = 0; i < f.pending.size(); ++i) {
+    EXPECT_EQ(f.pending[i].name, in_memory.pending[i].name);
+    EXPECT_EQ(f.pending[i].candidate_version,
+              in_memory.pending[i].candidate_version);
+    EXPECT_EQ(f.pending[i].security, in_memory.pending[i].security);
+    EXPECT_EQ(f.pending[i].origin, in_memory.pending[i].origin);
+  }
+  // Read, never rewritten.
+  EXPECT_EQ(fs::last_write_time(root_ + "/var/cache/apt/pkgcache.bin"),
+            written);
+}
+
+TEST_F(UpdatesCacheTest, AStalePkgcacheBinIsNotTrusted) {
+  WriteSystemAptCache(root_);
+  InstallOpensslFix(root_);
+  const UpdateFacts f = GatherUpdates(RootContext(root_));
+  ASSERT_EQ(f.status.state, CollectionState::kOk) << f.status.message;
+  EXPECT_EQ(f.pending_apt_cache, "memory");
+  // The stale cache still has openssl 3.0.11 installed (4 pending, 1
+  // security); the truth is 3 and 0.
+  EXPECT_EQ(f.pending_count, 3u);
+  EXPECT_EQ(f.security_pending_count, 0u);
+}
+
+TEST_F(UpdatesCacheTest, APkgcacheBinMissingAListIsNotTrusted) {
+  WriteSystemAptCache(root_);
+  // The point-release list changed after the cache was built.
+  const std::string list = root_ + kPackagesList;
+  Append(list, "\n");
+  SetMtime(list, 1700000000);
+  const UpdateFacts f = GatherUpdates(RootContext(root_));
+  ASSERT_EQ(f.status.state, CollectionState::kOk) << f.status.message;
+  EXPECT_EQ(f.pending_apt_cache, "memory");
+  EXPECT_EQ(f.pending_count, 4u);
+}
+
+TEST_F(UpdatesCacheTest, TheCachedAnswerKeepsWhereAptsCacheCameFrom) {
+  WriteSystemAptCache(root_);
+  const UpdateFacts cold = GatherUpdates(ctx_);
+  EXPECT_EQ(cold.pending_apt_cache, "pkgcache.bin");
+  const UpdateFacts warm = GatherUpdates(ctx_);
+  EXPECT_EQ(warm.pending_source, PendingSource::kCached);
+  EXPECT_EQ(warm.pending_apt_cache, "pkgcache.bin");
 }
 
 }  // namespace
