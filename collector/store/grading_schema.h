@@ -18,11 +18,12 @@
 // Since step 2 the per-family views read tables (gfact_<family>, and
 // gfact_<item> for array items) that hold the extracted columns; triggers on
 // host_facts recompute a host's rows from the extraction views
-// (gfact_<table>_src) whenever its payload, state or keys change, and copy
-// collected_at when a report only vouches for an unchanged payload. So the
-// JSON is parsed once per stored payload, not once per check query. A new
-// view column therefore needs a migration that adds it to the table, the
-// _src view and the triggers, and refills the table.
+// (gfact_<table>_src) whenever its payload, state or keys change. So the
+// JSON is parsed once per stored payload, not once per check query. Since
+// step 3 collected_at, which every report changes, is read from host_facts
+// through the covering index gfact_host_facts_collected instead of being
+// copied by triggers. A new view column needs a migration that adds it to
+// the table and the _src view and refills the table.
 //
 // Thread safety: the returned data is immutable.
 
