@@ -466,9 +466,34 @@ Result<EnrollOutcome> SqliteStore::Enroll(const EnrollInput& input) {
 std::vector<Result<ReportResult>> SqliteStore::StoreReports(
     std::span<const ReportInput> reports) {
   std::lock_guard<std::mutex> lock(mu_);
+  const int64_t now = ToUnixSeconds(clock_.Now());
+  // Fast path: the whole batch in one transaction without savepoints. A
+  // savepoint per report made SQLite copy every page a report touched into
+  // its statement journal (≈30 % of a first report with 1,500 packages).
+  // StoreOneReport decides duplicates, missing parts and refusals before
+  // writing anything, so only an error after a write needs isolating: then
+  // the batch is rolled back and stored again with a savepoint per report.
+  std::optional<std::vector<Result<ReportResult>>> fast =
+      StoreBatch(reports, now, /*isolate=*/false);
+  if (fast.has_value()) return std::move(fast).value();
+  return std::move(StoreBatch(reports, now, /*isolate=*/true)).value();
+}
+
+std::optional<std::vector<Result<ReportResult>>> SqliteStore::StoreBatch(
+    std::span<const ReportInput> reports, int64_t now, bool isolate) {
   std::vector<Result<ReportResult>> results;
   results.reserve(reports.size());
-  const int64_t now = ToUnixSeconds(clock_.Now());
+  std::vector<std::string> batch_package_keys;
+  // Packages inserted by the batch (or one report) that was rolled back are
+  // gone from the table, so their ids must leave the cache too.
+  auto forget = [this](const std::vector<std::string>& keys) {
+    for (const std::string& key : keys) package_ids_.erase(key);
+  };
+  auto run = [this](const char* sql) -> Status {
+    Result<Statement*> statement = Stmt(sql);
+    if (!statement.ok()) return statement.status();
+    return RunStmt(*statement);
+  };
 
   Transaction tx(db_);
   Status begun = tx.Begin();
@@ -476,20 +501,31 @@ std::vector<Result<ReportResult>> SqliteStore::StoreReports(
     for (size_t i = 0; i < reports.size(); ++i) results.emplace_back(begun);
     return results;
   }
-  // One savepoint per report, through statements prepared once (parsing
-  // SAVEPOINT/RELEASE for every report cost more than the steady report's
-  // own statements).
-  auto run = [this](const char* sql) -> Status {
-    Result<Statement*> statement = Stmt(sql);
-    if (!statement.ok()) return statement.status();
-    return RunStmt(*statement);
-  };
   for (const ReportInput& report : reports) {
-    Status begun = run("SAVEPOINT report");
-    Result<ReportResult> result =
-        begun.ok() ? StoreOneReport(report, now) : Result<ReportResult>(begun);
-    if (begun.ok()) {
-      bool keep = result.ok() && result->outcome == ReportOutcome::kStored;
+    report_package_keys_.clear();
+    report_wrote_ = false;
+    if (!isolate) {
+      Result<ReportResult> result = StoreOneReport(report, now);
+      batch_package_keys.insert(batch_package_keys.end(),
+                                report_package_keys_.begin(),
+                                report_package_keys_.end());
+      if (!result.ok() && report_wrote_) {
+        // Rolled back by tx's destructor; the caller stores the batch again
+        // with a savepoint per report.
+        forget(batch_package_keys);
+        report_package_keys_.clear();
+        return std::nullopt;
+      }
+      results.push_back(std::move(result));
+      continue;
+    }
+    // Savepoints are prepared statements: parsing SAVEPOINT/RELEASE for
+    // every report cost more than a steady report's own statements.
+    Status started = run("SAVEPOINT report");
+    Result<ReportResult> result = started.ok() ? StoreOneReport(report, now)
+                                               : Result<ReportResult>(started);
+    if (started.ok()) {
+      bool keep = result.ok();
       if (keep) {
         Status released = run("RELEASE report");
         if (!released.ok()) {
@@ -498,24 +534,21 @@ std::vector<Result<ReportResult>> SqliteStore::StoreReports(
         }
       }
       if (!keep) {
-        // Duplicates and reports missing parts wrote only rows that are
-        // undone here; errors may have left anything half-written.
         (void)run("ROLLBACK TO report");
         (void)run("RELEASE report");
+        forget(report_package_keys_);
+      } else {
+        batch_package_keys.insert(batch_package_keys.end(),
+                                  report_package_keys_.begin(),
+                                  report_package_keys_.end());
       }
     }
-    if (!result.ok()) {
-      // Packages this report inserted were rolled back with it.
-      for (const std::string& key : report_package_keys_) {
-        package_ids_.erase(key);
-      }
-    }
-    report_package_keys_.clear();
     results.push_back(std::move(result));
   }
+  report_package_keys_.clear();
   Status committed = tx.Commit();
   if (!committed.ok()) {
-    package_ids_.clear();
+    forget(batch_package_keys);
     for (auto& result : results) {
       result = Status(committed.code() == StatusCode::kInternal
                           ? StatusCode::kUnavailable
@@ -545,15 +578,49 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
     return UnauthenticatedError("unknown host id or wrong node key");
   }
 
-  // Idempotency: a report id seen before changes nothing (the insert does
-  // nothing, and the caller rolls back to the report's savepoint).
+  ReportResult result;
+  result.org_id = org_id;
+  // Nothing is written until the report is known to be stored: duplicates,
+  // reports missing parts and refusals leave no trace without a savepoint.
+  // Every unchanged part must match what we hold, or nothing is stored.
+  Result<Statement*> digest_query = Stmt(
+      "SELECT 1 FROM host_facts WHERE host_id = ?1 AND family = ?2 AND "
+      "sha256 = ?3");
+  if (!digest_query.ok()) return digest_query.status();
+  for (const PartRef& part : report.unchanged) {
+    (*digest_query)
+        ->Bind(1, report.host_id)
+        .Bind(2, part.family)
+        .Bind(3, part.sha256);
+    Result<bool> have = (*digest_query)->Step();
+    (*digest_query)->Reset();
+    if (!have.ok()) return have.status();
+    if (!*have) result.missing_parts.push_back(part.family);
+  }
+  if (!result.missing_parts.empty()) {
+    // A report id seen before is a duplicate whatever its parts say.
+    Result<Statement*> seen_query =
+        Stmt("SELECT 1 FROM reports WHERE host_id = ?1 AND report_id = ?2");
+    if (!seen_query.ok()) return seen_query.status();
+    (*seen_query)->Bind(1, report.host_id).Bind(2, report.report_id);
+    Result<bool> seen = (*seen_query)->Step();
+    (*seen_query)->Reset();
+    if (!seen.ok()) return seen.status();
+    if (*seen) {
+      result.missing_parts.clear();
+      result.outcome = ReportOutcome::kDuplicate;
+    } else {
+      result.outcome = ReportOutcome::kNeedParts;
+    }
+    return result;
+  }
+
+  // Idempotency: for a report id seen before the insert does nothing.
   Result<Statement*> insert_report = Stmt(
       "INSERT INTO reports (org_id, host_id, report_id, collected_at, "
       "received_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (host_id, "
       "report_id) DO NOTHING");
   if (!insert_report.ok()) return insert_report.status();
-  ReportResult result;
-  result.org_id = org_id;
   (*insert_report)
       ->Bind(1, org_id)
       .Bind(2, report.host_id)
@@ -565,6 +632,7 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
     result.outcome = ReportOutcome::kDuplicate;
     return result;
   }
+  report_wrote_ = true;
 
   // A family whose digest equals the stored one only has its collected_at
   // moved forward. The digest is part of the WHERE clause, so the update
@@ -586,18 +654,15 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
     MAMORI_RETURN_IF_ERROR(RunStmt(*touch));
     return db_.Changes() > 0;
   };
-
-  // Every unchanged part must match what we hold, or nothing is stored (the
-  // caller rolls back what was written for this report).
   for (const PartRef& part : report.unchanged) {
-    Result<bool> have =
+    Result<bool> touched =
         touch_if_unchanged(part.family, part.sha256, report.collected_at);
-    if (!have.ok()) return have.status();
-    if (!*have) result.missing_parts.push_back(part.family);
-  }
-  if (!result.missing_parts.empty()) {
-    result.outcome = ReportOutcome::kNeedParts;
-    return result;
+    if (!touched.ok()) return touched.status();
+    if (!*touched) {
+      return InternalError("part '" + part.family + "' of host " +
+                           std::to_string(report.host_id) +
+                           " changed while its report was stored");
+    }
   }
 
   Result<Statement*> upsert = Stmt(

@@ -3,7 +3,8 @@
 // SqliteStore: the embedded Store over one SQLite file (WAL mode).
 //
 // Statements are prepared once per connection and reused. Batches of
-// reports are written in one transaction with a savepoint per report, so a
+// reports are written in one transaction; a report that fails after writing
+// makes the batch roll back and go again with a savepoint per report, so a
 // bad report rolls back alone while the others commit together.
 //
 // Thread safety: every public method takes an internal mutex, so one
@@ -14,6 +15,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -69,6 +72,12 @@ class SqliteStore final : public Store {
   Result<Statement*> Stmt(const char* sql);
   Result<Organization> FindOrgLocked(const std::string& name);
   Result<int64_t> PackageId(const PackageRow& row);
+  // Stores `reports` in one transaction: without savepoints unless
+  // `isolate`. Returns nullopt (everything rolled back) when a report failed
+  // after writing, so the caller stores the batch again isolated.
+  std::optional<std::vector<Result<ReportResult>>> StoreBatch(
+      std::span<const ReportInput> reports, int64_t now, bool isolate);
+  // Sets report_wrote_ once it has written anything for `report`.
   Result<ReportResult> StoreOneReport(const ReportInput& report, int64_t now);
   Status StorePackages(int64_t org_id, const ReportInput& report, int64_t now);
 
@@ -82,6 +91,7 @@ class SqliteStore final : public Store {
   // Keys of packages inserted by the report being stored, so a report that
   // rolls back removes only its own ids from package_ids_.
   std::vector<std::string> report_package_keys_;
+  bool report_wrote_ = false;
 };
 
 }  // namespace mamori::store

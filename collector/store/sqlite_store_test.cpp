@@ -396,6 +396,56 @@ TEST_F(SqliteStoreTest,
   EXPECT_EQ(Count("SELECT reports_stored FROM hosts"), 3);
 }
 
+TEST_F(SqliteStoreTest, ReportFailingAfterWritesRollsBackAloneWithItsPackages) {
+  std::string token = Token("acme");
+  Result<EnrollOutcome> a = store_->Enroll(Input(token, "m1", "u1", "s1"));
+  Result<EnrollOutcome> b = store_->Enroll(Input(token, "m2", "u2", "s2"));
+  ASSERT_TRUE(a.ok() && b.ok());
+  const std::string packages_json = R"({"status":{"state":"STATUS_OK"}})";
+  std::vector<ReportInput> batch;
+  batch.push_back(Report(a->host_id, "a1"));
+  batch.back().families.push_back({"packages", "STATUS_OK", kStart,
+                                   packages_json, pki::Sha256Hex("a"),
+                                   nullptr});
+  batch.back().packages = {Pkg("bash", "5.2")};
+  // Writes its report row, a package and its links, then fails on a family
+  // whose JSON cannot be produced.
+  batch.push_back(Report(b->host_id, "b1"));
+  batch.back().families.push_back({"packages", "STATUS_OK", kStart,
+                                   packages_json, pki::Sha256Hex("b"),
+                                   nullptr});
+  batch.back().packages = {Pkg("bash", "5.2"), Pkg("only-in-b", "1")};
+  batch.back().families.push_back(
+      {"system", "STATUS_OK", kStart, "", pki::Sha256Hex("s"),
+       [] { return Result<std::string>(InternalError("no JSON")); }});
+  batch.push_back(Report(b->host_id, "b2"));
+  batch.back().families.push_back(Family("system", R"({"hostname":"b"})"));
+  std::vector<Result<ReportResult>> results = store_->StoreReports(batch);
+  ASSERT_EQ(results.size(), 3u);
+  ASSERT_TRUE(results[0].ok()) << results[0].status().ToString();
+  EXPECT_EQ(results[0]->outcome, ReportOutcome::kStored);
+  EXPECT_EQ(results[1].status().code(), StatusCode::kInternal);
+  ASSERT_TRUE(results[2].ok()) << results[2].status().ToString();
+  EXPECT_EQ(results[2]->outcome, ReportOutcome::kStored);
+  EXPECT_EQ(Count("SELECT count(*) FROM reports"), 2);  // a1, b2
+  EXPECT_EQ(Count("SELECT count(*) FROM packages"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM host_packages"), 1);
+  EXPECT_EQ(Count("SELECT reports_stored FROM hosts WHERE machine_id = 'm2'"),
+            1);
+
+  // The rolled-back package's id is not reused from the cache: the next
+  // report with it inserts it again and links it.
+  ReportInput again = Report(b->host_id, "b3");
+  again.families.push_back({"packages", "STATUS_OK", kStart, packages_json,
+                            pki::Sha256Hex("b"), nullptr});
+  again.packages = {Pkg("bash", "5.2"), Pkg("only-in-b", "1")};
+  EXPECT_EQ(StoreOne(again).outcome, ReportOutcome::kStored);
+  EXPECT_EQ(Count("SELECT count(*) FROM packages"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM host_packages hp JOIN packages p ON "
+                  "p.id = hp.package_id WHERE p.name = 'only-in-b'"),
+            1);
+}
+
 TEST_F(SqliteStoreTest, PackagesStoredOnceWithChangeLog) {
   std::string token = Token("acme");
   Result<EnrollOutcome> a = store_->Enroll(Input(token, "m1", "u1", "s1"));
