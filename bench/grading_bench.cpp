@@ -70,14 +70,26 @@ struct Fleet {
   std::string org;
 };
 
+// Removes the fleets' databases when the process ends (hundreds of MB each
+// run otherwise stay in the temporary directory).
+struct FleetDirs {
+  std::vector<fs::path> dirs;
+  ~FleetDirs() {
+    std::error_code ignored;
+    for (const fs::path& d : dirs) fs::remove_all(d, ignored);
+  }
+};
+
 Fleet BuildFleet(int hosts) {
   static FakeClock clock(kNow);
+  static FleetDirs cleanup;
   Fleet f;
   const fs::path dir = fs::temp_directory_path() /
                        ("mamori-grading-bench-" + std::to_string(::getpid()) +
                         "-" + std::to_string(hosts));
   fs::remove_all(dir);
   fs::create_directories(dir);
+  cleanup.dirs.push_back(dir);
   f.path = (dir / "collector.db").string();
   f.org = "org" + std::to_string(hosts);
   auto store = store::SqliteStore::Open(f.path, clock);
