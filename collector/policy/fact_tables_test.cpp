@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -135,8 +136,9 @@ const Fact
 // One database at grading step 1 (the reference) or at the current step.
 class Db {
  public:
-  explicit Db(bool step_one_only) {
-    auto db = Database::Open(TempDbPath(step_one_only ? "ref" : "cur"));
+  explicit Db(bool step_one_only)
+      : path_(TempDbPath(step_one_only ? "ref" : "cur")) {
+    auto db = Database::Open(path_);
     EXPECT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::make_unique<Database>(std::move(*db));
     if (step_one_only) {
@@ -225,7 +227,17 @@ class Db {
 
   Database& db() { return *db_; }
 
+  ~Db() {
+    db_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(std::filesystem::path(path_).parent_path(),
+                                ignored);
+  }
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
  private:
+  std::string path_;
   std::unique_ptr<Database> db_;
 };
 
