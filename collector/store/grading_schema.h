@@ -22,8 +22,10 @@
 // JSON is parsed once per stored payload, not once per check query. Since
 // step 3 collected_at, which every report changes, is read from host_facts
 // through the covering index gfact_host_facts_collected instead of being
-// copied by triggers. A new view column needs a migration that adds it to
-// the table and the _src view and refills the table.
+// copied by triggers; step 4 makes the update triggers refresh one host with
+// = (key changes have their own triggers). A new view column needs a
+// migration that adds it to the table and the _src view and refills the
+// table.
 //
 // Thread safety: the returned data is immutable.
 
