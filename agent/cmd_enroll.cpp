@@ -5,6 +5,7 @@
 #include "agent/cmd_once.h"
 #include "agent/collect.h"
 #include "agent/config/command_line.h"
+#include "agent/platform/paths.h"
 #include "agent/transport/delivery.h"
 #include "agent/transport/enrollment.h"
 #include "common/log.h"
@@ -15,39 +16,51 @@ namespace {
 
 namespace po = boost::program_options;
 
-constexpr char kUsage[] =
-    "Usage: mamori-agent enroll --server HOST:PORT\n"
-    "                           (--token TOKEN | --token-file FILE)\n"
-    "                           (--ca FILE | --ca-sha256 FINGERPRINT)\n"
-    "                           [--state DIR] [--config FILE] [--root DIR]\n"
-    "\n"
-    "Registers this machine with a collector using a token from\n"
-    "`mamori-collector token create`, and stores the host identity under the\n"
-    "state directory.\n"
-    "コレクタにこの端末を登録します (トークンは mamori-collector token create\n"
-    "で発行)。\n"
-    "\n"
-    "  --server HOST:PORT   the collector's gRPC address\n"
-    "  --token TOKEN        enrollment token\n"
-    "  --token-file FILE    read the token from FILE (keeps it out of `ps`)\n"
-    "  --ca FILE            the collector's CA certificate (PEM)\n"
-    "  --ca-sha256 FP       or: the CA certificate's SHA-256 fingerprint, as\n"
-    "                       printed by `mamori-collector init` or\n"
-    "                       `openssl x509 -in ca.pem -noout -fingerprint "
-    "-sha256`;\n"
-    "                       the agent fetches the CA from the collector, "
-    "checks\n"
-    "                       the fingerprint and the collector's certificate,\n"
-    "                       and stores it\n"
-    "  --state DIR          state directory (default /var/lib/mamori)\n"
-    "  --config FILE        config file (default /etc/mamori/agent.conf)\n"
-    "  --root DIR           take the identity from the tree under DIR\n"
-    "  --family NAME        families used for the identity (repeatable)\n"
-    "  --log-level LEVEL    debug, info, warning or error\n"
-    "  --help               show this help\n"
-    "\n"
-    "Exit codes: 0 enrolled, 2 usage error, 3 collector unreachable,\n"
-    "4 refused (bad/expired/revoked/used-up token, CA mismatch) or failed.\n";
+std::string Usage() {
+  return "Usage: mamori-agent enroll --server HOST:PORT\n"
+         "                           (--token TOKEN | --token-file FILE)\n"
+         "                           (--ca FILE | --ca-sha256 FINGERPRINT)\n"
+         "                           [--state DIR] [--config FILE] [--root "
+         "DIR]\n"
+         "\n"
+         "Registers this machine with a collector using a token from\n"
+         "`mamori-collector token create`, and stores the host identity under "
+         "the\n"
+         "state directory.\n"
+         "コレクタにこの端末を登録します (トークンは mamori-collector token "
+         "create\n"
+         "で発行)。\n"
+         "\n"
+         "  --server HOST:PORT   the collector's gRPC address\n"
+         "  --token TOKEN        enrollment token\n"
+         "  --token-file FILE    read the token from FILE (keeps it out of "
+         "`ps`)\n"
+         "  --ca FILE            the collector's CA certificate (PEM)\n"
+         "  --ca-sha256 FP       or: the CA certificate's SHA-256 fingerprint, "
+         "as\n"
+         "                       printed by `mamori-collector init` or\n"
+         "                       `openssl x509 -in ca.pem -noout -fingerprint "
+         "-sha256`;\n"
+         "                       the agent fetches the CA from the collector, "
+         "checks\n"
+         "                       the fingerprint and the collector's "
+         "certificate,\n"
+         "                       and stores it\n"
+         "  --state DIR          state directory (default " +
+         platform::DefaultStateDir() +
+         ")\n"
+         "  --config FILE        config file (default " +
+         platform::DefaultConfigPath() +
+         ")\n"
+         "  --root DIR           take the identity from the tree under DIR\n"
+         "  --family NAME        families used for the identity (repeatable)\n"
+         "  --log-level LEVEL    debug, info, warning or error\n"
+         "  --help               show this help\n"
+         "\n"
+         "Exit codes: 0 enrolled, 2 usage error, 3 collector unreachable,\n"
+         "4 refused (bad/expired/revoked/used-up token, CA mismatch) or "
+         "failed.\n";
+}
 
 }  // namespace
 
@@ -64,12 +77,12 @@ int RunEnrollCommand(const std::vector<std::string>& args, std::ostream& out,
       ("help,h", "");
   Result<po::variables_map> vm = ParseCommandLine(args, desc);
   auto usage = [&err](const std::string& message) {
-    err << "mamori-agent enroll: " << message << "\n\n" << kUsage;
+    err << "mamori-agent enroll: " << message << "\n\n" << Usage();
     return kExitUsage;
   };
   if (!vm.ok()) return usage(vm.status().message());
   if (vm->count("help")) {
-    out << kUsage;
+    out << Usage();
     return 0;
   }
   Result<AgentConfig> config = ResolveConfig(*vm);

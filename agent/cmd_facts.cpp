@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <filesystem>
 #include <ostream>
 
 #include "agent/facts/endpoint_proto.h"
@@ -14,14 +15,18 @@ namespace mamori::agent {
 namespace {
 
 constexpr char kUsage[] =
-    "Usage: mamori-agent facts [--root DIR] [--family NAME]... "
-    "[--format json|table]\n"
+    "Usage: mamori-agent facts [--root DIR] [--state DIR] [--family NAME]...\n"
+    "                          [--format json|table]\n"
     "\n"
     "Collects facts about this machine now and prints them.\n"
     "収集した端末情報を表示します。\n"
     "\n"
     "  --root DIR       read files under DIR (a chroot or mounted image);\n"
     "                   families needing the live kernel report unsupported\n"
+    "  --state DIR      reuse and keep results whose inputs did not change\n"
+    "                   (pending updates) in DIR, as once and run do with\n"
+    "                   theirs; without it everything is computed fresh and\n"
+    "                   nothing is written\n"
     "  --family NAME    collect only this family (repeatable; default all)\n"
     "  --format FORMAT  json (proto JSON, proto field names) or table\n"
     "                   (default table)\n"
@@ -29,6 +34,7 @@ constexpr char kUsage[] =
 
 struct Options {
   std::string root;
+  std::string state;
   std::vector<std::string> families;
   std::string format = "table";
 };
@@ -51,7 +57,8 @@ bool ParseArgs(const std::vector<std::string>& args, Options* opts, bool* help,
       *help = true;
       return true;
     }
-    if (flag != "--root" && flag != "--family" && flag != "--format") {
+    if (flag != "--root" && flag != "--state" && flag != "--family" &&
+        flag != "--format") {
       *error = "unknown argument \"" + SanitizeUtf8(args[i]) + "\"";
       return false;
     }
@@ -68,6 +75,12 @@ bool ParseArgs(const std::vector<std::string>& args, Options* opts, bool* help,
         return false;
       }
       opts->root = value;
+    } else if (flag == "--state") {
+      if (value.empty()) {
+        *error = "--state needs a directory";
+        return false;
+      }
+      opts->state = value;
     } else if (flag == "--family") {
       opts->families.push_back(value);
     } else {
@@ -97,9 +110,18 @@ int RunFactsCommand(const std::vector<std::string>& args, std::ostream& out,
     out << kUsage;
     return 0;
   }
-  const facts::GatherContext ctx = opts.root.empty()
-                                       ? facts::LiveContext(&clock)
-                                       : facts::RootContext(opts.root, &clock);
+  facts::GatherContext ctx = opts.root.empty()
+                                 ? facts::LiveContext(&clock)
+                                 : facts::RootContext(opts.root, &clock);
+  if (!opts.state.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(opts.state, ec)) {
+      err << "mamori-agent facts: --state " << SanitizeUtf8(opts.state)
+          << ": not a directory\n";
+      return 2;
+    }
+    ctx.state_dir = opts.state;
+  }
   Result<facts::EndpointFacts> collected =
       facts::CollectFamilies(ctx, opts.families);
   if (!collected.ok()) {

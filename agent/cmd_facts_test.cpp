@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <sstream>
 
 #include "mamori/v1/facts.pb.h"
@@ -74,6 +75,34 @@ TEST(FactsCommand, EmptyRootStillExitsZero) {
   const Output o = RunFacts({"--root", empty, "--format", "json"});
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_NE(o.out.find("STATUS_UNSUPPORTED"), std::string::npos);
+}
+
+// With --state the second collection reuses the first one's pending
+// updates and says so; a --state that is not a directory is a usage error.
+TEST(FactsCommand, StateDirReusesPendingUpdates) {
+  const std::string state = ::testing::TempDir() + "/cmd-facts-state";
+  std::filesystem::remove_all(state);
+  std::filesystem::create_directories(state);
+  const std::vector<std::string> args = {
+      "--root",   "tests/fixtures/linux/updates/debian",
+      "--state",  state,
+      "--family", "updates",
+      "--format", "json"};
+  const Output cold = RunFacts(args);
+  ASSERT_EQ(cold.code, 0) << cold.err;
+  EXPECT_NE(cold.out.find("PENDING_SOURCE_COMPUTED"), std::string::npos);
+  const Output warm = RunFacts(args);
+  ASSERT_EQ(warm.code, 0) << warm.err;
+  EXPECT_NE(warm.out.find("PENDING_SOURCE_CACHED"), std::string::npos);
+  EXPECT_NE(warm.out.find("\"pending_count\": 4"), std::string::npos)
+      << warm.out;
+  std::filesystem::remove_all(state);
+
+  const Output bad = RunFacts({"--state", state + "/missing"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("not a directory"), std::string::npos);
+  const Output empty = RunFacts({"--state="});
+  EXPECT_EQ(empty.code, 2);
 }
 
 }  // namespace

@@ -86,10 +86,13 @@ Result<AgentSession> OpenSession(const AgentConfig& config,
 }
 
 Result<std::string> CollectAndSpool(AgentSession& session, const Clock& clock) {
-  const facts::GatherContext ctx =
+  facts::GatherContext ctx =
       session.config.root.empty()
           ? facts::LiveContext(&clock)
           : facts::RootContext(session.config.root, &clock);
+  // once and run always have a state directory: expensive results whose
+  // inputs did not change (pending updates) are reused from it.
+  ctx.state_dir = session.config.state_dir;
   Result<mamori::v1::EndpointFacts> facts =
       CollectEndpointFacts(ctx, session.config.families);
   if (!facts.ok()) return facts.status();

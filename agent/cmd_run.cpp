@@ -1,15 +1,15 @@
 #include "agent/cmd_run.h"
 
-#include <signal.h>
-
-#include <cerrno>
-#include <ctime>
 #include <ostream>
 
 #include "agent/cmd_once.h"
 #include "agent/config/command_line.h"
+#include "agent/platform/paths.h"
+#include "agent/platform/process.h"
+#include "agent/platform/stop.h"
 #include "agent/transport/backoff.h"
 #include "agent/transport/delivery.h"
+#include "agent/transport/state_store.h"
 #include "common/log.h"
 #include "common/text.h"
 
@@ -19,46 +19,123 @@ namespace {
 namespace po = boost::program_options;
 using std::chrono::milliseconds;
 
-constexpr char kUsage[] =
-    "Usage: mamori-agent run [--state DIR] [--config FILE] [--root DIR]\n"
-    "                        [--family NAME]... [--interval DURATION]\n"
-    "                        [--server HOST:PORT] [--max-cycles N]\n"
-    "\n"
-    "Runs as a service: collects on an interval (with random jitter so a\n"
-    "fleet spreads out), keeps reports in the spool until the collector\n"
-    "acknowledges them, and retries with exponential backoff. Stops cleanly\n"
-    "on SIGTERM or SIGINT.\n"
-    "常駐して定期的に収集・送信します (SIGTERM で停止)。\n"
-    "\n"
-    "  --interval DURATION  time between collections, e.g. 30s, 15m, 1h\n"
-    "                       (default 1h, or schedule.interval in the config)\n"
-    "  --max-cycles N       stop after N collections, as soon as the spool is\n"
-    "                       delivered (for tests and cron)\n"
-    "  --server HOST:PORT   send to this collector instead of the enrolled "
-    "one\n"
-    "  --state DIR          state directory (default /var/lib/mamori)\n"
-    "  --config FILE        config file (default /etc/mamori/agent.conf)\n"
-    "  --root DIR           collect from the tree under DIR\n"
-    "  --family NAME        collect only this family (repeatable)\n"
-    "  --log-level LEVEL    debug, info, warning or error\n"
-    "  --help               show this help\n"
-    "\n"
-    "Exit codes: 0 stopped, 2 usage error, 4 could not start (e.g. not\n"
-    "enrolled).\n";
+// The service name `run --service` registers under (sc create NAME ...).
+constexpr char kServiceName[] = "mamori-agent";
 
-// Sleeps up to `d`; returns the stopping signal's number, or 0 on timeout.
-// The signals are blocked, so they are consumed here and nowhere else.
-int WaitForStop(const sigset_t& stop, milliseconds d) {
-  if (d.count() < 0) d = milliseconds(0);
-  timespec ts{};
-  ts.tv_sec = static_cast<time_t>(d.count() / 1000);
-  ts.tv_nsec = static_cast<long>((d.count() % 1000) * 1000000);
-  while (true) {
-    int sig = sigtimedwait(&stop, nullptr, &ts);
-    if (sig > 0) return sig;
-    if (errno == EAGAIN) return 0;
-    if (errno != EINTR) return 0;
+std::string Usage() {
+  return "Usage: mamori-agent run [--state DIR] [--config FILE] [--root DIR]\n"
+         "                        [--family NAME]... [--interval DURATION]\n"
+         "                        [--server HOST:PORT] [--max-cycles N]\n"
+         "                        [--service]\n"
+         "\n"
+         "Runs as a service: collects on an interval (with random jitter so "
+         "a\n"
+         "fleet spreads out), keeps reports in the spool until the collector\n"
+         "acknowledges them, and retries with exponential backoff. Stops "
+         "cleanly\n"
+         "on SIGTERM or SIGINT (Windows: Ctrl+C, Ctrl+Break, or the service\n"
+         "manager's stop).\n"
+         "常駐して定期的に収集・送信します (SIGTERM で停止)。\n"
+         "\n"
+         "  --interval DURATION  time between collections, e.g. 30s, 15m, 1h\n"
+         "                       (default 1h, or schedule.interval in the "
+         "config)\n"
+         "  --max-cycles N       stop after N collections, as soon as the "
+         "spool is\n"
+         "                       delivered (for tests and cron)\n"
+         "  --server HOST:PORT   send to this collector instead of the "
+         "enrolled one\n"
+         "  --service            Windows only: run as the Windows service "
+         "\"" +
+         std::string(kServiceName) +
+         "\"\n"
+         "                       started by the service control manager; the "
+         "log\n"
+         "                       goes to agent.log in the state directory\n"
+         "  --state DIR          state directory (default " +
+         platform::DefaultStateDir() +
+         ")\n"
+         "  --config FILE        config file (default " +
+         platform::DefaultConfigPath() +
+         ")\n"
+         "  --root DIR           collect from the tree under DIR\n"
+         "  --family NAME        collect only this family (repeatable)\n"
+         "  --log-level LEVEL    debug, info, warning or error\n"
+         "  --help               show this help\n"
+         "\n"
+         "Exit codes: 0 stopped, 2 usage error, 4 could not start (e.g. not\n"
+         "enrolled).\n";
+}
+
+// The service loop, until `stop` is requested or --max-cycles is reached.
+int RunLoop(const AgentConfig& config, int64_t max_cycles,
+            platform::StopRequest& stop, std::ostream& out, std::ostream& err,
+            const Clock& clock) {
+  Result<AgentSession> session = OpenSession(config, clock);
+  if (!session.ok()) {
+    err << "mamori-agent run: " << session.status().message() << "\n";
+    MAMORI_LOG(kError) << "cannot start: " << session.status().message();
+    return kExitFailed;
   }
+  MAMORI_LOG(kInfo) << "running: host " << session->identity.host_id
+                    << ", collector " << session->identity.server
+                    << ", interval " << config.interval.count() << " s";
+
+  const std::function<double()> uniform = transport::DefaultUniform01();
+  transport::Backoff backoff(
+      milliseconds(1000),
+      std::max<milliseconds>(
+          milliseconds(1000),
+          std::min<milliseconds>(config.interval, milliseconds(3600000))),
+      uniform);
+  const auto interval =
+      std::chrono::duration_cast<milliseconds>(config.interval);
+  auto next_collection = std::chrono::steady_clock::now();
+  int64_t cycles = 0;
+  while (true) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_collection) {
+      if (max_cycles > 0 && cycles >= max_cycles) break;
+      ++cycles;
+      Result<std::string> id = CollectAndSpool(*session, clock);
+      if (!id.ok()) {
+        MAMORI_LOG(kError) << "collection failed: " << id.status().message();
+      }
+      next_collection =
+          now + transport::Jittered(interval, config.jitter_fraction, uniform);
+    }
+    transport::DeliveryResult result = transport::DeliverPending(
+        *session->spool, *session->client, session->identity);
+    milliseconds wait = std::chrono::duration_cast<milliseconds>(
+        next_collection - std::chrono::steady_clock::now());
+    if (result.state == transport::DeliveryState::kAllDelivered) {
+      backoff.Reset();
+      if (result.next_report_in.count() > 0) {
+        // The collector may spread its agents out; never below a minute.
+        const milliseconds hinted = std::max<milliseconds>(
+            std::chrono::minutes(1), result.next_report_in);
+        next_collection = std::chrono::steady_clock::now() + hinted;
+        wait = hinted;
+      }
+    } else {
+      const milliseconds retry = backoff.Next(result.retry_after);
+      MAMORI_LOG(kWarning) << result.remaining << " report(s) still queued ("
+                           << result.last_error.message() << "); retrying in "
+                           << retry.count() << " ms";
+      wait = std::min(wait, retry);
+    }
+    if (max_cycles > 0 && cycles >= max_cycles &&
+        result.state == transport::DeliveryState::kAllDelivered) {
+      break;
+    }
+    if (stop.WaitFor(wait)) {
+      MAMORI_LOG(kInfo) << "stopping: " << stop.reason();
+      break;
+    }
+  }
+  out << "stopped after " << cycles << " collection(s) / 停止しました\n";
+  MAMORI_LOG(kInfo) << "stopped after " << cycles << " collection(s)";
+  return 0;
 }
 
 }  // namespace
@@ -71,15 +148,16 @@ int RunRunCommand(const std::vector<std::string>& args, std::ostream& out,
       ("interval", po::value<std::string>())    //
       ("server", po::value<std::string>())      //
       ("max-cycles", po::value<std::string>())  //
+      ("service", "")                           //
       ("help,h", "");
   Result<po::variables_map> vm = ParseCommandLine(args, desc);
   auto usage = [&err](const std::string& message) {
-    err << "mamori-agent run: " << message << "\n\n" << kUsage;
+    err << "mamori-agent run: " << message << "\n\n" << Usage();
     return kExitUsage;
   };
   if (!vm.ok()) return usage(vm.status().message());
   if (vm->count("help")) {
-    out << kUsage;
+    out << Usage();
     return 0;
   }
   Result<AgentConfig> config = ResolveConfig(*vm);
@@ -114,77 +192,41 @@ int RunRunCommand(const std::vector<std::string>& args, std::ostream& out,
     InitLogging("mamori-agent", level);
   }
 
-  // Block the stop signals before gRPC starts threads, so every thread
-  // inherits the mask and only WaitForStop receives them.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
-  sigaddset(&stop, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  if (vm->count("service")) {
+    // A service has no console: the log goes to agent.log in the state
+    // directory (private, so created first). Its exit code reaches the
+    // service manager (`sc query` shows it as SERVICE_EXIT_CODE).
+    Result<int> rc =
+        platform::RunAsService(kServiceName, [&](platform::StopRequest& stop) {
+          if (Status s = transport::EnsureStateDir(config->state_dir);
+              !s.ok()) {
+            err << "mamori-agent run: " << s.message() << "\n";
+            return kExitFailed;
+          }
+          const std::string log = config->state_dir + "/agent.log";
+          if (Status s = platform::RedirectStderrToFile(log); !s.ok()) {
+            err << "mamori-agent run: " << s.message() << "\n";
+          }
+          return RunLoop(*config, max_cycles, stop, out, err, clock);
+        });
+    if (!rc.ok()) {
+      err << "mamori-agent run: " << rc.status().message() << "\n";
+      return rc.status().code() == StatusCode::kUnimplemented ? kExitUsage
+                                                              : kExitFailed;
+    }
+    return *rc;
+  }
 
-  Result<AgentSession> session = OpenSession(*config, clock);
-  if (!session.ok()) {
-    err << "mamori-agent run: " << session.status().message() << "\n";
+  // Route the stop events before gRPC starts threads: on POSIX this blocks
+  // SIGTERM/SIGINT, and every later thread inherits the mask.
+  platform::StopRequest stop;
+  Result<std::unique_ptr<platform::StopEventRoute>> route =
+      platform::StopEventRoute::Install(&stop);
+  if (!route.ok()) {
+    err << "mamori-agent run: " << route.status().message() << "\n";
     return kExitFailed;
   }
-  MAMORI_LOG(kInfo) << "running: host " << session->identity.host_id
-                    << ", collector " << session->identity.server
-                    << ", interval " << config->interval.count() << " s";
-
-  const std::function<double()> uniform = transport::DefaultUniform01();
-  transport::Backoff backoff(
-      milliseconds(1000),
-      std::max<milliseconds>(
-          milliseconds(1000),
-          std::min<milliseconds>(config->interval, milliseconds(3600000))),
-      uniform);
-  const auto interval =
-      std::chrono::duration_cast<milliseconds>(config->interval);
-  auto next_collection = std::chrono::steady_clock::now();
-  int64_t cycles = 0;
-  while (true) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= next_collection) {
-      if (max_cycles > 0 && cycles >= max_cycles) break;
-      ++cycles;
-      Result<std::string> id = CollectAndSpool(*session, clock);
-      if (!id.ok()) {
-        MAMORI_LOG(kError) << "collection failed: " << id.status().message();
-      }
-      next_collection =
-          now + transport::Jittered(interval, config->jitter_fraction, uniform);
-    }
-    transport::DeliveryResult result = transport::DeliverPending(
-        *session->spool, *session->client, session->identity);
-    milliseconds wait = std::chrono::duration_cast<milliseconds>(
-        next_collection - std::chrono::steady_clock::now());
-    if (result.state == transport::DeliveryState::kAllDelivered) {
-      backoff.Reset();
-      if (result.next_report_in.count() > 0) {
-        // The collector may spread its agents out; never below a minute.
-        const milliseconds hinted = std::max<milliseconds>(
-            std::chrono::minutes(1), result.next_report_in);
-        next_collection = std::chrono::steady_clock::now() + hinted;
-        wait = hinted;
-      }
-    } else {
-      const milliseconds retry = backoff.Next(result.retry_after);
-      MAMORI_LOG(kWarning) << result.remaining << " report(s) still queued ("
-                           << result.last_error.message() << "); retrying in "
-                           << retry.count() << " ms";
-      wait = std::min(wait, retry);
-    }
-    if (max_cycles > 0 && cycles >= max_cycles &&
-        result.state == transport::DeliveryState::kAllDelivered) {
-      break;
-    }
-    if (int sig = WaitForStop(stop, wait); sig != 0) {
-      MAMORI_LOG(kInfo) << "stopping on signal " << sig;
-      break;
-    }
-  }
-  out << "stopped after " << cycles << " collection(s) / 停止しました\n";
-  return 0;
+  return RunLoop(*config, max_cycles, stop, out, err, clock);
 }
 
 }  // namespace mamori::agent

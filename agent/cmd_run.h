@@ -4,12 +4,15 @@
 // (default 1 h, `--interval`), commits each report to the spool, delivers
 // the spool, and between collections retries undelivered reports with
 // exponential backoff and jitter, never sooner than the collector's
-// retry-after. SIGTERM or SIGINT stops it cleanly: an RPC in flight finishes
-// (its acknowledgement is committed) before the process exits.
+// retry-after. A stop request (agent/platform/stop.h: SIGTERM or SIGINT;
+// on Windows Ctrl+C/Ctrl+Break/console close, or the service manager's stop
+// with --service) stops it cleanly: an RPC in flight finishes (its
+// acknowledgement is committed) before the process exits.
 //
-// Exit codes: 0 stopped by a signal (or after --max-cycles); 2 usage; 4 could
-// not start (not enrolled, unreadable state). Runs on the calling thread;
-// blocks SIGTERM/SIGINT in it.
+// Exit codes: 0 stopped (or after --max-cycles); 2 usage (also --service
+// outside Windows); 4 could not start (not enrolled, unreadable state, or
+// --service when not started by the service control manager). Runs on the
+// calling thread; on POSIX blocks SIGTERM/SIGINT in it.
 
 #include <iosfwd>
 #include <string>

@@ -9,6 +9,7 @@
 #include "agent/cmd_facts.h"
 #include "agent/cmd_once.h"
 #include "agent/cmd_run.h"
+#include "agent/platform/process.h"
 #include "common/log.h"
 
 namespace {
@@ -55,16 +56,20 @@ void PrintUsage(std::ostream& out) {
 
 int main(int argc, char** argv) {
   mamori::InitLogging("mamori-agent", mamori::LogLevel::kInfo);
-  if (argc < 2) {
+  mamori::platform::PrepareConsole();
+  // UTF-8 on every platform (Windows: from the UTF-16 command line).
+  const std::vector<std::string> argv_utf8 =
+      mamori::platform::Utf8Arguments(argc, argv);
+  if (argv_utf8.size() < 2) {
     PrintUsage(std::cerr);
     return 2;
   }
-  const std::string_view name = argv[1];
+  const std::string_view name = argv_utf8[1];
   if (name == "--help" || name == "-h" || name == "help") {
     PrintUsage(std::cout);
     return 0;
   }
-  const std::vector<std::string> args(argv + 2, argv + argc);
+  const std::vector<std::string> args(argv_utf8.begin() + 2, argv_utf8.end());
   for (const Command& c : kCommands) {
     if (c.name == name) return c.run(args);
   }

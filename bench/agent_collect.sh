@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Measures a full fact collection by mamori-agent side by side, in one run,
 # with `apt list --upgradable` and, when installed from Debian, the peers
-# fusioninventory-inventory and ocsinventory-agent --local. Prints a Markdown
-# table of medians (wall, CPU, peak RSS, peak private memory) and ratios to
-# mamori, plus mamori's per-family durations. Not a test: figures go to
+# fusioninventory-inventory and ocsinventory-agent --local. mamori runs warm
+# (--state DIR with a valid pending-updates cache, as once/run after the
+# first collection) and cold (cache deleted before each run, so libapt-pkg
+# computes). Prints a Markdown table of medians (wall, CPU, peak RSS, peak
+# private memory) and ratios to the warm mamori run, plus mamori's per-family
+# durations and the load average. Not a test: figures go to
 # docs/performance.md.
 #
 # Usage: bench/agent_collect.sh [BUILD_DIR] [RUNS]
@@ -16,12 +19,21 @@ AGENT="$BUILD/agent/mamori-agent"
 [[ -x "$AGENT" ]] || { echo "agent_collect: $AGENT not built" >&2; exit 2; }
 MEASURE=bench/agent_measure.py
 OCS_DIR=$(mktemp -d)
-trap 'rm -rf "$OCS_DIR"' EXIT
+WARM=$(mktemp -d)   # state dir whose pending-updates cache stays valid
+COLD=$(mktemp -d)   # state dir whose cache is deleted before every run
+trap 'rm -rf "$OCS_DIR" "$WARM" "$COLD"' EXIT
 
-names=("mamori-agent facts (all families)" "mamori-agent facts (all but updates)"
+# Row 0 is the base of the ratios: a full collection as once/run do it, with
+# the pending-updates cache valid (apt/dpkg inputs unchanged since last run).
+names=("mamori-agent facts, all families, warm (updates cache valid)"
+       "mamori-agent facts, all families, cold (no cache: libapt computes)"
+       "mamori-agent facts (all but updates)"
+       "mamori-agent facts --help (process start, no collection)"
        "apt list --upgradable")
-cmds=("$AGENT facts --format json"
+cmds=("$AGENT facts --format json --state $WARM"
+      "$AGENT facts --format json --state $COLD"
       "$AGENT facts --format json --family system --family hardware --family network --family packages --family accounts --family antivirus --family usb_storage --family wifi --family password_policy --family screen_lock --family disk_encryption --family firewall --family remote_access"
+      "$AGENT facts --help"
       "apt list --upgradable")
 if command -v fusioninventory-inventory >/dev/null; then
   names+=("fusioninventory-inventory"); cmds+=("fusioninventory-inventory")
@@ -34,20 +46,29 @@ else
   echo "agent_collect: ocsinventory-agent not installed, skipped" >&2
 fi
 
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 # Families that fail quietly would make mamori look cheap: show the states.
-"$AGENT" facts --format json | python3 -c '
+# This run also fills the warm state dir's cache; the next one must use it.
+"$AGENT" facts --format json --state "$WARM" >/dev/null
+"$AGENT" facts --format json --state "$WARM" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 fams = [(k, v) for k, v in d.items() if isinstance(v, dict) and "status" in v]
 print("mamori per-family (one run): " + ", ".join(
     "%s %s %.1f ms" % (k, v["status"].get("state", "?").replace("STATUS_", ""),
                        int(v["status"].get("duration_us", "0")) / 1000) for k, v in fams))
+u = d.get("updates", {})
+print("updates: %s, computed at %s, %s pending" % (u.get("pending_source"),
+      u.get("pending_computed_at"), u.get("pending_count", 0)))
+if u.get("pending_source") != "PENDING_SOURCE_CACHED":
+    sys.exit("agent_collect: the warm run did not use the cache")
 '
 
 results=$(mktemp)
 # Interleave the tools run by run so machine noise hits them alike.
 for ((r = 1; r <= RUNS; r++)); do
   for i in "${!cmds[@]}"; do
+    [[ $i == 1 ]] && rm -f "$COLD/updates-pending.json"
     # shellcheck disable=SC2086
     echo "$i $(python3 "$MEASURE" -- ${cmds[$i]})" >> "$results"
   done
@@ -76,3 +97,4 @@ for i, name in enumerate(names):
           f"{m['peak_rss_kib']/base['peak_rss_kib']:.2f} |")
 PY
 rm -f "$results"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -9,7 +9,8 @@
 # AGENTS+EXTRA hosts (10,000 by default); every agent then sends ROUNDS
 # steady reports (package list as its digest). The collector's RSS is read
 # from /proc after the steady phase. Then mamori-loadgen ceiling inserts the
-# same rows straight into SQLite (prepared statements, one transaction).
+# same rows straight into SQLite (prepared statements, one transaction), once
+# with the schema as migrated and once without the triggers on host_facts.
 set -eu
 BUILD=${BUILD:-build}
 AGENTS=${AGENTS:-1000}
@@ -44,3 +45,6 @@ wait "$PID"
 STEADY_ROUNDS=$(( (AGENTS + EXTRA) * ROUNDS / AGENTS ))
 "$LOADGEN" ceiling --agents "$AGENTS" --packages 1500 --rounds "$STEADY_ROUNDS" \
   --db "$DIR/ceiling.db"
+# The same without the grading module's triggers on host_facts: what they add.
+"$LOADGEN" ceiling --agents "$AGENTS" --packages 1500 --rounds "$STEADY_ROUNDS" \
+  --db "$DIR/ceiling-nt.db" --drop-triggers | sed 's/phase=ceiling_/phase=ceiling_no_triggers_/'

@@ -4,6 +4,9 @@
 //   BmRegrade/300         re-grading one organisation of 300 hosts after a
 //                          report: run checks, store results (history only
 //                          for changes), build the report, target ≤ 50 ms.
+//   BmIngest/0,1,2         storing 1,000 reports (first / unchanged /
+//                          one family changed), for the cost the fact
+//                          tables' triggers add to ingest.
 // Hosts are enrolled and reported through SqliteStore, with ten fact
 // families each, alternating compliant and failing fixtures.
 #include <benchmark/benchmark.h>
@@ -158,6 +161,102 @@ void BmRegrade(benchmark::State& state) {
   }
 }
 BENCHMARK(BmRegrade)->Arg(300)->Unit(benchmark::kMillisecond)->Iterations(20);
+
+// What the fact tables' triggers (grading migration v2) add to storing
+// reports: 1,000 reports per iteration through SqliteStore::StoreReports in
+// batches of 200, ten families each.
+//   BmIngest/0  first reports (every family inserted: triggers extract all);
+//   BmIngest/1  steady reports, every family unchanged (collected_at only);
+//   BmIngest/2  steady reports with the updates family changed.
+// Compare with a build at grading migration v1 (docs/performance.md).
+void BmIngest(benchmark::State& state) {
+  const int mode = static_cast<int>(state.range(0));
+  constexpr int kHosts = 1000;
+  static FakeClock clock(kNow);
+  const fs::path dir = fs::temp_directory_path() /
+                       ("mamori-ingest-bench-" + std::to_string(::getpid()) +
+                        "-" + std::to_string(mode));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto store = store::SqliteStore::Open((dir / "collector.db").string(), clock);
+  if (!store.ok()) {
+    state.SkipWithError(store.status().ToString().c_str());
+    return;
+  }
+  (void)(*store)->CreateOrg({"ingest", "", std::nullopt, ""});
+  auto token = (*store)->CreateToken({"ingest", std::nullopt, std::nullopt});
+  int enrolled = 0;
+  int report_no = 0;
+  struct Host {
+    int64_t id;
+    std::string key;
+  };
+  // Enrols kHosts new hosts.
+  auto enroll = [&] {
+    std::vector<Host> hosts;
+    for (int i = 0; i < kHosts; ++i, ++enrolled) {
+      store::EnrollInput in;
+      in.token = token->token;
+      in.identity.hostname = "PC-" + std::to_string(enrolled);
+      in.identity.machine_id = "m" + std::to_string(enrolled);
+      in.node_key_hash = "k" + std::to_string(enrolled);
+      auto e = (*store)->Enroll(in);
+      if (!e.ok()) std::abort();
+      hosts.push_back({e->host_id, in.node_key_hash});
+    }
+    return hosts;
+  };
+  // Stores one report per host; an odd `variant` swaps the updates family
+  // between the compliant and the failing fixture.
+  auto report = [&](const std::vector<Host>& hosts, int variant) {
+    std::vector<store::ReportInput> batch;
+    for (size_t i = 0; i < hosts.size(); ++i) {
+      store::ReportInput r;
+      r.host_id = hosts[i].id;
+      r.node_key_hash = hosts[i].key;
+      r.report_id = "r" + std::to_string(++report_no);
+      r.collected_at = ToUnixSeconds(kNow) - 3600 + report_no;
+      bool bad = i % 4 == 0;
+      for (int f = 0; f < 10; ++f) {
+        const bool swap = f == 1 && variant % 2 == 1;
+        const Fam& fam = (bad != swap ? kBad : kGood)[f];
+        r.families.push_back(
+            {fam.name, "STATUS_OK", r.collected_at, fam.json,
+             std::string("sha-") + fam.name + (bad != swap ? "b" : "g")});
+      }
+      batch.push_back(std::move(r));
+      if (batch.size() == 200 || i + 1 == hosts.size()) {
+        for (const auto& res : (*store)->StoreReports(batch)) {
+          if (!res.ok()) std::abort();
+        }
+        batch.clear();
+      }
+    }
+  };
+  std::vector<Host> hosts;
+  if (mode != 0) {
+    hosts = enroll();
+    report(hosts, 0);
+  }
+  int variant = 0;
+  for (auto _ : state) {
+    if (mode == 0) {
+      state.PauseTiming();
+      hosts = enroll();
+      state.ResumeTiming();
+    }
+    report(hosts, mode == 2 ? ++variant : 0);
+  }
+  state.counters["reports"] = kHosts;
+  store->reset();
+  fs::remove_all(dir);
+}
+BENCHMARK(BmIngest)
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
 
 }  // namespace
 }  // namespace mamori

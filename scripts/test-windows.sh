@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Cross-builds the Windows fact library, mamori-facts.exe and their tests with
-# mingw-w64 (posix threads, static, x64) and runs the tests under headless
-# Wine. Writes "PASSED FAILED" to build-win/agent/ctest-summary.txt, which
+# Cross-builds the Windows fact library, mamori-facts.exe, the agent's platform
+# seam (agent/platform, whose tests also install and stop a service through
+# Wine's service manager) and their tests with mingw-w64 (posix threads,
+# static, x64) and runs the tests under headless Wine. Writes "PASSED FAILED" to build-win/agent/ctest-summary.txt, which
 # scripts/test.sh adds to its totals. Exit status: 0 when everything passed.
 #
 # Layout under build-win/ (all cached between runs):

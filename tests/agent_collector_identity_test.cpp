@@ -1,13 +1,13 @@
 // Host identity across re-installs and clones, end to end: a fixture tree
 // enrolled as a host of its own, enrolled again after its state is wiped
 // (a re-installed PC) re-attaches to the same host record; a cloned image
-// (same machine id, different hardware) becomes a new host, flagged.
+// (same machine id, different hardware) becomes a new host, flagged; a fresh
+// OS install on the same hardware (new machine id, same DMI) re-attaches.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "agent/transport/enrollment.h"
 #include "common/text.h"
 #include "tests/agent_collector_harness.h"
 
@@ -39,25 +39,10 @@ class AgentCollectorIdentityTest : public ::testing::Test {
                   "--config", config_});
   }
 
-  // Enrolls through the agent's own enrollment code with a hand-made
-  // identity: fixture trees carry no SMBIOS data (it is read from the live
-  // kernel only), so hardware differences are set here.
-  Result<transport::EnrollOutcome> EnrollIdentity(
-      const std::string& state, const std::string& machine_id,
-      const std::string& smbios_uuid, const std::string& serial) {
-    v1::EndpointFacts facts;
-    facts.set_agent_version("0.1.0");
-    facts.mutable_identity()->set_hostname("pc-" + serial);
-    facts.mutable_identity()->set_machine_id(machine_id);
-    facts.mutable_identity()->set_smbios_uuid(smbios_uuid);
-    facts.mutable_identity()->set_serial(serial);
-    facts.mutable_system()->set_os_name("Windows 11 Pro");
-    transport::EnrollOptions opts;
-    opts.server = collector_->address();
-    opts.token = collector_->Token();
-    opts.ca_file = collector_->ca_path();
-    opts.state_dir = state;
-    return transport::Enroll(opts, facts);
+  std::string HostIdOf(const std::string& state) {
+    return nlohmann::json::parse(
+               ReadFile(state + "/identity.json").value_or("{}"))
+        .value("host_id", "");
   }
 
   TempDir dir_;
@@ -105,18 +90,21 @@ TEST_F(AgentCollectorIdentityTest, AnotherFixtureTreeIsAnotherHost) {
   EXPECT_EQ(names, (std::set<std::string>{"pc-good", "pc-bad"}));
 }
 
+// The identity fixture trees (tests/fixtures/linux/identity/README.md) carry
+// their own SMBIOS/DMI copy, read by the agent under --root.
 TEST_F(AgentCollectorIdentityTest, ClonedImageIsANewFlaggedHost) {
-  const std::string machine = "aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbb";
-  auto original = EnrollIdentity(dir_.path() + "/orig", machine,
-                                 "4c4c4544-0000-1111-2222-333333333333", "SN1");
-  ASSERT_TRUE(original.ok()) << original.status().ToString();
-  EXPECT_FALSE(original->clone_suspected);
-  auto clone = EnrollIdentity(dir_.path() + "/clone", machine,
-                              "4c4c4544-9999-8888-7777-666666666666", "SN2");
-  ASSERT_TRUE(clone.ok()) << clone.status().ToString();
-  EXPECT_TRUE(clone->clone_suspected);
-  EXPECT_FALSE(clone->reattached);
-  EXPECT_NE(clone->identity.host_id, original->identity.host_id);
+  // Same machine id, different DMI UUID and serial.
+  const std::string orig = dir_.path() + "/orig";
+  ProcessResult original = EnrollFixture(orig, "identity/original");
+  ASSERT_EQ(original.exit_code, 0) << original.out << original.err;
+  EXPECT_THAT(original.out, ::testing::Not(HasSubstr("cloned image")));
+  const std::string clone_state = dir_.path() + "/clone";
+  ProcessResult clone = EnrollFixture(clone_state, "identity/clone");
+  ASSERT_EQ(clone.exit_code, 0) << clone.out << clone.err;
+  EXPECT_THAT(clone.out, HasSubstr("suspects a cloned image"));
+  EXPECT_THAT(clone.out, ::testing::Not(HasSubstr("re-attached")));
+  EXPECT_NE(HostIdOf(clone_state), HostIdOf(orig));
+  EXPECT_NE(HostIdOf(clone_state), "");
 
   nlohmann::json hosts = collector_->Hosts();
   ASSERT_EQ(hosts.size(), 2u) << hosts.dump(2);
@@ -126,18 +114,17 @@ TEST_F(AgentCollectorIdentityTest, ClonedImageIsANewFlaggedHost) {
 }
 
 TEST_F(AgentCollectorIdentityTest, ReinstallWithNewMachineIdOnSameHardware) {
-  auto before =
-      EnrollIdentity(dir_.path() + "/a", "11111111111111111111111111111111",
-                     "4c4c4544-aaaa-bbbb-cccc-dddddddddddd", "SN9");
-  ASSERT_TRUE(before.ok()) << before.status().ToString();
-  // A fresh OS install writes a new machine id; the SMBIOS UUID stays.
-  auto after =
-      EnrollIdentity(dir_.path() + "/b", "22222222222222222222222222222222",
-                     "4c4c4544-aaaa-bbbb-cccc-dddddddddddd", "SN9");
-  ASSERT_TRUE(after.ok()) << after.status().ToString();
-  EXPECT_TRUE(after->reattached);
-  EXPECT_FALSE(after->clone_suspected);
-  EXPECT_EQ(after->identity.host_id, before->identity.host_id);
+  // A fresh OS install writes a new machine id; the DMI UUID and serial stay.
+  const std::string before = dir_.path() + "/a";
+  ProcessResult first = EnrollFixture(before, "identity/original");
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  const std::string after = dir_.path() + "/b";
+  ProcessResult again = EnrollFixture(after, "identity/reinstalled");
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_THAT(again.out, HasSubstr("re-attached"));
+  EXPECT_THAT(again.out, ::testing::Not(HasSubstr("cloned image")));
+  EXPECT_EQ(HostIdOf(after), HostIdOf(before));
+  EXPECT_NE(HostIdOf(after), "");
   EXPECT_EQ(collector_->Hosts().size(), 1u);
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 
 // AgentConfig: the one typed configuration of mamori-agent, loaded from a
-// YAML file (/etc/mamori/agent.conf by default, `--config FILE` otherwise)
+// YAML file (by default /etc/mamori/agent.conf, on Windows
+// %ProgramData%\mamori\agent.conf; `--config FILE` otherwise)
 // and validated before anything runs. A bad file yields an error naming the
 // file, the line, the key and what was expected; unknown keys are errors too
 // so a misspelt setting never silently falls back to a default.
@@ -32,16 +33,19 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/platform/paths.h"
 #include "common/status.h"
 
 namespace mamori::agent {
 
-inline constexpr char kDefaultConfigPath[] = "/etc/mamori/agent.conf";
-inline constexpr char kDefaultStateDir[] = "/var/lib/mamori";
+// This platform's defaults (agent/platform/paths.h): /etc/mamori/agent.conf
+// and /var/lib/mamori on POSIX, under %ProgramData%\mamori on Windows.
+inline const std::string kDefaultConfigPath = platform::DefaultConfigPath();
+inline const std::string kDefaultStateDir = platform::DefaultStateDir();
 
 struct AgentConfig {
   // Where identity, CA certificate and spool live.
-  std::string state_dir = kDefaultStateDir;
+  std::string state_dir = platform::DefaultStateDir();
   std::string log_level = "info";
   // HOST:PORT; empty means the address stored at enrollment.
   std::string server;

@@ -3,7 +3,10 @@
 // The `hardware` family: vendor, model, serial and BIOS (SMBIOS/DMI), CPU
 // model and core counts, memory, disks, battery.
 //
-// Needs the live kernel (/sys, /proc): STATUS_UNSUPPORTED under --root.
+// Under --root only the DMI attributes are read, from
+// <root>/sys/class/dmi/id (an image or fixture may carry a copy): STATUS_OK
+// with a message saying CPU, memory and disks need the live kernel, or
+// STATUS_UNSUPPORTED when the tree has no such directory.
 // No DMI (containers, some VMs) → STATUS_UNSUPPORTED with vendor/model/serial
 // left empty (never placeholder strings); CPU, memory and disks are still
 // filled. DMI present but product_serial unreadable (it is root-only) →

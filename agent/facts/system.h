@@ -5,8 +5,10 @@
 //
 // Missing sources: no os-release (neither /etc/os-release nor
 // /usr/lib/os-release) → STATUS_UNSUPPORTED; everything else is optional and
-// left empty when absent (SMBIOS UUID needs root and DMI; the kernel fields,
-// boot time and UTC offset need the live kernel and are empty under --root).
+// left empty when absent (SMBIOS UUID needs root and DMI, and under --root
+// is read from <root>/sys/class/dmi/id/product_uuid; the kernel fields, boot
+// time, UTC offset, virtualization and role need the live kernel and are
+// empty under --root).
 // Parsers are pure and thread-safe.
 
 #include <map>

@@ -92,6 +92,10 @@ struct GatherContext {
   // False under --root: families that need /proc, /sys or netlink report
   // STATUS_UNSUPPORTED, because those show the running kernel, not the image.
   bool live_kernel = true;
+  // The agent's state directory, where families may keep results that are
+  // expensive to recompute while their inputs are unchanged (updates). Empty
+  // = compute everything fresh and write nothing.
+  std::string state_dir;
 
   // Returns `absolute` resolved under root ("/etc/passwd" →
   // "<root>/etc/passwd").

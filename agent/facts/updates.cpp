@@ -21,6 +21,18 @@ std::string_view EnumName(UpdateMethod method) {
   return "";
 }
 
+std::string_view EnumName(PendingSource source) {
+  switch (source) {
+    case PendingSource::kUnspecified:
+      return "PENDING_SOURCE_UNSPECIFIED";
+    case PendingSource::kComputed:
+      return "PENDING_SOURCE_COMPUTED";
+    case PendingSource::kCached:
+      return "PENDING_SOURCE_CACHED";
+  }
+  return "";
+}
+
 bool IsSecuritySuite(std::string_view archive, std::string_view codename,
                      std::string_view label) {
   return EndsWith(archive, "-security") || EndsWith(codename, "-security") ||
@@ -31,6 +43,9 @@ std::vector<DpkgLogInstall> ParseDpkgLogInstalls(std::string_view text) {
   std::vector<DpkgLogInstall> out;
   for (std::string_view line : SplitLines(text)) {
     // 2026-11-23 19:19:02 status installed libc-bin:amd64 2.36-9+deb12u14
+    // Most lines are other actions and states: skip them before splitting
+    // (a busy dpkg.log is ≈0.5 MB, read on every collection).
+    if (line.find(" status installed ") == std::string_view::npos) continue;
     const auto words = SplitWhitespace(line);
     if (words.size() != 6 || words[2] != "status" || words[3] != "installed") {
       continue;

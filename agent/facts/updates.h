@@ -7,13 +7,25 @@
 // On Debian/Ubuntu pending updates are computed with libapt-pkg exactly as
 // apt computes candidates (policy candidate of each installed package newer
 // than the installed version), read-only and without the dpkg lock; method =
-// UPDATE_METHOD_LIBAPT.
+// UPDATE_METHOD_LIBAPT. The system's pkgcache.bin is mapped only after
+// checking it matches the current sources, lists and dpkg status (a stale one
+// gives silently wrong answers); otherwise the cache is built in memory.
+// pending_apt_cache says which.
 //
 // "Security update" means: the *candidate* comes from a security suite — one
 // of the candidate version's package files has an Archive or Codename ending
 // in "-security" or the Label "Debian-Security". This is apt's own view (what
 // `apt list --upgradable` shows as "-security"); a newer version that exists
 // in -security but is superseded by a point-release candidate does not count.
+//
+// Recompute only on change: when the context has a state directory, the
+// pending list is kept in <state>/updates-pending.json with a SHA-256
+// fingerprint of everything libapt-pkg reads for it (see
+// linux/updates_cache.h). While the fingerprint matches, the list is reused
+// without loading libapt-pkg (pending_source = PENDING_SOURCE_CACHED,
+// pending_computed_at = when it was computed); otherwise it is computed and
+// the file rewritten. List/install times, the unattended-upgrades program and
+// reboot-required are read fresh on every collection.
 //
 // Missing sources: no dpkg status → STATUS_UNSUPPORTED (RHEL-family dnf/rpm
 // metadata is not supported yet, and the message says so); missing
@@ -39,6 +51,14 @@ enum class UpdateMethod : int {
   kWindowsUpdateAgent = 4,
 };
 std::string_view EnumName(UpdateMethod method);
+
+// Mirrors mamori.v1.PendingSource.
+enum class PendingSource : int {
+  kUnspecified = 0,
+  kComputed = 1,
+  kCached = 2,
+};
+std::string_view EnumName(PendingSource source);
 
 // Mirrors mamori.v1.PendingUpdate.
 struct PendingUpdate {
@@ -93,6 +113,10 @@ struct UpdateFacts {
   std::vector<std::string> reboot_required_by;
   std::string wsus_server;
   std::vector<InstalledUpdate> recent_installed;
+  PendingSource pending_source = PendingSource::kUnspecified;
+  std::optional<TimePoint> pending_computed_at;
+  std::string pending_inputs_sha256;
+  std::string pending_apt_cache;
 };
 
 template <typename V>
@@ -110,6 +134,10 @@ void VisitFields(const UpdateFacts& f, V& v) {
   v("reboot_required_by", f.reboot_required_by);
   v("wsus_server", f.wsus_server);
   v("recent_installed", f.recent_installed);
+  v("pending_source", f.pending_source);
+  v("pending_computed_at", f.pending_computed_at);
+  v("pending_inputs_sha256", f.pending_inputs_sha256);
+  v("pending_apt_cache", f.pending_apt_cache);
 }
 
 // Collects the family. Never throws; failures are in `status`.

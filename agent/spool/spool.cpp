@@ -1,11 +1,8 @@
 #include "agent/spool/spool.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <utility>
+
+#include "agent/platform/files.h"
 
 namespace mamori::agent {
 namespace {
@@ -100,14 +97,12 @@ class Transaction {
 Result<std::unique_ptr<Spool>> Spool::Open(const std::string& path,
                                            SpoolLimits limits,
                                            const Clock& clock) {
-  // Create the file 0600 ourselves: SQLite would use the umask, and the WAL
-  // and shared-memory files copy the main file's mode.
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return InternalError("spool: cannot open " + path + ": " +
-                         std::strerror(errno));
+  // Create the file private ourselves: SQLite would use the umask, and the
+  // WAL and shared-memory files copy the main file's mode (on Windows they
+  // inherit the state directory's private DACL).
+  if (Status s = platform::CreatePrivateFileIfMissing(path); !s.ok()) {
+    return InternalError("spool: " + s.message());
   }
-  ::close(fd);
   sqlite3* db = nullptr;
   int rc =
       sqlite3_open_v2(path.c_str(), &db,

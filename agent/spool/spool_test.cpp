@@ -1,11 +1,17 @@
 #include "agent/spool/spool.h"
 
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
+
+#include "agent/platform/files.h"
+
+#ifndef _WIN32
+#include <sys/stat.h>
+#endif
 
 namespace mamori::agent {
 namespace {
@@ -13,9 +19,12 @@ namespace {
 class SpoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/mamori-spool-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    std::random_device rd;
+    dir_ = (std::filesystem::temp_directory_path() /
+            ("mamori-spool-test-" + std::to_string(rd()) + "-" +
+             std::to_string(rd())))
+               .string();
+    ASSERT_TRUE(std::filesystem::create_directory(dir_));
     path_ = dir_ + "/spool.db";
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -50,9 +59,13 @@ TEST_F(SpoolTest, KeepsOrderAndSurvivesReopen) {
 
 TEST_F(SpoolTest, FileIsPrivate) {
   auto spool = OpenSpool();
+  Status check = platform::CheckPrivate(path_);
+  EXPECT_TRUE(check.ok()) << check.ToString();
+#ifndef _WIN32
   struct stat st {};
   ASSERT_EQ(stat(path_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+#endif
 }
 
 TEST_F(SpoolTest, AckRemovesOnlyThatReport) {

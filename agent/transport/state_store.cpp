@@ -1,33 +1,12 @@
 #include "agent/transport/state_store.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "agent/platform/files.h"
+#include "common/log.h"
 #include "common/text.h"
 
 namespace mamori::transport {
-namespace {
-
-Status OsError(const std::string& what, const std::string& path) {
-  return InternalError(what + " " + path + ": " + std::strerror(errno));
-}
-
-Status FsyncPath(const std::string& path, int flags) {
-  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return OsError("cannot open", path);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return OsError("cannot fsync", path);
-  return Status::Ok();
-}
-
-}  // namespace
 
 std::string IdentityPath(const std::string& state_dir) {
   return state_dir + "/identity.json";
@@ -40,46 +19,14 @@ std::string SpoolPath(const std::string& state_dir) {
 }
 
 Status EnsureStateDir(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return InternalError("cannot create state directory " + dir + ": " +
-                         ec.message());
-  }
-  if (::chmod(dir.c_str(), 0700) != 0) return OsError("cannot chmod", dir);
-  return Status::Ok();
+  Status s = platform::EnsurePrivateDir(dir);
+  if (!s.ok()) return InternalError("state directory: " + s.message());
+  return s;
 }
 
 Status WriteFileAtomically(const std::string& path,
                            const std::string& content) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return OsError("cannot create", tmp);
-  // open() honours the umask only downwards, but an existing file keeps its
-  // mode: force 0600.
-  ::fchmod(fd, 0600);
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Status s = OsError("cannot write", tmp);
-      ::close(fd);
-      return s;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    Status s = OsError("cannot fsync", tmp);
-    ::close(fd);
-    return s;
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return OsError("cannot rename to", path);
-  }
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  return FsyncPath(dir.empty() ? "." : dir, O_RDONLY | O_DIRECTORY);
+  return platform::WritePrivateFileAtomically(path, content);
 }
 
 Status SaveIdentity(const std::string& state_dir, const AgentIdentity& id) {
@@ -100,6 +47,14 @@ Result<AgentIdentity> LoadIdentity(const std::string& state_dir) {
                                      state_dir + " ...` first");
     }
     return text.status();
+  }
+  // The node key authenticates this host: say so when others can read it
+  // (it still loads, so a copied-in identity keeps working until fixed).
+  if (Status priv = platform::CheckPrivate(path);
+      priv.code() == StatusCode::kFailedPrecondition) {
+    MAMORI_LOG(kWarning) << priv.message()
+                         << "; it holds this host's key: make it private "
+                            "or enroll again";
   }
   AgentIdentity id;
   try {

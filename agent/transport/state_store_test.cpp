@@ -2,10 +2,16 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
+#include <random>
+
+#include "agent/platform/files.h"
+
+#ifndef _WIN32
+#include <sys/stat.h>
+#endif
 
 namespace mamori::transport {
 namespace {
@@ -13,9 +19,12 @@ namespace {
 class StateStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/mamori-state-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
+    std::random_device rd;
+    root_ = (std::filesystem::temp_directory_path() /
+             ("mamori-state-test-" + std::to_string(rd()) + "-" +
+              std::to_string(rd())))
+                .string();
+    ASSERT_TRUE(std::filesystem::create_directory(root_));
     dir_ = root_ + "/a/b/state";
   }
   void TearDown() override { std::filesystem::remove_all(root_); }
@@ -23,21 +32,27 @@ class StateStoreTest : public ::testing::Test {
   std::string dir_;
 };
 
-int ModeOf(const std::string& path) {
+// POSIX mode bits; on Windows the DACL is checked through CheckPrivate (see
+// agent/platform/platform_test.cpp for the DACL itself).
+void ExpectPrivate(const std::string& path, [[maybe_unused]] int mode) {
+  Status check = platform::CheckPrivate(path);
+  EXPECT_TRUE(check.ok()) << check.ToString();
+#ifndef _WIN32
   struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return -1;
-  return static_cast<int>(st.st_mode & 0777);
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(static_cast<int>(st.st_mode & 0777), mode) << path;
+#endif
 }
 
 TEST_F(StateStoreTest, RoundTripWithPrivateModes) {
   ASSERT_TRUE(EnsureStateDir(dir_).ok());
-  EXPECT_EQ(ModeOf(dir_), 0700);
+  ExpectPrivate(dir_, 0700);
   AgentIdentity id{.host_id = "h-1",
                    .node_key = "secret",
                    .server = "localhost:50443",
                    .organization = "株式会社テスト"};
   ASSERT_TRUE(SaveIdentity(dir_, id).ok());
-  EXPECT_EQ(ModeOf(IdentityPath(dir_)), 0600);
+  ExpectPrivate(IdentityPath(dir_), 0600);
   auto loaded = LoadIdentity(dir_);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ(loaded->host_id, "h-1");
@@ -53,9 +68,11 @@ TEST_F(StateStoreTest, OverwriteKeepsModeEvenIfFileWasLoose) {
     std::ofstream out(CaPath(dir_));
     out << "old";
   }
+#ifndef _WIN32
   ::chmod(CaPath(dir_).c_str(), 0644);
+#endif
   ASSERT_TRUE(WriteFileAtomically(CaPath(dir_), "new").ok());
-  EXPECT_EQ(ModeOf(CaPath(dir_)), 0600);
+  ExpectPrivate(CaPath(dir_), 0600);
 }
 
 TEST_F(StateStoreTest, NotEnrolledAndDamagedAreDistinct) {

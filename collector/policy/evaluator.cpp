@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include "common/log.h"
 #include "common/text.h"
@@ -131,9 +132,10 @@ Result<std::vector<CheckResult>> CheckRunner::Run(
     const std::vector<store::GradingHost>& hosts,
     const ParameterOverrides& overrides, TimePoint now) {
   std::vector<CheckResult> out;
+  out.reserve(set.checks.size() * hosts.size());
   const int64_t now_s = ToUnixSeconds(now);
   for (const Check& check : set.checks) {
-    std::map<int64_t, CheckResult> rows;
+    std::unordered_map<int64_t, CheckResult> rows;
     std::string run_error;
     std::vector<grading::Evidence> notes;
     auto prepared = Prepare(check);
@@ -187,12 +189,21 @@ Result<std::vector<CheckResult>> CheckRunner::Run(
       int status_col = -1;
       int collected_col = -1;
       const int ncols = sqlite3_column_count(st);
+      // Evidence columns with their names, read once per run, not per row.
+      std::vector<std::pair<int, std::string>> evidence_cols;
       for (int i = 0; i < ncols; ++i) {
         const std::string name = sqlite3_column_name(st, i);
-        if (name == "host_id") host_col = i;
-        if (name == "status") status_col = i;
-        if (name == "collected_at") collected_col = i;
+        if (name == "host_id") {
+          host_col = i;
+        } else if (name == "status") {
+          status_col = i;
+        } else if (name == "collected_at") {
+          collected_col = i;
+        } else {
+          evidence_cols.emplace_back(i, name);
+        }
       }
+      rows.reserve(hosts.size());
       for (;;) {
         const int rc = sqlite3_step(st);
         if (rc == SQLITE_DONE) break;
@@ -205,26 +216,29 @@ Result<std::vector<CheckResult>> CheckRunner::Run(
           run_error = "query lacks host_id or status";
           break;
         }
-        CheckResult r;
-        r.check_id = check.id;
         const int64_t host_id = sqlite3_column_int64(st, host_col);
-        r.host_id = std::to_string(host_id);
         const std::string status_text = ColumnText(st, status_col);
         auto status = grading::ParseCheckStatus(status_text);
-        r.status = status.value_or(CheckStatus::kError);
+        const CheckStatus row_status = status.value_or(CheckStatus::kError);
+        // Only a host's first row or a worse one is kept: build the rest of
+        // the result only then.
+        auto [it, inserted] = rows.try_emplace(host_id);
+        if (!inserted && Severity(row_status) <= Severity(it->second.status)) {
+          continue;
+        }
+        CheckResult& r = it->second;
+        r.status = row_status;
+        r.evidence.clear();
+        r.evidence.reserve(evidence_cols.size() + (status ? 0 : 1));
         if (!status) r.evidence.push_back({"invalid_status", status_text});
+        r.collected_at.reset();
         if (collected_col >= 0 &&
             sqlite3_column_type(st, collected_col) != SQLITE_NULL) {
           r.collected_at =
               FromUnixSeconds(sqlite3_column_int64(st, collected_col));
         }
-        for (int i = 0; i < ncols; ++i) {
-          if (i == host_col || i == status_col || i == collected_col) continue;
-          r.evidence.push_back({sqlite3_column_name(st, i), ColumnText(st, i)});
-        }
-        auto [it, inserted] = rows.emplace(host_id, r);
-        if (!inserted && Severity(r.status) > Severity(it->second.status)) {
-          it->second = std::move(r);
+        for (const auto& [i, name] : evidence_cols) {
+          r.evidence.push_back({name, ColumnText(st, i)});
         }
       }
       sqlite3_reset(st);
@@ -237,9 +251,6 @@ Result<std::vector<CheckResult>> CheckRunner::Run(
     for (const store::GradingHost& h : hosts) {
       if (!h.reported) continue;
       CheckResult r;
-      r.check_id = check.id;
-      r.host_id = std::to_string(h.host_id);
-      r.collected_at = h.last_collected_at;
       if (!run_error.empty()) {
         r.status = CheckStatus::kError;
         r.evidence.push_back({"error", run_error});
@@ -258,12 +269,14 @@ Result<std::vector<CheckResult>> CheckRunner::Run(
         r.evidence.push_back({"role", h.role});
       } else if (auto it = rows.find(h.host_id); it != rows.end()) {
         r = std::move(it->second);
-        if (!r.collected_at) r.collected_at = h.last_collected_at;
       } else {
         r.status = CheckStatus::kUnknown;
         r.evidence.push_back(
             {"reason", "the check returned no row for this host"});
       }
+      r.check_id = check.id;
+      r.host_id = std::to_string(h.host_id);
+      if (!r.collected_at) r.collected_at = h.last_collected_at;
       r.evidence.insert(r.evidence.end(), notes.begin(), notes.end());
       out.push_back(std::move(r));
     }

@@ -183,8 +183,7 @@ grpc::ServerUnaryReactor* CollectorService::Report(
   }
   const v1::ReportRequest& in = *parsed_request;
   Result<store::ReportInput> report =
-      ConvertReport(std::shared_ptr<const v1::ReportRequest>(parsed_request),
-                    options_.limits);
+      ConvertReport(parsed_request, options_.limits);
   if (!report.ok()) {
     reactor->Finish(ToGrpc(report.status()));
     return reactor;

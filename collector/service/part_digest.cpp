@@ -9,6 +9,21 @@
 
 namespace mamori::service {
 
+namespace {
+
+std::string SerializedDigest(const google::protobuf::Message& message) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&coded);
+  }
+  return Sha256Hex(bytes);
+}
+
+}  // namespace
+
 std::string PartDigest(const google::protobuf::Message& family) {
   using google::protobuf::FieldDescriptor;
   const google::protobuf::Descriptor* descriptor = family.GetDescriptor();
@@ -30,14 +45,51 @@ std::string PartDigest(const google::protobuf::Message& family) {
     }
     to_hash = copy;
   }
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    to_hash->SerializeToCodedStream(&coded);
+  return SerializedDigest(*to_hash);
+}
+
+std::string PartDigestInPlace(google::protobuf::Message* family) {
+  using google::protobuf::FieldDescriptor;
+  const FieldDescriptor* status_field =
+      family->GetDescriptor()->FindFieldByName("status");
+  if (status_field == nullptr ||
+      status_field->type() != FieldDescriptor::TYPE_MESSAGE ||
+      !family->GetReflection()->HasField(*family, status_field)) {
+    return SerializedDigest(*family);
   }
-  return Sha256Hex(bytes);
+  google::protobuf::Message* status =
+      family->GetReflection()->MutableMessage(family, status_field);
+  const google::protobuf::Reflection* reflection = status->GetReflection();
+  const google::protobuf::Descriptor* sd = status->GetDescriptor();
+  const FieldDescriptor* collected = sd->FindFieldByName("collected_at");
+  const FieldDescriptor* duration = sd->FindFieldByName("duration_us");
+  // Only the shapes of CollectionStatus are handled in place; anything else
+  // takes the copying path, which clears any field type.
+  if ((collected != nullptr &&
+       (collected->type() != FieldDescriptor::TYPE_MESSAGE ||
+        collected->is_repeated())) ||
+      (duration != nullptr &&
+       (duration->cpp_type() != FieldDescriptor::CPPTYPE_INT64 ||
+        duration->is_repeated()))) {
+    return PartDigest(*family);
+  }
+  google::protobuf::Message* detached = nullptr;
+  if (collected != nullptr && reflection->HasField(*status, collected)) {
+    detached = reflection->UnsafeArenaReleaseMessage(status, collected);
+  }
+  int64_t duration_value = 0;
+  bool duration_set = false;
+  if (duration != nullptr && reflection->HasField(*status, duration)) {
+    duration_set = true;
+    duration_value = reflection->GetInt64(*status, duration);
+    reflection->ClearField(status, duration);
+  }
+  std::string digest = SerializedDigest(*family);
+  if (detached != nullptr) {
+    reflection->UnsafeArenaSetAllocatedMessage(status, detached, collected);
+  }
+  if (duration_set) reflection->SetInt64(status, duration, duration_value);
+  return digest;
 }
 
 }  // namespace mamori::service

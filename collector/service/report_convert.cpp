@@ -4,6 +4,10 @@
 #include <google/protobuf/timestamp.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <set>
 
 #include "collector/pki/crypto.h"
@@ -23,78 +27,100 @@ using google::protobuf::Reflection;
 constexpr int64_t kMinTimestampSeconds = -62'135'596'800;
 constexpr int64_t kMaxTimestampSeconds = 253'402'300'799;
 
-std::string Join(const std::string& path, const std::string& name) {
-  return path.empty() ? name : path + "." + name;
+// A field path built only when a check fails: each level points at its
+// parent, so checking a report allocates no strings.
+struct PathNode {
+  const PathNode* parent = nullptr;
+  const FieldDescriptor* field = nullptr;
+  int index = -1;  // element of a repeated field, or -1
+};
+
+std::string PathText(const PathNode* node) {
+  if (node == nullptr || node->field == nullptr) return "";
+  std::string text = PathText(node->parent);
+  if (!text.empty()) text += '.';
+  text += node->field->name();
+  if (node->index >= 0) text += "[" + std::to_string(node->index) + "]";
+  return text;
 }
 
-Status CheckTimestamp(const Message& message, const std::string& path) {
+Status CheckTimestamp(const Message& message, const PathNode* path) {
   const auto& ts = static_cast<const google::protobuf::Timestamp&>(message);
   if (ts.seconds() < kMinTimestampSeconds ||
       ts.seconds() > kMaxTimestampSeconds || ts.nanos() < 0 ||
       ts.nanos() > 999'999'999) {
-    return InvalidArgumentError(path + ": timestamp out of range (seconds=" +
-                                std::to_string(ts.seconds()) +
-                                ", nanos=" + std::to_string(ts.nanos()) + ")");
+    return InvalidArgumentError(
+        PathText(path) +
+        ": timestamp out of range (seconds=" + std::to_string(ts.seconds()) +
+        ", nanos=" + std::to_string(ts.nanos()) + ")");
   }
   return Status::Ok();
 }
 
-Status CheckMessage(const Message& message, const std::string& path,
+Status StringTooLong(const PathNode& at, size_t size, const Limits& limits) {
+  return InvalidArgumentError(PathText(&at) + ": " + std::to_string(size) +
+                              " bytes exceed the limit of " +
+                              std::to_string(limits.max_string_bytes));
+}
+
+// Walks the descriptor's fields rather than Reflection::ListFields (no
+// vector per message); unset fields pass every check trivially.
+Status CheckMessage(const Message& message, const PathNode* path,
                     const Limits& limits, int depth) {
   if (depth > limits.max_depth) {
-    return InvalidArgumentError(path + ": nested too deeply");
+    return InvalidArgumentError(PathText(path) + ": nested too deeply");
   }
   const Descriptor* descriptor = message.GetDescriptor();
-  if (descriptor->full_name() == "google.protobuf.Timestamp") {
+  if (descriptor == google::protobuf::Timestamp::descriptor()) {
     return CheckTimestamp(message, path);
   }
   const Reflection* reflection = message.GetReflection();
-  std::vector<const FieldDescriptor*> fields;
-  reflection->ListFields(message, &fields);
-  for (const FieldDescriptor* field : fields) {
-    const std::string field_path = Join(path, field->name());
+  const int field_count = descriptor->field_count();
+  for (int f = 0; f < field_count; ++f) {
+    const FieldDescriptor* field = descriptor->field(f);
+    const FieldDescriptor::CppType type = field->cpp_type();
     if (field->is_repeated()) {
       const int size = reflection->FieldSize(message, field);
+      if (size == 0) continue;
       if (size > limits.max_list_entries) {
-        return InvalidArgumentError(field_path + ": " + std::to_string(size) +
+        PathNode at{path, field, -1};
+        return InvalidArgumentError(PathText(&at) + ": " +
+                                    std::to_string(size) +
                                     " entries exceed the limit of " +
                                     std::to_string(limits.max_list_entries));
       }
-      if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      if (type == FieldDescriptor::CPPTYPE_STRING) {
         for (int i = 0; i < size; ++i) {
           std::string scratch;
           const std::string& value = reflection->GetRepeatedStringReference(
               message, field, i, &scratch);
           if (value.size() > limits.max_string_bytes) {
-            return InvalidArgumentError(
-                field_path + "[" + std::to_string(i) + "]: " +
-                std::to_string(value.size()) + " bytes exceed the limit of " +
-                std::to_string(limits.max_string_bytes));
+            return StringTooLong(PathNode{path, field, i}, value.size(),
+                                 limits);
           }
         }
-      } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      } else if (type == FieldDescriptor::CPPTYPE_MESSAGE) {
         for (int i = 0; i < size; ++i) {
-          MAMORI_RETURN_IF_ERROR(CheckMessage(
-              reflection->GetRepeatedMessage(message, field, i),
-              field_path + "[" + std::to_string(i) + "]", limits, depth + 1));
+          PathNode at{path, field, i};
+          MAMORI_RETURN_IF_ERROR(
+              CheckMessage(reflection->GetRepeatedMessage(message, field, i),
+                           &at, limits, depth + 1));
         }
       }
       continue;
     }
-    if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+    if (type == FieldDescriptor::CPPTYPE_STRING) {
       std::string scratch;
       const std::string& value =
           reflection->GetStringReference(message, field, &scratch);
       if (value.size() > limits.max_string_bytes) {
-        return InvalidArgumentError(field_path + ": " +
-                                    std::to_string(value.size()) +
-                                    " bytes exceed the limit of " +
-                                    std::to_string(limits.max_string_bytes));
+        return StringTooLong(PathNode{path, field, -1}, value.size(), limits);
       }
-    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-      MAMORI_RETURN_IF_ERROR(
-          CheckMessage(reflection->GetMessage(message, field), field_path,
-                       limits, depth + 1));
+    } else if (type == FieldDescriptor::CPPTYPE_MESSAGE &&
+               reflection->HasField(message, field)) {
+      PathNode at{path, field, -1};
+      MAMORI_RETURN_IF_ERROR(CheckMessage(
+          reflection->GetMessage(message, field), &at, limits, depth + 1));
     }
   }
   return Status::Ok();
@@ -135,7 +161,416 @@ std::optional<int64_t> FamilyCollectedAt(const Message& family) {
   return status.collected_at().seconds();
 }
 
+// ---------------------------------------------------------------------------
+// Protobuf JSON without protobuf's converter.
+//
+// util::MessageToJsonString with always_print_primitive_fields goes through
+// DefaultValueObjectWriter (serialise, re-parse, build a tree of every field,
+// print), ≈0.1 ms for one small family on this machine: the largest single
+// cost of a steady report. PrintJson walks the message by reflection and
+// writes the same bytes (report_convert_test compares it with protobuf on
+// randomly filled messages of every family): fields in declaration order;
+// singular scalars, strings and enums without presence and all repeated
+// fields always; fields with presence (messages, `optional`, oneof members)
+// only when set; 64-bit integers as strings; enums by name (unknown values
+// as numbers); doubles as protobuf's SimpleDtoa; Timestamps in RFC 3339 with
+// 0, 3, 6 or 9 fractional digits; bytes in base64; strings escaped as
+// protobuf's JsonEscaping does. Returns false for what it does not handle
+// (other well-known types, invalid UTF-8, out-of-range timestamps), and the
+// caller falls back to protobuf.
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+// Code points protobuf's JSON escaping writes as \uXXXX besides the C0/C1
+// controls: invisible and formatting characters.
+bool IsInvisible(uint32_t cp) {
+  return cp == 0x00ad || (cp >= 0x0600 && cp <= 0x0603) || cp == 0x06dd ||
+         cp == 0x070f || cp == 0x17b4 || cp == 0x17b5 ||
+         (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+         (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x206a && cp <= 0x206f) ||
+         cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb) || cp == 0x110bd ||
+         (cp >= 0x1d173 && cp <= 0x1d17a) || cp == 0xe0001 ||
+         (cp >= 0xe0020 && cp <= 0xe007f);
+}
+
+void AppendU16Escape(uint32_t unit, std::string* out) {
+  out->append("\\u");
+  for (int shift = 12; shift >= 0; shift -= 4) {
+    out->push_back(kHexDigits[(unit >> shift) & 0xf]);
+  }
+}
+
+void AppendCodePointEscape(uint32_t cp, std::string* out) {
+  if (cp >= 0x10000) {
+    cp -= 0x10000;
+    AppendU16Escape(0xd800 + (cp >> 10), out);
+    AppendU16Escape(0xdc00 + (cp & 0x3ff), out);
+  } else {
+    AppendU16Escape(cp, out);
+  }
+}
+
+// Appends `text` as a JSON string. False for invalid UTF-8.
+bool AppendJsonString(std::string_view text, std::string* out) {
+  out->push_back('"');
+  size_t i = 0;
+  const size_t n = text.size();
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"':
+          out->append("\\\"");
+          break;
+        case '\\':
+          out->append("\\\\");
+          break;
+        case '\b':
+          out->append("\\b");
+          break;
+        case '\f':
+          out->append("\\f");
+          break;
+        case '\n':
+          out->append("\\n");
+          break;
+        case '\r':
+          out->append("\\r");
+          break;
+        case '\t':
+          out->append("\\t");
+          break;
+        case '<':
+        case '>':
+        case 0x7f:
+          AppendU16Escape(c, out);
+          break;
+        default:
+          if (c < 0x20) {
+            AppendU16Escape(c, out);
+          } else {
+            out->push_back(static_cast<char>(c));
+          }
+      }
+      ++i;
+      continue;
+    }
+    // A multi-byte sequence: decode to check it and to spot escapes.
+    size_t length = 0;
+    uint32_t cp = 0;
+    if ((c & 0xe0) == 0xc0) {
+      length = 2;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      length = 3;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      length = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + length > n) return false;
+    for (size_t k = 1; k < length; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if ((length == 2 && cp < 0x80) || (length == 3 && cp < 0x800) ||
+        (length == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff)) {
+      return false;
+    }
+    if (cp < 0xa0 || IsInvisible(cp)) {
+      AppendCodePointEscape(cp, out);
+    } else {
+      out->append(text.substr(i, length));
+    }
+    i += length;
+  }
+  out->push_back('"');
+  return true;
+}
+
+// protobuf's SimpleDtoa / SimpleFtoa: the shortest of %.15g/%.17g (%.6g/%.9g)
+// that reads back as the same value.
+void AppendDouble(double value, std::string* out) {
+  if (std::isnan(value)) {
+    out->append("\"NaN\"");
+    return;
+  }
+  if (std::isinf(value)) {
+    out->append(value > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+    return;
+  }
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.15g", value);
+  if (std::strtod(buffer, nullptr) != value) {
+    std::snprintf(buffer, sizeof(buffer), "%.17g", value);
+  }
+  out->append(buffer);
+}
+
+void AppendFloat(float value, std::string* out) {
+  if (std::isnan(value)) {
+    out->append("\"NaN\"");
+    return;
+  }
+  if (std::isinf(value)) {
+    out->append(value > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+    return;
+  }
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.6g", static_cast<double>(value));
+  if (std::strtof(buffer, nullptr) != value) {
+    std::snprintf(buffer, sizeof(buffer), "%.9g", static_cast<double>(value));
+  }
+  out->append(buffer);
+}
+
+void AppendBase64(const std::string& bytes, std::string* out) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  out->push_back('"');
+  size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const uint32_t v = (static_cast<unsigned char>(bytes[i]) << 16) |
+                       (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                       static_cast<unsigned char>(bytes[i + 2]);
+    out->push_back(kAlphabet[(v >> 18) & 63]);
+    out->push_back(kAlphabet[(v >> 12) & 63]);
+    out->push_back(kAlphabet[(v >> 6) & 63]);
+    out->push_back(kAlphabet[v & 63]);
+  }
+  const size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    uint32_t v = static_cast<unsigned char>(bytes[i]) << 16;
+    if (rest == 2) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    out->push_back(kAlphabet[(v >> 18) & 63]);
+    out->push_back(kAlphabet[(v >> 12) & 63]);
+    out->push_back(rest == 2 ? kAlphabet[(v >> 6) & 63] : '=');
+    out->push_back('=');
+  }
+  out->push_back('"');
+}
+
+// RFC 3339 UTC with 0, 3, 6 or 9 fractional digits, as protobuf's
+// TimeUtil::ToString. False outside 0001-01-01..9999-12-31 or for bad nanos.
+bool AppendTimestamp(const google::protobuf::Timestamp& ts, std::string* out) {
+  if (ts.seconds() < kMinTimestampSeconds ||
+      ts.seconds() > kMaxTimestampSeconds || ts.nanos() < 0 ||
+      ts.nanos() > 999'999'999) {
+    return false;
+  }
+  // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+  int64_t days = ts.seconds() / 86400;
+  int64_t secs = ts.seconds() % 86400;
+  if (secs < 0) {
+    secs += 86400;
+    --days;
+  }
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const int64_t doe = days - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  char buffer[48];
+  std::snprintf(buffer, sizeof(buffer), "\"%04d-%02d-%02dT%02d:%02d:%02d",
+                static_cast<int>(year), static_cast<int>(month),
+                static_cast<int>(day), static_cast<int>(secs / 3600),
+                static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
+  out->append(buffer);
+  const int32_t nanos = ts.nanos();
+  if (nanos != 0) {
+    if (nanos % 1'000'000 == 0) {
+      std::snprintf(buffer, sizeof(buffer), ".%03d", nanos / 1'000'000);
+    } else if (nanos % 1'000 == 0) {
+      std::snprintf(buffer, sizeof(buffer), ".%06d", nanos / 1'000);
+    } else {
+      std::snprintf(buffer, sizeof(buffer), ".%09d", nanos);
+    }
+    out->append(buffer);
+  }
+  out->append("Z\"");
+  return true;
+}
+
+bool PrintJson(const Message& message, std::string* out);
+Result<std::string> ProtobufJson(const Message& message);
+
+// One value of `field` (element `index` when repeated).
+bool PrintValue(const Message& message, const FieldDescriptor* field, int index,
+                std::string* out) {
+  const Reflection* r = message.GetReflection();
+  const bool rep = index >= 0;
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+      out->append(
+          std::to_string(rep ? r->GetRepeatedInt32(message, field, index)
+                             : r->GetInt32(message, field)));
+      return true;
+    case FieldDescriptor::CPPTYPE_UINT32:
+      out->append(
+          std::to_string(rep ? r->GetRepeatedUInt32(message, field, index)
+                             : r->GetUInt32(message, field)));
+      return true;
+    case FieldDescriptor::CPPTYPE_INT64:
+      out->push_back('"');
+      out->append(
+          std::to_string(rep ? r->GetRepeatedInt64(message, field, index)
+                             : r->GetInt64(message, field)));
+      out->push_back('"');
+      return true;
+    case FieldDescriptor::CPPTYPE_UINT64:
+      out->push_back('"');
+      out->append(
+          std::to_string(rep ? r->GetRepeatedUInt64(message, field, index)
+                             : r->GetUInt64(message, field)));
+      out->push_back('"');
+      return true;
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      AppendDouble(rep ? r->GetRepeatedDouble(message, field, index)
+                       : r->GetDouble(message, field),
+                   out);
+      return true;
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      AppendFloat(rep ? r->GetRepeatedFloat(message, field, index)
+                      : r->GetFloat(message, field),
+                  out);
+      return true;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      out->append((rep ? r->GetRepeatedBool(message, field, index)
+                       : r->GetBool(message, field))
+                      ? "true"
+                      : "false");
+      return true;
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const int number = rep ? r->GetRepeatedEnumValue(message, field, index)
+                             : r->GetEnumValue(message, field);
+      const google::protobuf::EnumValueDescriptor* value =
+          field->enum_type()->FindValueByNumber(number);
+      if (value == nullptr) {
+        out->append(std::to_string(number));
+      } else {
+        out->push_back('"');
+        out->append(value->name());
+        out->push_back('"');
+      }
+      return true;
+    }
+    case FieldDescriptor::CPPTYPE_STRING: {
+      std::string scratch;
+      const std::string& value =
+          rep ? r->GetRepeatedStringReference(message, field, index, &scratch)
+              : r->GetStringReference(message, field, &scratch);
+      if (field->type() == FieldDescriptor::TYPE_BYTES) {
+        AppendBase64(value, out);
+        return true;
+      }
+      return AppendJsonString(value, out);
+    }
+    case FieldDescriptor::CPPTYPE_MESSAGE: {
+      const Message& child = rep ? r->GetRepeatedMessage(message, field, index)
+                                 : r->GetMessage(message, field);
+      const Descriptor* type = child.GetDescriptor();
+      if (type == google::protobuf::Timestamp::descriptor()) {
+        return AppendTimestamp(
+            static_cast<const google::protobuf::Timestamp&>(child), out);
+      }
+      if (type->file()->package() == "google.protobuf") return false;
+      return PrintJson(child, out);
+    }
+  }
+  return false;
+}
+
+// Fields protobuf's DefaultValueObjectWriter does not lay out in advance:
+// scalars in a oneof (`optional` included) and well-known types such as
+// Timestamp. When set they are printed after all the others, in field
+// number order (the order they arrive in from the wire).
+bool PrintedLast(const FieldDescriptor* field) {
+  if (field->is_repeated()) return false;
+  if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+    return field->message_type()->file()->package() == "google.protobuf";
+  }
+  return field->containing_oneof() != nullptr;
+}
+
+bool PrintJson(const Message& message, std::string* out) {
+  const Descriptor* descriptor = message.GetDescriptor();
+  const Reflection* r = message.GetReflection();
+  out->push_back('{');
+  bool first = true;
+  bool any_last = false;
+  for (int f = 0; f < descriptor->field_count(); ++f) {
+    const FieldDescriptor* field = descriptor->field(f);
+    if (field->is_map()) return false;
+    if (PrintedLast(field)) {
+      any_last = true;
+      continue;
+    }
+    if (field->is_repeated()) {
+      if (!first) out->push_back(',');
+      first = false;
+      out->push_back('"');
+      out->append(field->name());
+      out->append("\":[");
+      const int size = r->FieldSize(message, field);
+      for (int i = 0; i < size; ++i) {
+        if (i > 0) out->push_back(',');
+        if (!PrintValue(message, field, i, out)) return false;
+      }
+      out->push_back(']');
+      continue;
+    }
+    if (field->has_presence() && !r->HasField(message, field)) continue;
+    if (!first) out->push_back(',');
+    first = false;
+    out->push_back('"');
+    out->append(field->name());
+    out->append("\":");
+    if (!PrintValue(message, field, -1, out)) return false;
+  }
+  if (any_last) {
+    std::vector<const FieldDescriptor*> last;
+    for (int f = 0; f < descriptor->field_count(); ++f) {
+      const FieldDescriptor* field = descriptor->field(f);
+      if (PrintedLast(field) && r->HasField(message, field)) {
+        last.push_back(field);
+      }
+    }
+    std::sort(last.begin(), last.end(),
+              [](const FieldDescriptor* a, const FieldDescriptor* b) {
+                return a->number() < b->number();
+              });
+    for (const FieldDescriptor* field : last) {
+      if (!first) out->push_back(',');
+      first = false;
+      out->push_back('"');
+      out->append(field->name());
+      out->append("\":");
+      if (!PrintValue(message, field, -1, out)) return false;
+    }
+  }
+  out->push_back('}');
+  return true;
+}
+
 Result<std::string> ToJson(const Message& message) {
+  std::string fast;
+  fast.reserve(256);
+  if (message.GetDescriptor()->file()->package() != "google.protobuf" &&
+      PrintJson(message, &fast)) {
+    return fast;
+  }
+  return ProtobufJson(message);
+}
+
+Result<std::string> ProtobufJson(const Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   // Plain fields print their zero values ("enabled": false); fields with
@@ -167,6 +602,18 @@ const FieldDescriptor* FamilyField(const std::string& name) {
 
 }  // namespace
 
+std::optional<std::string> FastJson(const Message& message) {
+  // Well-known types print as JSON values of their own (a Timestamp as a
+  // string), which PrintJson only does for fields of a message.
+  if (message.GetDescriptor()->file()->package() == "google.protobuf") {
+    return std::nullopt;
+  }
+  std::string json;
+  json.reserve(256);
+  if (!PrintJson(message, &json)) return std::nullopt;
+  return json;
+}
+
 std::optional<int64_t> ParseHostId(const std::string& text) {
   std::optional<int64_t> id = ParseInt64(text);
   if (!id.has_value() || *id <= 0) return std::nullopt;
@@ -174,7 +621,7 @@ std::optional<int64_t> ParseHostId(const std::string& text) {
 }
 
 Status CheckLimits(const Message& message, const Limits& limits) {
-  return CheckMessage(message, "", limits, 0);
+  return CheckMessage(message, nullptr, limits, 0);
 }
 
 Status CheckEnroll(const v1::EnrollRequest& request, const Limits& limits) {
@@ -206,12 +653,11 @@ Status CheckEnroll(const v1::EnrollRequest& request, const Limits& limits) {
 
 Result<store::ReportInput> ConvertReport(const v1::ReportRequest& request,
                                          const Limits& limits) {
-  return ConvertReport(std::make_shared<const v1::ReportRequest>(request),
-                       limits);
+  return ConvertReport(std::make_shared<v1::ReportRequest>(request), limits);
 }
 
 Result<store::ReportInput> ConvertReport(
-    std::shared_ptr<const v1::ReportRequest> shared, const Limits& limits) {
+    std::shared_ptr<v1::ReportRequest> shared, const Limits& limits) {
   const v1::ReportRequest& request = *shared;
   store::ReportInput out;
   out.wire_bytes = request.ByteSizeLong();
@@ -262,7 +708,9 @@ Result<store::ReportInput> ConvertReport(
     update.collected_at = FamilyCollectedAt(family);
     if (!update.collected_at.has_value())
       update.collected_at = out.collected_at;
-    update.sha256 = PartDigest(family);
+    update.sha256 = PartDigestInPlace(
+        shared->mutable_facts()->GetReflection()->MutableMessage(
+            shared->mutable_facts(), field));
     update.payload_fn = [shared, field]() -> Result<std::string> {
       const v1::EndpointFacts& all = shared->facts();
       Result<std::string> json = [&]() -> Result<std::string> {

@@ -1,6 +1,12 @@
 #include "collector/service/report_convert.h"
 
+#include <google/protobuf/timestamp.pb.h>
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
+
+#include <iterator>
+#include <optional>
+#include <random>
 
 #include "collector/service/part_digest.h"
 
@@ -151,6 +157,172 @@ TEST(ReportConvertTest, RejectsBadIdsAndParts) {
   Result<store::ReportInput> ok = ConvertReport(r, Limits{});
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_EQ(ok->unchanged[0].sha256, std::string(64, 'a'));
+}
+
+// Fills every field of `message` at random (set or left unset, lists of 0–3,
+// strings with quotes, controls, HTML characters, invisible and astral code
+// points), down to `depth` levels.
+void FillRandom(google::protobuf::Message* message, std::mt19937* rng,
+                int depth) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Descriptor* d = message->GetDescriptor();
+  const google::protobuf::Reflection* r = message->GetReflection();
+  if (d == google::protobuf::Timestamp::descriptor()) {
+    auto* ts = static_cast<google::protobuf::Timestamp*>(message);
+    const int64_t picks[] = {0,
+                             1,
+                             -1,
+                             86399,
+                             951782400,
+                             1'763'900'000,
+                             -62'135'596'800,
+                             253'402'300'799};
+    ts->set_seconds(picks[(*rng)() % 8] + static_cast<int64_t>((*rng)() % 3));
+    const int32_t nanos[] = {0, 5'000'000, 120'000, 7, 999'999'999};
+    ts->set_nanos(nanos[(*rng)() % 5]);
+    return;
+  }
+  const std::string strings[] = {
+      "",
+      "plain",
+      "quote\" back\\slash",
+      "tab\tnl\ncr\rbs\bff\f",
+      std::string("nul\0ctl\x01\x1f\x7f", 11),
+      "<script>&'</script>",
+      "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac",
+      "\xc2\x80\xc2\x9f\xc2\xa0\xc2\xad",
+      "\xe2\x80\x8b\xe2\x80\xa8\xe2\x80\xae\xef\xbb\xbf\xef\xbf\xb9",
+      "\xf0\x9f\x98\x80 \xf0\x9d\x85\xb3 \xf3\xa0\x80\x81 \xf3\xa0\x81\xbf",
+      "\xd8\x80\xdb\x9d\xdc\x8f\xe1\x9e\xb4\xe2\x81\xa0\xe2\x81\xaa"};
+  const double doubles[] = {0.0,  -0.0,  1.0,       24.0,
+                            0.1,  1e21,  1.5e-7,    123.456,
+                            -2.5, 1e300, 1.0 / 3.0, 9007199254740993.0};
+  for (int f = 0; f < d->field_count(); ++f) {
+    const FieldDescriptor* field = d->field(f);
+    const int count = field->is_repeated()
+                          ? static_cast<int>((*rng)() % 4)
+                          : static_cast<int>((*rng)() % 3 != 0 ? 1 : 0);
+    for (int i = 0; i < count; ++i) {
+      const bool rep = field->is_repeated();
+      switch (field->cpp_type()) {
+        case FieldDescriptor::CPPTYPE_INT32: {
+          const int32_t v = static_cast<int32_t>((*rng)() % 5) - 2;
+          rep ? r->AddInt32(message, field, v * 1000003)
+              : r->SetInt32(message, field, v * 1000003);
+          break;
+        }
+        case FieldDescriptor::CPPTYPE_UINT32: {
+          const uint32_t v = (*rng)() % 3 == 0 ? 0xffffffffu : (*rng)() % 100;
+          rep ? r->AddUInt32(message, field, v)
+              : r->SetUInt32(message, field, v);
+          break;
+        }
+        case FieldDescriptor::CPPTYPE_INT64: {
+          const int64_t v = (*rng)() % 2 == 0 ? -9'000'000'000'000'000'000
+                                              : static_cast<int64_t>((*rng)());
+          rep ? r->AddInt64(message, field, v) : r->SetInt64(message, field, v);
+          break;
+        }
+        case FieldDescriptor::CPPTYPE_UINT64: {
+          const uint64_t v =
+              (*rng)() % 2 == 0 ? 18'000'000'000'000'000'000u : (*rng)() % 7;
+          rep ? r->AddUInt64(message, field, v)
+              : r->SetUInt64(message, field, v);
+          break;
+        }
+        case FieldDescriptor::CPPTYPE_DOUBLE: {
+          const double v = doubles[(*rng)() % std::size(doubles)];
+          rep ? r->AddDouble(message, field, v)
+              : r->SetDouble(message, field, v);
+          break;
+        }
+        case FieldDescriptor::CPPTYPE_FLOAT: {
+          const float v = static_cast<float>(doubles[(*rng)() % 9]);
+          rep ? r->AddFloat(message, field, v) : r->SetFloat(message, field, v);
+          break;
+        }
+        case FieldDescriptor::CPPTYPE_BOOL: {
+          const bool v = (*rng)() % 2 == 0;
+          rep ? r->AddBool(message, field, v) : r->SetBool(message, field, v);
+          break;
+        }
+        case FieldDescriptor::CPPTYPE_ENUM: {
+          const google::protobuf::EnumDescriptor* e = field->enum_type();
+          // Now and then a number the enum does not name.
+          const int v =
+              (*rng)() % 8 == 0
+                  ? 977
+                  : e->value(static_cast<int>((*rng)() % static_cast<unsigned>(
+                                                             e->value_count())))
+                        ->number();
+          rep ? r->AddEnumValue(message, field, v)
+              : r->SetEnumValue(message, field, v);
+          break;
+        }
+        case FieldDescriptor::CPPTYPE_STRING: {
+          const std::string& v = strings[(*rng)() % std::size(strings)];
+          rep ? r->AddString(message, field, v)
+              : r->SetString(message, field, v);
+          break;
+        }
+        case FieldDescriptor::CPPTYPE_MESSAGE:
+          if (depth <= 0) break;
+          FillRandom(rep ? r->AddMessage(message, field)
+                         : r->MutableMessage(message, field),
+                     rng, depth - 1);
+          break;
+      }
+    }
+  }
+}
+
+TEST(ReportConvertTest, FastJsonIsByteIdenticalToProtobufForEveryFamily) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::mt19937 rng(20261123);
+  const google::protobuf::Descriptor* facts = v1::EndpointFacts::descriptor();
+  int compared = 0;
+  int refused = 0;
+  for (int f = 0; f < facts->field_count(); ++f) {
+    const google::protobuf::FieldDescriptor* field = facts->field(f);
+    // The fact families (the collector converts nothing else to JSON).
+    if (field->type() != google::protobuf::FieldDescriptor::TYPE_MESSAGE ||
+        field->number() < 10) {
+      continue;
+    }
+    for (int round = 0; round < 300; ++round) {
+      v1::EndpointFacts holder;
+      google::protobuf::Message* family =
+          holder.GetReflection()->MutableMessage(&holder, field);
+      if (round > 0) FillRandom(family, &rng, 4);
+      std::string expected;
+      std::optional<std::string> fast = FastJson(*family);
+      if (!google::protobuf::util::MessageToJsonString(*family, &expected,
+                                                       options)
+               .ok()) {
+        // A timestamp past 9999-12-31: protobuf refuses, so must this.
+        EXPECT_FALSE(fast.has_value()) << *fast;
+        ++refused;
+        continue;
+      }
+      ASSERT_TRUE(fast.has_value()) << field->name() << " round " << round;
+      ASSERT_EQ(*fast, expected) << field->name() << " round " << round;
+      ++compared;
+    }
+  }
+  EXPECT_GE(compared + refused, 14 * 300);
+  EXPECT_GT(compared, 14 * 200);
+}
+
+TEST(ReportConvertTest, FastJsonDeclinesWhatItCannotPrintLikeProtobuf) {
+  v1::SystemFacts system;
+  system.set_hostname(std::string("bad\xff", 4));  // never parsed, but built
+  EXPECT_FALSE(FastJson(system).has_value());
+  system.set_hostname("ok");
+  system.mutable_status()->mutable_collected_at()->set_seconds(
+      253'402'300'800);  // year 10000
+  EXPECT_FALSE(FastJson(system).has_value());
 }
 
 }  // namespace

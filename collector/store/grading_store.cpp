@@ -14,11 +14,81 @@ namespace {
 using grading::CheckResult;
 using grading::CheckStatus;
 
-std::string EvidenceJson(const std::vector<grading::Evidence>& evidence) {
-  nlohmann::ordered_json j = nlohmann::ordered_json::array();
-  for (const auto& e : evidence) j.push_back({e.name, e.value});
-  return j.dump();
+// Appends `text` as the inside of a JSON string, escaped as
+// nlohmann::json::dump() escapes it (UTF-8 kept, \u00xx in lower case).
+void AppendJsonEscaped(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xF];
+        } else {
+          out += ch;
+        }
+    }
+  }
 }
+
+}  // namespace
+
+std::string EvidenceJson(const std::vector<grading::Evidence>& evidence) {
+  // Written by hand: this runs for every result of every evaluation, and
+  // building an nlohmann::json per result was most of storing results. The
+  // text is byte for byte what nlohmann's dump() gives (stored rows are
+  // compared as text to find changes); text that is not UTF-8 goes through
+  // nlohmann as before.
+  bool utf8 = true;
+  size_t size = 2;
+  for (const auto& e : evidence) {
+    utf8 = utf8 && IsValidUtf8(e.name) && IsValidUtf8(e.value);
+    size += e.name.size() + e.value.size() + 8;
+  }
+  if (!utf8) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::array();
+    for (const auto& e : evidence) j.push_back({e.name, e.value});
+    return j.dump();
+  }
+  std::string out;
+  out.reserve(size);
+  out += '[';
+  for (size_t i = 0; i < evidence.size(); ++i) {
+    if (i > 0) out += ',';
+    out += "[\"";
+    AppendJsonEscaped(out, evidence[i].name);
+    out += "\",\"";
+    AppendJsonEscaped(out, evidence[i].value);
+    out += "\"]";
+  }
+  out += ']';
+  return out;
+}
+
+namespace {
 
 std::vector<grading::Evidence> ParseEvidence(const std::string& text) {
   std::vector<grading::Evidence> out;
@@ -219,6 +289,7 @@ Status GradingStore::SaveResults(int64_t org_id,
       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   if (!put.ok()) return put.status();
   if (!hist.ok()) return hist.status();
+  std::string key;  // reused: no allocation per lookup
   for (CheckResult& r : *results) {
     auto host_id = ParseInt64(r.host_id);
     if (!host_id)
@@ -231,7 +302,8 @@ Status GradingStore::SaveResults(int64_t org_id,
     int64_t since = collected.value_or(now_s);
     bool changed = true;
     bool unchanged_row = false;
-    auto it = current.find(r.host_id + '\0' + r.check_id);
+    key.assign(r.host_id).append(1, '\0').append(r.check_id);
+    auto it = current.find(key);
     if (it != current.end()) {
       const bool same_status = it->second.status == status;
       if (same_status) since = it->second.status_since;

@@ -26,6 +26,10 @@
 
 namespace mamori::store {
 
+// The JSON text stored in check_results.evidence_json:
+// [["name","value"],…], as nlohmann::json::dump() writes it.
+std::string EvidenceJson(const std::vector<grading::Evidence>& evidence);
+
 struct GradingHost {
   int64_t host_id = 0;
   std::string hostname;

@@ -476,20 +476,41 @@ std::vector<Result<ReportResult>> SqliteStore::StoreReports(
     for (size_t i = 0; i < reports.size(); ++i) results.emplace_back(begun);
     return results;
   }
+  // One savepoint per report, through statements prepared once (parsing
+  // SAVEPOINT/RELEASE for every report cost more than the steady report's
+  // own statements).
+  auto run = [this](const char* sql) -> Status {
+    Result<Statement*> statement = Stmt(sql);
+    if (!statement.ok()) return statement.status();
+    return RunStmt(*statement);
+  };
   for (const ReportInput& report : reports) {
-    Savepoint savepoint(db_, "report");
-    Status status = savepoint.Begin();
-    Result<ReportResult> result = status.ok() ? StoreOneReport(report, now)
-                                              : Result<ReportResult>(status);
-    if (result.ok() && result->outcome == ReportOutcome::kStored) {
-      Status released = savepoint.Release();
-      if (!released.ok()) result = released;
+    Status begun = run("SAVEPOINT report");
+    Result<ReportResult> result =
+        begun.ok() ? StoreOneReport(report, now) : Result<ReportResult>(begun);
+    if (begun.ok()) {
+      bool keep = result.ok() && result->outcome == ReportOutcome::kStored;
+      if (keep) {
+        Status released = run("RELEASE report");
+        if (!released.ok()) {
+          result = released;
+          keep = false;
+        }
+      }
+      if (!keep) {
+        // Duplicates and reports missing parts wrote only rows that are
+        // undone here; errors may have left anything half-written.
+        (void)run("ROLLBACK TO report");
+        (void)run("RELEASE report");
+      }
     }
-    if (!result.ok() || result->outcome != ReportOutcome::kStored) {
-      // Rolled back by the savepoint's destructor; ids cached during this
-      // report may be gone.
-      package_ids_.clear();
+    if (!result.ok()) {
+      // Packages this report inserted were rolled back with it.
+      for (const std::string& key : report_package_keys_) {
+        package_ids_.erase(key);
+      }
     }
+    report_package_keys_.clear();
     results.push_back(std::move(result));
   }
   Status committed = tx.Commit();
@@ -524,42 +545,15 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
     return UnauthenticatedError("unknown host id or wrong node key");
   }
 
+  // Idempotency: a report id seen before changes nothing (the insert does
+  // nothing, and the caller rolls back to the report's savepoint).
   Result<Statement*> insert_report = Stmt(
       "INSERT INTO reports (org_id, host_id, report_id, collected_at, "
       "received_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (host_id, "
       "report_id) DO NOTHING");
   if (!insert_report.ok()) return insert_report.status();
-
-  // Every unchanged part must match what we hold, or nothing is stored.
   ReportResult result;
   result.org_id = org_id;
-  Result<Statement*> digest_query =
-      Stmt("SELECT sha256 FROM host_facts WHERE host_id = ?1 AND family = ?2");
-  if (!digest_query.ok()) return digest_query.status();
-  Result<Statement*> seen_query =
-      Stmt("SELECT 1 FROM reports WHERE host_id = ?1 AND report_id = ?2");
-  if (!seen_query.ok()) return seen_query.status();
-  (*seen_query)->Bind(1, report.host_id).Bind(2, report.report_id);
-  Result<bool> seen = (*seen_query)->Step();
-  if (!seen.ok()) return seen.status();
-  (*seen_query)->Reset();
-  if (*seen) {
-    result.outcome = ReportOutcome::kDuplicate;
-    return result;
-  }
-  for (const PartRef& part : report.unchanged) {
-    (*digest_query)->Bind(1, report.host_id).Bind(2, part.family);
-    Result<bool> row = (*digest_query)->Step();
-    if (!row.ok()) return row.status();
-    bool have = *row && (*digest_query)->ColumnText(0) == part.sha256;
-    (*digest_query)->Reset();
-    if (!have) result.missing_parts.push_back(part.family);
-  }
-  if (!result.missing_parts.empty()) {
-    result.outcome = ReportOutcome::kNeedParts;
-    return result;
-  }
-
   (*insert_report)
       ->Bind(1, org_id)
       .Bind(2, report.host_id)
@@ -567,6 +561,44 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
       .Bind(4, report.collected_at)
       .Bind(5, now);
   MAMORI_RETURN_IF_ERROR(RunStmt(*insert_report));
+  if (db_.Changes() == 0) {
+    result.outcome = ReportOutcome::kDuplicate;
+    return result;
+  }
+
+  // A family whose digest equals the stored one only has its collected_at
+  // moved forward. The digest is part of the WHERE clause, so the update
+  // itself tells whether the family is unchanged (one row changed) or not
+  // (none): no separate look-up per family, and no in-memory copy of the
+  // digests that another connection could make stale.
+  Result<Statement*> touch = Stmt(
+      "UPDATE host_facts SET collected_at = ?3 WHERE host_id = ?1 AND family "
+      "= ?2 AND sha256 = ?4");
+  if (!touch.ok()) return touch.status();
+  auto touch_if_unchanged =
+      [&](const std::string& family, const std::string& sha256,
+          const std::optional<int64_t>& collected_at) -> Result<bool> {
+    (*touch)
+        ->Bind(1, report.host_id)
+        .Bind(2, family)
+        .Bind(3, collected_at)
+        .Bind(4, sha256);
+    MAMORI_RETURN_IF_ERROR(RunStmt(*touch));
+    return db_.Changes() > 0;
+  };
+
+  // Every unchanged part must match what we hold, or nothing is stored (the
+  // caller rolls back what was written for this report).
+  for (const PartRef& part : report.unchanged) {
+    Result<bool> have =
+        touch_if_unchanged(part.family, part.sha256, report.collected_at);
+    if (!have.ok()) return have.status();
+    if (!*have) result.missing_parts.push_back(part.family);
+  }
+  if (!result.missing_parts.empty()) {
+    result.outcome = ReportOutcome::kNeedParts;
+    return result;
+  }
 
   Result<Statement*> upsert = Stmt(
       "INSERT INTO host_facts (org_id, host_id, family, state, collected_at, "
@@ -576,10 +608,6 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
       "excluded.payload_json, sha256 = excluded.sha256, updated_at = "
       "excluded.updated_at");
   if (!upsert.ok()) return upsert.status();
-  Result<Statement*> touch = Stmt(
-      "UPDATE host_facts SET collected_at = ?3 WHERE host_id = ?1 AND family "
-      "= ?2");
-  if (!touch.ok()) return touch.status();
   Result<Statement*> history = Stmt(
       "INSERT INTO fact_history (org_id, host_id, family, state, changed_at, "
       "received_at, payload_json, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
@@ -587,19 +615,10 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
   if (!history.ok()) return history.status();
 
   for (const FamilyUpdate& family : report.families) {
-    (*digest_query)->Bind(1, report.host_id).Bind(2, family.family);
-    Result<bool> row = (*digest_query)->Step();
-    if (!row.ok()) return row.status();
-    bool unchanged = *row && (*digest_query)->ColumnText(0) == family.sha256;
-    (*digest_query)->Reset();
-    if (unchanged) {
-      (*touch)
-          ->Bind(1, report.host_id)
-          .Bind(2, family.family)
-          .Bind(3, family.collected_at);
-      MAMORI_RETURN_IF_ERROR(RunStmt(*touch));
-      continue;
-    }
+    Result<bool> unchanged =
+        touch_if_unchanged(family.family, family.sha256, family.collected_at);
+    if (!unchanged.ok()) return unchanged.status();
+    if (*unchanged) continue;
     Result<std::string> payload = family.Payload();
     if (!payload.ok()) return payload.status();
     (*upsert)
@@ -625,13 +644,6 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
     if (family.family == "packages") {
       MAMORI_RETURN_IF_ERROR(StorePackages(org_id, report, now));
     }
-  }
-  for (const PartRef& part : report.unchanged) {
-    (*touch)
-        ->Bind(1, report.host_id)
-        .Bind(2, part.family)
-        .Bind(3, report.collected_at);
-    MAMORI_RETURN_IF_ERROR(RunStmt(*touch));
   }
 
   Result<Statement*> update_host = Stmt(
@@ -692,6 +704,7 @@ Result<int64_t> SqliteStore::PackageId(const PackageRow& row) {
         .Bind(5, row.publisher);
     MAMORI_RETURN_IF_ERROR(RunStmt(*insert));
     id = db_.LastInsertId();
+    report_package_keys_.push_back(key);
   }
   package_ids_.emplace(std::move(key), id);
   return id;
@@ -751,7 +764,7 @@ Status SqliteStore::StorePackages(int64_t org_id, const ReportInput& report,
     changes[{linked.name, linked.architecture}].first.insert(linked.version);
   }
   for (const auto& [key, row] : new_links) {
-    if (old_links.count(key) != 0) continue;
+    if (!first_list && old_links.count(key) != 0) continue;
     (*link)
         ->Bind(1, org_id)
         .Bind(2, report.host_id)
@@ -759,7 +772,10 @@ Status SqliteStore::StorePackages(int64_t org_id, const ReportInput& report,
         .Bind(4, key.second)
         .Bind(5, row->install_time);
     MAMORI_RETURN_IF_ERROR(RunStmt(*link));
-    changes[{row->name, row->architecture}].second.insert(row->version);
+    // A host's first list is its baseline, not a change.
+    if (!first_list) {
+      changes[{row->name, row->architecture}].second.insert(row->version);
+    }
   }
   if (first_list) return Status::Ok();
 

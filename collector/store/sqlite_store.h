@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "collector/store/sqlite.h"
 #include "collector/store/store.h"
@@ -75,9 +76,12 @@ class SqliteStore final : public Store {
   Database db_;
   const Clock& clock_;
   std::unordered_map<const char*, Statement> statements_;
-  // Distinct packages already in the table: key → id. Cleared whenever a
-  // transaction rolls back, since ids inserted in it are gone.
+  // Distinct packages already in the table: key → id. Cleared whenever the
+  // batch's transaction fails to commit, since ids inserted in it are gone.
   std::unordered_map<std::string, int64_t> package_ids_;
+  // Keys of packages inserted by the report being stored, so a report that
+  // rolls back removes only its own ids from package_ids_.
+  std::vector<std::string> report_package_keys_;
 };
 
 }  // namespace mamori::store

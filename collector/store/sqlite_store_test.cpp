@@ -333,6 +333,69 @@ TEST_F(SqliteStoreTest, UnknownPartDigestAsksForThePartAndStoresNothing) {
   EXPECT_EQ(Count("SELECT count(*) FROM host_packages"), 2);
 }
 
+TEST_F(SqliteStoreTest,
+       UnchangedFamiliesOnlyMoveCollectedAtAndEachOutcomeKeepsItsOwnWrites) {
+  Result<EnrollOutcome> host =
+      store_->Enroll(Input(Token("acme"), "m1", "u1", "s1"));
+  ASSERT_TRUE(host.ok());
+  const std::string packages_json = R"({"status":{"state":"STATUS_OK"}})";
+  const std::string digest_v1 = pki::Sha256Hex("package-list-v1");
+  const std::string digest_v2 = pki::Sha256Hex("package-list-v2");
+  ReportInput first = Report(host->host_id, "r1");
+  first.families.push_back(Family("system", R"({"hostname":"pc"})"));
+  first.families.push_back(
+      {"packages", "STATUS_OK", kStart, packages_json, digest_v1, nullptr});
+  first.packages = {Pkg("bash", "5.2")};
+  ASSERT_EQ(StoreOne(first).outcome, ReportOutcome::kStored);
+
+  clock_.Advance(hours(1));
+  std::vector<ReportInput> batch;
+  // Same system payload in full, packages by digest: nothing changed.
+  batch.push_back(Report(host->host_id, "r2"));
+  batch.back().families.push_back(Family("system", R"({"hostname":"pc"})"));
+  batch.back().families.back().collected_at = kStart + 3600;
+  batch.back().unchanged.push_back({"packages", digest_v1});
+  // A digest the store does not hold: nothing of it may stay.
+  batch.push_back(Report(host->host_id, "r3"));
+  batch.back().families.push_back(Family("system", R"({"hostname":"x"})"));
+  batch.back().unchanged.push_back({"packages", digest_v2});
+  // A report id seen before stays a duplicate whatever it carries.
+  batch.push_back(Report(host->host_id, "r1"));
+  batch.back().unchanged.push_back({"packages", digest_v2});
+  // A changed package list.
+  batch.push_back(Report(host->host_id, "r4"));
+  batch.back().families.push_back({"packages", "STATUS_OK", kStart + 3600,
+                                   packages_json, digest_v2, nullptr});
+  batch.back().packages = {Pkg("bash", "5.2"), Pkg("zsh", "5.9")};
+  std::vector<Result<ReportResult>> results = store_->StoreReports(batch);
+  ASSERT_EQ(results.size(), 4u);
+  ASSERT_TRUE(results[0].ok() && results[1].ok() && results[2].ok() &&
+              results[3].ok());
+  EXPECT_EQ(results[0]->outcome, ReportOutcome::kStored);
+  EXPECT_EQ(results[1]->outcome, ReportOutcome::kNeedParts);
+  EXPECT_EQ(results[1]->missing_parts, std::vector<std::string>{"packages"});
+  EXPECT_EQ(results[2]->outcome, ReportOutcome::kDuplicate);
+  EXPECT_EQ(results[3]->outcome, ReportOutcome::kStored);
+
+  EXPECT_EQ(Count("SELECT count(*) FROM reports"), 3);  // r1, r2, r4
+  // r1: system + packages; r2: nothing changed; r4: packages.
+  EXPECT_EQ(Count("SELECT count(*) FROM fact_history"), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM fact_history WHERE family = 'system'"),
+            1);
+  EXPECT_EQ(
+      Count("SELECT collected_at FROM host_facts WHERE family = 'system'"),
+      kStart + 3600);
+  EXPECT_EQ(Count("SELECT count(*) FROM host_facts WHERE family = 'system' "
+                  "AND payload_json = '{\"hostname\":\"pc\"}'"),
+            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM host_facts WHERE family = "
+                  "'packages' AND sha256 = '" +
+                  digest_v2 + "'"),
+            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM host_packages"), 2);
+  EXPECT_EQ(Count("SELECT reports_stored FROM hosts"), 3);
+}
+
 TEST_F(SqliteStoreTest, PackagesStoredOnceWithChangeLog) {
   std::string token = Token("acme");
   Result<EnrollOutcome> a = store_->Enroll(Input(token, "m1", "u1", "s1"));

@@ -12,8 +12,8 @@ namespace {
 
 constexpr char kDmi[] = "/sys/class/dmi/id/";
 
-std::string Dmi(const char* attribute) {
-  return CleanDmiValue(lu::ReadOptional(std::string(kDmi) + attribute));
+std::string Dmi(const GatherContext& ctx, const char* attribute) {
+  return CleanDmiValue(lu::ReadOptional(ctx.Path(kDmi) + attribute));
 }
 
 std::vector<Disk> ReadDisks() {
@@ -39,14 +39,48 @@ std::vector<Disk> ReadDisks() {
   return disks;
 }
 
+// Fills the DMI fields from <root>/sys/class/dmi/id and sets the status
+// (OK with `ok_message`, or PERMISSION_DENIED for an unreadable serial).
+HardwareFacts ReadDmi(const GatherContext& ctx, HardwareFacts facts,
+                      std::string ok_message) {
+  facts.vendor = Dmi(ctx, "sys_vendor");
+  facts.model = Dmi(ctx, "product_name");
+  facts.bios_vendor = Dmi(ctx, "bios_vendor");
+  facts.bios_version = Dmi(ctx, "bios_version");
+  facts.chassis_type = static_cast<uint32_t>(
+      ParseUint64(lu::ReadOptional(ctx.Path(kDmi) + "chassis_type"))
+          .value_or(0));
+  Result<std::string> serial =
+      lu::ReadTrimmed(ctx.Path(kDmi) + "product_serial");
+  if (serial.ok()) {
+    facts.serial = CleanDmiValue(*serial);
+  } else if (serial.status().code() == StatusCode::kPermissionDenied) {
+    facts.status = StatusFromError(serial.status());
+    facts.status.message +=
+        " (the serial number needs root; other fields read)";
+    return facts;
+  }
+  facts.status = OkStatus();
+  facts.status.message = std::move(ok_message);
+  return facts;
+}
+
 }  // namespace
 
 HardwareFacts GatherHardware(const GatherContext& ctx) {
   HardwareFacts facts;
   if (!ctx.live_kernel) {
-    facts.status = UnsupportedStatus(
-        "hardware needs the live kernel (/sys, /proc); not read under --root");
-    return facts;
+    // A tree (image, fixture) may carry a copy of the machine's DMI
+    // attributes; CPU, memory, disks and battery are the running kernel's.
+    if (!lu::IsDirectory(ctx.Path(kDmi))) {
+      facts.status = UnsupportedStatus(
+          "no " + ctx.Path(kDmi) +
+          " under --root; CPU, memory and disks need the live kernel");
+      return facts;
+    }
+    return ReadDmi(ctx, std::move(facts),
+                   "under --root only SMBIOS/DMI is read (" + ctx.Path(kDmi) +
+                       "); CPU, memory and disks need the live kernel");
   }
   if (Result<std::string> cpu = ReadFile("/proc/cpuinfo", 16 << 20); cpu.ok()) {
     CpuInfo info = ParseCpuInfo(*cpu);
@@ -74,25 +108,7 @@ HardwareFacts GatherHardware(const GatherContext& ctx) {
         "without SMBIOS); vendor, model and serial unknown");
     return facts;
   }
-  facts.vendor = Dmi("sys_vendor");
-  facts.model = Dmi("product_name");
-  facts.bios_vendor = Dmi("bios_vendor");
-  facts.bios_version = Dmi("bios_version");
-  facts.chassis_type = static_cast<uint32_t>(
-      ParseUint64(lu::ReadOptional(std::string(kDmi) + "chassis_type"))
-          .value_or(0));
-  Result<std::string> serial =
-      lu::ReadTrimmed(std::string(kDmi) + "product_serial");
-  if (serial.ok()) {
-    facts.serial = CleanDmiValue(*serial);
-  } else if (serial.status().code() == StatusCode::kPermissionDenied) {
-    facts.status = StatusFromError(serial.status());
-    facts.status.message +=
-        " (the serial number needs root; other fields read)";
-    return facts;
-  }
-  facts.status = OkStatus();
-  return facts;
+  return ReadDmi(ctx, std::move(facts), "");
 }
 
 }  // namespace mamori::facts

@@ -75,6 +75,33 @@ TEST(LiveUpdates, CountsMatchAptListUpgradable) {
   EXPECT_EQ(f.pending.size(), f.pending_count);
 }
 
+// The same with a state directory: the cold collection computes and stores,
+// the warm one reuses the stored answer; both match apt.
+TEST(LiveUpdates, ColdAndWarmCacheMatchAptListUpgradable) {
+  if (Shell("command -v apt").empty()) GTEST_SKIP() << "not an apt system";
+  const std::string state = ::testing::TempDir() + "/live-updates-state";
+  Shell("rm -rf '" + state + "' && mkdir -p '" + state + "'");
+  GatherContext ctx = LiveContext();
+  ctx.state_dir = state;
+  const UpdateFacts cold = GatherUpdates(ctx);
+  const UpdateFacts warm = GatherUpdates(ctx);
+  const std::string total =
+      Shell("apt list --upgradable 2>/dev/null | grep -c upgradable");
+  const std::string security = Shell(
+      "apt list --upgradable 2>/dev/null | grep upgradable | grep -c -- "
+      "'-security[ ,]'");
+  Shell("rm -rf '" + state + "'");
+  ASSERT_EQ(cold.status.state, CollectionState::kOk) << cold.status.message;
+  ASSERT_EQ(warm.status.state, CollectionState::kOk) << warm.status.message;
+  EXPECT_EQ(cold.pending_source, PendingSource::kComputed);
+  EXPECT_EQ(warm.pending_source, PendingSource::kCached);
+  for (const UpdateFacts* f : {&cold, &warm}) {
+    EXPECT_EQ(std::to_string(f->pending_count), total);
+    EXPECT_EQ(std::to_string(f->security_pending_count), security);
+    EXPECT_EQ(f->pending.size(), f->pending_count);
+  }
+}
+
 TEST(LiveNetwork, InterfacesMatchSysClassNet) {
   const NetworkFacts f = GatherNetwork(LiveContext());
   ASSERT_EQ(f.status.state, CollectionState::kOk) << f.status.message;

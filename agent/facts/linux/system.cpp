@@ -111,9 +111,10 @@ SystemFacts GatherSystem(const GatherContext& ctx) {
     facts.machine_id = lu::ReadOptional(ctx.Path("/var/lib/dbus/machine-id"));
   }
 
+  // Under --root from the tree's copy of the DMI attributes, if it has one.
+  facts.smbios_uuid = ToLowerAscii(
+      lu::ReadOptional(ctx.Path("/sys/class/dmi/id/product_uuid")));
   if (ctx.live_kernel) {
-    facts.smbios_uuid =
-        ToLowerAscii(lu::ReadOptional("/sys/class/dmi/id/product_uuid"));
     facts.virtualization = DetectVirtualization(ReadVirtEvidence(ctx));
     const uint32_t chassis = static_cast<uint32_t>(
         ParseUint64(lu::ReadOptional("/sys/class/dmi/id/chassis_type"))

@@ -1,23 +1,30 @@
 // Linux gatherer for `updates`: libapt-pkg policy candidates (read-only,
-// lock-free, no cache files written), list and dpkg timestamps, APT::Periodic
-// settings as apt reads them, and /run/reboot-required.
+// lock-free, no apt cache files written; reused from the agent's state
+// directory while apt/dpkg inputs are unchanged, see updates_cache.h), list
+// and dpkg timestamps, APT::Periodic settings as apt reads them, and
+// /run/reboot-required.
 #include "agent/facts/updates.h"
 
 #include <apt-pkg/cachefile.h>
 #include <apt-pkg/configuration.h>
 #include <apt-pkg/error.h>
+#include <apt-pkg/indexfile.h>
 #include <apt-pkg/init.h>
+#include <apt-pkg/metaindex.h>
 #include <apt-pkg/pkgcache.h>
 #include <apt-pkg/pkgsystem.h>
 #include <apt-pkg/policy.h>
+#include <apt-pkg/sourcelist.h>
 #include <apt-pkg/version.h>
 
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 
 #include "agent/facts/linux/file_util.h"
+#include "agent/facts/linux/updates_cache.h"
 #include "common/log.h"
 
 namespace mamori::facts {
@@ -46,9 +53,60 @@ std::string TakeAptErrors() {
 
 std::string OrEmpty(const char* s) { return s == nullptr ? "" : s; }
 
+// True when the mapped cache describes exactly the current sources, index
+// files and dpkg status: apt's own check (CheckValidity in pkgcachegen.cc) is
+// not exported, so it is rebuilt from public calls. FindInCache compares
+// each file's size and mtime with what the cache recorded.
+bool DiskCacheIsCurrent(pkgCacheFile& cache_file) {
+  pkgCache* cache = cache_file.GetPkgCache();
+  pkgSourceList* sources = cache_file.GetSourceList();
+  if (cache == nullptr || sources == nullptr || _error->PendingError()) {
+    return false;
+  }
+  std::vector<bool> release_seen(cache->Head().ReleaseFileCount, false);
+  std::vector<pkgIndexFile*> files;
+  for (metaIndex* meta : *sources) {
+    const pkgCache::RlsFileIterator release = meta->FindInCache(*cache, true);
+    if (release.end() || release->ID >= release_seen.size()) return false;
+    release_seen[release->ID] = true;
+    for (pkgIndexFile* index : *meta->GetIndexFiles()) {
+      if (index->HasPackages()) files.push_back(index);
+    }
+  }
+  if (std::find(release_seen.begin(), release_seen.end(), false) !=
+      release_seen.end()) {
+    return false;  // the cache knows a source that is gone
+  }
+  if (!_system->AddStatusFiles(files)) return false;
+  std::vector<bool> file_seen(cache->Head().PackageFileCount, false);
+  for (pkgIndexFile* index : files) {
+    if (!index->Exists() || !index->HasPackages()) continue;
+    const pkgCache::PkgFileIterator file = index->FindInCache(*cache);
+    if (file.end() || file->ID >= file_seen.size()) return false;
+    file_seen[file->ID] = true;
+  }
+  return std::find(file_seen.begin(), file_seen.end(), false) ==
+             file_seen.end() &&
+         !_error->PendingError();
+}
+
+// Maps the system's pkgcache.bin without regenerating it and returns it when
+// it is current; nullptr otherwise (closed, so its stale map is not reused).
+std::unique_ptr<pkgCacheFile> OpenCurrentDiskCache() {
+  _config->Set("pkgCacheFile::Generate", false);
+  auto cache_file = std::make_unique<pkgCacheFile>();
+  const bool current = cache_file->BuildCaches(nullptr, false) &&
+                       DiskCacheIsCurrent(*cache_file);
+  _config->Set("pkgCacheFile::Generate", true);
+  if (current) return cache_file;
+  cache_file->Close();
+  _error->Discard();
+  return nullptr;
+}
+
 // Computes pending updates with libapt-pkg. Returns OK or an error naming
 // what libapt reported.
-Status ComputePending(const GatherContext& ctx, UpdateFacts* facts) {
+Status ComputePending(const GatherContext& ctx, PendingComputation* out) {
   std::lock_guard<std::mutex> lock(AptMutex());
   _error->Discard();
   // Start from a clean configuration each time: a resident agent calls this
@@ -64,8 +122,10 @@ Status ComputePending(const GatherContext& ctx, UpdateFacts* facts) {
   if (!pkgInitConfig(*_config)) {
     return InternalError("libapt-pkg configuration: " + TakeAptErrors());
   }
+  // The system's pkgcache.bin ("" when apt.conf disables it, as container
+  // images do).
+  const std::string on_disk = _config->FindFile("Dir::Cache::pkgcache");
   // Never write pkgcache.bin/srcpkgcache.bin (root would write 2×37 MB).
-  _config->Set("Dir::Cache::pkgcache", "");
   _config->Set("Dir::Cache::srcpkgcache", "");
   if (!pkgInitSystem(*_config, _system)) {
     return InternalError("libapt-pkg system: " + TakeAptErrors());
@@ -75,22 +135,32 @@ Status ComputePending(const GatherContext& ctx, UpdateFacts* facts) {
     if (!_config->Exists(name)) return std::nullopt;
     return _config->FindI(name, 0);
   };
-  const bool unattended_installed =
-      lu::Exists(ctx.Path("/usr/bin/unattended-upgrade"));
-  AutomaticUpdatesVerdict verdict = DecideAutomaticUpdates(
-      setting("APT::Periodic::Enable"),
-      setting("APT::Periodic::Unattended-Upgrade"), unattended_installed);
-  facts->automatic_updates = verdict.enabled;
-  facts->automatic_updates_evidence = std::move(verdict.evidence);
+  out->periodic_enable = setting("APT::Periodic::Enable");
+  out->unattended_upgrade = setting("APT::Periodic::Unattended-Upgrade");
 
-  pkgCacheFile cache_file;
-  // Without the lock: plain Open() would take the dpkg lock.
-  if (!cache_file.BuildCaches(nullptr, false) ||
-      !cache_file.BuildPolicy(nullptr)) {
-    return InternalError("libapt-pkg cache: " + TakeAptErrors());
+  std::unique_ptr<pkgCacheFile> cache_file;
+  if (!on_disk.empty() && lu::Exists(on_disk)) {
+    cache_file = OpenCurrentDiskCache();
+    if (cache_file) {
+      out->apt_cache = "pkgcache.bin";
+    } else {
+      MAMORI_LOG(kDebug) << on_disk << " is not current; building in memory";
+    }
   }
-  pkgCache* cache = cache_file.GetPkgCache();
-  pkgPolicy* policy = cache_file.GetPolicy();
+  if (!cache_file) {
+    _config->Set("Dir::Cache::pkgcache", "");
+    cache_file = std::make_unique<pkgCacheFile>();
+    // Without the lock: plain Open() would take the dpkg lock.
+    if (!cache_file->BuildCaches(nullptr, false)) {
+      return InternalError("libapt-pkg cache: " + TakeAptErrors());
+    }
+    out->apt_cache = "memory";
+  }
+  if (!cache_file->BuildPolicy(nullptr)) {
+    return InternalError("libapt-pkg policy: " + TakeAptErrors());
+  }
+  pkgCache* cache = cache_file->GetPkgCache();
+  pkgPolicy* policy = cache_file->GetPolicy();
   if (cache == nullptr || policy == nullptr) {
     return InternalError("libapt-pkg cache: " + TakeAptErrors());
   }
@@ -120,7 +190,7 @@ Status ComputePending(const GatherContext& ctx, UpdateFacts* facts) {
       }
       update.security = update.security || security;
     }
-    facts->pending.push_back(std::move(update));
+    out->pending.push_back(std::move(update));
   }
   const std::string warnings = TakeAptErrors();
   if (!warnings.empty()) {
@@ -181,6 +251,55 @@ void ReadInstallHistory(const GatherContext& ctx, UpdateFacts* facts) {
   }
 }
 
+// Returns the pending computation, reused from the state directory's cache
+// when its fingerprint matches the inputs now, else computed with libapt-pkg
+// (and the cache rewritten). Fills the pending_* provenance fields.
+Result<PendingComputation> CachedOrComputed(const GatherContext& ctx,
+                                            UpdateFacts* facts) {
+  std::optional<std::string> fingerprint;
+  std::string cache_path;
+  if (!ctx.state_dir.empty()) {
+    // Taken before libapt reads anything: if apt changes a file meanwhile,
+    // the stored fingerprint is the old one and the next run recomputes.
+    Result<std::string> fp = AptInputsFingerprint(ctx);
+    if (fp.ok()) {
+      fingerprint = *fp;
+      facts->pending_inputs_sha256 = *fp;
+      cache_path = PendingCachePath(ctx.state_dir);
+      Result<PendingCacheEntry> cached = LoadPendingCache(cache_path);
+      if (cached.ok() && cached->fingerprint == *fingerprint) {
+        facts->pending_source = PendingSource::kCached;
+        facts->pending_computed_at = cached->computed_at;
+        return std::move(cached->result);
+      }
+      if (!cached.ok() && cached.status().code() != StatusCode::kNotFound) {
+        MAMORI_LOG(kWarning) << "ignoring the pending-updates cache: "
+                             << cached.status().message();
+      }
+    } else {
+      MAMORI_LOG(kWarning) << "pending-updates cache not used: "
+                           << fp.status().message();
+    }
+  }
+  PendingComputation computed;
+  MAMORI_RETURN_IF_ERROR(ComputePending(ctx, &computed));
+  std::sort(computed.pending.begin(), computed.pending.end(),
+            [](const PendingUpdate& a, const PendingUpdate& b) {
+              return a.name < b.name;
+            });
+  facts->pending_source = PendingSource::kComputed;
+  facts->pending_computed_at = ctx.clock->Now();
+  if (fingerprint) {
+    PendingCacheEntry entry{*fingerprint, *facts->pending_computed_at,
+                            computed};
+    if (Status s = StorePendingCache(cache_path, entry); !s.ok()) {
+      MAMORI_LOG(kWarning) << "cannot store the pending-updates cache: "
+                           << s.message();
+    }
+  }
+  return computed;
+}
+
 }  // namespace
 
 UpdateFacts GatherUpdates(const GatherContext& ctx) {
@@ -194,15 +313,19 @@ UpdateFacts GatherUpdates(const GatherContext& ctx) {
     return facts;
   }
   facts.method = UpdateMethod::kLibapt;
-  if (Status s = ComputePending(ctx, &facts); !s.ok()) {
-    facts.status = ErrorStatus(s.message());
-    facts.pending.clear();
+  Result<PendingComputation> computation = CachedOrComputed(ctx, &facts);
+  if (!computation.ok()) {
+    facts.status = ErrorStatus(computation.status().message());
     return facts;
   }
-  std::sort(facts.pending.begin(), facts.pending.end(),
-            [](const PendingUpdate& a, const PendingUpdate& b) {
-              return a.name < b.name;
-            });
+  facts.pending = std::move(computation->pending);
+  facts.pending_apt_cache = computation->apt_cache;
+  // Whether the program is installed is read fresh: it is not an apt input.
+  AutomaticUpdatesVerdict verdict = DecideAutomaticUpdates(
+      computation->periodic_enable, computation->unattended_upgrade,
+      lu::Exists(ctx.Path("/usr/bin/unattended-upgrade")));
+  facts.automatic_updates = verdict.enabled;
+  facts.automatic_updates_evidence = std::move(verdict.evidence);
   facts.pending_count = static_cast<uint32_t>(facts.pending.size());
   for (const PendingUpdate& u : facts.pending) {
     if (u.security) ++facts.security_pending_count;
