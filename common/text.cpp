@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 
 namespace mamori {
@@ -173,8 +174,23 @@ std::string SanitizeUtf8(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// Opens a UTF-8 path for reading. Windows' fopen reads the path in the ANSI
+// code page (CP932 on Japanese Windows), so it goes through UTF-16 there.
+std::FILE* OpenForReading(const std::string& path) {
+#ifdef _WIN32
+  const std::filesystem::path wide(std::u8string(path.begin(), path.end()));
+  return _wfopen(wide.c_str(), L"rb");
+#else
+  return std::fopen(path.c_str(), "rb");
+#endif
+}
+
+}  // namespace
+
 Result<std::string> ReadFile(const std::string& path, uint64_t max_bytes) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
+  std::FILE* file = OpenForReading(path);
   if (file == nullptr) {
     const int err = errno;
     std::string message = path + ": " + std::strerror(err);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 namespace mamori {
@@ -77,6 +78,25 @@ TEST(TextTest, ReadFileMapsErrors) {
   ASSERT_FALSE(too_big.ok());
   EXPECT_EQ(too_big.status().code(), StatusCode::kOutOfRange);
   std::remove(path.c_str());
+}
+
+TEST(TextTest, ReadFileTakesAUtf8PathWithJapanese) {
+  // On Windows the path must reach the file system as UTF-16, not through
+  // the ANSI code page; this runs natively and under Wine.
+  const std::string name =
+      "\xE8\xB3\x87\xE7\x94\xA3\xE5\x8F\xB0"
+      "\xE5\xB8\xB3.txt";  // 資産台帳.txt
+  const std::string path = ::testing::TempDir() + name;
+  const std::filesystem::path native(std::u8string(path.begin(), path.end()));
+  {
+    std::ofstream out(native, std::ios::binary);
+    ASSERT_TRUE(out.good()) << path;
+    out << "mamori";
+  }
+  auto content = ReadFile(path);
+  ASSERT_TRUE(content.ok()) << content.status().ToString();
+  EXPECT_EQ(*content, "mamori");
+  std::filesystem::remove(native);
 }
 
 TEST(TextTest, JoinRoot) {

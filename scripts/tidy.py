@@ -3,10 +3,12 @@
 
 A unit is checked again only when its key changed since it was last found
 clean. The key is a hash of the unit, every project header it includes
-(transitively, following #include "..." lines from the repository root) and
-.clang-tidy. Clean keys are kept in .ci/tidy-clean.txt, which is committed:
-a fresh CI clone re-checks exactly the files whose inputs changed since the
-last clean run, as a developer's second run does.
+(transitively, following #include "..." lines from the repository root), the
+.proto file behind every generated *.pb.h it includes, and .clang-tidy.
+Clean keys are kept in .ci/tidy-clean.txt, which is committed: a fresh CI
+clone re-checks exactly the files whose inputs changed since the last clean
+run, as a developer's second run does. The record is saved after every unit,
+so an interrupted run keeps what it already found clean.
 
 Usage: scripts/tidy.py BUILD_DIR [--all] [--jobs N]
 Exit: 0 clean, 1 findings, 2 usage or setup error.
@@ -23,6 +25,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RECORD = os.path.join(ROOT, ".ci", "tidy-clean.txt")
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+PB_HEADER = re.compile(r'^(.*)\.(?:grpc\.)?pb\.h$')
 
 
 def project_includes(path, cache):
@@ -36,6 +39,14 @@ def project_includes(path, cache):
     except OSError:
         return found
     for name in INCLUDE.findall(text):
+        # Generated protobuf headers live in the build tree; their input is
+        # the .proto file, so a change of the contract re-checks its users.
+        proto = PB_HEADER.match(name)
+        if proto:
+            source = os.path.join("proto", proto.group(1) + ".proto")
+            if os.path.isfile(os.path.join(ROOT, source)):
+                found.add(source)
+            continue
         candidates = [name, os.path.join(os.path.dirname(path), name)]
         for c in candidates:
             c = os.path.normpath(c)
@@ -90,9 +101,23 @@ def main():
                               cwd=ROOT, capture_output=True, text=True)
         return unit, proc.returncode, proc.stdout + proc.stderr
 
+    def save():
+        """Keeps only units that still exist; writes atomically."""
+        os.makedirs(os.path.dirname(RECORD), exist_ok=True)
+        tmp = RECORD + ".tmp"
+        with open(tmp, "w") as f:
+            for unit in units:
+                if unit in clean:
+                    f.write(f"{unit} {clean[unit]}\n")
+        os.replace(tmp, RECORD)
+
     failed = []
+    # The record is saved after every unit, so an interrupted run keeps what
+    # it has already found clean.
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for unit, rc, out in pool.map(run, todo):
+        futures = [pool.submit(run, u) for u in todo]
+        for future in concurrent.futures.as_completed(futures):
+            unit, rc, out = future.result()
             if rc == 0:
                 clean[unit] = keys[unit]
             else:
@@ -100,16 +125,11 @@ def main():
                 clean.pop(unit, None)
                 print(f"---- clang-tidy: {unit}")
                 lines = [l for l in out.splitlines() if "warnings generated" not in l]
-                print("\n".join(lines[:60]))
+                print("\n".join(lines[:60]), flush=True)
+            save()
 
-    # Keep only units that still exist; write atomically.
-    os.makedirs(os.path.dirname(RECORD), exist_ok=True)
-    tmp = RECORD + ".tmp"
-    with open(tmp, "w") as f:
-        for unit in units:
-            if unit in clean:
-                f.write(f"{unit} {clean[unit]}\n")
-    os.replace(tmp, RECORD)
+    save()
+    print(f"tidy: {len(todo) - len(failed)} clean, {len(failed)} with findings")
     return 1 if failed else 0
 
 

@@ -52,20 +52,6 @@ std::string Where(std::string_view source, size_t line) {
   return std::string(source) + ":" + std::to_string(line);
 }
 
-int Rank(UsbStoragePolicy p) {
-  switch (p) {
-    case UsbStoragePolicy::kBlocked:
-      return 3;
-    case UsbStoragePolicy::kReadOnly:
-      return 2;
-    case UsbStoragePolicy::kAllowed:
-      return 1;
-    case UsbStoragePolicy::kUnspecified:
-      return 0;
-  }
-  return 0;
-}
-
 }  // namespace
 
 std::vector<PolicyEvidence> ParseModprobeConf(std::string_view text,
@@ -258,8 +244,8 @@ UsbStorageFacts DecideUsbPolicy(const UsbPolicyInputs& in) {
 
   std::optional<size_t> decisive;
   for (size_t i : counted) {
-    if (!decisive || Rank(facts.evidence[i].effect) >
-                         Rank(facts.evidence[*decisive].effect)) {
+    if (!decisive || Strictness(facts.evidence[i].effect) >
+                         Strictness(facts.evidence[*decisive].effect)) {
       decisive = i;
     }
   }

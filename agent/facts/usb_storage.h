@@ -38,6 +38,7 @@
 
 namespace mamori::facts {
 
+// Ordered by strictness: when several settings apply, the higher value wins.
 enum class UsbStoragePolicy : int {
   kUnspecified = 0,
   kAllowed = 1,
@@ -45,6 +46,12 @@ enum class UsbStoragePolicy : int {
   kBlocked = 3,
 };
 std::string_view EnumName(UsbStoragePolicy policy);
+
+// How strict `policy` is (0 = unspecified … 3 = blocked), for choosing the
+// setting that wins.
+constexpr int Strictness(UsbStoragePolicy policy) {
+  return static_cast<int>(policy);
+}
 
 // Mirrors mamori.v1.PolicyEvidence.
 struct PolicyEvidence {

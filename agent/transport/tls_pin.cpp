@@ -1,15 +1,18 @@
 #include "agent/transport/tls_pin.h"
 
-#include <netdb.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+
+#ifdef _WIN32
+#include <winsock2.h>
+#else
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <unistd.h>
+#endif
 
 #include <cerrno>
 #include <cstring>
@@ -26,13 +29,21 @@ struct X509Free {
 };
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 
+// The oldest queued OpenSSL error with its detail text (e.g. getaddrinfo's
+// "Name or service not known"); clears the queue.
 std::string OpenSslError() {
-  unsigned long e = ERR_get_error();
+  const char* data = nullptr;
+  int flags = 0;
+  unsigned long e = ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags);
   if (e == 0) return "unknown TLS error";
   char buf[256];
   ERR_error_string_n(e, buf, sizeof(buf));
+  std::string out = buf;
+  if ((flags & ERR_TXT_STRING) != 0 && data != nullptr && *data != '\0') {
+    out += std::string(" (") + data + ")";
+  }
   ERR_clear_error();
-  return buf;
+  return out;
 }
 
 X509Ptr ParsePem(const std::string& pem) {
@@ -62,41 +73,61 @@ std::string Fingerprint(X509* cert) {
   return Sha256Hex(bytes);
 }
 
-// A connected TCP socket or an error; closes on destruction.
+// BIO_socket's "no socket" (INVALID_SOCKET as an int on Windows).
+constexpr int kNoSocket = -1;
+
+// Sets the send and receive timeouts of `fd` (SO_SNDTIMEO/SO_RCVTIMEO take a
+// timeval on POSIX and milliseconds as a DWORD on Windows).
+void SetTimeouts(int fd, int timeout_seconds) {
+#ifdef _WIN32
+  const DWORD ms = static_cast<DWORD>(timeout_seconds) * 1000;
+  const char* value = reinterpret_cast<const char*>(&ms);
+  const int size = sizeof(ms);
+#else
+  timeval tv{};
+  tv.tv_sec = timeout_seconds;
+  const void* value = &tv;
+  const socklen_t size = sizeof(tv);
+#endif
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, value, size);
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, value, size);
+}
+
+// A connected TCP socket or an error; closes on destruction. Uses OpenSSL's
+// portable socket calls (getaddrinfo, socket, connect, close on POSIX;
+// Winsock, initialised by OpenSSL, on Windows).
 class Socket {
  public:
+  Socket() = default;
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
   ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ != kNoSocket) BIO_closesocket(fd_);
   }
   Status Connect(const std::string& host, int port, int timeout_seconds) {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* found = nullptr;
-    int rc =
-        getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found);
-    if (rc != 0) {
-      return UnavailableError("cannot resolve " + host + ": " +
-                              gai_strerror(rc));
+    BIO_ADDRINFO* found = nullptr;
+    if (BIO_lookup_ex(host.c_str(), std::to_string(port).c_str(),
+                      BIO_LOOKUP_CLIENT, AF_UNSPEC, SOCK_STREAM, 0,
+                      &found) == 0) {
+      return UnavailableError("cannot resolve " + host + ": " + OpenSslError());
     }
     std::string last_error = "no address";
-    for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
-      int fd =
-          ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-      if (fd < 0) continue;
-      timeval tv{};
-      tv.tv_sec = timeout_seconds;
-      setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-      if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+    for (const BIO_ADDRINFO* a = found; a != nullptr;
+         a = BIO_ADDRINFO_next(a)) {
+      const int fd =
+          BIO_socket(BIO_ADDRINFO_family(a), BIO_ADDRINFO_socktype(a),
+                     BIO_ADDRINFO_protocol(a), 0);
+      if (fd == kNoSocket) continue;
+      SetTimeouts(fd, timeout_seconds);
+      if (BIO_connect(fd, BIO_ADDRINFO_address(a), 0) == 1) {
         fd_ = fd;
         break;
       }
-      last_error = std::strerror(errno);
-      ::close(fd);
+      last_error = OpenSslError();
+      BIO_closesocket(fd);
     }
-    freeaddrinfo(found);
-    if (fd_ < 0) {
+    BIO_ADDRINFO_free(found);
+    if (fd_ == kNoSocket) {
       return UnavailableError("cannot connect to " + host + ":" +
                               std::to_string(port) + ": " + last_error);
     }
@@ -105,7 +136,7 @@ class Socket {
   int fd() const { return fd_; }
 
  private:
-  int fd_ = -1;
+  int fd_ = kNoSocket;
 };
 
 }  // namespace

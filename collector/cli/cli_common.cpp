@@ -1,6 +1,7 @@
 #include "collector/cli/cli_common.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,6 +39,13 @@ Result<std::unique_ptr<store::SqliteStore>> OpenStore(const DataPaths& paths,
       store::SqliteStore::Open(paths.database, clock);
   if (!opened.ok()) return opened.status();
   return std::move(opened).value();
+}
+
+std::string DefaultActor() {
+  if (const passwd* pw = getpwuid(getuid()); pw != nullptr && pw->pw_name) {
+    return pw->pw_name;
+  }
+  return "uid:" + std::to_string(getuid());
 }
 
 std::optional<int> ParseFlags(

@@ -30,6 +30,15 @@ namespace mamori::collector_cli {
 
 inline constexpr char kDefaultDataDir[] = "/var/lib/mamori-collector";
 
+// A host with no report for this long is stale, in `hosts` and in the
+// register alike: the same 7 days after which grading stops counting its
+// facts as fresh (domain.md §3).
+inline constexpr char kDefaultStaleAfter[] = "7d";
+
+// Who runs the command, for history records: the login name of the process's
+// user, or "uid:N" when it has none.
+std::string DefaultActor();
+
 // Exit codes shared by all commands.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;

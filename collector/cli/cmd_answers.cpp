@@ -1,7 +1,5 @@
 #include "collector/cli/cmd_answers.h"
 
-#include <cstdlib>
-
 #include "collector/cli/cli_common.h"
 #include "collector/cli/cmd_grade.h"
 #include "common/text.h"
@@ -60,10 +58,7 @@ int RunAnswers(const std::vector<std::string>& args, std::ostream& out,
   }
   auto text = ReadFile(file, 1 << 20);
   if (!text.ok()) return Failure(kCommand, text.status(), err);
-  if (by.empty()) {
-    const char* user = std::getenv("USER");
-    by = user != nullptr ? user : "unknown";
-  }
+  if (by.empty()) by = DefaultActor();
   if (Status s = (*service)->ImportAnswers(org, {file, *text}, by); !s.ok()) {
     return Failure(kCommand, s, err);
   }

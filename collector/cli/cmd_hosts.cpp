@@ -36,7 +36,7 @@ int RunHosts(const std::vector<std::string>& args, std::ostream& out,
       "data", po::value(&data_dir)->default_value(kDefaultDataDir),
       "data directory")("org", po::value(&org), "organisation (required)")(
       "format", po::value(&format)->default_value("text"), "text or json")(
-      "stale-after", po::value(&stale_after)->default_value("7d"),
+      "stale-after", po::value(&stale_after)->default_value(kDefaultStaleAfter),
       "flag hosts not seen for this long as stale");
   po::variables_map vm;
   if (std::optional<int> exit = ParseFlags(

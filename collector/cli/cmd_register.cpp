@@ -1,8 +1,5 @@
 #include "collector/cli/cmd_register.h"
 
-#include <pwd.h>
-#include <unistd.h>
-
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
@@ -56,7 +53,7 @@ common options:
   --data DIR        collector data directory (default: /var/lib/mamori-collector)
   --actor NAME      who is making the change (default: your user name)
   --lang ja|en      language of headers, sheet names and messages (default ja)
-  --stale-after D   a device with no report for D is stale (default 14d)
+  --stale-after D   a device with no report for D is stale (default 7d)
 Run `mamori-collector register <command> --help` for a command's options.
 )";
 
@@ -67,8 +64,8 @@ struct Common {
   std::string org;
   std::string actor;
   std::string lang = "ja";
-  std::string stale_after = "14d";
-  std::chrono::seconds stale{14 * 86400};
+  std::string stale_after = kDefaultStaleAfter;
+  std::chrono::seconds stale{7 * 86400};
 };
 
 void AddCommon(po::options_description* d, Common* c) {
@@ -80,15 +77,9 @@ void AddCommon(po::options_description* d, Common* c) {
       "who makes the change, for the history (default: your user name)")(
       "lang", po::value(&c->lang)->default_value("ja"),
       "ja or en: headers, sheet names and messages")(
-      "stale-after", po::value(&c->stale_after)->default_value("14d"),
+      "stale-after",
+      po::value(&c->stale_after)->default_value(kDefaultStaleAfter),
       "a device with no report for this long is stale (90m, 24h, 14d, 2w)");
-}
-
-std::string DefaultActor() {
-  if (const passwd* pw = getpwuid(getuid()); pw != nullptr && pw->pw_name) {
-    return pw->pw_name;
-  }
-  return "uid:" + std::to_string(getuid());
 }
 
 // Parses the flags of `command`. Returns nullopt to go on, or the exit code
@@ -115,7 +106,7 @@ int CheckCommon(Common* c, std::ostream& err) {
   auto stale = ParseDuration(c->stale_after);
   if (!stale) {
     return Usage(
-        "--stale-after: expected a duration such as 14d or 24h, "
+        "--stale-after: expected a duration such as 7d or 24h, "
         "not \"" +
             c->stale_after + "\"",
         err);

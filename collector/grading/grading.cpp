@@ -61,6 +61,20 @@ bool AtLeastPercent(int64_t a, int64_t b, int percent) {
   return a * 100 >= static_cast<int64_t>(percent) * b;
 }
 
+// The verdict from the counts and the coverage and pass-rate tests.
+TechnicalVerdict Verdict(const TechnicalMeasure& m) {
+  // Endpoints exist but none reports: nothing proves the measure.
+  if (m.registered > 0 && m.reporting == 0) return TechnicalVerdict::kAbsent;
+  if (m.reporting == 0 || m.in_scope == 0) {
+    return TechnicalVerdict::kNotMeasured;
+  }
+  if (m.coverage_ok && m.pass_rate_ok && m.long_unknown == 0) {
+    return TechnicalVerdict::kInPlace;
+  }
+  if (m.passing > 0) return TechnicalVerdict::kPartial;
+  return TechnicalVerdict::kAbsent;
+}
+
 }  // namespace
 
 TechnicalMeasure MeasureTechnical(const std::vector<Endpoint>& endpoints,
@@ -188,18 +202,7 @@ TechnicalMeasure MeasureTechnical(const std::vector<Endpoint>& endpoints,
   m.pass_rate_ok =
       m.fresh_in_scope > 0 &&
       AtLeastPercent(m.passing, m.fresh_in_scope, settings.min_pass_percent);
-  if (m.registered > 0 && m.reporting == 0) {
-    // Endpoints exist but none reports: nothing proves the measure.
-    m.verdict = TechnicalVerdict::kAbsent;
-  } else if (m.reporting == 0 || m.in_scope == 0) {
-    m.verdict = TechnicalVerdict::kNotMeasured;
-  } else if (m.coverage_ok && m.pass_rate_ok && m.long_unknown == 0) {
-    m.verdict = TechnicalVerdict::kInPlace;
-  } else if (m.passing > 0) {
-    m.verdict = TechnicalVerdict::kPartial;
-  } else {
-    m.verdict = TechnicalVerdict::kAbsent;
-  }
+  m.verdict = Verdict(m);
   return m;
 }
 

@@ -14,22 +14,8 @@ constexpr char kWriteProtectKey[] =
 constexpr char kPolicyPath[] =
     "\\SOFTWARE\\Policies\\Microsoft\\Windows\\RemovableStorageDevices";
 
-int Rank(UsbStoragePolicy p) {
-  switch (p) {
-    case UsbStoragePolicy::kBlocked:
-      return 3;
-    case UsbStoragePolicy::kReadOnly:
-      return 2;
-    case UsbStoragePolicy::kAllowed:
-      return 1;
-    case UsbStoragePolicy::kUnspecified:
-      break;
-  }
-  return 0;
-}
-
 UsbStoragePolicy Stricter(UsbStoragePolicy a, UsbStoragePolicy b) {
-  return Rank(a) >= Rank(b) ? a : b;
+  return Strictness(a) >= Strictness(b) ? a : b;
 }
 
 // Appends the evidence of one hive's RemovableStorageDevices values.
@@ -117,9 +103,11 @@ WindowsUsbDecision DecideWindowsUsbPolicy(const WindowsUsbSettings& settings) {
     AddPolicyEvidence(user, &ev);
     user_ranges.emplace_back(begin, ev.size());
     const UsbStoragePolicy level = Strictest(ev, begin, ev.size());
-    users_level = users_level == UsbStoragePolicy::kUnspecified
-                      ? level
-                      : (Rank(level) < Rank(users_level) ? level : users_level);
+    users_level =
+        users_level == UsbStoragePolicy::kUnspecified
+            ? level
+            : (Strictness(level) < Strictness(users_level) ? level
+                                                           : users_level);
   }
 
   if (ev.empty()) {
@@ -129,7 +117,7 @@ WindowsUsbDecision DecideWindowsUsbPolicy(const WindowsUsbSettings& settings) {
     return out;
   }
 
-  if (Rank(users_level) > Rank(machine_level)) {
+  if (Strictness(users_level) > Strictness(machine_level)) {
     out.effective = users_level;
     for (const auto& [begin, end] : user_ranges) {
       MarkFirst(&ev, begin, end, users_level);
