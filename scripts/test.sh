@@ -94,17 +94,18 @@ fi
 
 if ! skipped windows && [[ -x scripts/test-windows.sh ]]; then
   step "Windows fact library: mingw-w64 cross build, tests under Wine"
-  if scripts/test-windows.sh; then
-    SUMMARY+=("windows: see ctest summary above")
-  else
+  wine_status=passed
+  if ! scripts/test-windows.sh; then
     status=1
-    SUMMARY+=("windows: FAILED")
+    wine_status=FAILED
   fi
   # Count the Wine ctest run too (it writes its own summary file).
+  wp=0 wf=0
   if [[ -f build-win/agent/ctest-summary.txt ]]; then
     read -r wp wf < build-win/agent/ctest-summary.txt || true
     PASSED=$((PASSED + ${wp:-0})); FAILED=$((FAILED + ${wf:-0}))
   fi
+  SUMMARY+=("windows under Wine: $wine_status (${wp:-0} passed, ${wf:-0} failed)")
 fi
 
 if ! skipped tidy; then

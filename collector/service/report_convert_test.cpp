@@ -187,7 +187,7 @@ void FillRandom(google::protobuf::Message* message, std::mt19937* rng,
       "plain",
       "quote\" back\\slash",
       "tab\tnl\ncr\rbs\bff\f",
-      std::string("nul\0ctl\x01\x1f\x7f", 11),
+      std::string("nul\0ctl\x01\x1f\x7f\0", 11),  // NULs inside and at the end
       "<script>&'</script>",
       "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac",
       "\xc2\x80\xc2\x9f\xc2\xa0\xc2\xad",
