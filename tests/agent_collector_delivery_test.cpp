@@ -49,6 +49,12 @@ class AgentCollectorDeliveryTest : public ::testing::Test {
             "--config", config_};
   }
   ProcessResult Once() { return Agent(OnceArgs()); }
+  // `once` as a full command line, for a BackgroundProcess.
+  std::vector<std::string> OnceArgv() const {
+    std::vector<std::string> argv = {MAMORI_AGENT_BIN};
+    for (const std::string& a : OnceArgs()) argv.push_back(a);
+    return argv;
+  }
 
   int64_t CopiesOf(const std::string& report_id) const {
     return collector_->Scalar(
@@ -107,13 +113,7 @@ TEST_F(AgentCollectorDeliveryTest,
   const std::vector<std::string> ids = SpoolIds(state_);
   ASSERT_EQ(ids.size(), static_cast<size_t>(kBacklog));
   collector_->Start(port_, {"--store-delay-ms", "400"});
-  BackgroundProcess agent(
-      [this] {
-        std::vector<std::string> argv = {MAMORI_AGENT_BIN};
-        for (const std::string& a : OnceArgs()) argv.push_back(a);
-        return argv;
-      }(),
-      dir_.path() + "/once.log");
+  BackgroundProcess agent(OnceArgv(), dir_.path() + "/once.log");
   ASSERT_TRUE(WaitUntil([this] { return Reports() >= 3; }));
   EXPECT_EQ(collector_->Stop(SIGKILL), -SIGKILL);
   EXPECT_EQ(agent.Wait(120), kExitQueued)
@@ -138,13 +138,7 @@ TEST_F(AgentCollectorDeliveryTest, AgentKilledDuringSendLosesNothing) {
   // The collector is frozen, so the agent is stuck inside its send when it
   // is killed; the report must still be in its spool and go out once.
   collector_->Pause();
-  BackgroundProcess agent(
-      [this] {
-        std::vector<std::string> argv = {MAMORI_AGENT_BIN};
-        for (const std::string& a : OnceArgs()) argv.push_back(a);
-        return argv;
-      }(),
-      dir_.path() + "/once.log");
+  BackgroundProcess agent(OnceArgv(), dir_.path() + "/once.log");
   ASSERT_TRUE(WaitUntil([this] { return SpoolCount(state_) == 1; }));
   const std::string id = SpoolIds(state_)[0];
   std::this_thread::sleep_for(std::chrono::milliseconds(300));

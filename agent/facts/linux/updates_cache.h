@@ -73,8 +73,9 @@ Result<PendingCacheEntry> ParsePendingCache(std::string_view text);
 // Reads and parses the cache file (NOT_FOUND when there is none).
 Result<PendingCacheEntry> LoadPendingCache(const std::string& path);
 
-// Writes the cache file atomically (tmp + fsync + rename); the state
-// directory must exist.
+// Writes the cache file atomically and private, through the agent's
+// platform seam (platform::WritePrivateFileAtomically); the state directory
+// must exist.
 Status StorePendingCache(const std::string& path,
                          const PendingCacheEntry& entry);
 
