@@ -116,8 +116,10 @@ int RunFactsCommand(const std::vector<std::string>& args, std::ostream& out,
   if (!opts.state.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(opts.state, ec)) {
+      const bool exists = std::filesystem::exists(opts.state, ec);
       err << "mamori-agent facts: --state " << SanitizeUtf8(opts.state)
-          << ": not a directory\n";
+          << (exists ? ": not a directory\n"
+                     : ": does not exist (create it first: mkdir -p DIR)\n");
       return 2;
     }
     ctx.state_dir = opts.state;

@@ -100,7 +100,10 @@ TEST(FactsCommand, StateDirReusesPendingUpdates) {
 
   const Output bad = RunFacts({"--state", state + "/missing"});
   EXPECT_EQ(bad.code, 2);
-  EXPECT_NE(bad.err.find("not a directory"), std::string::npos);
+  EXPECT_NE(bad.err.find("does not exist"), std::string::npos) << bad.err;
+  const Output file = RunFacts({"--state", "/etc/os-release"});
+  EXPECT_EQ(file.code, 2);
+  EXPECT_NE(file.err.find("not a directory"), std::string::npos) << file.err;
   const Output empty = RunFacts({"--state="});
   EXPECT_EQ(empty.code, 2);
 }
