@@ -651,5 +651,25 @@ TEST(EvaluationScheduler, DebouncesPerOrganisation) {
   EXPECT_FALSE(s.pending());
 }
 
+// A large organisation's hosts report around the clock, so it is never quiet
+// for the debounce interval; it must still be graded, once per max_delay.
+TEST(EvaluationScheduler, OrganisationThatNeverGoesQuietIsEvaluatedAtMaxDelay) {
+  policy::EvaluationScheduler s(std::chrono::seconds(2),
+                                std::chrono::seconds(60));
+  std::vector<int> evaluated_at;
+  for (int second = 0; second <= 150; ++second) {
+    const TimePoint now = kNow + std::chrono::seconds(second);
+    s.MarkDirty(5, now);  // a report every second
+    if (!s.TakeDue(now).empty()) evaluated_at.push_back(second);
+  }
+  // Each window starts at the first change after an evaluation.
+  EXPECT_EQ(evaluated_at, (std::vector<int>{60, 121}));
+  EXPECT_TRUE(s.pending());
+  // Quiet again: the ordinary debounce applies.
+  EXPECT_EQ(s.TakeDue(kNow + std::chrono::seconds(152)),
+            std::vector<int64_t>{5});
+  EXPECT_FALSE(s.pending());
+}
+
 }  // namespace
 }  // namespace mamori

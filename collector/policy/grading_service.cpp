@@ -336,16 +336,18 @@ Result<std::string> GradingService::ExportAnswers(const std::string& org,
 
 void EvaluationScheduler::MarkDirty(int64_t org_id, TimePoint now) {
   std::lock_guard<std::mutex> lock(mu_);
-  last_change_[org_id] = now;
+  auto [it, inserted] = pending_.try_emplace(org_id, Pending{now, now});
+  if (!inserted) it->second.last = now;
 }
 
 std::vector<int64_t> EvaluationScheduler::TakeDue(TimePoint now) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<int64_t> due;
-  for (auto it = last_change_.begin(); it != last_change_.end();) {
-    if (now - it->second >= debounce_) {
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (now - it->second.last >= debounce_ ||
+        now - it->second.first >= max_delay_) {
       due.push_back(it->first);
-      it = last_change_.erase(it);
+      it = pending_.erase(it);
     } else {
       ++it;
     }
@@ -355,7 +357,7 @@ std::vector<int64_t> EvaluationScheduler::TakeDue(TimePoint now) {
 
 bool EvaluationScheduler::pending() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return !last_change_.empty();
+  return !pending_.empty();
 }
 
 }  // namespace mamori::policy

@@ -16,7 +16,9 @@
 //
 // EvaluationScheduler debounces "something changed" signals per
 // organisation (reports stored, answers imported) so a burst of reports
-// triggers one evaluation.
+// triggers one evaluation. An organisation that never goes quiet (hundreds
+// of hosts reporting around the clock) is still evaluated once its oldest
+// unevaluated change is `max_delay` old, so its grade cannot go stale.
 //
 // Thread safety: a GradingService is used from one thread at a time (it owns
 // one database connection). EvaluationScheduler is thread-safe.
@@ -140,19 +142,28 @@ grading::TechnicalSettings SettingsFrom(const AnswerSet& answers);
 
 class EvaluationScheduler {
  public:
-  explicit EvaluationScheduler(std::chrono::milliseconds debounce)
-      : debounce_(debounce) {}
+  static constexpr std::chrono::milliseconds kDefaultMaxDelay{60'000};
+
+  explicit EvaluationScheduler(
+      std::chrono::milliseconds debounce,
+      std::chrono::milliseconds max_delay = kDefaultMaxDelay)
+      : debounce_(debounce), max_delay_(max_delay) {}
   // Records a change for `org_id` at `now`.
   void MarkDirty(int64_t org_id, TimePoint now);
-  // Organisations with no change for the debounce interval; they are
-  // removed from the pending set.
+  // Organisations with no change for the debounce interval, or whose oldest
+  // pending change is max_delay old; they are removed from the pending set.
   std::vector<int64_t> TakeDue(TimePoint now);
   bool pending() const;
 
  private:
+  struct Pending {
+    TimePoint first;  // oldest change not yet evaluated
+    TimePoint last;   // newest change
+  };
   const std::chrono::milliseconds debounce_;
+  const std::chrono::milliseconds max_delay_;
   mutable std::mutex mu_;
-  std::map<int64_t, TimePoint> last_change_;
+  std::map<int64_t, Pending> pending_;
 };
 
 }  // namespace mamori::policy
