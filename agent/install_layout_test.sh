@@ -6,14 +6,15 @@
 # (gRPC, protobuf, abseil, SQLite, yaml-cpp), which would cost `facts` ≈ 6 MiB
 # of RSS at start (docs/performance.md).
 #
-# Usage: agent/install_layout_test.sh BUILD_DIR
+# Usage: agent/install_layout_test.sh BUILD_DIR [CMAKE]
 set -euo pipefail
 BUILD=$1
+CMAKE=${2:-cmake}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "install_layout_test: $*" >&2; exit 1; }
 
-cmake --install "$BUILD" --prefix "$tmp/usr" >/dev/null
+"$CMAKE" --install "$BUILD" --prefix "$tmp/usr" >/dev/null
 [[ -x "$tmp/usr/bin/mamori-agent" ]] || fail "no bin/mamori-agent"
 [[ -x "$tmp/usr/libexec/mamori/mamori-agent-delivery" ]] ||
   fail "no libexec/mamori/mamori-agent-delivery"
