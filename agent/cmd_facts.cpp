@@ -1,11 +1,9 @@
 #include "agent/cmd_facts.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <filesystem>
 #include <ostream>
 
-#include "agent/facts/endpoint_proto.h"
+#include "agent/facts/json_writer.h"
 #include "agent/facts/registry.h"
 #include "agent/facts/table_format.h"
 #include "common/text.h"
@@ -134,23 +132,24 @@ int RunFactsCommand(const std::vector<std::string>& args, std::ostream& out,
     out << facts::FormatTable(*collected);
     return 0;
   }
-  mamori::v1::EndpointFacts message;
-  if (Status s = facts::ToProto(*collected, &message); !s.ok()) {
-    err << "mamori-agent facts: " << s.message() << "\n";
-    return 1;
+  // The proto3 JSON mapping written from the structs (json_writer.h): the
+  // same value MessageToJsonString gives for the wire message (writers_test),
+  // so this command needs no protobuf at run time. Byte for byte as protobuf
+  // printed it here before, '<' and '>' escaped too (only inside strings).
+  const std::string json = facts::ToJson(*collected).dump(1);
+  std::string text;
+  text.reserve(json.size() + 1);
+  for (const char c : json) {
+    if (c == '<') {
+      text += "\\u003c";
+    } else if (c == '>') {
+      text += "\\u003e";
+    } else {
+      text += c;
+    }
   }
-  google::protobuf::util::JsonPrintOptions print;
-  print.preserve_proto_field_names = true;
-  print.add_whitespace = true;
-  std::string json;
-  if (auto s =
-          google::protobuf::util::MessageToJsonString(message, &json, print);
-      !s.ok()) {
-    err << "mamori-agent facts: cannot print JSON: " << s.ToString() << "\n";
-    return 1;
-  }
-  out << json;
-  if (json.empty() || json.back() != '\n') out << "\n";
+  text += '\n';
+  out << text;
   return 0;
 }
 

@@ -1,14 +1,24 @@
 // mamori-agent: collects facts about this endpoint and (with enroll/once/run)
 // delivers them to a mamori collector. One line per command in kCommands.
+//
+// Built twice on POSIX (agent/CMakeLists.txt): as mamori-agent with
+// MAMORI_AGENT_EXEC_DELIVERY, where enroll/once/run exec() the delivery
+// program so that `facts` loads none of the transport's libraries, and as
+// that delivery program (mamori-agent-delivery), where every command runs in
+// process, as in the single Windows mamori-agent.exe.
 #include <iostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "agent/cmd_enroll.h"
 #include "agent/cmd_facts.h"
+#ifdef MAMORI_AGENT_EXEC_DELIVERY
+#include "agent/delivery_exec.h"
+#else
+#include "agent/cmd_enroll.h"
 #include "agent/cmd_once.h"
 #include "agent/cmd_run.h"
+#endif
 #include "agent/platform/process.h"
 #include "common/log.h"
 
@@ -19,6 +29,17 @@ using RunFunction = int (*)(const std::vector<std::string>& args);
 int RunFacts(const std::vector<std::string>& args) {
   return mamori::agent::RunFactsCommand(args, std::cout, std::cerr);
 }
+#ifdef MAMORI_AGENT_EXEC_DELIVERY
+int RunEnroll(const std::vector<std::string>& args) {
+  return mamori::agent::ExecDeliveryProgram("enroll", args, std::cerr);
+}
+int RunOnce(const std::vector<std::string>& args) {
+  return mamori::agent::ExecDeliveryProgram("once", args, std::cerr);
+}
+int RunRun(const std::vector<std::string>& args) {
+  return mamori::agent::ExecDeliveryProgram("run", args, std::cerr);
+}
+#else
 int RunEnroll(const std::vector<std::string>& args) {
   return mamori::agent::RunEnrollCommand(args, std::cout, std::cerr);
 }
@@ -28,6 +49,7 @@ int RunOnce(const std::vector<std::string>& args) {
 int RunRun(const std::vector<std::string>& args) {
   return mamori::agent::RunRunCommand(args, std::cout, std::cerr);
 }
+#endif
 
 struct Command {
   std::string_view name;

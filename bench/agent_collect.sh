@@ -9,19 +9,33 @@
 # durations and the load average. Not a test: figures go to
 # docs/performance.md.
 #
-# Usage: bench/agent_collect.sh [BUILD_DIR] [RUNS]
+# Since the split (agent/CMakeLists.txt), mamori-agent runs `facts` without
+# the transport's libraries and execs mamori-agent-delivery for enroll/once/
+# run; the delivery program's own `facts` (all libraries mapped, as the
+# collection inside once/run) is measured as a row too. BEFORE_AGENT=PATH
+# adds rows for another mamori-agent binary (e.g. one built before a change)
+# measured in the same interleaved runs, warm with its own state directory.
+#
+# Usage: [BEFORE_AGENT=PATH] bench/agent_collect.sh [BUILD_DIR] [RUNS]
 #   peers: apt-get install fusioninventory-agent ocsinventory-agent
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 RUNS=${2:-5}
 AGENT="$BUILD/agent/mamori-agent"
+DELIVERY="$BUILD/agent/mamori-agent-delivery"
 [[ -x "$AGENT" ]] || { echo "agent_collect: $AGENT not built" >&2; exit 2; }
+BEFORE_AGENT=${BEFORE_AGENT:-}
+if [[ -n "$BEFORE_AGENT" && ! -x "$BEFORE_AGENT" ]]; then
+  echo "agent_collect: BEFORE_AGENT=$BEFORE_AGENT is not executable" >&2; exit 2
+fi
 MEASURE=bench/agent_measure.py
 OCS_DIR=$(mktemp -d)
 WARM=$(mktemp -d)   # state dir whose pending-updates cache stays valid
 COLD=$(mktemp -d)   # state dir whose cache is deleted before every run
-trap 'rm -rf "$OCS_DIR" "$WARM" "$COLD"' EXIT
+WARM_DELIVERY=$(mktemp -d)
+WARM_BEFORE=$(mktemp -d)
+trap 'rm -rf "$OCS_DIR" "$WARM" "$COLD" "$WARM_DELIVERY" "$WARM_BEFORE"' EXIT
 
 # Row 0 is the base of the ratios: a full collection as once/run do it, with
 # the pending-updates cache valid (apt/dpkg inputs unchanged since last run).
@@ -35,6 +49,18 @@ cmds=("$AGENT facts --format json --state $WARM"
       "$AGENT facts --format json --family system --family hardware --family network --family packages --family accounts --family antivirus --family usb_storage --family wifi --family password_policy --family screen_lock --family disk_encryption --family firewall --family remote_access"
       "$AGENT facts --help"
       "apt list --upgradable")
+if [[ -x "$DELIVERY" ]]; then
+  names+=("mamori-agent-delivery facts, warm (the collection inside once/run)")
+  cmds+=("$DELIVERY facts --format json --state $WARM_DELIVERY")
+  "$DELIVERY" facts --format json --state "$WARM_DELIVERY" >/dev/null
+fi
+if [[ -n "$BEFORE_AGENT" ]]; then
+  names+=("before: $BEFORE_AGENT facts, all families, warm"
+          "before: $BEFORE_AGENT facts --help")
+  cmds+=("$BEFORE_AGENT facts --format json --state $WARM_BEFORE"
+         "$BEFORE_AGENT facts --help")
+  "$BEFORE_AGENT" facts --format json --state "$WARM_BEFORE" >/dev/null
+fi
 if command -v fusioninventory-inventory >/dev/null; then
   names+=("fusioninventory-inventory"); cmds+=("fusioninventory-inventory")
 else
