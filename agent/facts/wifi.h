@@ -43,6 +43,10 @@ enum class WifiSecurity : int {
 };
 std::string_view EnumName(WifiSecurity security);
 
+// Strength order for "the weakest accepted": -1 for kUnspecified, then open
+// 0 < OWE 1 < WEP 2 < WPA 3 < WPA2 4 < WPA3 5.
+int SecurityStrength(WifiSecurity security);
+
 // Mirrors mamori.v1.WifiAdapter.
 struct WifiAdapter {
   std::string name;
