@@ -74,6 +74,7 @@ struct WifiNetwork {
   std::string source;
   std::string interface;
   std::string bssid;
+  uint32_t frequency_mhz = 0;
 };
 
 template <typename V>
@@ -87,6 +88,7 @@ void VisitFields(const WifiNetwork& f, V& v) {
   v("source", f.source);
   v("interface", f.interface);
   v("bssid", f.bssid);
+  v("frequency_mhz", f.frequency_mhz);
 }
 
 // Mirrors mamori.v1.WifiFacts.
@@ -96,6 +98,7 @@ struct WifiFacts {
   std::optional<WifiNetwork> current;
   std::vector<WifiNetwork> profiles;
   bool current_unknown = false;
+  std::optional<CollectionStatus> current_status;
 };
 
 template <typename V>
@@ -105,6 +108,7 @@ void VisitFields(const WifiFacts& f, V& v) {
   v("current", f.current);
   v("profiles", f.profiles);
   v("current_unknown", f.current_unknown);
+  v("current_status", f.current_status);
 }
 
 // Collects the family. Never throws; failures are in `status`.
