@@ -78,24 +78,21 @@ bool IsClientType(const Nl80211Interface& iface) {
          *iface.iftype == NL80211_IFTYPE_ADHOC;
 }
 
-// One request/answer exchange. `on_message` sees each reply's top-level
-// attributes (indexed by NL80211_ATTR_*).
+// One request/answer exchange. `on_message` parses each reply and returns
+// false when it is malformed.
 struct Exchange {
-  std::function<void(nlattr**)> on_message;
+  std::function<bool(nl_msg*)> on_message;
   int state = 1;  // > 0 running, 0 done, < 0 kernel errno (negative)
-  bool failed_in_handler = false;
+  bool out_of_memory = false;
+  bool malformed = false;
 };
 
 int OnValid(nl_msg* msg, void* arg) {
   auto* ex = static_cast<Exchange*>(arg);
-  nlattr* tb[NL80211_ATTR_MAX + 1] = {};
-  if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NL80211_ATTR_MAX, nullptr) < 0) {
-    return NL_SKIP;  // not an nl80211 attribute set: nothing to read
-  }
   try {
-    ex->on_message(tb);
+    if (!ex->on_message(msg)) ex->malformed = true;
   } catch (...) {  // no exception may cross libnl's C frames
-    ex->failed_in_handler = true;
+    ex->out_of_memory = true;
     return NL_STOP;
   }
   return NL_SKIP;
@@ -123,7 +120,7 @@ using CbPtr = std::unique_ptr<nl_cb, decltype(&nl_cb_put)>;
 // `on_message`.
 Status Run(nl_sock* sock, int family, uint8_t cmd, uint32_t ifindex, bool dump,
            const std::string& what,
-           const std::function<void(nlattr**)>& on_message) {
+           const std::function<bool(nl_msg*)>& on_message) {
   MsgPtr msg(nlmsg_alloc(), &nlmsg_free);
   CbPtr cb(nl_cb_alloc(NL_CB_DEFAULT), &nl_cb_put);
   if (msg == nullptr || cb == nullptr) {
@@ -144,7 +141,8 @@ Status Run(nl_sock* sock, int family, uint8_t cmd, uint32_t ifindex, bool dump,
   if (sent < 0) return LibnlError(what + ": send", sent);
   while (ex.state > 0) {
     const int rc = nl_recvmsgs_report(sock, cb.get());
-    if (ex.failed_in_handler) return ResourceExhaustedError(what);
+    if (ex.out_of_memory)
+      return ResourceExhaustedError(what + ": out of memory");
     if (ex.state < 0) return KernelError(what, -ex.state);
     if (rc < 0) return LibnlError(what, rc);
     // 0 messages: the receive timed out (SO_RCVTIMEO) or was interrupted.
@@ -152,10 +150,48 @@ Status Run(nl_sock* sock, int family, uint8_t cmd, uint32_t ifindex, bool dump,
       return DeadlineExceededError(what + ": no answer from the kernel");
     }
   }
+  // Not one attribute may be guessed: a reply that did not parse could be
+  // the associated BSS.
+  if (ex.malformed) return DataLossError(what + ": malformed answer");
   return Status::Ok();
 }
 
 }  // namespace
+
+// --- Reply parsing
+// ------------------------------------------------------------
+
+std::optional<Nl80211Interface> InterfaceFromMessage(nl_msg* msg) {
+  nlattr* tb[NL80211_ATTR_MAX + 1] = {};
+  if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NL80211_ATTR_MAX, nullptr) < 0) {
+    return std::nullopt;
+  }
+  Nl80211Interface out;
+  out.iftype = U32(tb[NL80211_ATTR_IFTYPE]);
+  if (tb[NL80211_ATTR_SSID] != nullptr) out.ssid = Bytes(tb[NL80211_ATTR_SSID]);
+  return out;
+}
+
+std::optional<Nl80211Bss> BssFromMessage(nl_msg* msg) {
+  nlattr* tb[NL80211_ATTR_MAX + 1] = {};
+  if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NL80211_ATTR_MAX, nullptr) < 0 ||
+      tb[NL80211_ATTR_BSS] == nullptr) {
+    return std::nullopt;
+  }
+  nlattr* b[NL80211_BSS_MAX + 1] = {};
+  if (nla_parse_nested(b, NL80211_BSS_MAX, tb[NL80211_ATTR_BSS], nullptr) < 0) {
+    return std::nullopt;
+  }
+  Nl80211Bss bss;
+  bss.bssid = Mac(b[NL80211_BSS_BSSID]);
+  bss.status = U32(b[NL80211_BSS_STATUS]);
+  bss.frequency_mhz = U32(b[NL80211_BSS_FREQUENCY]);
+  bss.capability = U16(b[NL80211_BSS_CAPABILITY]);
+  bss.ies = b[NL80211_BSS_INFORMATION_ELEMENTS] != nullptr
+                ? Bytes(b[NL80211_BSS_INFORMATION_ELEMENTS])
+                : Bytes(b[NL80211_BSS_BEACON_IES]);
+  return bss;
+}
 
 // --- Pure part --------------------------------------------------------------
 
@@ -271,11 +307,11 @@ Nl80211Client::~Nl80211Client() { nl_socket_free(sock_); }
 Result<Nl80211Interface> Nl80211Client::GetInterface(uint32_t ifindex) {
   Nl80211Interface out;
   Status s = Run(sock_, family_, NL80211_CMD_GET_INTERFACE, ifindex,
-                 /*dump=*/false, "NL80211_CMD_GET_INTERFACE", [&](nlattr** tb) {
-                   out.iftype = U32(tb[NL80211_ATTR_IFTYPE]);
-                   if (tb[NL80211_ATTR_SSID] != nullptr) {
-                     out.ssid = Bytes(tb[NL80211_ATTR_SSID]);
-                   }
+                 /*dump=*/false, "NL80211_CMD_GET_INTERFACE", [&](nl_msg* msg) {
+                   std::optional<Nl80211Interface> i =
+                       InterfaceFromMessage(msg);
+                   if (i.has_value()) out = std::move(*i);
+                   return i.has_value();
                  });
   if (!s.ok()) return s;
   return out;
@@ -283,22 +319,10 @@ Result<Nl80211Interface> Nl80211Client::GetInterface(uint32_t ifindex) {
 
 Result<std::vector<Nl80211Bss>> Nl80211Client::GetScan(uint32_t ifindex) {
   std::vector<Nl80211Bss> out;
-  const auto on_message = [&](nlattr** tb) {
-    if (tb[NL80211_ATTR_BSS] == nullptr) return;
-    nlattr* b[NL80211_BSS_MAX + 1] = {};
-    if (nla_parse_nested(b, NL80211_BSS_MAX, tb[NL80211_ATTR_BSS], nullptr) <
-        0) {
-      return;
-    }
-    Nl80211Bss bss;
-    bss.bssid = Mac(b[NL80211_BSS_BSSID]);
-    bss.status = U32(b[NL80211_BSS_STATUS]);
-    bss.frequency_mhz = U32(b[NL80211_BSS_FREQUENCY]);
-    bss.capability = U16(b[NL80211_BSS_CAPABILITY]);
-    bss.ies = b[NL80211_BSS_INFORMATION_ELEMENTS] != nullptr
-                  ? Bytes(b[NL80211_BSS_INFORMATION_ELEMENTS])
-                  : Bytes(b[NL80211_BSS_BEACON_IES]);
-    out.push_back(std::move(bss));
+  const auto on_message = [&](nl_msg* msg) {
+    std::optional<Nl80211Bss> bss = BssFromMessage(msg);
+    if (bss.has_value()) out.push_back(std::move(*bss));
+    return bss.has_value();
   };
   // The BSS list may change under a dump (NLM_F_DUMP_INTR): retry.
   Status s;

@@ -23,6 +23,7 @@
 #include "agent/facts/wifi.h"
 #include "common/status.h"
 
+struct nl_msg;
 struct nl_sock;
 
 namespace mamori::facts::linux_util {
@@ -42,6 +43,12 @@ struct Nl80211Bss {
   // NL80211_BSS_INFORMATION_IES, or NL80211_BSS_BEACON_IES without them.
   std::string ies;
 };
+
+// Parse one reply of NL80211_CMD_GET_INTERFACE / NL80211_CMD_GET_SCAN;
+// nullopt when its attributes do not parse (or a scan reply has no BSS).
+// Attributes shorter than their type are treated as absent.
+std::optional<Nl80211Interface> InterfaceFromMessage(nl_msg* msg);
+std::optional<Nl80211Bss> BssFromMessage(nl_msg* msg);
 
 // One interface's link as far as it could be read.
 struct InterfaceLink {

@@ -6,6 +6,10 @@
 #include <gtest/gtest.h>
 #include <linux/nl80211.h>
 #include <net/if.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include <memory>
 
 namespace mamori::facts::linux_util {
 namespace {
@@ -143,6 +147,87 @@ TEST(LinkFromNl80211, AccessPointsHaveNoClientLink) {
       {Bss("c", NL80211_BSS_STATUS_ASSOCIATED, kSsidIe + RsnIe({2}))});
   EXPECT_FALSE(link.network.has_value());
   EXPECT_TRUE(link.problem.empty());
+}
+
+// Replies built with libnl as the kernel would send them.
+using Msg = std::unique_ptr<nl_msg, decltype(&nlmsg_free)>;
+
+Msg Reply(uint8_t cmd) {
+  Msg m(nlmsg_alloc(), &nlmsg_free);
+  EXPECT_NE(genlmsg_put(m.get(), 0, 0, 0x20, 0, 0, cmd, 1), nullptr);
+  return m;
+}
+
+TEST(BssFromMessage, ReadsEveryAttribute) {
+  Msg m = Reply(NL80211_CMD_NEW_SCAN_RESULTS);
+  nla_put_u32(m.get(), NL80211_ATTR_IFINDEX, 3);
+  nlattr* nest = nla_nest_start(m.get(), NL80211_ATTR_BSS);
+  const std::string mac = B({0x02, 0x11, 0x22, 0x33, 0x44, 0xf5});
+  nla_put(m.get(), NL80211_BSS_BSSID, 6, mac.data());
+  nla_put_u32(m.get(), NL80211_BSS_FREQUENCY, 2437);
+  nla_put_u16(m.get(), NL80211_BSS_CAPABILITY, 0x0431);
+  nla_put_u32(m.get(), NL80211_BSS_STATUS, NL80211_BSS_STATUS_ASSOCIATED);
+  const std::string ies = kSsidIe + RsnIe({2});
+  const std::string beacon = kSsidIe;
+  nla_put(m.get(), NL80211_BSS_INFORMATION_ELEMENTS,
+          static_cast<int>(ies.size()), ies.data());
+  nla_put(m.get(), NL80211_BSS_BEACON_IES, static_cast<int>(beacon.size()),
+          beacon.data());
+  nla_nest_end(m.get(), nest);
+
+  const std::optional<Nl80211Bss> bss = BssFromMessage(m.get());
+  ASSERT_TRUE(bss.has_value());
+  EXPECT_EQ(bss->bssid, "02:11:22:33:44:f5");
+  EXPECT_EQ(bss->frequency_mhz, 2437u);
+  EXPECT_EQ(bss->capability, 0x0431);
+  EXPECT_EQ(bss->status, uint32_t{NL80211_BSS_STATUS_ASSOCIATED});
+  EXPECT_EQ(bss->ies, ies);  // the information elements, not the beacon's
+
+  const InterfaceLink link = LinkFromNl80211("wlan0", Station("Home"), {*bss});
+  ASSERT_TRUE(link.network.has_value());
+  EXPECT_EQ(link.network->security, WifiSecurity::kWpa2);
+  EXPECT_EQ(link.network->frequency_mhz, 2437u);
+}
+
+TEST(BssFromMessage, ShortAttributesAreAbsentAndNoBssIsMalformed) {
+  Msg m = Reply(NL80211_CMD_NEW_SCAN_RESULTS);
+  nlattr* nest = nla_nest_start(m.get(), NL80211_ATTR_BSS);
+  const std::string five = B({1, 2, 3, 4, 5});
+  nla_put(m.get(), NL80211_BSS_BSSID, 5, five.data());
+  nla_put(m.get(), NL80211_BSS_STATUS, 1, five.data());
+  nla_put(m.get(), NL80211_BSS_FREQUENCY, 2, five.data());
+  nla_put(m.get(), NL80211_BSS_CAPABILITY, 1, five.data());
+  nla_put(m.get(), NL80211_BSS_BEACON_IES, static_cast<int>(kSsidIe.size()),
+          kSsidIe.data());
+  nla_nest_end(m.get(), nest);
+  const std::optional<Nl80211Bss> bss = BssFromMessage(m.get());
+  ASSERT_TRUE(bss.has_value());
+  EXPECT_EQ(bss->bssid, "");
+  EXPECT_FALSE(bss->status.has_value());
+  EXPECT_FALSE(bss->frequency_mhz.has_value());
+  EXPECT_FALSE(bss->capability.has_value());
+  EXPECT_EQ(bss->ies, kSsidIe);  // beacon elements when nothing better
+
+  Msg empty = Reply(NL80211_CMD_NEW_SCAN_RESULTS);
+  nla_put_u32(empty.get(), NL80211_ATTR_IFINDEX, 3);
+  EXPECT_FALSE(BssFromMessage(empty.get()).has_value());
+}
+
+TEST(InterfaceFromMessage, TypeAndSsid) {
+  Msg m = Reply(NL80211_CMD_NEW_INTERFACE);
+  nla_put_u32(m.get(), NL80211_ATTR_IFINDEX, 3);
+  nla_put_u32(m.get(), NL80211_ATTR_IFTYPE, NL80211_IFTYPE_STATION);
+  nla_put(m.get(), NL80211_ATTR_SSID, 4, "Home");
+  std::optional<Nl80211Interface> i = InterfaceFromMessage(m.get());
+  ASSERT_TRUE(i.has_value());
+  EXPECT_EQ(i->iftype, uint32_t{NL80211_IFTYPE_STATION});
+  EXPECT_EQ(i->ssid, "Home");
+
+  Msg bare = Reply(NL80211_CMD_NEW_INTERFACE);
+  i = InterfaceFromMessage(bare.get());
+  ASSERT_TRUE(i.has_value());
+  EXPECT_FALSE(i->iftype.has_value());
+  EXPECT_FALSE(i->ssid.has_value());
 }
 
 InterfaceLink Connected(WifiSecurity s, const std::string& ssid) {
