@@ -8,8 +8,9 @@
 // (/etc/NetworkManager/system-connections/*.nmconnection and extension-less
 // keyfiles there), wpa_supplicant configuration (/etc/wpa_supplicant/*.conf,
 // /etc/wpa_supplicant.conf), adapters from /sys/class/net/*/wireless or
-// phy80211 (live only). The current link is not read on Linux yet: when an
-// adapter is up, `current` stays absent and `current_unknown` is true.
+// phy80211 (live only), the current link through nl80211 (live only; see
+// linux/nl80211_link.h and wifi_ie.h): absent when not associated,
+// `current_unknown` + `current_status` when it could not be read.
 //
 // A profile allowing several key managements is rated by the weakest one it
 // accepts (WPA-PSK + SAE transition → WPA2). WPA-PSK/WPA-EAP profiles are
@@ -18,9 +19,11 @@
 // the `cipher` and evidence do not hide.
 //
 // Status: no adapter on the live system → STATUS_NOT_APPLICABLE (profiles
-// are still listed); a profile directory that cannot be read →
-// STATUS_PERMISSION_DENIED (NetworkManager keyfiles are 0600 root) with what
-// could be read. Parsers are pure and thread-safe.
+// are still listed; current_status NOT_APPLICABLE too); under --root
+// current_status is UNSUPPORTED (the link is the running kernel's); a profile
+// directory that cannot be read → STATUS_PERMISSION_DENIED (NetworkManager
+// keyfiles are 0600 root) with what could be read. Parsers are pure and
+// thread-safe.
 
 #include <optional>
 #include <string>
