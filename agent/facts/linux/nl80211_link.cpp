@@ -141,8 +141,9 @@ Status Run(nl_sock* sock, int family, uint8_t cmd, uint32_t ifindex, bool dump,
   if (sent < 0) return LibnlError(what + ": send", sent);
   while (ex.state > 0) {
     const int rc = nl_recvmsgs_report(sock, cb.get());
-    if (ex.out_of_memory)
+    if (ex.out_of_memory) {
       return ResourceExhaustedError(what + ": out of memory");
+    }
     if (ex.state < 0) return KernelError(what, -ex.state);
     if (rc < 0) return LibnlError(what, rc);
     // 0 messages: the receive timed out (SO_RCVTIMEO) or was interrupted.
@@ -158,8 +159,7 @@ Status Run(nl_sock* sock, int family, uint8_t cmd, uint32_t ifindex, bool dump,
 
 }  // namespace
 
-// --- Reply parsing
-// ------------------------------------------------------------
+// --- Reply parsing ---------------------------------------------------------
 
 std::optional<Nl80211Interface> InterfaceFromMessage(nl_msg* msg) {
   nlattr* tb[NL80211_ATTR_MAX + 1] = {};
@@ -289,8 +289,8 @@ Result<std::unique_ptr<Nl80211Client>> Nl80211Client::Open() {
   nl_socket_enable_msg_peek(sock);
   // The kernel answers at once; never wait forever on it.
   timeval timeout{5, 0};
-  setsockopt(nl_socket_get_fd(sock), SOL_SOCKET, SO_RCVTIMEO, &timeout,
-             sizeof(timeout));
+  (void)setsockopt(nl_socket_get_fd(sock), SOL_SOCKET, SO_RCVTIMEO, &timeout,
+                   sizeof(timeout));
   const int family = genl_ctrl_resolve(sock, NL80211_GENL_NAME);
   if (family == -NLE_OBJ_NOTFOUND) {
     return UnimplementedError(
