@@ -303,6 +303,30 @@ TEST(DecodeBssSecurity, OtherVendorElementsAreIgnored) {
   EXPECT_EQ(s.security, WifiSecurity::kWpa2) << s.error;
 }
 
+TEST(DecodeBssSecurity, RandomBytesGiveAnErrorOrARatingNeverBoth) {
+  // Fixed-seed byte soup around a valid start: every answer is either a
+  // rating with no error or kUnspecified with an error.
+  uint32_t seed = 12345;
+  const auto next = [&seed] {
+    seed = seed * 1103515245u + 12345u;
+    return static_cast<char>(seed >> 16);
+  };
+  int rated = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string ies = kSsid + kWpa2PskRsn;
+    const size_t cut = static_cast<uint8_t>(next()) % ies.size();
+    ies.resize(ies.size() - cut);
+    for (int i = 0; i < round % 4; ++i) {
+      ies[static_cast<uint8_t>(next()) % ies.size()] = next();
+    }
+    const BssSecurity s = DecodeBssSecurity(ies, (round & 1) != 0);
+    EXPECT_EQ(s.error.empty(), s.security != WifiSecurity::kUnspecified)
+        << round << ": " << s.error;
+    if (s.error.empty()) ++rated;
+  }
+  EXPECT_GT(rated, 0);  // the soup still contains decodable elements
+}
+
 TEST(SsidFromIes, FindsTheSsidElement) {
   EXPECT_EQ(SsidFromIes(kRates + kSsid + kWpa2PskRsn), "Office");
   EXPECT_EQ(SsidFromIes(Element(0, "")), "");
