@@ -25,11 +25,9 @@ std::string_view EnumName(WifiSecurity security) {
   return "";
 }
 
-namespace {
-
 // Strength order for "the weakest accepted" (OWE encrypts but does not
 // authenticate: above open, below WEP's shared key in what it proves).
-int Strength(WifiSecurity s) {
+int SecurityStrength(WifiSecurity s) {
   switch (s) {
     case WifiSecurity::kUnspecified:
       return -1;
@@ -48,6 +46,8 @@ int Strength(WifiSecurity s) {
   }
   return -1;
 }
+
+namespace {
 
 struct KeyMgmt {
   WifiSecurity security = WifiSecurity::kUnspecified;
@@ -88,7 +88,7 @@ KeyMgmt Weakest(const std::vector<KeyMgmt>& accepted) {
   for (const KeyMgmt& k : accepted) {
     if (k.security == WifiSecurity::kUnspecified) continue;
     if (out.security == WifiSecurity::kUnspecified ||
-        Strength(k.security) < Strength(out.security)) {
+        SecurityStrength(k.security) < SecurityStrength(out.security)) {
       out = k;
     }
   }

@@ -8,8 +8,9 @@
 // (/etc/NetworkManager/system-connections/*.nmconnection and extension-less
 // keyfiles there), wpa_supplicant configuration (/etc/wpa_supplicant/*.conf,
 // /etc/wpa_supplicant.conf), adapters from /sys/class/net/*/wireless or
-// phy80211 (live only). The current link is not read on Linux yet: when an
-// adapter is up, `current` stays absent and `current_unknown` is true.
+// phy80211 (live only), the current link through nl80211 (live only; see
+// linux/nl80211_link.h and wifi_ie.h): absent when not associated,
+// `current_unknown` + `current_status` when it could not be read.
 //
 // A profile allowing several key managements is rated by the weakest one it
 // accepts (WPA-PSK + SAE transition → WPA2). WPA-PSK/WPA-EAP profiles are
@@ -18,9 +19,11 @@
 // the `cipher` and evidence do not hide.
 //
 // Status: no adapter on the live system → STATUS_NOT_APPLICABLE (profiles
-// are still listed); a profile directory that cannot be read →
-// STATUS_PERMISSION_DENIED (NetworkManager keyfiles are 0600 root) with what
-// could be read. Parsers are pure and thread-safe.
+// are still listed; current_status NOT_APPLICABLE too); under --root
+// current_status is UNSUPPORTED (the link is the running kernel's); a profile
+// directory that cannot be read → STATUS_PERMISSION_DENIED (NetworkManager
+// keyfiles are 0600 root) with what could be read. Parsers are pure and
+// thread-safe.
 
 #include <optional>
 #include <string>
@@ -42,6 +45,10 @@ enum class WifiSecurity : int {
   kOwe = 6,
 };
 std::string_view EnumName(WifiSecurity security);
+
+// Strength order for "the weakest accepted": -1 for kUnspecified, then open
+// 0 < OWE 1 < WEP 2 < WPA 3 < WPA2 4 < WPA3 5.
+int SecurityStrength(WifiSecurity security);
 
 // Mirrors mamori.v1.WifiAdapter.
 struct WifiAdapter {
@@ -70,6 +77,7 @@ struct WifiNetwork {
   std::string source;
   std::string interface;
   std::string bssid;
+  uint32_t frequency_mhz = 0;
 };
 
 template <typename V>
@@ -83,6 +91,7 @@ void VisitFields(const WifiNetwork& f, V& v) {
   v("source", f.source);
   v("interface", f.interface);
   v("bssid", f.bssid);
+  v("frequency_mhz", f.frequency_mhz);
 }
 
 // Mirrors mamori.v1.WifiFacts.
@@ -92,6 +101,7 @@ struct WifiFacts {
   std::optional<WifiNetwork> current;
   std::vector<WifiNetwork> profiles;
   bool current_unknown = false;
+  std::optional<CollectionStatus> current_status;
 };
 
 template <typename V>
@@ -101,6 +111,7 @@ void VisitFields(const WifiFacts& f, V& v) {
   v("current", f.current);
   v("profiles", f.profiles);
   v("current_unknown", f.current_unknown);
+  v("current_status", f.current_status);
 }
 
 // Collects the family. Never throws; failures are in `status`.

@@ -1,11 +1,13 @@
 // Linux gatherer for the `wifi` family: NetworkManager keyfiles and
-// wpa_supplicant configuration under the root, adapters from /sys (live).
+// wpa_supplicant configuration under the root, adapters from /sys and the
+// current link through nl80211 (live).
 #include "agent/facts/wifi.h"
 
 #include <cstdlib>
 
 #include "agent/facts/linux/file_util.h"
 #include "agent/facts/linux/ini_file.h"
+#include "agent/facts/linux/nl80211_link.h"
 
 namespace mamori::facts {
 
@@ -110,13 +112,13 @@ WifiFacts GatherWifi(const GatherContext& ctx) {
 
   if (ctx.live_kernel) {
     facts.adapters = Adapters();
-    for (const WifiAdapter& a : facts.adapters) {
-      // Reading the associated SSID needs nl80211 or NetworkManager's D-Bus
-      // API; until then an up adapter means "current link not determined".
-      if (a.state == "connected") facts.current_unknown = true;
-    }
+    lu::ReadCurrentLink(facts.adapters, &facts);
   } else {
+    // The link is the running kernel's, not the image's.
     facts.current_unknown = true;
+    facts.current_status = UnsupportedStatus(
+        "the current Wi-Fi link needs the live kernel (nl80211); not read "
+        "under --root");
   }
 
   if (!first_error.ok()) {

@@ -76,7 +76,26 @@ TEST(WifiGather, NoProfilesUnderRoot) {
   EXPECT_EQ(none.status.state, CollectionState::kOk) << none.status.message;
   EXPECT_TRUE(none.profiles.empty());
   EXPECT_TRUE(none.current_unknown);
+  EXPECT_FALSE(none.current.has_value());
   EXPECT_TRUE(none.adapters.empty());
+  // The link is the running kernel's: unsupported under a root.
+  ASSERT_TRUE(none.current_status.has_value());
+  EXPECT_EQ(none.current_status->state, CollectionState::kUnsupported);
+  EXPECT_NE(none.current_status->message.find("live kernel"),
+            std::string::npos);
+}
+
+TEST(WifiGather, ProfilesStillReadUnderRoot) {
+  // A root holding NetworkManager keyfiles: profiles come from the root,
+  // the current link stays unsupported.
+  const WifiFacts f =
+      GatherWifi(RootContext("tests/fixtures/linux/wifi/rooted"));
+  EXPECT_EQ(f.status.state, CollectionState::kOk) << f.status.message;
+  ASSERT_EQ(f.profiles.size(), 1u);
+  EXPECT_EQ(f.profiles[0].ssid, "Home");
+  EXPECT_EQ(f.profiles[0].security, WifiSecurity::kWpa2);
+  EXPECT_TRUE(f.current_unknown);
+  EXPECT_EQ(f.current_status->state, CollectionState::kUnsupported);
 }
 
 TEST(WifiGather, WpaSupplicantFixture) {
