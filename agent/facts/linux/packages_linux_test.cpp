@@ -2,7 +2,11 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <filesystem>
+
 #include "agent/facts/packages.h"
+#include "common/sha256.h"
 
 namespace mamori::facts {
 namespace {
@@ -25,10 +29,61 @@ TEST(GatherPackagesRoot, DebianTreeWithInstallTimes) {
             std::string::npos);
 }
 
-TEST(GatherPackagesRoot, RpmTreeIsUnsupportedAndSaysWhy) {
+// The rpm database made by tests/fixtures/linux/make_rpmdb.sh with the rpm
+// tool (sqlite backend): three packages and one imported signing key.
+TEST(GatherPackagesRoot, RpmTreeReadThroughLibrpm) {
+  const std::string dbdir = kFixtures + "rhel/var/lib/rpm";
+  const auto listing = [&dbdir]() {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dbdir)) {
+      names.push_back(e.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  const std::vector<std::string> before = listing();
+
   const PackageFacts f = GatherPackages(RootContext(kFixtures + "rhel"));
+  ASSERT_EQ(f.status.state, CollectionState::kOk) << f.status.message;
+  // Not gpg-pubkey-0b12a3e6-6b04ea4c: a key, not software.
+  ASSERT_EQ(f.packages.size(), 3u);
+  const Package& hello = f.packages[0];
+  EXPECT_EQ(hello.name, "hello-tool");
+  EXPECT_EQ(hello.version, "2.10-8.el9");
+  EXPECT_EQ(hello.architecture, "x86_64");
+  EXPECT_EQ(hello.publisher, "Example Linux");
+  EXPECT_EQ(hello.source, PackageSource::kRpm);
+  ASSERT_TRUE(hello.install_time.has_value());
+  EXPECT_EQ(ToUnixSeconds(*hello.install_time), 1700000000);
+
+  const Package& kanji = f.packages[1];
+  EXPECT_EQ(kanji.name, "mamori-kanji");
+  EXPECT_EQ(kanji.version, "1:0.3-2.el9");
+  EXPECT_EQ(kanji.architecture, "noarch");
+  EXPECT_EQ(kanji.publisher, "株式会社まもり");
+  ASSERT_TRUE(kanji.install_time.has_value());
+  EXPECT_EQ(ToUnixSeconds(*kanji.install_time), 1700000100);
+
+  const Package& zero = f.packages[2];
+  EXPECT_EQ(zero.name, "zero-epoch");
+  EXPECT_EQ(zero.version, "0:1.0-1");
+  EXPECT_EQ(zero.architecture, "noarch");
+  EXPECT_EQ(zero.publisher, "Taro Yamada <taro@example.jp>");
+  ASSERT_TRUE(zero.install_time.has_value());
+  EXPECT_EQ(ToUnixSeconds(*zero.install_time), 1700000200);
+
+  EXPECT_EQ(f.content_sha256, Sha256Hex(CanonicalPackageList(f.packages)));
+  // Read-only: no lock, journal or new database file left beside it.
+  EXPECT_EQ(listing(), before);
+}
+
+TEST(GatherPackagesRoot, EmptyRpmDirectoryIsUnsupportedAndSaysWhy) {
+  const std::string root = ::testing::TempDir() + "/empty-rpm-root";
+  std::filesystem::create_directories(root + "/var/lib/rpm");
+  const PackageFacts f = GatherPackages(RootContext(root));
   EXPECT_EQ(f.status.state, CollectionState::kUnsupported);
-  EXPECT_NE(f.status.message.find("rpm"), std::string::npos);
+  EXPECT_NE(f.status.message.find("holds no rpm database"), std::string::npos)
+      << f.status.message;
   EXPECT_TRUE(f.packages.empty());
   EXPECT_EQ(f.content_sha256, "");
 }
