@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "agent/facts/linux/run_capture.h"
 #include "agent/facts/packages.h"
 #include "common/sha256.h"
 
@@ -75,6 +76,41 @@ TEST(GatherPackagesRoot, RpmTreeReadThroughLibrpm) {
   EXPECT_EQ(f.content_sha256, Sha256Hex(CanonicalPackageList(f.packages)));
   // Read-only: no lock, journal or new database file left beside it.
   EXPECT_EQ(listing(), before);
+}
+
+// The same database as rpm itself lists it (gpg-pubkey aside), when the rpm
+// tool is installed.
+TEST(GatherPackagesRoot, RpmTreeMatchesRpmQuery) {
+  if (!std::filesystem::exists("/usr/bin/rpm")) {
+    GTEST_SKIP() << "/usr/bin/rpm is not installed";
+  }
+  const std::string root =
+      std::filesystem::absolute(kFixtures + "rhel").string();
+  Result<std::string> out = linux_util::RunCapture(
+      {"/usr/bin/rpm", "--root", root, "--dbpath", "/var/lib/rpm", "-qa",
+       "--qf", "%{NAME}\\t%{EVR}\\t%{ARCH}\\t%{INSTALLTIME}\\n"});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  std::vector<std::string> expected;
+  bool listed_key = false;
+  for (std::string_view line : SplitLines(*out)) {
+    if (line.starts_with("gpg-pubkey\t")) listed_key = true;
+    if (line.empty() || line.starts_with("gpg-pubkey\t")) continue;
+    expected.emplace_back(line);
+  }
+  // The fixture holds an imported key, which rpm lists and the family skips.
+  EXPECT_TRUE(listed_key);
+  std::sort(expected.begin(), expected.end());
+
+  const PackageFacts f = GatherPackages(RootContext(kFixtures + "rhel"));
+  ASSERT_EQ(f.status.state, CollectionState::kOk) << f.status.message;
+  std::vector<std::string> ours;
+  for (const Package& p : f.packages) {
+    ours.push_back(p.name + "\t" + p.version + "\t" + p.architecture + "\t" +
+                   std::to_string(ToUnixSeconds(p.install_time.value())));
+  }
+  std::sort(ours.begin(), ours.end());
+  EXPECT_EQ(ours, expected);
+  EXPECT_EQ(expected.size(), 3u);
 }
 
 TEST(GatherPackagesRoot, EmptyRpmDirectoryIsUnsupportedAndSaysWhy) {
