@@ -30,10 +30,13 @@ TEST(GatherPackagesRoot, DebianTreeWithInstallTimes) {
             std::string::npos);
 }
 
-// The rpm database made by tests/fixtures/linux/make_rpmdb.sh with the rpm
-// tool (sqlite backend): three packages and one imported signing key.
-TEST(GatherPackagesRoot, RpmTreeReadThroughLibrpm) {
-  const std::string dbdir = kFixtures + "rhel/var/lib/rpm";
+// The rpm databases made by tests/fixtures/linux/make_rpmdb.sh: three
+// packages and one imported signing key, as rpm writes them (rhel: sqlite, as
+// on RHEL 9) and in the Berkeley DB format of RHEL 7/8 (rhel8: bdb_ro).
+class RpmFixture : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RpmFixture, ReadThroughLibrpm) {
+  const std::string dbdir = kFixtures + GetParam() + "/var/lib/rpm";
   const auto listing = [&dbdir]() {
     std::vector<std::string> names;
     for (const auto& e : std::filesystem::directory_iterator(dbdir)) {
@@ -44,7 +47,7 @@ TEST(GatherPackagesRoot, RpmTreeReadThroughLibrpm) {
   };
   const std::vector<std::string> before = listing();
 
-  const PackageFacts f = GatherPackages(RootContext(kFixtures + "rhel"));
+  const PackageFacts f = GatherPackages(RootContext(kFixtures + GetParam()));
   ASSERT_EQ(f.status.state, CollectionState::kOk) << f.status.message;
   // Not gpg-pubkey-0b12a3e6-6b04ea4c: a key, not software.
   ASSERT_EQ(f.packages.size(), 3u);
@@ -77,6 +80,9 @@ TEST(GatherPackagesRoot, RpmTreeReadThroughLibrpm) {
   // Read-only: no lock, journal or new database file left beside it.
   EXPECT_EQ(listing(), before);
 }
+
+INSTANTIATE_TEST_SUITE_P(GatherPackagesRoot, RpmFixture,
+                         ::testing::Values("rhel", "rhel8"));
 
 // The same database as rpm itself lists it (gpg-pubkey aside), when the rpm
 // tool is installed.
