@@ -1,6 +1,7 @@
 // The Linux `packages` gatherer over fixture trees (--root).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -11,6 +12,13 @@
 
 namespace mamori::facts {
 namespace {
+
+// A directory of this test process's own: ctest runs each test case as a
+// process, several at once, and other checkouts may run the same tests.
+std::string ScratchDir(const std::string& name) {
+  return ::testing::TempDir() + "/mamori-" + std::to_string(::getpid()) + "-" +
+         name;
+}
 
 const std::string kFixtures = "tests/fixtures/linux/packages/";
 
@@ -120,7 +128,7 @@ TEST(GatherPackagesRoot, RpmTreeMatchesRpmQuery) {
 }
 
 TEST(GatherPackagesRoot, EmptyRpmDirectoryIsUnsupportedAndSaysWhy) {
-  const std::string root = ::testing::TempDir() + "/empty-rpm-root";
+  const std::string root = ScratchDir("empty-rpm-root");
   std::filesystem::create_directories(root + "/var/lib/rpm");
   const PackageFacts f = GatherPackages(RootContext(root));
   EXPECT_EQ(f.status.state, CollectionState::kUnsupported);

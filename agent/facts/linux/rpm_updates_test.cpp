@@ -3,12 +3,20 @@
 #include "agent/facts/linux/rpm_updates.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
 namespace mamori::facts {
 namespace {
+
+// A directory of this test process's own: ctest runs each test case as a
+// process, several at once, and other checkouts may run the same tests.
+std::string ScratchDir(const std::string& name) {
+  return ::testing::TempDir() + "/mamori-" + std::to_string(::getpid()) + "-" +
+         name;
+}
 
 DnfAutomaticInputs Inputs(std::optional<std::string> conf,
                           std::vector<std::string> timers) {
@@ -99,7 +107,7 @@ TEST(GatherRpmUpdates, FixtureTree) {
 }
 
 TEST(GatherRpmUpdates, MaskedTimerIsOff) {
-  const std::string root = ::testing::TempDir() + "/rpm-updates-masked";
+  const std::string root = ScratchDir("rpm-updates-masked");
   std::filesystem::remove_all(root);
   std::filesystem::create_directories(root + "/var/lib/rpm");
   std::filesystem::copy_file(kRhel + "/var/lib/rpm/rpmdb.sqlite",

@@ -4,12 +4,20 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
 namespace mamori::facts {
 namespace {
+
+// A directory of this test process's own: ctest runs each test case as a
+// process, several at once, and other checkouts may run the same tests.
+std::string ScratchDir(const std::string& name) {
+  return ::testing::TempDir() + "/mamori-" + std::to_string(::getpid()) + "-" +
+         name;
+}
 
 RpmHeaderValues Header(std::string name) {
   RpmHeaderValues h;
@@ -73,7 +81,7 @@ TEST(PackageFromRpmHeader, NoInstallTimeAndLatin1Text) {
 std::string RootWithDatabaseFile(const std::string& name,
                                  const std::string& file,
                                  const std::string& content) {
-  const std::string root = ::testing::TempDir() + "/rpmdb-" + name;
+  const std::string root = ScratchDir("rpmdb-" + name);
   std::filesystem::remove_all(root);
   std::filesystem::create_directories(root + "/var/lib/rpm");
   std::ofstream(root + "/var/lib/rpm/" + file, std::ios::binary) << content;
@@ -81,23 +89,23 @@ std::string RootWithDatabaseFile(const std::string& name,
 }
 
 TEST(FindRpmDatabase, BackendFromTheFileOnDisk) {
-  const std::string empty = ::testing::TempDir() + "/rpmdb-none";
+  const std::string empty = ScratchDir("rpmdb-none");
   std::filesystem::create_directories(empty + "/var/lib/rpm");
   EXPECT_FALSE(FindRpmDatabase(RootContext(empty)).has_value());
 
   std::optional<RpmdbLocation> db = FindRpmDatabase(
-      RootContext(RootWithDatabaseFile("bdb", "Packages", "x")));
+      RootContext(RootWithDatabaseFile("find-bdb", "Packages", "x")));
   ASSERT_TRUE(db.has_value());
   EXPECT_EQ(db->backend, RpmdbBackend::kBdb);
   EXPECT_EQ(RpmBackendName(db->backend), "bdb_ro");
 
   db = FindRpmDatabase(
-      RootContext(RootWithDatabaseFile("ndb", "Packages.db", "x")));
+      RootContext(RootWithDatabaseFile("find-ndb", "Packages.db", "x")));
   ASSERT_TRUE(db.has_value());
   EXPECT_EQ(db->backend, RpmdbBackend::kNdb);
 
   // Fedora 36+: the database lives in /usr/lib/sysimage/rpm.
-  const std::string fedora = ::testing::TempDir() + "/rpmdb-sysimage";
+  const std::string fedora = ScratchDir("rpmdb-sysimage");
   std::filesystem::create_directories(fedora + "/usr/lib/sysimage/rpm");
   std::ofstream(fedora + "/usr/lib/sysimage/rpm/rpmdb.sqlite") << "x";
   db = FindRpmDatabase(RootContext(fedora));
@@ -137,8 +145,8 @@ TEST(ReadRpmDatabase, LibraryWithoutRpmFunctionsIsAnError) {
 
 TEST(ReadRpmDatabase, MissingFileIsAnErrorAndNothingIsCreated) {
   // librpm would create an empty database here; the reader must not let it.
-  const std::string dir = ::testing::TempDir() + "/rpmdb-missing/var/lib/rpm";
-  std::filesystem::remove_all(::testing::TempDir() + "/rpmdb-missing");
+  const std::string dir = ScratchDir("rpmdb-missing") + "/var/lib/rpm";
+  std::filesystem::remove_all(ScratchDir("rpmdb-missing"));
   std::filesystem::create_directories(dir);
   const PackageFacts f = ReadRpmDatabase(
       RpmdbLocation{dir, dir + "/rpmdb.sqlite", RpmdbBackend::kSqlite});
