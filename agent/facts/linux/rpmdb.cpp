@@ -13,6 +13,9 @@
 #include <rpm/rpmmacro.h>
 #include <rpm/rpmtag.h>
 #include <rpm/rpmts.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -174,6 +177,34 @@ std::vector<std::string> BindLibrpm(void* handle, LibrpmApi* api) {
   return missing;
 }
 
+// librpm 4.18 leaks inside two calls, which LeakSanitizer reports once the
+// library is unloaded: rpmReadConfigFiles() keeps ≈290 bytes that
+// rpmFreeRpmrc()/rpmFreeMacros() do not release (lost at dlclose, so once
+// per read), and rpmtsOpenDB() keeps its sqlite connection (≈100 KiB) when
+// it fails on a corrupt database. In sanitizer builds those two calls alone
+// are left out of leak checking; everything of ours stays checked.
+class ForeignLeaksIgnored {
+ public:
+#if defined(__SANITIZE_ADDRESS__)
+  ForeignLeaksIgnored() { __lsan_disable(); }
+  ~ForeignLeaksIgnored() { __lsan_enable(); }
+#else
+  ForeignLeaksIgnored() = default;
+#endif
+  ForeignLeaksIgnored(const ForeignLeaksIgnored&) = delete;
+  ForeignLeaksIgnored& operator=(const ForeignLeaksIgnored&) = delete;
+};
+
+int ReadConfigFiles(const LibrpmApi& api) {
+  [[maybe_unused]] const ForeignLeaksIgnored ignored;
+  return api.read_config_files(nullptr, nullptr);
+}
+
+int OpenDatabaseReadOnly(const LibrpmApi& api, rpmts ts) {
+  [[maybe_unused]] const ForeignLeaksIgnored ignored;
+  return api.ts_open_db(ts, O_RDONLY);
+}
+
 // What rpm logged while we held the library: kept for the status message
 // instead of going to the agent's stderr.
 struct RpmLog {
@@ -258,7 +289,7 @@ PackageFacts ReadWithLibrpm(const LibrpmApi& api, const RpmdbLocation& db,
     }
   } cleanup{api};
 
-  if (api.read_config_files(nullptr, nullptr) != 0) {
+  if (ReadConfigFiles(api) != 0) {
     facts.status = ErrorStatus(
         library + ": cannot read rpm's configuration: " + Joined(log.messages));
     return facts;
@@ -280,7 +311,7 @@ PackageFacts ReadWithLibrpm(const LibrpmApi& api, const RpmdbLocation& db,
   // Signatures are not checked: that would load the keyring, and the
   // database's own header digests still guard against damaged headers.
   api.ts_set_vs_flags(ts, RPMVSF_MASK_NOSIGNATURES);
-  if (api.ts_open_db(ts, O_RDONLY) != 0) {
+  if (OpenDatabaseReadOnly(api, ts) != 0) {
     facts.status =
         ErrorStatus(db.file + ": cannot open the rpm database (" + backend +
                     ") with " + library + ": " + Joined(log.messages));
