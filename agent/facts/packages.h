@@ -3,9 +3,9 @@
 // The `packages` family: every installed package with name, version,
 // architecture, source database and install time where known.
 //
-// Missing sources: no dpkg status file → STATUS_UNSUPPORTED (with "rpm
-// database found, rpm not supported" when /var/lib/rpm exists: reading rpm
-// is not implemented). A .list file missing for a package leaves its
+// Sources: the dpkg status file; without one, the rpm database read through
+// a dlopen()ed librpm (linux/rpmdb.h). Neither present → STATUS_UNSUPPORTED
+// naming the path. A .list file missing for a dpkg package leaves its
 // install_time unset. Parsers are pure and thread-safe.
 
 #include <optional>

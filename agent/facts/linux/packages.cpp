@@ -1,10 +1,12 @@
 // Linux gatherer for `packages`: the dpkg status file (no dpkg-query spawn)
-// and the mtimes of /var/lib/dpkg/info/*.list for install times.
+// and the mtimes of /var/lib/dpkg/info/*.list for install times; without a
+// dpkg status file, the rpm database through a dlopen()ed librpm (rpmdb.h).
 #include "agent/facts/packages.h"
 
 #include <unordered_map>
 
 #include "agent/facts/linux/file_util.h"
+#include "agent/facts/linux/rpmdb.h"
 #include "common/sha256.h"
 
 namespace mamori::facts {
@@ -16,12 +18,20 @@ PackageFacts GatherPackages(const GatherContext& ctx) {
   const std::string status_path = ctx.Path("/var/lib/dpkg/status");
   Result<std::string> status = ReadFile(status_path, 512ull << 20);
   if (!status.ok()) {
+    // dpkg comes first: Debian's own rpm package may leave an rpm database
+    // beside it, which is not where a Debian system's software is recorded.
+    if (status.status().code() == StatusCode::kNotFound) {
+      if (std::optional<RpmdbLocation> rpmdb = FindRpmDatabase(ctx)) {
+        return ReadRpmDatabase(*rpmdb);
+      }
+    }
     facts.status = StatusFromError(status.status());
     if (status.status().code() == StatusCode::kNotFound &&
         lu::IsDirectory(ctx.Path("/var/lib/rpm"))) {
       facts.status.message =
-          "rpm database found under /var/lib/rpm; reading rpm packages is not "
-          "supported by this agent yet (no dpkg status file)";
+          ctx.Path("/var/lib/rpm") +
+          " holds no rpm database (rpmdb.sqlite, Packages.db or Packages) and "
+          "there is no dpkg status file";
     }
     return facts;
   }

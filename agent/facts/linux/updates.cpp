@@ -24,6 +24,8 @@
 #include <mutex>
 
 #include "agent/facts/linux/file_util.h"
+#include "agent/facts/linux/rpm_updates.h"
+#include "agent/facts/linux/rpmdb.h"
 #include "agent/facts/linux/updates_cache.h"
 #include "common/log.h"
 
@@ -305,6 +307,9 @@ Result<PendingComputation> CachedOrComputed(const GatherContext& ctx,
 UpdateFacts GatherUpdates(const GatherContext& ctx) {
   UpdateFacts facts;
   if (!lu::Exists(ctx.Path("/var/lib/dpkg/status"))) {
+    if (std::optional<RpmdbLocation> rpmdb = FindRpmDatabase(ctx)) {
+      return GatherRpmUpdates(ctx, *rpmdb);
+    }
     facts.status = UnsupportedStatus(
         lu::IsDirectory(ctx.Path("/var/lib/rpm"))
             ? "rpm-based system: pending updates from dnf/rpm metadata are not "
