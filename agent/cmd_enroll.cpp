@@ -67,65 +67,58 @@ std::string Usage() {
 int RunEnrollCommand(const std::vector<std::string>& args, std::ostream& out,
                      std::ostream& err, const Clock& clock) {
   po::options_description desc;
-  AddCommonOptions(&desc);
   desc.add_options()                            //
       ("server", po::value<std::string>())      //
       ("token", po::value<std::string>())       //
       ("token-file", po::value<std::string>())  //
       ("ca", po::value<std::string>())          //
-      ("ca-sha256", po::value<std::string>())   //
-      ("help,h", "");
-  Result<po::variables_map> vm = ParseCommandLine(args, desc);
+      ("ca-sha256", po::value<std::string>());
+  int exit_code = 0;
+  std::optional<ParsedCommand> parsed =
+      ParseAgentCommand("enroll", args, desc, Usage(), out, err, &exit_code);
+  if (!parsed) return exit_code;
+  const po::variables_map& vm = parsed->vm;
+  AgentConfig& config = parsed->config;
   auto usage = [&err](const std::string& message) {
     err << "mamori-agent enroll: " << message << "\n\n" << Usage();
     return kExitUsage;
   };
-  if (!vm.ok()) return usage(vm.status().message());
-  if (vm->count("help")) {
-    out << Usage();
-    return 0;
-  }
-  Result<AgentConfig> config = ResolveConfig(*vm);
-  if (!config.ok()) {
-    err << "mamori-agent enroll: " << config.status().message() << "\n";
-    return kExitUsage;
-  }
   LogLevel level = LogLevel::kInfo;
-  if (ParseLogLevel(config->log_level, &level)) {
+  if (ParseLogLevel(config.log_level, &level)) {
     InitLogging("mamori-agent", level);
   }
 
   transport::EnrollOptions opts;
-  opts.state_dir = config->state_dir;
-  opts.timeout = config->rpc_timeout;
+  opts.state_dir = config.state_dir;
+  opts.timeout = config.rpc_timeout;
   opts.server =
-      vm->count("server") ? (*vm)["server"].as<std::string>() : config->server;
+      vm.count("server") ? vm["server"].as<std::string>() : config.server;
   if (opts.server.empty()) return usage("--server HOST:PORT is required");
-  if (vm->count("token") == vm->count("token-file")) {
+  if (vm.count("token") == vm.count("token-file")) {
     return usage("give exactly one of --token and --token-file");
   }
-  if (vm->count("token")) {
-    opts.token = (*vm)["token"].as<std::string>();
+  if (vm.count("token")) {
+    opts.token = vm["token"].as<std::string>();
   } else {
     Result<std::string> token =
-        ReadFile((*vm)["token-file"].as<std::string>(), 4096);
+        ReadFile(vm["token-file"].as<std::string>(), 4096);
     if (!token.ok()) return usage("--token-file: " + token.status().message());
     opts.token = std::string(Trim(*token));
   }
   if (opts.token.empty()) return usage("the token is empty");
-  if (vm->count("ca") == vm->count("ca-sha256")) {
+  if (vm.count("ca") == vm.count("ca-sha256")) {
     return usage("give exactly one of --ca FILE and --ca-sha256 FINGERPRINT");
   }
-  if (vm->count("ca")) opts.ca_file = (*vm)["ca"].as<std::string>();
-  if (vm->count("ca-sha256")) {
-    opts.ca_sha256 = (*vm)["ca-sha256"].as<std::string>();
+  if (vm.count("ca")) opts.ca_file = vm["ca"].as<std::string>();
+  if (vm.count("ca-sha256")) {
+    opts.ca_sha256 = vm["ca-sha256"].as<std::string>();
   }
 
   const facts::GatherContext ctx =
-      config->root.empty() ? facts::LiveContext(&clock)
-                           : facts::RootContext(config->root, &clock);
+      config.root.empty() ? facts::LiveContext(&clock)
+                          : facts::RootContext(config.root, &clock);
   Result<mamori::v1::EndpointFacts> facts =
-      CollectEndpointFacts(ctx, config->families);
+      CollectEndpointFacts(ctx, config.families);
   if (!facts.ok()) return usage(facts.status().message());
   if (facts->identity().machine_id().empty() &&
       facts->identity().smbios_uuid().empty()) {

@@ -108,26 +108,17 @@ Result<std::string> CollectAndSpool(AgentSession& session, const Clock& clock) {
 int RunOnceCommand(const std::vector<std::string>& args, std::ostream& out,
                    std::ostream& err, const Clock& clock) {
   po::options_description desc;
-  AddCommonOptions(&desc);
-  desc.add_options()("server", po::value<std::string>())("help,h", "");
-  Result<po::variables_map> vm = ParseCommandLine(args, desc);
-  if (!vm.ok()) {
-    err << "mamori-agent once: " << vm.status().message() << "\n\n" << kUsage;
-    return kExitUsage;
-  }
-  if (vm->count("help")) {
-    out << kUsage;
-    return 0;
-  }
-  Result<AgentConfig> config = ResolveConfig(*vm);
-  if (!config.ok()) {
-    err << "mamori-agent once: " << config.status().message() << "\n";
-    return kExitUsage;
-  }
-  if (vm->count("server")) config->server = (*vm)["server"].as<std::string>();
-  ApplyLogLevel(*config);
+  desc.add_options()("server", po::value<std::string>());
+  int exit_code = 0;
+  std::optional<ParsedCommand> parsed =
+      ParseAgentCommand("once", args, desc, kUsage, out, err, &exit_code);
+  if (!parsed) return exit_code;
+  const po::variables_map& vm = parsed->vm;
+  AgentConfig& config = parsed->config;
+  if (vm.count("server")) config.server = vm["server"].as<std::string>();
+  ApplyLogLevel(config);
 
-  Result<AgentSession> session = OpenSession(*config, clock);
+  Result<AgentSession> session = OpenSession(config, clock);
   if (!session.ok()) {
     err << "mamori-agent once: " << session.status().message() << "\n";
     return kExitFailed;

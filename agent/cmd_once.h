@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "agent/config/agent_config.h"
+#include "agent/config/command_line.h"  // kExitUsage
 #include "agent/spool/spool.h"
 #include "agent/transport/collector_client.h"
 #include "agent/transport/state_store.h"
@@ -25,7 +26,6 @@
 namespace mamori::agent {
 
 inline constexpr int kExitSent = 0;
-inline constexpr int kExitUsage = 2;
 inline constexpr int kExitQueued = 3;
 inline constexpr int kExitFailed = 4;
 

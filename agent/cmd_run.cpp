@@ -143,30 +143,23 @@ int RunLoop(const AgentConfig& config, int64_t max_cycles,
 int RunRunCommand(const std::vector<std::string>& args, std::ostream& out,
                   std::ostream& err, const Clock& clock) {
   po::options_description desc;
-  AddCommonOptions(&desc);
   desc.add_options()                            //
       ("interval", po::value<std::string>())    //
       ("server", po::value<std::string>())      //
       ("max-cycles", po::value<std::string>())  //
-      ("service", "")                           //
-      ("help,h", "");
-  Result<po::variables_map> vm = ParseCommandLine(args, desc);
+      ("service", "");
+  int exit_code = 0;
+  std::optional<ParsedCommand> parsed =
+      ParseAgentCommand("run", args, desc, Usage(), out, err, &exit_code);
+  if (!parsed) return exit_code;
+  const po::variables_map& vm = parsed->vm;
+  AgentConfig& config = parsed->config;
   auto usage = [&err](const std::string& message) {
     err << "mamori-agent run: " << message << "\n\n" << Usage();
     return kExitUsage;
   };
-  if (!vm.ok()) return usage(vm.status().message());
-  if (vm->count("help")) {
-    out << Usage();
-    return 0;
-  }
-  Result<AgentConfig> config = ResolveConfig(*vm);
-  if (!config.ok()) {
-    err << "mamori-agent run: " << config.status().message() << "\n";
-    return kExitUsage;
-  }
-  if (vm->count("interval")) {
-    const std::string text = (*vm)["interval"].as<std::string>();
+  if (vm.count("interval")) {
+    const std::string text = vm["interval"].as<std::string>();
     std::optional<std::chrono::seconds> d = ParseDuration(text);
     if (!d) {
       return usage(
@@ -174,11 +167,11 @@ int RunRunCommand(const std::vector<std::string>& args, std::ostream& out,
           "got '" +
           SanitizeUtf8(text) + "'");
     }
-    config->interval = *d;
+    config.interval = *d;
   }
   int64_t max_cycles = 0;
-  if (vm->count("max-cycles")) {
-    const std::string text = (*vm)["max-cycles"].as<std::string>();
+  if (vm.count("max-cycles")) {
+    const std::string text = vm["max-cycles"].as<std::string>();
     std::optional<int64_t> n = ParseInt64(text);
     if (!n || *n <= 0) {
       return usage("--max-cycles: expected a positive number, got '" +
@@ -186,28 +179,27 @@ int RunRunCommand(const std::vector<std::string>& args, std::ostream& out,
     }
     max_cycles = *n;
   }
-  if (vm->count("server")) config->server = (*vm)["server"].as<std::string>();
+  if (vm.count("server")) config.server = vm["server"].as<std::string>();
   LogLevel level = LogLevel::kInfo;
-  if (ParseLogLevel(config->log_level, &level)) {
+  if (ParseLogLevel(config.log_level, &level)) {
     InitLogging("mamori-agent", level);
   }
 
-  if (vm->count("service")) {
+  if (vm.count("service")) {
     // A service has no console: the log goes to agent.log in the state
     // directory (private, so created first). Its exit code reaches the
     // service manager (`sc query` shows it as SERVICE_EXIT_CODE).
     Result<int> rc =
         platform::RunAsService(kServiceName, [&](platform::StopRequest& stop) {
-          if (Status s = transport::EnsureStateDir(config->state_dir);
-              !s.ok()) {
+          if (Status s = transport::EnsureStateDir(config.state_dir); !s.ok()) {
             err << "mamori-agent run: " << s.message() << "\n";
             return kExitFailed;
           }
-          const std::string log = config->state_dir + "/agent.log";
+          const std::string log = config.state_dir + "/agent.log";
           if (Status s = platform::RedirectStderrToFile(log); !s.ok()) {
             err << "mamori-agent run: " << s.message() << "\n";
           }
-          return RunLoop(*config, max_cycles, stop, out, err, clock);
+          return RunLoop(config, max_cycles, stop, out, err, clock);
         });
     if (!rc.ok()) {
       err << "mamori-agent run: " << rc.status().message() << "\n";
@@ -226,7 +218,7 @@ int RunRunCommand(const std::vector<std::string>& args, std::ostream& out,
     err << "mamori-agent run: " << route.status().message() << "\n";
     return kExitFailed;
   }
-  return RunLoop(*config, max_cycles, stop, out, err, clock);
+  return RunLoop(config, max_cycles, stop, out, err, clock);
 }
 
 }  // namespace mamori::agent

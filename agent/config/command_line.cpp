@@ -1,5 +1,7 @@
 #include "agent/config/command_line.h"
 
+#include <ostream>
+
 #include "common/text.h"
 
 namespace mamori::agent {
@@ -65,6 +67,33 @@ Result<AgentConfig> ResolveConfig(const po::variables_map& vm) {
     config.log_level = level;
   }
   return config;
+}
+
+std::optional<ParsedCommand> ParseAgentCommand(
+    std::string_view command, const std::vector<std::string>& args,
+    po::options_description desc, std::string_view usage, std::ostream& out,
+    std::ostream& err, int* exit_code) {
+  AddCommonOptions(&desc);
+  desc.add_options()("help,h", "");
+  const std::string prefix = "mamori-agent " + std::string(command) + ": ";
+  Result<po::variables_map> vm = ParseCommandLine(args, desc);
+  if (!vm.ok()) {
+    err << prefix << vm.status().message() << "\n\n" << usage;
+    *exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  if (vm->count("help")) {
+    out << usage;
+    *exit_code = 0;
+    return std::nullopt;
+  }
+  Result<AgentConfig> config = ResolveConfig(*vm);
+  if (!config.ok()) {
+    err << prefix << config.status().message() << "\n";
+    *exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  return ParsedCommand{std::move(*vm), std::move(*config)};
 }
 
 }  // namespace mamori::agent

@@ -14,13 +14,19 @@
 // Not thread-safe (fills the given objects).
 
 #include <boost/program_options.hpp>
+#include <iosfwd>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/config/agent_config.h"
 #include "common/status.h"
 
 namespace mamori::agent {
+
+// Exit code of every agent command for a usage or config error.
+inline constexpr int kExitUsage = 2;
 
 // Adds the shared options to `desc`.
 void AddCommonOptions(boost::program_options::options_description* desc);
@@ -36,5 +42,20 @@ Result<boost::program_options::variables_map> ParseCommandLine(
 // the flag.
 Result<AgentConfig> ResolveConfig(
     const boost::program_options::variables_map& vm);
+
+// What every command does first: parse `args` against `desc` (which holds the
+// command's own options; the shared ones and --help are added here), answer
+// --help, and resolve the config. Returns nullopt when the command is done
+// already; *exit_code is then 0 (--help printed `usage` to `out`) or 2 (a
+// usage or config error printed to `err` as "mamori-agent COMMAND: ...", with
+// `usage` after a bad flag).
+struct ParsedCommand {
+  boost::program_options::variables_map vm;
+  AgentConfig config;
+};
+std::optional<ParsedCommand> ParseAgentCommand(
+    std::string_view command, const std::vector<std::string>& args,
+    boost::program_options::options_description desc, std::string_view usage,
+    std::ostream& out, std::ostream& err, int* exit_code);
 
 }  // namespace mamori::agent
