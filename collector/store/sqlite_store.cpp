@@ -43,6 +43,30 @@ std::vector<std::string> SplitComma(const std::string& text) {
   return out;
 }
 
+// Links are inserted by statements of kLinkChunks[i] rows each, largest
+// first: one statement of 100 rows costs about half as much as 100
+// single-row statements (fewer steps and resets, cursors kept open).
+constexpr size_t kLinkChunks[] = {100, 10, 1};
+
+// "INSERT INTO host_packages … VALUES (?, ?, ?, ?, ?), …" for `rows` rows.
+// Built once per size: the statement cache is keyed by the SQL's address.
+const char* LinkInsertSql(size_t rows) {
+  auto build = [](size_t n) {
+    std::string sql =
+        "INSERT INTO host_packages (org_id, host_id, package_id, scope, "
+        "install_time) VALUES ";
+    for (size_t i = 0; i < n; ++i)
+      sql += i == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)";
+    return sql;
+  };
+  static const std::string kSql[] = {
+      build(kLinkChunks[0]), build(kLinkChunks[1]), build(kLinkChunks[2])};
+  for (size_t i = 0; i < std::size(kLinkChunks); ++i) {
+    if (kLinkChunks[i] == rows) return kSql[i].c_str();
+  }
+  return nullptr;
+}
+
 std::string PackageKey(const PackageRow& row) {
   std::string key;
   key.reserve(row.name.size() + row.version.size() + row.architecture.size() +
@@ -813,10 +837,6 @@ Status SqliteStore::StorePackages(int64_t org_id, const ReportInput& report,
       "DELETE FROM host_packages WHERE host_id = ?1 AND package_id = ?2 AND "
       "scope = ?3");
   if (!unlink.ok()) return unlink.status();
-  Result<Statement*> link = Stmt(
-      "INSERT INTO host_packages (org_id, host_id, package_id, scope, "
-      "install_time) VALUES (?1, ?2, ?3, ?4, ?5)");
-  if (!link.ok()) return link.status();
 
   // name/arch → versions before and after, for the change log.
   std::map<std::pair<std::string, std::string>,
@@ -828,18 +848,36 @@ Status SqliteStore::StorePackages(int64_t org_id, const ReportInput& report,
     MAMORI_RETURN_IF_ERROR(RunStmt(*unlink));
     changes[{linked.name, linked.architecture}].first.insert(linked.version);
   }
+  // New links in key order (package id, scope), so the inserts into the
+  // host's part of the primary key stay on neighbouring pages.
+  std::vector<
+      std::pair<const std::pair<int64_t, std::string>*, const PackageRow*>>
+      to_link;
+  to_link.reserve(new_links.size());
   for (const auto& [key, row] : new_links) {
     if (!first_list && old_links.count(key) != 0) continue;
-    (*link)
-        ->Bind(1, org_id)
-        .Bind(2, report.host_id)
-        .Bind(3, key.first)
-        .Bind(4, key.second)
-        .Bind(5, row->install_time);
-    MAMORI_RETURN_IF_ERROR(RunStmt(*link));
+    to_link.emplace_back(&key, row);
     // A host's first list is its baseline, not a change.
     if (!first_list) {
       changes[{row->name, row->architecture}].second.insert(row->version);
+    }
+  }
+  size_t next = 0;
+  for (size_t chunk : kLinkChunks) {
+    for (; to_link.size() - next >= chunk; next += chunk) {
+      Result<Statement*> link = Stmt(LinkInsertSql(chunk));
+      if (!link.ok()) return link.status();
+      for (size_t i = 0; i < chunk; ++i) {
+        const auto& [key, row] = to_link[next + i];
+        const int base = static_cast<int>(5 * i);
+        (*link)
+            ->Bind(base + 1, org_id)
+            .Bind(base + 2, report.host_id)
+            .Bind(base + 3, key->first)
+            .Bind(base + 4, key->second)
+            .Bind(base + 5, row->install_time);
+      }
+      MAMORI_RETURN_IF_ERROR(RunStmt(*link));
     }
   }
   if (first_list) return Status::Ok();
