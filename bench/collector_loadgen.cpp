@@ -477,11 +477,13 @@ int RunCeiling(const po::variables_map& vm) {
   Statement package = prepare(
       "INSERT INTO packages (name, version, architecture, source, publisher) "
       "VALUES (?1, ?2, 'amd64', 'PACKAGE_SOURCE_DPKG', 'Debian')");
-  // Links go in by statements of 100 rows, as SqliteStore::StorePackages
-  // writes them (then one row at a time for the rest).
+  // Links go in by INSERT OR FAIL statements of 100 rows, as
+  // SqliteStore::StorePackages writes them (then one row at a time for the
+  // rest); OR FAIL needs no statement journal.
   constexpr int kLinkChunk = 100;
   std::string link_chunk_sql =
-      "INSERT INTO host_packages (org_id, host_id, package_id, scope) VALUES ";
+      "INSERT OR FAIL INTO host_packages (org_id, host_id, package_id, scope) "
+      "VALUES ";
   for (int r = 0; r < kLinkChunk; ++r) {
     link_chunk_sql += r == 0 ? "(1, ?, ?, '')" : ", (1, ?, ?, '')";
   }
