@@ -477,9 +477,21 @@ int RunCeiling(const po::variables_map& vm) {
   Statement package = prepare(
       "INSERT INTO packages (name, version, architecture, source, publisher) "
       "VALUES (?1, ?2, 'amd64', 'PACKAGE_SOURCE_DPKG', 'Debian')");
+  // Links go in by INSERT OR FAIL statements of 100 rows, as
+  // SqliteStore::StorePackages writes them (then one row at a time for the
+  // rest); OR FAIL needs no statement journal.
+  constexpr int kLinkChunk = 100;
+  std::string link_chunk_sql =
+      "INSERT OR FAIL INTO host_packages (org_id, host_id, package_id, scope) "
+      "VALUES ";
+  for (int r = 0; r < kLinkChunk; ++r) {
+    link_chunk_sql += r == 0 ? "(1, ?, ?, '')" : ", (1, ?, ?, '')";
+  }
+  Statement link_chunk = prepare(link_chunk_sql.c_str());
   Statement link = prepare(
       "INSERT INTO host_packages (org_id, host_id, package_id, scope) VALUES "
       "(1, ?1, ?2, '')");
+  std::vector<int64_t> link_ids;
   Statement touch = prepare(
       "UPDATE hosts SET last_seen = ?2, last_collected_at = ?2, "
       "reports_stored = reports_stored + 1 WHERE id = ?1");
@@ -522,6 +534,7 @@ int RunCeiling(const po::variables_map& vm) {
           .Bind(5, row.digest);
       if (!history.Run().ok()) return false;
     }
+    link_ids.clear();
     for (int p = 0; p < packages; ++p) {
       const std::string pkg_name = "lib-package-" + std::to_string(p);
       const std::string version = p % 10 == 0
@@ -534,7 +547,18 @@ int RunCeiling(const po::variables_map& vm) {
         if (!package.Run().ok()) return false;
         it = package_ids.emplace(key, db->LastInsertId()).first;
       }
-      link.Bind(1, host_id).Bind(2, it->second);
+      link_ids.push_back(it->second);
+    }
+    size_t next = 0;
+    for (; link_ids.size() - next >= kLinkChunk; next += kLinkChunk) {
+      for (int r = 0; r < kLinkChunk; ++r) {
+        link_chunk.Bind(2 * r + 1, host_id)
+            .Bind(2 * r + 2, link_ids[next + static_cast<size_t>(r)]);
+      }
+      if (!link_chunk.Run().ok()) return false;
+    }
+    for (; next < link_ids.size(); ++next) {
+      link.Bind(1, host_id).Bind(2, link_ids[next]);
       if (!link.Run().ok()) return false;
     }
     touch.Bind(1, host_id).Bind(2, kCollectedAt);

@@ -150,6 +150,36 @@ CREATE TABLE package_changes (
 );
 CREATE INDEX package_changes_host ON package_changes(host_id, name);
 )sql"},
+    // v2: host_packages, written 1,500 times by a first report, made cheaper
+    // to insert into (measured with callgrind on the link inserts alone:
+    // ≈31 → ≈14 M instructions per 1,500-package report together with the
+    // multi-row INSERT in SqliteStore::StorePackages). The table is
+    // clustered on its key (WITHOUT ROWID: two B-trees per link instead of
+    // three) and has no REFERENCES clauses: with foreign_keys=ON every link
+    // paid three parent look-ups (≈25 % of its cost). Only the store writes
+    // this table, in the transaction that looks up or inserts the package
+    // and checks the host and organisation, so the references still hold.
+    // The package_id index stays: policies find the hosts that have a
+    // package through it. The rename runs with legacy_alter_table so that
+    // the grading module's v_packages view (which names host_packages) is
+    // left as it is instead of being checked against a missing table.
+    {2, R"sql(
+CREATE TABLE host_packages_v2 (
+  org_id       INTEGER NOT NULL,   -- organizations(id)
+  host_id      INTEGER NOT NULL,   -- hosts(id)
+  package_id   INTEGER NOT NULL,   -- packages(id)
+  scope        TEXT NOT NULL DEFAULT '',
+  install_time INTEGER,
+  PRIMARY KEY (host_id, package_id, scope)
+) WITHOUT ROWID;
+INSERT INTO host_packages_v2 (org_id, host_id, package_id, scope, install_time)
+  SELECT org_id, host_id, package_id, scope, install_time FROM host_packages;
+DROP TABLE host_packages;
+PRAGMA legacy_alter_table = ON;
+ALTER TABLE host_packages_v2 RENAME TO host_packages;
+PRAGMA legacy_alter_table = OFF;
+CREATE INDEX host_packages_package ON host_packages(package_id);
+)sql"},
 };
 
 }  // namespace

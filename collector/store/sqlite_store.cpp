@@ -43,6 +43,35 @@ std::vector<std::string> SplitComma(const std::string& text) {
   return out;
 }
 
+// Links are inserted by statements of kLinkChunks[i] rows each, largest
+// first: one statement of 100 rows costs about half as much as 100
+// single-row statements (fewer steps and resets, cursors kept open). OR FAIL
+// rather than the default ABORT: an ABORT statement that writes many rows
+// keeps a statement journal (a copy of every page it touches, spilled to a
+// temporary file past 64 KiB: ≈2 MB written per 1,500-package report) to
+// undo itself; with FAIL a failed insert leaves its earlier rows, and the
+// report's transaction or savepoint is rolled back anyway on any error.
+constexpr size_t kLinkChunks[] = {100, 10, 1};
+
+// "INSERT INTO host_packages … VALUES (?, ?, ?, ?, ?), …" for `rows` rows.
+// Built once per size: the statement cache is keyed by the SQL's address.
+const char* LinkInsertSql(size_t rows) {
+  auto build = [](size_t n) {
+    std::string sql =
+        "INSERT OR FAIL INTO host_packages (org_id, host_id, package_id, "
+        "scope, install_time) VALUES ";
+    for (size_t i = 0; i < n; ++i)
+      sql += i == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)";
+    return sql;
+  };
+  static const std::string kSql[] = {
+      build(kLinkChunks[0]), build(kLinkChunks[1]), build(kLinkChunks[2])};
+  for (size_t i = 0; i < std::size(kLinkChunks); ++i) {
+    if (kLinkChunks[i] == rows) return kSql[i].c_str();
+  }
+  return nullptr;
+}
+
 std::string PackageKey(const PackageRow& row) {
   std::string key;
   key.reserve(row.name.size() + row.version.size() + row.architecture.size() +
@@ -777,13 +806,27 @@ Result<int64_t> SqliteStore::PackageId(const PackageRow& row) {
 
 Status SqliteStore::StorePackages(int64_t org_id, const ReportInput& report,
                                   int64_t now) {
-  struct Linked {
+  // Links are compared as sorted vectors keyed by (package id, scope): for
+  // a first list of 1,500 packages, maps with a node per link cost more
+  // than the SQL that stores them.
+  struct OldLink {
+    int64_t package_id;
+    std::string scope;
     std::string name;
     std::string architecture;
     std::string version;
   };
-  // Current links: (package id, scope) → package.
-  std::map<std::pair<int64_t, std::string>, Linked> old_links;
+  struct NewLink {
+    int64_t package_id;
+    const PackageRow* row;
+  };
+  auto compare = [](int64_t a_id, const std::string& a_scope, int64_t b_id,
+                    const std::string& b_scope) {
+    if (a_id != b_id) return a_id < b_id ? -1 : 1;
+    return a_scope.compare(b_scope);
+  };
+
+  std::vector<OldLink> old_links;
   Result<Statement*> current = Stmt(
       "SELECT hp.package_id, hp.scope, p.name, p.architecture, p.version FROM "
       "host_packages hp JOIN packages p ON p.id = hp.package_id WHERE "
@@ -794,52 +837,97 @@ Status SqliteStore::StorePackages(int64_t org_id, const ReportInput& report,
     Result<bool> row = (*current)->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    old_links.emplace(
-        std::make_pair((*current)->ColumnInt(0), (*current)->ColumnText(1)),
-        Linked{(*current)->ColumnText(2), (*current)->ColumnText(3),
-               (*current)->ColumnText(4)});
+    old_links.push_back({(*current)->ColumnInt(0), (*current)->ColumnText(1),
+                         (*current)->ColumnText(2), (*current)->ColumnText(3),
+                         (*current)->ColumnText(4)});
   }
   (*current)->Reset();
+  std::sort(old_links.begin(), old_links.end(),
+            [&](const OldLink& a, const OldLink& b) {
+              return compare(a.package_id, a.scope, b.package_id, b.scope) < 0;
+            });
   const bool first_list = old_links.empty();
 
-  std::map<std::pair<int64_t, std::string>, const PackageRow*> new_links;
+  std::vector<NewLink> new_links;
+  new_links.reserve(report.packages.size());
   for (const PackageRow& row : report.packages) {
     Result<int64_t> id = PackageId(row);
     if (!id.ok()) return id.status();
-    new_links.emplace(std::make_pair(*id, row.scope), &row);
+    new_links.push_back({*id, &row});
   }
+  // A package listed twice in one scope is linked once (its first listing).
+  std::stable_sort(new_links.begin(), new_links.end(),
+                   [&](const NewLink& a, const NewLink& b) {
+                     return compare(a.package_id, a.row->scope, b.package_id,
+                                    b.row->scope) < 0;
+                   });
+  new_links.erase(std::unique(new_links.begin(), new_links.end(),
+                              [&](const NewLink& a, const NewLink& b) {
+                                return compare(a.package_id, a.row->scope,
+                                               b.package_id, b.row->scope) == 0;
+                              }),
+                  new_links.end());
 
   Result<Statement*> unlink = Stmt(
       "DELETE FROM host_packages WHERE host_id = ?1 AND package_id = ?2 AND "
       "scope = ?3");
   if (!unlink.ok()) return unlink.status();
-  Result<Statement*> link = Stmt(
-      "INSERT INTO host_packages (org_id, host_id, package_id, scope, "
-      "install_time) VALUES (?1, ?2, ?3, ?4, ?5)");
-  if (!link.ok()) return link.status();
 
   // name/arch → versions before and after, for the change log.
   std::map<std::pair<std::string, std::string>,
            std::pair<std::set<std::string>, std::set<std::string>>>
       changes;
-  for (const auto& [key, linked] : old_links) {
-    if (new_links.count(key) != 0) continue;
-    (*unlink)->Bind(1, report.host_id).Bind(2, key.first).Bind(3, key.second);
-    MAMORI_RETURN_IF_ERROR(RunStmt(*unlink));
-    changes[{linked.name, linked.architecture}].first.insert(linked.version);
+  // New links in key order (package id, scope), so the inserts into the
+  // host's part of the primary key stay on neighbouring pages.
+  std::vector<const NewLink*> to_link;
+  to_link.reserve(new_links.size());
+  size_t old_index = 0;
+  size_t new_index = 0;
+  while (old_index < old_links.size() || new_index < new_links.size()) {
+    int order = 0;
+    if (old_index == old_links.size()) {
+      order = 1;
+    } else if (new_index == new_links.size()) {
+      order = -1;
+    } else {
+      const OldLink& o = old_links[old_index];
+      const NewLink& n = new_links[new_index];
+      order = compare(o.package_id, o.scope, n.package_id, n.row->scope);
+    }
+    if (order == 0) {  // linked before and now
+      ++old_index;
+      ++new_index;
+    } else if (order < 0) {  // gone
+      const OldLink& o = old_links[old_index++];
+      (*unlink)->Bind(1, report.host_id).Bind(2, o.package_id).Bind(3, o.scope);
+      MAMORI_RETURN_IF_ERROR(RunStmt(*unlink));
+      changes[{o.name, o.architecture}].first.insert(o.version);
+    } else {  // new
+      const NewLink& n = new_links[new_index++];
+      to_link.push_back(&n);
+      // A host's first list is its baseline, not a change.
+      if (!first_list) {
+        changes[{n.row->name, n.row->architecture}].second.insert(
+            n.row->version);
+      }
+    }
   }
-  for (const auto& [key, row] : new_links) {
-    if (!first_list && old_links.count(key) != 0) continue;
-    (*link)
-        ->Bind(1, org_id)
-        .Bind(2, report.host_id)
-        .Bind(3, key.first)
-        .Bind(4, key.second)
-        .Bind(5, row->install_time);
-    MAMORI_RETURN_IF_ERROR(RunStmt(*link));
-    // A host's first list is its baseline, not a change.
-    if (!first_list) {
-      changes[{row->name, row->architecture}].second.insert(row->version);
+  size_t next = 0;
+  for (size_t chunk : kLinkChunks) {
+    for (; to_link.size() - next >= chunk; next += chunk) {
+      Result<Statement*> link = Stmt(LinkInsertSql(chunk));
+      if (!link.ok()) return link.status();
+      for (size_t i = 0; i < chunk; ++i) {
+        const NewLink& n = *to_link[next + i];
+        const int base = static_cast<int>(5 * i);
+        (*link)
+            ->Bind(base + 1, org_id)
+            .Bind(base + 2, report.host_id)
+            .Bind(base + 3, n.package_id)
+            .Bind(base + 4, n.row->scope)
+            .Bind(base + 5, n.row->install_time);
+      }
+      MAMORI_RETURN_IF_ERROR(RunStmt(*link));
     }
   }
   if (first_list) return Status::Ok();

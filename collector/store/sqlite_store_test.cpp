@@ -6,6 +6,10 @@
 #include <string>
 
 #include "collector/pki/crypto.h"
+#include "collector/store/core_schema.h"
+#include "collector/store/grading_schema.h"
+#include "collector/store/migrations.h"
+#include "collector/store/register_schema.h"
 
 namespace mamori::store {
 namespace {
@@ -558,6 +562,157 @@ TEST_F(SqliteStoreTest, BadReportInBatchRollsBackAloneAndStaleIsComputed) {
       store_->ListHosts("acme", hours(24 * 7));
   ASSERT_TRUE(hosts.ok());
   EXPECT_TRUE((*hosts)[0].stale);
+}
+
+// A first list longer than one multi-row insert (235 = 2 × 100 + 3 × 10 +
+// 5 × 1 rows) is stored whole, each link with its own scope and install
+// time; a later list changes exactly the links that changed.
+TEST_F(SqliteStoreTest, LongPackageListsAreLinkedWholeAndDiffed) {
+  Result<EnrollOutcome> host =
+      store_->Enroll(Input(Token("acme"), "m1", "u1", "s1"));
+  ASSERT_TRUE(host.ok());
+  auto list = [](int count, const std::string& changed_version) {
+    std::vector<PackageRow> rows;
+    for (int i = 0; i < count; ++i) {
+      PackageRow row = Pkg("pkg-" + std::to_string(i),
+                           i == 7 ? changed_version : "1." + std::to_string(i));
+      row.scope = i % 2 == 0 ? "" : "user-" + std::to_string(i);
+      row.install_time = kStart - i;
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  };
+  auto report = [&](const std::string& id, std::vector<PackageRow> rows) {
+    ReportInput r = Report(host->host_id, id);
+    r.families.push_back(Family("packages", R"({"n":")" + id + R"("})"));
+    r.packages = std::move(rows);
+    return r;
+  };
+  ASSERT_EQ(StoreOne(report("r1", list(235, "1.7"))).outcome,
+            ReportOutcome::kStored);
+  EXPECT_EQ(Count("SELECT count(*) FROM host_packages"), 235);
+  EXPECT_EQ(Count("SELECT count(*) FROM package_changes"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM v_packages WHERE name = 'pkg-233' "
+                  "AND version = '1.233' AND scope = 'user-233' AND "
+                  "install_time = " +
+                  std::to_string(kStart - 233)),
+            1);
+  Result<std::vector<PackageRow>> current =
+      store_->HostPackages("acme", host->host_id);
+  ASSERT_TRUE(current.ok());
+  ASSERT_EQ(current->size(), 235u);
+  for (const PackageRow& row : *current) {
+    const int i = std::stoi(row.name.substr(4));
+    EXPECT_EQ(row.scope, i % 2 == 0 ? "" : "user-" + std::to_string(i));
+    EXPECT_EQ(row.install_time, kStart - i);
+  }
+
+  // pkg-7 upgraded, pkg-234 removed.
+  clock_.Advance(hours(1));
+  ASSERT_EQ(StoreOne(report("r2", list(234, "2.0"))).outcome,
+            ReportOutcome::kStored);
+  EXPECT_EQ(Count("SELECT count(*) FROM host_packages"), 234);
+  Result<std::vector<PackageChange>> changes =
+      store_->PackageHistory("acme", host->host_id);
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(changes->size(), 2u);
+  EXPECT_EQ((*changes)[0].name, "pkg-234");
+  EXPECT_EQ((*changes)[0].new_version, std::nullopt);
+  EXPECT_EQ((*changes)[1].name, "pkg-7");
+  EXPECT_EQ((*changes)[1].old_version, "1.7");
+  EXPECT_EQ((*changes)[1].new_version, "2.0");
+}
+
+// Core migration 2 rebuilds host_packages: a database written by a collector
+// that had only core v1 (with the grading module's v_packages view on top)
+// keeps every link, its view and its change log working.
+TEST(SqliteStoreUpgradeTest, CoreV1DatabaseKeepsItsPackages) {
+  ASSERT_TRUE(pki::InitCrypto().ok());
+  const std::string path = TempDbPath();
+  FakeClock clock{FromUnixSeconds(kStart)};
+  {
+    static const auto core_v1 = [] { return CoreMigrations().first(1); };
+    static const MigrationModule kShipped[] = {
+        {"core", +core_v1},
+        {"register", &RegisterMigrations},
+        {"grading", &GradingMigrations},
+    };
+    Result<Database> db = Database::Open(path);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE(ApplyMigrations(*db, kShipped, clock).ok());
+    ASSERT_EQ(*AppliedVersion(*db, "core"), 1);
+    ASSERT_TRUE(
+        db->Exec(
+              "INSERT INTO organizations (id, name, created_at) VALUES "
+              "(1, 'acme', 0), (2, 'globex', 0);"
+              "INSERT INTO hosts (id, org_id, node_key_hash, enrolled_at, "
+              "first_seen, last_seen) VALUES (10, 1, '" +
+              pki::Sha256Hex("key") +
+              "', 0, 0, 0), (20, 2, 'x', 0, 0, 0);"
+              "INSERT INTO packages (id, name, version, architecture, source, "
+              "publisher) VALUES (1, 'bash', '5.2', 'amd64', "
+              "'PACKAGE_SOURCE_DPKG', ''), (2, 'openssl', '3.0.1', 'amd64', "
+              "'PACKAGE_SOURCE_DPKG', '');"
+              "INSERT INTO host_packages (org_id, host_id, package_id, scope, "
+              "install_time) VALUES (1, 10, 1, '', 100), (1, 10, 2, 'u', "
+              "NULL), (2, 20, 1, '', 200);"
+              "INSERT INTO host_facts (org_id, host_id, family, state, "
+              "payload_json, sha256, updated_at) VALUES (1, 10, 'packages', "
+              "'STATUS_OK', '{}', 'old', 0);")
+            .ok());
+  }
+  Result<std::unique_ptr<SqliteStore>> opened = SqliteStore::Open(path, clock);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  SqliteStore& store = **opened;
+  auto scalar = [&](const std::string& sql) -> std::string {
+    Result<Statement> s = store.database().Prepare(sql);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    if (!s.ok() || !s->Step().value_or(false)) return "";
+    return s->ColumnText(0);
+  };
+  EXPECT_EQ(*AppliedVersion(store.database(), "core"),
+            static_cast<int>(CoreMigrations().size()));
+  EXPECT_NE(scalar("SELECT sql FROM sqlite_master WHERE name = "
+                   "'host_packages'")
+                .find("WITHOUT ROWID"),
+            std::string::npos);
+  EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_master WHERE name = "
+                   "'host_packages_package'"),
+            "1");
+  EXPECT_EQ(scalar("SELECT group_concat(host_id || ':' || name || ':' || "
+                   "scope || ':' || coalesce(install_time, '-'), ' ') FROM "
+                   "(SELECT * FROM v_packages ORDER BY host_id, name)"),
+            "10:bash::100 10:openssl:u:- 20:bash::200");
+  Result<std::vector<PackageRow>> acme = store.HostPackages("acme", 10);
+  ASSERT_TRUE(acme.ok());
+  EXPECT_EQ(acme->size(), 2u);
+  Result<std::vector<PackageRow>> wrong_org = store.HostPackages("globex", 10);
+  EXPECT_TRUE(!wrong_org.ok() || wrong_org->empty());
+
+  // The next list is diffed against the migrated links.
+  ReportInput r;
+  r.host_id = 10;
+  r.node_key_hash = pki::Sha256Hex("key");
+  r.report_id = "after-upgrade";
+  r.collected_at = kStart;
+  const std::string json = R"({"n":1})";
+  r.families.push_back(
+      {"packages", "STATUS_OK", kStart, json, pki::Sha256Hex(json), nullptr});
+  r.packages = {
+      {"bash", "5.2", "amd64", "PACKAGE_SOURCE_DPKG", "", "", 100},
+      {"openssl", "3.0.2", "amd64", "PACKAGE_SOURCE_DPKG", "", "u", 300}};
+  std::vector<Result<ReportResult>> stored =
+      store.StoreReports(std::span<const ReportInput>(&r, 1));
+  ASSERT_EQ(stored.size(), 1u);
+  ASSERT_TRUE(stored[0].ok()) << stored[0].status().ToString();
+  EXPECT_EQ(stored[0]->outcome, ReportOutcome::kStored);
+  Result<std::vector<PackageChange>> changes = store.PackageHistory("acme", 10);
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(changes->size(), 1u);
+  EXPECT_EQ((*changes)[0].name, "openssl");
+  EXPECT_EQ((*changes)[0].old_version, "3.0.1");
+  EXPECT_EQ((*changes)[0].new_version, "3.0.2");
+  EXPECT_EQ(scalar("SELECT count(*) FROM host_packages"), "3");
 }
 
 TEST_F(SqliteStoreTest, ReopeningKeepsDataAndSchema) {
