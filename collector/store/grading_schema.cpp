@@ -1695,6 +1695,25 @@ WHEN 'remote_access' IN (OLD.family, NEW.family) BEGIN
    WHERE host_id IN (OLD.host_id, NEW.host_id);
 END;
 )sql"},
+    // v5: v_packages also gives package_id, so a check that picks packages
+    // by name can find them in the small packages table first and reach the
+    // hosts through host_packages(package_id) (see the built-in browser and
+    // Office checks). Starting from host_packages, as SQLite plans a name
+    // LIKE through the view, reads every link of every host: 1.85 s at
+    // 3,000 hosts × 1,500 packages against 12 ms.
+    {5, R"sql(
+DROP VIEW v_packages;
+CREATE VIEW v_packages AS
+SELECT hp.org_id, hp.host_id, p.name, p.version, p.architecture,
+       CASE p.source
+         WHEN 'PACKAGE_SOURCE_DPKG' THEN 'dpkg'
+         WHEN 'PACKAGE_SOURCE_RPM' THEN 'rpm'
+         WHEN 'PACKAGE_SOURCE_WINDOWS_UNINSTALL' THEN 'windows_uninstall'
+         WHEN 'PACKAGE_SOURCE_WINDOWS_APPX' THEN 'windows_appx'
+       END AS source,
+       p.publisher, hp.scope, hp.install_time, hp.package_id
+FROM host_packages hp JOIN packages p ON p.id = hp.package_id;
+)sql"},
 };
 
 }  // namespace
