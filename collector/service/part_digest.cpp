@@ -5,21 +5,59 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <mutex>
+#include <unordered_map>
+
 #include "common/sha256.h"
 
 namespace mamori::service {
 
 namespace {
 
+// Serialises into a per-thread buffer (no allocation per family once it
+// has grown) and hashes it. The same bytes as SerializeToCodedStream with
+// deterministic serialisation.
 std::string SerializedDigest(const google::protobuf::Message& message) {
-  std::string bytes;
+  thread_local std::string bytes;
+  const size_t size = message.ByteSizeLong();
+  bytes.resize(size);
   {
-    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::ArrayOutputStream stream(bytes.data(),
+                                                   static_cast<int>(size));
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.SetSerializationDeterministic(true);
-    message.SerializeToCodedStream(&coded);
+    message.SerializeWithCachedSizes(&coded);
   }
   return Sha256Hex(bytes);
+}
+
+// The fields PartDigestInPlace clears, looked up once per message type
+// (FindFieldByName hashes the name in the pool: three per family cost as
+// much as hashing the family).
+struct StatusFields {
+  const google::protobuf::FieldDescriptor* status = nullptr;
+  const google::protobuf::FieldDescriptor* collected = nullptr;
+  const google::protobuf::FieldDescriptor* duration = nullptr;
+};
+
+StatusFields FieldsOf(const google::protobuf::Descriptor* descriptor) {
+  using google::protobuf::FieldDescriptor;
+  static std::mutex mu;
+  static std::unordered_map<const google::protobuf::Descriptor*, StatusFields>
+      cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(descriptor);
+  if (it != cache.end()) return it->second;
+  StatusFields fields;
+  fields.status = descriptor->FindFieldByName("status");
+  if (fields.status != nullptr &&
+      fields.status->type() == FieldDescriptor::TYPE_MESSAGE) {
+    const google::protobuf::Descriptor* sd = fields.status->message_type();
+    fields.collected = sd->FindFieldByName("collected_at");
+    fields.duration = sd->FindFieldByName("duration_us");
+  }
+  cache.emplace(descriptor, fields);
+  return fields;
 }
 
 }  // namespace
@@ -50,8 +88,8 @@ std::string PartDigest(const google::protobuf::Message& family) {
 
 std::string PartDigestInPlace(google::protobuf::Message* family) {
   using google::protobuf::FieldDescriptor;
-  const FieldDescriptor* status_field =
-      family->GetDescriptor()->FindFieldByName("status");
+  const StatusFields fields = FieldsOf(family->GetDescriptor());
+  const FieldDescriptor* status_field = fields.status;
   if (status_field == nullptr ||
       status_field->type() != FieldDescriptor::TYPE_MESSAGE ||
       !family->GetReflection()->HasField(*family, status_field)) {
@@ -60,9 +98,8 @@ std::string PartDigestInPlace(google::protobuf::Message* family) {
   google::protobuf::Message* status =
       family->GetReflection()->MutableMessage(family, status_field);
   const google::protobuf::Reflection* reflection = status->GetReflection();
-  const google::protobuf::Descriptor* sd = status->GetDescriptor();
-  const FieldDescriptor* collected = sd->FindFieldByName("collected_at");
-  const FieldDescriptor* duration = sd->FindFieldByName("duration_us");
+  const FieldDescriptor* collected = fields.collected;
+  const FieldDescriptor* duration = fields.duration;
   // Only the shapes of CollectionStatus are handled in place; anything else
   // takes the copying path, which clears any field type.
   if ((collected != nullptr &&

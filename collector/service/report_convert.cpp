@@ -8,7 +8,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <set>
+#include <functional>
+#include <mutex>
+#include <unordered_map>
 
 #include "collector/pki/crypto.h"
 #include "collector/service/part_digest.h"
@@ -63,10 +65,55 @@ Status StringTooLong(const PathNode& at, size_t size, const Limits& limits) {
                               std::to_string(limits.max_string_bytes));
 }
 
+// What CheckMessage must know of a message type when no string or list can
+// exceed its limit: whether a Timestamp or a recursive type (unbounded
+// depth) is somewhere below it, and else how many levels of messages it
+// nests. Computed once per type.
+struct TypeShape {
+  bool needs_walk = true;
+  int height = 0;  // levels of messages below this one (when !needs_walk)
+};
+
+TypeShape ShapeOf(const Descriptor* descriptor) {
+  // A per-thread copy of the answers, so the walk takes no lock.
+  thread_local std::unordered_map<const Descriptor*, TypeShape> known;
+  auto found = known.find(descriptor);
+  if (found != known.end()) return found->second;
+  static std::mutex mu;
+  static std::unordered_map<const Descriptor*, TypeShape> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  // Depth-first over message fields; a type met again while being visited
+  // is recursive.
+  std::function<TypeShape(const Descriptor*)> visit = [&](const Descriptor* d) {
+    auto it = cache.find(d);
+    if (it != cache.end()) return it->second;
+    TypeShape shape;  // needs_walk: also while in progress (recursion)
+    cache.emplace(d, shape);
+    if (d != google::protobuf::Timestamp::descriptor()) {
+      shape.needs_walk = false;
+      for (int f = 0; f < d->field_count() && !shape.needs_walk; ++f) {
+        const FieldDescriptor* field = d->field(f);
+        if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+        const TypeShape child = visit(field->message_type());
+        shape.needs_walk = child.needs_walk;
+        shape.height = std::max(shape.height, child.height + 1);
+      }
+    }
+    cache[d] = shape;
+    return shape;
+  };
+  const TypeShape shape = visit(descriptor);
+  known.emplace(descriptor, shape);
+  return shape;
+}
+
 // Walks the descriptor's fields rather than Reflection::ListFields (no
-// vector per message); unset fields pass every check trivially.
+// vector per message); unset fields pass every check trivially. With
+// `sizes_bounded` (the whole message is smaller than the string and list
+// limits, so no string or list can exceed them) only timestamps and depth
+// are checked, and subtrees without either are skipped.
 Status CheckMessage(const Message& message, const PathNode* path,
-                    const Limits& limits, int depth) {
+                    const Limits& limits, int depth, bool sizes_bounded) {
   if (depth > limits.max_depth) {
     return InvalidArgumentError(PathText(path) + ": nested too deeply");
   }
@@ -79,6 +126,13 @@ Status CheckMessage(const Message& message, const PathNode* path,
   for (int f = 0; f < field_count; ++f) {
     const FieldDescriptor* field = descriptor->field(f);
     const FieldDescriptor::CppType type = field->cpp_type();
+    if (sizes_bounded) {
+      if (type != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+      const TypeShape shape = ShapeOf(field->message_type());
+      if (!shape.needs_walk && depth + 1 + shape.height <= limits.max_depth) {
+        continue;
+      }
+    }
     if (field->is_repeated()) {
       const int size = reflection->FieldSize(message, field);
       if (size == 0) continue;
@@ -104,7 +158,7 @@ Status CheckMessage(const Message& message, const PathNode* path,
           PathNode at{path, field, i};
           MAMORI_RETURN_IF_ERROR(
               CheckMessage(reflection->GetRepeatedMessage(message, field, i),
-                           &at, limits, depth + 1));
+                           &at, limits, depth + 1, sizes_bounded));
         }
       }
       continue;
@@ -119,8 +173,9 @@ Status CheckMessage(const Message& message, const PathNode* path,
     } else if (type == FieldDescriptor::CPPTYPE_MESSAGE &&
                reflection->HasField(message, field)) {
       PathNode at{path, field, -1};
-      MAMORI_RETURN_IF_ERROR(CheckMessage(
-          reflection->GetMessage(message, field), &at, limits, depth + 1));
+      MAMORI_RETURN_IF_ERROR(
+          CheckMessage(reflection->GetMessage(message, field), &at, limits,
+                       depth + 1, sizes_bounded));
     }
   }
   return Status::Ok();
@@ -136,9 +191,19 @@ Status CheckId(const std::string& value, const std::string& name,
   return Status::Ok();
 }
 
+// The family's "status" field, looked up once per type and thread.
+const FieldDescriptor* StatusField(const Descriptor* descriptor) {
+  thread_local std::unordered_map<const Descriptor*, const FieldDescriptor*>
+      known;
+  auto found = known.find(descriptor);
+  if (found != known.end()) return found->second;
+  const FieldDescriptor* field = descriptor->FindFieldByName("status");
+  known.emplace(descriptor, field);
+  return field;
+}
+
 std::string StateName(const Message& family) {
-  const FieldDescriptor* status_field =
-      family.GetDescriptor()->FindFieldByName("status");
+  const FieldDescriptor* status_field = StatusField(family.GetDescriptor());
   if (status_field == nullptr ||
       !family.GetReflection()->HasField(family, status_field)) {
     return "COLLECTION_STATE_UNSPECIFIED";
@@ -149,8 +214,7 @@ std::string StateName(const Message& family) {
 }
 
 std::optional<int64_t> FamilyCollectedAt(const Message& family) {
-  const FieldDescriptor* status_field =
-      family.GetDescriptor()->FindFieldByName("status");
+  const FieldDescriptor* status_field = StatusField(family.GetDescriptor());
   if (status_field == nullptr ||
       !family.GetReflection()->HasField(family, status_field)) {
     return std::nullopt;
@@ -590,14 +654,26 @@ Result<std::string> ProtobufJson(const Message& message) {
 
 // The EndpointFacts fields that are fact families (message fields numbered
 // 10 and up), by name.
+bool IsFamilyField(const FieldDescriptor* field) {
+  return field != nullptr && field->number() >= 10 &&
+         field->type() == FieldDescriptor::TYPE_MESSAGE;
+}
+
 const FieldDescriptor* FamilyField(const std::string& name) {
   const FieldDescriptor* field =
       v1::EndpointFacts::descriptor()->FindFieldByName(name);
-  if (field == nullptr || field->number() < 10 ||
-      field->type() != FieldDescriptor::TYPE_MESSAGE) {
-    return nullptr;
-  }
-  return field;
+  return IsFamilyField(field) ? field : nullptr;
+}
+
+// CheckLimits for a message whose serialised size is `size`: a string
+// cannot be longer, nor a list have more entries (each takes a byte at
+// least), than the whole message.
+Status CheckLimitsOfSize(const Message& message, size_t size,
+                         const Limits& limits) {
+  const bool sizes_bounded =
+      size <= limits.max_string_bytes &&
+      size <= static_cast<size_t>(std::max(limits.max_list_entries, 0));
+  return CheckMessage(message, nullptr, limits, 0, sizes_bounded);
 }
 
 }  // namespace
@@ -621,7 +697,7 @@ std::optional<int64_t> ParseHostId(const std::string& text) {
 }
 
 Status CheckLimits(const Message& message, const Limits& limits) {
-  return CheckMessage(message, nullptr, limits, 0);
+  return CheckLimitsOfSize(message, message.ByteSizeLong(), limits);
 }
 
 Status CheckEnroll(const v1::EnrollRequest& request, const Limits& limits) {
@@ -687,7 +763,7 @@ Result<store::ReportInput> ConvertReport(
   if (request.unchanged_parts_size() > 64) {
     return InvalidArgumentError("unchanged_parts: more than 64 entries");
   }
-  MAMORI_RETURN_IF_ERROR(CheckLimits(request, limits));
+  MAMORI_RETURN_IF_ERROR(CheckLimitsOfSize(request, out.wire_bytes, limits));
   if (request.has_collected_at()) {
     out.collected_at = request.collected_at().seconds();
   } else if (request.facts().has_collected_at()) {
@@ -696,11 +772,10 @@ Result<store::ReportInput> ConvertReport(
 
   const v1::EndpointFacts& facts = request.facts();
   const google::protobuf::Reflection* reflection = facts.GetReflection();
-  std::set<std::string> sent;
   std::vector<const FieldDescriptor*> fields;
   reflection->ListFields(facts, &fields);
   for (const FieldDescriptor* field : fields) {
-    if (FamilyField(field->name()) == nullptr) continue;
+    if (!IsFamilyField(field)) continue;
     const Message& family = reflection->GetMessage(facts, field);
     store::FamilyUpdate update;
     update.family = field->name();
@@ -727,7 +802,6 @@ Result<store::ReportInput> ConvertReport(
         return json.status().WithContext("facts." + field->name());
       return json;
     };
-    sent.insert(update.family);
     out.families.push_back(std::move(update));
   }
   for (const v1::Package& p : facts.packages().packages()) {
@@ -746,7 +820,11 @@ Result<store::ReportInput> ConvertReport(
       return InvalidArgumentError("unchanged_parts: unknown family '" +
                                   part.family() + "'");
     }
-    if (sent.count(part.family()) != 0) {
+    const bool sent = std::any_of(out.families.begin(), out.families.end(),
+                                  [&part](const store::FamilyUpdate& f) {
+                                    return f.family == part.family();
+                                  });
+    if (sent) {
       return InvalidArgumentError("unchanged_parts: family '" + part.family() +
                                   "' is also sent in full");
     }

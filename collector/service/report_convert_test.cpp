@@ -104,6 +104,20 @@ TEST(ReportConvertTest, LimitsNameTheField) {
       << too_long.status().message();
 }
 
+// A small report cannot break the string and list limits, so only
+// timestamps and depth are walked: depth is still enforced.
+TEST(ReportConvertTest, DepthIsCheckedForSmallReportsToo) {
+  Limits limits;
+  limits.max_depth = 2;
+  Result<store::ReportInput> deep = ConvertReport(BaseRequest(), limits);
+  ASSERT_FALSE(deep.ok());
+  EXPECT_NE(deep.status().message().find("nested too deeply"),
+            std::string::npos)
+      << deep.status().message();
+  limits.max_depth = 4;
+  EXPECT_TRUE(ConvertReport(BaseRequest(), limits).ok());
+}
+
 TEST(ReportConvertTest, TimestampsIn1970And2100AreKeptOutOfRangeRejected) {
   v1::ReportRequest r = BaseRequest();
   r.mutable_collected_at()->set_seconds(0);

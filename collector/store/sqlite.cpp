@@ -193,6 +193,13 @@ std::string Statement::ColumnText(int index) const {
                      static_cast<size_t>(sqlite3_column_bytes(stmt_, index)));
 }
 
+std::string_view Statement::ColumnView(int index) const {
+  const auto* text =
+      reinterpret_cast<const char*>(sqlite3_column_text(stmt_, index));
+  if (text == nullptr) return {};
+  return {text, static_cast<size_t>(sqlite3_column_bytes(stmt_, index))};
+}
+
 bool Statement::ColumnIsNull(int index) const {
   return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
 }

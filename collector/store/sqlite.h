@@ -88,6 +88,8 @@ class Statement {
   int64_t ColumnInt(int index) const;
   double ColumnDouble(int index) const;
   std::string ColumnText(int index) const;
+  // The same without a copy; valid until the next Step() or Reset().
+  std::string_view ColumnView(int index) const;
   bool ColumnIsNull(int index) const;
   // NULL → nullopt.
   std::optional<int64_t> ColumnOptionalInt(int index) const;

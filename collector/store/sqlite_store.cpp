@@ -590,20 +590,57 @@ std::optional<std::vector<Result<ReportResult>>> SqliteStore::StoreBatch(
 
 Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
                                                  int64_t now) {
-  // Authenticate: the same message for an unknown host and a wrong key.
-  Result<Statement*> host_query =
-      Stmt("SELECT org_id, node_key_hash FROM hosts WHERE id = ?1");
+  // Authenticate and read the stored part digests in one statement: the
+  // host row, then one row per family it holds. The same message for an
+  // unknown host and a wrong key. BEGIN IMMEDIATE holds the write lock, so
+  // what is read here stays true until this batch commits.
+  Result<Statement*> host_query = Stmt(
+      "SELECT h.org_id, h.node_key_hash, f.family, f.sha256, f.rowid FROM "
+      "hosts h LEFT JOIN host_facts f ON f.host_id = h.id WHERE h.id = ?1");
   if (!host_query.ok()) return host_query.status();
-  (*host_query)->Bind(1, report.host_id);
-  Result<bool> found = (*host_query)->Step();
-  if (!found.ok()) return found.status();
-  if (!*found) return UnauthenticatedError("unknown host id or wrong node key");
-  const int64_t org_id = (*host_query)->ColumnInt(0);
-  const std::string key_hash = (*host_query)->ColumnText(1);
-  (*host_query)->Reset();
-  if (!report.authenticated_by_certificate &&
-      (report.node_key_hash.empty() ||
-       !pki::ConstantTimeEquals(key_hash, report.node_key_hash))) {
+  Statement& hq = **host_query;
+  hq.Bind(1, report.host_id);
+  // For each unchanged part and each family sent in full: does the stored
+  // digest equal the report's? Families are matched by name (a few dozen
+  // short comparisons, no copies).
+  // The row id of each matching stored family (0 = no match).
+  std::vector<int64_t> part_matches(report.unchanged.size(), 0);
+  std::vector<int64_t> family_unchanged(report.families.size(), 0);
+  int64_t org_id = 0;
+  bool key_ok = false;
+  bool found = false;
+  while (true) {
+    Result<bool> row = hq.Step();
+    if (!row.ok()) {
+      hq.Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    if (!found) {
+      found = true;
+      org_id = hq.ColumnInt(0);
+      key_ok =
+          report.authenticated_by_certificate ||
+          (!report.node_key_hash.empty() &&
+           pki::ConstantTimeEquals(hq.ColumnView(1), report.node_key_hash));
+    }
+    if (hq.ColumnIsNull(2)) continue;  // a host without facts yet
+    const std::string_view family = hq.ColumnView(2);
+    const std::string_view sha256 = hq.ColumnView(3);
+    const int64_t rowid = hq.ColumnInt(4);
+    for (size_t i = 0; i < report.unchanged.size(); ++i) {
+      if (report.unchanged[i].family == family) {
+        part_matches[i] = report.unchanged[i].sha256 == sha256 ? rowid : 0;
+      }
+    }
+    for (size_t i = 0; i < report.families.size(); ++i) {
+      if (report.families[i].family == family) {
+        family_unchanged[i] = report.families[i].sha256 == sha256 ? rowid : 0;
+      }
+    }
+  }
+  hq.Reset();
+  if (!found || !key_ok) {
     return UnauthenticatedError("unknown host id or wrong node key");
   }
 
@@ -612,19 +649,10 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
   // Nothing is written until the report is known to be stored: duplicates,
   // reports missing parts and refusals leave no trace without a savepoint.
   // Every unchanged part must match what we hold, or nothing is stored.
-  Result<Statement*> digest_query = Stmt(
-      "SELECT 1 FROM host_facts WHERE host_id = ?1 AND family = ?2 AND "
-      "sha256 = ?3");
-  if (!digest_query.ok()) return digest_query.status();
-  for (const PartRef& part : report.unchanged) {
-    (*digest_query)
-        ->Bind(1, report.host_id)
-        .Bind(2, part.family)
-        .Bind(3, part.sha256);
-    Result<bool> have = (*digest_query)->Step();
-    (*digest_query)->Reset();
-    if (!have.ok()) return have.status();
-    if (!*have) result.missing_parts.push_back(part.family);
+  for (size_t i = 0; i < report.unchanged.size(); ++i) {
+    if (part_matches[i] == 0) {
+      result.missing_parts.push_back(report.unchanged[i].family);
+    }
   }
   if (!result.missing_parts.empty()) {
     // A report id seen before is a duplicate whatever its parts say.
@@ -663,33 +691,57 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
   }
   report_wrote_ = true;
 
-  // A family whose digest equals the stored one only has its collected_at
-  // moved forward. The digest is part of the WHERE clause, so the update
-  // itself tells whether the family is unchanged (one row changed) or not
-  // (none): no separate look-up per family, and no in-memory copy of the
-  // digests that another connection could make stale.
-  Result<Statement*> touch = Stmt(
-      "UPDATE host_facts SET collected_at = ?3 WHERE host_id = ?1 AND family "
-      "= ?2 AND sha256 = ?4");
-  if (!touch.ok()) return touch.status();
-  auto touch_if_unchanged =
-      [&](const std::string& family, const std::string& sha256,
-          const std::optional<int64_t>& collected_at) -> Result<bool> {
-    (*touch)
-        ->Bind(1, report.host_id)
-        .Bind(2, family)
-        .Bind(3, collected_at)
-        .Bind(4, sha256);
-    MAMORI_RETURN_IF_ERROR(RunStmt(*touch));
-    return db_.Changes() > 0;
+  // Families whose digest equals the stored one only have collected_at
+  // moved forward: one statement per distinct collected_at (usually one per
+  // report) instead of one per family, by the row ids read above (by
+  // rowid: SQLite would otherwise walk gfact_host_facts_collected, an index
+  // on the column being updated, and go two-pass). Each row is named once,
+  // and the statement must change exactly the rows named, or the report
+  // fails.
+  struct Touch {
+    int64_t rowid;
+    std::optional<int64_t> collected_at;
   };
-  for (const PartRef& part : report.unchanged) {
-    Result<bool> touched =
-        touch_if_unchanged(part.family, part.sha256, report.collected_at);
-    if (!touched.ok()) return touched.status();
-    if (!*touched) {
-      return InternalError("part '" + part.family + "' of host " +
-                           std::to_string(report.host_id) +
+  std::vector<Touch> touches;
+  touches.reserve(report.unchanged.size() + report.families.size());
+  auto add_touch = [&touches](int64_t rowid,
+                              const std::optional<int64_t>& collected_at) {
+    for (const Touch& t : touches) {
+      if (t.rowid == rowid) return;
+    }
+    touches.push_back({rowid, collected_at});
+  };
+  for (int64_t rowid : part_matches) add_touch(rowid, report.collected_at);
+  for (size_t i = 0; i < report.families.size(); ++i) {
+    if (family_unchanged[i] != 0) {
+      add_touch(family_unchanged[i], report.families[i].collected_at);
+    }
+  }
+  constexpr int kTouchSlots = 16;
+  Result<Statement*> touch = Stmt(
+      "UPDATE host_facts SET collected_at = ?2 WHERE rowid IN (?3, ?4, ?5, "
+      "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) AND "
+      "+host_id = ?1");
+  if (!touch.ok()) return touch.status();
+  std::vector<char> touched(touches.size(), 0);
+  for (size_t first = 0; first < touches.size(); ++first) {
+    if (touched[first] != 0) continue;
+    Statement& t = **touch;
+    t.Bind(1, report.host_id).Bind(2, touches[first].collected_at);
+    int slots = 0;
+    for (size_t i = first; i < touches.size() && slots < kTouchSlots; ++i) {
+      if (touched[i] != 0 ||
+          touches[i].collected_at != touches[first].collected_at) {
+        continue;
+      }
+      t.Bind(3 + slots, touches[i].rowid);
+      touched[i] = 1;
+      ++slots;
+    }
+    // Unbound slots are NULL, which no row id equals.
+    MAMORI_RETURN_IF_ERROR(RunStmt(&t));
+    if (db_.Changes() != slots) {
+      return InternalError("facts of host " + std::to_string(report.host_id) +
                            " changed while its report was stored");
     }
   }
@@ -708,11 +760,9 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
       "?8)");
   if (!history.ok()) return history.status();
 
-  for (const FamilyUpdate& family : report.families) {
-    Result<bool> unchanged =
-        touch_if_unchanged(family.family, family.sha256, family.collected_at);
-    if (!unchanged.ok()) return unchanged.status();
-    if (*unchanged) continue;
+  for (size_t i = 0; i < report.families.size(); ++i) {
+    if (family_unchanged[i] != 0) continue;
+    const FamilyUpdate& family = report.families[i];
     Result<std::string> payload = family.Payload();
     if (!payload.ok()) return payload.status();
     (*upsert)

@@ -301,6 +301,82 @@ TEST_F(SqliteStoreTest, ReportsAreIdempotentAndKeepHistory) {
   EXPECT_EQ(Count("SELECT count(*) FROM reports"), 3);
 }
 
+// Unchanged families only have collected_at moved on, in as few statements
+// as the report's distinct collected_at values need: each family must get
+// its own value, also past the statement's 16 slots, with a part named
+// twice, and for the same host twice in one batch.
+TEST_F(SqliteStoreTest, UnchangedFamiliesMoveTheirOwnCollectedAt) {
+  Result<EnrollOutcome> host =
+      store_->Enroll(Input(Token("acme"), "m1", "u1", "s1"));
+  ASSERT_TRUE(host.ok());
+  constexpr int kFamilies = 20;
+  auto json = [](int i) { return "{\"n\":" + std::to_string(i) + "}"; };
+  ReportInput first = Report(host->host_id, "r1");
+  for (int i = 0; i < kFamilies; ++i) {
+    first.families.push_back(Family("f" + std::to_string(i), json(i)));
+  }
+  ASSERT_EQ(StoreOne(first).outcome, ReportOutcome::kStored);
+
+  // f0 and f1 as parts (f0 twice), f2..f19 in full with the same content,
+  // half of them with their own collected_at; f19 changed.
+  ReportInput second = Report(host->host_id, "r2");
+  second.collected_at = kStart + 100;
+  second.unchanged.push_back({"f0", pki::Sha256Hex(json(0))});
+  second.unchanged.push_back({"f1", pki::Sha256Hex(json(1))});
+  second.unchanged.push_back({"f0", pki::Sha256Hex(json(0))});
+  for (int i = 2; i < kFamilies; ++i) {
+    FamilyUpdate f =
+        Family("f" + std::to_string(i), i == 19 ? json(1000) : json(i));
+    f.collected_at = i % 2 == 0 ? kStart + 200 : kStart + 300;
+    second.families.push_back(f);
+  }
+  // The same host again in the same batch, everything as parts.
+  ReportInput third = Report(host->host_id, "r3");
+  third.collected_at = kStart + 400;
+  for (int i = 0; i < kFamilies; ++i) {
+    third.unchanged.push_back({"f" + std::to_string(i),
+                               pki::Sha256Hex(i == 19 ? json(1000) : json(i))});
+  }
+  third.unchanged.pop_back();  // f19 not mentioned: left as it is
+  std::vector<ReportInput> batch = {second, third};
+  std::vector<Result<ReportResult>> results = store_->StoreReports(batch);
+  ASSERT_EQ(results.size(), 2u);
+  for (const Result<ReportResult>& r : results) {
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->outcome, ReportOutcome::kStored);
+  }
+
+  Result<std::vector<FamilyRecord>> facts =
+      store_->HostFacts("acme", host->host_id);
+  ASSERT_TRUE(facts.ok());
+  ASSERT_EQ(facts->size(), static_cast<size_t>(kFamilies));
+  for (const FamilyRecord& f : *facts) {
+    ASSERT_TRUE(f.collected_at.has_value()) << f.family;
+    const int64_t expected = f.family == "f19" ? kStart + 300 : kStart + 400;
+    EXPECT_EQ(ToUnixSeconds(*f.collected_at), expected) << f.family;
+  }
+  // After the second report alone: a separate batch checks each group.
+  ReportInput fourth = Report(host->host_id, "r4");
+  fourth.collected_at = kStart + 500;
+  for (int i = 2; i < kFamilies; ++i) {
+    FamilyUpdate f =
+        Family("f" + std::to_string(i), i == 19 ? json(1000) : json(i));
+    f.collected_at = kStart + 500 + i % 3;
+    fourth.families.push_back(f);
+  }
+  ASSERT_EQ(StoreOne(fourth).outcome, ReportOutcome::kStored);
+  facts = store_->HostFacts("acme", host->host_id);
+  ASSERT_TRUE(facts.ok());
+  for (const FamilyRecord& f : *facts) {
+    const int i = std::stoi(f.family.substr(1));
+    const int64_t expected = i < 2 ? kStart + 400 : kStart + 500 + i % 3;
+    EXPECT_EQ(ToUnixSeconds(*f.collected_at), expected) << f.family;
+  }
+  // One history row per family, and a second one for f19 only.
+  EXPECT_EQ(Count("SELECT count(*) FROM fact_history"), kFamilies + 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM reports"), 4);
+}
+
 TEST_F(SqliteStoreTest, UnknownPartDigestAsksForThePartAndStoresNothing) {
   Result<EnrollOutcome> host =
       store_->Enroll(Input(Token("acme"), "m1", "u1", "s1"));
