@@ -39,6 +39,23 @@ if [ "$EXTRA" -gt 0 ]; then
 fi
 "$LOADGEN" steady $COMMON --agents-file "$DIR/agents" --rounds "$ROUNDS"
 echo "hosts=$(wc -l < "$DIR/agents") db_mib=$(du -sm "$DIR/data" | cut -f1)"
+# The organisation is re-graded once the reports stop (after the 2 s
+# debounce). Wait until the collector has been idle (≤ 20 ms CPU per 2 s)
+# for 6 s (at most 120 s),
+# tracking the highest RSS on the way, then read what stays resident: the
+# RSS of a collector holding 10,000 hosts that has graded them.
+ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+rss() { awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$PID/status"; }
+GRADE_T0=$(ticks)
+peak=$(rss); idle=0; last=$(ticks); start=$(date +%s)
+while [ "$idle" -lt 3 ] && [ $(( $(date +%s) - start )) -lt 120 ]; do
+  sleep 2
+  now=$(ticks); r=$(rss); [ "$r" -gt "$peak" ] && peak=$r
+  if [ $((now - last)) -le 2 ]; then idle=$((idle + 1)); else idle=0; fi
+  last=$now
+done
+echo "after_grading grading_cpu_s=$(awk -v t="$(ticks)" -v s="$GRADE_T0" 'BEGIN {printf "%.2f", (t - s) / 100}') \
+peak_rss_mib=$peak $(grep -E "VmRSS|RssAnon" "/proc/$PID/status" | tr -s ' \t\n' ' ')"
 kill -TERM "$PID"
 wait "$PID"
 
