@@ -71,6 +71,7 @@ struct PendingUpdate {
   std::vector<std::string> kb_ids;
   std::string severity;
   std::optional<TimePoint> published_at;
+  std::vector<std::string> advisory_ids;
 };
 
 template <typename V>
@@ -83,6 +84,7 @@ void VisitFields(const PendingUpdate& f, V& v) {
   v("kb_ids", f.kb_ids);
   v("severity", f.severity);
   v("published_at", f.published_at);
+  v("advisory_ids", f.advisory_ids);
 }
 
 // Mirrors mamori.v1.InstalledUpdate.

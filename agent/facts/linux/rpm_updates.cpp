@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <map>
 #include <string_view>
 #include <tuple>
 
+#include "agent/facts/linux/dnf_solv.h"
+#include "agent/facts/linux/dnf_updates.h"
 #include "agent/facts/linux/file_util.h"
 #include "agent/facts/linux/ini_file.h"
 
@@ -122,14 +125,132 @@ DnfAutomaticInputs ReadDnfAutomaticInputs(const GatherContext& ctx) {
   return in;
 }
 
+Result<std::vector<std::string>> ReadEnabledDnfRepos(const GatherContext& ctx) {
+  std::map<std::string, bool> enabled;  // a later file overrides an id
+  for (std::string_view dir : {"/etc/yum.repos.d", "/etc/distro.repos.d"}) {
+    const std::string path = ctx.Path(dir);
+    Result<std::vector<std::string>> names = lu::ListDirectory(path);
+    if (!names.ok()) continue;
+    std::sort(names->begin(), names->end());
+    for (const std::string& name : *names) {
+      if (!EndsWith(name, ".repo")) continue;
+      const std::string file = path + "/" + name;
+      Result<std::string> text = ReadFile(file, 4 << 20);
+      if (!text.ok()) return text.status();
+      Result<std::vector<DnfRepoConfig>> repos = ParseDnfRepoFile(*text);
+      if (!repos.ok()) {
+        return InvalidArgumentError(file + ": " + repos.status().message());
+      }
+      for (const DnfRepoConfig& r : *repos) enabled[r.id] = r.enabled;
+    }
+  }
+  std::vector<std::string> ids;
+  for (const auto& [id, on] : enabled) {
+    if (on) ids.push_back(id);
+  }
+  return ids;
+}
+
+std::optional<DnfRepoCacheFound> FindDnfRepoCache(const GatherContext& ctx,
+                                                  const std::string& repo_id) {
+  std::optional<DnfRepoCacheFound> best;
+  for (std::string_view dir : {"/var/cache/dnf", "/var/cache/libdnf5"}) {
+    const std::string path = ctx.Path(dir);
+    Result<std::vector<std::string>> names = lu::ListDirectory(path);
+    if (!names.ok()) continue;
+    for (const std::string& name : *names) {
+      if (!IsDnfCacheDirFor(name, repo_id)) continue;
+      const std::string repodata = path + "/" + name + "/repodata";
+      std::optional<TimePoint> mtime =
+          lu::ModificationTime(repodata + "/repomd.xml");
+      if (!mtime) continue;
+      // After a baseurl change dnf starts a new directory: the newest wins.
+      if (!best || *mtime > best->repomd_mtime) {
+        best = DnfRepoCacheFound{DnfRepoCache{repo_id, repodata}, *mtime};
+      }
+    }
+  }
+  return best;
+}
+
+namespace {
+
+// Fills pending, counts, method and lists_refreshed_at; returns the status.
+CollectionStatus GatherDnfPending(const GatherContext& ctx,
+                                  const PackageFacts& packages,
+                                  UpdateFacts* facts) {
+  Result<std::vector<std::string>> enabled = ReadEnabledDnfRepos(ctx);
+  if (!enabled.ok()) {
+    return ErrorStatus("pending updates unknown: " +
+                       enabled.status().message());
+  }
+  if (enabled->empty()) {
+    return UnsupportedStatus(
+        "pending updates unknown: no enabled dnf repository in " +
+        ctx.Path("/etc/yum.repos.d"));
+  }
+  std::vector<DnfRepoCache> caches;
+  std::vector<std::string> uncached;
+  for (const std::string& id : *enabled) {
+    std::optional<DnfRepoCacheFound> found = FindDnfRepoCache(ctx, id);
+    if (!found) {
+      uncached.push_back(id);
+      continue;
+    }
+    if (!facts->lists_refreshed_at ||
+        found->repomd_mtime > *facts->lists_refreshed_at) {
+      facts->lists_refreshed_at = found->repomd_mtime;
+    }
+    caches.push_back(std::move(found->cache));
+  }
+  std::string uncached_list;
+  for (const std::string& id : uncached) {
+    uncached_list += (uncached_list.empty() ? "" : ", ") + id;
+  }
+  if (caches.empty()) {
+    return UnsupportedStatus(
+        "pending updates unknown: no dnf metadata cache (" +
+        ctx.Path("/var/cache/dnf") + ", " + ctx.Path("/var/cache/libdnf5") +
+        ") for the enabled repositories " + uncached_list +
+        "; `dnf makecache` fills it");
+  }
+  if (!uncached.empty()) {
+    return ErrorStatus(
+        "pending updates unknown: no dnf metadata cache for the enabled "
+        "repositories " +
+        uncached_list + "; `dnf makecache` fills it");
+  }
+  if (!packages.status.ok()) {
+    return ErrorStatus("pending updates unknown: rpm database: " +
+                       packages.status.message);
+  }
+  Result<std::vector<PendingUpdate>> pending =
+      ComputeDnfPending(packages.packages, caches);
+  if (!pending.ok()) {
+    const std::string message =
+        "pending updates unknown: " + pending.status().message();
+    return pending.status().code() == StatusCode::kUnimplemented
+               ? UnsupportedStatus(message)
+               : ErrorStatus(message);
+  }
+  facts->method = UpdateMethod::kDnf;
+  facts->pending_source = PendingSource::kComputed;
+  facts->pending_computed_at = ctx.clock->Now();
+  facts->pending = std::move(*pending);
+  facts->pending_count = static_cast<uint32_t>(facts->pending.size());
+  for (const PendingUpdate& u : facts->pending) {
+    if (u.security) ++facts->security_pending_count;
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
 UpdateFacts GatherRpmUpdates(const GatherContext& ctx,
                              const RpmdbLocation& rpmdb) {
   UpdateFacts facts;
-  std::string message =
-      "rpm-based system: pending updates from dnf metadata are not supported "
-      "by this agent yet (automatic updates and install times are reported)";
-
   PackageFacts packages = ReadRpmDatabase(rpmdb);
+  std::string install_note;
   if (packages.status.ok()) {
     std::vector<const Package*> installed;
     for (const Package& p : packages.packages) {
@@ -152,16 +273,29 @@ UpdateFacts GatherRpmUpdates(const GatherContext& ctx,
     }
     if (!installed.empty())
       facts.last_install_at = installed.back()->install_time;
+    // needs-restarting -r: a core package installed after the boot. Only the
+    // running system has a boot time; under --root it stays unknown.
+    if (ctx.live_kernel && ctx.root.empty()) {
+      Result<std::string> stat = ReadFile("/proc/stat", 1 << 20);
+      std::optional<TimePoint> boot =
+          stat.ok() ? ParseProcStatBootTime(*stat) : std::nullopt;
+      if (boot) {
+        facts.reboot_required_by =
+            CorePackagesInstalledSince(packages.packages, *boot);
+        facts.reboot_required = !facts.reboot_required_by.empty();
+      }
+    }
   } else {
-    message += "; install times unknown: " + packages.status.message;
+    install_note = "; install times unknown: " + packages.status.message;
   }
 
   DnfAutomaticVerdict verdict = DecideDnfAutomatic(ReadDnfAutomaticInputs(ctx));
   facts.automatic_updates = verdict.enabled;
   facts.automatic_updates_evidence = std::move(verdict.evidence);
-  // Unsupported, not OK: an OK family with pending_count 0 would read as
-  // "fully patched".
-  facts.status = UnsupportedStatus(std::move(message));
+  // Never OK without a computed list: an OK family with pending_count 0
+  // would read as "fully patched".
+  facts.status = GatherDnfPending(ctx, packages, &facts);
+  if (!facts.status.message.empty()) facts.status.message += install_note;
   return facts;
 }
 

@@ -1,18 +1,26 @@
 #pragma once
 
-// The `updates` family on rpm systems (RHEL, Fedora): what can be known
-// without dnf's repository metadata. Pending updates are not computed (that
-// needs dnf's solver over its metadata cache), so the family stays
-// STATUS_UNSUPPORTED and says so; it still carries whether dnf-automatic
-// applies updates (automatic_updates + evidence), the newest install time
-// from the rpm database (last_install_at) and the 20 newest installs
-// (recent_installed). reboot_required is not set (needs-restarting is not
-// run). Thread-safe; DecideDnfAutomatic is pure.
+// The `updates` family on rpm systems (RHEL, Fedora). Pending updates are
+// computed as dnf computes them from dnf's metadata cache (enabled repos of
+// /etc/yum.repos.d and /etc/distro.repos.d, their cache in /var/cache/dnf or
+// /var/cache/libdnf5, read with libsolv; see linux/dnf_updates.h and
+// linux/dnf_solv.h): STATUS_OK with the list when every enabled repository's
+// metadata could be read; otherwise pending stays unknown (UNSUPPORTED when
+// there is no cache or libsolv at all, ERROR when a repository is uncached or
+// its metadata is damaged) and the message says why. lists_refreshed_at is
+// the newest repomd.xml mtime among the enabled repos' caches (dnf rewrites
+// it on every metadata download). Also: whether dnf-automatic applies updates
+// (automatic_updates + evidence), the newest install time from the rpm
+// database (last_install_at), the 20 newest installs (recent_installed), and
+// on the live system reboot_required as `needs-restarting -r` decides it (a
+// core package installed after the boot; unset under --root). Thread-safe;
+// the Decide/Parse functions are pure.
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "agent/facts/linux/dnf_solv.h"
 #include "agent/facts/linux/rpmdb.h"
 #include "agent/facts/types.h"
 #include "agent/facts/updates.h"
@@ -44,6 +52,20 @@ DnfAutomaticVerdict DecideDnfAutomatic(const DnfAutomaticInputs& inputs);
 // Reads the inputs under ctx's root (symlinks are read, never followed, so an
 // image's absolute links do not reach the host).
 DnfAutomaticInputs ReadDnfAutomaticInputs(const GatherContext& ctx);
+
+// The ids of the enabled repositories (dnf's default: enabled), sorted; an
+// error names the .repo file that is unreadable or malformed.
+Result<std::vector<std::string>> ReadEnabledDnfRepos(const GatherContext& ctx);
+
+struct DnfRepoCacheFound {
+  DnfRepoCache cache;
+  TimePoint repomd_mtime;
+};
+
+// Returns repo_id's cache directory with a repomd.xml (the newest when there
+// are several), or nullopt.
+std::optional<DnfRepoCacheFound> FindDnfRepoCache(const GatherContext& ctx,
+                                                  const std::string& repo_id);
 
 // Gathers the family on a system whose packages are in `rpmdb` (see the
 // header comment). Never throws.

@@ -1,0 +1,272 @@
+// libsolv through dlopen(): its headers are included for the types only; each
+// function pointer is declared with decltype(&function), so a signature
+// mismatch fails to compile, and nothing makes the linker pull libsolv in.
+#include "agent/facts/linux/dnf_solv.h"
+
+#include <dlfcn.h>
+
+// libsolv's Solvable has a member named `requires`, a keyword since C++20.
+// Renamed for these headers only: the layout is unchanged and the member is
+// not used here.
+#define requires solv_requires  // NOLINT(cppcoreguidelines-macro-usage)
+#include <solv/dataiterator.h>
+#include <solv/evr.h>
+#include <solv/knownid.h>
+#include <solv/pool.h>
+#include <solv/poolid.h>
+#include <solv/repo.h>
+#include <solv/repo_repomdxml.h>
+#include <solv/repo_rpmmd.h>
+#include <solv/repo_updateinfoxml.h>
+#include <solv/solv_xfopen.h>
+#include <solv/solvable.h>
+#undef requires
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include "common/clock.h"
+#include "common/text.h"
+
+namespace mamori::facts {
+
+namespace {
+
+struct LibsolvApi {
+  decltype(&pool_create) create = nullptr;
+  decltype(&pool_free) free = nullptr;
+  decltype(&pool_setdisttype) set_disttype = nullptr;
+  decltype(&pool_errstr) errstr = nullptr;
+  decltype(&pool_id2str) id2str = nullptr;
+  decltype(&pool_evrcmp_str) evrcmp_str = nullptr;
+  decltype(&pool_lookup_str) lookup_str = nullptr;
+  decltype(&pool_lookup_id) lookup_id = nullptr;
+  decltype(&repo_create) add_repo = nullptr;
+  decltype(&solvable_lookup_str) solvable_str = nullptr;
+  decltype(&solvable_lookup_num) solvable_num = nullptr;
+  decltype(&dataiterator_init) di_init = nullptr;
+  decltype(&dataiterator_prepend_keyname) di_prepend_keyname = nullptr;
+  decltype(&dataiterator_step) di_step = nullptr;
+  decltype(&dataiterator_setpos) di_setpos = nullptr;
+  decltype(&dataiterator_setpos_parent) di_setpos_parent = nullptr;
+  decltype(&dataiterator_free) di_free = nullptr;
+  decltype(&solv_xfopen) xfopen = nullptr;
+  decltype(&repo_add_repomdxml) add_repomdxml = nullptr;
+  decltype(&repo_add_rpmmd) add_rpmmd = nullptr;
+  decltype(&repo_add_updateinfoxml) add_updateinfoxml = nullptr;
+};
+
+template <typename FunctionPointer>
+void Bind(void* handle, const char* symbol, FunctionPointer* slot,
+          std::string* missing) {
+  void* address = ::dlsym(handle, symbol);
+  if (address == nullptr) {
+    if (!missing->empty()) *missing += ", ";
+    *missing += symbol;
+    return;
+  }
+  *slot = reinterpret_cast<FunctionPointer>(address);
+}
+
+std::string BindLibsolv(void* h, LibsolvApi* api) {
+  std::string missing;
+  Bind(h, "pool_create", &api->create, &missing);
+  Bind(h, "pool_free", &api->free, &missing);
+  Bind(h, "pool_setdisttype", &api->set_disttype, &missing);
+  Bind(h, "pool_errstr", &api->errstr, &missing);
+  Bind(h, "pool_id2str", &api->id2str, &missing);
+  Bind(h, "pool_evrcmp_str", &api->evrcmp_str, &missing);
+  Bind(h, "pool_lookup_str", &api->lookup_str, &missing);
+  Bind(h, "pool_lookup_id", &api->lookup_id, &missing);
+  Bind(h, "repo_create", &api->add_repo, &missing);
+  Bind(h, "solvable_lookup_str", &api->solvable_str, &missing);
+  Bind(h, "solvable_lookup_num", &api->solvable_num, &missing);
+  Bind(h, "dataiterator_init", &api->di_init, &missing);
+  Bind(h, "dataiterator_prepend_keyname", &api->di_prepend_keyname, &missing);
+  Bind(h, "dataiterator_step", &api->di_step, &missing);
+  Bind(h, "dataiterator_setpos", &api->di_setpos, &missing);
+  Bind(h, "dataiterator_setpos_parent", &api->di_setpos_parent, &missing);
+  Bind(h, "dataiterator_free", &api->di_free, &missing);
+  Bind(h, "solv_xfopen", &api->xfopen, &missing);
+  Bind(h, "repo_add_repomdxml", &api->add_repomdxml, &missing);
+  Bind(h, "repo_add_rpmmd", &api->add_rpmmd, &missing);
+  Bind(h, "repo_add_updateinfoxml", &api->add_updateinfoxml, &missing);
+  return missing;
+}
+
+struct LibraryCloser {
+  void operator()(void* handle) const { ::dlclose(handle); }
+};
+
+class PoolOwner {
+ public:
+  PoolOwner(const LibsolvApi& api, Pool* pool) : api_(api), pool_(pool) {}
+  PoolOwner(const PoolOwner&) = delete;
+  PoolOwner& operator=(const PoolOwner&) = delete;
+  ~PoolOwner() { api_.free(pool_); }
+  Pool* get() const { return pool_; }
+
+ private:
+  const LibsolvApi& api_;
+  Pool* pool_;
+};
+
+std::string Str(const char* s) { return s == nullptr ? "" : std::string(s); }
+
+// Reads one metadata file into `repo` with `add` (a repo_add_* function).
+template <typename AddFunction>
+Status AddFile(const LibsolvApi& api, Pool* pool, Repo* repo,
+               const std::string& repo_id, const std::string& path,
+               AddFunction add) {
+  FILE* file = api.xfopen(path.c_str(), "r");
+  if (file == nullptr) {
+    return DataLossError("repo " + repo_id + ": cannot open " + path);
+  }
+  const int rc = add(repo, file);
+  std::fclose(file);
+  if (rc != 0) {
+    return DataLossError("repo " + repo_id + ": " + path + ": " +
+                         SanitizeUtf8(Str(api.errstr(pool))));
+  }
+  return Status::Ok();
+}
+
+// Returns the location repomd.xml gives for `type` (e.g. "primary"), or
+// nullopt when it lists none.
+std::optional<std::string> RepomdLocation(const LibsolvApi& api, Pool* pool,
+                                          Repo* repo, const char* type) {
+  Dataiterator di;
+  api.di_init(&di, pool, repo, SOLVID_META, REPOSITORY_REPOMD_TYPE, type,
+              SEARCH_STRING);
+  api.di_prepend_keyname(&di, REPOSITORY_REPOMD);
+  std::optional<std::string> location;
+  if (api.di_step(&di) != 0) {
+    api.di_setpos_parent(&di);
+    if (const char* href =
+            api.lookup_str(pool, SOLVID_POS, REPOSITORY_REPOMD_LOCATION)) {
+      location = href;
+    }
+  }
+  api.di_free(&di);
+  return location;
+}
+
+// A location must stay inside the repository's cache directory.
+bool SafeLocation(std::string_view href) {
+  return !href.empty() && href.front() != '/' &&
+         href.find("..") == std::string_view::npos;
+}
+
+void ReadAdvisory(const LibsolvApi& api, Pool* pool, Id id, Solvable* s,
+                  std::string_view name, std::vector<DnfAdvisory>* out) {
+  DnfAdvisory adv;
+  adv.id = SanitizeUtf8(name.substr(6));  // after "patch:"
+  adv.type = Str(api.solvable_str(s, SOLVABLE_PATCHCATEGORY));
+  adv.severity = SanitizeUtf8(Str(api.solvable_str(s, UPDATE_SEVERITY)));
+  const unsigned long long issued = api.solvable_num(s, SOLVABLE_BUILDTIME, 0);
+  if (issued != 0) adv.issued = FromUnixSeconds(static_cast<int64_t>(issued));
+  // libsolv 0.7 nests the packages as update:collectionlist →
+  // update:collection; each step is one package.
+  Dataiterator di;
+  api.di_init(&di, pool, nullptr, id, UPDATE_COLLECTION, nullptr, 0);
+  api.di_prepend_keyname(&di, UPDATE_COLLECTIONLIST);
+  while (api.di_step(&di) != 0) {
+    api.di_setpos(&di);
+    DnfAdvisoryPackage p;
+    p.name = Str(api.id2str(
+        pool, api.lookup_id(pool, SOLVID_POS, UPDATE_COLLECTION_NAME)));
+    p.evr = Str(api.id2str(
+        pool, api.lookup_id(pool, SOLVID_POS, UPDATE_COLLECTION_EVR)));
+    p.arch = Str(api.id2str(
+        pool, api.lookup_id(pool, SOLVID_POS, UPDATE_COLLECTION_ARCH)));
+    if (!p.name.empty() && !p.evr.empty()) adv.packages.push_back(p);
+  }
+  api.di_free(&di);
+  out->push_back(std::move(adv));
+}
+
+Status ReadRepo(const LibsolvApi& api, Pool* pool, const DnfRepoCache& cache,
+                std::vector<DnfAvailable>* available,
+                std::vector<DnfAdvisory>* advisories) {
+  Repo* repo = api.add_repo(pool, cache.id.c_str());
+  const std::string repomd = cache.repodata + "/repomd.xml";
+  MAMORI_RETURN_IF_ERROR(
+      AddFile(api, pool, repo, cache.id, repomd,
+              [&](Repo* r, FILE* f) { return api.add_repomdxml(r, f, 0); }));
+  // Locations are relative to the repository root, the parent of repodata.
+  const std::string base = cache.repodata + "/..";
+  const std::optional<std::string> primary =
+      RepomdLocation(api, pool, repo, "primary");
+  if (!primary || !SafeLocation(*primary)) {
+    return DataLossError("repo " + cache.id + ": " + repomd +
+                         " names no usable primary metadata");
+  }
+  MAMORI_RETURN_IF_ERROR(AddFile(
+      api, pool, repo, cache.id, base + "/" + *primary,
+      [&](Repo* r, FILE* f) { return api.add_rpmmd(r, f, nullptr, 0); }));
+  const std::optional<std::string> updateinfo =
+      RepomdLocation(api, pool, repo, "updateinfo");
+  if (updateinfo) {
+    if (!SafeLocation(*updateinfo)) {
+      return DataLossError("repo " + cache.id + ": " + repomd +
+                           " names an unusable updateinfo location");
+    }
+    MAMORI_RETURN_IF_ERROR(AddFile(
+        api, pool, repo, cache.id, base + "/" + *updateinfo,
+        [&](Repo* r, FILE* f) { return api.add_updateinfoxml(r, f, 0); }));
+  }
+  for (Id p = repo->start; p < repo->end; ++p) {
+    Solvable* s = pool->solvables + p;
+    if (s->repo != repo) continue;
+    const std::string name = Str(api.id2str(pool, s->name));
+    if (StartsWith(name, "patch:")) {
+      ReadAdvisory(api, pool, p, s, name, advisories);
+      continue;
+    }
+    DnfAvailable a;
+    a.name = name;
+    a.evr = Str(api.id2str(pool, s->evr));
+    a.arch = Str(api.id2str(pool, s->arch));
+    if (a.arch == "src" || a.arch == "nosrc") continue;
+    a.repo = cache.id;
+    available->push_back(std::move(a));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::vector<PendingUpdate>> ComputeDnfPending(
+    const std::vector<Package>& installed,
+    const std::vector<DnfRepoCache>& repos, const std::string& library) {
+  std::unique_ptr<void, LibraryCloser> handle(
+      ::dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL));
+  if (!handle) {
+    return UnimplementedError("cannot load " + library + ": " +
+                              Str(::dlerror()));
+  }
+  LibsolvApi api;
+  if (std::string missing = BindLibsolv(handle.get(), &api); !missing.empty()) {
+    return UnimplementedError(library + " lacks " + missing);
+  }
+  const PoolOwner pool(api, api.create());
+  if (api.set_disttype(pool.get(), DISTTYPE_RPM) == -1) {
+    return UnimplementedError(library + " has no rpm version rules");
+  }
+  std::vector<DnfAvailable> available;
+  std::vector<DnfAdvisory> advisories;
+  for (const DnfRepoCache& repo : repos) {
+    MAMORI_RETURN_IF_ERROR(
+        ReadRepo(api, pool.get(), repo, &available, &advisories));
+  }
+  return SelectDnfUpdates(installed, available, advisories,
+                          [&](std::string_view a, std::string_view b) {
+                            const std::string sa(a);
+                            const std::string sb(b);
+                            return api.evrcmp_str(pool.get(), sa.c_str(),
+                                                  sb.c_str(), EVRCMP_COMPARE);
+                          });
+}
+
+}  // namespace mamori::facts
