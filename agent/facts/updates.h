@@ -27,9 +27,9 @@
 // the file rewritten. List/install times, the unattended-upgrades program and
 // reboot-required are read fresh on every collection.
 //
-// Missing sources: no dpkg status → STATUS_UNSUPPORTED (RHEL-family dnf/rpm
-// metadata is not supported yet, and the message says so; dnf-automatic and
-// install times are still reported, see linux/rpm_updates.h); missing
+// Missing sources: no dpkg status → the rpm database and dnf's metadata
+// cache when there is one (method = UPDATE_METHOD_DNF, see
+// linux/rpm_updates.h), else STATUS_UNSUPPORTED; missing
 // reboot-required → reboot_required=false (that is how Debian signals "no");
 // missing dpkg.log → last_install_at from the dpkg status mtime.
 // Parsers are pure and thread-safe; GatherUpdates serialises its use of

@@ -125,24 +125,27 @@ std::vector<PendingUpdate> SelectDnfUpdates(
     if (c.best != nullptr) ++pending_per_name[key.first];
   }
   std::vector<PendingUpdate> out;
-  for (const auto& [key, c] : by_name_arch) {
+  for (const auto& entry : by_name_arch) {
+    // Plain references: a lambda cannot capture structured bindings in C++20.
+    const std::string& name = entry.first.first;
+    const std::string& arch = entry.first.second;
+    const Candidate& c = entry.second;
     if (c.best == nullptr) continue;
     PendingUpdate u;
-    u.name = key.first;
-    if (pending_per_name[key.first] > 1) u.name += "." + key.second;
+    u.name = name;
+    if (pending_per_name[name] > 1) u.name += "." + arch;
     u.installed_version = c.installed->version;
     u.candidate_version = c.best->evr;
     u.origin = c.best->repo;
     std::vector<std::string> other_ids;
     for (const DnfAdvisory& adv : advisories) {
-      const bool applies =
-          std::any_of(adv.packages.begin(), adv.packages.end(),
-                      [&](const DnfAdvisoryPackage& ap) {
-                        return ap.name == key.first &&
-                               ArchCompatible(ap.arch, key.second) &&
-                               compare(ap.evr, c.installed->version) > 0 &&
-                               compare(ap.evr, c.best->evr) <= 0;
-                      });
+      const bool applies = std::any_of(
+          adv.packages.begin(), adv.packages.end(),
+          [&](const DnfAdvisoryPackage& ap) {
+            return ap.name == name && ArchCompatible(ap.arch, arch) &&
+                   compare(ap.evr, c.installed->version) > 0 &&
+                   compare(ap.evr, c.best->evr) <= 0;
+          });
       if (!applies) continue;
       if (adv.type != "security") {
         other_ids.push_back(adv.id);

@@ -312,8 +312,8 @@ UpdateFacts GatherUpdates(const GatherContext& ctx) {
     }
     facts.status = UnsupportedStatus(
         lu::IsDirectory(ctx.Path("/var/lib/rpm"))
-            ? "rpm-based system: pending updates from dnf/rpm metadata are not "
-              "supported by this agent yet"
+            ? ctx.Path("/var/lib/rpm") +
+                  ": no rpm database file; pending updates unknown"
             : ctx.Path("/var/lib/dpkg/status") + ": no dpkg status file");
     return facts;
   }
