@@ -4,6 +4,7 @@
 #include "agent/facts/linux/dnf_solv.h"
 
 #include <dlfcn.h>
+#include <sys/stat.h>
 
 // libsolv's Solvable has a member named `requires`, a keyword since C++20.
 // Renamed for these headers only: the layout is unchanged and the member is
@@ -119,6 +120,13 @@ template <typename AddFunction>
 Status AddFile(const LibsolvApi& api, Pool* pool, Repo* repo,
                const std::string& repo_id, const std::string& path,
                AddFunction add) {
+  // dnf never links inside its cache; under --root an image's absolute link
+  // would name a host file.
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+    return DataLossError("repo " + repo_id + ": " + path +
+                         " is a symbolic link (not followed)");
+  }
   FILE* file = api.xfopen(path.c_str(), "r");
   if (file == nullptr) {
     return DataLossError("repo " + repo_id + ": cannot open " + path);

@@ -301,6 +301,17 @@ TEST(GatherDnfUpdates, CorruptRepomdIsAnError) {
       << f.status.message;
 }
 
+TEST(GatherDnfUpdates, LinkedMetadataIsNotFollowed) {
+  const std::string root = FixtureCopy("dnf-symlink");
+  const std::string primary = OnlyFile(root + kBaseos, "-primary.xml.gz");
+  fs::rename(primary, root + "/elsewhere.xml.gz");
+  fs::create_symlink(root + "/elsewhere.xml.gz", primary);
+  const UpdateFacts f = GatherUpdates(RootContext(root));
+  EXPECT_EQ(f.status.state, CollectionState::kError);
+  EXPECT_NE(f.status.message.find("symbolic link"), std::string::npos)
+      << f.status.message;
+}
+
 TEST(ReadEnabledDnfRepos, DisabledReposAreLeftOut) {
   Result<std::vector<std::string>> ids =
       ReadEnabledDnfRepos(RootContext(kFixture));

@@ -161,6 +161,8 @@ std::optional<DnfRepoCacheFound> FindDnfRepoCache(const GatherContext& ctx,
     for (const std::string& name : *names) {
       if (!IsDnfCacheDirFor(name, repo_id)) continue;
       const std::string repodata = path + "/" + name + "/repodata";
+      // Links are not followed: under --root they would name host paths.
+      if (lu::ReadLink(path + "/" + name) || lu::ReadLink(repodata)) continue;
       std::optional<TimePoint> mtime =
           lu::ModificationTime(repodata + "/repomd.xml");
       if (!mtime) continue;
