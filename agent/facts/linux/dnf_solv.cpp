@@ -236,7 +236,10 @@ Status ReadRepo(const LibsolvApi& api, Pool* pool, const DnfRepoCache& cache,
     a.name = name;
     a.evr = Str(api.id2str(pool, s->evr));
     a.arch = Str(api.id2str(pool, s->arch));
-    if (a.arch == "src" || a.arch == "nosrc") continue;
+    if (a.arch == "src" || a.arch == "nosrc" ||
+        IsDnfExcluded(a.name, cache.excludes)) {
+      continue;
+    }
     a.repo = cache.id;
     available->push_back(std::move(a));
   }

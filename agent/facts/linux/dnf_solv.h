@@ -29,6 +29,7 @@ inline constexpr char kLibsolvextSoname[] = "libsolvext.so.1";
 struct DnfRepoCache {
   std::string id;
   std::string repodata;
+  std::vector<std::string> excludes;  // not offered (see IsDnfExcluded)
 };
 
 // Returns the pending updates of `installed` over `repos` (see

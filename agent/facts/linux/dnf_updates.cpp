@@ -1,5 +1,7 @@
 #include "agent/facts/linux/dnf_updates.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -66,9 +68,34 @@ Result<std::vector<DnfRepoConfig>> ParseDnfRepoFile(std::string_view text) {
       }
       repo.enabled = *enabled;
     }
+    for (const char* key : {"exclude", "excludepkgs"}) {
+      if (auto it = keys.find(key); it != keys.end()) {
+        for (std::string& glob : ParseDnfExcludeList(it->second)) {
+          repo.excludes.push_back(std::move(glob));
+        }
+      }
+    }
     repos.push_back(std::move(repo));
   }
   return repos;
+}
+
+std::vector<std::string> ParseDnfExcludeList(std::string_view value) {
+  std::vector<std::string> globs;
+  for (std::string_view part : Split(value, ',')) {
+    for (std::string_view glob : SplitWhitespace(part)) {
+      globs.emplace_back(glob);
+    }
+  }
+  return globs;
+}
+
+bool IsDnfExcluded(std::string_view name,
+                   const std::vector<std::string>& globs) {
+  const std::string n(name);
+  return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) {
+    return ::fnmatch(g.c_str(), n.c_str(), 0) == 0;
+  });
 }
 
 bool IsDnfCacheDirFor(std::string_view dir_name, std::string_view repo_id) {

@@ -36,11 +36,21 @@ namespace mamori::facts {
 struct DnfRepoConfig {
   std::string id;
   bool enabled = true;  // dnf's default when enabled= is absent
+  // exclude= / excludepkgs= globs: packages dnf does not offer from it.
+  std::vector<std::string> excludes;
 };
 
 // Parses a .repo file. Returns an error when it is not INI or an enabled=
 // value is not one of dnf's booleans (1/yes/true/on, 0/no/false/off).
 Result<std::vector<DnfRepoConfig>> ParseDnfRepoFile(std::string_view text);
+
+// Splits an exclude= value (globs separated by commas and/or white space).
+std::vector<std::string> ParseDnfExcludeList(std::string_view value);
+
+// True when `name` matches one of the exclude globs (fnmatch, as dnf matches
+// a package name).
+bool IsDnfExcluded(std::string_view name,
+                   const std::vector<std::string>& globs);
 
 // True when `dir_name` is the cache directory dnf 4 (/var/cache/dnf) and dnf 5
 // (/var/cache/libdnf5) keep for `repo_id`: "<repo_id>-<16 hex digits>".

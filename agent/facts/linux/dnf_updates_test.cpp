@@ -54,6 +54,20 @@ TEST(ParseDnfRepoFile, EnabledByDefaultAndDnfBooleans) {
   EXPECT_NE(bad.status().message().find("enabled = maybe"), std::string::npos);
 }
 
+TEST(DnfExcludes, GlobsAsDnfMatchesNames) {
+  const std::vector<std::string> globs =
+      ParseDnfExcludeList("kernel*, hello-tool  zero-?poch,");
+  EXPECT_EQ(globs,
+            (std::vector<std::string>{"kernel*", "hello-tool", "zero-?poch"}));
+  EXPECT_TRUE(IsDnfExcluded("kernel-core", globs));
+  EXPECT_TRUE(IsDnfExcluded("zero-epoch", globs));
+  EXPECT_FALSE(IsDnfExcluded("hello-tool-extra", globs));
+  Result<std::vector<DnfRepoConfig>> repos =
+      ParseDnfRepoFile("[a]\nexclude=x*\nexcludepkgs=y\n");
+  ASSERT_TRUE(repos.ok());
+  EXPECT_EQ((*repos)[0].excludes, (std::vector<std::string>{"x*", "y"}));
+}
+
 TEST(IsDnfCacheDirFor, RepoIdDashSixteenHexDigits) {
   EXPECT_TRUE(IsDnfCacheDirFor("baseos-91d4c263055b5917", "baseos"));
   EXPECT_FALSE(IsDnfCacheDirFor("fedora-updates-91d4c263055b5917", "fedora"));
@@ -242,6 +256,30 @@ TEST(GatherDnfUpdates, EnablingTheDisabledRepoChangesTheCandidate) {
   EXPECT_EQ(ToUnixSeconds(*f.lists_refreshed_at), kRefreshed + 500);
 }
 
+TEST(GatherDnfUpdates, ExcludedPackagesAreNotOffered) {
+  const std::string root = FixtureCopy("dnf-exclude");
+  fs::create_directories(root + "/etc/dnf");
+  std::ofstream(root + "/etc/dnf/dnf.conf") << "[main]\nexclude=hello-*\n";
+  std::ofstream(root + "/etc/yum.repos.d/example.repo", std::ios::trunc)
+      << "[baseos]\nexcludepkgs=zero-epoch\n[extras]\nenabled=0\n";
+  const UpdateFacts f = GatherUpdates(RootContext(root));
+  ASSERT_EQ(f.status.state, CollectionState::kOk) << f.status.message;
+  ASSERT_EQ(f.pending.size(), 1u);
+  EXPECT_EQ(f.pending[0].name, "mamori-kanji");
+  EXPECT_EQ(f.security_pending_count, 0u);
+}
+
+TEST(GatherDnfUpdates, Dnf5CacheDirectory) {
+  const std::string root = FixtureCopy("dnf5");
+  fs::create_directories(root + "/var/cache/libdnf5");
+  fs::rename(root + "/var/cache/dnf/baseos-91d4c263055b5917",
+             root + "/var/cache/libdnf5/baseos-91d4c263055b5917");
+  const UpdateFacts f = GatherUpdates(RootContext(root));
+  ASSERT_EQ(f.status.state, CollectionState::kOk) << f.status.message;
+  EXPECT_EQ(f.pending_count, 3u);
+  EXPECT_EQ(f.security_pending_count, 1u);
+}
+
 TEST(GatherDnfUpdates, NoCacheAtAllIsUnknown) {
   const std::string root = FixtureCopy("dnf-nocache");
   fs::remove_all(root + "/var/cache/dnf");
@@ -313,10 +351,12 @@ TEST(GatherDnfUpdates, LinkedMetadataIsNotFollowed) {
 }
 
 TEST(ReadEnabledDnfRepos, DisabledReposAreLeftOut) {
-  Result<std::vector<std::string>> ids =
+  Result<std::vector<DnfRepoConfig>> repos =
       ReadEnabledDnfRepos(RootContext(kFixture));
-  ASSERT_TRUE(ids.ok()) << ids.status().message();
-  EXPECT_EQ(*ids, std::vector<std::string>{"baseos"});
+  ASSERT_TRUE(repos.ok()) << repos.status().message();
+  ASSERT_EQ(repos->size(), 1u);
+  EXPECT_EQ((*repos)[0].id, "baseos");
+  EXPECT_TRUE((*repos)[0].excludes.empty());
 }
 
 TEST(ComputeDnfPending, MissingLibraryIsUnimplemented) {

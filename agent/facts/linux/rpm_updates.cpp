@@ -125,8 +125,26 @@ DnfAutomaticInputs ReadDnfAutomaticInputs(const GatherContext& ctx) {
   return in;
 }
 
-Result<std::vector<std::string>> ReadEnabledDnfRepos(const GatherContext& ctx) {
-  std::map<std::string, bool> enabled;  // a later file overrides an id
+Result<std::vector<DnfRepoConfig>> ReadEnabledDnfRepos(
+    const GatherContext& ctx) {
+  std::vector<std::string> global_excludes;
+  const std::string dnf_conf = ctx.Path("/etc/dnf/dnf.conf");
+  if (lu::Exists(dnf_conf)) {
+    Result<std::string> text = ReadFile(dnf_conf, 4 << 20);
+    if (!text.ok()) return text.status();
+    Result<IniSections> ini = lu::ParseIni(*text);
+    if (!ini.ok()) {
+      return InvalidArgumentError(dnf_conf + ": " + ini.status().message());
+    }
+    for (const char* key : {"exclude", "excludepkgs"}) {
+      if (std::optional<std::string> v = IniValue(*ini, "main", key)) {
+        for (std::string& glob : ParseDnfExcludeList(*v)) {
+          global_excludes.push_back(std::move(glob));
+        }
+      }
+    }
+  }
+  std::map<std::string, DnfRepoConfig> by_id;  // a later file overrides an id
   for (std::string_view dir : {"/etc/yum.repos.d", "/etc/distro.repos.d"}) {
     const std::string path = ctx.Path(dir);
     Result<std::vector<std::string>> names = lu::ListDirectory(path);
@@ -141,14 +159,18 @@ Result<std::vector<std::string>> ReadEnabledDnfRepos(const GatherContext& ctx) {
       if (!repos.ok()) {
         return InvalidArgumentError(file + ": " + repos.status().message());
       }
-      for (const DnfRepoConfig& r : *repos) enabled[r.id] = r.enabled;
+      for (DnfRepoConfig& r : *repos) by_id[r.id] = std::move(r);
     }
   }
-  std::vector<std::string> ids;
-  for (const auto& [id, on] : enabled) {
-    if (on) ids.push_back(id);
+  std::vector<DnfRepoConfig> enabled;
+  for (auto& entry : by_id) {
+    DnfRepoConfig& repo = entry.second;
+    if (!repo.enabled) continue;
+    repo.excludes.insert(repo.excludes.end(), global_excludes.begin(),
+                         global_excludes.end());
+    enabled.push_back(std::move(repo));
   }
-  return ids;
+  return enabled;
 }
 
 std::optional<DnfRepoCacheFound> FindDnfRepoCache(const GatherContext& ctx,
@@ -168,7 +190,7 @@ std::optional<DnfRepoCacheFound> FindDnfRepoCache(const GatherContext& ctx,
       if (!mtime) continue;
       // After a baseurl change dnf starts a new directory: the newest wins.
       if (!best || *mtime > best->repomd_mtime) {
-        best = DnfRepoCacheFound{DnfRepoCache{repo_id, repodata}, *mtime};
+        best = DnfRepoCacheFound{DnfRepoCache{repo_id, repodata, {}}, *mtime};
       }
     }
   }
@@ -181,7 +203,7 @@ namespace {
 CollectionStatus GatherDnfPending(const GatherContext& ctx,
                                   const PackageFacts& packages,
                                   UpdateFacts* facts) {
-  Result<std::vector<std::string>> enabled = ReadEnabledDnfRepos(ctx);
+  Result<std::vector<DnfRepoConfig>> enabled = ReadEnabledDnfRepos(ctx);
   if (!enabled.ok()) {
     return ErrorStatus("pending updates unknown: " +
                        enabled.status().message());
@@ -193,12 +215,13 @@ CollectionStatus GatherDnfPending(const GatherContext& ctx,
   }
   std::vector<DnfRepoCache> caches;
   std::vector<std::string> uncached;
-  for (const std::string& id : *enabled) {
-    std::optional<DnfRepoCacheFound> found = FindDnfRepoCache(ctx, id);
+  for (const DnfRepoConfig& repo : *enabled) {
+    std::optional<DnfRepoCacheFound> found = FindDnfRepoCache(ctx, repo.id);
     if (!found) {
-      uncached.push_back(id);
+      uncached.push_back(repo.id);
       continue;
     }
+    found->cache.excludes = repo.excludes;
     if (!facts->lists_refreshed_at ||
         found->repomd_mtime > *facts->lists_refreshed_at) {
       facts->lists_refreshed_at = found->repomd_mtime;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "agent/facts/linux/dnf_solv.h"
+#include "agent/facts/linux/dnf_updates.h"
 #include "agent/facts/linux/rpmdb.h"
 #include "agent/facts/types.h"
 #include "agent/facts/updates.h"
@@ -53,9 +54,11 @@ DnfAutomaticVerdict DecideDnfAutomatic(const DnfAutomaticInputs& inputs);
 // image's absolute links do not reach the host).
 DnfAutomaticInputs ReadDnfAutomaticInputs(const GatherContext& ctx);
 
-// The ids of the enabled repositories (dnf's default: enabled), sorted; an
-// error names the .repo file that is unreadable or malformed.
-Result<std::vector<std::string>> ReadEnabledDnfRepos(const GatherContext& ctx);
+// The enabled repositories (dnf's default: enabled), sorted by id, each with
+// its excludes plus /etc/dnf/dnf.conf's [main] exclude/excludepkgs; an error
+// names the file that is unreadable or malformed.
+Result<std::vector<DnfRepoConfig>> ReadEnabledDnfRepos(
+    const GatherContext& ctx);
 
 struct DnfRepoCacheFound {
   DnfRepoCache cache;
