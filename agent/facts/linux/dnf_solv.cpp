@@ -10,6 +10,7 @@
 // Renamed for these headers only: the layout is unchanged and the member is
 // not used here.
 #define requires solv_requires  // NOLINT(cppcoreguidelines-macro-usage)
+#include <solv/chksum.h>
 #include <solv/dataiterator.h>
 #include <solv/evr.h>
 #include <solv/knownid.h>
@@ -53,6 +54,11 @@ struct LibsolvApi {
   decltype(&dataiterator_setpos_parent) di_setpos_parent = nullptr;
   decltype(&dataiterator_free) di_free = nullptr;
   decltype(&solv_xfopen) xfopen = nullptr;
+  decltype(&pool_lookup_checksum) lookup_checksum = nullptr;
+  decltype(&solv_chksum_create) chksum_create = nullptr;
+  decltype(&solv_chksum_add) chksum_add = nullptr;
+  decltype(&solv_chksum_get) chksum_get = nullptr;
+  decltype(&solv_chksum_free) chksum_free = nullptr;
   decltype(&repo_add_repomdxml) add_repomdxml = nullptr;
   decltype(&repo_add_rpmmd) add_rpmmd = nullptr;
   decltype(&repo_add_updateinfoxml) add_updateinfoxml = nullptr;
@@ -90,6 +96,11 @@ std::string BindLibsolv(void* h, LibsolvApi* api) {
   Bind(h, "dataiterator_setpos_parent", &api->di_setpos_parent, &missing);
   Bind(h, "dataiterator_free", &api->di_free, &missing);
   Bind(h, "solv_xfopen", &api->xfopen, &missing);
+  Bind(h, "pool_lookup_checksum", &api->lookup_checksum, &missing);
+  Bind(h, "solv_chksum_create", &api->chksum_create, &missing);
+  Bind(h, "solv_chksum_add", &api->chksum_add, &missing);
+  Bind(h, "solv_chksum_get", &api->chksum_get, &missing);
+  Bind(h, "solv_chksum_free", &api->chksum_free, &missing);
   Bind(h, "repo_add_repomdxml", &api->add_repomdxml, &missing);
   Bind(h, "repo_add_rpmmd", &api->add_rpmmd, &missing);
   Bind(h, "repo_add_updateinfoxml", &api->add_updateinfoxml, &missing);
@@ -115,17 +126,58 @@ class PoolOwner {
 
 std::string Str(const char* s) { return s == nullptr ? "" : std::string(s); }
 
-// Reads one metadata file into `repo` with `add` (a repo_add_* function).
+// What repomd.xml says about one metadata file.
+struct RepomdEntry {
+  std::string location;  // relative to the repository root
+  Id checksum_type = 0;  // 0 = no checksum given
+  std::string checksum;  // lower-case hex
+};
+
+// Returns the lower-case hex digest of the file at `path` with libsolv's
+// `type` (sha256, sha512, sha1...), or "" when it cannot be read.
+std::string FileChecksum(const LibsolvApi& api, const std::string& path,
+                         Id type) {
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                             &std::fclose);
+  if (!file) return "";
+  Chksum* sum = api.chksum_create(type);
+  if (sum == nullptr) return "";
+  std::vector<char> buffer(1 << 16);
+  size_t n = 0;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), file.get())) > 0) {
+    api.chksum_add(sum, buffer.data(), static_cast<int>(n));
+  }
+  const bool read_error = std::ferror(file.get()) != 0;
+  int length = 0;
+  const unsigned char* digest = api.chksum_get(sum, &length);
+  std::string hex;
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (int i = 0; digest != nullptr && i < length; ++i) {
+    hex += kDigits[digest[i] >> 4];
+    hex += kDigits[digest[i] & 0xf];
+  }
+  api.chksum_free(sum, nullptr);
+  return read_error ? "" : hex;
+}
+
+// Reads one metadata file into `repo` with `add` (a repo_add_* function),
+// after checking it against repomd.xml's checksum when `expected` gives one
+// (as dnf does: a file from another download is refused, not half-trusted).
 template <typename AddFunction>
 Status AddFile(const LibsolvApi& api, Pool* pool, Repo* repo,
                const std::string& repo_id, const std::string& path,
-               AddFunction add) {
+               const RepomdEntry* expected, AddFunction add) {
   // dnf never links inside its cache; under --root an image's absolute link
   // would name a host file.
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
     return DataLossError("repo " + repo_id + ": " + path +
                          " is a symbolic link (not followed)");
+  }
+  if (expected != nullptr && expected->checksum_type != 0 &&
+      FileChecksum(api, path, expected->checksum_type) != expected->checksum) {
+    return DataLossError("repo " + repo_id + ": " + path +
+                         " does not match the checksum in repomd.xml");
   }
   FILE* file = api.xfopen(path.c_str(), "r");
   if (file == nullptr) {
@@ -140,24 +192,31 @@ Status AddFile(const LibsolvApi& api, Pool* pool, Repo* repo,
   return Status::Ok();
 }
 
-// Returns the location repomd.xml gives for `type` (e.g. "primary"), or
-// nullopt when it lists none.
-std::optional<std::string> RepomdLocation(const LibsolvApi& api, Pool* pool,
-                                          Repo* repo, const char* type) {
+// Returns what repomd.xml gives for `type` (e.g. "primary"), or nullopt when
+// it lists no location for it.
+std::optional<RepomdEntry> FindRepomdEntry(const LibsolvApi& api, Pool* pool,
+                                           Repo* repo, const char* type) {
   Dataiterator di;
   api.di_init(&di, pool, repo, SOLVID_META, REPOSITORY_REPOMD_TYPE, type,
               SEARCH_STRING);
   api.di_prepend_keyname(&di, REPOSITORY_REPOMD);
-  std::optional<std::string> location;
+  std::optional<RepomdEntry> entry;
   if (api.di_step(&di) != 0) {
     api.di_setpos_parent(&di);
     if (const char* href =
             api.lookup_str(pool, SOLVID_POS, REPOSITORY_REPOMD_LOCATION)) {
-      location = href;
+      entry = RepomdEntry{href, 0, ""};
+      Id type_id = 0;
+      const char* hex = api.lookup_checksum(
+          pool, SOLVID_POS, REPOSITORY_REPOMD_CHECKSUM, &type_id);
+      if (hex != nullptr && type_id != 0) {
+        entry->checksum_type = type_id;
+        entry->checksum = hex;
+      }
     }
   }
   api.di_free(&di);
-  return location;
+  return entry;
 }
 
 // A location must stay inside the repository's cache directory.
@@ -200,28 +259,29 @@ Status ReadRepo(const LibsolvApi& api, Pool* pool, const DnfRepoCache& cache,
   Repo* repo = api.add_repo(pool, cache.id.c_str());
   const std::string repomd = cache.repodata + "/repomd.xml";
   MAMORI_RETURN_IF_ERROR(
-      AddFile(api, pool, repo, cache.id, repomd,
+      AddFile(api, pool, repo, cache.id, repomd, nullptr,
               [&](Repo* r, FILE* f) { return api.add_repomdxml(r, f, 0); }));
   // Locations are relative to the repository root, the parent of repodata.
   const std::string base = cache.repodata + "/..";
-  const std::optional<std::string> primary =
-      RepomdLocation(api, pool, repo, "primary");
-  if (!primary || !SafeLocation(*primary)) {
+  const std::optional<RepomdEntry> primary =
+      FindRepomdEntry(api, pool, repo, "primary");
+  if (!primary || !SafeLocation(primary->location)) {
     return DataLossError("repo " + cache.id + ": " + repomd +
                          " names no usable primary metadata");
   }
   MAMORI_RETURN_IF_ERROR(AddFile(
-      api, pool, repo, cache.id, base + "/" + *primary,
+      api, pool, repo, cache.id, base + "/" + primary->location, &*primary,
       [&](Repo* r, FILE* f) { return api.add_rpmmd(r, f, nullptr, 0); }));
-  const std::optional<std::string> updateinfo =
-      RepomdLocation(api, pool, repo, "updateinfo");
+  const std::optional<RepomdEntry> updateinfo =
+      FindRepomdEntry(api, pool, repo, "updateinfo");
   if (updateinfo) {
-    if (!SafeLocation(*updateinfo)) {
+    if (!SafeLocation(updateinfo->location)) {
       return DataLossError("repo " + cache.id + ": " + repomd +
                            " names an unusable updateinfo location");
     }
     MAMORI_RETURN_IF_ERROR(AddFile(
-        api, pool, repo, cache.id, base + "/" + *updateinfo,
+        api, pool, repo, cache.id, base + "/" + updateinfo->location,
+        &*updateinfo,
         [&](Repo* r, FILE* f) { return api.add_updateinfoxml(r, f, 0); }));
   }
   for (Id p = repo->start; p < repo->end; ++p) {

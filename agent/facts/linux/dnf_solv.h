@@ -3,7 +3,9 @@
 // dnf's repository metadata read with libsolv, as dnf itself reads it
 // (repo_add_repomdxml, repo_add_rpmmd, repo_add_updateinfoxml) and EVRs
 // compared with libsolv's rpm rules. The selection itself is the pure
-// SelectDnfUpdates (linux/dnf_updates.h).
+// SelectDnfUpdates (linux/dnf_updates.h). Each primary/updateinfo file is
+// checked against repomd.xml's checksum before it is parsed; symbolic links
+// are not followed.
 //
 // libsolv is not linked: Debian's libsolvext pulls in librpm, and mapping
 // both costs every Debian `mamori-agent facts` run ≈1 MiB of RSS. It is

@@ -319,6 +319,23 @@ TEST(GatherDnfUpdates, CorruptPrimaryIsAnError) {
   EXPECT_TRUE(f.pending.empty());
 }
 
+TEST(GatherDnfUpdates, MetadataFromAnotherDownloadIsAnError) {
+  const std::string root = FixtureCopy("dnf-checksum");
+  // Well-formed (zlib reads plain text through a .gz name) but not the file
+  // repomd.xml describes: it would offer hello-tool 7.0 if it were read.
+  std::ofstream(OnlyFile(root + kBaseos, "-primary.xml.gz"), std::ios::trunc)
+      << "<?xml version=\"1.0\"?>\n<metadata "
+         "xmlns=\"http://linux.duke.edu/metadata/common\" packages=\"1\">"
+         "<package type=\"rpm\"><name>hello-tool</name><arch>x86_64</arch>"
+         "<version epoch=\"0\" ver=\"7.0\" rel=\"1\"/></package></metadata>\n";
+  const UpdateFacts f = GatherUpdates(RootContext(root));
+  EXPECT_EQ(f.status.state, CollectionState::kError);
+  EXPECT_NE(f.status.message.find("does not match the checksum"),
+            std::string::npos)
+      << f.status.message;
+  EXPECT_TRUE(f.pending.empty());
+}
+
 TEST(GatherDnfUpdates, MissingUpdateinfoNamedByRepomdIsAnError) {
   const std::string root = FixtureCopy("dnf-noupdateinfo");
   fs::remove(OnlyFile(root + kBaseos, "-updateinfo.xml.gz"));
