@@ -151,6 +151,15 @@ std::vector<PendingUpdate> SelectDnfUpdates(
   for (const auto& [key, c] : by_name_arch) {
     if (c.best != nullptr) ++pending_per_name[key.first];
   }
+  // Package name → (advisory index, package): RHEL's updateinfo has
+  // thousands of advisories.
+  std::multimap<std::string_view, std::pair<size_t, const DnfAdvisoryPackage*>>
+      advisory_packages;
+  for (size_t i = 0; i < advisories.size(); ++i) {
+    for (const DnfAdvisoryPackage& ap : advisories[i].packages) {
+      advisory_packages.emplace(ap.name, std::make_pair(i, &ap));
+    }
+  }
   std::vector<PendingUpdate> out;
   for (const auto& entry : by_name_arch) {
     // Plain references: a lambda cannot capture structured bindings in C++20.
@@ -164,16 +173,19 @@ std::vector<PendingUpdate> SelectDnfUpdates(
     u.installed_version = c.installed->version;
     u.candidate_version = c.best->evr;
     u.origin = c.best->repo;
+    std::set<size_t> applicable;  // in the advisories' order
+    auto [first, last] = advisory_packages.equal_range(name);
+    for (auto it = first; it != last; ++it) {
+      const DnfAdvisoryPackage& ap = *it->second.second;
+      if (ArchCompatible(ap.arch, arch) &&
+          compare(ap.evr, c.installed->version) > 0 &&
+          compare(ap.evr, c.best->evr) <= 0) {
+        applicable.insert(it->second.first);
+      }
+    }
     std::vector<std::string> other_ids;
-    for (const DnfAdvisory& adv : advisories) {
-      const bool applies = std::any_of(
-          adv.packages.begin(), adv.packages.end(),
-          [&](const DnfAdvisoryPackage& ap) {
-            return ap.name == name && ArchCompatible(ap.arch, arch) &&
-                   compare(ap.evr, c.installed->version) > 0 &&
-                   compare(ap.evr, c.best->evr) <= 0;
-          });
-      if (!applies) continue;
+    for (size_t index : applicable) {
+      const DnfAdvisory& adv = advisories[index];
       if (adv.type != "security") {
         other_ids.push_back(adv.id);
         continue;
