@@ -182,16 +182,22 @@ void SetMtime(const std::string& path, int64_t seconds) {
   ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
 }
 
+void SetMtimes(const std::string& dir, int64_t seconds) {
+  for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
+    SetMtime(e.path().string(), seconds);
+  }
+}
+
 // A copy of the fixture in a directory of this test process's own, with the
-// repomd.xml mtimes git does not keep.
+// metadata mtimes git does not keep.
 std::string FixtureCopy(const std::string& name) {
   const std::string root = ::testing::TempDir() + "/mamori-" +
                            std::to_string(::getpid()) + "-" + name;
   fs::remove_all(root);
   fs::copy(kFixture, root, fs::copy_options::recursive);
-  SetMtime(root + kBaseos + "/repomd.xml", kRefreshed);
+  SetMtimes(root + kBaseos, kRefreshed);
   // The disabled repo's cache is newer: it must not count either.
-  SetMtime(root + kExtras + "/repomd.xml", kRefreshed + 500);
+  SetMtimes(root + kExtras, kRefreshed + 500);
   return root;
 }
 
@@ -267,6 +273,17 @@ TEST(GatherDnfUpdates, ExcludedPackagesAreNotOffered) {
   ASSERT_EQ(f.pending.size(), 1u);
   EXPECT_EQ(f.pending[0].name, "mamori-kanji");
   EXPECT_EQ(f.security_pending_count, 0u);
+}
+
+TEST(GatherDnfUpdates, RevalidatedMetadataCountsAsRefreshed) {
+  const std::string root = FixtureCopy("dnf-revalidated");
+  // dnf found repomd.xml unchanged and touched primary (libdnf's
+  // resetTimestamp).
+  SetMtime(OnlyFile(root + kBaseos, "-primary.xml.gz"), kRefreshed + 60);
+  const UpdateFacts f = GatherUpdates(RootContext(root));
+  ASSERT_EQ(f.status.state, CollectionState::kOk) << f.status.message;
+  ASSERT_TRUE(f.lists_refreshed_at.has_value());
+  EXPECT_EQ(ToUnixSeconds(*f.lists_refreshed_at), kRefreshed + 60);
 }
 
 TEST(GatherDnfUpdates, Dnf5CacheDirectory) {

@@ -188,8 +188,17 @@ std::optional<DnfRepoCacheFound> FindDnfRepoCache(const GatherContext& ctx,
       std::optional<TimePoint> mtime =
           lu::ModificationTime(repodata + "/repomd.xml");
       if (!mtime) continue;
+      if (Result<std::vector<std::string>> files = lu::ListDirectory(repodata);
+          files.ok()) {
+        for (const std::string& file : *files) {
+          if (file.find("primary.xml") == std::string::npos) continue;
+          std::optional<TimePoint> t =
+              lu::ModificationTime(repodata + "/" + file);
+          if (t && *t > *mtime) mtime = t;
+        }
+      }
       // After a baseurl change dnf starts a new directory: the newest wins.
-      if (!best || *mtime > best->repomd_mtime) {
+      if (!best || *mtime > best->refreshed_at) {
         best = DnfRepoCacheFound{DnfRepoCache{repo_id, repodata, {}}, *mtime};
       }
     }
@@ -223,8 +232,8 @@ CollectionStatus GatherDnfPending(const GatherContext& ctx,
     }
     found->cache.excludes = repo.excludes;
     if (!facts->lists_refreshed_at ||
-        found->repomd_mtime > *facts->lists_refreshed_at) {
-      facts->lists_refreshed_at = found->repomd_mtime;
+        found->refreshed_at > *facts->lists_refreshed_at) {
+      facts->lists_refreshed_at = found->refreshed_at;
     }
     caches.push_back(std::move(found->cache));
   }

@@ -8,8 +8,8 @@
 // metadata could be read; otherwise pending stays unknown (UNSUPPORTED when
 // there is no cache or libsolv at all, ERROR when a repository is uncached or
 // its metadata is damaged) and the message says why. lists_refreshed_at is
-// the newest repomd.xml mtime among the enabled repos' caches (dnf rewrites
-// it on every metadata download). Also: whether dnf-automatic applies updates
+// when dnf last fetched or revalidated the enabled repos' metadata (see
+// DnfRepoCacheFound). Also: whether dnf-automatic applies updates
 // (automatic_updates + evidence), the newest install time from the rpm
 // database (last_install_at), the 20 newest installs (recent_installed), and
 // on the live system reboot_required as `needs-restarting -r` decides it (a
@@ -62,11 +62,14 @@ Result<std::vector<DnfRepoConfig>> ReadEnabledDnfRepos(
 
 struct DnfRepoCacheFound {
   DnfRepoCache cache;
-  TimePoint repomd_mtime;
+  // When dnf last fetched or revalidated the metadata: the newest mtime of
+  // repomd.xml and *-primary.xml* (libdnf touches primary when a check finds
+  // the metadata unchanged, and takes its mtime as the metadata's age).
+  TimePoint refreshed_at;
 };
 
-// Returns repo_id's cache directory with a repomd.xml (the newest when there
-// are several), or nullopt.
+// Returns repo_id's cache directory with a repomd.xml (the most recently
+// refreshed when there are several), or nullopt.
 std::optional<DnfRepoCacheFound> FindDnfRepoCache(const GatherContext& ctx,
                                                   const std::string& repo_id);
 
