@@ -13,7 +13,7 @@ PACKAGES=(
   # libraries
   libboost-program-options-dev libboost-dev libpoco-dev libsqlite3-dev sqlite3
   libssl-dev libsodium-dev libyaml-cpp-dev libapt-pkg-dev libxlsxwriter-dev nlohmann-json3-dev
-  libcsv-dev librpm-dev libnl-genl-3-dev
+  libcsv-dev librpm-dev libnl-genl-3-dev libsolv-dev libsolvext-dev
   rpm  # builds the RHEL package-database fixture
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
