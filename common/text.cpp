@@ -176,6 +176,71 @@ std::string SanitizeUtf8(std::string_view text) {
 
 namespace {
 
+// Terminal columns of code point `cp`: 2 for the East Asian wide and
+// fullwidth blocks a Japanese host or organisation name uses, else 1.
+size_t CodePointColumns(char32_t cp) {
+  const bool wide =
+      (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E) ||
+      (cp >= 0x3041 && cp <= 0x33FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+      (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF) ||
+      (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+      (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+      (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+  return wide ? 2 : 1;
+}
+
+char32_t DecodeCodePoint(std::string_view s, size_t len) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  if (len == 1) return byte(0);
+  char32_t cp = byte(0) & (0x7F >> len);
+  for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (byte(k) & 0x3F);
+  return cp;
+}
+
+}  // namespace
+
+std::string Column(std::string_view text, size_t width) {
+  const std::string clean = SanitizeUtf8(text);
+  // Code points with their columns, cut once they leave no room for the
+  // separating space.
+  std::string out;
+  size_t used = 0;
+  bool cut = false;
+  for (size_t i = 0; i < clean.size();) {
+    const size_t len = Utf8SequenceLength(clean, i);
+    const size_t cols = CodePointColumns(
+        DecodeCodePoint(std::string_view(clean).substr(i), len));
+    if (used + cols + 1 > width) {
+      cut = true;
+      break;
+    }
+    out.append(clean, i, len);
+    used += cols;
+    i += len;
+  }
+  if (cut) {
+    // Make room for the ellipsis (one column) before the separating space.
+    while (!out.empty() && used + 2 > width) {
+      size_t start = out.size() - 1;
+      while (start > 0 &&
+             (static_cast<unsigned char>(out[start]) & 0xC0) == 0x80)
+        --start;
+      const size_t len = out.size() - start;
+      used -= CodePointColumns(
+          DecodeCodePoint(std::string_view(out).substr(start), len));
+      out.resize(start);
+    }
+    if (used + 2 <= width) {
+      out += "\xE2\x80\xA6";  // …
+      ++used;
+    }
+  }
+  out.append(width > used ? width - used : 1, ' ');
+  return out;
+}
+
+namespace {
+
 // Opens a UTF-8 path for reading. Windows' fopen reads the path in the ANSI
 // code page (CP932 on Japanese Windows), so it goes through UTF-16 there.
 std::FILE* OpenForReading(const std::string& path) {

@@ -41,6 +41,12 @@ bool IsValidUtf8(std::string_view text);
 // Replaces each invalid UTF-8 sequence with U+FFFD.
 std::string SanitizeUtf8(std::string_view text);
 
+// `text` (sanitised as above) as a table cell `width` terminal columns wide:
+// padded with spaces, or cut with "…" so that at least one space always
+// separates it from the next cell. East Asian wide and fullwidth characters
+// (kanji, kana, hangul, fullwidth forms) count as two columns.
+std::string Column(std::string_view text, size_t width);
+
 // Reads a whole file. Errors: NOT_FOUND (ENOENT/ENOTDIR), PERMISSION_DENIED
 // (EACCES/EPERM), OUT_OF_RANGE when larger than `max_bytes`, INTERNAL
 // otherwise; the message names the path and the OS reason.

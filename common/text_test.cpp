@@ -106,5 +106,27 @@ TEST(TextTest, JoinRoot) {
             "/mnt/img/etc/os-release");
 }
 
+TEST(TextTest, ColumnPadsByDisplayWidthAndCutsWithAnEllipsis) {
+  EXPECT_EQ(Column("vm", 6), "vm    ");
+  EXPECT_EQ(Column("", 3), "   ");
+  // The demo's OS name is 30 characters: cut to leave one space.
+  EXPECT_EQ(Column("Debian GNU/Linux 12 (bookworm)", 28),
+            "Debian GNU/Linux 12 (bookw\xE2\x80\xA6 ");
+  // Exactly width - 1 columns fits without a cut.
+  EXPECT_EQ(Column("abcde", 6), "abcde ");
+  EXPECT_EQ(Column("abcdef", 6), "abcd\xE2\x80\xA6 ");
+  // Kanji and kana take two columns each: 4 characters = 8 columns.
+  EXPECT_EQ(Column("\xE7\xB7\x8F\xE5\x8B\x99\xE3\x81\xAEPC", 12),
+            "\xE7\xB7\x8F\xE5\x8B\x99\xE3\x81\xAEPC    ");  // 総務のPC
+  // A wide character is never split, and the cell stays `width` columns.
+  // 総務部 (6 columns) in 6: 総務 + … + space.
+  EXPECT_EQ(Column("\xE7\xB7\x8F\xE5\x8B\x99\xE9\x83\xA8", 6),
+            "\xE7\xB7\x8F\xE5\x8B\x99\xE2\x80\xA6 ");
+  // Invalid UTF-8 is replaced, not passed to the terminal.
+  EXPECT_EQ(Column("a\xFF", 5), "a\xEF\xBF\xBD   ");
+  // Too narrow for anything: still one separating space.
+  EXPECT_EQ(Column("abc", 1), " ");
+}
+
 }  // namespace
 }  // namespace mamori

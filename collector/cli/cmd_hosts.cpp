@@ -1,9 +1,9 @@
 #include "collector/cli/cmd_hosts.h"
 
-#include <iomanip>
 #include <nlohmann/json.hpp>
 
 #include "collector/cli/cli_common.h"
+#include "common/text.h"
 
 namespace mamori::collector_cli {
 namespace {
@@ -96,22 +96,23 @@ int RunHosts(const std::vector<std::string>& args, std::ostream& out,
     return kExitOk;
   }
   out << "Hosts of '" << org << "' / ホスト一覧 (" << hosts->size() << ")\n";
-  out << std::left << std::setw(6) << "ID" << std::setw(20) << "HOSTNAME"
-      << std::setw(28) << "OS" << std::setw(34) << "MACHINE-ID" << std::setw(38)
-      << "SMBIOS-UUID" << std::setw(16) << "SERIAL" << std::setw(22)
-      << "FIRST-SEEN" << std::setw(22) << "LAST-SEEN" << std::setw(9)
-      << "REPORTS" << std::setw(9) << "DROPPED"
+  out << Column("ID", 6) << Column("HOSTNAME", 20) << Column("OS", 28)
+      << Column("MACHINE-ID", 34) << Column("SMBIOS-UUID", 38)
+      << Column("SERIAL", 16) << Column("FIRST-SEEN", 22)
+      << Column("LAST-SEEN", 22) << Column("REPORTS", 9) << Column("DROPPED", 9)
       << "FLAGS\n";
   for (const store::HostRecord& h : *hosts) {
-    std::string os = h.os_name.empty() ? "-" : h.os_name;
-    out << std::left << std::setw(6) << h.id << std::setw(20)
-        << OrDash(h.hostname) << std::setw(28) << os << std::setw(34)
-        << OrDash(h.identity.machine_id) << std::setw(38)
-        << OrDash(h.identity.smbios_uuid) << std::setw(16)
-        << OrDash(h.identity.serial) << std::setw(22)
-        << FormatTime(h.first_seen) << std::setw(22) << FormatTime(h.last_seen)
-        << std::setw(9) << h.reports_stored << std::setw(9) << h.dropped_reports
-        << Flags(h) << "\n";
+    // Column() pads by display width (Japanese names are two columns a
+    // character) and cuts with "…", so a long value never runs into the next.
+    out << Column(std::to_string(h.id), 6) << Column(OrDash(h.hostname), 20)
+        << Column(OrDash(h.os_name), 28)
+        << Column(OrDash(h.identity.machine_id), 34)
+        << Column(OrDash(h.identity.smbios_uuid), 38)
+        << Column(OrDash(h.identity.serial), 16)
+        << Column(FormatTime(h.first_seen), 22)
+        << Column(FormatTime(h.last_seen), 22)
+        << Column(std::to_string(h.reports_stored), 9)
+        << Column(std::to_string(h.dropped_reports), 9) << Flags(h) << "\n";
   }
   return kExitOk;
 }
