@@ -15,8 +15,6 @@
 
 namespace mamori::facts {
 
-namespace {
-
 std::optional<bool> DnfBool(std::string value) {
   std::transform(value.begin(), value.end(), value.begin(),
                  [](unsigned char c) { return std::tolower(c); });
@@ -28,6 +26,8 @@ std::optional<bool> DnfBool(std::string value) {
   }
   return std::nullopt;
 }
+
+namespace {
 
 bool ArchCompatible(std::string_view a, std::string_view b) {
   return a == b || a == "noarch" || b == "noarch";

@@ -44,6 +44,10 @@ struct DnfRepoConfig {
 // value is not one of dnf's booleans (1/yes/true/on, 0/no/false/off).
 Result<std::vector<DnfRepoConfig>> ParseDnfRepoFile(std::string_view text);
 
+// dnf's boolean option values (libdnf OptionBool): 1/yes/true/on and
+// 0/no/false/off in any case; nullopt for anything else.
+std::optional<bool> DnfBool(std::string value);
+
 // Splits an exclude= value (globs separated by commas and/or white space).
 std::vector<std::string> ParseDnfExcludeList(std::string_view value);
 

@@ -27,19 +27,6 @@ bool Contains(const std::vector<std::string>& names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-// dnf's boolean option values (libdnf OptionBool).
-std::optional<bool> DnfBool(std::string value) {
-  std::transform(value.begin(), value.end(), value.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  if (value == "1" || value == "yes" || value == "true" || value == "on") {
-    return true;
-  }
-  if (value == "0" || value == "no" || value == "false" || value == "off") {
-    return false;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 DnfAutomaticVerdict DecideDnfAutomatic(const DnfAutomaticInputs& inputs) {
