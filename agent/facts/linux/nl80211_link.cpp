@@ -12,7 +12,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <functional>
+#include <new>
 
 #include "agent/facts/wifi_ie.h"
 
@@ -85,14 +87,22 @@ struct Exchange {
   int state = 1;  // > 0 running, 0 done, < 0 kernel errno (negative)
   bool out_of_memory = false;
   bool malformed = false;
+  char parse_failure[160] = {};  // what a parser threw (not bad_alloc)
 };
 
 int OnValid(nl_msg* msg, void* arg) {
   auto* ex = static_cast<Exchange*>(arg);
   try {
     if (!ex->on_message(msg)) ex->malformed = true;
-  } catch (...) {  // no exception may cross libnl's C frames
+  } catch (const std::bad_alloc&) {  // no exception may cross libnl's C frames
     ex->out_of_memory = true;
+    return NL_STOP;
+  } catch (const std::exception& e) {
+    std::snprintf(ex->parse_failure, sizeof(ex->parse_failure), "%s", e.what());
+    return NL_STOP;
+  } catch (...) {
+    std::snprintf(ex->parse_failure, sizeof(ex->parse_failure), "%s",
+                  "unknown exception");
     return NL_STOP;
   }
   return NL_SKIP;
@@ -143,6 +153,10 @@ Status Run(nl_sock* sock, int family, uint8_t cmd, uint32_t ifindex, bool dump,
     const int rc = nl_recvmsgs_report(sock, cb.get());
     if (ex.out_of_memory) {
       return ResourceExhaustedError(what + ": out of memory");
+    }
+    if (ex.parse_failure[0] != '\0') {
+      return InternalError(what +
+                           ": reading the answer failed: " + ex.parse_failure);
     }
     if (ex.state < 0) return KernelError(what, -ex.state);
     if (rc < 0) return LibnlError(what, rc);
