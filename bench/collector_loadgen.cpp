@@ -463,13 +463,11 @@ int RunCeiling(const po::variables_map& vm) {
       "received_at) VALUES (1, ?1, ?2, ?3, ?3)");
   Statement fact = prepare(
       "INSERT INTO host_facts (org_id, host_id, family, state, collected_at, "
-      "payload_json, sha256, updated_at) VALUES (1, ?1, ?2, 'STATUS_OK', ?3, "
-      "?4, ?5, ?3) ON CONFLICT (host_id, family) DO UPDATE SET collected_at = "
-      "excluded.collected_at, payload_json = excluded.payload_json, sha256 = "
-      "excluded.sha256, updated_at = excluded.updated_at");
-  Statement touch_fact = prepare(
-      "UPDATE host_facts SET collected_at = ?3 WHERE host_id = ?1 AND family "
-      "= ?2");
+      "payload_json, sha256, updated_at, written_report) VALUES (1, ?1, ?2, "
+      "'STATUS_OK', ?3, ?4, ?5, ?3, ?6) ON CONFLICT (host_id, family) DO "
+      "UPDATE SET collected_at = excluded.collected_at, payload_json = "
+      "excluded.payload_json, sha256 = excluded.sha256, updated_at = "
+      "excluded.updated_at, written_report = excluded.written_report");
   Statement history = prepare(
       "INSERT INTO fact_history (org_id, host_id, family, state, changed_at, "
       "received_at, payload_json, sha256) VALUES (1, ?1, ?2, 'STATUS_OK', ?3, "
@@ -492,9 +490,12 @@ int RunCeiling(const po::variables_map& vm) {
       "INSERT INTO host_packages (org_id, host_id, package_id, scope) VALUES "
       "(1, ?1, ?2, '')");
   std::vector<int64_t> link_ids;
+  // A report naming every family stamps the host instead of moving each
+  // unchanged family's collected_at (core migration 4), as the collector's.
   Statement touch = prepare(
       "UPDATE hosts SET last_seen = ?2, last_collected_at = ?2, "
-      "reports_stored = reports_stored + 1 WHERE id = ?1");
+      "reports_stored = reports_stored + 1, facts_vouched_at = ?2, "
+      "facts_vouched_report = ?3 WHERE id = ?1");
   std::map<std::string, int64_t> package_ids;
 
   auto phase = [&](const std::string& name, int reports, auto body) {
@@ -520,12 +521,14 @@ int RunCeiling(const po::variables_map& vm) {
         .Bind(2, "first-" + std::to_string(i))
         .Bind(3, kCollectedAt);
     if (!report.Run().ok()) return false;
+    const int64_t report_row = db->LastInsertId();
     for (const FamilyRow& row : first_rows[static_cast<size_t>(i)]) {
       fact.Bind(1, host_id)
           .Bind(2, row.name)
           .Bind(3, kCollectedAt)
           .Bind(4, row.json)
-          .Bind(5, row.digest);
+          .Bind(5, row.digest)
+          .Bind(6, report_row);
       if (!fact.Run().ok()) return false;
       history.Bind(1, host_id)
           .Bind(2, row.name)
@@ -561,7 +564,7 @@ int RunCeiling(const po::variables_map& vm) {
       link.Bind(1, host_id).Bind(2, link_ids[next]);
       if (!link.Run().ok()) return false;
     }
-    touch.Bind(1, host_id).Bind(2, kCollectedAt);
+    touch.Bind(1, host_id).Bind(2, kCollectedAt).Bind(3, report_row);
     return touch.Run().ok();
   });
   ok = ok && phase("steady", n * rounds, [&](int i) {
@@ -572,18 +575,15 @@ int RunCeiling(const po::variables_map& vm) {
              .Bind(2, "steady-" + std::to_string(i))
              .Bind(3, collected_at);
          if (!report.Run().ok()) return false;
-         for (const FamilyRow& row : first_rows[static_cast<size_t>(i % n)]) {
-           if (row.name == "antivirus") continue;
-           touch_fact.Bind(1, host_id).Bind(2, row.name).Bind(3, collected_at);
-           if (!touch_fact.Run().ok()) return false;
-         }
+         const int64_t report_row = db->LastInsertId();
          const FamilyRow& av =
              antivirus_by_round[static_cast<size_t>(round - 1)];
          fact.Bind(1, host_id)
              .Bind(2, av.name)
              .Bind(3, collected_at)
              .Bind(4, av.json)
-             .Bind(5, av.digest);
+             .Bind(5, av.digest)
+             .Bind(6, report_row);
          if (!fact.Run().ok()) return false;
          history.Bind(1, host_id)
              .Bind(2, av.name)
@@ -591,7 +591,7 @@ int RunCeiling(const po::variables_map& vm) {
              .Bind(4, av.json)
              .Bind(5, av.digest);
          if (!history.Run().ok()) return false;
-         touch.Bind(1, host_id).Bind(2, collected_at);
+         touch.Bind(1, host_id).Bind(2, collected_at).Bind(3, report_row);
          return touch.Run().ok();
        });
   return ok ? 0 : 1;

@@ -135,14 +135,8 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
                          << (*grading)->custom_policy_error().ToString();
   }
   policy::GradingService& grading_service = **grading;
-  // The grading connection reads the compact gfact_* tables and the few
-  // package rows a check picks; 16 MiB of page cache holds them for 10,000
-  // hosts, where the store's 64 MiB default would stay resident for nothing.
-  if (Status s =
-          grading_service.store().database().Exec("PRAGMA cache_size=-16384");
-      !s.ok()) {
-    return Failure(kCommand, s, err);
-  }
+  // The grading connection has the store's 16 MiB page cache
+  // (Database::Open), enough for the compact gfact_* tables of 10,000 hosts.
   policy::EvaluationWorker regrade(
       [&grading_service](int64_t org_id) {
         return grading_service.EvaluateOrgId(org_id);

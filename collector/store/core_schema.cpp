@@ -192,6 +192,37 @@ CREATE INDEX host_packages_package ON host_packages(package_id);
     {3, R"sql(
 DROP INDEX host_packages_package;
 )sql"},
+    // v4: a steady report no longer rewrites the rows of the families it
+    // vouches for unchanged. Moving host_facts.collected_at forward was
+    // about half of the raw store work of a steady report (13 wide rows,
+    // their index entries and their pages in the WAL). A report that
+    // vouches for every family the host holds (in full or by an unchanged
+    // part digest), and is not older than the last such report, sets
+    // hosts.facts_vouched_at / facts_vouched_report in the host update it
+    // makes anyway. A family's collection time is then the host's stamp if
+    // the stamping report came after the last write of the family's row
+    // (host_facts.written_report: the reports.id that last wrote payload or
+    // collected_at; NULL for rows from before v4) and the stamp is the later
+    // time; otherwise the row's own collected_at, exactly as before v4. So a
+    // family written by a report keeps that report's time for it, and a
+    // late, older report that changes a family is never vouched for by an
+    // earlier stamp. Reports naming only some families still move
+    // collected_at on row by row. fact_collected is the one definition
+    // every reader uses.
+    {4, R"sql(
+ALTER TABLE hosts ADD COLUMN facts_vouched_at INTEGER;
+ALTER TABLE hosts ADD COLUMN facts_vouched_report INTEGER;
+ALTER TABLE host_facts ADD COLUMN written_report INTEGER;
+CREATE VIEW fact_collected AS
+SELECT x.org_id, x.host_id, x.family,
+       CASE WHEN h.facts_vouched_at IS NOT NULL
+             AND coalesce(x.written_report, 0) < h.facts_vouched_report
+             AND (x.collected_at IS NULL OR x.collected_at < h.facts_vouched_at)
+            THEN h.facts_vouched_at
+            ELSE x.collected_at
+       END AS collected_at
+FROM host_facts x JOIN hosts h ON h.id = x.host_id;
+)sql"},
 };
 
 }  // namespace

@@ -1714,6 +1714,184 @@ SELECT hp.org_id, hp.host_id, p.name, p.version, p.architecture,
        p.publisher, hp.scope, hp.install_time, hp.package_id
 FROM host_packages hp JOIN packages p ON p.id = hp.package_id;
 )sql"},
+    // v6: collection times come from core's fact_collected (core migration
+    // 4: a report vouching for every family stamps the host instead of
+    // rewriting each family's row). The covering index gains written_report,
+    // which fact_collected compares with the host's stamp; the views that
+    // read collected_at through it are recreated with their columns,
+    // column order and everything else as in v5.
+    {6, R"sql(
+DROP INDEX gfact_host_facts_collected;
+CREATE INDEX gfact_host_facts_collected
+  ON host_facts(host_id, family, collected_at, written_report);
+
+DROP VIEW v_family_state;
+CREATE VIEW v_family_state AS
+SELECT f.org_id, f.host_id, f.family,
+       CASE f.state
+         WHEN 'STATUS_OK' THEN 'ok'
+         WHEN 'STATUS_UNSUPPORTED' THEN 'unsupported'
+         WHEN 'STATUS_PERMISSION_DENIED' THEN 'permission_denied'
+         WHEN 'STATUS_NOT_APPLICABLE' THEN 'not_applicable'
+         ELSE 'error'
+       END AS state,
+       (SELECT x.collected_at
+          FROM fact_collected x
+         WHERE x.host_id = f.host_id AND x.family = f.family) AS collected_at,
+       f.payload_json
+FROM host_facts f;
+
+DROP VIEW v_hosts;
+CREATE VIEW v_hosts AS
+SELECT h.id AS host_id, h.org_id AS org_id, h.hostname AS hostname,
+       s.state AS system_state,
+       (SELECT x.collected_at
+          FROM fact_collected x
+         WHERE x.host_id = s.host_id AND x.family = 'system')
+         AS system_collected_at,
+       s.platform AS platform,
+       COALESCE(s.os_id, '') AS os_id,
+       COALESCE(s.os_name, h.os_name) AS os_name,
+       COALESCE(s.os_version, h.os_version) AS os_version,
+       COALESCE(s.os_codename, '') AS os_codename,
+       COALESCE(s.os_edition, '') AS os_edition,
+       COALESCE(s.os_build, 0) AS os_build,
+       COALESCE(s.os_like, '') AS os_like,
+       s.role AS role,
+       COALESCE(s.role_evidence, '') AS role_evidence,
+       h.last_seen AS last_seen,
+       h.last_collected_at AS last_collected_at
+FROM hosts h
+LEFT JOIN gfact_system s ON s.host_id = h.id;
+DROP VIEW v_updates;
+CREATE VIEW v_updates AS
+SELECT org_id, host_id, state,
+       (SELECT x.collected_at
+          FROM fact_collected x
+         WHERE x.host_id = g.host_id AND x.family = 'updates')
+         AS collected_at, pending_count,
+       security_pending_count, method, lists_refreshed_at, last_install_at,
+       automatic_updates, automatic_updates_evidence, reboot_required,
+       oldest_security_published_at, security_pending_dated
+FROM gfact_updates g;
+DROP VIEW v_pending_updates;
+CREATE VIEW v_pending_updates AS
+SELECT f.org_id, f.host_id, f.state,
+       (SELECT x.collected_at
+          FROM fact_collected x
+         WHERE x.host_id = f.host_id AND x.family = 'updates')
+         AS collected_at, u.name,
+       u.installed_version, u.candidate_version, u.security, u.origin,
+       u.severity, u.published_at
+FROM gfact_updates f JOIN gfact_pending_updates u ON u.host_id = f.host_id;
+DROP VIEW v_antivirus;
+CREATE VIEW v_antivirus AS
+SELECT org_id, host_id, state,
+       (SELECT x.collected_at
+          FROM fact_collected x
+         WHERE x.host_id = g.host_id AND x.family = 'antivirus')
+         AS collected_at, product_count
+FROM gfact_antivirus g;
+DROP VIEW v_antivirus_products;
+CREATE VIEW v_antivirus_products AS
+SELECT f.org_id, f.host_id, f.state,
+       (SELECT x.collected_at
+          FROM fact_collected x
+         WHERE x.host_id = f.host_id AND x.family = 'antivirus')
+         AS collected_at, p.product_index, p.name,
+       p.vendor, p.engine_version, p.definitions_version,
+       p.definitions_updated_at, p.definitions_age_hours, p.enabled,
+       p.realtime_protection, p.definitions_up_to_date, p.updater_configured,
+       p.source
+FROM gfact_antivirus f
+JOIN gfact_antivirus_products p ON p.host_id = f.host_id;
+DROP VIEW v_usb_storage;
+CREATE VIEW v_usb_storage AS
+SELECT org_id, host_id, state,
+       (SELECT x.collected_at
+          FROM fact_collected x
+         WHERE x.host_id = g.host_id AND x.family = 'usb_storage')
+         AS collected_at, effective_policy,
+       decisive_source, decisive_setting, attached_storage_count
+FROM gfact_usb_storage g;
+DROP VIEW v_wifi;
+CREATE VIEW v_wifi AS
+SELECT org_id, host_id, state,
+       (SELECT x.collected_at
+          FROM fact_collected x
+         WHERE x.host_id = g.host_id AND x.family = 'wifi')
+         AS collected_at, adapter_count, connected,
+       current_unknown, profile_count
+FROM gfact_wifi g;
+DROP VIEW v_wifi_networks;
+CREATE VIEW v_wifi_networks AS
+SELECT f.org_id, f.host_id, f.state,
+       (SELECT x.collected_at
+          FROM fact_collected x
+         WHERE x.host_id = f.host_id AND x.family = 'wifi')
+         AS collected_at, n.is_current, n.ssid,
+       n.security, n.enterprise, n.cipher, n.auto_connect, n.hidden, n.source
+FROM gfact_wifi f JOIN gfact_wifi_networks n ON n.host_id = f.host_id;
+DROP VIEW v_password_policy;
+CREATE VIEW v_password_policy AS
+SELECT org_id, host_id, state,
+       (SELECT x.collected_at
+          FROM fact_collected x
+         WHERE x.host_id = g.host_id AND x.family = 'password_policy')
+         AS collected_at, min_length, max_age_days,
+       history_length, min_classes, complexity_required, lockout_threshold,
+       lockout_duration_seconds, hash_method,
+       accounts_without_password_count, accounts_without_password
+FROM gfact_password_policy g;
+DROP VIEW v_screen_lock;
+CREATE VIEW v_screen_lock AS
+SELECT org_id, host_id, state,
+       (SELECT x.collected_at
+          FROM fact_collected x
+         WHERE x.host_id = g.host_id AND x.family = 'screen_lock')
+         AS collected_at, enabled, idle_timeout_seconds,
+       password_required, lock_on_resume, enforced_by_policy, source
+FROM gfact_screen_lock g;
+DROP VIEW v_disk_volumes;
+CREATE VIEW v_disk_volumes AS
+SELECT f.org_id, f.host_id, f.state,
+       (SELECT x.collected_at
+          FROM fact_collected x
+         WHERE x.host_id = f.host_id AND x.family = 'disk_encryption')
+         AS collected_at, v.device,
+       v.mount_point, v.encryption, v.technology, v.method, v.system_volume,
+       v.removable
+FROM gfact_disk_encryption f
+JOIN gfact_disk_volumes v ON v.host_id = f.host_id;
+DROP VIEW v_disk_encryption;
+CREATE VIEW v_disk_encryption AS
+SELECT org_id, host_id, state,
+       (SELECT x.collected_at
+          FROM fact_collected x
+         WHERE x.host_id = g.host_id AND x.family = 'disk_encryption')
+         AS collected_at, volume_count,
+       system_volume_encryption, system_volume_device
+FROM gfact_disk_encryption g;
+DROP VIEW v_firewall;
+CREATE VIEW v_firewall AS
+SELECT org_id, host_id, state,
+       (SELECT x.collected_at
+          FROM fact_collected x
+         WHERE x.host_id = g.host_id AND x.family = 'firewall')
+         AS collected_at, active, product,
+       default_inbound, rule_count
+FROM gfact_firewall g;
+DROP VIEW v_remote_access;
+CREATE VIEW v_remote_access AS
+SELECT org_id, host_id, state,
+       (SELECT x.collected_at
+          FROM fact_collected x
+         WHERE x.host_id = g.host_id AND x.family = 'remote_access')
+         AS collected_at, ssh_installed, ssh_running,
+       ssh_password_authentication, ssh_permit_root_login, ssh_port,
+       rdp_enabled, rdp_nla_required, rdp_port, vnc_servers, remote_tools
+FROM gfact_remote_access g;
+)sql"},
 };
 
 }  // namespace

@@ -595,8 +595,9 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
   // unknown host and a wrong key. BEGIN IMMEDIATE holds the write lock, so
   // what is read here stays true until this batch commits.
   Result<Statement*> host_query = Stmt(
-      "SELECT h.org_id, h.node_key_hash, f.family, f.sha256, f.rowid FROM "
-      "hosts h LEFT JOIN host_facts f ON f.host_id = h.id WHERE h.id = ?1");
+      "SELECT h.org_id, h.node_key_hash, f.family, f.sha256, f.rowid, "
+      "h.facts_vouched_at FROM hosts h LEFT JOIN host_facts f ON f.host_id = "
+      "h.id WHERE h.id = ?1");
   if (!host_query.ok()) return host_query.status();
   Statement& hq = **host_query;
   hq.Bind(1, report.host_id);
@@ -609,6 +610,9 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
   int64_t org_id = 0;
   bool key_ok = false;
   bool found = false;
+  // Does the report name every family the host holds (core migration 4)?
+  bool names_every_family = true;
+  std::optional<int64_t> vouched_at;
   while (true) {
     Result<bool> row = hq.Step();
     if (!row.ok()) {
@@ -623,21 +627,26 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
           report.authenticated_by_certificate ||
           (!report.node_key_hash.empty() &&
            pki::ConstantTimeEquals(hq.ColumnView(1), report.node_key_hash));
+      vouched_at = hq.ColumnOptionalInt(5);
     }
     if (hq.ColumnIsNull(2)) continue;  // a host without facts yet
     const std::string_view family = hq.ColumnView(2);
     const std::string_view sha256 = hq.ColumnView(3);
     const int64_t rowid = hq.ColumnInt(4);
+    bool named = false;
     for (size_t i = 0; i < report.unchanged.size(); ++i) {
       if (report.unchanged[i].family == family) {
         part_matches[i] = report.unchanged[i].sha256 == sha256 ? rowid : 0;
+        named = true;
       }
     }
     for (size_t i = 0; i < report.families.size(); ++i) {
       if (report.families[i].family == family) {
         family_unchanged[i] = report.families[i].sha256 == sha256 ? rowid : 0;
+        named = true;
       }
     }
+    names_every_family = names_every_family && named;
   }
   hq.Reset();
   if (!found || !key_ok) {
@@ -690,6 +699,17 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
     return result;
   }
   report_wrote_ = true;
+  const int64_t report_row = db_.LastInsertId();
+
+  // A report that names every family the host holds, and is not older than
+  // the last one that did, vouches for all of them by stamping the host
+  // (fact_collected, core migration 4): the families it found unchanged at
+  // its own collected_at need no row written. Anything else (a report of a
+  // few families, a late older report, a family sent in full with its own
+  // collected_at) moves collected_at on row by row as before.
+  const bool stamp_host =
+      names_every_family && report.collected_at.has_value() &&
+      (!vouched_at.has_value() || *vouched_at <= *report.collected_at);
 
   // Families whose digest equals the stored one only have collected_at
   // moved forward: one statement per distinct collected_at (usually one per
@@ -711,23 +731,29 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
     }
     touches.push_back({rowid, collected_at});
   };
-  for (int64_t rowid : part_matches) add_touch(rowid, report.collected_at);
+  if (!stamp_host) {
+    for (int64_t rowid : part_matches) add_touch(rowid, report.collected_at);
+  }
   for (size_t i = 0; i < report.families.size(); ++i) {
-    if (family_unchanged[i] != 0) {
+    if (family_unchanged[i] != 0 &&
+        !(stamp_host &&
+          report.families[i].collected_at == report.collected_at)) {
       add_touch(family_unchanged[i], report.families[i].collected_at);
     }
   }
   constexpr int kTouchSlots = 16;
   Result<Statement*> touch = Stmt(
-      "UPDATE host_facts SET collected_at = ?2 WHERE rowid IN (?3, ?4, ?5, "
-      "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) AND "
-      "+host_id = ?1");
+      "UPDATE host_facts SET collected_at = ?2, written_report = ?19 WHERE "
+      "rowid IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+      "?16, ?17, ?18) AND +host_id = ?1");
   if (!touch.ok()) return touch.status();
   std::vector<char> touched(touches.size(), 0);
   for (size_t first = 0; first < touches.size(); ++first) {
     if (touched[first] != 0) continue;
     Statement& t = **touch;
-    t.Bind(1, report.host_id).Bind(2, touches[first].collected_at);
+    t.Bind(1, report.host_id)
+        .Bind(2, touches[first].collected_at)
+        .Bind(19, report_row);
     int slots = 0;
     for (size_t i = first; i < touches.size() && slots < kTouchSlots; ++i) {
       if (touched[i] != 0 ||
@@ -748,11 +774,12 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
 
   Result<Statement*> upsert = Stmt(
       "INSERT INTO host_facts (org_id, host_id, family, state, collected_at, "
-      "payload_json, sha256, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-      "?8) ON CONFLICT (host_id, family) DO UPDATE SET state = "
-      "excluded.state, collected_at = excluded.collected_at, payload_json = "
-      "excluded.payload_json, sha256 = excluded.sha256, updated_at = "
-      "excluded.updated_at");
+      "payload_json, sha256, updated_at, written_report) VALUES (?1, ?2, ?3, "
+      "?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (host_id, family) DO UPDATE SET "
+      "state = excluded.state, collected_at = excluded.collected_at, "
+      "payload_json = excluded.payload_json, sha256 = excluded.sha256, "
+      "updated_at = excluded.updated_at, written_report = "
+      "excluded.written_report");
   if (!upsert.ok()) return upsert.status();
   Result<Statement*> history = Stmt(
       "INSERT INTO fact_history (org_id, host_id, family, state, changed_at, "
@@ -773,7 +800,8 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
         .Bind(5, family.collected_at)
         .Bind(6, *payload)
         .Bind(7, family.sha256)
-        .Bind(8, now);
+        .Bind(8, now)
+        .Bind(9, report_row);
     MAMORI_RETURN_IF_ERROR(RunStmt(*upsert));
     (*history)
         ->Bind(1, org_id)
@@ -796,8 +824,10 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
       "dropped_reports = dropped_reports + ?4, hostname = CASE WHEN ?5 = '' "
       "THEN hostname ELSE ?5 END, os_name = CASE WHEN ?6 = '' THEN os_name "
       "ELSE ?6 END, os_version = CASE WHEN ?7 = '' THEN os_version ELSE ?7 "
-      "END, agent_version = CASE WHEN ?8 = '' THEN agent_version ELSE ?8 END "
-      "WHERE id = ?1");
+      "END, agent_version = CASE WHEN ?8 = '' THEN agent_version ELSE ?8 END, "
+      "facts_vouched_at = CASE WHEN ?9 THEN ?3 ELSE facts_vouched_at END, "
+      "facts_vouched_report = CASE WHEN ?9 THEN ?10 ELSE "
+      "facts_vouched_report END WHERE id = ?1");
   if (!update_host.ok()) return update_host.status();
   // dropped_reports is bounded by validation, so the cast cannot wrap.
   (*update_host)
@@ -808,7 +838,9 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
       .Bind(5, report.hostname)
       .Bind(6, report.os_name)
       .Bind(7, report.os_version)
-      .Bind(8, report.agent_version);
+      .Bind(8, report.agent_version)
+      .Bind(9, static_cast<int64_t>(stamp_host ? 1 : 0))
+      .Bind(10, report_row);
   MAMORI_RETURN_IF_ERROR(RunStmt(*update_host));
   result.outcome = ReportOutcome::kStored;
   return result;
@@ -1085,8 +1117,10 @@ Result<std::vector<FamilyRecord>> SqliteStore::HostFacts(const std::string& org,
                          " in organisation '" + org + "'");
   }
   Result<Statement*> query = Stmt(
-      "SELECT family, state, collected_at, payload_json, sha256, updated_at "
-      "FROM host_facts WHERE host_id = ?1 ORDER BY family");
+      "SELECT f.family, f.state, c.collected_at, f.payload_json, f.sha256, "
+      "f.updated_at FROM host_facts f JOIN fact_collected c ON c.host_id = "
+      "f.host_id AND c.family = f.family WHERE f.host_id = ?1 ORDER BY "
+      "f.family");
   if (!query.ok()) return query.status();
   Statement& s = **query;
   s.Bind(1, host_id);

@@ -407,10 +407,93 @@ TEST_F(SqliteStoreTest, UnknownPartDigestAsksForThePartAndStoresNothing) {
   ReportInput next = Report(host->host_id, "r2");
   next.unchanged.push_back({"packages", digest});
   EXPECT_EQ(StoreOne(next).outcome, ReportOutcome::kStored);
-  EXPECT_EQ(
-      Count("SELECT collected_at FROM host_facts WHERE family = 'packages'"),
-      kStart + 3600);
+  EXPECT_EQ(Count("SELECT collected_at FROM fact_collected WHERE family = "
+                  "'packages'"),
+            kStart + 3600);
   EXPECT_EQ(Count("SELECT count(*) FROM host_packages"), 2);
+}
+
+// Core migration 4: a report naming every family the host holds stamps the
+// host instead of rewriting each unchanged family's row; fact_collected
+// gives each family's collection time.
+TEST_F(SqliteStoreTest, ReportNamingEveryFamilyStampsTheHostNotEachRow) {
+  Result<EnrollOutcome> host =
+      store_->Enroll(Input(Token("acme"), "m1", "u1", "s1"));
+  ASSERT_TRUE(host.ok());
+  const int64_t id = host->host_id;
+  const std::string sys = R"({"hostname":"pc"})";
+  const std::string av1 = R"({"products":[{"name":"d","age":1}]})";
+  const std::string av2 = R"({"products":[{"name":"d","age":9}]})";
+  ReportInput r1 = Report(id, "r1");
+  r1.families.push_back(Family("system", sys));
+  r1.families.push_back(Family("antivirus", av1));
+  ASSERT_EQ(StoreOne(r1).outcome, ReportOutcome::kStored);
+  auto collected = [&](const std::string& family) {
+    return Count("SELECT collected_at FROM fact_collected WHERE family = '" +
+                 family + "'");
+  };
+  auto raw = [&](const std::string& family) {
+    return Count("SELECT collected_at FROM host_facts WHERE family = '" +
+                 family + "'");
+  };
+  EXPECT_EQ(collected("system"), kStart);
+
+  // Both by digest: no family row is written, both are vouched at r2's time.
+  clock_.Advance(hours(1));
+  ReportInput r2 = Report(id, "r2");
+  r2.unchanged.push_back({"system", pki::Sha256Hex(sys)});
+  r2.unchanged.push_back({"antivirus", pki::Sha256Hex(av1)});
+  ASSERT_EQ(StoreOne(r2).outcome, ReportOutcome::kStored);
+  EXPECT_EQ(raw("system"), kStart);
+  EXPECT_EQ(raw("antivirus"), kStart);
+  EXPECT_EQ(collected("system"), kStart + 3600);
+  EXPECT_EQ(collected("antivirus"), kStart + 3600);
+  EXPECT_EQ(Count("SELECT facts_vouched_at FROM hosts"), kStart + 3600);
+
+  // A report naming only system moves that row on; antivirus keeps r2's.
+  clock_.Advance(hours(1));
+  ReportInput r3 = Report(id, "r3");
+  r3.unchanged.push_back({"system", pki::Sha256Hex(sys)});
+  ASSERT_EQ(StoreOne(r3).outcome, ReportOutcome::kStored);
+  EXPECT_EQ(collected("system"), kStart + 7200);
+  EXPECT_EQ(collected("antivirus"), kStart + 3600);
+  EXPECT_EQ(Count("SELECT facts_vouched_at FROM hosts"), kStart + 3600);
+
+  // A late report collected before r2 changes antivirus: the new payload
+  // carries its own time, never r2's stamp, and the stamp stays.
+  ReportInput late = Report(id, "late");
+  late.collected_at = kStart + 1800;
+  late.unchanged.push_back({"system", pki::Sha256Hex(sys)});
+  late.families.push_back(Family("antivirus", av2));
+  late.families.back().collected_at = kStart + 1800;
+  ASSERT_EQ(StoreOne(late).outcome, ReportOutcome::kStored);
+  EXPECT_EQ(collected("antivirus"), kStart + 1800);
+  EXPECT_EQ(Count("SELECT facts_vouched_at FROM hosts"), kStart + 3600);
+
+  // A family sent in full, unchanged, with its own collection time keeps
+  // that time; the other is vouched by the stamp.
+  clock_.Advance(hours(1));
+  ReportInput r4 = Report(id, "r4");
+  r4.families.push_back(Family("system", sys));
+  r4.families.back().collected_at = kStart + 10000;
+  r4.unchanged.push_back({"antivirus", pki::Sha256Hex(av2)});
+  ASSERT_EQ(StoreOne(r4).outcome, ReportOutcome::kStored);
+  EXPECT_EQ(collected("system"), kStart + 10000);
+  EXPECT_EQ(collected("antivirus"), kStart + 10800);
+  EXPECT_EQ(Count("SELECT facts_vouched_at FROM hosts"), kStart + 10800);
+
+  // What the CLI and the grading views read agrees with fact_collected.
+  Result<std::vector<FamilyRecord>> facts = store_->HostFacts("acme", id);
+  ASSERT_TRUE(facts.ok()) << facts.status().ToString();
+  ASSERT_EQ(facts->size(), 2u);
+  EXPECT_EQ((*facts)[0].family, "antivirus");
+  EXPECT_EQ((*facts)[0].collected_at, FromUnixSeconds(kStart + 10800));
+  EXPECT_EQ((*facts)[1].collected_at, FromUnixSeconds(kStart + 10000));
+  EXPECT_EQ(Count("SELECT collected_at FROM v_family_state WHERE family = "
+                  "'antivirus'"),
+            kStart + 10800);
+  EXPECT_EQ(Count("SELECT collected_at FROM v_antivirus"), kStart + 10800);
+  EXPECT_EQ(Count("SELECT system_collected_at FROM v_hosts"), kStart + 10000);
 }
 
 TEST_F(SqliteStoreTest,
@@ -463,7 +546,7 @@ TEST_F(SqliteStoreTest,
   EXPECT_EQ(Count("SELECT count(*) FROM fact_history WHERE family = 'system'"),
             1);
   EXPECT_EQ(
-      Count("SELECT collected_at FROM host_facts WHERE family = 'system'"),
+      Count("SELECT collected_at FROM fact_collected WHERE family = 'system'"),
       kStart + 3600);
   EXPECT_EQ(Count("SELECT count(*) FROM host_facts WHERE family = 'system' "
                   "AND payload_json = '{\"hostname\":\"pc\"}'"),
@@ -707,11 +790,13 @@ TEST(SqliteStoreUpgradeTest, CoreV1DatabaseKeepsItsPackages) {
   const std::string path = TempDbPath();
   FakeClock clock{FromUnixSeconds(kStart)};
   {
+    // Core v1 shipped with grading v5 at the latest (v6 reads core v4).
     static const auto core_v1 = [] { return CoreMigrations().first(1); };
+    static const auto grading_v5 = [] { return GradingMigrations().first(5); };
     static const MigrationModule kShipped[] = {
         {"core", +core_v1},
         {"register", &RegisterMigrations},
-        {"grading", &GradingMigrations},
+        {"grading", +grading_v5},
     };
     Result<Database> db = Database::Open(path);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
