@@ -17,6 +17,7 @@
 // phase: "phase=first reports=N seconds=S per_second=R server_cpu_ms_per=…".
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <boost/program_options.hpp>
@@ -160,9 +161,21 @@ ProcessSample Sample(int pid) {
   return s;
 }
 
+// This process's own CPU time (all threads, user + system), in seconds.
+double SelfCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// `self_cpu_seconds` is the load generator's own CPU time over the timed
+// section: on a shared machine it is taken from the collector.
 void PrintPhase(const std::string& phase, int64_t reports, double seconds,
                 const ProcessSample& before, const ProcessSample& after,
-                int pid, int64_t busy) {
+                int pid, int64_t busy, double self_cpu_seconds) {
   std::cout << "phase=" << phase << " reports=" << reports
             << " seconds=" << seconds
             << " per_second=" << static_cast<double>(reports) / seconds;
@@ -173,7 +186,9 @@ void PrintPhase(const std::string& phase, int64_t reports, double seconds,
               << " server_rss_mib=" << after.rss_kib / 1024
               << " server_rss_anon_mib=" << after.rss_anon_kib / 1024;
   }
-  std::cout << " busy_retries=" << busy << std::endl;
+  std::cout << " loadgen_cpu_ms_per="
+            << self_cpu_seconds * 1000.0 / static_cast<double>(reports)
+            << " busy_retries=" << busy << std::endl;
 }
 
 // Sends `make(i)` for i in [0, n) over `connections` threads, retrying busy
@@ -274,12 +289,14 @@ int RunFirst(const po::variables_map& vm) {
                                   packages, 0));
   }
   ProcessSample before = Sample(pid);
+  const double self_before = SelfCpuSeconds();
   auto start = Clock::now();
   auto [failures, busy] = SendAll(server, ca, n, connections, [&](int i) {
     return requests[static_cast<size_t>(i)];
   });
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  PrintPhase("first", n, seconds, before, Sample(pid), pid, busy);
+  PrintPhase("first", n, seconds, before, Sample(pid), pid, busy,
+             SelfCpuSeconds() - self_before);
   std::ofstream out(vm["out"].as<std::string>(), std::ios::app);
   for (int i = 0; i < n; ++i) {
     out << offset + i << " " << agents[static_cast<size_t>(i)].host_id << " "
@@ -331,12 +348,14 @@ int RunSteady(const po::variables_map& vm) {
     }
   }
   ProcessSample before = Sample(pid);
+  const double self_before = SelfCpuSeconds();
   auto start = Clock::now();
   auto [failures, busy] =
       SendAll(server, ca, n, vm["connections"].as<int>(),
               [&](int i) { return requests[static_cast<size_t>(i)]; });
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  PrintPhase("steady", n, seconds, before, Sample(pid), pid, busy);
+  PrintPhase("steady", n, seconds, before, Sample(pid), pid, busy,
+             SelfCpuSeconds() - self_before);
   std::cout << "steady_report_bytes=" << requests.front().ByteSizeLong()
             << std::endl;
   return failures == 0 ? 0 : 1;
