@@ -18,8 +18,9 @@ EXTRA=${EXTRA:-9000}
 FILL_PACKAGES=${FILL_PACKAGES:-150}
 ROUNDS=${ROUNDS:-1}
 CONNECTIONS=${CONNECTIONS:-32}
+IN_FLIGHT=${IN_FLIGHT:-4}
 COLLECTOR=$BUILD/collector/mamori-collector
-LOADGEN=$BUILD/bench/mamori-loadgen
+LOADGEN=${LOADGEN:-$BUILD/bench/mamori-loadgen}
 DIR=$(mktemp -d /tmp/mamori-bench.XXXXXX)
 trap 'kill "$PID" 2>/dev/null || true; rm -rf "$DIR"' EXIT
 
@@ -31,6 +32,8 @@ for _ in $(seq 1 100); do [ -s "$DIR/port" ] && break; sleep 0.1; done
 SERVER=127.0.0.1:$(cat "$DIR/port")
 TOKEN=$("$COLLECTOR" token create --org bench --quiet --data "$DIR/data")
 COMMON="--server $SERVER --ca $DIR/data/pki/ca.crt --connections $CONNECTIONS --server-pid $PID"
+# An older loadgen (LOADGEN=…, to compare) may not know --in-flight.
+if "$LOADGEN" --help | grep -q -- --in-flight; then COMMON="$COMMON --in-flight $IN_FLIGHT"; fi
 
 "$LOADGEN" first $COMMON --token "$TOKEN" --agents "$AGENTS" --packages 1500 --out "$DIR/agents"
 if [ "$EXTRA" -gt 0 ]; then
