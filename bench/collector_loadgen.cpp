@@ -414,16 +414,32 @@ class ReportSender {
   RetryTimer timer_;  // last: destroyed (joined) first
 };
 
+// The collector's CA certificate (PEM); empty, with the reason printed, when
+// it cannot be read.
+std::string ReadCa(const po::variables_map& vm) {
+  const std::string path = vm["ca"].as<std::string>();
+  std::string pem = mamori::ReadFile(path).value_or("");
+  if (pem.empty()) {
+    std::cerr << "mamori-loadgen: cannot read the CA certificate " << path
+              << "\n";
+  }
+  return pem;
+}
+
 int RunFirst(const po::variables_map& vm) {
   const std::string server = vm["server"].as<std::string>();
-  const std::string ca =
-      mamori::ReadFile(vm["ca"].as<std::string>()).value_or("");
+  const std::string ca = ReadCa(vm);
+  if (ca.empty()) return 1;
   const int n = vm["agents"].as<int>();
   const int packages = vm["packages"].as<int>();
   const int connections = vm["connections"].as<int>();
   const int in_flight = vm["in-flight"].as<int>();
   const int pid = vm["server-pid"].as<int>();
   const int offset = vm["offset"].as<int>();
+  if (n < 1) {
+    std::cerr << "mamori-loadgen first: --agents must be at least 1\n";
+    return 2;
+  }
   std::vector<Agent> agents(static_cast<size_t>(n));
   {
     std::atomic<int> next{0};
@@ -482,8 +498,8 @@ int RunFirst(const po::variables_map& vm) {
 
 int RunSteady(const po::variables_map& vm) {
   const std::string server = vm["server"].as<std::string>();
-  const std::string ca =
-      mamori::ReadFile(vm["ca"].as<std::string>()).value_or("");
+  const std::string ca = ReadCa(vm);
+  if (ca.empty()) return 1;
   const int rounds = vm["rounds"].as<int>();
   const int pid = vm["server-pid"].as<int>();
   struct Known {
@@ -505,6 +521,11 @@ int RunSteady(const po::variables_map& vm) {
       digests[key] = mamori::service::PartDigest(facts);
     }
     known.push_back({index, agent, digests[key]});
+  }
+  if (known.empty() || rounds < 1) {
+    std::cerr << "mamori-loadgen steady: no agents in "
+              << vm["agents-file"].as<std::string>() << " or --rounds < 1\n";
+    return 1;
   }
   const int n = static_cast<int>(known.size()) * rounds;
   std::vector<Prepared> requests;
