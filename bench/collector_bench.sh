@@ -7,7 +7,13 @@
 # Phases: AGENTS agents enroll and send first reports with 1,500 packages;
 # EXTRA more agents enroll with FILL_PACKAGES-package (150) first reports so the store holds
 # AGENTS+EXTRA hosts (10,000 by default); every agent then sends ROUNDS
-# steady reports (package list as its digest). The collector's RSS is read
+# steady reports (package list as its digest). mamori-loadgen sends them with
+# gRPC's callback API over CONNECTIONS (32) TLS connections, IN_FLIGHT (4)
+# calls in flight on each, reports serialized before timing: it shares the
+# machine's cores with the collector, so each phase line also gives its own
+# CPU per report (loadgen_cpu_ms_per), next to the collector's
+# (server_cpu_ms_per). LOADGEN=path runs another mamori-loadgen (to compare
+# builds). The collector's RSS is read
 # from /proc after the steady phase. Then mamori-loadgen ceiling inserts the
 # same rows straight into SQLite (prepared statements, one transaction), once
 # with the schema as migrated and once without the triggers on host_facts.

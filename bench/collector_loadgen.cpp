@@ -2,9 +2,10 @@
 // gRPC+TLS, and measures the raw-SQLite ceiling for the same rows.
 //
 //   mamori-loadgen first   --server H:P --ca FILE --token T --agents N
-//                          [--packages 1500] [--connections 32] --out AGENTS
+//                          [--packages 1500] [--connections 32]
+//                          [--in-flight 4] --out AGENTS
 //   mamori-loadgen steady  --server H:P --ca FILE --agents-file AGENTS
-//                          [--rounds 3] [--connections 32]
+//                          [--rounds 3] [--connections 32] [--in-flight 4]
 //   mamori-loadgen ceiling --agents N [--packages 1500] [--rounds 3]
 //
 // `first` enrolls N agents and sends each its first report (all fifteen
@@ -12,9 +13,18 @@
 // sends every agent `rounds` steady reports (the package list as its digest,
 // the antivirus definitions age changed, so one history row each);
 // `ceiling` inserts the same rows into a fresh SQLite file with statements
-// prepared once and one transaction per phase. With --server-pid the
-// collector's CPU time and RSS are reported too. Output is one line per
-// phase: "phase=first reports=N seconds=S per_second=R server_cpu_ms_per=…".
+// prepared once and one transaction per phase.
+//
+// Reports are built and serialized before timing and sent with gRPC's
+// callback API over --connections TLS connections, --in-flight calls at a
+// time on each, so that the load generator, which shares the machine with
+// the collector, takes as little CPU from it as it can (real agents run
+// elsewhere); its own CPU per report is printed as loadgen_cpu_ms_per. Every
+// report must come back OUTCOME_STORED; busy answers are retried after the
+// collector's hint; any other answer or error ends the run with exit 1.
+// With --server-pid the collector's CPU time and RSS are reported too.
+// Output is one line per phase: "phase=first reports=N seconds=S
+// per_second=R server_cpu_ms_per=… loadgen_cpu_ms_per=… busy_retries=…".
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
