@@ -7,7 +7,13 @@
 # Phases: AGENTS agents enroll and send first reports with 1,500 packages;
 # EXTRA more agents enroll with FILL_PACKAGES-package (150) first reports so the store holds
 # AGENTS+EXTRA hosts (10,000 by default); every agent then sends ROUNDS
-# steady reports (package list as its digest). The collector's RSS is read
+# steady reports (package list as its digest). mamori-loadgen sends them with
+# gRPC's callback API over CONNECTIONS (32) TLS connections, IN_FLIGHT (4)
+# calls in flight on each, reports serialized before timing: it shares the
+# machine's cores with the collector, so each phase line also gives its own
+# CPU per report (loadgen_cpu_ms_per), next to the collector's
+# (server_cpu_ms_per). LOADGEN=path runs another mamori-loadgen (to compare
+# builds). The collector's RSS is read
 # from /proc after the steady phase. Then mamori-loadgen ceiling inserts the
 # same rows straight into SQLite (prepared statements, one transaction), once
 # with the schema as migrated and once without the triggers on host_facts.
@@ -18,8 +24,9 @@ EXTRA=${EXTRA:-9000}
 FILL_PACKAGES=${FILL_PACKAGES:-150}
 ROUNDS=${ROUNDS:-1}
 CONNECTIONS=${CONNECTIONS:-32}
+IN_FLIGHT=${IN_FLIGHT:-4}
 COLLECTOR=$BUILD/collector/mamori-collector
-LOADGEN=$BUILD/bench/mamori-loadgen
+LOADGEN=${LOADGEN:-$BUILD/bench/mamori-loadgen}
 DIR=$(mktemp -d /tmp/mamori-bench.XXXXXX)
 trap 'kill "$PID" 2>/dev/null || true; rm -rf "$DIR"' EXIT
 
@@ -31,6 +38,8 @@ for _ in $(seq 1 100); do [ -s "$DIR/port" ] && break; sleep 0.1; done
 SERVER=127.0.0.1:$(cat "$DIR/port")
 TOKEN=$("$COLLECTOR" token create --org bench --quiet --data "$DIR/data")
 COMMON="--server $SERVER --ca $DIR/data/pki/ca.crt --connections $CONNECTIONS --server-pid $PID"
+# An older loadgen (LOADGEN=…, to compare) may not know --in-flight.
+if "$LOADGEN" --help | grep -q -- --in-flight; then COMMON="$COMMON --in-flight $IN_FLIGHT"; fi
 
 "$LOADGEN" first $COMMON --token "$TOKEN" --agents "$AGENTS" --packages 1500 --out "$DIR/agents"
 if [ "$EXTRA" -gt 0 ]; then

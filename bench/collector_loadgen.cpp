@@ -2,9 +2,10 @@
 // gRPC+TLS, and measures the raw-SQLite ceiling for the same rows.
 //
 //   mamori-loadgen first   --server H:P --ca FILE --token T --agents N
-//                          [--packages 1500] [--connections 32] --out AGENTS
+//                          [--packages 1500] [--connections 32]
+//                          [--in-flight 4] --out AGENTS
 //   mamori-loadgen steady  --server H:P --ca FILE --agents-file AGENTS
-//                          [--rounds 3] [--connections 32]
+//                          [--rounds 3] [--connections 32] [--in-flight 4]
 //   mamori-loadgen ceiling --agents N [--packages 1500] [--rounds 3]
 //
 // `first` enrolls N agents and sends each its first report (all fifteen
@@ -12,18 +13,33 @@
 // sends every agent `rounds` steady reports (the package list as its digest,
 // the antivirus definitions age changed, so one history row each);
 // `ceiling` inserts the same rows into a fresh SQLite file with statements
-// prepared once and one transaction per phase. With --server-pid the
-// collector's CPU time and RSS are reported too. Output is one line per
-// phase: "phase=first reports=N seconds=S per_second=R server_cpu_ms_per=…".
+// prepared once and one transaction per phase.
+//
+// Reports are built and serialized before timing and sent with gRPC's
+// callback API over --connections TLS connections, --in-flight calls at a
+// time on each, so that the load generator, which shares the machine with
+// the collector, takes as little CPU from it as it can (real agents run
+// elsewhere); its own CPU per report is printed as loadgen_cpu_ms_per. Every
+// report must come back OUTCOME_STORED; busy answers are retried after the
+// collector's hint; any other answer or error ends the run with exit 1.
+// With --server-pid the collector's CPU time and RSS are reported too.
+// Output is one line per phase: "phase=first reports=N seconds=S
+// per_second=R server_cpu_ms_per=… loadgen_cpu_ms_per=… busy_retries=…".
 #include <google/protobuf/util/json_util.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -160,9 +176,21 @@ ProcessSample Sample(int pid) {
   return s;
 }
 
+// This process's own CPU time (all threads, user + system), in seconds.
+double SelfCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// `self_cpu_seconds` is the load generator's own CPU time over the timed
+// section: on a shared machine it is taken from the collector.
 void PrintPhase(const std::string& phase, int64_t reports, double seconds,
                 const ProcessSample& before, const ProcessSample& after,
-                int pid, int64_t busy) {
+                int pid, int64_t busy, double self_cpu_seconds) {
   std::cout << "phase=" << phase << " reports=" << reports
             << " seconds=" << seconds
             << " per_second=" << static_cast<double>(reports) / seconds;
@@ -173,67 +201,255 @@ void PrintPhase(const std::string& phase, int64_t reports, double seconds,
               << " server_rss_mib=" << after.rss_kib / 1024
               << " server_rss_anon_mib=" << after.rss_anon_kib / 1024;
   }
-  std::cout << " busy_retries=" << busy << std::endl;
+  std::cout << " loadgen_cpu_ms_per="
+            << self_cpu_seconds * 1000.0 / static_cast<double>(reports)
+            << " busy_retries=" << busy << std::endl;
 }
 
-// Sends `make(i)` for i in [0, n) over `connections` threads, retrying busy
-// answers after the server's hint. Returns {failures, busy retries}.
-template <typename Make>
-std::pair<int64_t, int64_t> SendAll(const std::string& server,
-                                    const std::string& ca_pem, int n,
-                                    int connections, Make make) {
-  std::atomic<int> next{0};
-  std::atomic<int64_t> failures{0};
-  std::atomic<int64_t> busy{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < connections; ++t) {
-    threads.emplace_back([&] {
-      auto stub = mamori::v1::Collector::NewStub(Channel(server, ca_pem));
-      for (int i = next++; i < n; i = next++) {
-        mamori::v1::ReportRequest request = make(i);
-        for (int attempt = 0;; ++attempt) {
-          grpc::ClientContext context;
-          ReportResponse response;
-          grpc::Status s = stub->Report(&context, request, &response);
-          if (s.ok()) {
-            if (response.outcome() == ReportResponse::OUTCOME_NEED_PARTS)
-              ++failures;
-            break;
-          }
-          if (s.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED ||
-              attempt > 100) {
-            if (failures++ < 5)
-              std::cerr << "report failed: " << s.error_message() << "\n";
-            break;
-          }
-          ++busy;
-          auto hint = context.GetServerTrailingMetadata().find(
-              "grpc-retry-pushback-ms");
-          int64_t ms = 100;
-          if (hint != context.GetServerTrailingMetadata().end()) {
-            ms = mamori::ParseInt64(
-                     std::string(hint->second.data(), hint->second.size()))
-                     .value_or(100);
-          }
-          // Benchmarks shorten the hint; the order of retries is what matters.
-          std::this_thread::sleep_for(std::chrono::milliseconds(ms / 10));
-        }
-      }
-    });
+// A report ready to send: serialized once, before timing, so a call costs the
+// client only its share of gRPC, HTTP/2 and TLS (and a retry costs no more).
+struct Prepared {
+  std::string report_id;
+  grpc::ByteBuffer bytes;
+};
+
+Prepared Prepare(const mamori::v1::ReportRequest& request) {
+  Prepared prepared;
+  prepared.report_id = request.report_id();
+  bool own_buffer = false;
+  grpc::Status s =
+      grpc::SerializationTraits<mamori::v1::ReportRequest>::Serialize(
+          request, &prepared.bytes, &own_buffer);
+  if (!s.ok()) {
+    std::cerr << "mamori-loadgen: cannot serialize report "
+              << request.report_id() << ": " << s.error_message() << "\n";
+    std::exit(1);
   }
-  for (auto& thread : threads) thread.join();
-  return {failures.load(), busy.load()};
+  return prepared;
+}
+
+// Runs callbacks at their time on one thread: the busy retries, which must
+// not sleep on gRPC's callback threads.
+class RetryTimer {
+ public:
+  RetryTimer() : thread_([this] { Loop(); }) {}
+  RetryTimer(const RetryTimer&) = delete;
+  RetryTimer& operator=(const RetryTimer&) = delete;
+  ~RetryTimer() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+
+  void After(std::chrono::milliseconds delay, std::function<void()> run) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      due_.emplace(Clock::now() + delay, std::move(run));
+    }
+    wake_.notify_one();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!stop_ || !due_.empty()) {
+      if (due_.empty()) {
+        wake_.wait(lock);
+        continue;
+      }
+      auto first = due_.begin();
+      if (first->first > Clock::now()) {
+        wake_.wait_until(lock, first->first);
+        continue;
+      }
+      std::function<void()> run = std::move(first->second);
+      due_.erase(first);
+      lock.unlock();
+      run();
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::multimap<Clock::time_point, std::function<void()>> due_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+// Sends every report of `reports` once over `connections` channels (TLS
+// connections), with at most `in_flight` calls at a time on each, through
+// gRPC's callback API: many agents' worth of concurrent calls from a few
+// threads, so the load generator takes as little CPU from the collector as
+// it can. Busy answers (RESOURCE_EXHAUSTED) are retried after the server's
+// grpc-retry-pushback-ms hint (shortened tenfold; the order of retries is
+// what matters). Anything else is a failure: another error, or an outcome
+// other than OUTCOME_STORED (each report id is sent once, so it must be
+// stored exactly once). After the first failure no new report is started.
+class ReportSender {
+ public:
+  struct Result {
+    int64_t failures = 0;
+    int64_t busy = 0;
+  };
+
+  ReportSender(const std::vector<Prepared>& reports, const std::string& server,
+               const std::string& ca_pem, int connections, int in_flight)
+      : reports_(reports) {
+    for (int c = 0; c < connections; ++c) {
+      stubs_.push_back(std::make_unique<Stub>(Channel(server, ca_pem)));
+    }
+    for (int c = 0; c < connections; ++c) {
+      for (int k = 0; k < in_flight; ++k) {
+        slots_.push_back(std::make_unique<Slot>());
+        slots_.back()->stub = stubs_[static_cast<size_t>(c)].get();
+      }
+    }
+  }
+
+  Result Run() {
+    active_ = static_cast<int>(slots_.size());
+    for (auto& slot : slots_) Next(slot.get());
+    std::unique_lock<std::mutex> lock(mutex_);
+    all_done_.wait(lock, [this] { return active_ == 0; });
+    return {failures_.load(), busy_.load()};
+  }
+
+ private:
+  using Stub =
+      grpc::TemplatedGenericStub<grpc::ByteBuffer, mamori::v1::ReportResponse>;
+
+  // One call at a time; a slot takes the next report when its call ends.
+  struct Slot {
+    Stub* stub = nullptr;
+    size_t index = 0;
+    int attempt = 0;
+    std::unique_ptr<grpc::ClientContext> context;
+    mamori::v1::ReportResponse response;
+  };
+
+  void Next(Slot* slot) {
+    const size_t index = next_++;
+    if (index >= reports_.size() || failures_.load() > 0) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (--active_ == 0) all_done_.notify_one();
+      return;
+    }
+    slot->index = index;
+    slot->attempt = 0;
+    Start(slot);
+  }
+
+  void Start(Slot* slot) {
+    // A ClientContext serves one call only.
+    slot->context = std::make_unique<grpc::ClientContext>();
+    slot->context->set_deadline(std::chrono::system_clock::now() +
+                                std::chrono::minutes(5));
+    slot->response.Clear();
+    slot->stub->UnaryCall(
+        slot->context.get(), kMethod, grpc::StubOptions(),
+        &reports_[slot->index].bytes, &slot->response,
+        [this, slot](const grpc::Status& s) { Done(slot, s); });
+  }
+
+  void Done(Slot* slot, const grpc::Status& s) {
+    const std::string& id = reports_[slot->index].report_id;
+    if (s.ok()) {
+      if (slot->response.outcome() != ReportResponse::OUTCOME_STORED) {
+        Fail("report " + id + ": outcome " +
+             ReportResponse::Outcome_Name(slot->response.outcome()) +
+             ", not OUTCOME_STORED");
+      }
+      Next(slot);
+      return;
+    }
+    if (s.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED ||
+        slot->attempt >= kMaxBusyRetries) {
+      Fail("report " + id + " failed: " + StatusName(s) + ": " +
+           s.error_message());
+      Next(slot);
+      return;
+    }
+    ++busy_;
+    ++slot->attempt;
+    const auto& trailers = slot->context->GetServerTrailingMetadata();
+    auto hint = trailers.find("grpc-retry-pushback-ms");
+    int64_t ms = 100;
+    if (hint != trailers.end()) {
+      ms = mamori::ParseInt64(
+               std::string(hint->second.data(), hint->second.size()))
+               .value_or(100);
+    }
+    timer_.After(std::chrono::milliseconds(ms / 10),
+                 [this, slot] { Start(slot); });
+  }
+
+  void Fail(const std::string& message) {
+    if (failures_++ < 5) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      std::cerr << "mamori-loadgen: " << message << "\n";
+    }
+  }
+
+  static std::string StatusName(const grpc::Status& s) {
+    switch (s.error_code()) {
+      case grpc::StatusCode::DEADLINE_EXCEEDED:
+        return "DEADLINE_EXCEEDED";
+      case grpc::StatusCode::UNAVAILABLE:
+        return "UNAVAILABLE";
+      case grpc::StatusCode::RESOURCE_EXHAUSTED:
+        return "RESOURCE_EXHAUSTED (retried " +
+               std::to_string(kMaxBusyRetries) + " times)";
+      default:
+        return "code " + std::to_string(static_cast<int>(s.error_code()));
+    }
+  }
+
+  static constexpr int kMaxBusyRetries = 100;
+  inline static const std::string kMethod =
+      "/" + std::string(mamori::v1::Collector::service_full_name()) + "/Report";
+
+  const std::vector<Prepared>& reports_;
+  std::vector<std::unique_ptr<Stub>> stubs_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::atomic<size_t> next_{0};
+  std::atomic<int64_t> failures_{0};
+  std::atomic<int64_t> busy_{0};
+  std::mutex mutex_;
+  std::condition_variable all_done_;
+  int active_ = 0;
+  RetryTimer timer_;  // last: destroyed (joined) first
+};
+
+// The collector's CA certificate (PEM); empty, with the reason printed, when
+// it cannot be read.
+std::string ReadCa(const po::variables_map& vm) {
+  const std::string path = vm["ca"].as<std::string>();
+  std::string pem = mamori::ReadFile(path).value_or("");
+  if (pem.empty()) {
+    std::cerr << "mamori-loadgen: cannot read the CA certificate " << path
+              << "\n";
+  }
+  return pem;
 }
 
 int RunFirst(const po::variables_map& vm) {
   const std::string server = vm["server"].as<std::string>();
-  const std::string ca =
-      mamori::ReadFile(vm["ca"].as<std::string>()).value_or("");
+  const std::string ca = ReadCa(vm);
+  if (ca.empty()) return 1;
   const int n = vm["agents"].as<int>();
   const int packages = vm["packages"].as<int>();
   const int connections = vm["connections"].as<int>();
+  const int in_flight = vm["in-flight"].as<int>();
   const int pid = vm["server-pid"].as<int>();
   const int offset = vm["offset"].as<int>();
+  if (n < 1) {
+    std::cerr << "mamori-loadgen first: --agents must be at least 1\n";
+    return 2;
+  }
   std::vector<Agent> agents(static_cast<size_t>(n));
   {
     std::atomic<int> next{0};
@@ -265,21 +481,23 @@ int RunFirst(const po::variables_map& vm) {
     for (auto& thread : threads) thread.join();
     if (failures > 0) return 1;
   }
-  // Build requests before timing so the client's own work is not counted.
-  std::vector<mamori::v1::ReportRequest> requests;
+  // Build and serialize the reports before timing so the client's own work
+  // is not counted (one message at a time, so only the bytes are held).
+  std::vector<Prepared> requests;
   requests.reserve(agents.size());
   for (int i = 0; i < n; ++i) {
-    requests.push_back(MakeReport(agents[static_cast<size_t>(i)], offset + i,
-                                  "first-" + std::to_string(offset + i),
-                                  packages, 0));
+    requests.push_back(Prepare(
+        MakeReport(agents[static_cast<size_t>(i)], offset + i,
+                   "first-" + std::to_string(offset + i), packages, 0)));
   }
   ProcessSample before = Sample(pid);
+  const double self_before = SelfCpuSeconds();
   auto start = Clock::now();
-  auto [failures, busy] = SendAll(server, ca, n, connections, [&](int i) {
-    return requests[static_cast<size_t>(i)];
-  });
+  auto [failures, busy] =
+      ReportSender(requests, server, ca, connections, in_flight).Run();
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  PrintPhase("first", n, seconds, before, Sample(pid), pid, busy);
+  PrintPhase("first", n, seconds, before, Sample(pid), pid, busy,
+             SelfCpuSeconds() - self_before);
   std::ofstream out(vm["out"].as<std::string>(), std::ios::app);
   for (int i = 0; i < n; ++i) {
     out << offset + i << " " << agents[static_cast<size_t>(i)].host_id << " "
@@ -290,8 +508,8 @@ int RunFirst(const po::variables_map& vm) {
 
 int RunSteady(const po::variables_map& vm) {
   const std::string server = vm["server"].as<std::string>();
-  const std::string ca =
-      mamori::ReadFile(vm["ca"].as<std::string>()).value_or("");
+  const std::string ca = ReadCa(vm);
+  if (ca.empty()) return 1;
   const int rounds = vm["rounds"].as<int>();
   const int pid = vm["server-pid"].as<int>();
   struct Known {
@@ -314,9 +532,15 @@ int RunSteady(const po::variables_map& vm) {
     }
     known.push_back({index, agent, digests[key]});
   }
+  if (known.empty() || rounds < 1) {
+    std::cerr << "mamori-loadgen steady: no agents in "
+              << vm["agents-file"].as<std::string>() << " or --rounds < 1\n";
+    return 1;
+  }
   const int n = static_cast<int>(known.size()) * rounds;
-  std::vector<mamori::v1::ReportRequest> requests;
+  std::vector<Prepared> requests;
   requests.reserve(static_cast<size_t>(n));
+  size_t steady_bytes = 0;
   for (int round = 1; round <= rounds; ++round) {
     for (const Known& k : known) {
       mamori::v1::ReportRequest r = MakeReport(
@@ -327,18 +551,21 @@ int RunSteady(const po::variables_map& vm) {
       mamori::v1::PartDigest* part = r.add_unchanged_parts();
       part->set_family("packages");
       part->set_sha256(k.digest);
-      requests.push_back(std::move(r));
+      if (requests.empty()) steady_bytes = r.ByteSizeLong();
+      requests.push_back(Prepare(r));
     }
   }
   ProcessSample before = Sample(pid);
+  const double self_before = SelfCpuSeconds();
   auto start = Clock::now();
   auto [failures, busy] =
-      SendAll(server, ca, n, vm["connections"].as<int>(),
-              [&](int i) { return requests[static_cast<size_t>(i)]; });
+      ReportSender(requests, server, ca, vm["connections"].as<int>(),
+                   vm["in-flight"].as<int>())
+          .Run();
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  PrintPhase("steady", n, seconds, before, Sample(pid), pid, busy);
-  std::cout << "steady_report_bytes=" << requests.front().ByteSizeLong()
-            << std::endl;
+  PrintPhase("steady", n, seconds, before, Sample(pid), pid, busy,
+             SelfCpuSeconds() - self_before);
+  std::cout << "steady_report_bytes=" << steady_bytes << std::endl;
   return failures == 0 ? 0 : 1;
 }
 
@@ -614,8 +841,11 @@ int main(int argc, char** argv) {
       "packages", po::value<int>()->default_value(1500), "packages per agent")(
       "rounds", po::value<int>()->default_value(3), "steady reports per agent")(
       "connections", po::value<int>()->default_value(32),
-      "parallel connections")("server-pid", po::value<int>()->default_value(0),
-                              "collector pid, to report its CPU and RSS")(
+      "TLS connections (channels) to the collector")(
+      "in-flight", po::value<int>()->default_value(4),
+      "calls in flight on each connection (callback API)")(
+      "server-pid", po::value<int>()->default_value(0),
+      "collector pid, to report its CPU and RSS")(
       "out", po::value<std::string>(), "append enrolled agents here (first)")(
       "agents-file", po::value<std::string>(),
       "agents written by first (steady)")(
@@ -652,6 +882,11 @@ int main(int argc, char** argv) {
     }
     return true;
   };
+  if (vm["connections"].as<int>() < 1 || vm["in-flight"].as<int>() < 1) {
+    std::cerr << "mamori-loadgen: --connections and --in-flight must be at "
+                 "least 1\n";
+    return 2;
+  }
   if (mode == "first") return need({"ca", "token", "out"}) ? RunFirst(vm) : 2;
   if (mode == "steady") return need({"ca", "agents-file"}) ? RunSteady(vm) : 2;
   if (mode == "ceiling") return RunCeiling(vm);
