@@ -42,6 +42,7 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   std::string log_level;
   size_t queue = 0;
   size_t batch = 0;
+  size_t queue_mib = 0;
   int max_message_mib = 0;
   double enroll_per_minute = 0;
   double enroll_burst = 0;
@@ -57,6 +58,9 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
       "serve without TLS (tests only; never in production)")(
       "queue", po::value(&queue)->default_value(2048),
       "reports waiting for the store before clients are told to back off")(
+      "queue-mib", po::value(&queue_mib)->default_value(64),
+      "memory the waiting reports may hold before clients are told to back "
+      "off, MiB (a first report of 1,500 packages holds about 1.5 MiB)")(
       "batch", po::value(&batch)->default_value(64),
       "most reports stored per transaction")(
       "max-message-mib", po::value(&max_message_mib)->default_value(32),
@@ -84,6 +88,8 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   InitLogging("mamori-collector", level);
   if (queue < 1)
     return UsageError(kCommand, "--queue: must be at least 1", err);
+  if (queue_mib < 1 || queue_mib > 65536)
+    return UsageError(kCommand, "--queue-mib: must be 1 to 65536", err);
   if (batch < 1)
     return UsageError(kCommand, "--batch: must be at least 1", err);
   if (store_delay_ms < 0 || store_delay_ms > 60000) {
@@ -153,6 +159,7 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   config.insecure_plaintext = vm["insecure-plaintext"].as<bool>();
   config.writer.max_queued_reports = queue;
   config.writer.max_batch = batch;
+  config.writer.max_queued_bytes = queue_mib << 20;
   config.writer.delay_before_store = std::chrono::milliseconds(store_delay_ms);
   config.service.limits.max_message_bytes = max_message_mib << 20;
   config.service.enroll_per_minute = enroll_per_minute;

@@ -166,10 +166,38 @@ grpc::Status CollectorService::DoEnroll(grpc::CallbackServerContext* context,
   return grpc::Status::OK;
 }
 
+void CollectorService::Busy(grpc::CallbackServerContext* context,
+                            grpc::ServerUnaryReactor* reactor,
+                            int64_t host_id) {
+  const int64_t spread = options_.pushback_spread_ms;
+  // 7919 (a prime) walks the counter across the whole spread.
+  const uint64_t key =
+      host_id > 0
+          ? static_cast<uint64_t>(host_id)
+          : refused_unparsed_.fetch_add(1, std::memory_order_relaxed) * 7919u;
+  const int64_t pushback =
+      options_.pushback_base_ms +
+      (spread > 0 ? static_cast<int64_t>(key % static_cast<uint64_t>(spread))
+                  : 0);
+  context->AddTrailingMetadata("grpc-retry-pushback-ms",
+                               std::to_string(pushback));
+  reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                               "collector busy: report queue full; retry "
+                               "after grpc-retry-pushback-ms"));
+}
+
 grpc::ServerUnaryReactor* CollectorService::Report(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // A parsed and converted report holds about eight times its size on the
+  // wire (a first report of 1,500 packages: 110 KB → ≈0.9 MB); when that
+  // would not fit, refuse before doing the work.
+  constexpr size_t kHeldPerWireByte = 8;
+  if (!writer_.HasRoomFor(request->Length() * kHeldPerWireByte)) {
+    Busy(context, reactor, 0);
+    return reactor;
+  }
   // Parsed into an arena (far fewer mallocs); the shared pointer keeps the
   // arena alive until the writer has converted what it needs.
   auto arena = std::make_shared<google::protobuf::Arena>();
@@ -199,6 +227,7 @@ grpc::ServerUnaryReactor* CollectorService::Report(
       }
     }
   }
+  report->held_bytes = static_cast<size_t>(arena->SpaceAllocated());
   const int64_t host_id = report->host_id;
   const uint32_t next_in = options_.next_report_in_seconds;
   ReportWriter::SubmitResult submitted = writer_.Submit(
@@ -230,18 +259,9 @@ grpc::ServerUnaryReactor* CollectorService::Report(
   switch (submitted) {
     case ReportWriter::SubmitResult::kQueued:
       break;
-    case ReportWriter::SubmitResult::kFull: {
-      const int64_t pushback = options_.pushback_base_ms +
-                               (options_.pushback_spread_ms > 0
-                                    ? host_id % options_.pushback_spread_ms
-                                    : 0);
-      context->AddTrailingMetadata("grpc-retry-pushback-ms",
-                                   std::to_string(pushback));
-      reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                   "collector busy: report queue full; retry "
-                                   "after grpc-retry-pushback-ms"));
+    case ReportWriter::SubmitResult::kFull:
+      Busy(context, reactor, host_id);
       break;
-    }
     case ReportWriter::SubmitResult::kClosed:
       reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
                                    "collector is shutting down; retry later"));

@@ -14,6 +14,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <optional>
 #include <string>
 
@@ -61,6 +62,12 @@ class CollectorService final
   grpc::Status DoEnroll(grpc::CallbackServerContext* context,
                         const grpc::ByteBuffer* request,
                         grpc::ByteBuffer* response);
+  // Finishes a report call with RESOURCE_EXHAUSTED and a retry hint spread
+  // over pushback_spread_ms (by host id, or by a counter when the request
+  // was refused before it was parsed), so refused agents do not all come
+  // back at once.
+  void Busy(grpc::CallbackServerContext* context,
+            grpc::ServerUnaryReactor* reactor, int64_t host_id);
 
   store::Store& store_;
   ReportWriter& writer_;
@@ -68,6 +75,7 @@ class CollectorService final
   const Clock& clock_;
   const ServiceOptions options_;
   RateLimiter enroll_limiter_;
+  std::atomic<uint64_t> refused_unparsed_{0};
 };
 
 // Parses `buffer` as `message`. Returns INVALID_ARGUMENT saying what was

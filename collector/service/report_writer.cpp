@@ -8,7 +8,8 @@
 namespace mamori::service {
 
 size_t ReportBytes(const store::ReportInput& report) {
-  size_t bytes = sizeof(report) + report.report_id.size() + report.wire_bytes;
+  size_t bytes = sizeof(report) + report.report_id.size() + report.wire_bytes +
+                 report.held_bytes;
   for (const store::FamilyUpdate& f : report.families) {
     bytes += sizeof(f) + f.payload_json.size() + f.family.size() + 64;
   }
@@ -33,10 +34,12 @@ ReportWriter::SubmitResult ReportWriter::Submit(store::ReportInput report,
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_ || !thread_.joinable()) return SubmitResult::kClosed;
-    // One oversized report may still enter an empty queue, or a report
-    // larger than the byte bound could never be stored.
+    // queued_bytes_ counts the reports waiting and those being stored, so
+    // the bound is on all the memory held by reports not yet answered. One
+    // oversized report may still enter when nothing is held, or a report
+    // larger than the bound could never be stored.
     if (queue_.size() >= options_.max_queued_reports ||
-        (!queue_.empty() &&
+        (queued_bytes_ > 0 &&
          queued_bytes_ + bytes > options_.max_queued_bytes)) {
       return SubmitResult::kFull;
     }
@@ -56,6 +59,13 @@ void ReportWriter::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool ReportWriter::HasRoomFor(size_t bytes) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size() < options_.max_queued_reports &&
+         (queued_bytes_ == 0 ||
+          queued_bytes_ + bytes <= options_.max_queued_bytes);
+}
+
 size_t ReportWriter::queued() const {
   std::lock_guard<std::mutex> lock(mu_);
   return queue_.size();
@@ -70,7 +80,6 @@ void ReportWriter::Run() {
       ready_.wait(lock, [this] { return closed_ || !queue_.empty(); });
       if (queue_.empty()) return;  // closed and drained
       while (!queue_.empty() && batch.size() < options_.max_batch) {
-        queued_bytes_ -= queue_.front().bytes;
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -97,7 +106,14 @@ void ReportWriter::Run() {
       }
       batch[i].done(std::move(results[i]));
     }
+    // Free the batch's reports (and the requests they keep) now rather than
+    // when the next batch starts, then let new reports in.
+    size_t freed = 0;
+    for (const Item& item : batch) freed += item.bytes;
     batch.clear();
+    inputs.clear();
+    std::lock_guard<std::mutex> lock(mu_);
+    queued_bytes_ -= freed;
   }
 }
 

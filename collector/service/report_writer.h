@@ -30,7 +30,8 @@ class ReportWriter {
 
   struct Options {
     size_t max_queued_reports = 2048;
-    size_t max_queued_bytes = 256u << 20;  // converted payload bytes
+    // Converted reports plus the parsed requests they keep (ReportBytes).
+    size_t max_queued_bytes = 64u << 20;
     size_t max_batch = 64;
     // Called on the writer thread after each commit with the organisation
     // of every report stored by it (not for duplicates or refusals), so
@@ -42,6 +43,11 @@ class ReportWriter {
   };
 
   enum class SubmitResult { kQueued, kFull, kClosed };
+
+  // Whether a report of about `bytes` (ReportBytes) would be let in now: a
+  // cheap look before parsing a request, so a busy collector refuses at
+  // once instead of parsing and converting what Submit would refuse.
+  bool HasRoomFor(size_t bytes) const;
 
   ReportWriter(store::Store& store, Options options)
       : store_(store), options_(options) {}

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 
@@ -166,6 +167,46 @@ TEST(ReportWriterTest, BatchesRefusesWhenFullAndDrainsOnStop) {
   // Grading is told about each stored report's organisation, not the refused.
   std::lock_guard<std::mutex> lock(stored_mu);
   EXPECT_EQ(stored_orgs, (std::vector<int64_t>{7, 7, 7}));
+}
+
+// The byte bound covers the reports being stored as well as those waiting:
+// a report still in the store's hands keeps its memory until answered.
+TEST(ReportWriterTest, ByteBoundCountsTheBatchBeingStored) {
+  HeldStore store;
+  auto sized = [](const std::string& id) {
+    store::ReportInput r = Named(id);
+    r.wire_bytes = 400u << 10;
+    r.held_bytes = 100u << 10;
+    return r;
+  };
+  const size_t one = ReportBytes(sized("rN"));  // ids of the same length
+  ReportWriter writer(store, {.max_queued_reports = 100,
+                              .max_queued_bytes = 2 * one,
+                              .max_batch = 10,
+                              .on_stored = nullptr});
+  writer.Start();
+  std::atomic<int> answered{0};
+  auto count = [&](Result<store::ReportResult>) { ++answered; };
+  store.Hold();
+  ASSERT_EQ(writer.Submit(sized("r0"), count),
+            ReportWriter::SubmitResult::kQueued);
+  store.WaitUntilEntered();
+  EXPECT_EQ(writer.queued(), 0u);  // r0 left the queue for the store
+  EXPECT_EQ(writer.Submit(sized("r1"), count),
+            ReportWriter::SubmitResult::kQueued);
+  EXPECT_EQ(writer.Submit(sized("r2"), count),
+            ReportWriter::SubmitResult::kFull);
+  store.Release();
+  writer.Stop();
+  EXPECT_EQ(answered.load(), 2);
+  // Everything answered: the whole bound is free again.
+  writer.Start();
+  EXPECT_EQ(writer.Submit(sized("r3"), count),
+            ReportWriter::SubmitResult::kQueued);
+  EXPECT_EQ(writer.Submit(sized("r4"), count),
+            ReportWriter::SubmitResult::kQueued);
+  writer.Stop();
+  EXPECT_EQ(answered.load(), 4);
 }
 
 }  // namespace

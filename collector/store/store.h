@@ -190,6 +190,9 @@ struct ReportInput {
   std::string agent_version;
   // Size of the request as received, for bounding what waits in memory.
   size_t wire_bytes = 0;
+  // Memory the parsed request keeps while the report waits (its arena:
+  // families are turned into JSON by the writer), for the same bound.
+  size_t held_bytes = 0;
 };
 
 enum class ReportOutcome { kStored, kDuplicate, kNeedParts };
