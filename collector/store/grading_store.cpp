@@ -241,11 +241,11 @@ Result<std::vector<GradingHost>> GradingStore::Hosts(int64_t org_id) {
   return out;
 }
 
-Status GradingStore::SaveResults(int64_t org_id,
-                                 std::vector<CheckResult>* results,
-                                 const std::string& policy_version,
-                                 TimePoint now) {
-  const int64_t now_s = ToUnixSeconds(now);
+Status GradingStore::WriteCheckResults(int64_t org_id,
+                                       const std::string& check_id,
+                                       const std::vector<CheckResult*>& results,
+                                       const std::string& policy_version,
+                                       int64_t now_s) {
   struct Current {
     std::string status;
     std::string evidence;
@@ -253,26 +253,27 @@ Status GradingStore::SaveResults(int64_t org_id,
     int64_t status_since = 0;
     std::string policy_version;
   };
-  // One read of the organisation's current results instead of a lookup per
-  // result: re-grading is mostly "nothing changed".
-  std::unordered_map<std::string, Current> current;
+  // One read of the check's current rows (index check_results_org) instead
+  // of a lookup per result: re-grading is mostly "nothing changed". Only
+  // this check's rows are held, not the organisation's.
+  std::unordered_map<int64_t, Current> current;
   {
     auto all = db_.Prepare(
-        "SELECT host_id, check_id, status, evidence_json, collected_at, "
-        "status_since, policy_version FROM check_results WHERE org_id = ?1");
+        "SELECT host_id, status, evidence_json, collected_at, status_since, "
+        "policy_version FROM check_results WHERE org_id = ?1 AND "
+        "check_id = ?2");
     if (!all.ok()) return all.status();
-    all->Bind(1, org_id);
+    all->Bind(1, org_id).Bind(2, check_id);
+    current.reserve(results.size());
     for (;;) {
       auto row = all->Step();
       if (!row.ok()) return row.status();
       if (!*row) break;
-      current[std::to_string(all->ColumnInt(0)) + '\0' + all->ColumnText(1)] = {
-          all->ColumnText(2), all->ColumnText(3), all->ColumnOptionalInt(4),
-          all->ColumnInt(5), all->ColumnText(6)};
+      current[all->ColumnInt(0)] = {all->ColumnText(1), all->ColumnText(2),
+                                    all->ColumnOptionalInt(3),
+                                    all->ColumnInt(4), all->ColumnText(5)};
     }
   }
-  Transaction tx(db_);
-  MAMORI_RETURN_IF_ERROR(tx.Begin());
   auto put = db_.Prepare(
       "INSERT INTO check_results (org_id, host_id, check_id, status, "
       "evidence_json, collected_at, status_since, evaluated_at, "
@@ -289,21 +290,20 @@ Status GradingStore::SaveResults(int64_t org_id,
       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   if (!put.ok()) return put.status();
   if (!hist.ok()) return hist.status();
-  std::string key;  // reused: no allocation per lookup
-  for (CheckResult& r : *results) {
-    auto host_id = ParseInt64(r.host_id);
-    if (!host_id)
-      return InvalidArgumentError("bad host id '" + r.host_id + "'");
-    const std::string status(grading::CheckStatusName(r.status));
-    const std::string evidence = EvidenceJson(r.evidence);
+  for (CheckResult* r : results) {
+    auto host_id = ParseInt64(r->host_id);
+    if (!host_id) {
+      return InvalidArgumentError("bad host id '" + r->host_id + "'");
+    }
+    const std::string_view status = grading::CheckStatusName(r->status);
+    const std::string evidence = EvidenceJson(r->evidence);
     std::optional<int64_t> collected;
-    if (r.collected_at) collected = ToUnixSeconds(*r.collected_at);
+    if (r->collected_at) collected = ToUnixSeconds(*r->collected_at);
     // A new status starts when the facts showing it were collected.
     int64_t since = collected.value_or(now_s);
     bool changed = true;
     bool unchanged_row = false;
-    key.assign(r.host_id).append(1, '\0').append(r.check_id);
-    auto it = current.find(key);
+    auto it = current.find(*host_id);
     if (it != current.end()) {
       const bool same_status = it->second.status == status;
       if (same_status) since = it->second.status_since;
@@ -311,15 +311,16 @@ Status GradingStore::SaveResults(int64_t org_id,
       unchanged_row = !changed && it->second.collected_at == collected &&
                       it->second.policy_version == policy_version;
     }
-    if (r.status == CheckStatus::kUnknown || r.status == CheckStatus::kError) {
-      r.unknown_since = FromUnixSeconds(since);
+    if (r->status == CheckStatus::kUnknown ||
+        r->status == CheckStatus::kError) {
+      r->unknown_since = FromUnixSeconds(since);
     }
     // evaluated_at records the last time the row was written; every
     // evaluation's time is in grade_history.
     if (unchanged_row) continue;
     put->Bind(1, org_id)
         .Bind(2, *host_id)
-        .Bind(3, r.check_id)
+        .Bind(3, r->check_id)
         .Bind(4, status)
         .Bind(5, evidence)
         .Bind(6, collected)
@@ -331,7 +332,7 @@ Status GradingStore::SaveResults(int64_t org_id,
     if (changed) {
       hist->Bind(1, org_id)
           .Bind(2, *host_id)
-          .Bind(3, r.check_id)
+          .Bind(3, r->check_id)
           .Bind(4, status)
           .Bind(5, evidence)
           .Bind(6, collected)
@@ -341,6 +342,50 @@ Status GradingStore::SaveResults(int64_t org_id,
       hist->Reset();
     }
   }
+  return Status::Ok();
+}
+
+Status GradingStore::SaveResults(int64_t org_id,
+                                 std::vector<CheckResult>* results,
+                                 const std::string& policy_version,
+                                 TimePoint now) {
+  // Grouped by check, checks in order of first appearance, results in the
+  // given order within a check.
+  std::vector<std::pair<std::string, std::vector<CheckResult*>>> by_check;
+  std::unordered_map<std::string, size_t> index;
+  for (CheckResult& r : *results) {
+    auto [it, inserted] = index.try_emplace(r.check_id, by_check.size());
+    if (inserted)
+      by_check.emplace_back(r.check_id, std::vector<CheckResult*>{});
+    by_check[it->second].second.push_back(&r);
+  }
+  Transaction tx(db_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+  for (const auto& [check_id, rows] : by_check) {
+    MAMORI_RETURN_IF_ERROR(WriteCheckResults(
+        org_id, check_id, rows, policy_version, ToUnixSeconds(now)));
+  }
+  return tx.Commit();
+}
+
+Status GradingStore::SaveCheckResults(int64_t org_id,
+                                      const std::string& check_id,
+                                      std::vector<CheckResult>* results,
+                                      const std::string& policy_version,
+                                      TimePoint now) {
+  std::vector<CheckResult*> rows;
+  rows.reserve(results->size());
+  for (CheckResult& r : *results) {
+    if (r.check_id != check_id) {
+      return InvalidArgumentError("result of check '" + r.check_id +
+                                  "' among the results of '" + check_id + "'");
+    }
+    rows.push_back(&r);
+  }
+  Transaction tx(db_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+  MAMORI_RETURN_IF_ERROR(WriteCheckResults(org_id, check_id, rows,
+                                           policy_version, ToUnixSeconds(now)));
   return tx.Commit();
 }
 
