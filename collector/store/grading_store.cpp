@@ -18,8 +18,12 @@ using grading::CheckStatus;
 // nlohmann::json::dump() escapes it (UTF-8 kept, \u00xx in lower case).
 void AppendJsonEscaped(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
+  size_t plain = 0;  // start of the run of bytes copied as they are
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.substr(plain, i - plain));
+    plain = i + 1;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -43,15 +47,12 @@ void AppendJsonEscaped(std::string& out, std::string_view text) {
         out += "\\t";
         break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xF];
-        } else {
-          out += ch;
-        }
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
     }
   }
+  out.append(text.substr(plain));
 }
 
 }  // namespace
@@ -247,6 +248,7 @@ Status GradingStore::WriteCheckResults(int64_t org_id,
                                        const std::string& policy_version,
                                        int64_t now_s) {
   struct Current {
+    int64_t rowid = 0;
     std::string status;
     std::string evidence;
     std::optional<int64_t> collected_at;
@@ -259,9 +261,9 @@ Status GradingStore::WriteCheckResults(int64_t org_id,
   std::unordered_map<int64_t, Current> current;
   {
     auto all = db_.Prepare(
-        "SELECT host_id, status, evidence_json, collected_at, status_since, "
-        "policy_version FROM check_results WHERE org_id = ?1 AND "
-        "check_id = ?2");
+        "SELECT host_id, rowid, status, evidence_json, collected_at, "
+        "status_since, policy_version FROM check_results WHERE org_id = ?1 "
+        "AND check_id = ?2");
     if (!all.ok()) return all.status();
     all->Bind(1, org_id).Bind(2, check_id);
     current.reserve(results.size());
@@ -269,9 +271,9 @@ Status GradingStore::WriteCheckResults(int64_t org_id,
       auto row = all->Step();
       if (!row.ok()) return row.status();
       if (!*row) break;
-      current[all->ColumnInt(0)] = {all->ColumnText(1), all->ColumnText(2),
-                                    all->ColumnOptionalInt(3),
-                                    all->ColumnInt(4), all->ColumnText(5)};
+      current[all->ColumnInt(0)] = {
+          all->ColumnInt(1),         all->ColumnText(2), all->ColumnText(3),
+          all->ColumnOptionalInt(4), all->ColumnInt(5),  all->ColumnText(6)};
     }
   }
   auto put = db_.Prepare(
@@ -288,8 +290,15 @@ Status GradingStore::WriteCheckResults(int64_t org_id,
       "INSERT INTO check_result_history (org_id, host_id, check_id, status, "
       "evidence_json, collected_at, evaluated_at, policy_version) VALUES "
       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  // Same status and evidence, only the collection time or policy version
+  // moved (every steady report does that): the row is touched in place by
+  // rowid, without rewriting it through the upsert.
+  auto touch = db_.Prepare(
+      "UPDATE check_results SET collected_at = ?2, evaluated_at = ?3, "
+      "policy_version = ?4 WHERE rowid = ?1");
   if (!put.ok()) return put.status();
   if (!hist.ok()) return hist.status();
+  if (!touch.ok()) return touch.status();
   for (CheckResult* r : results) {
     auto host_id = ParseInt64(r->host_id);
     if (!host_id) {
@@ -304,7 +313,8 @@ Status GradingStore::WriteCheckResults(int64_t org_id,
     bool changed = true;
     bool unchanged_row = false;
     auto it = current.find(*host_id);
-    if (it != current.end()) {
+    const bool stored = it != current.end();
+    if (stored) {
       const bool same_status = it->second.status == status;
       if (same_status) since = it->second.status_since;
       changed = !same_status || it->second.evidence != evidence;
@@ -318,6 +328,15 @@ Status GradingStore::WriteCheckResults(int64_t org_id,
     // evaluated_at records the last time the row was written; every
     // evaluation's time is in grade_history.
     if (unchanged_row) continue;
+    if (stored && !changed) {
+      touch->Bind(1, it->second.rowid)
+          .Bind(2, collected)
+          .Bind(3, now_s)
+          .Bind(4, policy_version);
+      MAMORI_RETURN_IF_ERROR(touch->Run());
+      touch->Reset();
+      continue;
+    }
     put->Bind(1, org_id)
         .Bind(2, *host_id)
         .Bind(3, r->check_id)
