@@ -401,6 +401,11 @@ Status GradingStore::SaveCheckResults(int64_t org_id,
     }
     rows.push_back(&r);
   }
+  if (sqlite3_get_autocommit(db_.raw()) == 0) {
+    // Inside the caller's transaction: its commit makes the rows durable.
+    return WriteCheckResults(org_id, check_id, rows, policy_version,
+                             ToUnixSeconds(now));
+  }
   Transaction tx(db_);
   MAMORI_RETURN_IF_ERROR(tx.Begin());
   MAMORI_RETURN_IF_ERROR(WriteCheckResults(org_id, check_id, rows,

@@ -74,10 +74,10 @@ class GradingStore {
   Status SaveResults(int64_t org_id, std::vector<grading::CheckResult>* results,
                      const std::string& policy_version, TimePoint now);
   // SaveResults for the results of one check (every host of the
-  // organisation), in a transaction of its own: a re-grade stores each
-  // check as soon as its query has run and never holds all of an
-  // organisation's results. INVALID_ARGUMENT when a result is of another
-  // check.
+  // organisation): a re-grade stores each check as soon as its query has
+  // run and never holds all of an organisation's results. In a transaction
+  // of its own, or in the caller's when one is open on database().
+  // INVALID_ARGUMENT when a result is of another check.
   Status SaveCheckResults(int64_t org_id, const std::string& check_id,
                           std::vector<grading::CheckResult>* results,
                           const std::string& policy_version, TimePoint now);
