@@ -272,7 +272,7 @@ Result<GradeReport> GradingService::Build(int64_t org_id,
   if (!keep_results) {
     // The snapshot needs only the rules' grades: trend topics, the
     // questionnaires' scores and the improvement list are for reports.
-    return SaveSnapshot(org_id, r);
+    return SaveSnapshot(org_id, &r);
   }
 
   for (const char* topic : kTopics) {
@@ -336,22 +336,22 @@ Result<GradeReport> GradingService::Build(int64_t org_id,
   }
   r.improvements = grading::PlanImprovements(grades, check_rules);
 
-  if (run_checks) return SaveSnapshot(org_id, r);
+  if (run_checks) return SaveSnapshot(org_id, &r);
   return r;
 }
 
 Result<GradeReport> GradingService::SaveSnapshot(int64_t org_id,
-                                                 GradeReport& r) {
+                                                 GradeReport* r) {
   nlohmann::ordered_json rules = nlohmann::ordered_json::object();
-  for (const RuleReport& rr : r.rules) {
+  for (const RuleReport& rr : r->rules) {
     rules[rr.grade.rule] = std::string(grading::GradeName(rr.grade.grade));
   }
   store::GradeSnapshot snap{
-      r.evaluated_at, r.policy_version,
-      r.overall ? std::string(grading::GradeName(*r.overall)) : "",
+      r->evaluated_at, r->policy_version,
+      r->overall ? std::string(grading::GradeName(*r->overall)) : "",
       rules.dump()};
   MAMORI_RETURN_IF_ERROR(store_->SaveGradeSnapshot(org_id, snap));
-  return std::move(r);
+  return std::move(*r);
 }
 
 Status GradingService::ImportAnswers(const std::string& org,

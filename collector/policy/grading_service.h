@@ -134,8 +134,8 @@ class GradingService {
   };
   Status LoadCustom(bool initial);
   Result<GradeReport> Build(int64_t org_id, const std::string& org, Mode mode);
-  // Stores r's grade snapshot; returns r.
-  Result<GradeReport> SaveSnapshot(int64_t org_id, GradeReport& r);
+  // Stores r's grade snapshot; returns *r (moved).
+  Result<GradeReport> SaveSnapshot(int64_t org_id, GradeReport* r);
 
   std::unique_ptr<store::GradingStore> store_;
   CheckRunner runner_;
