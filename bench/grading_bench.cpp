@@ -7,12 +7,36 @@
 //   BmIngest/0,1,2         storing 1,000 reports (first / unchanged /
 //                          one family changed), for the cost the fact
 //                          tables' triggers add to ingest.
+//   BmFleetRegrade/H       one re-grade of an organisation of H hosts the
+//                          way `serve` does it (EvaluateOrgId, results
+//                          stored once, then a steady round), with the
+//                          process CPU and the peak RSS of the re-grade
+//                          as counters: cpu_s, rss_before_mib,
+//                          peak_rss_mib; first_cpu_s is the first
+//                          evaluation, which inserts every result.
 // Hosts are enrolled and reported through SqliteStore, with ten fact
 // families each, alternating compliant and failing fixtures.
+//
+// Options (before Google Benchmark's own):
+//   --packages N   also store a package list per host, like
+//                  bench/collector_bench.sh: every tenth host has N
+//                  packages, the others N/10; 90 % of the names and versions
+//                  are shared across the fleet; every host also has a
+//                  browser (firefox-esr, chromium, "Mozilla Firefox (x64
+//                  ja)" or "Google Chrome", some below the minimum) and
+//                  every third one a "Microsoft Office …" package (some past
+//                  their end of support), so the browser and Office checks
+//                  have work. Default 0 (no packages).
+//   --hosts H      fleet size of BmFleetRegrade (default 10000).
+// Example: grading_bench --packages 1500 --benchmark_filter=BmFleetRegrade
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "collector/policy/grading_service.h"
 #include "collector/store/sqlite_store.h"
@@ -64,10 +88,63 @@ const Fam kBad[] = {
     {"remote_access", R"({"rdp_enabled":true,"rdp_nla_required":false})"},
 };
 
+int g_packages = 0;         // --packages
+int g_fleet_hosts = 10000;  // --hosts
+
+// The package list of host `index` (see --packages above).
+std::vector<store::PackageRow> PackagesOf(int index) {
+  std::vector<store::PackageRow> out;
+  if (g_packages <= 0) return out;
+  const int count = index % 10 == 0 ? g_packages : g_packages / 10;
+  for (int i = 0; i < count; ++i) {
+    const bool variant = i % 10 == 0;
+    out.push_back({"lib-package-" + std::to_string(i),
+                   variant ? "2." + std::to_string(index % 10) + ".0-1"
+                           : "1." + std::to_string(i % 13) + ".4-2+deb12u1",
+                   "amd64", "PACKAGE_SOURCE_DPKG",
+                   "Debian Maintainers <debian@example.org>", "",
+                   std::nullopt});
+  }
+  struct Named {
+    const char* name;
+    const char* version;
+    const char* source;
+  };
+  static const Named kBrowsers[] = {
+      {"firefox-esr", "128.5.0esr-1~deb12u1", "PACKAGE_SOURCE_DPKG"},
+      {"chromium", "131.0.6778.85-1~deb12u1", "PACKAGE_SOURCE_DPKG"},
+      {"Mozilla Firefox (x64 ja)", "140.0.2", "PACKAGE_SOURCE_WINDOWS"},
+      {"Google Chrome", "141.0.7390.55", "PACKAGE_SOURCE_WINDOWS"},
+      {"firefox-esr", "102.15.0esr-1~deb12u1", "PACKAGE_SOURCE_DPKG"},
+  };
+  static const Named kOffice[] = {
+      {"Microsoft Office Professional Plus 2016", "16.0.4266.1001",
+       "PACKAGE_SOURCE_WINDOWS"},
+      {"Microsoft Office LTSC Professional Plus 2021", "16.0.14332.20447",
+       "PACKAGE_SOURCE_WINDOWS"},
+      {"Microsoft Office Home and Business 2013", "15.0.4569.1506",
+       "PACKAGE_SOURCE_WINDOWS"},
+  };
+  const Named& b = kBrowsers[index % std::size(kBrowsers)];
+  out.push_back({b.name, b.version, "amd64", b.source, "", "", std::nullopt});
+  if (index % 3 == 0) {
+    const Named& o = kOffice[(index / 3) % std::size(kOffice)];
+    out.push_back({o.name, o.version, "x64", o.source, "Microsoft Corporation",
+                   "", std::nullopt});
+  }
+  return out;
+}
+
 // One database per size, built once per process.
 struct Fleet {
   std::string path;
   std::string org;
+  struct Host {
+    int64_t id;
+    std::string key;
+    bool with_packages;
+  };
+  std::vector<Host> hosts;
 };
 
 // Removes the fleets' databases when the process ends (hundreds of MB each
@@ -115,9 +192,22 @@ Fleet BuildFleet(int hosts) {
           {fam.name, "STATUS_OK", r.collected_at, fam.json,
            std::string("sha-") + fam.name + (i % 4 == 0 ? "b" : "g")});
     }
+    r.packages = PackagesOf(i);
+    f.hosts.push_back({e->host_id, in.node_key_hash, !r.packages.empty()});
+    if (!r.packages.empty()) {
+      r.families.push_back({"packages", "STATUS_OK", r.collected_at,
+                            R"({"status":{"state":"STATUS_OK"}})",
+                            "sha-packages-" + std::to_string(i)});
+    }
     batch.push_back(std::move(r));
     if (batch.size() == 200 || i + 1 == hosts) {
-      (*store)->StoreReports(batch);
+      for (const auto& res : (*store)->StoreReports(batch)) {
+        if (!res.ok()) {
+          std::fprintf(stderr, "storing a report: %s\n",
+                       res.status().ToString().c_str());
+          std::abort();
+        }
+      }
       batch.clear();
     }
   }
@@ -173,6 +263,122 @@ void BmRegrade(benchmark::State& state) {
   }
 }
 BENCHMARK(BmRegrade)->Arg(300)->Unit(benchmark::kMillisecond)->Iterations(20);
+
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// A "Vm…:" line of /proc/self/status in MiB; -1 when unreadable.
+double ProcStatusMib(const char* key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(key, 0) == 0) {
+      return std::strtod(line.c_str() + std::strlen(key), nullptr) / 1024.0;
+    }
+  }
+  return -1;
+}
+
+// Resets the peak RSS (VmHWM) to the current RSS (Linux ≥ 4.0).
+void ResetPeakRss() {
+  std::ofstream out("/proc/self/clear_refs");
+  out << "5";
+}
+
+// A steady round like bench/collector_bench.sh's: every host reports again,
+// nothing changed, each family (packages by its digest) collected
+// `round` minutes later; so each check result's collected_at moves.
+void SteadyRound(const Fleet& fleet, int round) {
+  static FakeClock clock(kNow);
+  auto store = store::SqliteStore::Open(fleet.path, clock);
+  if (!store.ok()) std::abort();
+  std::vector<store::ReportInput> batch;
+  for (size_t i = 0; i < fleet.hosts.size(); ++i) {
+    store::ReportInput r;
+    r.host_id = fleet.hosts[i].id;
+    r.node_key_hash = fleet.hosts[i].key;
+    r.report_id = "s" + std::to_string(round) + "-" + std::to_string(i);
+    r.collected_at = ToUnixSeconds(kNow) - 3600 + 60 * round;
+    for (const Fam& fam : (i % 4 == 0 ? kBad : kGood)) {
+      r.unchanged.push_back({fam.name, std::string("sha-") + fam.name +
+                                           (i % 4 == 0 ? "b" : "g")});
+    }
+    if (fleet.hosts[i].with_packages) {
+      r.unchanged.push_back({"packages", "sha-packages-" + std::to_string(i)});
+    }
+    batch.push_back(std::move(r));
+    if (batch.size() == 200 || i + 1 == fleet.hosts.size()) {
+      for (const auto& res : (*store)->StoreReports(batch)) {
+        if (!res.ok()) {
+          std::fprintf(stderr, "storing a steady report: %s\n",
+                       res.status().ToString().c_str());
+          std::abort();
+        }
+      }
+      batch.clear();
+    }
+  }
+}
+
+// The first evaluation, which writes every result (a function of its own so
+// that profiles can tell it from the re-grade measured).
+[[gnu::noinline]] Status FirstEvaluation(policy::GradingService* svc,
+                                         int64_t org_id) {
+  return svc->EvaluateOrgId(org_id);
+}
+
+// One re-grade of the whole organisation as `serve` runs it after a steady
+// round (a first evaluation has stored every result; then every host
+// reported again with nothing changed but the collection time, as in
+// bench/collector_bench.sh). Counters: CPU seconds and peak RSS of the
+// re-grade (the steady round is not counted).
+void BmFleetRegrade(benchmark::State& state) {
+  const Fleet& fleet = FleetOf(static_cast<int>(state.range(0)));
+  static FakeClock clock(kNow);
+  auto svc = policy::GradingService::Open({fleet.path, ""}, clock);
+  if (!svc.ok()) {
+    state.SkipWithError(svc.status().ToString().c_str());
+    return;
+  }
+  auto org = (*svc)->store().OrgId(fleet.org);
+  if (!org.ok()) {
+    state.SkipWithError(org.status().ToString().c_str());
+    return;
+  }
+  const double first_cpu0 = CpuSeconds();
+  if (Status s = FirstEvaluation(svc->get(), *org); !s.ok()) {
+    state.SkipWithError(s.ToString().c_str());
+    return;
+  }
+  state.counters["first_cpu_s"] = CpuSeconds() - first_cpu0;
+  int round = 0;
+  double cpu = 0;
+  double rss_before = 0;
+  double peak = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    SteadyRound(fleet, ++round);
+    clock.Advance(std::chrono::seconds(60));
+    rss_before = ProcStatusMib("VmRSS:");
+    ResetPeakRss();
+    const double cpu0 = CpuSeconds();
+    state.ResumeTiming();
+    if (Status s = (*svc)->EvaluateOrgId(*org); !s.ok()) {
+      state.SkipWithError(s.ToString().c_str());
+      return;
+    }
+    cpu += CpuSeconds() - cpu0;
+    peak = std::max(peak, ProcStatusMib("VmHWM:"));
+  }
+  state.counters["cpu_s"] = cpu / static_cast<double>(state.iterations());
+  state.counters["rss_before_mib"] = rss_before;
+  state.counters["peak_rss_mib"] = peak;
+  state.counters["packages"] = g_packages;
+}
 
 // What the fact tables' triggers (grading migration v2) add to storing
 // reports: 1,000 reports per iteration through SqliteStore::StoreReports in
@@ -273,4 +479,36 @@ BENCHMARK(BmIngest)
 }  // namespace
 }  // namespace mamori
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // Our options first; the rest goes to Google Benchmark.
+  std::vector<char*> rest{argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    int* target = arg == "--packages" ? &mamori::g_packages
+                  : arg == "--hosts"  ? &mamori::g_fleet_hosts
+                                      : nullptr;
+    if (target == nullptr) {
+      rest.push_back(argv[i]);
+      continue;
+    }
+    char* end = nullptr;
+    const long v = i + 1 < argc ? std::strtol(argv[i + 1], &end, 10) : -1;
+    if (end == nullptr || *end != '\0' || v < 0 || v > 1'000'000) {
+      std::fprintf(stderr, "%s needs a number from 0 to 1000000\n",
+                   arg.c_str());
+      return 2;
+    }
+    *target = static_cast<int>(v);
+    ++i;
+  }
+  benchmark::RegisterBenchmark("BmFleetRegrade", mamori::BmFleetRegrade)
+      ->Arg(mamori::g_fleet_hosts)
+      ->Unit(benchmark::kMillisecond)
+      ->Iterations(1);
+  int n = static_cast<int>(rest.size());
+  benchmark::Initialize(&n, rest.data());
+  if (benchmark::ReportUnrecognizedArguments(n, rest.data())) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -77,6 +77,117 @@ TechnicalVerdict Verdict(const TechnicalMeasure& m) {
 
 }  // namespace
 
+namespace {
+
+// One endpoint's results over the measured checks, folded one result at a
+// time (shared by MeasureTechnical and TechnicalTally so both count alike).
+struct EndpointFold {
+  bool any_fail = false;
+  bool any_unknown = false;
+  bool any_pass = false;
+  bool never_collected = false;
+  std::optional<TimePoint> collected_at;
+  std::optional<TimePoint> unknown_since;
+
+  // A check without a result: unknown, never compliant.
+  void AddMissing() {
+    any_unknown = true;
+    never_collected = true;
+  }
+
+  // Returns true when `r` is a problem (not pass or not_applicable).
+  bool Add(const CheckResult& r) {
+    if (r.collected_at) {
+      if (!collected_at || *r.collected_at < *collected_at) {
+        collected_at = r.collected_at;
+      }
+    } else {
+      never_collected = true;
+    }
+    switch (r.status) {
+      case CheckStatus::kPass:
+        any_pass = true;
+        return false;
+      case CheckStatus::kNotApplicable:
+        return false;
+      case CheckStatus::kFail:
+        any_fail = true;
+        return true;
+      case CheckStatus::kUnknown:
+      case CheckStatus::kError: {
+        any_unknown = true;
+        std::optional<TimePoint> since =
+            r.unknown_since ? r.unknown_since : r.collected_at;
+        if (since && (!unknown_since || *since < *unknown_since)) {
+          unknown_since = since;
+        }
+        return true;
+      }
+    }
+    return true;
+  }
+};
+
+// Counts one reporting endpoint into `m` and fills out's status, fresh,
+// collected_at and long_unknown.
+void CountEndpoint(const EndpointFold& f, std::chrono::seconds max_age,
+                   TimePoint now, TechnicalMeasure* m, EndpointOutcome* out) {
+  ++m->reporting;
+  out->collected_at = f.collected_at;
+  if (f.any_fail) {
+    out->status = CheckStatus::kFail;
+  } else if (f.any_unknown) {
+    out->status = CheckStatus::kUnknown;
+  } else if (f.any_pass) {
+    out->status = CheckStatus::kPass;
+  } else {
+    out->status = CheckStatus::kNotApplicable;
+  }
+  out->fresh = !f.never_collected && out->collected_at &&
+               now - *out->collected_at <= max_age;
+
+  if (out->status == CheckStatus::kNotApplicable) {
+    ++m->not_applicable;
+    return;
+  }
+  ++m->in_scope;
+  if (out->collected_at &&
+      (!m->oldest_evidence || *out->collected_at < *m->oldest_evidence)) {
+    m->oldest_evidence = out->collected_at;
+  }
+  if (out->fresh) {
+    ++m->fresh_in_scope;
+    if (out->status == CheckStatus::kPass) ++m->passing;
+    if (out->status == CheckStatus::kFail) ++m->failing;
+    if (IsUnknownLike(out->status)) {
+      ++m->unknown;
+      // A fresh unknown has been unknown since its streak began.
+      out->long_unknown = f.unknown_since && now - *f.unknown_since > max_age;
+    }
+  } else {
+    // Stale evidence is unknown from the moment it went stale, so it
+    // blocks "in place" only once that lasts longer than the maximum age.
+    ++m->unknown;
+    out->long_unknown =
+        !out->collected_at || now - *out->collected_at > 2 * max_age;
+  }
+  if (out->long_unknown) ++m->long_unknown;
+}
+
+// Coverage and pass-rate tests and the verdict, once every endpoint is
+// counted.
+void FinishMeasure(const TechnicalSettings& settings, TechnicalMeasure* m) {
+  m->coverage_ok =
+      m->registered > 0 && AtLeastPercent(m->reporting, m->registered,
+                                          settings.min_coverage_percent);
+  m->pass_rate_ok =
+      m->fresh_in_scope > 0 &&
+      AtLeastPercent(m->passing, m->fresh_in_scope, settings.min_pass_percent);
+  m->verdict = Verdict(*m);
+}
+
+}  // namespace
+
 TechnicalMeasure MeasureTechnical(const std::vector<Endpoint>& endpoints,
                                   const std::vector<CheckResult>& results,
                                   const std::vector<std::string>& check_ids,
@@ -93,18 +204,12 @@ TechnicalMeasure MeasureTechnical(const std::vector<Endpoint>& endpoints,
   TechnicalMeasure m;
   m.registered =
       std::max(static_cast<int>(endpoints.size()), settings.expected_endpoints);
-  const auto max_age = settings.max_evidence_age;
   for (const Endpoint& e : endpoints) {
     if (!e.reported) continue;
-    ++m.reporting;
     EndpointOutcome out;
     out.host_id = e.host_id;
     out.hostname = e.hostname;
-    bool any_fail = false;
-    bool any_unknown = false;
-    bool any_pass = false;
-    bool never_collected = false;
-    std::optional<TimePoint> unknown_since;
+    EndpointFold fold;
     const auto host_it = by_host.find(e.host_id);
     for (const std::string& check : check_ids) {
       const CheckResult* r = nullptr;
@@ -120,89 +225,69 @@ TechnicalMeasure MeasureTechnical(const std::vector<Endpoint>& endpoints,
         missing.status = CheckStatus::kUnknown;
         missing.evidence.push_back({"reason", "no result for this endpoint"});
         out.problems.push_back(std::move(missing));
-        any_unknown = true;
-        never_collected = true;
+        fold.AddMissing();
         continue;
       }
-      if (r->collected_at) {
-        if (!out.collected_at || *r->collected_at < *out.collected_at) {
-          out.collected_at = r->collected_at;
-        }
-      } else {
-        never_collected = true;
-      }
-      switch (r->status) {
-        case CheckStatus::kPass:
-          any_pass = true;
-          break;
-        case CheckStatus::kNotApplicable:
-          break;
-        case CheckStatus::kFail:
-          any_fail = true;
-          out.problems.push_back(*r);
-          break;
-        case CheckStatus::kUnknown:
-        case CheckStatus::kError: {
-          any_unknown = true;
-          out.problems.push_back(*r);
-          std::optional<TimePoint> since =
-              r->unknown_since ? r->unknown_since : r->collected_at;
-          if (since && (!unknown_since || *since < *unknown_since)) {
-            unknown_since = since;
-          }
-          break;
-        }
-      }
+      if (fold.Add(*r)) out.problems.push_back(*r);
     }
-    if (any_fail) {
-      out.status = CheckStatus::kFail;
-    } else if (any_unknown) {
-      out.status = CheckStatus::kUnknown;
-    } else if (any_pass) {
-      out.status = CheckStatus::kPass;
-    } else {
-      out.status = CheckStatus::kNotApplicable;
-    }
-    out.fresh = !never_collected && out.collected_at &&
-                now - *out.collected_at <= max_age;
-
-    if (out.status == CheckStatus::kNotApplicable) {
-      ++m.not_applicable;
-      m.endpoints.push_back(std::move(out));
-      continue;
-    }
-    ++m.in_scope;
-    if (out.collected_at &&
-        (!m.oldest_evidence || *out.collected_at < *m.oldest_evidence)) {
-      m.oldest_evidence = out.collected_at;
-    }
-    if (out.fresh) {
-      ++m.fresh_in_scope;
-      if (out.status == CheckStatus::kPass) ++m.passing;
-      if (out.status == CheckStatus::kFail) ++m.failing;
-      if (IsUnknownLike(out.status)) {
-        ++m.unknown;
-        // A fresh unknown has been unknown since its streak began.
-        out.long_unknown = unknown_since && now - *unknown_since > max_age;
-      }
-    } else {
-      // Stale evidence is unknown from the moment it went stale, so it
-      // blocks "in place" only once that lasts longer than the maximum age.
-      ++m.unknown;
-      out.long_unknown =
-          !out.collected_at || now - *out.collected_at > 2 * max_age;
-    }
-    if (out.long_unknown) ++m.long_unknown;
+    CountEndpoint(fold, settings.max_evidence_age, now, &m, &out);
     m.endpoints.push_back(std::move(out));
   }
+  FinishMeasure(settings, &m);
+  return m;
+}
 
-  m.coverage_ok =
-      m.registered > 0 &&
-      AtLeastPercent(m.reporting, m.registered, settings.min_coverage_percent);
-  m.pass_rate_ok =
-      m.fresh_in_scope > 0 &&
-      AtLeastPercent(m.passing, m.fresh_in_scope, settings.min_pass_percent);
-  m.verdict = Verdict(m);
+struct TechnicalTally::HostState {
+  bool reported = false;
+  int results = 0;
+  EndpointFold fold;
+};
+
+TechnicalTally::TechnicalTally(const std::vector<Endpoint>& endpoints,
+                               std::vector<std::string> check_ids)
+    : check_ids_(std::move(check_ids)),
+      distinct_checks_(static_cast<int>(
+          std::set<std::string>(check_ids_.begin(), check_ids_.end()).size())),
+      registered_(static_cast<int>(endpoints.size())),
+      hosts_(endpoints.size()) {
+  for (size_t i = 0; i < endpoints.size(); ++i) {
+    if (!endpoints[i].reported) continue;
+    hosts_[i].reported = true;
+    index_.emplace(endpoints[i].host_id, i);
+  }
+}
+
+TechnicalTally::~TechnicalTally() = default;
+TechnicalTally::TechnicalTally(TechnicalTally&&) noexcept = default;
+TechnicalTally& TechnicalTally::operator=(TechnicalTally&&) noexcept = default;
+
+bool TechnicalTally::Measures(std::string_view check_id) const {
+  return std::find(check_ids_.begin(), check_ids_.end(), check_id) !=
+         check_ids_.end();
+}
+
+void TechnicalTally::Add(const CheckResult& result) {
+  if (!Measures(result.check_id)) return;
+  auto it = index_.find(result.host_id);
+  if (it == index_.end()) return;
+  HostState& h = hosts_[it->second];
+  h.fold.Add(result);
+  ++h.results;
+}
+
+TechnicalMeasure TechnicalTally::Finish(const TechnicalSettings& settings,
+                                        TimePoint now) const {
+  TechnicalMeasure m;
+  m.registered = std::max(registered_, settings.expected_endpoints);
+  for (size_t i = 0; i < hosts_.size(); ++i) {
+    if (!hosts_[i].reported) continue;
+    EndpointFold fold = hosts_[i].fold;
+    // Checks without a result for the host count as missing (unknown).
+    if (hosts_[i].results < distinct_checks_) fold.AddMissing();
+    EndpointOutcome out;
+    CountEndpoint(fold, settings.max_evidence_age, now, &m, &out);
+  }
+  FinishMeasure(settings, &m);
   return m;
 }
 

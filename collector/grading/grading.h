@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/clock.h"
@@ -138,6 +139,38 @@ TechnicalMeasure MeasureTechnical(const std::vector<Endpoint>& endpoints,
                                   const std::vector<std::string>& check_ids,
                                   const TechnicalSettings& settings,
                                   TimePoint now);
+
+// MeasureTechnical without holding the results: results are added one at a
+// time (e.g. one check's results for every endpoint, then the next check's)
+// and only per-endpoint counters are kept. Finish() returns what
+// MeasureTechnical returns for the same endpoints, results and checks,
+// except that `endpoints` (with their problems) is left empty. Requires what
+// CheckRunner gives: distinct check ids and at most one result per endpoint
+// and check. Results of other checks or unknown endpoints are ignored.
+class TechnicalTally {
+ public:
+  TechnicalTally(const std::vector<Endpoint>& endpoints,
+                 std::vector<std::string> check_ids);
+  ~TechnicalTally();
+  TechnicalTally(TechnicalTally&&) noexcept;
+  TechnicalTally& operator=(TechnicalTally&&) noexcept;
+  TechnicalTally(const TechnicalTally&) = delete;
+  TechnicalTally& operator=(const TechnicalTally&) = delete;
+
+  // True when `check_id` is one of the measured checks.
+  bool Measures(std::string_view check_id) const;
+  void Add(const CheckResult& result);
+  TechnicalMeasure Finish(const TechnicalSettings& settings,
+                          TimePoint now) const;
+
+ private:
+  struct HostState;
+  std::vector<std::string> check_ids_;
+  int distinct_checks_ = 0;
+  int registered_ = 0;
+  std::vector<HostState> hosts_;                   // by endpoint index
+  std::unordered_map<std::string, size_t> index_;  // reporting host → index
+};
 
 enum class Grade { kD = 1, kC = 2, kB = 3, kA = 4 };
 // "A" … "D".

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace mamori::grading {
 namespace {
 
@@ -335,6 +337,97 @@ TEST(Names, RoundTrip) {
   EXPECT_FALSE(ParseSpread("").has_value());
   EXPECT_TRUE(IsRuleId("removable_media"));
   EXPECT_FALSE(IsRuleId("usb"));
+}
+
+// TechnicalTally must count exactly as MeasureTechnical (it is what serve's
+// re-grade grades with): random fleets with every status, missing results,
+// results of other checks and of unknown hosts, stale and never-collected
+// evidence and long unknown streaks, fed one check at a time.
+TEST(TechnicalTally, CountsExactlyAsMeasureTechnical) {
+  uint64_t seed = 20261124;
+  auto next = [&](uint64_t n) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (seed >> 33) % n;
+  };
+  const CheckStatus kStatuses[] = {
+      CheckStatus::kPass, CheckStatus::kFail, CheckStatus::kUnknown,
+      CheckStatus::kNotApplicable, CheckStatus::kError};
+  const std::vector<std::string> kChecks = {"a", "b", "c", "d"};
+  int in_place = 0;
+  int partial = 0;
+  int absent = 0;
+  for (int round = 0; round < 400; ++round) {
+    const int n = 1 + static_cast<int>(next(12));
+    auto endpoints = Hosts(n, n - static_cast<int>(next(3)));
+    // Measured checks: a non-empty subset, in a random order.
+    std::vector<std::string> ids;
+    for (const std::string& c : kChecks) {
+      if (next(2) == 0) ids.push_back(c);
+    }
+    if (ids.empty()) ids.push_back(kChecks[next(kChecks.size())]);
+    if (next(2) == 0) std::reverse(ids.begin(), ids.end());
+    TechnicalSettings settings;
+    if (next(4) == 0) settings.expected_endpoints = n + 2;
+    if (next(4) == 0) settings.min_pass_percent = 50;
+    // Results check by check, as CheckRunner gives them; some hosts miss a
+    // result, some results belong to hosts not in the list.
+    std::vector<CheckResult> results;
+    // Every third fleet is mostly passing with fresh evidence, so that "in
+    // place" is reached too.
+    const bool good = round % 3 == 0;
+    for (const std::string& check : kChecks) {
+      for (int h = 0; h < n + 1; ++h) {
+        if (next(good ? 60 : 8) == 0) continue;
+        const std::string host = "h" + std::to_string(h == n ? 99 : h);
+        const CheckStatus status =
+            good && next(20) != 0 ? CheckStatus::kPass : kStatuses[next(5)];
+        CheckResult r = Result(host, status,
+                               kNow - hours(next(24 * (good ? 6 : 20))), check);
+        if (next(good ? 60 : 10) == 0) r.collected_at.reset();
+        if (next(3) == 0) r.unknown_since = kNow - hours(next(24 * 20));
+        results.push_back(r);
+      }
+    }
+    const TechnicalMeasure want =
+        MeasureTechnical(endpoints, results, ids, settings, kNow);
+    TechnicalTally tally(endpoints, ids);
+    for (const CheckResult& r : results) tally.Add(r);
+    const TechnicalMeasure got = tally.Finish(settings, kNow);
+    SCOPED_TRACE("round " + std::to_string(round));
+    EXPECT_EQ(got.verdict, want.verdict);
+    EXPECT_EQ(got.registered, want.registered);
+    EXPECT_EQ(got.reporting, want.reporting);
+    EXPECT_EQ(got.in_scope, want.in_scope);
+    EXPECT_EQ(got.fresh_in_scope, want.fresh_in_scope);
+    EXPECT_EQ(got.passing, want.passing);
+    EXPECT_EQ(got.failing, want.failing);
+    EXPECT_EQ(got.unknown, want.unknown);
+    EXPECT_EQ(got.long_unknown, want.long_unknown);
+    EXPECT_EQ(got.not_applicable, want.not_applicable);
+    EXPECT_EQ(got.coverage_ok, want.coverage_ok);
+    EXPECT_EQ(got.pass_rate_ok, want.pass_rate_ok);
+    EXPECT_EQ(got.oldest_evidence, want.oldest_evidence);
+    EXPECT_TRUE(got.endpoints.empty());
+    in_place += want.verdict == TechnicalVerdict::kInPlace;
+    partial += want.verdict == TechnicalVerdict::kPartial;
+    absent += want.verdict == TechnicalVerdict::kAbsent;
+  }
+  // The random fleets reach every verdict (else the test compares little).
+  EXPECT_GT(in_place, 0);
+  EXPECT_GT(partial, 0);
+  EXPECT_GT(absent, 0);
+}
+
+TEST(TechnicalTally, MissingResultIsUnknownNotPass) {
+  TechnicalTally tally(Hosts(2, 2), {"av", "fw"});
+  tally.Add(Result("h0", CheckStatus::kPass, kNow - hours(1), "av"));
+  tally.Add(Result("h0", CheckStatus::kPass, kNow - hours(1), "fw"));
+  tally.Add(Result("h1", CheckStatus::kPass, kNow - hours(1), "av"));
+  tally.Add(Result("h1", CheckStatus::kPass, kNow - hours(1), "other"));
+  const TechnicalMeasure m = tally.Finish({}, kNow);
+  EXPECT_EQ(m.passing, 1);
+  EXPECT_EQ(m.unknown, 1);
+  EXPECT_EQ(m.fresh_in_scope, 1);
 }
 
 }  // namespace

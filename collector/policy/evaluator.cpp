@@ -1,6 +1,7 @@
 #include "collector/policy/evaluator.h"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 #include <unordered_map>
 
@@ -133,8 +134,24 @@ Result<std::vector<CheckResult>> CheckRunner::Run(
     const ParameterOverrides& overrides, TimePoint now) {
   std::vector<CheckResult> out;
   out.reserve(set.checks.size() * hosts.size());
+  MAMORI_RETURN_IF_ERROR(RunEach(
+      set, org_id, hosts, overrides, now,
+      [&](const Check&, std::vector<CheckResult>* results) {
+        std::move(results->begin(), results->end(), std::back_inserter(out));
+        return Status::Ok();
+      }));
+  return out;
+}
+
+Status CheckRunner::RunEach(const PolicySet& set, int64_t org_id,
+                            const std::vector<store::GradingHost>& hosts,
+                            const ParameterOverrides& overrides, TimePoint now,
+                            const CheckSink& sink) {
+  std::vector<CheckResult> out;
   const int64_t now_s = ToUnixSeconds(now);
   for (const Check& check : set.checks) {
+    out.clear();
+    out.reserve(hosts.size());
     std::unordered_map<int64_t, CheckResult> rows;
     std::string run_error;
     std::vector<grading::Evidence> notes;
@@ -280,8 +297,9 @@ Result<std::vector<CheckResult>> CheckRunner::Run(
       r.evidence.insert(r.evidence.end(), notes.begin(), notes.end());
       out.push_back(std::move(r));
     }
+    MAMORI_RETURN_IF_ERROR(sink(check, &out));
   }
-  return out;
+  return Status::Ok();
 }
 
 }  // namespace mamori::policy

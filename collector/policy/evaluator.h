@@ -20,6 +20,7 @@
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -55,6 +56,17 @@ class CheckRunner {
       const PolicySet& set, int64_t org_id,
       const std::vector<store::GradingHost>& hosts,
       const ParameterOverrides& overrides, TimePoint now);
+
+  // Receives one check's results (one per reported host, in host order);
+  // may move them out. A non-OK status stops the run and is returned.
+  using CheckSink =
+      std::function<Status(const Check&, std::vector<grading::CheckResult>*)>;
+  // Like Run, but hands each check's results to `sink` as soon as its query
+  // has run, so only one check's results are held at a time.
+  Status RunEach(const PolicySet& set, int64_t org_id,
+                 const std::vector<store::GradingHost>& hosts,
+                 const ParameterOverrides& overrides, TimePoint now,
+                 const CheckSink& sink);
 
  private:
   Result<sqlite3_stmt*> Prepare(const Check& check);

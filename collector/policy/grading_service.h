@@ -103,6 +103,11 @@ class GradingService {
   // Runs every check for `org`, stores the results and a grade snapshot and
   // returns the report. NOT_FOUND for an unknown organisation.
   Result<GradeReport> Evaluate(const std::string& org);
+  // The re-grade of `serve`: runs every check and stores the results and the
+  // same grade snapshot as Evaluate, but builds no report. Each check's
+  // results are stored (one transaction per check) and folded into per-rule
+  // counters as soon as its query has run, so memory does not grow with
+  // hosts × checks.
   Status EvaluateOrgId(int64_t org_id);
   // The report from the stored results, without running checks.
   Result<GradeReport> Report(const std::string& org);
@@ -122,9 +127,15 @@ class GradingService {
         clock_(clock),
         options_(std::move(options)) {}
 
+  enum class Mode {
+    kStored,       // report from the stored results
+    kRunReport,    // run the checks, store, full report
+    kRunSnapshot,  // run the checks, store, grade snapshot only
+  };
   Status LoadCustom(bool initial);
-  Result<GradeReport> Build(int64_t org_id, const std::string& org,
-                            bool run_checks);
+  Result<GradeReport> Build(int64_t org_id, const std::string& org, Mode mode);
+  // Stores r's grade snapshot; returns *r (moved).
+  Result<GradeReport> SaveSnapshot(int64_t org_id, GradeReport* r);
 
   std::unique_ptr<store::GradingStore> store_;
   CheckRunner runner_;

@@ -18,8 +18,12 @@ using grading::CheckStatus;
 // nlohmann::json::dump() escapes it (UTF-8 kept, \u00xx in lower case).
 void AppendJsonEscaped(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
+  size_t plain = 0;  // start of the run of bytes copied as they are
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.substr(plain, i - plain));
+    plain = i + 1;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -43,15 +47,12 @@ void AppendJsonEscaped(std::string& out, std::string_view text) {
         out += "\\t";
         break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xF];
-        } else {
-          out += ch;
-        }
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
     }
   }
+  out.append(text.substr(plain));
 }
 
 }  // namespace
@@ -241,38 +242,40 @@ Result<std::vector<GradingHost>> GradingStore::Hosts(int64_t org_id) {
   return out;
 }
 
-Status GradingStore::SaveResults(int64_t org_id,
-                                 std::vector<CheckResult>* results,
-                                 const std::string& policy_version,
-                                 TimePoint now) {
-  const int64_t now_s = ToUnixSeconds(now);
+Status GradingStore::WriteCheckResults(int64_t org_id,
+                                       const std::string& check_id,
+                                       const std::vector<CheckResult*>& results,
+                                       const std::string& policy_version,
+                                       int64_t now_s) {
   struct Current {
+    int64_t rowid = 0;
     std::string status;
     std::string evidence;
     std::optional<int64_t> collected_at;
     int64_t status_since = 0;
     std::string policy_version;
   };
-  // One read of the organisation's current results instead of a lookup per
-  // result: re-grading is mostly "nothing changed".
-  std::unordered_map<std::string, Current> current;
+  // One read of the check's current rows (index check_results_org) instead
+  // of a lookup per result: re-grading is mostly "nothing changed". Only
+  // this check's rows are held, not the organisation's.
+  std::unordered_map<int64_t, Current> current;
   {
     auto all = db_.Prepare(
-        "SELECT host_id, check_id, status, evidence_json, collected_at, "
-        "status_since, policy_version FROM check_results WHERE org_id = ?1");
+        "SELECT host_id, rowid, status, evidence_json, collected_at, "
+        "status_since, policy_version FROM check_results WHERE org_id = ?1 "
+        "AND check_id = ?2");
     if (!all.ok()) return all.status();
-    all->Bind(1, org_id);
+    all->Bind(1, org_id).Bind(2, check_id);
+    current.reserve(results.size());
     for (;;) {
       auto row = all->Step();
       if (!row.ok()) return row.status();
       if (!*row) break;
-      current[std::to_string(all->ColumnInt(0)) + '\0' + all->ColumnText(1)] = {
-          all->ColumnText(2), all->ColumnText(3), all->ColumnOptionalInt(4),
-          all->ColumnInt(5), all->ColumnText(6)};
+      current[all->ColumnInt(0)] = {
+          all->ColumnInt(1),         all->ColumnText(2), all->ColumnText(3),
+          all->ColumnOptionalInt(4), all->ColumnInt(5),  all->ColumnText(6)};
     }
   }
-  Transaction tx(db_);
-  MAMORI_RETURN_IF_ERROR(tx.Begin());
   auto put = db_.Prepare(
       "INSERT INTO check_results (org_id, host_id, check_id, status, "
       "evidence_json, collected_at, status_since, evaluated_at, "
@@ -287,39 +290,56 @@ Status GradingStore::SaveResults(int64_t org_id,
       "INSERT INTO check_result_history (org_id, host_id, check_id, status, "
       "evidence_json, collected_at, evaluated_at, policy_version) VALUES "
       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  // Same status and evidence, only the collection time or policy version
+  // moved (every steady report does that): the row is touched in place by
+  // rowid, without rewriting it through the upsert.
+  auto touch = db_.Prepare(
+      "UPDATE check_results SET collected_at = ?2, evaluated_at = ?3, "
+      "policy_version = ?4 WHERE rowid = ?1");
   if (!put.ok()) return put.status();
   if (!hist.ok()) return hist.status();
-  std::string key;  // reused: no allocation per lookup
-  for (CheckResult& r : *results) {
-    auto host_id = ParseInt64(r.host_id);
-    if (!host_id)
-      return InvalidArgumentError("bad host id '" + r.host_id + "'");
-    const std::string status(grading::CheckStatusName(r.status));
-    const std::string evidence = EvidenceJson(r.evidence);
+  if (!touch.ok()) return touch.status();
+  for (CheckResult* r : results) {
+    auto host_id = ParseInt64(r->host_id);
+    if (!host_id) {
+      return InvalidArgumentError("bad host id '" + r->host_id + "'");
+    }
+    const std::string_view status = grading::CheckStatusName(r->status);
+    const std::string evidence = EvidenceJson(r->evidence);
     std::optional<int64_t> collected;
-    if (r.collected_at) collected = ToUnixSeconds(*r.collected_at);
+    if (r->collected_at) collected = ToUnixSeconds(*r->collected_at);
     // A new status starts when the facts showing it were collected.
     int64_t since = collected.value_or(now_s);
     bool changed = true;
     bool unchanged_row = false;
-    key.assign(r.host_id).append(1, '\0').append(r.check_id);
-    auto it = current.find(key);
-    if (it != current.end()) {
+    auto it = current.find(*host_id);
+    const bool stored = it != current.end();
+    if (stored) {
       const bool same_status = it->second.status == status;
       if (same_status) since = it->second.status_since;
       changed = !same_status || it->second.evidence != evidence;
       unchanged_row = !changed && it->second.collected_at == collected &&
                       it->second.policy_version == policy_version;
     }
-    if (r.status == CheckStatus::kUnknown || r.status == CheckStatus::kError) {
-      r.unknown_since = FromUnixSeconds(since);
+    if (r->status == CheckStatus::kUnknown ||
+        r->status == CheckStatus::kError) {
+      r->unknown_since = FromUnixSeconds(since);
     }
     // evaluated_at records the last time the row was written; every
     // evaluation's time is in grade_history.
     if (unchanged_row) continue;
+    if (stored && !changed) {
+      touch->Bind(1, it->second.rowid)
+          .Bind(2, collected)
+          .Bind(3, now_s)
+          .Bind(4, policy_version);
+      MAMORI_RETURN_IF_ERROR(touch->Run());
+      touch->Reset();
+      continue;
+    }
     put->Bind(1, org_id)
         .Bind(2, *host_id)
-        .Bind(3, r.check_id)
+        .Bind(3, r->check_id)
         .Bind(4, status)
         .Bind(5, evidence)
         .Bind(6, collected)
@@ -331,7 +351,7 @@ Status GradingStore::SaveResults(int64_t org_id,
     if (changed) {
       hist->Bind(1, org_id)
           .Bind(2, *host_id)
-          .Bind(3, r.check_id)
+          .Bind(3, r->check_id)
           .Bind(4, status)
           .Bind(5, evidence)
           .Bind(6, collected)
@@ -341,6 +361,55 @@ Status GradingStore::SaveResults(int64_t org_id,
       hist->Reset();
     }
   }
+  return Status::Ok();
+}
+
+Status GradingStore::SaveResults(int64_t org_id,
+                                 std::vector<CheckResult>* results,
+                                 const std::string& policy_version,
+                                 TimePoint now) {
+  // Grouped by check, checks in order of first appearance, results in the
+  // given order within a check.
+  std::vector<std::pair<std::string, std::vector<CheckResult*>>> by_check;
+  std::unordered_map<std::string, size_t> index;
+  for (CheckResult& r : *results) {
+    auto [it, inserted] = index.try_emplace(r.check_id, by_check.size());
+    if (inserted)
+      by_check.emplace_back(r.check_id, std::vector<CheckResult*>{});
+    by_check[it->second].second.push_back(&r);
+  }
+  Transaction tx(db_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+  for (const auto& [check_id, rows] : by_check) {
+    MAMORI_RETURN_IF_ERROR(WriteCheckResults(
+        org_id, check_id, rows, policy_version, ToUnixSeconds(now)));
+  }
+  return tx.Commit();
+}
+
+Status GradingStore::SaveCheckResults(int64_t org_id,
+                                      const std::string& check_id,
+                                      std::vector<CheckResult>* results,
+                                      const std::string& policy_version,
+                                      TimePoint now) {
+  std::vector<CheckResult*> rows;
+  rows.reserve(results->size());
+  for (CheckResult& r : *results) {
+    if (r.check_id != check_id) {
+      return InvalidArgumentError("result of check '" + r.check_id +
+                                  "' among the results of '" + check_id + "'");
+    }
+    rows.push_back(&r);
+  }
+  if (sqlite3_get_autocommit(db_.raw()) == 0) {
+    // Inside the caller's transaction: its commit makes the rows durable.
+    return WriteCheckResults(org_id, check_id, rows, policy_version,
+                             ToUnixSeconds(now));
+  }
+  Transaction tx(db_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+  MAMORI_RETURN_IF_ERROR(WriteCheckResults(org_id, check_id, rows,
+                                           policy_version, ToUnixSeconds(now)));
   return tx.Commit();
 }
 

@@ -73,6 +73,14 @@ class GradingStore {
   // transaction.
   Status SaveResults(int64_t org_id, std::vector<grading::CheckResult>* results,
                      const std::string& policy_version, TimePoint now);
+  // SaveResults for the results of one check (every host of the
+  // organisation): a re-grade stores each check as soon as its query has
+  // run and never holds all of an organisation's results. In a transaction
+  // of its own, or in the caller's when one is open on database().
+  // INVALID_ARGUMENT when a result is of another check.
+  Status SaveCheckResults(int64_t org_id, const std::string& check_id,
+                          std::vector<grading::CheckResult>* results,
+                          const std::string& policy_version, TimePoint now);
 
   // Current results of the organisation; unknown_since is set from
   // status_since for unknown/error results.
@@ -108,6 +116,11 @@ class GradingStore {
                             TimePoint now);
 
  private:
+  // Writes the results of one check inside the caller's transaction.
+  Status WriteCheckResults(int64_t org_id, const std::string& check_id,
+                           const std::vector<grading::CheckResult*>& results,
+                           const std::string& policy_version, int64_t now_s);
+
   Database db_;
 };
 
