@@ -37,6 +37,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 #include "collector/policy/grading_service.h"
 #include "collector/store/sqlite_store.h"
@@ -221,20 +222,30 @@ const Fleet& FleetOf(int hosts) {
   return it->second;
 }
 
-void BmRunAllChecks(benchmark::State& state) {
-  const Fleet& fleet = FleetOf(static_cast<int>(state.range(0)));
-  static FakeClock clock(kNow);
+// The grading service over `fleet`, or nullptr once `state` is skipped
+// with the reason.
+std::unique_ptr<policy::GradingService> OpenOrSkip(benchmark::State& state,
+                                                   const Fleet& fleet,
+                                                   FakeClock& clock) {
   auto svc = policy::GradingService::Open({fleet.path, ""}, clock);
   if (!svc.ok()) {
     state.SkipWithError(svc.status().ToString().c_str());
-    return;
+    return nullptr;
   }
-  auto org = (*svc)->store().OrgId(fleet.org);
-  auto hosts = (*svc)->store().Hosts(*org);
-  policy::CheckRunner runner((*svc)->store().database().raw());
+  return std::move(svc).value();
+}
+
+void BmRunAllChecks(benchmark::State& state) {
+  const Fleet& fleet = FleetOf(static_cast<int>(state.range(0)));
+  static FakeClock clock(kNow);
+  std::unique_ptr<policy::GradingService> svc = OpenOrSkip(state, fleet, clock);
+  if (svc == nullptr) return;
+  auto org = svc->store().OrgId(fleet.org);
+  auto hosts = svc->store().Hosts(*org);
+  policy::CheckRunner runner(svc->store().database().raw());
   size_t results = 0;
   for (auto _ : state) {
-    auto r = runner.Run((*svc)->policies(), *org, *hosts, {}, kNow);
+    auto r = runner.Run(svc->policies(), *org, *hosts, {}, kNow);
     results = r->size();
     benchmark::DoNotOptimize(results);
   }
@@ -249,15 +260,12 @@ BENCHMARK(BmRunAllChecks)
 void BmRegrade(benchmark::State& state) {
   const Fleet& fleet = FleetOf(static_cast<int>(state.range(0)));
   static FakeClock clock(kNow);
-  auto svc = policy::GradingService::Open({fleet.path, ""}, clock);
-  if (!svc.ok()) {
-    state.SkipWithError(svc.status().ToString().c_str());
-    return;
-  }
-  (void)(*svc)->Evaluate(fleet.org);  // first evaluation writes every result
+  std::unique_ptr<policy::GradingService> svc = OpenOrSkip(state, fleet, clock);
+  if (svc == nullptr) return;
+  (void)svc->Evaluate(fleet.org);  // first evaluation writes every result
   for (auto _ : state) {
     clock.Advance(std::chrono::seconds(60));
-    auto r = (*svc)->Evaluate(fleet.org);
+    auto r = svc->Evaluate(fleet.org);
     if (!r.ok()) state.SkipWithError(r.status().ToString().c_str());
     benchmark::DoNotOptimize(r);
   }
@@ -339,18 +347,15 @@ void SteadyRound(const Fleet& fleet, int round) {
 void BmFleetRegrade(benchmark::State& state) {
   const Fleet& fleet = FleetOf(static_cast<int>(state.range(0)));
   static FakeClock clock(kNow);
-  auto svc = policy::GradingService::Open({fleet.path, ""}, clock);
-  if (!svc.ok()) {
-    state.SkipWithError(svc.status().ToString().c_str());
-    return;
-  }
-  auto org = (*svc)->store().OrgId(fleet.org);
+  std::unique_ptr<policy::GradingService> svc = OpenOrSkip(state, fleet, clock);
+  if (svc == nullptr) return;
+  auto org = svc->store().OrgId(fleet.org);
   if (!org.ok()) {
     state.SkipWithError(org.status().ToString().c_str());
     return;
   }
   const double first_cpu0 = CpuSeconds();
-  if (Status s = FirstEvaluation(svc->get(), *org); !s.ok()) {
+  if (Status s = FirstEvaluation(svc.get(), *org); !s.ok()) {
     state.SkipWithError(s.ToString().c_str());
     return;
   }
@@ -367,7 +372,7 @@ void BmFleetRegrade(benchmark::State& state) {
     ResetPeakRss();
     const double cpu0 = CpuSeconds();
     state.ResumeTiming();
-    if (Status s = (*svc)->EvaluateOrgId(*org); !s.ok()) {
+    if (Status s = svc->EvaluateOrgId(*org); !s.ok()) {
       state.SkipWithError(s.ToString().c_str());
       return;
     }
