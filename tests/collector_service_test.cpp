@@ -332,11 +332,13 @@ TEST(CollectorServiceTest, EnrollmentRateLimitPerToken) {
       << "another token has its own budget";
 }
 
-TEST(CollectorServiceTest, FullQueueAnswersBusyWithRetryHint) {
+// Four agents report while the database's write lock is held, so the
+// writer cannot commit: the bound in `config` lets one report in the writer
+// (and at most one more waiting); the others must be told to wait, with the
+// retry hint, and what was stored is exactly what was acknowledged.
+void ExpectBusyAnswersWhileTheWriterIsHeld(
+    const service::ServerConfig& config) {
   Harness h;
-  service::ServerConfig config;
-  config.writer.max_queued_reports = 1;
-  config.writer.max_batch = 1;
   h.Start(config);
   auto stub = h.Stub();
   std::vector<Agent> agents(4);
@@ -391,6 +393,24 @@ TEST(CollectorServiceTest, FullQueueAnswersBusyWithRetryHint) {
   }
   EXPECT_GE(busy, 2);
   EXPECT_EQ(h.Scalar("SELECT count(*) FROM reports"), stored);
+}
+
+TEST(CollectorServiceTest, FullQueueAnswersBusyWithRetryHint) {
+  service::ServerConfig config;
+  config.writer.max_queued_reports = 1;
+  config.writer.max_batch = 1;
+  ExpectBusyAnswersWhileTheWriterIsHeld(config);
+}
+
+// The memory bound counts the report being stored: with room for one report
+// only, the others are refused (before they are parsed, by their size on
+// the wire) until it is answered.
+TEST(CollectorServiceTest, MemoryBoundAnswersBusyWithRetryHint) {
+  service::ServerConfig config;
+  config.writer.max_queued_reports = 100;
+  config.writer.max_queued_bytes = 1;
+  config.writer.max_batch = 1;
+  ExpectBusyAnswersWhileTheWriterIsHeld(config);
 }
 
 TEST(CollectorServiceTest, ThousandConcurrentAgentsEachStoredExactlyOnce) {
