@@ -27,7 +27,10 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
+#include "agent/facts/linux/loaded_library.h"
 #include "common/clock.h"
 #include "common/text.h"
 
@@ -64,52 +67,45 @@ struct LibsolvApi {
   decltype(&repo_add_updateinfoxml) add_updateinfoxml = nullptr;
 };
 
-template <typename FunctionPointer>
-void Bind(void* handle, const char* symbol, FunctionPointer* slot,
-          std::string* missing) {
-  void* address = ::dlsym(handle, symbol);
-  if (address == nullptr) {
-    if (!missing->empty()) *missing += ", ";
-    *missing += symbol;
-    return;
-  }
-  *slot = reinterpret_cast<FunctionPointer>(address);
-}
-
-std::string BindLibsolv(void* h, LibsolvApi* api) {
-  std::string missing;
-  Bind(h, "pool_create", &api->create, &missing);
-  Bind(h, "pool_free", &api->free, &missing);
-  Bind(h, "pool_setdisttype", &api->set_disttype, &missing);
-  Bind(h, "pool_errstr", &api->errstr, &missing);
-  Bind(h, "pool_id2str", &api->id2str, &missing);
-  Bind(h, "pool_evrcmp_str", &api->evrcmp_str, &missing);
-  Bind(h, "pool_lookup_str", &api->lookup_str, &missing);
-  Bind(h, "pool_lookup_id", &api->lookup_id, &missing);
-  Bind(h, "repo_create", &api->add_repo, &missing);
-  Bind(h, "solvable_lookup_str", &api->solvable_str, &missing);
-  Bind(h, "solvable_lookup_num", &api->solvable_num, &missing);
-  Bind(h, "dataiterator_init", &api->di_init, &missing);
-  Bind(h, "dataiterator_prepend_keyname", &api->di_prepend_keyname, &missing);
-  Bind(h, "dataiterator_step", &api->di_step, &missing);
-  Bind(h, "dataiterator_setpos", &api->di_setpos, &missing);
-  Bind(h, "dataiterator_setpos_parent", &api->di_setpos_parent, &missing);
-  Bind(h, "dataiterator_free", &api->di_free, &missing);
-  Bind(h, "solv_xfopen", &api->xfopen, &missing);
-  Bind(h, "pool_lookup_checksum", &api->lookup_checksum, &missing);
-  Bind(h, "solv_chksum_create", &api->chksum_create, &missing);
-  Bind(h, "solv_chksum_add", &api->chksum_add, &missing);
-  Bind(h, "solv_chksum_get", &api->chksum_get, &missing);
-  Bind(h, "solv_chksum_free", &api->chksum_free, &missing);
-  Bind(h, "repo_add_repomdxml", &api->add_repomdxml, &missing);
-  Bind(h, "repo_add_rpmmd", &api->add_rpmmd, &missing);
-  Bind(h, "repo_add_updateinfoxml", &api->add_updateinfoxml, &missing);
+// Returns the names of the functions `h` lacks; empty when all bound.
+std::vector<std::string> BindLibsolv(void* h, LibsolvApi* api) {
+  std::vector<std::string> missing;
+  linux_util::BindSymbol(h, "pool_create", &api->create, &missing);
+  linux_util::BindSymbol(h, "pool_free", &api->free, &missing);
+  linux_util::BindSymbol(h, "pool_setdisttype", &api->set_disttype, &missing);
+  linux_util::BindSymbol(h, "pool_errstr", &api->errstr, &missing);
+  linux_util::BindSymbol(h, "pool_id2str", &api->id2str, &missing);
+  linux_util::BindSymbol(h, "pool_evrcmp_str", &api->evrcmp_str, &missing);
+  linux_util::BindSymbol(h, "pool_lookup_str", &api->lookup_str, &missing);
+  linux_util::BindSymbol(h, "pool_lookup_id", &api->lookup_id, &missing);
+  linux_util::BindSymbol(h, "repo_create", &api->add_repo, &missing);
+  linux_util::BindSymbol(h, "solvable_lookup_str", &api->solvable_str,
+                         &missing);
+  linux_util::BindSymbol(h, "solvable_lookup_num", &api->solvable_num,
+                         &missing);
+  linux_util::BindSymbol(h, "dataiterator_init", &api->di_init, &missing);
+  linux_util::BindSymbol(h, "dataiterator_prepend_keyname",
+                         &api->di_prepend_keyname, &missing);
+  linux_util::BindSymbol(h, "dataiterator_step", &api->di_step, &missing);
+  linux_util::BindSymbol(h, "dataiterator_setpos", &api->di_setpos, &missing);
+  linux_util::BindSymbol(h, "dataiterator_setpos_parent",
+                         &api->di_setpos_parent, &missing);
+  linux_util::BindSymbol(h, "dataiterator_free", &api->di_free, &missing);
+  linux_util::BindSymbol(h, "solv_xfopen", &api->xfopen, &missing);
+  linux_util::BindSymbol(h, "pool_lookup_checksum", &api->lookup_checksum,
+                         &missing);
+  linux_util::BindSymbol(h, "solv_chksum_create", &api->chksum_create,
+                         &missing);
+  linux_util::BindSymbol(h, "solv_chksum_add", &api->chksum_add, &missing);
+  linux_util::BindSymbol(h, "solv_chksum_get", &api->chksum_get, &missing);
+  linux_util::BindSymbol(h, "solv_chksum_free", &api->chksum_free, &missing);
+  linux_util::BindSymbol(h, "repo_add_repomdxml", &api->add_repomdxml,
+                         &missing);
+  linux_util::BindSymbol(h, "repo_add_rpmmd", &api->add_rpmmd, &missing);
+  linux_util::BindSymbol(h, "repo_add_updateinfoxml", &api->add_updateinfoxml,
+                         &missing);
   return missing;
 }
-
-struct LibraryCloser {
-  void operator()(void* handle) const { ::dlclose(handle); }
-};
 
 class PoolOwner {
  public:
@@ -311,15 +307,19 @@ Status ReadRepo(const LibsolvApi& api, Pool* pool, const DnfRepoCache& cache,
 Result<std::vector<PendingUpdate>> ComputeDnfPending(
     const std::vector<Package>& installed,
     const std::vector<DnfRepoCache>& repos, const std::string& library) {
-  std::unique_ptr<void, LibraryCloser> handle(
-      ::dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL));
-  if (!handle) {
+  const linux_util::LoadedLibrary handle = linux_util::LoadLibrary(library);
+  if (handle == nullptr) {
     return UnimplementedError("cannot load " + library + ": " +
                               Str(::dlerror()));
   }
   LibsolvApi api;
-  if (std::string missing = BindLibsolv(handle.get(), &api); !missing.empty()) {
-    return UnimplementedError(library + " lacks " + missing);
+  if (const std::vector<std::string> missing = BindLibsolv(handle.get(), &api);
+      !missing.empty()) {
+    std::string names;
+    for (const std::string& name : missing) {
+      names += names.empty() ? name : ", " + name;
+    }
+    return UnimplementedError(library + " lacks " + names);
   }
   const PoolOwner pool(api, api.create());
   if (api.set_disttype(pool.get(), DISTTYPE_RPM) == -1) {

@@ -402,5 +402,15 @@ TEST(ComputeDnfPending, MissingLibraryIsUnimplemented) {
             std::string::npos);
 }
 
+// A library that loads but is not libsolv is named with what it lacks.
+TEST(ComputeDnfPending, LibraryWithoutLibsolvFunctionsNamesThem) {
+  Result<std::vector<PendingUpdate>> r = ComputeDnfPending({}, {}, "libc.so.6");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(r.status().message().find("libc.so.6 lacks pool_create, "),
+            std::string::npos)
+      << r.status().message();
+}
+
 }  // namespace
 }  // namespace mamori::facts

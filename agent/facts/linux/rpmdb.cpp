@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "agent/facts/linux/file_util.h"
+#include "agent/facts/linux/loaded_library.h"
 #include "common/sha256.h"
 
 namespace mamori::facts {
@@ -125,55 +126,28 @@ struct LibrpmApi {
   decltype(&headerIsEntry) header_is_entry = nullptr;
 };
 
-// Owns a dlopen() handle.
-class LoadedLibrary {
- public:
-  explicit LoadedLibrary(void* handle) : handle_(handle) {}
-  LoadedLibrary(const LoadedLibrary&) = delete;
-  LoadedLibrary& operator=(const LoadedLibrary&) = delete;
-  ~LoadedLibrary() {
-    if (handle_ != nullptr) ::dlclose(handle_);
-  }
-  void* get() const { return handle_; }
-
- private:
-  void* handle_;
-};
-
-// Sets *slot to `symbol` from `handle` (dlsym also searches the library's
-// own dependencies, so librpmio's functions resolve through librpm).
-template <typename FunctionPointer>
-void Bind(void* handle, const char* symbol, FunctionPointer* slot,
-          std::vector<std::string>* missing) {
-  void* address = ::dlsym(handle, symbol);
-  if (address == nullptr) {
-    missing->emplace_back(symbol);
-    return;
-  }
-  *slot = reinterpret_cast<FunctionPointer>(address);
-}
-
 // Returns the names of the functions `handle` lacks; empty when all bound.
 std::vector<std::string> BindLibrpm(void* handle, LibrpmApi* api) {
   std::vector<std::string> missing;
-  Bind(handle, "rpmReadConfigFiles", &api->read_config_files, &missing);
-  Bind(handle, "rpmFreeRpmrc", &api->free_rpmrc, &missing);
-  Bind(handle, "rpmPushMacro", &api->push_macro, &missing);
-  Bind(handle, "rpmFreeMacros", &api->free_macros, &missing);
-  Bind(handle, "rpmlogSetCallback", &api->log_set_callback, &missing);
-  Bind(handle, "rpmlogRecMessage", &api->log_rec_message, &missing);
-  Bind(handle, "rpmlogRecPriority", &api->log_rec_priority, &missing);
-  Bind(handle, "rpmlogClose", &api->log_close, &missing);
-  Bind(handle, "rpmtsCreate", &api->ts_create, &missing);
-  Bind(handle, "rpmtsFree", &api->ts_free, &missing);
-  Bind(handle, "rpmtsSetVSFlags", &api->ts_set_vs_flags, &missing);
-  Bind(handle, "rpmtsOpenDB", &api->ts_open_db, &missing);
-  Bind(handle, "rpmtsInitIterator", &api->ts_init_iterator, &missing);
-  Bind(handle, "rpmdbNextIterator", &api->db_next_iterator, &missing);
-  Bind(handle, "rpmdbFreeIterator", &api->db_free_iterator, &missing);
-  Bind(handle, "headerGetString", &api->header_get_string, &missing);
-  Bind(handle, "headerGetNumber", &api->header_get_number, &missing);
-  Bind(handle, "headerIsEntry", &api->header_is_entry, &missing);
+  lu::BindSymbol(handle, "rpmReadConfigFiles", &api->read_config_files,
+                 &missing);
+  lu::BindSymbol(handle, "rpmFreeRpmrc", &api->free_rpmrc, &missing);
+  lu::BindSymbol(handle, "rpmPushMacro", &api->push_macro, &missing);
+  lu::BindSymbol(handle, "rpmFreeMacros", &api->free_macros, &missing);
+  lu::BindSymbol(handle, "rpmlogSetCallback", &api->log_set_callback, &missing);
+  lu::BindSymbol(handle, "rpmlogRecMessage", &api->log_rec_message, &missing);
+  lu::BindSymbol(handle, "rpmlogRecPriority", &api->log_rec_priority, &missing);
+  lu::BindSymbol(handle, "rpmlogClose", &api->log_close, &missing);
+  lu::BindSymbol(handle, "rpmtsCreate", &api->ts_create, &missing);
+  lu::BindSymbol(handle, "rpmtsFree", &api->ts_free, &missing);
+  lu::BindSymbol(handle, "rpmtsSetVSFlags", &api->ts_set_vs_flags, &missing);
+  lu::BindSymbol(handle, "rpmtsOpenDB", &api->ts_open_db, &missing);
+  lu::BindSymbol(handle, "rpmtsInitIterator", &api->ts_init_iterator, &missing);
+  lu::BindSymbol(handle, "rpmdbNextIterator", &api->db_next_iterator, &missing);
+  lu::BindSymbol(handle, "rpmdbFreeIterator", &api->db_free_iterator, &missing);
+  lu::BindSymbol(handle, "headerGetString", &api->header_get_string, &missing);
+  lu::BindSymbol(handle, "headerGetNumber", &api->header_get_number, &missing);
+  lu::BindSymbol(handle, "headerIsEntry", &api->header_is_entry, &missing);
   return missing;
 }
 
@@ -373,9 +347,8 @@ PackageFacts ReadRpmDatabase(const RpmdbLocation& db,
   static std::mutex librpm_mutex;
   const std::lock_guard<std::mutex> lock(librpm_mutex);
 
-  ::dlerror();
-  LoadedLibrary lib(::dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL));
-  if (lib.get() == nullptr) {
+  const lu::LoadedLibrary lib = lu::LoadLibrary(library);
+  if (lib == nullptr) {
     const char* why = ::dlerror();
     PackageFacts facts;
     facts.status = UnsupportedStatus(
