@@ -32,6 +32,10 @@
 // linux/rpm_updates.h), else STATUS_UNSUPPORTED; missing
 // reboot-required → reboot_required=false (that is how Debian signals "no");
 // missing dpkg.log → last_install_at from the dpkg status mtime.
+// last_install_at is any package activity; the last *complete* update run
+// (last_complete_update_at, see update_runs.h) is read from apt's history
+// logs (rotations and .gz included) and unattended-upgrades' log, or dnf's
+// history database.
 // Parsers are pure and thread-safe; GatherUpdates serialises its use of
 // libapt-pkg's process-wide configuration with a mutex.
 
@@ -120,6 +124,8 @@ struct UpdateFacts {
   std::optional<TimePoint> pending_computed_at;
   std::string pending_inputs_sha256;
   std::string pending_apt_cache;
+  std::optional<TimePoint> last_complete_update_at;
+  std::string last_complete_update_evidence;
 };
 
 template <typename V>
@@ -141,6 +147,8 @@ void VisitFields(const UpdateFacts& f, V& v) {
   v("pending_computed_at", f.pending_computed_at);
   v("pending_inputs_sha256", f.pending_inputs_sha256);
   v("pending_apt_cache", f.pending_apt_cache);
+  v("last_complete_update_at", f.last_complete_update_at);
+  v("last_complete_update_evidence", f.last_complete_update_evidence);
 }
 
 // Collects the family. Never throws; failures are in `status`.

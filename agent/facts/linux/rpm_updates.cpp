@@ -11,6 +11,7 @@
 #include "agent/facts/linux/dnf_updates.h"
 #include "agent/facts/linux/file_util.h"
 #include "agent/facts/linux/ini_file.h"
+#include "agent/facts/linux/update_runs_linux.h"
 
 namespace mamori::facts {
 
@@ -313,6 +314,7 @@ UpdateFacts GatherRpmUpdates(const GatherContext& ctx,
   DnfAutomaticVerdict verdict = DecideDnfAutomatic(ReadDnfAutomaticInputs(ctx));
   facts.automatic_updates = verdict.enabled;
   facts.automatic_updates_evidence = std::move(verdict.evidence);
+  ReadCompleteDnfRun(ctx, &facts);
   // Never OK without a computed list: an OK family with pending_count 0
   // would read as "fully patched".
   facts.status = GatherDnfPending(ctx, packages, &facts);

@@ -18,7 +18,6 @@
 #include <apt-pkg/version.h>
 
 #include <algorithm>
-#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -26,6 +25,7 @@
 #include "agent/facts/linux/file_util.h"
 #include "agent/facts/linux/rpm_updates.h"
 #include "agent/facts/linux/rpmdb.h"
+#include "agent/facts/linux/update_runs_linux.h"
 #include "agent/facts/linux/updates_cache.h"
 #include "common/log.h"
 
@@ -215,20 +215,6 @@ std::optional<TimePoint> ListsRefreshedAt(const GatherContext& ctx) {
   return newest;
 }
 
-// dpkg.log times are the machine's local time; under --root the image is
-// assumed to share the agent's zone.
-std::optional<TimePoint> LocalCivilToUtc(std::string_view civil) {
-  std::optional<TimePoint> as_utc = ParseCivilTime(civil);
-  if (!as_utc) return std::nullopt;
-  const std::time_t t = ToUnixSeconds(*as_utc);
-  std::tm tm{};
-  if (::gmtime_r(&t, &tm) == nullptr) return std::nullopt;
-  tm.tm_isdst = -1;
-  const std::time_t local = ::mktime(&tm);
-  if (local == -1) return std::nullopt;
-  return FromUnixSeconds(local);
-}
-
 void ReadInstallHistory(const GatherContext& ctx, UpdateFacts* facts) {
   constexpr size_t kRecent = 20;
   Result<std::string> log = ReadFile(ctx.Path("/var/log/dpkg.log"), 256 << 20);
@@ -337,6 +323,7 @@ UpdateFacts GatherUpdates(const GatherContext& ctx) {
   }
   facts.lists_refreshed_at = ListsRefreshedAt(ctx);
   ReadInstallHistory(ctx, &facts);
+  ReadCompleteAptRun(ctx, &facts);
 
   const std::string flag = ctx.Path("/run/reboot-required");
   const std::string var_flag = ctx.Path("/var/run/reboot-required");

@@ -2,7 +2,11 @@
 // real libapt-pkg policy: pins, several suites, a security suite.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
+#include <fstream>
+
+#include "agent/facts/linux/update_runs_linux.h"
 #include "agent/facts/updates.h"
 
 namespace mamori::facts {
@@ -71,6 +75,70 @@ TEST(GatherUpdatesRoot, AutomaticUpdatesRebootAndHistory) {
   EXPECT_EQ(f.recent_installed[1].title, "openssl:amd64 3.0.11-1~deb12u1");
   EXPECT_TRUE(f.last_install_at.has_value());
   EXPECT_TRUE(f.lists_refreshed_at.has_value());
+}
+
+// The fixture's newest log entry is a one-package install (tzdata) and the
+// newest dist-upgrade failed; the complete run is in a gzip'ed rotation.
+TEST(GatherUpdatesRoot, LastCompleteRunIsNotLastInstall) {
+  const UpdateFacts f = GatherUpdates(RootContext(kDebian));
+  ASSERT_EQ(f.status.state, CollectionState::kOk) << f.status.message;
+  ASSERT_TRUE(f.last_complete_update_at.has_value())
+      << f.last_complete_update_evidence;
+  EXPECT_EQ(*f.last_complete_update_at,
+            *LocalCivilToUtc("2026-10-01 03:00:10"));
+  EXPECT_EQ(f.last_complete_update_evidence,
+            "/var/log/apt/history.log.2.gz: apt-get -y dist-upgrade");
+}
+
+TEST(GatherUpdatesRoot, CompleteRunInTheFutureIsNotEvidence) {
+  // A clock set before every run in the fixture: each is "in the future".
+  FakeClock clock(FromUnixSeconds(1'600'000'000));
+  const UpdateFacts f = GatherUpdates(RootContext(kDebian, &clock));
+  ASSERT_EQ(f.status.state, CollectionState::kOk) << f.status.message;
+  EXPECT_FALSE(f.last_complete_update_at.has_value());
+  EXPECT_NE(f.last_complete_update_evidence.find("in the future"),
+            std::string::npos)
+      << f.last_complete_update_evidence;
+}
+
+std::string Gzip(const std::string& data) {
+  z_stream z{};
+  EXPECT_EQ(
+      deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
+      Z_OK);
+  std::string out(deflateBound(&z, data.size()) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+TEST(ReadLogFile, InflatesWithinABoundOnly) {
+  const std::string dir = ::testing::TempDir();
+  const std::string ok = dir + "/small.log.gz";
+  std::ofstream(ok, std::ios::binary) << Gzip("hello\n");
+  Result<std::string> text = ReadLogFile(ok, 1 << 20);
+  ASSERT_TRUE(text.ok()) << text.status().message();
+  EXPECT_EQ(*text, "hello\n");
+
+  // A gzip bomb: 64 MiB of zeros in ≈64 KiB, read with a 1 MiB bound.
+  const std::string bomb = dir + "/bomb.log.gz";
+  std::ofstream(bomb, std::ios::binary) << Gzip(std::string(64 << 20, '\0'));
+  Result<std::string> refused = ReadLogFile(bomb, 1 << 20);
+  EXPECT_EQ(refused.status().code(), StatusCode::kOutOfRange);
+
+  const std::string junk = dir + "/junk.log.gz";
+  std::ofstream(junk, std::ios::binary) << "not gzip at all";
+  EXPECT_EQ(ReadLogFile(junk, 1 << 20).status().code(),
+            StatusCode::kInvalidArgument);
+  const std::string cut = dir + "/cut.log.gz";
+  std::ofstream(cut, std::ios::binary)
+      << Gzip(std::string(4096, 'x')).substr(0, 20);
+  EXPECT_FALSE(ReadLogFile(cut, 1 << 20).ok());
 }
 
 TEST(GatherUpdatesRoot, EmptyTreeIsUnsupported) {

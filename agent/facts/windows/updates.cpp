@@ -16,14 +16,111 @@
 #include <wuapi.h>
 // clang-format on
 
+#include "agent/facts/decode/windows_update.h"
 #include "agent/facts/windows/registry_key.h"
 #include "agent/facts/windows/win_error.h"
 #include "agent/facts/windows/win_text.h"
 #include "agent/facts/windows/wmi.h"
 
+// mingw's <wuapi.h> lacks IAutomaticUpdates2 and IAutomaticUpdatesResults
+// (Windows SDK, wuapi.idl; ids from [MS-UAMG]). Declared here with the
+// vtable order of the SDK: the results object's two date getters after
+// IDispatch, get_Results after IAutomaticUpdates' methods.
+MIDL_INTERFACE("E7A4D634-7942-4DD9-A111-82228BA33901")
+MamoriAutomaticUpdatesResults : public IDispatch {
+ public:
+  virtual HRESULT STDMETHODCALLTYPE get_LastSearchSuccessDate(VARIANT *
+                                                              retval) = 0;
+  virtual HRESULT STDMETHODCALLTYPE get_LastInstallationSuccessDate(VARIANT *
+                                                                    retval) = 0;
+};
+MIDL_INTERFACE("4A2F5C31-CFD9-410E-B7FB-29A653973A0F")
+MamoriAutomaticUpdates2 : public IAutomaticUpdates {
+ public:
+  virtual HRESULT STDMETHODCALLTYPE get_Results(MamoriAutomaticUpdatesResults *
+                                                *retval) = 0;
+};
+
 namespace mamori::facts {
 
 namespace {
+
+// {4A2F5C31-CFD9-410E-B7FB-29A653973A0F}
+constexpr IID kIidAutomaticUpdates2 = {
+    0x4a2f5c31,
+    0xcfd9,
+    0x410e,
+    {0xb7, 0xfb, 0x29, 0xa6, 0x53, 0x97, 0x3a, 0x0f}};
+
+// A VT_DATE value, nullopt for VT_EMPTY or anything else.
+std::optional<double> DateOf(VARIANT* value) {
+  std::optional<double> out;
+  if (value->vt == VT_DATE) out = value->date;
+  VariantClear(value);
+  return out;
+}
+
+// The last complete run from the WUA's Automatic Updates results, or from
+// the pre-Windows 10 registry values when the interface is missing.
+void ReadLastCompleteRun(const GatherContext& ctx, UpdateFacts* facts) {
+  win::ComPtr<IAutomaticUpdates> au;
+  HRESULT hr =
+      CoCreateInstance(CLSID_AutomaticUpdates, nullptr, CLSCTX_INPROC_SERVER,
+                       IID_IAutomaticUpdates, au.ReceiveVoid());
+  win::ComPtr<MamoriAutomaticUpdates2> au2;
+  if (SUCCEEDED(hr)) {
+    hr = au->QueryInterface(kIidAutomaticUpdates2, au2.ReceiveVoid());
+  }
+  win::ComPtr<MamoriAutomaticUpdatesResults> results;
+  if (SUCCEEDED(hr)) hr = au2->get_Results(results.Receive());
+  if (SUCCEEDED(hr)) {
+    VARIANT search;
+    VARIANT install;
+    VariantInit(&search);
+    VariantInit(&install);
+    const bool read =
+        SUCCEEDED(results->get_LastSearchSuccessDate(&search)) &&
+        SUCCEEDED(results->get_LastInstallationSuccessDate(&install));
+    const std::optional<double> search_date = DateOf(&search);
+    const std::optional<double> install_date = DateOf(&install);
+    if (read) {
+      win::WindowsUpdateRun run = win::DecideWindowsUpdateRun(
+          search_date, install_date, ctx.clock->Now());
+      facts->last_complete_update_at = run.completed_at;
+      facts->last_complete_update_evidence = std::move(run.evidence);
+      return;
+    }
+  }
+  // Windows 7/8.1 kept the same two dates in the registry (UTC strings).
+  const std::string results_key =
+      "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\WindowsUpdate\\Auto "
+      "Update\\Results\\";
+  std::optional<std::string> detect;
+  std::optional<std::string> installed;
+  win::RegKey key;
+  if (win::RegKey::Open(HKEY_LOCAL_MACHINE, results_key + "Detect",
+                        win::RegView::k64, &key)
+          .ok() &&
+      key.valid()) {
+    (void)key.GetString("LastSuccessTime", &detect);
+  }
+  win::RegKey install_key;
+  if (win::RegKey::Open(HKEY_LOCAL_MACHINE, results_key + "Install",
+                        win::RegView::k64, &install_key)
+          .ok() &&
+      install_key.valid()) {
+    (void)install_key.GetString("LastSuccessTime", &installed);
+  }
+  if (detect || installed) {
+    win::WindowsUpdateRun run = win::DecideWindowsUpdateRunFromRegistry(
+        detect.value_or(""), installed.value_or(""), ctx.clock->Now());
+    facts->last_complete_update_at = run.completed_at;
+    facts->last_complete_update_evidence = std::move(run.evidence);
+    return;
+  }
+  facts->last_complete_update_evidence =
+      win::HresultStatus("IAutomaticUpdates2::get_Results", hr).message;
+}
 
 std::string TakeBstr(BSTR b) {
   std::string out =
@@ -116,14 +213,6 @@ bool IsSecurity(IUpdate* update, std::string* severity) {
   return false;
 }
 
-// Converts an OLE automation DATE (days since 1899-12-30, UTC as WUA
-// reports it) to a TimePoint.
-TimePoint FromOleDate(DATE date) {
-  constexpr double kOleEpochToUnixDays = 25569.0;
-  const double seconds = (date - kOleEpochToUnixDays) * 86400.0;
-  return FromUnixSeconds(static_cast<int64_t>(seconds));
-}
-
 // Fills recent_installed (newest first, at most 20) and last_install_at from
 // the update history. History is optional: a failure leaves both empty.
 void ReadHistory(IUpdateSearcher* searcher, UpdateFacts* facts) {
@@ -157,12 +246,12 @@ void ReadHistory(IUpdateSearcher* searcher, UpdateFacts* facts) {
       u.id = u.title.substr(kb + 1, close - kb - 1);
     }
     DATE date = 0;
-    if (SUCCEEDED(entry->get_Date(&date)) && date > 0) {
-      u.installed_at = FromOleDate(date);
-      if (!facts->last_install_at ||
-          *u.installed_at > *facts->last_install_at) {
-        facts->last_install_at = u.installed_at;
-      }
+    if (SUCCEEDED(entry->get_Date(&date))) {
+      u.installed_at = win::FromOleDate(date);
+    }
+    if (u.installed_at && (!facts->last_install_at ||
+                           *u.installed_at > *facts->last_install_at)) {
+      facts->last_install_at = u.installed_at;
     }
     facts->recent_installed.push_back(std::move(u));
   }
@@ -217,7 +306,7 @@ CollectionStatus SearchPending(UpdateFacts* facts) {
 
 }  // namespace
 
-UpdateFacts GatherUpdates(const GatherContext& /*ctx*/) {
+UpdateFacts GatherUpdates(const GatherContext& ctx) {
   UpdateFacts facts;
   facts.method = UpdateMethod::kWindowsUpdateAgent;
   win::ComScope com;
@@ -227,11 +316,15 @@ UpdateFacts GatherUpdates(const GatherContext& /*ctx*/) {
   }
   ReadPolicy(&facts);
   ReadRebootPending(&facts);
+  ReadLastCompleteRun(ctx, &facts);
   const CollectionStatus s = SearchPending(&facts);
   if (!s.ok()) {
     facts.status = s;
     return facts;
   }
+  // The search just made went to Windows Update (or WSUS) online, so the
+  // pending list is current as of now.
+  facts.lists_refreshed_at = ctx.clock->Now();
   facts.status = OkStatus();
   return facts;
 }
