@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "collector/pki/crypto.h"
+#include "collector/service/remote_status.h"
 #include "common/log.h"
 #include "common/text.h"
 
@@ -56,11 +57,7 @@ void SetResponse(const google::protobuf::Message& message,
 
 }  // namespace
 
-grpc::Status ToGrpc(const Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      status.message());
-}
+grpc::Status ToGrpc(const Status& status) { return ToRemoteStatus(status); }
 
 Status ParseRequest(const grpc::ByteBuffer& buffer,
                     google::protobuf::Message* message) {
@@ -216,6 +213,10 @@ grpc::ServerUnaryReactor* CollectorService::Report(
     reactor->Finish(ToGrpc(report.status()));
     return reactor;
   }
+  // A time from the future would count as fresh for ever: stored as
+  // received and flagged on the host by the store (not logged here: the
+  // report is not authenticated yet).
+  (void)ClampFutureTimes(&*report, clock_.Now(), options_.limits);
   // A client certificate from our CA whose CN is this host id stands in
   // for the node key (mTLS).
   std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();

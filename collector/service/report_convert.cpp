@@ -700,6 +700,26 @@ Status CheckLimits(const Message& message, const Limits& limits) {
   return CheckLimitsOfSize(message, message.ByteSizeLong(), limits);
 }
 
+bool ClampFutureTimes(store::ReportInput* report, TimePoint received_at,
+                      const Limits& limits) {
+  const int64_t received = ToUnixSeconds(received_at);
+  const int64_t latest =
+      received + std::max<int64_t>(limits.max_clock_skew_seconds, 0);
+  int64_t ahead = 0;
+  auto clamp = [&](std::optional<int64_t>& collected_at) {
+    if (!collected_at || *collected_at <= latest) return;
+    ahead = std::max(ahead, *collected_at - received);
+    collected_at = received;
+  };
+  clamp(report->collected_at);
+  for (store::FamilyUpdate& family : report->families) {
+    clamp(family.collected_at);
+  }
+  if (ahead == 0) return false;
+  report->clock_ahead_seconds = ahead;
+  return true;
+}
+
 Status CheckEnroll(const v1::EnrollRequest& request, const Limits& limits) {
   MAMORI_RETURN_IF_ERROR(CheckId(request.token(), "token", limits));
   const v1::HostIdentity& id = request.identity();
@@ -834,6 +854,22 @@ Result<store::ReportInput> ConvertReport(
     }
     out.unchanged.push_back({part.family(), ToLowerAscii(part.sha256())});
   }
+
+  const v1::HostIdentity& identity = facts.identity();
+  MAMORI_RETURN_IF_ERROR(
+      CheckId(identity.hostname(), "facts.identity.hostname", limits));
+  MAMORI_RETURN_IF_ERROR(
+      CheckId(identity.machine_id(), "facts.identity.machine_id", limits));
+  MAMORI_RETURN_IF_ERROR(
+      CheckId(identity.smbios_uuid(), "facts.identity.smbios_uuid", limits));
+  MAMORI_RETURN_IF_ERROR(
+      CheckId(identity.serial(), "facts.identity.serial", limits));
+  out.identity.hostname = identity.hostname();
+  out.identity.machine_id = identity.machine_id();
+  out.identity.smbios_uuid = ToLowerAscii(identity.smbios_uuid());
+  out.identity.serial = identity.serial();
+  out.identity.macs.assign(identity.macs().begin(), identity.macs().end());
+  std::sort(out.identity.macs.begin(), out.identity.macs.end());
 
   const v1::SystemFacts& system = facts.system();
   out.hostname = system.hostname();

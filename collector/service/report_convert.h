@@ -16,6 +16,7 @@
 #include <string>
 
 #include "collector/store/store.h"
+#include "common/clock.h"
 #include "common/status.h"
 #include "mamori/v1/collector.pb.h"
 
@@ -35,6 +36,9 @@ struct Limits {
   uint64_t max_dropped_reports = 10'000'000;
   // Nesting depth of messages (the schema needs 4).
   int max_depth = 16;
+  // How far an agent's collected_at may be ahead of the collector's clock
+  // (clock skew) before it is treated as wrong (see ClampFutureTimes).
+  int64_t max_clock_skew_seconds = 300;
 };
 
 // Checks every string, list and timestamp of `message` against `limits`.
@@ -63,6 +67,15 @@ Result<store::ReportInput> ConvertReport(
 // Convenience for tests: copies `request`.
 Result<store::ReportInput> ConvertReport(const v1::ReportRequest& request,
                                          const Limits& limits);
+
+// A collected_at later than `received_at` plus limits.max_clock_skew_seconds
+// would count as fresh for ever (a year-9999 report never goes stale). Such
+// times — the report's and each family's — are set to `received_at` (when
+// the facts were at the latest collected) and the largest excess is kept in
+// report->clock_ahead_seconds, so the store flags the host (clock_ahead).
+// Times within the allowance are kept as sent. Returns true when it clamped.
+bool ClampFutureTimes(store::ReportInput* report, TimePoint received_at,
+                      const Limits& limits);
 
 // Validates an enrollment request's sizes. INVALID_ARGUMENT naming the field.
 Status CheckEnroll(const v1::EnrollRequest& request, const Limits& limits);

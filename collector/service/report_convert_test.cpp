@@ -329,6 +329,64 @@ TEST(ReportConvertTest, FastJsonIsByteIdenticalToProtobufForEveryFamily) {
   EXPECT_GT(compared, 14 * 200);
 }
 
+TEST(ReportConvertTest, FutureCollectionTimesAreClampedBeyondTheSkew) {
+  const TimePoint received = FromUnixSeconds(1'763'900'000);
+  Limits limits;  // 300 s allowance
+  // Within the allowance: kept as sent, not flagged.
+  v1::ReportRequest near = BaseRequest();
+  near.mutable_collected_at()->set_seconds(1'763'900'000 + 300);
+  Result<store::ReportInput> kept = ConvertReport(near, limits);
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_FALSE(ClampFutureTimes(&*kept, received, limits));
+  EXPECT_EQ(kept->collected_at, 1'763'900'300);
+  EXPECT_FALSE(kept->clock_ahead_seconds.has_value());
+
+  // Year 9999 on the report, a day ahead on one family's own status.
+  v1::ReportRequest far = BaseRequest();
+  far.mutable_collected_at()->set_seconds(253'402'300'799);
+  far.mutable_facts()
+      ->mutable_packages()
+      ->mutable_status()
+      ->mutable_collected_at()
+      ->set_seconds(1'763'900'000 + 86'400);
+  Result<store::ReportInput> in = ConvertReport(far, limits);
+  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  EXPECT_TRUE(ClampFutureTimes(&*in, received, limits));
+  EXPECT_EQ(in->collected_at, 1'763'900'000);
+  for (const store::FamilyUpdate& f : in->families) {
+    EXPECT_EQ(f.collected_at, 1'763'900'000) << f.family;
+  }
+  ASSERT_TRUE(in->clock_ahead_seconds.has_value());
+  EXPECT_EQ(*in->clock_ahead_seconds, 253'402'300'799 - 1'763'900'000);
+
+  // A past time is not this function's business.
+  v1::ReportRequest old = BaseRequest();
+  old.mutable_collected_at()->set_seconds(86'400);
+  Result<store::ReportInput> past = ConvertReport(old, limits);
+  ASSERT_TRUE(past.ok());
+  EXPECT_FALSE(ClampFutureTimes(&*past, received, limits));
+  EXPECT_EQ(past->collected_at, 86'400);
+}
+
+TEST(ReportConvertTest, IdentityIsNormalisedAndBounded) {
+  v1::ReportRequest r = BaseRequest();
+  v1::HostIdentity* id = r.mutable_facts()->mutable_identity();
+  id->set_machine_id("m1");
+  id->set_smbios_uuid("4C4C4544-ABCD");
+  id->add_macs("bb:00");
+  id->add_macs("aa:00");
+  Result<store::ReportInput> in = ConvertReport(r, Limits{});
+  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  EXPECT_EQ(in->identity.machine_id, "m1");
+  EXPECT_EQ(in->identity.smbios_uuid, "4c4c4544-abcd");
+  EXPECT_EQ(in->identity.macs, (std::vector<std::string>{"aa:00", "bb:00"}));
+  id->set_serial(std::string(1000, 'S'));
+  Result<store::ReportInput> refused = ConvertReport(r, Limits{});
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("facts.identity.serial"),
+            std::string::npos);
+}
+
 TEST(ReportConvertTest, FastJsonDeclinesWhatItCannotPrintLikeProtobuf) {
   v1::SystemFacts system;
   system.set_hostname(std::string("bad\xff", 4));  // never parsed, but built

@@ -6,6 +6,7 @@
 
 #include "collector/pki/crypto.h"
 #include "collector/store/migrations.h"
+#include "collector/store/report_identity.h"
 #include "common/text.h"
 
 namespace mamori::store {
@@ -524,6 +525,7 @@ std::optional<std::vector<Result<ReportResult>>> SqliteStore::StoreBatch(
     return RunStmt(*statement);
   };
 
+  pending_flags_.clear();
   Transaction tx(db_);
   Status begun = tx.Begin();
   if (!begun.ok()) {
@@ -575,7 +577,8 @@ std::optional<std::vector<Result<ReportResult>>> SqliteStore::StoreBatch(
     results.push_back(std::move(result));
   }
   report_package_keys_.clear();
-  Status committed = tx.Commit();
+  Status flagged = WritePendingFlags(now);
+  Status committed = flagged.ok() ? tx.Commit() : flagged;
   if (!committed.ok()) {
     forget(batch_package_keys);
     for (auto& result : results) {
@@ -596,7 +599,8 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
   // what is read here stays true until this batch commits.
   Result<Statement*> host_query = Stmt(
       "SELECT h.org_id, h.node_key_hash, f.family, f.sha256, f.rowid, "
-      "h.facts_vouched_at FROM hosts h LEFT JOIN host_facts f ON f.host_id = "
+      "h.facts_vouched_at, h.hostname, h.machine_id, h.smbios_uuid, "
+      "h.serial, h.macs FROM hosts h LEFT JOIN host_facts f ON f.host_id = "
       "h.id WHERE h.id = ?1");
   if (!host_query.ok()) return host_query.status();
   Statement& hq = **host_query;
@@ -613,6 +617,7 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
   // Does the report name every family the host holds (core migration 4)?
   bool names_every_family = true;
   std::optional<int64_t> vouched_at;
+  HostIdentityData enrolled;
   while (true) {
     Result<bool> row = hq.Step();
     if (!row.ok()) {
@@ -628,6 +633,8 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
           (!report.node_key_hash.empty() &&
            pki::ConstantTimeEquals(hq.ColumnView(1), report.node_key_hash));
       vouched_at = hq.ColumnOptionalInt(5);
+      enrolled = {hq.ColumnText(6), hq.ColumnText(7), hq.ColumnText(8),
+                  hq.ColumnText(9), SplitMacs(hq.ColumnText(10))};
     }
     if (hq.ColumnIsNull(2)) continue;  // a host without facts yet
     const std::string_view family = hq.ColumnView(2);
@@ -651,6 +658,19 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
   hq.Reset();
   if (!found || !key_ok) {
     return UnauthenticatedError("unknown host id or wrong node key");
+  }
+  // The right key from another machine: a copied state directory.
+  if (std::optional<std::string> conflict =
+          ReportedIdentityConflict(enrolled, report.identity)) {
+    pending_flags_.push_back({report.host_id, org_id, kFlagCopiedState,
+                              "report " + report.report_id + ": " + *conflict});
+    return PermissionDeniedError(
+        "this agent's node key belongs to another machine (host " +
+        std::to_string(report.host_id) + "): " + *conflict +
+        ". A copied agent state directory cannot report; enroll this "
+        "machine with its own state directory and a new token / "
+        "この状態ディレクトリは別の端末のものです。新しいトークンで登録し直して"
+        "ください");
   }
 
   ReportResult result;
@@ -842,6 +862,14 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
       .Bind(9, static_cast<int64_t>(stamp_host ? 1 : 0))
       .Bind(10, report_row);
   MAMORI_RETURN_IF_ERROR(RunStmt(*update_host));
+  if (report.clock_ahead_seconds) {
+    MAMORI_RETURN_IF_ERROR(RecordEvidenceFlag(
+        {report.host_id, org_id, kFlagClockAhead,
+         "report " + report.report_id + ": collected_at was " +
+             std::to_string(*report.clock_ahead_seconds) +
+             " s ahead of the collector's clock; stored as received"},
+        now));
+  }
   result.outcome = ReportOutcome::kStored;
   return result;
 }

@@ -22,12 +22,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "collector/store/evidence_store.h"
 #include "collector/store/sqlite.h"
 #include "collector/store/store.h"
 
 namespace mamori::store {
 
-class SqliteStore final : public Store {
+class SqliteStore final : public Store, public EvidenceFlagStore {
  public:
   // Opens (creating when absent) the database at `path` and applies pending
   // migrations of every module. `clock` must outlive the store. Returns the
@@ -57,6 +58,9 @@ class SqliteStore final : public Store {
                                                     int64_t host_id) override;
   Status CreateAdmin(const std::string& name,
                      const std::string& password_hash) override;
+  // EvidenceFlagStore (sqlite_evidence.cpp).
+  Result<std::vector<HostEvidenceFlag>> ListEvidenceFlags(
+      const std::string& org) override;
 
   // The underlying connection, for other modules' store code (grading,
   // register) that run their own statements. Callers must hold no other
@@ -92,6 +96,19 @@ class SqliteStore final : public Store {
   // rolls back removes only its own ids from package_ids_.
   std::vector<std::string> report_package_keys_;
   bool report_wrote_ = false;
+
+  // Evidence flags (sqlite_evidence.cpp). A flag raised by a refused report
+  // waits in pending_flags_ and is written just before the batch commits,
+  // outside the report's savepoint, so the refusal does not undo it.
+  struct PendingFlag {
+    int64_t host_id = 0;
+    int64_t org_id = 0;
+    std::string kind;
+    std::string detail;
+  };
+  Status RecordEvidenceFlag(const PendingFlag& flag, int64_t now);
+  Status WritePendingFlags(int64_t now);
+  std::vector<PendingFlag> pending_flags_;
 };
 
 }  // namespace mamori::store

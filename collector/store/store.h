@@ -188,6 +188,14 @@ struct ReportInput {
   std::string os_name;
   std::string os_version;
   std::string agent_version;
+  // The identity facts the report carries, normalised as at enrollment
+  // (SMBIOS UUID lower case, MACs sorted), to tell a copied agent state
+  // directory (report_identity.h). Empty fields are not compared.
+  HostIdentityData identity;
+  // Seconds collected_at was ahead of the collector's clock when received
+  // (collected_at was then set to the time received); unset when within the
+  // allowed skew.
+  std::optional<int64_t> clock_ahead_seconds;
   // Size of the request as received, for bounding what waits in memory.
   size_t wire_bytes = 0;
   // Memory the parsed request keeps while the report waits (its arena:
