@@ -199,8 +199,34 @@ char32_t DecodeCodePoint(std::string_view s, size_t len) {
 
 }  // namespace
 
-std::string Column(std::string_view text, size_t width) {
+std::string TerminalSafe(std::string_view text) {
   const std::string clean = SanitizeUtf8(text);
+  std::string out;
+  out.reserve(clean.size());
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (size_t i = 0; i < clean.size();) {
+    const size_t len = Utf8SequenceLength(clean, i);
+    const char32_t cp = DecodeCodePoint(std::string_view(clean).substr(i), len);
+    if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F)) {
+      out += "\\x";
+      out.push_back(kHex[(cp >> 4) & 0xF]);
+      out.push_back(kHex[cp & 0xF]);
+    } else if ((cp >= 0x202A && cp <= 0x202E) ||
+               (cp >= 0x2066 && cp <= 0x2069)) {
+      out += "\\u";
+      for (int shift = 12; shift >= 0; shift -= 4) {
+        out.push_back(kHex[(cp >> shift) & 0xF]);
+      }
+    } else {
+      out.append(clean, i, len);
+    }
+    i += len;
+  }
+  return out;
+}
+
+std::string Column(std::string_view text, size_t width) {
+  const std::string clean = TerminalSafe(text);
   // Code points with their columns, cut once they leave no room for the
   // separating space.
   std::string out;

@@ -41,7 +41,16 @@ bool IsValidUtf8(std::string_view text);
 // Replaces each invalid UTF-8 sequence with U+FFFD.
 std::string SanitizeUtf8(std::string_view text);
 
-// `text` (sanitised as above) as a table cell `width` terminal columns wide:
+// `text` made safe to print on a terminal: invalid UTF-8 sequences become
+// U+FFFD (as SanitizeUtf8), and every character a terminal could act on —
+// C0 controls (ESC, CR, BS, TAB, LF …), DEL, C1 controls (U+0080–U+009F,
+// CSI among them) and the bidirectional overrides and isolates
+// (U+202A–U+202E, U+2066–U+2069), which reorder what follows — is written
+// as a visible escape ("\x1b", "\u202e"). For strings that come from
+// agents, files or the network (host names, evidence values, asset names).
+std::string TerminalSafe(std::string_view text);
+
+// `text` (made TerminalSafe) as a table cell `width` terminal columns wide:
 // padded with spaces, or cut with "…" so that at least one space always
 // separates it from the next cell. East Asian wide and fullwidth characters
 // (kanji, kana, hangul, fullwidth forms) count as two columns.

@@ -106,6 +106,31 @@ TEST(TextTest, JoinRoot) {
             "/mnt/img/etc/os-release");
 }
 
+TEST(TextTest, TerminalSafeEscapesWhatATerminalWouldAct) {
+  // A host name that would erase the line and return the cursor.
+  EXPECT_EQ(TerminalSafe("pc\x1b[2K\r"), "pc\\x1b[2K\\x0d");
+  EXPECT_EQ(TerminalSafe("a\tb\nc\x7f"), "a\\x09b\\x0ac\\x7f");
+  // C1 CSI (U+009B) and a right-to-left override (U+202E).
+  EXPECT_EQ(TerminalSafe("x\xc2\x9b"
+                         "2Jy"),
+            "x\\x9b2Jy");
+  EXPECT_EQ(TerminalSafe("evil\xe2\x80\xae"
+                         "txt.exe"),
+            "evil\\u202etxt.exe");
+  EXPECT_EQ(TerminalSafe("bad\xff"), "bad\xef\xbf\xbd");
+  EXPECT_EQ(TerminalSafe("端末-01 ok"), "端末-01 ok");
+  for (std::string_view hostile : {"pc\x1b[2K\r", "\x1b]0;title\x07",
+                                   "\xc2\x9b"
+                                   "31m",
+                                   "\x08\x08"}) {
+    const std::string shown = Column(hostile, 40);
+    for (unsigned char c : shown) {
+      EXPECT_FALSE(c < 0x20 || c == 0x7f) << "in " << shown;
+    }
+    EXPECT_EQ(shown.find("\xc2\x9b"), std::string::npos);
+  }
+}
+
 TEST(TextTest, ColumnPadsByDisplayWidthAndCutsWithAnEllipsis) {
   EXPECT_EQ(Column("vm", 6), "vm    ");
   EXPECT_EQ(Column("", 3), "   ");

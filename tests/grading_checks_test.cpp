@@ -159,7 +159,7 @@ const std::vector<Family> kGoodLaptop = {
     {"system",
      R"({"os_family":"OS_FAMILY_WINDOWS","os_name":"Windows 11 Enterprise","os_build":26100,"os_edition":"Enterprise","role":"ENDPOINT_ROLE_LAPTOP"})"},
     {"updates",
-     R"({"pending_count":0,"security_pending_count":0,"automatic_updates":true,"automatic_updates_evidence":"AUOptions=4"})"},
+     R"({"pending_count":0,"security_pending_count":0,"automatic_updates":true,"automatic_updates_evidence":"AUOptions=4","lists_refreshed_at":"2026-11-19T22:00:00Z"})"},
     {"antivirus",
      R"({"products":[{"name":"Microsoft Defender","enabled":true,"realtime_protection":true,"definitions_age_hours":5}]})"},
     {"password_policy",
@@ -387,6 +387,110 @@ TEST_F(GradingChecksTest, EveryBuiltInCheckCoversEachStatus) {
       R"(["guest"])");
   EXPECT_EQ(EvidenceOf(*report, good, "usb_storage_restricted", "setting"),
             "4");
+}
+
+// security_updates_applied passes only on positive evidence (issue #13):
+// the Debian 12 machine with 88 pending security updates that passed
+// because some package was installed yesterday is "unknown" now.
+TEST_F(GradingChecksTest, SecurityUpdatesPassOnlyOnPositiveEvidence) {
+  const std::string linux_system =
+      R"({"os_family":"OS_FAMILY_LINUX","os_id":"debian","os_version":"12","role":"ENDPOINT_ROLE_SERVER"})";
+  std::string pending88;
+  for (int i = 0; i < 88; ++i) {
+    pending88 += std::string(i ? "," : "") + R"({"name":"pkg)" +
+                 std::to_string(i) +
+                 R"(","candidate_version":"1.1","security":true})";
+  }
+  auto updates = [&](const std::string& extra) -> std::vector<Family> {
+    return {
+        {"system", linux_system},
+        {"updates",
+         R"({"pending":[)" + pending88 +
+             R"(],"pending_count":88,"security_pending_count":88,"method":"UPDATE_METHOD_LIBAPT")" +
+             extra + "}"}};
+  };
+  // kNow is 2026-11-20; facts are collected two hours before.
+  const std::string fresh_lists =
+      R"(,"lists_refreshed_at":"2026-11-19T06:00:00Z")";
+  const int64_t false_pass = AddHost(
+      "acme", "DEB-INSTALLED-YESTERDAY",
+      updates(fresh_lists + R"(,"last_install_at":"2026-11-19T09:12:04Z")"));
+  const int64_t recent_run = AddHost(
+      "acme", "DEB-UPGRADED",
+      updates(
+          fresh_lists +
+          R"(,"last_complete_update_at":"2026-11-17T03:00:10Z","last_complete_update_evidence":"/var/log/apt/history.log: apt-get -y dist-upgrade")"));
+  const int64_t old_run = AddHost(
+      "acme", "DEB-OLD-RUN",
+      updates(
+          fresh_lists +
+          R"(,"last_complete_update_at":"2026-09-01T03:00:10Z","last_install_at":"2026-11-19T09:00:00Z")"));
+  const int64_t future_run =
+      AddHost("acme", "DEB-FUTURE-RUN",
+              updates(fresh_lists +
+                      R"(,"last_complete_update_at":"9999-12-31T23:59:59Z")"));
+  const int64_t stale_lists = AddHost(
+      "acme", "DEB-STALE-LISTS",
+      {{"system", linux_system},
+       {"updates",
+        R"({"pending_count":0,"security_pending_count":0,"lists_refreshed_at":"2026-08-01T00:00:00Z","last_complete_update_at":"2026-11-19T03:00:00Z"})"}});
+  const int64_t no_lists = AddHost(
+      "acme", "DEB-NO-LISTS",
+      {{"system", linux_system},
+       {"updates", R"({"pending_count":0,"security_pending_count":0})"}});
+  const int64_t future_published = AddHost(
+      "acme", "WIN-FUTURE-DATE",
+      {{"system", linux_system},
+       {"updates",
+        R"({"pending":[{"name":"KB1","security":true,"published_at":"9999-01-01T00:00:00Z"}],"pending_count":1,"security_pending_count":1,"lists_refreshed_at":"2026-11-19T22:00:00Z"})"}});
+  const int64_t dated_recent = AddHost(
+      "acme", "RHEL-DATED",
+      {{"system", linux_system},
+       {"updates",
+        R"({"pending":[{"name":"openssl","security":true,"published_at":"2026-11-15T00:00:00Z"}],"pending_count":1,"security_pending_count":1,"lists_refreshed_at":"2026-11-19T22:00:00Z"})"}});
+
+  // First listed by the collector 20 days ago and still pending: proves
+  // "too long" although a complete run (which kept it back) is recent.
+  clock_.Set(kNow - std::chrono::hours(24 * 20));
+  const int64_t kept_back = AddHost(
+      "acme", "DEB-KEPT-BACK", updates(fresh_lists), {}, std::chrono::hours(2));
+  clock_.Set(kNow);
+  {
+    store::ReportInput report;
+    report.host_id = kept_back;
+    report.node_key_hash = "key-DEB-KEPT-BACK";
+    report.report_id = "r-kept-back-2";
+    report.collected_at = ToUnixSeconds(kNow - std::chrono::hours(1));
+    const std::vector<Family> again = updates(
+        fresh_lists + R"(,"last_complete_update_at":"2026-11-19T03:00:00Z")");
+    report.families.push_back({again[1].name, again[1].state,
+                               report.collected_at, again[1].json,
+                               "sha-kept-back-2"});
+    auto stored =
+        store_->StoreReports(std::span<const store::ReportInput>(&report, 1));
+    ASSERT_TRUE(stored[0].ok()) << stored[0].status().ToString();
+  }
+
+  service_ = OpenService();
+  ASSERT_NE(service_, nullptr);
+  auto report = service_->Evaluate("acme");
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  const std::string kCheck = "security_updates_applied";
+  EXPECT_EQ(StatusOf(*report, false_pass, kCheck), CheckStatus::kUnknown);
+  EXPECT_EQ(StatusOf(*report, recent_run, kCheck), CheckStatus::kPass);
+  EXPECT_EQ(
+      EvidenceOf(*report, recent_run, kCheck, "last_complete_update_source"),
+      "/var/log/apt/history.log: apt-get -y dist-upgrade");
+  EXPECT_EQ(StatusOf(*report, old_run, kCheck), CheckStatus::kUnknown);
+  EXPECT_EQ(StatusOf(*report, future_run, kCheck), CheckStatus::kUnknown);
+  EXPECT_EQ(StatusOf(*report, stale_lists, kCheck), CheckStatus::kUnknown);
+  EXPECT_EQ(StatusOf(*report, no_lists, kCheck), CheckStatus::kUnknown);
+  EXPECT_EQ(StatusOf(*report, future_published, kCheck), CheckStatus::kUnknown);
+  EXPECT_EQ(StatusOf(*report, dated_recent, kCheck), CheckStatus::kPass);
+  EXPECT_EQ(StatusOf(*report, kept_back, kCheck), CheckStatus::kFail);
+  EXPECT_EQ(
+      EvidenceOf(*report, kept_back, kCheck, "oldest_security_first_reported"),
+      "2026-10-31 00:00:00");
 }
 
 TEST_F(GradingChecksTest, ParameterOverridesChangeVerdicts) {

@@ -77,7 +77,7 @@ void Resolve(std::string_view text, std::string_view source,
     if (tokens.size() < 2) continue;
     if (keyword != "passwordauthentication" && keyword != "permitrootlogin" &&
         keyword != "port" && keyword != "kbdinteractiveauthentication" &&
-        keyword != "challengeresponseauthentication") {
+        keyword != "challengeresponseauthentication" && keyword != "usepam") {
       continue;
     }
     const std::string value = ToLowerAscii(tokens[1]);
@@ -120,14 +120,25 @@ SshdSettings ResolveSshdConfig(std::string_view text, std::string_view source,
   }
   const std::string port = take("port", "Port", "22");
   out.port = static_cast<uint32_t>(ParseUint64(port).value_or(22));
-  if (auto it = state.global.find("kbdinteractiveauthentication");
-      it != state.global.end() ||
-      (it = state.global.find("challengeresponseauthentication")) !=
-          state.global.end()) {
-    out.evidence.push_back("KbdInteractiveAuthentication " +
-                           SanitizeUtf8(it->second.first) + " (" +
-                           it->second.second +
-                           "): with UsePAM it can also accept passwords");
+  // PasswordAuthentication alone does not decide whether sshd accepts
+  // passwords: keyboard-interactive authentication through PAM prompts for
+  // the same password. Both default so that OpenSSH's own defaults
+  // (KbdInteractiveAuthentication yes, UsePAM no) refuse it; Debian and RHEL
+  // ship UsePAM yes, Debian also KbdInteractiveAuthentication no.
+  const bool kbd_named = state.global.count("kbdinteractiveauthentication") > 0;
+  const bool keyboard_interactive =
+      take(kbd_named ||
+                   state.global.count("challengeresponseauthentication") == 0
+               ? "kbdinteractiveauthentication"
+               : "challengeresponseauthentication",
+           "KbdInteractiveAuthentication", "yes") == "yes";
+  const bool use_pam = take("usepam", "UsePAM", "no") == "yes";
+  if (!out.password_authentication && keyboard_interactive && use_pam) {
+    out.password_authentication = true;
+    out.evidence.push_back(
+        "passwords are accepted through keyboard-interactive PAM "
+        "(KbdInteractiveAuthentication yes and UsePAM yes) although "
+        "PasswordAuthentication is no");
   }
   for (std::string& o : state.overrides) out.evidence.push_back(std::move(o));
   return out;

@@ -64,6 +64,33 @@ TEST(ResolveSshdConfig, IncludedFilesComeFirstAndFirstValueWins) {
   EXPECT_TRUE(cites_dropin);
 }
 
+// PasswordAuthentication no is not enough: keyboard-interactive through PAM
+// asks for the same password (issue #13: a fact that did not decide the
+// verdict of ssh_no_password_login).
+TEST(ResolveSshdConfig, KeyboardInteractivePamStillAcceptsPasswords) {
+  std::vector<std::string> asked;
+  const auto resolve = [&asked](const std::string& text) {
+    return ResolveSshdConfig(text, "/etc/ssh/sshd_config", Tree({}, &asked));
+  };
+  const SshdSettings pam = resolve("PasswordAuthentication no\nUsePAM yes\n");
+  EXPECT_TRUE(pam.password_authentication);  // KbdInteractive defaults to yes
+  bool said = false;
+  for (const std::string& e : pam.evidence) {
+    said = said || e.find("keyboard-interactive PAM") != std::string::npos;
+  }
+  EXPECT_TRUE(said);
+  EXPECT_TRUE(resolve("PasswordAuthentication no\nUsePAM yes\n"
+                      "ChallengeResponseAuthentication yes\n")
+                  .password_authentication);
+  EXPECT_FALSE(resolve("PasswordAuthentication no\nUsePAM yes\n"
+                       "KbdInteractiveAuthentication no\n")
+                   .password_authentication);
+  EXPECT_FALSE(resolve("PasswordAuthentication no\nUsePAM yes\n"
+                       "ChallengeResponseAuthentication no\n")
+                   .password_authentication);
+  EXPECT_FALSE(resolve("PasswordAuthentication no\n").password_authentication);
+}
+
 TEST(ResolveSshdConfig, MatchBlocksAreOverridesNotGlobals) {
   std::vector<std::string> asked;
   const SshdSettings s = ResolveSshdConfig(

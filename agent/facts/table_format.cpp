@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "agent/facts/json_writer.h"
+#include "common/text.h"
 
 namespace mamori::facts {
 
@@ -49,7 +50,9 @@ std::string_view Lookup(const Label* begin, const Label* end,
 
 // A scalar JSON value as plain text (strings unquoted).
 std::string Scalar(const Json& v) {
-  if (v.is_string()) return v.get<std::string>();
+  // SSIDs, product names and paths come from outside: nothing may act on
+  // the terminal.
+  if (v.is_string()) return TerminalSafe(v.get<std::string>());
   return v.dump();
 }
 
@@ -114,7 +117,8 @@ void AppendField(const std::string& key, const Json& value, size_t max_items,
 std::string FormatTable(const EndpointFacts& facts, size_t max_items) {
   const Json all = ToJson(facts);
   std::string out = "mamori-agent facts";
-  if (!facts.identity.hostname.empty()) out += " — " + facts.identity.hostname;
+  if (!facts.identity.hostname.empty())
+    out += " — " + TerminalSafe(facts.identity.hostname);
   if (facts.collected_at) out += " — " + FormatRfc3339(*facts.collected_at);
   out += " (agent " + facts.agent_version + ")\n";
 

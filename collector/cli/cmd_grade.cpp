@@ -87,11 +87,8 @@ std::string EvidenceLine(const grading::CheckResult& r) {
   std::string out;
   for (const auto& e : r.evidence) {
     if (!out.empty()) out += " ";
-    // Control characters from facts must not reach the terminal.
-    std::string value;
-    for (char c : e.value)
-      value.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
-    out += e.name + "=" + value;
+    // Values come from agents: nothing in them may act on the terminal.
+    out += TerminalSafe(e.name) + "=" + TerminalSafe(e.value);
   }
   return out;
 }
@@ -113,7 +110,7 @@ const policy::Check* FindCheck(const policy::GradeReport& r,
 
 std::string Hostname(const policy::GradeReport& r, const std::string& host_id) {
   for (const auto& h : r.hosts) {
-    if (std::to_string(h.host_id) == host_id) return h.hostname;
+    if (std::to_string(h.host_id) == host_id) return TerminalSafe(h.hostname);
   }
   return "host " + host_id;
 }

@@ -1,5 +1,7 @@
 #include "collector/cli/cmd_hosts.h"
 
+#include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "collector/cli/cli_common.h"
@@ -11,17 +13,41 @@ namespace {
 namespace po = boost::program_options;
 constexpr std::string_view kCommand = "hosts";
 
-std::string Flags(const store::HostRecord& h) {
+using FlagsByHost = std::map<int64_t, std::vector<store::HostEvidenceFlag>>;
+
+std::string Flags(const store::HostRecord& h, const FlagsByHost& evidence) {
   std::string flags;
   if (h.is_clone) {
     flags = "clone";
     if (h.clone_of) flags += "-of-" + std::to_string(*h.clone_of);
   }
   if (h.stale) flags += flags.empty() ? "stale" : ",stale";
+  // copied_state → "copied-state", clock_ahead → "clock-ahead".
+  if (auto it = evidence.find(h.id); it != evidence.end()) {
+    for (const store::HostEvidenceFlag& f : it->second) {
+      std::string name = f.kind;
+      std::replace(name.begin(), name.end(), '_', '-');
+      flags += (flags.empty() ? "" : ",") + name;
+    }
+  }
   return flags.empty() ? "-" : flags;
 }
 
 std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
+
+nlohmann::json EvidenceJson(int64_t host_id, const FlagsByHost& evidence) {
+  nlohmann::json list = nlohmann::json::array();
+  if (auto it = evidence.find(host_id); it != evidence.end()) {
+    for (const store::HostEvidenceFlag& f : it->second) {
+      list.push_back({{"kind", f.kind},
+                      {"detail", f.detail},
+                      {"first_at", FormatTime(f.first_at)},
+                      {"last_at", FormatTime(f.last_at)},
+                      {"count", f.count}});
+    }
+  }
+  return list;
+}
 
 }  // namespace
 
@@ -62,6 +88,13 @@ int RunHosts(const std::vector<std::string>& args, std::ostream& out,
   Result<std::vector<store::HostRecord>> hosts =
       (*store)->ListHosts(org, *stale);
   if (!hosts.ok()) return Failure(kCommand, hosts.status(), err);
+  Result<std::vector<store::HostEvidenceFlag>> flags =
+      (*store)->ListEvidenceFlags(org);
+  if (!flags.ok()) return Failure(kCommand, flags.status(), err);
+  FlagsByHost evidence;
+  for (store::HostEvidenceFlag& f : *flags) {
+    evidence[f.host_id].push_back(std::move(f));
+  }
 
   if (format == "json") {
     nlohmann::json list = nlohmann::json::array();
@@ -88,7 +121,8 @@ int RunHosts(const std::vector<std::string>& args, std::ostream& out,
                       {"clone", h.is_clone},
                       {"clone_of", h.clone_of ? nlohmann::json(*h.clone_of)
                                               : nlohmann::json(nullptr)},
-                      {"stale", h.stale}});
+                      {"stale", h.stale},
+                      {"evidence_flags", EvidenceJson(h.id, evidence)}});
     }
     // Replace invalid UTF-8 rather than throw: host names come from agents.
     out << list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
@@ -112,7 +146,8 @@ int RunHosts(const std::vector<std::string>& args, std::ostream& out,
         << Column(FormatTime(h.first_seen), 22)
         << Column(FormatTime(h.last_seen), 22)
         << Column(std::to_string(h.reports_stored), 9)
-        << Column(std::to_string(h.dropped_reports), 9) << Flags(h) << "\n";
+        << Column(std::to_string(h.dropped_reports), 9) << Flags(h, evidence)
+        << "\n";
   }
   return kExitOk;
 }

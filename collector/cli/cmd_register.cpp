@@ -159,7 +159,10 @@ void PrintErrors(const std::vector<asset_register::ImportError>& errors,
 }
 
 // Pads `text` to `width` display columns (East Asian characters count 2).
-std::string Pad(const std::string& text, size_t width) {
+std::string Pad(const std::string& raw, size_t width) {
+  // Names come from agents and imported files: nothing may act on the
+  // terminal.
+  const std::string text = TerminalSafe(raw);
   size_t columns = 0;
   for (size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
@@ -273,7 +276,8 @@ int CmdList(const std::vector<std::string>& args, std::ostream& out,
   }
   out << "\n" << (ja ? "関連付け (" : "Links (") << snap->links.size() << ")\n";
   for (const auto& l : snap->links) {
-    out << "  " << l.asset_name << " → " << l.target;
+    out << "  " << TerminalSafe(l.asset_name) << " → "
+        << TerminalSafe(l.target);
     if (l.kind == asset_register::LinkKind::kService) {
       out << (ja ? " (外部サービス)" : " (service)");
     }
@@ -510,7 +514,7 @@ int CmdSet(const std::vector<std::string>& args, std::ostream& out,
   auto changed = reg.PutAsset(c.org, a, c.actor);
   if (!changed.ok()) return Failure(kCommand, changed.status(), err);
   const bool ja = c.lang == "ja";
-  out << a.name << ": "
+  out << TerminalSafe(a.name) << ": "
       << (!*changed ? (ja ? "変更なし" : "unchanged")
           : is_new  ? (ja ? "登録しました" : "created")
                     : (ja ? "更新しました" : "updated"))
@@ -610,14 +614,15 @@ int CmdRisks(const std::vector<std::string>& args, std::ostream& out,
   }
   out << (ja ? "点検結果の出所: " : "check results from: ") << source << "\n";
   for (const auto& r : *risks) {
-    out << "[" << r.importance << "] " << r.asset_name << " → ";
+    out << "[" << r.importance << "] " << TerminalSafe(r.asset_name) << " → ";
     std::string held;
     for (const auto& d : r.devices) held += (held.empty() ? "" : ", ") + d;
     for (const auto& s : r.services) {
       held += (held.empty() ? "" : ", ") + s +
               (ja ? " (外部サービス)" : " (service)");
     }
-    out << (held.empty() ? (ja ? "(保存先未登録)" : "(not linked)") : held)
+    out << (held.empty() ? (ja ? "(保存先未登録)" : "(not linked)")
+                         : TerminalSafe(held))
         << "\n";
     for (const auto& rs : r.worst) {
       if (rs.state == "pass" || rs.state == "not_applicable") continue;
@@ -649,10 +654,14 @@ int CmdHistory(const std::vector<std::string>& args, std::ostream& out,
   if (!history.ok()) return Failure(kCommand, history.status(), err);
   for (const auto& h : *history) {
     out << asset_register::IsoDateTimeFromUnix(h.changed_at) << "  "
-        << Pad(h.actor, 12) << Pad(h.action, 8) << h.entity << " "
-        << h.entity_name << "\n";
-    if (!h.before_json.empty()) out << "    - " << h.before_json << "\n";
-    if (!h.after_json.empty()) out << "    + " << h.after_json << "\n";
+        << Pad(h.actor, 12) << Pad(h.action, 8) << TerminalSafe(h.entity) << " "
+        << TerminalSafe(h.entity_name) << "\n";
+    if (!h.before_json.empty()) {
+      out << "    - " << TerminalSafe(h.before_json) << "\n";
+    }
+    if (!h.after_json.empty()) {
+      out << "    + " << TerminalSafe(h.after_json) << "\n";
+    }
   }
   return kExitOk;
 }
