@@ -491,6 +491,37 @@ TEST_F(GradingChecksTest, SecurityUpdatesPassOnlyOnPositiveEvidence) {
   EXPECT_EQ(
       EvidenceOf(*report, kept_back, kCheck, "oldest_security_first_reported"),
       "2026-10-31 00:00:00");
+  service_.reset();
+
+  // A failed collection forgets no first listing; an installed update does.
+  auto listed = [&]() -> int64_t {
+    auto q = store_->database().Prepare(
+        "SELECT count(*) FROM evidence_pending_first_listed WHERE host_id = " +
+        std::to_string(kept_back));
+    EXPECT_TRUE(q.ok());
+    EXPECT_TRUE(q->Step().value_or(false));
+    return q->ColumnInt(0);
+  };
+  auto store_updates = [&](const std::string& id, const std::string& json,
+                           const std::string& state) {
+    store::ReportInput r;
+    r.host_id = kept_back;
+    r.node_key_hash = "key-DEB-KEPT-BACK";
+    r.report_id = id;
+    r.collected_at = ToUnixSeconds(kNow);
+    r.families.push_back({"updates", state, r.collected_at, json, "sha-" + id});
+    auto stored =
+        store_->StoreReports(std::span<const store::ReportInput>(&r, 1));
+    ASSERT_TRUE(stored[0].ok()) << stored[0].status().ToString();
+  };
+  EXPECT_EQ(listed(), 88);
+  store_updates("r-kept-back-error", "{}", "STATUS_ERROR");
+  EXPECT_EQ(listed(), 88);
+  store_updates(
+      "r-kept-back-installed",
+      R"({"pending":[{"name":"pkg7","candidate_version":"1.1","security":true}],"pending_count":1,"security_pending_count":1})",
+      "STATUS_OK");
+  EXPECT_EQ(listed(), 1);
 }
 
 TEST_F(GradingChecksTest, ParameterOverridesChangeVerdicts) {

@@ -68,6 +68,10 @@ TEST(LastCompleteAptRun, FailedCrashedAndMalformedRunsDoNotCount) {
   EXPECT_FALSE(
       LastCompleteAptRun("Commandline: apt-get -y upgrade\n"
                          "End-Date: 2026-01-01  10:00:00\n"));
+  EXPECT_FALSE(
+      LastCompleteAptRun("Start-Date: 9999-12-31  10:00:00\n"
+                         "Commandline: apt-get -y upgrade\n"
+                         "End-Date: 9999-12-31  10:00:05\n"));
   EXPECT_FALSE(LastCompleteAptRun(""));
   EXPECT_FALSE(LastCompleteAptRun(std::string(1 << 20, '\0')));
 }

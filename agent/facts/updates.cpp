@@ -76,7 +76,11 @@ std::optional<TimePoint> ParseCivilTime(std::string_view text) {
       std::chrono::year(static_cast<int>(*y)),
       std::chrono::month(static_cast<unsigned>(*mo)),
       std::chrono::day(static_cast<unsigned>(*d))};
-  if (!ymd.ok() || *h > 23 || *mi > 59 || *s > 60) return std::nullopt;
+  // TimePoint counts nanoseconds in 64 bits (years 1677–2262): a year
+  // outside 1900–2199 in a log is hostile or broken, and would wrap.
+  if (!ymd.ok() || *y < 1900 || *y > 2199 || *h > 23 || *mi > 59 || *s > 60) {
+    return std::nullopt;
+  }
   return TimePoint(std::chrono::sys_days(ymd)) + std::chrono::hours(*h) +
          std::chrono::minutes(*mi) + std::chrono::seconds(*s);
 }

@@ -35,6 +35,9 @@ TEST(ParseCivilTime, ValidatesFields) {
   EXPECT_EQ(ParseCivilTime("2024-02-01T00:00:00"), std::nullopt);
   EXPECT_EQ(ParseCivilTime("2024-02-01 24:00:00"), std::nullopt);
   EXPECT_EQ(ParseCivilTime(""), std::nullopt);
+  // Beyond what a nanosecond TimePoint holds: refused, never wrapped.
+  EXPECT_EQ(ParseCivilTime("9999-12-31 23:59:59"), std::nullopt);
+  EXPECT_EQ(ParseCivilTime("0001-01-01 00:00:00"), std::nullopt);
 }
 
 TEST(ParseRebootRequiredPkgs, SortedUnique) {

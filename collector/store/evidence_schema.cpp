@@ -55,9 +55,10 @@ BEGIN
   INSERT INTO evidence_update_runs
     SELECT * FROM evidence_update_runs_src WHERE host_id = NEW.host_id;
   -- Updates no longer pending (installed, or superseded by a newer
-  -- candidate) forget their first listing. The set is built once.
+  -- candidate) forget their first listing; a payload that failed to collect
+  -- lists nothing and forgets nothing. The set is built once.
   DELETE FROM evidence_pending_first_listed
-   WHERE host_id = NEW.host_id
+   WHERE host_id = NEW.host_id AND NEW.state = 'ok'
      AND (name || char(0) || candidate_version) NOT IN (
        SELECT COALESCE(json_extract(e.value, '$.name'), '') || char(0) ||
               COALESCE(json_extract(e.value, '$.candidate_version'), '')

@@ -10,9 +10,10 @@ namespace mamori::facts::win {
 namespace {
 
 constexpr auto kClockSkew = std::chrono::minutes(5);
-// 0001-01-01 .. 9999-12-31 in OLE days.
-constexpr double kMinOleDate = -657434.0;
-constexpr double kMaxOleDate = 2958465.0;
+// 1970-01-01 .. 2199-12-31 in OLE days: TimePoint counts nanoseconds in
+// 64 bits (years 1677–2262), so a later date would wrap.
+constexpr double kMinOleDate = 25569.0;
+constexpr double kMaxOleDate = 109574.0;
 
 WindowsUpdateRun Decide(std::optional<TimePoint> search,
                         std::optional<TimePoint> install, TimePoint now,

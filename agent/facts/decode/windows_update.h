@@ -23,7 +23,8 @@
 namespace mamori::facts::win {
 
 // An OLE automation DATE (days since 1899-12-30 00:00 UTC) as a TimePoint;
-// nullopt for 0 (never), negative, NaN or out-of-range values.
+// nullopt for 0 (never), NaN, or dates before 1970 or after 2199 (a
+// nanosecond TimePoint cannot hold year 9999).
 std::optional<TimePoint> FromOleDate(double date);
 
 struct WindowsUpdateRun {

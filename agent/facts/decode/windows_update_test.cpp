@@ -21,6 +21,7 @@ TEST(FromOleDate, EpochAndRejects) {
             std::nullopt);
   EXPECT_EQ(FromOleDate(std::numeric_limits<double>::infinity()), std::nullopt);
   EXPECT_EQ(FromOleDate(1e12), std::nullopt);
+  EXPECT_EQ(FromOleDate(2958465.0), std::nullopt);  // 9999-12-31
 }
 
 TEST(DecideWindowsUpdateRun, NeedsSearchAndInstall) {
@@ -36,9 +37,11 @@ TEST(DecideWindowsUpdateRun, NeedsSearchAndInstall) {
   EXPECT_FALSE(DecideWindowsUpdateRun(kDec1, 0.0, kNow).completed_at);
   // An install "in the future" (a clock that ran ahead, or a forged value).
   const WindowsUpdateRun future =
-      DecideWindowsUpdateRun(kDec1, 2958465.0, kNow);
+      DecideWindowsUpdateRun(kDec1, kDec1 + 365, kNow);
   EXPECT_FALSE(future.completed_at);
   EXPECT_NE(future.evidence.find("future"), std::string::npos);
+  // 9999-12-31 cannot even be held: no installation, not a wrapped date.
+  EXPECT_FALSE(DecideWindowsUpdateRun(kDec1, 2958465.0, kNow).completed_at);
 }
 
 TEST(DecideWindowsUpdateRunFromRegistry, ParsesUtcStrings) {

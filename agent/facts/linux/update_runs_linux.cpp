@@ -265,14 +265,16 @@ void ReadCompleteDnfRun(const GatherContext& ctx, UpdateFacts* facts) {
         "no complete upgrade transaction in " + shown;
     return;
   }
-  const TimePoint at = FromUnixSeconds(run->end_unix);
-  if (at > ctx.clock->Now() + kClockSkew) {
+  // 2200-01-01: beyond it a nanosecond TimePoint would wrap.
+  constexpr int64_t kLatestUnix = 7'258'118'400;
+  if (run->end_unix > kLatestUnix ||
+      FromUnixSeconds(run->end_unix) > ctx.clock->Now() + kClockSkew) {
     facts->last_complete_update_evidence = shown + ": transaction " +
                                            std::to_string(run->id) +
                                            " ends in the future; ignored";
     return;
   }
-  facts->last_complete_update_at = at;
+  facts->last_complete_update_at = FromUnixSeconds(run->end_unix);
   facts->last_complete_update_evidence = shown + ": transaction " +
                                          std::to_string(run->id) + " (dnf " +
                                          SanitizeUtf8(run->cmdline) + ")";
