@@ -29,12 +29,21 @@ for _ in $(seq 1 200); do [[ -s "$tmp/port" ]] && break; sleep 0.05; done
 [[ -s "$tmp/port" ]] || fail "serve did not write its port"
 port=$(tr -d '[:space:]' <"$tmp/port")
 token=$("$COLLECTOR" token create --data "$tmp/data" --org e2e --quiet)
-"$AGENT" enroll --state "$tmp/agent" --server "127.0.0.1:$port" --token "$token" \
-  --ca "$tmp/data/pki/ca.crt" >/dev/null || fail "enroll"
 
-report() {  # $1 = fixture name
+# One PC before and after remediation: both fixture trees get the same
+# machine id, the one enrolled (the collector refuses reports whose identity
+# contradicts the enrolled machine's: a copied state directory, #13.10).
+prepare_root() {  # $1 = fixture name
   rm -rf "$tmp/root"
   cp -r "$SRC/tests/fixtures/linux/$1" "$tmp/root"
+  echo 0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e >"$tmp/root/etc/machine-id"
+}
+prepare_root e2e-bad
+"$AGENT" enroll --state "$tmp/agent" --server "127.0.0.1:$port" --token "$token" \
+  --ca "$tmp/data/pki/ca.crt" --root "$tmp/root" >/dev/null || fail "enroll"
+
+report() {  # $1 = fixture name
+  prepare_root "$1"
   if [[ "$1" == e2e-good ]]; then
     "$SRC/tests/fixtures/linux/make_fresh_cvd.sh" "$tmp/root" 1 >/dev/null
   fi
