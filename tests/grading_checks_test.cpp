@@ -519,7 +519,7 @@ TEST_F(GradingChecksTest, SecurityUpdatesPassOnlyOnPositiveEvidence) {
   EXPECT_EQ(listed(), 88);
   store_updates(
       "r-kept-back-installed",
-      R"({"pending":[{"name":"pkg7","candidate_version":"1.1","security":true}],"pending_count":1,"security_pending_count":1})",
+      R"({"pending":[{"name":"pkg7","candidate_version":"1.1","security":true},{"name":"pkg7","candidate_version":"1.1","security":true}],"pending_count":2,"security_pending_count":2})",
       "STATUS_OK");
   EXPECT_EQ(listed(), 1);
 }

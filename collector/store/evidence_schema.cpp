@@ -72,14 +72,20 @@ BEGIN
   DELETE FROM evidence_update_runs WHERE host_id = OLD.host_id;
 END;
 -- The collector's clock (host_facts.updated_at: when this payload was
--- stored), not the agent's: a wrong agent clock cannot age an update.
+-- stored), not the agent's: a wrong agent clock cannot age an update. Not
+-- INSERT OR IGNORE: inside a trigger the outer statement's conflict policy
+-- (the store's upsert on host_facts: ABORT) overrides it.
 CREATE TRIGGER evidence_first_listed AFTER INSERT ON gfact_pending_updates
 WHEN NEW.security = 1
 BEGIN
-  INSERT OR IGNORE INTO evidence_pending_first_listed
+  INSERT INTO evidence_pending_first_listed
     SELECT NEW.host_id, NEW.name, NEW.candidate_version, f.updated_at
       FROM host_facts f
-     WHERE f.host_id = NEW.host_id AND f.family = 'updates';
+     WHERE f.host_id = NEW.host_id AND f.family = 'updates'
+       AND NOT EXISTS (
+         SELECT 1 FROM evidence_pending_first_listed x
+          WHERE x.host_id = NEW.host_id AND x.name = NEW.name
+            AND x.candidate_version = NEW.candidate_version);
 END;
 CREATE TRIGGER evidence_host_facts_delete AFTER DELETE ON host_facts
 WHEN OLD.family = 'updates'

@@ -1,9 +1,11 @@
 // The Linux `updates` gatherer over a fixture apt/dpkg tree (--root), with
 // real libapt-pkg policy: pins, several suites, a security suite.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "agent/facts/linux/update_runs_linux.h"
@@ -139,6 +141,53 @@ TEST(ReadLogFile, InflatesWithinABoundOnly) {
   std::ofstream(cut, std::ios::binary)
       << Gzip(std::string(4096, 'x')).substr(0, 20);
   EXPECT_FALSE(ReadLogFile(cut, 1 << 20).ok());
+}
+
+// dnf 4's history database, read through the dlopen()ed libsqlite3.
+TEST(ReadCompleteDnfRun, NewestFinishedUpgradeTransaction) {
+  const std::string root = ::testing::TempDir() + "/dnf-history-root";
+  std::filesystem::remove_all(root);
+  std::filesystem::create_directories(root + "/var/lib/dnf");
+  const std::string db_path = root + "/var/lib/dnf/history.sqlite";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+  // The columns libdnf's history database has (SWDB schema 1.2).
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE trans (id INTEGER PRIMARY KEY, "
+                         "dt_begin INTEGER NOT NULL, dt_end INTEGER, "
+                         "rpmdb_version_begin TEXT, rpmdb_version_end TEXT, "
+                         "releasever TEXT NOT NULL, user_id INTEGER NOT NULL, "
+                         "cmdline TEXT, state INTEGER NOT NULL, comment TEXT);"
+                         "INSERT INTO trans VALUES "
+                         "(1, 1790000000, 1790000100, '', '', '9', 0, "
+                         "'upgrade -y', 1, ''),"
+                         "(2, 1795000000, 1795000100, '', '', '9', 0, "
+                         "'install vim', 1, ''),"
+                         "(3, 1796000000, 1796000100, '', '', '9', 0, "
+                         "'upgrade -y', 2, ''),"
+                         "(4, 1792000000, 1792000100, '', '', '9', 0, "
+                         "'-y update --security', 1, '');",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  FakeClock clock(FromUnixSeconds(1'796'083'200));
+  UpdateFacts f;
+  ReadCompleteDnfRun(RootContext(root, &clock), &f);
+  ASSERT_TRUE(f.last_complete_update_at.has_value())
+      << f.last_complete_update_evidence;
+  EXPECT_EQ(*f.last_complete_update_at, FromUnixSeconds(1'792'000'100));
+  EXPECT_EQ(f.last_complete_update_evidence,
+            "/var/lib/dnf/history.sqlite: transaction 4 (dnf -y update "
+            "--security)");
+
+  // Not a database: no time, and the reason.
+  std::ofstream(db_path, std::ios::trunc) << "garbage, not SQLite";
+  UpdateFacts broken;
+  ReadCompleteDnfRun(RootContext(root, &clock), &broken);
+  EXPECT_FALSE(broken.last_complete_update_at.has_value());
+  EXPECT_NE(broken.last_complete_update_evidence.find("history.sqlite"),
+            std::string::npos)
+      << broken.last_complete_update_evidence;
 }
 
 TEST(GatherUpdatesRoot, EmptyTreeIsUnsupported) {
