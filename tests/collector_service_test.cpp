@@ -261,7 +261,9 @@ TEST(CollectorServiceTest, HostileInputGetsClearStatusAndServerKeepsServing) {
       std::string::npos)
       << status.error_message();
 
-  // Timestamps in 1970 and 2100 are stored as given.
+  // A timestamp in 1970 is stored as given; one in 2100, beyond the clock
+  // skew allowance, as the time received (the harness clock), flagged
+  // (#13.10: a future time would count as fresh for ever).
   v1::ReportRequest odd_times = MakeReport(agent, "times", 0);
   odd_times.mutable_collected_at()->set_seconds(0);
   odd_times.mutable_facts()
@@ -275,7 +277,10 @@ TEST(CollectorServiceTest, HostileInputGetsClearStatusAndServerKeepsServing) {
   EXPECT_EQ(
       h.Scalar(
           "SELECT collected_at FROM host_facts WHERE family = 'antivirus'"),
-      4'102'444'800);
+      1'763'900'000);
+  EXPECT_EQ(h.Scalar("SELECT count(*) FROM host_evidence_flags WHERE kind = "
+                     "'clock_ahead'"),
+            1);
   EXPECT_EQ(
       h.Scalar("SELECT collected_at FROM reports WHERE report_id = 'times'"),
       0);
