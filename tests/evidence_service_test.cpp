@@ -5,6 +5,8 @@
 // error text never reaches the client.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "collector/store/sqlite.h"
 #include "tests/collector_harness.h"
 
@@ -130,6 +132,51 @@ TEST(EvidenceServiceTest, SqlErrorTextIsNotSentToClients) {
   status = Send(*stub, wrong_key);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(status.error_message(), "unknown host id or wrong node key");
+}
+
+// Runs `mamori-collector ARGS --data DIR` and returns what it printed.
+std::string CollectorCli(const std::string& args, const std::string& dir) {
+  const std::string command = std::string(MAMORI_COLLECTOR_BIN) + " " + args +
+                              " --data '" + dir + "' 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  EXPECT_NE(pipe, nullptr);
+  std::string out;
+  char buffer[4096];
+  size_t n = 0;
+  while (pipe != nullptr && (n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
+    out.append(buffer, n);
+  }
+  if (pipe != nullptr) {
+    EXPECT_EQ(::pclose(pipe), 0) << out;
+  }
+  return out;
+}
+
+TEST(EvidenceServiceTest, HostNamesCannotRewriteTheOperatorsTerminal) {
+  Harness h;
+  h.Start();
+  auto stub = h.Stub();
+  Agent agent;
+  ASSERT_TRUE(h.Enroll(*stub, h.Token("acme"), "m1", "u1", "s1", &agent).ok());
+  v1::ReportRequest report = MakeReport(agent, "rep-1", 0);
+  // Erase the line, return the cursor, then a C1 CSI and a right-to-left
+  // override: each would let a host disguise itself in `hosts`.
+  report.mutable_facts()->mutable_system()->set_hostname(
+      "pc\x1b[2K\r\xc2\x9b"
+      "31m\xe2\x80\xae"
+      "evil");
+  ASSERT_TRUE(Send(*stub, report).ok());
+  h.Stop();
+  const std::string out = CollectorCli("hosts --org acme", h.dir());
+  for (unsigned char c : out) {
+    EXPECT_FALSE((c < 0x20 && c != '\n') || c == 0x7f)
+        << "control byte " << static_cast<int>(c) << " in:\n"
+        << out;
+  }
+  EXPECT_EQ(out.find("\xc2\x9b"), std::string::npos);
+  EXPECT_EQ(out.find("\xe2\x80\xae"), std::string::npos);
+  // Shown escaped (the HOSTNAME column is 20 wide, so the rest is cut).
+  EXPECT_NE(out.find("pc\\x1b[2K\\x0d\\x9b"), std::string::npos) << out;
 }
 
 }  // namespace
