@@ -18,6 +18,8 @@ PACKAGES=(
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3-openpyxl time iproute2
+  # issue #13.10: rotated apt logs (.gz) are inflated with zlib
+  zlib1g-dev
   # Windows side: cross compiler and Wine (headless)
   g++-mingw-w64-x86-64-posix wine64 wine
 )

@@ -147,8 +147,8 @@ std::string FormatTable(const EndpointFacts& facts, size_t max_items) {
     out += "\n";
     if (state != "STATUS_OK") {
       if (status.contains("message")) {
-        out +=
-            "  reason / 理由: " + status["message"].get<std::string>() + "\n";
+        out += "  reason / 理由: " +
+               TerminalSafe(status["message"].get<std::string>()) + "\n";
       }
       if (status.contains("error_code")) {
         out +=

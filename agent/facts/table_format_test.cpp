@@ -34,6 +34,24 @@ TEST(FormatTable, NonOkFamilyShowsReason) {
             std::string::npos);
 }
 
+// SSIDs, host names, file names in reasons come from outside the agent.
+TEST(FormatTable, NothingPrintedActsOnTheTerminal) {
+  EndpointFacts facts;
+  facts.identity.hostname = "pc\x1b[2K\r";
+  facts.system.emplace();
+  facts.system->status = UnsupportedStatus("/etc/\x1b]0;owned\x07: bad");
+  facts.system->os_name =
+      "Debian\x08\x08\x08\xc2\x9b"
+      "2J";
+  const std::string table = FormatTable(facts);
+  for (unsigned char c : table) {
+    EXPECT_FALSE((c < 0x20 && c != '\n') || c == 0x7f)
+        << static_cast<int>(c) << " in " << table;
+  }
+  EXPECT_EQ(table.find("\xc2\x9b"), std::string::npos);
+  EXPECT_NE(table.find("pc\\x1b[2K\\x0d"), std::string::npos) << table;
+}
+
 TEST(FormatTable, LongListsAreCutWithACount) {
   EndpointFacts facts;
   facts.packages.emplace();
