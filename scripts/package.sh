@@ -11,7 +11,7 @@
 #
 # Environment: MAMORI_JOBS (parallel jobs, default nproc),
 #   MAMORI_PKG_ONLY="deb rpm msi" (a subset), MAMORI_FACTS_EXE (a prebuilt
-#   mamori-facts.exe for the MSI).
+#   mamori-facts.exe for the MSI instead of build-win's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -89,39 +89,39 @@ build_rpm() {
 }
 
 # --- MSI ------------------------------------------------------------------
-facts_exe() {
-  if [[ -n "${MAMORI_FACTS_EXE:-}" ]]; then echo "$MAMORI_FACTS_EXE"; return; fi
-  local exe="$ROOT/build-win/agent/agent/facts_exe/mamori-facts.exe"
-  if [[ ! -f "$exe" ]]; then
-    # Only the checker, not the Windows test suite (scripts/test-windows.sh).
-    local toolchain="$ROOT/cmake/mingw-w64-x86_64.cmake"
-    if [[ ! -f "$ROOT/build-win/gtest/lib/libgtest.a" ]]; then
-      cmake -S /usr/src/googletest -B "$ROOT/build-win/gtest-build" -G Ninja \
-        -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DCMAKE_BUILD_TYPE=Release \
-        -DCMAKE_INSTALL_PREFIX="$ROOT/build-win/gtest" >/dev/null
-      nice cmake --build "$ROOT/build-win/gtest-build" -j "$MAMORI_JOBS" >/dev/null
-      cmake --install "$ROOT/build-win/gtest-build" >/dev/null
-    fi
-    cmake -S . -B "$ROOT/build-win/agent" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
-      -DCMAKE_BUILD_TYPE=Debug -DGTest_DIR="$ROOT/build-win/gtest/lib/cmake/GTest" >/dev/null
-    nice cmake --build "$ROOT/build-win/agent" -j "$MAMORI_JOBS" --target mamori-facts >&2
+# mamori-facts.exe and mamori-msi-config.exe from the mingw cross build
+# (build-win/agent, as scripts/test-windows.sh configures it); only these two
+# targets are built here, not the Windows test suite.
+cross_build() {
+  local toolchain="$ROOT/cmake/mingw-w64-x86_64.cmake"
+  if [[ ! -f "$ROOT/build-win/gtest/lib/libgtest.a" ]]; then
+    cmake -S /usr/src/googletest -B "$ROOT/build-win/gtest-build" -G Ninja \
+      -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_INSTALL_PREFIX="$ROOT/build-win/gtest" >/dev/null
+    nice cmake --build "$ROOT/build-win/gtest-build" -j "$MAMORI_JOBS" >/dev/null
+    cmake --install "$ROOT/build-win/gtest-build" >/dev/null
   fi
-  echo "$exe"
+  cmake -S . -B "$ROOT/build-win/agent" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
+    -DCMAKE_BUILD_TYPE=Debug -DGTest_DIR="$ROOT/build-win/gtest/lib/cmake/GTest" >/dev/null
+  nice cmake --build "$ROOT/build-win/agent" -j "$MAMORI_JOBS" \
+    --target mamori-facts mamori-msi-config >/dev/null
 }
 
 build_msi() {
-  local exe
-  exe=$(facts_exe)
+  log "mingw cross build (mamori-facts.exe, mamori-msi-config.exe)"
+  cross_build
   local stage="$WORK/msi"
   rm -rf "$stage"
   mkdir -p "$stage"
-  cp "$exe" "$stage/mamori-facts.exe"
-  cp packaging/windows/mamori-configure.ps1 "$stage/"
+  cp "${MAMORI_FACTS_EXE:-$ROOT/build-win/agent/agent/facts_exe/mamori-facts.exe}" \
+     "$stage/mamori-facts.exe"
+  cp "$ROOT/build-win/agent/packaging/windows/mamori-msi-config.exe" "$stage/"
   sed 's/$/\r/' packaging/windows/README-windows.txt >"$stage/README.txt"
   log "wixl (MSI $VERSION)"
   rm -f "$DIST"/mamori-agent-*.msi
-  wixl --arch x64 -D Version="$VERSION" -D SourceDir="$stage" \
-    -o "$DIST/mamori-agent-$VERSION-x64.msi" packaging/windows/mamori-agent.wxs
+  # wixl resolves Source= relative to the working directory.
+  (cd "$stage" && wixl -a x64 -D Version="$VERSION" -D SourceDir= \
+     -o "$DIST/mamori-agent-$VERSION-x64.msi" "$ROOT/packaging/windows/mamori-agent.wxs")
 }
 
 want deb && build_debs
