@@ -69,7 +69,7 @@ TEST(SqliteBackupTest, RoundTripKeepsRowsFilesAndModes) {
   const std::string out = dir + "/backup.mamori";
   Status created = engine->Create(db, files, out, TestClock().Now());
   ASSERT_TRUE(created.ok()) << created.ToString();
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat(out.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 
@@ -147,20 +147,20 @@ TEST(SqliteBackupTest, RefusesExistingOutputAndUnsafePaths) {
   const BackupFile escape[] = {{"../../etc/cron.d/x", 0644, "boom"}};
   EXPECT_EQ(engine->Create(db, escape, dir + "/b", TestClock().Now()).code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(engine->Create(dir + "/missing.db", {}, dir + "/c",
-                           TestClock().Now())
-                .code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(
+      engine->Create(dir + "/missing.db", {}, dir + "/c", TestClock().Now())
+          .code(),
+      StatusCode::kNotFound);
 }
 
 TEST(SqliteBackupTest, CheckBackupPath) {
   EXPECT_TRUE(CheckBackupPath("pki/ca.key").ok());
   EXPECT_TRUE(CheckBackupPath("signing/鍵.pem").ok());
-  for (std::string bad :
-       {"", "/etc/passwd", "../x", "pki/../../x", "pki//x", "./x", "pki/",
-        "a\nb", std::string("a\0b", 3), "x\x1b[31m", std::string(300, 'a')}) {
-    EXPECT_EQ(CheckBackupPath(bad).code(), StatusCode::kInvalidArgument)
-        << bad;
+  for (const std::string& bad : std::vector<std::string>{
+           "", "/etc/passwd", "../x", "pki/../../x", "pki//x", "./x", "pki/",
+           "a\nb", std::string("a\0b", 3), "x\x1b[31m",
+           std::string(300, 'a')}) {
+    EXPECT_EQ(CheckBackupPath(bad).code(), StatusCode::kInvalidArgument) << bad;
   }
 }
 
@@ -212,8 +212,8 @@ TEST_F(CorruptBackupTest, TruncatedAndForeignFilesAreRefused) {
 }
 
 TEST_F(CorruptBackupTest, NewerSchemaIsRefused) {
-  ASSERT_TRUE(Edit("INSERT INTO schema_migrations VALUES ('core', 9999, 0)")
-                  .ok());
+  ASSERT_TRUE(
+      Edit("INSERT INTO schema_migrations VALUES ('core', 9999, 0)").ok());
   Result<BackupContents> c = engine_->Verify(out_);
   EXPECT_EQ(c.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(c.status().message().find("newer collector"), std::string::npos);
