@@ -25,14 +25,14 @@ std::string TempDir() {
   return dir;
 }
 
-struct Run {
+struct Outcome {
   int code;
   std::string out, err;
 };
 
-Run Call(int (*command)(const std::vector<std::string>&, std::ostream&,
-                        std::ostream&),
-         std::vector<std::string> args) {
+Outcome Call(int (*command)(const std::vector<std::string>&, std::ostream&,
+                            std::ostream&),
+             std::vector<std::string> args) {
   std::ostringstream out, err;
   int code = command(args, out, err);
   return {code, out.str(), err.str()};
@@ -56,12 +56,12 @@ class CmdBackupTest : public ::testing::Test {
   void SetUp() override {
     root_ = TempDir();
     data_ = root_ + "/data";
-    Run init = Call(&RunInit, {"--data", data_, "--org", "acme"});
+    Outcome init = Call(&RunInit, {"--data", data_, "--org", "acme"});
     ASSERT_EQ(init.code, 0) << init.err;
     std::ofstream(data_ + "/pki/signing.key") << "signing-secret";
     chmod((data_ + "/pki/signing.key").c_str(), 0600);
     backup_ = root_ + "/b.mamori";
-    Run b = Call(&RunBackup, {"--data", data_, "--out", backup_});
+    Outcome b = Call(&RunBackup, {"--data", data_, "--out", backup_});
     ASSERT_EQ(b.code, 0) << b.err;
   }
   std::string root_, data_, backup_;
@@ -72,7 +72,7 @@ TEST_F(CmdBackupTest, RestoresIntoAnEmptyDirectoryWithKeysAndModes) {
   ASSERT_EQ(stat(backup_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   const std::string target = root_ + "/restored";
-  Run r = Call(&RunRestore, {"--from", backup_, "--data", target});
+  Outcome r = Call(&RunRestore, {"--from", backup_, "--data", target});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("integrity_check: ok"), std::string::npos) << r.out;
   for (const char* key :
@@ -100,12 +100,12 @@ TEST_F(CmdBackupTest, RestoresIntoAnEmptyDirectoryWithKeysAndModes) {
 
 TEST_F(CmdBackupTest, NonEmptyTargetNeedsForce) {
   const auto before = Snapshot(data_);
-  Run r = Call(&RunRestore, {"--from", backup_, "--data", data_});
+  Outcome r = Call(&RunRestore, {"--from", backup_, "--data", data_});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("not empty"), std::string::npos) << r.err;
   EXPECT_EQ(Snapshot(data_), before);
   std::ofstream(data_ + "/stray.txt") << "old";
-  Run forced =
+  Outcome forced =
       Call(&RunRestore, {"--from", backup_, "--data", data_, "--force"});
   ASSERT_EQ(forced.code, 0) << forced.err;
   EXPECT_FALSE(fs::exists(data_ + "/stray.txt"));
@@ -119,7 +119,8 @@ TEST_F(CmdBackupTest, CorruptBackupLeavesTheTargetUntouched) {
   f.close();
   std::ofstream(data_ + "/stray.txt") << "old";
   const auto before = Snapshot(data_);
-  Run r = Call(&RunRestore, {"--from", backup_, "--data", data_, "--force"});
+  Outcome r =
+      Call(&RunRestore, {"--from", backup_, "--data", data_, "--force"});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("nothing changed"), std::string::npos) << r.err;
   EXPECT_EQ(Snapshot(data_), before);
@@ -128,11 +129,12 @@ TEST_F(CmdBackupTest, CorruptBackupLeavesTheTargetUntouched) {
 TEST_F(CmdBackupTest, UsageAndMissingData) {
   EXPECT_EQ(Call(&RunBackup, {"--data", data_}).code, 2);
   EXPECT_EQ(Call(&RunRestore, {"--data", data_}).code, 2);
-  Run b = Call(&RunBackup, {"--data", root_ + "/none", "--out", root_ + "/x"});
+  Outcome b =
+      Call(&RunBackup, {"--data", root_ + "/none", "--out", root_ + "/x"});
   EXPECT_EQ(b.code, 1);
   EXPECT_NE(b.err.find("not an initialised"), std::string::npos) << b.err;
   // An existing output file is never overwritten.
-  Run again = Call(&RunBackup, {"--data", data_, "--out", backup_});
+  Outcome again = Call(&RunBackup, {"--data", data_, "--out", backup_});
   EXPECT_EQ(again.code, 1);
 }
 
