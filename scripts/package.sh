@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 DIST="$ROOT/dist"
-WORK="$ROOT/build-pkg/packaging"
+WORK="$ROOT/build-pkg-work"
 ONLY=" ${MAMORI_PKG_ONLY:-deb rpm msi} "
 export MAMORI_JOBS=${MAMORI_JOBS:-$(nproc)}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
@@ -46,7 +46,7 @@ mamori ($VERSION) unstable; urgency=medium
  -- mamori developers <mamori@example.jp>  $(date -u -R -d "@$SOURCE_DATE_EPOCH")
 CHANGES
   log "dpkg-buildpackage $VERSION (log: $WORK/dpkg-buildpackage.log)"
-  if ! (cd "$debsrc" && MAMORI_SRC="$ROOT" MAMORI_BUILD="$ROOT/build-pkg/cmake" \
+  if ! (cd "$debsrc" && MAMORI_SRC="$ROOT" MAMORI_BUILD="$ROOT/build-pkg" \
         nice dpkg-buildpackage -b -us -uc --no-sign >"$WORK/dpkg-buildpackage.log" 2>&1); then
     tail -30 "$WORK/dpkg-buildpackage.log" >&2
     echo "package: dpkg-buildpackage failed (whole log: $WORK/dpkg-buildpackage.log)" >&2
