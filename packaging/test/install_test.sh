@@ -54,6 +54,8 @@ cp /etc/resolv.conf "$R/etc/resolv.conf"
 echo "root copied and mounted in $(( $(date +%s) - copy_start )) s"
 in_root() { chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
               HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
+# stat inside the root: user and group names are the root's.
+rstat() { in_root stat -c "$1" "$2"; }
 apt_install() { in_root apt-get install -y -q --no-install-recommends \
                   -o Dpkg::Options::=--force-confold "$@"; }
 
@@ -73,14 +75,15 @@ echo "== collector $prev: init from debconf =="
 printf '%s\n' "mamori-collector mamori-collector/hostnames string localhost 127.0.0.1" \
   "mamori-collector mamori-collector/org string 株式会社テスト<script>" |
   in_root debconf-set-selections
+t0=$(date +%s)
 apt_install "/tmp/mamori-collector_${prev}_amd64.deb" >"$W/collector-install.log" 2>&1 ||
   { cat "$W/collector-install.log"; fail "collector install"; }
 grep -q "initialised /var/lib/mamori-collector" "$W/collector-install.log" ||
   { cat "$W/collector-install.log"; fail "postinst did not report init"; }
-ok "collector installed, init ran from debconf"
-[[ $(stat -c '%U:%G %a' "$R/var/lib/mamori-collector") == "mamori:mamori 700" ]] ||
-  fail "data dir owner/mode: $(stat -c '%U:%G %a' "$R/var/lib/mamori-collector")"
-[[ $(stat -c '%U %a' "$R/root/mamori-collector-setup.txt") == "root 600" ]] ||
+ok "collector installed, init ran from debconf ($(( $(date +%s) - t0 )) s)"
+[[ $(rstat '%U:%G %a' "/var/lib/mamori-collector") == "mamori:mamori 700" ]] ||
+  fail "data dir owner/mode: $(rstat '%U:%G %a' "/var/lib/mamori-collector")"
+[[ $(rstat '%U %a' "/root/mamori-collector-setup.txt") == "root 600" ]] ||
   fail "setup file must be root 0600"
 grep -q "admin password" "$R/root/mamori-collector-setup.txt" || fail "setup file lacks the password line"
 grep -q "^mamori:" "$R/etc/passwd" && in_root getent passwd mamori | grep -q ":/usr/sbin/nologin$" ||
@@ -90,11 +93,14 @@ grep -q "^mamori:" "$R/etc/passwd" && in_root getent passwd mamori | grep -q ":/
 ok "data dir mamori:mamori 0700, setup file root 0600, user, unit enabled"
 
 as_mamori() { in_root runuser -u mamori -- "$@"; }
+# start_serve [PORT]: port 0 (any) the first time; the same port after the
+# upgrade, since the enrolled agent keeps its address.
 start_serve() {
   rm -f "$R/tmp/port"
-  chroot "$R" /usr/bin/env -i PATH=/usr/bin:/bin runuser -u mamori -- \
+  chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin runuser -u mamori -- \
     /usr/bin/mamori-collector serve --data /var/lib/mamori-collector \
-    --grpc 127.0.0.1:0 --port-file /tmp/port >>"$W/serve.log" 2>&1 &
+    --grpc "127.0.0.1:${1:-0}" --port-file /tmp/port \
+    --enroll-burst 1000 --enroll-per-minute 100000 >>"$W/serve.log" 2>&1 &
   serve_pid=$!
   pids+=("$serve_pid")
   for _ in $(seq 1 100); do [[ -s "$R/tmp/port" ]] && break; sleep 0.1; done
@@ -151,8 +157,10 @@ ok "mamori-agent once sent a report; the collector lists the host"
 
 echo "== owners and modes of every installed path =="
 while IFS= read -r path; do
-  [[ -e "$R$path" ]] || continue
-  read -r owner mode type < <(stat -c '%U:%G %a %F' "$R$path")
+  [[ -n "$path" && -e "$R$path" ]] || continue
+  read -r owner mode type < <(rstat '%U:%G %a %F' "$path")
+  # /lib and the like are the root's usrmerge links, not ours.
+  [[ "$type" != symbolic* ]] || continue
   case "$path" in
     /usr/bin/* | /usr/libexec/mamori/*) want="root:root 755" ;;
     *) if [[ "$type" == directory ]]; then want="root:root 755"; else want="root:root 644"; fi ;;
@@ -162,7 +170,7 @@ while IFS= read -r path; do
 done < <(in_root dpkg -L mamori-agent mamori-collector | sort -u)
 check_mode() {
   local got
-  got=$(stat -c '%U:%G %a' "$R$1")
+  got=$(rstat '%U:%G %a' "$1")
   [[ "$got" == "$2" ]] || fail "$1 is $got, expected $2"
   checks=$((checks + 1))
 }
@@ -174,7 +182,7 @@ check_mode /var/lib/mamori-collector/collector.db "mamori:mamori 600"
 check_mode /var/lib/mamori-collector/pki/ca.key "mamori:mamori 600"
 check_mode /var/lib/mamori-collector/pki/server.key "mamori:mamori 600"
 check_mode /var/log/mamori-agent-install.log "root:root 600"
-bad=$(find "$R/var/lib/mamori-collector" ! -user mamori | head -3)
+bad=$(in_root find /var/lib/mamori-collector ! -user mamori | head -3)
 [[ -z "$bad" ]] || fail "not owned by mamori: $bad"
 ok "owners and modes ($checks checks so far)"
 
@@ -191,30 +199,32 @@ grep -q '^log_level: warning' "$R/etc/mamori/agent.conf" || fail "changed conffi
   fail "collector data changed on upgrade"
 [[ $(grep -c "admin password" "$R/root/mamori-collector-setup.txt") == 1 ]] || fail "init ran again on upgrade"
 ok "upgrade kept data, the changed conffile and the enrollment"
-start_serve
+start_serve "$PORT"
 in_root mamori-agent once --config /etc/mamori/agent.conf --state /var/lib/mamori >"$W/once2.log" 2>&1 ||
-  { cat "$W/once2.log"; fail "once after upgrade (enrolled before, server port changed)"; }
+  { cat "$W/once2.log"; fail "once after upgrade"; }
 ok "agent reports after the upgrade"
 
 echo "== backup while mamori-loadgen reports; restore =="
 TOKEN2=$(as_mamori mamori-collector token create --data /var/lib/mamori-collector \
-           --org "株式会社テスト<script>" --expires 1h --uses 200 --quiet)
+           --org "株式会社テスト<script>" --expires 1h --uses 1000 --quiet)
 "$LOADGEN" first --server "127.0.0.1:$PORT" --ca "$R/var/lib/mamori-collector/pki/ca.crt" \
-  --token "$TOKEN2" --agents 150 --packages 300 --connections 4 --out "$W/agents.txt" \
+  --token "$TOKEN2" --agents 400 --packages 300 --connections 4 --out "$W/agents.txt" \
   >"$W/loadgen.log" 2>&1 &
 loadgen_pid=$!
 pids+=("$loadgen_pid")
 db="$R/var/lib/mamori-collector/collector.db"
-for _ in $(seq 1 200); do
+for _ in $(seq 1 1200); do
   [[ $(sqlite3 "$db" 'SELECT count(*) FROM reports' 2>/dev/null || echo 0) -ge 20 ]] && break
   sleep 0.05
 done
 # Every report stored (and so acknowledged) before the backup began.
 sqlite3 "$db" "SELECT host_id || '/' || report_id FROM reports ORDER BY 1" >"$W/acked-before.txt"
+kill -0 "$loadgen_pid" 2>/dev/null || fail "the load generator ended before the backup began"
 as_mamori mamori-collector backup --data /var/lib/mamori-collector --out /tmp/live.mamori \
   >"$W/backup.log" 2>&1 || { cat "$W/backup.log"; fail "backup during load"; }
 loadgen_running=no
 kill -0 "$loadgen_pid" 2>/dev/null && loadgen_running=yes
+loadgen_stored_at_end=$(sqlite3 "$db" 'SELECT count(*) FROM reports')
 wait "$loadgen_pid" || { cat "$W/loadgen.log"; fail "loadgen"; }
 check_mode /tmp/live.mamori "mamori:mamori 600"
 as_mamori mamori-collector restore --from /tmp/live.mamori --data /tmp/restored >"$W/restore.log" 2>&1 ||
@@ -224,11 +234,11 @@ missing=$(comm -23 "$W/acked-before.txt" "$W/restored.txt" | wc -l)
 [[ "$missing" == 0 ]] || fail "$missing acknowledged reports missing from the restored database"
 [[ $(sqlite3 "$R/tmp/restored/collector.db" 'PRAGMA integrity_check') == ok ]] || fail "restored integrity"
 cmp -s "$R/var/lib/mamori-collector/pki/ca.key" "$R/tmp/restored/pki/ca.key" || fail "CA key not restored"
-ok "backup during load (loadgen still running: $loadgen_running): $(wc -l <"$W/acked-before.txt") reports acknowledged before it, all restored ($(wc -l <"$W/restored.txt") in the backup), keys restored"
+ok "backup during load (loadgen running at its start, and at its end: $loadgen_running): $(wc -l <"$W/acked-before.txt") reports acknowledged before it, all restored ($(wc -l <"$W/restored.txt") in the backup), keys restored"
 # A corrupt backup is refused and the target stays as it was.
 cp "$R/tmp/live.mamori" "$R/tmp/corrupt.mamori"
 printf 'garbage%.0s' $(seq 1 2000) | dd of="$R/tmp/corrupt.mamori" bs=1 seek=8192 conv=notrunc status=none
-chown mamori:mamori "$R/tmp/corrupt.mamori"
+in_root chown mamori:mamori /tmp/corrupt.mamori
 before=$(cd "$R/tmp/restored" && find . -type f -exec sha256sum {} + | sort)
 if as_mamori mamori-collector restore --from /tmp/corrupt.mamori --data /tmp/restored --force >"$W/corrupt.log" 2>&1; then
   fail "corrupt backup accepted"
