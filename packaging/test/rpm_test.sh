@@ -28,9 +28,9 @@ grep -q "mamori-agent-install-enroll conf" <<<"$listing" || fail "%post does not
 ok "scriptlets: %post enrolls, %preun, %postun"
 modes=$(rpm -qp --qf '[%{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILEFLAGS:fflags} %{FILENAMES}\n]' "$rpmfile")
 grep -q '^drwx------ root:root  /var/lib/mamori$' <<<"$modes" || fail "/var/lib/mamori not 0700: $modes"
-grep -q '^-rw-r--r-- root:root c /etc/mamori/agent.conf$' <<<"$modes" || fail "agent.conf not a 0644 config file"
+grep -q '^-rw-r--r-- root:root cn /etc/mamori/agent.conf$' <<<"$modes" || fail "agent.conf not a 0644 config(noreplace) file"
 grep -q '^-rwxr-xr-x root:root  /usr/bin/mamori-agent$' <<<"$modes" || fail "mamori-agent mode"
-ok "modes: state 0700, agent.conf %config 0644, programs 0755"
+ok "modes: state 0700, agent.conf %config(noreplace) 0644, programs 0755"
 requires=$(rpm -qp --requires "$rpmfile")
 grep -q 'libgrpc++.so' <<<"$requires" || fail "no shared-library Requires generated"
 ok "Requires generated from the programs ($(wc -l <<<"$requires") entries)"
