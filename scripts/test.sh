@@ -127,6 +127,7 @@ if ! skipped packages; then
     run_pkg rpm packaging/test/rpm_test.sh dist
     run_pkg msi packaging/test/msi_test.sh dist
     run_pkg install timeout 900 packaging/test/install_test.sh dist build/bench/mamori-loadgen
+    run_pkg "unit exposure vs peers" packaging/test/peer_units.sh
   fi
   [[ $pkg_failed -eq 0 ]] || status=1
   SUMMARY+=("packages: ${pkg_results[*]}")
