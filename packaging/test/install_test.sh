@@ -139,6 +139,16 @@ grep -qi "fingerprint" "$W/agent2.log" || { cat "$W/agent2.log"; fail "wrong fin
 [[ -f "$R/etc/mamori/enroll.conf" ]] || fail "enroll.conf deleted after a failure"
 ok "wrong CA fingerprint: reason shown, not enrolled, unit disabled"
 
+EXPIRED=$(as_mamori mamori-collector token create --data /var/lib/mamori-collector \
+            --org "株式会社テスト<script>" --expires 1s --quiet)
+sleep 2
+printf 'server: 127.0.0.1:%s\ntoken: %s\nca_sha256: %s\n' "$PORT" "$EXPIRED" "$FP" \
+  >"$R/etc/mamori/enroll.conf"
+in_root dpkg-reconfigure mamori-agent >"$W/agent-expired.log" 2>&1 || { cat "$W/agent-expired.log"; fail "reconfigure"; }
+grep -q "token expired" "$W/agent-expired.log" || { cat "$W/agent-expired.log"; fail "expired token reason not shown"; }
+[[ ! -e "$R/var/lib/mamori/identity.json" ]] && ! agent_enabled || fail "half-configured agent"
+ok "expired token: reason shown, not enrolled, unit disabled"
+
 printf 'server: 127.0.0.1:%s\ntoken: %s\nca_sha256: %s\n' "$PORT" "$TOKEN" "$FP" \
   >"$R/etc/mamori/enroll.conf"
 in_root dpkg-reconfigure mamori-agent >"$W/agent3.log" 2>&1 || { cat "$W/agent3.log"; fail "reconfigure"; }
