@@ -29,6 +29,11 @@ agent_deb=$(ls "$DIST"/mamori-agent_*_amd64.deb | head -1)
 collector_deb=$(ls "$DIST"/mamori-collector_*_amd64.deb | head -1)
 [[ -f "$agent_deb" && -f "$collector_deb" ]] || fail "no debs in $DIST (run scripts/package.sh)"
 version=$(dpkg-deb -f "$agent_deb" Version)
+# No systemd runs in the chroot: the stop on remove is checked in the script.
+for deb in "$agent_deb" "$collector_deb"; do
+  dpkg-deb -I "$deb" prerm | grep -q 'deb-systemd-invoke stop' ||
+    fail "$(basename "$deb"): prerm does not stop the service on remove"
+done
 
 root_start=$(date +%s)
 cached=$("$here/debian12-root.sh")
