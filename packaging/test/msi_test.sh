@@ -15,21 +15,23 @@ checks=0
 fail() { echo "msi test FAILED: $*" >&2; exit 1; }
 ok() { checks=$((checks + 1)); echo "  ok: $*"; }
 
-tables=$(msiinfo tables "$msi")
+# msiinfo prints CRLF lines.
+table() { msiinfo export "$msi" "$1" | tr -d '\r'; }
+tables=$(msiinfo tables "$msi" | tr -d '\r')
 for t in File Component Directory CustomAction InstallExecuteSequence Property Upgrade; do
   grep -qx "$t" <<<"$tables" || fail "no $t table"
 done
-files=$(msiinfo export "$msi" File)
+files=$(table File)
 for f in mamori-facts.exe mamori-msi-config.exe README.txt; do
   grep -q "$f" <<<"$files" || fail "$f not in the File table"
 done
-actions=$(msiinfo export "$msi" CustomAction)
+actions=$(table CustomAction)
 grep -qP '^ConfigureAgent\t3090\tMsiConfigExe\tconfigure "\[SERVER\]" "\[CA_SHA256\]" "\[TOKEN\]"' <<<"$actions" ||
   fail "ConfigureAgent is not a deferred, system-context exe action: $actions"
-sequence=$(msiinfo export "$msi" InstallExecuteSequence)
+sequence=$(table InstallExecuteSequence)
 grep -qP '^RemoveAgentData\tREMOVE="ALL" AND REMOVE_DATA="1"\t3490$' <<<"$sequence" || fail "RemoveAgentData sequence"
 grep -qP '^ConfigureAgent\tSERVER AND NOT REMOVE\t' <<<"$sequence" || fail "ConfigureAgent sequence"
-grep -qP '^MsiHiddenProperties\tTOKEN' <<<"$(msiinfo export "$msi" Property)" || fail "TOKEN not hidden from the log"
+grep -qP '^MsiHiddenProperties\tTOKEN' <<<"$(table Property)" || fail "TOKEN not hidden from the log"
 ok "msiinfo: tables, files, custom actions (deferred, SYSTEM), sequence, hidden token"
 
 export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
@@ -41,12 +43,22 @@ trap stop_wine EXIT
 stop_wine
 rm -rf "$WINEPREFIX"
 mkdir -p "$ROOT/build-win"
-if [[ -f "$template/.mamori-ready" ]]; then
-  cp -a "$template" "$WINEPREFIX"
-else
-  wine wineboot --init >/dev/null 2>&1
-  wineserver -w
+if [[ ! -f "$template/.mamori-ready" ]]; then
+  # No template from scripts/test-windows.sh: one of our own, made once.
+  template="$ROOT/build-win/wineprefix-msi-template"
+  if [[ ! -f "$template/.mamori-ready" ]]; then
+    rm -rf "$template"
+    WINEPREFIX="$template" wine wineboot --init >/dev/null 2>&1
+    WINEPREFIX="$template" wineserver -w
+    wine --version >"$template/.mamori-ready"
+  fi
 fi
+# Hard links (as scripts/test-windows.sh does), the registry hives copied.
+cp -al "$template" "$WINEPREFIX"
+for hive in system.reg user.reg userdef.reg; do
+  rm -f "$WINEPREFIX/$hive"
+  cp -p "$template/$hive" "$WINEPREFIX/$hive"
+done
 C="$WINEPREFIX/drive_c"
 FP=00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF
 winmsi=$(winepath -w "$msi" 2>/dev/null)

@@ -30,7 +30,8 @@ std::wstring ProgramData() {
   if (n > 0 && n < MAX_PATH) return buffer;
   PWSTR path = nullptr;
   std::wstring result = L"C:\\ProgramData";
-  if (SUCCEEDED(SHGetKnownFolderPath(FOLDERID_ProgramData, 0, nullptr, &path))) {
+  if (SUCCEEDED(
+          SHGetKnownFolderPath(FOLDERID_ProgramData, 0, nullptr, &path))) {
     result = path;
   }
   CoTaskMemFree(path);
@@ -150,19 +151,22 @@ bool WritePrivateFile(PrivateSecurity& security, const std::wstring& path,
 int Configure(const std::wstring& server, const std::wstring& fingerprint,
               const std::wstring& token) {
   if (!ValidServer(server)) {
-    Report("SERVER: expected HOST:PORT (e.g. collector.example.jp:50443), got " +
-           Shown(server) + " / SERVER は ホスト:ポート で指定してください");
+    Report(
+        "SERVER: expected HOST:PORT (e.g. collector.example.jp:50443), got " +
+        Shown(server) + " / SERVER は ホスト:ポート で指定してください");
     return 1;
   }
   if (!ValidFingerprint(fingerprint)) {
-    Report("CA_SHA256: expected the 64 hex digits printed by mamori-collector "
-           "init, got " +
-           Shown(fingerprint) + " / CA_SHA256 が正しくありません");
+    Report(
+        "CA_SHA256: expected the 64 hex digits printed by mamori-collector "
+        "init, got " +
+        Shown(fingerprint) + " / CA_SHA256 が正しくありません");
     return 1;
   }
   if (!ValidToken(token)) {
-    Report("TOKEN: expected the token printed by mamori-collector token "
-           "create (letters, digits, _ and -) / TOKEN が正しくありません");
+    Report(
+        "TOKEN: expected the token printed by mamori-collector token "
+        "create (letters, digits, _ and -) / TOKEN が正しくありません");
     return 1;
   }
   PrivateSecurity security;
@@ -210,11 +214,11 @@ bool RemoveTree(const std::wstring& dir) {
       const std::wstring name = entry.cFileName;
       if (name == L"." || name == L"..") continue;
       const std::wstring path = dir + L"\\" + name;
-      const bool ok = (entry.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) &&
-                              !(entry.dwFileAttributes &
-                                FILE_ATTRIBUTE_REPARSE_POINT)
-                          ? RemoveTree(path)
-                          : DeleteFileW(path.c_str()) != FALSE;
+      const bool ok =
+          (entry.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) &&
+                  !(entry.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)
+              ? RemoveTree(path)
+              : DeleteFileW(path.c_str()) != FALSE;
       if (!ok) {
         FindClose(find);
         return false;
