@@ -262,6 +262,19 @@ grep -q "nothing changed" "$W/corrupt.log" || { cat "$W/corrupt.log"; fail "corr
 [[ "$before" == "$(cd "$R/tmp/restored" && find . -type f -exec sha256sum {} + | sort)" ]] ||
   fail "corrupt backup changed the target"
 ok "corrupt backup refused with the reason, target untouched"
+
+echo "== agent purged, reinstalled with debconf preseeding =="
+in_root apt-get purge -y -q mamori-agent >"$W/purge-agent.log" 2>&1 || { cat "$W/purge-agent.log"; fail "purge agent"; }
+[[ ! -e "$R/var/lib/mamori" ]] || fail "agent purge left /var/lib/mamori"
+printf '%s\n' "mamori-agent mamori-agent/server string 127.0.0.1:$PORT" \
+  "mamori-agent mamori-agent/token password $TOKEN" \
+  "mamori-agent mamori-agent/ca_sha256 string $FP" | in_root debconf-set-selections
+apt_install "/tmp/$(basename "$agent_deb")" >"$W/agent-debconf.log" 2>&1 ||
+  { cat "$W/agent-debconf.log"; fail "install with debconf answers"; }
+[[ -f "$R/var/lib/mamori/identity.json" ]] && agent_enabled || { cat "$W/agent-debconf.log"; fail "not enrolled from debconf"; }
+[[ "$(echo 'GET mamori-agent/token' | in_root debconf-communicate mamori-agent || true)" != *"$TOKEN"* ]] ||
+  fail "the spent token stayed in the debconf database"
+ok "debconf preseeding enrolled the agent; the token left the debconf database"
 stop_serve
 
 echo "== remove keeps data; purge deletes it =="
