@@ -24,6 +24,7 @@ START=$(date +%s)
 checks=0
 fail() { echo "install test FAILED: $*" >&2; exit 1; }
 ok() { checks=$((checks + 1)); echo "  ok: $*"; }
+[[ $(id -u) -eq 0 ]] || fail "needs root (debootstrap, chroot, mount)"
 
 agent_deb=$(ls "$DIST"/mamori-agent_*_amd64.deb | head -1)
 collector_deb=$(ls "$DIST"/mamori-collector_*_amd64.deb | head -1)

@@ -13,6 +13,7 @@ rpmfile=$(ls "$DIST"/mamori-agent-*.el9.x86_64.rpm | head -1)
 checks=0
 fail() { echo "rpm test FAILED: $*" >&2; exit 1; }
 ok() { checks=$((checks + 1)); echo "  ok: $*"; }
+[[ $(id -u) -eq 0 ]] || fail "needs root (debootstrap, chroot, mount)"
 
 listing=$(rpm -qlp --scripts "$rpmfile")
 for path in /usr/bin/mamori-agent /usr/libexec/mamori/mamori-agent-delivery \
