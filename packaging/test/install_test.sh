@@ -45,7 +45,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  for m in dev/pts dev proc; do umount -l "$W/root/$m" 2>/dev/null || true; done
+  for m in var/lib/mamori dev/pts dev proc; do umount -l "$W/root/$m" 2>/dev/null || true; done
   rm -rf "$W"
 }
 trap cleanup EXIT
@@ -157,6 +157,14 @@ ok "expired token: reason shown, not enrolled, unit disabled"
 
 printf 'server: 127.0.0.1:%s\ntoken: %s\nca_sha256: %s\n' "$PORT" "$TOKEN" "$FP" \
   >"$R/etc/mamori/enroll.conf"
+# A full disk: the state directory on a one-page tmpfs.
+mount -t tmpfs -o size=4k,mode=0700 mamori-full "$R/var/lib/mamori"
+in_root dpkg-reconfigure mamori-agent >"$W/agent-full.log" 2>&1 || true
+umount "$R/var/lib/mamori"
+grep -qiE "no space|space left" "$W/agent-full.log" || { cat "$W/agent-full.log"; fail "full disk: no reason shown"; }
+[[ ! -e "$R/var/lib/mamori/identity.json" ]] && ! agent_enabled || fail "half-configured agent after a full disk"
+[[ -f "$R/etc/mamori/enroll.conf" ]] || fail "enroll.conf deleted after a failure"
+ok "full disk during enrollment: reason shown, not enrolled, unit disabled"
 in_root dpkg-reconfigure mamori-agent >"$W/agent3.log" 2>&1 || { cat "$W/agent3.log"; fail "reconfigure"; }
 [[ -f "$R/var/lib/mamori/identity.json" ]] || { cat "$W/agent3.log"; fail "not enrolled"; }
 agent_enabled || fail "agent unit not enabled after enrollment"
