@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "collector/cli/cmd_answers.h"
+#include "collector/cli/cmd_backup.h"
 #include "collector/cli/cmd_grade.h"
 #include "collector/cli/cmd_hosts.h"
 #include "collector/cli/cmd_init.h"
@@ -44,6 +45,10 @@ constexpr Command kCommands[] = {
      &mamori::collector_cli::RunAnswers},
     {"register", "information-asset register: export, import, list, link",
      &mamori::collector_cli::RunRegister},
+    {"backup", "copy the database (while serve runs) and keys to one file",
+     &mamori::collector_cli::RunBackup},
+    {"restore", "restore a backup into an empty data directory",
+     &mamori::collector_cli::RunRestore},
 };
 
 void PrintUsage(std::ostream& out) {

@@ -22,6 +22,9 @@ PACKAGES=(
   zlib1g-dev
   # Windows side: cross compiler and Wine (headless)
   g++-mingw-w64-x86-64-posix wine64 wine
+  # issue #16 packages: debs (debhelper, lintian), MSI (wixl, msiinfo), the
+  # install test's Debian 12 root (debootstrap); rpmbuild comes with rpm
+  debhelper lintian fakeroot msitools wixl debootstrap
 )
 
 missing=()

@@ -1,5 +1,6 @@
 #include "collector/store/migrations.h"
 
+#include <algorithm>
 #include <string>
 
 namespace mamori::store {
@@ -32,6 +33,24 @@ Status ApplyMigrations(Database& db, std::span<const MigrationModule> modules,
               " applied_at INTEGER NOT NULL,"
               " PRIMARY KEY (module, version))"));
 
+  // A module this collector does not know was added by a newer one.
+  Result<Statement> listed =
+      db.Prepare("SELECT DISTINCT module FROM schema_migrations");
+  if (!listed.ok()) return listed.status();
+  for (Result<bool> row = listed->Step(); row.ok() && *row;
+       row = listed->Step()) {
+    const std::string name = listed->ColumnText(0);
+    if (std::none_of(
+            modules.begin(), modules.end(),
+            [&](const MigrationModule& m) { return m.name == name; })) {
+      return FailedPreconditionError(
+          "database schema has module '" + name +
+          "', unknown to this collector: it was written by a newer "
+          "mamori-collector; use that version / 新しいバージョンのコレクタが"
+          "書いたデータです。そのバージョンを使ってください");
+    }
+  }
+
   for (const MigrationModule& module : modules) {
     Result<int> applied = AppliedVersion(db, module.name);
     if (!applied.ok()) return applied.status();
@@ -42,7 +61,8 @@ Status ApplyMigrations(Database& db, std::span<const MigrationModule> modules,
           "database schema of module '" + std::string(module.name) +
           "' is at version " + std::to_string(*applied) +
           " but this collector knows only up to " + std::to_string(known) +
-          ": use a newer mamori-collector");
+          ": use a newer mamori-collector / 新しいバージョンのコレクタが"
+          "書いたデータです");
     }
     for (const MigrationStep& step : steps) {
       if (step.version <= *applied) continue;

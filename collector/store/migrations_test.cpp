@@ -25,6 +25,8 @@ constexpr MigrationStep kBroken[] = {
 std::span<const MigrationStep> V1() { return kV1; }
 std::span<const MigrationStep> V2() { return kV2; }
 std::span<const MigrationStep> Broken() { return kBroken; }
+constexpr MigrationStep kOther[] = {{1, "CREATE TABLE other (x INTEGER);"}};
+std::span<const MigrationStep> Other() { return kOther; }
 
 const FakeClock& TestClock() {
   static const FakeClock clock(FromUnixSeconds(1'700'000'000));
@@ -77,6 +79,18 @@ TEST(MigrationsTest, NewerDatabaseIsRefused) {
   const MigrationModule v1[] = {{"demo", &V1}};
   Status status = ApplyMigrations(*db, v1, TestClock());
   EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition);
+}
+
+TEST(MigrationsTest, DatabaseWithAnUnknownModuleIsRefused) {
+  Result<Database> db = Database::Open(TempDbPath());
+  ASSERT_TRUE(db.ok());
+  const MigrationModule newer[] = {{"demo", &V1}, {"added-later", &Other}};
+  ASSERT_TRUE(ApplyMigrations(*db, newer, TestClock()).ok());
+  const MigrationModule older[] = {{"demo", &V1}};
+  Status status = ApplyMigrations(*db, older, TestClock());
+  EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(status.message().find("'added-later'"), std::string::npos)
+      << status.message();
 }
 
 TEST(MigrationsTest, ModulesAreIndependent) {
