@@ -13,6 +13,7 @@
 #include "collector/cli/cmd_init.h"
 #include "collector/cli/cmd_org.h"
 #include "collector/cli/cmd_register.h"
+#include "collector/cli/cmd_report.h"
 #include "collector/cli/cmd_serve.h"
 #include "collector/cli/cmd_token.h"
 #include "common/log.h"
@@ -44,6 +45,8 @@ constexpr Command kCommands[] = {
      &mamori::collector_cli::RunAnswers},
     {"register", "information-asset register: export, import, list, link",
      &mamori::collector_cli::RunRegister},
+    {"report", "write the diagnosis report (PDF or HTML, ja/en)",
+     &mamori::collector_cli::RunReport},
 };
 
 void PrintUsage(std::ostream& out) {

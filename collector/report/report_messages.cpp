@@ -99,6 +99,7 @@ constexpr Message kMessages[] = {
     {"col_no", "No.", "No."},
     {"col_action", "対策内容", "Action"},
     {"col_endpoints", "対象端末", "Endpoints"},
+    {"col_plan_status", "状況", "Status"},
     {"col_owner", "担当", "Owner"},
     {"col_due", "期限", "Due"},
     {"trend", "前回からの推移", "Trend since the previous report"},
