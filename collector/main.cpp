@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "collector/cli/cmd_answers.h"
+#include "collector/cli/cmd_evidence.h"
 #include "collector/cli/cmd_grade.h"
 #include "collector/cli/cmd_hosts.h"
 #include "collector/cli/cmd_init.h"
@@ -47,6 +48,8 @@ constexpr Command kCommands[] = {
      &mamori::collector_cli::RunRegister},
     {"report", "write the diagnosis report (PDF or HTML, ja/en)",
      &mamori::collector_cli::RunReport},
+    {"evidence", "export or verify a signed evidence pack (ZIP)",
+     &mamori::collector_cli::RunEvidence},
 };
 
 void PrintUsage(std::ostream& out) {

@@ -18,6 +18,10 @@ PACKAGES=(
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3-openpyxl time iproute2
+  # #15 diagnosis report and evidence pack: cairo/pango PDF, the embedded
+  # Japanese font, the HTML template engine, zlib; poppler-utils for tests
+  libcairo2-dev libpango1.0-dev fonts-ipaexfont-gothic libkainjow-mustache-dev
+  zlib1g-dev poppler-utils
   # Windows side: cross compiler and Wine (headless)
   g++-mingw-w64-x86-64-posix wine64 wine
 )

@@ -146,7 +146,9 @@ std::string PublicKeyText(std::string_view public_key) {
 }
 
 Result<std::string> ParsePublicKeyText(std::string_view text) {
-  const auto fields = SplitWhitespace(text);
+  auto fields = SplitWhitespace(text);
+  // The bare hex that `init` prints is accepted too.
+  if (fields.size() == 1) fields.insert(fields.begin(), kPublicTag);
   if (fields.size() != 2 || fields[0] != kPublicTag) {
     return InvalidArgumentError("expected \"" + std::string(kPublicTag) +
                                 " <64 hex digits>\"");

@@ -49,7 +49,8 @@ std::string PublicKeyFingerprint(std::string_view public_key);
 
 // Public key file text: "mamori-ed25519-public-v1 <64 hex digits>\n".
 std::string PublicKeyText(std::string_view public_key);
-// Parses PublicKeyText (surrounding white space allowed). INVALID_ARGUMENT
+// Parses PublicKeyText, or the bare 64 hex digits `init` prints
+// (surrounding white space allowed). INVALID_ARGUMENT
 // saying what is wrong.
 Result<std::string> ParsePublicKeyText(std::string_view text);
 

@@ -274,7 +274,13 @@ std::string RenderReportHtml(const ReportModel& m, const std::string& lang) {
   d.set("changes", changes);
   d.set("has_changes", !changes.empty());
   d.set("no_change_text",
-        Msg(m.trend.size() > 1 ? "no_changes" : "no_previous", lang));
+        Msg(m.previous_date.empty() ? "no_previous" : "no_changes", lang));
+  if (m.previous_date.empty()) {
+    d.set("compared_with", false);
+  } else {
+    d.set("compared_with",
+          Fill(Msg("compared_with", lang), {{"date", m.previous_date}}));
+  }
 
   kainjow::mustache::mustache tmpl{std::string(kReportHtmlTemplate)};
   // The template is compiled in and tested; an invalid one is a build bug.

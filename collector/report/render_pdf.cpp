@@ -645,10 +645,14 @@ void Closing(PdfDocument& doc, const ReportModel& m, const std::string& lang) {
     }
     doc.Paragraph(key, 7.5, false, kMuted, 6);
   }
+  if (!m.previous_date.empty()) {
+    doc.Paragraph(Fill(Msg("compared_with", lang), {{"date", m.previous_date}}),
+                  9.5, true);
+  }
   for (const auto& c : m.changes) doc.Paragraph("• " + c.In(lang), 9.5);
   if (m.changes.empty()) {
-    doc.Paragraph(Msg(m.trend.size() > 1 ? "no_changes" : "no_previous", lang),
-                  9.5);
+    doc.Paragraph(
+        Msg(m.previous_date.empty() ? "no_previous" : "no_changes", lang), 9.5);
   }
 }
 

@@ -103,6 +103,8 @@ constexpr Message kMessages[] = {
     {"col_owner", "担当", "Owner"},
     {"col_due", "期限", "Due"},
     {"trend", "前回からの推移", "Trend since the previous report"},
+    {"compared_with",
+     "{date} の評価との比較:", "Compared with the grades of {date}:"},
     {"no_previous", "比較できる過去の評価はありません（初回）。",
      "No earlier evaluation to compare with (first report)."},
     {"no_changes", "前回から評価の変化はありません。",

@@ -229,12 +229,22 @@ ReportModel BuildReportModel(const policy::GradeReport& r,
     if (d.second == 0) ++m.hosts_unknown_only;
   }
 
-  // Snapshots: history[0] is the current evaluation when it was stored.
+  // The previous state to compare with: the newest earlier snapshot whose
+  // grades differ from the current ones (serve re-grades often, so the
+  // snapshot just before is usually identical), else the newest earlier one.
+  std::vector<std::string> current;
+  for (const auto& rr : r.rules) {
+    current.push_back(std::string(grading::GradeName(rr.grade.grade)));
+  }
+  const std::string current_overall =
+      r.overall ? std::string(grading::GradeName(*r.overall)) : "";
   std::vector<std::string> previous(std::size(grading::kRuleIds));
   std::string previous_overall;
   const store::GradeSnapshot* prev = nullptr;
   for (const auto& s : history) {
-    if (s.evaluated_at < r.evaluated_at) {
+    if (s.evaluated_at >= r.evaluated_at) continue;
+    if (!prev) prev = &s;
+    if (s.overall != current_overall || SnapshotRules(s) != current) {
       prev = &s;
       break;
     }
@@ -242,6 +252,7 @@ ReportModel BuildReportModel(const policy::GradeReport& r,
   if (prev) {
     previous = SnapshotRules(*prev);
     previous_overall = prev->overall;
+    m.previous_date = Date(prev->evaluated_at);
   }
 
   std::optional<TimePoint> oldest;
@@ -414,17 +425,19 @@ ReportModel BuildReportModel(const policy::GradeReport& r,
     m.improvements.push_back(std::move(l));
   }
 
-  // Trend: one point per day (the day's last snapshot), oldest first.
-  std::map<std::string, const store::GradeSnapshot*> per_day;
-  for (const auto& s : history) {
-    const std::string day = Date(s.evaluated_at);
-    auto it = per_day.find(day);
-    if (it == per_day.end() || s.evaluated_at > it->second->evaluated_at) {
-      per_day[day] = &s;
+  // Trend: oldest first, one point per run of identical snapshots (serve
+  // re-grades often; only changes make a point), the last kTrendPoints.
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    if (it->evaluated_at > r.evaluated_at) continue;
+    TrendPoint p{Date(it->evaluated_at), it->overall, SnapshotRules(*it)};
+    if (!m.trend.empty() && m.trend.back().overall == p.overall &&
+        m.trend.back().rule_grades == p.rule_grades) {
+      continue;
     }
+    m.trend.push_back(std::move(p));
   }
-  for (const auto& [day, s] : per_day) {
-    m.trend.push_back({day, s->overall, SnapshotRules(*s)});
+  if (m.trend.size() > kTrendPoints) {
+    m.trend.erase(m.trend.begin(), m.trend.end() - kTrendPoints);
   }
 
   if (m.hosts_registered == 0) {

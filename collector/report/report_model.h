@@ -110,6 +110,9 @@ struct ImprovementLine {
   std::string due;  // YYYY-MM-DD or ""
 };
 
+// Most points in a report's trend.
+inline constexpr size_t kTrendPoints = 12;
+
 struct TrendPoint {
   std::string date;                      // YYYY-MM-DD
   std::string overall;                   // "A".."D" or ""
@@ -132,8 +135,12 @@ struct ReportModel {
   std::vector<IpaLine> ipa;                   // parts 1–3 + total; empty
   int ipa_answered = 0;
   std::vector<ImprovementLine> improvements;  // in plan order
-  std::vector<TrendPoint> trend;              // oldest first
-  // What changed since the previous snapshot, one line per rule or overall.
+  // One point per change of grades, oldest first (at most kTrendPoints).
+  std::vector<TrendPoint> trend;
+  // Date of the earlier grades compared with ("" when none): the newest
+  // earlier snapshot whose grades differ, else the newest earlier one.
+  std::string previous_date;
+  // What changed since then, one line per rule or overall.
   std::vector<Localized> changes;
   // Plain statements about missing data ("no endpoints registered", …).
   std::vector<Localized> notices;

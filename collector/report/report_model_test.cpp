@@ -148,13 +148,18 @@ TEST(ReportModelTest, TrendAndChangesFromSnapshots) {
       {kNow, "v", "C", R"({"antivirus":"C","wifi":"D"})"},
       {kNow - std::chrono::hours(24 * 30 - 2), "v", "D",
        R"({"antivirus":"D","wifi":"D"})"},
-      // Earlier the same day: not a point of its own.
-      {kNow - std::chrono::hours(24 * 30 - 1), "v", "D", "not json"},
+      // Earlier, the same grades: not a point of its own.
+      {kNow - std::chrono::hours(24 * 30 - 1), "v", "D",
+       R"({"antivirus":"D","wifi":"D"})"},
+      {kNow - std::chrono::hours(24 * 31), "v", "", "not json"},
   };
   ReportModel m = BuildReportModel(f->report, f->questionnaires, history, {});
-  ASSERT_EQ(m.trend.size(), 2u);  // one point per day
-  EXPECT_EQ(m.trend[0].date, "2026-10-21");
-  EXPECT_EQ(m.trend[0].rule_grades[2], "D");
+  ASSERT_EQ(m.trend.size(), 3u);  // one point per change
+  EXPECT_EQ(m.trend[0].date, "2026-10-20");
+  EXPECT_EQ(m.trend[0].rule_grades[2], "");  // unreadable: unknown
+  EXPECT_EQ(m.trend[1].date, "2026-10-21");
+  EXPECT_EQ(m.trend[1].rule_grades[2], "D");
+  EXPECT_EQ(m.trend[2].overall, "C");
   EXPECT_EQ(m.rules[2].previous_grade, "D");
   bool antivirus_changed = false;
   for (const auto& c : m.changes) {

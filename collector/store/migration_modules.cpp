@@ -4,6 +4,7 @@
 #include "collector/store/grading_schema.h"
 #include "collector/store/migrations.h"
 #include "collector/store/register_schema.h"
+#include "collector/store/report_schema.h"
 
 namespace mamori::store {
 namespace {
@@ -12,6 +13,7 @@ constexpr MigrationModule kModules[] = {
     {"core", &CoreMigrations},
     {"register", &RegisterMigrations},
     {"grading", &GradingMigrations},
+    {"report", &ReportMigrations},
 };
 
 }  // namespace

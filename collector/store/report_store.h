@@ -40,6 +40,27 @@ struct AnswerRow {
   int64_t answered_at = 0;  // Unix seconds
 };
 
+// A tracked item of an organisation's improvement plan.
+struct ImprovementItem {
+  int64_t id = 0;
+  std::string key;  // kind:rule[:check]
+  std::string rule;
+  std::string kind;    // ImprovementKindName
+  std::string status;  // "open" | "in_progress" | "done"
+  std::string owner;
+  std::string due;      // YYYY-MM-DD or ""
+  bool in_plan = true;  // false once the current plan no longer has it
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+// A change to one field of an item (the store writes it to the audit
+// trail with the actor and time).
+struct ItemChange {
+  std::string field;  // "status", "owner", "due", "in_plan"
+  std::string value;
+};
+
 class ReportStore {
  public:
   virtual ~ReportStore() = default;
@@ -52,6 +73,28 @@ class ReportStore {
 
   // The answers in force (not superseded), by questionnaire and item.
   virtual Result<std::vector<AnswerRow>> CurrentAnswers(int64_t org_id) = 0;
+
+  // The organisation's items, by id.
+  virtual Result<std::vector<ImprovementItem>> ImprovementItems(
+      int64_t org_id) = 0;
+  // Adds an item (status open, in the plan). ALREADY_EXISTS for a key the
+  // organisation has. Returns its id.
+  virtual Result<int64_t> AddImprovementItem(int64_t org_id,
+                                             const std::string& key,
+                                             const std::string& rule,
+                                             const std::string& kind,
+                                             int64_t now) = 0;
+  // Applies `changes` to item `id` of `org_id` in one transaction, one audit
+  // row per field that really changes (old → new, actor, now). NOT_FOUND
+  // when the organisation has no such item; INVALID_ARGUMENT for an unknown
+  // field or status.
+  virtual Status UpdateImprovementItem(int64_t org_id, int64_t id,
+                                       const std::vector<ItemChange>& changes,
+                                       const std::string& actor,
+                                       int64_t now) = 0;
+  // Audit rows of item `id`: "at actor field old→new", oldest first.
+  virtual Result<std::vector<std::string>> ImprovementItemHistory(
+      int64_t org_id, int64_t id) = 0;
 };
 
 // Opens the SQLite report store on the collector database at `path` (which

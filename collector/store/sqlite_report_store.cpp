@@ -1,4 +1,6 @@
 #include <filesystem>
+#include <map>
+#include <set>
 
 #include "collector/store/report_store.h"
 #include "collector/store/sqlite.h"
@@ -63,6 +65,135 @@ class SqliteReportStore final : public ReportStore {
       if (!*row) break;
       out.push_back({st->ColumnText(0), st->ColumnText(1), st->ColumnText(2),
                      st->ColumnText(3), st->ColumnInt(4)});
+    }
+    return out;
+  }
+
+  Result<std::vector<ImprovementItem>> ImprovementItems(
+      int64_t org_id) override {
+    auto st = db_.Prepare(
+        "SELECT id, item_key, rule, kind, status, owner, due_date, in_plan, "
+        "created_at, updated_at FROM improvement_items WHERE org_id = ?1 "
+        "ORDER BY id");
+    if (!st.ok()) return st.status();
+    st->Bind(1, org_id);
+    std::vector<ImprovementItem> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      ImprovementItem i;
+      i.id = st->ColumnInt(0);
+      i.key = st->ColumnText(1);
+      i.rule = st->ColumnText(2);
+      i.kind = st->ColumnText(3);
+      i.status = st->ColumnText(4);
+      i.owner = st->ColumnText(5);
+      i.due = st->ColumnText(6);
+      i.in_plan = st->ColumnInt(7) != 0;
+      i.created_at = st->ColumnInt(8);
+      i.updated_at = st->ColumnInt(9);
+      out.push_back(std::move(i));
+    }
+    return out;
+  }
+
+  Result<int64_t> AddImprovementItem(int64_t org_id, const std::string& key,
+                                     const std::string& rule,
+                                     const std::string& kind,
+                                     int64_t now) override {
+    auto st = db_.Prepare(
+        "INSERT INTO improvement_items (org_id, item_key, rule, kind, status, "
+        "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?5) "
+        "ON CONFLICT (org_id, item_key) DO NOTHING");
+    if (!st.ok()) return st.status();
+    st->Bind(1, org_id).Bind(2, key).Bind(3, rule).Bind(4, kind).Bind(5, now);
+    MAMORI_RETURN_IF_ERROR(st->Run());
+    if (db_.Changes() == 0) {
+      return AlreadyExistsError("improvement item " + key + " exists");
+    }
+    return db_.LastInsertId();
+  }
+
+  Status UpdateImprovementItem(int64_t org_id, int64_t id,
+                               const std::vector<ItemChange>& changes,
+                               const std::string& actor, int64_t now) override {
+    static const std::set<std::string> kStatuses = {"open", "in_progress",
+                                                    "done"};
+    Transaction tx(db_);
+    MAMORI_RETURN_IF_ERROR(tx.Begin());
+    auto cur = db_.Prepare(
+        "SELECT status, owner, due_date, in_plan FROM improvement_items "
+        "WHERE id = ?1 AND org_id = ?2");
+    if (!cur.ok()) return cur.status();
+    cur->Bind(1, id).Bind(2, org_id);
+    auto row = cur->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      return NotFoundError("improvement item " + std::to_string(id) +
+                           " does not exist in this organisation");
+    }
+    std::map<std::string, std::string> old = {
+        {"status", cur->ColumnText(0)},
+        {"owner", cur->ColumnText(1)},
+        {"due", cur->ColumnText(2)},
+        {"in_plan", cur->ColumnInt(3) ? "1" : "0"}};
+    for (const ItemChange& c : changes) {
+      auto it = old.find(c.field);
+      if (it == old.end()) {
+        return InvalidArgumentError("unknown item field \"" + c.field + "\"");
+      }
+      if (c.field == "status" && !kStatuses.count(c.value)) {
+        return InvalidArgumentError(
+            "status: expected open, in_progress or done, got \"" + c.value +
+            "\"");
+      }
+      if (it->second == c.value) continue;
+      const char* column = c.field == "due" ? "due_date" : c.field.c_str();
+      auto up =
+          db_.Prepare("UPDATE improvement_items SET " + std::string(column) +
+                      " = ?1, updated_at = ?2 WHERE id = ?3");
+      if (!up.ok()) return up.status();
+      if (c.field == "in_plan") {
+        up->Bind(1, static_cast<int64_t>(c.value == "1"));
+      } else {
+        up->Bind(1, c.value);
+      }
+      up->Bind(2, now).Bind(3, id);
+      MAMORI_RETURN_IF_ERROR(up->Run());
+      auto ev = db_.Prepare(
+          "INSERT INTO improvement_item_events (org_id, item_id, at, actor, "
+          "field, old_value, new_value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      if (!ev.ok()) return ev.status();
+      ev->Bind(1, org_id)
+          .Bind(2, id)
+          .Bind(3, now)
+          .Bind(4, actor)
+          .Bind(5, c.field)
+          .Bind(6, it->second)
+          .Bind(7, c.value);
+      MAMORI_RETURN_IF_ERROR(ev->Run());
+      it->second = c.value;
+    }
+    return tx.Commit();
+  }
+
+  Result<std::vector<std::string>> ImprovementItemHistory(int64_t org_id,
+                                                          int64_t id) override {
+    auto st = db_.Prepare(
+        "SELECT at, actor, field, old_value, new_value FROM "
+        "improvement_item_events WHERE org_id = ?1 AND item_id = ?2 ORDER BY "
+        "at, id");
+    if (!st.ok()) return st.status();
+    st->Bind(1, org_id).Bind(2, id);
+    std::vector<std::string> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      out.push_back(std::to_string(st->ColumnInt(0)) + " " + st->ColumnText(1) +
+                    " " + st->ColumnText(2) + " " + st->ColumnText(3) + "→" +
+                    st->ColumnText(4));
     }
     return out;
   }

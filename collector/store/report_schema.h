@@ -1,0 +1,18 @@
+#pragma once
+
+// The "report" module's schema steps (#15): the tracked improvement items of
+// each organisation's plan (status, owner, due date; closed and reopened by
+// evidence for endpoint items) and their audit trail (who changed what,
+// when; "evidence" for the automatic changes).
+//
+// Thread safety: the returned data is immutable.
+
+#include <span>
+
+#include "collector/store/migrations.h"
+
+namespace mamori::store {
+
+std::span<const MigrationStep> ReportMigrations();
+
+}  // namespace mamori::store
