@@ -50,6 +50,8 @@ constexpr Command kCommands[] = {
      &mamori::collector_cli::RunReport},
     {"evidence", "export or verify a signed evidence pack (ZIP)",
      &mamori::collector_cli::RunEvidence},
+    {"improvements", "list or update the tracked improvement plan",
+     &mamori::collector_cli::RunImprovements},
 };
 
 void PrintUsage(std::ostream& out) {

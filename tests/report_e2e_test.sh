@@ -6,8 +6,10 @@
 # export` twice with the same --as-of must give identical bytes, `evidence
 # verify` must accept the pack with the key `init` printed and name each
 # tampering (one CSV byte, a removed file, an added file, a changed manifest,
-# a foreign key) and refuse a zip bomb and a `../` path. The agent then
-# reports from e2e-good and the next report must say what changed.
+# a foreign key) and refuse a zip bomb and a `../` path. The Wi-Fi
+# improvement item is tracked (owner, due date, audit); the agent then
+# reports from e2e-good, the item closes by itself and the next report says
+# what changed.
 #
 # Usage: tests/report_e2e_test.sh COLLECTOR_BIN AGENT_BIN SOURCE_DIR
 set -euo pipefail
@@ -138,6 +140,20 @@ if "$COLLECTOR" evidence verify "$tmp/other.zip" --public-key "$tmp/trusted.pub"
 fi
 expect "not the trusted key"
 
+# The plan is tracked: the Wi-Fi item is open; an admin takes it (audited).
+C improvements list --org e2e-株式会社 --lang en >"$tmp/items.txt"
+wifi_id=$(awk '$3 ~ /^fix_endpoints:wifi:wifi_secure/ {print $1}' "$tmp/items.txt")
+[[ -n "$wifi_id" ]] || fail "no tracked Wi-Fi item: $(cat "$tmp/items.txt")"
+grep -E "^$wifi_id +open " "$tmp/items.txt" >/dev/null || fail "Wi-Fi item not open: $(cat "$tmp/items.txt")"
+C improvements set --org e2e-株式会社 --id "$wifi_id" --status in_progress --owner "総務 山田" \
+  --due 2030-01-31 --actor admin >/dev/null
+if C improvements set --org e2e-株式会社 --id "$wifi_id" --due 2030-13-01 2>/dev/null; then
+  fail "an impossible due date was accepted"
+fi
+C report --org e2e-株式会社 --format pdf --lang ja --out "$tmp/plan_ja.pdf" >/dev/null
+pdftotext -layout "$tmp/plan_ja.pdf" "$tmp/plan_ja.txt"
+grep -q "総務 山田" "$tmp/plan_ja.txt" || fail "the owner is not in the report's plan"
+
 # The host is fixed: the next report shows two states and what changed.
 sleep 1
 report e2e-good
@@ -146,4 +162,15 @@ pdftotext -layout "$tmp/good_en.pdf" "$tmp/good_en.txt"
 grep -q "Compared with the grades of" "$tmp/good_en.txt" || fail "no comparison with the earlier grades"
 grep -qF "Use of wireless connections: D → C" "$tmp/good_en.txt" || fail "the wifi change is not reported: $(grep -A12 'Trend since' "$tmp/good_en.txt")"
 if grep -q "pc-bad" "$tmp/good_en.txt"; then fail "the fixed host still listed as failing"; fi
+C improvements list --org e2e-株式会社 --lang en >"$tmp/items2.txt"
+grep -E "^$wifi_id +done " "$tmp/items2.txt" >/dev/null ||
+  fail "the Wi-Fi item did not close when the evidence passed: $(cat "$tmp/items2.txt")"
+python3 - "$tmp/data/collector.db" "$wifi_id" <<'PY' || fail "audit trail of the item"
+import sqlite3, sys
+rows = sqlite3.connect(sys.argv[1]).execute(
+    "SELECT actor, field, old_value, new_value FROM improvement_item_events WHERE item_id = ? ORDER BY id",
+    (int(sys.argv[2]),)).fetchall()
+assert ("admin", "owner", "", "総務 山田") in rows, rows
+assert ("evidence", "status", "in_progress", "done") in rows, rows
+PY
 echo "PASS"

@@ -9,6 +9,7 @@
 #include "collector/cli/cmd_report.h"
 #include "collector/pki/signing_key.h"
 #include "collector/report/evidence_pack.h"
+#include "collector/report/followup.h"
 #include "collector/report/report.h"
 #include "collector/store/report_store.h"
 #include "common/text.h"
@@ -93,13 +94,16 @@ int Export(const std::vector<std::string>& args, std::ostream& out,
   std::erase_if(*history, [&](const store::GradeSnapshot& s) {
     return s.evaluated_at > *as_of;
   });
-  const report::ReportModel model = report::BuildReportModel(
-      *report, (*service)->questionnaires(), *history, {});
+  auto store = store::OpenSqliteReportStore(paths.database);
+  if (!store.ok()) return Failure(kCommand, store.status(), err);
+  auto items = (*store)->ImprovementItems(*org_id);
+  if (!items.ok()) return Failure(kCommand, items.status(), err);
+  const report::ReportModel model =
+      report::BuildReportModel(*report, (*service)->questionnaires(), *history,
+                               report::ToTracked(*items));
   auto pdf = report::RenderReportPdf(model, lang);
   if (!pdf.ok()) return Failure(kCommand, pdf.status(), err);
 
-  auto store = store::OpenSqliteReportStore(paths.database);
-  if (!store.ok()) return Failure(kCommand, store.status(), err);
   auto answers = (*store)->CurrentAnswers(*org_id);
   if (!answers.ok()) return Failure(kCommand, answers.status(), err);
 

@@ -2,7 +2,10 @@
 
 #include "collector/cli/cli_common.h"
 #include "collector/cli/cmd_grade.h"
+#include "collector/report/followup.h"
 #include "collector/report/report.h"
+#include "collector/report/report_messages.h"
+#include "common/text.h"
 
 namespace mamori::collector_cli {
 
@@ -14,6 +17,7 @@ constexpr int kTrendSnapshots = 500;
 }  // namespace
 
 Result<report::ReportModel> LoadReportModel(policy::GradingService& service,
+                                            store::ReportStore& items,
                                             const std::string& org,
                                             bool evaluate) {
   auto r = evaluate ? service.Evaluate(org) : service.Report(org);
@@ -22,7 +26,19 @@ Result<report::ReportModel> LoadReportModel(policy::GradingService& service,
   if (!org_id.ok()) return org_id.status();
   auto history = service.store().GradeHistory(*org_id, kTrendSnapshots);
   if (!history.ok()) return history.status();
-  return report::BuildReportModel(*r, service.questionnaires(), *history, {});
+  std::vector<report::TrackedItem> tracked;
+  if (evaluate) {
+    auto synced = report::SyncImprovementItems(items, *org_id, r->improvements,
+                                               ToUnixSeconds(r->evaluated_at));
+    if (!synced.ok()) return synced.status();
+    tracked = std::move(*synced);
+  } else {
+    auto stored = items.ImprovementItems(*org_id);
+    if (!stored.ok()) return stored.status();
+    tracked = report::ToTracked(*stored);
+  }
+  return report::BuildReportModel(*r, service.questionnaires(), *history,
+                                  tracked);
 }
 
 int RunReport(const std::vector<std::string>& args, std::ostream& out,
@@ -56,7 +72,9 @@ int RunReport(const std::vector<std::string>& args, std::ostream& out,
   }
   auto service = OpenGradingService(data_dir, policies);
   if (!service.ok()) return Failure(kCommand, service.status(), err);
-  auto model = LoadReportModel(**service, org, /*evaluate=*/true);
+  auto items = store::OpenSqliteReportStore(DataPaths::For(data_dir).database);
+  if (!items.ok()) return Failure(kCommand, items.status(), err);
+  auto model = LoadReportModel(**service, **items, org, /*evaluate=*/true);
   if (!model.ok()) return Failure(kCommand, model.status(), err);
   std::string content;
   if (format == "html") {
@@ -71,6 +89,108 @@ int RunReport(const std::vector<std::string>& args, std::ostream& out,
   }
   out << (lang == "ja" ? "報告書を書き出しました: " : "report written: ")
       << out_path << "\n";
+  return kExitOk;
+}
+
+namespace {
+
+bool IsDate(const std::string& s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  const int month = std::stoi(s.substr(5, 2));
+  const int day = std::stoi(s.substr(8, 2));
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+}  // namespace
+
+int RunImprovements(const std::vector<std::string>& args, std::ostream& out,
+                    std::ostream& err) {
+  constexpr std::string_view kCommand = "improvements";
+  if (args.empty() || (args[0] != "list" && args[0] != "set")) {
+    return UsageError(kCommand,
+                      "expected `improvements list …` or `improvements set …`",
+                      err);
+  }
+  const bool set = args[0] == "set";
+  po::options_description options("Options");
+  std::string data_dir, org, status, owner, due, actor, lang;
+  int64_t id = 0;
+  options.add_options()(
+      "data", po::value(&data_dir)->default_value(kDefaultDataDir),
+      "data directory")("org", po::value(&org), "organisation (required)")(
+      "lang", po::value(&lang)->default_value("ja"), "ja or en (list)")(
+      "id", po::value(&id), "item id (set)")("status", po::value(&status),
+                                             "open, in_progress or done (set)")(
+      "owner", po::value(&owner), "who is responsible (set)")(
+      "due", po::value(&due), "due date YYYY-MM-DD, or '' to clear (set)")(
+      "actor", po::value(&actor)->default_value(DefaultActor()),
+      "who makes the change (audit)");
+  po::variables_map vm;
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (std::optional<int> exit = ParseFlags(
+          kCommand,
+          set ? "set --org NAME --id N [--status S] [--owner TEXT] [--due "
+                "YYYY-MM-DD]"
+              : "list --org NAME",
+          options, {}, rest, vm, out, err)) {
+    return *exit;
+  }
+  if (org.empty()) return UsageError(kCommand, "--org is required", err);
+  const DataPaths paths = DataPaths::For(data_dir);
+  auto grading = store::GradingStore::Open(paths.database);
+  if (!grading.ok()) return Failure(kCommand, grading.status(), err);
+  auto org_id = (*grading)->OrgId(org);
+  if (!org_id.ok()) return Failure(kCommand, org_id.status(), err);
+  auto items = store::OpenSqliteReportStore(paths.database);
+  if (!items.ok()) return Failure(kCommand, items.status(), err);
+  if (!set) {
+    auto list = (*items)->ImprovementItems(*org_id);
+    if (!list.ok()) return Failure(kCommand, list.status(), err);
+    for (const auto& i : *list) {
+      out << i.id << "  " << Column(report::ValueText(i.status, lang), 12)
+          << Column(i.key, 48) << Column(i.owner.empty() ? "-" : i.owner, 16)
+          << (i.due.empty() ? "-" : i.due)
+          << (i.in_plan ? ""
+                        : (lang == "ja" ? "  (計画外)" : "  (not in plan)"))
+          << "\n";
+    }
+    return kExitOk;
+  }
+  if (id <= 0) return UsageError(kCommand, "--id is required", err);
+  std::vector<store::ItemChange> changes;
+  if (vm.count("status")) {
+    if (status != "open" && status != "in_progress" && status != "done") {
+      return UsageError(
+          kCommand,
+          "--status: expected open, in_progress or done, got '" + status + "'",
+          err);
+    }
+    changes.push_back({"status", status});
+  }
+  if (vm.count("owner")) {
+    changes.push_back({"owner", report::CleanText(owner, 80)});
+  }
+  if (vm.count("due")) {
+    if (!due.empty() && !IsDate(due)) {
+      return UsageError(kCommand,
+                        "--due: expected YYYY-MM-DD, got '" + due + "'", err);
+    }
+    changes.push_back({"due", due});
+  }
+  if (changes.empty()) {
+    return UsageError(kCommand, "nothing to change (--status/--owner/--due)",
+                      err);
+  }
+  if (Status s = (*items)->UpdateImprovementItem(
+          *org_id, id, changes, report::CleanText(actor, 80),
+          ToUnixSeconds(SystemClock::Instance().Now()));
+      !s.ok()) {
+    return Failure(kCommand, s, err);
+  }
+  out << "item " << id << " updated / 更新しました\n";
   return kExitOk;
 }
 

@@ -13,6 +13,7 @@
 
 #include "collector/policy/grading_service.h"
 #include "collector/report/report_model.h"
+#include "collector/store/report_store.h"
 
 namespace mamori::collector_cli {
 
@@ -20,10 +21,19 @@ namespace mamori::collector_cli {
 int RunReport(const std::vector<std::string>& args, std::ostream& out,
               std::ostream& err);
 
-// The model of `org`'s report: runs the checks (`evaluate`) or reads the
-// stored results, and adds the grade history. NOT_FOUND for an unknown
-// organisation.
+// `mamori-collector improvements list --org NAME` and `improvements set
+// --org NAME --id N [--status open|in_progress|done] [--owner TEXT]
+// [--due YYYY-MM-DD] [--actor NAME]`: the tracked improvement plan
+// (collector/report/followup.h); every change is audited.
+int RunImprovements(const std::vector<std::string>& args, std::ostream& out,
+                    std::ostream& err);
+
+// The model of `org`'s report: runs the checks (`evaluate`, which also
+// syncs the tracked improvement items in `items`) or reads the stored
+// results, and adds the grade history and the items. NOT_FOUND for an
+// unknown organisation.
 Result<report::ReportModel> LoadReportModel(policy::GradingService& service,
+                                            store::ReportStore& items,
                                             const std::string& org,
                                             bool evaluate);
 

@@ -604,7 +604,7 @@ void Closing(PdfDocument& doc, const ReportModel& m, const std::string& lang) {
            {p.owner.empty() ? "-" : p.owner},
            {p.due.empty() ? "-" : p.due}});
     }
-    doc.Table({0.05, 0.15, 0.35, 0.17, 0.09, 0.09, 0.1},
+    doc.Table({0.04, 0.13, 0.33, 0.16, 0.09, 0.13, 0.12},
               {{Msg("col_no", lang)},
                {Msg("table_rule", lang)},
                {Msg("col_action", lang)},
