@@ -51,6 +51,11 @@ struct PackSources {
 Status WriteEvidencePack(const PackSources& sources, const pki::SigningKey& key,
                          const ZipWriter::Sink& sink);
 
+// "facts/host-0000000042.json" and its content: host id, name and each
+// family's state, collection time, digest and facts (exposed for tests).
+std::string FactsFileName(int64_t host_id);
+std::string FactsJson(const store::HostFacts& host);
+
 // The CSV of one check's results (exposed for tests).
 std::string CheckCsv(const policy::GradeReport& report,
                      const std::string& check_id);

@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "collector/report/report_fixture.h"
 
@@ -140,6 +141,23 @@ TEST_F(EvidencePackTest, CsvHasBomAndNeutralisedFormulas) {
   EXPECT_EQ(csv.find(",=HYPERLINK"), std::string::npos);
   EXPECT_EQ(csv.find('\x1b'), std::string::npos);
   EXPECT_NE(csv.find("definitions_age_hours"), std::string::npos);
+}
+
+TEST_F(EvidencePackTest, FactsJsonIsValidAndKeepsPayloads) {
+  store::HostFacts h;
+  h.host_id = 7;
+  h.hostname = "PC\"<7>\xff";
+  h.families.push_back({"antivirus", "STATUS_OK", 1795000000,
+                        R"({"products":[{"name":"ESET"}]})", "ab"});
+  h.families.push_back({"wifi", "STATUS_ERROR", std::nullopt, "not json", ""});
+  const auto j = nlohmann::json::parse(FactsJson(h));
+  EXPECT_EQ(j["host_id"], 7);
+  EXPECT_EQ(j["hostname"], "PC\"<7>\xef\xbf\xbd");
+  EXPECT_EQ(j["families"][0]["facts"]["products"][0]["name"], "ESET");
+  EXPECT_EQ(j["families"][0]["collected_at"], "2026-11-18T11:06:40Z");
+  EXPECT_EQ(j["families"][1]["facts"], "not json");
+  EXPECT_TRUE(j["families"][1]["collected_at"].is_null());
+  EXPECT_EQ(FactsFileName(7), "facts/host-0000000007.json");
 }
 
 TEST_F(EvidencePackTest, TamperingIsNamed) {
