@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -305,7 +306,9 @@ void Cover(PdfDocument& doc, const ReportModel& m, const std::string& lang) {
   y += doc.Draw(Msg("subtitle", lang), kMargin, y, 11, false, kContentWidth,
                 kMuted, true);
   y += 40;
-  y += doc.Draw(m.org, kMargin, y, 20, true, kContentWidth, kText, true);
+  // Japanese reports address the company: 「株式会社〇〇 御中」.
+  y += doc.Draw(lang == "ja" ? m.org + " 御中" : m.org, kMargin, y, 20, true,
+                kContentWidth, kText, true);
   doc.set_y(y + 40);
   const std::string period = m.evidence_from.empty()
                                  ? Msg("none", lang)
@@ -317,13 +320,34 @@ void Cover(PdfDocument& doc, const ReportModel& m, const std::string& lang) {
        {Fill(Msg("endpoints_line", lang),
              {{"m", std::to_string(m.hosts_registered)},
               {"n", std::to_string(m.hosts_reporting)}})}},
-      {{Msg("overall_grade", lang), true, kHeaderFill},
-       {m.overall.empty() ? "-" : m.overall, true, GradeFill(m.overall)}},
       {{Msg("policy_version", lang), true, kHeaderFill},
        {m.policy_version.substr(0, 16)}},
   };
   doc.Table({0.3, 0.7}, {}, rows, 10.5);
   for (const auto& n : m.notices) doc.Notice(n.In(lang));
+
+  // The headline: the overall grade, large, with how many endpoints need
+  // attention.
+  int attention = 0;
+  {
+    std::set<std::string> hosts;
+    for (const auto& r : m.rules) {
+      for (const auto& f : r.findings) hosts.insert(f.hostname);
+    }
+    attention = static_cast<int>(hosts.size());
+  }
+  const double badge = 84;
+  const double gy = doc.y() + 16;
+  const double gx = kPageWidth / 2 - badge / 2;
+  doc.Draw(Msg("overall_grade", lang), kMargin, gy, 11, true, kContentWidth,
+           kNavy, true);
+  doc.Box(gx, gy + 20, badge, badge, GradeFill(m.overall), kNavy, 2);
+  doc.Draw(m.overall.empty() ? "-" : m.overall, gx, gy + 34, 44, true, badge,
+           kNavy, true);
+  doc.Draw(Fill(Msg("attention_line", lang),
+                {{"n", std::to_string(attention)},
+                 {"m", std::to_string(m.hosts_reporting)}}),
+           kMargin, gy + badge + 28, 10, false, kContentWidth, kText, true);
 
   // Stamp boxes (作成 / 確認 / 承認), bottom right.
   const double box = 66;
