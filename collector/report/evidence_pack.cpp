@@ -22,12 +22,7 @@ constexpr char kSignature[] = "manifest.sig";
 constexpr char kPublicKey[] = "signing_key.pub";
 
 std::string Rfc3339(int64_t unix_seconds) {
-  const std::time_t t = unix_seconds;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return FormatUtc(FromUnixSeconds(unix_seconds), "%Y-%m-%dT%H:%M:%SZ");
 }
 
 std::string Dump(const J& j) {

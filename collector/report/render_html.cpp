@@ -66,6 +66,20 @@ std::string Fill(std::string text,
   return text;
 }
 
+std::string HostList(const std::vector<std::string>& hostnames, size_t max,
+                     const std::string& lang) {
+  std::string out;
+  for (size_t k = 0; k < hostnames.size() && k < max; ++k) {
+    if (!out.empty()) out += ", ";
+    out += hostnames[k];
+  }
+  if (hostnames.size() > max) {
+    out += " " + Fill(Msg("more_hosts", lang),
+                      {{"n", std::to_string(hostnames.size() - max)}});
+  }
+  return out.empty() ? "-" : out;
+}
+
 std::string RenderReportHtml(const ReportModel& m, const std::string& lang) {
   data d;
   d.set("lang", lang == "ja" ? "ja" : "en");
@@ -235,16 +249,7 @@ std::string RenderReportHtml(const ReportModel& m, const std::string& lang) {
     } else {
       pd.set("remediation", rem);
     }
-    std::string hosts;
-    for (size_t k = 0; k < p.hostnames.size() && k < 8; ++k) {
-      if (!hosts.empty()) hosts += ", ";
-      hosts += p.hostnames[k];
-    }
-    if (p.hostnames.size() > 8) {
-      hosts += " " + Fill(Msg("more_hosts", lang),
-                          {{"n", std::to_string(p.hostnames.size() - 8)}});
-    }
-    pd.set("hosts", hosts.empty() ? "-" : hosts);
+    pd.set("hosts", HostList(p.hostnames, 8, lang));
     pd.set("status", ValueText(p.status, lang));
     pd.set("owner", p.owner.empty() ? "-" : p.owner);
     pd.set("due", p.due.empty() ? "-" : p.due);

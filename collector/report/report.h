@@ -46,6 +46,11 @@ Point RadarPoint(size_t i, size_t n, double fraction, double cx, double cy,
 // A=4 … D=1 as a fraction of 4; 0 for anything else.
 double GradeFraction(const std::string& grade);
 
+// The first `max` host names joined with ", ", then "and N more"; "-" for
+// none. Both renderers list a plan item's endpoints this way.
+std::string HostList(const std::vector<std::string>& hostnames, size_t max,
+                     const std::string& lang);
+
 // "{n}"-style placeholders of a catalogue message replaced.
 std::string Fill(std::string text,
                  const std::vector<std::pair<std::string, std::string>>& vars);

@@ -16,23 +16,9 @@ using grading::CheckStatus;
 using grading::Improvement;
 using grading::TechnicalSource;
 
-std::string Date(TimePoint t) {
-  const std::time_t s = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string Date(TimePoint t) { return FormatUtc(t, "%Y-%m-%d"); }
 
-std::string DateTime(TimePoint t) {
-  const std::time_t s = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
-}
+std::string DateTime(TimePoint t) { return FormatUtc(t, "%Y-%m-%d %H:%M UTC"); }
 
 std::string YesNo(const std::optional<bool>& v) {
   if (!v) return "unanswered";
@@ -130,6 +116,15 @@ std::vector<std::string> SnapshotRules(const store::GradeSnapshot& s) {
 }
 
 }  // namespace
+
+std::string FormatUtc(TimePoint t, const char* format) {
+  const std::time_t s = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
+}
 
 std::string CleanText(std::string_view text, size_t max_bytes) {
   std::string s = SanitizeUtf8(text);

@@ -28,6 +28,9 @@ inline constexpr size_t kMaxTextBytes = 240;
 // Valid UTF-8, control characters replaced by spaces, cut to `max_bytes`.
 std::string CleanText(std::string_view text, size_t max_bytes = kMaxTextBytes);
 
+// `t` in UTC through strftime's `format` ("%Y-%m-%d").
+std::string FormatUtc(TimePoint t, const char* format);
+
 // The 情報セキュリティ5か条 rules the seeds advise to fix first.
 bool IsFiveArticlesRule(std::string_view rule);
 
