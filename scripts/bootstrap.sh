@@ -21,7 +21,7 @@ PACKAGES=(
   # #15 diagnosis report and evidence pack: cairo/pango PDF, the embedded
   # Japanese font, the HTML template engine, zlib; poppler-utils for tests
   libcairo2-dev libpango1.0-dev fonts-ipaexfont-gothic libkainjow-mustache-dev
-  zlib1g-dev poppler-utils
+  zlib1g-dev poppler-utils openssl
   # Windows side: cross compiler and Wine (headless)
   g++-mingw-w64-x86-64-posix wine64 wine
 )

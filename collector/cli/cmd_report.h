@@ -4,6 +4,12 @@
 //  --out FILE`: runs the organisation's checks (as `grade` does, storing the
 // results and a grade snapshot) and writes the diagnosis report (#15,
 // docs/reports.md) as PDF or print-ready HTML.
+// `report schedule --org NAME --every 30d [--to a@…,b@…]` sets the
+// organisation's scheduled report; `report run-due [--smtp-host …]` (run
+// daily by a timer) writes every due report to DATA/reports/ORG_ID/, mails
+// it over SMTP with STARTTLS when recipients are set, and keeps each run
+// with its outcome (the error when sending failed); `report runs --org NAME`
+// lists them.
 //
 // Thread-compatible (CLI use).
 

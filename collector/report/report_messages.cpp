@@ -31,6 +31,11 @@ constexpr Message kMessages[] = {
     {"overall_grade", "総合評価", "Overall grade"},
     {"attention_line", "要対応の端末: 報告のある {m} 台中 {n} 台",
      "Endpoints needing attention: {n} of {m} reporting"},
+    {"mail_body",
+     "情報セキュリティ診断報告書（定期）を添付します。mamori "
+     "により自動作成・送信しています。",
+     "Attached is the scheduled information security diagnosis report, made "
+     "and sent by mamori."},
     {"radar", "従業員ルール別の評価", "Grades per employee rule"},
     {"table_rule", "従業員ルール", "Employee rule"},
     {"table_written", "規定有無", "Written"},

@@ -37,6 +37,29 @@ CREATE TABLE improvement_item_events (
 CREATE INDEX improvement_item_events_item
   ON improvement_item_events(item_id, at);
 )sql"},
+    {2, R"sql(
+-- Scheduled reports: one schedule per organisation; every run is kept with
+-- the file written and the mail outcome (error text when sending failed).
+CREATE TABLE report_schedules (
+  org_id            INTEGER PRIMARY KEY REFERENCES organizations(id),
+  interval_seconds  INTEGER NOT NULL CHECK (interval_seconds > 0),
+  recipients        TEXT NOT NULL DEFAULT '',  -- comma-separated
+  lang              TEXT NOT NULL DEFAULT 'ja' CHECK (lang IN ('ja', 'en')),
+  next_due          INTEGER NOT NULL,
+  updated_by        TEXT NOT NULL,
+  updated_at        INTEGER NOT NULL
+);
+CREATE TABLE report_runs (
+  id            INTEGER PRIMARY KEY,
+  org_id        INTEGER NOT NULL REFERENCES organizations(id),
+  generated_at  INTEGER NOT NULL,
+  path          TEXT NOT NULL,
+  sha256        TEXT NOT NULL,
+  mail_status   TEXT NOT NULL CHECK (mail_status IN ('none', 'sent', 'failed')),
+  mail_error    TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX report_runs_org ON report_runs(org_id, generated_at);
+)sql"},
 };
 
 }  // namespace

@@ -61,6 +61,24 @@ struct ItemChange {
   std::string value;
 };
 
+struct ReportSchedule {
+  int64_t org_id = 0;
+  std::string org;  // name
+  int64_t interval_seconds = 0;
+  std::vector<std::string> recipients;
+  std::string lang = "ja";
+  int64_t next_due = 0;  // Unix seconds
+};
+
+struct ReportRun {
+  int64_t id = 0;
+  int64_t generated_at = 0;
+  std::string path;
+  std::string sha256;
+  std::string mail_status;  // "none" | "sent" | "failed"
+  std::string mail_error;
+};
+
 class ReportStore {
  public:
   virtual ~ReportStore() = default;
@@ -92,6 +110,18 @@ class ReportStore {
                                        const std::vector<ItemChange>& changes,
                                        const std::string& actor,
                                        int64_t now) = 0;
+  // Creates or replaces `schedule.org_id`'s schedule.
+  virtual Status SetReportSchedule(const ReportSchedule& schedule,
+                                   const std::string& actor, int64_t now) = 0;
+  // Schedules with next_due ≤ now, by organisation id.
+  virtual Result<std::vector<ReportSchedule>> DueReportSchedules(
+      int64_t now) = 0;
+  // Records a run and moves the schedule's next_due, in one transaction.
+  virtual Status RecordReportRun(int64_t org_id, const ReportRun& run,
+                                 int64_t next_due) = 0;
+  // The organisation's runs, newest first.
+  virtual Result<std::vector<ReportRun>> ReportRuns(int64_t org_id) = 0;
+
   // Audit rows of item `id`: "at actor field old→new", oldest first.
   virtual Result<std::vector<std::string>> ImprovementItemHistory(
       int64_t org_id, int64_t id) = 0;

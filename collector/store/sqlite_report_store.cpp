@@ -4,6 +4,7 @@
 
 #include "collector/store/report_store.h"
 #include "collector/store/sqlite.h"
+#include "common/text.h"
 
 namespace mamori::store {
 
@@ -194,6 +195,98 @@ class SqliteReportStore final : public ReportStore {
       out.push_back(std::to_string(st->ColumnInt(0)) + " " + st->ColumnText(1) +
                     " " + st->ColumnText(2) + " " + st->ColumnText(3) + "→" +
                     st->ColumnText(4));
+    }
+    return out;
+  }
+
+  Status SetReportSchedule(const ReportSchedule& s, const std::string& actor,
+                           int64_t now) override {
+    std::string recipients;
+    for (const auto& r : s.recipients) {
+      recipients += (recipients.empty() ? "" : ",") + r;
+    }
+    auto st = db_.Prepare(
+        "INSERT INTO report_schedules (org_id, interval_seconds, recipients, "
+        "lang, next_due, updated_by, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+        "?6, ?7) ON CONFLICT (org_id) DO UPDATE SET interval_seconds = "
+        "excluded.interval_seconds, recipients = excluded.recipients, lang = "
+        "excluded.lang, next_due = excluded.next_due, updated_by = "
+        "excluded.updated_by, updated_at = excluded.updated_at");
+    if (!st.ok()) return st.status();
+    st->Bind(1, s.org_id)
+        .Bind(2, s.interval_seconds)
+        .Bind(3, recipients)
+        .Bind(4, s.lang)
+        .Bind(5, s.next_due)
+        .Bind(6, actor)
+        .Bind(7, now);
+    return st->Run();
+  }
+
+  Result<std::vector<ReportSchedule>> DueReportSchedules(int64_t now) override {
+    auto st = db_.Prepare(
+        "SELECT s.org_id, o.name, s.interval_seconds, s.recipients, s.lang, "
+        "s.next_due FROM report_schedules s JOIN organizations o ON o.id = "
+        "s.org_id WHERE s.next_due <= ?1 ORDER BY s.org_id");
+    if (!st.ok()) return st.status();
+    st->Bind(1, now);
+    std::vector<ReportSchedule> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      ReportSchedule s;
+      s.org_id = st->ColumnInt(0);
+      s.org = st->ColumnText(1);
+      s.interval_seconds = st->ColumnInt(2);
+      // Keep the text alive: Split returns views into it.
+      const std::string recipients = st->ColumnText(3);
+      for (std::string_view r : Split(recipients, ',')) {
+        if (!r.empty()) s.recipients.emplace_back(r);
+      }
+      s.lang = st->ColumnText(4);
+      s.next_due = st->ColumnInt(5);
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  Status RecordReportRun(int64_t org_id, const ReportRun& run,
+                         int64_t next_due) override {
+    Transaction tx(db_);
+    MAMORI_RETURN_IF_ERROR(tx.Begin());
+    auto ins = db_.Prepare(
+        "INSERT INTO report_runs (org_id, generated_at, path, sha256, "
+        "mail_status, mail_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!ins.ok()) return ins.status();
+    ins->Bind(1, org_id)
+        .Bind(2, run.generated_at)
+        .Bind(3, run.path)
+        .Bind(4, run.sha256)
+        .Bind(5, run.mail_status)
+        .Bind(6, run.mail_error);
+    MAMORI_RETURN_IF_ERROR(ins->Run());
+    auto up = db_.Prepare(
+        "UPDATE report_schedules SET next_due = ?1 WHERE org_id = ?2");
+    if (!up.ok()) return up.status();
+    up->Bind(1, next_due).Bind(2, org_id);
+    MAMORI_RETURN_IF_ERROR(up->Run());
+    return tx.Commit();
+  }
+
+  Result<std::vector<ReportRun>> ReportRuns(int64_t org_id) override {
+    auto st = db_.Prepare(
+        "SELECT id, generated_at, path, sha256, mail_status, mail_error FROM "
+        "report_runs WHERE org_id = ?1 ORDER BY generated_at DESC, id DESC");
+    if (!st.ok()) return st.status();
+    st->Bind(1, org_id);
+    std::vector<ReportRun> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      out.push_back({st->ColumnInt(0), st->ColumnInt(1), st->ColumnText(2),
+                     st->ColumnText(3), st->ColumnText(4), st->ColumnText(5)});
     }
     return out;
   }
