@@ -47,6 +47,25 @@ Result<report::ReportModel> LoadReportModel(policy::GradingService& service,
 
 namespace {
 
+struct OrgReportStore {
+  int64_t org_id = 0;
+  std::unique_ptr<store::ReportStore> store;
+};
+
+// The organisation's id and the report store of DATA_DIR. NOT_FOUND for an
+// unknown organisation or a missing database.
+Result<OrgReportStore> OpenOrgReportStore(const std::string& data_dir,
+                                          const std::string& org) {
+  const DataPaths paths = DataPaths::For(data_dir);
+  auto grading = store::GradingStore::Open(paths.database);
+  if (!grading.ok()) return grading.status();
+  auto org_id = (*grading)->OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  auto items = store::OpenSqliteReportStore(paths.database);
+  if (!items.ok()) return items.status();
+  return OrgReportStore{*org_id, std::move(*items)};
+}
+
 int Schedule(const std::vector<std::string>& args, std::ostream& out,
              std::ostream& err) {
   constexpr std::string_view kCommand = "report schedule";
@@ -87,19 +106,15 @@ int Schedule(const std::vector<std::string>& args, std::ostream& out,
     }
     schedule.recipients.emplace_back(r);
   }
-  const DataPaths paths = DataPaths::For(data_dir);
-  auto grading = store::GradingStore::Open(paths.database);
-  if (!grading.ok()) return Failure(kCommand, grading.status(), err);
-  auto org_id = (*grading)->OrgId(org);
-  if (!org_id.ok()) return Failure(kCommand, org_id.status(), err);
-  auto items = store::OpenSqliteReportStore(paths.database);
-  if (!items.ok()) return Failure(kCommand, items.status(), err);
+  auto opened = OpenOrgReportStore(data_dir, org);
+  if (!opened.ok()) return Failure(kCommand, opened.status(), err);
   const int64_t now = ToUnixSeconds(SystemClock::Instance().Now());
-  schedule.org_id = *org_id;
+  schedule.org_id = opened->org_id;
   schedule.interval_seconds = interval->count();
   schedule.lang = lang;
   schedule.next_due = now;  // the first report at the next run-due
-  if (Status s = (*items)->SetReportSchedule(schedule, actor, now); !s.ok()) {
+  if (Status s = opened->store->SetReportSchedule(schedule, actor, now);
+      !s.ok()) {
     return Failure(kCommand, s, err);
   }
   out << "scheduled / 定期報告を設定しました: " << org << " every " << every
@@ -214,14 +229,9 @@ int Runs(const std::vector<std::string>& args, std::ostream& out,
     return *exit;
   }
   if (org.empty()) return UsageError(kCommand, "--org is required", err);
-  const DataPaths paths = DataPaths::For(data_dir);
-  auto grading = store::GradingStore::Open(paths.database);
-  if (!grading.ok()) return Failure(kCommand, grading.status(), err);
-  auto org_id = (*grading)->OrgId(org);
-  if (!org_id.ok()) return Failure(kCommand, org_id.status(), err);
-  auto items = store::OpenSqliteReportStore(paths.database);
-  if (!items.ok()) return Failure(kCommand, items.status(), err);
-  auto runs = (*items)->ReportRuns(*org_id);
+  auto opened = OpenOrgReportStore(data_dir, org);
+  if (!opened.ok()) return Failure(kCommand, opened.status(), err);
+  auto runs = opened->store->ReportRuns(opened->org_id);
   if (!runs.ok()) return Failure(kCommand, runs.status(), err);
   for (const auto& r : *runs) {
     out << FormatTime(FromUnixSeconds(r.generated_at)) << "  "
@@ -337,15 +347,10 @@ int RunImprovements(const std::vector<std::string>& args, std::ostream& out,
     return *exit;
   }
   if (org.empty()) return UsageError(kCommand, "--org is required", err);
-  const DataPaths paths = DataPaths::For(data_dir);
-  auto grading = store::GradingStore::Open(paths.database);
-  if (!grading.ok()) return Failure(kCommand, grading.status(), err);
-  auto org_id = (*grading)->OrgId(org);
-  if (!org_id.ok()) return Failure(kCommand, org_id.status(), err);
-  auto items = store::OpenSqliteReportStore(paths.database);
-  if (!items.ok()) return Failure(kCommand, items.status(), err);
+  auto opened = OpenOrgReportStore(data_dir, org);
+  if (!opened.ok()) return Failure(kCommand, opened.status(), err);
   if (!set) {
-    auto list = (*items)->ImprovementItems(*org_id);
+    auto list = opened->store->ImprovementItems(opened->org_id);
     if (!list.ok()) return Failure(kCommand, list.status(), err);
     for (const auto& i : *list) {
       out << i.id << "  " << Column(report::ValueText(i.status, lang), 12)
@@ -382,8 +387,8 @@ int RunImprovements(const std::vector<std::string>& args, std::ostream& out,
     return UsageError(kCommand, "nothing to change (--status/--owner/--due)",
                       err);
   }
-  if (Status s = (*items)->UpdateImprovementItem(
-          *org_id, id, changes, report::CleanText(actor, 80),
+  if (Status s = opened->store->UpdateImprovementItem(
+          opened->org_id, id, changes, report::CleanText(actor, 80),
           ToUnixSeconds(SystemClock::Instance().Now()));
       !s.ok()) {
     return Failure(kCommand, s, err);
