@@ -9,11 +9,13 @@
 
 #include "collector/cli/cmd_answers.h"
 #include "collector/cli/cmd_backup.h"
+#include "collector/cli/cmd_evidence.h"
 #include "collector/cli/cmd_grade.h"
 #include "collector/cli/cmd_hosts.h"
 #include "collector/cli/cmd_init.h"
 #include "collector/cli/cmd_org.h"
 #include "collector/cli/cmd_register.h"
+#include "collector/cli/cmd_report.h"
 #include "collector/cli/cmd_serve.h"
 #include "collector/cli/cmd_token.h"
 #include "common/log.h"
@@ -49,6 +51,12 @@ constexpr Command kCommands[] = {
      &mamori::collector_cli::RunBackup},
     {"restore", "restore a backup into an empty data directory",
      &mamori::collector_cli::RunRestore},
+    {"report", "write the diagnosis report (PDF or HTML, ja/en)",
+     &mamori::collector_cli::RunReport},
+    {"evidence", "export or verify a signed evidence pack (ZIP)",
+     &mamori::collector_cli::RunEvidence},
+    {"improvements", "list or update the tracked improvement plan",
+     &mamori::collector_cli::RunImprovements},
 };
 
 void PrintUsage(std::ostream& out) {

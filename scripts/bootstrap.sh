@@ -19,7 +19,10 @@ PACKAGES=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3-openpyxl time iproute2
   # issue #13.10: rotated apt logs (.gz) are inflated with zlib
-  zlib1g-dev
+  # #15 diagnosis report and evidence pack: cairo/pango PDF, the embedded
+  # Japanese font, the HTML template engine, zlib; poppler-utils for tests
+  libcairo2-dev libpango1.0-dev fonts-ipaexfont-gothic libkainjow-mustache-dev
+  zlib1g-dev poppler-utils openssl
   # Windows side: cross compiler and Wine (headless)
   g++-mingw-w64-x86-64-posix wine64 wine
   # issue #16 packages: debs (debhelper, lintian), MSI (wixl, msiinfo), the

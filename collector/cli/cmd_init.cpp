@@ -12,6 +12,7 @@
 #include "collector/cli/cli_common.h"
 #include "collector/pki/ca.h"
 #include "collector/pki/crypto.h"
+#include "collector/pki/signing_key.h"
 
 namespace mamori::collector_cli {
 namespace {
@@ -143,6 +144,12 @@ int RunInit(const std::vector<std::string>& args, std::ostream& out,
     if (!created.ok()) return Failure(kCommand, created.status(), err);
   }
 
+  // The evidence signing key (#15): packs are signed with it; its
+  // fingerprint is what a third party compares.
+  Result<pki::SigningKey> signing =
+      pki::CreateSigningKey(paths.pki_dir + "/signing.key");
+  if (!signing.ok()) return Failure(kCommand, signing.status(), err);
+
   std::string joined;
   for (const std::string& n : names) joined += (joined.empty() ? "" : ", ") + n;
   out << "Initialised the collector in " << paths.root
@@ -150,7 +157,12 @@ int RunInit(const std::vector<std::string>& args, std::ostream& out,
       << "  database:      " << paths.database << "\n"
       << "  CA cert:       " << paths.ca_cert << "\n"
       << "  CA SHA-256:    " << *fingerprint << "\n"
-      << "  server cert:   " << paths.server_cert << " (" << joined << ")\n";
+      << "  server cert:   " << paths.server_cert << " (" << joined << ")\n"
+      << "  evidence signing key / 証跡署名鍵: " << paths.pki_dir
+      << "/signing.key\n"
+      << "  signing public key: " << pki::ToHex(signing->public_key) << "\n"
+      << "  signing key SHA-256: "
+      << pki::PublicKeyFingerprint(signing->public_key) << "\n";
   if (!org.empty()) out << "  organisation:  " << org << "\n";
   out << "  admin account: " << admin << "\n"
       << "  admin password (shown only now / 今回だけ表示): " << password

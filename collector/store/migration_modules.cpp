@@ -5,6 +5,7 @@
 #include "collector/store/grading_schema.h"
 #include "collector/store/migrations.h"
 #include "collector/store/register_schema.h"
+#include "collector/store/report_schema.h"
 
 namespace mamori::store {
 namespace {
@@ -14,6 +15,7 @@ constexpr MigrationModule kModules[] = {
     {"register", &RegisterMigrations},
     {"grading", &GradingMigrations},
     {"evidence", &EvidenceMigrations},
+    {"report", &ReportMigrations},
 };
 
 }  // namespace

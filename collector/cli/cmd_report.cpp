@@ -1,0 +1,400 @@
+#include "collector/cli/cmd_report.h"
+
+#include <filesystem>
+
+#include "collector/cli/cli_common.h"
+#include "collector/cli/cmd_grade.h"
+#include "collector/report/followup.h"
+#include "collector/report/mailer.h"
+#include "collector/report/report.h"
+#include "collector/report/report_messages.h"
+#include "common/sha256.h"
+#include "common/text.h"
+
+namespace mamori::collector_cli {
+
+namespace {
+namespace po = boost::program_options;
+
+// Snapshots kept in a report's trend.
+constexpr int kTrendSnapshots = 500;
+}  // namespace
+
+Result<report::ReportModel> LoadReportModel(policy::GradingService& service,
+                                            store::ReportStore& items,
+                                            const std::string& org,
+                                            bool evaluate) {
+  auto r = evaluate ? service.Evaluate(org) : service.Report(org);
+  if (!r.ok()) return r.status();
+  auto org_id = service.store().OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  auto history = service.store().GradeHistory(*org_id, kTrendSnapshots);
+  if (!history.ok()) return history.status();
+  std::vector<report::TrackedItem> tracked;
+  if (evaluate) {
+    auto synced = report::SyncImprovementItems(items, *org_id, r->improvements,
+                                               ToUnixSeconds(r->evaluated_at));
+    if (!synced.ok()) return synced.status();
+    tracked = std::move(*synced);
+  } else {
+    auto stored = items.ImprovementItems(*org_id);
+    if (!stored.ok()) return stored.status();
+    tracked = report::ToTracked(*stored);
+  }
+  return report::BuildReportModel(*r, service.questionnaires(), *history,
+                                  tracked);
+}
+
+namespace {
+
+struct OrgReportStore {
+  int64_t org_id = 0;
+  std::unique_ptr<store::ReportStore> store;
+};
+
+// The organisation's id and the report store of DATA_DIR. NOT_FOUND for an
+// unknown organisation or a missing database.
+Result<OrgReportStore> OpenOrgReportStore(const std::string& data_dir,
+                                          const std::string& org) {
+  const DataPaths paths = DataPaths::For(data_dir);
+  auto grading = store::GradingStore::Open(paths.database);
+  if (!grading.ok()) return grading.status();
+  auto org_id = (*grading)->OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  auto items = store::OpenSqliteReportStore(paths.database);
+  if (!items.ok()) return items.status();
+  return OrgReportStore{*org_id, std::move(*items)};
+}
+
+int Schedule(const std::vector<std::string>& args, std::ostream& out,
+             std::ostream& err) {
+  constexpr std::string_view kCommand = "report schedule";
+  po::options_description options("Options");
+  std::string data_dir, org, every, to, lang, actor;
+  options.add_options()(
+      "data", po::value(&data_dir)->default_value(kDefaultDataDir),
+      "data directory")("org", po::value(&org), "organisation (required)")(
+      "every", po::value(&every)->default_value("30d"),
+      "interval (e.g. 30d, 2w)")("to", po::value(&to),
+                                 "recipients, comma-separated (optional)")(
+      "lang", po::value(&lang)->default_value("ja"), "ja or en")(
+      "actor", po::value(&actor)->default_value(DefaultActor()),
+      "who sets the schedule");
+  po::variables_map vm;
+  if (std::optional<int> exit =
+          ParseFlags(kCommand, "--org NAME [--every 30d] [--to a@example.jp,…]",
+                     options, {}, args, vm, out, err)) {
+    return *exit;
+  }
+  if (org.empty()) return UsageError(kCommand, "--org is required", err);
+  auto interval = ParseDuration(every);
+  if (!interval) {
+    return UsageError(kCommand,
+                      "--every: expected e.g. 30d, got '" + every + "'", err);
+  }
+  if (lang != "ja" && lang != "en") {
+    return UsageError(kCommand, "--lang: expected ja or en", err);
+  }
+  store::ReportSchedule schedule;
+  for (std::string_view r : Split(to, ',')) {
+    r = Trim(r);
+    if (r.empty()) continue;
+    if (r.find('@') == std::string_view::npos ||
+        r.find_first_of(" \t\r\n,<>") != std::string_view::npos) {
+      return UsageError(
+          kCommand, "--to: not a mail address: '" + std::string(r) + "'", err);
+    }
+    schedule.recipients.emplace_back(r);
+  }
+  auto opened = OpenOrgReportStore(data_dir, org);
+  if (!opened.ok()) return Failure(kCommand, opened.status(), err);
+  const int64_t now = ToUnixSeconds(SystemClock::Instance().Now());
+  schedule.org_id = opened->org_id;
+  schedule.interval_seconds = interval->count();
+  schedule.lang = lang;
+  schedule.next_due = now;  // the first report at the next run-due
+  if (Status s = opened->store->SetReportSchedule(schedule, actor, now);
+      !s.ok()) {
+    return Failure(kCommand, s, err);
+  }
+  out << "scheduled / 定期報告を設定しました: " << org << " every " << every
+      << (schedule.recipients.empty() ? "" : ", mailed to " + to) << "\n";
+  return kExitOk;
+}
+
+int RunDue(const std::vector<std::string>& args, std::ostream& out,
+           std::ostream& err) {
+  constexpr std::string_view kCommand = "report run-due";
+  po::options_description options("Options");
+  std::string data_dir, policies, password_file;
+  report::SmtpSettings smtp;
+  options.add_options()("data",
+                        po::value(&data_dir)->default_value(kDefaultDataDir),
+                        "data directory")("policies", po::value(&policies),
+                                          "directory of custom policy files")(
+      "smtp-host", po::value(&smtp.host), "SMTP server (STARTTLS required)")(
+      "smtp-port", po::value(&smtp.port)->default_value(587), "SMTP port")(
+      "smtp-from", po::value(&smtp.from), "sender address")(
+      "smtp-user", po::value(&smtp.user), "SMTP login (optional)")(
+      "smtp-password-file", po::value(&password_file),
+      "file holding the SMTP password")(
+      "smtp-ca", po::value(&smtp.ca_file),
+      "PEM CA file for the server certificate (default: system CAs)");
+  po::variables_map vm;
+  if (std::optional<int> exit =
+          ParseFlags(kCommand, "[--smtp-host HOST --smtp-from ADDRESS …]",
+                     options, {}, args, vm, out, err)) {
+    return *exit;
+  }
+  if (!password_file.empty()) {
+    auto pw = ReadFile(password_file, 4096);
+    if (!pw.ok()) return Failure(kCommand, pw.status(), err);
+    smtp.password = std::string(Trim(*pw));
+  }
+  const DataPaths paths = DataPaths::For(data_dir);
+  auto service = OpenGradingService(data_dir, policies);
+  if (!service.ok()) return Failure(kCommand, service.status(), err);
+  auto items = store::OpenSqliteReportStore(paths.database);
+  if (!items.ok()) return Failure(kCommand, items.status(), err);
+  const TimePoint now_tp = SystemClock::Instance().Now();
+  const int64_t now = ToUnixSeconds(now_tp);
+  auto due = (*items)->DueReportSchedules(now);
+  if (!due.ok()) return Failure(kCommand, due.status(), err);
+  int failures = 0;
+  for (const auto& s : *due) {
+    int64_t next = s.next_due + s.interval_seconds;
+    while (next <= now) next += s.interval_seconds;  // missed periods
+    store::ReportRun run;
+    run.generated_at = now;
+    run.mail_status = "none";
+    auto model = LoadReportModel(**service, **items, s.org, true);
+    Result<std::string> pdf = model.ok()
+                                  ? report::RenderReportPdf(*model, s.lang)
+                                  : Result<std::string>(model.status());
+    if (!pdf.ok()) {
+      // The error is kept as the run's outcome; the schedule moves on.
+      run.mail_status = "failed";
+      run.mail_error = "report: " + pdf.status().message();
+    } else {
+      const std::string dir =
+          paths.root + "/reports/" + std::to_string(s.org_id);
+      std::error_code ec;
+      std::filesystem::create_directories(dir, ec);
+      run.path = dir + "/report-" +
+                 report::FormatUtc(now_tp, "%Y%m%dT%H%M%SZ") + "-" + s.lang +
+                 ".pdf";
+      run.sha256 = Sha256Hex(*pdf);
+      if (Status w = WriteFileAtomic(run.path, *pdf, 0640); !w.ok()) {
+        run.mail_status = "failed";
+        run.mail_error = "write: " + w.message();
+      } else if (!s.recipients.empty()) {
+        Status sent =
+            smtp.host.empty()
+                ? InvalidArgumentError(
+                      "no SMTP server configured (--smtp-host)")
+                : report::SendMail(
+                      smtp,
+                      {s.recipients,
+                       report::Msg("title", s.lang) + " — " + s.org,
+                       report::Msg("mail_body", s.lang),
+                       "report-" + report::FormatUtc(now_tp, "%Y%m%d") + ".pdf",
+                       *pdf});
+        run.mail_status = sent.ok() ? "sent" : "failed";
+        if (!sent.ok()) run.mail_error = sent.message();
+      }
+    }
+    if (Status r = (*items)->RecordReportRun(s.org_id, run, next); !r.ok()) {
+      return Failure(kCommand, r, err);
+    }
+    if (run.mail_status == "failed") ++failures;
+    out << s.org << ": " << (run.path.empty() ? "-" : run.path) << " ["
+        << run.mail_status << "]"
+        << (run.mail_error.empty() ? "" : " " + run.mail_error) << "\n";
+  }
+  if (due->empty()) out << "nothing due / 対象なし\n";
+  return failures ? kExitFailure : kExitOk;
+}
+
+int Runs(const std::vector<std::string>& args, std::ostream& out,
+         std::ostream& err) {
+  constexpr std::string_view kCommand = "report runs";
+  po::options_description options("Options");
+  std::string data_dir, org;
+  options.add_options()(
+      "data", po::value(&data_dir)->default_value(kDefaultDataDir),
+      "data directory")("org", po::value(&org), "organisation (required)");
+  po::variables_map vm;
+  if (std::optional<int> exit =
+          ParseFlags(kCommand, "--org NAME", options, {}, args, vm, out, err)) {
+    return *exit;
+  }
+  if (org.empty()) return UsageError(kCommand, "--org is required", err);
+  auto opened = OpenOrgReportStore(data_dir, org);
+  if (!opened.ok()) return Failure(kCommand, opened.status(), err);
+  auto runs = opened->store->ReportRuns(opened->org_id);
+  if (!runs.ok()) return Failure(kCommand, runs.status(), err);
+  for (const auto& r : *runs) {
+    out << FormatTime(FromUnixSeconds(r.generated_at)) << "  "
+        << Column(r.mail_status, 8) << (r.path.empty() ? "-" : r.path)
+        << (r.mail_error.empty() ? "" : "  " + r.mail_error) << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunReport(const std::vector<std::string>& args, std::ostream& out,
+              std::ostream& err) {
+  if (!args.empty()) {
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (args[0] == "schedule") return Schedule(rest, out, err);
+    if (args[0] == "run-due") return RunDue(rest, out, err);
+    if (args[0] == "runs") return Runs(rest, out, err);
+  }
+  constexpr std::string_view kCommand = "report";
+  po::options_description options("Options");
+  std::string data_dir, org, format, lang, out_path, policies;
+  options.add_options()(
+      "data", po::value(&data_dir)->default_value(kDefaultDataDir),
+      "data directory")("org", po::value(&org), "organisation (required)")(
+      "format", po::value(&format)->default_value("pdf"), "pdf or html")(
+      "lang", po::value(&lang)->default_value("ja"), "ja or en")(
+      "out", po::value(&out_path), "output file (required)")(
+      "policies", po::value(&policies),
+      "directory of custom policy files (default DIR/policies)");
+  po::variables_map vm;
+  if (std::optional<int> exit = ParseFlags(
+          kCommand, "--org NAME --out FILE [--format pdf|html] [--lang ja|en]",
+          options, {}, args, vm, out, err)) {
+    return *exit;
+  }
+  if (org.empty()) return UsageError(kCommand, "--org is required", err);
+  if (out_path.empty()) return UsageError(kCommand, "--out is required", err);
+  if (format != "pdf" && format != "html") {
+    return UsageError(
+        kCommand, "--format: expected pdf or html, got '" + format + "'", err);
+  }
+  if (lang != "ja" && lang != "en") {
+    return UsageError(kCommand, "--lang: expected ja or en, got '" + lang + "'",
+                      err);
+  }
+  auto service = OpenGradingService(data_dir, policies);
+  if (!service.ok()) return Failure(kCommand, service.status(), err);
+  auto items = store::OpenSqliteReportStore(DataPaths::For(data_dir).database);
+  if (!items.ok()) return Failure(kCommand, items.status(), err);
+  auto model = LoadReportModel(**service, **items, org, /*evaluate=*/true);
+  if (!model.ok()) return Failure(kCommand, model.status(), err);
+  std::string content;
+  if (format == "html") {
+    content = report::RenderReportHtml(*model, lang);
+  } else {
+    auto pdf = report::RenderReportPdf(*model, lang);
+    if (!pdf.ok()) return Failure(kCommand, pdf.status(), err);
+    content = std::move(*pdf);
+  }
+  if (Status s = WriteFileAtomic(out_path, content, 0640); !s.ok()) {
+    return Failure(kCommand, s, err);
+  }
+  out << (lang == "ja" ? "報告書を書き出しました: " : "report written: ")
+      << out_path << "\n";
+  return kExitOk;
+}
+
+namespace {
+
+bool IsDate(const std::string& s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  const int month = std::stoi(s.substr(5, 2));
+  const int day = std::stoi(s.substr(8, 2));
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+}  // namespace
+
+int RunImprovements(const std::vector<std::string>& args, std::ostream& out,
+                    std::ostream& err) {
+  constexpr std::string_view kCommand = "improvements";
+  if (args.empty() || (args[0] != "list" && args[0] != "set")) {
+    return UsageError(kCommand,
+                      "expected `improvements list …` or `improvements set …`",
+                      err);
+  }
+  const bool set = args[0] == "set";
+  po::options_description options("Options");
+  std::string data_dir, org, status, owner, due, actor, lang;
+  int64_t id = 0;
+  options.add_options()(
+      "data", po::value(&data_dir)->default_value(kDefaultDataDir),
+      "data directory")("org", po::value(&org), "organisation (required)")(
+      "lang", po::value(&lang)->default_value("ja"), "ja or en (list)")(
+      "id", po::value(&id), "item id (set)")("status", po::value(&status),
+                                             "open, in_progress or done (set)")(
+      "owner", po::value(&owner), "who is responsible (set)")(
+      "due", po::value(&due), "due date YYYY-MM-DD, or '' to clear (set)")(
+      "actor", po::value(&actor)->default_value(DefaultActor()),
+      "who makes the change (audit)");
+  po::variables_map vm;
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (std::optional<int> exit = ParseFlags(
+          kCommand,
+          set ? "set --org NAME --id N [--status S] [--owner TEXT] [--due "
+                "YYYY-MM-DD]"
+              : "list --org NAME",
+          options, {}, rest, vm, out, err)) {
+    return *exit;
+  }
+  if (org.empty()) return UsageError(kCommand, "--org is required", err);
+  auto opened = OpenOrgReportStore(data_dir, org);
+  if (!opened.ok()) return Failure(kCommand, opened.status(), err);
+  if (!set) {
+    auto list = opened->store->ImprovementItems(opened->org_id);
+    if (!list.ok()) return Failure(kCommand, list.status(), err);
+    for (const auto& i : *list) {
+      out << i.id << "  " << Column(report::ValueText(i.status, lang), 12)
+          << Column(i.key, 48) << Column(i.owner.empty() ? "-" : i.owner, 16)
+          << (i.due.empty() ? "-" : i.due)
+          << (i.in_plan ? ""
+                        : (lang == "ja" ? "  (計画外)" : "  (not in plan)"))
+          << "\n";
+    }
+    return kExitOk;
+  }
+  if (id <= 0) return UsageError(kCommand, "--id is required", err);
+  std::vector<store::ItemChange> changes;
+  if (vm.count("status")) {
+    if (status != "open" && status != "in_progress" && status != "done") {
+      return UsageError(
+          kCommand,
+          "--status: expected open, in_progress or done, got '" + status + "'",
+          err);
+    }
+    changes.push_back({"status", status});
+  }
+  if (vm.count("owner")) {
+    changes.push_back({"owner", report::CleanText(owner, 80)});
+  }
+  if (vm.count("due")) {
+    if (!due.empty() && !IsDate(due)) {
+      return UsageError(kCommand,
+                        "--due: expected YYYY-MM-DD, got '" + due + "'", err);
+    }
+    changes.push_back({"due", due});
+  }
+  if (changes.empty()) {
+    return UsageError(kCommand, "nothing to change (--status/--owner/--due)",
+                      err);
+  }
+  if (Status s = opened->store->UpdateImprovementItem(
+          opened->org_id, id, changes, report::CleanText(actor, 80),
+          ToUnixSeconds(SystemClock::Instance().Now()));
+      !s.ok()) {
+    return Failure(kCommand, s, err);
+  }
+  out << "item " << id << " updated / 更新しました\n";
+  return kExitOk;
+}
+
+}  // namespace mamori::collector_cli
