@@ -46,8 +46,8 @@
 #include <vector>
 
 #include "collector/service/part_digest.h"
-#include "collector/store/migrations.h"
-#include "collector/store/sqlite.h"
+#include "collector/store/sqlite/migrations.h"
+#include "collector/store/sqlite/sqlite.h"
 #include "common/text.h"
 #include "mamori/v1/collector.grpc.pb.h"
 

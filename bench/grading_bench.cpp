@@ -40,7 +40,7 @@
 #include <memory>
 
 #include "collector/policy/grading_service.h"
-#include "collector/store/sqlite_store.h"
+#include "collector/store/sqlite/sqlite_store.h"
 
 namespace mamori {
 namespace {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "collector/pki/crypto.h"
-#include "collector/store/sqlite.h"
+#include "collector/store/sqlite/sqlite.h"
 
 namespace mamori::testing {
 

@@ -15,7 +15,7 @@
 
 #include "collector/pki/ca.h"
 #include "collector/service/server.h"
-#include "collector/store/sqlite_store.h"
+#include "collector/store/sqlite/sqlite_store.h"
 #include "common/clock.h"
 #include "mamori/v1/collector.grpc.pb.h"
 

@@ -13,7 +13,7 @@
 
 #include "collector/pki/crypto.h"
 #include "collector/service/part_digest.h"
-#include "collector/store/sqlite.h"
+#include "collector/store/sqlite/sqlite.h"
 #include "tests/collector_harness.h"
 
 namespace mamori::testing {

@@ -12,7 +12,7 @@
 #include <map>
 
 #include "collector/policy/grading_service.h"
-#include "collector/store/sqlite_store.h"
+#include "collector/store/sqlite/sqlite_store.h"
 #include "common/clock.h"
 #include "mamori/v1/facts.pb.h"
 

@@ -14,8 +14,8 @@
 
 #include "collector/pki/crypto.h"
 #include "collector/register/csv_format.h"
-#include "collector/store/register_store.h"
-#include "collector/store/sqlite_store.h"
+#include "collector/store/sqlite/register_store.h"
+#include "collector/store/sqlite/sqlite_store.h"
 #include "common/text.h"
 
 namespace mamori::asset_register {

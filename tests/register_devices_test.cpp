@@ -10,7 +10,7 @@
 #include <map>
 
 #include "collector/policy/grading_service.h"
-#include "collector/store/register_store.h"
+#include "collector/store/sqlite/register_store.h"
 #include "common/text.h"
 #include "tests/collector_harness.h"
 

@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "collector/store/sqlite_store.h"
+#include "collector/store/sqlite/sqlite_store.h"
 #include "common/clock.h"
 #include "common/status.h"
 

@@ -13,9 +13,9 @@
 #include "collector/register/import_file.h"
 #include "collector/register/xlsx_reader.h"
 #include "collector/register/xlsx_writer.h"
-#include "collector/store/grading_store.h"
-#include "collector/store/register_store.h"
-#include "collector/store/sqlite_store.h"
+#include "collector/store/sqlite/grading_store.h"
+#include "collector/store/sqlite/register_store.h"
+#include "collector/store/sqlite/sqlite_store.h"
 #include "common/text.h"
 
 namespace mamori::collector_cli {

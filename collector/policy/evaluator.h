@@ -27,7 +27,7 @@
 
 #include "collector/grading/grading.h"
 #include "collector/policy/policy.h"
-#include "collector/store/grading_store.h"
+#include "collector/store/sqlite/grading_store.h"
 #include "common/clock.h"
 #include "common/status.h"
 

@@ -37,7 +37,7 @@
 #include "collector/policy/evaluator.h"
 #include "collector/policy/policy.h"
 #include "collector/policy/questionnaire.h"
-#include "collector/store/grading_store.h"
+#include "collector/store/sqlite/grading_store.h"
 #include "common/clock.h"
 #include "common/status.h"
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "collector/policy/grading_service.h"
-#include "collector/store/sqlite_store.h"
+#include "collector/store/sqlite/sqlite_store.h"
 #include "common/clock.h"
 
 namespace mamori {

@@ -1,11 +1,11 @@
-#include "collector/store/sqlite_store.h"
+#include "collector/store/sqlite/sqlite_store.h"
 
 #include <algorithm>
 #include <set>
 #include <utility>
 
 #include "collector/pki/crypto.h"
-#include "collector/store/migrations.h"
+#include "collector/store/sqlite/migrations.h"
 #include "common/text.h"
 
 namespace mamori::store {

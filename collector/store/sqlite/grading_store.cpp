@@ -1,4 +1,4 @@
-#include "collector/store/grading_store.h"
+#include "collector/store/sqlite/grading_store.h"
 
 #include <filesystem>
 #include <nlohmann/json.hpp>

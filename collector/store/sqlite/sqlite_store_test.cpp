@@ -1,4 +1,4 @@
-#include "collector/store/sqlite_store.h"
+#include "collector/store/sqlite/sqlite_store.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -6,10 +6,10 @@
 #include <string>
 
 #include "collector/pki/crypto.h"
-#include "collector/store/core_schema.h"
-#include "collector/store/grading_schema.h"
-#include "collector/store/migrations.h"
-#include "collector/store/register_schema.h"
+#include "collector/store/sqlite/core_schema.h"
+#include "collector/store/sqlite/grading_schema.h"
+#include "collector/store/sqlite/migrations.h"
+#include "collector/store/sqlite/register_schema.h"
 
 namespace mamori::store {
 namespace {

@@ -1,4 +1,4 @@
-#include "collector/store/sqlite.h"
+#include "collector/store/sqlite/sqlite.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>

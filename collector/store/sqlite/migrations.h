@@ -17,7 +17,7 @@
 #include <span>
 #include <string_view>
 
-#include "collector/store/sqlite.h"
+#include "collector/store/sqlite/sqlite.h"
 #include "common/clock.h"
 #include "common/status.h"
 

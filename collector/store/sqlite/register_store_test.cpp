@@ -1,11 +1,11 @@
-#include "collector/store/register_store.h"
+#include "collector/store/sqlite/register_store.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include "collector/pki/crypto.h"
 #include "collector/register/csv_format.h"
-#include "collector/store/sqlite_store.h"
+#include "collector/store/sqlite/sqlite_store.h"
 
 namespace mamori::asset_register {
 namespace {

@@ -1,4 +1,4 @@
-#include "collector/store/grading_schema.h"
+#include "collector/store/sqlite/grading_schema.h"
 
 namespace mamori::store {
 namespace {

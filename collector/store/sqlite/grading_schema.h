@@ -31,7 +31,7 @@
 
 #include <span>
 
-#include "collector/store/migrations.h"
+#include "collector/store/sqlite/migrations.h"
 
 namespace mamori::store {
 

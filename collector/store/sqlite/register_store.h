@@ -29,7 +29,7 @@
 
 #include "collector/register/import_file.h"
 #include "collector/register/model.h"
-#include "collector/store/sqlite.h"
+#include "collector/store/sqlite/sqlite.h"
 #include "common/clock.h"
 #include "common/status.h"
 

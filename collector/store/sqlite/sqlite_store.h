@@ -22,7 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "collector/store/sqlite.h"
+#include "collector/store/sqlite/sqlite.h"
 #include "collector/store/store.h"
 
 namespace mamori::store {

@@ -1,4 +1,4 @@
-#include "collector/store/migrations.h"
+#include "collector/store/sqlite/migrations.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>

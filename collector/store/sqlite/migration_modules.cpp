@@ -1,9 +1,9 @@
 // The plain list of schema modules, applied in this order. A module owner adds
 // one line (and its header) here; its steps live in its own files.
-#include "collector/store/core_schema.h"
-#include "collector/store/grading_schema.h"
-#include "collector/store/migrations.h"
-#include "collector/store/register_schema.h"
+#include "collector/store/sqlite/core_schema.h"
+#include "collector/store/sqlite/grading_schema.h"
+#include "collector/store/sqlite/migrations.h"
+#include "collector/store/sqlite/register_schema.h"
 
 namespace mamori::store {
 namespace {

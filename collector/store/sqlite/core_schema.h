@@ -14,7 +14,7 @@
 
 #include <span>
 
-#include "collector/store/migrations.h"
+#include "collector/store/sqlite/migrations.h"
 
 namespace mamori::store {
 

@@ -20,7 +20,7 @@
 #include "collector/policy/answers.h"
 #include "collector/policy/policy.h"
 #include "collector/policy/questionnaire.h"
-#include "collector/store/sqlite.h"
+#include "collector/store/sqlite/sqlite.h"
 #include "common/clock.h"
 #include "common/status.h"
 

@@ -1,4 +1,4 @@
-#include "collector/store/register_schema.h"
+#include "collector/store/sqlite/register_schema.h"
 
 namespace mamori::store {
 namespace {

@@ -1,4 +1,4 @@
-#include "collector/store/core_schema.h"
+#include "collector/store/sqlite/core_schema.h"
 
 namespace mamori::store {
 namespace {

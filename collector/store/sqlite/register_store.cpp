@@ -1,4 +1,4 @@
-#include "collector/store/register_store.h"
+#include "collector/store/sqlite/register_store.h"
 
 #include <algorithm>
 #include <map>
