@@ -12,7 +12,7 @@
 #include <map>
 
 #include "collector/policy/grading_service.h"
-#include "collector/store/sqlite/sqlite_store.h"
+#include "collector/store/open_store.h"
 #include "common/clock.h"
 #include "mamori/v1/facts.pb.h"
 
@@ -65,7 +65,7 @@ class GradingChecksTest : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "custom");
     db_path_ = (dir_ / "collector.db").string();
-    auto store = store::SqliteStore::Open(db_path_, clock_);
+    auto store = store::OpenStore(store::SqliteUrl(db_path_), clock_);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
     ASSERT_TRUE(store_->CreateOrg({"acme", "", std::nullopt, ""}).ok());
@@ -150,7 +150,7 @@ class GradingChecksTest : public ::testing::Test {
   FakeClock clock_{kNow};
   fs::path dir_;
   std::string db_path_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<policy::GradingService> service_;
   int reports_ = 0;
 };

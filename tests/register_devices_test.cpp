@@ -180,7 +180,7 @@ TEST_F(RegisterDevicesTest, WorstStatesComeFromTheGradingEngine) {
   reg_->SetCheckRules(check_rules);
 
   // The oracle: straight from check_results, worst per rule for this host.
-  const std::vector<std::string> order = {"fail", "unknown", "error", "pass",
+  const std::vector<std::string> order = {"fail", "error", "unknown", "pass",
                                           "not_applicable"};
   const auto rank = [&](const std::string& state) {
     return std::find(order.begin(), order.end(), state) - order.begin();

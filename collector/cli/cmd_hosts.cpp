@@ -56,7 +56,7 @@ int RunHosts(const std::vector<std::string>& args, std::ostream& out,
                           stale_after + "'",
                       err);
   }
-  Result<std::unique_ptr<store::SqliteStore>> store =
+  Result<std::unique_ptr<store::Store>> store =
       OpenStore(DataPaths::For(data_dir), SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
   Result<std::vector<store::HostRecord>> hosts =

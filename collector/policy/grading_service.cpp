@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "collector/pki/crypto.h"
+#include "collector/store/open_store.h"
 #include "common/log.h"
 
 namespace mamori::policy {
@@ -60,7 +61,11 @@ grading::TechnicalSettings SettingsFrom(const AnswerSet& answers) {
 
 Result<std::unique_ptr<GradingService>> GradingService::Open(
     const Options& options, const Clock& clock) {
-  auto store = store::GradingStore::Open(options.database_path);
+  // The core store is opened only to reach the grading port: it checks the
+  // schema is current and is closed again at once.
+  auto core = store::OpenStore(options.database_path, clock, {.create = false});
+  if (!core.ok()) return core.status();
+  auto store = (*core)->OpenGrading();
   if (!store.ok()) return store.status();
   std::unique_ptr<GradingService> svc(
       new GradingService(std::move(*store), clock, options));
@@ -191,32 +196,30 @@ Result<GradeReport> GradingService::Build(int64_t org_id,
   }
 
   std::vector<grading::CheckResult> current;
-  std::optional<store::Transaction> tx;
   if (run_checks) {
     // One write transaction for the whole run: the organisation's results
     // change all together or not at all, and pages shared by several checks
     // (the primary-key and history indexes) are written to the WAL once,
     // not once per check (a transaction per check cost 20 % more CPU).
     // Ingest waits for it as it waited for storing all results before.
-    tx.emplace(store_->database());
-    MAMORI_RETURN_IF_ERROR(tx->Begin());
-    MAMORI_RETURN_IF_ERROR(runner_.RunEach(
-        policies_, org_id, r.hosts, r.answers.parameters, r.evaluated_at,
-        [&](const Check& check, std::vector<grading::CheckResult>* results) {
-          MAMORI_RETURN_IF_ERROR(store_->SaveCheckResults(
-              org_id, check.id, results, policies_.version, r.evaluated_at));
-          if (keep_results) {
-            std::move(results->begin(), results->end(),
-                      std::back_inserter(current));
+    MAMORI_RETURN_IF_ERROR(store_->InTransaction([&] {
+      return runner_.RunEach(
+          policies_, org_id, r.hosts, r.answers.parameters, r.evaluated_at,
+          [&](const Check& check, std::vector<grading::CheckResult>* results) {
+            MAMORI_RETURN_IF_ERROR(store_->SaveCheckResults(
+                org_id, check.id, results, policies_.version, r.evaluated_at));
+            if (keep_results) {
+              std::move(results->begin(), results->end(),
+                        std::back_inserter(current));
+              return Status::Ok();
+            }
+            for (grading::TechnicalTally& t : tallies) {
+              if (!t.Measures(check.id)) continue;
+              for (const grading::CheckResult& c : *results) t.Add(c);
+            }
             return Status::Ok();
-          }
-          for (grading::TechnicalTally& t : tallies) {
-            if (!t.Measures(check.id)) continue;
-            for (const grading::CheckResult& c : *results) t.Add(c);
-          }
-          return Status::Ok();
-        }));
-    MAMORI_RETURN_IF_ERROR(tx->Commit());
+          });
+    }));
   } else {
     auto stored = store_->LoadResults(org_id);
     if (!stored.ok()) return stored.status();

@@ -21,7 +21,8 @@
 // unevaluated change is `max_delay` old, so its grade cannot go stale.
 //
 // Thread safety: a GradingService is used from one thread at a time (it owns
-// one database connection). EvaluationScheduler is thread-safe.
+// one grading store, store/grading_port.h, with its own connection).
+// EvaluationScheduler is thread-safe.
 
 #include <chrono>
 #include <map>
@@ -37,7 +38,7 @@
 #include "collector/policy/evaluator.h"
 #include "collector/policy/policy.h"
 #include "collector/policy/questionnaire.h"
-#include "collector/store/sqlite/grading_store.h"
+#include "collector/store/grading_port.h"
 #include "common/clock.h"
 #include "common/status.h"
 
@@ -79,6 +80,8 @@ struct GradeReport {
 class GradingService {
  public:
   struct Options {
+    // The store: a store URL (sqlite:PATH, store/open_store.h) or the path
+    // of the SQLite file. It must exist (run `init`).
     std::string database_path;
     // Directory of custom policy files; empty = none.
     std::string custom_policy_dir;
@@ -96,7 +99,7 @@ class GradingService {
 
   const PolicySet& policies() const { return policies_; }
   const Questionnaires& questionnaires() const { return questionnaires_; }
-  store::GradingStore& store() { return *store_; }
+  store::GradingPort& store() { return *store_; }
   // The error that kept the last custom policy reload from taking effect.
   const Status& custom_policy_error() const { return custom_error_; }
 
@@ -120,10 +123,10 @@ class GradingService {
                                     AnswerFormat format);
 
  private:
-  GradingService(std::unique_ptr<store::GradingStore> store, const Clock& clock,
+  GradingService(std::unique_ptr<store::GradingPort> store, const Clock& clock,
                  Options options)
       : store_(std::move(store)),
-        runner_(store_->database().raw()),
+        runner_(store_->check_queries()),
         clock_(clock),
         options_(std::move(options)) {}
 
@@ -137,7 +140,7 @@ class GradingService {
   // Stores r's grade snapshot; returns *r (moved).
   Result<GradeReport> SaveSnapshot(int64_t org_id, GradeReport* r);
 
-  std::unique_ptr<store::GradingStore> store_;
+  std::unique_ptr<store::GradingPort> store_;
   CheckRunner runner_;
   const Clock& clock_;
   Options options_;

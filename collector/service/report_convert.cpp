@@ -722,6 +722,14 @@ Status CheckEnroll(const v1::EnrollRequest& request, const Limits& limits) {
   if (request.csr_pem().size() > 16 * 1024) {
     return InvalidArgumentError("csr_pem: larger than 16 KiB");
   }
+  MAMORI_RETURN_IF_ERROR(
+      CheckId(request.previous_host_id(), "previous_host_id", limits));
+  MAMORI_RETURN_IF_ERROR(
+      CheckId(request.previous_node_key(), "previous_node_key", limits));
+  if (!request.previous_host_id().empty() &&
+      !ParseInt64(request.previous_host_id()).has_value()) {
+    return InvalidArgumentError("previous_host_id: not a host id");
+  }
   if (request.token().empty())
     return UnauthenticatedError("no enrollment token");
   return Status::Ok();

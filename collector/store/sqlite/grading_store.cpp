@@ -146,6 +146,15 @@ Result<std::unique_ptr<GradingStore>> GradingStore::Open(
   return std::make_unique<GradingStore>(std::move(*db));
 }
 
+GradingStore::GradingStore(Database db) : db_(std::move(db)), checks_(db_) {}
+
+Status GradingStore::InTransaction(const std::function<Status()>& body) {
+  Transaction tx(db_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+  MAMORI_RETURN_IF_ERROR(body());
+  return tx.Commit();
+}
+
 Result<int64_t> GradingStore::OrgId(const std::string& org) {
   auto st = db_.Prepare("SELECT id FROM organizations WHERE name = ?1");
   if (!st.ok()) return st.status();
@@ -156,7 +165,7 @@ Result<int64_t> GradingStore::OrgId(const std::string& org) {
   return st->ColumnInt(0);
 }
 
-Status GradingStore::SyncReferenceData(const policy::EndOfSupportTable& table) {
+Status GradingStore::SyncReferenceData(const EndOfSupportTable& table) {
   // Compare first: rewriting on every start would churn the WAL for nothing.
   std::set<std::string> want;
   for (const auto& e : table.entries) {
@@ -485,7 +494,7 @@ Result<std::vector<GradeSnapshot>> GradingStore::GradeHistory(int64_t org_id,
   return out;
 }
 
-Status GradingStore::SaveAnswers(int64_t org_id, const policy::AnswerSet& a,
+Status GradingStore::SaveAnswers(int64_t org_id, const AnswerSet& a,
                                  const std::string& who, TimePoint now) {
   const int64_t now_s = ToUnixSeconds(now);
   Transaction tx(db_);
@@ -576,8 +585,8 @@ Status GradingStore::SaveAnswers(int64_t org_id, const policy::AnswerSet& a,
   return tx.Commit();
 }
 
-Result<policy::AnswerSet> GradingStore::LoadAnswers(int64_t org_id) {
-  policy::AnswerSet a;
+Result<AnswerSet> GradingStore::LoadAnswers(int64_t org_id) {
+  AnswerSet a;
   auto st = db_.Prepare(
       "SELECT questionnaire, item, answer_json FROM questionnaire_answers "
       "WHERE org_id = ?1 AND superseded_at IS NULL ORDER BY id");
@@ -640,29 +649,29 @@ Result<int64_t> GradingStore::AnswerHistoryCount(
   return st->ColumnInt(0);
 }
 
-Result<std::optional<std::vector<policy::PolicySource>>>
+Result<std::optional<std::vector<PolicySource>>>
 GradingStore::LastGoodCustomPolicies() {
   auto st = db_.Prepare(
       "SELECT sources_json FROM custom_policy_sets ORDER BY id DESC LIMIT 1");
   if (!st.ok()) return st.status();
   auto row = st->Step();
   if (!row.ok()) return row.status();
-  if (!*row) return std::optional<std::vector<policy::PolicySource>>();
+  if (!*row) return std::optional<std::vector<PolicySource>>();
   auto j = nlohmann::json::parse(st->ColumnText(0), nullptr, false);
   if (!j.is_array()) return DataLossError("custom_policy_sets: unreadable row");
-  std::vector<policy::PolicySource> out;
+  std::vector<PolicySource> out;
   for (const auto& s : j) {
     if (!s.is_object() || !s.contains("name") || !s.contains("text")) {
       return DataLossError("custom_policy_sets: unreadable row");
     }
     out.push_back({s["name"].get<std::string>(), s["text"].get<std::string>()});
   }
-  return std::optional<std::vector<policy::PolicySource>>(std::move(out));
+  return std::optional<std::vector<PolicySource>>(std::move(out));
 }
 
 Status GradingStore::SaveCustomPolicies(
     const std::string& version,
-    const std::vector<policy::PolicySource>& sources, TimePoint now) {
+    const std::vector<PolicySource>& sources, TimePoint now) {
   auto last = db_.Prepare(
       "SELECT version FROM custom_policy_sets ORDER BY id DESC LIMIT 1");
   if (!last.ok()) return last.status();

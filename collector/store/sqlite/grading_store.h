@@ -17,9 +17,8 @@
 #include <vector>
 
 #include "collector/grading/grading.h"
-#include "collector/policy/answers.h"
-#include "collector/policy/policy.h"
-#include "collector/policy/questionnaire.h"
+#include "collector/store/grading_port.h"
+#include "collector/store/sqlite/check_queries.h"
 #include "collector/store/sqlite/sqlite.h"
 #include "common/clock.h"
 #include "common/status.h"
@@ -30,40 +29,22 @@ namespace mamori::store {
 // [["name","value"],…], as nlohmann::json::dump() writes it.
 std::string EvidenceJson(const std::vector<grading::Evidence>& evidence);
 
-struct GradingHost {
-  int64_t host_id = 0;
-  std::string hostname;
-  std::string platform;  // "windows", "linux", "" unknown
-  std::string role;      // "workstation", "laptop", "server", "" unknown
-  bool reported = false;
-  std::optional<TimePoint> last_collected_at;
-};
-
-struct GradeSnapshot {
-  TimePoint evaluated_at;
-  std::string policy_version;
-  std::string overall;     // "A".."D" or ""
-  std::string rules_json;  // {"antivirus": "B", …}
-};
-
-class GradingStore {
+class GradingStore final : public GradingPort {
  public:
   // Opens its own connection to the database file at `path` (which the
   // collector has migrated). Returns NOT_FOUND when the file is absent.
   static Result<std::unique_ptr<GradingStore>> Open(const std::string& path);
-  explicit GradingStore(Database db) : db_(std::move(db)) {}
-
-  Database& database() { return db_; }
+  explicit GradingStore(Database db);
 
   // The organisation's id; NOT_FOUND naming it when absent.
-  Result<int64_t> OrgId(const std::string& org);
+  Result<int64_t> OrgId(const std::string& org) override;
 
   // Replaces the end-of-support and browser tables with `table` when their
   // content differs. One transaction.
-  Status SyncReferenceData(const policy::EndOfSupportTable& table);
+  Status SyncReferenceData(const EndOfSupportTable& table) override;
 
   // The organisation's hosts by id.
-  Result<std::vector<GradingHost>> Hosts(int64_t org_id);
+  Result<std::vector<GradingHost>> Hosts(int64_t org_id) override;
 
   // Stores `results` as the current results (one per host and check) with
   // their time and policy version; writes a history row when a result's
@@ -72,7 +53,7 @@ class GradingStore {
   // unknown_since of unknown/error results from status_since. One
   // transaction.
   Status SaveResults(int64_t org_id, std::vector<grading::CheckResult>* results,
-                     const std::string& policy_version, TimePoint now);
+                     const std::string& policy_version, TimePoint now) override;
   // SaveResults for the results of one check (every host of the
   // organisation): a re-grade stores each check as soon as its query has
   // run and never holds all of an organisation's results. In a transaction
@@ -80,40 +61,47 @@ class GradingStore {
   // INVALID_ARGUMENT when a result is of another check.
   Status SaveCheckResults(int64_t org_id, const std::string& check_id,
                           std::vector<grading::CheckResult>* results,
-                          const std::string& policy_version, TimePoint now);
+                          const std::string& policy_version,
+                          TimePoint now) override;
 
   // Current results of the organisation; unknown_since is set from
   // status_since for unknown/error results.
-  Result<std::vector<grading::CheckResult>> LoadResults(int64_t org_id);
+  Result<std::vector<grading::CheckResult>> LoadResults(
+      int64_t org_id) override;
 
   // Number of history rows for (host, check), for tests and trend views.
   Result<int64_t> ResultHistoryCount(int64_t org_id, int64_t host_id,
-                                     const std::string& check_id);
+                                     const std::string& check_id) override;
 
-  Status SaveGradeSnapshot(int64_t org_id, const GradeSnapshot& snapshot);
+  Status SaveGradeSnapshot(int64_t org_id,
+                           const GradeSnapshot& snapshot) override;
   // Newest first, at most `limit`.
-  Result<std::vector<GradeSnapshot>> GradeHistory(int64_t org_id, int limit);
+  Result<std::vector<GradeSnapshot>> GradeHistory(int64_t org_id,
+                                                  int limit) override;
 
   // Stores the answer set: each answered item whose answer changed gets a
   // new current row (the previous one is superseded, kept as history);
   // settings and parameter overrides in `answers` are upserted. `who` is
   // recorded with each change. One transaction: all or nothing.
-  Status SaveAnswers(int64_t org_id, const policy::AnswerSet& answers,
-                     const std::string& who, TimePoint now);
+  Status SaveAnswers(int64_t org_id, const AnswerSet& answers,
+                     const std::string& who, TimePoint now) override;
   // The current answers, settings and overrides (organisation and
   // answered_by left empty).
-  Result<policy::AnswerSet> LoadAnswers(int64_t org_id);
+  Result<AnswerSet> LoadAnswers(int64_t org_id) override;
   // Number of answer rows ever stored for an item, current one included.
   Result<int64_t> AnswerHistoryCount(int64_t org_id,
                                      const std::string& questionnaire,
-                                     const std::string& item);
+                                     const std::string& item) override;
 
   // The last custom policy set that validated; nullopt when none.
-  Result<std::optional<std::vector<policy::PolicySource>>>
-  LastGoodCustomPolicies();
+  Result<std::optional<std::vector<PolicySource>>> LastGoodCustomPolicies()
+      override;
   Status SaveCustomPolicies(const std::string& version,
-                            const std::vector<policy::PolicySource>& sources,
-                            TimePoint now);
+                            const std::vector<PolicySource>& sources,
+                            TimePoint now) override;
+
+  Status InTransaction(const std::function<Status()>& body) override;
+  CheckQueries& check_queries() override { return checks_; }
 
  private:
   // Writes the results of one check inside the caller's transaction.
@@ -122,6 +110,7 @@ class GradingStore {
                            const std::string& policy_version, int64_t now_s);
 
   Database db_;
+  SqliteCheckQueries checks_;
 };
 
 }  // namespace mamori::store

@@ -2,6 +2,7 @@
 // one line (and its header) here; its steps live in its own files.
 #include "collector/store/sqlite/core_schema.h"
 #include "collector/store/sqlite/grading_schema.h"
+#include "collector/store/sqlite/identity_schema.h"
 #include "collector/store/sqlite/migrations.h"
 #include "collector/store/sqlite/register_schema.h"
 
@@ -10,6 +11,7 @@ namespace {
 
 constexpr MigrationModule kModules[] = {
     {"core", &CoreMigrations},
+    {"identity", &IdentityMigrations},
     {"register", &RegisterMigrations},
     {"grading", &GradingMigrations},
 };

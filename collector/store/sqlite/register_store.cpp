@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "collector/grading/grading.h"
 #include "common/text.h"
 
 namespace mamori::asset_register {
@@ -13,14 +14,10 @@ namespace {
 using store::Statement;
 using store::Transaction;
 
-// Worst first: a failing rule is the risk to show, then what could not be
-// established (unknown is not pass), then errors of the check itself.
+// Ascending sort key, worst first, by the one ranking of statuses
+// (grading::StatusSeverity).
 int Severity(std::string_view state) {
-  if (state == "fail") return 0;
-  if (state == "unknown") return 1;
-  if (state == "error") return 2;
-  if (state == "pass") return 3;
-  return 4;  // not_applicable and anything newer
+  return -grading::StatusSeverity(state);
 }
 
 std::string RoleName(std::string_view proto_enum) {

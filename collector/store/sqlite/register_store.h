@@ -29,51 +29,14 @@
 
 #include "collector/register/import_file.h"
 #include "collector/register/model.h"
+#include "collector/store/register_port.h"
 #include "collector/store/sqlite/sqlite.h"
 #include "common/clock.h"
 #include "common/status.h"
 
 namespace mamori::asset_register {
 
-// Outcome of an import (or of a dry run: what would happen).
-struct ImportSummary {
-  int64_t created = 0;
-  int64_t updated = 0;
-  int64_t unchanged = 0;
-  int64_t links_added = 0;
-  bool applied = false;  // false for a dry run or when errors were found
-  std::vector<ImportError> errors;
-  std::vector<std::string> warnings;
-};
-
-// Changes to one device's editable fields; unset = keep.
-struct DeviceEdit {
-  std::optional<std::string> owner;
-  std::optional<std::string> location;
-  std::optional<bool> retired;
-};
-
-// Per information asset, the worst current state of each employee rule
-// among the devices it is linked to (services have no checks).
-struct AssetRisk {
-  std::string asset_name;
-  int importance = 1;
-  std::vector<std::string> devices;  // linked device names
-  std::vector<RuleState> worst;      // one per rule, worst first
-  std::vector<std::string> services;
-};
-
-struct HistoryEntry {
-  int64_t changed_at = 0;
-  std::string actor;
-  std::string entity;
-  std::string entity_name;
-  std::string action;
-  std::string before_json;  // "" when created
-  std::string after_json;   // "" when removed
-};
-
-class RegisterStore {
+class RegisterStore final : public RegisterPort {
  public:
   // `db` and `clock` must outlive the store. The schema must be migrated.
   RegisterStore(store::Database& db, const Clock& clock)
@@ -81,31 +44,32 @@ class RegisterStore {
 
   // Information assets of `org` ordered by business area then name.
   // NOT_FOUND naming the organisation when it does not exist.
-  Result<std::vector<InformationAsset>> ListAssets(const std::string& org);
+  Result<std::vector<InformationAsset>> ListAssets(
+      const std::string& org) override;
   // Devices of `org` ordered by name, with status and current checks.
   Result<std::vector<DeviceAsset>> ListDevices(
-      const std::string& org, std::chrono::seconds stale_after);
+      const std::string& org, std::chrono::seconds stale_after) override;
   // Links of `org` ordered by asset name, kind, target.
-  Result<std::vector<AssetLink>> ListLinks(const std::string& org);
+  Result<std::vector<AssetLink>> ListLinks(const std::string& org) override;
   // All three, for export.
   Result<RegisterSnapshot> Snapshot(const std::string& org,
-                                    std::chrono::seconds stale_after);
+                                    std::chrono::seconds stale_after) override;
 
   // Applies `plan` (or, with `dry_run`, only reports what it would do).
   // Row problems, including links to unknown assets or devices, are in the
   // summary's errors and nothing is written. NOT_FOUND for an unknown
   // organisation; INTERNAL for a database failure (rolled back).
   Result<ImportSummary> Import(const std::string& org, const ImportPlan& plan,
-                               const std::string& actor, bool dry_run);
+                               const std::string& actor, bool dry_run) override;
 
   // Creates or replaces one asset by name (from `register set`). Returns
   // true when something changed. INVALID_ARGUMENT for values the layout
   // would reject; NOT_FOUND for an unknown organisation.
   Result<bool> PutAsset(const std::string& org, const InformationAsset& asset,
-                        const std::string& actor);
+                        const std::string& actor) override;
   // The stored asset named `name`; NOT_FOUND when absent.
   Result<InformationAsset> GetAsset(const std::string& org,
-                                    const std::string& name);
+                                    const std::string& name) override;
 
   // Links `asset_name` to a device (by host name or numeric host id) or to
   // a named external service. Returns true when added, false when it
@@ -113,30 +77,33 @@ class RegisterStore {
   // INVALID_ARGUMENT when a device name matches several hosts.
   Result<bool> Link(const std::string& org, const std::string& asset_name,
                     LinkKind kind, const std::string& target,
-                    const std::string& actor);
+                    const std::string& actor) override;
 
   // Edits one device (by host name or numeric host id). Returns true when
   // something changed. NOT_FOUND / INVALID_ARGUMENT as for Link.
   Result<bool> EditDevice(const std::string& org, const std::string& device,
-                          const DeviceEdit& edit, const std::string& actor);
+                          const DeviceEdit& edit,
+                          const std::string& actor) override;
 
   // Maps check ids (check_results.check_id) to employee-rule ids, from the
   // policy set in force. Results of checks missing here are grouped under
   // their check id instead of a rule.
-  void SetCheckRules(std::map<std::string, std::string> check_to_rule) {
+  void SetCheckRules(
+      std::map<std::string, std::string> check_to_rule) override {
     check_rules_ = std::move(check_to_rule);
   }
 
   // Per asset, most important first, the worst state per rule among its
-  // linked devices (fail, then unknown, then error, then pass). Reads the
-  // grading module's check_results when the table exists; `source` receives
-  // which source was used and how many results it held.
+  // linked devices (fail, then error, then unknown, then pass:
+  // grading::StatusSeverity). Reads the grading module's check_results when the
+  // table exists; `source` receives which source was used and how many results
+  // it held.
   Result<std::vector<AssetRisk>> AssetRisks(const std::string& org,
-                                            std::string* source);
+                                            std::string* source) override;
 
   // Newest first, at most `limit` entries.
   Result<std::vector<HistoryEntry>> History(const std::string& org,
-                                            int64_t limit);
+                                            int64_t limit) override;
 
  private:
   // The statement for `sql` (a string constant), prepared on first use and
@@ -160,8 +127,5 @@ class RegisterStore {
   std::map<std::string, std::string> check_rules_;
   std::unordered_map<const char*, store::Statement> statements_;
 };
-
-// JSON of one asset as written to history and `register list --format json`.
-std::string AssetJson(const InformationAsset& asset);
 
 }  // namespace mamori::asset_register

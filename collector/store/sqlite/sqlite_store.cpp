@@ -5,7 +5,12 @@
 #include <utility>
 
 #include "collector/pki/crypto.h"
+#include "collector/store/identity.h"
+#include "collector/store/ingest_plan.h"
+#include "collector/store/tokens.h"
+#include "collector/store/sqlite/grading_store.h"
 #include "collector/store/sqlite/migrations.h"
+#include "collector/store/sqlite/register_store.h"
 #include "common/text.h"
 
 namespace mamori::store {
@@ -84,12 +89,6 @@ std::string PackageKey(const PackageRow& row) {
   return key;
 }
 
-// Two identity values conflict only when both are known and differ: an
-// agent that cannot read DMI (no root, container) must not look like new
-// hardware.
-bool Conflicts(const std::string& a, const std::string& b) {
-  return !a.empty() && !b.empty() && a != b;
-}
 
 // SQL used in several places.
 constexpr char kOrgColumns[] =
@@ -139,7 +138,19 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
   MAMORI_RETURN_IF_ERROR(
       ApplyMigrations(*db, AllMigrationModules(), clock).WithContext(path));
   return std::unique_ptr<SqliteStore>(
-      new SqliteStore(std::move(db).value(), clock));
+      new SqliteStore(std::move(db).value(), path, clock));
+}
+
+Result<std::unique_ptr<GradingPort>> SqliteStore::OpenGrading() {
+  auto grading = GradingStore::Open(path_);
+  if (!grading.ok()) return grading.status();
+  return std::unique_ptr<GradingPort>(std::move(*grading));
+}
+
+Result<std::unique_ptr<asset_register::RegisterPort>> SqliteStore::OpenRegister(
+    const Clock& clock) {
+  return std::unique_ptr<asset_register::RegisterPort>(
+      std::make_unique<asset_register::RegisterStore>(db_, clock));
 }
 
 Result<Statement*> SqliteStore::Stmt(const char* sql) {
@@ -345,85 +356,73 @@ Result<EnrollOutcome> SqliteStore::Enroll(const EnrollInput& input) {
   EnrollOutcome outcome;
   outcome.org_id = tq.ColumnInt(1);
   outcome.org_name = tq.ColumnText(2);
-  std::optional<int64_t> expires_at = tq.ColumnOptionalInt(3);
-  std::optional<int64_t> uses_left = tq.ColumnOptionalInt(4);
-  bool revoked = !tq.ColumnIsNull(5);
+  TokenState token;
+  token.expires_at = tq.ColumnOptionalInt(3);
+  token.uses_left = tq.ColumnOptionalInt(4);
+  token.revoked = !tq.ColumnIsNull(5);
   tq.Reset();
-  if (revoked) {
-    return UnauthenticatedError("enrollment token was revoked");
-  }
-  if (expires_at.has_value() && now >= *expires_at) {
-    return UnauthenticatedError("enrollment token expired");
-  }
-  if (uses_left.has_value() && *uses_left <= 0) {
-    return UnauthenticatedError("enrollment token has no uses left");
-  }
+  MAMORI_RETURN_IF_ERROR(CheckTokenUsable(token, now));
 
   const HostIdentityData& id = input.identity;
-  std::optional<int64_t> reattach_to;
-  std::optional<int64_t> clone_of;
-  struct Candidate {
-    int64_t id;
-    std::string smbios_uuid;
-    std::string serial;
-  };
-  auto load = [&](const char* sql,
-                  const std::string& value) -> Result<std::vector<Candidate>> {
-    std::vector<Candidate> out;
-    if (value.empty()) return out;
-    Result<Statement*> q = Stmt(sql);
+  const IdentityKeys request{id.machine_id, id.smbios_uuid, id.serial};
+  // The organisation's hosts sharing any identifier (DecideEnrollment
+  // compares them; this only narrows the rows read, by the indexes).
+  std::vector<KnownHost> candidates;
+  {
+    Result<Statement*> q = Stmt(
+        "SELECT id, machine_id, smbios_uuid, serial, is_clone FROM hosts "
+        "WHERE org_id = ?1 AND ((?2 <> '' AND machine_id = ?2) OR (?3 <> '' "
+        "AND smbios_uuid = ?3) OR (?4 <> '' AND serial = ?4)) ORDER BY id");
     if (!q.ok()) return q.status();
-    (*q)->Bind(1, outcome.org_id).Bind(2, value);
+    (*q)->Bind(1, outcome.org_id)
+        .Bind(2, id.machine_id)
+        .Bind(3, id.smbios_uuid)
+        .Bind(4, id.serial);
     while (true) {
       Result<bool> row = (*q)->Step();
       if (!row.ok()) return row.status();
       if (!*row) break;
-      out.push_back(
-          {(*q)->ColumnInt(0), (*q)->ColumnText(1), (*q)->ColumnText(2)});
+      candidates.push_back({(*q)->ColumnInt(0),
+                            {(*q)->ColumnText(1), (*q)->ColumnText(2),
+                             (*q)->ColumnText(3)},
+                            (*q)->ColumnInt(4) != 0});
     }
     (*q)->Reset();
-    return out;
-  };
-
-  // 1. Same machine id: the same installation (re-enrolled) unless the
-  //    hardware differs, which means a cloned image.
-  Result<std::vector<Candidate>> by_machine = load(
-      "SELECT id, smbios_uuid, serial FROM hosts WHERE org_id = ?1 AND "
-      "machine_id = ?2 ORDER BY id",
-      id.machine_id);
-  if (!by_machine.ok()) return by_machine.status();
-  for (const Candidate& c : *by_machine) {
-    if (!Conflicts(c.smbios_uuid, id.smbios_uuid) &&
-        !Conflicts(c.serial, id.serial)) {
-      reattach_to = c.id;
+  }
+  // Proof of the old node key: the host of this organisation named by the
+  // request whose stored key hash equals the presented key's.
+  std::optional<int64_t> proven_host;
+  if (input.previous_host_id.has_value() &&
+      !input.previous_node_key_hash.empty()) {
+    Result<Statement*> q = Stmt(
+        "SELECT node_key_hash FROM hosts WHERE id = ?1 AND org_id = ?2");
+    if (!q.ok()) return q.status();
+    (*q)->Bind(1, *input.previous_host_id).Bind(2, outcome.org_id);
+    Result<bool> row = (*q)->Step();
+    if (!row.ok()) return row.status();
+    if (*row && pki::ConstantTimeEquals((*q)->ColumnText(0),
+                                        input.previous_node_key_hash)) {
+      proven_host = input.previous_host_id;
+    }
+    (*q)->Reset();
+  }
+  const EnrollDecision decision =
+      DecideEnrollment(request, candidates, proven_host);
+  std::optional<int64_t> reattach_to;
+  std::optional<int64_t> clone_of;
+  std::optional<int64_t> duplicate_of;
+  switch (decision.match) {
+    case EnrollMatch::kReattach:
+      reattach_to = decision.host_id;
       break;
-    }
-  }
-  if (!reattach_to.has_value() && !by_machine->empty()) {
-    clone_of = by_machine->front().id;
-  }
-  // 2. A reinstall gets a new machine id on the same hardware.
-  if (!reattach_to.has_value() && !clone_of.has_value()) {
-    Result<std::vector<Candidate>> by_uuid = load(
-        "SELECT id, smbios_uuid, serial FROM hosts WHERE org_id = ?1 AND "
-        "smbios_uuid = ?2 ORDER BY is_clone, id",
-        id.smbios_uuid);
-    if (!by_uuid.ok()) return by_uuid.status();
-    for (const Candidate& c : *by_uuid) {
-      if (!Conflicts(c.serial, id.serial)) {
-        reattach_to = c.id;
-        break;
-      }
-    }
-  }
-  if (!reattach_to.has_value() && !clone_of.has_value() &&
-      id.smbios_uuid.empty()) {
-    Result<std::vector<Candidate>> by_serial = load(
-        "SELECT id, smbios_uuid, serial FROM hosts WHERE org_id = ?1 AND "
-        "serial = ?2 ORDER BY is_clone, id",
-        id.serial);
-    if (!by_serial.ok()) return by_serial.status();
-    if (!by_serial->empty()) reattach_to = by_serial->front().id;
+    case EnrollMatch::kClone:
+      clone_of = decision.host_id;
+      break;
+    case EnrollMatch::kPossibleDuplicate:
+      duplicate_of = decision.host_id;
+      break;
+    case EnrollMatch::kNewHost:
+      break;
   }
 
   const std::string macs = JoinComma(id.macs);
@@ -455,8 +454,8 @@ Result<EnrollOutcome> SqliteStore::Enroll(const EnrollInput& input) {
         "INSERT INTO hosts (org_id, hostname, os_name, os_version, "
         "agent_version, machine_id, smbios_uuid, serial, macs, is_clone, "
         "clone_of, node_key_hash, token_id, enrolled_at, first_seen, "
-        "last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-        "?12, ?13, ?14, ?14, ?14)");
+        "last_seen, duplicate_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+        "?10, ?11, ?12, ?13, ?14, ?14, ?14, ?15)");
     if (!insert.ok()) return insert.status();
     (*insert)
         ->Bind(1, outcome.org_id)
@@ -472,11 +471,13 @@ Result<EnrollOutcome> SqliteStore::Enroll(const EnrollInput& input) {
         .Bind(11, clone_of)
         .Bind(12, input.node_key_hash)
         .Bind(13, token_id)
-        .Bind(14, now);
+        .Bind(14, now)
+        .Bind(15, duplicate_of);
     MAMORI_RETURN_IF_ERROR(RunStmt(*insert));
     outcome.host_id = db_.LastInsertId();
     outcome.clone_suspected = clone_of.has_value();
     outcome.clone_of = clone_of;
+    outcome.possible_duplicate_of = duplicate_of;
   }
 
   Result<Statement*> use = Stmt(
@@ -601,17 +602,11 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
   if (!host_query.ok()) return host_query.status();
   Statement& hq = **host_query;
   hq.Bind(1, report.host_id);
-  // For each unchanged part and each family sent in full: does the stored
-  // digest equal the report's? Families are matched by name (a few dozen
-  // short comparisons, no copies).
-  // The row id of each matching stored family (0 = no match).
-  std::vector<int64_t> part_matches(report.unchanged.size(), 0);
-  std::vector<int64_t> family_unchanged(report.families.size(), 0);
+  // The stored digests go to the ingest rule (store/ingest_plan.h).
+  IngestPlanner planner(report);
   int64_t org_id = 0;
   bool key_ok = false;
   bool found = false;
-  // Does the report name every family the host holds (core migration 4)?
-  bool names_every_family = true;
   std::optional<int64_t> vouched_at;
   while (true) {
     Result<bool> row = hq.Step();
@@ -630,23 +625,7 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
       vouched_at = hq.ColumnOptionalInt(5);
     }
     if (hq.ColumnIsNull(2)) continue;  // a host without facts yet
-    const std::string_view family = hq.ColumnView(2);
-    const std::string_view sha256 = hq.ColumnView(3);
-    const int64_t rowid = hq.ColumnInt(4);
-    bool named = false;
-    for (size_t i = 0; i < report.unchanged.size(); ++i) {
-      if (report.unchanged[i].family == family) {
-        part_matches[i] = report.unchanged[i].sha256 == sha256 ? rowid : 0;
-        named = true;
-      }
-    }
-    for (size_t i = 0; i < report.families.size(); ++i) {
-      if (report.families[i].family == family) {
-        family_unchanged[i] = report.families[i].sha256 == sha256 ? rowid : 0;
-        named = true;
-      }
-    }
-    names_every_family = names_every_family && named;
+    planner.AddStored(hq.ColumnView(2), hq.ColumnView(3), hq.ColumnInt(4));
   }
   hq.Reset();
   if (!found || !key_ok) {
@@ -658,11 +637,8 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
   // Nothing is written until the report is known to be stored: duplicates,
   // reports missing parts and refusals leave no trace without a savepoint.
   // Every unchanged part must match what we hold, or nothing is stored.
-  for (size_t i = 0; i < report.unchanged.size(); ++i) {
-    if (part_matches[i] == 0) {
-      result.missing_parts.push_back(report.unchanged[i].family);
-    }
-  }
+  IngestPlan plan = planner.Finish(vouched_at);
+  result.missing_parts = std::move(plan.missing_parts);
   if (!result.missing_parts.empty()) {
     // A report id seen before is a duplicate whatever its parts say.
     Result<Statement*> seen_query =
@@ -701,46 +677,17 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
   report_wrote_ = true;
   const int64_t report_row = db_.LastInsertId();
 
-  // A report that names every family the host holds, and is not older than
-  // the last one that did, vouches for all of them by stamping the host
-  // (fact_collected, core migration 4): the families it found unchanged at
-  // its own collected_at need no row written. Anything else (a report of a
-  // few families, a late older report, a family sent in full with its own
-  // collected_at) moves collected_at on row by row as before.
-  const bool stamp_host =
-      names_every_family && report.collected_at.has_value() &&
-      (!vouched_at.has_value() || *vouched_at <= *report.collected_at);
-
   // Families whose digest equals the stored one only have collected_at
-  // moved forward: one statement per distinct collected_at (usually one per
-  // report) instead of one per family, by the row ids read above (by
-  // rowid: SQLite would otherwise walk gfact_host_facts_collected, an index
-  // on the column being updated, and go two-pass). Each row is named once,
-  // and the statement must change exactly the rows named, or the report
-  // fails.
-  struct Touch {
-    int64_t rowid;
-    std::optional<int64_t> collected_at;
-  };
-  std::vector<Touch> touches;
-  touches.reserve(report.unchanged.size() + report.families.size());
-  auto add_touch = [&touches](int64_t rowid,
-                              const std::optional<int64_t>& collected_at) {
-    for (const Touch& t : touches) {
-      if (t.rowid == rowid) return;
-    }
-    touches.push_back({rowid, collected_at});
-  };
-  if (!stamp_host) {
-    for (int64_t rowid : part_matches) add_touch(rowid, report.collected_at);
-  }
-  for (size_t i = 0; i < report.families.size(); ++i) {
-    if (family_unchanged[i] != 0 &&
-        !(stamp_host &&
-          report.families[i].collected_at == report.collected_at)) {
-      add_touch(family_unchanged[i], report.families[i].collected_at);
-    }
-  }
+  // moved forward (plan.touches): one statement per distinct collected_at
+  // (usually one per report) instead of one per family, by the row ids read
+  // above (by rowid: SQLite would otherwise walk gfact_host_facts_collected,
+  // an index on the column being updated, and go two-pass). The statement
+  // must change exactly the rows named, or the report fails. A host stamped
+  // as vouched for (fact_collected, core migration 4) needs no row written
+  // for the families the report found unchanged at its own collected_at.
+  const bool stamp_host = plan.stamp_host;
+  const std::vector<IngestPlan::Touch>& touches = plan.touches;
+  const std::vector<int64_t>& family_unchanged = plan.unchanged_family_ref;
   constexpr int kTouchSlots = 16;
   Result<Statement*> touch = Stmt(
       "UPDATE host_facts SET collected_at = ?2, written_report = ?19 WHERE "
@@ -760,7 +707,7 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
           touches[i].collected_at != touches[first].collected_at) {
         continue;
       }
-      t.Bind(3 + slots, touches[i].rowid);
+      t.Bind(3 + slots, touches[i].ref);
       touched[i] = 1;
       ++slots;
     }
@@ -1058,8 +1005,8 @@ Result<std::vector<HostRecord>> SqliteStore::ListHosts(
       "SELECT id, org_id, hostname, os_name, os_version, agent_version, "
       "machine_id, smbios_uuid, serial, macs, is_clone, clone_of, "
       "enrolled_at, enroll_count, first_seen, last_seen, last_collected_at, "
-      "reports_stored, dropped_reports FROM hosts WHERE org_id = ?1 ORDER BY "
-      "id");
+      "reports_stored, dropped_reports, duplicate_of FROM hosts WHERE "
+      "org_id = ?1 ORDER BY id");
   if (!query.ok()) return query.status();
   Statement& s = **query;
   s.Bind(1, found->id);
@@ -1090,6 +1037,7 @@ Result<std::vector<HostRecord>> SqliteStore::ListHosts(
     h.last_collected_at = OptionalTime(s.ColumnOptionalInt(16));
     h.reports_stored = s.ColumnInt(17);
     h.dropped_reports = s.ColumnInt(18);
+    h.possible_duplicate_of = s.ColumnOptionalInt(19);
     h.stale = now - s.ColumnInt(15) > stale_after.count();
     hosts.push_back(std::move(h));
   }

@@ -57,15 +57,13 @@ class SqliteStore final : public Store {
                                                     int64_t host_id) override;
   Status CreateAdmin(const std::string& name,
                      const std::string& password_hash) override;
-
-  // The underlying connection, for other modules' store code (grading,
-  // register) that run their own statements. Callers must hold no other
-  // expectations than SQLite's: use from one thread while the store is idle.
-  Database& database() { return db_; }
+  Result<std::unique_ptr<GradingPort>> OpenGrading() override;
+  Result<std::unique_ptr<asset_register::RegisterPort>> OpenRegister(
+      const Clock& clock) override;
 
  private:
-  SqliteStore(Database db, const Clock& clock)
-      : db_(std::move(db)), clock_(clock) {}
+  SqliteStore(Database db, std::string path, const Clock& clock)
+      : db_(std::move(db)), path_(std::move(path)), clock_(clock) {}
 
   // The statement for `sql`, prepared on first use and cached by address
   // (callers pass string literals).
@@ -83,6 +81,7 @@ class SqliteStore final : public Store {
 
   std::mutex mu_;
   Database db_;
+  const std::string path_;
   const Clock& clock_;
   std::unordered_map<const char*, Statement> statements_;
   // Distinct packages already in the table: key → id. Cleared whenever the

@@ -87,7 +87,14 @@ class SqliteStoreTest : public ::testing::Test {
   }
 
   int64_t Count(const std::string& sql) {
-    Result<Statement> s = store_->database().Prepare(sql);
+    // A second connection on the same file: the store hands out none.
+    if (!inspect_) {
+      Result<Database> db = Database::Open(path_, false);
+      EXPECT_TRUE(db.ok()) << db.status().ToString();
+      if (!db.ok()) return -1;
+      inspect_ = std::make_unique<Database>(std::move(*db));
+    }
+    Result<Statement> s = inspect_->Prepare(sql);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     if (!s.ok()) return -1;
     EXPECT_TRUE(*s->Step());
@@ -97,6 +104,7 @@ class SqliteStoreTest : public ::testing::Test {
   FakeClock clock_{FromUnixSeconds(kStart)};
   std::string path_;
   std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Database> inspect_;
 };
 
 TEST_F(SqliteStoreTest, OrganisationsAreUniqueAndListed) {
@@ -234,6 +242,66 @@ TEST_F(SqliteStoreTest, ReinstallReattachesAndCloneIsFlagged) {
             StatusCode::kUnauthenticated);
   ReportInput new_key = Report(first->host_id, "r1", "key3");
   EXPECT_EQ(StoreOne(new_key).outcome, ReportOutcome::kStored);
+}
+
+// Issue #13 point 2: one identifier is not enough to take a host over.
+TEST_F(SqliteStoreTest, OnlyTheMachineIdDoesNotTakeOverAHost) {
+  std::string token = Token("acme");
+  Result<EnrollOutcome> victim =
+      store_->Enroll(Input(token, "m1", "u1", "s1", "victim-key"));
+  ASSERT_TRUE(victim.ok()) << victim.status().ToString();
+
+  for (const EnrollInput& attempt :
+       {Input(token, "m1", "", "", "attacker-key"),
+        Input(token, "", "", "s1", "attacker-key2")}) {
+    Result<EnrollOutcome> attacker = store_->Enroll(attempt);
+    ASSERT_TRUE(attacker.ok()) << attacker.status().ToString();
+    EXPECT_FALSE(attacker->reattached);
+    EXPECT_NE(attacker->host_id, victim->host_id);
+    EXPECT_EQ(attacker->possible_duplicate_of, victim->host_id);
+  }
+
+  // The original key still stores reports.
+  ReportInput report = Report(victim->host_id, "after", "victim-key");
+  EXPECT_EQ(StoreOne(report).outcome, ReportOutcome::kStored);
+  Result<std::vector<HostRecord>> hosts = store_->ListHosts("acme", hours(24));
+  ASSERT_TRUE(hosts.ok());
+  ASSERT_EQ(hosts->size(), 3u);
+  EXPECT_EQ((*hosts)[0].possible_duplicate_of, std::nullopt);
+  EXPECT_EQ((*hosts)[1].possible_duplicate_of, victim->host_id);
+  EXPECT_EQ((*hosts)[0].enroll_count, 1);
+}
+
+TEST_F(SqliteStoreTest, ProvingTheOldNodeKeyReattaches) {
+  std::string token = Token("acme");
+  Result<EnrollOutcome> first =
+      store_->Enroll(Input(token, "m1", "", "", "old-key"));
+  ASSERT_TRUE(first.ok());
+  EnrollInput wrong = Input(token, "m1", "", "", "new-key");
+  wrong.previous_host_id = first->host_id;
+  wrong.previous_node_key_hash = pki::Sha256Hex("not-the-key");
+  Result<EnrollOutcome> refused = store_->Enroll(wrong);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE(refused->reattached);
+
+  EnrollInput proven = Input(token, "m1", "", "", "new-key2");
+  proven.previous_host_id = first->host_id;
+  proven.previous_node_key_hash = pki::Sha256Hex("old-key");
+  Result<EnrollOutcome> again = store_->Enroll(proven);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->reattached);
+  EXPECT_EQ(again->host_id, first->host_id);
+  ReportInput report = Report(first->host_id, "r", "new-key2");
+  EXPECT_EQ(StoreOne(report).outcome, ReportOutcome::kStored);
+
+  // A proof for a host of another organisation proves nothing here.
+  EnrollInput elsewhere = Input(Token("globex"), "m1", "", "", "k3");
+  elsewhere.previous_host_id = first->host_id;
+  elsewhere.previous_node_key_hash = pki::Sha256Hex("new-key2");
+  Result<EnrollOutcome> other = store_->Enroll(elsewhere);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->reattached);
+  EXPECT_NE(other->host_id, first->host_id);
 }
 
 TEST_F(SqliteStoreTest, SameIdentityInAnotherOrganisationIsAnotherHost) {
@@ -825,13 +893,15 @@ TEST(SqliteStoreUpgradeTest, CoreV1DatabaseKeepsItsPackages) {
   Result<std::unique_ptr<SqliteStore>> opened = SqliteStore::Open(path, clock);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   SqliteStore& store = **opened;
+  Result<Database> inspect = Database::Open(path, false);
+  ASSERT_TRUE(inspect.ok()) << inspect.status().ToString();
   auto scalar = [&](const std::string& sql) -> std::string {
-    Result<Statement> s = store.database().Prepare(sql);
+    Result<Statement> s = inspect->Prepare(sql);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     if (!s.ok() || !s->Step().value_or(false)) return "";
     return s->ColumnText(0);
   };
-  EXPECT_EQ(*AppliedVersion(store.database(), "core"),
+  EXPECT_EQ(*AppliedVersion(*inspect, "core"),
             static_cast<int>(CoreMigrations().size()));
   EXPECT_NE(scalar("SELECT sql FROM sqlite_master WHERE name = "
                    "'host_packages'")
