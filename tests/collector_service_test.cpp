@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "collector/pki/crypto.h"
-#include "collector/service/part_digest.h"
 #include "collector/store/sqlite/sqlite.h"
+#include "proto/wire/part_digest.h"
 #include "tests/collector_harness.h"
 
 namespace mamori::testing {
@@ -184,7 +184,7 @@ TEST(CollectorServiceTest, UnknownPartDigestAsksForPartsThenAcceptsDigest) {
   Agent agent;
   ASSERT_TRUE(h.Enroll(*stub, h.Token("acme"), "m1", "u1", "s1", &agent).ok());
   v1::ReportRequest full = MakeReport(agent, "rep-1", 50);
-  const std::string digest = service::PartDigest(full.facts().packages());
+  const std::string digest = wire::PartDigest(full.facts().packages());
 
   v1::ReportRequest lean = full;
   lean.mutable_facts()->clear_packages();
@@ -307,16 +307,16 @@ TEST(CollectorServiceTest, OneIdentifierDoesNotTakeOverAHost) {
     EXPECT_NE(attacker.host_id, victim.host_id);
   }
   grpc::Status status;
-  EXPECT_EQ(SendReport(*stub, MakeReport(victim, "still-mine", 3), &status)
-                .outcome(),
-            ReportResponse::OUTCOME_STORED)
+  EXPECT_EQ(
+      SendReport(*stub, MakeReport(victim, "still-mine", 3), &status).outcome(),
+      ReportResponse::OUTCOME_STORED)
       << status.error_message();
   EXPECT_EQ(h.Scalar("SELECT count(*) FROM hosts WHERE duplicate_of = " +
                      victim.host_id),
             2);
-  EXPECT_EQ(h.Scalar("SELECT enroll_count FROM hosts WHERE id = " +
-                     victim.host_id),
-            1);
+  EXPECT_EQ(
+      h.Scalar("SELECT enroll_count FROM hosts WHERE id = " + victim.host_id),
+      1);
 }
 
 // A re-enrolling agent that proves its old node key keeps its host even

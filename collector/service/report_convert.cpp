@@ -13,8 +13,9 @@
 #include <unordered_map>
 
 #include "collector/pki/crypto.h"
-#include "collector/service/part_digest.h"
 #include "common/text.h"
+#include "proto/wire/families.h"
+#include "proto/wire/part_digest.h"
 
 namespace mamori::service {
 namespace {
@@ -652,18 +653,10 @@ Result<std::string> ProtobufJson(const Message& message) {
   return json;
 }
 
-// The EndpointFacts fields that are fact families (message fields numbered
-// 10 and up), by name.
-bool IsFamilyField(const FieldDescriptor* field) {
-  return field != nullptr && field->number() >= 10 &&
-         field->type() == FieldDescriptor::TYPE_MESSAGE;
-}
-
-const FieldDescriptor* FamilyField(const std::string& name) {
-  const FieldDescriptor* field =
-      v1::EndpointFacts::descriptor()->FindFieldByName(name);
-  return IsFamilyField(field) ? field : nullptr;
-}
+// The EndpointFacts fields that are fact families: the wire contract's one
+// list (proto/wire/families.h).
+using wire::FamilyField;
+using wire::IsFamilyField;
 
 // CheckLimits for a message whose serialised size is `size`: a string
 // cannot be longer, nor a list have more entries (each takes a byte at
@@ -791,7 +784,7 @@ Result<store::ReportInput> ConvertReport(
     update.collected_at = FamilyCollectedAt(family);
     if (!update.collected_at.has_value())
       update.collected_at = out.collected_at;
-    update.sha256 = PartDigestInPlace(
+    update.sha256 = wire::PartDigestInPlace(
         shared->mutable_facts()->GetReflection()->MutableMessage(
             shared->mutable_facts(), field));
     update.payload_fn = [shared, field]() -> Result<std::string> {

@@ -1,4 +1,4 @@
-#include "collector/service/part_digest.h"
+#include "proto/wire/part_digest.h"
 
 #include <google/protobuf/arena.h>
 #include <google/protobuf/descriptor.h>
@@ -10,7 +10,7 @@
 
 #include "common/sha256.h"
 
-namespace mamori::service {
+namespace mamori::wire {
 
 namespace {
 
@@ -129,4 +129,4 @@ std::string PartDigestInPlace(google::protobuf::Message* family) {
   return digest;
 }
 
-}  // namespace mamori::service
+}  // namespace mamori::wire

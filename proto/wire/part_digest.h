@@ -10,14 +10,15 @@
 // protobuf version (3.21); fields unknown to one side would change the bytes,
 // which only costs one resend of the full part.
 //
-// Pure and thread-safe. Links only mamori_proto and OpenSSL, so the agent's
-// transport may use it too.
+// Part of the wire contract (proto/wire/, library mamori_wire): agent and
+// collector link the same code. Pure and thread-safe; links only
+// mamori_proto and the SHA-256 helper.
 
 #include <google/protobuf/message.h>
 
 #include <string>
 
-namespace mamori::service {
+namespace mamori::wire {
 
 // Returns the digest of `family` (a *Facts message such as PackageFacts).
 std::string PartDigest(const google::protobuf::Message& family);
@@ -29,4 +30,4 @@ std::string PartDigest(const google::protobuf::Message& family);
 // as the rest of the conversion.
 std::string PartDigestInPlace(google::protobuf::Message* family);
 
-}  // namespace mamori::service
+}  // namespace mamori::wire
