@@ -164,7 +164,7 @@ Status CheckRunner::RunEach(const PolicySet& set, int64_t org_id,
         run_error = "query lacks host_id or status";
       } else {
         Status ran = queries_.Run(
-            QueryKey(check), check.query, values,
+            QueryKey(check), check.query, org_id, values,
             [&](const store::QueryRow& row) {
               const int64_t host_id = row.Int(host_col);
               const std::string status_text = row.Text(status_col);

@@ -67,6 +67,7 @@ Result<std::unique_ptr<GradingService>> GradingService::Open(
   if (!core.ok()) return core.status();
   auto store = (*core)->OpenGrading();
   if (!store.ok()) return store.status();
+  (*store)->check_queries().SetTimeLimit(options.check_time_limit);
   std::unique_ptr<GradingService> svc(
       new GradingService(std::move(*store), clock, options));
 
@@ -197,29 +198,26 @@ Result<GradeReport> GradingService::Build(int64_t org_id,
 
   std::vector<grading::CheckResult> current;
   if (run_checks) {
-    // One write transaction for the whole run: the organisation's results
-    // change all together or not at all, and pages shared by several checks
-    // (the primary-key and history indexes) are written to the WAL once,
-    // not once per check (a transaction per check cost 20 % more CPU).
-    // Ingest waits for it as it waited for storing all results before.
-    MAMORI_RETURN_IF_ERROR(store_->InTransaction([&] {
-      return runner_.RunEach(
-          policies_, org_id, r.hosts, r.answers.parameters, r.evaluated_at,
-          [&](const Check& check, std::vector<grading::CheckResult>* results) {
-            MAMORI_RETURN_IF_ERROR(store_->SaveCheckResults(
-                org_id, check.id, results, policies_.version, r.evaluated_at));
-            if (keep_results) {
-              std::move(results->begin(), results->end(),
-                        std::back_inserter(current));
-              return Status::Ok();
-            }
-            for (grading::TechnicalTally& t : tallies) {
-              if (!t.Measures(check.id)) continue;
-              for (const grading::CheckResult& c : *results) t.Add(c);
-            }
+    // Each check's query runs on the store's sandboxed read connection,
+    // outside any write transaction (issue #13 point 6: a slow or runaway
+    // check holds up no report), then its results are written in a short
+    // transaction of their own.
+    MAMORI_RETURN_IF_ERROR(runner_.RunEach(
+        policies_, org_id, r.hosts, r.answers.parameters, r.evaluated_at,
+        [&](const Check& check, std::vector<grading::CheckResult>* results) {
+          MAMORI_RETURN_IF_ERROR(store_->SaveCheckResults(
+              org_id, check.id, results, policies_.version, r.evaluated_at));
+          if (keep_results) {
+            std::move(results->begin(), results->end(),
+                      std::back_inserter(current));
             return Status::Ok();
-          });
-    }));
+          }
+          for (grading::TechnicalTally& t : tallies) {
+            if (!t.Measures(check.id)) continue;
+            for (const grading::CheckResult& c : *results) t.Add(c);
+          }
+          return Status::Ok();
+        }));
   } else {
     auto stored = store_->LoadResults(org_id);
     if (!stored.ok()) return stored.status();

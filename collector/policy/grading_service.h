@@ -85,6 +85,9 @@ class GradingService {
     std::string database_path;
     // Directory of custom policy files; empty = none.
     std::string custom_policy_dir;
+    // A check query running longer is stopped and gives `error` for every
+    // host (issue #13 point 6).
+    std::chrono::milliseconds check_time_limit{4000};
   };
 
   // Returns the service, FAILED_PRECONDITION when a built-in file is broken,
@@ -108,9 +111,9 @@ class GradingService {
   Result<GradeReport> Evaluate(const std::string& org);
   // The re-grade of `serve`: runs every check and stores the results and the
   // same grade snapshot as Evaluate, but builds no report. Each check's
-  // results are stored (one transaction per check) and folded into per-rule
-  // counters as soon as its query has run, so memory does not grow with
-  // hosts × checks.
+  // results are stored (one short transaction per check, after its query
+  // ran outside any) and folded into per-rule counters as soon as its query
+  // has run, so memory does not grow with hosts × checks.
   Status EvaluateOrgId(int64_t org_id);
   // The report from the stored results, without running checks.
   Result<GradeReport> Report(const std::string& org);

@@ -8,12 +8,22 @@
 //
 // Contract for every method: INVALID_ARGUMENT says what is wrong with the
 // query text itself (the caller adds file, line and check id); any other
-// error is the database's. Queries see only the fact views; each backend
-// decides how it enforces that (the SQLite one: an authorizer).
+// error is the database's.
+//
+// Sandbox (issue #13 point 6), which every backend must give:
+//   - a query reads only the documented fact views (v_*) and the global
+//     reference tables (grading_end_of_support, grading_browser_minimums,
+//     the package catalogue's id and name); anything else — other tables,
+//     ATTACH, PRAGMA, writes — is refused when it is prepared;
+//   - the views hold the rows of the organisation the query runs for and no
+//     other, whatever the query's own WHERE says;
+//   - a query that runs longer than the time limit is stopped with an error;
+//   - queries run outside any write transaction: ingest is not held up.
 //
 // Thread safety: one CheckQueries per thread; it owns prepared statements on
 // one connection.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -56,14 +66,20 @@ class CheckQueries {
   virtual Result<QueryShape> Describe(const std::string& key,
                                       std::string_view sql) = 0;
 
+  // Each Run is stopped once it has run this long (the default is the
+  // backend's).
+  virtual void SetTimeLimit(std::chrono::milliseconds limit) = 0;
+
   using RowSink = std::function<void(const QueryRow&)>;
   // Runs the query prepared under `key` (preparing it when needed) with
   // `values` bound to its parameters in Describe's order, calling `sink` per
   // row. Returns OK when every row was read; on a run-time failure (the
   // query's own error, or its time limit) returns the error with the
   // backend's reason, rows already handed over stand.
+  // Only `org_id`'s rows are visible to the query. A query stopped by the
+  // time limit returns DEADLINE_EXCEEDED saying so.
   virtual Status Run(const std::string& key, std::string_view sql,
-                     std::span<const QueryValue> values,
+                     int64_t org_id, std::span<const QueryValue> values,
                      const RowSink& sink) = 0;
 };
 

@@ -143,10 +143,14 @@ Result<std::unique_ptr<GradingStore>> GradingStore::Open(
   }
   auto db = Database::Open(path, /*create=*/false);
   if (!db.ok()) return db.status();
-  return std::make_unique<GradingStore>(std::move(*db));
+  auto checks = SqliteCheckQueries::Open(path);
+  if (!checks.ok()) return checks.status();
+  return std::make_unique<GradingStore>(std::move(*db), std::move(*checks));
 }
 
-GradingStore::GradingStore(Database db) : db_(std::move(db)), checks_(db_) {}
+GradingStore::GradingStore(Database db,
+                           std::unique_ptr<SqliteCheckQueries> checks)
+    : db_(std::move(db)), checks_(std::move(checks)) {}
 
 Status GradingStore::InTransaction(const std::function<Status()>& body) {
   Transaction tx(db_);
@@ -670,8 +674,8 @@ GradingStore::LastGoodCustomPolicies() {
 }
 
 Status GradingStore::SaveCustomPolicies(
-    const std::string& version,
-    const std::vector<PolicySource>& sources, TimePoint now) {
+    const std::string& version, const std::vector<PolicySource>& sources,
+    TimePoint now) {
   auto last = db_.Prepare(
       "SELECT version FROM custom_policy_sets ORDER BY id DESC LIMIT 1");
   if (!last.ok()) return last.status();

@@ -34,7 +34,7 @@ class GradingStore final : public GradingPort {
   // Opens its own connection to the database file at `path` (which the
   // collector has migrated). Returns NOT_FOUND when the file is absent.
   static Result<std::unique_ptr<GradingStore>> Open(const std::string& path);
-  explicit GradingStore(Database db);
+  GradingStore(Database db, std::unique_ptr<SqliteCheckQueries> checks);
 
   // The organisation's id; NOT_FOUND naming it when absent.
   Result<int64_t> OrgId(const std::string& org) override;
@@ -101,7 +101,8 @@ class GradingStore final : public GradingPort {
                             TimePoint now) override;
 
   Status InTransaction(const std::function<Status()>& body) override;
-  CheckQueries& check_queries() override { return checks_; }
+  // The sandboxed check connection (sqlite/check_queries.h), not this one.
+  CheckQueries& check_queries() override { return *checks_; }
 
  private:
   // Writes the results of one check inside the caller's transaction.
@@ -110,7 +111,7 @@ class GradingStore final : public GradingPort {
                            const std::string& policy_version, int64_t now_s);
 
   Database db_;
-  SqliteCheckQueries checks_;
+  std::unique_ptr<SqliteCheckQueries> checks_;
 };
 
 }  // namespace mamori::store
