@@ -401,7 +401,8 @@ void BmIngest(benchmark::State& state) {
                         "-" + std::to_string(mode));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  auto store = store::OpenStore(store::SqliteUrl((dir / "collector.db").string()), clock);
+  auto store = store::OpenStore(
+      store::SqliteUrl((dir / "collector.db").string()), clock);
   if (!store.ok()) {
     state.SkipWithError(store.status().ToString().c_str());
     return;

@@ -1,13 +1,13 @@
-// The grading module's steps 2 and 3 (collector/store/sqlite/grading_schema.cpp):
-// the fact views read per-family tables that triggers on host_facts
-// maintain, and collected_at from host_facts. These
-// tests hold the tables to the JSON: after inserts, payload updates, touches
-// of collected_at, state changes, INSERT OR REPLACE and deletes, every view
-// returns exactly what the step 1 views (json_extract per query) return on a
-// second database given the same writes, and every table equals its
-// extraction view. Also: the step fills the tables from facts stored before
-// it ran, queries scoped by organisation see only that organisation, and a
-// payload that is not JSON is refused by no write.
+// The grading module's steps 2 and 3
+// (collector/store/sqlite/grading_schema.cpp): the fact views read per-family
+// tables that triggers on host_facts maintain, and collected_at from
+// host_facts. These tests hold the tables to the JSON: after inserts, payload
+// updates, touches of collected_at, state changes, INSERT OR REPLACE and
+// deletes, every view returns exactly what the step 1 views (json_extract per
+// query) return on a second database given the same writes, and every table
+// equals its extraction view. Also: the step fills the tables from facts stored
+// before it ran, queries scoped by organisation see only that organisation, and
+// a payload that is not JSON is refused by no write.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 

@@ -163,15 +163,14 @@ grpc::Status CollectorService::DoEnroll(grpc::CallbackServerContext* context,
     }
     out.set_client_cert_pem(*cert);
   }
-  MAMORI_LOG(kInfo) << "host " << outcome->host_id << " enrolled in '"
-                    << outcome->org_name << "'"
-                    << (outcome->reattached ? " (re-attached)" : "")
-                    << (outcome->clone_suspected ? " (suspected clone)" : "")
-                    << (outcome->possible_duplicate_of
-                            ? " (possible duplicate of host " +
-                                  std::to_string(*outcome->possible_duplicate_of) +
-                                  ")"
-                            : "");
+  MAMORI_LOG(kInfo)
+      << "host " << outcome->host_id << " enrolled in '" << outcome->org_name
+      << "'" << (outcome->reattached ? " (re-attached)" : "")
+      << (outcome->clone_suspected ? " (suspected clone)" : "")
+      << (outcome->possible_duplicate_of
+              ? " (possible duplicate of host " +
+                    std::to_string(*outcome->possible_duplicate_of) + ")"
+              : "");
   SetResponse(out, response);
   return grpc::Status::OK;
 }

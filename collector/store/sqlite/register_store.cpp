@@ -16,9 +16,7 @@ using store::Transaction;
 
 // Ascending sort key, worst first, by the one ranking of statuses
 // (grading::StatusSeverity).
-int Severity(std::string_view state) {
-  return -grading::StatusSeverity(state);
-}
+int Severity(std::string_view state) { return -grading::StatusSeverity(state); }
 
 std::string RoleName(std::string_view proto_enum) {
   constexpr std::string_view kPrefix = "ENDPOINT_ROLE_";

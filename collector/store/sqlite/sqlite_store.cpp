@@ -7,10 +7,10 @@
 #include "collector/pki/crypto.h"
 #include "collector/store/identity.h"
 #include "collector/store/ingest_plan.h"
-#include "collector/store/tokens.h"
 #include "collector/store/sqlite/grading_store.h"
 #include "collector/store/sqlite/migrations.h"
 #include "collector/store/sqlite/register_store.h"
+#include "collector/store/tokens.h"
 #include "common/text.h"
 
 namespace mamori::store {
@@ -88,7 +88,6 @@ std::string PackageKey(const PackageRow& row) {
   key.append(row.publisher);
   return key;
 }
-
 
 // SQL used in several places.
 constexpr char kOrgColumns[] =
@@ -382,10 +381,10 @@ Result<EnrollOutcome> SqliteStore::Enroll(const EnrollInput& input) {
       Result<bool> row = (*q)->Step();
       if (!row.ok()) return row.status();
       if (!*row) break;
-      candidates.push_back({(*q)->ColumnInt(0),
-                            {(*q)->ColumnText(1), (*q)->ColumnText(2),
-                             (*q)->ColumnText(3)},
-                            (*q)->ColumnInt(4) != 0});
+      candidates.push_back(
+          {(*q)->ColumnInt(0),
+           {(*q)->ColumnText(1), (*q)->ColumnText(2), (*q)->ColumnText(3)},
+           (*q)->ColumnInt(4) != 0});
     }
     (*q)->Reset();
   }
@@ -394,8 +393,8 @@ Result<EnrollOutcome> SqliteStore::Enroll(const EnrollInput& input) {
   std::optional<int64_t> proven_host;
   if (input.previous_host_id.has_value() &&
       !input.previous_node_key_hash.empty()) {
-    Result<Statement*> q = Stmt(
-        "SELECT node_key_hash FROM hosts WHERE id = ?1 AND org_id = ?2");
+    Result<Statement*> q =
+        Stmt("SELECT node_key_hash FROM hosts WHERE id = ?1 AND org_id = ?2");
     if (!q.ok()) return q.status();
     (*q)->Bind(1, *input.previous_host_id).Bind(2, outcome.org_id);
     Result<bool> row = (*q)->Step();
