@@ -152,6 +152,12 @@ int RunEnrollCommand(const std::vector<std::string>& args, std::ostream& out,
            "different hardware); recorded as a new host and flagged / "
            "複製イメージの疑い\n";
   }
+  if (outcome->possible_duplicate) {
+    out << "note: this machine shares an identifier with another host but "
+           "not enough to be recognised as it; recorded as a new host for "
+           "the administrator to merge / 別の端末と識別子が一部一致したため、"
+           "新しい端末として登録しました (管理者が統合できます)\n";
+  }
   out << "CA sha256 " << outcome->ca_fingerprint << "\n"
       << "state: " << opts.state_dir << "\n"
       << "登録しました。\n";

@@ -45,11 +45,11 @@
 #include <thread>
 #include <vector>
 
-#include "collector/service/part_digest.h"
-#include "collector/store/migrations.h"
-#include "collector/store/sqlite.h"
+#include "collector/store/sqlite/migrations.h"
+#include "collector/store/sqlite/sqlite.h"
 #include "common/text.h"
 #include "mamori/v1/collector.grpc.pb.h"
+#include "proto/wire/part_digest.h"
 
 namespace {
 
@@ -528,7 +528,7 @@ int RunSteady(const po::variables_map& vm) {
     if (digests.count(key) == 0) {
       mamori::v1::PackageFacts facts;
       AddPackages(&facts, packages, index);
-      digests[key] = mamori::service::PartDigest(facts);
+      digests[key] = mamori::wire::PartDigest(facts);
     }
     known.push_back({index, agent, digests[key]});
   }
@@ -610,8 +610,8 @@ std::vector<FamilyRow> FamilyRows(const mamori::v1::ReportRequest& report) {
     }
     const google::protobuf::Message& family =
         facts.GetReflection()->GetMessage(facts, field);
-    rows.push_back({field->name(), FamilyJson(family),
-                    mamori::service::PartDigest(family)});
+    rows.push_back(
+        {field->name(), FamilyJson(family), mamori::wire::PartDigest(family)});
   }
   return rows;
 }
@@ -676,7 +676,7 @@ int RunCeiling(const po::variables_map& vm) {
     mamori::v1::ReportRequest r = MakeReport({"1", "key"}, 0, "x", 0, round);
     antivirus_by_round.push_back(
         {"antivirus", FamilyJson(r.facts().antivirus()),
-         mamori::service::PartDigest(r.facts().antivirus())});
+         mamori::wire::PartDigest(r.facts().antivirus())});
   }
 
   auto prepare = [&](const char* sql) {

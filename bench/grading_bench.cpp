@@ -40,7 +40,7 @@
 #include <memory>
 
 #include "collector/policy/grading_service.h"
-#include "collector/store/sqlite_store.h"
+#include "collector/store/open_store.h"
 
 namespace mamori {
 namespace {
@@ -170,7 +170,7 @@ Fleet BuildFleet(int hosts) {
   cleanup.dirs.push_back(dir);
   f.path = (dir / "collector.db").string();
   f.org = "org" + std::to_string(hosts);
-  auto store = store::SqliteStore::Open(f.path, clock);
+  auto store = store::OpenStore(store::SqliteUrl(f.path), clock);
   if (!store.ok()) std::abort();
   (void)(*store)->CreateOrg({f.org, "", std::nullopt, ""});
   auto token = (*store)->CreateToken({f.org, std::nullopt, std::nullopt});
@@ -242,7 +242,7 @@ void BmRunAllChecks(benchmark::State& state) {
   if (svc == nullptr) return;
   auto org = svc->store().OrgId(fleet.org);
   auto hosts = svc->store().Hosts(*org);
-  policy::CheckRunner runner(svc->store().database().raw());
+  policy::CheckRunner runner(svc->store().check_queries());
   size_t results = 0;
   for (auto _ : state) {
     auto r = runner.Run(svc->policies(), *org, *hosts, {}, kNow);
@@ -302,7 +302,7 @@ void ResetPeakRss() {
 // `round` minutes later; so each check result's collected_at moves.
 void SteadyRound(const Fleet& fleet, int round) {
   static FakeClock clock(kNow);
-  auto store = store::SqliteStore::Open(fleet.path, clock);
+  auto store = store::OpenStore(store::SqliteUrl(fleet.path), clock);
   if (!store.ok()) std::abort();
   std::vector<store::ReportInput> batch;
   for (size_t i = 0; i < fleet.hosts.size(); ++i) {
@@ -401,7 +401,8 @@ void BmIngest(benchmark::State& state) {
                         "-" + std::to_string(mode));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  auto store = store::SqliteStore::Open((dir / "collector.db").string(), clock);
+  auto store = store::OpenStore(
+      store::SqliteUrl((dir / "collector.db").string()), clock);
   if (!store.ok()) {
     state.SkipWithError(store.status().ToString().c_str());
     return;

@@ -50,30 +50,53 @@ class AgentCollectorIdentityTest : public ::testing::Test {
   std::unique_ptr<Collector> collector_;
 };
 
+// The identity/original tree carries machine id, DMI UUID and serial: with
+// its state wiped the agent is recognised by the identifiers that agree.
 TEST_F(AgentCollectorIdentityTest, ReinstalledPcReattachesToItsHost) {
   const std::string state = dir_.path() + "/agent";
-  ProcessResult first = EnrollFixture(state, "e2e-good");
+  ProcessResult first = EnrollFixture(state, "identity/original");
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
-  ASSERT_EQ(OnceFixture(state, "e2e-good").exit_code, 0);
-  const std::string host_id =
-      nlohmann::json::parse(ReadFile(state + "/identity.json").value_or("{}"))
-          .value("host_id", "");
+  ASSERT_EQ(OnceFixture(state, "identity/original").exit_code, 0);
+  const std::string host_id = HostIdOf(state);
 
   // Re-install: the agent's state is gone, the machine is the same.
   std::filesystem::remove_all(state);
-  ProcessResult again = EnrollFixture(state, "e2e-good");
+  ProcessResult again = EnrollFixture(state, "identity/original");
   ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
   EXPECT_THAT(again.out, HasSubstr("re-attached"));
-  EXPECT_EQ(
-      nlohmann::json::parse(ReadFile(state + "/identity.json").value_or("{}"))
-          .value("host_id", ""),
-      host_id);
-  ASSERT_EQ(OnceFixture(state, "e2e-good").exit_code, 0);
+  EXPECT_EQ(HostIdOf(state), host_id);
+  ASSERT_EQ(OnceFixture(state, "identity/original").exit_code, 0);
 
   nlohmann::json hosts = collector_->Hosts();
   ASSERT_EQ(hosts.size(), 1u) << hosts.dump(2);
   EXPECT_EQ(hosts[0]["reports_stored"], 2);
   EXPECT_EQ(hosts[0]["clone"], false);
+}
+
+// Issue #13 point 2: the e2e-good tree has only a machine id. Wiped state
+// plus that machine id is not enough to take the host over (anyone who
+// read the id could); the agent that still holds its node key is
+// recognised by proving it.
+TEST_F(AgentCollectorIdentityTest, MachineIdAloneIsAPossibleDuplicate) {
+  const std::string state = dir_.path() + "/agent";
+  ASSERT_EQ(EnrollFixture(state, "e2e-good").exit_code, 0);
+  const std::string host_id = HostIdOf(state);
+  ProcessResult proven = EnrollFixture(state, "e2e-good");
+  ASSERT_EQ(proven.exit_code, 0) << proven.out << proven.err;
+  EXPECT_THAT(proven.out, HasSubstr("re-attached"));
+  EXPECT_EQ(HostIdOf(state), host_id);
+
+  const std::string other = dir_.path() + "/other";
+  ProcessResult wiped = EnrollFixture(other, "e2e-good");
+  ASSERT_EQ(wiped.exit_code, 0) << wiped.out << wiped.err;
+  EXPECT_THAT(wiped.out, ::testing::Not(HasSubstr("re-attached")));
+  EXPECT_THAT(wiped.out, HasSubstr("administrator to merge"));
+  EXPECT_NE(HostIdOf(other), host_id);
+  // The original host's agent still reports with its key.
+  ASSERT_EQ(OnceFixture(state, "e2e-good").exit_code, 0);
+  nlohmann::json hosts = collector_->Hosts();
+  ASSERT_EQ(hosts.size(), 2u) << hosts.dump(2);
+  EXPECT_EQ(hosts[0]["reports_stored"], 1);
 }
 
 TEST_F(AgentCollectorIdentityTest, AnotherFixtureTreeIsAnotherHost) {

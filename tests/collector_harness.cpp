@@ -4,7 +4,8 @@
 #include <stdlib.h>
 
 #include "collector/pki/crypto.h"
-#include "collector/store/sqlite.h"
+#include "collector/store/open_store.h"
+#include "collector/store/sqlite/sqlite.h"
 
 namespace mamori::testing {
 
@@ -24,8 +25,8 @@ Harness::Harness() : dir_(MakeTempDir("mamori_collector")) {
       pki::IssueServerCert(ca_, {"localhost", "127.0.0.1"}, clock_.Now());
   EXPECT_TRUE(server.ok());
   server_identity_ = *server;
-  Result<std::unique_ptr<store::SqliteStore>> opened =
-      store::SqliteStore::Open(dir_ + "/collector.db", clock_);
+  Result<std::unique_ptr<store::Store>> opened =
+      store::OpenStore(store::SqliteUrl(dir_ + "/collector.db"), clock_);
   EXPECT_TRUE(opened.ok()) << opened.status().ToString();
   store_ = std::move(opened).value();
 }

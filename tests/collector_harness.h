@@ -15,7 +15,7 @@
 
 #include "collector/pki/ca.h"
 #include "collector/service/server.h"
-#include "collector/store/sqlite_store.h"
+#include "collector/store/store.h"
 #include "common/clock.h"
 #include "mamori/v1/collector.grpc.pb.h"
 
@@ -41,7 +41,7 @@ class Harness {
   void Stop();
 
   int port() const { return server_->port(); }
-  store::SqliteStore& store() { return *store_; }
+  store::Store& store() { return *store_; }
   const pki::KeyAndCert& ca() const { return ca_; }
   const std::string& dir() const { return dir_; }
 
@@ -66,7 +66,7 @@ class Harness {
   FakeClock clock_{FromUnixSeconds(1'763'900'000)};
   pki::KeyAndCert ca_;
   pki::KeyAndCert server_identity_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<service::CollectorServer> server_;
 };
 

@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "collector/pki/ca.h"
-#include "collector/store/sqlite.h"
+#include "collector/store/sqlite/sqlite.h"
 #include "common/text.h"
 #include "tests/collector_harness.h"
 

@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "collector/pki/crypto.h"
-#include "collector/service/part_digest.h"
-#include "collector/store/sqlite.h"
+#include "collector/store/sqlite/sqlite.h"
+#include "proto/wire/part_digest.h"
 #include "tests/collector_harness.h"
 
 namespace mamori::testing {
@@ -184,7 +184,7 @@ TEST(CollectorServiceTest, UnknownPartDigestAsksForPartsThenAcceptsDigest) {
   Agent agent;
   ASSERT_TRUE(h.Enroll(*stub, h.Token("acme"), "m1", "u1", "s1", &agent).ok());
   v1::ReportRequest full = MakeReport(agent, "rep-1", 50);
-  const std::string digest = service::PartDigest(full.facts().packages());
+  const std::string digest = wire::PartDigest(full.facts().packages());
 
   v1::ReportRequest lean = full;
   lean.mutable_facts()->clear_packages();
@@ -290,6 +290,60 @@ TEST(CollectorServiceTest, HostileInputGetsClearStatusAndServerKeepsServing) {
   EXPECT_EQ(h.Scalar("SELECT count(*) FROM packages"), 0);
   EXPECT_EQ(SendReport(*stub, MakeReport(agent, "after", 5), &status).outcome(),
             ReportResponse::OUTCOME_STORED);
+}
+
+// Issue #13 point 2: enrolling with only an existing host's machine id (or
+// only its serial) does not take the host over.
+TEST(CollectorServiceTest, OneIdentifierDoesNotTakeOverAHost) {
+  Harness h;
+  h.Start();
+  auto stub = h.Stub();
+  std::string token = h.Token("acme");
+  Agent victim;
+  ASSERT_TRUE(h.Enroll(*stub, token, "m1", "uuid-1", "S1", &victim).ok());
+  for (const auto& [machine, serial] :
+       {std::pair<std::string, std::string>{"m1", ""}, {"", "S1"}}) {
+    Agent attacker;
+    v1::EnrollResponse response;
+    ASSERT_TRUE(
+        h.Enroll(*stub, token, machine, "", serial, &attacker, &response).ok());
+    EXPECT_FALSE(response.reattached());
+    EXPECT_TRUE(response.possible_duplicate());
+    EXPECT_NE(attacker.host_id, victim.host_id);
+  }
+  grpc::Status status;
+  EXPECT_EQ(
+      SendReport(*stub, MakeReport(victim, "still-mine", 3), &status).outcome(),
+      ReportResponse::OUTCOME_STORED)
+      << status.error_message();
+  EXPECT_EQ(h.Scalar("SELECT count(*) FROM hosts WHERE duplicate_of = " +
+                     victim.host_id),
+            2);
+  EXPECT_EQ(
+      h.Scalar("SELECT enroll_count FROM hosts WHERE id = " + victim.host_id),
+      1);
+}
+
+// A re-enrolling agent that proves its old node key keeps its host even
+// when it reports less identity than before.
+TEST(CollectorServiceTest, ProofOfTheOldNodeKeyReattaches) {
+  Harness h;
+  h.Start();
+  auto stub = h.Stub();
+  std::string token = h.Token("acme");
+  Agent first;
+  ASSERT_TRUE(h.Enroll(*stub, token, "m1", "", "", &first).ok());
+  v1::EnrollRequest request;
+  request.set_token(token);
+  request.mutable_identity()->set_hostname("pc-m1");
+  request.mutable_identity()->set_machine_id("m1");
+  request.set_previous_host_id(first.host_id);
+  request.set_previous_node_key(first.node_key);
+  grpc::ClientContext context;
+  v1::EnrollResponse response;
+  ASSERT_TRUE(stub->Enroll(&context, request, &response).ok());
+  EXPECT_TRUE(response.reattached());
+  EXPECT_EQ(response.host_id(), first.host_id);
 }
 
 TEST(CollectorServiceTest, ReinstallReattachesCloneIsFlagged) {

@@ -7,7 +7,7 @@
 
 #include <cstdio>
 
-#include "collector/store/sqlite.h"
+#include "collector/store/sqlite/sqlite.h"
 #include "tests/collector_harness.h"
 
 namespace mamori::testing {

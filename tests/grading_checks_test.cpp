@@ -7,12 +7,15 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "collector/policy/grading_service.h"
-#include "collector/store/sqlite_store.h"
+#include "collector/store/open_store.h"
+#include "collector/store/sqlite/sqlite.h"
 #include "common/clock.h"
 #include "mamori/v1/facts.pb.h"
 
@@ -65,7 +68,7 @@ class GradingChecksTest : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "custom");
     db_path_ = (dir_ / "collector.db").string();
-    auto store = store::SqliteStore::Open(db_path_, clock_);
+    auto store = store::OpenStore(store::SqliteUrl(db_path_), clock_);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
     ASSERT_TRUE(store_->CreateOrg({"acme", "", std::nullopt, ""}).ok());
@@ -150,7 +153,7 @@ class GradingChecksTest : public ::testing::Test {
   FakeClock clock_{kNow};
   fs::path dir_;
   std::string db_path_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<policy::GradingService> service_;
   int reports_ = 0;
 };
@@ -495,7 +498,10 @@ TEST_F(GradingChecksTest, SecurityUpdatesPassOnlyOnPositiveEvidence) {
 
   // A failed collection forgets no first listing; an installed update does.
   auto listed = [&]() -> int64_t {
-    auto q = store_->database().Prepare(
+    // The first-listing table is the SQLite backend's own; read the file.
+    auto db = store::Database::Open(db_path_, /*create=*/false);
+    EXPECT_TRUE(db.ok());
+    auto q = db->Prepare(
         "SELECT count(*) FROM evidence_pending_first_listed WHERE host_id = " +
         std::to_string(kept_back));
     EXPECT_TRUE(q.ok());
@@ -663,6 +669,103 @@ TEST_F(GradingChecksTest, CustomPolicyBrokenEditKeepsThePreviousVersion) {
     EXPECT_NE(st.message().find(expect), std::string::npos) << st.message();
     EXPECT_NE(service_->policies().Find("custom_hostname_set"), nullptr);
   }
+}
+
+// Issue #13 point 6: the views hold only the graded organisation's rows,
+// whatever the check's own WHERE says, and nothing but the views and the
+// reference tables can be read.
+TEST_F(GradingChecksTest, CheckSandboxScopesRowsToTheOrganisation) {
+  const int64_t host = AddHost("acme", "PC-ACME", kBadDesktop);
+  AddHost("other", "PC-OTHER", kBadDesktop);
+  std::string text = kCustomCheck;
+  const std::string from =
+      "SELECT host_id, CASE WHEN hostname <> '' THEN 'pass' ELSE 'fail' END "
+      "AS status,\n             hostname\n      FROM v_hosts WHERE org_id = "
+      ":org_id";
+  ASSERT_NE(text.find(from), std::string::npos);
+  // Mentions :org_id but does not filter on it.
+  text.replace(text.find(from), from.size(),
+               "SELECT host_id, 'pass' AS status,\n"
+               "             (SELECT group_concat(hostname, ',') FROM v_hosts)"
+               " AS visible_hosts,\n"
+               "             (SELECT count(*) FROM v_packages) + (SELECT "
+               "count(*) FROM v_hosts) AS visible_rows\n"
+               "      FROM v_hosts WHERE org_id = :org_id OR 1 = 1");
+  WriteCustom("site.yaml", text);
+  service_ = OpenService();
+  ASSERT_NE(service_, nullptr);
+  ASSERT_TRUE(service_->custom_policy_error().ok())
+      << service_->custom_policy_error().message();
+  auto r = service_->Evaluate("acme");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(StatusOf(*r, host, "custom_hostname_set"), CheckStatus::kPass);
+  EXPECT_EQ(EvidenceOf(*r, host, "custom_hostname_set", "visible_hosts"),
+            "PC-ACME");
+  EXPECT_EQ(EvidenceOf(*r, host, "custom_hostname_set", "visible_rows"), "1");
+
+  // Reads outside the views are refused at load, naming what was read.
+  for (const auto& [from_clause, expect] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"FROM (SELECT id AS host_id, hostname, org_id FROM hosts)",
+            "reads hosts."},
+           {"FROM main.v_hosts", "reads v_hosts."},
+           {"FROM v_hosts, (SELECT max(sql) AS n FROM sqlite_master)",
+            "reads sqlite_master.sql"},
+           {"FROM v_hosts, (SELECT max(payload_json) AS n FROM host_facts)",
+            "reads host_facts.payload_json"},
+       }) {
+    std::string bad = kCustomCheck;
+    bad.replace(bad.find("FROM v_hosts"), 12, from_clause);
+    WriteCustom("site.yaml", bad);
+    Status st = service_->ReloadCustomPolicies();
+    EXPECT_FALSE(st.ok()) << from_clause;
+    EXPECT_NE(st.message().find("not a fact view"), std::string::npos)
+        << st.message();
+    EXPECT_NE(st.message().find(expect), std::string::npos) << st.message();
+  }
+}
+
+// Issue #13 point 6: a runaway query is stopped by the time limit and gives
+// `error`, and runs outside the write lock: a report is stored meanwhile.
+TEST_F(GradingChecksTest, RunawayCheckEndsAsErrorWhileAReportIsStored) {
+  const int64_t host = AddHost("acme", "PC-05", kBadDesktop);
+  std::string text = kCustomCheck;
+  const std::string from = "FROM v_hosts WHERE org_id = :org_id";
+  text.replace(text.find(from), from.size(),
+               "FROM v_hosts WHERE org_id = :org_id AND (WITH RECURSIVE "
+               "c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT "
+               "max(x) FROM c) > 0");
+  WriteCustom("site.yaml", text);
+  auto svc = policy::GradingService::Open(
+      {db_path_, (dir_ / "custom").string(), std::chrono::milliseconds(2000)},
+      clock_);
+  ASSERT_TRUE(svc.ok()) << svc.status().ToString();
+  service_ = std::move(*svc);
+
+  std::atomic<bool> evaluating{true};
+  Result<policy::GradeReport> result = InternalError("not run");
+  const auto started = std::chrono::steady_clock::now();
+  std::thread grading([&] {
+    result = service_->Evaluate("acme");
+    evaluating = false;
+  });
+  // While the runaway query runs, another host enrolls and reports.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const bool running_before = evaluating;
+  AddHost("acme", "PC-06", kGoodLaptop);
+  const bool running_after = evaluating;
+  grading.join();
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_TRUE(running_before);
+  EXPECT_TRUE(running_after) << "the report waited for the check";
+  EXPECT_LT(elapsed, std::chrono::seconds(5));
+  EXPECT_EQ(StatusOf(*result, host, "custom_hostname_set"),
+            CheckStatus::kError);
+  EXPECT_NE(EvidenceOf(*result, host, "custom_hostname_set", "error")
+                .find("time limit"),
+            std::string::npos);
 }
 
 TEST_F(GradingChecksTest, QueryFailingAtRunTimeGivesError) {

@@ -14,8 +14,9 @@
 
 #include "collector/pki/crypto.h"
 #include "collector/register/csv_format.h"
-#include "collector/store/register_store.h"
-#include "collector/store/sqlite_store.h"
+#include "collector/store/open_store.h"
+#include "collector/store/register_port.h"
+#include "collector/store/sqlite/sqlite.h"
 #include "common/text.h"
 
 namespace mamori::asset_register {
@@ -48,14 +49,22 @@ class RegisterCliTest : public ::testing::Test {
     std::string pattern = ::testing::TempDir() + "mamori_register_cli_XXXXXX";
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
-    auto opened = store::SqliteStore::Open(dir_ + "/collector.db", clock_);
+    auto opened =
+        store::OpenStore(store::SqliteUrl(dir_ + "/collector.db"), clock_);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(opened).value();
     ASSERT_TRUE(store_->CreateOrg({"acme", "", std::nullopt, ""}).ok());
-    reg_ = std::make_unique<RegisterStore>(store_->database(), clock_);
+    auto reg = store_->OpenRegister(clock_);
+    ASSERT_TRUE(reg.ok()) << reg.status().ToString();
+    reg_ = std::move(*reg);
+    // Tables are read on a connection of the test's own.
+    auto db = store::Database::Open(dir_ + "/collector.db", false);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::make_unique<store::Database>(std::move(*db));
   }
   void TearDown() override {
     reg_.reset();
+    db_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
@@ -86,7 +95,7 @@ class RegisterCliTest : public ::testing::Test {
   }
 
   int64_t Count(const std::string& sql) {
-    auto s = store_->database().Prepare(sql);
+    auto s = db_->Prepare(sql);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     if (!s.ok()) return -1;
     EXPECT_TRUE(*s->Step());
@@ -136,8 +145,9 @@ class RegisterCliTest : public ::testing::Test {
 
   FakeClock clock_{FromUnixSeconds(1'795'392'000)};
   std::string dir_;
-  std::unique_ptr<store::SqliteStore> store_;
-  std::unique_ptr<RegisterStore> reg_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<RegisterPort> reg_;
 };
 
 TEST_F(RegisterCliTest, XlsxExportReadByOpenpyxl) {

@@ -10,7 +10,7 @@
 #include <map>
 
 #include "collector/policy/grading_service.h"
-#include "collector/store/register_store.h"
+#include "collector/store/sqlite/register_store.h"
 #include "common/text.h"
 #include "tests/collector_harness.h"
 
@@ -180,7 +180,7 @@ TEST_F(RegisterDevicesTest, WorstStatesComeFromTheGradingEngine) {
   reg_->SetCheckRules(check_rules);
 
   // The oracle: straight from check_results, worst per rule for this host.
-  const std::vector<std::string> order = {"fail", "unknown", "error", "pass",
+  const std::vector<std::string> order = {"fail", "error", "unknown", "pass",
                                           "not_applicable"};
   const auto rank = [&](const std::string& state) {
     return std::find(order.begin(), order.end(), state) - order.begin();

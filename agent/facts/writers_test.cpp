@@ -159,26 +159,10 @@ TEST(Writers, EndpointFactsAgree) {
   ExpectWritersAgree<EndpointFacts, mamori::v1::EndpointFacts>();
 }
 
-// Families whose struct is not written yet. Shrinks to empty as they land.
-const std::set<std::string> kFamiliesPending = {
-    "antivirus",   "usb_storage",     "wifi",     "password_policy",
-    "screen_lock", "disk_encryption", "firewall", "remote_access"};
-
-TEST(Writers, EndpointFactsCoveredExceptPendingFamilies) {
-  const Status s =
-      CheckCoverage<EndpointFacts>(mamori::v1::EndpointFacts::descriptor());
-  std::string unexpected;
-  for (std::string_view part : Split(s.message(), ';')) {
-    part = Trim(part);
-    if (part.empty()) continue;
-    bool pending = false;
-    for (const auto& family : kFamiliesPending) {
-      pending = pending || part == "proto field mamori.v1.EndpointFacts." +
-                                       family + " has no struct field";
-    }
-    if (!pending) unexpected += std::string(part) + "\n";
-  }
-  EXPECT_EQ(unexpected, "");
+// Every EndpointFacts field, each family included, has its struct field:
+// no exemption, so dropping a family (or any field) from the struct fails.
+TEST(Writers, EndpointFactsCovered) {
+  ExpectCovered<EndpointFacts, mamori::v1::EndpointFacts>();
 }
 
 TEST(ProtoWriter, RejectsEnumValueUnknownToProto) {

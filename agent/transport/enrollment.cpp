@@ -49,6 +49,14 @@ Result<EnrollOutcome> Enroll(const EnrollOptions& options,
   request.set_agent_version(facts.agent_version());
   request.set_os_name(facts.system().os_name());
   request.set_os_version(facts.system().os_version());
+  // Re-enrolling with our state: prove the host we were, so the collector
+  // re-attaches to it without relying on the identity (issue #13 point 2).
+  if (Result<AgentIdentity> previous = LoadIdentity(options.state_dir);
+      previous.ok() && previous->server == options.server &&
+      !previous->host_id.empty() && !previous->node_key.empty()) {
+    request.set_previous_host_id(previous->host_id);
+    request.set_previous_node_key(previous->node_key);
+  }
   Result<mamori::v1::EnrollResponse> response = (*client)->Enroll(request);
   if (!response.ok()) return response.status();
   if (response->host_id().empty() || response->node_key().empty()) {
@@ -62,6 +70,7 @@ Result<EnrollOutcome> Enroll(const EnrollOptions& options,
                       .organization = response->organization()};
   outcome.reattached = response->reattached();
   outcome.clone_suspected = response->clone_suspected();
+  outcome.possible_duplicate = response->possible_duplicate();
   outcome.ca_fingerprint = CertificateFingerprint(*ca).value_or("");
 
   MAMORI_RETURN_IF_ERROR(EnsureStateDir(options.state_dir));

@@ -32,6 +32,9 @@ struct EnrollOutcome {
   AgentIdentity identity;
   bool reattached = false;
   bool clone_suspected = false;
+  // Shares one identifier with another host: recorded as a new host and
+  // flagged for the administrator to merge.
+  bool possible_duplicate = false;
   // Fingerprint of the CA now trusted.
   std::string ca_fingerprint;
 };

@@ -1,6 +1,7 @@
 #include "agent/transport/part_digest.h"
 
-#include "collector/service/part_digest.h"
+#include "proto/wire/families.h"
+#include "proto/wire/part_digest.h"
 
 namespace mamori::transport {
 namespace {
@@ -8,13 +9,8 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
-// Family fields are the message-typed fields of EndpointFacts other than the
-// envelope (identity, collected_at).
-bool IsFamilyField(const FieldDescriptor* field) {
-  return field->type() == FieldDescriptor::TYPE_MESSAGE &&
-         !field->is_repeated() && field->name() != "identity" &&
-         field->name() != "collected_at";
-}
+// The family fields: the wire contract's one list (proto/wire/families.h).
+using wire::IsFamilyField;
 
 }  // namespace
 
@@ -26,7 +22,7 @@ std::map<std::string, std::string> FamilyDigests(
   for (int i = 0; i < d->field_count(); ++i) {
     const FieldDescriptor* f = d->field(i);
     if (!IsFamilyField(f) || !r->HasField(facts, f)) continue;
-    out[f->name()] = service::PartDigest(r->GetMessage(facts, f));
+    out[f->name()] = wire::PartDigest(r->GetMessage(facts, f));
   }
   return out;
 }
@@ -45,7 +41,7 @@ std::vector<std::string> ReplaceUnchangedParts(
     if (it == acked.end()) continue;
     const Message& family = r->GetMessage(*facts, f);
     if (family.ByteSizeLong() < kMinDigestBytes) continue;
-    const std::string digest = service::PartDigest(family);
+    const std::string digest = wire::PartDigest(family);
     if (digest != it->second) continue;
     mamori::v1::PartDigest* part = unchanged->Add();
     part->set_family(f->name());

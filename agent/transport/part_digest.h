@@ -3,10 +3,10 @@
 // Part digests on the agent side: which families of a report go as a hash
 // (PartDigest in collector.proto) instead of in full.
 //
-// The digest itself is the collector's definition, shared through
-// collector/service/part_digest.h (hex SHA-256 of the deterministic
-// serialisation with the collection timing cleared), so both sides always
-// hash the same way.
+// The digest and the list of family fields are the wire contract's
+// (proto/wire/part_digest.h, proto/wire/families.h: hex SHA-256 of the
+// deterministic serialisation with the collection timing cleared), so both
+// sides always hash the same families the same way.
 //
 // Pure functions; thread-safe.
 

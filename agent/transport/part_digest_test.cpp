@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "collector/service/part_digest.h"
+#include "proto/wire/part_digest.h"
 
 namespace mamori::transport {
 namespace {
@@ -25,16 +25,13 @@ mamori::v1::EndpointFacts FactsWithPackages(int n, int64_t collected_s) {
 TEST(PartDigestTest, IgnoresCollectionTimingOnly) {
   auto a = FactsWithPackages(50, 1000);
   auto b = FactsWithPackages(50, 2000);
-  EXPECT_EQ(service::PartDigest(a.packages()),
-            service::PartDigest(b.packages()));
+  EXPECT_EQ(wire::PartDigest(a.packages()), wire::PartDigest(b.packages()));
   b.mutable_packages()->mutable_packages(3)->set_version("9.9");
-  EXPECT_NE(service::PartDigest(a.packages()),
-            service::PartDigest(b.packages()));
+  EXPECT_NE(wire::PartDigest(a.packages()), wire::PartDigest(b.packages()));
   b = FactsWithPackages(50, 2000);
   b.mutable_packages()->mutable_status()->set_state(mamori::v1::STATUS_ERROR);
-  EXPECT_NE(service::PartDigest(a.packages()),
-            service::PartDigest(b.packages()));
-  EXPECT_EQ(service::PartDigest(a.packages()).size(), 64u);
+  EXPECT_NE(wire::PartDigest(a.packages()), wire::PartDigest(b.packages()));
+  EXPECT_EQ(wire::PartDigest(a.packages()).size(), 64u);
 }
 
 TEST(PartDigestTest, FamilyDigestsCoverPresentFamiliesOnly) {

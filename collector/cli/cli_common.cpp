@@ -27,16 +27,16 @@ DataPaths DataPaths::For(const std::string& root) {
   return p;
 }
 
-Result<std::unique_ptr<store::SqliteStore>> OpenStore(const DataPaths& paths,
-                                                      const Clock& clock) {
+Result<std::unique_ptr<store::Store>> OpenStore(const DataPaths& paths,
+                                                const Clock& clock) {
   struct stat info {};
   if (stat(paths.database.c_str(), &info) != 0) {
     return FailedPreconditionError(
         "no collector database at " + paths.database +
         ": run `mamori-collector init --data " + paths.root + "` first");
   }
-  Result<std::unique_ptr<store::SqliteStore>> opened =
-      store::SqliteStore::Open(paths.database, clock);
+  Result<std::unique_ptr<store::Store>> opened =
+      store::OpenStore(store::SqliteUrl(paths.database), clock);
   if (!opened.ok()) return opened.status();
   return std::move(opened).value();
 }

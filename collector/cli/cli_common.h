@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "collector/store/sqlite_store.h"
+#include "collector/store/open_store.h"
 #include "common/clock.h"
 #include "common/status.h"
 
@@ -58,8 +58,8 @@ struct DataPaths {
 
 // Opens the store of an initialised data directory. FAILED_PRECONDITION
 // saying to run `init` when the database file is absent.
-Result<std::unique_ptr<store::SqliteStore>> OpenStore(const DataPaths& paths,
-                                                      const Clock& clock);
+Result<std::unique_ptr<store::Store>> OpenStore(const DataPaths& paths,
+                                                const Clock& clock);
 
 // Parses `args` against `options` (plus --help) and `positional`. Returns
 // nullopt to continue, or the exit code to return: 0 after printing help

@@ -50,7 +50,7 @@ TEST(CliCommonTest, BadFlagIsUsageErrorNamingIt) {
 
 TEST(CliCommonTest, MissingDatabaseSaysToRunInit) {
   FakeClock clock(FromUnixSeconds(0));
-  Result<std::unique_ptr<store::SqliteStore>> store =
+  Result<std::unique_ptr<store::Store>> store =
       OpenStore(DataPaths::For("/nonexistent/mamori"), clock);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);

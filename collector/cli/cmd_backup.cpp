@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "collector/cli/cli_common.h"
-#include "collector/store/sqlite_backup.h"
+#include "collector/store/sqlite/sqlite_backup.h"
 
 namespace mamori::collector_cli {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "collector/cli/cli_common.h"
 #include "collector/cli/cmd_init.h"
-#include "collector/store/sqlite.h"
+#include "collector/store/sqlite/sqlite.h"
 
 namespace mamori::collector_cli {
 namespace {

@@ -21,6 +21,10 @@ std::string Flags(const store::HostRecord& h, const FlagsByHost& evidence) {
     flags = "clone";
     if (h.clone_of) flags += "-of-" + std::to_string(*h.clone_of);
   }
+  if (h.possible_duplicate_of) {
+    if (!flags.empty()) flags += ",";
+    flags += "duplicate-of-" + std::to_string(*h.possible_duplicate_of);
+  }
   if (h.stale) flags += flags.empty() ? "stale" : ",stale";
   // copied_state → "copied-state", clock_ahead → "clock-ahead".
   if (auto it = evidence.find(h.id); it != evidence.end()) {
@@ -82,7 +86,7 @@ int RunHosts(const std::vector<std::string>& args, std::ostream& out,
                           stale_after + "'",
                       err);
   }
-  Result<std::unique_ptr<store::SqliteStore>> store =
+  Result<std::unique_ptr<store::Store>> store =
       OpenStore(DataPaths::For(data_dir), SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
   Result<std::vector<store::HostRecord>> hosts =
@@ -99,30 +103,34 @@ int RunHosts(const std::vector<std::string>& args, std::ostream& out,
   if (format == "json") {
     nlohmann::json list = nlohmann::json::array();
     for (const store::HostRecord& h : *hosts) {
-      list.push_back({{"id", h.id},
-                      {"hostname", h.hostname},
-                      {"os_name", h.os_name},
-                      {"os_version", h.os_version},
-                      {"agent_version", h.agent_version},
-                      {"identity",
-                       {{"machine_id", h.identity.machine_id},
-                        {"smbios_uuid", h.identity.smbios_uuid},
-                        {"serial", h.identity.serial},
-                        {"macs", h.identity.macs}}},
-                      {"first_seen", FormatTime(h.first_seen)},
-                      {"last_seen", FormatTime(h.last_seen)},
-                      {"last_collected_at",
-                       h.last_collected_at
-                           ? nlohmann::json(FormatTime(*h.last_collected_at))
-                           : nlohmann::json(nullptr)},
-                      {"enroll_count", h.enroll_count},
-                      {"reports_stored", h.reports_stored},
-                      {"dropped_reports", h.dropped_reports},
-                      {"clone", h.is_clone},
-                      {"clone_of", h.clone_of ? nlohmann::json(*h.clone_of)
-                                              : nlohmann::json(nullptr)},
-                      {"stale", h.stale},
-                      {"evidence_flags", EvidenceJson(h.id, evidence)}});
+      list.push_back(
+          {{"id", h.id},
+           {"hostname", h.hostname},
+           {"os_name", h.os_name},
+           {"os_version", h.os_version},
+           {"agent_version", h.agent_version},
+           {"identity",
+            {{"machine_id", h.identity.machine_id},
+             {"smbios_uuid", h.identity.smbios_uuid},
+             {"serial", h.identity.serial},
+             {"macs", h.identity.macs}}},
+           {"first_seen", FormatTime(h.first_seen)},
+           {"last_seen", FormatTime(h.last_seen)},
+           {"last_collected_at",
+            h.last_collected_at
+                ? nlohmann::json(FormatTime(*h.last_collected_at))
+                : nlohmann::json(nullptr)},
+           {"enroll_count", h.enroll_count},
+           {"reports_stored", h.reports_stored},
+           {"dropped_reports", h.dropped_reports},
+           {"clone", h.is_clone},
+           {"clone_of",
+            h.clone_of ? nlohmann::json(*h.clone_of) : nlohmann::json(nullptr)},
+           {"possible_duplicate_of",
+            h.possible_duplicate_of ? nlohmann::json(*h.possible_duplicate_of)
+                                    : nlohmann::json(nullptr)},
+           {"stale", h.stale},
+           {"evidence_flags", EvidenceJson(h.id, evidence)}});
     }
     // Replace invalid UTF-8 rather than throw: host names come from agents.
     out << list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)

@@ -128,8 +128,8 @@ int RunInit(const std::vector<std::string>& args, std::ostream& out,
     if (!s.ok()) return Failure(kCommand, s, err);
   }
 
-  Result<std::unique_ptr<store::SqliteStore>> store =
-      store::SqliteStore::Open(paths.database, SystemClock::Instance());
+  Result<std::unique_ptr<store::Store>> store = store::OpenStore(
+      store::SqliteUrl(paths.database), SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
   chmod(paths.database.c_str(), 0600);
   const std::string password = pki::RandomSecret(18);

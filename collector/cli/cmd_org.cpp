@@ -39,7 +39,7 @@ int Create(const std::vector<std::string>& args, std::ostream& out,
   if (vm.count("employees") != 0 && employees < 0) {
     return UsageError(kCommand, "--employees: must be 0 or more", err);
   }
-  Result<std::unique_ptr<store::SqliteStore>> store =
+  Result<std::unique_ptr<store::Store>> store =
       OpenStore(DataPaths::For(data_dir), SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
   store::OrgSpec spec{name, industry, std::nullopt, region};
@@ -70,7 +70,7 @@ int List(const std::vector<std::string>& args, std::ostream& out,
     return UsageError(
         kCommand, "--format: expected text or json, got '" + format + "'", err);
   }
-  Result<std::unique_ptr<store::SqliteStore>> store =
+  Result<std::unique_ptr<store::Store>> store =
       OpenStore(DataPaths::For(data_dir), SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
   Result<std::vector<store::Organization>> orgs = (*store)->ListOrgs();

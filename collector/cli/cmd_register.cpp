@@ -13,16 +13,14 @@
 #include "collector/register/import_file.h"
 #include "collector/register/xlsx_reader.h"
 #include "collector/register/xlsx_writer.h"
-#include "collector/store/grading_store.h"
-#include "collector/store/register_store.h"
-#include "collector/store/sqlite_store.h"
+#include "collector/store/grading_port.h"
+#include "collector/store/register_port.h"
 #include "common/text.h"
 
 namespace mamori::collector_cli {
 namespace {
 
 namespace po = boost::program_options;
-using asset_register::RegisterStore;
 
 constexpr const char* kUsage =
     R"(usage: mamori-collector register <command> --data DIR --org NAME ...
@@ -116,7 +114,7 @@ int CheckCommon(Common* c, std::ostream& err) {
   return kExitOk;
 }
 
-Result<std::unique_ptr<store::SqliteStore>> Open(const Common& c) {
+Result<std::unique_ptr<store::Store>> Open(const Common& c) {
   return OpenStore(DataPaths::For(c.data_dir), SystemClock::Instance());
 }
 
@@ -133,7 +131,9 @@ std::map<std::string, std::string> CheckRules(const Common& c,
   };
   auto builtin = policy::BuildPolicySet(policy::BuiltinPolicySources(), true);
   if (builtin.ok()) add(builtin->checks);
-  auto grading = store::GradingStore::Open(DataPaths::For(c.data_dir).database);
+  auto core = Open(c);
+  if (!core.ok()) return rules;
+  auto grading = (*core)->OpenGrading();
   if (!grading.ok()) return rules;
   auto custom = (*grading)->LastGoodCustomPolicies();
   if (!custom.ok()) {
@@ -206,7 +206,9 @@ int CmdList(const std::vector<std::string>& args, std::ostream& out,
   }
   auto st = Open(c);
   if (!st.ok()) return Failure(kCommand, st.status(), err);
-  RegisterStore reg((*st)->database(), SystemClock::Instance());
+  auto reg_port = (*st)->OpenRegister(SystemClock::Instance());
+  if (!reg_port.ok()) return Failure(kCommand, reg_port.status(), err);
+  asset_register::RegisterPort& reg = **reg_port;
   reg.SetCheckRules(CheckRules(c, err));
   auto snap = reg.Snapshot(c.org, c.stale);
   if (!snap.ok()) return Failure(kCommand, snap.status(), err);
@@ -311,7 +313,9 @@ int CmdExport(const std::vector<std::string>& args, std::ostream& out,
   if (out_path.empty()) return Usage("--out FILE is required", err);
   auto st = Open(c);
   if (!st.ok()) return Failure(kCommand, st.status(), err);
-  RegisterStore reg((*st)->database(), SystemClock::Instance());
+  auto reg_port = (*st)->OpenRegister(SystemClock::Instance());
+  if (!reg_port.ok()) return Failure(kCommand, reg_port.status(), err);
+  asset_register::RegisterPort& reg = **reg_port;
   reg.SetCheckRules(CheckRules(c, err));
   auto snap = reg.Snapshot(c.org, c.stale);
   if (!snap.ok()) return Failure(kCommand, snap.status(), err);
@@ -361,7 +365,9 @@ int CmdImport(const std::vector<std::string>& args, std::ostream& out,
     return Failure(kCommand, plan.status().WithContext(file), err);
   auto st = Open(c);
   if (!st.ok()) return Failure(kCommand, st.status(), err);
-  RegisterStore reg((*st)->database(), SystemClock::Instance());
+  auto reg_port = (*st)->OpenRegister(SystemClock::Instance());
+  if (!reg_port.ok()) return Failure(kCommand, reg_port.status(), err);
+  asset_register::RegisterPort& reg = **reg_port;
   auto summary = reg.Import(c.org, *plan, c.actor, dry_run);
   if (!summary.ok()) return Failure(kCommand, summary.status(), err);
   for (const auto& w : summary->warnings) err << "warning: " << w << "\n";
@@ -407,7 +413,9 @@ int CmdLink(const std::vector<std::string>& args, std::ostream& out,
                                         : asset_register::LinkKind::kDevice;
   auto st = Open(c);
   if (!st.ok()) return Failure(kCommand, st.status(), err);
-  RegisterStore reg((*st)->database(), SystemClock::Instance());
+  auto reg_port = (*st)->OpenRegister(SystemClock::Instance());
+  if (!reg_port.ok()) return Failure(kCommand, reg_port.status(), err);
+  asset_register::RegisterPort& reg = **reg_port;
   auto added = reg.Link(c.org, words[0], kind, words[1], c.actor);
   if (!added.ok()) return Failure(kCommand, added.status(), err);
   out << words[0] << " → " << words[1]
@@ -453,7 +461,9 @@ int CmdSet(const std::vector<std::string>& args, std::ostream& out,
   if (Trim(name).empty()) return Usage("ASSET name is required", err);
   auto st = Open(c);
   if (!st.ok()) return Failure(kCommand, st.status(), err);
-  RegisterStore reg((*st)->database(), SystemClock::Instance());
+  auto reg_port = (*st)->OpenRegister(SystemClock::Instance());
+  if (!reg_port.ok()) return Failure(kCommand, reg_port.status(), err);
+  asset_register::RegisterPort& reg = **reg_port;
   asset_register::InformationAsset a;
   auto existing = reg.GetAsset(c.org, std::string(Trim(name)));
   const bool is_new = !existing.ok();
@@ -560,7 +570,9 @@ int CmdDevice(const std::vector<std::string>& args, std::ostream& out,
   }
   auto st = Open(c);
   if (!st.ok()) return Failure(kCommand, st.status(), err);
-  RegisterStore reg((*st)->database(), SystemClock::Instance());
+  auto reg_port = (*st)->OpenRegister(SystemClock::Instance());
+  if (!reg_port.ok()) return Failure(kCommand, reg_port.status(), err);
+  asset_register::RegisterPort& reg = **reg_port;
   auto changed = reg.EditDevice(c.org, device, edit, c.actor);
   if (!changed.ok()) return Failure(kCommand, changed.status(), err);
   out << device << ": "
@@ -589,7 +601,9 @@ int CmdRisks(const std::vector<std::string>& args, std::ostream& out,
   }
   auto st = Open(c);
   if (!st.ok()) return Failure(kCommand, st.status(), err);
-  RegisterStore reg((*st)->database(), SystemClock::Instance());
+  auto reg_port = (*st)->OpenRegister(SystemClock::Instance());
+  if (!reg_port.ok()) return Failure(kCommand, reg_port.status(), err);
+  asset_register::RegisterPort& reg = **reg_port;
   reg.SetCheckRules(CheckRules(c, err));
   std::string source;
   auto risks = reg.AssetRisks(c.org, &source);
@@ -649,7 +663,9 @@ int CmdHistory(const std::vector<std::string>& args, std::ostream& out,
   if (limit < 1) return Usage("--limit must be at least 1", err);
   auto st = Open(c);
   if (!st.ok()) return Failure(kCommand, st.status(), err);
-  RegisterStore reg((*st)->database(), SystemClock::Instance());
+  auto reg_port = (*st)->OpenRegister(SystemClock::Instance());
+  if (!reg_port.ok()) return Failure(kCommand, reg_port.status(), err);
+  asset_register::RegisterPort& reg = **reg_port;
   auto history = reg.History(c.org, limit);
   if (!history.ok()) return Failure(kCommand, history.status(), err);
   for (const auto& h : *history) {

@@ -125,7 +125,7 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
 
   if (Status s = pki::InitCrypto(); !s.ok()) return Failure(kCommand, s, err);
   const DataPaths paths = DataPaths::For(data_dir);
-  Result<std::unique_ptr<store::SqliteStore>> store =
+  Result<std::unique_ptr<store::Store>> store =
       OpenStore(paths, SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
 

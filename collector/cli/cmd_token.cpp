@@ -60,7 +60,7 @@ int Create(const std::vector<std::string>& args, std::ostream& out,
     spec.uses = uses;
   }
   const DataPaths paths = DataPaths::For(data_dir);
-  Result<std::unique_ptr<store::SqliteStore>> store =
+  Result<std::unique_ptr<store::Store>> store =
       OpenStore(paths, SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
   Result<store::CreatedToken> token = (*store)->CreateToken(spec);
@@ -108,7 +108,7 @@ int List(const std::vector<std::string>& args, std::ostream& out,
     return UsageError(
         kCommand, "--format: expected text or json, got '" + format + "'", err);
   }
-  Result<std::unique_ptr<store::SqliteStore>> store =
+  Result<std::unique_ptr<store::Store>> store =
       OpenStore(DataPaths::For(data_dir), SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
   Result<std::vector<store::TokenInfo>> tokens = (*store)->ListTokens(org);
@@ -169,7 +169,7 @@ int Revoke(const std::vector<std::string>& args, std::ostream& out,
     return UsageError(kCommand, "give the token ID or PREFIX (see token list)",
                       err);
   }
-  Result<std::unique_ptr<store::SqliteStore>> store =
+  Result<std::unique_ptr<store::Store>> store =
       OpenStore(DataPaths::For(data_dir), SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
   if (Status s = (*store)->RevokeToken(which); !s.ok()) {

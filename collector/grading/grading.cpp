@@ -36,6 +36,27 @@ std::optional<CheckStatus> ParseCheckStatus(std::string_view text) {
   return std::nullopt;
 }
 
+int StatusSeverity(CheckStatus status) {
+  switch (status) {
+    case CheckStatus::kFail:
+      return 4;
+    case CheckStatus::kError:
+      return 3;
+    case CheckStatus::kUnknown:
+      return 2;
+    case CheckStatus::kPass:
+      return 1;
+    case CheckStatus::kNotApplicable:
+      return 0;
+  }
+  return 2;
+}
+
+int StatusSeverity(std::string_view name) {
+  const std::optional<CheckStatus> status = ParseCheckStatus(name);
+  return status ? StatusSeverity(*status) : -1;
+}
+
 std::string_view TechnicalVerdictName(TechnicalVerdict verdict) {
   switch (verdict) {
     case TechnicalVerdict::kInPlace:

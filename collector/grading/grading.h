@@ -43,6 +43,17 @@ std::string_view CheckStatusName(CheckStatus status);
 // Parses the names above; nullopt for anything else.
 std::optional<CheckStatus> ParseCheckStatus(std::string_view text);
 
+// The one ranking of result statuses, used wherever a worst status is
+// chosen (several rows of one host, a rule over an asset's devices): fail,
+// error, unknown, pass, not_applicable, worst first. Higher is worse.
+int StatusSeverity(CheckStatus status);
+// The same for a status name; a name outside the list ranks lowest.
+int StatusSeverity(std::string_view name);
+// True when `a` is strictly worse than `b`.
+inline bool IsWorse(CheckStatus a, CheckStatus b) {
+  return StatusSeverity(a) > StatusSeverity(b);
+}
+
 // One evidence value a check used ("definitions_age_hours" = "212").
 struct Evidence {
   std::string name;

@@ -432,3 +432,26 @@ TEST(TechnicalTally, MissingResultIsUnknownNotPass) {
 
 }  // namespace
 }  // namespace mamori::grading
+
+namespace mamori::grading {
+namespace {
+
+// The one ranking every worst-of choice uses (evaluator rows, register
+// risks): fail, error, unknown, pass, not_applicable.
+TEST(StatusSeverity, OneRankingWorstFirst) {
+  const CheckStatus order[] = {CheckStatus::kFail, CheckStatus::kError,
+                               CheckStatus::kUnknown, CheckStatus::kPass,
+                               CheckStatus::kNotApplicable};
+  for (size_t i = 0; i + 1 < std::size(order); ++i) {
+    EXPECT_TRUE(IsWorse(order[i], order[i + 1])) << i;
+    EXPECT_FALSE(IsWorse(order[i + 1], order[i])) << i;
+    EXPECT_GT(StatusSeverity(CheckStatusName(order[i])),
+              StatusSeverity(CheckStatusName(order[i + 1])));
+  }
+  EXPECT_FALSE(IsWorse(CheckStatus::kFail, CheckStatus::kFail));
+  EXPECT_LT(StatusSeverity("bogus"),
+            StatusSeverity(CheckStatusName(CheckStatus::kNotApplicable)));
+}
+
+}  // namespace
+}  // namespace mamori::grading

@@ -16,6 +16,7 @@
 #include "collector/grading/questionnaire_scoring.h"
 #include "collector/policy/policy.h"
 #include "collector/policy/questionnaire.h"
+#include "collector/store/grading_records.h"
 #include "common/status.h"
 
 namespace mamori::policy {
@@ -35,17 +36,8 @@ inline constexpr SettingSpec kSettings[] = {
     {"ipa_not_applicable_points", -1, 4, 4},
 };
 
-struct AnswerSet {
-  // Optional guard: when set, must match the organisation imported into.
-  std::string organisation;
-  std::string answered_by;
-  std::map<std::string, grading::ViewpointAnswers> second;  // by rule id
-  std::map<std::string, int> first;                         // by question id
-  std::map<int, grading::IpaAnswer> ipa;                    // by item number
-  std::map<std::string, int64_t> settings;
-  // check id → parameter → value text (validated against the check).
-  std::map<std::string, std::map<std::string, std::string>> parameters;
-};
+// The answer set is plain data the grading store keeps (store::AnswerSet).
+using store::AnswerSet;
 
 // Parses and validates an answer file. `source.name` ending in ".json" is
 // read as JSON (through the same YAML parser, so lines are still named).

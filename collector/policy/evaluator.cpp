@@ -15,79 +15,25 @@ namespace {
 using grading::CheckResult;
 using grading::CheckStatus;
 
-int Severity(CheckStatus s) {
-  switch (s) {
-    case CheckStatus::kFail:
-      return 4;
-    case CheckStatus::kError:
-      return 3;
-    case CheckStatus::kUnknown:
-      return 2;
-    case CheckStatus::kPass:
-      return 1;
-    case CheckStatus::kNotApplicable:
-      return 0;
-  }
-  return 2;
-}
-
 bool Contains(const std::vector<std::string>& list, const std::string& v) {
   return std::find(list.begin(), list.end(), v) != list.end();
 }
 
 std::string QueryKey(const Check& c) { return c.id + '\0' + c.query; }
 
-std::string ColumnText(sqlite3_stmt* st, int i) {
-  if (sqlite3_column_type(st, i) == SQLITE_NULL) return "null";
-  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
-  return text == nullptr ? "" : std::string(text);
+std::string Where(const Check& c) {
+  return c.source + ": checks[" + c.id + "].query: ";
 }
 
 }  // namespace
 
-CheckRunner::~CheckRunner() {
-  for (auto& [key, st] : statements_) sqlite3_finalize(st);
-}
-
-Result<sqlite3_stmt*> CheckRunner::Prepare(const Check& check) {
-  const std::string key = QueryKey(check);
-  auto it = statements_.find(key);
-  if (it != statements_.end()) return it->second;
-  sqlite3_stmt* st = nullptr;
-  const char* tail = nullptr;
-  const int rc = sqlite3_prepare_v3(db_, check.query.data(),
-                                    static_cast<int>(check.query.size()),
-                                    SQLITE_PREPARE_PERSISTENT, &st, &tail);
-  const std::string where = check.source + ": checks[" + check.id + "].query: ";
-  if (rc != SQLITE_OK || st == nullptr) {
-    if (st != nullptr) sqlite3_finalize(st);
-    return InvalidArgumentError(where +
-                                "does not prepare: " + sqlite3_errmsg(db_));
-  }
-  std::string_view rest(tail, check.query.data() + check.query.size() - tail);
-  while (!rest.empty() &&
-         (rest.front() == ';' || Trim(rest.substr(0, 1)).empty())) {
-    rest.remove_prefix(1);
-  }
-  if (!rest.empty()) {
-    sqlite3_finalize(st);
-    return InvalidArgumentError(where + "must be a single statement");
-  }
-  statements_.emplace(key, st);
-  return st;
-}
-
 Status CheckRunner::ValidateOne(const Check& check) {
-  auto st = Prepare(check);
-  if (!st.ok()) return st.status();
-  const std::string where = check.source + ": checks[" + check.id + "].query: ";
-  if (!sqlite3_stmt_readonly(*st)) {
-    return InvalidArgumentError(where + "must only read (SELECT)");
-  }
-  std::set<std::string> columns;
-  for (int i = 0; i < sqlite3_column_count(*st); ++i) {
-    columns.insert(sqlite3_column_name(*st, i));
-  }
+  const std::string where = Where(check);
+  auto shape = queries_.Describe(QueryKey(check), check.query);
+  if (!shape.ok())
+    return InvalidArgumentError(where + shape.status().message());
+  const std::set<std::string> columns(shape->columns.begin(),
+                                      shape->columns.end());
   for (const char* required : {"host_id", "status"}) {
     if (columns.count(required) == 0) {
       return InvalidArgumentError(where + "must return a column named " +
@@ -95,13 +41,11 @@ Status CheckRunner::ValidateOne(const Check& check) {
     }
   }
   bool has_org = false;
-  for (int i = 1; i <= sqlite3_bind_parameter_count(*st); ++i) {
-    const char* name = sqlite3_bind_parameter_name(*st, i);
-    if (name == nullptr || name[0] != ':') {
+  for (const std::string& n : shape->parameters) {
+    if (n.empty()) {
       return InvalidArgumentError(
           where + "use named parameters (:name), not positional ones");
     }
-    const std::string n(name + 1);
     if (n == "org_id") {
       has_org = true;
       continue;
@@ -155,22 +99,20 @@ Status CheckRunner::RunEach(const PolicySet& set, int64_t org_id,
     std::unordered_map<int64_t, CheckResult> rows;
     std::string run_error;
     std::vector<grading::Evidence> notes;
-    auto prepared = Prepare(check);
-    if (!prepared.ok()) {
-      run_error = prepared.status().message();
+    auto shape = queries_.Describe(QueryKey(check), check.query);
+    if (!shape.ok()) {
+      run_error = Where(check) + shape.status().message();
     } else {
-      sqlite3_stmt* st = *prepared;
-      sqlite3_reset(st);
-      sqlite3_clear_bindings(st);
-      for (int i = 1; i <= sqlite3_bind_parameter_count(st); ++i) {
-        const char* raw = sqlite3_bind_parameter_name(st, i);
-        const std::string name = raw == nullptr ? "" : std::string(raw + 1);
+      std::vector<store::QueryValue> values;
+      values.reserve(shape->parameters.size());
+      for (const std::string& name : shape->parameters) {
+        store::QueryValue& bound = values.emplace_back();
         if (name == "org_id") {
-          sqlite3_bind_int64(st, i, org_id);
+          bound = org_id;
           continue;
         }
         if (name == "now") {
-          sqlite3_bind_int64(st, i, now_s);
+          bound = now_s;
           continue;
         }
         for (const Parameter& p : check.parameters) {
@@ -190,26 +132,23 @@ Status CheckRunner::RunEach(const PolicySet& set, int64_t org_id,
             }
           }
           if (const auto* v = std::get_if<int64_t>(&value)) {
-            sqlite3_bind_int64(st, i, *v);
+            bound = *v;
           } else if (const auto* d = std::get_if<double>(&value)) {
-            sqlite3_bind_double(st, i, *d);
+            bound = *d;
           } else if (const auto* b = std::get_if<bool>(&value)) {
-            sqlite3_bind_int64(st, i, *b ? 1 : 0);
+            bound = int64_t{*b ? 1 : 0};
           } else {
-            const auto& s = std::get<std::string>(value);
-            sqlite3_bind_text(st, i, s.data(), static_cast<int>(s.size()),
-                              SQLITE_TRANSIENT);
+            bound = std::get<std::string>(value);
           }
         }
       }
       int host_col = -1;
       int status_col = -1;
       int collected_col = -1;
-      const int ncols = sqlite3_column_count(st);
       // Evidence columns with their names, read once per run, not per row.
       std::vector<std::pair<int, std::string>> evidence_cols;
-      for (int i = 0; i < ncols; ++i) {
-        const std::string name = sqlite3_column_name(st, i);
+      for (int i = 0; i < static_cast<int>(shape->columns.size()); ++i) {
+        const std::string& name = shape->columns[i];
         if (name == "host_id") {
           host_col = i;
         } else if (name == "status") {
@@ -221,44 +160,44 @@ Status CheckRunner::RunEach(const PolicySet& set, int64_t org_id,
         }
       }
       rows.reserve(hosts.size());
-      for (;;) {
-        const int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE) break;
-        if (rc != SQLITE_ROW) {
-          run_error = std::string("query failed: ") + sqlite3_errmsg(db_);
+      if (host_col < 0 || status_col < 0) {
+        run_error = "query lacks host_id or status";
+      } else {
+        Status ran = queries_.Run(
+            QueryKey(check), check.query, org_id, values,
+            [&](const store::QueryRow& row) {
+              const int64_t host_id = row.Int(host_col);
+              const std::string status_text = row.Text(status_col);
+              auto status = grading::ParseCheckStatus(status_text);
+              const CheckStatus row_status =
+                  status.value_or(CheckStatus::kError);
+              // Only a host's first row or a worse one is kept: build the
+              // rest of the result only then.
+              auto [it, inserted] = rows.try_emplace(host_id);
+              if (!inserted &&
+                  !grading::IsWorse(row_status, it->second.status)) {
+                return;
+              }
+              CheckResult& r = it->second;
+              r.status = row_status;
+              r.evidence.clear();
+              r.evidence.reserve(evidence_cols.size() + (status ? 0 : 1));
+              if (!status) {
+                r.evidence.push_back({"invalid_status", status_text});
+              }
+              r.collected_at.reset();
+              if (collected_col >= 0 && !row.IsNull(collected_col)) {
+                r.collected_at = FromUnixSeconds(row.Int(collected_col));
+              }
+              for (const auto& [i, name] : evidence_cols) {
+                r.evidence.push_back({name, row.Text(i)});
+              }
+            });
+        if (!ran.ok()) {
+          run_error = "query failed: " + ran.message();
           rows.clear();
-          break;
-        }
-        if (host_col < 0 || status_col < 0) {
-          run_error = "query lacks host_id or status";
-          break;
-        }
-        const int64_t host_id = sqlite3_column_int64(st, host_col);
-        const std::string status_text = ColumnText(st, status_col);
-        auto status = grading::ParseCheckStatus(status_text);
-        const CheckStatus row_status = status.value_or(CheckStatus::kError);
-        // Only a host's first row or a worse one is kept: build the rest of
-        // the result only then.
-        auto [it, inserted] = rows.try_emplace(host_id);
-        if (!inserted && Severity(row_status) <= Severity(it->second.status)) {
-          continue;
-        }
-        CheckResult& r = it->second;
-        r.status = row_status;
-        r.evidence.clear();
-        r.evidence.reserve(evidence_cols.size() + (status ? 0 : 1));
-        if (!status) r.evidence.push_back({"invalid_status", status_text});
-        r.collected_at.reset();
-        if (collected_col >= 0 &&
-            sqlite3_column_type(st, collected_col) != SQLITE_NULL) {
-          r.collected_at =
-              FromUnixSeconds(sqlite3_column_int64(st, collected_col));
-        }
-        for (const auto& [i, name] : evidence_cols) {
-          r.evidence.push_back({name, ColumnText(st, i)});
         }
       }
-      sqlite3_reset(st);
     }
     if (!run_error.empty()) {
       MAMORI_LOG(kWarning) << "check " << check.id << ": " << run_error;

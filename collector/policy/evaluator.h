@@ -15,10 +15,10 @@
 // return are unknown; a query that fails at run time gives error for every
 // host. Hosts that never reported get no result (they count in coverage).
 //
-// Thread safety: one CheckRunner per connection and thread. Statements are
-// prepared once and reused (cached by check id and query text).
-
-#include <sqlite3.h>
+// The queries run through the store's CheckQueries port; this class knows
+// no database. Thread safety: one CheckRunner per CheckQueries and thread.
+// Statements are prepared once and reused (cached by check id and query
+// text).
 
 #include <functional>
 #include <map>
@@ -27,7 +27,8 @@
 
 #include "collector/grading/grading.h"
 #include "collector/policy/policy.h"
-#include "collector/store/grading_store.h"
+#include "collector/store/check_queries.h"
+#include "collector/store/grading_port.h"
 #include "common/clock.h"
 #include "common/status.h"
 
@@ -39,8 +40,8 @@ using ParameterOverrides =
 
 class CheckRunner {
  public:
-  explicit CheckRunner(sqlite3* db) : db_(db) {}
-  ~CheckRunner();
+  // `queries` must outlive the runner.
+  explicit CheckRunner(store::CheckQueries& queries) : queries_(queries) {}
   CheckRunner(const CheckRunner&) = delete;
   CheckRunner& operator=(const CheckRunner&) = delete;
 
@@ -69,11 +70,9 @@ class CheckRunner {
                  const CheckSink& sink);
 
  private:
-  Result<sqlite3_stmt*> Prepare(const Check& check);
   Status ValidateOne(const Check& check);
 
-  sqlite3* db_;
-  std::map<std::string, sqlite3_stmt*> statements_;
+  store::CheckQueries& queries_;
 };
 
 }  // namespace mamori::policy

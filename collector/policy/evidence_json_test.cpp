@@ -1,6 +1,6 @@
 // check_results.evidence_json is written by hand (EvidenceJson in
-// collector/store/grading_store.cpp) and compared as text with stored rows
-// to find changed results, so it must be exactly what nlohmann's dump()
+// collector/store/sqlite/grading_store.cpp) and compared as text with stored
+// rows to find changed results, so it must be exactly what nlohmann's dump()
 // wrote before: otherwise every stored result would look changed once.
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "collector/store/grading_store.h"
+#include "collector/store/sqlite/grading_store.h"
 
 namespace mamori::store {
 namespace {

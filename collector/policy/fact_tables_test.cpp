@@ -1,13 +1,13 @@
-// The grading module's steps 2 and 3 (collector/store/grading_schema.cpp):
-// the fact views read per-family tables that triggers on host_facts
-// maintain, and collected_at from host_facts. These
-// tests hold the tables to the JSON: after inserts, payload updates, touches
-// of collected_at, state changes, INSERT OR REPLACE and deletes, every view
-// returns exactly what the step 1 views (json_extract per query) return on a
-// second database given the same writes, and every table equals its
-// extraction view. Also: the step fills the tables from facts stored before
-// it ran, queries scoped by organisation see only that organisation, and a
-// payload that is not JSON is refused by no write.
+// The grading module's steps 2 and 3
+// (collector/store/sqlite/grading_schema.cpp): the fact views read per-family
+// tables that triggers on host_facts maintain, and collected_at from
+// host_facts. These tests hold the tables to the JSON: after inserts, payload
+// updates, touches of collected_at, state changes, INSERT OR REPLACE and
+// deletes, every view returns exactly what the step 1 views (json_extract per
+// query) return on a second database given the same writes, and every table
+// equals its extraction view. Also: the step fills the tables from facts stored
+// before it ran, queries scoped by organisation see only that organisation, and
+// a payload that is not JSON is refused by no write.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "collector/store/core_schema.h"
-#include "collector/store/grading_schema.h"
-#include "collector/store/migrations.h"
-#include "collector/store/sqlite.h"
+#include "collector/store/sqlite/core_schema.h"
+#include "collector/store/sqlite/grading_schema.h"
+#include "collector/store/sqlite/migrations.h"
+#include "collector/store/sqlite/sqlite.h"
 #include "common/clock.h"
 
 namespace mamori::store {
@@ -165,7 +165,7 @@ class Db {
   void Expect(const Status& s) { EXPECT_TRUE(s.ok()) << s.ToString(); }
   void Exec(const std::string& sql) { Expect(db_->Exec(sql)); }
 
-  // The store's own statements (collector/store/sqlite_store.cpp).
+  // The store's own statements (collector/store/sqlite/sqlite_store.cpp).
   void Upsert(int64_t host, const std::string& family, const std::string& state,
               int64_t collected, const std::string& json) {
     auto st = db_->Prepare(

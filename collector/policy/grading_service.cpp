@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "collector/pki/crypto.h"
+#include "collector/store/open_store.h"
 #include "common/log.h"
 
 namespace mamori::policy {
@@ -60,8 +61,13 @@ grading::TechnicalSettings SettingsFrom(const AnswerSet& answers) {
 
 Result<std::unique_ptr<GradingService>> GradingService::Open(
     const Options& options, const Clock& clock) {
-  auto store = store::GradingStore::Open(options.database_path);
+  // The core store is opened only to reach the grading port: it checks the
+  // schema is current and is closed again at once.
+  auto core = store::OpenStore(options.database_path, clock, {.create = false});
+  if (!core.ok()) return core.status();
+  auto store = (*core)->OpenGrading();
   if (!store.ok()) return store.status();
+  (*store)->check_queries().SetTimeLimit(options.check_time_limit);
   std::unique_ptr<GradingService> svc(
       new GradingService(std::move(*store), clock, options));
 
@@ -191,15 +197,11 @@ Result<GradeReport> GradingService::Build(int64_t org_id,
   }
 
   std::vector<grading::CheckResult> current;
-  std::optional<store::Transaction> tx;
   if (run_checks) {
-    // One write transaction for the whole run: the organisation's results
-    // change all together or not at all, and pages shared by several checks
-    // (the primary-key and history indexes) are written to the WAL once,
-    // not once per check (a transaction per check cost 20 % more CPU).
-    // Ingest waits for it as it waited for storing all results before.
-    tx.emplace(store_->database());
-    MAMORI_RETURN_IF_ERROR(tx->Begin());
+    // Each check's query runs on the store's sandboxed read connection,
+    // outside any write transaction (issue #13 point 6: a slow or runaway
+    // check holds up no report), then its results are written in a short
+    // transaction of their own.
     MAMORI_RETURN_IF_ERROR(runner_.RunEach(
         policies_, org_id, r.hosts, r.answers.parameters, r.evaluated_at,
         [&](const Check& check, std::vector<grading::CheckResult>* results) {
@@ -216,7 +218,6 @@ Result<GradeReport> GradingService::Build(int64_t org_id,
           }
           return Status::Ok();
         }));
-    MAMORI_RETURN_IF_ERROR(tx->Commit());
   } else {
     auto stored = store_->LoadResults(org_id);
     if (!stored.ok()) return stored.status();

@@ -21,7 +21,8 @@
 // unevaluated change is `max_delay` old, so its grade cannot go stale.
 //
 // Thread safety: a GradingService is used from one thread at a time (it owns
-// one database connection). EvaluationScheduler is thread-safe.
+// one grading store, store/grading_port.h, with its own connection).
+// EvaluationScheduler is thread-safe.
 
 #include <chrono>
 #include <map>
@@ -37,7 +38,7 @@
 #include "collector/policy/evaluator.h"
 #include "collector/policy/policy.h"
 #include "collector/policy/questionnaire.h"
-#include "collector/store/grading_store.h"
+#include "collector/store/grading_port.h"
 #include "common/clock.h"
 #include "common/status.h"
 
@@ -79,9 +80,14 @@ struct GradeReport {
 class GradingService {
  public:
   struct Options {
+    // The store: a store URL (sqlite:PATH, store/open_store.h) or the path
+    // of the SQLite file. It must exist (run `init`).
     std::string database_path;
     // Directory of custom policy files; empty = none.
     std::string custom_policy_dir;
+    // A check query running longer is stopped and gives `error` for every
+    // host (issue #13 point 6).
+    std::chrono::milliseconds check_time_limit{4000};
   };
 
   // Returns the service, FAILED_PRECONDITION when a built-in file is broken,
@@ -96,7 +102,7 @@ class GradingService {
 
   const PolicySet& policies() const { return policies_; }
   const Questionnaires& questionnaires() const { return questionnaires_; }
-  store::GradingStore& store() { return *store_; }
+  store::GradingPort& store() { return *store_; }
   // The error that kept the last custom policy reload from taking effect.
   const Status& custom_policy_error() const { return custom_error_; }
 
@@ -105,9 +111,9 @@ class GradingService {
   Result<GradeReport> Evaluate(const std::string& org);
   // The re-grade of `serve`: runs every check and stores the results and the
   // same grade snapshot as Evaluate, but builds no report. Each check's
-  // results are stored (one transaction per check) and folded into per-rule
-  // counters as soon as its query has run, so memory does not grow with
-  // hosts × checks.
+  // results are stored (one short transaction per check, after its query
+  // ran outside any) and folded into per-rule counters as soon as its query
+  // has run, so memory does not grow with hosts × checks.
   Status EvaluateOrgId(int64_t org_id);
   // The report from the stored results, without running checks.
   Result<GradeReport> Report(const std::string& org);
@@ -120,10 +126,10 @@ class GradingService {
                                     AnswerFormat format);
 
  private:
-  GradingService(std::unique_ptr<store::GradingStore> store, const Clock& clock,
+  GradingService(std::unique_ptr<store::GradingPort> store, const Clock& clock,
                  Options options)
       : store_(std::move(store)),
-        runner_(store_->database().raw()),
+        runner_(store_->check_queries()),
         clock_(clock),
         options_(std::move(options)) {}
 
@@ -137,7 +143,7 @@ class GradingService {
   // Stores r's grade snapshot; returns *r (moved).
   Result<GradeReport> SaveSnapshot(int64_t org_id, GradeReport* r);
 
-  std::unique_ptr<store::GradingStore> store_;
+  std::unique_ptr<store::GradingPort> store_;
   CheckRunner runner_;
   const Clock& clock_;
   Options options_;

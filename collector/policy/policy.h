@@ -22,6 +22,7 @@
 #include <variant>
 #include <vector>
 
+#include "collector/store/grading_records.h"
 #include "common/status.h"
 
 namespace mamori::policy {
@@ -93,11 +94,9 @@ struct PolicySet {
   const Check* Find(const std::string& id) const;
 };
 
-// One policy file's name and text.
-struct PolicySource {
-  std::string name;
-  std::string text;
-};
+// One policy file's name and text (kept by the grading store as the last
+// good custom set, so the type lives with the store's records).
+using store::PolicySource;
 
 // Parses one policy file. Returns its checks, or INVALID_ARGUMENT whose
 // message starts "<name>:<line>: <key>: " and says what was wrong.

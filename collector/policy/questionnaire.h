@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "collector/policy/policy.h"
+#include "collector/store/grading_records.h"
 #include "common/status.h"
 
 namespace mamori::policy {
@@ -72,25 +73,11 @@ struct Questionnaires {
 Result<Questionnaires> ParseQuestionnaires(
     const std::vector<PolicySource>& sources);
 
-struct EndOfSupportEntry {
-  std::string product;
-  std::string match_key;
-  std::string edition;  // "" = every edition
-  std::string label;
-  std::string ends_on;  // YYYY-MM-DD
-};
-
-struct BrowserMinimum {
-  std::string browser;
-  std::string package_pattern;  // SQL LIKE pattern
-  int64_t min_major = 0;
-  std::string as_of;  // YYYY-MM-DD
-};
-
-struct EndOfSupportTable {
-  std::vector<EndOfSupportEntry> entries;
-  std::vector<BrowserMinimum> browsers;
-};
+// The end-of-support and browser tables are plain data the grading store
+// keeps (collector/store/grading_records.h).
+using store::BrowserMinimum;
+using store::EndOfSupportEntry;
+using store::EndOfSupportTable;
 
 // Parses policies/end_of_support.yaml. Dates must be valid YYYY-MM-DD;
 // editions one of all, home_pro, enterprise, ltsc. INVALID_ARGUMENT naming

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "collector/policy/grading_service.h"
-#include "collector/store/sqlite_store.h"
+#include "collector/store/open_store.h"
 #include "common/clock.h"
 
 namespace mamori {
@@ -147,7 +147,7 @@ class RegradeTest : public ::testing::Test {
 
   // Stores one report for `host` with `families` collected `age` before the
   // clock's time.
-  void Report(store::SqliteStore& store, const Host& host, int i,
+  void Report(store::Store& store, const Host& host, int i,
               const std::vector<Family>& families, std::chrono::seconds age) {
     store::ReportInput r;
     r.host_id = host.id;
@@ -211,7 +211,7 @@ TEST_F(RegradeTest, SnapshotOnlyRegradeStoresExactlyWhatEvaluateStores) {
   constexpr int kHosts = 40;
   std::vector<Host> hosts;
   {
-    auto store = store::SqliteStore::Open(PathOf("full"), clock_);
+    auto store = store::OpenStore(store::SqliteUrl(PathOf("full")), clock_);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     ASSERT_TRUE((*store)->CreateOrg({"acme", "", std::nullopt, ""}).ok());
     ASSERT_TRUE((*store)->CreateOrg({"other", "", std::nullopt, ""}).ok());
@@ -279,7 +279,7 @@ settings:
   // every other host reports again with nothing changed but the time.
   clock_.Advance(std::chrono::hours(1));
   for (const std::string name : {"full", "regrade"}) {
-    auto store = store::SqliteStore::Open(PathOf(name), clock_);
+    auto store = store::OpenStore(store::SqliteUrl(PathOf(name)), clock_);
     ASSERT_TRUE(store.ok());
     const int saved = reports_;
     for (int i = 0; i < kHosts; ++i) {

@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "collector/store/sqlite_store.h"
+#include "collector/store/sqlite/sqlite_store.h"
 
 namespace mamori::report {
 namespace {

@@ -130,6 +130,10 @@ grpc::Status CollectorService::DoEnroll(grpc::CallbackServerContext* context,
   input.agent_version = in.agent_version();
   const std::string node_key = pki::RandomSecret(32);
   input.node_key_hash = pki::Sha256Hex(node_key);
+  if (!in.previous_host_id().empty() && !in.previous_node_key().empty()) {
+    input.previous_host_id = ParseInt64(in.previous_host_id());
+    input.previous_node_key_hash = pki::Sha256Hex(in.previous_node_key());
+  }
 
   Result<store::EnrollOutcome> outcome = store_.Enroll(input);
   if (!outcome.ok()) {
@@ -144,6 +148,7 @@ grpc::Status CollectorService::DoEnroll(grpc::CallbackServerContext* context,
   out.set_node_key(node_key);
   out.set_reattached(outcome->reattached);
   out.set_clone_suspected(outcome->clone_suspected);
+  out.set_possible_duplicate(outcome->possible_duplicate_of.has_value());
   out.set_organization(outcome->org_name);
   if (!in.csr_pem().empty()) {
     Result<std::string> cert =
@@ -155,10 +160,14 @@ grpc::Status CollectorService::DoEnroll(grpc::CallbackServerContext* context,
     }
     out.set_client_cert_pem(*cert);
   }
-  MAMORI_LOG(kInfo) << "host " << outcome->host_id << " enrolled in '"
-                    << outcome->org_name << "'"
-                    << (outcome->reattached ? " (re-attached)" : "")
-                    << (outcome->clone_suspected ? " (suspected clone)" : "");
+  MAMORI_LOG(kInfo)
+      << "host " << outcome->host_id << " enrolled in '" << outcome->org_name
+      << "'" << (outcome->reattached ? " (re-attached)" : "")
+      << (outcome->clone_suspected ? " (suspected clone)" : "")
+      << (outcome->possible_duplicate_of
+              ? " (possible duplicate of host " +
+                    std::to_string(*outcome->possible_duplicate_of) + ")"
+              : "");
   SetResponse(out, response);
   return grpc::Status::OK;
 }

@@ -13,8 +13,9 @@
 #include <unordered_map>
 
 #include "collector/pki/crypto.h"
-#include "collector/service/part_digest.h"
 #include "common/text.h"
+#include "proto/wire/families.h"
+#include "proto/wire/part_digest.h"
 
 namespace mamori::service {
 namespace {
@@ -652,18 +653,10 @@ Result<std::string> ProtobufJson(const Message& message) {
   return json;
 }
 
-// The EndpointFacts fields that are fact families (message fields numbered
-// 10 and up), by name.
-bool IsFamilyField(const FieldDescriptor* field) {
-  return field != nullptr && field->number() >= 10 &&
-         field->type() == FieldDescriptor::TYPE_MESSAGE;
-}
-
-const FieldDescriptor* FamilyField(const std::string& name) {
-  const FieldDescriptor* field =
-      v1::EndpointFacts::descriptor()->FindFieldByName(name);
-  return IsFamilyField(field) ? field : nullptr;
-}
+// The EndpointFacts fields that are fact families: the wire contract's one
+// list (proto/wire/families.h).
+using wire::FamilyField;
+using wire::IsFamilyField;
 
 // CheckLimits for a message whose serialised size is `size`: a string
 // cannot be longer, nor a list have more entries (each takes a byte at
@@ -742,6 +735,14 @@ Status CheckEnroll(const v1::EnrollRequest& request, const Limits& limits) {
   if (request.csr_pem().size() > 16 * 1024) {
     return InvalidArgumentError("csr_pem: larger than 16 KiB");
   }
+  MAMORI_RETURN_IF_ERROR(
+      CheckId(request.previous_host_id(), "previous_host_id", limits));
+  MAMORI_RETURN_IF_ERROR(
+      CheckId(request.previous_node_key(), "previous_node_key", limits));
+  if (!request.previous_host_id().empty() &&
+      !ParseInt64(request.previous_host_id()).has_value()) {
+    return InvalidArgumentError("previous_host_id: not a host id");
+  }
   if (request.token().empty())
     return UnauthenticatedError("no enrollment token");
   return Status::Ok();
@@ -803,7 +804,7 @@ Result<store::ReportInput> ConvertReport(
     update.collected_at = FamilyCollectedAt(family);
     if (!update.collected_at.has_value())
       update.collected_at = out.collected_at;
-    update.sha256 = PartDigestInPlace(
+    update.sha256 = wire::PartDigestInPlace(
         shared->mutable_facts()->GetReflection()->MutableMessage(
             shared->mutable_facts(), field));
     update.payload_fn = [shared, field]() -> Result<std::string> {

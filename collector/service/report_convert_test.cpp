@@ -8,10 +8,13 @@
 #include <optional>
 #include <random>
 
-#include "collector/service/part_digest.h"
+#include "proto/wire/families.h"
+#include "proto/wire/part_digest.h"
 
 namespace mamori::service {
 namespace {
+
+using wire::PartDigest;
 
 v1::ReportRequest BaseRequest() {
   v1::ReportRequest r;
@@ -301,10 +304,7 @@ TEST(ReportConvertTest, FastJsonIsByteIdenticalToProtobufForEveryFamily) {
   for (int f = 0; f < facts->field_count(); ++f) {
     const google::protobuf::FieldDescriptor* field = facts->field(f);
     // The fact families (the collector converts nothing else to JSON).
-    if (field->type() != google::protobuf::FieldDescriptor::TYPE_MESSAGE ||
-        field->number() < 10) {
-      continue;
-    }
+    if (!wire::IsFamilyField(field)) continue;
     for (int round = 0; round < 300; ++round) {
       v1::EndpointFacts holder;
       google::protobuf::Message* family =

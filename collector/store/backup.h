@@ -3,7 +3,7 @@
 // Backups of a collector's data: the database as one consistent snapshot,
 // taken while `serve` may be writing, plus the data directory's other files
 // (the PKI and signing keys) with their modes, in one file. This header names
-// no database library; collector/store/sqlite_backup.h implements it for
+// no database library; collector/store/sqlite/sqlite_backup.h implements it for
 // SQLite. `mamori-collector backup` / `restore` (collector/cli/cmd_backup.h)
 // walk the data directory and write the restored files.
 //

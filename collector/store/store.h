@@ -2,8 +2,12 @@
 
 // Store: every read and write the collector makes, as operations (create an
 // organisation, enroll a host, store a batch of reports, list hosts …), never
-// as SQL. SqliteStore (sqlite_store.h) is the embedded implementation; a
-// PostgreSQL one can follow behind the same interface.
+// as SQL. This folder holds the ports (this file, grading_port.h,
+// register_port.h, check_queries.h) and backend-neutral code (domain rules in
+// identity.h, tokens.h, ingest_plan.h; the factory in open_store.h). Each
+// backend lives in a folder of its own: sqlite/ (SqliteStore) now, a
+// PostgreSQL one next, plugged in by OpenStore's URL scheme. Nothing outside
+// a backend folder sees a connection.
 //
 // Tenancy: every host, token and fact belongs to one organisation. Reads that
 // return hosts or facts take the organisation and never return another's rows.
@@ -14,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -22,7 +27,13 @@
 #include "common/clock.h"
 #include "common/status.h"
 
+namespace mamori::asset_register {
+class RegisterPort;
+}  // namespace mamori::asset_register
+
 namespace mamori::store {
+
+class GradingPort;
 
 struct OrgSpec {
   std::string name;
@@ -78,6 +89,10 @@ struct EnrollInput {
   std::string os_version;
   std::string agent_version;
   std::string node_key_hash;  // hex SHA-256 of the new node key
+  // Proof of an existing enrollment: the host id and the hex SHA-256 of the
+  // node key the agent held for it (both unset/empty when none).
+  std::optional<int64_t> previous_host_id;
+  std::string previous_node_key_hash;
 };
 
 struct EnrollOutcome {
@@ -87,6 +102,9 @@ struct EnrollOutcome {
   bool reattached = false;       // an existing host record was reused
   bool clone_suspected = false;  // new record flagged as a clone
   std::optional<int64_t> clone_of;
+  // New record sharing one identifier with this host: possibly the same
+  // machine, for an organisation admin to merge (identity.h).
+  std::optional<int64_t> possible_duplicate_of;
 };
 
 struct HostRecord {
@@ -99,6 +117,7 @@ struct HostRecord {
   HostIdentityData identity;
   bool is_clone = false;
   std::optional<int64_t> clone_of;
+  std::optional<int64_t> possible_duplicate_of;
   TimePoint enrolled_at;
   int64_t enroll_count = 0;
   TimePoint first_seen;
@@ -236,9 +255,11 @@ class Store {
   virtual Status RevokeToken(const std::string& id_or_prefix) = 0;
 
   // Checks the token (UNAUTHENTICATED when unknown, expired, revoked or used
-  // up, saying which), then re-attaches to the host with the same identity or
-  // creates one (flagged as a clone when only the machine id matches), and
-  // stores the node key hash. One transaction.
+  // up, saying which: tokens.h), then applies the identity rule of
+  // identity.h within the token's organisation: re-attaches to the host the
+  // request proves or that agrees on two identifiers (replacing its node key
+  // hash), or creates a host — flagged as a clone, or as a possible
+  // duplicate whose original keeps its node key. One transaction.
   virtual Result<EnrollOutcome> Enroll(const EnrollInput& input) = 0;
 
   // Stores reports in one transaction, each all-or-nothing. Per report:
@@ -269,6 +290,17 @@ class Store {
   // Creates the admin account; ALREADY_EXISTS when the name is taken.
   virtual Status CreateAdmin(const std::string& name,
                              const std::string& password_hash) = 0;
+
+  // A grading store over the same data with a connection of its own, for
+  // one thread (the grading worker, a CLI command). Returns it, or the
+  // backend's error opening the connection; UNIMPLEMENTED from a store with
+  // no grading data (test doubles of the ingest path).
+  virtual Result<std::unique_ptr<GradingPort>> OpenGrading();
+  // The register store over this store's connection. Use it from one thread
+  // while no other call is made on this store (the CLI's commands); it must
+  // not outlive the store. UNIMPLEMENTED as for OpenGrading.
+  virtual Result<std::unique_ptr<asset_register::RegisterPort>> OpenRegister(
+      const Clock& clock);
 };
 
 }  // namespace mamori::store

@@ -1,0 +1,44 @@
+#pragma once
+
+// OpenStore: the one way the collector's programs (CLI, service, policy
+// layer, benches) get a store. The URL names the backend:
+//
+//   sqlite:PATH      the embedded SQLite file at PATH (e.g.
+//                    sqlite:/var/lib/mamori/collector.db); a bare PATH
+//                    without a scheme means the same
+//   postgresql://…   reserved for the PostgreSQL backend (not built yet)
+//
+// A new backend adds its folder under collector/store/ and one branch here.
+//
+// Thread safety: OpenStore may be called from any thread; what it returns is
+// described in store.h.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "collector/store/store.h"
+#include "common/clock.h"
+#include "common/status.h"
+
+namespace mamori::store {
+
+struct OpenOptions {
+  // Create the database when absent (init, serve, tests). When false an
+  // absent database is NOT_FOUND naming it.
+  bool create = true;
+};
+
+// The store URL for the SQLite file at `path`.
+std::string SqliteUrl(std::string_view path);
+
+// Opens the store named by `url` and brings its schema up to date.
+// `clock` must outlive the store. Returns the store; INVALID_ARGUMENT naming
+// the URL for an unknown or unsupported scheme or an empty path; NOT_FOUND
+// when `options.create` is false and the database is absent; or the
+// backend's open/migration error naming the database.
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url,
+                                         const Clock& clock,
+                                         OpenOptions options = {});
+
+}  // namespace mamori::store

@@ -1,0 +1,146 @@
+#pragma once
+
+// RegisterPort: the information-asset register of one organisation in the
+// collector's store (docs/register.md). The SQLite implementation is
+// asset_register::RegisterStore (store/sqlite/register_store.h); get one
+// from Store::OpenRegister().
+//
+// Device assets are derived from the core hosts and their facts when read
+// (name, role, OS, serial, model, last seen), joined with the fields people
+// edit; a host whose last report is older than `stale_after` is stale, and a
+// retired one stays listed. Every change writes a history entry naming the
+// actor. Imports are all or nothing, and importing unchanged rows writes
+// nothing.
+//
+// Tenancy: every method takes the organisation's name and touches only its
+// rows; NOT_FOUND naming it when it does not exist. Other errors are the
+// database's (INTERNAL), with nothing written.
+//
+// Thread safety: one RegisterPort per thread.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "collector/register/import_file.h"
+#include "collector/register/model.h"
+#include "common/status.h"
+
+namespace mamori::asset_register {
+
+// Outcome of an import (or of a dry run: what would happen).
+struct ImportSummary {
+  int64_t created = 0;
+  int64_t updated = 0;
+  int64_t unchanged = 0;
+  int64_t links_added = 0;
+  bool applied = false;  // false for a dry run or when errors were found
+  std::vector<ImportError> errors;
+  std::vector<std::string> warnings;
+};
+
+// Changes to one device's editable fields; unset = keep.
+struct DeviceEdit {
+  std::optional<std::string> owner;
+  std::optional<std::string> location;
+  std::optional<bool> retired;
+};
+
+// Per information asset, the worst current state of each employee rule
+// among the devices it is linked to (services have no checks).
+struct AssetRisk {
+  std::string asset_name;
+  int importance = 1;
+  std::vector<std::string> devices;  // linked device names
+  std::vector<RuleState> worst;      // one per rule, worst first
+  std::vector<std::string> services;
+};
+
+struct HistoryEntry {
+  int64_t changed_at = 0;
+  std::string actor;
+  std::string entity;
+  std::string entity_name;
+  std::string action;
+  std::string before_json;  // "" when created
+  std::string after_json;   // "" when removed
+};
+
+class RegisterPort {
+ public:
+  virtual ~RegisterPort() = default;
+
+  // Information assets of `org` ordered by business area then name.
+  // NOT_FOUND naming the organisation when it does not exist.
+  virtual Result<std::vector<InformationAsset>> ListAssets(
+      const std::string& org) = 0;
+  // Devices of `org` ordered by name, with status and current checks.
+  virtual Result<std::vector<DeviceAsset>> ListDevices(
+      const std::string& org, std::chrono::seconds stale_after) = 0;
+  // Links of `org` ordered by asset name, kind, target.
+  virtual Result<std::vector<AssetLink>> ListLinks(const std::string& org) = 0;
+  // All three, for export.
+  virtual Result<RegisterSnapshot> Snapshot(
+      const std::string& org, std::chrono::seconds stale_after) = 0;
+
+  // Applies `plan` (or, with `dry_run`, only reports what it would do).
+  // Row problems, including links to unknown assets or devices, are in the
+  // summary's errors and nothing is written. NOT_FOUND for an unknown
+  // organisation; INTERNAL for a database failure (rolled back).
+  virtual Result<ImportSummary> Import(const std::string& org,
+                                       const ImportPlan& plan,
+                                       const std::string& actor,
+                                       bool dry_run) = 0;
+
+  // Creates or replaces one asset by name (from `register set`). Returns
+  // true when something changed. INVALID_ARGUMENT for values the layout
+  // would reject; NOT_FOUND for an unknown organisation.
+  virtual Result<bool> PutAsset(const std::string& org,
+                                const InformationAsset& asset,
+                                const std::string& actor) = 0;
+  // The stored asset named `name`; NOT_FOUND when absent.
+  virtual Result<InformationAsset> GetAsset(const std::string& org,
+                                            const std::string& name) = 0;
+
+  // Links `asset_name` to a device (by host name or numeric host id) or to
+  // a named external service. Returns true when added, false when it
+  // already existed. NOT_FOUND for an unknown asset or device;
+  // INVALID_ARGUMENT when a device name matches several hosts.
+  virtual Result<bool> Link(const std::string& org,
+                            const std::string& asset_name, LinkKind kind,
+                            const std::string& target,
+                            const std::string& actor) = 0;
+
+  // Edits one device (by host name or numeric host id). Returns true when
+  // something changed. NOT_FOUND / INVALID_ARGUMENT as for Link.
+  virtual Result<bool> EditDevice(const std::string& org,
+                                  const std::string& device,
+                                  const DeviceEdit& edit,
+                                  const std::string& actor) = 0;
+
+  // Maps check ids (check_results.check_id) to employee-rule ids, from the
+  // policy set in force. Results of checks missing here are grouped under
+  // their check id instead of a rule.
+  virtual void SetCheckRules(
+      std::map<std::string, std::string> check_to_rule) = 0;
+
+  // Per asset, most important first, the worst state per rule among its
+  // linked devices (fail, then error, then unknown, then pass:
+  // grading::StatusSeverity). Reads the grading module's check_results when the
+  // table exists; `source` receives which source was used and how many results
+  // it held.
+  virtual Result<std::vector<AssetRisk>> AssetRisks(const std::string& org,
+                                                    std::string* source) = 0;
+
+  // Newest first, at most `limit` entries.
+  virtual Result<std::vector<HistoryEntry>> History(const std::string& org,
+                                                    int64_t limit) = 0;
+};
+
+// JSON of one asset as written to history and `register list --format json`.
+std::string AssetJson(const InformationAsset& asset);
+
+}  // namespace mamori::asset_register

@@ -1,0 +1,687 @@
+#include "collector/store/sqlite/register_store.h"
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "collector/grading/grading.h"
+#include "common/text.h"
+
+namespace mamori::asset_register {
+namespace {
+
+using store::Statement;
+using store::Transaction;
+
+// Ascending sort key, worst first, by the one ranking of statuses
+// (grading::StatusSeverity).
+int Severity(std::string_view state) { return -grading::StatusSeverity(state); }
+
+std::string RoleName(std::string_view proto_enum) {
+  constexpr std::string_view kPrefix = "ENDPOINT_ROLE_";
+  if (!StartsWith(proto_enum, kPrefix)) return std::string(proto_enum);
+  const std::string role = ToLowerAscii(proto_enum.substr(kPrefix.size()));
+  return role == "unspecified" ? std::string() : role;
+}
+
+constexpr const char* kSelectAssets =
+    "SELECT id, business_area, name, note, users, owning_department, medium, "
+    "personal, sensitive_personal, my_number, confidentiality, integrity, "
+    "availability, retention, registered_on FROM register_assets "
+    "WHERE org_id = ? ORDER BY business_area, name";
+
+constexpr const char* kInsertHistory =
+    "INSERT INTO register_history (org_id, changed_at, actor, entity, "
+    "entity_name, action, before_json, after_json) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
+constexpr const char* kUpdateAsset =
+    "UPDATE register_assets SET business_area = ?, name = ?, note = ?, "
+    "users = ?, owning_department = ?, medium = ?, personal = ?, "
+    "sensitive_personal = ?, my_number = ?, confidentiality = ?, "
+    "integrity = ?, availability = ?, retention = ?, registered_on = ?, "
+    "updated_at = ? WHERE org_id = ? AND id = ?";
+
+constexpr const char* kInsertAsset =
+    "INSERT INTO register_assets (business_area, name, note, users, "
+    "owning_department, medium, personal, sensitive_personal, my_number, "
+    "confidentiality, integrity, availability, retention, registered_on, "
+    "updated_at, org_id, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+InformationAsset AssetFromRow(const Statement& s) {
+  InformationAsset a;
+  a.business_area = s.ColumnText(1);
+  a.name = s.ColumnText(2);
+  a.note = s.ColumnText(3);
+  a.users = s.ColumnText(4);
+  a.owning_department = s.ColumnText(5);
+  a.medium = ParseMedium(s.ColumnText(6)).value_or(Medium::kPaper);
+  a.personal = s.ColumnInt(7) != 0;
+  a.sensitive_personal = s.ColumnInt(8) != 0;
+  a.my_number = s.ColumnInt(9) != 0;
+  a.confidentiality = static_cast<int>(s.ColumnInt(10));
+  a.integrity = static_cast<int>(s.ColumnInt(11));
+  a.availability = static_cast<int>(s.ColumnInt(12));
+  a.retention = s.ColumnText(13);
+  a.registered_on = s.ColumnText(14);
+  return a;
+}
+
+std::string DeviceEditJson(const std::string& owner,
+                           const std::string& location, bool retired) {
+  return nlohmann::json{
+      {"owner", owner}, {"location", location}, {"retired", retired}}
+      .dump();
+}
+
+}  // namespace
+
+std::string AssetJson(const InformationAsset& a) {
+  return nlohmann::json{{"business_area", a.business_area},
+                        {"name", a.name},
+                        {"note", a.note},
+                        {"users", a.users},
+                        {"owning_department", a.owning_department},
+                        {"medium", MediumCode(a.medium)},
+                        {"personal", a.personal},
+                        {"sensitive_personal", a.sensitive_personal},
+                        {"my_number", a.my_number},
+                        {"confidentiality", a.confidentiality},
+                        {"integrity", a.integrity},
+                        {"availability", a.availability},
+                        {"importance", a.importance()},
+                        {"retention", a.retention},
+                        {"registered_on", a.registered_on}}
+      .dump();
+}
+
+Result<Statement*> RegisterStore::Stmt(const char* sql) {
+  auto found = statements_.find(sql);
+  if (found != statements_.end()) {
+    found->second.Reset();
+    return &found->second;
+  }
+  auto prepared = db_.Prepare(sql);
+  if (!prepared.ok()) return prepared.status();
+  return &statements_.emplace(sql, std::move(*prepared)).first->second;
+}
+
+Result<int64_t> RegisterStore::OrgId(const std::string& org) {
+  auto stmt = db_.Prepare("SELECT id FROM organizations WHERE name = ?");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, org);
+  auto row = stmt->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return NotFoundError("organisation \"" + org + "\" not found");
+  return stmt->ColumnInt(0);
+}
+
+Result<std::vector<std::pair<int64_t, InformationAsset>>>
+RegisterStore::LoadAssets(int64_t org_id) {
+  auto stmt = db_.Prepare(kSelectAssets);
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, org_id);
+  std::vector<std::pair<int64_t, InformationAsset>> out;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.emplace_back(stmt->ColumnInt(0), AssetFromRow(*stmt));
+  }
+  return out;
+}
+
+Result<std::vector<InformationAsset>> RegisterStore::ListAssets(
+    const std::string& org) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  auto rows = LoadAssets(*org_id);
+  if (!rows.ok()) return rows.status();
+  std::vector<InformationAsset> out;
+  out.reserve(rows->size());
+  for (auto& [id, asset] : *rows) out.push_back(std::move(asset));
+  return out;
+}
+
+Result<std::vector<std::pair<int64_t, std::vector<RuleState>>>>
+RegisterStore::HostChecks(int64_t org_id, std::string* source) {
+  std::vector<std::pair<int64_t, std::vector<RuleState>>> out;
+  // check_results belongs to the grading module, which may be absent from
+  // an older or register-only database.
+  auto exists = db_.Prepare(
+      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
+      "'check_results'");
+  if (!exists.ok()) return exists.status();
+  auto present = exists->Step();
+  if (!present.ok()) return present.status();
+  if (!*present) {
+    *source = "none: this database has no check results (grading module)";
+    return out;
+  }
+  auto stmt = db_.Prepare(
+      "SELECT host_id, check_id, status FROM check_results "
+      "WHERE org_id = ? ORDER BY host_id, check_id");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, org_id);
+  std::map<int64_t, std::map<std::string, std::string>> worst;
+  int64_t rows = 0;
+  int64_t unmapped = 0;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    ++rows;
+    const std::string check = stmt->ColumnText(1);
+    const std::string state = stmt->ColumnText(2);
+    const auto rule = check_rules_.find(check);
+    std::string key = check;
+    if (rule != check_rules_.end()) {
+      key = rule->second;
+    } else {
+      ++unmapped;
+    }
+    auto [it, inserted] = worst[stmt->ColumnInt(0)].emplace(key, state);
+    if (!inserted && Severity(state) < Severity(it->second)) {
+      it->second = state;
+    }
+  }
+  for (auto& [host, states] : worst) {
+    std::vector<RuleState> list;
+    for (auto& [rule, state] : states) list.push_back({rule, state});
+    out.emplace_back(host, std::move(list));
+  }
+  *source = "check_results (grading module): " + std::to_string(rows) +
+            " current results";
+  if (unmapped > 0) {
+    *source += ", " + std::to_string(unmapped) +
+               " grouped by check id (no rule known for them)";
+  }
+  return out;
+}
+
+Result<std::vector<DeviceAsset>> RegisterStore::ListDevices(
+    const std::string& org, std::chrono::seconds stale_after) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  auto stmt = db_.Prepare(
+      "SELECT h.id, h.hostname, h.os_name, h.os_version, h.serial, "
+      "h.last_seen, json_extract(s.payload_json, '$.role'), "
+      "json_extract(hw.payload_json, '$.vendor'), "
+      "json_extract(hw.payload_json, '$.model'), "
+      "json_extract(hw.payload_json, '$.serial'), "
+      "d.owner, d.location, d.retired_at "
+      "FROM hosts h "
+      "LEFT JOIN host_facts s ON s.host_id = h.id AND s.family = 'system' "
+      "LEFT JOIN host_facts hw ON hw.host_id = h.id AND hw.family = "
+      "'hardware' "
+      "LEFT JOIN register_devices d ON d.host_id = h.id "
+      "WHERE h.org_id = ? ORDER BY h.hostname, h.id");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, *org_id);
+  const int64_t stale_before =
+      ToUnixSeconds(clock_.Now()) - stale_after.count();
+  std::vector<DeviceAsset> out;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    DeviceAsset d;
+    d.host_id = std::to_string(stmt->ColumnInt(0));
+    d.name = stmt->ColumnText(1);
+    d.os = stmt->ColumnText(2);
+    const std::string os_version = stmt->ColumnText(3);
+    if (!os_version.empty() && d.os.find(os_version) == std::string::npos) {
+      d.os += (d.os.empty() ? "" : " ") + os_version;
+    }
+    d.serial = stmt->ColumnText(4);
+    if (d.serial.empty()) d.serial = stmt->ColumnText(9);
+    d.last_seen_unix = stmt->ColumnInt(5);
+    d.role = RoleName(stmt->ColumnText(6));
+    const std::string vendor = stmt->ColumnText(7);
+    d.model = stmt->ColumnText(8);
+    if (!vendor.empty() && d.model.find(vendor) == std::string::npos) {
+      d.model = vendor + (d.model.empty() ? "" : " ") + d.model;
+    }
+    d.owner = stmt->ColumnText(10);
+    d.location = stmt->ColumnText(11);
+    if (!stmt->ColumnIsNull(12)) {
+      d.status = DeviceStatus::kRetired;
+    } else if (d.last_seen_unix < stale_before) {
+      d.status = DeviceStatus::kStale;
+    }
+    out.push_back(std::move(d));
+  }
+  std::string source;
+  auto checks = HostChecks(*org_id, &source);
+  if (!checks.ok()) return checks.status();
+  for (auto& [host_id, states] : *checks) {
+    for (auto& d : out) {
+      if (d.host_id == std::to_string(host_id)) d.checks = states;
+    }
+  }
+  return out;
+}
+
+Result<std::vector<AssetLink>> RegisterStore::ListLinks(
+    const std::string& org) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  auto stmt = db_.Prepare(
+      "SELECT a.name, l.host_id IS NULL, COALESCE(h.hostname, l.service) "
+      "FROM register_links l JOIN register_assets a ON a.id = l.asset_id "
+      "LEFT JOIN hosts h ON h.id = l.host_id "
+      "WHERE l.org_id = ? ORDER BY a.name, 2, 3");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, *org_id);
+  std::vector<AssetLink> out;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back({stmt->ColumnText(0),
+                   stmt->ColumnInt(1) ? LinkKind::kService : LinkKind::kDevice,
+                   stmt->ColumnText(2)});
+  }
+  return out;
+}
+
+Result<RegisterSnapshot> RegisterStore::Snapshot(
+    const std::string& org, std::chrono::seconds stale_after) {
+  RegisterSnapshot s;
+  auto assets = ListAssets(org);
+  if (!assets.ok()) return assets.status();
+  s.assets = std::move(*assets);
+  auto devices = ListDevices(org, stale_after);
+  if (!devices.ok()) return devices.status();
+  s.devices = std::move(*devices);
+  auto links = ListLinks(org);
+  if (!links.ok()) return links.status();
+  s.links = std::move(*links);
+  return s;
+}
+
+Status RegisterStore::Record(int64_t org_id, int64_t now,
+                             const std::string& actor, std::string_view entity,
+                             const std::string& entity_name,
+                             std::string_view action,
+                             const std::string& before_json,
+                             const std::string& after_json) {
+  auto cached = Stmt(kInsertHistory);
+  if (!cached.ok()) return cached.status();
+  Statement* stmt = *cached;
+  stmt->Bind(1, org_id).Bind(2, now).Bind(3, actor).Bind(4, entity);
+  stmt->Bind(5, entity_name).Bind(6, action);
+  if (before_json.empty()) {
+    stmt->BindNull(7);
+  } else {
+    stmt->Bind(7, before_json);
+  }
+  if (after_json.empty()) {
+    stmt->BindNull(8);
+  } else {
+    stmt->Bind(8, after_json);
+  }
+  return stmt->Run();
+}
+
+Status RegisterStore::UpsertAsset(int64_t org_id, std::optional<int64_t> id,
+                                  const InformationAsset& a, int64_t now) {
+  auto cached = Stmt(id ? kUpdateAsset : kInsertAsset);
+  if (!cached.ok()) return cached.status();
+  Statement* stmt = *cached;
+  stmt->Bind(1, a.business_area).Bind(2, a.name).Bind(3, a.note);
+  stmt->Bind(4, a.users).Bind(5, a.owning_department);
+  stmt->Bind(6, MediumCode(a.medium));
+  stmt->Bind(7, int64_t{a.personal}).Bind(8, int64_t{a.sensitive_personal});
+  stmt->Bind(9, int64_t{a.my_number});
+  stmt->Bind(10, int64_t{a.confidentiality}).Bind(11, int64_t{a.integrity});
+  stmt->Bind(12, int64_t{a.availability});
+  stmt->Bind(13, a.retention).Bind(14, a.registered_on).Bind(15, now);
+  stmt->Bind(16, org_id).Bind(17, id ? *id : now);
+  return stmt->Run();
+}
+
+Result<int64_t> RegisterStore::ResolveDevice(int64_t org_id,
+                                             const std::string& device) {
+  auto stmt = db_.Prepare(
+      "SELECT id FROM hosts WHERE org_id = ? AND hostname = ? ORDER BY id");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, org_id).Bind(2, device);
+  std::vector<int64_t> ids;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    ids.push_back(stmt->ColumnInt(0));
+  }
+  if (ids.size() == 1) return ids[0];
+  if (ids.size() > 1) {
+    std::string list;
+    for (int64_t id : ids)
+      list += (list.empty() ? "" : ", ") + std::to_string(id);
+    return InvalidArgumentError("several devices are named \"" + device +
+                                "\" (host ids " + list +
+                                "); name the device by its host id");
+  }
+  // A host id typed instead of a name.
+  if (auto id = ParseInt64(device)) {
+    auto by_id =
+        db_.Prepare("SELECT id FROM hosts WHERE org_id = ? AND id = ?");
+    if (!by_id.ok()) return by_id.status();
+    by_id->Bind(1, org_id).Bind(2, *id);
+    auto row = by_id->Step();
+    if (!row.ok()) return row.status();
+    if (*row) return *id;
+  }
+  return NotFoundError("no device named \"" + device + "\"");
+}
+
+Result<ImportSummary> RegisterStore::Import(const std::string& org,
+                                            const ImportPlan& plan,
+                                            const std::string& actor,
+                                            bool dry_run) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  ImportSummary summary;
+  summary.errors = plan.errors;
+  summary.warnings = plan.warnings;
+
+  Transaction tx(db_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+  auto existing = LoadAssets(*org_id);
+  if (!existing.ok()) return existing.status();
+  std::map<std::string, std::pair<int64_t, InformationAsset>> by_name;
+  for (auto& [id, asset] : *existing) {
+    std::string name = asset.name;
+    by_name.emplace(std::move(name), std::make_pair(id, std::move(asset)));
+  }
+
+  // Links are checked before anything is written so errors are complete.
+  std::set<std::string> names_in_file;
+  for (const auto& p : plan.assets) names_in_file.insert(p.asset.name);
+  std::vector<std::pair<const ParsedLink*, std::optional<int64_t>>> links;
+  const std::string link_column_asset = "情報資産名称 / Asset name";
+  const std::string link_column_target = "保存先 / Held on";
+  for (const auto& pl : plan.links) {
+    if (!names_in_file.count(pl.link.asset_name) &&
+        !by_name.count(pl.link.asset_name)) {
+      summary.errors.push_back(
+          {plan.link_sheet, pl.row, link_column_asset,
+           "no information asset named \"" + pl.link.asset_name + "\""});
+      continue;
+    }
+    if (pl.link.kind == LinkKind::kService) {
+      links.emplace_back(&pl, std::nullopt);
+      continue;
+    }
+    auto host = ResolveDevice(*org_id, pl.link.target);
+    if (!host.ok()) {
+      if (host.status().code() == StatusCode::kInternal) return host.status();
+      summary.errors.push_back({plan.link_sheet, pl.row, link_column_target,
+                                host.status().message()});
+      continue;
+    }
+    links.emplace_back(&pl, *host);
+  }
+  if (!summary.errors.empty()) return summary;  // rolled back: nothing written
+
+  const int64_t now = ToUnixSeconds(clock_.Now());
+  for (const auto& p : plan.assets) {
+    const auto found = by_name.find(p.asset.name);
+    if (found != by_name.end() && found->second.second == p.asset) {
+      ++summary.unchanged;
+      continue;
+    }
+    std::optional<int64_t> id;
+    std::string before;
+    if (found != by_name.end()) {
+      id = found->second.first;
+      before = AssetJson(found->second.second);
+      ++summary.updated;
+    } else {
+      ++summary.created;
+    }
+    MAMORI_RETURN_IF_ERROR(UpsertAsset(*org_id, id, p.asset, now));
+    MAMORI_RETURN_IF_ERROR(Record(*org_id, now, actor, "asset", p.asset.name,
+                                  id ? "update" : "create", before,
+                                  AssetJson(p.asset)));
+  }
+
+  auto insert_link = db_.Prepare(
+      "INSERT INTO register_links (org_id, asset_id, host_id, service, "
+      "created_at) SELECT ?, id, ?, ?, ? FROM register_assets "
+      "WHERE org_id = ? AND name = ? ON CONFLICT DO NOTHING");
+  if (!insert_link.ok()) return insert_link.status();
+  for (const auto& [pl, host] : links) {
+    insert_link->Reset();
+    insert_link->Bind(1, *org_id);
+    if (host) {
+      insert_link->Bind(2, *host).BindNull(3);
+    } else {
+      insert_link->BindNull(2).Bind(3, pl->link.target);
+    }
+    insert_link->Bind(4, now).Bind(5, *org_id).Bind(6, pl->link.asset_name);
+    MAMORI_RETURN_IF_ERROR(insert_link->Run());
+    if (db_.Changes() == 0) continue;
+    ++summary.links_added;
+    MAMORI_RETURN_IF_ERROR(
+        Record(*org_id, now, actor, "link", pl->link.asset_name, "create", "",
+               nlohmann::json{{"kind", LinkKindCode(pl->link.kind)},
+                              {"target", pl->link.target}}
+                   .dump()));
+  }
+  if (dry_run) return summary;  // the transaction rolls back
+  MAMORI_RETURN_IF_ERROR(tx.Commit());
+  summary.applied = true;
+  return summary;
+}
+
+Result<InformationAsset> RegisterStore::GetAsset(const std::string& org,
+                                                 const std::string& name) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  auto assets = LoadAssets(*org_id);
+  if (!assets.ok()) return assets.status();
+  for (auto& [id, asset] : *assets) {
+    if (asset.name == name) return std::move(asset);
+  }
+  return NotFoundError("no information asset named \"" + name + "\"");
+}
+
+Result<bool> RegisterStore::PutAsset(const std::string& org,
+                                     const InformationAsset& asset,
+                                     const std::string& actor) {
+  // Validate exactly as an import row would be.
+  Table table;
+  table.sheet = "register set";
+  table.row_numbers = {1, 2};
+  std::vector<Cell> header, row;
+  for (const auto& h : AssetHeaders(false)) header.push_back({h, std::nullopt});
+  for (const auto& v : AssetRowText(asset, false))
+    row.push_back({v, std::nullopt});
+  table.rows = {header, row};
+  ImportPlan plan;
+  plan.assets =
+      ParseAssetTable(table, asset.registered_on, &plan.errors, &plan.warnings);
+  if (!plan.errors.empty()) {
+    std::string message;
+    for (const auto& e : plan.errors) {
+      message += (message.empty() ? "" : "; ") + e.column + ": " + e.reason;
+    }
+    return InvalidArgumentError(message);
+  }
+  auto summary = Import(org, plan, actor, false);
+  if (!summary.ok()) return summary.status();
+  return summary->created + summary->updated > 0;
+}
+
+Result<bool> RegisterStore::Link(const std::string& org,
+                                 const std::string& asset_name, LinkKind kind,
+                                 const std::string& target,
+                                 const std::string& actor) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  if (Trim(target).empty()) {
+    return InvalidArgumentError("the device or service name is empty");
+  }
+  ImportPlan plan;
+  plan.link_sheet = "register link";
+  plan.links.push_back({{asset_name, kind, std::string(Trim(target))}, 1});
+  auto summary = Import(org, plan, actor, false);
+  if (!summary.ok()) return summary.status();
+  if (!summary->errors.empty()) {
+    const std::string& reason = summary->errors[0].reason;
+    return StartsWith(reason, "several") ? InvalidArgumentError(reason)
+                                         : NotFoundError(reason);
+  }
+  return summary->links_added > 0;
+}
+
+Result<bool> RegisterStore::EditDevice(const std::string& org,
+                                       const std::string& device,
+                                       const DeviceEdit& edit,
+                                       const std::string& actor) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  for (const auto* field : {&edit.owner, &edit.location}) {
+    if (*field && (!IsValidUtf8(**field) || (*field)->size() > kMaxShortText)) {
+      return InvalidArgumentError(
+          "owner/location must be valid UTF-8 of at "
+          "most " +
+          std::to_string(kMaxShortText) + " bytes");
+    }
+  }
+  Transaction tx(db_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+  auto host = ResolveDevice(*org_id, device);
+  if (!host.ok()) return host.status();
+  auto current = db_.Prepare(
+      "SELECT owner, location, retired_at FROM register_devices "
+      "WHERE host_id = ? AND org_id = ?");
+  if (!current.ok()) return current.status();
+  current->Bind(1, *host).Bind(2, *org_id);
+  auto row = current->Step();
+  if (!row.ok()) return row.status();
+  std::string owner, location;
+  std::optional<int64_t> retired_at;
+  if (*row) {
+    owner = current->ColumnText(0);
+    location = current->ColumnText(1);
+    retired_at = current->ColumnOptionalInt(2);
+  }
+  const int64_t now = ToUnixSeconds(clock_.Now());
+  const std::string before =
+      *row ? DeviceEditJson(owner, location, retired_at.has_value()) : "";
+  const std::string new_owner = edit.owner.value_or(owner);
+  const std::string new_location = edit.location.value_or(location);
+  std::optional<int64_t> new_retired = retired_at;
+  if (edit.retired) {
+    if (*edit.retired && !retired_at) new_retired = now;
+    if (!*edit.retired) new_retired.reset();
+  }
+  if (*row && new_owner == owner && new_location == location &&
+      new_retired.has_value() == retired_at.has_value()) {
+    return false;
+  }
+  if (!*row && new_owner.empty() && new_location.empty() && !new_retired) {
+    return false;
+  }
+  auto upsert = db_.Prepare(
+      "INSERT INTO register_devices (host_id, org_id, owner, location, "
+      "retired_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (host_id) DO UPDATE SET owner = excluded.owner, "
+      "location = excluded.location, retired_at = excluded.retired_at, "
+      "updated_at = excluded.updated_at");
+  if (!upsert.ok()) return upsert.status();
+  upsert->Bind(1, *host).Bind(2, *org_id).Bind(3, new_owner);
+  upsert->Bind(4, new_location).Bind(5, new_retired).Bind(6, now);
+  MAMORI_RETURN_IF_ERROR(upsert->Run());
+  const bool retiring = new_retired && !retired_at;
+  MAMORI_RETURN_IF_ERROR(
+      Record(*org_id, now, actor, "device", device,
+             retiring ? "retire" : "update", before,
+             DeviceEditJson(new_owner, new_location, new_retired.has_value())));
+  MAMORI_RETURN_IF_ERROR(tx.Commit());
+  return true;
+}
+
+Result<std::vector<AssetRisk>> RegisterStore::AssetRisks(const std::string& org,
+                                                         std::string* source) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  auto checks = HostChecks(*org_id, source);
+  if (!checks.ok()) return checks.status();
+  std::map<int64_t, std::vector<RuleState>> by_host(checks->begin(),
+                                                    checks->end());
+  auto stmt = db_.Prepare(
+      "SELECT a.name, a.importance, l.host_id, h.hostname, l.service "
+      "FROM register_assets a "
+      "LEFT JOIN register_links l ON l.asset_id = a.id "
+      "LEFT JOIN hosts h ON h.id = l.host_id "
+      "WHERE a.org_id = ? ORDER BY a.importance DESC, a.name, h.hostname, "
+      "l.service");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, *org_id);
+  std::vector<AssetRisk> out;
+  std::map<std::string, std::string> worst;  // rule → state, current asset
+  const auto finish = [&] {
+    if (out.empty()) return;
+    for (const auto& [rule, state] : worst) {
+      out.back().worst.push_back({rule, state});
+    }
+    std::stable_sort(out.back().worst.begin(), out.back().worst.end(),
+                     [](const RuleState& a, const RuleState& b) {
+                       return Severity(a.state) < Severity(b.state);
+                     });
+    worst.clear();
+  };
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    const std::string name = stmt->ColumnText(0);
+    if (out.empty() || out.back().asset_name != name) {
+      finish();
+      out.push_back({name, static_cast<int>(stmt->ColumnInt(1)), {}, {}, {}});
+    }
+    if (!stmt->ColumnIsNull(2)) {
+      out.back().devices.push_back(stmt->ColumnText(3));
+      for (const auto& rs : by_host[stmt->ColumnInt(2)]) {
+        auto [it, inserted] = worst.emplace(rs.rule_id, rs.state);
+        if (!inserted && Severity(rs.state) < Severity(it->second)) {
+          it->second = rs.state;
+        }
+      }
+    } else if (!stmt->ColumnIsNull(4)) {
+      out.back().services.push_back(stmt->ColumnText(4));
+    }
+  }
+  finish();
+  return out;
+}
+
+Result<std::vector<HistoryEntry>> RegisterStore::History(const std::string& org,
+                                                         int64_t limit) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  auto stmt = db_.Prepare(
+      "SELECT changed_at, actor, entity, entity_name, action, "
+      "COALESCE(before_json, ''), COALESCE(after_json, '') "
+      "FROM register_history WHERE org_id = ? ORDER BY id DESC LIMIT ?");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, *org_id).Bind(2, limit);
+  std::vector<HistoryEntry> out;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back({stmt->ColumnInt(0), stmt->ColumnText(1), stmt->ColumnText(2),
+                   stmt->ColumnText(3), stmt->ColumnText(4),
+                   stmt->ColumnText(5), stmt->ColumnText(6)});
+  }
+  return out;
+}
+
+}  // namespace mamori::asset_register
