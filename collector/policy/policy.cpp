@@ -188,8 +188,8 @@ Result<Check> ParseCheck(const YamlContext& ctx, const YAML::Node& node,
   const std::string key = "checks[" + c.id + "]";
   MAMORI_RETURN_IF_ERROR(ctx.AllowedKeys(
       node, key,
-      {"id", "rule", "topic", "title", "description", "remediation",
-       "severity", "platforms", "roles", "parameters", "query"}));
+      {"id", "rule", "topic", "title", "description", "remediation", "severity",
+       "platforms", "roles", "parameters", "query"}));
   if (static_cast<bool>(node["rule"]) == static_cast<bool>(node["topic"])) {
     return ctx.Error(node, key, "needs exactly one of 'rule' or 'topic'");
   }

@@ -34,7 +34,13 @@ void AttachDpkgPackages(const GatherContext& ctx,
   if (!names.ok()) return;
   std::vector<std::pair<std::string, std::string>> wanted;  // (needle, exe)
   for (const auto& [pid, exe] : exe_of_pid) {
-    if (exe.empty() || owner.count(exe)) continue;
+    // dpkg installs under the system directories only; a binary elsewhere
+    // (/home, /root, /tmp) has no package to find.
+    const bool system_path =
+        StartsWith(exe, "/usr/") || StartsWith(exe, "/bin/") ||
+        StartsWith(exe, "/sbin/") || StartsWith(exe, "/opt/") ||
+        StartsWith(exe, "/lib");
+    if (exe.empty() || !system_path || owner.count(exe)) continue;
     owner[exe] = "";
     wanted.emplace_back("\n" + exe + "\n", exe);
     if (StartsWith(exe, "/usr/"))
