@@ -10,7 +10,6 @@
 #include "agent/facts/probe_socket.h"
 #include "agent/facts/service_tls.h"
 #include "agent/platform/files.h"
-#include "common/sha256.h"
 
 namespace mamori::facts {
 
@@ -183,6 +182,29 @@ std::vector<std::string> ProbeWeakSuites(const ExposedService& svc,
   return accepted;
 }
 
+// True when the service answers a TLS 1.2 ClientHello (common suites) with a
+// TLS record (a ServerHello or an alert).
+bool SpeaksTls(const ExposedService& svc, const ProbeLimits& limits,
+               ProbeDeadline service_deadline) {
+  Result<std::unique_ptr<ProbeSocket>> socket = ConnectProbeSocket(
+      svc.probe_address, svc.port, StepDeadline(limits, service_deadline));
+  if (!socket.ok()) return false;
+  const ProbeDeadline deadline = StepDeadline(limits, service_deadline);
+  const std::vector<uint16_t> common = {0xC02F, 0xC030, 0xC02B, 0xC02C,
+                                        0x009C, 0x009D, 0x002F, 0x0035};
+  if (!(*socket)
+           ->Send(BuildTlsClientHello(common, "", std::string(32, '\x5a')),
+                  deadline)
+           .ok()) {
+    return false;
+  }
+  std::string reply;
+  if (!(*socket)->ReceiveSome(&reply, 16384, deadline).ok()) return false;
+  return ParseTlsServerAnswer(reply).status().code() !=
+             StatusCode::kInvalidArgument &&
+         LooksLikeTlsRecord(reply);
+}
+
 void ProbeTls(ExposedService* svc, const TlsTarget& target,
               const TlsAttempt& first, ServiceCertificate cert,
               const ProbeLimits& limits) {
@@ -271,6 +293,14 @@ void ProbeService(ExposedService* svc, const ProbeLimits& limits, TimePoint now,
                       : root.status();
     svc->kind = http.ok() ? "https" : "tls";
     return finish("ok", http.ok() ? "" : "TLS, not HTTP: " + http.message());
+  }
+  if (any.outcome == TlsAttempt::Outcome::kUnsupported) {
+    // No TLS library in this build: a raw ClientHello still tells whether
+    // the service speaks TLS, but nothing more can be said about it.
+    if (SpeaksTls(*svc, limits, deadline)) {
+      svc->kind = "tls";
+      return finish("error", "TLS service not examined: " + any.detail);
+    }
   }
   if (any.outcome == TlsAttempt::Outcome::kRefused &&
       StartsWith(any.detail, "connect to")) {
@@ -364,7 +394,7 @@ std::string ServiceListKey(const std::vector<ExposedService>& listeners) {
   std::sort(lines.begin(), lines.end());
   std::string text = std::string(kCacheFormat) + "\n" + MAMORI_VERSION + "\n";
   for (const std::string& l : lines) text += l + "\n";
-  return Sha256Hex(text);
+  return text;
 }
 
 std::string ServiceExposureCachePath(const std::string& state_dir) {

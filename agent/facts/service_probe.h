@@ -56,8 +56,10 @@ void ProbeService(ExposedService* service, const ProbeLimits& limits,
                   TimePoint now,
                   std::chrono::steady_clock::time_point host_deadline);
 
-// The cache key: hex SHA-256 over the sorted listener list (protocol,
-// address, port, pid, process), the agent version and the cache format.
+// The cache key: the cache format, the agent version and the sorted listener
+// list (protocol, address, port, pid, process), one line each, as text (kept
+// whole rather than hashed: a few KiB at most, and no hash library is needed
+// on Windows).
 std::string ServiceListKey(const std::vector<ExposedService>& listeners);
 
 // <state_dir>/service-exposure.json
