@@ -20,6 +20,12 @@ PACKAGES=(
   python3-openpyxl time iproute2
   # Windows side: cross compiler and Wine (headless)
   g++-mingw-w64-x86-64-posix wine64 wine
+  # issue #19 service_exposure: real servers and a real scanner for
+  # tests/service_exposure_test.sh and bench/service_exposure_bench.sh. The
+  # tests start their own instances in a private network namespace; on a
+  # host with systemd Debian also starts the packaged nginx/sshd services
+  # (containers' policy-rc.d prevents that), which the tests never use.
+  nginx openssh-server tinysshd sslscan
 )
 
 missing=()
