@@ -487,7 +487,15 @@ ServiceExposureFacts ProbeOrReuse(std::vector<ExposedService> listeners,
   if (attach_packages) attach_packages(&listeners);
   ProbeServices(&listeners, limits, *ctx.clock);
   facts.services = std::move(listeners);
-  if (!path.empty()) {
+  // A run that ran out of time is not kept: the next collection probes
+  // again instead of reporting the skipped services as unknown for a day.
+  const bool complete = std::none_of(
+      facts.services.begin(), facts.services.end(),
+      [](const ExposedService& s) { return s.probe_state == "skipped"; });
+  if (!complete) {
+    facts.evidence.push_back("time budget spent: result not cached");
+  }
+  if (!path.empty() && complete) {
     Status stored = platform::WritePrivateFileAtomically(
         path, SerializeServiceExposureCache({key, now, facts.services}));
     if (!stored.ok())

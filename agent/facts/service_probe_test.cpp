@@ -332,5 +332,45 @@ TEST(ProbeServices, BudgetSkipsAndWildcardTwinsAreProbedOnce) {
   EXPECT_NE(services[0].probe_message.find("time budget"), std::string::npos);
 }
 
+TEST(ProbeOrReuse, CachesACompleteRunAndNotAnIncompleteOne) {
+  LoopbackServer echo([](int c) {
+    char buf[256];
+    ssize_t n;
+    while ((n = ::recv(c, buf, sizeof buf, 0)) > 0)
+      ::send(c, buf, static_cast<size_t>(n), 0);
+  });
+  const fs::path dir = fs::temp_directory_path() /
+                       ("mamori-exposure-run-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  FakeClock clock(At(1796616000));
+  GatherContext ctx = LiveContext(&clock);
+  ctx.state_dir = dir.string();
+  const std::vector<ExposedService> listeners = {
+      Listener("127.0.0.1", echo.port(), 7), Listener("127.0.0.1", 9, 8)};
+  ProbeLimits none;
+  none.total = std::chrono::milliseconds(0);
+  ServiceExposureFacts f = ProbeOrReuse(listeners, ctx, none, nullptr);
+  EXPECT_FALSE(f.from_cache);
+  EXPECT_FALSE(fs::exists(ServiceExposureCachePath(dir.string())));
+  ASSERT_EQ(f.evidence.size(), 1u);
+  EXPECT_NE(f.evidence[0].find("not cached"), std::string::npos);
+
+  int attached = 0;
+  f = ProbeOrReuse({listeners[0]}, ctx, ProbeLimits{},
+                   [&](std::vector<ExposedService>*) { ++attached; });
+  EXPECT_FALSE(f.from_cache);
+  ASSERT_EQ(f.services.size(), 1u);
+  EXPECT_EQ(f.services[0].kind, "other");
+  EXPECT_TRUE(fs::exists(ServiceExposureCachePath(dir.string())));
+  clock.Advance(std::chrono::hours(23));
+  f = ProbeOrReuse({listeners[0]}, ctx, ProbeLimits{},
+                   [&](std::vector<ExposedService>*) { ++attached; });
+  EXPECT_TRUE(f.from_cache);
+  EXPECT_EQ(f.services[0].kind, "other");
+  EXPECT_EQ(attached, 1);  // the package lookup runs only with the probes
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace mamori::facts

@@ -42,7 +42,8 @@ class WinsockServer {
         char buf[4096];
         const int n = recv(c, buf, sizeof buf, 0);
         if (n > 0) {
-          const std::string reply = answer_(std::string(buf, static_cast<size_t>(n)));
+          const std::string reply =
+              answer_(std::string(buf, static_cast<size_t>(n)));
           send(c, reply.data(), static_cast<int>(reply.size()), 0);
         }
         shutdown(c, SD_BOTH);
@@ -81,7 +82,8 @@ TEST(WindowsServiceExposure, ListenerTableShowsOurSocket) {
   ASSERT_TRUE(s.ok()) << s.message;
   bool found = false;
   for (const ListeningSocket& l : sockets) {
-    EXPECT_TRUE(l.protocol == "tcp" || l.protocol == "tcp6") << l.protocol;  // no UDP
+    EXPECT_TRUE(l.protocol == "tcp" || l.protocol == "tcp6")
+        << l.protocol;  // no UDP
     if (l.port == server.port() && l.address == "127.0.0.1") {
       found = true;
       EXPECT_TRUE(l.loopback_only);
@@ -93,10 +95,12 @@ TEST(WindowsServiceExposure, ListenerTableShowsOurSocket) {
 TEST(WindowsServiceExposure, HttpServiceThroughWinsock) {
   WinsockServer http([](const std::string& in) {
     return in.rfind("GET / ", 0) == 0
-               ? std::string("HTTP/1.1 200 OK\r\nServer: Microsoft-IIS/10.0\r\n"
-                             "X-Powered-By: ASP.NET\r\n\r\n")
+               ? std::string(
+                     "HTTP/1.1 200 OK\r\nServer: Microsoft-IIS/10.0\r\n"
+                     "X-Powered-By: ASP.NET\r\n\r\n")
                : std::string(
-                     "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: NTLM\r\n\r\n");
+                     "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: "
+                     "NTLM\r\n\r\n");
   });
   const ExposedService svc = Probe(http.port());
   EXPECT_EQ(svc.probe_state, "ok") << svc.probe_message;
@@ -109,8 +113,9 @@ TEST(WindowsServiceExposure, HttpServiceThroughWinsock) {
 
 TEST(WindowsServiceExposure, TlsServiceWithoutOpenSslIsNotGuessed) {
   WinsockServer tls([](const std::string& in) {
-    return in.size() > 5 && in[0] == '\x16' ? std::string("\x15\x03\x03\x00\x02\x02\x28", 7)
-                                            : std::string();
+    return in.size() > 5 && in[0] == '\x16'
+               ? std::string("\x15\x03\x03\x00\x02\x02\x28", 7)
+               : std::string();
   });
   const ExposedService svc = Probe(tls.port());
 #ifdef MAMORI_EXPOSURE_TLS
@@ -119,7 +124,8 @@ TEST(WindowsServiceExposure, TlsServiceWithoutOpenSslIsNotGuessed) {
 #else
   EXPECT_EQ(svc.kind, "tls");
   EXPECT_EQ(svc.probe_state, "error");
-  EXPECT_NE(svc.probe_message.find("no OpenSSL"), std::string::npos) << svc.probe_message;
+  EXPECT_NE(svc.probe_message.find("no OpenSSL"), std::string::npos)
+      << svc.probe_message;
 #endif
 }
 
