@@ -30,6 +30,17 @@ bool Contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }
 
+// Text a server chose, kept as evidence: valid UTF-8, control characters
+// (terminal escapes, NUL, DEL) replaced with '?', at most `max` bytes.
+std::string Printable(std::string_view s, size_t max) {
+  std::string out = SanitizeUtf8(s.substr(0, max));
+  for (char& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) c = '?';
+  }
+  return out;
+}
+
 bool HasDigit(std::string_view s) {
   return std::any_of(s.begin(), s.end(),
                      [](char c) { return c >= '0' && c <= '9'; });
@@ -185,10 +196,10 @@ void JudgeHttpHeaders(const HttpResponseHead& head, bool over_tls,
   for (const auto& [name, value] : head.headers) {
     const std::string lower_value = Lower(value);
     if (name == "server") {
-      out->server = value.substr(0, 200);
+      out->server = Printable(value, 200);
       out->version_disclosed = out->version_disclosed || HasDigit(value);
     } else if (name == "x-powered-by") {
-      out->powered_by = value.substr(0, 200);
+      out->powered_by = Printable(value, 200);
       out->version_disclosed = out->version_disclosed || HasDigit(value);
     } else if (name == "strict-transport-security") {
       out->hsts = over_tls && Contains(lower_value, "max-age=") &&
@@ -255,7 +266,7 @@ Status ParseSshBanner(std::string_view line, ServiceSsh* out) {
                                 SanitizeUtf8(line.substr(0, 40)) + "\"");
   }
   if (line.size() > 255) line = line.substr(0, 255);  // RFC 4253 §4.2 limit
-  out->banner = SanitizeUtf8(line);
+  out->banner = Printable(line, 255);
   std::string_view rest = line.substr(4);
   const size_t dash = rest.find('-');
   if (dash == std::string_view::npos) {
@@ -266,10 +277,10 @@ Status ParseSshBanner(std::string_view line, ServiceSsh* out) {
   software = software.substr(0, software.find(' '));
   const size_t sep = software.find('_');
   if (sep == std::string_view::npos) {
-    out->product = SanitizeUtf8(software);
+    out->product = Printable(software, 255);
   } else {
-    out->product = SanitizeUtf8(software.substr(0, sep));
-    out->version = SanitizeUtf8(software.substr(sep + 1));
+    out->product = Printable(software.substr(0, sep), 255);
+    out->version = Printable(software.substr(sep + 1), 255);
   }
   return Status();
 }

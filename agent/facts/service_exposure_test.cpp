@@ -145,6 +145,9 @@ TEST(SshDecode, BannerHostileAndMalformed) {
           .ok());
   EXPECT_TRUE(IsValidUtf8(ssh.banner));
   EXPECT_TRUE(IsValidUtf8(ssh.product));
+  // Terminal escapes and other control characters never reach the facts.
+  ASSERT_TRUE(ParseSshBanner("SSH-2.0-X\x1b[2J\x07_1\x7f\r\n", &ssh).ok());
+  EXPECT_EQ(ssh.banner, "SSH-2.0-X?[2J?_1?");
   // Over-long lines are cut at RFC 4253's 255 characters.
   ASSERT_TRUE(ParseSshBanner("SSH-2.0-X_" + std::string(5000, 'a'), &ssh).ok());
   EXPECT_LE(ssh.banner.size(), 255u);
@@ -263,6 +266,14 @@ TEST(HttpDecode, NotHttpAndHostileHeads) {
   JudgeHttpHeaders(*evil, false, &http);
   EXPECT_EQ(http.server.size(), 200u);
   EXPECT_TRUE(http.version_disclosed);  // "1" in alert(1)
+  Result<HttpResponseHead> esc = ParseHttpResponseHead(
+      "HTTP/1.1 200 OK\r\nServer: nginx\x1b]0;pwned\x07\r\nX-Powered-By: "
+      "\xff\xfePHP\r\n\r\n");
+  ASSERT_TRUE(esc.ok());
+  ServiceHttp e;
+  JudgeHttpHeaders(*esc, false, &e);
+  EXPECT_EQ(e.server, "nginx?]0;pwned?");
+  EXPECT_TRUE(IsValidUtf8(e.powered_by));
 }
 
 TEST(HttpDecode, RequestCarriesNoCredentials) {
