@@ -245,6 +245,23 @@ void ProbeTls(ExposedService* svc, const TlsTarget& target,
 
 }  // namespace
 
+std::vector<ExposedService> ServicesToProbe(
+    const std::vector<ListeningSocket>& listeners) {
+  std::vector<ExposedService> out;
+  for (const ListeningSocket& l : listeners) {
+    if (l.protocol != "tcp" && l.protocol != "tcp6") continue;
+    ExposedService e;
+    e.protocol = l.protocol;
+    e.address = l.address;
+    e.port = l.port;
+    e.loopback_only = l.loopback_only;
+    e.pid = l.pid;
+    e.process = l.process;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 std::string ProbeAddressFor(std::string_view address) {
   if (address == "0.0.0.0" || address.empty()) return "127.0.0.1";
   if (address == "::" || address == "[::]") return "::1";
@@ -464,9 +481,6 @@ ServiceExposureFacts ProbeOrReuse(std::vector<ExposedService> listeners,
                                   const PackageAttacher& attach_packages) {
   ServiceExposureFacts facts;
   facts.status = OkStatus();
-  std::erase_if(listeners, [](const ExposedService& s) {
-    return s.protocol != "tcp" && s.protocol != "tcp6";
-  });
   const std::string key = ServiceListKey(listeners);
   const TimePoint now = ctx.clock->Now();
   const std::string path =

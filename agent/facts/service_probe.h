@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/facts/remote_access.h"
 #include "agent/facts/service_exposure.h"
 #include "agent/facts/types.h"
 
@@ -43,6 +44,10 @@ struct ProbeLimits {
 // 0.0.0.0, ::1 for ::, the IPv4 address inside an IPv4-mapped one, else the
 // address itself (with any "%scope" suffix kept).
 std::string ProbeAddressFor(std::string_view address);
+
+// The TCP entries of `listeners` as services to probe (UDP is left out).
+std::vector<ExposedService> ServicesToProbe(
+    const std::vector<ListeningSocket>& listeners);
 
 // Probes `services` (protocol, address, port, loopback_only, pid, process,
 // package filled by the caller; TCP only) and fills the rest. A wildcard
@@ -88,7 +93,7 @@ std::optional<ServiceExposureCache> UsableCache(const std::string& path,
 // when the probes run, since the lookup reads the package database).
 using PackageAttacher = std::function<void(std::vector<ExposedService>*)>;
 
-// Probes (or reuses the cache for) the TCP entries of `listeners` and builds
+// Probes (or reuses the cache for) `listeners` (ServicesToProbe) and builds
 // the family: state_dir empty → always probe, write nothing.
 ServiceExposureFacts ProbeOrReuse(std::vector<ExposedService> listeners,
                                   const GatherContext& ctx,

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "agent/facts/json_reader.h"
+#include "agent/facts/probe_test_support.h"
 #include "agent/facts/service_tls.h"
 
 namespace mamori::facts {
@@ -187,59 +188,10 @@ TEST(ServiceCache, ParseErrorsNameTheMember) {
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
 }
 
-// A tiny loopback server: accepts connections on port 0 and hands each to
-// `serve` on its own thread.
-class LoopbackServer {
- public:
-  explicit LoopbackServer(std::function<void(int)> serve)
-      : serve_(std::move(serve)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    EXPECT_EQ(::listen(fd_, 16), 0);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    thread_ = std::thread([this] {
-      for (;;) {
-        const int c = ::accept(fd_, nullptr, nullptr);
-        if (c < 0 || stop_) {
-          if (c >= 0) ::close(c);
-          return;
-        }
-        std::thread([this, c] {
-          serve_(c);
-          ::close(c);
-        }).detach();
-      }
-    });
-  }
-  ~LoopbackServer() {
-    stop_ = true;
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-  }
-  uint32_t port() const { return port_; }
-
- private:
-  std::function<void(int)> serve_;
-  int fd_ = -1;
-  uint32_t port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
+using testing::LoopbackServer;
 
 ExposedService ProbeOne(uint32_t port) {
-  ExposedService svc = Listener("127.0.0.1", port, 0);
-  svc.loopback_only = true;
-  ProbeLimits limits;
-  limits.step = std::chrono::milliseconds(300);
-  ProbeService(&svc, limits, At(1796616000),
-               std::chrono::steady_clock::now() + std::chrono::seconds(5));
-  return svc;
+  return testing::ProbeLoopbackPort(port);
 }
 
 TEST(ProbeService, EchoServiceIsOther) {

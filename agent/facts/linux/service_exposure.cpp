@@ -8,7 +8,6 @@
 #include "agent/facts/linux/file_util.h"
 #include "agent/facts/linux/sock_diag.h"
 #include "agent/facts/packages.h"
-#include "agent/facts/remote_access.h"
 #include "agent/facts/service_probe.h"
 
 namespace mamori::facts {
@@ -83,26 +82,14 @@ ServiceExposureFacts GatherServiceExposure(const GatherContext& ctx) {
         "service probes need the running system; --root shows files only");
     return facts;
   }
-  Result<std::vector<lu::DiagSocket>> sockets = lu::ListListeningSockets();
+  Result<std::vector<ListeningSocket>> sockets =
+      lu::ListListeningSocketsWithOwners();
   if (!sockets.ok()) {
     ServiceExposureFacts facts;
     facts.status = StatusFromError(sockets.status());
     return facts;
   }
-  lu::AttachOwners(&*sockets);
-  std::vector<ExposedService> listeners;
-  for (lu::DiagSocket& s : *sockets) {
-    if (s.protocol != "tcp" && s.protocol != "tcp6") continue;
-    ExposedService e;
-    e.protocol = s.protocol;
-    e.address = s.address;
-    e.port = s.port;
-    e.loopback_only = IsLoopbackAddress(s.address);
-    e.pid = s.pid;
-    e.process = std::move(s.process);
-    listeners.push_back(std::move(e));
-  }
-  return ProbeOrReuse(std::move(listeners), ctx, ProbeLimits{},
+  return ProbeOrReuse(ServicesToProbe(*sockets), ctx, ProbeLimits{},
                       [&ctx](std::vector<ExposedService>* services) {
                         AttachDpkgPackages(ctx, services);
                       });

@@ -19,18 +19,7 @@ ServiceExposureFacts GatherServiceExposure(const GatherContext& ctx) {
     facts.status = read;
     return facts;
   }
-  std::vector<ExposedService> listeners;
-  for (ListeningSocket& s : sockets) {
-    ExposedService e;
-    e.protocol = s.protocol;
-    e.address = s.address;
-    e.port = s.port;
-    e.loopback_only = s.loopback_only;
-    e.pid = s.pid;
-    e.process = std::move(s.process);
-    listeners.push_back(std::move(e));
-  }
-  return ProbeOrReuse(std::move(listeners), ctx, ProbeLimits{}, nullptr);
+  return ProbeOrReuse(ServicesToProbe(sockets), ctx, ProbeLimits{}, nullptr);
 }
 
 }  // namespace mamori::facts

@@ -13,7 +13,7 @@
 #include <functional>
 #include <thread>
 
-#include "agent/facts/service_probe.h"
+#include "agent/facts/probe_test_support.h"
 #include "agent/facts/windows/listening_sockets.h"
 
 namespace mamori::facts {
@@ -64,16 +64,7 @@ class WinsockServer {
   std::thread thread_;
 };
 
-ExposedService Probe(uint32_t port) {
-  ExposedService svc;
-  svc.protocol = "tcp";
-  svc.address = "127.0.0.1";
-  svc.port = port;
-  svc.loopback_only = true;
-  ProbeService(&svc, ProbeLimits{}, TimePoint(std::chrono::seconds(1796616000)),
-               std::chrono::steady_clock::now() + std::chrono::seconds(5));
-  return svc;
-}
+ExposedService Probe(uint32_t port) { return testing::ProbeLoopbackPort(port); }
 
 TEST(WindowsServiceExposure, ListenerTableShowsOurSocket) {
   WinsockServer server([](const std::string&) { return std::string(); });
