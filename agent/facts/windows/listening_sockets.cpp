@@ -61,6 +61,19 @@ CollectionStatus Table(const char* what, Fn call, std::string* buffer) {
   return ErrorStatus(std::string(what) + ": table kept growing");
 }
 
+// One table row as a ListeningSocket (port in network byte order).
+void Append(const char* protocol, std::string address, DWORD port, DWORD pid,
+            std::vector<ListeningSocket>* out) {
+  ListeningSocket l;
+  l.protocol = protocol;
+  l.loopback_only = IsLoopbackAddress(address);
+  l.address = std::move(address);
+  l.port = ntohs(static_cast<u_short>(port));
+  l.pid = pid;
+  l.process = ProcessName(pid);
+  out->push_back(std::move(l));
+}
+
 }  // namespace
 
 CollectionStatus ReadListeningSockets(bool include_udp,
@@ -78,14 +91,7 @@ CollectionStatus ReadListeningSockets(bool include_udp,
       reinterpret_cast<const MIB_TCPTABLE_OWNER_PID*>(buffer.data());
   for (DWORD i = 0; i < tcp4->dwNumEntries; ++i) {
     const auto& row = tcp4->table[i];
-    ListeningSocket l;
-    l.protocol = "tcp";
-    l.address = Ipv4(row.dwLocalAddr);
-    l.port = ntohs(static_cast<u_short>(row.dwLocalPort));
-    l.loopback_only = (ntohl(row.dwLocalAddr) >> 24) == 127;
-    l.pid = row.dwOwningPid;
-    l.process = ProcessName(row.dwOwningPid);
-    out->push_back(std::move(l));
+    Append("tcp", Ipv4(row.dwLocalAddr), row.dwLocalPort, row.dwOwningPid, out);
   }
   s = Table(
       "GetExtendedTcpTable(IPv6)",
@@ -99,14 +105,8 @@ CollectionStatus ReadListeningSockets(bool include_udp,
       reinterpret_cast<const MIB_TCP6TABLE_OWNER_PID*>(buffer.data());
   for (DWORD i = 0; i < tcp6->dwNumEntries; ++i) {
     const auto& row = tcp6->table[i];
-    ListeningSocket l;
-    l.protocol = "tcp6";
-    l.address = Ipv6(row.ucLocalAddr);
-    l.port = ntohs(static_cast<u_short>(row.dwLocalPort));
-    l.loopback_only = l.address == "::1";
-    l.pid = row.dwOwningPid;
-    l.process = ProcessName(row.dwOwningPid);
-    out->push_back(std::move(l));
+    Append("tcp6", Ipv6(row.ucLocalAddr), row.dwLocalPort, row.dwOwningPid,
+           out);
   }
   if (!include_udp) return OkStatus();
   s = Table(
@@ -121,14 +121,7 @@ CollectionStatus ReadListeningSockets(bool include_udp,
       reinterpret_cast<const MIB_UDPTABLE_OWNER_PID*>(buffer.data());
   for (DWORD i = 0; i < udp4->dwNumEntries; ++i) {
     const auto& row = udp4->table[i];
-    ListeningSocket l;
-    l.protocol = "udp";
-    l.address = Ipv4(row.dwLocalAddr);
-    l.port = ntohs(static_cast<u_short>(row.dwLocalPort));
-    l.loopback_only = (ntohl(row.dwLocalAddr) >> 24) == 127;
-    l.pid = row.dwOwningPid;
-    l.process = ProcessName(row.dwOwningPid);
-    out->push_back(std::move(l));
+    Append("udp", Ipv4(row.dwLocalAddr), row.dwLocalPort, row.dwOwningPid, out);
   }
   return OkStatus();
 }
