@@ -18,8 +18,10 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 #endif
 
 namespace mamori::facts::testing {
@@ -39,7 +41,8 @@ inline ExposedService ProbeLoopbackPort(uint32_t port) {
 
 #ifndef _WIN32
 // Accepts connections on 127.0.0.1 port 0; `serve` gets each connected fd
-// (closed after it returns). Stops on destruction.
+// on its own thread (closed after it returns). The destructor stops
+// accepting and joins every connection's thread.
 class LoopbackServer {
  public:
   explicit LoopbackServer(std::function<void(int)> serve)
@@ -60,10 +63,11 @@ class LoopbackServer {
           if (c >= 0) ::close(c);
           return;
         }
-        std::thread([this, c] {
+        std::lock_guard<std::mutex> lock(mu_);
+        connections_.emplace_back([this, c] {
           serve_(c);
           ::close(c);
-        }).detach();
+        });
       }
     });
   }
@@ -72,6 +76,9 @@ class LoopbackServer {
     ::shutdown(fd_, SHUT_RDWR);
     ::close(fd_);
     thread_.join();
+    // Every connection ends when the prober closes its side.
+    std::lock_guard<std::mutex> lock(mu_);
+    for (std::thread& t : connections_) t.join();
   }
   uint32_t port() const { return port_; }
 
@@ -94,6 +101,8 @@ class LoopbackServer {
   int fd_ = -1;
   uint32_t port_ = 0;
   std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<std::thread> connections_;
   std::thread thread_;
 };
 #endif
