@@ -352,5 +352,59 @@ TEST(TlsDecode, NotTlsIsSaid) {
             StatusCode::kInvalidArgument);
 }
 
+// Every prefix and every single-byte corruption of the captured packets is
+// decoded without reading out of bounds (run under ASan in scripts/test.sh)
+// and answered with a value or one of the two documented errors.
+TEST(DecodersSurviveDamage, TruncatedAndFlippedCaptures) {
+  for (const char* name : {"openssh_9.2_weak.bin", "dropbear_2022.83.bin",
+                           "tinyssh_20230101.bin"}) {
+    const std::string bytes = Fixture(name);
+    const std::string packet = bytes.substr(bytes.find('\n') + 1);
+    size_t decoded = 0;
+    for (size_t cut = 0; cut <= packet.size(); ++cut) {
+      Result<SshKexInit> r = ParseSshKexInitPacket(packet.substr(0, cut));
+      if (r.ok()) {
+        ++decoded;
+        continue;
+      }
+      EXPECT_TRUE(r.status().code() == StatusCode::kUnavailable ||
+                  r.status().code() == StatusCode::kInvalidArgument)
+          << name << " cut " << cut;
+    }
+    EXPECT_EQ(decoded, 1u) << name;  // only the whole packet decodes
+    for (size_t i = 0; i < packet.size(); ++i) {
+      for (unsigned char flip : {0x01, 0x80, 0xff}) {
+        std::string damaged = packet;
+        damaged[i] = static_cast<char>(damaged[i] ^ flip);
+        Result<SshKexInit> r = ParseSshKexInitPacket(damaged);
+        if (r.ok()) {
+          ServiceSsh ssh;
+          JudgeSshKexInit(*r, &ssh);
+        } else {
+          EXPECT_TRUE(r.status().code() == StatusCode::kUnavailable ||
+                      r.status().code() == StatusCode::kInvalidArgument);
+        }
+      }
+    }
+  }
+  std::string sh("\x16\x03\x03\x00\x4a\x02\x00\x00\x46\x03\x03", 11);
+  sh += std::string(32, 'R') + '\x20' + std::string(32, 'S') +
+        std::string("\x00\x0a\x00", 3);
+  for (size_t i = 0; i < sh.size(); ++i) {
+    for (unsigned char flip : {0x01, 0x80, 0xff}) {
+      std::string damaged = sh;
+      damaged[i] = static_cast<char>(damaged[i] ^ flip);
+      for (size_t cut : {damaged.size(), i + 1}) {
+        Result<TlsServerAnswer> r =
+            ParseTlsServerAnswer(damaged.substr(0, cut));
+        if (!r.ok()) {
+          EXPECT_TRUE(r.status().code() == StatusCode::kUnavailable ||
+                      r.status().code() == StatusCode::kInvalidArgument);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mamori::facts
