@@ -28,6 +28,12 @@ PACKAGES=(
   # issue #16 packages: debs (debhelper, lintian), MSI (wixl, msiinfo), the
   # install test's Debian 12 root (debootstrap); rpmbuild comes with rpm
   debhelper lintian fakeroot msitools wixl debootstrap
+  # issue #19 service_exposure: real servers and a real scanner for
+  # tests/service_exposure_test.sh and bench/service_exposure_bench.sh. The
+  # tests start their own instances in a private network namespace; on a
+  # host with systemd Debian also starts the packaged nginx/sshd services
+  # (containers' policy-rc.d prevents that), which the tests never use.
+  nginx openssh-server tinysshd sslscan
 )
 
 missing=()

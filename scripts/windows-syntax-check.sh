@@ -60,10 +60,13 @@ flags=(-std=c++20 -fsyntax-only -Wall -Wextra -Werror
 
 cd "$root"
 # What the cross build leaves out: the agent outside its fact library and
-# platform seam, the facts → protobuf mapping, and the SHA-256 helper.
+# platform seam, the facts → protobuf mapping, the SHA-256 helper, and the
+# OpenSSL side of service_exposure (TLS probe, Windows trust store; issue #19:
+# linked once the cross build has OpenSSL, issue #18).
 mapfile -t sources < <(ls agent/*.cpp agent/config/*.cpp agent/spool/*.cpp \
                           agent/transport/*.cpp agent/facts/endpoint_proto.cpp \
-                          common/sha256.cpp | grep -v '_test\.cpp$' |
+                          common/sha256.cpp agent/facts/service_tls.cpp \
+                          agent/facts/windows/trust_store.cpp | grep -v '_test\.cpp$' |
                         grep -vxF -e agent/delivery_exec.cpp)
 # Not built for Windows: delivery_exec.cpp (POSIX only: the lean Linux
 # mamori-agent exec()s mamori-agent-delivery; Windows has one program).

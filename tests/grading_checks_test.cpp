@@ -51,6 +51,8 @@ void ExpectValidProtoJson(const Family& f) {
   if (f.name == "firewall") m = std::make_unique<v1::FirewallFacts>();
   if (f.name == "remote_access") m = std::make_unique<v1::RemoteAccessFacts>();
   if (f.name == "packages") m = std::make_unique<v1::PackageFacts>();
+  if (f.name == "service_exposure")
+    m = std::make_unique<v1::ServiceExposureFacts>();
   ASSERT_NE(m, nullptr) << f.name;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
@@ -177,6 +179,9 @@ const std::vector<Family> kGoodLaptop = {
      R"({"volumes":[{"device":"C:","state":"ENCRYPTION_STATE_ENCRYPTED","technology":"bitlocker","system_volume":true}]})"},
     {"firewall", R"({"active":true,"product":"windows"})"},
     {"remote_access", R"({"ssh_installed":false,"rdp_enabled":false})"},
+    // A hardened IIS and OpenSSH beyond loopback, a database on
+    // loopback.
+    {"service_exposure", R"({"services":[{"protocol":"tcp","address":"0.0.0.0","port":443,"probe_address":"127.0.0.1","pid":4,"process":"System","kind":"https","probe_state":"ok","tls":{"tls1_0":false,"tls1_1":false,"tls1_2":true,"tls1_3":true,"dh_bits":3072,"certificate":{"chained_to_system_ca":true,"key_type":"RSA","key_bits":2048},"negotiated_version":"TLSv1.3"},"http":{"status_code":200,"server":"Microsoft-IIS","hsts":true,"content_security_policy":true,"csp_frame_ancestors":true,"x_frame_options":true,"x_content_type_options":true,"referrer_policy":true,"frame_protection":true}},{"protocol":"tcp","address":"0.0.0.0","port":22,"process":"sshd.exe","kind":"ssh","probe_state":"ok","ssh":{"banner":"SSH-2.0-OpenSSH_for_Windows_9.5","product":"OpenSSH","strict_kex":true,"chacha20_offered":true}},{"protocol":"tcp","address":"127.0.0.1","port":5432,"loopback_only":true,"kind":"other","probe_state":"ok"}]})"},
 };
 
 const std::vector<Family> kBadDesktop = {
@@ -198,6 +203,11 @@ const std::vector<Family> kBadDesktop = {
     {"firewall", R"({"active":false,"product":"none"})"},
     {"remote_access",
      R"({"ssh_installed":true,"ssh_password_authentication":true,"rdp_enabled":true,"rdp_nla_required":false})"},
+    // Seed 001's findings on one host: old TLS, a self-signed expired
+    // certificate, DH 1024, no headers, IIS version, NTLM, an admin page,
+    // an SSH server open to Terrapin with SHA-1 key exchange.
+    {"service_exposure",
+     R"({"services":[{"protocol":"tcp","address":"0.0.0.0","port":443,"process":"System","kind":"https","probe_state":"ok","tls":{"tls1_0":true,"tls1_1":true,"tls1_2":true,"tls1_3":false,"weak_ciphers":["TLS_RSA_WITH_3DES_EDE_CBC_SHA"],"dh_bits":1024,"certificate":{"self_signed":true,"chained_to_system_ca":false,"expired":true,"key_type":"RSA","key_bits":1024}},"http":{"status_code":401,"server":"Microsoft-IIS/8.5","powered_by":"ASP.NET","version_disclosed":true,"ntlm_offered":true,"admin_paths":["/admin/"]}},{"protocol":"tcp","address":"192.168.1.10","port":22,"process":"sshd.exe","kind":"ssh","probe_state":"ok","ssh":{"banner":"SSH-2.0-OpenSSH_8.1","product":"OpenSSH","version":"8.1","chacha20_offered":true,"terrapin_exposed":true,"weak_kex":["diffie-hellman-group14-sha1"]}}]})"},
 };
 
 // A Linux server whose families could not be read or are undetermined.
@@ -212,6 +222,9 @@ const std::vector<Family> kUnknownServer = {
     {"usb_storage", R"({})"},
     {"firewall", R"({"product":"nftables"})"},
     {"remote_access", R"({"ssh_installed":true})"},
+    // A listener the probe ran out of time on: nothing can be said.
+    {"service_exposure",
+     R"({"services":[{"protocol":"tcp","address":"0.0.0.0","port":8443,"probe_state":"timeout","probe_message":"connect timed out"}]})"},
 };
 
 // Windows of a build not in the table, role not determined, nothing else.
@@ -232,6 +245,9 @@ const std::vector<Family> kLinuxLaptop = {
      R"({"volumes":[{"device":"/dev/nvme0n1p2","mount_point":"/","state":"ENCRYPTION_STATE_NOT_ENCRYPTED","system_volume":true}]})"},
     {"remote_access",
      R"({"ssh_installed":true,"ssh_password_authentication":false})"},
+    // Everything on loopback: nothing exposed, nothing to judge.
+    {"service_exposure",
+     R"({"services":[{"protocol":"tcp","address":"127.0.0.1","port":631,"loopback_only":true,"process":"cupsd","kind":"http","probe_state":"ok","http":{"status_code":200,"server":"CUPS/2.4","version_disclosed":true}}]})"},
 };
 
 TEST_F(GradingChecksTest, EveryBuiltInCheckCoversEachStatus) {
@@ -355,6 +371,73 @@ TEST_F(GradingChecksTest, EveryBuiltInCheckCoversEachStatus) {
       {"ssh_no_password_login", bad, S::kFail},
       {"ssh_no_password_login", unknown, S::kUnknown},
       {"ssh_no_password_login", good, S::kNotApplicable},
+      // exposed_services: Windows 10 22H2 ended 2025-10-14 (bad); the
+      // server's OS (Debian 12) is supported even though its probe timed out.
+      {"exposed_service_supported", good, S::kPass},
+      {"exposed_service_supported", bad, S::kFail},
+      {"exposed_service_supported", unknown, S::kPass},
+      {"exposed_service_supported", mystery, S::kUnknown},
+      {"exposed_service_supported", linux_laptop, S::kNotApplicable},
+      {"exposed_tls_versions", good, S::kPass},
+      {"exposed_tls_versions", bad, S::kFail},
+      {"exposed_tls_versions", unknown, S::kUnknown},
+      {"exposed_tls_versions", mystery, S::kUnknown},
+      {"exposed_tls_versions", linux_laptop, S::kNotApplicable},
+      {"exposed_tls_versions", mac, S::kNotApplicable},
+      {"exposed_certificate_trusted", good, S::kPass},
+      {"exposed_certificate_trusted", bad, S::kFail},
+      {"exposed_certificate_trusted", unknown, S::kUnknown},
+      {"exposed_certificate_trusted", mystery, S::kUnknown},
+      {"exposed_certificate_trusted", linux_laptop, S::kNotApplicable},
+      {"exposed_certificate_trusted", mac, S::kNotApplicable},
+      {"exposed_frame_protection", good, S::kPass},
+      {"exposed_frame_protection", bad, S::kFail},
+      {"exposed_frame_protection", unknown, S::kUnknown},
+      {"exposed_frame_protection", mystery, S::kUnknown},
+      {"exposed_frame_protection", linux_laptop, S::kNotApplicable},
+      {"exposed_frame_protection", mac, S::kNotApplicable},
+      {"exposed_ssh_terrapin", good, S::kPass},
+      {"exposed_ssh_terrapin", bad, S::kFail},
+      {"exposed_ssh_terrapin", unknown, S::kUnknown},
+      {"exposed_ssh_terrapin", mystery, S::kUnknown},
+      {"exposed_ssh_terrapin", linux_laptop, S::kNotApplicable},
+      {"exposed_ssh_terrapin", mac, S::kNotApplicable},
+      {"exposed_tls_dh_strength", good, S::kPass},
+      {"exposed_tls_dh_strength", bad, S::kFail},
+      {"exposed_tls_dh_strength", unknown, S::kUnknown},
+      {"exposed_tls_dh_strength", mystery, S::kUnknown},
+      {"exposed_tls_dh_strength", linux_laptop, S::kNotApplicable},
+      {"exposed_tls_dh_strength", mac, S::kNotApplicable},
+      {"exposed_ssh_algorithms", good, S::kPass},
+      {"exposed_ssh_algorithms", bad, S::kFail},
+      {"exposed_ssh_algorithms", unknown, S::kUnknown},
+      {"exposed_ssh_algorithms", mystery, S::kUnknown},
+      {"exposed_ssh_algorithms", linux_laptop, S::kNotApplicable},
+      {"exposed_ssh_algorithms", mac, S::kNotApplicable},
+      {"exposed_http_headers", good, S::kPass},
+      {"exposed_http_headers", bad, S::kFail},
+      {"exposed_http_headers", unknown, S::kUnknown},
+      {"exposed_http_headers", mystery, S::kUnknown},
+      {"exposed_http_headers", linux_laptop, S::kNotApplicable},
+      {"exposed_http_headers", mac, S::kNotApplicable},
+      {"exposed_version_disclosure", good, S::kPass},
+      {"exposed_version_disclosure", bad, S::kFail},
+      {"exposed_version_disclosure", unknown, S::kUnknown},
+      {"exposed_version_disclosure", mystery, S::kUnknown},
+      {"exposed_version_disclosure", linux_laptop, S::kNotApplicable},
+      {"exposed_version_disclosure", mac, S::kNotApplicable},
+      {"exposed_ntlm", good, S::kPass},
+      {"exposed_ntlm", bad, S::kFail},
+      {"exposed_ntlm", unknown, S::kUnknown},
+      {"exposed_ntlm", mystery, S::kUnknown},
+      {"exposed_ntlm", linux_laptop, S::kNotApplicable},
+      {"exposed_ntlm", mac, S::kNotApplicable},
+      {"exposed_admin_pages", good, S::kPass},
+      {"exposed_admin_pages", bad, S::kFail},
+      {"exposed_admin_pages", unknown, S::kUnknown},
+      {"exposed_admin_pages", mystery, S::kUnknown},
+      {"exposed_admin_pages", linux_laptop, S::kNotApplicable},
+      {"exposed_admin_pages", mac, S::kNotApplicable},
   };
   for (const Expect& e : expectations) {
     EXPECT_EQ(StatusOf(*report, e.host, e.check), e.status)
@@ -375,6 +458,12 @@ TEST_F(GradingChecksTest, EveryBuiltInCheckCoversEachStatus) {
             "212.0");
   EXPECT_EQ(EvidenceOf(*report, bad, "antivirus_definitions_fresh", "product"),
             "ESET");
+  EXPECT_EQ(EvidenceOf(*report, bad, "exposed_tls_versions", "services"),
+            "0.0.0.0:443 System TLS1.0 TLS1.1");
+  EXPECT_EQ(EvidenceOf(*report, bad, "exposed_ssh_terrapin", "services"),
+            "192.168.1.10:22 OpenSSH 8.1");
+  EXPECT_EQ(EvidenceOf(*report, bad, "exposed_admin_pages", "services"),
+            "0.0.0.0:443 /admin/");
   EXPECT_EQ(EvidenceOf(*report, bad, "wifi_secure", "weak_networks"),
             "cafe=wep");
   EXPECT_EQ(

@@ -20,6 +20,7 @@
 #include "agent/facts/password_policy.h"
 #include "agent/facts/remote_access.h"
 #include "agent/facts/screen_lock.h"
+#include "agent/facts/service_exposure.h"
 #include "agent/facts/system.h"
 #include "agent/facts/types.h"
 #include "agent/facts/updates.h"
@@ -65,6 +66,7 @@ struct EndpointFacts {
   std::optional<DiskEncryptionFacts> disk_encryption;
   std::optional<FirewallFacts> firewall;
   std::optional<RemoteAccessFacts> remote_access;
+  std::optional<ServiceExposureFacts> service_exposure;
 };
 
 template <typename V>
@@ -86,6 +88,7 @@ void VisitFields(const EndpointFacts& f, V& v) {
   v("firewall", f.firewall);
   v("remote_access", f.remote_access);
   v("accounts", f.accounts);
+  v("service_exposure", f.service_exposure);
 }
 
 // Returns the identity drawn from the collected families: hostname,

@@ -44,6 +44,8 @@ constexpr Family kFamilies[] = {
      &Run<&EndpointFacts::disk_encryption, &GatherDiskEncryption>},
     {"firewall", &Run<&EndpointFacts::firewall, &GatherFirewall>},
     {"remote_access", &Run<&EndpointFacts::remote_access, &GatherRemoteAccess>},
+    {"service_exposure",
+     &Run<&EndpointFacts::service_exposure, &GatherServiceExposure>},
 };
 
 }  // namespace

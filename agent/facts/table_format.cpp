@@ -30,6 +30,7 @@ constexpr Label kFamilyLabels[] = {
     {"firewall", "ファイアウォール"},
     {"remote_access", "リモートアクセス"},
     {"accounts", "アカウント"},
+    {"service_exposure", "公開サービス"},
 };
 
 constexpr Label kStateLabels[] = {

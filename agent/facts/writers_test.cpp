@@ -10,6 +10,7 @@
 
 #include "agent/facts/endpoint.h"
 #include "agent/facts/endpoint_proto.h"
+#include "agent/facts/json_reader.h"
 #include "agent/facts/json_writer.h"
 #include "agent/facts/proto_writer.h"
 #include "mamori/v1/facts.pb.h"
@@ -153,6 +154,23 @@ TEST(Writers, Firewall) {
 }
 TEST(Writers, RemoteAccess) {
   CheckFamily<RemoteAccessFacts, mamori::v1::RemoteAccessFacts>();
+}
+
+TEST(Writers, ServiceExposure) {
+  CheckFamily<ServiceExposureFacts, mamori::v1::ServiceExposureFacts>();
+}
+
+// The JSON reader (json_reader.h) reads back what the writer wrote, every
+// field set (the service_exposure cache relies on it).
+TEST(JsonReader, RoundTripsEveryField) {
+  const ServiceExposureFacts full = Full<ServiceExposureFacts>();
+  ServiceExposureFacts back;
+  ASSERT_TRUE(FromJson(ToJson(full), &back).ok());
+  EXPECT_EQ(ToJsonString(back), ToJsonString(full));
+  const EndpointFacts endpoint = Full<EndpointFacts>();
+  EndpointFacts endpoint_back;
+  ASSERT_TRUE(FromJson(ToJson(endpoint), &endpoint_back).ok());
+  EXPECT_EQ(ToJsonString(endpoint_back), ToJsonString(endpoint));
 }
 
 TEST(Writers, EndpointFactsAgree) {

@@ -1,5 +1,6 @@
 #include "collector/cli/cmd_grade.h"
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -131,6 +132,31 @@ void MeasureLine(std::ostream& o, const std::string& lang,
 
 // Per check of a rule or topic: counts, then each non-passing endpoint with
 // its evidence, then the remediation.
+// "[高] " / "[high] " before a check that has a severity (exposed_services).
+std::string SeverityTag(const std::string& lang, const std::string& severity) {
+  if (severity.empty()) return "";
+  const std::string ja = severity == "high"     ? "高"
+                         : severity == "medium" ? "中"
+                         : severity == "low"    ? "低"
+                                                : "情報";
+  return "[" + (lang == "ja" ? ja : severity) + "] ";
+}
+
+// The trend topic's name ("公開サービス / exposed services").
+std::string TopicName(const std::string& lang, const std::string& topic) {
+  static const std::map<std::string, std::pair<std::string, std::string>>
+      kNames = {
+          {"remote_access", {"リモートアクセス", "remote access"}},
+          {"firewall", {"ファイアウォール", "firewall"}},
+          {"backup", {"バックアップ", "backup"}},
+          {"vpn", {"VPN", "VPN"}},
+          {"exposed_services", {"公開サービス", "exposed services"}},
+      };
+  const auto it = kNames.find(topic);
+  if (it == kNames.end()) return topic;
+  return lang == "ja" ? it->second.first : it->second.second;
+}
+
 void CheckLines(std::ostream& o, const std::string& lang,
                 const policy::GradeReport& r, const policy::Check& c) {
   int pass = 0, fail = 0, unknown = 0, na = 0;
@@ -153,8 +179,8 @@ void CheckLines(std::ostream& o, const std::string& lang,
         problems.push_back(&res);
     }
   }
-  o << "    - " << c.id << ": " << c.title.In(lang) << "  ["
-    << T(lang, {"合格 ", "pass "}) << pass << ", "
+  o << "    - " << SeverityTag(lang, c.severity) << c.id << ": "
+    << c.title.In(lang) << "  [" << T(lang, {"合格 ", "pass "}) << pass << ", "
     << T(lang, {"不合格 ", "fail "}) << fail << ", "
     << T(lang, {"不明 ", "unknown "}) << unknown << ", "
     << T(lang, {"対象外 ", "n/a "}) << na << "]\n";
@@ -252,7 +278,7 @@ std::string RenderGradeText(const policy::GradeReport& r,
       << T(lang, {"== 近年のトレンド（評価には含めない） ==\n",
                   "== Trend topics (reported, not graded) ==\n"});
     for (const auto& t : r.topics) {
-      o << "\n" << t.topic << "\n";
+      o << "\n" << TopicName(lang, t.topic) << " (" << t.topic << ")\n";
       MeasureLine(o, lang, t.measure);
       for (const auto* c : t.checks) CheckLines(o, lang, r, *c);
     }
@@ -400,6 +426,7 @@ std::string RenderGradeJson(const policy::GradeReport& r) {
         if (res.check_id == c->id) results.push_back(result_json(res));
       }
       list.push_back({{"id", c->id},
+                      {"severity", c->severity},
                       {"title", {{"ja", c->title.ja}, {"en", c->title.en}}},
                       {"remediation",
                        {{"ja", c->remediation.ja}, {"en", c->remediation.en}}},

@@ -188,7 +188,7 @@ Result<Check> ParseCheck(const YamlContext& ctx, const YAML::Node& node,
   const std::string key = "checks[" + c.id + "]";
   MAMORI_RETURN_IF_ERROR(ctx.AllowedKeys(
       node, key,
-      {"id", "rule", "topic", "title", "description", "remediation",
+      {"id", "rule", "topic", "title", "description", "remediation", "severity",
        "platforms", "roles", "parameters", "query"}));
   if (static_cast<bool>(node["rule"]) == static_cast<bool>(node["topic"])) {
     return ctx.Error(node, key, "needs exactly one of 'rule' or 'topic'");
@@ -212,7 +212,8 @@ Result<Check> ParseCheck(const YamlContext& ctx, const YAML::Node& node,
                      [&](const char* t) { return *topic == t; })) {
       return ctx.Error(node["topic"], key + ".topic",
                        "unknown topic '" + *topic +
-                           "' (one of remote_access, firewall, backup, vpn)");
+                           "' (one of remote_access, firewall, backup, vpn, "
+                           "exposed_services)");
     }
     c.topic = *topic;
   }
@@ -222,6 +223,17 @@ Result<Check> ParseCheck(const YamlContext& ctx, const YAML::Node& node,
     auto text = ctx.Localized(node, field, key, true);
     if (!text.ok()) return text.status();
     *target = *text;
+  }
+  if (node["severity"]) {
+    auto severity = ctx.RequiredString(node, "severity", key);
+    if (!severity.ok()) return severity.status();
+    if (std::none_of(std::begin(kSeverities), std::end(kSeverities),
+                     [&](const char* s) { return *severity == s; })) {
+      return ctx.Error(node["severity"], key + ".severity",
+                       "unknown severity '" + *severity +
+                           "' (one of high, medium, low, info)");
+    }
+    c.severity = *severity;
   }
   auto platforms = ctx.StringList(node, "platforms", key, kPlatforms);
   if (!platforms.ok()) return platforms.status();

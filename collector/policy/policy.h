@@ -65,7 +65,9 @@ inline constexpr const char* kRoles[] = {"workstation", "laptop", "server"};
 inline constexpr const char* kPlatforms[] = {"windows", "linux"};
 // Trend topics reported beside the ten rules (domain.md §2), not graded.
 inline constexpr const char* kTopics[] = {"remote_access", "firewall", "backup",
-                                          "vpn"};
+                                          "vpn", "exposed_services"};
+// Severities of a finding, as seed 001's vulnerability scan ranks them.
+inline constexpr const char* kSeverities[] = {"high", "medium", "low", "info"};
 
 struct Check {
   std::string id;
@@ -77,6 +79,9 @@ struct Check {
   LocalizedText title;
   LocalizedText description;
   LocalizedText remediation;
+  // One of kSeverities when the policy file says (exposed_services checks
+  // do); empty otherwise.
+  std::string severity;
   std::vector<std::string> platforms;  // subset of kPlatforms
   std::vector<std::string> roles;      // subset of kRoles
   std::vector<Parameter> parameters;

@@ -87,6 +87,23 @@ TEST(PolicyFile, WrongTypes) {
       << r.status().message();
 }
 
+TEST(PolicyFile, SeverityIsOptionalAndChecked) {
+  auto plain = Parse(kGoodCheck);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ((*plain)[0].severity, "");
+  auto high = Parse(Replace(kGoodCheck, "rule: antivirus",
+                            "topic: exposed_services\n    severity: high"));
+  ASSERT_TRUE(high.ok()) << high.status().ToString();
+  EXPECT_EQ((*high)[0].topic, "exposed_services");
+  EXPECT_EQ((*high)[0].severity, "high");
+  auto bad = Parse(Replace(kGoodCheck, "rule: antivirus",
+                           "rule: antivirus\n    severity: urgent"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("unknown severity 'urgent'"),
+            std::string::npos)
+      << bad.status().message();
+}
+
 TEST(PolicyFile, RuleOrTopicExactlyOne) {
   auto both = Parse(Replace(kGoodCheck, "rule: antivirus",
                             "rule: antivirus\n    topic: firewall"));

@@ -161,22 +161,13 @@ RemoteAccessFacts GatherRemoteAccess(const GatherContext& ctx) {
         "kernel");
     return facts;
   }
-  Result<std::vector<lu::DiagSocket>> sockets = lu::ListListeningSockets();
+  Result<std::vector<ListeningSocket>> sockets =
+      lu::ListListeningSocketsWithOwners();
   if (!sockets.ok()) {
     facts.status = StatusFromError(sockets.status());
     return facts;
   }
-  lu::AttachOwners(&*sockets);
-  for (lu::DiagSocket& s : *sockets) {
-    ListeningSocket l;
-    l.protocol = s.protocol;
-    l.address = s.address;
-    l.port = s.port;
-    l.loopback_only = IsLoopbackAddress(s.address);
-    l.pid = s.pid;
-    l.process = std::move(s.process);
-    facts.listening.push_back(std::move(l));
-  }
+  facts.listening = std::move(*sockets);
   return facts;
 }
 

@@ -145,4 +145,22 @@ void AttachOwners(std::vector<DiagSocket>* sockets) {
   }
 }
 
+Result<std::vector<ListeningSocket>> ListListeningSocketsWithOwners() {
+  Result<std::vector<DiagSocket>> sockets = ListListeningSockets();
+  if (!sockets.ok()) return sockets.status();
+  AttachOwners(&*sockets);
+  std::vector<ListeningSocket> out;
+  for (DiagSocket& s : *sockets) {
+    ListeningSocket l;
+    l.protocol = s.protocol;
+    l.address = s.address;
+    l.port = s.port;
+    l.loopback_only = IsLoopbackAddress(s.address);
+    l.pid = s.pid;
+    l.process = std::move(s.process);
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
 }  // namespace mamori::facts::linux_util

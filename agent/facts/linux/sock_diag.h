@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/facts/remote_access.h"
 #include "common/status.h"
 
 namespace mamori::facts::linux_util {
@@ -30,5 +31,9 @@ Result<std::vector<DiagSocket>> ListListeningSockets();
 // Fills pid/process of `sockets` from /proc/<pid>/fd links
 // ("socket:[inode]"); processes of other users are visible only to root.
 void AttachOwners(std::vector<DiagSocket>* sockets);
+
+// ListListeningSockets + AttachOwners as the families report them
+// (remote_access lists them all, service_exposure probes the TCP ones).
+Result<std::vector<ListeningSocket>> ListListeningSocketsWithOwners();
 
 }  // namespace mamori::facts::linux_util

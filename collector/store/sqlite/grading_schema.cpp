@@ -1892,6 +1892,97 @@ SELECT org_id, host_id, state,
        rdp_enabled, rdp_nla_required, rdp_port, vnc_servers, remote_tools
 FROM gfact_remote_access g;
 )sql"},
+    // v7 (issue #19): the service_exposure family. Two plain views over the
+    // stored JSON (no materialised table: a host has a few dozen services at
+    // most and only the exposed-services checks read them). Optional proto
+    // booleans are 1/0/NULL; the booleans of a sub-message (tls, http, ssh)
+    // are 1/0 when the service has it and NULL when it does not.
+    {7, R"sql(
+CREATE VIEW v_service_exposure AS
+SELECT f.org_id, f.host_id, f.state, f.collected_at,
+       json_array_length(f.payload_json, '$.services') AS service_count,
+       json_extract(f.payload_json, '$.probed_at') AS probed_at,
+       COALESCE(json_extract(f.payload_json, '$.from_cache'), 0) AS from_cache
+FROM v_family_state f
+WHERE f.family = 'service_exposure' AND json_valid(f.payload_json);
+
+CREATE VIEW v_exposed_services AS
+SELECT f.org_id, f.host_id, f.state, f.collected_at,
+       json_extract(s.value, '$.protocol') AS protocol,
+       COALESCE(json_extract(s.value, '$.address'), '') AS address,
+       COALESCE(json_extract(s.value, '$.port'), 0) AS port,
+       COALESCE(json_extract(s.value, '$.loopback_only'), 0) AS loopback_only,
+       COALESCE(json_extract(s.value, '$.process'), '') AS process,
+       COALESCE(json_extract(s.value, '$.package'), '') AS package,
+       COALESCE(json_extract(s.value, '$.package_version'), '') AS package_version,
+       COALESCE(json_extract(s.value, '$.kind'), '') AS kind,
+       COALESCE(json_extract(s.value, '$.probe_state'), '') AS probe_state,
+       json_extract(s.value, '$.tls.tls1_0') AS tls1_0,
+       json_extract(s.value, '$.tls.tls1_1') AS tls1_1,
+       json_extract(s.value, '$.tls.tls1_2') AS tls1_2,
+       json_extract(s.value, '$.tls.tls1_3') AS tls1_3,
+       CASE WHEN json_type(s.value, '$.tls') IS NOT NULL THEN
+         COALESCE(json_array_length(s.value, '$.tls.weak_ciphers'), 0) END
+         AS tls_weak_cipher_count,
+       CASE WHEN json_type(s.value, '$.tls') IS NOT NULL THEN
+         COALESCE(json_extract(s.value, '$.tls.dh_bits'), 0) END AS tls_dh_bits,
+       CASE WHEN json_type(s.value, '$.tls') IS NOT NULL THEN
+         COALESCE(json_extract(s.value, '$.tls.certificate.self_signed'), 0) END
+         AS cert_self_signed,
+       json_extract(s.value, '$.tls.certificate.chained_to_system_ca')
+         AS cert_chained_to_system_ca,
+       CASE WHEN json_type(s.value, '$.tls') IS NOT NULL THEN
+         COALESCE(json_extract(s.value, '$.tls.certificate.expired'), 0) END
+         AS cert_expired,
+       CASE WHEN json_type(s.value, '$.tls') IS NOT NULL THEN
+         COALESCE(json_extract(s.value, '$.tls.certificate.expires_soon'), 0) END
+         AS cert_expires_soon,
+       json_extract(s.value, '$.tls.certificate.not_after') AS cert_not_after,
+       json_extract(s.value, '$.tls.certificate.subject') AS cert_subject,
+       CASE WHEN json_type(s.value, '$.http') IS NOT NULL THEN
+         COALESCE(json_extract(s.value, '$.http.status_code'), 0) END AS http_status,
+       json_extract(s.value, '$.http.server') AS http_server,
+       json_extract(s.value, '$.http.powered_by') AS http_powered_by,
+       CASE WHEN json_type(s.value, '$.http') IS NOT NULL THEN
+         COALESCE(json_extract(s.value, '$.http.version_disclosed'), 0) END
+         AS http_version_disclosed,
+       CASE WHEN json_type(s.value, '$.http') IS NOT NULL THEN
+         COALESCE(json_extract(s.value, '$.http.hsts'), 0) END AS http_hsts,
+       CASE WHEN json_type(s.value, '$.http') IS NOT NULL THEN
+         COALESCE(json_extract(s.value, '$.http.content_security_policy'), 0) END
+         AS http_csp,
+       CASE WHEN json_type(s.value, '$.http') IS NOT NULL THEN
+         COALESCE(json_extract(s.value, '$.http.frame_protection'), 0) END
+         AS http_frame_protection,
+       CASE WHEN json_type(s.value, '$.http') IS NOT NULL THEN
+         COALESCE(json_extract(s.value, '$.http.x_content_type_options'), 0) END
+         AS http_x_content_type_options,
+       CASE WHEN json_type(s.value, '$.http') IS NOT NULL THEN
+         COALESCE(json_extract(s.value, '$.http.referrer_policy'), 0) END
+         AS http_referrer_policy,
+       CASE WHEN json_type(s.value, '$.http') IS NOT NULL THEN
+         COALESCE(json_extract(s.value, '$.http.ntlm_offered'), 0) END
+         AS http_ntlm_offered,
+       CASE WHEN json_type(s.value, '$.http') IS NOT NULL THEN
+         COALESCE((SELECT group_concat(p.value, ' ')
+                     FROM json_each(s.value, '$.http.admin_paths') p), '') END
+         AS http_admin_paths,
+       json_extract(s.value, '$.ssh.product') AS ssh_product,
+       json_extract(s.value, '$.ssh.version') AS ssh_version,
+       CASE WHEN json_type(s.value, '$.ssh') IS NOT NULL THEN
+         COALESCE(json_extract(s.value, '$.ssh.strict_kex'), 0) END AS ssh_strict_kex,
+       CASE WHEN json_type(s.value, '$.ssh') IS NOT NULL THEN
+         COALESCE(json_extract(s.value, '$.ssh.terrapin_exposed'), 0) END
+         AS ssh_terrapin_exposed,
+       CASE WHEN json_type(s.value, '$.ssh') IS NOT NULL THEN
+         COALESCE(json_array_length(s.value, '$.ssh.weak_kex'), 0)
+         + COALESCE(json_array_length(s.value, '$.ssh.weak_ciphers'), 0)
+         + COALESCE(json_array_length(s.value, '$.ssh.weak_host_keys'), 0)
+         + COALESCE(json_array_length(s.value, '$.ssh.weak_macs'), 0) END
+         AS ssh_weak_algorithm_count
+FROM v_family_state f, json_each(f.payload_json, '$.services') s
+WHERE f.family = 'service_exposure' AND json_valid(f.payload_json);
+)sql"},
 };
 
 }  // namespace

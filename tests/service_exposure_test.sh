@@ -1,0 +1,409 @@
+#!/usr/bin/env bash
+# Issue #19 end to end with real servers from Debian, in a private network
+# namespace (so the agent sees and probes only the servers started here):
+#   nginx weak      TLS 1.0/1.1 on, self-signed certificate, 1024-bit DH, no
+#                   security headers, server_tokens on, an /admin/ login page
+#                   (HTTPS and plain HTTP)
+#   nginx hardened  TLS 1.2+, every header, no version
+#   sshd (OpenSSH)  unprivileged, one offering ChaCha20 + CBC/EtM + SHA-1
+#                   algorithms, one offering neither; Debian's OpenSSH always
+#                   offers strict kex
+#   tinysshd        ChaCha20 without strict kex (Terrapin exposed)
+#   a TCP echo      (python3)
+# The weak and hardened servers listen on 10.255.0.1, an address added to the
+# namespace's lo (reachable only inside it, but not a loopback address, so the
+# checks judge them as exposed); the echo listens on 127.0.0.1.
+# Then: `mamori-agent facts --family service_exposure` must report each one
+# correctly; its TLS version verdicts must agree with sslscan's on the same
+# ports; a second run must come from the daily cache; the real collector,
+# fed by `mamori-agent once`, must grade the exposed_services checks with
+# their severities; after the weak servers stop, those checks must pass.
+#
+# Usage: tests/service_exposure_test.sh COLLECTOR_BIN AGENT_BIN SOURCE_DIR
+# Exit 77 (skipped) only when a needed program is missing, naming it.
+set -euo pipefail
+COLLECTOR=$1
+AGENT=$2
+SRC=$3
+
+need=(nginx:/usr/sbin/nginx sshd:/usr/sbin/sshd tinysshd:/usr/sbin/tinysshd
+      tinysshd-makekey:/usr/sbin/tinysshd-makekey sslscan:/usr/bin/sslscan
+      openssl:/usr/bin/openssl python3:/usr/bin/python3 unshare:/usr/bin/unshare
+      ip:/usr/sbin/ip setpriv:/usr/bin/setpriv ssh-keygen:/usr/bin/ssh-keygen)
+for entry in "${need[@]}"; do
+  if [[ ! -x "${entry#*:}" ]]; then
+    echo "SKIP: ${entry%%:*} (${entry#*:}) is not installed; run scripts/bootstrap.sh" >&2
+    exit 77
+  fi
+done
+
+if [[ -z "${MAMORI_IN_NETNS:-}" ]]; then
+  if ! unshare --net true 2>/dev/null; then
+    echo "SKIP: cannot create a network namespace (unshare --net needs root or user namespaces)" >&2
+    exit 77
+  fi
+  exec env MAMORI_IN_NETNS=1 unshare --net bash "$0" "$@"
+fi
+
+ip link set lo up
+ip addr add 10.255.0.1/32 dev lo
+ADDR=10.255.0.1
+
+tmp=$(mktemp -d)
+chmod 755 "$tmp"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  [[ -f "$tmp/sshd-weak/sshd.pid" ]] && kill "$(cat "$tmp/sshd-weak/sshd.pid")" 2>/dev/null
+  [[ -f "$tmp/sshd-strong/sshd.pid" ]] && kill "$(cat "$tmp/sshd-strong/sshd.pid")" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+[[ -n "${KEEP_E2E:-}" ]] && trap - EXIT && echo "keeping $tmp"
+fail() {
+  echo "FAIL: $*" >&2
+  for f in "$tmp"/*.log; do [[ -f "$f" ]] && { echo "--- $f" >&2; tail -5 "$f" >&2; }; done
+  exit 1
+}
+
+wait_port() {  # $1 addr $2 port
+  for _ in $(seq 1 100); do
+    python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 0.2)' \
+      "$1" "$2" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "nothing listens on $1:$2"
+}
+
+# --- nginx ------------------------------------------------------------------
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=weak.example.test" \
+  -keyout "$tmp/weak.key" -out "$tmp/weak.crt" 2>/dev/null
+openssl dhparam -dsaparam -out "$tmp/dh1024.pem" 1024 2>/dev/null
+cat >"$tmp/admin.html" <<'EOF'
+<html><body><form method="post"><input name="user"><input type="password" name="pw"></form></body></html>
+EOF
+start_nginx() {  # $1 name, $2 server blocks
+  mkdir -p "$tmp/$1"
+  cat >"$tmp/$1/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+pid $tmp/$1/nginx.pid;
+error_log $tmp/$1.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path $tmp/$1/body;
+  proxy_temp_path $tmp/$1/proxy;
+  fastcgi_temp_path $tmp/$1/fastcgi;
+  uwsgi_temp_path $tmp/$1/uwsgi;
+  scgi_temp_path $tmp/$1/scgi;
+  default_type text/html;
+$2
+}
+EOF
+  nginx -p "$tmp/$1" -c "$tmp/$1/nginx.conf" >"$tmp/$1.log" 2>&1 &
+  pids+=($!)
+}
+start_nginx nginx-weak "
+  server {
+    listen $ADDR:8443 ssl;
+    listen $ADDR:8080;
+    server_tokens on;
+    ssl_certificate $tmp/weak.crt;
+    ssl_certificate_key $tmp/weak.key;
+    ssl_protocols TLSv1 TLSv1.1 TLSv1.2;
+    ssl_ciphers 'ALL:@SECLEVEL=0';
+    ssl_dhparam $tmp/dh1024.pem;
+    location / { return 200 'weak\n'; }
+    location /admin/ { alias $tmp/; try_files /admin.html =404; }
+  }"
+start_nginx nginx-hardened "
+  server {
+    listen $ADDR:9443 ssl;
+    server_tokens off;
+    ssl_certificate $tmp/weak.crt;
+    ssl_certificate_key $tmp/weak.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    add_header Strict-Transport-Security 'max-age=31536000' always;
+    add_header Content-Security-Policy \"default-src 'self'; frame-ancestors 'none'\" always;
+    add_header X-Frame-Options DENY always;
+    add_header X-Content-Type-Options nosniff always;
+    add_header Referrer-Policy no-referrer always;
+    location / { return 200 'hardened\n'; }
+    location /admin/ { return 404; }
+  }"
+
+# --- SSH servers, unprivileged ----------------------------------------------
+run_unprivileged() {
+  if [[ "$(id -u)" -eq 0 ]]; then
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+  else
+    "$@"
+  fi
+}
+start_sshd() {  # $1 name, $2 port, $3 extra config
+  local d="$tmp/$1"
+  mkdir -p "$d"
+  ssh-keygen -q -t ed25519 -N '' -f "$d/host_ed25519"
+  ssh-keygen -q -t rsa -b 2048 -N '' -f "$d/host_rsa"
+  cat >"$d/sshd_config" <<EOF
+Port $2
+ListenAddress $ADDR
+HostKey $d/host_ed25519
+HostKey $d/host_rsa
+PidFile $d/sshd.pid
+UsePAM no
+StrictModes no
+PasswordAuthentication no
+$3
+EOF
+  [[ "$(id -u)" -eq 0 ]] && chown -R 65534:65534 "$d"
+  run_unprivileged /usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log" ||
+    fail "sshd $1 did not start"
+}
+start_sshd sshd-weak 2201 "Ciphers chacha20-poly1305@openssh.com,aes128-cbc,aes256-ctr
+MACs hmac-sha1-etm@openssh.com,hmac-sha2-256,hmac-sha1
+KexAlgorithms diffie-hellman-group14-sha1,curve25519-sha256
+HostKeyAlgorithms ssh-rsa,ssh-ed25519"
+start_sshd sshd-strong 2202 "Ciphers aes256-gcm@openssh.com,aes128-ctr
+MACs hmac-sha2-256-etm@openssh.com,hmac-sha2-512
+KexAlgorithms curve25519-sha256
+HostKeyAlgorithms ssh-ed25519"
+
+# tinysshd is started per connection (inetd style): a small accept loop.
+tinysshd-makekey "$tmp/tinyssh-keys" >/dev/null
+cat >"$tmp/inetd.py" <<'EOF'
+import socket, subprocess, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(16)
+while True:
+    c, _ = s.accept()
+    subprocess.Popen(sys.argv[3:], stdin=c, stdout=c, stderr=subprocess.DEVNULL)
+    c.close()
+EOF
+python3 "$tmp/inetd.py" "$ADDR" 2203 /usr/sbin/tinysshd "$tmp/tinyssh-keys" >"$tmp/tinyssh.log" 2>&1 &
+pids+=($!)
+tiny_pid=$!
+
+# --- TCP echo on loopback ---------------------------------------------------
+cat >"$tmp/echo.py" <<'EOF'
+import socket, threading
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 7007))
+s.listen(16)
+def serve(c):
+    while True:
+        d = c.recv(4096)
+        if not d:
+            break
+        c.sendall(d)
+    c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+EOF
+python3 "$tmp/echo.py" >"$tmp/echo.log" 2>&1 &
+pids+=($!)
+
+for p in 8443 8080 9443 2201 2202 2203; do wait_port "$ADDR" "$p"; done
+wait_port 127.0.0.1 7007
+
+# --- the agent --------------------------------------------------------------
+mkdir -p "$tmp/facts-state"
+start=$(date +%s%N)
+"$AGENT" facts --family service_exposure --format json --state "$tmp/facts-state" \
+  >"$tmp/facts.json" || fail "mamori-agent facts"
+end=$(date +%s%N)
+echo "probe run: $(((end - start) / 1000000)) ms"
+"$AGENT" facts --family service_exposure --format json --state "$tmp/facts-state" \
+  >"$tmp/facts2.json" || fail "mamori-agent facts (second run)"
+
+# --- sslscan on the same ports ---------------------------------------------
+for p in 8443 9443; do
+  sslscan --no-colour --xml="$tmp/sslscan-$p.xml" "$ADDR:$p" >/dev/null 2>&1 ||
+    fail "sslscan $ADDR:$p"
+done
+
+python3 - "$tmp" "$ADDR" <<'EOF' || fail "facts do not match the servers (see above)"
+import json, sys, xml.etree.ElementTree as ET
+tmp, addr = sys.argv[1], sys.argv[2]
+facts = json.load(open(f"{tmp}/facts.json"))["service_exposure"]
+errors = []
+def check(cond, what):
+    if not cond:
+        errors.append(what)
+check(facts["status"]["state"] == "STATUS_OK", f"family status {facts['status']}")
+by_port = {s["port"]: s for s in facts.get("services", [])}
+def svc(port):
+    s = by_port.get(port)
+    check(s is not None, f"port {port} missing from {sorted(by_port)}")
+    return s or {}
+for port in (8443, 8080, 9443, 2201, 2202, 2203, 7007):
+    s = svc(port)
+    check(s.get("probe_state") == "ok", f"{port}: probe_state {s.get('probe_state')} {s.get('probe_message')}")
+
+weak = svc(8443)
+tls = weak.get("tls", {})
+check(weak.get("kind") == "https", f"8443 kind {weak.get('kind')}")
+check(weak.get("address") == addr and not weak.get("loopback_only", False), "8443 address")
+check(weak.get("probe_address") == addr, "8443 probed at its bound address")
+check(weak.get("package") == "nginx" or weak.get("package", "").startswith("nginx"),
+      f"8443 package {weak.get('package')!r}")
+check(weak.get("package_version", "") != "", "8443 package version")
+check(tls.get("tls1_0") is True and tls.get("tls1_1") is True, f"8443 legacy TLS {tls}")
+check(tls.get("dh_bits") == 1024, f"8443 dh_bits {tls.get('dh_bits')}")
+cert = tls.get("certificate", {})
+check(cert.get("self_signed") is True, "8443 self-signed")
+check(cert.get("chained_to_system_ca") is False, "8443 not chained to a system CA")
+check(cert.get("key_type") == "RSA" and cert.get("key_bits") == 2048, f"8443 key {cert}")
+check(cert.get("expires_soon") is True, "8443 certificate of 30 days expires soon")
+http = weak.get("http", {})
+check(http.get("server", "").startswith("nginx/"), f"8443 Server {http.get('server')}")
+check(http.get("version_disclosed") is True, "8443 version disclosed")
+for h in ("hsts", "content_security_policy", "x_frame_options", "frame_protection",
+          "x_content_type_options", "referrer_policy"):
+    check(not http.get(h, False), f"8443 {h} should be missing")
+check(http.get("admin_paths") == ["/admin/"], f"8443 admin paths {http.get('admin_paths')}")
+
+plain = svc(8080)
+check(plain.get("kind") == "http", f"8080 kind {plain.get('kind')}")
+check("tls" not in plain, "8080 has no TLS")
+check(plain.get("http", {}).get("admin_paths") == ["/admin/"], "8080 admin page")
+
+hard = svc(9443)
+htls, hhttp = hard.get("tls", {}), hard.get("http", {})
+check(hard.get("kind") == "https", f"9443 kind {hard.get('kind')}")
+check(htls.get("tls1_0") is False and htls.get("tls1_1") is False, f"9443 legacy TLS {htls}")
+check(htls.get("tls1_2") is True and htls.get("tls1_3") is True, f"9443 modern TLS {htls}")
+check(htls.get("negotiated_version") == "TLSv1.3", "9443 negotiates TLS 1.3")
+check(not htls.get("weak_ciphers"), f"9443 weak ciphers {htls.get('weak_ciphers')}")
+for h in ("hsts", "content_security_policy", "csp_frame_ancestors", "x_frame_options",
+          "frame_protection", "x_content_type_options", "referrer_policy"):
+    check(hhttp.get(h) is True, f"9443 {h} should be present")
+check(hhttp.get("server") == "nginx" and not hhttp.get("version_disclosed"), "9443 no version")
+check(not hhttp.get("admin_paths"), "9443 no admin page")
+
+s1, s2, s3 = svc(2201).get("ssh", {}), svc(2202).get("ssh", {}), svc(2203).get("ssh", {})
+check(svc(2201).get("package") == "openssh-server", f"2201 package {svc(2201).get('package')}")
+check(s1.get("product") == "OpenSSH" and s1.get("strict_kex") is True, f"2201 {s1}")
+check(s1.get("chacha20_offered") is True and s1.get("cbc_etm_offered") is True, "2201 chacha/cbc")
+check(not s1.get("terrapin_exposed"), "2201 strict kex protects it")
+check("diffie-hellman-group14-sha1" in s1.get("weak_kex", []), "2201 SHA-1 kex")
+check("aes128-cbc" in s1.get("weak_ciphers", []), "2201 CBC")
+check("ssh-rsa" in s1.get("weak_host_keys", []), "2201 ssh-rsa")
+check(not s2.get("chacha20_offered") and not s2.get("terrapin_exposed"), f"2202 {s2}")
+for k in ("weak_kex", "weak_ciphers", "weak_host_keys", "weak_macs"):
+    check(not s2.get(k), f"2202 {k} {s2.get(k)}")
+check(s3.get("product") == "tinyssh" and s3.get("terrapin_exposed") is True
+      and not s3.get("strict_kex"), f"2203 {s3}")
+
+echo = svc(7007)
+check(echo.get("kind") == "other" and echo.get("loopback_only") is True, f"7007 {echo}")
+check(not any(k in echo for k in ("tls", "http", "ssh")), "7007 guessed a protocol")
+
+# sslscan agrees on every protocol version.
+for port in (8443, 9443):
+    root = ET.parse(f"{tmp}/sslscan-{port}.xml").getroot()
+    theirs = {p.get("version"): p.get("enabled") == "1"
+              for p in root.iter("protocol") if p.get("type") == "tls"}
+    ours = by_port.get(port, {}).get("tls", {})
+    for v, key in (("1.0", "tls1_0"), ("1.1", "tls1_1"), ("1.2", "tls1_2"), ("1.3", "tls1_3")):
+        check(v in theirs, f"sslscan {port} did not report TLS {v}")
+        check(ours.get(key) == theirs.get(v),
+              f"{port} TLS {v}: mamori {ours.get(key)} sslscan {theirs.get(v)}")
+    print(f"sslscan agrees on {port}: " +
+          ", ".join(f"TLS{v}={'on' if theirs[v] else 'off'}" for v in sorted(theirs)))
+
+second = json.load(open(f"{tmp}/facts2.json"))["service_exposure"]
+check(second.get("from_cache") is True, "second run did not reuse the cache")
+check(second.get("probed_at") == facts.get("probed_at"), "cached probed_at")
+if errors:
+    print("\n".join(errors))
+    sys.exit(1)
+print(f"facts OK: {len(by_port)} services")
+EOF
+
+# --- the collector ----------------------------------------------------------
+"$COLLECTOR" init --data "$tmp/data" --org expo >/dev/null
+"$COLLECTOR" serve --data "$tmp/data" --grpc 127.0.0.1:0 --port-file "$tmp/port" \
+  >"$tmp/serve.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 200); do [[ -s "$tmp/port" ]] && break; sleep 0.05; done
+[[ -s "$tmp/port" ]] || fail "serve did not write its port"
+port=$(tr -d '[:space:]' <"$tmp/port")
+token=$("$COLLECTOR" token create --data "$tmp/data" --org expo --quiet)
+"$AGENT" enroll --state "$tmp/agent" --server "127.0.0.1:$port" --token "$token" \
+  --ca "$tmp/data/pki/ca.crt" >/dev/null || fail "enroll"
+once() {
+  local rc=0
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    rc=0
+    "$AGENT" once --state "$tmp/agent" >"$tmp/once.log" 2>&1 || rc=$?
+    [[ $rc -eq 3 ]] || break
+    sleep 1
+  done
+  [[ $rc -eq 0 ]] || fail "agent once (exit $rc): $(cat "$tmp/once.log")"
+}
+topic() {  # $1 = report json → "check status severity services" lines
+  python3 - "$1" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for t in r["topics"]:
+    if t["topic"] != "exposed_services":
+        continue
+    for c in t["checks"]:
+        for res in c["results"]:
+            print(c["id"], res["status"], c.get("severity", ""),
+                  res["evidence"].get("services", ""))
+EOF
+}
+once
+"$COLLECTOR" grade --data "$tmp/data" --org expo --format json >"$tmp/weak-grade.json"
+"$COLLECTOR" grade --data "$tmp/data" --org expo --lang ja >"$tmp/weak-grade.txt"
+topic "$tmp/weak-grade.json" >"$tmp/weak.sum"
+cat "$tmp/weak.sum"
+expect() {  # $1 file $2 check $3 status $4 severity
+  grep -q "^$2 $3 $4\b" "$1" || fail "$2: expected $3 ($4), got: $(grep "^$2 " "$1")"
+}
+expect "$tmp/weak.sum" exposed_service_supported pass high
+expect "$tmp/weak.sum" exposed_tls_versions fail medium
+expect "$tmp/weak.sum" exposed_certificate_trusted fail medium
+expect "$tmp/weak.sum" exposed_frame_protection fail medium
+expect "$tmp/weak.sum" exposed_ssh_terrapin fail medium
+expect "$tmp/weak.sum" exposed_tls_dh_strength fail low
+expect "$tmp/weak.sum" exposed_ssh_algorithms fail low
+expect "$tmp/weak.sum" exposed_http_headers fail info
+expect "$tmp/weak.sum" exposed_version_disclosure fail info
+expect "$tmp/weak.sum" exposed_ntlm pass info
+expect "$tmp/weak.sum" exposed_admin_pages fail info
+grep -q "exposed_tls_versions fail medium .*$ADDR:8443 nginx TLS1.0 TLS1.1" "$tmp/weak.sum" ||
+  fail "the TLS finding does not name the service"
+grep -q "ssl_protocols TLSv1.2 TLSv1.3" "$tmp/weak-grade.txt" ||
+  fail "the Japanese report lacks the nginx fix"
+grep -q "公開サービス" "$tmp/weak-grade.txt" || fail "the Japanese report lacks the topic name"
+
+# Stop the weak servers: the same checks must pass (or not apply).
+kill "${pids[0]}" "$tiny_pid" "$(cat "$tmp/sshd-weak/sshd.pid")"
+wait "${pids[0]}" 2>/dev/null || true
+for _ in $(seq 1 100); do
+  python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], 8443), 0.2)' "$ADDR" \
+    2>/dev/null || break
+  sleep 0.05
+done
+once
+"$COLLECTOR" grade --data "$tmp/data" --org expo --format json >"$tmp/fixed-grade.json"
+topic "$tmp/fixed-grade.json" >"$tmp/fixed.sum"
+for c in exposed_tls_versions exposed_certificate_trusted exposed_frame_protection \
+         exposed_ssh_terrapin exposed_tls_dh_strength exposed_ssh_algorithms \
+         exposed_http_headers exposed_version_disclosure exposed_admin_pages; do
+  grep -qE "^$c (pass|not_applicable) " "$tmp/fixed.sum" && continue
+  # The hardened nginx still has a self-signed certificate: that one stays.
+  [[ $c == exposed_certificate_trusted ]] && grep -q "^$c fail .*9443" "$tmp/fixed.sum" && continue
+  fail "$c after the fix: $(grep "^$c " "$tmp/fixed.sum")"
+done
+echo "PASS"
