@@ -15,6 +15,7 @@
 #include "collector/cli/cmd_register.h"
 #include "collector/cli/cmd_serve.h"
 #include "collector/cli/cmd_token.h"
+#include "collector/web/cmd_user.h"
 #include "common/log.h"
 
 namespace {
@@ -44,6 +45,8 @@ constexpr Command kCommands[] = {
      &mamori::collector_cli::RunAnswers},
     {"register", "information-asset register: export, import, list, link",
      &mamori::collector_cli::RunRegister},
+    {"user", "console accounts: add, passwd, list, disable",
+     &mamori::web::RunUser},
 };
 
 void PrintUsage(std::ostream& out) {

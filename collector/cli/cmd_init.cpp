@@ -12,6 +12,7 @@
 #include "collector/cli/cli_common.h"
 #include "collector/pki/ca.h"
 #include "collector/pki/crypto.h"
+#include "collector/store/sqlite_account_store.h"
 
 namespace mamori::collector_cli {
 namespace {
@@ -134,8 +135,15 @@ int RunInit(const std::vector<std::string>& args, std::ostream& out,
   const std::string password = pki::RandomSecret(18);
   Result<std::string> hash = pki::HashPassword(password);
   if (!hash.ok()) return Failure(kCommand, hash.status(), err);
-  if (Status s = (*store)->CreateAdmin(admin, *hash); !s.ok()) {
-    return Failure(kCommand, s, err);
+  // The console's first operator; the password is one-time: the console
+  // asks for a new one at the first login.
+  Result<std::unique_ptr<store::SqliteAccountStore>> accounts =
+      store::SqliteAccountStore::Open(paths.database);
+  if (!accounts.ok()) return Failure(kCommand, accounts.status(), err);
+  if (Result<store::Account> created = (*accounts)->CreateAccount(
+          {admin, store::Role::kOperator, {}, *hash, true}, now);
+      !created.ok()) {
+    return Failure(kCommand, created.status(), err);
   }
   if (!org.empty()) {
     Result<store::Organization> created =
@@ -152,9 +160,10 @@ int RunInit(const std::vector<std::string>& args, std::ostream& out,
       << "  CA SHA-256:    " << *fingerprint << "\n"
       << "  server cert:   " << paths.server_cert << " (" << joined << ")\n";
   if (!org.empty()) out << "  organisation:  " << org << "\n";
-  out << "  admin account: " << admin << "\n"
-      << "  admin password (shown only now / 今回だけ表示): " << password
-      << "\n\n"
+  out << "  admin account: " << admin << " (operator)\n"
+      << "  one-time password (change at first login / 初回ログイン時に変更; "
+         "shown only now / 今回だけ表示): "
+      << password << "\n\n"
       << "Next / 次に: mamori-collector serve --data " << paths.root << "\n";
   return kExitOk;
 }

@@ -1,5 +1,6 @@
 // The plain list of schema modules, applied in this order. A module owner adds
 // one line (and its header) here; its steps live in its own files.
+#include "collector/store/console_schema.h"
 #include "collector/store/core_schema.h"
 #include "collector/store/grading_schema.h"
 #include "collector/store/migrations.h"
@@ -12,6 +13,7 @@ constexpr MigrationModule kModules[] = {
     {"core", &CoreMigrations},
     {"register", &RegisterMigrations},
     {"grading", &GradingMigrations},
+    {"console", &ConsoleMigrations},
 };
 
 }  // namespace
