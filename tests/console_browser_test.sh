@@ -49,9 +49,11 @@ web_port=$(tr -d '[:space:]' <"$tmp/web-port")
 enroll_once() {  # $1 org, $2 state dir, $3 fixture root ('' = this machine)
   local token rc root_args=()
   token=$("$COLLECTOR" token create --data "$tmp/data" --org "$1" --expires 1h --quiet)
-  "$AGENT" enroll --state "$2" --server "127.0.0.1:$port" --token "$token" \
-    --ca "$tmp/data/pki/ca.crt" --config /dev/null >/dev/null || fail "enroll into $1"
+  # A fixture root gives the agent its own identity (machine id, no DMI).
   [[ -n "$3" ]] && root_args=(--root "$3")
+  "$AGENT" enroll --state "$2" --server "127.0.0.1:$port" --token "$token" \
+    --ca "$tmp/data/pki/ca.crt" --config /dev/null "${root_args[@]}" >/dev/null ||
+    fail "enroll into $1"
   for _ in 1 2 3 4 5 6 7 8 9 10; do
     rc=0
     "$AGENT" once --state "$2" --config /dev/null "${root_args[@]}" >"$tmp/once.log" 2>&1 || rc=$?
@@ -71,8 +73,11 @@ printf '%s\n' other-org-secret-pc >"$tmp/root-b/etc/hostname"
 printf '%s\n' fedcba9876543210fedcba9876543210 >"$tmp/root-b/etc/machine-id"
 enroll_once "$ORG_B" "$tmp/agent-b" "$tmp/root-b"
 
-# serve re-grades 2 s after the last report; then `grade` computes the
-# grades the dashboard must show.
+# Questionnaire answers (the demo's), so the four viewpoints and the
+# discrepancies have something to show. serve re-grades 2 s after the last
+# report; then `grade` computes the grades the dashboard must show.
+"$COLLECTOR" answers import --data "$tmp/data" --org "$ORG_A" \
+  "$SRC/policies/examples/demo_answers.yaml" >/dev/null || fail "answers import"
 sleep 3
 "$COLLECTOR" grade --data "$tmp/data" --org "$ORG_A" --format json >"$tmp/grades.json"
 org_ids=$("$COLLECTOR" org list --data "$tmp/data" --format json | python3 -c '
@@ -92,8 +97,12 @@ CONSOLE_URL="https://127.0.0.1:$web_port" SHOTS="$OUT" EXPECTED_GRADES="$tmp/gra
 
 # The token the browser created enrolls an agent.
 token=$(cat "$tmp/new-token")
+cp -r "$SRC/tests/fixtures/linux/e2e-good" "$tmp/root-new"
+printf '%s\n' pc-enrolled-from-console >"$tmp/root-new/etc/hostname"
+printf '%s\n' 00112233445566778899aabbccddeeff >"$tmp/root-new/etc/machine-id"
 "$AGENT" enroll --state "$tmp/agent-new" --server "127.0.0.1:$port" --token "$token" \
-  --ca "$tmp/data/pki/ca.crt" --config /dev/null >/dev/null || fail "enroll with the browser's token"
+  --ca "$tmp/data/pki/ca.crt" --config /dev/null --root "$tmp/root-new" >/dev/null ||
+  fail "enroll with the browser's token"
 hosts=$("$COLLECTOR" hosts --org "$ORG_A" --data "$tmp/data" --format json |
   python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 [[ "$hosts" == 3 ]] || fail "expected 3 hosts after enrolling with the browser's token, got $hosts"

@@ -6,6 +6,7 @@
 // tokens, hostile host names, CSV neutralisation, cursor paging, problem
 // messages in the request's language, and every response checked against
 // the OpenAPI document the server publishes.
+#include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -260,10 +261,20 @@ class ConsoleServerTest : public ::testing::Test {
     if (!body.empty()) request.setContentType("application/json");
     for (const auto& [k, v] : headers) request.set(k, v);
     request.setContentLength(static_cast<std::streamsize>(body.size()));
-    session.sendRequest(request) << body;
-    Poco::Net::HTTPResponse response;
-    std::istream& in = session.receiveResponse(response);
     Reply r;
+    Poco::Net::HTTPResponse response;
+    std::istream* stream = nullptr;
+    try {
+      session.sendRequest(request) << body;
+      stream = &session.receiveResponse(response);
+    } catch (const Poco::IOException& e) {
+      // The server may answer 413 and close before a large body is sent
+      // in full; the client then sees the connection reset (status -1).
+      r.status = -1;
+      r.body = e.displayText();
+      return r;
+    }
+    std::istream& in = *stream;
     r.status = response.getStatus();
     for (const auto& [k, v] : response) {
       std::string lower = k;

@@ -1,7 +1,5 @@
 #include "collector/store/sqlite_account_store.h"
 
-#include <filesystem>
-
 #include "common/text.h"
 
 namespace mamori::store {
@@ -65,9 +63,7 @@ std::optional<Role> ParseRole(std::string_view text) {
 
 Result<std::unique_ptr<SqliteAccountStore>> SqliteAccountStore::Open(
     const std::string& path) {
-  if (!std::filesystem::exists(path)) {
-    return NotFoundError("no database at " + path);
-  }
+  // NOT_FOUND when the file is absent: never create an empty database.
   Result<Database> db = Database::Open(path, /*create=*/false);
   if (!db.ok()) return db.status();
   return std::unique_ptr<SqliteAccountStore>(

@@ -1,7 +1,5 @@
 #include "collector/store/sqlite_console_store.h"
 
-#include <filesystem>
-
 #include "common/text.h"
 
 namespace mamori::store {
@@ -120,9 +118,7 @@ Result<Cursor> DecodeCursor(std::string_view text, bool integer_key) {
 
 Result<std::unique_ptr<SqliteConsoleStore>> SqliteConsoleStore::Open(
     const std::string& path) {
-  if (!std::filesystem::exists(path)) {
-    return NotFoundError("no database at " + path);
-  }
+  // NOT_FOUND when the file is absent: never create an empty database.
   Result<Database> db = Database::Open(path, /*create=*/false);
   if (!db.ok()) return db.status();
   return std::unique_ptr<SqliteConsoleStore>(

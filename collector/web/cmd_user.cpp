@@ -56,6 +56,29 @@ Result<std::pair<std::string, std::string>> OneTimePassword() {
   return std::make_pair(password, std::move(hash).value());
 }
 
+// Parses `--data DIR NAME` for the commands that take only an account name.
+// Returns nullopt to go on (name and data_dir set), or the exit code.
+std::optional<int> ParseNameOnly(std::string_view command,
+                                 const std::vector<std::string>& args,
+                                 std::string* data_dir, std::string* name,
+                                 std::ostream& out, std::ostream& err) {
+  po::options_description options("Options");
+  options.add_options()(
+      "data", po::value(data_dir)->default_value(kDefaultDataDir),
+      "data directory")("name", po::value(name), "account name");
+  po::positional_options_description positional;
+  positional.add("name", 1);
+  po::variables_map vm;
+  if (std::optional<int> exit = ParseFlags(command, "NAME", options, positional,
+                                           args, vm, out, err)) {
+    return exit;
+  }
+  if (name->empty()) {
+    return UsageError(command, "the account NAME is missing", err);
+  }
+  return std::nullopt;
+}
+
 int Add(const std::vector<std::string>& args, std::ostream& out,
         std::ostream& err) {
   constexpr std::string_view kCommand = "user add";
@@ -122,20 +145,11 @@ int Add(const std::vector<std::string>& args, std::ostream& out,
 int Passwd(const std::vector<std::string>& args, std::ostream& out,
            std::ostream& err) {
   constexpr std::string_view kCommand = "user passwd";
-  po::options_description options("Options");
   std::string data_dir, name;
-  options.add_options()(
-      "data", po::value(&data_dir)->default_value(kDefaultDataDir),
-      "data directory")("name", po::value(&name), "account name");
-  po::positional_options_description positional;
-  positional.add("name", 1);
-  po::variables_map vm;
-  if (std::optional<int> exit = ParseFlags(kCommand, "NAME", options,
-                                           positional, args, vm, out, err)) {
+  if (std::optional<int> exit =
+          ParseNameOnly(kCommand, args, &data_dir, &name, out, err)) {
     return *exit;
   }
-  if (name.empty())
-    return UsageError(kCommand, "the account NAME is missing", err);
   if (Status s = pki::InitCrypto(); !s.ok()) return Failure(kCommand, s, err);
   Result<Opened> db = Open(data_dir);
   if (!db.ok()) return Failure(kCommand, db.status(), err);
@@ -204,20 +218,11 @@ int List(const std::vector<std::string>& args, std::ostream& out,
 int Disable(const std::vector<std::string>& args, std::ostream& out,
             std::ostream& err) {
   constexpr std::string_view kCommand = "user disable";
-  po::options_description options("Options");
   std::string data_dir, name;
-  options.add_options()(
-      "data", po::value(&data_dir)->default_value(kDefaultDataDir),
-      "data directory")("name", po::value(&name), "account name");
-  po::positional_options_description positional;
-  positional.add("name", 1);
-  po::variables_map vm;
-  if (std::optional<int> exit = ParseFlags(kCommand, "NAME", options,
-                                           positional, args, vm, out, err)) {
+  if (std::optional<int> exit =
+          ParseNameOnly(kCommand, args, &data_dir, &name, out, err)) {
     return *exit;
   }
-  if (name.empty())
-    return UsageError(kCommand, "the account NAME is missing", err);
   Result<Opened> db = Open(data_dir);
   if (!db.ok()) return Failure(kCommand, db.status(), err);
   Result<store::Account> account = db->accounts->FindAccount(name);

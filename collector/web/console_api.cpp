@@ -903,6 +903,23 @@ struct ApiHandlers {
     return Json({{"items", items}});
   }
 
+  // Reads "role" (unset when absent): one of the four, no higher than the
+  // caller's own.
+  std::optional<HttpResponse> BodyRole(std::optional<Role>* role) {
+    std::string text;
+    if (auto p = BodyString("role", &text, 32)) return p;
+    if (text.empty()) return std::nullopt;
+    *role = store::ParseRole(text);
+    if (!*role) {
+      return FieldProblem("role", "error.one_of",
+                          {{"values", "operator, org_admin, viewer, auditor"}});
+    }
+    if (RoleRank(**role) > RoleRank(call.role)) {
+      return FieldProblem("role", "account.role_too_high");
+    }
+    return std::nullopt;
+  }
+
   // Reads "org_ids": every id must be in the caller's scope.
   std::optional<HttpResponse> BodyOrgs(std::vector<int64_t>* orgs) {
     auto it = call.body.find("org_ids");
@@ -932,20 +949,14 @@ struct ApiHandlers {
       return Problem(403, "auth.forbidden");
     }
     if (auto p = ParseBody()) return *p;
-    std::string name, role_text;
+    std::string name;
     if (auto p = BodyString("name", &name, 64)) return *p;
-    if (auto p = BodyString("role", &role_text, 32)) return *p;
     if (!ValidAccountName(name)) {
       return FieldProblem("name", "account.bad_name");
     }
-    std::optional<Role> role = store::ParseRole(role_text);
-    if (!role) {
-      return FieldProblem("role", "error.one_of",
-                          {{"values", "operator, org_admin, viewer, auditor"}});
-    }
-    if (RoleRank(*role) > RoleRank(call.role)) {
-      return FieldProblem("role", "account.role_too_high");
-    }
+    std::optional<Role> role;
+    if (auto p = BodyRole(&role)) return *p;
+    if (!role) return FieldProblem("role", "error.required");
     std::vector<int64_t> orgs;
     if (auto p = BodyOrgs(&orgs)) return *p;
     if (*role != Role::kOperator && orgs.empty()) {
@@ -997,23 +1008,12 @@ struct ApiHandlers {
     // Only a person at the console hands out tokens, never another token.
     if (call.via_token) return Problem(403, "auth.forbidden");
     if (auto p = ParseBody()) return *p;
-    std::string name, role_text;
+    std::string name;
     if (auto p = BodyString("name", &name, 100)) return *p;
-    if (auto p = BodyString("role", &role_text, 32)) return *p;
     if (name.empty()) return FieldProblem("name", "error.required");
-    Role role = call.role;
-    if (!role_text.empty()) {
-      std::optional<Role> parsed = store::ParseRole(role_text);
-      if (!parsed) {
-        return FieldProblem(
-            "role", "error.one_of",
-            {{"values", "operator, org_admin, viewer, auditor"}});
-      }
-      if (RoleRank(*parsed) > RoleRank(call.role)) {
-        return FieldProblem("role", "account.role_too_high");
-      }
-      role = *parsed;
-    }
+    std::optional<Role> parsed;
+    if (auto p = BodyRole(&parsed)) return *p;
+    const Role role = parsed.value_or(call.role);
     int64_t days = 30;
     if (auto it = call.body.find("expires_days");
         it != call.body.end() && !it->is_null()) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "common/text.h"
+
 namespace mamori::web {
 namespace {
 
@@ -121,40 +123,15 @@ std::string PickLanguage(std::string_view accept_language) {
 }
 
 bool IsCleanUtf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
+  if (!IsValidUtf8(text)) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
-    size_t length = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) return false;
-      ++i;
-      continue;
-    } else if ((c & 0xe0) == 0xc0) {
-      length = 2;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      length = 3;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      length = 4;
-      cp = c & 0x07;
-    } else {
+    if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) return false;
+    // C1 controls (U+0080..U+009F, e.g. the terminal's CSI) are 0xC2 0x80..9F.
+    if (c == 0xc2 && i + 1 < text.size() &&
+        static_cast<unsigned char>(text[i + 1]) < 0xa0) {
       return false;
     }
-    if (i + length > text.size()) return false;
-    for (size_t k = 1; k < length; ++k) {
-      const unsigned char cc = static_cast<unsigned char>(text[i + k]);
-      if ((cc & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    // Overlong forms, surrogates and values past Unicode are invalid.
-    if ((length == 2 && cp < 0x80) || (length == 3 && cp < 0x800) ||
-        (length == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0)) {
-      return false;
-    }
-    i += length;
   }
   return true;
 }

@@ -86,10 +86,20 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       if (!query) return Plain(400, "bad query string");
       req.query = std::move(*query);
     }
-    // Refuse oversized bodies before reading them.
+    // Refuse oversized bodies before parsing them. A body up to 8 times
+    // the limit is read and dropped, so the client sees the 413 instead of
+    // a connection reset in the middle of sending; a larger one is not read
+    // at all (the connection closes after the answer).
     if (in.hasContentLength() &&
         in.getContentLength64() >
             static_cast<int64_t>(config_.max_body_bytes)) {
+      if (in.getContentLength64() <=
+          static_cast<int64_t>(8 * config_.max_body_bytes)) {
+        std::istream& body = in.stream();
+        char buffer[8192];
+        while (body.read(buffer, sizeof(buffer)) || body.gcount() > 0) {
+        }
+      }
       return Plain(413, "request body too large");
     }
     if (req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
@@ -117,6 +127,9 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       out.set(name, value);
     }
     for (const auto& [name, value] : r.headers) out.add(name, value);
+    // An unread body (refused as too large) must not be taken for the next
+    // request on this connection.
+    if (r.status == 413) out.setKeepAlive(false);
     if (r.status == 204 || r.status == 304) {
       out.setContentLength(0);
       out.send();

@@ -31,6 +31,6 @@ export function radar(rules, labelOf, title, description) {
   });
   const shape = rules.map((rule, i) => at(i, POINTS[rule.grade] || 1).join(',')).join(' ');
   children.push(svg('polygon', {points: shape, class: 'grades'}));
-  return svg('svg', {viewBox: `-60 0 ${size + 120} ${size}`, role: 'img',
+  return svg('svg', {viewBox: `-150 0 ${size + 300} ${size}`, role: 'img',
     'aria-labelledby': 'radar-title radar-desc', class: 'radar'}, children);
 }

@@ -149,8 +149,9 @@ export async function dashboard(ctx, orgId) {
   const discrepancies = d.discrepancies.length ? h('ul', {}, d.discrepancies.map((x) =>
     h('li', {}, `${names[x.subject] || x.subject}: ${t(`direction.${x.direction}`)} (${x.passing}/${x.in_scope})`)))
     : h('p', {}, t('dash.no_discrepancies'));
+  const checkTitles = Object.fromEntries(d.failing_checks.map((c) => [c.check_id, loc(c.title)]));
   const improvements = h('ol', {}, d.improvements.map((i) => h('li', {},
-    `${names[i.rule] || i.rule}: ${t(`improvement.${i.kind}`, {check: i.check_id})}`)));
+    `${names[i.rule] || i.rule}: ${t(`improvement.${i.kind}`, {check: checkTitles[i.check_id] || i.check_id})}`)));
   const summary = h('section', {class: 'summary card', 'aria-labelledby': 'overall-h'},
     h('h2', {id: 'overall-h'}, t('dash.overall')),
     h('p', {class: 'overall', id: 'overall-grade'}, gradeBadge(d.overall)),
