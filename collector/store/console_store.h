@@ -92,6 +92,13 @@ struct CheckRow {
   TimePoint status_since;
 };
 
+// One graded organisation as peer comparison sees it: no name, no id.
+struct PeerSample {
+  std::string industry;
+  std::optional<int64_t> employees;
+  std::string overall;  // "A".."D"
+};
+
 struct SoftwareRow {
   std::string name;
   std::string version;
@@ -133,6 +140,10 @@ class ConsoleStore {
   virtual Result<std::vector<SoftwareRow>> EndpointSoftware(
       const OrgScope& scope, int64_t org_id, int64_t host_id,
       const std::string& search, int limit) = 0;
+  // Every graded organisation's industry, size and newest overall grade,
+  // for anonymised peer comparison. Deliberately not scoped: it carries no
+  // name or id, and callers only show aggregates of groups of at least five.
+  virtual Result<std::vector<PeerSample>> PeerSamples() = 0;
   // The organisation of enrollment token `token_id` when it is in the
   // scope; NOT_FOUND otherwise.
   virtual Result<int64_t> TokenOrg(const OrgScope& scope, int64_t token_id) = 0;

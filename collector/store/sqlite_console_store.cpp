@@ -411,6 +411,25 @@ Result<std::vector<SoftwareRow>> SqliteConsoleStore::EndpointSoftware(
   return rows;
 }
 
+Result<std::vector<PeerSample>> SqliteConsoleStore::PeerSamples() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<Statement> s = db_.Prepare(
+      "SELECT o.industry, o.employees, g.overall FROM organizations o "
+      "JOIN grade_history g ON g.id = (SELECT id FROM grade_history WHERE "
+      " org_id = o.id ORDER BY evaluated_at DESC, id DESC LIMIT 1) "
+      "WHERE g.overall <> ''");
+  if (!s.ok()) return s.status();
+  std::vector<PeerSample> samples;
+  while (true) {
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    samples.push_back(
+        {s->ColumnText(0), s->ColumnOptionalInt(1), s->ColumnText(2)});
+  }
+  return samples;
+}
+
 Result<int64_t> SqliteConsoleStore::TokenOrg(const OrgScope& scope,
                                              int64_t token_id) {
   std::lock_guard<std::mutex> lock(mu_);

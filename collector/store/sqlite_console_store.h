@@ -45,6 +45,7 @@ class SqliteConsoleStore final : public ConsoleStore {
                                                     int64_t host_id,
                                                     const std::string& search,
                                                     int limit) override;
+  Result<std::vector<PeerSample>> PeerSamples() override;
   Result<int64_t> TokenOrg(const OrgScope& scope, int64_t token_id) override;
 
  private:

@@ -10,6 +10,7 @@
 #include "collector/web/assets.h"
 #include "collector/web/catalogue.h"
 #include "collector/web/password_policy.h"
+#include "collector/web/peers.h"
 #include "common/log.h"
 #include "common/text.h"
 
@@ -67,7 +68,15 @@ json AccountJson(const store::Account& a) {
           {"created_at", IsoTime(a.created_at)}};
 }
 
-json OrgJson(const store::OrgOverview& o) {
+json OrgJson(const store::OrgOverview& o,
+             const std::vector<store::PeerSample>& peers) {
+  json peer = nullptr;
+  if (std::optional<PeerGroup> group =
+          PeerGroupOf(peers, o.industry, o.employees)) {
+    peer = {{"count", group->count},
+            {"average", group->average},
+            {"grade", group->grade}};
+  }
   json rules = json::parse(o.rules_json, nullptr, false);
   if (rules.is_discarded() || !rules.is_object()) rules = json::object();
   return {{"id", o.id},
@@ -75,6 +84,8 @@ json OrgJson(const store::OrgOverview& o) {
           {"industry", o.industry},
           {"employees", o.employees ? json(*o.employees) : json(nullptr)},
           {"region", o.region},
+          {"size_band", SizeBand(o.employees)},
+          {"peers", peer},
           {"hosts", o.hosts},
           {"reporting", o.reporting},
           {"silent", o.silent},
@@ -476,8 +487,10 @@ struct ApiHandlers {
     Result<std::vector<store::OrgOverview>> orgs = api.console_.ListOrgs(
         call.scope, api.clock_.Now(), api.options_.silent_after);
     if (!orgs.ok()) return StoreProblem(orgs.status());
+    Result<std::vector<store::PeerSample>> peers = api.console_.PeerSamples();
+    if (!peers.ok()) return StoreProblem(peers.status());
     json items = json::array();
-    for (const auto& o : *orgs) items.push_back(OrgJson(o));
+    for (const auto& o : *orgs) items.push_back(OrgJson(o, *peers));
     return Json({{"items", items}});
   }
 
@@ -485,7 +498,9 @@ struct ApiHandlers {
     Result<store::OrgOverview> org = api.console_.FindOrg(
         call.scope, org_id, api.clock_.Now(), api.options_.silent_after);
     if (!org.ok()) return StoreProblem(org.status());
-    json doc = {{"org", OrgJson(*org)}};
+    Result<std::vector<store::PeerSample>> peers = api.console_.PeerSamples();
+    if (!peers.ok()) return StoreProblem(peers.status());
+    json doc = {{"org", OrgJson(*org, *peers)}};
     {
       std::lock_guard<std::mutex> lock(api.grading_mu_);
       Result<policy::GradeReport> report = api.grading_.Report(org->name);

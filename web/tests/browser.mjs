@@ -81,6 +81,9 @@ try {
   const page = await newPage('ja-JP', 'Asia/Tokyo');
   await loginAndChange(page, env('ADMIN_NAME'), env('ADMIN_PASSWORD'));
   check(await page.evaluate(() => document.documentElement.lang) === 'ja', 'page language is not ja');
+  await page.waitForSelector('#org-table');
+  check((await page.$$eval('#org-table tbody tr', (r) => r.length)) === 2, 'the operator sees both organisations');
+  await shot(page, 'orgs-ja');
 
   log('organisation dashboard shows the grades `grade` computes');
   await page.goto(`${URL}/#/orgs/${orgA}`);

@@ -34,3 +34,20 @@ export function radar(rules, labelOf, title, description) {
   return svg('svg', {viewBox: `-150 0 ${size + 300} ${size}`, role: 'img',
     'aria-labelledby': 'radar-title radar-desc', class: 'radar'}, children);
 }
+
+// The overall grade over time as a small line chart (oldest left), A at the
+// top. `values` are points 1-4.
+export function trendChart(values, title, description) {
+  const w = 300;
+  const hgt = 110;
+  const x = (i) => 20 + (i * (w - 30)) / Math.max(1, values.length - 1);
+  const y = (v) => 10 + ((4 - v) * (hgt - 20)) / 3;
+  const children = [svg('title', {id: 'trend-title'}, title), svg('desc', {id: 'trend-desc'}, description)];
+  ['A', 'B', 'C', 'D'].forEach((g, i) => {
+    children.push(svg('line', {x1: 18, x2: w, y1: y(4 - i), y2: y(4 - i), class: 'ring'}));
+    children.push(svg('text', {x: 2, y: y(4 - i) + 4, class: 'ring-label'}, g));
+  });
+  children.push(svg('polyline', {points: values.map((v, i) => `${x(i)},${y(v)}`).join(' '), class: 'trend'}));
+  return svg('svg', {viewBox: `0 0 ${w} ${hgt}`, role: 'img', class: 'trend-chart',
+    'aria-labelledby': 'trend-title trend-desc'}, children);
+}

@@ -3,7 +3,7 @@
 import {api, ApiError, query} from './api.js';
 import {h, clear, table, safeText} from './dom.js';
 import {t, loc, formatTime} from './i18n.js';
-import {radar} from './radar.js';
+import {radar, trendChart} from './radar.js';
 
 function page(ctx, title, ...children) {
   clear(ctx.main);
@@ -96,18 +96,41 @@ export async function changePassword(ctx) {
 
 // --- organisations -----------------------------------------------------------
 
-export async function orgs(ctx) {
+const RULE_ORDER = ['basic_policy', 'software_updates', 'antivirus', 'passwords', 'email',
+  'wifi', 'web_browsing', 'physical_access', 'removable_media', 'confidentiality'];
+
+export async function orgs(ctx, params) {
   const data = await api('GET', 'orgs');
   if (data.items.length === 1 && ctx.state.session.account.role !== 'operator') {
     ctx.go(`/orgs/${data.items[0].id}`);
     return;
   }
-  const rows = data.items.map((o) => [
+  const p = params ? Object.fromEntries(params.entries()) : {};
+  const distinct = (key) => [...new Set(data.items.map((o) => o[key]).filter((v) => v))].sort();
+  const select = (id, label, values, current) => field(label, h('select', {id, name: id},
+    h('option', {value: ''}, t('ep.any')),
+    values.map((v) => h('option', {value: v, selected: current === v}, safeText(v)))));
+  const industry = select('industry', t('orgs.industry'), distinct('industry'), p.industry);
+  const size = select('size', t('orgs.size'), distinct('size_band'), p.size);
+  const region = select('region', t('orgs.region'), distinct('region'), p.region);
+  const form = h('form', {class: 'filters card', role: 'search', onsubmit: (e) => {
+    e.preventDefault();
+    const value = (f) => f.querySelector('select').value;
+    ctx.go(`/${query({industry: value(industry), size: value(size), region: value(region)})}`);
+  }}, industry, size, region, h('button', {type: 'submit'}, t('ep.apply')));
+  const shown = data.items.filter((o) => (!p.industry || o.industry === p.industry) &&
+    (!p.size || o.size_band === p.size) && (!p.region || o.region === p.region));
+  const rows = shown.map((o) => [
     h('a', {href: `#/orgs/${o.id}`}, safeText(o.name)), gradeBadge(o.overall),
-    `${o.reporting}/${o.hosts}`, String(o.silent), formatTime(o.last_report)]);
-  page(ctx, t('orgs.heading'), data.items.length ? table(null,
-    [t('orgs.name'), t('orgs.overall'), t('orgs.coverage'), t('orgs.silent'), t('orgs.last_report')],
-    rows, {class: 'list', id: 'org-table'}) : h('p', {}, t('orgs.none')));
+    h('span', {class: 'rule-grades', 'aria-label': t('orgs.rule_grades')},
+      RULE_ORDER.map((id) => h('span', {class: `mini g${o.rules[id] || 'none'}`, title: id}, o.rules[id] || '-'))),
+    `${o.reporting}/${o.hosts}`, String(o.silent), formatTime(o.last_report),
+    o.peers ? [gradeBadge(o.peers.grade), ` ${t('orgs.peer_count', {n: o.peers.count})}`]
+      : h('span', {class: 'muted'}, t('orgs.no_peers'))]);
+  page(ctx, t('orgs.heading'), form, shown.length ? table(null,
+    [t('orgs.name'), t('orgs.overall'), t('orgs.rule_grades'), t('orgs.coverage'), t('orgs.silent'),
+      t('orgs.last_report'), t('orgs.peers')], rows, {class: 'list', id: 'org-table'})
+    : h('p', {}, t('orgs.none')), h('p', {class: 'muted'}, t('orgs.peers_note')));
 }
 
 function viewpoint(value) {
@@ -152,11 +175,19 @@ export async function dashboard(ctx, orgId) {
   const checkTitles = Object.fromEntries(d.failing_checks.map((c) => [c.check_id, loc(c.title)]));
   const improvements = h('ol', {}, d.improvements.map((i) => h('li', {},
     `${names[i.rule] || i.rule}: ${t(`improvement.${i.kind}`, {check: checkTitles[i.check_id] || i.check_id})}`)));
+  const points = {A: 4, B: 3, C: 2, D: 1};
+  const history = d.history.filter((x) => points[x.overall]).reverse();
+  const trend = history.length > 1 ? trendChart(history.map((x) => points[x.overall]),
+    t('dash.trend'), t('dash.trend_desc', {n: history.length,
+      from: formatTime(history[0].evaluated_at), to: formatTime(history[history.length - 1].evaluated_at)}))
+    : h('p', {class: 'muted'}, t('dash.trend_none'));
   const summary = h('section', {class: 'summary card', 'aria-labelledby': 'overall-h'},
     h('h2', {id: 'overall-h'}, t('dash.overall')),
     h('p', {class: 'overall', id: 'overall-grade'}, gradeBadge(d.overall)),
     h('p', {}, t('dash.evaluated', {time: formatTime(d.evaluated_at)})),
-    h('p', {}, t('dash.coverage', {reporting: d.org.reporting, registered: d.org.hosts})));
+    h('p', {}, t('dash.coverage', {reporting: d.org.reporting, registered: d.org.hosts})),
+    d.org.peers ? h('p', {}, t('dash.peers', {grade: d.org.peers.grade, n: d.org.peers.count})) : null,
+    h('h3', {}, t('dash.trend')), trend);
   page(ctx, t('dash.heading', {org: safeText(d.org.name)}), orgNav(orgId, 'nav.dashboard'),
     h('div', {class: 'grid'}, summary,
       h('section', {class: 'card chart'}, radar(d.rules, ruleName, t('dash.radar'), t('dash.radar_desc')))),
