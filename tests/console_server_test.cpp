@@ -540,7 +540,7 @@ TEST_F(ConsoleServerTest, AViewerSeesOnlyTheirOrganisationAndCannotWrite) {
   const std::string acme = "/api/v1/orgs/" + std::to_string(acme_);
   const std::string globex = "/api/v1/orgs/" + std::to_string(globex_);
   for (const std::string& path :
-       {globex, globex + "/endpoints", globex + "/tokens",
+       {globex, globex + "/rules", globex + "/endpoints", globex + "/tokens",
         globex + "/endpoints.csv",
         globex + "/endpoints/" + std::to_string(globex_host_),
         acme + "/endpoints/" + std::to_string(globex_host_),
@@ -577,6 +577,9 @@ TEST_F(ConsoleServerTest, ResponsesMatchTheOpenApiDocument) {
   ASSERT_EQ(dash.status, 200) << dash.body;
   ExpectSchema(dash, "Dashboard");
   EXPECT_EQ(dash.Json()["rules"].size(), 10u);
+  Reply rules = Call(op, "GET", acme + "/rules");
+  ASSERT_EQ(rules.status, 200) << rules.body;
+  ExpectSchema(rules, "RuleChecks");
   Reply list = Call(op, "GET", acme + "/endpoints?limit=3&sort=hostname");
   ASSERT_EQ(list.status, 200) << list.body;
   ExpectSchema(list, "EndpointPage");

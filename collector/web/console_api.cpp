@@ -627,6 +627,88 @@ struct ApiHandlers {
     return Json(doc);
   }
 
+  // The rules page: per rule its checks with pass/fail/unknown/n-a counts,
+  // the failing endpoints with their evidence, the remediation in both
+  // languages and the parameters in force (organisation overrides applied).
+  HttpResponse Rules(int64_t org_id) {
+    Result<store::OrgOverview> org = api.console_.FindOrg(
+        call.scope, org_id, api.clock_.Now(), api.options_.silent_after);
+    if (!org.ok()) return StoreProblem(org.status());
+    std::lock_guard<std::mutex> lock(api.grading_mu_);
+    Result<policy::GradeReport> report = api.grading_.Report(org->name);
+    if (!report.ok()) return StoreProblem(report.status());
+    const policy::GradeReport& r = *report;
+    std::map<std::string, std::string> hostnames;
+    for (const auto& h : r.hosts) {
+      hostnames[std::to_string(h.host_id)] = h.hostname;
+    }
+    const policy::SecondDiagnosis& second =
+        api.grading_.questionnaires().second;
+    json rules = json::array();
+    for (const policy::RuleReport& rule : r.rules) {
+      json checks = json::array();
+      for (const policy::Check* c : rule.checks) {
+        std::map<std::string, int> counts = {{"pass", 0},
+                                             {"fail", 0},
+                                             {"unknown", 0},
+                                             {"not_applicable", 0},
+                                             {"error", 0}};
+        json failing = json::array();
+        for (const grading::CheckResult& res : r.results) {
+          if (res.check_id != c->id) continue;
+          ++counts[std::string(grading::CheckStatusName(res.status))];
+          if (res.status != grading::CheckStatus::kFail ||
+              failing.size() >= 50) {
+            continue;
+          }
+          json evidence = json::array();
+          for (const grading::Evidence& e : res.evidence) {
+            evidence.push_back({{"name", e.name}, {"value", e.value}});
+          }
+          failing.push_back({{"id", ParseInt64(res.host_id).value_or(0)},
+                             {"hostname", hostnames[res.host_id]},
+                             {"evidence", evidence}});
+        }
+        json parameters = json::array();
+        const auto overrides = r.answers.parameters.find(c->id);
+        for (const policy::Parameter& param : c->parameters) {
+          std::string value = policy::ParamValueText(param.default_value);
+          bool overridden = false;
+          if (overrides != r.answers.parameters.end()) {
+            if (auto it = overrides->second.find(param.name);
+                it != overrides->second.end()) {
+              value = it->second;
+              overridden = true;
+            }
+          }
+          parameters.push_back(
+              {{"name", param.name},
+               {"value", value},
+               {"default", policy::ParamValueText(param.default_value)},
+               {"overridden", overridden},
+               {"description", Localized(param.description)}});
+        }
+        checks.push_back({{"check_id", c->id},
+                          {"title", Localized(c->title)},
+                          {"description", Localized(c->description)},
+                          {"remediation", Localized(c->remediation)},
+                          {"counts", counts},
+                          {"failing", failing},
+                          {"parameters", parameters}});
+      }
+      const policy::SecondDiagnosisRule* names = second.Find(rule.grade.rule);
+      rules.push_back({{"id", rule.grade.rule},
+                       {"name", names ? Localized(names->name)
+                                      : json{{"ja", rule.grade.rule},
+                                             {"en", rule.grade.rule}}},
+                       {"grade", grading::GradeName(rule.grade.grade)},
+                       {"checks", checks}});
+    }
+    return Json({{"org_id", org_id},
+                 {"policy_version", r.policy_version},
+                 {"rules", rules}});
+  }
+
   // --- endpoints -------------------------------------------------------------
 
   // Reads the list's query parameters. nullopt when fine.
@@ -1178,6 +1260,7 @@ HttpResponse ConsoleApi::Route(Call& call) {
     std::optional<int64_t> org = id_at(1);
     if (!org) return h.Problem(404, "error.not_found");
     if (is({"orgs", "*"}) && m == "GET") return h.Dashboard(*org);
+    if (is({"orgs", "*", "rules"}) && m == "GET") return h.Rules(*org);
     if (is({"orgs", "*", "endpoints"}) && m == "GET") {
       return h.ListEndpoints(*org);
     }

@@ -106,8 +106,15 @@ try {
   check((await page.textContent('#rules-table')).includes('Keeping software up to date'), 'rule names not in English');
   await shot(page, 'dashboard-en');
 
-  log('endpoints: list, filter, hostile host name as text');
+  log('rules: checks with counts, failing endpoints, parameters');
+  await page.click('nav.sub a[href$="/rules"]');
+  await page.waitForSelector('#rule-antivirus');
+  check((await page.textContent('#rule-antivirus')).includes('Antivirus definitions are recent'), 'antivirus checks missing');
+  check((await page.$$('#rule-antivirus a[href*="/endpoints/"]')).length > 0, 'no failing endpoint listed');
+  await shot(page, 'rules-en');
   await page.click('nav.sub a[href$="/endpoints"]');
+
+  log('endpoints: list, filter, hostile host name as text');
   await page.waitForSelector('#endpoint-table');
   const total = Number((await page.textContent('#ep-total')).match(/\d+/)[0]);
   check(total === Number(env('ORG_A_HOSTS')), `expected ${env('ORG_A_HOSTS')} endpoints, page says ${total}`);

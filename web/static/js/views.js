@@ -2,7 +2,7 @@
 // endpoint-provided strings are always text nodes (see dom.js).
 import {api, ApiError, query} from './api.js';
 import {h, clear, table, safeText} from './dom.js';
-import {t, loc, formatTime} from './i18n.js';
+import {t, loc, formatTime, currentLanguage} from './i18n.js';
 import {radar, trendChart} from './radar.js';
 
 function page(ctx, title, ...children) {
@@ -25,7 +25,7 @@ function orgNav(orgId, current) {
   const link = (path, key) => h('a', {href: `#/orgs/${orgId}${path}`,
     'aria-current': current === key ? 'page' : null}, t(key));
   return h('nav', {class: 'sub', 'aria-label': 'organisation'},
-    link('', 'nav.dashboard'), link('/endpoints', 'nav.endpoints'),
+    link('', 'nav.dashboard'), link('/rules', 'nav.rules'), link('/endpoints', 'nav.endpoints'),
     link('/enroll', 'nav.enroll'),
     // The diagnosis report is another engineer's work (#15); its page is
     // served at this address once it exists.
@@ -400,4 +400,31 @@ export async function audit(ctx) {
     [t('audit.at'), t('audit.actor'), t('audit.source'), t('audit.action'), t('audit.target'), t('audit.change')],
     data.items.map((e) => [formatTime(e.at), safeText(e.actor), e.source, e.action,
       safeText(e.target), h('code', {}, safeText(change(e)))]), {class: 'list', id: 'audit-table'}));
+}
+
+// --- rules ---------------------------------------------------------------------
+
+export async function rules(ctx, orgId) {
+  const [org, data] = await Promise.all([api('GET', `orgs/${orgId}`), api('GET', `orgs/${orgId}/rules`)]);
+  const other = currentLanguage() === 'ja' ? 'en' : 'ja';
+  const sections = data.rules.map((rule) => h('section', {class: 'card', id: `rule-${rule.id}`},
+    h('h2', {}, gradeBadge(rule.grade), ' ', loc(rule.name)),
+    rule.checks.length ? rule.checks.map((c) => h('div', {class: 'check'},
+      h('h3', {}, loc(c.title)),
+      h('p', {class: 'counts'},
+        ['pass', 'fail', 'unknown', 'not_applicable', 'error'].map((k) =>
+          h('span', {class: `tag s-${k}`}, `${t(`status.${k}`)} ${c.counts[k]}`))),
+      h('p', {}, loc(c.description)),
+      h('p', {}, h('strong', {}, t('host.remediation')), ' ', loc(c.remediation)),
+      h('details', {}, h('summary', {}, t('rules.other_language')), h('p', {lang: other}, c.remediation[other])),
+      c.parameters.length ? table(t('rules.parameters'),
+        [t('rules.param_name'), t('rules.param_value'), t('rules.param_default'), t('rules.param_about')],
+        c.parameters.map((p) => [h('code', {}, p.name),
+          p.overridden ? h('strong', {}, `${p.value} (${t('rules.overridden')})`) : p.value,
+          p.default, loc(p.description)]), {class: 'list compact'}) : null,
+      c.failing.length ? table(t('rules.failing'), [t('ep.hostname'), t('host.evidence')],
+        c.failing.map((f) => [h('a', {href: `#/orgs/${orgId}/endpoints/${f.id}`}, safeText(f.hostname)),
+          evidenceList(f.evidence)]), {class: 'list compact'}) : null))
+      : h('p', {class: 'muted'}, t('rules.questionnaire_only'))));
+  page(ctx, t('rules.heading', {org: safeText(org.org.name)}), orgNav(orgId, 'nav.rules'), ...sections);
 }
