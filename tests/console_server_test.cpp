@@ -551,6 +551,10 @@ TEST_F(ConsoleServerTest, AViewerSeesOnlyTheirOrganisationAndCannotWrite) {
   }
   Reply write = Call(v, "POST", acme + "/tokens", "{}");
   EXPECT_EQ(write.status, 403);
+  EXPECT_EQ(Call(v, "PUT", acme + "/questionnaire",
+                 json{{"rules", json::object()}}.dump())
+                .status,
+            403);
   EXPECT_EQ(Call(v, "GET", "/api/v1/accounts").status, 403);
   // The other organisation's admin cannot revoke acme's tokens either.
   Client g = Login("globex-viewer");
@@ -580,6 +584,25 @@ TEST_F(ConsoleServerTest, ResponsesMatchTheOpenApiDocument) {
   Reply rules = Call(op, "GET", acme + "/rules");
   ASSERT_EQ(rules.status, 200) << rules.body;
   ExpectSchema(rules, "RuleChecks");
+  Reply questions = Call(op, "GET", acme + "/questionnaire");
+  ASSERT_EQ(questions.status, 200) << questions.body;
+  ExpectSchema(questions, "Questionnaire");
+  // Answering "written, spread, managed" moves a rule without checks to A.
+  Reply saved = Call(
+      op, "PUT", acme + "/questionnaire",
+      json{{"rules",
+            {{"confidentiality",
+              {{"written", true}, {"spread", "spread"}, {"managed", true}}}}}}
+          .dump());
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  ExpectSchema(saved, "Questionnaire");
+  const json after = saved.Json();
+  EXPECT_EQ(after["rules"][9]["id"], "confidentiality");
+  EXPECT_EQ(after["rules"][9]["grade"], "A");
+  Reply bad_answer =
+      Call(op, "PUT", acme + "/questionnaire",
+           json{{"rules", {{"wifi", {{"spread", "maybe"}}}}}}.dump());
+  EXPECT_EQ(bad_answer.Json()["field"], "rules.wifi.spread");
   Reply list = Call(op, "GET", acme + "/endpoints?limit=3&sort=hostname");
   ASSERT_EQ(list.status, 200) << list.body;
   ExpectSchema(list, "EndpointPage");

@@ -709,6 +709,110 @@ struct ApiHandlers {
                  {"rules", rules}});
   }
 
+  // The second-diagnosis questionnaire (10 rules × 4 viewpoints) beside the
+  // measured technical viewpoint, with the grade each answer set gives.
+  HttpResponse Questionnaire(int64_t org_id) {
+    Result<store::OrgOverview> org = api.console_.FindOrg(
+        call.scope, org_id, api.clock_.Now(), api.options_.silent_after);
+    if (!org.ok()) return StoreProblem(org.status());
+    std::lock_guard<std::mutex> lock(api.grading_mu_);
+    Result<policy::GradeReport> report = api.grading_.Report(org->name);
+    if (!report.ok()) return StoreProblem(report.status());
+    const policy::SecondDiagnosis& second =
+        api.grading_.questionnaires().second;
+    std::map<std::string, std::string> discrepancies;
+    for (const grading::Discrepancy& d : report->discrepancies) {
+      discrepancies[d.subject] =
+          std::string(grading::DiscrepancyDirectionName(d.direction));
+    }
+    json rules = json::array();
+    for (const policy::RuleReport& rule : report->rules) {
+      const grading::RuleGrade& g = rule.grade;
+      const policy::SecondDiagnosisRule* text = second.Find(g.rule);
+      auto found = discrepancies.find(g.rule);
+      rules.push_back(
+          {{"id", g.rule},
+           {"name", text ? Localized(text->name)
+                         : json{{"ja", g.rule}, {"en", g.rule}}},
+           {"example",
+            text ? Localized(text->example) : json{{"ja", ""}, {"en", ""}}},
+           {"written", OptionalBool(g.answers.written)},
+           {"spread", g.answers.spread == grading::Spread::kUnanswered
+                          ? json(nullptr)
+                          : json(grading::SpreadName(g.answers.spread))},
+           {"managed", OptionalBool(g.answers.managed)},
+           {"technical", OptionalBool(g.answers.technical)},
+           {"grade", grading::GradeName(g.grade)},
+           {"measure", g.measure ? MeasureJson(*g.measure) : json(nullptr)},
+           {"discrepancy", found == discrepancies.end()
+                               ? json(nullptr)
+                               : json(found->second)}});
+    }
+    return Json({{"rules", rules}, {"can_write", CanWrite(org_id)}});
+  }
+
+  // Saves answers of the second diagnosis: {"rules": {rule: {written,
+  // spread, managed, technical}}}; a rule given replaces its answer (null or
+  // absent viewpoints become unanswered), rules not given stay.
+  HttpResponse SaveQuestionnaire(int64_t org_id) {
+    Result<store::OrgOverview> org = api.console_.FindOrg(
+        call.scope, org_id, api.clock_.Now(), api.options_.silent_after);
+    if (!org.ok()) return StoreProblem(org.status());
+    if (!CanWrite(org_id)) return Problem(403, "auth.forbidden");
+    if (auto p = ParseBody()) return *p;
+    auto rules = call.body.find("rules");
+    if (rules == call.body.end() || !rules->is_object()) {
+      return FieldProblem("rules", "error.required");
+    }
+    policy::AnswerSet answers;
+    json after = json::object();
+    for (const auto& [rule, value] : rules->items()) {
+      const std::string at = "rules." + rule;
+      if (!grading::IsRuleId(rule)) {
+        return FieldProblem(at, "error.unknown_rule");
+      }
+      if (!value.is_object()) return FieldProblem(at, "error.expected_object");
+      grading::ViewpointAnswers a;
+      for (const auto& [name, v] : value.items()) {
+        const std::string field = at + "." + name;
+        if (v.is_null()) continue;
+        if (name == "spread") {
+          std::optional<grading::Spread> spread =
+              v.is_string() ? grading::ParseSpread(v.get<std::string>())
+                            : std::nullopt;
+          if (!spread) {
+            return FieldProblem(field, "error.one_of",
+                                {{"values", "spread, partly, not, unknown"}});
+          }
+          a.spread = *spread;
+          continue;
+        }
+        if (!v.is_boolean()) return FieldProblem(field, "error.expected_bool");
+        if (name == "written") {
+          a.written = v.get<bool>();
+        } else if (name == "managed") {
+          a.managed = v.get<bool>();
+        } else if (name == "technical") {
+          a.technical = v.get<bool>();
+        } else {
+          return FieldProblem(field, "error.unknown_field");
+        }
+      }
+      answers.second[rule] = a;
+      after[rule] = value;
+    }
+    {
+      std::lock_guard<std::mutex> lock(api.grading_mu_);
+      if (Status s = api.grading_.store().SaveAnswers(
+              org_id, answers, call.Actor(), api.clock_.Now());
+          !s.ok()) {
+        return StoreProblem(s);
+      }
+    }
+    Audit("answers.second_diagnosis", org->name, org_id, json::object(), after);
+    return Questionnaire(org_id);
+  }
+
   // --- endpoints -------------------------------------------------------------
 
   // Reads the list's query parameters. nullopt when fine.
@@ -1261,6 +1365,11 @@ HttpResponse ConsoleApi::Route(Call& call) {
     if (!org) return h.Problem(404, "error.not_found");
     if (is({"orgs", "*"}) && m == "GET") return h.Dashboard(*org);
     if (is({"orgs", "*", "rules"}) && m == "GET") return h.Rules(*org);
+    if (is({"orgs", "*", "questionnaire"})) {
+      if (m == "GET") return h.Questionnaire(*org);
+      if (m == "PUT") return h.SaveQuestionnaire(*org);
+      return h.Problem(405, "error.method");
+    }
     if (is({"orgs", "*", "endpoints"}) && m == "GET") {
       return h.ListEndpoints(*org);
     }

@@ -112,6 +112,19 @@ try {
   check((await page.textContent('#rule-antivirus')).includes('Antivirus definitions are recent'), 'antivirus checks missing');
   check((await page.$$('#rule-antivirus a[href*="/endpoints/"]')).length > 0, 'no failing endpoint listed');
   await shot(page, 'rules-en');
+
+  log('answer the questionnaire and watch the grade change');
+  await page.click('nav.sub a[href$="/questionnaire"]');
+  await page.waitForSelector('#questionnaire-table');
+  const before = (await page.textContent('.q-grade[data-rule="web_browsing"]')).trim();
+  await page.selectOption('[name="web_browsing.written"]', 'yes');
+  await page.selectOption('[name="web_browsing.spread"]', 'spread');
+  await page.selectOption('[name="web_browsing.managed"]', 'yes');
+  await page.click('#save-answers');
+  await page.waitForSelector('#saved');
+  const afterGrade = (await page.textContent('.q-grade[data-rule="web_browsing"]')).trim();
+  check(before === 'D' && afterGrade === 'A', `web_browsing grade ${before} → ${afterGrade}, expected D → A`);
+  await shot(page, 'questionnaire-en');
   await page.click('nav.sub a[href$="/endpoints"]');
 
   log('endpoints: list, filter, hostile host name as text');

@@ -25,7 +25,8 @@ function orgNav(orgId, current) {
   const link = (path, key) => h('a', {href: `#/orgs/${orgId}${path}`,
     'aria-current': current === key ? 'page' : null}, t(key));
   return h('nav', {class: 'sub', 'aria-label': 'organisation'},
-    link('', 'nav.dashboard'), link('/rules', 'nav.rules'), link('/endpoints', 'nav.endpoints'),
+    link('', 'nav.dashboard'), link('/rules', 'nav.rules'), link('/questionnaire', 'nav.questionnaire'),
+    link('/endpoints', 'nav.endpoints'),
     link('/enroll', 'nav.enroll'),
     // The diagnosis report is another engineer's work (#15); its page is
     // served at this address once it exists.
@@ -427,4 +428,46 @@ export async function rules(ctx, orgId) {
           evidenceList(f.evidence)]), {class: 'list compact'}) : null))
       : h('p', {class: 'muted'}, t('rules.questionnaire_only'))));
   page(ctx, t('rules.heading', {org: safeText(org.org.name)}), orgNav(orgId, 'nav.rules'), ...sections);
+}
+
+// --- questionnaire (second diagnosis) ------------------------------------------------
+
+export async function questionnaire(ctx, orgId, notice) {
+  const [org, data] = await Promise.all([api('GET', `orgs/${orgId}`), api('GET', `orgs/${orgId}/questionnaire`)]);
+  const alert = h('div', {'aria-live': 'assertive'});
+  const yesNo = (id, value) => h('select', {id, name: id, disabled: !data.can_write},
+    h('option', {value: '', selected: value === null}, t('vp.unanswered')),
+    h('option', {value: 'yes', selected: value === true}, t('vp.yes')),
+    h('option', {value: 'no', selected: value === false}, t('vp.no')));
+  const spread = (id, value) => h('select', {id, name: id, disabled: !data.can_write},
+    h('option', {value: '', selected: value === null}, t('vp.unanswered')),
+    ['spread', 'partly', 'not', 'unknown'].map((v) => h('option', {value: v, selected: value === v}, t(`spread.${v}`))));
+  const rows = data.rules.map((r) => [
+    h('span', {}, loc(r.name), h('br'), h('small', {class: 'muted'}, loc(r.example))),
+    yesNo(`${r.id}.written`, r.written), spread(`${r.id}.spread`, r.spread),
+    yesNo(`${r.id}.managed`, r.managed), yesNo(`${r.id}.technical`, r.technical),
+    r.measure ? t('tech.measured', {verdict: t(`verdict.${r.measure.verdict}`), passing: r.measure.passing,
+      fresh: r.measure.fresh_in_scope}) : h('span', {class: 'muted'}, t('q.no_evidence')),
+    r.discrepancy ? h('span', {class: 'bad'}, t(`direction.${r.discrepancy}`)) : '',
+    h('span', {class: 'q-grade', dataset: {rule: r.id}}, gradeBadge(r.grade))]);
+  const form = h('form', {onsubmit: async (e) => {
+    e.preventDefault();
+    const body = {rules: {}};
+    const bool = (v) => (v === '' ? null : v === 'yes');
+    for (const r of data.rules) {
+      const value = (k) => form.querySelector(`[name="${CSS.escape(`${r.id}.${k}`)}"]`).value;
+      body.rules[r.id] = {written: bool(value('written')), spread: value('spread') || null,
+        managed: bool(value('managed')), technical: bool(value('technical'))};
+    }
+    try {
+      await api('PUT', `orgs/${orgId}/questionnaire`, body);
+      await questionnaire(ctx, orgId, t('q.saved'));
+    } catch (err) { formError(ctx, alert, form, err); }
+  }}, table(t('q.second'), [t('dash.rule'), t('dash.written'), t('dash.spread'), t('dash.managed'),
+    t('q.technical_answer'), t('q.technical_measured'), t('q.discrepancy'), t('dash.grade')], rows,
+  {class: 'list', id: 'questionnaire-table'}),
+  data.can_write ? h('button', {type: 'submit', id: 'save-answers'}, t('q.save')) : h('p', {class: 'muted'}, t('q.readonly')));
+  page(ctx, t('q.heading', {org: safeText(org.org.name)}), orgNav(orgId, 'nav.questionnaire'),
+    h('p', {}, t('q.intro')), alert, notice ? h('p', {class: 'notice', id: 'saved'}, notice) : null,
+    h('section', {class: 'card'}, form));
 }
