@@ -1038,29 +1038,14 @@ struct ApiHandlers {
     if (!org.ok()) return StoreProblem(org.status());
     if (!CanWrite(org_id)) return Problem(403, "auth.forbidden");
     if (auto p = ParseBody()) return *p;
-    int64_t days = 7;
-    if (auto it = call.body.find("expires_days");
-        it != call.body.end() && !it->is_null()) {
-      if (!it->is_number_integer() || it->get<int64_t>() < 1 ||
-          it->get<int64_t>() > 90) {
-        return FieldProblem("expires_days", "error.range",
-                            {{"min", "1"}, {"max", "90"}});
-      }
-      days = it->get<int64_t>();
-    }
+    std::optional<int64_t> days;
+    if (auto p = BodyInt("expires_days", 1, 90, &days)) return *p;
+    if (!days) days = 7;
     std::optional<int64_t> uses;
-    if (auto it = call.body.find("uses");
-        it != call.body.end() && !it->is_null()) {
-      if (!it->is_number_integer() || it->get<int64_t>() < 1 ||
-          it->get<int64_t>() > 100000) {
-        return FieldProblem("uses", "error.range",
-                            {{"min", "1"}, {"max", "100000"}});
-      }
-      uses = it->get<int64_t>();
-    }
+    if (auto p = BodyInt("uses", 1, 100000, &uses)) return *p;
     store::TokenSpec spec;
     spec.org = org->name;
-    spec.expires_at = api.clock_.Now() + std::chrono::hours(24 * days);
+    spec.expires_at = api.clock_.Now() + std::chrono::hours(24 * *days);
     spec.uses = uses;
     Result<store::CreatedToken> created = api.store_.CreateToken(spec);
     if (!created.ok()) return StoreProblem(created.status());
@@ -1102,6 +1087,22 @@ struct ApiHandlers {
     json items = json::array();
     for (const auto& a : *accounts) items.push_back(AccountJson(a));
     return Json({{"items", items}});
+  }
+
+  // Reads an integer member from `min` to `max` (unset when absent or null).
+  std::optional<HttpResponse> BodyInt(const std::string& field, int64_t min,
+                                      int64_t max,
+                                      std::optional<int64_t>* out) {
+    auto it = call.body.find(field);
+    if (it == call.body.end() || it->is_null()) return std::nullopt;
+    if (!it->is_number_integer() || it->get<int64_t>() < min ||
+        it->get<int64_t>() > max) {
+      return FieldProblem(
+          field, "error.range",
+          {{"min", std::to_string(min)}, {"max", std::to_string(max)}});
+    }
+    *out = it->get<int64_t>();
+    return std::nullopt;
   }
 
   // Reads "role" (unset when absent): one of the four, no higher than the
@@ -1215,16 +1216,9 @@ struct ApiHandlers {
     std::optional<Role> parsed;
     if (auto p = BodyRole(&parsed)) return *p;
     const Role role = parsed.value_or(call.role);
-    int64_t days = 30;
-    if (auto it = call.body.find("expires_days");
-        it != call.body.end() && !it->is_null()) {
-      if (!it->is_number_integer() || it->get<int64_t>() < 1 ||
-          it->get<int64_t>() > 365) {
-        return FieldProblem("expires_days", "error.range",
-                            {{"min", "1"}, {"max", "365"}});
-      }
-      days = it->get<int64_t>();
-    }
+    std::optional<int64_t> days;
+    if (auto p = BodyInt("expires_days", 1, 365, &days)) return *p;
+    if (!days) days = 30;
     std::vector<int64_t> orgs;
     if (auto p = BodyOrgs(&orgs)) return *p;
     if (!call.scope.all && orgs.empty()) orgs = call.scope.org_ids;
@@ -1237,7 +1231,7 @@ struct ApiHandlers {
     token.prefix = secret.substr(0, kApiTokenPrefixLength);
     token.role = role;
     token.org_ids = orgs;
-    token.expires_at = api.clock_.Now() + std::chrono::hours(24 * days);
+    token.expires_at = api.clock_.Now() + std::chrono::hours(24 * *days);
     Result<store::ApiToken> created =
         api.accounts_.CreateApiToken(token, api.clock_.Now());
     if (!created.ok()) return StoreProblem(created.status());
