@@ -540,8 +540,8 @@ TEST_F(ConsoleServerTest, AViewerSeesOnlyTheirOrganisationAndCannotWrite) {
   const std::string acme = "/api/v1/orgs/" + std::to_string(acme_);
   const std::string globex = "/api/v1/orgs/" + std::to_string(globex_);
   for (const std::string& path :
-       {globex, globex + "/rules", globex + "/endpoints", globex + "/tokens",
-        globex + "/endpoints.csv",
+       {globex, globex + "/rules", globex + "/software", globex + "/endpoints",
+        globex + "/tokens", globex + "/endpoints.csv",
         globex + "/endpoints/" + std::to_string(globex_host_),
         acme + "/endpoints/" + std::to_string(globex_host_),
         acme + "/endpoints/" + std::to_string(globex_host_) + "/software"}) {
@@ -603,6 +603,9 @@ TEST_F(ConsoleServerTest, ResponsesMatchTheOpenApiDocument) {
       Call(op, "PUT", acme + "/questionnaire",
            json{{"rules", {{"wifi", {{"spread", "maybe"}}}}}}.dump());
   EXPECT_EQ(bad_answer.Json()["field"], "rules.wifi.spread");
+  Reply org_software = Call(op, "GET", acme + "/software?q=a");
+  ASSERT_EQ(org_software.status, 200) << org_software.body;
+  ExpectSchema(org_software, "OrgSoftware");
   Reply list = Call(op, "GET", acme + "/endpoints?limit=3&sort=hostname");
   ASSERT_EQ(list.status, 200) << list.body;
   ExpectSchema(list, "EndpointPage");

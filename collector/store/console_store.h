@@ -92,6 +92,14 @@ struct CheckRow {
   TimePoint status_since;
 };
 
+// One product version installed in an organisation, with its hosts.
+struct SoftwareSummary {
+  std::string name;
+  std::string version;
+  int64_t hosts = 0;
+  std::string hosts_json;  // [[host id, "host name"], …]
+};
+
 // One graded organisation as peer comparison sees it: no name, no id.
 struct PeerSample {
   std::string industry;
@@ -140,6 +148,12 @@ class ConsoleStore {
   virtual Result<std::vector<SoftwareRow>> EndpointSoftware(
       const OrgScope& scope, int64_t org_id, int64_t host_id,
       const std::string& search, int limit) = 0;
+  // Software installed across the organisation: each name and version whose
+  // name contains `search` (all when empty) with the hosts that have it, by
+  // name, at most `limit` rows. NOT_FOUND as FindOrg.
+  virtual Result<std::vector<SoftwareSummary>> OrgSoftware(
+      const OrgScope& scope, int64_t org_id, const std::string& search,
+      int limit) = 0;
   // Every graded organisation's industry, size and newest overall grade,
   // for anonymised peer comparison. Deliberately not scoped: it carries no
   // name or id, and callers only show aggregates of groups of at least five.

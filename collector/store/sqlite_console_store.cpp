@@ -411,6 +411,34 @@ Result<std::vector<SoftwareRow>> SqliteConsoleStore::EndpointSoftware(
   return rows;
 }
 
+Result<std::vector<SoftwareSummary>> SqliteConsoleStore::OrgSoftware(
+    const OrgScope& scope, int64_t org_id, const std::string& search,
+    int limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!scope.Allows(org_id)) return NotFoundOrg(org_id);
+  // Host names go out as a JSON array built by SQLite, so no separator in
+  // a hostile name can split or merge entries.
+  Result<Statement> s = db_.Prepare(
+      "SELECT p.name, p.version, COUNT(DISTINCT h.id), "
+      "json_group_array(json_array(h.id, h.hostname)) "
+      "FROM host_packages hp JOIN packages p ON p.id = hp.package_id "
+      "JOIN hosts h ON h.id = hp.host_id "
+      "WHERE hp.org_id = ?1 AND (?2 = '' OR instr(lower(p.name), lower(?2)) "
+      "> 0) GROUP BY p.name, p.version ORDER BY lower(p.name), p.version "
+      "LIMIT ?3");
+  if (!s.ok()) return s.status();
+  s->Bind(1, org_id).Bind(2, search).Bind(3, int64_t{limit});
+  std::vector<SoftwareSummary> rows;
+  while (true) {
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    rows.push_back({s->ColumnText(0), s->ColumnText(1), s->ColumnInt(2),
+                    s->ColumnText(3)});
+  }
+  return rows;
+}
+
 Result<std::vector<PeerSample>> SqliteConsoleStore::PeerSamples() {
   std::lock_guard<std::mutex> lock(mu_);
   Result<Statement> s = db_.Prepare(

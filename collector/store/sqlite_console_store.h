@@ -45,6 +45,10 @@ class SqliteConsoleStore final : public ConsoleStore {
                                                     int64_t host_id,
                                                     const std::string& search,
                                                     int limit) override;
+  Result<std::vector<SoftwareSummary>> OrgSoftware(const OrgScope& scope,
+                                                   int64_t org_id,
+                                                   const std::string& search,
+                                                   int limit) override;
   Result<std::vector<PeerSample>> PeerSamples() override;
   Result<int64_t> TokenOrg(const OrgScope& scope, int64_t token_id) override;
 

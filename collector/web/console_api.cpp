@@ -1001,6 +1001,39 @@ struct ApiHandlers {
     return Json({{"items", items}});
   }
 
+  HttpResponse OrgSoftware(int64_t org_id) {
+    const std::string search = call.request.Query("q");
+    if (search.size() > 200) {
+      return FieldProblem("q", "error.too_long", {{"max", "200"}});
+    }
+    if (!IsCleanUtf8(search)) return FieldProblem("q", "error.bad_text");
+    constexpr int kLimit = 500;
+    Result<std::vector<store::SoftwareSummary>> rows =
+        api.console_.OrgSoftware(call.scope, org_id, search, kLimit + 1);
+    if (!rows.ok()) return StoreProblem(rows.status());
+    json items = json::array();
+    for (const auto& r : *rows) {
+      if (items.size() == kLimit) break;
+      json endpoints = json::array();
+      json pairs = json::parse(r.hosts_json, nullptr, false);
+      if (pairs.is_array()) {
+        for (const auto& pair : pairs) {
+          if (endpoints.size() == 20) break;
+          if (pair.is_array() && pair.size() == 2 &&
+              pair[0].is_number_integer() && pair[1].is_string()) {
+            endpoints.push_back({{"id", pair[0]}, {"hostname", pair[1]}});
+          }
+        }
+      }
+      items.push_back({{"name", r.name},
+                       {"version", r.version},
+                       {"hosts", r.hosts},
+                       {"endpoints", endpoints}});
+    }
+    return Json({{"items", items},
+                 {"truncated", static_cast<int>(rows->size()) > kLimit}});
+  }
+
   // --- enrollment tokens -----------------------------------------------------
 
   json EnrollCommands(const std::string& token) {
@@ -1359,6 +1392,9 @@ HttpResponse ConsoleApi::Route(Call& call) {
     if (!org) return h.Problem(404, "error.not_found");
     if (is({"orgs", "*"}) && m == "GET") return h.Dashboard(*org);
     if (is({"orgs", "*", "rules"}) && m == "GET") return h.Rules(*org);
+    if (is({"orgs", "*", "software"}) && m == "GET") {
+      return h.OrgSoftware(*org);
+    }
     if (is({"orgs", "*", "questionnaire"})) {
       if (m == "GET") return h.Questionnaire(*org);
       if (m == "PUT") return h.SaveQuestionnaire(*org);

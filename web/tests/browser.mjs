@@ -159,6 +159,12 @@ try {
   await page.waitForSelector('#software table tbody tr');
   await shot(page, 'endpoint-this-machine');
 
+  log('software across the organisation');
+  await page.goto(`${URL}/#/orgs/${orgA}/software?q=openssh`);
+  await page.waitForSelector('#software-table');
+  check((await page.textContent('#software-table')).includes(xssName), 'the fixture host is not listed for openssh-server');
+  await shot(page, 'software');
+
   log('create an enrollment token');
   await page.goto(`${URL}/#/orgs/${orgA}/enroll`);
   await page.waitForSelector('#create-token');

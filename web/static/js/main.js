@@ -16,6 +16,7 @@ const routes = [
   [/^\/orgs\/(\d+)\/endpoints\/(\d+)$/, (m) => views.endpoint(ctx, m[1], m[2])],
   [/^\/orgs\/(\d+)\/enroll$/, (m) => views.enroll(ctx, m[1])],
   [/^\/orgs\/(\d+)\/rules$/, (m) => views.rules(ctx, m[1])],
+  [/^\/orgs\/(\d+)\/software$/, (m, q) => views.software(ctx, m[1], q)],
   [/^\/orgs\/(\d+)\/questionnaire$/, (m) => views.questionnaire(ctx, m[1])],
   [/^\/accounts$/, () => views.accounts(ctx)],
   [/^\/audit$/, () => views.audit(ctx)],

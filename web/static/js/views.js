@@ -26,7 +26,7 @@ function orgNav(orgId, current) {
     'aria-current': current === key ? 'page' : null}, t(key));
   return h('nav', {class: 'sub', 'aria-label': 'organisation'},
     link('', 'nav.dashboard'), link('/rules', 'nav.rules'), link('/questionnaire', 'nav.questionnaire'),
-    link('/endpoints', 'nav.endpoints'),
+    link('/endpoints', 'nav.endpoints'), link('/software', 'nav.software'),
     link('/enroll', 'nav.enroll'),
     // The diagnosis report is another engineer's work (#15); its page is
     // served at this address once it exists.
@@ -470,4 +470,23 @@ export async function questionnaire(ctx, orgId, notice) {
   page(ctx, t('q.heading', {org: safeText(org.org.name)}), orgNav(orgId, 'nav.questionnaire'),
     h('p', {}, t('q.intro')), alert, notice ? h('p', {class: 'notice', id: 'saved'}, notice) : null,
     h('section', {class: 'card'}, form));
+}
+
+// --- software across the organisation -------------------------------------------------
+
+export async function software(ctx, orgId, params) {
+  const q = params.get('q') || '';
+  const [org, data] = await Promise.all([api('GET', `orgs/${orgId}`),
+    api('GET', `orgs/${orgId}/software${query({q})}`)]);
+  const search = h('input', {id: 'sw-q', name: 'q', type: 'search', value: q});
+  const form = h('form', {class: 'filters card', role: 'search', onsubmit: (e) => {
+    e.preventDefault();
+    ctx.go(`/orgs/${orgId}/software${query({q: search.value})}`);
+  }}, field(t('sw.search'), search), h('button', {type: 'submit'}, t('ep.apply')));
+  const rows = data.items.map((s) => [safeText(s.name), safeText(s.version), String(s.hosts),
+    s.endpoints.map((e, i) => [i ? ', ' : '', h('a', {href: `#/orgs/${orgId}/endpoints/${e.id}`}, safeText(e.hostname))])]);
+  page(ctx, t('sw.heading', {org: safeText(org.org.name)}), orgNav(orgId, 'nav.software'), form,
+    data.truncated ? h('p', {class: 'notice'}, t('sw.truncated')) : null,
+    data.items.length ? table(null, [t('host.name'), t('host.version'), t('sw.hosts'), t('nav.endpoints')],
+      rows, {class: 'list', id: 'software-table'}) : h('p', {}, t('sw.none')));
 }
