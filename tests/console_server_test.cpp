@@ -619,6 +619,7 @@ TEST_F(ConsoleServerTest, ResponsesMatchTheOpenApiDocument) {
   ExpectSchema(software, "SoftwareList");
   Reply tokens = Call(op, "GET", acme + "/tokens");
   ExpectSchema(tokens, "TokenList");
+  EXPECT_EQ(tokens.Json()["server"], "collector.example:50443");
   Reply account = Call(
       op, "POST", "/api/v1/accounts",
       json{{"name", "new-viewer"}, {"role", "viewer"}, {"org_ids", {acme_}}}
@@ -712,6 +713,33 @@ TEST_F(ConsoleServerTest, ApiTokensAreScopedExpiringAndRevocable) {
   Client garbage;
   garbage.bearer = "mmr_not-a-token";
   EXPECT_EQ(Call(garbage, "GET", "/api/v1/orgs").status, 401);
+}
+
+// serve listening on every address: the enroll commands name the host the
+// browser used for the console, with the agents' port.
+TEST_F(ConsoleServerTest, EnrollCommandsNameAReachableHost) {
+  ConsoleApiOptions options;
+  options.grpc_address = "0.0.0.0:50443";
+  options.ca_sha256 = "AB:CD";
+  ConsoleApi api(*accounts_, *console_, *store_, *grading_, clock_, options);
+  WebServerConfig config;
+  config.address = "127.0.0.1:0";
+  config.key_path = dir_ + "/server.key";
+  config.cert_path = dir_ + "/server.crt";
+  auto web = WebServer::Start(config, api);
+  ASSERT_TRUE(web.ok()) << web.status().ToString();
+  web_->Stop();
+  web_ = std::move(web).value();
+  Client op = Login("op");
+  Reply tokens =
+      Call(op, "GET", "/api/v1/orgs/" + std::to_string(acme_) + "/tokens");
+  ASSERT_EQ(tokens.status, 200) << tokens.body;
+  EXPECT_EQ(tokens.Json()["server"], "localhost:50443");
+  EXPECT_NE(tokens.Json()["commands"]["linux"].get<std::string>().find(
+                "--server localhost:50443 "),
+            std::string::npos);
+  web_->Stop();
+  web_.reset();
 }
 
 TEST_F(ConsoleServerTest, OversizedAndMalformedBodiesAreRefused) {

@@ -1036,8 +1036,32 @@ struct ApiHandlers {
 
   // --- enrollment tokens -----------------------------------------------------
 
+  // Where agents reach the collector. When serve listens on every address
+  // (0.0.0.0, [::]), the name the browser used for the console is the best
+  // guess at one the PCs can reach, with the gRPC port.
+  std::string AgentServer() const {
+    const std::string& address = api.options_.grpc_address;
+    const size_t colon = address.rfind(':');
+    const std::string host = address.substr(0, colon);
+    if (colon == std::string::npos || (host != "0.0.0.0" && host != "[::]")) {
+      return address;
+    }
+    std::string browser_host = call.request.Header("host");
+    const size_t bracket = browser_host.rfind(']');
+    const size_t port = browser_host.rfind(':');
+    if (port != std::string::npos &&
+        (bracket == std::string::npos || port > bracket)) {
+      browser_host.resize(port);
+    }
+    if (browser_host.empty() || !IsCleanUtf8(browser_host) ||
+        browser_host.find_first_of(" \t\"'`$;&|<>") != std::string::npos) {
+      return address;
+    }
+    return browser_host + address.substr(colon);
+  }
+
   json EnrollCommands(const std::string& token) {
-    const std::string& server = api.options_.grpc_address;
+    const std::string server = AgentServer();
     const std::string& fp = api.options_.ca_sha256;
     return {{"linux", "sudo mamori-agent enroll --server " + server +
                           " --token " + token + " --ca-sha256 " + fp},
@@ -1059,7 +1083,7 @@ struct ApiHandlers {
       items.push_back(TokenJson(t, api.clock_.Now()));
     }
     return Json({{"items", items},
-                 {"server", api.options_.grpc_address},
+                 {"server", AgentServer()},
                  {"ca_sha256", api.options_.ca_sha256},
                  {"commands", EnrollCommands("TOKEN")},
                  {"can_write", CanWrite(org_id)}});
