@@ -18,6 +18,7 @@
 #include "collector/cli/cmd_report.h"
 #include "collector/cli/cmd_serve.h"
 #include "collector/cli/cmd_token.h"
+#include "collector/web/cmd_user.h"
 #include "common/log.h"
 
 namespace {
@@ -57,6 +58,8 @@ constexpr Command kCommands[] = {
      &mamori::collector_cli::RunEvidence},
     {"improvements", "list or update the tracked improvement plan",
      &mamori::collector_cli::RunImprovements},
+    {"user", "console accounts: add, passwd, list, disable",
+     &mamori::web::RunUser},
 };
 
 void PrintUsage(std::ostream& out) {

@@ -34,6 +34,11 @@ PACKAGES=(
   # host with systemd Debian also starts the packaged nginx/sshd services
   # (containers' policy-rc.d prevents that), which the tests never use.
   nginx openssh-server tinysshd sslscan
+  # web console (#14): Node for the front-end check and the browser tests,
+  # Debian's chromium driven by playwright-core (web/package.json). npm is
+  # added below only when no npm is on the PATH (NodeSource's nodejs, as on
+  # the build machines, ships its own and conflicts with Debian's npm).
+  nodejs chromium
 )
 
 missing=()
@@ -43,8 +48,25 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
+
+# The web console's npm packages (#14): playwright-core for the browser
+# tests, exactly as web/package-lock.json pins them. Skipped when present.
+web_npm() {
+  local root
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  if [[ ! -d "$root/web/node_modules/playwright-core" ]] ||
+     [[ "$root/web/package-lock.json" -nt "$root/web/node_modules/.package-lock.json" ]]; then
+    echo "bootstrap: npm ci in web/"
+    (cd "$root/web" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "bootstrap: all ${#PACKAGES[@]} packages present"
+  web_npm
   exit 0
 fi
 
@@ -59,4 +81,5 @@ APT=(env DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=600
      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
 $SUDO "${APT[@]}" update
 $SUDO "${APT[@]}" install --no-install-recommends "${missing[@]}"
+web_npm
 echo "bootstrap: done"

@@ -12,6 +12,10 @@ cd "$(dirname "$0")/.."
 # Share compiled objects with scripts/test.sh and clones in other folders.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(pwd)}
 scripts/bootstrap.sh
+# The web console's front-end is plain files compiled into the collector;
+# its build step checks them (catalogues complete in ja and en, no inline
+# script) before CMake embeds them.
+(cd web && npm run --silent build)
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc)"
 echo
@@ -53,11 +57,13 @@ echo "token created (expires in 1 h, 1 use): ${TOKEN:0:8}…"
 echo
 echo "== mamori-collector serve (background) =="
 rm -f "$DEMO/port"
+# The web console listens on MAMORI_WEB (default: a free port on loopback).
 "$COLLECTOR" serve --data "$DATA" --grpc 127.0.0.1:0 --port-file "$DEMO/port" \
+  --web "${MAMORI_WEB:-127.0.0.1:0}" --web-port-file "$DEMO/web-port" \
   >"$DEMO/collector.log" 2>&1 &
 echo $! >"$DEMO/collector.pid"
-for _ in $(seq 1 100); do [[ -s "$DEMO/port" ]] && break; sleep 0.1; done
-if [[ ! -s "$DEMO/port" ]]; then
+for _ in $(seq 1 100); do [[ -s "$DEMO/web-port" ]] && break; sleep 0.1; done
+if [[ ! -s "$DEMO/port" || ! -s "$DEMO/web-port" ]]; then
   echo "the collector did not start; its log:" >&2
   cat "$DEMO/collector.log" >&2
   exit 1
@@ -98,6 +104,21 @@ echo "コレクタは起動したままです。停止するには / to stop it:
 echo "  kill \$(cat demo-data/collector.pid)"
 echo "Send another report / もう一度送信:"
 echo "  build/agent/mamori-agent once --state demo-data/agent --config /dev/null"
+
+# The web console (#14): its address, the admin and the one-time password
+# from init (the console asks for a new password at the first login).
+WEB_HOST=${MAMORI_WEB:-127.0.0.1:0}
+WEB_HOST=${WEB_HOST%:*}
+WEB_URL="https://$WEB_HOST:$(tr -d '[:space:]' <"$DEMO/web-port")/"
+ADMIN_PASSWORD=$(sed -n 's/.*one-time password.*): \([^ ]*\)$/\1/p' "$DEMO/init.txt")
+echo
+echo "== web console / Web コンソール =="
+echo "  URL:                $WEB_URL"
+echo "  account / アカウント: admin"
+echo "  one-time password / 一時パスワード: $ADMIN_PASSWORD"
+echo "  (the certificate is signed by the collector's own CA, demo-data/collector/pki/ca.crt:"
+echo "   import it into the browser, or accept the warning for this local demo."
+echo "   証明書はコレクタ独自の CA の署名です。ブラウザに ca.crt を取り込むか、警告を承認してください。)"
 
 # ---------------------------------------------------------------------------
 # Grading (G): the product's point in one screen — A–D per employee rule for

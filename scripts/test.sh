@@ -6,7 +6,7 @@
 #
 # Environment:
 #   MAMORI_JOBS   parallel jobs (default: nproc)
-#   MAMORI_SKIP   space-separated steps to skip: format tidy asan windows packages
+#   MAMORI_SKIP   space-separated steps to skip: format tidy asan windows packages browser
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -71,6 +71,24 @@ cmake --build build -j "$JOBS"
 
 step "ctest (unit + integration)"
 run_ctest "ctest" --test-dir build -j "$JOBS" --timeout 600 || status=1
+
+# --- web console (#14): the front-end check (catalogue keys in ja and en,
+# modules parse, no inline script) and the browser tests with Debian's
+# chromium + playwright-core against a real collector and agents. Bounded by
+# timeout: about 1 min warm, well under 5 min cold (chromium start-up).
+if ! skipped browser; then
+  step "web console: front-end check and browser tests (chromium)"
+  if (cd web && npm run --silent build) &&
+     timeout 300 tests/console_browser_test.sh build/collector/mamori-collector \
+       build/agent/mamori-agent "$ROOT" "$ROOT/build/console-screenshots"; then
+    PASSED=$((PASSED + 1))
+    SUMMARY+=("browser: passed (screenshots in build/console-screenshots)")
+  else
+    status=1
+    FAILED=$((FAILED + 1))
+    SUMMARY+=("browser: FAILED")
+  fi
+fi
 
 if ! skipped asan; then
   step "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"

@@ -191,10 +191,12 @@ TEST_F(CollectorProcessTest, InitMakesPrivateFilesAndPrintsFingerprint) {
   ASSERT_TRUE(fingerprint.ok());
   EXPECT_NE(init_out_.find("CA SHA-256:    " + *fingerprint), std::string::npos)
       << init_out_;
-  EXPECT_NE(init_out_.find("admin password"), std::string::npos);
-  // The password is printed, its Argon2id hash stored.
-  EXPECT_EQ(Scalar("SELECT count(*) FROM admin_accounts WHERE password_hash "
-                   "LIKE '$argon2id$%'"),
+  EXPECT_NE(init_out_.find("one-time password"), std::string::npos);
+  // The password is printed, its Argon2id hash stored for the console's
+  // first operator, who must change it at the first login.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM console_accounts WHERE password_hash "
+                   "LIKE '$argon2id$%' AND role = 'operator' AND "
+                   "must_change_password = 1"),
             1);
 
   Output again = RunCli({"init", "--data", data_});

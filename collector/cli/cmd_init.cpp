@@ -13,6 +13,7 @@
 #include "collector/pki/ca.h"
 #include "collector/pki/crypto.h"
 #include "collector/pki/signing_key.h"
+#include "collector/store/sqlite/sqlite_account_store.h"
 
 namespace mamori::collector_cli {
 namespace {
@@ -135,8 +136,15 @@ int RunInit(const std::vector<std::string>& args, std::ostream& out,
   const std::string password = pki::RandomSecret(18);
   Result<std::string> hash = pki::HashPassword(password);
   if (!hash.ok()) return Failure(kCommand, hash.status(), err);
-  if (Status s = (*store)->CreateAdmin(admin, *hash); !s.ok()) {
-    return Failure(kCommand, s, err);
+  // The console's first operator; the password is one-time: the console
+  // asks for a new one at the first login.
+  Result<std::unique_ptr<store::SqliteAccountStore>> accounts =
+      store::SqliteAccountStore::Open(paths.database);
+  if (!accounts.ok()) return Failure(kCommand, accounts.status(), err);
+  if (Result<store::Account> created = (*accounts)->CreateAccount(
+          {admin, store::Role::kOperator, {}, *hash, true}, now);
+      !created.ok()) {
+    return Failure(kCommand, created.status(), err);
   }
   if (!org.empty()) {
     Result<store::Organization> created =
@@ -164,9 +172,10 @@ int RunInit(const std::vector<std::string>& args, std::ostream& out,
       << "  signing key SHA-256: "
       << pki::PublicKeyFingerprint(signing->public_key) << "\n";
   if (!org.empty()) out << "  organisation:  " << org << "\n";
-  out << "  admin account: " << admin << "\n"
-      << "  admin password (shown only now / 今回だけ表示): " << password
-      << "\n\n"
+  out << "  admin account: " << admin << " (operator)\n"
+      << "  one-time password (change at first login / 初回ログイン時に変更; "
+         "shown only now / 今回だけ表示): "
+      << password << "\n\n"
       << "Next / 次に: mamori-collector serve --data " << paths.root << "\n";
   return kExitOk;
 }

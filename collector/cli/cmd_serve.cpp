@@ -13,6 +13,7 @@
 #include "collector/policy/evaluation_worker.h"
 #include "collector/policy/grading_service.h"
 #include "collector/service/server.h"
+#include "collector/web/console_main.h"
 #include "common/log.h"
 #include "common/text.h"
 
@@ -74,6 +75,8 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
       "store-delay-ms", po::value(&store_delay_ms)->default_value(0),
       "testing only: wait this long before each store transaction, as a slow "
       "disk would");
+  web::ConsoleFlags console_flags;
+  web::AddConsoleFlags(options, &console_flags);
   po::variables_map vm;
   if (std::optional<int> exit = ParseFlags(
           kCommand, "--data DIR [--grpc ADDR:PORT] [--port-file FILE]", options,
@@ -188,6 +191,24 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
       return Failure(kCommand, written, err);
     }
   }
+  // The console and API (--web) on their own HTTPS port.
+  Result<std::unique_ptr<web::Console>> console = web::StartConsole(
+      console_flags,
+      {paths.database, paths.root + "/policies", paths.server_key,
+       paths.server_cert, paths.ca_cert},
+      **store,
+      address.substr(0, colon) + ":" + std::to_string((*server)->port()),
+      SystemClock::Instance());
+  if (!console.ok()) {
+    (*server)->Shutdown();
+    return Failure(kCommand, console.status(), err);
+  }
+  if (*console) {
+    out << "web console: "
+        << (console_flags.web_insecure_loopback ? "http" : "https") << "://"
+        << console_flags.web.substr(0, console_flags.web.rfind(':')) << ":"
+        << (*console)->port() << "/" << std::endl;
+  }
   out << "mamori-collector serving on port " << (*server)->port() << " ("
       << (config.insecure_plaintext ? "plaintext, tests only" : "TLS")
       << "), data " << paths.root << std::endl;
@@ -205,6 +226,7 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   }
   MAMORI_LOG(kInfo) << "signal " << signal_number
                     << ": stopping (finishing in-flight reports)";
+  if (*console) (*console)->Stop();
   (*server)->Shutdown();
   // After the last commit: grade what those reports changed, then stop.
   regrade.Stop();

@@ -1,0 +1,475 @@
+#include "collector/store/sqlite/sqlite_console_store.h"
+
+#include "common/text.h"
+
+namespace mamori::store {
+namespace {
+
+// The scope as a JSON array of ids for json_each(), so one statement serves
+// operators (?all = 1) and everyone else.
+std::string ScopeIds(const OrgScope& scope) {
+  std::string out = "[";
+  for (size_t i = 0; i < scope.org_ids.size(); ++i) {
+    out += (i ? "," : "") + std::to_string(scope.org_ids[i]);
+  }
+  return out + "]";
+}
+
+std::optional<TimePoint> OptionalTime(const Statement& s, int column) {
+  if (std::optional<int64_t> v = s.ColumnOptionalInt(column)) {
+    return FromUnixSeconds(*v);
+  }
+  return std::nullopt;
+}
+
+Status NotFoundOrg(int64_t org_id) {
+  return NotFoundError("no organisation " + std::to_string(org_id));
+}
+
+constexpr char kEndpointSelect[] =
+    "SELECT h.id, h.org_id, h.hostname, h.os_name, h.os_version, "
+    "h.agent_version, h.serial, h.is_clone, h.enrolled_at, h.last_seen, "
+    "h.last_collected_at, h.reports_stored, "
+    "(SELECT COUNT(*) FROM check_results c WHERE c.host_id = h.id AND "
+    "c.status = 'fail') AS failing, "
+    "(SELECT COUNT(*) FROM check_results c WHERE c.host_id = h.id AND "
+    "c.status IN ('unknown', 'error')) AS unknown ";
+
+EndpointSummary EndpointFromRow(const Statement& s, int64_t silent_before) {
+  EndpointSummary e;
+  e.id = s.ColumnInt(0);
+  e.org_id = s.ColumnInt(1);
+  e.hostname = s.ColumnText(2);
+  e.os_name = s.ColumnText(3);
+  e.os_version = s.ColumnText(4);
+  e.agent_version = s.ColumnText(5);
+  e.serial = s.ColumnText(6);
+  e.is_clone = s.ColumnInt(7) != 0;
+  e.enrolled_at = FromUnixSeconds(s.ColumnInt(8));
+  e.last_seen = FromUnixSeconds(s.ColumnInt(9));
+  e.last_collected_at = OptionalTime(s, 10);
+  e.reports_stored = s.ColumnInt(11);
+  e.failing = s.ColumnInt(12);
+  e.unknown = s.ColumnInt(13);
+  e.silent = s.ColumnInt(9) < silent_before;
+  return e;
+}
+
+std::string ToHex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+std::optional<std::string> FromHex(std::string_view hex) {
+  if (hex.size() % 2 != 0 || hex.size() > 2048) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int value = 0;
+    for (char c : hex.substr(i, 2)) {
+      value <<= 4;
+      if (c >= '0' && c <= '9') {
+        value |= c - '0';
+      } else if (c >= 'a' && c <= 'f') {
+        value |= c - 'a' + 10;
+      } else {
+        return std::nullopt;
+      }
+    }
+    out.push_back(static_cast<char>(value));
+  }
+  return out;
+}
+
+// Keyset cursor: the last row's sort key and id, hex-encoded so it is opaque
+// and URL-safe. Integer keys start with 'i', text keys with 's'.
+struct Cursor {
+  bool integer = false;
+  std::string key;
+  int64_t id = 0;
+};
+
+std::string EncodeCursor(const Cursor& c) {
+  return ToHex(std::string(c.integer ? "i" : "s") + c.key + '\x1f' +
+               std::to_string(c.id));
+}
+
+Result<Cursor> DecodeCursor(std::string_view text, bool integer_key) {
+  std::optional<std::string> raw = FromHex(text);
+  const Status bad = InvalidArgumentError("cursor: not a cursor of this list");
+  if (!raw || raw->empty()) return bad;
+  const size_t sep = raw->rfind('\x1f');
+  if (sep == std::string::npos) return bad;
+  Cursor c;
+  c.integer = (*raw)[0] == 'i';
+  if (c.integer != integer_key || ((*raw)[0] != 's' && !c.integer)) return bad;
+  c.key = raw->substr(1, sep - 1);
+  std::optional<int64_t> id = ParseInt64(raw->substr(sep + 1));
+  if (!id || (c.integer && !ParseInt64(c.key))) return bad;
+  c.id = *id;
+  return c;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteConsoleStore>> SqliteConsoleStore::Open(
+    const std::string& path) {
+  // NOT_FOUND when the file is absent: never create an empty database.
+  Result<Database> db = Database::Open(path, /*create=*/false);
+  if (!db.ok()) return db.status();
+  return std::unique_ptr<SqliteConsoleStore>(
+      new SqliteConsoleStore(std::move(db).value()));
+}
+
+Result<std::vector<OrgOverview>> SqliteConsoleStore::SelectOrgs(
+    const OrgScope& scope, std::optional<int64_t> org_id,
+    int64_t silent_before) {
+  Result<Statement> s = db_.Prepare(
+      "SELECT o.id, o.name, o.industry, o.employees, o.region, "
+      "(SELECT COUNT(*) FROM hosts h WHERE h.org_id = o.id), "
+      "(SELECT COUNT(*) FROM hosts h WHERE h.org_id = o.id AND "
+      " h.reports_stored > 0), "
+      "(SELECT COUNT(*) FROM hosts h WHERE h.org_id = o.id AND "
+      " h.last_seen < ?3), "
+      "(SELECT MAX(h.last_seen) FROM hosts h WHERE h.org_id = o.id AND "
+      " h.reports_stored > 0), "
+      "g.overall, g.rules_json, g.evaluated_at "
+      "FROM organizations o LEFT JOIN grade_history g ON g.id = "
+      " (SELECT id FROM grade_history WHERE org_id = o.id "
+      "  ORDER BY evaluated_at DESC, id DESC LIMIT 1) "
+      "WHERE (?1 = 1 OR o.id IN (SELECT value FROM json_each(?2))) "
+      "AND (?4 IS NULL OR o.id = ?4) ORDER BY o.name");
+  if (!s.ok()) return s.status();
+  s->Bind(1, int64_t{scope.all ? 1 : 0})
+      .Bind(2, ScopeIds(scope))
+      .Bind(3, silent_before)
+      .Bind(4, org_id);
+  std::vector<OrgOverview> orgs;
+  while (true) {
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    OrgOverview o;
+    o.id = s->ColumnInt(0);
+    o.name = s->ColumnText(1);
+    o.industry = s->ColumnText(2);
+    o.employees = s->ColumnOptionalInt(3);
+    o.region = s->ColumnText(4);
+    o.hosts = s->ColumnInt(5);
+    o.reporting = s->ColumnInt(6);
+    o.silent = s->ColumnInt(7);
+    o.last_report = OptionalTime(*s, 8);
+    o.overall = s->ColumnText(9);
+    o.rules_json = s->ColumnIsNull(10) ? "{}" : s->ColumnText(10);
+    o.graded_at = OptionalTime(*s, 11);
+    orgs.push_back(std::move(o));
+  }
+  return orgs;
+}
+
+Result<std::vector<OrgOverview>> SqliteConsoleStore::ListOrgs(
+    const OrgScope& scope, TimePoint now, std::chrono::seconds silent_after) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return SelectOrgs(scope, std::nullopt,
+                    ToUnixSeconds(now) - silent_after.count());
+}
+
+Result<OrgOverview> SqliteConsoleStore::FindOrg(
+    const OrgScope& scope, int64_t org_id, TimePoint now,
+    std::chrono::seconds silent_after) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!scope.Allows(org_id)) return NotFoundOrg(org_id);
+  Result<std::vector<OrgOverview>> orgs =
+      SelectOrgs(scope, org_id, ToUnixSeconds(now) - silent_after.count());
+  if (!orgs.ok()) return orgs.status();
+  if (orgs->empty()) return NotFoundOrg(org_id);
+  return std::move(orgs->front());
+}
+
+Result<EndpointPage> SqliteConsoleStore::ListEndpoints(
+    const OrgScope& scope, int64_t org_id, const EndpointQuery& query,
+    TimePoint now) {
+  if (query.limit < 1 || query.limit > 500) {
+    return InvalidArgumentError("limit: must be 1 to 500");
+  }
+  const bool integer_key = query.sort == EndpointSort::kLastSeen ||
+                           query.sort == EndpointSort::kFailing;
+  std::optional<Cursor> cursor;
+  if (!query.cursor.empty()) {
+    Result<Cursor> decoded = DecodeCursor(query.cursor, integer_key);
+    if (!decoded.ok()) return decoded.status();
+    cursor = std::move(decoded).value();
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!scope.Allows(org_id)) return NotFoundOrg(org_id);
+  {
+    Result<Statement> org =
+        db_.Prepare("SELECT 1 FROM organizations WHERE id = ?1");
+    if (!org.ok()) return org.status();
+    org->Bind(1, org_id);
+    Result<bool> found = org->Step();
+    if (!found.ok()) return found.status();
+    if (!*found) return NotFoundOrg(org_id);
+  }
+  const char* key = "lower(h.hostname)";
+  switch (query.sort) {
+    case EndpointSort::kHostname:
+      break;
+    case EndpointSort::kOs:
+      key = "lower(h.os_name || ' ' || h.os_version)";
+      break;
+    case EndpointSort::kLastSeen:
+      key = "h.last_seen";
+      break;
+    case EndpointSort::kFailing:
+      key =
+          "(SELECT COUNT(*) FROM check_results c WHERE c.host_id = h.id AND "
+          "c.status = 'fail')";
+      break;
+  }
+  // Only these fixed fragments are spliced into the SQL; every value the
+  // caller gave is bound.
+  const std::string filtered =
+      std::string(kEndpointSelect) + ", " + key +
+      " AS sort_key FROM hosts h WHERE h.org_id = ?1 "
+      "AND (?2 = '' OR instr(lower(h.hostname), lower(?2)) > 0 "
+      " OR instr(lower(h.os_name || ' ' || h.os_version), lower(?2)) > 0 "
+      " OR instr(lower(h.serial), lower(?2)) > 0) "
+      "AND (?3 = '' OR instr(lower(h.os_name), lower(?3)) > 0) "
+      "AND (?4 = 0 OR h.last_seen < ?5) "
+      "AND (?6 = 0 OR h.is_clone = 1) "
+      "AND (?7 = '[]' OR EXISTS (SELECT 1 FROM check_results c WHERE "
+      " c.host_id = h.id AND c.status = 'fail' AND c.check_id IN "
+      " (SELECT value FROM json_each(?7))))";
+  std::string checks = "[";
+  for (size_t i = 0; i < query.failing_checks.size(); ++i) {
+    checks += (i ? "," : "") + std::string("\"");
+    for (char c : query.failing_checks[i]) {
+      // Check ids are [a-z0-9_.]; anything else cannot match one.
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' ||
+          c == '-') {
+        checks.push_back(c);
+      }
+    }
+    checks += "\"";
+  }
+  checks += "]";
+  const int64_t silent_before = ToUnixSeconds(now) - query.silent_after.count();
+  auto bind = [&](Statement& s) {
+    s.Bind(1, org_id)
+        .Bind(2, query.search)
+        .Bind(3, query.os)
+        .Bind(4, int64_t{query.silent_only ? 1 : 0})
+        .Bind(5, silent_before)
+        .Bind(6, int64_t{query.clones_only ? 1 : 0})
+        .Bind(7, checks);
+  };
+
+  EndpointPage page;
+  {
+    Result<Statement> count =
+        db_.Prepare("SELECT COUNT(*) FROM (" + filtered + ")");
+    if (!count.ok()) return count.status();
+    bind(*count);
+    Result<bool> row = count->Step();
+    if (!row.ok()) return row.status();
+    page.total = *row ? count->ColumnInt(0) : 0;
+  }
+  const char* cmp = query.descending ? "<" : ">";
+  const char* dir = query.descending ? " DESC" : "";
+  std::string sql = "SELECT * FROM (" + filtered + ") ";
+  if (cursor) {
+    sql += std::string("WHERE (sort_key ") + cmp + " ?8 OR (sort_key = ?8 " +
+           "AND id " + cmp + " ?9)) ";
+  }
+  sql += std::string("ORDER BY sort_key") + dir + ", id" + dir + " LIMIT ?10";
+  Result<Statement> s = db_.Prepare(sql);
+  if (!s.ok()) return s.status();
+  bind(*s);
+  if (cursor) {
+    if (integer_key) {
+      s->Bind(8, *ParseInt64(cursor->key));
+    } else {
+      s->Bind(8, cursor->key);
+    }
+    s->Bind(9, cursor->id);
+  }
+  s->Bind(10, int64_t{query.limit + 1});
+  std::string last_key;
+  while (true) {
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (static_cast<int>(page.endpoints.size()) == query.limit) {
+      const EndpointSummary& last = page.endpoints.back();
+      page.next_cursor = EncodeCursor({integer_key, last_key, last.id});
+      break;
+    }
+    page.endpoints.push_back(EndpointFromRow(*s, silent_before));
+    last_key = s->ColumnText(14);
+  }
+  return page;
+}
+
+Status SqliteConsoleStore::CheckHost(const OrgScope& scope, int64_t org_id,
+                                     int64_t host_id) {
+  const Status not_found =
+      NotFoundError("no endpoint " + std::to_string(host_id) +
+                    " in organisation " + std::to_string(org_id));
+  if (!scope.Allows(org_id)) return not_found;
+  Result<Statement> s =
+      db_.Prepare("SELECT 1 FROM hosts WHERE id = ?1 AND org_id = ?2");
+  if (!s.ok()) return s.status();
+  s->Bind(1, host_id).Bind(2, org_id);
+  Result<bool> row = s->Step();
+  if (!row.ok()) return row.status();
+  return *row ? Status::Ok() : not_found;
+}
+
+Result<EndpointSummary> SqliteConsoleStore::FindEndpoint(
+    const OrgScope& scope, int64_t org_id, int64_t host_id, TimePoint now,
+    std::chrono::seconds silent_after) {
+  std::lock_guard<std::mutex> lock(mu_);
+  MAMORI_RETURN_IF_ERROR(CheckHost(scope, org_id, host_id));
+  Result<Statement> s = db_.Prepare(std::string(kEndpointSelect) +
+                                    "FROM hosts h WHERE h.id = ?1 AND "
+                                    "h.org_id = ?2");
+  if (!s.ok()) return s.status();
+  s->Bind(1, host_id).Bind(2, org_id);
+  Result<bool> row = s->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return NotFoundError("no endpoint " + std::to_string(host_id));
+  return EndpointFromRow(*s, ToUnixSeconds(now) - silent_after.count());
+}
+
+Result<std::vector<FamilyStatus>> SqliteConsoleStore::EndpointFamilies(
+    const OrgScope& scope, int64_t org_id, int64_t host_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  MAMORI_RETURN_IF_ERROR(CheckHost(scope, org_id, host_id));
+  Result<Statement> s = db_.Prepare(
+      "SELECT family, state, collected_at, payload_json FROM host_facts "
+      "WHERE host_id = ?1 AND org_id = ?2 ORDER BY family");
+  if (!s.ok()) return s.status();
+  s->Bind(1, host_id).Bind(2, org_id);
+  std::vector<FamilyStatus> families;
+  while (true) {
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    families.push_back({s->ColumnText(0), s->ColumnText(1), OptionalTime(*s, 2),
+                        s->ColumnText(3)});
+  }
+  return families;
+}
+
+Result<std::vector<CheckRow>> SqliteConsoleStore::EndpointChecks(
+    const OrgScope& scope, int64_t org_id, int64_t host_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  MAMORI_RETURN_IF_ERROR(CheckHost(scope, org_id, host_id));
+  Result<Statement> s = db_.Prepare(
+      "SELECT check_id, status, evidence_json, collected_at, status_since "
+      "FROM check_results WHERE host_id = ?1 AND org_id = ?2 "
+      "ORDER BY check_id");
+  if (!s.ok()) return s.status();
+  s->Bind(1, host_id).Bind(2, org_id);
+  std::vector<CheckRow> checks;
+  while (true) {
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    checks.push_back({s->ColumnText(0), s->ColumnText(1), s->ColumnText(2),
+                      OptionalTime(*s, 3), FromUnixSeconds(s->ColumnInt(4))});
+  }
+  return checks;
+}
+
+Result<std::vector<SoftwareRow>> SqliteConsoleStore::EndpointSoftware(
+    const OrgScope& scope, int64_t org_id, int64_t host_id,
+    const std::string& search, int limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  MAMORI_RETURN_IF_ERROR(CheckHost(scope, org_id, host_id));
+  Result<Statement> s = db_.Prepare(
+      "SELECT p.name, p.version, p.architecture, p.source, p.publisher "
+      "FROM host_packages hp JOIN packages p ON p.id = hp.package_id "
+      "WHERE hp.host_id = ?1 AND hp.org_id = ?2 "
+      "AND (?3 = '' OR instr(lower(p.name), lower(?3)) > 0) "
+      "ORDER BY p.name, p.version LIMIT ?4");
+  if (!s.ok()) return s.status();
+  s->Bind(1, host_id).Bind(2, org_id).Bind(3, search).Bind(4, int64_t{limit});
+  std::vector<SoftwareRow> rows;
+  while (true) {
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    rows.push_back({s->ColumnText(0), s->ColumnText(1), s->ColumnText(2),
+                    s->ColumnText(3), s->ColumnText(4)});
+  }
+  return rows;
+}
+
+Result<std::vector<SoftwareSummary>> SqliteConsoleStore::OrgSoftware(
+    const OrgScope& scope, int64_t org_id, const std::string& search,
+    int limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!scope.Allows(org_id)) return NotFoundOrg(org_id);
+  // Host names go out as a JSON array built by SQLite, so no separator in
+  // a hostile name can split or merge entries.
+  Result<Statement> s = db_.Prepare(
+      "SELECT p.name, p.version, COUNT(DISTINCT h.id), "
+      "json_group_array(json_array(h.id, h.hostname)) "
+      "FROM host_packages hp JOIN packages p ON p.id = hp.package_id "
+      "JOIN hosts h ON h.id = hp.host_id "
+      "WHERE hp.org_id = ?1 AND (?2 = '' OR instr(lower(p.name), lower(?2)) "
+      "> 0) GROUP BY p.name, p.version ORDER BY lower(p.name), p.version "
+      "LIMIT ?3");
+  if (!s.ok()) return s.status();
+  s->Bind(1, org_id).Bind(2, search).Bind(3, int64_t{limit});
+  std::vector<SoftwareSummary> rows;
+  while (true) {
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    rows.push_back({s->ColumnText(0), s->ColumnText(1), s->ColumnInt(2),
+                    s->ColumnText(3)});
+  }
+  return rows;
+}
+
+Result<std::vector<PeerSample>> SqliteConsoleStore::PeerSamples() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<Statement> s = db_.Prepare(
+      "SELECT o.industry, o.employees, g.overall FROM organizations o "
+      "JOIN grade_history g ON g.id = (SELECT id FROM grade_history WHERE "
+      " org_id = o.id ORDER BY evaluated_at DESC, id DESC LIMIT 1) "
+      "WHERE g.overall <> ''");
+  if (!s.ok()) return s.status();
+  std::vector<PeerSample> samples;
+  while (true) {
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    samples.push_back(
+        {s->ColumnText(0), s->ColumnOptionalInt(1), s->ColumnText(2)});
+  }
+  return samples;
+}
+
+Result<int64_t> SqliteConsoleStore::TokenOrg(const OrgScope& scope,
+                                             int64_t token_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<Statement> s = db_.Prepare("SELECT org_id FROM tokens WHERE id = ?1");
+  if (!s.ok()) return s.status();
+  s->Bind(1, token_id);
+  Result<bool> row = s->Step();
+  if (!row.ok()) return row.status();
+  if (!*row || !scope.Allows(s->ColumnInt(0))) {
+    return NotFoundError("no token " + std::to_string(token_id));
+  }
+  return s->ColumnInt(0);
+}
+
+}  // namespace mamori::store

@@ -1,0 +1,78 @@
+#pragma once
+
+// ConsoleApi: the REST API under /api/v1 that the console's pages use (the
+// console is a client of its own API). Each handler is thin: parse and
+// validate, authenticate and authorise, call a store or the grading
+// service, render JSON. Errors are application/problem+json with a message
+// in the request's language (Accept-Language) naming the bad field.
+//
+// Authentication: a session cookie (set by POST /api/v1/session) with a
+// CSRF token required on every state-changing request, or an API token in
+// "Authorization: Bearer". An account that must change its password may
+// only read its session, change the password and log out.
+//
+// Tenancy: the caller's organisations (every one for operators) go to each
+// store query as an OrgScope; another organisation's id answers 404.
+//
+// Thread safety: Handle() may be called from several threads at once.
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "collector/policy/grading_service.h"
+#include "collector/store/account_store.h"
+#include "collector/store/console_store.h"
+#include "collector/store/store.h"
+#include "collector/web/http.h"
+#include "collector/web/sessions.h"
+#include "common/clock.h"
+
+namespace mamori::web {
+
+struct ConsoleApiOptions {
+  SessionSettings sessions;
+  ThrottleSettings throttle;
+  // Name of the session cookie: "__Host-mamori_session" over TLS.
+  std::string cookie_name = "__Host-mamori_session";
+  // For the enrollment page: the agents' address and the CA fingerprint.
+  std::string grpc_address;
+  std::string ca_sha256;
+  // Hosts not seen for this long are "silent".
+  std::chrono::seconds silent_after{7 * 24 * 3600};
+};
+
+class ConsoleApi {
+ public:
+  // Every reference must outlive the API. `grading` is used under the
+  // API's own lock (it owns one connection).
+  ConsoleApi(store::AccountStore& accounts, store::ConsoleStore& console,
+             store::Store& store, policy::GradingService& grading,
+             const Clock& clock, ConsoleApiOptions options);
+
+  // Answers one request whose path starts with /api/v1/.
+  HttpResponse Handle(const HttpRequest& request);
+
+  SessionManager& sessions() { return sessions_; }
+
+ private:
+  struct Call;
+  HttpResponse Route(Call& call);
+
+  store::AccountStore& accounts_;
+  store::ConsoleStore& console_;
+  store::Store& store_;
+  policy::GradingService& grading_;
+  std::mutex grading_mu_;
+  const Clock& clock_;
+  const ConsoleApiOptions options_;
+  SessionManager sessions_;
+  LoginThrottle throttle_;
+  // The shape of a password hash check for unknown accounts, so a login
+  // for a name that does not exist takes as long as one that does.
+  std::string dummy_hash_;
+
+  friend struct ApiHandlers;
+};
+
+}  // namespace mamori::web

@@ -1,0 +1,58 @@
+// The message catalogue (/i18n/ja.json, /i18n/en.json — the same files the
+// server uses for its error messages), the chosen language and time zone.
+
+const SUPPORTED = ['ja', 'en'];
+let lang = 'en';
+let texts = {};
+
+function initialLanguage() {
+  const saved = localStorage.getItem('mamori.lang');
+  if (SUPPORTED.includes(saved)) return saved;
+  for (const l of navigator.languages || [navigator.language || 'en']) {
+    const code = String(l).slice(0, 2).toLowerCase();
+    if (SUPPORTED.includes(code)) return code;
+  }
+  return 'en';
+}
+
+export async function loadLanguage(chosen) {
+  lang = SUPPORTED.includes(chosen) ? chosen : initialLanguage();
+  const response = await fetch(`/i18n/${lang}.json`, {cache: 'no-cache'});
+  texts = await response.json();
+  document.documentElement.lang = lang;
+  localStorage.setItem('mamori.lang', lang);
+}
+
+export function currentLanguage() {
+  return lang;
+}
+
+// The text of `key` with {name} replaced from `args`. A missing key shows as
+// the key itself (a test keeps both catalogues complete).
+export function t(key, args) {
+  let text = texts[key] ?? key;
+  for (const [name, value] of Object.entries(args || {})) {
+    text = text.split(`{${name}}`).join(String(value));
+  }
+  return text;
+}
+
+// A localised field from the API ({ja, en}).
+export function loc(value) {
+  if (value && typeof value === 'object') return value[lang] || value.en || '';
+  return value ?? '';
+}
+
+// Japanese users see Tokyo time by default; others their browser's zone.
+export function timeZone() {
+  return lang === 'ja' ? 'Asia/Tokyo' : undefined;
+}
+
+export function formatTime(iso) {
+  if (!iso) return '-';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '-';
+  return new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', {
+    dateStyle: 'medium', timeStyle: 'short', timeZone: timeZone(),
+  }).format(date);
+}

@@ -1,0 +1,219 @@
+// Browser tests of the console with Debian's chromium driven by
+// playwright-core, against a real collector with real enrolled agents (set
+// up by tests/console_browser_test.sh, which passes everything in the
+// environment). Screenshots go to $SHOTS. Exits 1 at the first failure.
+//
+// Covers: first login + password change; the dashboard shows the grades
+// `mamori-collector grade` computes; language switch; endpoint filter;
+// opening a host; an XSS host name renders as text with no dialog; creating
+// an enrollment token (the shell script enrolls an agent with it); a viewer
+// of one organisation cannot see or change another's.
+import {chromium} from 'playwright-core';
+import {readFileSync, writeFileSync, mkdirSync} from 'node:fs';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+const URL = env('CONSOLE_URL');
+const SHOTS = env('SHOTS');
+const expected = JSON.parse(readFileSync(env('EXPECTED_GRADES'), 'utf8'));
+const orgA = env('ORG_A_ID');
+const orgB = env('ORG_B_ID');
+const xssName = env('XSS_HOST');
+const newPassword = 'kaze-no-oto-2026-console';
+mkdirSync(SHOTS, {recursive: true});
+
+let step = '';
+const log = (s) => { step = s; console.log(`browser: ${s}`); };
+function check(condition, message) {
+  if (!condition) throw new Error(`${step}: ${message}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    // Trust exactly the collector's certificate (its public key's hash),
+    // not every certificate.
+    `--ignore-certificate-errors-spki-list=${env('SPKI_SHA256')}`],
+});
+const dialogs = [];
+async function newPage(locale, timezoneId) {
+  const context = await browser.newContext({locale, timezoneId,
+    viewport: {width: 1280, height: 900}});
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  page.on('dialog', async (d) => { dialogs.push(d.message()); await d.dismiss(); });
+  page.on('pageerror', (e) => console.error(`browser: page error: ${e.message}`));
+  return page;
+}
+const shot = (page, name) => page.screenshot({path: `${SHOTS}/${name}.png`, fullPage: true});
+
+async function loginAndChange(page, name, password) {
+  await page.goto(URL);
+  await page.waitForSelector('#name');
+  await page.fill('#name', name);
+  await page.fill('#password', password);
+  await shot(page, `login-${name}`);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#new');
+  check(page.url().endsWith('#/password'), `expected the password page, at ${page.url()}`);
+  // A weak password is refused with the reason, in the page's language.
+  await page.fill('#current', password);
+  await page.fill('#new', 'password1234');
+  await page.fill('#again', 'password1234');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.error');
+  await shot(page, `password-refused-${name}`);
+  await page.fill('#new', newPassword);
+  await page.fill('#again', newPassword);
+  await page.click('button[type=submit]');
+  await page.waitForFunction(() => !location.hash.includes('password') && !document.querySelector('#new'));
+}
+
+let failed = false;
+try {
+  // --- the operator, in Japanese ------------------------------------------------
+  log('first login and password change (ja, Asia/Tokyo)');
+  const page = await newPage('ja-JP', 'Asia/Tokyo');
+  await loginAndChange(page, env('ADMIN_NAME'), env('ADMIN_PASSWORD'));
+  check(await page.evaluate(() => document.documentElement.lang) === 'ja', 'page language is not ja');
+  await page.waitForSelector('#org-table');
+  check((await page.$$eval('#org-table tbody tr', (r) => r.length)) === 2, 'the operator sees both organisations');
+  await shot(page, 'orgs-ja');
+
+  log('organisation dashboard shows the grades `grade` computes');
+  await page.goto(`${URL}/#/orgs/${orgA}`);
+  await page.waitForSelector('#rules-table');
+  const overall = (await page.textContent('#overall-grade')).trim();
+  check(overall === (expected.overall ?? '未評価'), `overall ${overall}, grade says ${expected.overall}`);
+  const shown = await page.$$eval('#rules-table tbody tr td:nth-child(2)', (tds) => tds.map((td) => td.textContent.trim()));
+  const want = expected.rules.map((r) => r.grade);
+  check(JSON.stringify(shown) === JSON.stringify(want), `rule grades ${shown} != ${want}`);
+  check(await page.$('svg.radar polygon.grades') !== null, 'no radar chart');
+  check((await page.textContent('h1')).includes('ダッシュボード'), 'heading is not Japanese');
+  const evaluated = await page.textContent('.summary');
+  check(/\d{4}\/\d{2}\/\d{2}|\d{4}年/.test(evaluated), `no Japanese date in "${evaluated}"`);
+  await shot(page, 'dashboard-ja');
+
+  log('language switch to English');
+  await page.selectOption('#lang', 'en');
+  await page.waitForFunction(() => document.querySelector('h1')?.textContent.startsWith('Dashboard of'));
+  check(await page.evaluate(() => document.documentElement.lang) === 'en', 'page language is not en');
+  check((await page.textContent('#rules-table')).includes('Keeping software up to date'), 'rule names not in English');
+  await shot(page, 'dashboard-en');
+
+  log('rules: checks with counts, failing endpoints, parameters');
+  await page.click('nav.sub a[href$="/rules"]');
+  await page.waitForSelector('#rule-antivirus');
+  check((await page.textContent('#rule-antivirus')).includes('Antivirus definitions are recent'), 'antivirus checks missing');
+  check((await page.$$('#rule-antivirus a[href*="/endpoints/"]')).length > 0, 'no failing endpoint listed');
+  await shot(page, 'rules-en');
+
+  log('answer the questionnaire and watch the grade change');
+  await page.click('nav.sub a[href$="/questionnaire"]');
+  await page.waitForSelector('#questionnaire-table');
+  const before = (await page.textContent('.q-grade[data-rule="web_browsing"]')).trim();
+  await page.selectOption('[name="web_browsing.written"]', 'yes');
+  await page.selectOption('[name="web_browsing.spread"]', 'spread');
+  await page.selectOption('[name="web_browsing.managed"]', 'yes');
+  await page.click('#save-answers');
+  await page.waitForSelector('#saved');
+  const afterGrade = (await page.textContent('.q-grade[data-rule="web_browsing"]')).trim();
+  check(before === 'D' && afterGrade === 'A', `web_browsing grade ${before} → ${afterGrade}, expected D → A`);
+  await shot(page, 'questionnaire-en');
+  await page.click('nav.sub a[href$="/endpoints"]');
+
+  log('endpoints: list, filter, hostile host name as text');
+  await page.waitForSelector('#endpoint-table');
+  const total = Number((await page.textContent('#ep-total')).match(/\d+/)[0]);
+  check(total === Number(env('ORG_A_HOSTS')), `expected ${env('ORG_A_HOSTS')} endpoints, page says ${total}`);
+  await page.fill('#q', 'onerror');
+  await page.click('form.filters button[type=submit]');
+  await page.waitForFunction(() => /^1\b/.test(document.querySelector('#ep-total')?.textContent || ''));
+  const names = await page.$$eval('#endpoint-table a.host', (as) => as.map((a) => a.textContent));
+  check(names.length === 1 && names[0] === xssName, `filtered names ${JSON.stringify(names)}`);
+  check(await page.evaluate(() => document.querySelectorAll('img[src="x"], #endpoint-table script').length) === 0,
+    'the host name became markup');
+  await shot(page, 'endpoints-filtered');
+
+  log('open the XSS host');
+  await page.click('#endpoint-table a.host');
+  await page.waitForSelector('#family-table');
+  check((await page.textContent('h1')) === `Endpoint: ${xssName}`, 'heading does not show the name as text');
+  check(dialogs.length === 0, `a dialog opened: ${dialogs}`);
+  await shot(page, 'endpoint-xss');
+
+  log('open this machine');
+  await page.goto(`${URL}/#/orgs/${orgA}/endpoints?q=${encodeURIComponent(env('THIS_HOST'))}`);
+  await page.waitForSelector('#endpoint-table a.host');
+  await page.click('#endpoint-table a.host');
+  await page.waitForSelector('#check-table');
+  const families = await page.$$eval('#family-table tbody tr', (rows) => rows.length);
+  check(families >= 10, `only ${families} fact families shown`);
+  const statuses = await page.$$eval('#check-table .status', (s) => s.map((x) => x.textContent));
+  check(statuses.length > 0, 'no check results');
+  await page.waitForSelector('#software table tbody tr');
+  await shot(page, 'endpoint-this-machine');
+
+  log('software across the organisation');
+  await page.goto(`${URL}/#/orgs/${orgA}/software?q=openssh`);
+  await page.waitForSelector('#software-table');
+  check((await page.textContent('#software-table')).includes(xssName), 'the fixture host is not listed for openssh-server');
+  await shot(page, 'software');
+
+  log('create an enrollment token');
+  await page.goto(`${URL}/#/orgs/${orgA}/enroll`);
+  await page.waitForSelector('#create-token');
+  check((await page.textContent('#ca-fingerprint')).trim() === env('CA_FINGERPRINT'), 'CA fingerprint differs');
+  await page.click('#create-token');
+  await page.waitForSelector('#new-token');
+  const token = (await page.textContent('#new-token')).trim();
+  check(token.length > 20, 'no token shown');
+  check((await page.textContent('#created-token .cmd-linux')).includes(token), 'the command lacks the token');
+  writeFileSync(env('TOKEN_FILE'), token);
+  await shot(page, 'enroll');
+
+  log('audit log lists the changes');
+  await page.goto(`${URL}/#/audit`);
+  await page.waitForSelector('#audit-table');
+  const actions = await page.$$eval('#audit-table tbody tr td:nth-child(4)', (tds) => tds.map((t) => t.textContent));
+  check(actions.includes('token.create') && actions.includes('account.password'), `actions ${actions}`);
+  await shot(page, 'audit');
+  await page.context().close();
+
+  // --- a viewer of the other organisation ------------------------------------------
+  log('a viewer of one organisation cannot see or change another');
+  const viewer = await newPage('en-US', 'Europe/London');
+  await loginAndChange(viewer, env('VIEWER_NAME'), env('VIEWER_PASSWORD'));
+  await viewer.waitForSelector('#rules-table');  // their only organisation
+  check(viewer.url().endsWith(`#/orgs/${orgB}`), `viewer landed on ${viewer.url()}`);
+  await viewer.goto(`${URL}/#/orgs/${orgA}/endpoints`);
+  await viewer.waitForSelector('.error');
+  check((await viewer.textContent('.error')).includes('Not found'), 'no not-found message');
+  check(!(await viewer.textContent('main')).includes(xssName), 'the other organisation leaked');
+  const statuses2 = await viewer.evaluate(async ([a, b]) => {
+    const s = await (await fetch('/api/v1/session')).json();
+    const get = (await fetch(`/api/v1/orgs/${a}`)).status;
+    const post = (await fetch(`/api/v1/orgs/${b}/tokens`, {method: 'POST',
+      headers: {'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token}, body: '{}'})).status;
+    const noCsrf = (await fetch(`/api/v1/orgs/${b}/tokens`, {method: 'POST',
+      headers: {'Content-Type': 'application/json'}, body: '{}'})).status;
+    return {get, post, noCsrf};
+  }, [orgA, orgB]);
+  check(statuses2.get === 404, `GET another org: ${statuses2.get}`);
+  check(statuses2.post === 403, `viewer write: ${statuses2.post}`);
+  check(statuses2.noCsrf === 403, `write without CSRF: ${statuses2.noCsrf}`);
+  await shot(viewer, 'viewer-other-org-refused');
+  check(dialogs.length === 0, `a dialog opened: ${dialogs}`);
+  console.log('browser: all steps passed');
+} catch (e) {
+  failed = true;
+  console.error(`browser: FAILED: ${e.message}`);
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);
