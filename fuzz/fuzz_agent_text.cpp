@@ -187,28 +187,28 @@ using Parser = void (*)(std::string_view);
 
 // Append only: the first byte of every seed file indexes this table.
 constexpr Parser kParsers[] = {
-    OsRelease,     // 0
-    DpkgStatus,    // 1
-    LoginDefs,     // 2
-    KeyValueConf,  // 3
-    Pam,           // 4
+    OsRelease,       // 0
+    DpkgStatus,      // 1
+    LoginDefs,       // 2
+    KeyValueConf,    // 3
+    Pam,             // 4
     PasswordPolicy,  // 5
-    Modprobe,      // 6
-    Udev,          // 7
-    Usbguard,      // 8
-    Keyfile,       // 9
-    WpaSupplicant,  // 10
-    Accounts,      // 11
-    Mounts,        // 12
-    LuksHeader,    // 13
-    ClamavHeader,  // 14
-    WifiIes,       // 15
-    Firewall,      // 16
-    ProcFiles,     // 17
-    DpkgLog,       // 18
-    DnfRepo,       // 19
-    PendingCache,  // 20
-    RpmHeader,     // 21
+    Modprobe,        // 6
+    Udev,            // 7
+    Usbguard,        // 8
+    Keyfile,         // 9
+    WpaSupplicant,   // 10
+    Accounts,        // 11
+    Mounts,          // 12
+    LuksHeader,      // 13
+    ClamavHeader,    // 14
+    WifiIes,         // 15
+    Firewall,        // 16
+    ProcFiles,       // 17
+    DpkgLog,         // 18
+    DnfRepo,         // 19
+    PendingCache,    // 20
+    RpmHeader,       // 21
 };
 
 }  // namespace

@@ -45,7 +45,8 @@ void Numbers(FuzzedDataProvider& in) {
   (void)BitLockerState(MaybeIntegral<int64_t>(in), MaybeIntegral<int64_t>(in));
   (void)BitLockerMethod(in.ConsumeIntegral<int64_t>());
   (void)FirewallActionFromNetFw(in.ConsumeIntegral<int64_t>());
-  (void)FromDot11(in.ConsumeIntegral<uint32_t>(), in.ConsumeIntegral<uint32_t>());
+  (void)FromDot11(in.ConsumeIntegral<uint32_t>(),
+                  in.ConsumeIntegral<uint32_t>());
   const WindowsRelease release = DescribeWindowsBuild(
       in.ConsumeIntegral<uint32_t>(), in.ConsumeIntegral<uint32_t>(),
       in.ConsumeIntegral<uint32_t>(), in.ConsumeBool());

@@ -18,6 +18,8 @@ PACKAGES=(
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3-openpyxl time iproute2
+  # fuzzing (#13.11): clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
   # Windows side: cross compiler and Wine (headless)
   g++-mingw-w64-x86-64-posix wine64 wine
 )
