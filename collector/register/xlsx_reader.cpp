@@ -400,7 +400,7 @@ Result<std::vector<Table>> ReadXlsxOrThrow(std::string_view bytes) {
     SheetHandler handler(shared.strings, &table, &budget);
     MAMORI_RETURN_IF_ERROR(
         ParseBounded(*sheet_xml, "sheet " + name, &handler, budget, [&] {
-          return "sheet " + name + " row " +
+          return "sheet " + table.sheet + " row " +
                  std::to_string(handler.row_number());
         }));
     tables.push_back(std::move(table));
