@@ -32,11 +32,18 @@ std::optional<std::chrono::sys_days> CivilDay(int year, int month, int day) {
 
 std::optional<TimePoint> FromFiletime(uint64_t ticks) {
   if (ticks == 0) return std::nullopt;
-  const auto since_unix = static_cast<int64_t>(ticks - kFiletimeUnixEpoch);
-  // One tick is 100 ns; system_clock on both platforms has at least µs
-  // resolution, so cast through nanoseconds.
-  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(
-      std::chrono::nanoseconds(since_unix) * 100));
+  using Ticks = std::chrono::duration<int64_t, std::ratio<1, 10'000'000>>;
+  // A registry or WMI value can hold any 64 bits. TimePoint counts (on
+  // Linux) nanoseconds in 64 bits, years 1677 to 2262: outside that range
+  // the conversion would overflow (found by fuzz_windows_decode).
+  const int64_t limit =
+      std::chrono::duration_cast<Ticks>(TimePoint::duration::max()).count();
+  if (ticks > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+  const int64_t since_unix =
+      static_cast<int64_t>(ticks) - static_cast<int64_t>(kFiletimeUnixEpoch);
+  if (since_unix > limit || since_unix < -limit) return std::nullopt;
+  return TimePoint(
+      std::chrono::duration_cast<TimePoint::duration>(Ticks(since_unix)));
 }
 
 uint64_t ToFiletime(TimePoint t) {

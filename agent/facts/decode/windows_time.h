@@ -19,7 +19,9 @@ namespace mamori::facts::win {
 inline constexpr uint64_t kFiletimeUnixEpoch = 116444736000000000ULL;
 
 // Returns the instant of a FILETIME (100-ns ticks since 1601-01-01 UTC), or
-// nullopt for 0, which Windows uses for "never" / "not set".
+// nullopt for 0, which Windows uses for "never" / "not set", and for values
+// TimePoint cannot hold (before 1677 or after 2262 where it counts
+// nanoseconds).
 std::optional<TimePoint> FromFiletime(uint64_t ticks);
 
 // Returns the FILETIME ticks of `t` (inverse of FromFiletime).
