@@ -20,12 +20,24 @@ std::optional<int> Digits(std::string_view text) {
   return value;
 }
 
+// The day, or nullopt for an invalid date or one TimePoint cannot hold
+// (with a day's margin for the time of day and the UTC offset): on Linux it
+// counts nanoseconds in 64 bits, years 1677 to 2262, and a registry or WMI
+// date such as 26001001 overflowed the conversion (found by
+// fuzz_windows_decode).
 std::optional<std::chrono::sys_days> CivilDay(int year, int month, int day) {
   const std::chrono::year_month_day ymd{std::chrono::year(year),
                                         std::chrono::month(month),
                                         std::chrono::day(day)};
   if (!ymd.ok()) return std::nullopt;
-  return std::chrono::sys_days(ymd);
+  const std::chrono::sys_days days(ymd);
+  const std::chrono::days limit =
+      std::chrono::floor<std::chrono::days>(TimePoint::duration::max()) -
+      std::chrono::days(2);
+  if (days.time_since_epoch() > limit || days.time_since_epoch() < -limit) {
+    return std::nullopt;
+  }
+  return days;
 }
 
 }  // namespace

@@ -35,12 +35,14 @@ Result<std::optional<TimePoint>> FiletimeFromBytes(std::string_view bytes);
 // Parses a CIM_DATETIME ("yyyymmddHHMMSS.mmmmmmsUUU": local time with the
 // UTC offset in minutes, sign '+' or '-') into UTC. Returns INVALID_ARGUMENT
 // naming the problem for a wrong length, wildcard '*' fields, non-digits or
-// an impossible date.
+// an impossible date (or one past what TimePoint holds: 1677 to 2262 where it
+// counts nanoseconds).
 Result<TimePoint> ParseCimDatetime(std::string_view text);
 
 // Parses an Uninstall InstallDate "YYYYMMDD" as midnight UTC of that day
 // (the key records a local calendar date, no time zone). Returns nullopt for
-// anything else (some installers write "15/01/2024" or garbage).
+// anything else (some installers write "15/01/2024" or garbage) and for
+// dates past what TimePoint holds.
 std::optional<TimePoint> ParseYyyymmdd(std::string_view text);
 
 }  // namespace mamori::facts::win
