@@ -77,6 +77,8 @@ std::optional<TimePoint> ParseCivilTime(std::string_view text) {
       std::chrono::month(static_cast<unsigned>(*mo)),
       std::chrono::day(static_cast<unsigned>(*d))};
   if (!ymd.ok() || *h > 23 || *mi > 59 || *s > 60) return std::nullopt;
+  // A year TimePoint cannot hold would overflow (found by fuzz_agent_text).
+  if (!DayFitsTimePoint(std::chrono::sys_days(ymd))) return std::nullopt;
   return TimePoint(std::chrono::sys_days(ymd)) + std::chrono::hours(*h) +
          std::chrono::minutes(*mi) + std::chrono::seconds(*s);
 }

@@ -163,7 +163,8 @@ struct DpkgLogInstall {
 std::vector<DpkgLogInstall> ParseDpkgLogInstalls(std::string_view text);
 
 // Parses "YYYY-MM-DD HH:MM:SS" as a civil time and returns it as if it were
-// UTC (callers shift by the zone); nullopt when malformed.
+// UTC (callers shift by the zone); nullopt when malformed or past what
+// TimePoint holds (year 2262).
 std::optional<TimePoint> ParseCivilTime(std::string_view text);
 
 // Returns the package names in reboot-required.pkgs, de-duplicated and

@@ -31,12 +31,7 @@ std::optional<std::chrono::sys_days> CivilDay(int year, int month, int day) {
                                         std::chrono::day(day)};
   if (!ymd.ok()) return std::nullopt;
   const std::chrono::sys_days days(ymd);
-  const std::chrono::days limit =
-      std::chrono::floor<std::chrono::days>(TimePoint::duration::max()) -
-      std::chrono::days(2);
-  if (days.time_since_epoch() > limit || days.time_since_epoch() < -limit) {
-    return std::nullopt;
-  }
+  if (!DayFitsTimePoint(days)) return std::nullopt;
   return days;
 }
 

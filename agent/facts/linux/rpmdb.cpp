@@ -99,10 +99,8 @@ std::optional<Package> PackageFromRpmHeader(const RpmHeaderValues& header) {
   // The tag's 64 bits can hold anything a damaged header says; beyond what
   // TimePoint holds (year 2262 where it counts nanoseconds) the conversion
   // would overflow (found by fuzz_agent_text), so such a time is unknown.
-  const uint64_t last_second = std::chrono::duration_cast<std::chrono::seconds>(
-                                   TimePoint::duration::max())
-                                   .count();
-  if (header.install_time != 0 && header.install_time <= last_second) {
+  if (header.install_time != 0 &&
+      header.install_time <= static_cast<uint64_t>(kTimePointLastSecond)) {
     p.install_time = FromUnixSeconds(static_cast<int64_t>(header.install_time));
   }
   return p;
