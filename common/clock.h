@@ -57,22 +57,4 @@ inline TimePoint FromUnixSeconds(int64_t seconds) {
   return TimePoint(std::chrono::seconds(seconds));
 }
 
-// The last second after (and before) the Unix epoch that TimePoint holds:
-// 2262-04-11 (and 1677) where it counts nanoseconds in 64 bits. A time read
-// from outside input beyond it is unknown: converting it would overflow.
-inline constexpr int64_t kTimePointLastSecond =
-    std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max())
-        .count();
-
-// True when `day` plus a day of margin (a time of day, a UTC offset) is
-// within ±kTimePointLastSecond.
-inline bool DayFitsTimePoint(std::chrono::sys_days day) {
-  const int64_t seconds =
-      std::chrono::duration_cast<std::chrono::seconds>(day.time_since_epoch())
-          .count();
-  constexpr int64_t kMargin = 2 * 86400;
-  return seconds <= kTimePointLastSecond - kMargin &&
-         seconds >= -(kTimePointLastSecond - kMargin);
-}
-
 }  // namespace mamori

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <string>
 
+#include "agent/facts/time_range.h"
 #include "common/text.h"
 
 namespace mamori::facts::win {

@@ -28,6 +28,7 @@
 
 #include "agent/facts/linux/file_util.h"
 #include "agent/facts/linux/loaded_library.h"
+#include "agent/facts/time_range.h"
 #include "common/sha256.h"
 
 namespace mamori::facts {
