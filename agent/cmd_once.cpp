@@ -47,7 +47,35 @@ void ApplyLogLevel(const AgentConfig& config) {
   }
 }
 
+// Opens the spool, starting a new one when the file is damaged.
+Result<std::unique_ptr<Spool>> OpenSpool(const AgentConfig& config,
+                                         const Clock& clock) {
+  const std::string path = transport::SpoolPath(config.state_dir);
+  std::string moved_to;
+  Result<std::unique_ptr<Spool>> spool = Spool::OpenOrRecover(
+      path,
+      {.max_bytes = config.spool_max_bytes, .max_age = config.spool_max_age},
+      clock, &moved_to);
+  if (spool.ok() && !moved_to.empty()) {
+    MAMORI_LOG(kError)
+        << "the spool " << path << " was damaged: moved it to " << moved_to
+        << " and started a new one; the reports queued in it are lost and "
+           "counted as dropped for the collector / 送信待ちの保存ファイルが"
+           "壊れていたため退避し、新しく作り直しました (未送信の報告は失われ、"
+           "コレクタに欠落として報告されます)";
+  }
+  return spool;
+}
+
 }  // namespace
+
+Status RecoverSpool(AgentSession& session, const Clock& clock) {
+  session.spool.reset();  // closes the file before it may be moved
+  Result<std::unique_ptr<Spool>> spool = OpenSpool(session.config, clock);
+  if (!spool.ok()) return spool.status();
+  session.spool = std::move(spool).value();
+  return Status::Ok();
+}
 
 std::string NewReportId() {
   return Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
@@ -67,10 +95,7 @@ Result<AgentSession> OpenSession(const AgentConfig& config,
                                   : config.ca_file;
   Result<std::string> ca = ReadFile(ca_path, 1 << 20);
   if (!ca.ok()) return ca.status().WithContext("collector CA");
-  Result<std::unique_ptr<Spool>> spool = Spool::Open(
-      transport::SpoolPath(config.state_dir),
-      {.max_bytes = config.spool_max_bytes, .max_age = config.spool_max_age},
-      clock);
+  Result<std::unique_ptr<Spool>> spool = OpenSpool(config, clock);
   if (!spool.ok()) return spool.status();
   session.spool = std::move(spool).value();
   Result<std::unique_ptr<transport::CollectorClient>> client =
@@ -124,6 +149,10 @@ int RunOnceCommand(const std::vector<std::string>& args, std::ostream& out,
     return kExitFailed;
   }
   Result<std::string> id = CollectAndSpool(*session, clock);
+  if (!id.ok() && id.status().code() == StatusCode::kDataLoss &&
+      RecoverSpool(*session, clock).ok()) {
+    id = CollectAndSpool(*session, clock);
+  }
   if (!id.ok()) {
     err << "mamori-agent once: " << id.status().message() << "\n";
     return id.status().code() == StatusCode::kInvalidArgument ? kExitUsage
@@ -134,8 +163,11 @@ int RunOnceCommand(const std::vector<std::string>& args, std::ostream& out,
   switch (result.state) {
     case transport::DeliveryState::kAllDelivered:
       if (result.rejected > 0) {
-        err << "mamori-agent once: the collector rejected " << result.rejected
-            << " report(s): " << result.last_error.message() << "\n";
+        err << "mamori-agent once: the collector refused " << result.rejected
+            << " report(s) for good (discarded and counted as dropped; "
+            << result.acknowledged
+            << " other report(s) delivered): " << result.last_error.message()
+            << "\n受け付けられない報告を破棄しました。\n";
         return kExitFailed;
       }
       out << "sent " << result.acknowledged << " report(s) to "

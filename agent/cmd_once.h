@@ -38,9 +38,15 @@ struct AgentSession {
 };
 
 // Loads the identity and CA from the state directory and opens the spool and
-// the channel. FAILED_PRECONDITION when not enrolled; other errors name the
-// file.
+// the channel. A damaged spool is moved aside and a new one started (see
+// Spool::OpenOrRecover; logged as an error). FAILED_PRECONDITION when not
+// enrolled; other errors name the file.
 Result<AgentSession> OpenSession(const AgentConfig& config, const Clock& clock);
+
+// After a spool call answered DATA_LOSS (a page damaged while running):
+// closes the spool and opens it again through Spool::OpenOrRecover. OK when
+// the session has a working spool again.
+Status RecoverSpool(AgentSession& session, const Clock& clock);
 
 // Collects per the config (root, families), stamps a fresh report id and
 // commits the report to the spool. Returns the report id.

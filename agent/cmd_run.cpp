@@ -98,6 +98,10 @@ int RunLoop(const AgentConfig& config, int64_t max_cycles,
       if (max_cycles > 0 && cycles >= max_cycles) break;
       ++cycles;
       Result<std::string> id = CollectAndSpool(*session, clock);
+      if (!id.ok() && id.status().code() == StatusCode::kDataLoss &&
+          RecoverSpool(*session, clock).ok()) {
+        id = CollectAndSpool(*session, clock);
+      }
       if (!id.ok()) {
         MAMORI_LOG(kError) << "collection failed: " << id.status().message();
       }
@@ -106,6 +110,14 @@ int RunLoop(const AgentConfig& config, int64_t max_cycles,
     }
     transport::DeliveryResult result = transport::DeliverPending(
         *session->spool, *session->client, session->identity);
+    if (result.state == transport::DeliveryState::kFailed &&
+        result.last_error.code() == StatusCode::kDataLoss) {
+      // The spool was damaged while running: start a new one (the loss is
+      // counted) instead of failing every cycle from now on.
+      if (Status s = RecoverSpool(*session, clock); !s.ok()) {
+        MAMORI_LOG(kError) << "cannot recover the spool: " << s.message();
+      }
+    }
     milliseconds wait = std::chrono::duration_cast<milliseconds>(
         next_collection - std::chrono::steady_clock::now());
     if (result.state == transport::DeliveryState::kAllDelivered) {

@@ -23,6 +23,8 @@ PACKAGES=(
   # Japanese font, the HTML template engine, zlib; poppler-utils for tests
   libcairo2-dev libpango1.0-dev fonts-ipaexfont-gothic libkainjow-mustache-dev
   zlib1g-dev poppler-utils openssl
+  # fuzzing (#13.11): clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
   # Windows side: cross compiler and Wine (headless)
   g++-mingw-w64-x86-64-posix wine64 wine
   # issue #16 packages: debs (debhelper, lintian), MSI (wixl, msiinfo), the

@@ -2,11 +2,12 @@
 # Installs dependencies, builds everything with warnings as errors and runs
 # every test: ctest (unit + integration), the unit tests again under
 # AddressSanitizer + UndefinedBehaviorSanitizer, the Windows fact library
-# cross-built with mingw and run under Wine, clang-format and clang-tidy.
+# cross-built with mingw and run under Wine, the libFuzzer targets for a
+# bounded time (scripts/fuzz.sh), clang-format and clang-tidy.
 #
 # Environment:
 #   MAMORI_JOBS   parallel jobs (default: nproc)
-#   MAMORI_SKIP   space-separated steps to skip: format tidy asan windows packages browser
+#   MAMORI_SKIP   space-separated steps to skip: format tidy asan windows packages browser fuzz
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -150,6 +151,18 @@ if ! skipped packages; then
   fi
   [[ $pkg_failed -eq 0 ]] || status=1
   SUMMARY+=("packages: ${pkg_results[*]}")
+fi
+
+# Fuzzing (#13.11): every parser of outside input under libFuzzer with
+# ASan + UBSan, 30 s per target (7 targets: 3.5 min) after a clang build.
+if ! skipped fuzz; then
+  step "fuzzing (libFuzzer + ASan + UBSan, 30 s per target)"
+  if MAMORI_JOBS=$JOBS scripts/fuzz.sh; then
+    SUMMARY+=("fuzz: no crash")
+  else
+    status=1
+    SUMMARY+=("fuzz: FAILED (see above)")
+  fi
 fi
 
 if ! skipped tidy; then

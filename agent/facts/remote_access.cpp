@@ -6,11 +6,20 @@ namespace mamori::facts {
 
 namespace {
 
+// Include patterns looked up plus files read through them, in one
+// resolution. sshd bounds only the depth (16), so a file that includes
+// itself twice would be read 2^16 times and three times 3^16 (found by
+// fuzz_sshd_config as a hang); real configurations need a handful.
+constexpr int kMaxIncludeReads = 1024;
+
 struct SshdState {
   std::map<std::string, std::pair<std::string, std::string>>
       global;  // kw → (value, where)
   std::vector<std::string> overrides;
   std::string match;  // "" = global
+  int include_reads = 0;
+  // Where the Include limit cut reading short, for the evidence.
+  std::string include_limit_at;
 };
 
 // Splits an sshd_config line into keyword and arguments; handles
@@ -66,9 +75,18 @@ void Resolve(std::string_view text, std::string_view source,
     if (keyword == "include") {
       if (depth >= 16) continue;
       for (size_t i = 1; i < tokens.size(); ++i) {
+        if (++state->include_reads > kMaxIncludeReads) {
+          if (state->include_limit_at.empty()) state->include_limit_at = where;
+          break;
+        }
         std::string pattern = tokens[i];
         if (!StartsWith(pattern, "/")) pattern = "/etc/ssh/" + pattern;
         for (const auto& [path, body] : loader(pattern)) {
+          if (++state->include_reads > kMaxIncludeReads) {
+            if (state->include_limit_at.empty())
+              state->include_limit_at = where;
+            break;
+          }
           Resolve(body, path, loader, depth + 1, state);
         }
       }
@@ -141,6 +159,12 @@ SshdSettings ResolveSshdConfig(std::string_view text, std::string_view source,
         "PasswordAuthentication is no");
   }
   for (std::string& o : state.overrides) out.evidence.push_back(std::move(o));
+  if (!state.include_limit_at.empty()) {
+    out.evidence.push_back(
+        "Include: stopped after " + std::to_string(kMaxIncludeReads) +
+        " patterns and files (" + SanitizeUtf8(state.include_limit_at) +
+        "); the rest was not read");
+  }
   return out;
 }
 

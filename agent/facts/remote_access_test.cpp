@@ -120,6 +120,25 @@ TEST(ResolveSshdConfig, IncludeLoopsStop) {
   EXPECT_LE(asked.size(), 17u);
 }
 
+// Found by fuzz_sshd_config (a hang): a file that includes itself three
+// times was read 3^16 times.
+TEST(ResolveSshdConfig, IncludeFanOutIsBounded) {
+  std::vector<std::string> asked;
+  const std::string self =
+      "Include /etc/ssh/self.conf\nInclude /etc/ssh/self.conf\n"
+      "Include /etc/ssh/self.conf\nPort 99\n";
+  const SshdSettings s =
+      ResolveSshdConfig("Include /etc/ssh/self.conf\n", "/etc/ssh/sshd_config",
+                        Tree({{"/etc/ssh/self.conf", self}}, &asked));
+  EXPECT_EQ(s.port, 99u);
+  EXPECT_LE(asked.size(), 1024u);
+  bool noted = false;
+  for (const std::string& e : s.evidence) {
+    noted = noted || e.find("stopped after 1024") != std::string::npos;
+  }
+  EXPECT_TRUE(noted);
+}
+
 TEST(XrdpPort, ReadsTheGlobalsPortForms) {
   IniSections ini;
   EXPECT_EQ(XrdpPort(ini), 3389u);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "agent/facts/time_range.h"
+
 namespace mamori::facts {
 
 std::string_view EnumName(UpdateMethod method) {

@@ -81,9 +81,17 @@ Status WritePrivateFileAtomically(const std::string& path,
   Result<win::PrivateDacl> dacl = win::PrivateDacl::Make(false);
   if (!dacl.ok()) return dacl.status();
 
+  // As O_EXCL | O_NOFOLLOW on POSIX: a stale temporary file (or a link
+  // planted in its place; DeleteFileW removes the link, not its target) is
+  // removed, and CREATE_NEW fails on anything that reappears there, so the
+  // write never goes through a reparse point to another file.
+  if (!DeleteFileW(wtmp.c_str()) && GetLastError() != ERROR_FILE_NOT_FOUND) {
+    return WinError("cannot remove the stale", tmp, GetLastError());
+  }
   HANDLE h = CreateFileW(wtmp.c_str(), GENERIC_WRITE | WRITE_DAC | READ_CONTROL,
-                         0, dacl->attributes(), CREATE_ALWAYS,
-                         FILE_ATTRIBUTE_NORMAL, nullptr);
+                         0, dacl->attributes(), CREATE_NEW,
+                         FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT,
+                         nullptr);
   if (h == INVALID_HANDLE_VALUE) {
     return WinError("cannot create", tmp, GetLastError());
   }
@@ -92,8 +100,8 @@ Status WritePrivateFileAtomically(const std::string& path,
     DeleteFileW(wtmp.c_str());
     return s;
   };
-  // CREATE_ALWAYS ignores the security attributes when a stale temporary
-  // file exists: set the DACL on the handle in every case.
+  // The DACL is set on the handle too, so the file is private whatever the
+  // parent directory's inheritable entries say.
   if (Status s = ApplyDacl(h, *dacl, tmp); !s.ok()) return fail(s);
   size_t done = 0;
   while (done < content.size()) {

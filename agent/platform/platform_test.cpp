@@ -237,6 +237,26 @@ TEST_F(PlatformFilesTest, StaleLooseTemporaryFileDoesNotLeakItsPermissions) {
   EXPECT_TRUE(check.ok()) << check.ToString();
 }
 
+#ifndef _WIN32
+TEST_F(PlatformFilesTest, TemporaryFileSymlinkIsNotFollowed) {
+  const std::string path = root_ + "/identity.json";
+  const std::string victim = root_ + "/victim";
+  WriteLoose(victim, "precious");
+  ASSERT_EQ(::chmod(victim.c_str(), 0644), 0);
+  // Planted where the temporary file goes: writing through it would
+  // truncate and overwrite the victim (and chmod it 0600).
+  ASSERT_EQ(::symlink(victim.c_str(), (path + ".tmp").c_str()), 0);
+  ASSERT_TRUE(WritePrivateFileAtomically(path, "fresh").ok());
+  EXPECT_EQ(ReadAll(path), "fresh");
+  EXPECT_EQ(ReadAll(victim), "precious");
+  struct stat st {};
+  ASSERT_EQ(::lstat(path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  ASSERT_EQ(::stat(victim.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+}
+#endif
+
 TEST_F(PlatformFilesTest, PrivateDirCreatesParentsAndKeepsExistingFiles) {
   const std::string dir = root_ + "/a/b/state";
   ASSERT_TRUE(EnsurePrivateDir(dir).ok());

@@ -64,7 +64,15 @@ Status EnsurePrivateDir(const std::string& dir) {
 Status WritePrivateFileAtomically(const std::string& path,
                                   std::string_view content) {
   const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // A stale temporary file (a crash) is removed, and the new one must be
+  // created by this call: O_EXCL fails on anything in its place, and
+  // O_NOFOLLOW on a symbolic link, so whoever could plant a link there
+  // cannot make us write (or chmod) another file.
+  if (::unlink(tmp.c_str()) != 0 && errno != ENOENT) {
+    return OsError("cannot remove the stale", tmp, errno);
+  }
+  int fd = ::open(tmp.c_str(),
+                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return OsError("cannot create", tmp, errno);
   auto fail = [&](const std::string& what) {
     Status s = OsError(what, tmp, errno);
@@ -72,8 +80,7 @@ Status WritePrivateFileAtomically(const std::string& path,
     ::unlink(tmp.c_str());
     return s;
   };
-  // The mode argument of open() applies only to a new file; a stale
-  // temporary file keeps its own mode, so force 0600.
+  // open() applies the umask to 0600; make the mode exact.
   if (::fchmod(fd, 0600) != 0) return fail("cannot chmod");
   if (!WriteAll(fd, content)) return fail("cannot write");
   if (::fsync(fd) != 0) return fail("cannot fsync");

@@ -1,5 +1,8 @@
 #include "agent/spool/spool.h"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <utility>
 
 #include "agent/platform/files.h"
@@ -9,6 +12,17 @@ namespace {
 
 constexpr int kSchemaVersion = 1;
 constexpr int kBusyTimeoutMs = 10000;
+
+// A damaged file (SQLITE_CORRUPT, SQLITE_NOTADB) is DATA_LOSS, which
+// OpenOrRecover answers by starting a new spool; anything else is INTERNAL.
+Status SqliteError(sqlite3* db, const std::string& what) {
+  const int code = sqlite3_errcode(db) & 0xff;
+  std::string message = "spool: " + what + sqlite3_errmsg(db);
+  if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+    return DataLossError(std::move(message));
+  }
+  return InternalError(std::move(message));
+}
 
 // A prepared statement that finalises itself; errors carry SQLite's text.
 class Stmt {
@@ -22,8 +36,7 @@ class Stmt {
 
   Status status() const {
     if (rc_ == SQLITE_OK) return Status::Ok();
-    return InternalError(std::string("spool: prepare failed: ") +
-                         sqlite3_errmsg(db_));
+    return SqliteError(db_, "prepare failed: ");
   }
   void BindText(int i, const std::string& v) {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()),
@@ -40,7 +53,7 @@ class Stmt {
     int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    return InternalError(std::string("spool: ") + sqlite3_errmsg(db_));
+    return SqliteError(db_, "");
   }
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
   std::string Text(int col) const {
@@ -80,8 +93,7 @@ class Transaction {
   }
   Status Commit() {
     if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-      return InternalError(std::string("spool: commit: ") +
-                           sqlite3_errmsg(db_));
+      return SqliteError(db_, "commit: ");
     }
     open_ = false;
     return Status::Ok();
@@ -118,16 +130,52 @@ Result<std::unique_ptr<Spool>> Spool::Open(const std::string& path,
   return spool;
 }
 
+Result<std::unique_ptr<Spool>> Spool::OpenOrRecover(const std::string& path,
+                                                    SpoolLimits limits,
+                                                    const Clock& clock,
+                                                    std::string* moved_to) {
+  Result<std::unique_ptr<Spool>> spool = Open(path, limits, clock);
+  if (spool.ok() || spool.status().code() != StatusCode::kDataLoss) {
+    return spool;
+  }
+  const Status damage = spool.status();
+  // Keep the damaged file (and its journal) for whoever investigates; a
+  // suffix with the time never replaces an earlier one.
+  const std::string aside =
+      path + ".corrupt-" + std::to_string(ToUnixSeconds(clock.Now()));
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const std::string from = path + suffix;
+    const std::string to = aside + suffix;
+    if (std::rename(from.c_str(), to.c_str()) != 0 && *suffix == '\0') {
+      return DataLossError(damage.message() + "; and it cannot be moved to " +
+                           aside + ": " + std::strerror(errno));
+    }
+  }
+  spool = Open(path, limits, clock);
+  if (!spool.ok()) return spool;
+  // How many reports were queued is in the damaged file: count at least one
+  // so the collector shows that reports are missing.
+  MAMORI_RETURN_IF_ERROR((*spool)->CountDropped(1));
+  if (moved_to != nullptr) *moved_to = aside;
+  return spool;
+}
+
 Spool::~Spool() { sqlite3_close(db_); }
 
 Status Spool::Exec(const char* sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "unknown error";
-    sqlite3_free(err);
-    return InternalError(std::string("spool: ") + msg);
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return SqliteError(db_, "");
   }
   return Status::Ok();
+}
+
+Status Spool::CountDropped(int64_t reports) {
+  Stmt add(db_,
+           "UPDATE counters SET value = value + ? "
+           "WHERE name = 'dropped_unreported'");
+  MAMORI_RETURN_IF_ERROR(add.status());
+  add.BindInt(1, reports);
+  return add.Step().status();
 }
 
 Result<int64_t> Spool::QueryInt(const char* sql) {
@@ -144,6 +192,19 @@ Status Spool::Init() {
   Result<int64_t> version = QueryInt("PRAGMA user_version");
   if (!version.ok()) {
     return DataLossError("not a spool database: " + version.status().message());
+  }
+  if (*version > 0) {
+    // A file with a readable header can still have damaged pages; find them
+    // now rather than in the middle of a send. Takes milliseconds for a
+    // full spool.
+    Stmt check(db_, "PRAGMA quick_check");
+    MAMORI_RETURN_IF_ERROR(check.status());
+    Result<bool> row = check.Step();
+    if (!row.ok()) return row.status();
+    if (!*row || check.Text(0) != "ok") {
+      return DataLossError("spool database is damaged: " +
+                           (*row ? check.Text(0) : std::string("no answer")));
+    }
   }
   if (*version > kSchemaVersion) {
     return FailedPreconditionError("spool schema version " +
@@ -206,13 +267,7 @@ Status Spool::EnforceBounds(uint64_t incoming) {
     ++dropped;
   }
   if (dropped == 0) return Status::Ok();
-  Stmt add(db_,
-           "UPDATE counters SET value = value + ? "
-           "WHERE name = 'dropped_unreported'");
-  MAMORI_RETURN_IF_ERROR(add.status());
-  add.BindInt(1, dropped);
-  Result<bool> r = add.Step();
-  return r.status();
+  return CountDropped(dropped);
 }
 
 Result<SpoolEntry> Spool::Enqueue(const std::string& report_id,
@@ -289,11 +344,7 @@ Status Spool::Discard(const std::string& report_id) {
   MAMORI_RETURN_IF_ERROR(del.status());
   del.BindText(1, report_id);
   MAMORI_RETURN_IF_ERROR(del.Step().status());
-  if (sqlite3_changes(db_) > 0) {
-    MAMORI_RETURN_IF_ERROR(
-        Exec("UPDATE counters SET value = value + 1 "
-             "WHERE name = 'dropped_unreported'"));
-  }
+  if (sqlite3_changes(db_) > 0) MAMORI_RETURN_IF_ERROR(CountDropped(1));
   return tx.Commit();
 }
 

@@ -60,11 +60,25 @@ struct SpoolStats {
 class Spool {
  public:
   // Opens or creates the spool database at `path` (its directory must
-  // exist). Returns INTERNAL/DATA_LOSS naming the path when SQLite cannot
-  // open it or the file is not a spool.
+  // exist). Returns INTERNAL naming the path when SQLite cannot open it,
+  // DATA_LOSS when the file is not a spool database or is damaged. Every
+  // later call also answers DATA_LOSS when it meets a damaged page.
   static Result<std::unique_ptr<Spool>> Open(const std::string& path,
                                              SpoolLimits limits,
                                              const Clock& clock);
+
+  // Open, but a damaged file (not a database, or pages that fail SQLite's
+  // quick_check) does not stop the agent: it is moved aside to
+  // `path`.corrupt-<unix seconds> (with its -wal and -shm files), a new spool
+  // is started, and the loss is counted as one dropped report (the number
+  // queued in the damaged file is unknown), so the next report tells the
+  // collector. `*moved_to` (when not null) is set to where the damaged file
+  // went, and left alone when nothing was damaged. Other errors as Open;
+  // DATA_LOSS when the damaged file cannot be moved.
+  static Result<std::unique_ptr<Spool>> OpenOrRecover(const std::string& path,
+                                                      SpoolLimits limits,
+                                                      const Clock& clock,
+                                                      std::string* moved_to);
   ~Spool();
   Spool(const Spool&) = delete;
   Spool& operator=(const Spool&) = delete;
@@ -108,6 +122,9 @@ class Spool {
       : db_(db), limits_(limits), clock_(clock) {}
   Status Init();
   Status Exec(const char* sql);
+  // Adds `reports` to the dropped-and-unreported counter (in the caller's
+  // transaction, if any).
+  Status CountDropped(int64_t reports);
   // Deletes entries by age and size so that `incoming` more bytes fit.
   // Runs inside the caller's transaction.
   Status EnforceBounds(uint64_t incoming);

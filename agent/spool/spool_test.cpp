@@ -194,6 +194,64 @@ TEST_F(SpoolTest, GarbageFileIsAClearError) {
       << spool.status().ToString();
 }
 
+TEST_F(SpoolTest, GarbageFileIsMovedAsideAndANewSpoolCountsTheLoss) {
+  {
+    std::ofstream out(path_);
+    out << std::string(4096, 'z');
+  }
+  EXPECT_EQ(Spool::Open(path_, {}, clock_).status().code(),
+            StatusCode::kDataLoss);
+  std::string moved_to;
+  auto spool = Spool::OpenOrRecover(path_, {}, clock_, &moved_to);
+  ASSERT_TRUE(spool.ok()) << spool.status().ToString();
+  EXPECT_EQ(moved_to, path_ + ".corrupt-1800000000");
+  std::ifstream aside(moved_to);
+  std::string kept((std::istreambuf_iterator<char>(aside)),
+                   std::istreambuf_iterator<char>());
+  EXPECT_EQ(kept, std::string(4096, 'z'));
+  auto stats = (*spool)->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->dropped_unreported, 1u);  // at least one report lost
+  ASSERT_TRUE((*spool)->Enqueue("after", "x").ok());
+  spool->reset();
+
+  // The new spool is healthy: opened again, nothing is moved or counted.
+  std::string again;
+  auto reopened = Spool::OpenOrRecover(path_, {}, clock_, &again);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(again, "");
+  EXPECT_EQ((*reopened)->Stats()->dropped_unreported, 1u);
+  EXPECT_EQ((*reopened)->Stats()->reports, 1);
+}
+
+TEST_F(SpoolTest, DamagedPageIsFoundWhenOpening) {
+  {
+    auto spool = OpenSpool();
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_TRUE(
+          spool->Enqueue("r" + std::to_string(i), std::string(3000, 'p')).ok());
+    }
+  }
+  const auto size = std::filesystem::file_size(path_);
+  ASSERT_GT(size, 16384u);
+  {
+    // The header stays readable; pages in the middle do not.
+    std::fstream f(path_, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(8192);
+    f << std::string(8192, '\xA5');
+  }
+  auto damaged = Spool::Open(path_, {}, clock_);
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_EQ(damaged.status().code(), StatusCode::kDataLoss)
+      << damaged.status().ToString();
+  std::string moved_to;
+  auto spool = Spool::OpenOrRecover(path_, {}, clock_, &moved_to);
+  ASSERT_TRUE(spool.ok()) << spool.status().ToString();
+  EXPECT_FALSE(moved_to.empty());
+  EXPECT_EQ((*spool)->Stats()->reports, 0);
+  EXPECT_EQ((*spool)->Stats()->dropped_unreported, 1u);
+}
+
 TEST_F(SpoolTest, MissingDirectoryIsAClearError) {
   auto spool = Spool::Open(dir_ + "/no/such/dir/spool.db", {}, clock_);
   ASSERT_FALSE(spool.ok());

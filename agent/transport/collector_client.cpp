@@ -99,6 +99,11 @@ ReportCall CollectorClient::Report(const mamori::v1::ReportRequest& request) {
   grpc::Status s = stub_->Report(&ctx, request, &call.response);
   call.status = FromGrpc(s, "report to " + options_.server);
   if (!s.ok()) call.retry_after = PushbackOf(ctx);
+  // gRPC's own size checks, on the server ("Received message larger than
+  // max (N vs. M)") and on this channel ("Sent message larger than max").
+  call.too_large =
+      s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+      s.error_message().find("message larger than max") != std::string::npos;
   return call;
 }
 

@@ -40,6 +40,9 @@ struct ReportCall {
   mamori::v1::ReportResponse response;
   // The server's `grpc-retry-pushback-ms` hint, 0 when absent.
   std::chrono::milliseconds retry_after{0};
+  // RESOURCE_EXHAUSTED because the request is larger than the collector's
+  // (or this channel's) message size limit: sending it again cannot help.
+  bool too_large = false;
 };
 
 class CollectorClient {

@@ -9,7 +9,12 @@ namespace {
 using mamori::v1::ReportRequest;
 using mamori::v1::ReportResponse;
 
-enum class Sent { kAcked, kRejected, kStop };
+// A refusal of the report itself, which no retry can change: malformed or
+// out of range, or larger than the collector accepts.
+bool RefusedForGood(const ReportCall& call) {
+  return call.too_large || call.status.code() == StatusCode::kInvalidArgument ||
+         call.status.code() == StatusCode::kOutOfRange;
+}
 
 }  // namespace
 
@@ -93,16 +98,15 @@ DeliveryResult DeliverPending(agent::Spool& spool, CollectorClient& client,
         }
       }
       if (!call.status.ok()) {
-        if (IsTransient(call.status)) {
-          result.state = DeliveryState::kQueued;
-          result.last_error = call.status;
-          result.retry_after = call.retry_after;
-          break;
-        }
-        if (call.status.code() == StatusCode::kInvalidArgument) {
-          MAMORI_LOG(kError)
-              << "collector rejected report " << entry.report_id << ": "
-              << call.status.message() << "; discarding it";
+        // Before IsTransient: a report over the size limit comes back as
+        // RESOURCE_EXHAUSTED, which is otherwise "busy, retry later", and
+        // would block the queue for ever.
+        if (RefusedForGood(call)) {
+          MAMORI_LOG(kError) << "collector refused report " << entry.report_id
+                             << " (" << entry.payload.size()
+                             << " bytes) for good: " << call.status.message()
+                             << "; discarding it and counting it as dropped / "
+                                "コレクタが受け付けない報告を破棄しました";
           ++result.rejected;
           Status s = spool.Discard(entry.report_id);
           if (!s.ok()) {
@@ -112,6 +116,12 @@ DeliveryResult DeliverPending(agent::Spool& spool, CollectorClient& client,
           result.last_error = call.status;
           stop = false;
           continue;
+        }
+        if (IsTransient(call.status)) {
+          result.state = DeliveryState::kQueued;
+          result.last_error = call.status;
+          result.retry_after = call.retry_after;
+          break;
         }
         fail(call.status);
         break;

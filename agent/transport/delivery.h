@@ -34,8 +34,10 @@ struct DeliveryResult {
   DeliveryState state = DeliveryState::kAllDelivered;
   // Reports acknowledged in this pass (stored or duplicate).
   int acknowledged = 0;
-  // Reports the collector rejected as malformed; discarded and counted as
-  // dropped so one bad report cannot block the queue.
+  // Reports the collector refused for good (INVALID_ARGUMENT, OUT_OF_RANGE,
+  // or larger than its message size limit); discarded and counted as
+  // dropped, so the next report tells the collector, and one bad report
+  // cannot block the queue.
   int rejected = 0;
   // Still queued after the pass.
   int64_t remaining = 0;
@@ -49,7 +51,8 @@ struct DeliveryResult {
 
 // Sends every queued report, reading `batch_size` at a time from the spool.
 // Stops at the first transient error (state kQueued) or authentication or
-// local error (kFailed).
+// local error (kFailed; DATA_LOSS when the spool is damaged). A report
+// refused for good is discarded and the pass goes on.
 DeliveryResult DeliverPending(agent::Spool& spool, CollectorClient& client,
                               const AgentIdentity& identity,
                               int batch_size = 16);

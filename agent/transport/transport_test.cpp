@@ -81,7 +81,7 @@ class TransportTest : public ::testing::Test {
     auto client = CollectorClient::Create({.server = identity_.server,
                                            .ca_pem = *ReadFile(CaPath(state_)),
                                            .timeout = std::chrono::seconds(10),
-                                           .max_send_bytes = 64 << 20});
+                                           .max_send_bytes = max_send_bytes_});
     ASSERT_TRUE(client.ok());
     client_ = std::move(client).value();
   }
@@ -97,6 +97,7 @@ class TransportTest : public ::testing::Test {
   AgentIdentity identity_;
   std::unique_ptr<agent::Spool> spool_;
   std::unique_ptr<CollectorClient> client_;
+  int max_send_bytes_ = 64 << 20;
 };
 
 int ModeOf(const std::string& path) {
@@ -319,6 +320,27 @@ TEST_F(TransportTest, RejectedReportIsDiscardedAndCounted) {
   r = DeliverPending(*spool_, *client_, identity_);
   EXPECT_EQ(r.acknowledged, 1);
   EXPECT_EQ(server_->stored()[0].request.dropped_reports(), 1u);
+}
+
+TEST_F(TransportTest, ReportOverTheSizeLimitIsDiscardedNotRetried) {
+  // gRPC refuses a message over the limit with RESOURCE_EXHAUSTED, which
+  // otherwise means "busy": the report would be retried for ever and block
+  // the ones behind it. Here the channel's own limit refuses it; the
+  // collector's limit answers the same way (tests/agent_spool_heal_test).
+  max_send_bytes_ = 4096;
+  EnrollAndConnect();
+  Spool("big", SampleFacts(300, 100));
+  Spool("small", SampleFacts(3, 200));
+  DeliveryResult r = DeliverPending(*spool_, *client_, identity_);
+  EXPECT_EQ(r.state, DeliveryState::kAllDelivered) << r.last_error.ToString();
+  EXPECT_EQ(r.rejected, 1);
+  EXPECT_EQ(r.acknowledged, 1);
+  EXPECT_THAT(r.last_error.message(), HasSubstr("larger than max"));
+  EXPECT_EQ(r.remaining, 0);
+  auto stored = server_->stored();
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].request.report_id(), "small");
+  EXPECT_EQ(stored[0].request.dropped_reports(), 1u);
 }
 
 TEST(ServiceConfigTest, RetriesOnlyReportOnOverloadAndUnavailability) {

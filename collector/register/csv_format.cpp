@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "collector/register/decode_budget.h"
 #include "common/text.h"
 
 namespace mamori::asset_register {
@@ -42,21 +43,25 @@ void AppendField(std::string_view cell, std::string* out) {
 }
 
 // State threaded through libcsv's C callbacks.
+// Once the budget is spent, fields and records are ignored and the caller
+// stops feeding the parser.
 struct Reader {
   Table table;
   std::vector<Cell> row;
   int64_t record = 0;
-  std::string error;
+  DecodeBudget budget;
 };
 
 void OnField(void* data, size_t len, void* context) {
   auto* r = static_cast<Reader*>(context);
   const std::string_view raw(static_cast<const char*>(data), data ? len : 0);
+  if (!r->budget.Charge(DecodeBudget::kCellBytes + raw.size())) return;
   r->row.push_back(Cell{RestoreCell(raw), std::nullopt});
 }
 
 void OnRecord(int /*terminator*/, void* context) {
   auto* r = static_cast<Reader*>(context);
+  if (!r->budget.Charge(DecodeBudget::kRowBytes)) return;
   ++r->record;
   r->table.row_numbers.push_back(r->record);
   r->table.rows.push_back(std::move(r->row));
@@ -111,13 +116,19 @@ Result<Table> DecodeCsv(std::string_view text, std::string sheet) {
   if (!IsValidUtf8(text)) {
     // Name the record so people can find the cell (Shift_JIS exports from
     // older Excel are the usual cause).
-    const auto lines = SplitLines(text);
-    for (size_t i = 0; i < lines.size(); ++i) {
-      if (!IsValidUtf8(lines[i])) {
+    // Line by line in place: a list of every line of a large file would
+    // cost more than the file.
+    size_t line = 1;
+    for (std::string_view rest = text; !rest.empty(); ++line) {
+      const size_t end = rest.find('\n');
+      if (!IsValidUtf8(rest.substr(0, end))) {
         return InvalidArgumentError(
-            sheet + " line " + std::to_string(i + 1) +
-            ": not valid UTF-8 (save the file as \"CSV UTF-8\")");
+            sheet + " line " + std::to_string(line) +
+            ": not valid UTF-8 (save the file as \"CSV UTF-8\") / UTF-8 "
+            "ではありません (「CSV UTF-8」形式で保存してください)");
       }
+      rest = end == std::string_view::npos ? std::string_view()
+                                           : rest.substr(end + 1);
     }
     return InvalidArgumentError(sheet + ": not valid UTF-8");
   }
@@ -130,9 +141,23 @@ Result<Table> DecodeCsv(std::string_view text, std::string sheet) {
   csv_set_space_func(&parser, NoSpace);
   Reader reader;
   reader.table.sheet = std::move(sheet);
-  if (csv_parse(&parser, text.data(), text.size(), OnField, OnRecord,
-                &reader) != text.size() ||
-      csv_fini(&parser, OnField, OnRecord, &reader) != 0) {
+  // Fed in slices so that a file whose cells outgrow the budget (every comma
+  // is a cell) is refused as soon as it does.
+  constexpr size_t kSlice = 1u << 20;
+  auto exceeded = [&reader] {
+    return reader.budget.Exceeded(reader.table.sheet + " record " +
+                                  std::to_string(reader.record + 1));
+  };
+  bool parsed = true;
+  for (size_t at = 0; parsed && at < text.size(); at += kSlice) {
+    const size_t n = std::min(kSlice, text.size() - at);
+    parsed = csv_parse(&parser, text.data() + at, n, OnField, OnRecord,
+                       &reader) == n;
+    if (reader.budget.spent()) return exceeded();
+  }
+  parsed = parsed && csv_fini(&parser, OnField, OnRecord, &reader) == 0;
+  if (reader.budget.spent()) return exceeded();
+  if (!parsed) {
     return InvalidArgumentError(
         reader.table.sheet + " record " + std::to_string(reader.record + 1) +
         ": malformed CSV (" + csv_strerror(csv_error(&parser)) +

@@ -8,9 +8,11 @@
 #include <Poco/Zip/ZipStream.h>
 
 #include <cstdlib>
+#include <istream>
 #include <map>
-#include <sstream>
+#include <streambuf>
 
+#include "collector/register/decode_budget.h"
 #include "common/text.h"
 
 namespace mamori::asset_register {
@@ -28,38 +30,71 @@ const XMLString* FindAttribute(const Attributes& attrs,
   return nullptr;
 }
 
+// Thrown by the handlers when the file's decoded data would exceed its
+// DecodeBudget; the budget is then spent, which tells it from other errors.
+void Spend(DecodeBudget& budget, size_t bytes) {
+  if (!budget.Charge(bytes)) {
+    throw Poco::DataFormatException("decoded data over the limit");
+  }
+}
+
+// For text still being gathered (a cell value, a shared string): throws when
+// `bytes` would not fit, without counting them.
+void Require(DecodeBudget& budget, size_t bytes) {
+  if (!budget.Fits(bytes)) Spend(budget, bytes);
+}
+
+// What a std::string of `size` bytes in a container costs.
+size_t StringBytes(size_t size) { return sizeof(std::string) + size; }
+
 // workbook.xml: sheet names and their relationship ids, in order.
 class WorkbookHandler final : public Poco::XML::DefaultHandler {
  public:
+  explicit WorkbookHandler(DecodeBudget* budget) : budget_(*budget) {}
   void startElement(const XMLString& /*uri*/, const XMLString& local,
                     const XMLString& /*qname*/,
                     const Attributes& attrs) override {
     if (local != "sheet") return;
     const XMLString* name = FindAttribute(attrs, "name");
     const XMLString* id = FindAttribute(attrs, "id");
-    if (name && id) sheets.emplace_back(*name, *id);
+    if (!name || !id) return;
+    Spend(budget_,
+          sizeof(Table) + StringBytes(name->size()) + StringBytes(id->size()));
+    sheets.emplace_back(*name, *id);
   }
   std::vector<std::pair<std::string, std::string>> sheets;
+
+ private:
+  DecodeBudget& budget_;
 };
 
 // xl/_rels/workbook.xml.rels: relationship id → part target.
 class RelsHandler final : public Poco::XML::DefaultHandler {
  public:
+  explicit RelsHandler(DecodeBudget* budget) : budget_(*budget) {}
   void startElement(const XMLString& /*uri*/, const XMLString& local,
                     const XMLString& /*qname*/,
                     const Attributes& attrs) override {
     if (local != "Relationship") return;
     const XMLString* id = FindAttribute(attrs, "Id");
     const XMLString* target = FindAttribute(attrs, "Target");
-    if (id && target) targets[*id] = *target;
+    if (!id || !target) return;
+    // A map node holds both strings and about four pointers.
+    Spend(budget_, StringBytes(id->size()) + StringBytes(target->size()) +
+                       4 * sizeof(void*));
+    targets[*id] = *target;
   }
   std::map<std::string, std::string> targets;
+
+ private:
+  DecodeBudget& budget_;
 };
 
 // sharedStrings.xml: one string per <si>, joining its <t> runs but not the
 // phonetic (<rPh>) ones, which hold furigana for Japanese text.
 class SharedStringsHandler final : public Poco::XML::DefaultHandler {
  public:
+  explicit SharedStringsHandler(DecodeBudget* budget) : budget_(*budget) {}
   void startElement(const XMLString& /*uri*/, const XMLString& local,
                     const XMLString& /*qname*/,
                     const Attributes& /*attrs*/) override {
@@ -74,6 +109,7 @@ class SharedStringsHandler final : public Poco::XML::DefaultHandler {
   void endElement(const XMLString& /*uri*/, const XMLString& local,
                   const XMLString& /*qname*/) override {
     if (local == "si") {
+      Spend(budget_, StringBytes(current_.size()));
       strings.push_back(DecodeOoxmlEscapes(current_));
     } else if (local == "rPh") {
       --phonetic_depth_;
@@ -82,11 +118,14 @@ class SharedStringsHandler final : public Poco::XML::DefaultHandler {
     }
   }
   void characters(const XMLChar ch[], int start, int length) override {
-    if (in_text_) current_.append(ch + start, length);
+    if (!in_text_) return;
+    Require(budget_, current_.size() + static_cast<size_t>(length));
+    current_.append(ch + start, length);
   }
   std::vector<std::string> strings;
 
  private:
+  DecodeBudget& budget_;
   std::string current_;
   int phonetic_depth_ = 0;
   bool in_text_ = false;
@@ -105,8 +144,12 @@ int ColumnOf(std::string_view ref) {
 
 class SheetHandler final : public Poco::XML::DefaultHandler {
  public:
-  SheetHandler(const std::vector<std::string>& shared, Table* table)
-      : shared_(shared), table_(table) {}
+  SheetHandler(const std::vector<std::string>& shared, Table* table,
+               DecodeBudget* budget)
+      : shared_(shared), table_(table), budget_(*budget) {}
+
+  // The number of the row being read (0 before the first).
+  int64_t row_number() const { return row_number_; }
 
   void startElement(const XMLString& /*uri*/, const XMLString& local,
                     const XMLString& /*qname*/,
@@ -115,6 +158,7 @@ class SheetHandler final : public Poco::XML::DefaultHandler {
       const XMLString* r = FindAttribute(attrs, "r");
       const auto number = r ? ParseInt64(*r) : std::nullopt;
       row_number_ = number && *number > row_number_ ? *number : row_number_ + 1;
+      Spend(budget_, DecodeBudget::kRowBytes);
       table_->rows.emplace_back();
       table_->row_numbers.push_back(row_number_);
       next_column_ = 0;
@@ -147,7 +191,9 @@ class SheetHandler final : public Poco::XML::DefaultHandler {
   }
 
   void characters(const XMLChar ch[], int start, int length) override {
-    if (in_value_ && phonetic_depth_ == 0) value_.append(ch + start, length);
+    if (!in_value_ || phonetic_depth_ != 0) return;
+    Require(budget_, value_.size() + static_cast<size_t>(length));
+    value_.append(ch + start, length);
   }
 
  private:
@@ -157,21 +203,31 @@ class SheetHandler final : public Poco::XML::DefaultHandler {
 
   void StoreCell() {
     if (table_->rows.empty()) Fail("cell outside a row");
-    if (++cells_ > kMaxXlsxCells) Fail("too many cells");
+    auto& row = table_->rows.back();
+    // The row grows to this cell's column: every cell before it counts.
+    const size_t new_cells = row.size() <= static_cast<size_t>(column_)
+                                 ? column_ + 1 - row.size()
+                                 : 0;
+    Spend(budget_, new_cells * DecodeBudget::kCellBytes);
     Cell cell;
     if (type_ == "s") {
       const auto index = ParseUint64(Trim(value_));
       if (!index || *index >= shared_.size()) {
         Fail("shared string index \"" + value_ + "\" out of range");
       }
+      // Each use is a copy.
+      Spend(budget_, shared_[*index].size());
       cell.text = shared_[*index];
     } else if (type_ == "inlineStr" || type_ == "str") {
+      Spend(budget_, value_.size());
       cell.text = DecodeOoxmlEscapes(value_);
     } else if (type_ == "b") {
       cell.text = Trim(value_) == "1" ? "true" : "false";
     } else if (type_ == "e") {
+      Spend(budget_, value_.size());
       cell.text = value_;
     } else {
+      Spend(budget_, value_.size());
       const std::string text(Trim(value_));
       char* end = nullptr;
       const double number = std::strtod(text.c_str(), &end);
@@ -181,13 +237,13 @@ class SheetHandler final : public Poco::XML::DefaultHandler {
       cell.text = text;
       cell.number = number;
     }
-    auto& row = table_->rows.back();
-    if (row.size() <= static_cast<size_t>(column_)) row.resize(column_ + 1);
+    if (new_cells > 0) row.resize(column_ + 1);
     row[column_] = std::move(cell);
   }
 
   const std::vector<std::string>& shared_;
   Table* table_;
+  DecodeBudget& budget_;
   int64_t row_number_ = 0;
   int column_ = 0;
   int next_column_ = 0;
@@ -196,13 +252,42 @@ class SheetHandler final : public Poco::XML::DefaultHandler {
   bool has_value_ = false;
   bool in_value_ = false;
   int phonetic_depth_ = 0;
-  size_t cells_ = 0;
 };
 
-// Reads one part of the archive, decompressed, up to kMaxXlsxPartBytes.
+// An istream's buffer over bytes the caller keeps, so the archive is read in
+// place instead of copied (ZipArchive seeks to the central directory).
+class ViewStreamBuf final : public std::streambuf {
+ public:
+  explicit ViewStreamBuf(std::string_view bytes) {
+    char* begin = const_cast<char*>(bytes.data());  // never written
+    setg(begin, begin, begin + bytes.size());
+  }
+
+ protected:
+  pos_type seekoff(off_type off, std::ios_base::seekdir dir,
+                   std::ios_base::openmode which) override {
+    if ((which & std::ios_base::in) == 0) return pos_type(off_type(-1));
+    off_type base = 0;
+    if (dir == std::ios_base::cur) base = gptr() - eback();
+    if (dir == std::ios_base::end) base = egptr() - eback();
+    return seekpos(pos_type(base + off), which);
+  }
+  pos_type seekpos(pos_type pos, std::ios_base::openmode which) override {
+    const off_type at = off_type(pos);
+    if ((which & std::ios_base::in) == 0 || at < 0 || at > egptr() - eback()) {
+      return pos_type(off_type(-1));
+    }
+    setg(eback(), eback() + at, egptr());
+    return pos;
+  }
+};
+
+// Reads one part of the archive, decompressed, up to kMaxXlsxPartBytes and
+// while the workbook's parts together stay within kMaxXlsxXmlBytes
+// (`*xml_bytes` counts them).
 Result<std::string> ReadPart(const Poco::Zip::ZipArchive& archive,
                              std::istream& in, const std::string& name,
-                             bool required) {
+                             bool required, size_t* xml_bytes) {
   const auto header = archive.findHeader(name);
   if (header == archive.headerEnd()) {
     if (!required) return std::string();
@@ -214,12 +299,23 @@ Result<std::string> ReadPart(const Poco::Zip::ZipArchive& archive,
   std::string data;
   char buffer[64 * 1024];
   while (part.read(buffer, sizeof buffer) || part.gcount() > 0) {
-    data.append(buffer, static_cast<size_t>(part.gcount()));
-    if (data.size() > kMaxXlsxPartBytes) {
+    const size_t n = static_cast<size_t>(part.gcount());
+    if (data.size() + n > kMaxXlsxPartBytes) {
       return InvalidArgumentError("part " + name + " is larger than " +
                                   std::to_string(kMaxXlsxPartBytes >> 20) +
-                                  " MiB uncompressed");
+                                  " MiB uncompressed / 展開後 " +
+                                  std::to_string(kMaxXlsxPartBytes >> 20) +
+                                  " MiB を超える部品があります");
     }
+    if (*xml_bytes + n > kMaxXlsxXmlBytes) {
+      return InvalidArgumentError(
+          "part " + name + ": the workbook's parts are larger than " +
+          std::to_string(kMaxXlsxXmlBytes >> 20) +
+          " MiB uncompressed together / ブックの展開後サイズが " +
+          std::to_string(kMaxXlsxXmlBytes >> 20) + " MiB を超えます");
+    }
+    *xml_bytes += n;
+    data.append(buffer, n);
   }
   return data;
 }
@@ -235,6 +331,21 @@ void Parse(const std::string& xml, Poco::XML::DefaultHandler* handler) {
   parser.parseMemoryNP(xml.data(), xml.size());
 }
 
+// Parses `xml` (part `part`) with `handler`. INVALID_ARGUMENT naming the
+// part, or the budget's message naming `where()` when the budget ran out.
+template <typename Where>
+Status ParseBounded(const std::string& xml, const std::string& part,
+                    Poco::XML::DefaultHandler* handler,
+                    const DecodeBudget& budget, Where where) {
+  try {
+    Parse(xml, handler);
+  } catch (const Poco::Exception& e) {
+    if (budget.spent()) return budget.Exceeded(where());
+    return InvalidArgumentError(part + ": " + e.displayText());
+  }
+  return Status::Ok();
+}
+
 // Resolves a relationship target relative to xl/.
 std::string PartPath(const std::string& target) {
   if (StartsWith(target, "/")) return target.substr(1);
@@ -242,22 +353,37 @@ std::string PartPath(const std::string& target) {
 }
 
 Result<std::vector<Table>> ReadXlsxOrThrow(std::string_view bytes) {
-  std::istringstream in{std::string(bytes)};
+  ViewStreamBuf view(bytes);
+  std::istream in(&view);
   const Poco::Zip::ZipArchive archive(in);
+  DecodeBudget budget;
+  size_t xml_bytes = 0;
 
-  auto workbook_xml = ReadPart(archive, in, "xl/workbook.xml", true);
+  auto workbook_xml =
+      ReadPart(archive, in, "xl/workbook.xml", true, &xml_bytes);
   if (!workbook_xml.ok()) return workbook_xml.status();
-  auto rels_xml = ReadPart(archive, in, "xl/_rels/workbook.xml.rels", true);
+  auto rels_xml =
+      ReadPart(archive, in, "xl/_rels/workbook.xml.rels", true, &xml_bytes);
   if (!rels_xml.ok()) return rels_xml.status();
-  auto shared_xml = ReadPart(archive, in, "xl/sharedStrings.xml", false);
+  auto shared_xml =
+      ReadPart(archive, in, "xl/sharedStrings.xml", false, &xml_bytes);
   if (!shared_xml.ok()) return shared_xml.status();
 
-  WorkbookHandler workbook;
-  Parse(*workbook_xml, &workbook);
-  RelsHandler rels;
-  Parse(*rels_xml, &rels);
-  SharedStringsHandler shared;
-  if (!shared_xml->empty()) Parse(*shared_xml, &shared);
+  WorkbookHandler workbook(&budget);
+  MAMORI_RETURN_IF_ERROR(
+      ParseBounded(*workbook_xml, "xl/workbook.xml", &workbook, budget,
+                   [] { return std::string("xl/workbook.xml"); }));
+  RelsHandler rels(&budget);
+  MAMORI_RETURN_IF_ERROR(
+      ParseBounded(*rels_xml, "xl/_rels/workbook.xml.rels", &rels, budget,
+                   [] { return std::string("xl/_rels/workbook.xml.rels"); }));
+  SharedStringsHandler shared(&budget);
+  if (!shared_xml->empty()) {
+    MAMORI_RETURN_IF_ERROR(ParseBounded(
+        *shared_xml, "xl/sharedStrings.xml", &shared, budget,
+        [] { return std::string("shared strings (xl/sharedStrings.xml)"); }));
+  }
+  *shared_xml = std::string();  // only the strings are needed from here on
 
   std::vector<Table> tables;
   for (const auto& [name, id] : workbook.sheets) {
@@ -266,16 +392,17 @@ Result<std::vector<Table>> ReadXlsxOrThrow(std::string_view bytes) {
       return InvalidArgumentError("sheet " + name + ": relationship " + id +
                                   " is missing");
     }
-    auto sheet_xml = ReadPart(archive, in, PartPath(target->second), true);
+    auto sheet_xml =
+        ReadPart(archive, in, PartPath(target->second), true, &xml_bytes);
     if (!sheet_xml.ok()) return sheet_xml.status();
     Table table;
     table.sheet = name;
-    SheetHandler handler(shared.strings, &table);
-    try {
-      Parse(*sheet_xml, &handler);
-    } catch (const Poco::Exception& e) {
-      return InvalidArgumentError("sheet " + name + ": " + e.displayText());
-    }
+    SheetHandler handler(shared.strings, &table, &budget);
+    MAMORI_RETURN_IF_ERROR(
+        ParseBounded(*sheet_xml, "sheet " + name, &handler, budget, [&] {
+          return "sheet " + table.sheet + " row " +
+                 std::to_string(handler.row_number());
+        }));
     tables.push_back(std::move(table));
   }
   return tables;

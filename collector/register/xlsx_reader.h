@@ -7,8 +7,11 @@
 // cached formula results; dates arrive as numbers (Excel serials), which the
 // layout converts for date columns. Thread-safe: no shared state.
 //
-// Hostile files are bounded: the file, each decompressed part, and the
-// number of cells have limits, and external XML entities are not loaded.
+// Hostile files are bounded: the file, each decompressed part and all parts
+// together have limits, the decoded cells of the whole workbook share one
+// DecodeBudget (decode_budget.h: shared strings count for every use, rows
+// for their padding), and external XML entities are not loaded. The archive
+// is read in place, not copied.
 
 #include <string>
 #include <string_view>
@@ -20,13 +23,14 @@
 namespace mamori::asset_register {
 
 inline constexpr size_t kMaxXlsxBytes = 64u << 20;
-inline constexpr size_t kMaxXlsxPartBytes = 256u << 20;
-inline constexpr size_t kMaxXlsxCells = 4u << 20;
+inline constexpr size_t kMaxXlsxPartBytes = 64u << 20;
+inline constexpr size_t kMaxXlsxXmlBytes = 128u << 20;
 
 // Reads every worksheet of the workbook held in `bytes`, in workbook order,
 // each as a Table named after its sheet (rows numbered as in the file).
 // Errors: INVALID_ARGUMENT naming the part and the reason when the file is
-// not a readable workbook or exceeds a limit.
+// not a readable workbook or exceeds a limit (the decoded-size limit names
+// the sheet and row where it ran out).
 Result<std::vector<Table>> ReadXlsx(std::string_view bytes);
 
 // Decodes OOXML's _xHHHH_ escapes (used for control characters) in `text`.

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <string>
 
+#include "agent/facts/time_range.h"
 #include "common/text.h"
 
 namespace mamori::facts::win {
@@ -20,23 +21,37 @@ std::optional<int> Digits(std::string_view text) {
   return value;
 }
 
+// The day, or nullopt for an invalid date or one TimePoint cannot hold
+// (with a day's margin for the time of day and the UTC offset): on Linux it
+// counts nanoseconds in 64 bits, years 1677 to 2262, and a registry or WMI
+// date such as 26001001 overflowed the conversion (found by
+// fuzz_windows_decode).
 std::optional<std::chrono::sys_days> CivilDay(int year, int month, int day) {
   const std::chrono::year_month_day ymd{std::chrono::year(year),
                                         std::chrono::month(month),
                                         std::chrono::day(day)};
   if (!ymd.ok()) return std::nullopt;
-  return std::chrono::sys_days(ymd);
+  const std::chrono::sys_days days(ymd);
+  if (!DayFitsTimePoint(days)) return std::nullopt;
+  return days;
 }
 
 }  // namespace
 
 std::optional<TimePoint> FromFiletime(uint64_t ticks) {
   if (ticks == 0) return std::nullopt;
-  const auto since_unix = static_cast<int64_t>(ticks - kFiletimeUnixEpoch);
-  // One tick is 100 ns; system_clock on both platforms has at least µs
-  // resolution, so cast through nanoseconds.
-  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(
-      std::chrono::nanoseconds(since_unix) * 100));
+  using Ticks = std::chrono::duration<int64_t, std::ratio<1, 10'000'000>>;
+  // A registry or WMI value can hold any 64 bits. TimePoint counts (on
+  // Linux) nanoseconds in 64 bits, years 1677 to 2262: outside that range
+  // the conversion would overflow (found by fuzz_windows_decode).
+  const int64_t limit =
+      std::chrono::duration_cast<Ticks>(TimePoint::duration::max()).count();
+  if (ticks > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+  const int64_t since_unix =
+      static_cast<int64_t>(ticks) - static_cast<int64_t>(kFiletimeUnixEpoch);
+  if (since_unix > limit || since_unix < -limit) return std::nullopt;
+  return TimePoint(
+      std::chrono::duration_cast<TimePoint::duration>(Ticks(since_unix)));
 }
 
 uint64_t ToFiletime(TimePoint t) {

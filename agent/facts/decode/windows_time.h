@@ -19,7 +19,9 @@ namespace mamori::facts::win {
 inline constexpr uint64_t kFiletimeUnixEpoch = 116444736000000000ULL;
 
 // Returns the instant of a FILETIME (100-ns ticks since 1601-01-01 UTC), or
-// nullopt for 0, which Windows uses for "never" / "not set".
+// nullopt for 0, which Windows uses for "never" / "not set", and for values
+// TimePoint cannot hold (before 1677 or after 2262 where it counts
+// nanoseconds).
 std::optional<TimePoint> FromFiletime(uint64_t ticks);
 
 // Returns the FILETIME ticks of `t` (inverse of FromFiletime).
@@ -33,12 +35,14 @@ Result<std::optional<TimePoint>> FiletimeFromBytes(std::string_view bytes);
 // Parses a CIM_DATETIME ("yyyymmddHHMMSS.mmmmmmsUUU": local time with the
 // UTC offset in minutes, sign '+' or '-') into UTC. Returns INVALID_ARGUMENT
 // naming the problem for a wrong length, wildcard '*' fields, non-digits or
-// an impossible date.
+// an impossible date (or one past what TimePoint holds: 1677 to 2262 where it
+// counts nanoseconds).
 Result<TimePoint> ParseCimDatetime(std::string_view text);
 
 // Parses an Uninstall InstallDate "YYYYMMDD" as midnight UTC of that day
 // (the key records a local calendar date, no time zone). Returns nullopt for
-// anything else (some installers write "15/01/2024" or garbage).
+// anything else (some installers write "15/01/2024" or garbage) and for
+// dates past what TimePoint holds.
 std::optional<TimePoint> ParseYyyymmdd(std::string_view text);
 
 }  // namespace mamori::facts::win

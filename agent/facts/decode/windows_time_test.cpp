@@ -17,6 +17,17 @@ TEST(FiletimeTest, UnixEpochAndKnownInstant) {
 
 TEST(FiletimeTest, ZeroMeansNotSet) {
   EXPECT_FALSE(FromFiletime(0).has_value());
+  // Found by fuzz_windows_decode: a date past 2262 overflowed.
+  EXPECT_FALSE(ParseYyyymmdd("26001001").has_value());
+  EXPECT_FALSE(ParseCimDatetime("99991231235959.000000+540").ok());
+  EXPECT_TRUE(ParseYyyymmdd("22000101").has_value());
+  // Any 64 bits can come from the registry; found by fuzz_windows_decode
+  // (signed overflow converting to nanoseconds).
+  EXPECT_FALSE(FromFiletime(6685492799224474025ULL).has_value());
+  EXPECT_FALSE(FromFiletime(UINT64_MAX).has_value());
+  // 2200-01-01 is still a time.
+  EXPECT_EQ(FromFiletime(kFiletimeUnixEpoch + 7258118400ULL * 10'000'000),
+            FromUnixSeconds(7258118400));
 }
 
 TEST(FiletimeTest, SubSecondTicksSurvive) {

@@ -28,6 +28,7 @@
 
 #include "agent/facts/linux/file_util.h"
 #include "agent/facts/linux/loaded_library.h"
+#include "agent/facts/time_range.h"
 #include "common/sha256.h"
 
 namespace mamori::facts {
@@ -96,7 +97,11 @@ std::optional<Package> PackageFromRpmHeader(const RpmHeaderValues& header) {
   // Old databases and third-party packages may carry Latin-1 text.
   p.publisher =
       SanitizeUtf8(header.vendor.empty() ? header.packager : header.vendor);
-  if (header.install_time != 0) {
+  // The tag's 64 bits can hold anything a damaged header says; beyond what
+  // TimePoint holds (year 2262 where it counts nanoseconds) the conversion
+  // would overflow (found by fuzz_agent_text), so such a time is unknown.
+  if (header.install_time != 0 &&
+      header.install_time <= static_cast<uint64_t>(kTimePointLastSecond)) {
     p.install_time = FromUnixSeconds(static_cast<int64_t>(header.install_time));
   }
   return p;

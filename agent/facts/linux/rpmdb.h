@@ -61,7 +61,8 @@ struct RpmHeaderValues {
 // `rpm -q --qf '%{EVR}'` prints it (the epoch is shown whenever the tag
 // exists, "0:" included), publisher is VENDOR or else PACKAGER, source is rpm.
 // Returns nullopt for headers without a name and for the gpg-pubkey
-// pseudo-packages rpm stores for imported signing keys.
+// pseudo-packages rpm stores for imported signing keys. An install time past
+// what TimePoint holds is left unset.
 std::optional<Package> PackageFromRpmHeader(const RpmHeaderValues& header);
 
 // Reads every installed package from `db` with librpm loaded from `library`.

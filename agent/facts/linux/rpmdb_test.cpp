@@ -29,6 +29,20 @@ RpmHeaderValues Header(std::string name) {
   return h;
 }
 
+// Found by fuzz_agent_text: an install time past year 2262 overflowed the
+// conversion to nanoseconds (signed overflow, undefined behaviour).
+TEST(PackageFromRpmHeader, InstallTimeBeyondTimePointIsUnset) {
+  RpmHeaderValues h = Header("hello-tool");
+  h.install_time = 1343815118592038ULL;
+  std::optional<Package> p = PackageFromRpmHeader(h);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_FALSE(p->install_time.has_value());
+  h.install_time = UINT64_MAX;
+  EXPECT_FALSE(PackageFromRpmHeader(h)->install_time.has_value());
+  h.install_time = 7258118400;  // 2200-01-01 still fits
+  EXPECT_EQ(ToUnixSeconds(*PackageFromRpmHeader(h)->install_time), 7258118400);
+}
+
 TEST(PackageFromRpmHeader, VersionIsEvrLikeRpmQuery) {
   RpmHeaderValues h = Header("hello-tool");
   std::optional<Package> p = PackageFromRpmHeader(h);
