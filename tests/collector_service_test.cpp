@@ -57,7 +57,7 @@ TEST(CollectorServiceTest, EnrollWithValidExpiredRevokedAndUsedUpTokens) {
   EXPECT_EQ(s.error_message(), "enrollment token expired");
 
   std::string revoked = h.Token("acme");
-  ASSERT_TRUE(h.store().RevokeToken(revoked.substr(0, 12)).ok());
+  ASSERT_TRUE(h.store().RevokeToken("acme", revoked.substr(0, 12)).ok());
   s = h.Enroll(*stub, revoked, "m3", "u3", "s3", nullptr);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(s.error_message(), "enrollment token was revoked");

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "collector/cli/cli_common.h"
+#include "collector/cli/cmd_hosts_revoke.h"
 #include "common/text.h"
 
 namespace mamori::collector_cli {
@@ -27,6 +28,9 @@ std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
 
 int RunHosts(const std::vector<std::string>& args, std::ostream& out,
              std::ostream& err) {
+  if (!args.empty() && args[0] == "revoke") {
+    return RunHostsRevoke({args.begin() + 1, args.end()}, out, err);
+  }
   po::options_description options("Options");
   std::string data_dir;
   std::string org;

@@ -2,6 +2,7 @@
 // one line (and its header) here; its steps live in its own files.
 #include "collector/store/core_schema.h"
 #include "collector/store/grading_schema.h"
+#include "collector/store/hardening_schema.h"
 #include "collector/store/migrations.h"
 #include "collector/store/register_schema.h"
 
@@ -12,6 +13,7 @@ constexpr MigrationModule kModules[] = {
     {"core", &CoreMigrations},
     {"register", &RegisterMigrations},
     {"grading", &GradingMigrations},
+    {"hardening", &HardeningMigrations},
 };
 
 }  // namespace

@@ -24,6 +24,7 @@
 
 #include "collector/store/sqlite.h"
 #include "collector/store/store.h"
+#include "common/lru_cache.h"
 
 namespace mamori::store {
 
@@ -40,7 +41,8 @@ class SqliteStore final : public Store {
   Result<Organization> FindOrg(const std::string& name) override;
   Result<CreatedToken> CreateToken(const TokenSpec& spec) override;
   Result<std::vector<TokenInfo>> ListTokens(const std::string& org) override;
-  Status RevokeToken(const std::string& id_or_prefix) override;
+  Status RevokeToken(const std::string& org,
+                     const std::string& id_or_prefix) override;
   Result<EnrollOutcome> Enroll(const EnrollInput& input) override;
   std::vector<Result<ReportResult>> StoreReports(
       std::span<const ReportInput> reports) override;
@@ -57,6 +59,15 @@ class SqliteStore final : public Store {
                                                     int64_t host_id) override;
   Status CreateAdmin(const std::string& name,
                      const std::string& password_hash) override;
+  // sqlite_auth.cpp
+  Result<HostCredential> FindHostCredential(int64_t host_id) override;
+  Status SetHostCertificate(int64_t host_id,
+                            const std::string& cert_sha256) override;
+  Status RevokeHost(const std::string& org, int64_t host_id) override;
+  // sqlite_retention.cpp
+  Status SetHistoryRetention(const std::string& org, int days) override;
+  Result<int> HistoryRetention(const std::string& org) override;
+  Result<int64_t> PruneHistory(int64_t max_rows) override;
 
   // The underlying connection, for other modules' store code (grading,
   // register) that run their own statements. Callers must hold no other
@@ -80,14 +91,20 @@ class SqliteStore final : public Store {
   // Sets report_wrote_ once it has written anything for `report`.
   Result<ReportResult> StoreOneReport(const ReportInput& report, int64_t now);
   Status StorePackages(int64_t org_id, const ReportInput& report, int64_t now);
+  // Whether `report`'s client certificate is its host's current one and the
+  // host is not revoked (sqlite_auth.cpp). Inside the writing transaction.
+  Result<bool> CertificateIsCurrent(const ReportInput& report);
 
   std::mutex mu_;
   Database db_;
   const Clock& clock_;
   std::unordered_map<const char*, Statement> statements_;
-  // Distinct packages already in the table: key → id. Cleared whenever the
-  // batch's transaction fails to commit, since ids inserted in it are gone.
-  std::unordered_map<std::string, int64_t> package_ids_;
+  // Distinct packages already in the table: key → id, the least recently
+  // used forgotten past kPackageIdCacheEntries (a host sending endless new
+  // packages must not grow the collector). Entries inserted by a batch whose
+  // transaction fails to commit are erased, since those ids are gone.
+  static constexpr size_t kPackageIdCacheEntries = 131'072;
+  LruCache<std::string, int64_t> package_ids_{kPackageIdCacheEntries};
   // Keys of packages inserted by the report being stored, so a report that
   // rolls back removes only its own ids from package_ids_.
   std::vector<std::string> report_package_keys_;
