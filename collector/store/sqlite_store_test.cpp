@@ -170,7 +170,8 @@ TEST_F(SqliteStoreTest, EnrollChecksTokenValidity) {
   Result<EnrollOutcome> rev = store_->Enroll(Input(revoked, "m4", "", ""));
   EXPECT_EQ(rev.status().code(), StatusCode::kUnauthenticated);
   EXPECT_NE(rev.status().message().find("revoked"), std::string::npos);
-  EXPECT_EQ(store_->RevokeToken("acme", "mtk_zzzzzzzz").code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->RevokeToken("acme", "mtk_zzzzzzzz").code(),
+            StatusCode::kNotFound);
 
   // Used up after one use.
   std::string once = Token("acme", 1);
