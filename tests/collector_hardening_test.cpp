@@ -14,8 +14,8 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -40,9 +40,8 @@ int64_t ProcStatusKib(pid_t pid, const std::string& field) {
   std::string line;
   while (std::getline(in, line)) {
     if (StartsWith(line, field + ":")) {
-      return ParseInt64(Trim(line.substr(field.size() + 1, line.size() -
-                                                               field.size() -
-                                                               4)))
+      return ParseInt64(Trim(line.substr(field.size() + 1,
+                                         line.size() - field.size() - 4)))
           .value_or(-1);
     }
   }
@@ -229,10 +228,10 @@ TEST(CollectorHardeningTest,
   collector.Start(0, {"--queue-mib", std::to_string(kQueueMib)});
   const std::string config = dir.path() + "/none.conf";
   const std::string state = dir.path() + "/agent";
-  ProcessResult enrolled = Agent(
-      {"enroll", "--server", collector.address(), "--token", collector.Token(),
-       "--ca", collector.ca_path(), "--state", state, "--root",
-       FixtureRoot("e2e-good"), "--config", config});
+  ProcessResult enrolled =
+      Agent({"enroll", "--server", collector.address(), "--token",
+             collector.Token(), "--ca", collector.ca_path(), "--state", state,
+             "--root", FixtureRoot("e2e-good"), "--config", config});
   ASSERT_EQ(enrolled.exit_code, 0) << enrolled.out << enrolled.err;
   const std::string ca_pem = ReadFile(collector.ca_path()).value_or("");
 
@@ -240,8 +239,8 @@ TEST(CollectorHardeningTest,
   std::atomic<int64_t> peak_rss_kib{0};
   std::thread sampler([&] {
     while (flooding) {
-      peak_rss_kib = std::max<int64_t>(
-          peak_rss_kib, ProcStatusKib(collector.pid(), "VmRSS"));
+      peak_rss_kib = std::max<int64_t>(peak_rss_kib,
+                                       ProcStatusKib(collector.pid(), "VmRSS"));
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   });
@@ -253,9 +252,8 @@ TEST(CollectorHardeningTest,
   // Let the flood build up, then deliver a real agent's report through it.
   std::this_thread::sleep_for(std::chrono::seconds(3));
   const Clock::time_point agent_start = Clock::now();
-  ProcessResult once =
-      Agent({"once", "--state", state, "--root", FixtureRoot("e2e-good"),
-             "--config", config});
+  ProcessResult once = Agent({"once", "--state", state, "--root",
+                              FixtureRoot("e2e-good"), "--config", config});
   const double agent_seconds =
       std::chrono::duration<double>(Clock::now() - agent_start).count();
   flood.join();
@@ -432,8 +430,7 @@ TEST(CollectorHardeningTest, RevokedHostKeyAndCertificateAreUnauthenticated) {
   grpc::Status by_key = SendReport(*stub, MakeReport(agent, "k3", 0));
   EXPECT_EQ(by_key.error_code(), grpc::StatusCode::UNAUTHENTICATED)
       << by_key.error_message();
-  grpc::Status by_certificate =
-      SendReport(*mtls, MakeReport(by_cert, "c2", 0));
+  grpc::Status by_certificate = SendReport(*mtls, MakeReport(by_cert, "c2", 0));
   EXPECT_EQ(by_certificate.error_code(), grpc::StatusCode::UNAUTHENTICATED)
       << by_certificate.error_message();
   // The certificate together with the old key: still refused.
@@ -449,16 +446,13 @@ TEST(CollectorHardeningTest, RevokedHostKeyAndCertificateAreUnauthenticated) {
   // `token create` hands the token over in a file, not on a command line.
   ProcessResult created = collector.Cli({"token", "create", "--org", kOrg});
   ASSERT_EQ(created.exit_code, 0) << created.err;
-  EXPECT_NE(created.out.find("--token-file"), std::string::npos)
-      << created.out;
+  EXPECT_NE(created.out.find("--token-file"), std::string::npos) << created.out;
   EXPECT_EQ(created.out.find("expires never"), std::string::npos)
       << created.out;
-  const std::string prefix = created.out.substr(
-      created.out.find("mtk_"), 12);
-  EXPECT_EQ(collector
-                .Scalar("SELECT count(*) FROM tokens WHERE expires_at - "
-                        "created_at = 7 * 86400 AND prefix = '" +
-                        prefix + "'"),
+  const std::string prefix = created.out.substr(created.out.find("mtk_"), 12);
+  EXPECT_EQ(collector.Scalar("SELECT count(*) FROM tokens WHERE expires_at - "
+                             "created_at = 7 * 86400 AND prefix = '" +
+                             prefix + "'"),
             1);
   EXPECT_EQ(
       collector.Cli({"token", "revoke", "--org", "Other KK", prefix}).exit_code,

@@ -104,9 +104,10 @@ TEST(PowerLossTest, AcknowledgedReportsSurviveLosingUnsyncedWrites) {
   EXPECT_EQ(acknowledged.size(), 120u);
   int64_t found = 0;
   for (const std::string& id : acknowledged) {
-    found += CountOnDisk(db_path, "SELECT count(*) FROM reports WHERE "
-                                  "report_id = '" +
-                                      id + "'");
+    found += CountOnDisk(db_path,
+                         "SELECT count(*) FROM reports WHERE "
+                         "report_id = '" +
+                             id + "'");
   }
   std::cout << acknowledged.size() << " reports acknowledged, " << found
             << " on disk after the power loss (" << unsynced_at_power_off

@@ -108,8 +108,7 @@ int Truncate(sqlite3_file* file, sqlite3_int64 size) {
     for (Write& w : g_pending[*path]) {
       if (w.offset >= size) {
         w.bytes.clear();
-      } else if (w.offset + static_cast<sqlite3_int64>(w.bytes.size()) >
-                 size) {
+      } else if (w.offset + static_cast<sqlite3_int64>(w.bytes.size()) > size) {
         w.bytes.resize(static_cast<size_t>(size - w.offset));
       }
     }
@@ -129,9 +128,8 @@ int Sync(sqlite3_file* file, int flags) {
     }
     for (const Write& w : writes) {
       if (w.bytes.empty()) continue;
-      int rc = real->pMethods->xWrite(real, w.bytes.data(),
-                                      static_cast<int>(w.bytes.size()),
-                                      w.offset);
+      int rc = real->pMethods->xWrite(
+          real, w.bytes.data(), static_cast<int>(w.bytes.size()), w.offset);
       if (rc != SQLITE_OK) return rc;
     }
   }

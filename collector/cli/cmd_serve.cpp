@@ -155,13 +155,11 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
     err << "mamori-collector serve: the database " << paths.database
         << " is damaged (" << store.status().message()
         << "). Not serving. Keep a copy of the data directory, then restore "
-           "the last backup (mamori-collector restore).
-           "
+           "the last backup (mamori-collector restore).\n"
            "データベースが破損しているため起動しません。データディレクトリを"
            "保存してから、最新のバックアップを復元してください "
-           "(mamori-collector restore)。
-           ";
-        return kExitFailure;
+           "(mamori-collector restore)。\n";
+    return kExitFailure;
   }
   if (!store.ok()) return Failure(kCommand, store.status(), err);
 

@@ -36,10 +36,9 @@ TEST(CredentialsTest, ScansHostIdAndNodeKeyWithoutParsingTheRest) {
 TEST(CredentialsTest, MalformedAndOversizedCredentials) {
   EXPECT_EQ(ScanReportCredentials(Buffer("\x0a\x10short")).status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(ScanReportCredentials(Buffer(std::string("\x00\x01", 2)))
-                .status()
-                .code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      ScanReportCredentials(Buffer(std::string("\x00\x01", 2))).status().code(),
+      StatusCode::kInvalidArgument);
   v1::ReportRequest request;
   request.set_host_id("1");
   request.set_node_key(std::string(10'000, 'k'));
