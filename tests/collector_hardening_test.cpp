@@ -134,39 +134,53 @@ int CountLines(const std::string& text, const std::string& needle) {
 
 // --- 13.1 -------------------------------------------------------------------
 
-// 200 concurrent 30 MiB reports with random host ids and node keys, kept up
-// for `duration`: each call that ends is sent again. The 30 MiB body is one
-// static buffer shared by every call, so this client stays small.
-struct FloodOutcome {
-  std::atomic<int> sent{0};
-  std::map<int, int> by_code;
-  std::mutex mu;
-};
-
-void FloodReports(int port, const std::string& ca_pem, int concurrent,
-                  size_t body_bytes, Clock::duration duration,
-                  FloodOutcome* outcome) {
-  // Field 5 (facts) holding one unknown field 1000 of body_bytes: a valid
-  // protobuf message, so only the missing credentials make it unwelcome.
-  static std::string body;
-  body.assign(body_bytes, 'x');
-  const Clock::time_point end = Clock::now() + duration;
-  constexpr int kConnections = 50;
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
-  std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
-  for (int i = 0; i < kConnections; ++i) {
-    channels.push_back(TlsChannel(port, ca_pem));
-    stubs.push_back(std::make_unique<grpc::GenericStub>(channels.back()));
+// Concurrent reports with random host ids and node keys, kept up for a
+// while: each call that ends is sent again until the time is up. The body is
+// one static buffer shared by every call, so this client stays small. Owned
+// by a shared pointer every call holds, so no callback outlives it.
+class ReportFlood : public std::enable_shared_from_this<ReportFlood> {
+ public:
+  ReportFlood(int port, const std::string& ca_pem, size_t body_bytes,
+              Clock::duration duration)
+      : body_(body_bytes, 'x'), end_(Clock::now() + duration) {
+    constexpr int kConnections = 50;
+    for (int i = 0; i < kConnections; ++i) {
+      stubs_.push_back(
+          std::make_unique<grpc::GenericStub>(TlsChannel(port, ca_pem)));
+    }
   }
-  std::mutex mu;
-  std::condition_variable done_cv;
-  int running = 0;
-  std::atomic<uint64_t> calls{0};
 
-  std::function<void(int)> start = [&](int slot) {
-    std::mt19937_64 random(13 + calls.fetch_add(1));
+  // Runs `concurrent` calls at a time until the duration is over and every
+  // call has ended.
+  void Run(int concurrent) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      running_ = concurrent;
+    }
+    for (int i = 0; i < concurrent; ++i) Start(i);
+    std::unique_lock<std::mutex> lock(mu_);
+    done_.wait(lock, [this] { return running_ == 0; });
+  }
+
+  int sent() const { return sent_; }
+  std::map<int, int> by_code() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return by_code_;
+  }
+
+ private:
+  struct Call {
+    grpc::ClientContext context;
+    grpc::ByteBuffer request;
+    grpc::ByteBuffer response;
+  };
+
+  void Start(int slot) {
+    std::mt19937_64 random(13 + static_cast<uint64_t>(sent_.fetch_add(1)));
+    // Field 5 (facts) holding one unknown field 1000 of the body: a valid
+    // protobuf message, so only the wrong credentials make it unwelcome.
     std::string head;
-    std::string host_id = std::to_string(1 + random() % 1'000'000'000);
+    const std::string host_id = std::to_string(1 + random() % 1'000'000'000);
     head.push_back(0x0a);
     AppendVarint(host_id.size(), &head);
     head += host_id;
@@ -176,49 +190,47 @@ void FloodReports(int port, const std::string& ca_pem, int concurrent,
     head += node_key;
     std::string inner_head;
     AppendVarint((1000u << 3) | 2, &inner_head);
-    AppendVarint(body.size(), &inner_head);
+    AppendVarint(body_.size(), &inner_head);
     head.push_back(0x2a);
-    AppendVarint(inner_head.size() + body.size(), &head);
+    AppendVarint(inner_head.size() + body_.size(), &head);
     head += inner_head;
-    struct Call {
-      grpc::ClientContext context;
-      grpc::ByteBuffer request;
-      grpc::ByteBuffer response;
-      std::string head;
-    };
     auto call = std::make_shared<Call>();
-    call->head = std::move(head);
     grpc::Slice slices[] = {
-        grpc::Slice(call->head),
-        grpc::Slice(body.data(), body.size(), grpc::Slice::STATIC_SLICE)};
+        grpc::Slice(head),
+        grpc::Slice(body_.data(), body_.size(), grpc::Slice::STATIC_SLICE)};
     call->request = grpc::ByteBuffer(slices, 2);
     call->context.set_deadline(std::chrono::system_clock::now() +
                                std::chrono::seconds(30));
-    outcome->sent.fetch_add(1);
-    stubs[static_cast<size_t>(slot) % stubs.size()]->UnaryCall(
+    std::shared_ptr<ReportFlood> self = shared_from_this();
+    stubs_[static_cast<size_t>(slot) % stubs_.size()]->UnaryCall(
         &call->context, "/mamori.v1.Collector/Report", {}, &call->request,
-        &call->response, [&, call, slot](grpc::Status status) {
-          {
-            std::lock_guard<std::mutex> lock(outcome->mu);
-            ++outcome->by_code[status.error_code()];
-          }
-          if (Clock::now() < end) {
-            start(slot);
-            return;
-          }
-          std::lock_guard<std::mutex> lock(mu);
-          --running;
-          done_cv.notify_all();
-        });
-  };
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    running = concurrent;
+        &call->response,
+        [self, call, slot](grpc::Status status) { self->Ended(slot, status); });
   }
-  for (int i = 0; i < concurrent; ++i) start(i);
-  std::unique_lock<std::mutex> lock(mu);
-  done_cv.wait(lock, [&] { return running == 0; });
-}
+
+  void Ended(int slot, const grpc::Status& status) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++by_code_[status.error_code()];
+    }
+    if (Clock::now() < end_) {
+      Start(slot);
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    --running_;
+    done_.notify_all();
+  }
+
+  const std::string body_;
+  const Clock::time_point end_;
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
+  std::atomic<int> sent_{0};
+  std::mutex mu_;
+  std::condition_variable done_;
+  int running_ = 0;
+  std::map<int, int> by_code_;
+};
 
 TEST(CollectorHardeningTest,
      UnauthenticatedFloodStaysBoundedAndARealAgentIsStored) {
@@ -227,6 +239,7 @@ TEST(CollectorHardeningTest,
   Collector collector(dir.path() + "/collector");
   collector.Start(0, {"--queue-mib", std::to_string(kQueueMib)});
   const std::string config = dir.path() + "/none.conf";
+  std::ofstream(config).close();  // an empty agent configuration
   const std::string state = dir.path() + "/agent";
   ProcessResult enrolled =
       Agent({"enroll", "--server", collector.address(), "--token",
@@ -244,11 +257,9 @@ TEST(CollectorHardeningTest,
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   });
-  FloodOutcome outcome;
-  std::thread flood([&] {
-    FloodReports(collector.port(), ca_pem, 200, 30u << 20,
-                 std::chrono::seconds(12), &outcome);
-  });
+  auto flood_client = std::make_shared<ReportFlood>(
+      collector.port(), ca_pem, 30u << 20, std::chrono::seconds(12));
+  std::thread flood([&] { flood_client->Run(200); });
   // Let the flood build up, then deliver a real agent's report through it.
   std::this_thread::sleep_for(std::chrono::seconds(3));
   const Clock::time_point agent_start = Clock::now();
@@ -262,20 +273,20 @@ TEST(CollectorHardeningTest,
   const int64_t hwm_kib = ProcStatusKib(collector.pid(), "VmHWM");
 
   std::string codes;
-  for (const auto& [code, n] : outcome.by_code) {
+  for (const auto& [code, n] : flood_client->by_code()) {
     codes += " " + std::to_string(code) + ":" + std::to_string(n);
   }
-  std::cout << "flood: " << outcome.sent << " calls of 30 MiB, status codes"
-            << codes << "; collector peak RSS " << hwm_kib / 1024
-            << " MiB (sampled " << peak_rss_kib / 1024 << " MiB), bound "
-            << 2 * kQueueMib << " MiB; agent report delivered in "
-            << agent_seconds << " s\n";
+  std::cout << "flood: " << flood_client->sent()
+            << " calls of 30 MiB, status codes" << codes
+            << "; collector peak RSS " << hwm_kib / 1024 << " MiB (sampled "
+            << peak_rss_kib / 1024 << " MiB), bound " << 2 * kQueueMib
+            << " MiB; agent report delivered in " << agent_seconds << " s\n";
   EXPECT_EQ(once.exit_code, 0) << once.out << once.err;
   EXPECT_LT(agent_seconds, 5.0) << "the real agent waited too long";
   EXPECT_EQ(collector.Scalar("SELECT count(*) FROM reports"), 1);
   EXPECT_EQ(collector.Scalar("SELECT reports_stored FROM hosts"), 1);
-  EXPECT_GE(outcome.sent, 200);
-  EXPECT_EQ(outcome.by_code[grpc::StatusCode::OK], 0);
+  EXPECT_GE(flood_client->sent(), 200);
+  EXPECT_EQ(flood_client->by_code()[grpc::StatusCode::OK], 0);
   ASSERT_GT(hwm_kib, 0);
   EXPECT_LT(hwm_kib, 2 * kQueueMib * 1024)
       << "collector RSS exceeded 2 × --queue-mib";
