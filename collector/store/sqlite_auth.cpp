@@ -10,18 +10,35 @@
 namespace mamori::store {
 
 Result<HostCredential> SqliteStore::FindHostCredential(int64_t host_id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Result<Statement*> query = Stmt(
-      "SELECT h.org_id, h.node_key_hash, coalesce(c.cert_sha256, ''), "
-      "coalesce(r.revoked_at > h.enrolled_at, 0) FROM hosts h LEFT JOIN "
-      "host_certificates c ON c.host_id = h.id LEFT JOIN host_revocations r "
-      "ON r.host_id = h.id WHERE h.id = ?1");
-  if (!query.ok()) return query.status();
-  Statement& s = **query;
+  std::lock_guard<std::mutex> lock(auth_mu_);
+  if (!auth_query_.has_value()) {
+    const char* path = sqlite3_db_filename(db_.raw(), "main");
+    if (path == nullptr || *path == '\0') {
+      return FailedPreconditionError("credential reads need a database file");
+    }
+    Result<Database> reader = Database::Open(path, /*create=*/false);
+    if (!reader.ok()) return reader.status();
+    auth_db_.emplace(std::move(reader).value());
+    Result<Statement> query = auth_db_->Prepare(
+        "SELECT h.org_id, h.node_key_hash, coalesce(c.cert_sha256, ''), "
+        "coalesce(r.revoked_at > h.enrolled_at, 0) FROM hosts h LEFT JOIN "
+        "host_certificates c ON c.host_id = h.id LEFT JOIN host_revocations r "
+        "ON r.host_id = h.id WHERE h.id = ?1");
+    if (!query.ok()) return query.status();
+    auth_query_.emplace(std::move(query).value());
+  }
+  Statement& s = *auth_query_;
+  s.Reset();
   s.Bind(1, host_id);
   Result<bool> row = s.Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return NotFoundError("no host " + std::to_string(host_id));
+  if (!row.ok()) {
+    s.Reset();
+    return row.status();
+  }
+  if (!*row) {
+    s.Reset();
+    return NotFoundError("no host " + std::to_string(host_id));
+  }
   HostCredential credential;
   credential.host_id = host_id;
   credential.org_id = s.ColumnInt(0);
@@ -30,6 +47,7 @@ Result<HostCredential> SqliteStore::FindHostCredential(int64_t host_id) {
     credential.node_key_hash = s.ColumnText(1);
     credential.cert_sha256 = s.ColumnText(2);
   }
+  // Ends the read transaction, so the WAL can be checkpointed past it.
   s.Reset();
   return credential;
 }

@@ -109,6 +109,12 @@ class SqliteStore final : public Store {
   // rolls back removes only its own ids from package_ids_.
   std::vector<std::string> report_package_keys_;
   bool report_wrote_ = false;
+  // FindHostCredential reads on its own connection (WAL: readers do not
+  // wait for the writer), so checks before work never queue behind a batch
+  // being committed (sqlite_auth.cpp). Opened on first use.
+  std::mutex auth_mu_;
+  std::optional<Database> auth_db_;
+  std::optional<Statement> auth_query_;
 };
 
 }  // namespace mamori::store
