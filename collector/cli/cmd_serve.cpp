@@ -65,7 +65,7 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
       "queue-mib", po::value(&queue_mib)->default_value(64),
       "memory the waiting reports may hold before clients are told to back "
       "off, MiB (a first report of 1,500 packages holds about 1.5 MiB)")(
-      "batch", po::value(&batch)->default_value(64),
+      "batch", po::value(&batch)->default_value(256),
       "most reports stored per transaction")(
       "max-message-mib", po::value(&max_message_mib)->default_value(32),
       "largest request accepted, MiB")(
