@@ -73,7 +73,7 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
       "sustained enrollments per token per minute")(
       "enroll-burst", po::value(&enroll_burst)->default_value(30),
       "enrollments per token allowed at once (raise for mass roll-outs)")(
-      "receive-mib", po::value(&receive_mib)->default_value(32),
+      "receive-mib", po::value(&receive_mib)->default_value(24),
       "memory for requests still being received, before their sender is "
       "known, MiB (past it gRPC refuses instead of buffering)")(
       "host-reports-per-hour",

@@ -41,7 +41,7 @@ struct ServerConfig {
   // gRPC stops reading and cancels streams ("Buffers full") rather than
   // buffering more. Authenticated reports waiting for the store are bounded
   // apart, by writer.max_queued_bytes.
-  size_t receive_quota_bytes = 32u << 20;
+  size_t receive_quota_bytes = 24u << 20;
   // How long Shutdown() lets in-flight calls finish before cancelling them.
   std::chrono::milliseconds shutdown_grace{10'000};
 };
