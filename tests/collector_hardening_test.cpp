@@ -5,9 +5,6 @@
 #include <fcntl.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -31,6 +28,7 @@ namespace mamori::agent_collector {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using testing::MakeCsr;
 using testing::MakeReport;
 using testing::TlsChannel;
 
@@ -61,28 +59,6 @@ void AppendVarint(uint64_t value, std::string* out) {
     value >>= 7;
   }
   out->push_back(static_cast<char>(value));
-}
-
-// A key and CSR as an agent makes them.
-std::string MakeCsr(std::string* key_pem) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509_REQ* req = X509_REQ_new();
-  X509_REQ_set_pubkey(req, key);
-  X509_REQ_sign(req, key, EVP_sha256());
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509_REQ(bio, req);
-  char* data = nullptr;
-  long size = BIO_get_mem_data(bio, &data);  // NOLINT(google-runtime-int)
-  std::string csr(data, static_cast<size_t>(size));
-  BIO_free(bio);
-  BIO* key_bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(key_bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-  size = BIO_get_mem_data(key_bio, &data);
-  *key_pem = std::string(data, static_cast<size_t>(size));
-  BIO_free(key_bio);
-  X509_REQ_free(req);
-  EVP_PKEY_free(key);
-  return csr;
 }
 
 // Enrolls over gRPC with a fresh token of kOrg; fills `agent`.

@@ -74,6 +74,10 @@ class Harness {
 v1::ReportRequest MakeReport(const Agent& agent, const std::string& report_id,
                              int packages);
 
+// A new P-256 key (PEM, into `key_pem`) and a CSR for it, as an agent makes
+// them for a client certificate. Returns the CSR (PEM).
+std::string MakeCsr(std::string* key_pem);
+
 // A TLS channel to 127.0.0.1:port verifying the server as "localhost" with
 // `ca_pem` as the only trust root.
 std::shared_ptr<grpc::Channel> TlsChannel(int port, const std::string& ca_pem);

@@ -2,9 +2,6 @@
 // port 0, a real SQLite file, the real service and writer in process.
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include <atomic>
 #include <future>
@@ -79,23 +76,8 @@ TEST(CollectorServiceTest,
   h.Start();
   auto stub = h.Stub();
   // An agent key and CSR, as the agent would make them.
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509_REQ* req = X509_REQ_new();
-  X509_REQ_set_pubkey(req, key);
-  X509_REQ_sign(req, key, EVP_sha256());
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509_REQ(bio, req);
-  char* data = nullptr;
-  long size = BIO_get_mem_data(bio, &data);  // NOLINT(google-runtime-int)
-  std::string csr(data, static_cast<size_t>(size));
-  BIO_free(bio);
-  BIO* key_bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(key_bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-  size = BIO_get_mem_data(key_bio, &data);
-  std::string key_pem(data, static_cast<size_t>(size));
-  BIO_free(key_bio);
-  X509_REQ_free(req);
-  EVP_PKEY_free(key);
+  std::string key_pem;
+  const std::string csr = MakeCsr(&key_pem);
 
   v1::EnrollRequest request;
   request.set_token(h.Token("acme"));
