@@ -71,15 +71,7 @@ grpc::Status EnrollHost(const Collector& collector, v1::Collector::Stub& stub,
   request.mutable_identity()->set_machine_id(machine_id);
   request.mutable_identity()->set_hostname("pc-" + machine_id);
   request.set_csr_pem(csr);
-  v1::EnrollResponse local;
-  v1::EnrollResponse* out = response != nullptr ? response : &local;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(30));
-  grpc::Status status = stub.Enroll(&context, request, out);
-  agent->host_id = out->host_id();
-  agent->node_key = out->node_key();
-  return status;
+  return testing::SendEnroll(stub, request, agent, response);
 }
 
 grpc::Status SendReport(v1::Collector::Stub& stub,

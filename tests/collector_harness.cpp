@@ -94,6 +94,12 @@ grpc::Status Harness::Enroll(v1::Collector::Stub& stub,
   request.mutable_identity()->set_serial(serial);
   request.set_agent_version("0.1.0");
   request.set_os_name("Debian GNU/Linux 12 (bookworm)");
+  return SendEnroll(stub, request, agent, response);
+}
+
+grpc::Status SendEnroll(v1::Collector::Stub& stub,
+                        const v1::EnrollRequest& request, Agent* agent,
+                        v1::EnrollResponse* response) {
   v1::EnrollResponse local;
   v1::EnrollResponse* out = response != nullptr ? response : &local;
   grpc::ClientContext context;
