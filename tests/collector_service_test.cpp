@@ -269,6 +269,32 @@ TEST(CollectorServiceTest, HostileInputGetsClearStatusAndServerKeepsServing) {
             ReportResponse::OUTCOME_STORED);
 }
 
+// Issue 13.1: credentials are checked before the report is parsed. A
+// report that would fail parsing (invalid UTF-8) is UNAUTHENTICATED when its
+// key is wrong, and INVALID_ARGUMENT only for its real host.
+TEST(CollectorServiceTest, WrongKeyIsRefusedBeforeTheReportIsParsed) {
+  Harness h;
+  h.Start();
+  auto stub = h.Stub();
+  Agent agent;
+  ASSERT_TRUE(h.Enroll(*stub, h.Token("acme"), "m1", "", "", &agent).ok());
+  v1::ReportRequest bad_utf8 = MakeReport(agent, "utf8", 0);
+  bad_utf8.mutable_facts()->mutable_system()->set_hostname("pc-\xff\xfe");
+  grpc::Status status;
+  SendReport(*stub, bad_utf8, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  bad_utf8.set_node_key("not-the-key");
+  SendReport(*stub, bad_utf8, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << status.error_message();
+  bad_utf8.set_host_id("999999");
+  SendReport(*stub, bad_utf8, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << status.error_message();
+  EXPECT_EQ(h.Scalar("SELECT count(*) FROM reports"), 0);
+}
+
 TEST(CollectorServiceTest, ReinstallReattachesCloneIsFlagged) {
   Harness h;
   h.Start();
