@@ -568,5 +568,24 @@ TEST(CollectorHardeningTest, FullDiskAnswersUnavailableThenStoresOnceFreed) {
   }
 }
 
+TEST(CollectorHardeningTest, CorruptDatabaseIsNotServedAndNamesRestore) {
+  TempDir dir;
+  Collector collector(dir.path() + "/collector");
+  {
+    // Overwrite the header and the first pages: what a failing disk leaves.
+    std::fstream db(collector.data() + "/collector.db",
+                    std::ios::in | std::ios::out | std::ios::binary);
+    ASSERT_TRUE(db.good());
+    const std::string garbage(8192, '\x5a');
+    db.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  }
+  ProcessResult serve = collector.Cli({"serve", "--grpc", "127.0.0.1:0"});
+  EXPECT_EQ(serve.exit_code, 1) << serve.out << serve.err;
+  EXPECT_NE(serve.err.find("damaged"), std::string::npos) << serve.err;
+  EXPECT_NE(serve.err.find("mamori-collector restore"), std::string::npos)
+      << serve.err;
+  EXPECT_NE(serve.err.find("バックアップ"), std::string::npos) << serve.err;
+}
+
 }  // namespace
 }  // namespace mamori::agent_collector
