@@ -310,6 +310,16 @@ grpc::ServerUnaryReactor* CollectorService::Report(
     }
     return reactor;
   }
+  // A parsed and converted report holds about eight times its size on the
+  // wire (a first report of 1,500 packages: 110 KB → ≈0.9 MB); when that
+  // would not fit, refuse before doing the work.
+  constexpr size_t kHeldPerWireByte = 8;
+  if (!writer_.HasRoomFor(request->Length() * kHeldPerWireByte)) {
+    Busy(context, reactor, 0);
+    return reactor;
+  }
+  // Quotas after the busy check, so a report refused as busy (and sent
+  // again after the hint) does not use up its host's quota.
   {
     std::chrono::milliseconds retry_after{0};
     const int64_t claimed_host = ParseHostId(claimed->host_id).value_or(0);
@@ -321,14 +331,6 @@ grpc::ServerUnaryReactor* CollectorService::Report(
       reactor->Finish(Refuse(report_refusals_, "report", context, admitted));
       return reactor;
     }
-  }
-  // A parsed and converted report holds about eight times its size on the
-  // wire (a first report of 1,500 packages: 110 KB → ≈0.9 MB); when that
-  // would not fit, refuse before doing the work.
-  constexpr size_t kHeldPerWireByte = 8;
-  if (!writer_.HasRoomFor(request->Length() * kHeldPerWireByte)) {
-    Busy(context, reactor, 0);
-    return reactor;
   }
   // Parsed into an arena (far fewer mallocs); the shared pointer keeps the
   // arena alive until the writer has converted what it needs.
