@@ -139,8 +139,9 @@ TEST_F(AgentCollectorEnrollTest, RevokedTokenIsRefused) {
   ASSERT_EQ(list.exit_code, 0) << list.err;
   nlohmann::json tokens = nlohmann::json::parse(list.out);
   ASSERT_EQ(tokens.size(), 1u);
-  ProcessResult revoke = collector_->Cli(
-      {"token", "revoke", std::to_string(tokens[0]["id"].get<int64_t>())});
+  ProcessResult revoke =
+      collector_->Cli({"token", "revoke", "--org", kOrg,
+                       std::to_string(tokens[0]["id"].get<int64_t>())});
   ASSERT_EQ(revoke.exit_code, 0) << revoke.out << revoke.err;
   ProcessResult r = Enroll(dir_.path() + "/agent", token);
   EXPECT_EQ(r.exit_code, kExitFailed) << r.out << r.err;

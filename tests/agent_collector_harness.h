@@ -76,6 +76,8 @@ class Collector {
   void Resume();  // SIGCONT
 
   int port() const { return port_; }
+  // The serve process's id (-1 when not running).
+  pid_t pid() const { return serve_ ? serve_->pid() : -1; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   std::string ca_path() const { return data_ + "/pki/ca.crt"; }
   std::string ca_sha256() const;

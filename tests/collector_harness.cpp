@@ -1,6 +1,9 @@
 #include "tests/collector_harness.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdlib.h>
 
 #include "collector/pki/crypto.h"
@@ -92,6 +95,12 @@ grpc::Status Harness::Enroll(v1::Collector::Stub& stub,
   request.mutable_identity()->set_serial(serial);
   request.set_agent_version("0.1.0");
   request.set_os_name("Debian GNU/Linux 12 (bookworm)");
+  return SendEnroll(stub, request, agent, response);
+}
+
+grpc::Status SendEnroll(v1::Collector::Stub& stub,
+                        const v1::EnrollRequest& request, Agent* agent,
+                        v1::EnrollResponse* response) {
   v1::EnrollResponse local;
   v1::EnrollResponse* out = response != nullptr ? response : &local;
   grpc::ClientContext context;
@@ -147,6 +156,27 @@ v1::ReportRequest MakeReport(const Agent& agent, const std::string& report_id,
     }
   }
   return r;
+}
+
+std::string MakeCsr(std::string* key_pem) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509_REQ* req = X509_REQ_new();
+  X509_REQ_set_pubkey(req, key);
+  X509_REQ_sign(req, key, EVP_sha256());
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509_REQ(bio, req);
+  char* data = nullptr;
+  long size = BIO_get_mem_data(bio, &data);  // NOLINT(google-runtime-int)
+  std::string csr(data, static_cast<size_t>(size));
+  BIO_free(bio);
+  BIO* key_bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(key_bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+  size = BIO_get_mem_data(key_bio, &data);
+  *key_pem = std::string(data, static_cast<size_t>(size));
+  BIO_free(key_bio);
+  X509_REQ_free(req);
+  EVP_PKEY_free(key);
+  return csr;
 }
 
 }  // namespace mamori::testing

@@ -74,6 +74,16 @@ class Harness {
 v1::ReportRequest MakeReport(const Agent& agent, const std::string& report_id,
                              int packages);
 
+// Sends `request` (30 s deadline); on success fills `agent` (when given)
+// and `response` (when given).
+grpc::Status SendEnroll(v1::Collector::Stub& stub,
+                        const v1::EnrollRequest& request, Agent* agent,
+                        v1::EnrollResponse* response = nullptr);
+
+// A new P-256 key (PEM, into `key_pem`) and a CSR for it, as an agent makes
+// them for a client certificate. Returns the CSR (PEM).
+std::string MakeCsr(std::string* key_pem);
+
 // A TLS channel to 127.0.0.1:port verifying the server as "localhost" with
 // `ca_pem` as the only trust root.
 std::shared_ptr<grpc::Channel> TlsChannel(int port, const std::string& ca_pem);

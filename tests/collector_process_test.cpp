@@ -228,8 +228,8 @@ TEST_F(CollectorProcessTest, CommandsAndUsageErrors) {
   EXPECT_EQ(parsed[0]["state"], "active");
   EXPECT_EQ(tokens.out.find(token), std::string::npos)
       << "secrets are not listed";
-  Output revoke =
-      RunCli({"token", "revoke", parsed[0]["prefix"], "--data", data_});
+  Output revoke = RunCli({"token", "revoke", "--org", "acme",
+                          parsed[0]["prefix"], "--data", data_});
   EXPECT_EQ(revoke.exit_code, 0) << revoke.err;
   tokens = RunCli({"token", "list", "--format", "json", "--data", data_});
   EXPECT_EQ(nlohmann::json::parse(tokens.out)[0]["state"], "revoked");

@@ -2,9 +2,6 @@
 // port 0, a real SQLite file, the real service and writer in process.
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include <atomic>
 #include <future>
@@ -57,7 +54,7 @@ TEST(CollectorServiceTest, EnrollWithValidExpiredRevokedAndUsedUpTokens) {
   EXPECT_EQ(s.error_message(), "enrollment token expired");
 
   std::string revoked = h.Token("acme");
-  ASSERT_TRUE(h.store().RevokeToken(revoked.substr(0, 12)).ok());
+  ASSERT_TRUE(h.store().RevokeToken("acme", revoked.substr(0, 12)).ok());
   s = h.Enroll(*stub, revoked, "m3", "u3", "s3", nullptr);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(s.error_message(), "enrollment token was revoked");
@@ -79,23 +76,8 @@ TEST(CollectorServiceTest,
   h.Start();
   auto stub = h.Stub();
   // An agent key and CSR, as the agent would make them.
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509_REQ* req = X509_REQ_new();
-  X509_REQ_set_pubkey(req, key);
-  X509_REQ_sign(req, key, EVP_sha256());
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509_REQ(bio, req);
-  char* data = nullptr;
-  long size = BIO_get_mem_data(bio, &data);  // NOLINT(google-runtime-int)
-  std::string csr(data, static_cast<size_t>(size));
-  BIO_free(bio);
-  BIO* key_bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(key_bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-  size = BIO_get_mem_data(key_bio, &data);
-  std::string key_pem(data, static_cast<size_t>(size));
-  BIO_free(key_bio);
-  X509_REQ_free(req);
-  EVP_PKEY_free(key);
+  std::string key_pem;
+  const std::string csr = MakeCsr(&key_pem);
 
   v1::EnrollRequest request;
   request.set_token(h.Token("acme"));
@@ -344,6 +326,32 @@ TEST(CollectorServiceTest, ProofOfTheOldNodeKeyReattaches) {
   ASSERT_TRUE(stub->Enroll(&context, request, &response).ok());
   EXPECT_TRUE(response.reattached());
   EXPECT_EQ(response.host_id(), first.host_id);
+}
+
+// Issue 13.1: credentials are checked before the report is parsed. A
+// report that would fail parsing (invalid UTF-8) is UNAUTHENTICATED when its
+// key is wrong, and INVALID_ARGUMENT only for its real host.
+TEST(CollectorServiceTest, WrongKeyIsRefusedBeforeTheReportIsParsed) {
+  Harness h;
+  h.Start();
+  auto stub = h.Stub();
+  Agent agent;
+  ASSERT_TRUE(h.Enroll(*stub, h.Token("acme"), "m1", "", "", &agent).ok());
+  v1::ReportRequest bad_utf8 = MakeReport(agent, "utf8", 0);
+  bad_utf8.mutable_facts()->mutable_system()->set_hostname("pc-\xff\xfe");
+  grpc::Status status;
+  SendReport(*stub, bad_utf8, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  bad_utf8.set_node_key("not-the-key");
+  SendReport(*stub, bad_utf8, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << status.error_message();
+  bad_utf8.set_host_id("999999");
+  SendReport(*stub, bad_utf8, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << status.error_message();
+  EXPECT_EQ(h.Scalar("SELECT count(*) FROM reports"), 0);
 }
 
 TEST(CollectorServiceTest, ReinstallReattachesCloneIsFlagged) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "collector/cli/cli_common.h"
+#include "collector/cli/cmd_hosts_revoke.h"
 #include "common/text.h"
 
 namespace mamori::collector_cli {
@@ -57,6 +58,9 @@ nlohmann::json EvidenceJson(int64_t host_id, const FlagsByHost& evidence) {
 
 int RunHosts(const std::vector<std::string>& args, std::ostream& out,
              std::ostream& err) {
+  if (!args.empty() && args[0] == "revoke") {
+    return RunHostsRevoke({args.begin() + 1, args.end()}, out, err);
+  }
   po::options_description options("Options");
   std::string data_dir;
   std::string org;

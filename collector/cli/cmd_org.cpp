@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "collector/cli/cli_common.h"
+#include "collector/cli/cmd_hosts_revoke.h"
 
 namespace mamori::collector_cli {
 namespace {
@@ -116,16 +117,21 @@ int RunOrg(const std::vector<std::string>& args, std::ostream& out,
                    : std::vector<std::string>(args.begin() + 1, args.end());
   if (!args.empty() && args[0] == "create") return Create(rest, out, err);
   if (!args.empty() && args[0] == "list") return List(rest, out, err);
+  if (!args.empty() && args[0] == "retention") {
+    return RunOrgRetention(rest, out, err);
+  }
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
     out << "Usage: mamori-collector org create NAME [--industry CODE] "
            "[--employees N] [--region NAME]\n"
-           "       mamori-collector org list [--format text|json]\n";
+           "       mamori-collector org list [--format text|json]\n"
+           "       mamori-collector org retention --org NAME [--days N]\n";
     return kExitOk;
   }
   return UsageError("org",
-                    args.empty() ? "missing subcommand (create or list)"
-                                 : "unknown subcommand '" + args[0] +
-                                       "' (expected create or list)",
+                    args.empty()
+                        ? "missing subcommand (create, list or retention)"
+                        : "unknown subcommand '" + args[0] +
+                              "' (expected create, list or retention)",
                     err);
 }
 

@@ -48,6 +48,10 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   double enroll_per_minute = 0;
   double enroll_burst = 0;
   int store_delay_ms = 0;
+  size_t receive_mib = 0;
+  double host_reports_per_hour = 0;
+  size_t host_mib_per_day = 0;
+  size_t org_mib_per_day = 0;
   options.add_options()("data",
                         po::value(&data_dir)->default_value(kDefaultDataDir),
                         "data directory made by init")(
@@ -62,7 +66,7 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
       "queue-mib", po::value(&queue_mib)->default_value(64),
       "memory the waiting reports may hold before clients are told to back "
       "off, MiB (a first report of 1,500 packages holds about 1.5 MiB)")(
-      "batch", po::value(&batch)->default_value(64),
+      "batch", po::value(&batch)->default_value(256),
       "most reports stored per transaction")(
       "max-message-mib", po::value(&max_message_mib)->default_value(32),
       "largest request accepted, MiB")(
@@ -70,6 +74,16 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
       "sustained enrollments per token per minute")(
       "enroll-burst", po::value(&enroll_burst)->default_value(30),
       "enrollments per token allowed at once (raise for mass roll-outs)")(
+      "receive-mib", po::value(&receive_mib)->default_value(24),
+      "memory for requests still being received, before their sender is "
+      "known, MiB (past it gRPC refuses instead of buffering)")(
+      "host-reports-per-hour",
+      po::value(&host_reports_per_hour)->default_value(60),
+      "reports one host may send per hour (bursts of 30)")(
+      "host-mib-per-day", po::value(&host_mib_per_day)->default_value(64),
+      "report MiB one host may send per UTC day")(
+      "org-mib-per-day", po::value(&org_mib_per_day)->default_value(8192),
+      "report MiB one organisation's hosts may send per UTC day")(
       "log-level", po::value(&log_level)->default_value("info"),
       "debug, info, warning or error")(
       "store-delay-ms", po::value(&store_delay_ms)->default_value(0),
@@ -101,6 +115,16 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   if (max_message_mib < 1 || max_message_mib > 1024) {
     return UsageError(kCommand, "--max-message-mib: must be 1 to 1024", err);
   }
+  if (receive_mib < 4 || receive_mib > 65536) {
+    return UsageError(kCommand, "--receive-mib: must be 4 to 65536", err);
+  }
+  if (host_reports_per_hour <= 0 || host_mib_per_day < 1 ||
+      org_mib_per_day < 1) {
+    return UsageError(kCommand,
+                      "--host-reports-per-hour, --host-mib-per-day and "
+                      "--org-mib-per-day must be positive",
+                      err);
+  }
   if (enroll_per_minute <= 0 || enroll_burst < 1) {
     return UsageError(kCommand,
                       "--enroll-per-minute must be > 0 and --enroll-burst >= 1",
@@ -130,6 +154,16 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   const DataPaths paths = DataPaths::For(data_dir);
   Result<std::unique_ptr<store::Store>> store =
       OpenStore(paths, SystemClock::Instance());
+  if (!store.ok() && store.status().code() == StatusCode::kDataLoss) {
+    err << "mamori-collector serve: the database " << paths.database
+        << " is damaged (" << store.status().message()
+        << "). Not serving. Keep a copy of the data directory, then restore "
+           "the last backup (mamori-collector restore).\n"
+           "データベースが破損しているため起動しません。データディレクトリを"
+           "保存してから、最新のバックアップを復元してください "
+           "(mamori-collector restore)。\n";
+    return kExitFailure;
+  }
   if (!store.ok()) return Failure(kCommand, store.status(), err);
 
   // Grading runs beside ingest on its own connection. A broken built-in
@@ -167,6 +201,12 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   config.service.limits.max_message_bytes = max_message_mib << 20;
   config.service.enroll_per_minute = enroll_per_minute;
   config.service.enroll_burst = enroll_burst;
+  config.receive_quota_bytes = receive_mib << 20;
+  config.service.quotas.host_reports_per_hour = host_reports_per_hour;
+  config.service.quotas.host_bytes_per_day =
+      static_cast<uint64_t>(host_mib_per_day) << 20;
+  config.service.quotas.org_bytes_per_day =
+      static_cast<uint64_t>(org_mib_per_day) << 20;
   Result<pki::KeyAndCert> ca = LoadPair(paths.ca_key, paths.ca_cert);
   if (!ca.ok()) return Failure(kCommand, ca.status(), err);
   config.ca = std::move(ca).value();
@@ -217,12 +257,28 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   // and the writer back to the system every few seconds: glibc keeps each
   // thread arena's free pages (tens of MiB after a burst of first reports
   // with 1,500 packages each) mapped until trimmed.
+  // History older than each organisation's retention is pruned a slice at
+  // a time (short write transactions), soon after start and then hourly.
+  constexpr int kPruneEveryTicks = 720;  // × 5 s = 1 hour
+  constexpr int64_t kPruneRows = 5000;
+  int ticks_to_prune = 12;
   int signal_number = 0;
   while (true) {
     const timespec trim_every{5, 0};
     signal_number = sigtimedwait(&stop_signals, nullptr, &trim_every);
     if (signal_number > 0) break;
     if (errno == EAGAIN) malloc_trim(0);
+    if (--ticks_to_prune > 0) continue;
+    Result<int64_t> pruned = (*store)->PruneHistory(kPruneRows);
+    if (!pruned.ok()) {
+      MAMORI_LOG(kWarning) << "history pruning failed: "
+                           << pruned.status().ToString();
+    } else if (*pruned > 0) {
+      MAMORI_LOG(kInfo) << "pruned " << *pruned
+                        << " history rows past retention";
+    }
+    ticks_to_prune =
+        pruned.ok() && *pruned == kPruneRows ? 1 : kPruneEveryTicks;
   }
   MAMORI_LOG(kInfo) << "signal " << signal_number
                     << ": stopping (finishing in-flight reports)";

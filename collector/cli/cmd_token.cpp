@@ -30,8 +30,8 @@ int Create(const std::vector<std::string>& args, std::ostream& out,
   options.add_options()(
       "data", po::value(&data_dir)->default_value(kDefaultDataDir),
       "data directory")("org", po::value(&org), "organisation (required)")(
-      "expires", po::value(&expires),
-      "lifetime such as 30m, 24h, 7d (default: never)")(
+      "expires", po::value(&expires)->default_value("7d"),
+      "lifetime such as 30m, 24h, 30d, or 'never' (default 7d)")(
       "uses", po::value(&uses), "enrollments allowed (default: unlimited)")(
       "quiet,q", po::bool_switch(), "print only the token");
   po::variables_map vm;
@@ -44,7 +44,11 @@ int Create(const std::vector<std::string>& args, std::ostream& out,
   store::TokenSpec spec;
   spec.org = org;
   const TimePoint now = SystemClock::Instance().Now();
-  if (vm.count("expires") != 0) {
+  if (expires == "never") {
+    err << "warning: a token that never expires stays usable by whoever "
+           "copies it; prefer --expires / "
+           "無期限のトークンは漏れると使われ続けます\n";
+  } else {
     std::optional<std::chrono::seconds> ttl = ParseDuration(expires);
     if (!ttl.has_value()) {
       return UsageError(kCommand,
@@ -79,9 +83,16 @@ int Create(const std::vector<std::string>& args, std::ostream& out,
   if (ca.ok()) {
     Result<std::string> fingerprint = pki::CertificateSha256(*ca);
     if (fingerprint.ok()) {
-      out << "Enroll an agent / エージェントの登録:\n"
-          << "  mamori-agent enroll --server HOST:50443 --token "
-          << token->token << " --ca-sha256 " << *fingerprint << "\n";
+      // A token on a command line is visible to every user of the machine
+      // (ps, /proc) and kept in shell history: hand it over in a file.
+      out << "Enroll an agent: save the token in a file only root can read, "
+             "then / トークンを root だけが読めるファイルに保存してから:\n"
+          << "  mamori-agent enroll --server HOST:50443 --token-file FILE "
+             "--ca-sha256 "
+          << *fingerprint << "\n"
+          << "Do not pass it with --token: other users can read command "
+             "lines / --token で渡すとほかの利用者にコマンドラインから"
+             "見えます。\n";
     }
   }
   return kExitOk;
@@ -153,18 +164,22 @@ int Revoke(const std::vector<std::string>& args, std::ostream& out,
   constexpr std::string_view kCommand = "token revoke";
   po::options_description options("Options");
   std::string data_dir;
+  std::string org;
   std::string which;
-  options.add_options()(
-      "data", po::value(&data_dir)->default_value(kDefaultDataDir),
-      "data directory")("token", po::value(&which), "token id or prefix");
+  options.add_options()("data",
+                        po::value(&data_dir)->default_value(kDefaultDataDir),
+                        "data directory")(
+      "org", po::value(&org), "organisation owning the token (required)")(
+      "token", po::value(&which), "token id or prefix");
   po::positional_options_description positional;
   positional.add("token", 1);
   po::variables_map vm;
   if (std::optional<int> exit =
-          ParseFlags(kCommand, "ID|PREFIX [--data DIR]", options, positional,
-                     args, vm, out, err)) {
+          ParseFlags(kCommand, "--org NAME ID|PREFIX [--data DIR]", options,
+                     positional, args, vm, out, err)) {
     return *exit;
   }
+  if (org.empty()) return UsageError(kCommand, "--org is required", err);
   if (which.empty()) {
     return UsageError(kCommand, "give the token ID or PREFIX (see token list)",
                       err);
@@ -172,7 +187,7 @@ int Revoke(const std::vector<std::string>& args, std::ostream& out,
   Result<std::unique_ptr<store::Store>> store =
       OpenStore(DataPaths::For(data_dir), SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
-  if (Status s = (*store)->RevokeToken(which); !s.ok()) {
+  if (Status s = (*store)->RevokeToken(org, which); !s.ok()) {
     return Failure(kCommand, s, err);
   }
   out << "Revoked token " << which << " / トークンを無効にしました\n";
@@ -191,10 +206,10 @@ int RunToken(const std::vector<std::string>& args, std::ostream& out,
   if (!args.empty() && args[0] == "revoke") return Revoke(rest, out, err);
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
     out << "Usage: mamori-collector token create --org NAME [--expires "
-           "DURATION] [--uses N] [--quiet]\n"
+           "DURATION|never (default 7d)] [--uses N] [--quiet]\n"
            "       mamori-collector token list [--org NAME] [--format "
            "text|json]\n"
-           "       mamori-collector token revoke ID|PREFIX\n";
+           "       mamori-collector token revoke --org NAME ID|PREFIX\n";
     return kExitOk;
   }
   return UsageError("token",

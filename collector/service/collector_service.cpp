@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "collector/pki/ca.h"
 #include "collector/pki/crypto.h"
 #include "collector/service/remote_status.h"
 #include "common/log.h"
@@ -85,8 +86,74 @@ CollectorService::CollectorService(store::Store& store, ReportWriter& writer,
       ca_(std::move(ca)),
       clock_(clock),
       options_(options),
-      enroll_limiter_(clock, options.enroll_per_minute, options.enroll_burst) {
+      enroll_limiter_(clock, options.enroll_per_minute, options.enroll_burst),
+      enroll_failures_by_peer_(clock,
+                               options.enroll_failures_per_peer_per_minute,
+                               options.enroll_failure_burst_per_peer),
+      enroll_failures_(clock, options.enroll_failures_per_minute,
+                       options.enroll_failure_burst),
+      authenticator_(store, options.auth_cache_hosts),
+      quotas_(clock, options.quotas),
+      report_refusals_(clock, options.refusal_log_lines_per_minute),
+      enroll_refusals_(clock, options.refusal_log_lines_per_minute) {
   InstallProtobufLogHandler();
+}
+
+grpc::Status CollectorService::Damaged() {
+  return grpc::Status(
+      grpc::StatusCode::UNAVAILABLE,
+      "the collector's database is damaged; the administrator must stop the "
+      "collector and restore the last backup (mamori-collector restore) / "
+      "データベースが破損しています。管理者はコレクターを停止し、最新の"
+      "バックアップから復元してください (mamori-collector restore)");
+}
+
+void CollectorService::MarkDamaged(const Status& status) {
+  if (damaged_.exchange(true)) return;
+  MAMORI_LOG(kError) << "the database is damaged (" << status.message()
+                     << "): refusing all reports and enrollments. Stop the "
+                        "collector, keep a copy of the data directory, and "
+                        "restore the last backup (mamori-collector restore); "
+                        "see docs/security.md / データベースが破損しています。"
+                        "停止してバックアップから復元してください";
+}
+
+grpc::Status CollectorService::Refuse(LogLimiter& log, const char* what,
+                                      grpc::CallbackServerContext* context,
+                                      const Status& status) {
+  uint64_t left_out = 0;
+  if (log.Allow(&left_out)) {
+    MAMORI_LOG(kWarning) << what << " from " << PeerAddress(context->peer())
+                         << " refused: " << status.message()
+                         << (left_out > 0 ? " (" + std::to_string(left_out) +
+                                                " more refusals not logged)"
+                                          : std::string());
+  }
+  return ToGrpc(status);
+}
+
+std::string CollectorService::ClientCertificateSha256(
+    grpc::CallbackServerContext* context, const std::string& host_id) const {
+  // Verified against our CA by the TLS handshake; only the CN naming the
+  // host makes it that host's, and only the current one is accepted by the
+  // store (revocation).
+  std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
+  if (auth == nullptr || !auth->IsPeerAuthenticated() || host_id.empty()) {
+    return "";
+  }
+  bool names_host = false;
+  for (const grpc::string_ref& cn :
+       auth->FindPropertyValues("x509_common_name")) {
+    names_host = names_host || std::string(cn.data(), cn.size()) == host_id;
+  }
+  if (!names_host) return "";
+  for (const grpc::string_ref& pem :
+       auth->FindPropertyValues("x509_pem_cert")) {
+    Result<std::string> sha256 =
+        pki::CertificateSha256(std::string_view(pem.data(), pem.size()));
+    if (sha256.ok()) return *sha256;
+  }
+  return "";
 }
 
 grpc::ServerUnaryReactor* CollectorService::Enroll(
@@ -100,11 +167,23 @@ grpc::ServerUnaryReactor* CollectorService::Enroll(
 grpc::Status CollectorService::DoEnroll(grpc::CallbackServerContext* context,
                                         const grpc::ByteBuffer* request,
                                         grpc::ByteBuffer* response) {
+  if (damaged_.load(std::memory_order_relaxed)) return Damaged();
   v1::EnrollRequest in;
   Status parsed = ParseRequest(*request, &in);
   if (!parsed.ok()) return ToGrpc(parsed);
   Status valid = CheckEnroll(in, options_.limits);
   if (!valid.ok()) return ToGrpc(valid);
+  // Failed enrollments are budgeted before the store is touched: random
+  // tokens from one address (or from many) cannot keep the write lock busy.
+  const std::string peer = PeerAddress(context->peer());
+  if (!enroll_failures_by_peer_.HasRoom(peer) ||
+      !enroll_failures_.HasRoom("")) {
+    context->AddTrailingMetadata("grpc-retry-pushback-ms", "60000");
+    return Refuse(enroll_refusals_, "enrollment", context,
+                  ResourceExhaustedError(
+                      "too many failed enrollments from this address or in "
+                      "all; retry in a minute"));
+  }
   const std::string token_hash = pki::Sha256Hex(in.token());
   if (!enroll_limiter_.Allow(token_hash)) {
     context->AddTrailingMetadata("grpc-retry-pushback-ms", "60000");
@@ -137,12 +216,19 @@ grpc::Status CollectorService::DoEnroll(grpc::CallbackServerContext* context,
 
   Result<store::EnrollOutcome> outcome = store_.Enroll(input);
   if (!outcome.ok()) {
+    if (outcome.status().code() == StatusCode::kUnauthenticated) {
+      (void)enroll_failures_by_peer_.Allow(peer);
+      (void)enroll_failures_.Allow("");
+    }
+    if (outcome.status().code() == StatusCode::kDataLoss) {
+      MarkDamaged(outcome.status());
+      return Damaged();
+    }
     // The peer address helps spot a misconfigured fleet; the token itself
     // is never logged.
-    MAMORI_LOG(kWarning) << "enrollment from " << context->peer()
-                         << " refused: " << outcome.status().message();
-    return ToGrpc(outcome.status());
+    return Refuse(enroll_refusals_, "enrollment", context, outcome.status());
   }
+  authenticator_.Forget(outcome->host_id);
   v1::EnrollResponse out;
   out.set_host_id(std::to_string(outcome->host_id));
   out.set_node_key(node_key);
@@ -158,6 +244,11 @@ grpc::Status CollectorService::DoEnroll(grpc::CallbackServerContext* context,
       // re-attaches to the same record.
       return ToGrpc(cert.status());
     }
+    // Only this certificate authenticates the host from now on.
+    Result<std::string> cert_sha256 = pki::CertificateSha256(*cert);
+    if (!cert_sha256.ok()) return ToGrpc(cert_sha256.status());
+    Status recorded = store_.SetHostCertificate(outcome->host_id, *cert_sha256);
+    if (!recorded.ok()) return ToGrpc(recorded);
     out.set_client_cert_pem(*cert);
   }
   MAMORI_LOG(kInfo)
@@ -196,6 +287,35 @@ grpc::ServerUnaryReactor* CollectorService::Report(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (damaged_.load(std::memory_order_relaxed)) {
+    reactor->Finish(Damaged());
+    return reactor;
+  }
+  // Authenticate before any work: the claimed credentials are read from the
+  // wire bytes and checked against the stored ones (cached), then the
+  // host's and organisation's quotas; only then is the report parsed.
+  Result<ClaimedCredentials> claimed = ScanReportCredentials(*request);
+  if (!claimed.ok()) {
+    reactor->Finish(
+        Refuse(report_refusals_, "report", context, claimed.status()));
+    return reactor;
+  }
+  const std::string cert_sha256 =
+      ClientCertificateSha256(context, claimed->host_id);
+  Result<int64_t> org_id = authenticator_.Check(
+      claimed->host_id,
+      claimed->node_key.empty() ? "" : pki::Sha256Hex(claimed->node_key),
+      cert_sha256);
+  if (!org_id.ok()) {
+    if (org_id.status().code() == StatusCode::kDataLoss) {
+      MarkDamaged(org_id.status());
+      reactor->Finish(Damaged());
+    } else {
+      reactor->Finish(
+          Refuse(report_refusals_, "report", context, org_id.status()));
+    }
+    return reactor;
+  }
   // A parsed and converted report holds about eight times its size on the
   // wire (a first report of 1,500 packages: 110 KB → ≈0.9 MB); when that
   // would not fit, refuse before doing the work.
@@ -203,6 +323,20 @@ grpc::ServerUnaryReactor* CollectorService::Report(
   if (!writer_.HasRoomFor(request->Length() * kHeldPerWireByte)) {
     Busy(context, reactor, 0);
     return reactor;
+  }
+  // Quotas after the busy check, so a report refused as busy (and sent
+  // again after the hint) does not use up its host's quota.
+  {
+    std::chrono::milliseconds retry_after{0};
+    const int64_t claimed_host = ParseHostId(claimed->host_id).value_or(0);
+    Status admitted =
+        quotas_.Admit(claimed_host, *org_id, request->Length(), &retry_after);
+    if (!admitted.ok()) {
+      context->AddTrailingMetadata("grpc-retry-pushback-ms",
+                                   std::to_string(retry_after.count()));
+      reactor->Finish(Refuse(report_refusals_, "report", context, admitted));
+      return reactor;
+    }
   }
   // Parsed into an arena (far fewer mallocs); the shared pointer keeps the
   // arena alive until the writer has converted what it needs.
@@ -227,23 +361,33 @@ grpc::ServerUnaryReactor* CollectorService::Report(
   // report is not authenticated yet).
   (void)ClampFutureTimes(&*report, clock_.Now(), options_.limits);
   // A client certificate from our CA whose CN is this host id stands in
-  // for the node key (mTLS).
-  std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
-  if (auth != nullptr && auth->IsPeerAuthenticated()) {
-    for (const grpc::string_ref& cn :
-         auth->FindPropertyValues("x509_common_name")) {
-      if (std::string(cn.data(), cn.size()) == in.host_id()) {
-        report->authenticated_by_certificate = true;
-      }
-    }
+  // for the node key (mTLS); the store checks it is the host's current one.
+  if (!cert_sha256.empty() && in.host_id() == claimed->host_id) {
+    report->authenticated_by_certificate = true;
+    report->certificate_sha256 = cert_sha256;
   }
   report->held_bytes = static_cast<size_t>(arena->SpaceAllocated());
   const int64_t host_id = report->host_id;
   const uint32_t next_in = options_.next_report_in_seconds;
   ReportWriter::SubmitResult submitted = writer_.Submit(
-      std::move(report).value(),
-      [reactor, response, next_in](Result<store::ReportResult> result) {
+      std::move(report).value(), [this, context, reactor, response, next_in,
+                                  host_id](Result<store::ReportResult> result) {
         if (!result.ok()) {
+          const StatusCode code = result.status().code();
+          if (code == StatusCode::kUnauthenticated) {
+            // Revoked or re-keyed since it was cached.
+            authenticator_.Forget(host_id);
+          } else if (code == StatusCode::kDataLoss) {
+            MarkDamaged(result.status());
+            reactor->Finish(Damaged());
+            return;
+          } else if (code == StatusCode::kUnavailable) {
+            // Disk full or database busy: the agent keeps the report and
+            // comes back later.
+            context->AddTrailingMetadata(
+                "grpc-retry-pushback-ms",
+                std::to_string(options_.pushback_base_ms * 5));
+          }
           reactor->Finish(ToGrpc(result.status()));
           return;
         }

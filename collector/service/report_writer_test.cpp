@@ -69,7 +69,7 @@ class HeldStore final : public store::Store {
       const std::string&) override {
     return UnimplementedError("");
   }
-  Status RevokeToken(const std::string&) override {
+  Status RevokeToken(const std::string&, const std::string&) override {
     return UnimplementedError("");
   }
   Result<store::EnrollOutcome> Enroll(const store::EnrollInput&) override {
@@ -96,6 +96,24 @@ class HeldStore final : public store::Store {
     return UnimplementedError("");
   }
   Status CreateAdmin(const std::string&, const std::string&) override {
+    return UnimplementedError("");
+  }
+  Result<store::HostCredential> FindHostCredential(int64_t) override {
+    return UnimplementedError("");
+  }
+  Status SetHostCertificate(int64_t, const std::string&) override {
+    return UnimplementedError("");
+  }
+  Status RevokeHost(const std::string&, int64_t) override {
+    return UnimplementedError("");
+  }
+  Status SetHistoryRetention(const std::string&, int) override {
+    return UnimplementedError("");
+  }
+  Result<int> HistoryRetention(const std::string&) override {
+    return UnimplementedError("");
+  }
+  Result<int64_t> PruneHistory(int64_t) override {
     return UnimplementedError("");
   }
 

@@ -2,7 +2,8 @@
 
 // CollectorServer: the gRPC server around CollectorService and its
 // ReportWriter, with the transport settings the collector needs (TLS,
-// message size, keepalive, stream limits, no port sharing). Used by
+// message size, keepalive, stream limits, a memory quota for what is still
+// being received, no port sharing). Used by
 // `mamori-collector serve` and by in-process integration tests.
 //
 // Thread safety: Start() and Shutdown() from one owner thread.
@@ -33,7 +34,14 @@ struct ServerConfig {
   pki::KeyAndCert ca;
   ServiceOptions service;
   ReportWriter::Options writer;
-  int max_concurrent_streams = 100;
+  // Calls in flight on one connection (an agent makes one at a time).
+  int max_concurrent_streams = 16;
+  // Memory gRPC may use for connections and requests still being received,
+  // i.e. before the handler can check who sent them (issue 13.1): past it,
+  // gRPC stops reading and cancels streams ("Buffers full") rather than
+  // buffering more. Authenticated reports waiting for the store are bounded
+  // apart, by writer.max_queued_bytes.
+  size_t receive_quota_bytes = 24u << 20;
   // How long Shutdown() lets in-flight calls finish before cancelling them.
   std::chrono::milliseconds shutdown_grace{10'000};
 };

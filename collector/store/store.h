@@ -193,8 +193,11 @@ struct PartRef {
 struct ReportInput {
   int64_t host_id = 0;
   std::string node_key_hash;  // empty when authenticated by certificate
-  // The peer presented a client certificate from our CA naming host_id.
+  // The peer presented a client certificate from our CA naming host_id;
+  // StoreReports accepts it only when its SHA-256 (certificate_sha256) is
+  // the host's current certificate (SetHostCertificate) and not revoked.
   bool authenticated_by_certificate = false;
+  std::string certificate_sha256;
   std::string report_id;
   std::optional<int64_t> collected_at;  // Unix seconds, agent clock
   std::vector<FamilyUpdate> families;
@@ -220,6 +223,15 @@ struct ReportInput {
   // Memory the parsed request keeps while the report waits (its arena:
   // families are turned into JSON by the writer), for the same bound.
   size_t held_bytes = 0;
+};
+
+// A host's credentials as stored (FindHostCredential).
+struct HostCredential {
+  int64_t host_id = 0;
+  int64_t org_id = 0;
+  std::string node_key_hash;  // hex SHA-256; empty when revoked
+  std::string cert_sha256;    // current client certificate; empty = none
+  bool revoked = false;
 };
 
 enum class ReportOutcome { kStored, kDuplicate, kNeedParts };
@@ -249,10 +261,14 @@ class Store {
   virtual Result<CreatedToken> CreateToken(const TokenSpec& spec) = 0;
   // Tokens of `org` (all organisations when empty), newest first.
   virtual Result<std::vector<TokenInfo>> ListTokens(const std::string& org) = 0;
-  // Revokes the token whose id (decimal) or prefix is `id_or_prefix`.
-  // NOT_FOUND when none matches; INVALID_ARGUMENT when a prefix matches more
-  // than one; OK (no change) when it was already revoked.
-  virtual Status RevokeToken(const std::string& id_or_prefix) = 0;
+  // Revokes the token of organisation `org` whose id (decimal) or prefix is
+  // `id_or_prefix`; tokens of other organisations are never matched (the
+  // same NOT_FOUND as for no match). NOT_FOUND when the organisation or the
+  // token is unknown; INVALID_ARGUMENT when a prefix matches more than one
+  // or is shorter than 6 characters; OK (no change) when already revoked.
+  // Defined in sqlite_auth.cpp.
+  virtual Status RevokeToken(const std::string& org,
+                             const std::string& id_or_prefix) = 0;
 
   // Checks the token (UNAUTHENTICATED when unknown, expired, revoked or used
   // up, saying which: tokens.h), then applies the identity rule of
@@ -263,7 +279,11 @@ class Store {
   virtual Result<EnrollOutcome> Enroll(const EnrollInput& input) = 0;
 
   // Stores reports in one transaction, each all-or-nothing. Per report:
-  // UNAUTHENTICATED for an unknown host or wrong node key; kDuplicate when
+  // UNAUTHENTICATED for an unknown host, a wrong node key, a client
+  // certificate that is not the host's current one, or a revoked host
+  // (checked in the writing transaction, so a revocation committed before
+  // it is always seen); UNAVAILABLE when the disk is full or the database
+  // busy (retry later); DATA_LOSS when the database is corrupt; kDuplicate when
   // the report id was stored before; kNeedParts (nothing stored) when an
   // unchanged part's digest is unknown for the host. When the commit itself
   // fails every entry carries that error. Results are in input order.
@@ -301,6 +321,39 @@ class Store {
   // not outlive the store. UNIMPLEMENTED as for OpenGrading.
   virtual Result<std::unique_ptr<asset_register::RegisterPort>> OpenRegister(
       const Clock& clock);
+  // --- Authentication and revocation (issue 13; sqlite_auth.cpp) ---------
+
+  // What a report's credentials are checked against, read without a write
+  // lock. Returns the host's record; NOT_FOUND when no host has this id.
+  // A revoked host has an empty node_key_hash and cert_sha256 (nothing
+  // matches them) and revoked set.
+  virtual Result<HostCredential> FindHostCredential(int64_t host_id) = 0;
+  // Records `cert_sha256` (hex SHA-256 of the DER certificate) as the one
+  // client certificate host `host_id` may present; it replaces any earlier
+  // one. NOT_FOUND when the host is unknown.
+  virtual Status SetHostCertificate(int64_t host_id,
+                                    const std::string& cert_sha256) = 0;
+  // Revokes host `host_id` of organisation `org`: its node key and client
+  // certificate are refused by StoreReports from the next report on, until
+  // the host enrolls again with a valid token. NOT_FOUND when the host is
+  // not in `org` (another organisation's host is never touched); OK when
+  // already revoked.
+  virtual Status RevokeHost(const std::string& org, int64_t host_id) = 0;
+
+  // --- History retention (issue 13; sqlite_retention.cpp) ------------------
+
+  // Keeps `days` days of fact and package history for `org` (1 to 36500).
+  // NOT_FOUND for an unknown organisation; INVALID_ARGUMENT out of range.
+  virtual Status SetHistoryRetention(const std::string& org, int days) = 0;
+  // The days of history kept for `org`: its setting, or kDefaultHistoryDays.
+  virtual Result<int> HistoryRetention(const std::string& org) = 0;
+  // Deletes at most `max_rows` history rows (fact_history, package_changes)
+  // received before each organisation's retention, oldest first. Returns
+  // the rows deleted (call again while it returns max_rows).
+  virtual Result<int64_t> PruneHistory(int64_t max_rows) = 0;
 };
+
+// History kept for an organisation without its own setting.
+inline constexpr int kDefaultHistoryDays = 400;
 
 }  // namespace mamori::store

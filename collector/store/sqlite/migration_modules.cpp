@@ -4,6 +4,7 @@
 #include "collector/store/sqlite/core_schema.h"
 #include "collector/store/sqlite/evidence_schema.h"
 #include "collector/store/sqlite/grading_schema.h"
+#include "collector/store/sqlite/hardening_schema.h"
 #include "collector/store/sqlite/identity_schema.h"
 #include "collector/store/sqlite/migrations.h"
 #include "collector/store/sqlite/register_schema.h"
@@ -20,6 +21,7 @@ constexpr MigrationModule kModules[] = {
     {"evidence", &EvidenceMigrations},
     {"report", &ReportMigrations},
     {"console", &ConsoleMigrations},
+    {"hardening", &HardeningMigrations},
 };
 
 }  // namespace

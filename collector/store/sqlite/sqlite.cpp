@@ -12,8 +12,14 @@ Status SqliteError(sqlite3* db, std::string_view what) {
   int code =
       db != nullptr ? (sqlite3_extended_errcode(db) & 0xff) : SQLITE_NOMEM;
   if (code == SQLITE_CONSTRAINT) return AbortedError(std::move(message));
-  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+  // Passing conditions a client should retry later (issue 13.7): a busy
+  // database, a full disk, a failed read or write.
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_FULL ||
+      code == SQLITE_IOERR) {
     return UnavailableError(std::move(message));
+  }
+  if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+    return DataLossError(std::move(message));
   }
   return InternalError(std::move(message));
 }

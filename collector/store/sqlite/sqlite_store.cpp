@@ -137,6 +137,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
   if (!db.ok()) return db.status();
   MAMORI_RETURN_IF_ERROR(
       ApplyMigrations(*db, AllMigrationModules(), clock).WithContext(path));
+  // An acknowledged report is deleted from the agent's spool, so the commit
+  // must survive a power loss, not only a crash: fsync the WAL at every
+  // commit (batches of reports share one; docs/performance.md has the cost).
+  MAMORI_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL").WithContext(path));
   return std::unique_ptr<SqliteStore>(
       new SqliteStore(std::move(db).value(), path, clock));
 }
@@ -289,48 +293,6 @@ Result<std::vector<TokenInfo>> SqliteStore::ListTokens(const std::string& org) {
   }
   (*query)->Reset();
   return tokens;
-}
-
-Status SqliteStore::RevokeToken(const std::string& id_or_prefix) {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::optional<int64_t> id = ParseInt64(id_or_prefix);
-  std::vector<int64_t> matches;
-  if (id.has_value()) {
-    Result<Statement*> query = Stmt("SELECT id FROM tokens WHERE id = ?1");
-    if (!query.ok()) return query.status();
-    (*query)->Bind(1, *id);
-    Result<bool> row = (*query)->Step();
-    if (!row.ok()) return row.status();
-    if (*row) matches.push_back((*query)->ColumnInt(0));
-    (*query)->Reset();
-  } else if (id_or_prefix.size() >= 6) {
-    // A prefix of the shown prefix (or the whole token, whose hash we know).
-    Result<Statement*> query = Stmt(
-        "SELECT id FROM tokens WHERE substr(prefix, 1, length(?1)) = ?1 OR "
-        "token_hash = ?2");
-    if (!query.ok()) return query.status();
-    (*query)->Bind(1, id_or_prefix).Bind(2, pki::Sha256Hex(id_or_prefix));
-    while (true) {
-      Result<bool> row = (*query)->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      matches.push_back((*query)->ColumnInt(0));
-    }
-    (*query)->Reset();
-  }
-  if (matches.empty()) {
-    return NotFoundError("no token with id or prefix '" + id_or_prefix + "'");
-  }
-  if (matches.size() > 1) {
-    return InvalidArgumentError("prefix '" + id_or_prefix + "' matches " +
-                                std::to_string(matches.size()) +
-                                " tokens; give the token id");
-  }
-  Result<Statement*> update = Stmt(
-      "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL");
-  if (!update.ok()) return update.status();
-  (*update)->Bind(1, matches[0]).Bind(2, ToUnixSeconds(clock_.Now()));
-  return RunStmt(*update);
 }
 
 // ---------------------------------------------------------------------------
@@ -517,7 +479,7 @@ std::optional<std::vector<Result<ReportResult>>> SqliteStore::StoreBatch(
   // Packages inserted by the batch (or one report) that was rolled back are
   // gone from the table, so their ids must leave the cache too.
   auto forget = [this](const std::vector<std::string>& keys) {
-    for (const std::string& key : keys) package_ids_.erase(key);
+    for (const std::string& key : keys) package_ids_.Erase(key);
   };
   auto run = [this](const char* sql) -> Status {
     Result<Statement*> statement = Stmt(sql);
@@ -622,10 +584,8 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
     if (!found) {
       found = true;
       org_id = hq.ColumnInt(0);
-      key_ok =
-          report.authenticated_by_certificate ||
-          (!report.node_key_hash.empty() &&
-           pki::ConstantTimeEquals(hq.ColumnView(1), report.node_key_hash));
+      key_ok = !report.node_key_hash.empty() &&
+               pki::ConstantTimeEquals(hq.ColumnView(1), report.node_key_hash);
       vouched_at = hq.ColumnOptionalInt(5);
       enrolled = {hq.ColumnText(6), hq.ColumnText(7), hq.ColumnText(8),
                   hq.ColumnText(9), SplitMacs(hq.ColumnText(10))};
@@ -634,6 +594,11 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
     planner.AddStored(hq.ColumnView(2), hq.ColumnView(3), hq.ColumnInt(4));
   }
   hq.Reset();
+  if (found && !key_ok && report.authenticated_by_certificate) {
+    Result<bool> current = CertificateIsCurrent(report);  // sqlite_auth.cpp
+    if (!current.ok()) return current.status();
+    key_ok = *current;
+  }
   if (!found || !key_ok) {
     return UnauthenticatedError("unknown host id or wrong node key");
   }
@@ -822,8 +787,7 @@ Result<ReportResult> SqliteStore::StoreOneReport(const ReportInput& report,
 
 Result<int64_t> SqliteStore::PackageId(const PackageRow& row) {
   std::string key = PackageKey(row);
-  auto it = package_ids_.find(key);
-  if (it != package_ids_.end()) return it->second;
+  if (const int64_t* cached = package_ids_.Find(key)) return *cached;
   Result<Statement*> select = Stmt(
       "SELECT id FROM packages WHERE name = ?1 AND version = ?2 AND "
       "architecture = ?3 AND source = ?4 AND publisher = ?5");
@@ -856,7 +820,7 @@ Result<int64_t> SqliteStore::PackageId(const PackageRow& row) {
     id = db_.LastInsertId();
     report_package_keys_.push_back(key);
   }
-  package_ids_.emplace(std::move(key), id);
+  package_ids_.Put(key, id);
   return id;
 }
 

@@ -25,6 +25,7 @@
 #include "collector/store/evidence_store.h"
 #include "collector/store/sqlite/sqlite.h"
 #include "collector/store/store.h"
+#include "common/lru_cache.h"
 
 namespace mamori::store {
 
@@ -41,7 +42,8 @@ class SqliteStore final : public Store, public EvidenceFlagStore {
   Result<Organization> FindOrg(const std::string& name) override;
   Result<CreatedToken> CreateToken(const TokenSpec& spec) override;
   Result<std::vector<TokenInfo>> ListTokens(const std::string& org) override;
-  Status RevokeToken(const std::string& id_or_prefix) override;
+  Status RevokeToken(const std::string& org,
+                     const std::string& id_or_prefix) override;
   Result<EnrollOutcome> Enroll(const EnrollInput& input) override;
   std::vector<Result<ReportResult>> StoreReports(
       std::span<const ReportInput> reports) override;
@@ -64,6 +66,16 @@ class SqliteStore final : public Store, public EvidenceFlagStore {
   Result<std::unique_ptr<GradingPort>> OpenGrading() override;
   Result<std::unique_ptr<asset_register::RegisterPort>> OpenRegister(
       const Clock& clock) override;
+  // sqlite_auth.cpp
+  Result<HostCredential> FindHostCredential(int64_t host_id) override;
+  Status SetHostCertificate(int64_t host_id,
+                            const std::string& cert_sha256) override;
+  Status RevokeHost(const std::string& org, int64_t host_id) override;
+  // sqlite_retention.cpp
+  Status SetHistoryRetention(const std::string& org, int days) override;
+  Result<int> HistoryRetention(const std::string& org) override;
+  Result<int64_t> PruneHistory(int64_t max_rows) override;
+
 
  private:
   SqliteStore(Database db, std::string path, const Clock& clock)
@@ -82,15 +94,21 @@ class SqliteStore final : public Store, public EvidenceFlagStore {
   // Sets report_wrote_ once it has written anything for `report`.
   Result<ReportResult> StoreOneReport(const ReportInput& report, int64_t now);
   Status StorePackages(int64_t org_id, const ReportInput& report, int64_t now);
+  // Whether `report`'s client certificate is its host's current one and the
+  // host is not revoked (sqlite_auth.cpp). Inside the writing transaction.
+  Result<bool> CertificateIsCurrent(const ReportInput& report);
 
   std::mutex mu_;
   Database db_;
   const std::string path_;
   const Clock& clock_;
   std::unordered_map<const char*, Statement> statements_;
-  // Distinct packages already in the table: key → id. Cleared whenever the
-  // batch's transaction fails to commit, since ids inserted in it are gone.
-  std::unordered_map<std::string, int64_t> package_ids_;
+  // Distinct packages already in the table: key → id, the least recently
+  // used forgotten past kPackageIdCacheEntries (a host sending endless new
+  // packages must not grow the collector). Entries inserted by a batch whose
+  // transaction fails to commit are erased, since those ids are gone.
+  static constexpr size_t kPackageIdCacheEntries = 131'072;
+  LruCache<std::string, int64_t> package_ids_{kPackageIdCacheEntries};
   // Keys of packages inserted by the report being stored, so a report that
   // rolls back removes only its own ids from package_ids_.
   std::vector<std::string> report_package_keys_;
@@ -108,6 +126,12 @@ class SqliteStore final : public Store, public EvidenceFlagStore {
   Status RecordEvidenceFlag(const PendingFlag& flag, int64_t now);
   Status WritePendingFlags(int64_t now);
   std::vector<PendingFlag> pending_flags_;
+  // FindHostCredential reads on its own connection (WAL: readers do not
+  // wait for the writer), so checks before work never queue behind a batch
+  // being committed (sqlite_auth.cpp). Opened on first use.
+  std::mutex auth_mu_;
+  std::optional<Database> auth_db_;
+  std::optional<Statement> auth_query_;
 };
 
 }  // namespace mamori::store

@@ -174,11 +174,12 @@ TEST_F(SqliteStoreTest, EnrollChecksTokenValidity) {
 
   // Revoked, by prefix.
   std::string revoked = Token("acme");
-  ASSERT_TRUE(store_->RevokeToken(revoked.substr(0, 12)).ok());
+  ASSERT_TRUE(store_->RevokeToken("acme", revoked.substr(0, 12)).ok());
   Result<EnrollOutcome> rev = store_->Enroll(Input(revoked, "m4", "", ""));
   EXPECT_EQ(rev.status().code(), StatusCode::kUnauthenticated);
   EXPECT_NE(rev.status().message().find("revoked"), std::string::npos);
-  EXPECT_EQ(store_->RevokeToken("mtk_zzzzzzzz").code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->RevokeToken("acme", "mtk_zzzzzzzz").code(),
+            StatusCode::kNotFound);
 
   // Used up after one use.
   std::string once = Token("acme", 1);
