@@ -160,28 +160,30 @@ class GradingChecksTest : public ::testing::Test {
   int reports_ = 0;
 };
 
-const std::vector<Family> kGoodLaptop = {
-    {"system",
-     R"({"os_family":"OS_FAMILY_WINDOWS","os_name":"Windows 11 Enterprise","os_build":26100,"os_edition":"Enterprise","role":"ENDPOINT_ROLE_LAPTOP"})"},
-    {"updates",
-     R"({"pending_count":0,"security_pending_count":0,"automatic_updates":true,"automatic_updates_evidence":"AUOptions=4","lists_refreshed_at":"2026-11-19T22:00:00Z"})"},
-    {"antivirus",
-     R"({"products":[{"name":"Microsoft Defender","enabled":true,"realtime_protection":true,"definitions_age_hours":5}]})"},
-    {"password_policy",
-     R"({"min_length":12,"lockout_threshold":5,"accounts_without_password_count":0})"},
-    {"screen_lock",
-     R"({"enabled":true,"idle_timeout_seconds":600,"password_required":true})"},
-    {"wifi",
-     R"({"adapters":[{"name":"Wi-Fi"}],"current":{"ssid":"office","security":"WIFI_SECURITY_WPA2","auto_connect":true},"profiles":[{"ssid":"home","security":"WIFI_SECURITY_WPA3","auto_connect":true},{"ssid":"old-cafe","security":"WIFI_SECURITY_WEP","auto_connect":false}]})"},
-    {"usb_storage",
-     R"({"effective_policy":"USB_STORAGE_POLICY_BLOCKED","evidence":[{"source":"HKLM\\SYSTEM\\CurrentControlSet\\Services\\USBSTOR\\Start","setting":"4","effect":"USB_STORAGE_POLICY_BLOCKED","decisive":true}]})"},
-    {"disk_encryption",
-     R"({"volumes":[{"device":"C:","state":"ENCRYPTION_STATE_ENCRYPTED","technology":"bitlocker","system_volume":true}]})"},
-    {"firewall", R"({"active":true,"product":"windows"})"},
-    {"remote_access", R"({"ssh_installed":false,"rdp_enabled":false})"},
-    // A hardened IIS and OpenSSH beyond loopback, a database on
-    // loopback.
-    {"service_exposure", R"({"services":[{"protocol":"tcp","address":"0.0.0.0","port":443,"probe_address":"127.0.0.1","pid":4,"process":"System","kind":"https","probe_state":"ok","tls":{"tls1_0":false,"tls1_1":false,"tls1_2":true,"tls1_3":true,"dh_bits":3072,"certificate":{"chained_to_system_ca":true,"key_type":"RSA","key_bits":2048},"negotiated_version":"TLSv1.3"},"http":{"status_code":200,"server":"Microsoft-IIS","hsts":true,"content_security_policy":true,"csp_frame_ancestors":true,"x_frame_options":true,"x_content_type_options":true,"referrer_policy":true,"frame_protection":true}},{"protocol":"tcp","address":"0.0.0.0","port":22,"process":"sshd.exe","kind":"ssh","probe_state":"ok","ssh":{"banner":"SSH-2.0-OpenSSH_for_Windows_9.5","product":"OpenSSH","strict_kex":true,"chacha20_offered":true}},{"protocol":"tcp","address":"127.0.0.1","port":5432,"loopback_only":true,"kind":"other","probe_state":"ok"}]})"},
+const std::vector<Family> kGoodLaptop =
+    {
+        {"system",
+         R"({"os_family":"OS_FAMILY_WINDOWS","os_name":"Windows 11 Enterprise","os_build":26100,"os_edition":"Enterprise","role":"ENDPOINT_ROLE_LAPTOP"})"},
+        {"updates",
+         R"({"pending_count":0,"security_pending_count":0,"automatic_updates":true,"automatic_updates_evidence":"AUOptions=4","lists_refreshed_at":"2026-11-19T22:00:00Z"})"},
+        {"antivirus",
+         R"({"products":[{"name":"Microsoft Defender","enabled":true,"realtime_protection":true,"definitions_age_hours":5}]})"},
+        {"password_policy",
+         R"({"min_length":12,"lockout_threshold":5,"accounts_without_password_count":0})"},
+        {"screen_lock",
+         R"({"enabled":true,"idle_timeout_seconds":600,"password_required":true})"},
+        {"wifi",
+         R"({"adapters":[{"name":"Wi-Fi"}],"current":{"ssid":"office","security":"WIFI_SECURITY_WPA2","auto_connect":true},"profiles":[{"ssid":"home","security":"WIFI_SECURITY_WPA3","auto_connect":true},{"ssid":"old-cafe","security":"WIFI_SECURITY_WEP","auto_connect":false}]})"},
+        {"usb_storage",
+         R"({"effective_policy":"USB_STORAGE_POLICY_BLOCKED","evidence":[{"source":"HKLM\\SYSTEM\\CurrentControlSet\\Services\\USBSTOR\\Start","setting":"4","effect":"USB_STORAGE_POLICY_BLOCKED","decisive":true}]})"},
+        {"disk_encryption",
+         R"({"volumes":[{"device":"C:","state":"ENCRYPTION_STATE_ENCRYPTED","technology":"bitlocker","system_volume":true}]})"},
+        {"firewall", R"({"active":true,"product":"windows"})"},
+        {"remote_access", R"({"ssh_installed":false,"rdp_enabled":false})"},
+        // A hardened IIS and OpenSSH beyond loopback, a database on
+        // loopback.
+        {"service_exposure",
+         R"({"services":[{"protocol":"tcp","address":"0.0.0.0","port":443,"probe_address":"127.0.0.1","pid":4,"process":"System","kind":"https","probe_state":"ok","tls":{"tls1_0":false,"tls1_1":false,"tls1_2":true,"tls1_3":true,"dh_bits":3072,"certificate":{"chained_to_system_ca":true,"key_type":"RSA","key_bits":2048},"negotiated_version":"TLSv1.3"},"http":{"status_code":200,"server":"Microsoft-IIS","hsts":true,"content_security_policy":true,"csp_frame_ancestors":true,"x_frame_options":true,"x_content_type_options":true,"referrer_policy":true,"frame_protection":true}},{"protocol":"tcp","address":"0.0.0.0","port":22,"process":"sshd.exe","kind":"ssh","probe_state":"ok","ssh":{"banner":"SSH-2.0-OpenSSH_for_Windows_9.5","product":"OpenSSH","strict_kex":true,"chacha20_offered":true}},{"protocol":"tcp","address":"127.0.0.1","port":5432,"loopback_only":true,"kind":"other","probe_state":"ok"}]})"},
 };
 
 const std::vector<Family> kBadDesktop = {

@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "collector/cli/cli_common.h"
-#include "collector/store/sqlite/sqlite_backup.h"
+#include "collector/store/open_store.h"
 
 namespace mamori::collector_cli {
 namespace {
@@ -139,7 +139,10 @@ int RunBackup(const std::vector<std::string>& args, std::ostream& out,
   }
   Result<std::vector<store::BackupFile>> files = CollectFiles(paths.root);
   if (!files.ok()) return Failure(kCommand, files.status(), err);
-  std::unique_ptr<store::BackupEngine> engine = store::NewSqliteBackupEngine();
+  Result<std::unique_ptr<store::BackupEngine>> opened =
+      store::OpenBackupEngine(store::SqliteUrl(paths.database));
+  if (!opened.ok()) return Failure(kCommand, opened.status(), err);
+  store::BackupEngine* engine = opened->get();
   if (Status s = engine->Create(paths.database, *files, out_file,
                                 SystemClock::Instance().Now());
       !s.ok()) {
@@ -180,7 +183,10 @@ int RunRestore(const std::vector<std::string>& args, std::ostream& out,
   const bool force = vm["force"].as<bool>();
 
   // Everything about the backup is checked before the target is touched.
-  std::unique_ptr<store::BackupEngine> engine = store::NewSqliteBackupEngine();
+  Result<std::unique_ptr<store::BackupEngine>> opened =
+      store::OpenBackupEngine(store::SqliteUrl("collector.db"));
+  if (!opened.ok()) return Failure(kCommand, opened.status(), err);
+  store::BackupEngine* engine = opened->get();
   Result<store::BackupContents> contents = engine->Verify(from);
   if (!contents.ok()) {
     return Failure(kCommand,

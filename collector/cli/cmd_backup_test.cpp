@@ -89,7 +89,7 @@ TEST_F(CmdBackupTest, RestoresIntoAnEmptyDirectoryWithKeysAndModes) {
     EXPECT_EQ(before[f], after[f]) << f;
   }
   // The restored directory opens as a store with the organisation in it.
-  Result<std::unique_ptr<store::SqliteStore>> opened =
+  Result<std::unique_ptr<store::Store>> opened =
       OpenStore(DataPaths::For(target), SystemClock::Instance());
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   EXPECT_FALSE(fs::exists(target + "/collector.db.partial"));
@@ -146,7 +146,7 @@ TEST_F(CmdBackupTest, DataWrittenByANewerCollectorIsRefused) {
                          "('from-a-newer-collector', 1, 0)")
                     .ok());
   }
-  Result<std::unique_ptr<store::SqliteStore>> opened =
+  Result<std::unique_ptr<store::Store>> opened =
       OpenStore(DataPaths::For(data_), SystemClock::Instance());
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.status().code(), StatusCode::kFailedPrecondition);

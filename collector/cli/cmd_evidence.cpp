@@ -11,6 +11,7 @@
 #include "collector/report/evidence_pack.h"
 #include "collector/report/followup.h"
 #include "collector/report/report.h"
+#include "collector/store/open_store.h"
 #include "collector/store/report_store.h"
 #include "common/text.h"
 
@@ -94,7 +95,7 @@ int Export(const std::vector<std::string>& args, std::ostream& out,
   std::erase_if(*history, [&](const store::GradeSnapshot& s) {
     return s.evaluated_at > *as_of;
   });
-  auto store = store::OpenSqliteReportStore(paths.database);
+  auto store = store::OpenReportStore(store::SqliteUrl(paths.database));
   if (!store.ok()) return Failure(kCommand, store.status(), err);
   auto items = (*store)->ImprovementItems(*org_id);
   if (!items.ok()) return Failure(kCommand, items.status(), err);

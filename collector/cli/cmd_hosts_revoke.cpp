@@ -35,7 +35,7 @@ int RunHostsRevoke(const std::vector<std::string>& args, std::ostream& out,
                           host + "'",
                       err);
   }
-  Result<std::unique_ptr<store::SqliteStore>> store =
+  Result<std::unique_ptr<store::Store>> store =
       OpenStore(DataPaths::For(data_dir), SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
   if (Status s = (*store)->RevokeHost(org, *host_id); !s.ok()) {
@@ -73,7 +73,7 @@ int RunOrgRetention(const std::vector<std::string>& args, std::ostream& out,
   if (vm.count("days") != 0 && (days < 1 || days > 36500)) {
     return UsageError(kCommand, "--days: must be 1 to 36500", err);
   }
-  Result<std::unique_ptr<store::SqliteStore>> store =
+  Result<std::unique_ptr<store::Store>> store =
       OpenStore(DataPaths::For(data_dir), SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
   if (vm.count("days") != 0) {

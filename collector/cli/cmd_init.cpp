@@ -13,7 +13,6 @@
 #include "collector/pki/ca.h"
 #include "collector/pki/crypto.h"
 #include "collector/pki/signing_key.h"
-#include "collector/store/sqlite/sqlite_account_store.h"
 
 namespace mamori::collector_cli {
 namespace {
@@ -138,8 +137,8 @@ int RunInit(const std::vector<std::string>& args, std::ostream& out,
   if (!hash.ok()) return Failure(kCommand, hash.status(), err);
   // The console's first operator; the password is one-time: the console
   // asks for a new one at the first login.
-  Result<std::unique_ptr<store::SqliteAccountStore>> accounts =
-      store::SqliteAccountStore::Open(paths.database);
+  Result<std::unique_ptr<store::AccountStore>> accounts =
+      store::OpenAccountStore(store::SqliteUrl(paths.database));
   if (!accounts.ok()) return Failure(kCommand, accounts.status(), err);
   if (Result<store::Account> created = (*accounts)->CreateAccount(
           {admin, store::Role::kOperator, {}, *hash, true}, now);

@@ -8,6 +8,7 @@
 #include "collector/report/mailer.h"
 #include "collector/report/report.h"
 #include "collector/report/report_messages.h"
+#include "collector/store/open_store.h"
 #include "common/sha256.h"
 #include "common/text.h"
 
@@ -57,13 +58,13 @@ struct OrgReportStore {
 Result<OrgReportStore> OpenOrgReportStore(const std::string& data_dir,
                                           const std::string& org) {
   const DataPaths paths = DataPaths::For(data_dir);
-  auto grading = store::GradingStore::Open(paths.database);
-  if (!grading.ok()) return grading.status();
-  auto org_id = (*grading)->OrgId(org);
-  if (!org_id.ok()) return org_id.status();
-  auto items = store::OpenSqliteReportStore(paths.database);
+  auto core = OpenStore(paths, SystemClock::Instance());
+  if (!core.ok()) return core.status();
+  Result<store::Organization> found = (*core)->FindOrg(org);
+  if (!found.ok()) return found.status();
+  auto items = store::OpenReportStore(store::SqliteUrl(paths.database));
   if (!items.ok()) return items.status();
-  return OrgReportStore{*org_id, std::move(*items)};
+  return OrgReportStore{found->id, std::move(*items)};
 }
 
 int Schedule(const std::vector<std::string>& args, std::ostream& out,
@@ -154,7 +155,7 @@ int RunDue(const std::vector<std::string>& args, std::ostream& out,
   const DataPaths paths = DataPaths::For(data_dir);
   auto service = OpenGradingService(data_dir, policies);
   if (!service.ok()) return Failure(kCommand, service.status(), err);
-  auto items = store::OpenSqliteReportStore(paths.database);
+  auto items = store::OpenReportStore(store::SqliteUrl(paths.database));
   if (!items.ok()) return Failure(kCommand, items.status(), err);
   const TimePoint now_tp = SystemClock::Instance().Now();
   const int64_t now = ToUnixSeconds(now_tp);
@@ -280,7 +281,8 @@ int RunReport(const std::vector<std::string>& args, std::ostream& out,
   }
   auto service = OpenGradingService(data_dir, policies);
   if (!service.ok()) return Failure(kCommand, service.status(), err);
-  auto items = store::OpenSqliteReportStore(DataPaths::For(data_dir).database);
+  auto items = store::OpenReportStore(
+      store::SqliteUrl(DataPaths::For(data_dir).database));
   if (!items.ok()) return Failure(kCommand, items.status(), err);
   auto model = LoadReportModel(**service, **items, org, /*evaluate=*/true);
   if (!model.ok()) return Failure(kCommand, model.status(), err);

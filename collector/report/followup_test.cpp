@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "collector/store/sqlite/sqlite_report_store.h"
 #include "collector/store/sqlite/sqlite_store.h"
 
 namespace mamori::report {

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "collector/policy/grading_service.h"
-#include "collector/store/sqlite/grading_store.h"
+#include "collector/store/grading_port.h"
 
 namespace mamori::report {
 

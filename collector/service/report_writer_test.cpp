@@ -113,6 +113,10 @@ class HeldStore final : public store::Store {
   Result<int> HistoryRetention(const std::string&) override {
     return UnimplementedError("");
   }
+  Result<std::vector<store::HostEvidenceFlag>> ListEvidenceFlags(
+      const std::string&) override {
+    return std::vector<store::HostEvidenceFlag>{};
+  }
   Result<int64_t> PruneHistory(int64_t) override {
     return UnimplementedError("");
   }

@@ -5,6 +5,10 @@
 
 #include "collector/store/grading_port.h"
 #include "collector/store/register_port.h"
+#include "collector/store/sqlite/sqlite_account_store.h"
+#include "collector/store/sqlite/sqlite_backup.h"
+#include "collector/store/sqlite/sqlite_console_store.h"
+#include "collector/store/sqlite/sqlite_report_store.h"
 #include "collector/store/sqlite/sqlite_store.h"
 #include "common/text.h"
 
@@ -27,9 +31,10 @@ std::string SqliteUrl(std::string_view path) {
   return std::string(kSqliteScheme) + std::string(path);
 }
 
-Result<std::unique_ptr<Store>> OpenStore(std::string_view url,
-                                         const Clock& clock,
-                                         OpenOptions options) {
+namespace {
+
+// The SQLite file a store URL names, or INVALID_ARGUMENT naming the URL.
+Result<std::string> SqlitePathOf(std::string_view url) {
   std::string_view path = url;
   if (StartsWith(url, kSqliteScheme)) {
     path.remove_prefix(kSqliteScheme.size());
@@ -45,7 +50,17 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url,
         "\" names no database file / "
         "ストアの URL にデータベースファイルがありません");
   }
-  const std::string file(path);
+  return std::string(path);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url,
+                                         const Clock& clock,
+                                         OpenOptions options) {
+  Result<std::string> path = SqlitePathOf(url);
+  if (!path.ok()) return path.status();
+  const std::string& file = *path;
   if (!options.create) {
     std::error_code ec;
     if (!std::filesystem::exists(file, ec)) {
@@ -56,6 +71,34 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url,
   auto opened = SqliteStore::Open(file, clock);
   if (!opened.ok()) return opened.status();
   return std::unique_ptr<Store>(std::move(*opened));
+}
+
+Result<std::unique_ptr<AccountStore>> OpenAccountStore(std::string_view url) {
+  Result<std::string> path = SqlitePathOf(url);
+  if (!path.ok()) return path.status();
+  auto opened = SqliteAccountStore::Open(*path);
+  if (!opened.ok()) return opened.status();
+  return std::unique_ptr<AccountStore>(std::move(*opened));
+}
+
+Result<std::unique_ptr<ConsoleStore>> OpenConsoleStore(std::string_view url) {
+  Result<std::string> path = SqlitePathOf(url);
+  if (!path.ok()) return path.status();
+  auto opened = SqliteConsoleStore::Open(*path);
+  if (!opened.ok()) return opened.status();
+  return std::unique_ptr<ConsoleStore>(std::move(*opened));
+}
+
+Result<std::unique_ptr<ReportStore>> OpenReportStore(std::string_view url) {
+  Result<std::string> path = SqlitePathOf(url);
+  if (!path.ok()) return path.status();
+  return OpenSqliteReportStore(*path);
+}
+
+Result<std::unique_ptr<BackupEngine>> OpenBackupEngine(std::string_view url) {
+  Result<std::string> path = SqlitePathOf(url);
+  if (!path.ok()) return path.status();
+  return NewSqliteBackupEngine();
 }
 
 }  // namespace mamori::store

@@ -17,6 +17,10 @@
 #include <string>
 #include <string_view>
 
+#include "collector/store/account_store.h"
+#include "collector/store/backup.h"
+#include "collector/store/console_store.h"
+#include "collector/store/report_store.h"
 #include "collector/store/store.h"
 #include "common/clock.h"
 #include "common/status.h"
@@ -40,5 +44,16 @@ std::string SqliteUrl(std::string_view path);
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url,
                                          const Clock& clock,
                                          OpenOptions options = {});
+
+// The other ports over the same database, each with a connection of its own
+// (the database must already exist and be migrated: OpenStore does that).
+// Each returns the port; INVALID_ARGUMENT for a URL OpenStore would refuse;
+// NOT_FOUND when the database is absent; the backend's open error otherwise.
+Result<std::unique_ptr<AccountStore>> OpenAccountStore(std::string_view url);
+Result<std::unique_ptr<ConsoleStore>> OpenConsoleStore(std::string_view url);
+Result<std::unique_ptr<ReportStore>> OpenReportStore(std::string_view url);
+// The backup engine of the backend that `url` names; INVALID_ARGUMENT as
+// above. The engine copies the database file named by the URL's path.
+Result<std::unique_ptr<BackupEngine>> OpenBackupEngine(std::string_view url);
 
 }  // namespace mamori::store

@@ -127,9 +127,4 @@ class ReportStore {
       int64_t org_id, int64_t id) = 0;
 };
 
-// Opens the SQLite report store on the collector database at `path` (which
-// the collector has migrated). NOT_FOUND when the file is absent.
-Result<std::unique_ptr<ReportStore>> OpenSqliteReportStore(
-    const std::string& path);
-
 }  // namespace mamori::store

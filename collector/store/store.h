@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "collector/store/evidence_store.h"
 #include "common/clock.h"
 #include "common/status.h"
 
@@ -244,7 +245,9 @@ struct ReportResult {
   int64_t org_id = 0;
 };
 
-class Store {
+// Store also answers the evidence flags it records while storing reports
+// (evidence_store.h).
+class Store : public EvidenceFlagStore {
  public:
   virtual ~Store() = default;
 

@@ -5,7 +5,7 @@
 
 #include "collector/cli/cli_common.h"
 #include "collector/pki/crypto.h"
-#include "collector/store/sqlite/sqlite_account_store.h"
+#include "collector/store/open_store.h"
 #include "collector/web/password_policy.h"
 
 namespace mamori::web {
@@ -20,17 +20,17 @@ using collector_cli::ParseFlags;
 using collector_cli::UsageError;
 
 struct Opened {
-  std::unique_ptr<store::SqliteStore> store;
-  std::unique_ptr<store::SqliteAccountStore> accounts;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<store::AccountStore> accounts;
 };
 
 Result<Opened> Open(const std::string& data_dir) {
   const DataPaths paths = DataPaths::For(data_dir);
-  Result<std::unique_ptr<store::SqliteStore>> store =
+  Result<std::unique_ptr<store::Store>> store =
       collector_cli::OpenStore(paths, SystemClock::Instance());
   if (!store.ok()) return store.status();
-  Result<std::unique_ptr<store::SqliteAccountStore>> accounts =
-      store::SqliteAccountStore::Open(paths.database);
+  Result<std::unique_ptr<store::AccountStore>> accounts =
+      store::OpenAccountStore(store::SqliteUrl(paths.database));
   if (!accounts.ok()) return accounts.status();
   return Opened{std::move(store).value(), std::move(accounts).value()};
 }

@@ -1120,7 +1120,11 @@ struct ApiHandlers {
       return Problem(404, "error.not_found");
     }
     if (!CanWrite(org_id)) return Problem(403, "auth.forbidden");
-    if (Status s = api.store_.RevokeToken(std::to_string(token_id)); !s.ok()) {
+    Result<store::OrgOverview> org = api.console_.FindOrg(
+        call.scope, org_id, api.clock_.Now(), api.options_.silent_after);
+    if (!org.ok()) return StoreProblem(org.status());
+    if (Status s = api.store_.RevokeToken(org->name, std::to_string(token_id));
+        !s.ok()) {
       return StoreProblem(s);
     }
     Audit("token.revoke", std::to_string(token_id), org_id,

@@ -4,8 +4,7 @@
 #include <sstream>
 
 #include "collector/pki/ca.h"
-#include "collector/store/sqlite/sqlite_account_store.h"
-#include "collector/store/sqlite/sqlite_console_store.h"
+#include "collector/store/open_store.h"
 #include "collector/web/console_api.h"
 #include "collector/web/web_server.h"
 
@@ -22,8 +21,8 @@ class RunningConsole final : public Console {
   }
   ~RunningConsole() override { Stop(); }
 
-  std::unique_ptr<store::SqliteAccountStore> accounts;
-  std::unique_ptr<store::SqliteConsoleStore> console;
+  std::unique_ptr<store::AccountStore> accounts;
+  std::unique_ptr<store::ConsoleStore> console;
   std::unique_ptr<policy::GradingService> grading;
   std::unique_ptr<ConsoleApi> api;
   std::unique_ptr<WebServer> server;
@@ -76,12 +75,12 @@ Result<std::unique_ptr<Console>> StartConsole(const ConsoleFlags& flags,
     return std::unique_ptr<Console>();
   }
   auto c = std::make_unique<RunningConsole>();
-  Result<std::unique_ptr<store::SqliteAccountStore>> accounts =
-      store::SqliteAccountStore::Open(paths.database);
+  Result<std::unique_ptr<store::AccountStore>> accounts =
+      store::OpenAccountStore(store::SqliteUrl(paths.database));
   if (!accounts.ok()) return accounts.status();
   c->accounts = std::move(accounts).value();
-  Result<std::unique_ptr<store::SqliteConsoleStore>> console =
-      store::SqliteConsoleStore::Open(paths.database);
+  Result<std::unique_ptr<store::ConsoleStore>> console =
+      store::OpenConsoleStore(store::SqliteUrl(paths.database));
   if (!console.ok()) return console.status();
   c->console = std::move(console).value();
   Result<std::unique_ptr<policy::GradingService>> grading =

@@ -2,7 +2,7 @@
 #include <map>
 #include <set>
 
-#include "collector/store/report_store.h"
+#include "collector/store/sqlite/sqlite_report_store.h"
 #include "collector/store/sqlite/sqlite.h"
 #include "common/text.h"
 

@@ -29,7 +29,7 @@
 
 namespace mamori::store {
 
-class SqliteStore final : public Store, public EvidenceFlagStore {
+class SqliteStore final : public Store {
  public:
   // Opens (creating when absent) the database at `path` and applies pending
   // migrations of every module. `clock` must outlive the store. Returns the
