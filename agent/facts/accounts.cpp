@@ -4,6 +4,8 @@
 #include <cstring>
 #include <set>
 
+#include "agent/facts/time_range.h"
+
 namespace mamori::facts {
 
 std::vector<PasswdEntry> ParsePasswd(std::string_view text) {
@@ -216,7 +218,9 @@ std::vector<Account> BuildAccounts(const AccountSources& sources,
       auto it = sources.shadow->find(p.name);
       if (it != sources.shadow->end()) {
         a.locked = it->second.locked;
-        if (it->second.last_change_days) {
+        // A damaged shadow line's day count can overflow the conversion.
+        if (it->second.last_change_days && *it->second.last_change_days >= 0 &&
+            *it->second.last_change_days <= kTimePointLastSecond / 86400) {
           a.password_changed_at =
               FromUnixSeconds(*it->second.last_change_days * 86400);
         }

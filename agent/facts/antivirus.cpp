@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "agent/facts/time_range.h"
+
 namespace mamori::facts {
 
 Result<CvdHeader> ParseCvdHeader(std::string_view header) {
@@ -33,7 +35,10 @@ Result<CvdHeader> ParseCvdHeader(std::string_view header) {
   if (fields.size() >= 8) out.builder = SanitizeUtf8(Trim(fields[7]));
   if (fields.size() >= 9) {
     const std::optional<int64_t> seconds = ParseInt64(Trim(fields[8]));
-    if (seconds && *seconds > 0) out.build_time = FromUnixSeconds(*seconds);
+    // Beyond TimePoint's range the conversion would overflow.
+    if (seconds && *seconds > 0 && *seconds <= kTimePointLastSecond) {
+      out.build_time = FromUnixSeconds(*seconds);
+    }
   }
   return out;
 }

@@ -22,6 +22,12 @@ TEST(ParseCvdHeader, ReadsVersionSignaturesAndUnixBuildTime) {
   EXPECT_EQ(h->build_time_text, "20 Nov 2026 10-00 +0000");
   ASSERT_TRUE(h->build_time.has_value());
   EXPECT_EQ(ToUnixSeconds(*h->build_time), 1795168800);
+  // A build time past what TimePoint holds is unknown, not an overflow.
+  Result<CvdHeader> far = ParseCvdHeader(
+      Header("ClamAV-VDB:20 Nov 2026 10-00 +0000:27460:2074412:90:"
+             "0123456789abcdef0123456789abcdef:SIG:builder:9999999999999"));
+  ASSERT_TRUE(far.ok());
+  EXPECT_FALSE(far->build_time.has_value());
 }
 
 TEST(ParseCvdHeader, IgnoresBytesAfterTheHeader) {

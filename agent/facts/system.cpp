@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "agent/facts/time_range.h"
+
 namespace mamori::facts {
 
 std::string_view EnumName(EndpointRole role) {
@@ -99,7 +101,14 @@ void ApplyOsRelease(const std::map<std::string, std::string>& os_release,
 std::optional<int64_t> ParseBootTime(std::string_view proc_stat) {
   for (std::string_view line : SplitLines(proc_stat)) {
     const auto words = SplitWhitespace(line);
-    if (words.size() == 2 && words[0] == "btime") return ParseInt64(words[1]);
+    if (words.size() != 2 || words[0] != "btime") continue;
+    // Beyond TimePoint's range the caller's conversion would overflow.
+    const std::optional<int64_t> seconds = ParseInt64(words[1]);
+    if (!seconds || *seconds > kTimePointLastSecond ||
+        *seconds < -kTimePointLastSecond) {
+      return std::nullopt;
+    }
+    return seconds;
   }
   return std::nullopt;
 }

@@ -52,6 +52,8 @@ TEST(ParseBootTime, FindsBtime) {
       ParseBootTime("cpu  1 2 3\nintr 5\nbtime 1763880000\nprocesses 9\n"),
       1763880000);
   EXPECT_EQ(ParseBootTime("cpu 1\n"), std::nullopt);
+  // Past what TimePoint holds: the caller's conversion would overflow.
+  EXPECT_EQ(ParseBootTime("btime 7777777777777777\n"), std::nullopt);
   EXPECT_EQ(ParseBootTime("btime abc\n"), std::nullopt);
 }
 

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "agent/facts/linux/loaded_library.h"
+#include "agent/facts/time_range.h"
 #include "common/clock.h"
 #include "common/text.h"
 
@@ -228,7 +229,9 @@ void ReadAdvisory(const LibsolvApi& api, Pool* pool, Id id, Solvable* s,
   adv.type = Str(api.solvable_str(s, SOLVABLE_PATCHCATEGORY));
   adv.severity = SanitizeUtf8(Str(api.solvable_str(s, UPDATE_SEVERITY)));
   const unsigned long long issued = api.solvable_num(s, SOLVABLE_BUILDTIME, 0);
-  if (issued != 0) adv.issued = FromUnixSeconds(static_cast<int64_t>(issued));
+  if (issued != 0 && issued <= static_cast<uint64_t>(kTimePointLastSecond)) {
+    adv.issued = FromUnixSeconds(static_cast<int64_t>(issued));
+  }
   // libsolv 0.7 nests the packages as update:collectionlist →
   // update:collection; each step is one package.
   Dataiterator di;

@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "agent/facts/linux/ini_file.h"
+#include "agent/facts/time_range.h"
 #include "common/text.h"
 
 namespace mamori::facts {
@@ -234,8 +235,10 @@ std::optional<TimePoint> ParseProcStatBootTime(std::string_view proc_stat) {
     int64_t seconds = 0;
     auto [ptr, ec] =
         std::from_chars(value.data(), value.data() + value.size(), seconds);
+    // Past what TimePoint holds the conversion would overflow (found by
+    // fuzz_agent_text).
     if (ec != std::errc() || ptr != value.data() + value.size() ||
-        seconds <= 0) {
+        seconds <= 0 || seconds > kTimePointLastSecond) {
       return std::nullopt;
     }
     return FromUnixSeconds(seconds);

@@ -106,7 +106,8 @@ bool IsRebootCorePackage(std::string_view name);
 std::vector<std::string> CorePackagesInstalledSince(
     const std::vector<Package>& installed, TimePoint boot_time);
 
-// Parses the "btime <seconds>" line of /proc/stat; nullopt when absent.
+// Parses the "btime <seconds>" line of /proc/stat; nullopt when absent or
+// not a time TimePoint holds.
 std::optional<TimePoint> ParseProcStatBootTime(std::string_view proc_stat);
 
 }  // namespace mamori::facts

@@ -158,6 +158,8 @@ TEST(RebootRequired, CorePackagesInstalledAfterBoot) {
       std::optional<TimePoint>(FromUnixSeconds(1700000100)));
   EXPECT_FALSE(ParseProcStatBootTime("cpu 1\n").has_value());
   EXPECT_FALSE(ParseProcStatBootTime("btime x\n").has_value());
+  // Found by fuzz_agent_text: past year 2262 the conversion overflowed.
+  EXPECT_FALSE(ParseProcStatBootTime("btime 7777777777777777\n").has_value());
   std::vector<Package> installed = {Installed("kernel-core", "1", "x86_64"),
                                     Installed("glibc", "1", "x86_64"),
                                     Installed("vim", "1", "x86_64")};
