@@ -775,7 +775,7 @@ TEST_F(GradingChecksTest, CheckSandboxScopesRowsToTheOrganisation) {
   // Mentions :org_id but does not filter on it.
   text.replace(text.find(from), from.size(),
                "SELECT host_id, 'pass' AS status,\n"
-               "             (SELECT group_concat(hostname, ',') FROM v_hosts)"
+               "             (SELECT string_agg(hostname, ',') FROM v_hosts)"
                " AS visible_hosts,\n"
                "             (SELECT count(*) FROM v_packages) + (SELECT "
                "count(*) FROM v_hosts) AS visible_rows\n"
