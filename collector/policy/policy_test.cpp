@@ -139,7 +139,7 @@ TEST(PolicyFile, SqliteOnlySqlNamesFileCheckLineAndConstruct) {
       "             JSON_EXTRACT (payload_json, '$.x') AS x\n"
       "      FROM v_family_state WHERE org_id = :org_id"));
   ASSERT_FALSE(r.ok());
-  const std::string& m = r.status().message();
+  const std::string m = r.status().message();
   EXPECT_NE(m.find("test.yaml:"), std::string::npos) << m;
   EXPECT_NE(m.find("checks[demo_check].query"), std::string::npos) << m;
   EXPECT_NE(m.find("line 3 of the query: 'JSON_EXTRACT('"), std::string::npos)
@@ -149,8 +149,9 @@ TEST(PolicyFile, SqliteOnlySqlNamesFileCheckLineAndConstruct) {
   auto is_not = Parse(Replace(kGoodCheck, "WHERE org_id = :org_id",
                               "WHERE org_id = :org_id AND role IS NOT 0"));
   ASSERT_FALSE(is_not.ok());
-  EXPECT_NE(is_not.status().message().find("'IS NOT 0'"), std::string::npos)
-      << is_not.status().message();
+  const std::string is_not_message = is_not.status().message();
+  EXPECT_NE(is_not_message.find("'IS NOT 0'"), std::string::npos)
+      << is_not_message;
 }
 
 TEST(PolicySet, DuplicateIdsAcrossFilesNameBothPlaces) {

@@ -4,7 +4,9 @@
 // check dialect"), as SQLite functions on a check connection. A PostgreSQL
 // backend defines the same names with CREATE FUNCTION, so a check's text
 // runs unchanged on both:
-//   utc_date(unix_seconds)      → 'YYYY-MM-DD' (UTC), NULL for NULL
+//   utc_date(unix_seconds)      → 'YYYY-MM-DD' (UTC); NULL for NULL, for
+//                                 text that is no number and outside years
+//                                 0–9999
 //   utc_datetime(unix_seconds)  → 'YYYY-MM-DD HH:MM:SS' (UTC), NULL for NULL
 //   version_major(version)      → the leading integer after an optional
 //                                 "epoch:" prefix ("1:120.0.1" → 120); 0 when
