@@ -751,6 +751,14 @@ TEST_F(GradingChecksTest, CustomPolicyBrokenEditKeepsThePreviousVersion) {
             "not a declared parameter"},
            {"id: custom_hostname_set", "id: os_supported", "built-in check"},
            {"AS status", "AS verdict", "column named status"},
+           // Issue #12: SQLite-only SQL, named with the line in the query.
+           {"AS status,", "AS status, json_extract ( 'x', '$') AS j,",
+            "line 1 of the query: 'json_extract('"},
+           {"WHERE org_id = :org_id", "WHERE org_id IS NOT 0",
+            "'IS NOT 0' is outside the check dialect"},
+           {"hostname\n", "group_concat(hostname, ',')\n",
+            "line 2 of the query: 'group_concat(' is outside the check "
+            "dialect: a SQLite-only function; use string_agg"},
        }) {
     std::string text = kCustomCheck;
     text.replace(text.find(from), from.size(), to);
@@ -777,7 +785,7 @@ TEST_F(GradingChecksTest, CheckSandboxScopesRowsToTheOrganisation) {
   // Mentions :org_id but does not filter on it.
   text.replace(text.find(from), from.size(),
                "SELECT host_id, 'pass' AS status,\n"
-               "             (SELECT group_concat(hostname, ',') FROM v_hosts)"
+               "             (SELECT string_agg(hostname, ',') FROM v_hosts)"
                " AS visible_hosts,\n"
                "             (SELECT count(*) FROM v_packages) + (SELECT "
                "count(*) FROM v_hosts) AS visible_rows\n"

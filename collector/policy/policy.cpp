@@ -9,6 +9,7 @@
 
 #include "collector/grading/grading.h"
 #include "collector/pki/crypto.h"
+#include "collector/policy/check_dialect.h"
 #include "collector/policy/yaml_util.h"
 #include "common/text.h"
 
@@ -255,6 +256,17 @@ Result<Check> ParseCheck(const YamlContext& ctx, const YAML::Node& node,
   c.query = *query;
   if (c.query.size() > 64 * 1024) {
     return ctx.Error(node["query"], key + ".query", "longer than 64 KiB");
+  }
+  // The portable dialect (docs/policies.md): the same text must run on every
+  // store backend, so SQLite-only constructs are refused here, before the
+  // store prepares the query.
+  if (const DialectViolation v = CheckDialect(c.query); v.line > 0) {
+    const std::string at = std::to_string(v.line);
+    return ctx.Error(node["query"], key + ".query",
+                     "line " + at + " of the query: '" + v.construct +
+                         "' is outside the check dialect: " + v.reason_en +
+                         " / クエリの " + at + " 行目: '" + v.construct +
+                         "' はチェック用 SQL の範囲外です: " + v.reason_ja);
   }
   return c;
 }

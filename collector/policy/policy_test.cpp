@@ -126,6 +126,34 @@ TEST(PolicyFile, HostileInput) {
   EXPECT_FALSE(Parse("- just a list\n").ok());
 }
 
+// Issue #12: SQLite-only SQL is refused when the policy loads, naming the
+// file, the check, the line within the query and the construct (en + ja).
+TEST(PolicyFile, SqliteOnlySqlNamesFileCheckLineAndConstruct) {
+  auto r = Parse(Replace(
+      kGoodCheck,
+      "    query: SELECT host_id, 'pass' AS status FROM v_hosts WHERE org_id = "
+      ":org_id",
+      "    query: |\n"
+      "      SELECT host_id, 'pass' AS status, -- json_extract( in a comment\n"
+      "             'IS NOT 0' AS text,\n"
+      "             JSON_EXTRACT (payload_json, '$.x') AS x\n"
+      "      FROM v_family_state WHERE org_id = :org_id"));
+  ASSERT_FALSE(r.ok());
+  const std::string m = r.status().message();
+  EXPECT_NE(m.find("test.yaml:"), std::string::npos) << m;
+  EXPECT_NE(m.find("checks[demo_check].query"), std::string::npos) << m;
+  EXPECT_NE(m.find("line 3 of the query: 'JSON_EXTRACT('"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("クエリの 3 行目"), std::string::npos) << m;
+
+  auto is_not = Parse(Replace(kGoodCheck, "WHERE org_id = :org_id",
+                              "WHERE org_id = :org_id AND role IS NOT 0"));
+  ASSERT_FALSE(is_not.ok());
+  const std::string is_not_message = is_not.status().message();
+  EXPECT_NE(is_not_message.find("'IS NOT 0'"), std::string::npos)
+      << is_not_message;
+}
+
 TEST(PolicySet, DuplicateIdsAcrossFilesNameBothPlaces) {
   auto r =
       BuildPolicySet({{"a.yaml", kGoodCheck}, {"b.yaml", kGoodCheck}}, false);

@@ -3,6 +3,7 @@
 #include <set>
 #include <vector>
 
+#include "collector/store/sqlite/check_functions.h"
 #include "common/text.h"
 
 namespace mamori::store {
@@ -130,6 +131,8 @@ Status SqliteCheckQueries::Sandbox() {
     return InternalError(std::string("cannot register mamori_org(): ") +
                          sqlite3_errmsg(raw));
   }
+  // The portable dialect's helpers (utc_date, string_agg, …).
+  MAMORI_RETURN_IF_ERROR(RegisterCheckFunctions(raw));
   // The fact views that carry org_id, each shadowed by its organisation's
   // rows.
   std::vector<std::string> views;
