@@ -9,6 +9,7 @@
 #include "agent/transport/delivery.h"
 #include "common/log.h"
 #include "common/text.h"
+#include "proto/wire/limits.h"
 
 namespace mamori::agent {
 namespace {
@@ -103,8 +104,8 @@ Result<AgentSession> OpenSession(const AgentConfig& config,
           {.server = session.identity.server,
            .ca_pem = *ca,
            .timeout = config.rpc_timeout,
-           .max_send_bytes = static_cast<int>(
-               std::min<uint64_t>(config.spool_max_bytes, 1ull << 30))});
+           .max_send_bytes = static_cast<int>(std::min<uint64_t>(
+               config.spool_max_bytes, wire::kMaxReportBytes))});
   if (!client.ok()) return client.status();
   session.client = std::move(client).value();
   return session;

@@ -38,12 +38,20 @@ for _ in $(seq 1 200); do [[ -s "$tmp/port" ]] && break; sleep 0.05; done
 [[ -s "$tmp/port" ]] || fail "serve did not write its port"
 port=$(tr -d '[:space:]' <"$tmp/port")
 token=$("$COLLECTOR" token create --data "$tmp/data" --org e2e-株式会社 --quiet)
-"$AGENT" enroll --state "$tmp/agent" --server "127.0.0.1:$port" --token "$token" \
-  --ca "$tmp/data/pki/ca.crt" >/dev/null || fail "enroll"
-
-report() {  # $1 = fixture name
+# One machine reports both fixture trees, so both carry its machine id (a
+# report whose identity differs from the enrolled one is a copied state
+# directory, refused by the collector).
+prepare_root() {  # $1 = fixture name
   rm -rf "$tmp/root"
   cp -r "$SRC/tests/fixtures/linux/$1" "$tmp/root"
+  echo 0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e >"$tmp/root/etc/machine-id"
+}
+prepare_root e2e-bad
+"$AGENT" enroll --state "$tmp/agent" --server "127.0.0.1:$port" --token "$token" \
+  --ca "$tmp/data/pki/ca.crt" --root "$tmp/root" >/dev/null || fail "enroll"
+
+report() {  # $1 = fixture name
+  prepare_root "$1"
   if [[ "$1" == e2e-good ]]; then "$SRC/tests/fixtures/linux/make_fresh_cvd.sh" "$tmp/root" 1 >/dev/null; fi
   local rc=0
   for _ in 1 2 3 4 5 6 7 8 9 10; do

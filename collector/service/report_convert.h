@@ -19,13 +19,14 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "mamori/v1/collector.pb.h"
+#include "proto/wire/limits.h"
 
 namespace mamori::service {
 
 struct Limits {
   // Largest request accepted by gRPC (bigger ones fail with
   // RESOURCE_EXHAUSTED before parsing).
-  int max_message_bytes = 32 << 20;
+  int max_message_bytes = wire::kMaxReportBytes;
   // Entries in any repeated field (a package list, a socket list …).
   int max_list_entries = 100'000;
   // Bytes in any string field.

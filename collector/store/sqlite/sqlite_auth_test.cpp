@@ -35,7 +35,10 @@ class SqliteAuthTest : public ::testing::Test {
     EXPECT_TRUE(token.ok());
     EnrollInput in;
     in.token = token->token;
+    // Two stable identifiers, so enrolling the same machine again
+    // re-attaches (identity.h: one alone is only a possible duplicate).
     in.identity.machine_id = machine;
+    in.identity.smbios_uuid = "uuid-" + machine;
     in.node_key_hash = pki::Sha256Hex(key);
     Result<EnrollOutcome> enrolled = store_->Enroll(in);
     EXPECT_TRUE(enrolled.ok()) << enrolled.status().ToString();
