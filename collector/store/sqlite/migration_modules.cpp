@@ -14,14 +14,10 @@ namespace mamori::store {
 namespace {
 
 constexpr MigrationModule kModules[] = {
-    {"core", &CoreMigrations},
-    {"identity", &IdentityMigrations},
-    {"register", &RegisterMigrations},
-    {"grading", &GradingMigrations},
-    {"evidence", &EvidenceMigrations},
-    {"report", &ReportMigrations},
-    {"console", &ConsoleMigrations},
-    {"hardening", &HardeningMigrations},
+    {"core", &CoreMigrations},         {"identity", &IdentityMigrations},
+    {"register", &RegisterMigrations}, {"grading", &GradingMigrations},
+    {"evidence", &EvidenceMigrations}, {"report", &ReportMigrations},
+    {"console", &ConsoleMigrations},   {"hardening", &HardeningMigrations},
 };
 
 }  // namespace

@@ -1,8 +1,9 @@
+#include "collector/store/sqlite/sqlite_report_store.h"
+
 #include <filesystem>
 #include <map>
 #include <set>
 
-#include "collector/store/sqlite/sqlite_report_store.h"
 #include "collector/store/sqlite/sqlite.h"
 #include "common/text.h"
 

@@ -7,11 +7,11 @@
 #include "collector/pki/crypto.h"
 #include "collector/store/identity.h"
 #include "collector/store/ingest_plan.h"
+#include "collector/store/report_identity.h"
 #include "collector/store/sqlite/grading_store.h"
 #include "collector/store/sqlite/migrations.h"
 #include "collector/store/sqlite/register_store.h"
 #include "collector/store/tokens.h"
-#include "collector/store/report_identity.h"
 #include "common/text.h"
 
 namespace mamori::store {

@@ -76,7 +76,6 @@ class SqliteStore final : public Store {
   Result<int> HistoryRetention(const std::string& org) override;
   Result<int64_t> PruneHistory(int64_t max_rows) override;
 
-
  private:
   SqliteStore(Database db, std::string path, const Clock& clock)
       : db_(std::move(db)), path_(std::move(path)), clock_(clock) {}
