@@ -6,6 +6,7 @@
 #include "collector/cli/cmd_grade.h"
 #include "collector/report/followup.h"
 #include "collector/report/mailer.h"
+#include "collector/report/org_report.h"
 #include "collector/report/report.h"
 #include "collector/report/report_messages.h"
 #include "collector/store/open_store.h"
@@ -16,37 +17,6 @@ namespace mamori::collector_cli {
 
 namespace {
 namespace po = boost::program_options;
-
-// Snapshots kept in a report's trend.
-constexpr int kTrendSnapshots = 500;
-}  // namespace
-
-Result<report::ReportModel> LoadReportModel(policy::GradingService& service,
-                                            store::ReportStore& items,
-                                            const std::string& org,
-                                            bool evaluate) {
-  auto r = evaluate ? service.Evaluate(org) : service.Report(org);
-  if (!r.ok()) return r.status();
-  auto org_id = service.store().OrgId(org);
-  if (!org_id.ok()) return org_id.status();
-  auto history = service.store().GradeHistory(*org_id, kTrendSnapshots);
-  if (!history.ok()) return history.status();
-  std::vector<report::TrackedItem> tracked;
-  if (evaluate) {
-    auto synced = report::SyncImprovementItems(items, *org_id, r->improvements,
-                                               ToUnixSeconds(r->evaluated_at));
-    if (!synced.ok()) return synced.status();
-    tracked = std::move(*synced);
-  } else {
-    auto stored = items.ImprovementItems(*org_id);
-    if (!stored.ok()) return stored.status();
-    tracked = report::ToTracked(*stored);
-  }
-  return report::BuildReportModel(*r, service.questionnaires(), *history,
-                                  tracked);
-}
-
-namespace {
 
 struct OrgReportStore {
   int64_t org_id = 0;
@@ -168,7 +138,7 @@ int RunDue(const std::vector<std::string>& args, std::ostream& out,
     store::ReportRun run;
     run.generated_at = now;
     run.mail_status = "none";
-    auto model = LoadReportModel(**service, **items, s.org, true);
+    auto model = report::LoadReportModel(**service, **items, s.org, true);
     Result<std::string> pdf = model.ok()
                                   ? report::RenderReportPdf(*model, s.lang)
                                   : Result<std::string>(model.status());
@@ -284,7 +254,8 @@ int RunReport(const std::vector<std::string>& args, std::ostream& out,
   auto items = store::OpenReportStore(
       store::SqliteUrl(DataPaths::For(data_dir).database));
   if (!items.ok()) return Failure(kCommand, items.status(), err);
-  auto model = LoadReportModel(**service, **items, org, /*evaluate=*/true);
+  auto model =
+      report::LoadReportModel(**service, **items, org, /*evaluate=*/true);
   if (!model.ok()) return Failure(kCommand, model.status(), err);
   std::string content;
   if (format == "html") {

@@ -235,7 +235,7 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   Result<std::unique_ptr<web::Console>> console = web::StartConsole(
       console_flags,
       {paths.database, paths.root + "/policies", paths.server_key,
-       paths.server_cert, paths.ca_cert},
+       paths.server_cert, paths.ca_cert, paths.pki_dir + "/signing.key"},
       **store,
       address.substr(0, colon) + ":" + std::to_string((*server)->port()),
       SystemClock::Instance());
