@@ -23,6 +23,8 @@
 #include "collector/pki/ca.h"
 #include "collector/pki/crypto.h"
 #include "collector/policy/grading_service.h"
+#include "collector/report/evidence_pack.h"
+#include "collector/store/open_store.h"
 #include "collector/store/sqlite/sqlite_account_store.h"
 #include "collector/store/sqlite/sqlite_console_store.h"
 #include "collector/store/sqlite/sqlite_store.h"
@@ -173,11 +175,15 @@ class ConsoleServerTest : public ::testing::Test {
     ASSERT_TRUE(grading.ok()) << grading.status().ToString();
     grading_ = std::move(grading).value();
     ASSERT_TRUE(grading_->Evaluate("acme").ok());
+    auto reports = store::OpenReportStore(store::SqliteUrl(db));
+    ASSERT_TRUE(reports.ok()) << reports.status().ToString();
+    reports_ = std::move(reports).value();
 
     AddAccount("op", store::Role::kOperator, {}, false);
     AddAccount("acme-admin", store::Role::kOrgAdmin, {acme_}, false);
     AddAccount("acme-viewer", store::Role::kViewer, {acme_}, false);
     AddAccount("globex-viewer", store::Role::kViewer, {globex_}, false);
+    AddAccount("acme-auditor", store::Role::kAuditor, {acme_}, false);
     AddAccount("newbie", store::Role::kOperator, {}, true);
 
     auto ca = pki::CreateCa("test CA", clock_.Now());
@@ -192,8 +198,9 @@ class ConsoleServerTest : public ::testing::Test {
     ConsoleApiOptions options;
     options.grpc_address = "collector.example:50443";
     options.ca_sha256 = "AB:CD";
+    options.signing_key_path = dir_ + "/signing.key";
     api_ = std::make_unique<ConsoleApi>(*accounts_, *console_, *store_,
-                                        *grading_, clock_, options);
+                                        *grading_, *reports_, clock_, options);
     WebServerConfig config;
     config.address = "127.0.0.1:0";
     config.key_path = dir_ + "/server.key";
@@ -339,6 +346,7 @@ class ConsoleServerTest : public ::testing::Test {
   std::unique_ptr<store::SqliteAccountStore> accounts_;
   std::unique_ptr<store::SqliteConsoleStore> console_;
   std::unique_ptr<policy::GradingService> grading_;
+  std::unique_ptr<store::ReportStore> reports_;
   std::unique_ptr<ConsoleApi> api_;
   std::unique_ptr<WebServer> web_;
   Poco::Net::Context::Ptr client_context_;
@@ -721,7 +729,8 @@ TEST_F(ConsoleServerTest, EnrollCommandsNameAReachableHost) {
   ConsoleApiOptions options;
   options.grpc_address = "0.0.0.0:50443";
   options.ca_sha256 = "AB:CD";
-  ConsoleApi api(*accounts_, *console_, *store_, *grading_, clock_, options);
+  ConsoleApi api(*accounts_, *console_, *store_, *grading_, *reports_, clock_,
+                 options);
   WebServerConfig config;
   config.address = "127.0.0.1:0";
   config.key_path = dir_ + "/server.key";
@@ -766,6 +775,85 @@ TEST_F(ConsoleServerTest, OversizedAndMalformedBodiesAreRefused) {
   Reply escalate = Call(viewer, "POST", "/api/v1/accounts",
                         json{{"name", "evil"}, {"role", "operator"}}.dump());
   EXPECT_EQ(escalate.status, 403);
+}
+
+// The diagnosis report and the evidence pack through the API (#15): the same
+// library as `report` and `evidence export`, scoped like every org resource.
+TEST_F(ConsoleServerTest, ReportAndEvidencePackDownloads) {
+  const std::string acme = "/api/v1/orgs/" + std::to_string(acme_);
+  Client viewer = Login("acme-viewer");
+  Reply pdf = Call(viewer, "GET", acme + "/report?format=pdf&lang=ja");
+  ASSERT_EQ(pdf.status, 200) << pdf.body;
+  EXPECT_EQ(pdf.headers["content-type"], "application/pdf");
+  EXPECT_EQ(pdf.body.rfind("%PDF-", 0), 0u);
+  EXPECT_EQ(pdf.headers["content-disposition"],
+            "attachment; filename=\"mamori-report-ja-" + std::to_string(acme_) +
+                ".pdf\"");
+
+  Reply html = Call(viewer, "GET", acme + "/report?format=html&lang=en");
+  ASSERT_EQ(html.status, 200) << html.body;
+  EXPECT_EQ(html.headers["content-type"].rfind("text/html", 0), 0u);
+  EXPECT_NE(html.body.find("acme"), std::string::npos);
+
+  // Bad parameters name the field; another organisation is 404.
+  Reply bad = Call(viewer, "GET", acme + "/report?format=docx");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.Json()["field"], "format");
+  EXPECT_EQ(Call(viewer, "GET", acme + "/report?lang=fr").Json()["field"],
+            "lang");
+  const std::string globex = "/api/v1/orgs/" + std::to_string(globex_);
+  EXPECT_EQ(Call(viewer, "GET", globex + "/report").status, 404);
+  EXPECT_EQ(Call(viewer, "GET", globex + "/evidence-pack").status, 404);
+
+  // Viewers read reports but not evidence.
+  Reply denied = Call(viewer, "GET", acme + "/evidence-pack");
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_EQ(denied.headers["content-type"], "application/problem+json");
+
+  auto key = pki::LoadSigningKey(dir_ + "/signing.key");
+  for (const std::string who : {"acme-auditor", "acme-admin", "op"}) {
+    Client c = Login(who);
+    Reply pack = Call(c, "GET", acme + "/evidence-pack");
+    ASSERT_EQ(pack.status, 200) << who << ": " << pack.body;
+    EXPECT_EQ(pack.headers["content-type"], "application/zip");
+    EXPECT_EQ(pack.headers["transfer-encoding"], "chunked");
+    EXPECT_EQ(pack.headers["content-disposition"],
+              "attachment; filename=\"mamori-evidence-" +
+                  std::to_string(acme_) + ".zip\"");
+    if (!key.ok()) key = pki::LoadSigningKey(dir_ + "/signing.key");
+    ASSERT_TRUE(key.ok()) << key.status().ToString();
+    auto verified = report::VerifyEvidencePack(pack.body, key->public_key);
+    ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+    EXPECT_TRUE(verified->ok) << who;
+    EXPECT_GT(verified->files, 3);
+    // A changed byte fails verification against the same key.
+    std::string tampered = pack.body;
+    tampered[tampered.size() / 2] ^= 0x20;
+    auto bad_pack = report::VerifyEvidencePack(tampered, key->public_key);
+    EXPECT_TRUE(!bad_pack.ok() || !bad_pack->ok) << who;
+  }
+  // The OpenAPI document describes both downloads with these media types.
+  Client anonymous;
+  json doc = Call(anonymous, "GET", "/api/v1/openapi.json").Json();
+  const json& report_types = doc["paths"]["/orgs/{org_id}/report"]["get"]
+                                ["responses"]["200"]["content"];
+  EXPECT_TRUE(report_types.contains(pdf.headers["content-type"]));
+  EXPECT_TRUE(report_types.contains("text/html"));
+  EXPECT_TRUE(doc["paths"]["/orgs/{org_id}/evidence-pack"]["get"]["responses"]
+                 ["200"]["content"]
+                     .contains("application/zip"));
+
+  // An organisation never graded still gets a complete report and a pack
+  // that verifies (everything in it unknown), as the CLI gives.
+  Client op = Login("op");
+  Reply globex_pdf = Call(op, "GET", globex + "/report?lang=en");
+  ASSERT_EQ(globex_pdf.status, 200) << globex_pdf.body;
+  EXPECT_EQ(globex_pdf.body.rfind("%PDF-", 0), 0u);
+  Reply globex_pack = Call(op, "GET", globex + "/evidence-pack");
+  ASSERT_EQ(globex_pack.status, 200) << globex_pack.body;
+  auto verified = report::VerifyEvidencePack(globex_pack.body, key->public_key);
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_TRUE(verified->ok);
 }
 
 }  // namespace

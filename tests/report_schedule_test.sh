@@ -4,7 +4,8 @@
 # to a local test server (tests/smtp_starttls_server.py, certificate made
 # here); a second run-due has nothing due; a server without STARTTLS and a
 # closed port give failed runs whose error is kept and listed by `report
-# runs` — the report itself is still written.
+# runs` — the report itself is still written; then `serve` runs a due
+# schedule on its background thread and stops cleanly.
 #
 # Usage: tests/report_schedule_test.sh COLLECTOR_BIN SOURCE_DIR
 set -euo pipefail
@@ -78,4 +79,29 @@ C report runs --org 株式会社定期 >"$tmp/runs.txt"
 [[ $(grep -cE "Z  failed " "$tmp/runs.txt") -eq 2 ]] || fail "two failed runs expected: $(cat "$tmp/runs.txt")"
 [[ $(grep -cE "Z  sent " "$tmp/runs.txt") -eq 1 ]] || fail "one sent run expected: $(cat "$tmp/runs.txt")"
 [[ $(ls "$tmp"/data/reports/*/report-*.pdf | wc -l) -ge 1 ]] || fail "reports not kept"
+
+# serve runs the due schedules itself (a first round at start, then hourly)
+# and stops cleanly with its background thread.
+C org create 株式会社常駐 >/dev/null
+C report schedule --org 株式会社常駐 --every 30d --lang en --to soumu@example.jp >/dev/null
+"$COLLECTOR" serve --data "$tmp/data" --grpc 127.0.0.1:0 --port-file "$tmp/grpc.port" "${smtp[@]}" \
+  >"$tmp/serve.out" 2>"$tmp/serve.log" &
+serve_pid=$!
+pids+=("$serve_pid")
+for _ in $(seq 1 300); do
+  C report runs --org 株式会社常駐 2>/dev/null | grep -q "Z  sent " && break
+  sleep 0.1
+done
+C report runs --org 株式会社常駐 >"$tmp/runs-serve.txt"
+grep -q "Z  sent .*report-.*-en.pdf" "$tmp/runs-serve.txt" ||
+  fail "serve did not run the due report within 30 s: $(cat "$tmp/runs-serve.txt"; tail -5 "$tmp/serve.log")"
+served_pdf=$(awk '{print $NF}' "$tmp/runs-serve.txt" | head -1)
+pdftotext "$served_pdf" "$tmp/served.txt"
+grep -q "株式会社常駐" "$tmp/served.txt" || fail "serve's scheduled PDF lacks the organisation"
+grep -qE "RCPT TO: ?<soumu@example.jp>" "$tmp"/tls/*.env || fail "serve's report was not mailed"
+kill -TERM "$serve_pid"
+wait "$serve_pid" || fail "serve did not stop cleanly: $(tail -5 "$tmp/serve.log")"
+grep -q "stopped cleanly.*1 scheduled-report rounds" "$tmp/serve.log" ||
+  fail "serve's stop log: $(tail -3 "$tmp/serve.log")"
+[[ $(grep -c "Z  sent " "$tmp/runs-serve.txt") -eq 1 ]] || fail "serve ran the schedule more than once"
 echo PASS

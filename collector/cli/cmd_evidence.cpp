@@ -9,8 +9,7 @@
 #include "collector/cli/cmd_report.h"
 #include "collector/pki/signing_key.h"
 #include "collector/report/evidence_pack.h"
-#include "collector/report/followup.h"
-#include "collector/report/report.h"
+#include "collector/report/org_report.h"
 #include "collector/store/open_store.h"
 #include "collector/store/report_store.h"
 #include "common/text.h"
@@ -83,56 +82,12 @@ int Export(const std::vector<std::string>& args, std::ostream& out,
   const DataPaths paths = DataPaths::For(data_dir);
   auto service = OpenGradingService(data_dir, policies);
   if (!service.ok()) return Failure(kCommand, service.status(), err);
-  auto report = as_of ? (*service)->Report(org) : (*service)->Evaluate(org);
-  if (!report.ok()) return Failure(kCommand, report.status(), err);
-  if (!as_of) as_of = report->evaluated_at;
-  report->evaluated_at = *as_of;
-  auto org_id = (*service)->store().OrgId(org);
-  if (!org_id.ok()) return Failure(kCommand, org_id.status(), err);
-  auto history = (*service)->store().GradeHistory(*org_id, 500);
-  if (!history.ok()) return Failure(kCommand, history.status(), err);
-  // Snapshots after as_of are not part of a pack "as of" that time.
-  std::erase_if(*history, [&](const store::GradeSnapshot& s) {
-    return s.evaluated_at > *as_of;
-  });
   auto store = store::OpenReportStore(store::SqliteUrl(paths.database));
   if (!store.ok()) return Failure(kCommand, store.status(), err);
-  auto items = (*store)->ImprovementItems(*org_id);
-  if (!items.ok()) return Failure(kCommand, items.status(), err);
-  const report::ReportModel model =
-      report::BuildReportModel(*report, (*service)->questionnaires(), *history,
-                               report::ToTracked(*items));
-  auto pdf = report::RenderReportPdf(model, lang);
-  if (!pdf.ok()) return Failure(kCommand, pdf.status(), err);
-
-  auto answers = (*store)->CurrentAnswers(*org_id);
-  if (!answers.ok()) return Failure(kCommand, answers.status(), err);
-
-  report::PackSources sources;
-  sources.as_of = *as_of;
-  sources.report = &*report;
-  sources.report_pdf = std::move(*pdf);
-  for (const auto& s : policy::BuiltinPolicySources()) {
-    sources.policy_files.emplace_back("builtin/checks/" + s.name, s.text);
+  // An unknown organisation fails here, before a key or file is made.
+  if (auto id = (*service)->store().OrgId(org); !id.ok()) {
+    return Failure(kCommand, id.status(), err);
   }
-  for (const auto& s : policy::BuiltinQuestionnaireSources()) {
-    sources.policy_files.emplace_back("builtin/questionnaires/" + s.name,
-                                      s.text);
-  }
-  sources.policy_files.emplace_back(
-      "builtin/" + policy::BuiltinEndOfSupportSource().name,
-      policy::BuiltinEndOfSupportSource().text);
-  auto custom = policy::ReadPolicyDir(
-      policies.empty() ? paths.root + "/policies" : policies);
-  if (!custom.ok()) return Failure(kCommand, custom.status(), err);
-  for (const auto& s : *custom) {
-    sources.policy_files.emplace_back("custom/" + s.name, s.text);
-  }
-  sources.answers = std::move(*answers);
-  sources.for_each_host_facts =
-      [&](const std::function<Status(const store::HostFacts&)>& fn) {
-        return (*store)->ForEachHostFacts(*org_id, fn);
-      };
 
   bool created = false;
   auto key =
@@ -144,19 +99,26 @@ int Export(const std::vector<std::string>& args, std::ostream& out,
         << pki::PublicKeyFingerprint(key->public_key)
         << ") / 署名鍵を作成しました\n";
   }
+  report::OrgPackRequest request;
+  request.org = org;
+  request.as_of = as_of;
+  request.lang = lang;
+  request.custom_policy_dir =
+      policies.empty() ? paths.root + "/policies" : policies;
 
   const std::string tmp = out_path + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) {
     return Failure(kCommand, InternalError("cannot create " + tmp), err);
   }
-  Status written = report::WriteEvidencePack(
-      sources, *key, [&](std::string_view bytes) -> Status {
+  Result<TimePoint> used = report::WriteOrgEvidencePack(
+      **service, **store, request, *key, [&](std::string_view bytes) -> Status {
         if (std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size()) {
           return InternalError("cannot write " + tmp);
         }
         return Status::Ok();
       });
+  Status written = used.status();
   const bool closed = std::fclose(f) == 0;
   if (written.ok() && !closed) written = InternalError("cannot write " + tmp);
   if (written.ok() && std::rename(tmp.c_str(), out_path.c_str()) != 0) {
@@ -169,7 +131,7 @@ int Export(const std::vector<std::string>& args, std::ostream& out,
   out << (lang == "ja" ? "証跡パックを書き出しました: "
                        : "evidence pack written: ")
       << out_path << "\n"
-      << "  as of:       " << FormatTime(*as_of) << "\n"
+      << "  as of:       " << FormatTime(*used) << "\n"
       << "  signing key: " << pki::PublicKeyFingerprint(key->public_key)
       << "\n";
   return kExitOk;

@@ -4,8 +4,10 @@
 
 #include "collector/cli/cli_common.h"
 #include "collector/cli/cmd_grade.h"
+#include "collector/cli/scheduled_reports.h"
 #include "collector/report/followup.h"
 #include "collector/report/mailer.h"
+#include "collector/report/org_report.h"
 #include "collector/report/report.h"
 #include "collector/report/report_messages.h"
 #include "collector/store/open_store.h"
@@ -16,37 +18,6 @@ namespace mamori::collector_cli {
 
 namespace {
 namespace po = boost::program_options;
-
-// Snapshots kept in a report's trend.
-constexpr int kTrendSnapshots = 500;
-}  // namespace
-
-Result<report::ReportModel> LoadReportModel(policy::GradingService& service,
-                                            store::ReportStore& items,
-                                            const std::string& org,
-                                            bool evaluate) {
-  auto r = evaluate ? service.Evaluate(org) : service.Report(org);
-  if (!r.ok()) return r.status();
-  auto org_id = service.store().OrgId(org);
-  if (!org_id.ok()) return org_id.status();
-  auto history = service.store().GradeHistory(*org_id, kTrendSnapshots);
-  if (!history.ok()) return history.status();
-  std::vector<report::TrackedItem> tracked;
-  if (evaluate) {
-    auto synced = report::SyncImprovementItems(items, *org_id, r->improvements,
-                                               ToUnixSeconds(r->evaluated_at));
-    if (!synced.ok()) return synced.status();
-    tracked = std::move(*synced);
-  } else {
-    auto stored = items.ImprovementItems(*org_id);
-    if (!stored.ok()) return stored.status();
-    tracked = report::ToTracked(*stored);
-  }
-  return report::BuildReportModel(*r, service.questionnaires(), *history,
-                                  tracked);
-}
-
-namespace {
 
 struct OrgReportStore {
   int64_t org_id = 0;
@@ -132,87 +103,33 @@ int RunDue(const std::vector<std::string>& args, std::ostream& out,
   options.add_options()("data",
                         po::value(&data_dir)->default_value(kDefaultDataDir),
                         "data directory")("policies", po::value(&policies),
-                                          "directory of custom policy files")(
-      "smtp-host", po::value(&smtp.host), "SMTP server (STARTTLS required)")(
-      "smtp-port", po::value(&smtp.port)->default_value(587), "SMTP port")(
-      "smtp-from", po::value(&smtp.from), "sender address")(
-      "smtp-user", po::value(&smtp.user), "SMTP login (optional)")(
-      "smtp-password-file", po::value(&password_file),
-      "file holding the SMTP password")(
-      "smtp-ca", po::value(&smtp.ca_file),
-      "PEM CA file for the server certificate (default: system CAs)");
+                                          "directory of custom policy files");
+  AddSmtpFlags(options, &smtp, &password_file);
   po::variables_map vm;
   if (std::optional<int> exit =
           ParseFlags(kCommand, "[--smtp-host HOST --smtp-from ADDRESS …]",
                      options, {}, args, vm, out, err)) {
     return *exit;
   }
-  if (!password_file.empty()) {
-    auto pw = ReadFile(password_file, 4096);
-    if (!pw.ok()) return Failure(kCommand, pw.status(), err);
-    smtp.password = std::string(Trim(*pw));
+  if (Status s = LoadSmtpPassword(password_file, &smtp); !s.ok()) {
+    return Failure(kCommand, s, err);
   }
   const DataPaths paths = DataPaths::For(data_dir);
   auto service = OpenGradingService(data_dir, policies);
   if (!service.ok()) return Failure(kCommand, service.status(), err);
   auto items = store::OpenReportStore(store::SqliteUrl(paths.database));
   if (!items.ok()) return Failure(kCommand, items.status(), err);
-  const TimePoint now_tp = SystemClock::Instance().Now();
-  const int64_t now = ToUnixSeconds(now_tp);
-  auto due = (*items)->DueReportSchedules(now);
-  if (!due.ok()) return Failure(kCommand, due.status(), err);
+  auto runs = RunDueReports(**service, **items, paths.root, smtp,
+                            SystemClock::Instance().Now());
+  if (!runs.ok()) return Failure(kCommand, runs.status(), err);
   int failures = 0;
-  for (const auto& s : *due) {
-    int64_t next = s.next_due + s.interval_seconds;
-    while (next <= now) next += s.interval_seconds;  // missed periods
-    store::ReportRun run;
-    run.generated_at = now;
-    run.mail_status = "none";
-    auto model = LoadReportModel(**service, **items, s.org, true);
-    Result<std::string> pdf = model.ok()
-                                  ? report::RenderReportPdf(*model, s.lang)
-                                  : Result<std::string>(model.status());
-    if (!pdf.ok()) {
-      // The error is kept as the run's outcome; the schedule moves on.
-      run.mail_status = "failed";
-      run.mail_error = "report: " + pdf.status().message();
-    } else {
-      const std::string dir =
-          paths.root + "/reports/" + std::to_string(s.org_id);
-      std::error_code ec;
-      std::filesystem::create_directories(dir, ec);
-      run.path = dir + "/report-" +
-                 report::FormatUtc(now_tp, "%Y%m%dT%H%M%SZ") + "-" + s.lang +
-                 ".pdf";
-      run.sha256 = Sha256Hex(*pdf);
-      if (Status w = WriteFileAtomic(run.path, *pdf, 0640); !w.ok()) {
-        run.mail_status = "failed";
-        run.mail_error = "write: " + w.message();
-      } else if (!s.recipients.empty()) {
-        Status sent =
-            smtp.host.empty()
-                ? InvalidArgumentError(
-                      "no SMTP server configured (--smtp-host)")
-                : report::SendMail(
-                      smtp,
-                      {s.recipients,
-                       report::Msg("title", s.lang) + " — " + s.org,
-                       report::Msg("mail_body", s.lang),
-                       "report-" + report::FormatUtc(now_tp, "%Y%m%d") + ".pdf",
-                       *pdf});
-        run.mail_status = sent.ok() ? "sent" : "failed";
-        if (!sent.ok()) run.mail_error = sent.message();
-      }
-    }
-    if (Status r = (*items)->RecordReportRun(s.org_id, run, next); !r.ok()) {
-      return Failure(kCommand, r, err);
-    }
-    if (run.mail_status == "failed") ++failures;
-    out << s.org << ": " << (run.path.empty() ? "-" : run.path) << " ["
-        << run.mail_status << "]"
-        << (run.mail_error.empty() ? "" : " " + run.mail_error) << "\n";
+  for (const DueRun& r : *runs) {
+    if (r.run.mail_status == "failed") ++failures;
+    out << r.org << ": " << (r.run.path.empty() ? "-" : r.run.path) << " ["
+        << r.run.mail_status << "]"
+        << (r.run.mail_error.empty() ? "" : " " + r.run.mail_error) << "\n";
   }
-  if (due->empty()) out << "nothing due / 対象なし\n";
+  if (runs->empty()) out << "nothing due / 対象なし\n";
   return failures ? kExitFailure : kExitOk;
 }
 
@@ -284,7 +201,8 @@ int RunReport(const std::vector<std::string>& args, std::ostream& out,
   auto items = store::OpenReportStore(
       store::SqliteUrl(DataPaths::For(data_dir).database));
   if (!items.ok()) return Failure(kCommand, items.status(), err);
-  auto model = LoadReportModel(**service, **items, org, /*evaluate=*/true);
+  auto model =
+      report::LoadReportModel(**service, **items, org, /*evaluate=*/true);
   if (!model.ok()) return Failure(kCommand, model.status(), err);
   std::string content;
   if (format == "html") {

@@ -17,10 +17,6 @@
 #include <string>
 #include <vector>
 
-#include "collector/policy/grading_service.h"
-#include "collector/report/report_model.h"
-#include "collector/store/report_store.h"
-
 namespace mamori::collector_cli {
 
 // Returns the process exit code (0 ok, 1 failure, 2 usage error).
@@ -33,14 +29,5 @@ int RunReport(const std::vector<std::string>& args, std::ostream& out,
 // (collector/report/followup.h); every change is audited.
 int RunImprovements(const std::vector<std::string>& args, std::ostream& out,
                     std::ostream& err);
-
-// The model of `org`'s report: runs the checks (`evaluate`, which also
-// syncs the tracked improvement items in `items`) or reads the stored
-// results, and adds the grade history and the items. NOT_FOUND for an
-// unknown organisation.
-Result<report::ReportModel> LoadReportModel(policy::GradingService& service,
-                                            store::ReportStore& items,
-                                            const std::string& org,
-                                            bool evaluate);
 
 }  // namespace mamori::collector_cli

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "collector/cli/cli_common.h"
+#include "collector/cli/scheduled_reports.h"
 #include "collector/pki/crypto.h"
 #include "collector/policy/evaluation_worker.h"
 #include "collector/policy/grading_service.h"
@@ -91,11 +92,18 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
       "disk would");
   web::ConsoleFlags console_flags;
   web::AddConsoleFlags(options, &console_flags);
+  // For the scheduled reports serve runs every hour (`report schedule`).
+  report::SmtpSettings smtp;
+  std::string smtp_password_file;
+  AddSmtpFlags(options, &smtp, &smtp_password_file);
   po::variables_map vm;
   if (std::optional<int> exit = ParseFlags(
           kCommand, "--data DIR [--grpc ADDR:PORT] [--port-file FILE]", options,
           {}, args, vm, out, err)) {
     return *exit;
+  }
+  if (Status s = LoadSmtpPassword(smtp_password_file, &smtp); !s.ok()) {
+    return Failure(kCommand, s, err);
   }
   LogLevel level = LogLevel::kInfo;
   if (!ParseLogLevel(log_level, &level)) {
@@ -235,7 +243,7 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   Result<std::unique_ptr<web::Console>> console = web::StartConsole(
       console_flags,
       {paths.database, paths.root + "/policies", paths.server_key,
-       paths.server_cert, paths.ca_cert},
+       paths.server_cert, paths.ca_cert, paths.pki_dir + "/signing.key"},
       **store,
       address.substr(0, colon) + ":" + std::to_string((*server)->port()),
       SystemClock::Instance());
@@ -252,6 +260,11 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   out << "mamori-collector serving on port " << (*server)->port() << " ("
       << (config.insecure_plaintext ? "plaintext, tests only" : "TLS")
       << "), data " << paths.root << std::endl;
+
+  // Due scheduled reports: a first round now, then every hour, on their own
+  // thread and connections.
+  ScheduledReports scheduled(data_dir, smtp, std::chrono::hours(1));
+  scheduled.Start();
 
   // While waiting for a stop signal, give memory freed by the gRPC threads
   // and the writer back to the system every few seconds: glibc keeps each
@@ -283,11 +296,13 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   MAMORI_LOG(kInfo) << "signal " << signal_number
                     << ": stopping (finishing in-flight reports)";
   if (*console) (*console)->Stop();
+  scheduled.Stop();  // a round in progress finishes first
   (*server)->Shutdown();
   // After the last commit: grade what those reports changed, then stop.
   regrade.Stop();
   MAMORI_LOG(kInfo) << "stopped cleanly (" << regrade.evaluations()
-                    << " re-gradings)";
+                    << " re-gradings, " << scheduled.rounds()
+                    << " scheduled-report rounds)";
   return kExitOk;
 }
 

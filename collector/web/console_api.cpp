@@ -7,6 +7,8 @@
 
 #include "collector/pki/crypto.h"
 #include "collector/register/csv_format.h"
+#include "collector/report/org_report.h"
+#include "collector/report/report.h"
 #include "collector/web/assets.h"
 #include "collector/web/catalogue.h"
 #include "collector/web/password_policy.h"
@@ -1307,6 +1309,118 @@ struct ApiHandlers {
     return Json({{"token", secret}, {"info", info}}, 201);
   }
 
+  // --- diagnosis report and evidence pack (#15) ----------------------------
+
+  // The organisation's name for the report code, through the caller's scope
+  // (another organisation's id: NOT_FOUND).
+  Result<std::string> ScopedOrgName(int64_t org_id) {
+    Result<store::OrgOverview> org = api.console_.FindOrg(
+        call.scope, org_id, api.clock_.Now(), api.options_.silent_after);
+    if (!org.ok()) return org.status();
+    return org->name;
+  }
+
+  // "attachment; filename=…" built only from the id and fixed words: no
+  // organisation name or other stored text reaches a header.
+  static std::string Attachment(const std::string& stem, int64_t org_id,
+                                const std::string& extension) {
+    return "attachment; filename=\"mamori-" + stem + "-" +
+           std::to_string(org_id) + "." + extension + "\"";
+  }
+
+  // GET /orgs/{id}/report?format=pdf|html&lang=ja|en: the diagnosis report
+  // from the stored results (what the dashboard shows), every role that may
+  // read the organisation.
+  HttpResponse Report(int64_t org_id) {
+    std::string format = call.request.Query("format");
+    if (format.empty()) format = "pdf";
+    if (format != "pdf" && format != "html") {
+      return FieldProblem("format", "error.invalid_field");
+    }
+    std::string lang = call.request.Query("lang");
+    if (lang.empty()) lang = call.lang;
+    if (lang != "ja" && lang != "en") {
+      return FieldProblem("lang", "error.invalid_field");
+    }
+    Result<std::string> name = ScopedOrgName(org_id);
+    if (!name.ok()) return StoreProblem(name.status());
+    HttpResponse r;
+    {
+      std::lock_guard<std::mutex> lock(api.grading_mu_);
+      Result<report::ReportModel> model = report::LoadReportModel(
+          api.grading_, api.reports_, *name, /*evaluate=*/false);
+      if (!model.ok()) return StoreProblem(model.status());
+      if (format == "html") {
+        r.content_type = "text/html; charset=utf-8";
+        r.body = report::RenderReportHtml(*model, lang);
+      } else {
+        Result<std::string> pdf = report::RenderReportPdf(*model, lang);
+        if (!pdf.ok()) {
+          MAMORI_LOG(kError) << "report PDF: " << pdf.status().ToString();
+          return Problem(500, "error.internal");
+        }
+        r.content_type = "application/pdf";
+        r.body = std::move(pdf).value();
+      }
+    }
+    r.AddHeader("Content-Disposition",
+                Attachment("report-" + lang, org_id, format));
+    return r;
+  }
+
+  // GET /orgs/{id}/evidence-pack: the signed pack as `evidence export
+  // --as-of NOW` writes it (stored results, nothing re-run), streamed.
+  // Operators, org admins and auditors; viewers get 403.
+  HttpResponse EvidencePack(int64_t org_id) {
+    Result<std::string> name = ScopedOrgName(org_id);
+    if (!name.ok()) return StoreProblem(name.status());
+    if (call.role != Role::kOperator && call.role != Role::kOrgAdmin &&
+        call.role != Role::kAuditor) {
+      return Problem(403, "auth.forbidden");
+    }
+    if (api.options_.signing_key_path.empty()) {
+      MAMORI_LOG(kError) << "evidence pack: no signing key configured";
+      return Problem(500, "error.internal");
+    }
+    bool created = false;
+    Result<pki::SigningKey> key =
+        pki::LoadOrCreateSigningKey(api.options_.signing_key_path, &created);
+    if (!key.ok()) {
+      MAMORI_LOG(kError) << "evidence pack: " << key.status().ToString();
+      return Problem(500, "error.internal");
+    }
+    report::OrgPackRequest request;
+    request.org = *name;
+    request.as_of = api.clock_.Now();
+    request.lang = call.request.Query("lang").empty()
+                       ? call.lang
+                       : call.request.Query("lang");
+    if (request.lang != "ja" && request.lang != "en") {
+      return FieldProblem("lang", "error.invalid_field");
+    }
+    request.custom_policy_dir = api.options_.custom_policy_dir;
+    // The organisation must have stored results before headers go out.
+    {
+      std::lock_guard<std::mutex> lock(api.grading_mu_);
+      Result<policy::GradeReport> stored = api.grading_.Report(*name);
+      if (!stored.ok()) return StoreProblem(stored.status());
+    }
+    Audit("evidence_pack.download", *name, org_id, json::object(),
+          json::object());
+    HttpResponse r;
+    r.content_type = "application/zip";
+    r.AddHeader("Content-Disposition", Attachment("evidence", org_id, "zip"));
+    ConsoleApi* self = &api;
+    r.stream = [self, request, key = std::move(key).value()](
+                   const std::function<Status(std::string_view)>& sink) {
+      std::lock_guard<std::mutex> lock(self->grading_mu_);
+      return report::WriteOrgEvidencePack(self->grading_, self->reports_,
+                                          request, key, sink)
+          .status();
+    };
+    return r;
+  }
+
   HttpResponse ListAudit() {
     if (call.role != Role::kOperator && call.role != Role::kOrgAdmin &&
         call.role != Role::kAuditor) {
@@ -1341,12 +1455,14 @@ struct ApiHandlers {
 
 ConsoleApi::ConsoleApi(store::AccountStore& accounts,
                        store::ConsoleStore& console, store::Store& store,
-                       policy::GradingService& grading, const Clock& clock,
+                       policy::GradingService& grading,
+                       store::ReportStore& reports, const Clock& clock,
                        ConsoleApiOptions options)
     : accounts_(accounts),
       console_(console),
       store_(store),
       grading_(grading),
+      reports_(reports),
       clock_(clock),
       options_(std::move(options)),
       sessions_(clock, options_.sessions),
@@ -1430,6 +1546,10 @@ HttpResponse ConsoleApi::Route(Call& call) {
     }
     if (is({"orgs", "*", "endpoints"}) && m == "GET") {
       return h.ListEndpoints(*org);
+    }
+    if (is({"orgs", "*", "report"}) && m == "GET") return h.Report(*org);
+    if (is({"orgs", "*", "evidence-pack"}) && m == "GET") {
+      return h.EvidencePack(*org);
     }
     if (is({"orgs", "*", "endpoints.csv"}) && m == "GET") {
       return h.EndpointsCsv(*org);

@@ -23,6 +23,7 @@
 #include "collector/policy/grading_service.h"
 #include "collector/store/account_store.h"
 #include "collector/store/console_store.h"
+#include "collector/store/report_store.h"
 #include "collector/store/store.h"
 #include "collector/web/http.h"
 #include "collector/web/sessions.h"
@@ -40,15 +41,20 @@ struct ConsoleApiOptions {
   std::string ca_sha256;
   // Hosts not seen for this long are "silent".
   std::chrono::seconds silent_after{7 * 24 * 3600};
+  // The collector's evidence signing key (created on first use, as
+  // `evidence export` does) and the custom policy files the packs copy.
+  std::string signing_key_path;
+  std::string custom_policy_dir;
 };
 
 class ConsoleApi {
  public:
-  // Every reference must outlive the API. `grading` is used under the
-  // API's own lock (it owns one connection).
+  // Every reference must outlive the API. `grading` and `reports` are used
+  // under the API's own lock (each owns one connection).
   ConsoleApi(store::AccountStore& accounts, store::ConsoleStore& console,
              store::Store& store, policy::GradingService& grading,
-             const Clock& clock, ConsoleApiOptions options);
+             store::ReportStore& reports, const Clock& clock,
+             ConsoleApiOptions options);
 
   // Answers one request whose path starts with /api/v1/.
   HttpResponse Handle(const HttpRequest& request);
@@ -63,7 +69,8 @@ class ConsoleApi {
   store::ConsoleStore& console_;
   store::Store& store_;
   policy::GradingService& grading_;
-  std::mutex grading_mu_;
+  store::ReportStore& reports_;
+  std::mutex grading_mu_;  // guards grading_ and reports_
   const Clock& clock_;
   const ConsoleApiOptions options_;
   SessionManager sessions_;

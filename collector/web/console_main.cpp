@@ -24,6 +24,7 @@ class RunningConsole final : public Console {
   std::unique_ptr<store::AccountStore> accounts;
   std::unique_ptr<store::ConsoleStore> console;
   std::unique_ptr<policy::GradingService> grading;
+  std::unique_ptr<store::ReportStore> reports;
   std::unique_ptr<ConsoleApi> api;
   std::unique_ptr<WebServer> server;
 };
@@ -88,6 +89,10 @@ Result<std::unique_ptr<Console>> StartConsole(const ConsoleFlags& flags,
                                    clock);
   if (!grading.ok()) return grading.status();
   c->grading = std::move(grading).value();
+  Result<std::unique_ptr<store::ReportStore>> reports =
+      store::OpenReportStore(store::SqliteUrl(paths.database));
+  if (!reports.ok()) return reports.status();
+  c->reports = std::move(reports).value();
 
   ConsoleApiOptions options;
   options.grpc_address = grpc_address;
@@ -97,8 +102,11 @@ Result<std::unique_ptr<Console>> StartConsole(const ConsoleFlags& flags,
   Result<std::string> fingerprint = pki::CertificateSha256(*ca);
   if (!fingerprint.ok()) return fingerprint.status();
   options.ca_sha256 = pki::ColonFingerprint(*fingerprint);
-  c->api = std::make_unique<ConsoleApi>(*c->accounts, *c->console, store,
-                                        *c->grading, clock, options);
+  options.signing_key_path = paths.signing_key;
+  options.custom_policy_dir = paths.custom_policy_dir;
+  c->api =
+      std::make_unique<ConsoleApi>(*c->accounts, *c->console, store,
+                                   *c->grading, *c->reports, clock, options);
 
   WebServerConfig config;
   config.address = flags.web;

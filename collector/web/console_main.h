@@ -33,6 +33,7 @@ struct ConsolePaths {
   std::string server_key;
   std::string server_cert;
   std::string ca_cert;
+  std::string signing_key;  // the evidence packs' Ed25519 key
 };
 
 class Console {

@@ -6,12 +6,15 @@
 //
 // Thread safety: plain values and pure functions.
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "common/status.h"
 
 namespace mamori::web {
 
@@ -34,6 +37,11 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the body is written by this function (chunked transfer)
+  // instead of `body`: large downloads such as the evidence pack are
+  // streamed, never held whole. An error after the first byte can only
+  // end the connection, so the function checks what it can before writing.
+  std::function<Status(const std::function<Status(std::string_view)>&)> stream;
 
   void AddHeader(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

@@ -136,6 +136,22 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       return;
     }
     if (!r.content_type.empty()) out.setContentType(r.content_type);
+    if (r.stream) {
+      out.setChunkedTransferEncoding(true);
+      std::ostream& stream = out.send();
+      if (in.getMethod() == "HEAD") return;
+      Status s = r.stream([&](std::string_view bytes) -> Status {
+        stream.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        return stream ? Status::Ok() : InternalError("client went away");
+      });
+      if (!s.ok()) {
+        // Headers are gone: ending the connection without the last chunk
+        // tells the client the download is incomplete.
+        MAMORI_LOG(kWarning) << "streamed response failed: " << s.ToString();
+        throw Poco::IOException("streamed response failed");
+      }
+      return;
+    }
     out.setContentLength64(static_cast<int64_t>(r.body.size()));
     std::ostream& stream = out.send();
     if (in.getMethod() != "HEAD") stream.write(r.body.data(), r.body.size());

@@ -99,6 +99,25 @@ try {
   check(/\d{4}\/\d{2}\/\d{2}|\d{4}年/.test(evaluated), `no Japanese date in "${evaluated}"`);
   await shot(page, 'dashboard-ja');
 
+  log('dashboard links download the diagnosis report (PDF) and the evidence pack');
+  const reportHref = await page.getAttribute('#report-link', 'href');
+  check((await page.textContent('#report-link')).includes('診断報告書 (PDF)'), 'report link text is not Japanese');
+  check(await page.$('#evidence-link') !== null, 'no evidence pack link for the operator');
+  const reportReply = await page.evaluate(async (href) => {
+    const r = await fetch(href);
+    return {status: r.status, type: r.headers.get('content-type'),
+      disposition: r.headers.get('content-disposition')};
+  }, reportHref);
+  check(reportReply.status === 200, `report download: HTTP ${reportReply.status}`);
+  check(reportReply.type === 'application/pdf', `report content type ${reportReply.type}`);
+  check(/^attachment; filename="mamori-report-ja-\d+\.pdf"$/.test(reportReply.disposition),
+    `report disposition ${reportReply.disposition}`);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#report-link')]);
+  const pdfPath = `${SHOTS}/report-ja.pdf`;
+  await download.saveAs(pdfPath);
+  const head = readFileSync(pdfPath).subarray(0, 5).toString('latin1');
+  check(head === '%PDF-', `clicked report link saved "${head}", not a PDF`);
+
   log('language switch to English');
   await page.selectOption('#lang', 'en');
   await page.waitForFunction(() => document.querySelector('h1')?.textContent.startsWith('Dashboard of'));
@@ -191,6 +210,8 @@ try {
   await loginAndChange(viewer, env('VIEWER_NAME'), env('VIEWER_PASSWORD'));
   await viewer.waitForSelector('#rules-table');  // their only organisation
   check(viewer.url().endsWith(`#/orgs/${orgB}`), `viewer landed on ${viewer.url()}`);
+  check(await viewer.$('#report-link') !== null && await viewer.$('#evidence-link') === null,
+    'a viewer gets the report link but not the evidence pack');
   await viewer.goto(`${URL}/#/orgs/${orgA}/endpoints`);
   await viewer.waitForSelector('.error');
   check((await viewer.textContent('.error')).includes('Not found'), 'no not-found message');
@@ -202,8 +223,12 @@ try {
       headers: {'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token}, body: '{}'})).status;
     const noCsrf = (await fetch(`/api/v1/orgs/${b}/tokens`, {method: 'POST',
       headers: {'Content-Type': 'application/json'}, body: '{}'})).status;
-    return {get, post, noCsrf};
+    const pack = (await fetch(`/api/v1/orgs/${b}/evidence-pack`)).status;
+    const otherReport = (await fetch(`/api/v1/orgs/${a}/report`)).status;
+    return {get, post, noCsrf, pack, otherReport};
   }, [orgA, orgB]);
+  check(statuses2.pack === 403, `viewer evidence pack: ${statuses2.pack}`);
+  check(statuses2.otherReport === 404, `viewer report of another org: ${statuses2.otherReport}`);
   check(statuses2.get === 404, `GET another org: ${statuses2.get}`);
   check(statuses2.post === 403, `viewer write: ${statuses2.post}`);
   check(statuses2.noCsrf === 403, `write without CSRF: ${statuses2.noCsrf}`);

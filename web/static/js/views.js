@@ -27,10 +27,7 @@ function orgNav(orgId, current) {
   return h('nav', {class: 'sub', 'aria-label': 'organisation'},
     link('', 'nav.dashboard'), link('/rules', 'nav.rules'), link('/questionnaire', 'nav.questionnaire'),
     link('/endpoints', 'nav.endpoints'), link('/software', 'nav.software'),
-    link('/enroll', 'nav.enroll'),
-    // The diagnosis report is another engineer's work (#15); its page is
-    // served at this address once it exists.
-    h('a', {href: `/report/${orgId}`, id: 'report-link'}, t('nav.report')));
+    link('/enroll', 'nav.enroll'));
 }
 
 // Marks the input named by a problem's `field` and shows the message.
@@ -198,7 +195,25 @@ export async function dashboard(ctx, orgId) {
     h('section', {class: 'card', 'aria-labelledby': 'silent-h'},
       h('h2', {id: 'silent-h'}, t('dash.silent', {days: d.silent_after_days})), silent),
     h('section', {class: 'card'}, h('h2', {}, t('dash.discrepancies')), discrepancies),
-    h('section', {class: 'card'}, h('h2', {}, t('dash.improvements')), improvements));
+    h('section', {class: 'card'}, h('h2', {}, t('dash.improvements')), improvements),
+    downloads(ctx, orgId));
+}
+
+// The diagnosis report (every role that reads the organisation) and the
+// signed evidence pack (operators, org admins, auditors): plain downloads
+// from the API with the session cookie.
+function downloads(ctx, orgId) {
+  const base = `/api/v1/orgs/${encodeURIComponent(orgId)}`;
+  const lang = currentLanguage();
+  const items = [h('li', {}, h('a', {href: `${base}/report?format=pdf&lang=${lang}`,
+    id: 'report-link', download: ''}, t('dash.report_pdf')))];
+  if (['operator', 'org_admin', 'auditor'].includes(ctx.state.session.account.role)) {
+    items.push(h('li', {}, h('a', {href: `${base}/evidence-pack?lang=${lang}`,
+      id: 'evidence-link', download: ''}, t('dash.evidence_pack')),
+    ' — ', h('span', {class: 'muted'}, t('dash.evidence_note'))));
+  }
+  return h('section', {class: 'card', 'aria-labelledby': 'downloads-h'},
+    h('h2', {id: 'downloads-h'}, t('dash.downloads')), h('ul', {id: 'downloads'}, items));
 }
 
 // --- endpoints -----------------------------------------------------------------
