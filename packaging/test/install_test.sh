@@ -91,7 +91,7 @@ ok "collector installed, init ran from debconf ($(( $(date +%s) - t0 )) s)"
   fail "data dir owner/mode: $(rstat '%U:%G %a' "/var/lib/mamori-collector")"
 [[ $(rstat '%U %a' "/root/mamori-collector-setup.txt") == "root 600" ]] ||
   fail "setup file must be root 0600"
-grep -q "admin password" "$R/root/mamori-collector-setup.txt" || fail "setup file lacks the password line"
+grep -q "one-time password" "$R/root/mamori-collector-setup.txt" || fail "setup file lacks the password line"
 grep -q "^mamori:" "$R/etc/passwd" && in_root getent passwd mamori | grep -q ":/usr/sbin/nologin$" ||
   fail "mamori system user"
 [[ -L "$R/etc/systemd/system/multi-user.target.wants/mamori-collector.service" ]] ||
@@ -221,7 +221,7 @@ grep -q '^log_level: warning' "$R/etc/mamori/agent.conf" || fail "changed conffi
 [[ -f "$R/var/lib/mamori/identity.json" ]] && agent_enabled || fail "enrollment lost on upgrade"
 [[ $(sqlite3 "$R/var/lib/mamori-collector/collector.db" 'SELECT count(*) FROM hosts') == "$db_hosts_before" ]] ||
   fail "collector data changed on upgrade"
-[[ $(grep -c "admin password" "$R/root/mamori-collector-setup.txt") == 1 ]] || fail "init ran again on upgrade"
+[[ $(grep -c "one-time password" "$R/root/mamori-collector-setup.txt") == 1 ]] || fail "init ran again on upgrade"
 ok "upgrade kept data, the changed conffile and the enrollment"
 start_serve "$PORT"
 in_root mamori-agent once --config /etc/mamori/agent.conf --state /var/lib/mamori >"$W/once2.log" 2>&1 ||
