@@ -51,10 +51,16 @@ class LoopbackServer {
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::listen(fd_, 16);
+    // A test server on loopback port 0: a failure here shows as port 0 and
+    // the test's connection then fails with a clear message.
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        ::listen(fd_, 16) != 0) {
+      a.sin_port = 0;
+    }
     socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      a.sin_port = 0;
+    }
     port_ = ntohs(a.sin_port);
     thread_ = std::thread([this] {
       for (;;) {

@@ -212,10 +212,10 @@ void ProbeTls(ExposedService* svc, const TlsTarget& target,
   tls.negotiated_version = first.session.negotiated_version;
   tls.certificate = std::move(cert);
   const std::pair<TlsVersion, std::optional<bool> ServiceTls::*> versions[] = {
-      {TlsVersion::kTls1_0, &ServiceTls::tls1_0},
-      {TlsVersion::kTls1_1, &ServiceTls::tls1_1},
-      {TlsVersion::kTls1_2, &ServiceTls::tls1_2},
-      {TlsVersion::kTls1_3, &ServiceTls::tls1_3},
+      {TlsVersion::kTls10, &ServiceTls::tls1_0},
+      {TlsVersion::kTls11, &ServiceTls::tls1_1},
+      {TlsVersion::kTls12, &ServiceTls::tls1_2},
+      {TlsVersion::kTls13, &ServiceTls::tls1_3},
   };
   for (const auto& [version, member] : versions) {
     if (SteadyClock::now() >= target.deadline) break;
@@ -235,7 +235,7 @@ void ProbeTls(ExposedService* svc, const TlsTarget& target,
   }
   if (SteadyClock::now() < target.deadline) {
     const TlsAttempt dhe =
-        TryTlsHandshake(target, TlsVersion::kTls1_2, "kDHE", nullptr);
+        TryTlsHandshake(target, TlsVersion::kTls12, "kDHE", nullptr);
     if (dhe.outcome == TlsAttempt::Outcome::kAccepted)
       tls.dh_bits = dhe.session.dh_bits;
   }

@@ -54,13 +54,13 @@ std::chrono::milliseconds StepLeft(const TlsTarget& t) {
 
 int OpenSslVersion(TlsVersion v) {
   switch (v) {
-    case TlsVersion::kTls1_0:
+    case TlsVersion::kTls10:
       return TLS1_VERSION;
-    case TlsVersion::kTls1_1:
+    case TlsVersion::kTls11:
       return TLS1_1_VERSION;
-    case TlsVersion::kTls1_2:
+    case TlsVersion::kTls12:
       return TLS1_2_VERSION;
-    case TlsVersion::kTls1_3:
+    case TlsVersion::kTls13:
       return TLS1_3_VERSION;
     case TlsVersion::kAny:
       break;
@@ -200,10 +200,10 @@ std::unique_ptr<TlsStream> Handshake(const TlsTarget& target,
                reason == SSL_R_PACKET_LENGTH_TOO_LONG ||
                reason == SSL_R_UNEXPECTED_RECORD) {
       attempt->outcome = TlsAttempt::Outcome::kNotTls;
-    } else if (err == SSL_ERROR_SYSCALL && e == 0 &&
-               std::chrono::steady_clock::now() >= target.deadline) {
-      attempt->outcome = TlsAttempt::Outcome::kTimeout;
-    } else if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+    } else if ((err == SSL_ERROR_SYSCALL && e == 0 &&
+                std::chrono::steady_clock::now() >= target.deadline) ||
+               err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+      // The deadline passed, or the handshake was still waiting on I/O.
       attempt->outcome = TlsAttempt::Outcome::kTimeout;
     } else {
       attempt->outcome = TlsAttempt::Outcome::kRefused;

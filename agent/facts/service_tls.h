@@ -34,7 +34,7 @@ struct TlsTarget {
 };
 
 // The versions OpenSSL numbers them by (TLS1_VERSION …).
-enum class TlsVersion { kAny, kTls1_0, kTls1_1, kTls1_2, kTls1_3 };
+enum class TlsVersion { kAny, kTls10, kTls11, kTls12, kTls13 };
 
 // One finished handshake.
 struct TlsSession {
