@@ -1,7 +1,9 @@
 #include "agent/cmd_once.h"
 
-#include <Poco/UUIDGenerator.h>
+#include <openssl/rand.h>
 
+#include <array>
+#include <cstdio>
 #include <ostream>
 
 #include "agent/collect.h"
@@ -78,8 +80,25 @@ Status RecoverSpool(AgentSession& session, const Clock& clock) {
   return Status::Ok();
 }
 
-std::string NewReportId() {
-  return Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+Result<std::string> NewReportId() {
+  // OpenSSL's CSPRNG (seeded by the OS: getrandom, BCryptGenRandom): the
+  // transport links it on every platform, so the id needs no other library.
+  std::array<unsigned char, 16> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    return InternalError(
+        "cannot make a report id: the random number generator failed");
+  }
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // v4
+  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122
+  std::string id;
+  id.reserve(36);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) id += '-';
+    char hex[3];
+    std::snprintf(hex, sizeof hex, "%02x", bytes[i]);
+    id += hex;
+  }
+  return id;
 }
 
 Result<AgentSession> OpenSession(const AgentConfig& config,
@@ -122,7 +141,9 @@ Result<std::string> CollectAndSpool(AgentSession& session, const Clock& clock) {
   Result<mamori::v1::EndpointFacts> facts =
       CollectEndpointFacts(ctx, session.config.families);
   if (!facts.ok()) return facts.status();
-  const std::string id = NewReportId();
+  Result<std::string> report_id = NewReportId();
+  if (!report_id.ok()) return report_id.status();
+  const std::string& id = *report_id;
   Result<SpoolEntry> entry =
       session.spool->Enqueue(id, facts->SerializeAsString());
   if (!entry.ok()) return entry.status();

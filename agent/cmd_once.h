@@ -52,8 +52,9 @@ Status RecoverSpool(AgentSession& session, const Clock& clock);
 // commits the report to the spool. Returns the report id.
 Result<std::string> CollectAndSpool(AgentSession& session, const Clock& clock);
 
-// Returns a new random (version 4) UUID.
-std::string NewReportId();
+// Returns a new random (version 4) UUID in lower-case 8-4-4-4-12 form, or
+// INTERNAL when the random number generator fails.
+Result<std::string> NewReportId();
 
 int RunOnceCommand(const std::vector<std::string>& args, std::ostream& out,
                    std::ostream& err,

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Cross-builds the Windows fact library, mamori-facts.exe, the agent's platform
-# seam (agent/platform, whose tests also install and stop a service through
-# Wine's service manager) and their tests with mingw-w64 (posix threads,
-# static, x64) and runs the tests under headless Wine. Writes "PASSED FAILED" to build-win/agent/ctest-summary.txt, which
+# Cross-builds the Windows agent with mingw-w64 (posix threads, static, x64)
+# and runs its tests under headless Wine: the fact library, mamori-facts.exe,
+# the platform seam (whose tests also install and stop a service through
+# Wine's service manager) and, with the libraries of scripts/windows-deps.sh
+# (gRPC, protobuf, OpenSSL, SQLite... built from Debian's sources, cached in
+# ~/.cache/mamori), the whole mamori-agent.exe: its unit tests, and
+# tests/windows/agent_under_wine.sh against the native build's
+# mamori-collector (build/, built first by scripts/test.sh). When those
+# libraries cannot be built the step still builds and tests the rest, and
+# counts the failure with its reason. Writes "PASSED FAILED" to build-win/agent/ctest-summary.txt, which
 # scripts/test.sh adds to its totals. Exit status: 0 when everything passed.
 #
 # Layout under build-win/ (all cached between runs):
@@ -12,7 +18,8 @@
 #                      the .reg fixtures of tests/fixtures/windows/ imported
 #   agent/             the cross build (CMake + Ninja)
 #
-# Environment: MAMORI_JOBS (parallel build jobs, default nproc).
+# Environment: MAMORI_JOBS (parallel build jobs, default nproc);
+# MAMORI_NATIVE_BUILD (default build/) for the collector of the end-to-end test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -38,6 +45,19 @@ log() { printf 'test-windows: %s\n' "$*"; }
 # Stops the wineserver of this run's prefix (only ours: WINEPREFIX is set).
 stop_wine() { wineserver -k >/dev/null 2>&1 || true; }
 trap stop_wine EXIT
+
+# 0. The Windows agent's libraries (cold: see docs/building-windows.md;
+#    reused while the sources and the toolchain stay the same).
+deps_failed=0
+deps_prefix=
+if deps_out=$(MAMORI_JOBS=$JOBS scripts/windows-deps.sh 2>"$BUILD/windows-deps.log"); then
+  deps_prefix=$(tail -1 <<<"$deps_out")
+  log "Windows libraries: $deps_prefix"
+else
+  deps_failed=1
+  log "the Windows agent's libraries could not be built; building the fact library only:"
+  tail -5 "$BUILD/windows-deps.log" | sed 's/^/  /'
+fi
 
 # 1. googletest for mingw (Debian ships none).
 if [[ ! -f "$BUILD/gtest/lib/libgtest.a" ]]; then
@@ -100,7 +120,8 @@ wine cmd /c ver </dev/null >/dev/null 2>&1
 
 # 6. Build.
 cmake -S . -B "$BUILD/agent" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" \
-  -DCMAKE_BUILD_TYPE=Debug -DGTest_DIR="$BUILD/gtest/lib/cmake/GTest" >/dev/null
+  -DCMAKE_BUILD_TYPE=Debug -DGTest_DIR="$BUILD/gtest/lib/cmake/GTest" \
+  -DMAMORI_WINDOWS_DEPS="$deps_prefix" >/dev/null
 nice cmake --build "$BUILD/agent" -j "$JOBS"
 
 # 7. Tests. ctest prints through Wine with CRLF line endings; strip them so
@@ -138,6 +159,24 @@ if [[ -f "$exe" ]]; then
     failed=$((failed + 1))
     log "mamori-facts.exe --format json: FAILED (see $json)"
   fi
+fi
+
+# 9. The whole agent end to end against the native collector.
+native=${MAMORI_NATIVE_BUILD:-$ROOT/build}
+agent_exe="$BUILD/agent/agent/mamori-agent.exe"
+if [[ $deps_failed -ne 0 ]]; then
+  failed=$((failed + 1))
+elif [[ ! -x $native/collector/mamori-collector ]]; then
+  log "no native mamori-collector in $native: the end-to-end test cannot run"
+  failed=$((failed + 1))
+else
+  e2e_log="$BUILD/agent/agent-under-wine.log"
+  tests/windows/agent_under_wine.sh "$native/collector/mamori-collector" "$agent_exe" \
+    "$native/agent/mamori-agent" 2>&1 | tee "$e2e_log" || true
+  read -r ep ef < <(tail -1 "$e2e_log" | grep -E '^[0-9]+ [0-9]+$' || echo "0 1")
+  passed=$((passed + ep))
+  failed=$((failed + ef))
+  log "mamori-agent.exe against the Linux collector: $ep passed, $ef failed"
 fi
 
 echo "$passed $failed" >"$SUMMARY_FILE"
