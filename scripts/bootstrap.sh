@@ -25,8 +25,9 @@ PACKAGES=(
   zlib1g-dev poppler-utils openssl
   # fuzzing (#13.11): clang with libFuzzer and the sanitizer runtimes
   clang libclang-rt-14-dev
-  # Windows side: cross compiler and Wine (headless)
-  g++-mingw-w64-x86-64-posix wine64 wine
+  # Windows side: cross compiler and Wine (headless); dpkg-source and patch
+  # unpack the Debian source packages scripts/windows-deps.sh cross-builds
+  g++-mingw-w64-x86-64-posix wine64 wine dpkg-dev patch xz-utils
   # issue #16 packages: debs (debhelper, lintian), MSI (wixl, msiinfo), the
   # install test's Debian 12 root (debootstrap); rpmbuild comes with rpm
   debhelper lintian fakeroot msitools wixl debootstrap

@@ -192,8 +192,10 @@ cmake_common=(-G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" -DCMAKE_BUILD_TYPE=Re
   -DCMAKE_CXX_STANDARD=17 -DCMAKE_INSTALL_PREFIX="$PREFIX" -DCMAKE_INSTALL_LIBDIR=lib
   -DCMAKE_PREFIX_PATH="$PREFIX" "-DCMAKE_FIND_ROOT_PATH=$PREFIX;/usr/$TRIPLE"
   -DBUILD_SHARED_LIBS=OFF -DBUILD_TESTING=OFF)
+launcher=()
 if command -v ccache >/dev/null; then
   cmake_common+=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  launcher=(ccache)
 fi
 
 # Every library installs into its own stage ($STAGE$PREFIX, as DESTDIR does)
@@ -276,7 +278,7 @@ build_sqlite3() {
   local o="$s/_native"
   # The options Debian's build enables that the agent's spool relies on none
   # of; THREADSAFE=1 because the agent's threads share the library.
-  nice -n 10 $TRIPLE-gcc-posix -O2 -DNDEBUG -DSQLITE_THREADSAFE=1 -DSQLITE_ENABLE_FTS5 \
+  nice -n 10 "${launcher[@]}" $TRIPLE-gcc-posix -O2 -DNDEBUG -DSQLITE_THREADSAFE=1 -DSQLITE_ENABLE_FTS5 \
     -DSQLITE_ENABLE_JSON1 -DSQLITE_ENABLE_COLUMN_METADATA -DSQLITE_DQS=0 \
     -c "$o/sqlite3.c" -o "$o/sqlite3.o"
   $TRIPLE-ar rcs "$o/libsqlite3.a" "$o/sqlite3.o"
@@ -316,7 +318,7 @@ build_boost1.74() {
   local objs=() f
   mkdir -p "$dir/_obj"
   for f in "$dir"/libs/program_options/src/*.cpp; do
-    nice -n 10 $TRIPLE-g++-posix -std=c++17 -O2 -DNDEBUG -DBOOST_PROGRAM_OPTIONS_STATIC_LINK \
+    nice -n 10 "${launcher[@]}" $TRIPLE-g++-posix -std=c++17 -O2 -DNDEBUG -DBOOST_PROGRAM_OPTIONS_STATIC_LINK \
       -I"$dir/merged" -c "$f" -o "$dir/_obj/$(basename "$f" .cpp).o" &
     objs+=("$dir/_obj/$(basename "$f" .cpp).o")
     if (( $(jobs -r | wc -l) >= JOBS )); then wait -n; fi
