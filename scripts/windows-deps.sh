@@ -10,9 +10,11 @@
 #
 # The prefix is ~/.cache/mamori/win-deps-<key> (MAMORI_WIN_DEPS_CACHE changes
 # the folder), where <key> hashes the chosen source versions, the mingw-w64
-# toolchain's versions, this script's recipe version and the patches in
-# scripts/windows-deps/. Each library is installed and then stamped with the
-# list of files it installed (name and size); the prefix is complete when
+# toolchain's versions, this script's recipe version and the deps toolchain
+# file. Each library is installed and then stamped with its version, the hash
+# of its patches (scripts/windows-deps/<library>/*.patch, applied after
+# Debian's) and the list of files it installed (name and size); a changed
+# patch rebuilds that library and its users only. The prefix is complete when
 # .complete exists, which is written last. On reuse every stamped file is
 # checked: a library whose stamp is missing or whose files are missing or
 # changed is built again, so a partial or damaged prefix is repaired and
@@ -125,17 +127,29 @@ toolchain_id="$($TRIPLE-g++-posix -dumpfullversion) $(dpkg-query -W -f='${Versio
   mingw-w64-x86-64-dev g++-mingw-w64-x86-64-posix 2>/dev/null | tr '\n' ' ')"
 key_text="recipe $RECIPE; toolchain $toolchain_id;"
 for pkg in "${ORDER[@]}"; do key_text+=" $pkg=${VERSION[$pkg]}"; done
-# The patches and the toolchain file change what is built: part of the key.
-key_text+=" inputs=$( { [[ -d $PATCHES ]] && (cd "$PATCHES" && find . -type f | sort |
-  xargs -r sha256sum); sha256sum <"$TOOLCHAIN"; } | sha256sum | cut -c1-16)"
+# The toolchain file changes every library: part of the key. A library's
+# patches change that library (and its users) only: part of its stamp.
+key_text+=" inputs=$(sha256sum <"$TOOLCHAIN" | sha256sum | cut -c1-16)"
 KEY=$(printf '%s' "$key_text" | sha256sum | cut -c1-12)
 PREFIX="$CACHE/win-deps-$KEY"
 
-# Verifies a library's stamp: every file it installed is present at its size.
+# A library's identity in its stamp: name, version and, when it has any,
+# the hash of its patches in scripts/windows-deps/<name>/.
+stamp_id() {
+  local id="$1 ${VERSION[$1]}"
+  if [[ -d $PATCHES/$1 ]]; then
+    id+=" patches=$(cd "$PATCHES/$1" && find . -type f | sort | xargs -r sha256sum |
+      sha256sum | cut -c1-16)"
+  fi
+  echo "$id"
+}
+
+# Verifies a library's stamp: same identity, and every file it installed is
+# present at its size.
 stamp_ok() {
   local stamp="$PREFIX/.stamps/$1"
   [[ -f $stamp ]] || return 1
-  [[ $(head -1 "$stamp") == "$1 ${VERSION[$1]}" ]] || return 1
+  [[ $(head -1 "$stamp") == "$(stamp_id "$1")" ]] || return 1
   local size path
   while read -r size path; do
     [[ -f "$PREFIX/$path" ]] || return 1
@@ -332,13 +346,26 @@ build_boost1.74() {
   cp -r "$dir/merged/boost" "$STAGE$PREFIX/include/boost"
 }
 
-# Builds one library unless its stamp verifies; stamps the files it installed.
+# What each library links from the prefix: rebuilding one rebuilds its users.
+declare -A DEPENDS=(
+  [protobuf]="zlib"
+  [grpc]="zlib c-ares openssl abseil re2 protobuf"
+)
+declare -A REBUILT
+
+# Builds one library unless its stamp verifies and none of its dependencies
+# was rebuilt in this run; stamps the files it installed.
 build() {
-  local pkg=$1
-  if stamp_ok "$pkg"; then
+  local pkg=$1 dep stale=
+  for dep in ${DEPENDS[$pkg]:-}; do
+    [[ -n ${REBUILT[$dep]:-} ]] && stale=$dep
+  done
+  if [[ -z $stale ]] && stamp_ok "$pkg"; then
     log "$pkg ${VERSION[$pkg]}: present"
     return
   fi
+  [[ -n $stale ]] && log "$pkg: $stale was rebuilt, so $pkg is too"
+  REBUILT[$pkg]=1
   rm -f "$PREFIX/.stamps/$pkg"
   local logf="$PREFIX/.logs/$pkg.log" start
   STAGE="$WORK/$pkg.stage"
@@ -358,7 +385,7 @@ build() {
   [[ -d $STAGE$PREFIX ]] || die "$pkg installed nothing; see $logf"
   cp -a "$STAGE$PREFIX/." "$PREFIX/"
   {
-    echo "$pkg ${VERSION[$pkg]}"
+    stamp_id "$pkg"
     (cd "$STAGE$PREFIX" && find . -type f -printf '%s %P\n' | sort -k2)
   } >"$PREFIX/.stamps/$pkg.new"
   mv "$PREFIX/.stamps/$pkg.new" "$PREFIX/.stamps/$pkg"
