@@ -144,17 +144,28 @@ stamp_id() {
   echo "$id"
 }
 
+# The prefix's files as "size path" lines, sorted; read once per run (the
+# Boost headers alone are 15,000 files) and again after each install.
+LISTING=$(mktemp)
+trap 'rm -f "$LISTING"' EXIT
+listed=
+list_prefix() {
+  : >"$LISTING"
+  if [[ -d $PREFIX ]]; then
+    (cd "$PREFIX" && find . \( -path ./.work -o -path ./.logs -o -path ./.stamps \) -prune \
+       -o -type f -printf '%s %P\n' | LC_ALL=C sort) >"$LISTING"
+  fi
+  listed=1
+}
+
 # Verifies a library's stamp: same identity, and every file it installed is
 # present at its size.
 stamp_ok() {
   local stamp="$PREFIX/.stamps/$1"
   [[ -f $stamp ]] || return 1
   [[ $(head -1 "$stamp") == "$(stamp_id "$1")" ]] || return 1
-  local size path
-  while read -r size path; do
-    [[ -f "$PREFIX/$path" ]] || return 1
-    [[ $(stat -c %s "$PREFIX/$path") == "$size" ]] || return 1
-  done < <(tail -n +2 "$stamp")
+  [[ -n $listed ]] || list_prefix
+  [[ -z $(tail -n +2 "$stamp" | LC_ALL=C sort | LC_ALL=C comm -23 - "$LISTING" | head -1) ]]
 }
 
 prefix_complete() {
@@ -236,10 +247,11 @@ build_zlib() {
 build_openssl() {
   local s; s=$(unpack openssl)
   # mingw64: OpenSSL's own Windows target. no-shared/no-module: one static
-  # libcrypto and libssl; build_libs skips the openssl.exe tool and tests.
-  (cd "$s" && CC="$TRIPLE-gcc-posix" AR="$TRIPLE-ar" RANLIB="$TRIPLE-ranlib" \
-     RC="$TRIPLE-windres" ./Configure mingw64 no-shared no-module no-tests no-docs \
-     no-apps --prefix="$PREFIX" --libdir=lib --openssldir="$PREFIX/ssl" -O2)
+  # libcrypto and libssl; build_libs skips the openssl.exe tool and tests
+  # (OpenSSL 3.0's Configure has no no-apps/no-docs).
+  (cd "$s" && CC="${launcher[*]:-} $TRIPLE-gcc-posix" AR="$TRIPLE-ar" RANLIB="$TRIPLE-ranlib" \
+     RC="$TRIPLE-windres" ./Configure mingw64 no-shared no-module no-tests \
+     --prefix="$PREFIX" --libdir=lib --openssldir="$PREFIX/ssl" -O2)
   nice -n 10 make -C "$s" -j "$JOBS" build_libs
   make -C "$s" DESTDIR="$STAGE" install_dev
 }
@@ -374,14 +386,17 @@ build() {
   start=$(date +%s)
   # Started in the background and waited for, so that `set -e` holds inside
   # (it is off in any subshell whose status an `if` or `||` tests).
+  # `time` also gives the CPU seconds, which on a shared machine say more
+  # than the wall time: (user + sys) / 2 is the time on two idle cores.
   local rc=0
-  ("build_$pkg") >"$logf" 2>&1 &
+  (TIMEFORMAT='%U %S'; time ("build_$pkg") >"$logf" 2>&1) 2>"$WORK/$pkg.cpu" &
   wait $! || rc=$?
   if [[ $rc -ne 0 ]]; then
     tail -20 "$logf" >&2
     die "$pkg failed; see $logf"
   fi
-  local secs=$(($(date +%s) - start))
+  local secs=$(($(date +%s) - start)) cpu
+  cpu=$(awk '{printf "%d", $1 + $2}' "$WORK/$pkg.cpu" 2>/dev/null || echo "?")
   [[ -d $STAGE$PREFIX ]] || die "$pkg installed nothing; see $logf"
   cp -a "$STAGE$PREFIX/." "$PREFIX/"
   {
@@ -389,8 +404,9 @@ build() {
     (cd "$STAGE$PREFIX" && find . -type f -printf '%s %P\n' | sort -k2)
   } >"$PREFIX/.stamps/$pkg.new"
   mv "$PREFIX/.stamps/$pkg.new" "$PREFIX/.stamps/$pkg"
-  echo "$pkg ${VERSION[$pkg]} ${secs}s" >>"$PREFIX/.logs/times"
-  log "$pkg: done in ${secs} s"
+  listed=
+  echo "$pkg ${VERSION[$pkg]} ${secs}s wall ${cpu}s cpu" >>"$PREFIX/.logs/times"
+  log "$pkg: done in ${secs} s (${cpu} s of CPU)"
   rm -rf "$WORK/$pkg" "$STAGE"
 }
 
