@@ -389,7 +389,7 @@ build() {
   # `time` also gives the CPU seconds, which on a shared machine say more
   # than the wall time: (user + sys) / 2 is the time on two idle cores.
   local rc=0
-  (TIMEFORMAT='%U %S'; time ("build_$pkg") >"$logf" 2>&1) 2>"$WORK/$pkg.cpu" &
+  (TIMEFORMAT='%U %S'; time { ("build_$pkg") >"$logf" 2>&1; }) 2>"$WORK/$pkg.cpu" &
   wait $! || rc=$?
   if [[ $rc -ne 0 ]]; then
     tail -20 "$logf" >&2
