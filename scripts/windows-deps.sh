@@ -133,46 +133,9 @@ key_text+=" inputs=$(sha256sum <"$TOOLCHAIN" | sha256sum | cut -c1-16)"
 KEY=$(printf '%s' "$key_text" | sha256sum | cut -c1-12)
 PREFIX="$CACHE/win-deps-$KEY"
 
-# A library's identity in its stamp: name, version and, when it has any,
-# the hash of its patches in scripts/windows-deps/<name>/.
-stamp_id() {
-  local id="$1 ${VERSION[$1]}"
-  if [[ -d $PATCHES/$1 ]]; then
-    id+=" patches=$(cd "$PATCHES/$1" && find . -type f | sort | xargs -r sha256sum |
-      sha256sum | cut -c1-16)"
-  fi
-  echo "$id"
-}
-
-# The prefix's files as "size path" lines, sorted; read once per run (the
-# Boost headers alone are 15,000 files) and again after each install.
-LISTING=$(mktemp)
-trap 'rm -f "$LISTING"' EXIT
-listed=
-list_prefix() {
-  : >"$LISTING"
-  if [[ -d $PREFIX ]]; then
-    (cd "$PREFIX" && find . \( -path ./.work -o -path ./.logs -o -path ./.stamps \) -prune \
-       -o -type f -printf '%s %P\n' | LC_ALL=C sort) >"$LISTING"
-  fi
-  listed=1
-}
-
-# Verifies a library's stamp: same identity, and every file it installed is
-# present at its size.
-stamp_ok() {
-  local stamp="$PREFIX/.stamps/$1"
-  [[ -f $stamp ]] || return 1
-  [[ $(head -1 "$stamp") == "$(stamp_id "$1")" ]] || return 1
-  [[ -n $listed ]] || list_prefix
-  [[ -z $(tail -n +2 "$stamp" | LC_ALL=C sort | LC_ALL=C comm -23 - "$LISTING" | head -1) ]]
-}
-
-prefix_complete() {
-  [[ -f $PREFIX/.complete ]] || return 1
-  local pkg
-  for pkg in "${ORDER[@]}"; do stamp_ok "$pkg" || return 1; done
-}
+# stamp_id, stamp_ok, prefix_complete, write_stamp.
+# shellcheck source=windows-deps/stamps.sh
+source "$PATCHES/stamps.sh"
 
 if [[ ${1:-} == --print-prefix ]]; then
   echo "$PREFIX"
@@ -399,12 +362,7 @@ build() {
   cpu=$(awk '{printf "%d", $1 + $2}' "$WORK/$pkg.cpu" 2>/dev/null || echo "?")
   [[ -d $STAGE$PREFIX ]] || die "$pkg installed nothing; see $logf"
   cp -a "$STAGE$PREFIX/." "$PREFIX/"
-  {
-    stamp_id "$pkg"
-    (cd "$STAGE$PREFIX" && find . -type f -printf '%s %P\n' | sort -k2)
-  } >"$PREFIX/.stamps/$pkg.new"
-  mv "$PREFIX/.stamps/$pkg.new" "$PREFIX/.stamps/$pkg"
-  listed=
+  write_stamp "$pkg" "$STAGE$PREFIX"
   echo "$pkg ${VERSION[$pkg]} ${secs}s wall ${cpu}s cpu" >>"$PREFIX/.logs/times"
   log "$pkg: done in ${secs} s (${cpu} s of CPU)"
   rm -rf "$WORK/$pkg" "$STAGE"
