@@ -122,9 +122,14 @@ if [[ -n $LINUX_AGENT ]]; then
   "$LINUX_AGENT" enroll --server "$server" --token "$token" --ca-sha256 "$wrong" \
     --state "$work/linux-state" --config /dev/null >/dev/null 2>"$work/linux-err.txt" ||
     linux_rc=$?
-  check "the Linux agent refuses the same way (exit $linux_rc, same message)" \
-    bash -c "[[ $linux_rc -eq $rc ]] && diff <(grep -v '^\[' '$work/linux-err.txt' | head -3) \
-                                           <(grep -v '^\[' '$work/err.txt' | head -3)"
+  # The message lines, without the timestamped log lines.
+  grep -Ev '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' "$work/linux-err.txt" | head -3 >"$work/linux-msg.txt"
+  grep -Ev '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' "$work/err.txt" | head -3 >"$work/wine-msg.txt"
+  same_refusal() {
+    [[ $linux_rc -eq $rc ]] && diff "$work/linux-msg.txt" "$work/wine-msg.txt"
+  }
+  check "the Linux agent refuses the same way (exit $linux_rc, same message)" same_refusal
+  echo "  refusal: $(head -1 "$work/wine-msg.txt")"
 fi
 
 # --- 2. Enroll with the pinned fingerprint into the default state folder.
