@@ -28,6 +28,8 @@ PACKAGES=(
   # Windows side: cross compiler and Wine (headless); dpkg-source and patch
   # unpack the Debian source packages scripts/windows-deps.sh cross-builds
   g++-mingw-w64-x86-64-posix wine64 wine dpkg-dev patch xz-utils
+  # re2's Unicode tables are generated from it, as Debian's own build does
+  unicode-data
   # issue #16 packages: debs (debhelper, lintian), MSI (wixl, msiinfo), the
   # install test's Debian 12 root (debootstrap); rpmbuild comes with rpm
   debhelper lintian fakeroot msitools wixl debootstrap

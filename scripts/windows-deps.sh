@@ -41,11 +41,13 @@ log() { printf 'windows-deps: %s\n' "$*" >&2; }
 die() { log "$*"; exit "${2:-1}"; }
 
 for tool in $TRIPLE-gcc-posix $TRIPLE-g++-posix $TRIPLE-ar $TRIPLE-ranlib \
-            $TRIPLE-windres cmake ninja perl make dpkg-source apt-get protoc \
-            grpc_cpp_plugin; do
+            $TRIPLE-windres cmake ninja perl python3 make patch dpkg-source apt-get \
+            protoc grpc_cpp_plugin; do
   command -v "$tool" >/dev/null ||
     die "missing tool: $tool (scripts/bootstrap.sh installs it)" 2
 done
+[[ -f /usr/share/unicode/UnicodeData.txt ]] ||
+  die "missing /usr/share/unicode (package unicode-data; scripts/bootstrap.sh installs it)" 2
 
 # --- Sources: a private apt configuration with deb-src entries for the
 # archive the system's deb entries use; the system's lists stay untouched.
@@ -233,6 +235,11 @@ build_abseil() {
 
 build_re2() {
   local s; s=$(unpack re2)
+  # Debian's +dfsg tarball drops the generated tables; Debian's build makes
+  # them again (REBUILD_TABLES=1) from the unicode-data package, and so do we.
+  (cd "$s" && perl re2/make_perl_groups.pl >re2/perl_groups.cc &&
+     python3 re2/make_unicode_casefold.py >re2/unicode_casefold.cc &&
+     python3 re2/make_unicode_groups.py >re2/unicode_groups.cc)
   cmake_lib "$s" -DRE2_BUILD_TESTING=OFF
 }
 
