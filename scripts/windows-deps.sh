@@ -293,7 +293,7 @@ build_yaml-cpp() {
 build_boost1.74() {
   # Only Boost.ProgramOptions is a compiled library the agent links; its
   # sources and the headers come from the source package, compiled directly
-  # (b2 would have to be bootstrapped for a cross build for ten files).
+  # (b2 would have to be bootstrapped for a cross build for eleven files).
   local ver=${VERSION[boost1.74]}
   fetch_source boost1.74 "$ver" || die "apt-get source boost1.74=$ver failed"
   local dir="$WORK/boost1.74"
