@@ -18,6 +18,9 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 # Paths under the checkout hash as relative ones, so clones in other folders
 # (CI, a second worktree) share cached objects.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ROOT}
+# The sanitizer and fuzz builds carry -g1; without this ccache keys their objects
+# by the checkout folder, so a fresh clone (CI) compiled them all cold.
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 SUMMARY=()
 PASSED=0
 FAILED=0
