@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "collector/report/trend.h"
 #include "common/text.h"
 
 namespace mamori::report {
@@ -101,18 +102,6 @@ Localized ImprovementAction(const Improvement& imp,
               "Check regularly that the rule is followed"};
   }
   return {};
-}
-
-// Grades of one snapshot in kRuleIds order ("" when absent or unreadable).
-std::vector<std::string> SnapshotRules(const store::GradeSnapshot& s) {
-  std::vector<std::string> out(std::size(grading::kRuleIds));
-  const auto j = nlohmann::json::parse(s.rules_json, nullptr, false);
-  if (!j.is_object()) return out;
-  for (size_t i = 0; i < out.size(); ++i) {
-    auto it = j.find(std::string(grading::kRuleIds[i]));
-    if (it != j.end() && it->is_string()) out[i] = it->get<std::string>();
-  }
-  return out;
 }
 
 }  // namespace
@@ -239,13 +228,13 @@ ReportModel BuildReportModel(const policy::GradeReport& r,
   for (const auto& s : history) {
     if (s.evaluated_at >= r.evaluated_at) continue;
     if (!prev) prev = &s;
-    if (s.overall != current_overall || SnapshotRules(s) != current) {
+    if (s.overall != current_overall || SnapshotRuleGrades(s) != current) {
       prev = &s;
       break;
     }
   }
   if (prev) {
-    previous = SnapshotRules(*prev);
+    previous = SnapshotRuleGrades(*prev);
     previous_overall = prev->overall;
     m.previous_date = Date(prev->evaluated_at);
   }
@@ -422,17 +411,9 @@ ReportModel BuildReportModel(const policy::GradeReport& r,
 
   // Trend: oldest first, one point per run of identical snapshots (serve
   // re-grades often; only changes make a point), the last kTrendPoints.
-  for (auto it = history.rbegin(); it != history.rend(); ++it) {
-    if (it->evaluated_at > r.evaluated_at) continue;
-    TrendPoint p{Date(it->evaluated_at), it->overall, SnapshotRules(*it)};
-    if (!m.trend.empty() && m.trend.back().overall == p.overall &&
-        m.trend.back().rule_grades == p.rule_grades) {
-      continue;
-    }
-    m.trend.push_back(std::move(p));
-  }
-  if (m.trend.size() > kTrendPoints) {
-    m.trend.erase(m.trend.begin(), m.trend.end() - kTrendPoints);
+  for (const GradePoint& p :
+       BuildGradeTrend(history, r.evaluated_at, kTrendPoints).points) {
+    m.trend.push_back({Date(p.at), p.overall, p.grades});
   }
 
   if (m.hosts_registered == 0) {
