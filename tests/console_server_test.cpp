@@ -820,6 +820,26 @@ TEST_F(ConsoleServerTest, GradeTrendPerRuleSaysWhatChanged) {
   }
   EXPECT_EQ(changed.count("email"), 0u);  // not graded before: no change
   EXPECT_EQ(doc["rules"][0]["id"], "basic_policy");
+  // Answers saved since the last evaluation: the grades the dashboard shows
+  // are the newest point, and the change is named.
+  Client admin = Login("acme-admin");
+  ASSERT_EQ(Call(admin, "PUT", acme + "/questionnaire",
+                 json{{"rules",
+                       {{"confidentiality",
+                         {{"written", true},
+                          {"spread", "spread"},
+                          {"managed", true}}}}}}
+                     .dump())
+                .status,
+            200);
+  const json after = Call(viewer, "GET", acme + "/trend").Json();
+  EXPECT_EQ(after["current"]["grades"]["confidentiality"], "A") << after;
+  EXPECT_EQ(after["points"].size(), 3u) << after;
+  bool confidentiality = false;
+  for (const auto& c : after["changes"]) {
+    confidentiality |= c["subject"] == "confidentiality" && c["to"] == "A";
+  }
+  EXPECT_TRUE(confidentiality) << after;
   // Another organisation: 404, as everywhere.
   EXPECT_EQ(
       Call(viewer, "GET", "/api/v1/orgs/" + std::to_string(globex_) + "/trend")

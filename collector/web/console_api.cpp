@@ -1434,9 +1434,11 @@ struct ApiHandlers {
     Result<std::string> name = ScopedOrgName(org_id);
     if (!name.ok()) return StoreProblem(name.status());
     std::lock_guard<std::mutex> lock(api.grading_mu_);
+    Result<policy::GradeReport> current = api.grading_.Report(*name);
+    if (!current.ok()) return StoreProblem(current.status());
     return FromAnswer(GradeTrendAnswer(api.grading_.store(),
-                                       api.grading_.questionnaires(), org_id,
-                                       api.clock_.Now()));
+                                       api.grading_.questionnaires(), *current,
+                                       org_id, api.clock_.Now()));
   }
 
   HttpResponse Improvements(int64_t org_id) {

@@ -99,12 +99,26 @@ std::map<std::string, const grading::Improvement*> PlanByKey(
 
 ApiAnswer GradeTrendAnswer(store::GradingPort& grading,
                            const policy::Questionnaires& questionnaires,
-                           int64_t org_id, TimePoint now) {
+                           const policy::GradeReport& current, int64_t org_id,
+                           TimePoint now) {
   // Enough snapshots for kConsoleTrendPoints changes in most histories; a
   // collector that re-grades every few minutes keeps long identical runs.
   Result<std::vector<store::GradeSnapshot>> history =
       grading.GradeHistory(org_id, 2000);
   if (!history.ok()) return FromStatus(history.status());
+  json rules_now = json::object();
+  for (const auto& r : current.rules) {
+    rules_now[r.grade.rule] = std::string(grading::GradeName(r.grade.grade));
+  }
+  store::GradeSnapshot shown{
+      now, current.policy_version,
+      current.overall ? std::string(grading::GradeName(*current.overall)) : "",
+      rules_now.dump()};
+  if (history->empty() || history->front().overall != shown.overall ||
+      report::SnapshotRuleGrades(history->front()) !=
+          report::SnapshotRuleGrades(shown)) {
+    history->insert(history->begin(), std::move(shown));
+  }
   const report::GradeTrend trend =
       report::BuildGradeTrend(*history, now, kConsoleTrendPoints);
   json rules = json::array();

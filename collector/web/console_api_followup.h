@@ -56,10 +56,14 @@ inline constexpr size_t kConsoleTrendPoints = 24;
 
 // The trend of `org_id`'s grades: the rules with their names, one point per
 // change of grades (oldest first), the current and the previous grades and
-// what changed between them. A store error → 500 (NOT_FOUND → 404).
+// what changed between them. `current` is what the dashboard shows (the
+// stored results with the answers in force); when its grades differ from
+// the newest snapshot (answers saved since) it is the newest point, at
+// `now`. A store error → 500 (NOT_FOUND → 404).
 ApiAnswer GradeTrendAnswer(store::GradingPort& grading,
                            const policy::Questionnaires& questionnaires,
-                           int64_t org_id, TimePoint now);
+                           const policy::GradeReport& current, int64_t org_id,
+                           TimePoint now);
 
 // The tracked items of `org_id`, first brought in line with the stored plan
 // (`plan`, the stored results' improvement list; the same rule as
