@@ -972,6 +972,35 @@ TEST_F(ConsoleServerTest, ImprovementItemsAreEditedByOrgAdminsOnly) {
   }
 }
 
+TEST_F(ConsoleServerTest, PerRuleEvidencePackVerifiesLikeTheFullPack) {
+  const std::string acme = "/api/v1/orgs/" + std::to_string(acme_);
+  Client auditor = Login("acme-auditor");
+  Reply bad = Call(auditor, "GET", acme + "/evidence-pack?rule=../../etc");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(bad.Json()["field"], "rule");
+  Reply pack = Call(auditor, "GET", acme + "/evidence-pack?rule=antivirus");
+  ASSERT_EQ(pack.status, 200) << pack.body;
+  EXPECT_EQ(pack.headers["content-disposition"],
+            "attachment; filename=\"mamori-evidence-antivirus-" +
+                std::to_string(acme_) + ".zip\"");
+  auto key = pki::LoadSigningKey(dir_ + "/signing.key");
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  auto v = report::VerifyEvidencePack(pack.body, key->public_key);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_TRUE(v->ok) << (v->problems.empty() ? "" : v->problems[0]);
+  EXPECT_NE(pack.body.find("checks/antivirus_"), std::string::npos);
+  EXPECT_EQ(pack.body.find("checks/wifi_"), std::string::npos);
+  std::string params;
+  ASSERT_TRUE(
+      report::ReadZip(pack.body, {},
+                      [&](const std::string& name, std::string_view data) {
+                        if (name == "parameters.json") params = data;
+                        return Status::Ok();
+                      })
+          .ok());
+  EXPECT_EQ(json::parse(params, nullptr, false)["rule"], "antivirus") << params;
+}
+
 TEST_F(ConsoleServerTest, ReportAndEvidencePackDownloads) {
   const std::string acme = "/api/v1/orgs/" + std::to_string(acme_);
   Client viewer = Login("acme-viewer");

@@ -6,7 +6,8 @@
 # export` twice with the same --as-of must give identical bytes, `evidence
 # verify` must accept the pack with the key `init` printed and name each
 # tampering (one CSV byte, a removed file, an added file, a changed manifest,
-# a foreign key) and refuse a zip bomb and a `../` path. The Wi-Fi
+# a foreign key) and refuse a zip bomb and a `../` path; a pack of one rule
+# (--rule) holds only that rule's checks and verifies the same way. The Wi-Fi
 # improvement item is tracked (owner, due date, audit); the agent then
 # reports from e2e-good, the item closes by itself and the next report says
 # what changed.
@@ -111,6 +112,27 @@ assert b"pc-bad" in csv and b"definitions_age_hours" in csv, csv[:300]
 assert any(n.startswith("facts/host-") for n in names), names
 assert b"answered_by" in z.read("answers.json") or b'"answers": []' in z.read("answers.json")
 PY
+
+# A pack of one rule: only its checks, byte-identical, verifies; a bad rule
+# is refused naming the flag, before any file is written.
+C evidence export --org e2e-株式会社 --as-of $asof --rule wifi --out "$tmp/w1.zip" >/dev/null
+C evidence export --org e2e-株式会社 --as-of $asof --rule wifi --out "$tmp/w2.zip" >/dev/null
+cmp -s "$tmp/w1.zip" "$tmp/w2.zip" || fail "two wifi packs with the same --as-of differ"
+"$COLLECTOR" evidence verify "$tmp/w1.zip" --public-key "$tmp/trusted.pub" >"$tmp/v.txt" ||
+  fail "wifi pack does not verify: $(cat "$tmp/v.txt")"
+python3 - "$tmp/w1.zip" <<'PY' || fail "wifi pack content"
+import json, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+checks = [n for n in z.namelist() if n.startswith("checks/")]
+assert checks and all(n.startswith("checks/wifi") for n in checks), checks
+assert json.loads(z.read("parameters.json"))["rule"] == "wifi"
+assert any(n.startswith("facts/host-") for n in z.namelist())
+PY
+if C evidence export --org e2e-株式会社 --rule wlan --out "$tmp/bad.zip" 2>"$tmp/bad.txt"; then
+  fail "an unknown rule was accepted"
+fi
+grep -q -- "--rule: expected one of basic_policy" "$tmp/bad.txt" || fail "bad rule message: $(cat "$tmp/bad.txt")"
+[[ ! -e "$tmp/bad.zip" && ! -e "$tmp/bad.zip.tmp" ]] || fail "a refused pack left a file"
 
 # Tampering, done the way a person would: unpack, edit, re-zip.
 tamper() {  # $1 = name, $2 = python statements on dict `files`

@@ -1400,6 +1400,10 @@ struct ApiHandlers {
       return FieldProblem("lang", "error.invalid_field");
     }
     request.custom_policy_dir = api.options_.custom_policy_dir;
+    request.rule = call.request.Query("rule");
+    if (!report::ValidatePackRule(request.rule).ok()) {
+      return FieldProblem("rule", "error.unknown_rule");
+    }
     // The organisation must have stored results before headers go out.
     {
       std::lock_guard<std::mutex> lock(api.grading_mu_);
@@ -1407,10 +1411,14 @@ struct ApiHandlers {
       if (!stored.ok()) return StoreProblem(stored.status());
     }
     Audit("evidence_pack.download", *name, org_id, json::object(),
-          json::object());
+          request.rule.empty() ? json::object() : json{{"rule", request.rule}});
     HttpResponse r;
     r.content_type = "application/zip";
-    r.AddHeader("Content-Disposition", Attachment("evidence", org_id, "zip"));
+    // The rule id is one of ten fixed words (checked above).
+    r.AddHeader("Content-Disposition",
+                Attachment(request.rule.empty() ? "evidence"
+                                                : "evidence-" + request.rule,
+                           org_id, "zip"));
     ConsoleApi* self = &api;
     r.stream = [self, request, key = std::move(key).value()](
                    const std::function<Status(std::string_view)>& sink) {
