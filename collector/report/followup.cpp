@@ -122,7 +122,8 @@ std::vector<TrackedItem> ToTracked(
     const std::vector<store::ImprovementItem>& items) {
   std::vector<TrackedItem> out;
   for (const auto& i : items) {
-    out.push_back({i.id, i.key, i.status, i.owner, i.due});
+    out.push_back(
+        {i.id, i.key, i.status, i.owner, i.due, i.rule, i.kind, i.updated_at});
   }
   return out;
 }

@@ -330,6 +330,39 @@ ReportModel BuildReportModel(const policy::GradeReport& r,
         {"総合評価: " + previous_overall + " → " + m.overall,
          "Overall grade: " + previous_overall + " → " + m.overall});
   }
+  // Improvement items done since the earlier grades (by the evidence or by
+  // a person), so the report says what was fixed, not only what moved.
+  if (prev) {
+    const int64_t since = ToUnixSeconds(prev->evaluated_at);
+    const int64_t until = ToUnixSeconds(r.evaluated_at);
+    for (const auto& t : tracked) {
+      if (t.status != "done" || t.updated_at <= since || t.updated_at > until) {
+        continue;
+      }
+      Improvement imp;
+      bool known = false;
+      for (auto kind :
+           {Improvement::Kind::kEnrollEndpoints,
+            Improvement::Kind::kFixEndpoints, Improvement::Kind::kWriteRule,
+            Improvement::Kind::kSpreadRule, Improvement::Kind::kManageRule}) {
+        if (grading::ImprovementKindName(kind) == t.kind) {
+          imp.kind = kind;
+          known = true;
+        }
+      }
+      if (!known) continue;
+      imp.rule = t.rule;
+      if (const size_t at = t.key.find(':', t.key.find(':') + 1);
+          at != std::string::npos) {
+        imp.check_id = t.key.substr(at + 1);
+      }
+      const Localized rule = RuleName(q, t.rule);
+      const Localized action = ImprovementAction(imp, r);
+      m.changes.push_back(
+          {"改善完了: " + rule.ja + " — " + CleanText(action.ja),
+           "Improvement done: " + rule.en + " — " + CleanText(action.en)});
+    }
+  }
   if (oldest) m.evidence_from = Date(*oldest);
   if (newest) m.evidence_to = Date(*newest);
 
