@@ -139,7 +139,11 @@ Result<std::vector<TrackedItem>> SyncImprovementItems(
     if (d.item_id == 0) {
       auto id = store.AddImprovementItem(org_id, d.add.key, d.add.rule,
                                          d.add.kind, now);
-      if (!id.ok()) return id.status();
+      // Another process (`report`, a scheduled report, the console) synced
+      // the same plan between our read and this add: the item is there.
+      if (!id.ok() && id.status().code() != StatusCode::kAlreadyExists) {
+        return id.status();
+      }
     } else {
       MAMORI_RETURN_IF_ERROR(store.UpdateImprovementItem(
           org_id, d.item_id, d.changes, kEvidenceActor, now));
