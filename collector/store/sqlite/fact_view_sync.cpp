@@ -1,5 +1,6 @@
 #include "collector/store/sqlite/fact_view_sync.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,17 @@ Result<int> AddMissingColumns(Database& db, const RenderedView& view) {
                                    view.table + " does not exist");
   }
   const std::vector<std::string>& want = view.table_columns;
+  if (have->size() > want.size() &&
+      std::equal(want.begin(), want.end(), have->begin())) {
+    // Only appended columns this binary does not declare: a newer
+    // collector added them. Refused like a newer migration (migrations.h).
+    return FailedPreconditionError(
+        "fact view " + view.name + ": table " + view.table + " has column '" +
+        (*have)[want.size()] +
+        "', unknown to this collector: it was written by a newer "
+        "mamori-collector; use that version / 新しいバージョンのコレクタが"
+        "書いたデータです。そのバージョンを使ってください");
+  }
   for (size_t i = 0; i < have->size(); ++i) {
     if (i >= want.size() || (*have)[i] != want[i]) {
       return FailedPreconditionError(

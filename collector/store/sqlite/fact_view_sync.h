@@ -54,10 +54,12 @@ struct FactViewSync {
 
 // Brings the fact views to the declarations (see above). Returns what it
 // changed (all zero when the database already matched); FAILED_PRECONDITION
-// when a table an extraction view fills is missing or its columns are not a
-// prefix of the declared ones (a column was renamed, removed or moved in
-// the declarations, which the contract forbids); INTERNAL naming the view
-// when a statement fails. On error nothing is changed.
+// when a table an extraction view fills is missing, has columns after the
+// declared ones (a newer collector wrote it: use that version), or its
+// columns are otherwise not a prefix of the declared ones (a column was
+// renamed, removed or moved in the declarations, which the contract
+// forbids); INTERNAL naming the view when a statement fails. On error
+// nothing is changed.
 Result<FactViewSync> SyncFactViews(Database& db);
 
 // The whole schema: every migration module (AllMigrationModules), then

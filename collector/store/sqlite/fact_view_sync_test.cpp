@@ -341,6 +341,26 @@ TEST(FactViewSyncTest, MovedColumnIsRefusedAndNothingChanges) {
   EXPECT_EQ(db.StoredSql("gfact_firewall_src"), stub);
 }
 
+TEST(FactViewSyncTest, TableFromANewerCollectorIsRefusedByName) {
+  Db db;
+  ASSERT_TRUE(SyncFactViews(db.db()).ok());
+  // A newer collector declared one more firewall column and rendered its
+  // views differently.
+  db.Exec(
+      "ALTER TABLE gfact_firewall ADD COLUMN zone_count;"
+      "DROP VIEW gfact_firewall_src;"
+      "CREATE VIEW gfact_firewall_src AS SELECT * FROM gfact_firewall;");
+  const std::string newer = db.StoredSql("gfact_firewall_src");
+  Result<FactViewSync> synced = SyncFactViews(db.db());
+  ASSERT_FALSE(synced.ok());
+  EXPECT_EQ(synced.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(synced.status().message().find("'zone_count', unknown to this "
+                                           "collector"),
+            std::string::npos)
+      << synced.status().ToString();
+  EXPECT_EQ(db.StoredSql("gfact_firewall_src"), newer);  // left as it was
+}
+
 TEST(FactViewSyncTest, ApplySchemaLeavesEveryViewAsRendered) {
   Db db;
   ASSERT_TRUE(ApplySchema(db.db(), TestClock()).ok());
