@@ -32,7 +32,8 @@ trap 'kill "$PID" 2>/dev/null || true; rm -rf "$DIR"' EXIT
 
 "$COLLECTOR" init --data "$DIR/data" --org bench >/dev/null
 "$COLLECTOR" serve --data "$DIR/data" --grpc 127.0.0.1:0 --port-file "$DIR/port" \
-  --enroll-burst 100000 --enroll-per-minute 1000000 --log-level warning &
+  --enroll-burst 100000 --enroll-per-minute 1000000 --log-level warning \
+  --max-conns-per-peer $((CONNECTIONS + 16)) &
 PID=$!
 for _ in $(seq 1 100); do [ -s "$DIR/port" ] && break; sleep 0.1; done
 SERVER=127.0.0.1:$(cat "$DIR/port")
