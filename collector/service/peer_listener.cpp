@@ -275,7 +275,7 @@ Result<std::unordered_set<uint64_t>> OpenSocketCookies(int local_port) {
         return UnavailableError("sock_diag reply: " + Errno(errno));
       }
       if (n == 0) return UnavailableError("sock_diag reply: end of stream");
-      int left = static_cast<int>(n);
+      size_t left = static_cast<size_t>(n);
       for (auto* h = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(h, left);
            h = NLMSG_NEXT(h, left)) {
         if (h->nlmsg_seq != sequence) continue;
