@@ -254,7 +254,10 @@ TEST(CollectorHardeningTest,
             << " calls of 30 MiB, status codes" << codes
             << "; collector peak RSS " << hwm_kib / 1024 << " MiB (sampled "
             << peak_rss_kib / 1024 << " MiB), bound " << 2 * kQueueMib
-            << " MiB; agent report delivered in " << agent_seconds << " s\n";
+            << " MiB; agent report delivered in " << agent_seconds
+            << " s; connections refused over the per-peer limit (log lines): "
+            << CountLines(collector.log(), "connection from 127.0.0.1 refused")
+            << "\n";
   EXPECT_EQ(once.exit_code, 0) << once.out << once.err;
   EXPECT_LT(agent_seconds, 5.0) << "the real agent waited too long";
   EXPECT_EQ(collector.Scalar("SELECT count(*) FROM reports"), 1);
