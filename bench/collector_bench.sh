@@ -17,9 +17,10 @@
 # from /proc after the steady phase. Then mamori-loadgen ceiling inserts the
 # same rows straight into SQLite (prepared statements, one transaction), once
 # with the schema as migrated and once without the triggers on host_facts:
-# the raw-SQLite ceiling. Last, mamori-loadgen port stores the same reports
-# in process through the store port (no gRPC, TLS or queue) and re-grades
-# once (skipped by a loadgen without that mode, or with PORT=0).
+# the raw-SQLite ceiling (CEILING=0 leaves the ceiling out). Last,
+# mamori-loadgen port stores the same reports in process through the store
+# port (no gRPC, TLS or queue) and re-grades once (skipped by a loadgen
+# without that mode, or with PORT=0).
 set -eu
 BUILD=${BUILD:-build}
 AGENTS=${AGENTS:-1000}
@@ -35,7 +36,8 @@ trap 'kill "$PID" 2>/dev/null || true; rm -rf "$DIR"' EXIT
 
 "$COLLECTOR" init --data "$DIR/data" --org bench >/dev/null
 "$COLLECTOR" serve --data "$DIR/data" --grpc 127.0.0.1:0 --port-file "$DIR/port" \
-  --enroll-burst 100000 --enroll-per-minute 1000000 --log-level warning &
+  --enroll-burst 100000 --enroll-per-minute 1000000 --log-level warning \
+  --max-conns-per-peer $((CONNECTIONS + 16)) &
 PID=$!
 for _ in $(seq 1 100); do [ -s "$DIR/port" ] && break; sleep 0.1; done
 SERVER=127.0.0.1:$(cat "$DIR/port")
@@ -71,6 +73,8 @@ peak_rss_mib=$peak $(grep -E "VmRSS|RssAnon" "/proc/$PID/status" | tr -s ' \t\n'
 kill -TERM "$PID"
 wait "$PID"
 
+# CEILING=0 skips the raw-SQLite ceiling (paired runs compare collectors only).
+[ "${CEILING:-1}" = 0 ] && exit 0
 STEADY_ROUNDS=$(( (AGENTS + EXTRA) * ROUNDS / AGENTS ))
 "$LOADGEN" ceiling --agents "$AGENTS" --packages 1500 --rounds "$STEADY_ROUNDS" \
   --db "$DIR/ceiling.db"

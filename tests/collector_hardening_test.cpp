@@ -2,10 +2,16 @@
 // and a full disk. The real mamori-collector (and, where an agent is named,
 // mamori-agent) as processes, real TLS on loopback port 0, real SQLite
 // files; hostile clients are C++ gRPC clients in this process.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <poll.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -248,7 +254,10 @@ TEST(CollectorHardeningTest,
             << " calls of 30 MiB, status codes" << codes
             << "; collector peak RSS " << hwm_kib / 1024 << " MiB (sampled "
             << peak_rss_kib / 1024 << " MiB), bound " << 2 * kQueueMib
-            << " MiB; agent report delivered in " << agent_seconds << " s\n";
+            << " MiB; agent report delivered in " << agent_seconds
+            << " s; connections refused over the per-peer limit (log lines): "
+            << CountLines(collector.log(), "connection from 127.0.0.1 refused")
+            << "\n";
   EXPECT_EQ(once.exit_code, 0) << once.out << once.err;
   EXPECT_LT(agent_seconds, 5.0) << "the real agent waited too long";
   EXPECT_EQ(collector.Scalar("SELECT count(*) FROM reports"), 1);
@@ -263,6 +272,174 @@ TEST(CollectorHardeningTest,
   const int refusal_lines = CountLines(log, "report from 127.0.0.1 refused");
   EXPECT_GE(refusal_lines, 1) << log;
   EXPECT_LE(refusal_lines, 40) << "refusals must be rate limited";
+}
+
+// A TCP connection from `source` (a loopback address: 127.0.0.0/8 is all
+// loopback, so the test can be a peer other than the agent's 127.0.0.1) to
+// 127.0.0.1:port; -1 when it cannot connect.
+int ConnectFrom(const std::string& source, int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  inet_pton(AF_INET, source.c_str(), &from.sin_addr);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof(from)) != 0 ||
+      connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Whether the collector closed or reset `fd` within 2 s without our having
+// sent a byte: a connection refused before any TLS.
+bool ClosedBeforeTls(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  if (poll(&p, 1, 2000) <= 0) return false;
+  char byte = 0;
+  const ssize_t n = recv(fd, &byte, 1, 0);
+  return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
+// A TLS client as gRPC's (ALPN h2, the collector's CA as the only trust),
+// which after the handshake sends HTTP/2's preface and an empty SETTINGS
+// frame, so the collector holds the connection as an idle gRPC client's.
+class H2Client {
+ public:
+  explicit H2Client(const std::string& ca_pem)
+      : ctx_(SSL_CTX_new(TLS_client_method())) {
+    BIO* bio = BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size()));
+    X509* ca = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx_), ca);
+    X509_free(ca);
+    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+    static const unsigned char kAlpn[] = {2, 'h', '2'};
+    SSL_CTX_set_alpn_protos(ctx_, kAlpn, sizeof(kAlpn));
+  }
+  ~H2Client() {
+    for (SSL* ssl : open_) SSL_free(ssl);
+    SSL_CTX_free(ctx_);
+  }
+
+  // Returns true when the handshake over `fd` completed and the preface was
+  // written (the SSL then lives until this client ends).
+  bool Open(int fd) {
+    SSL* ssl = SSL_new(ctx_);
+    SSL_set_fd(ssl, fd);
+    static constexpr char kPreface[] =
+        "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\4\0\0\0\0\0";
+    if (SSL_connect(ssl) != 1 ||
+        SSL_write(ssl, kPreface, sizeof(kPreface) - 1) <= 0) {
+      SSL_free(ssl);
+      return false;
+    }
+    open_.push_back(ssl);
+    return true;
+  }
+
+ private:
+  SSL_CTX* ctx_;
+  std::vector<SSL*> open_;
+};
+
+TEST(CollectorHardeningTest,
+     APeerOverItsConnectionLimitIsRefusedWhileARealAgentIsStored) {
+  constexpr int kLimit = 8;
+  const std::string hostile = "127.0.0.2";
+  TempDir dir;
+  Collector collector(dir.path() + "/collector");
+  collector.Start(0, {"--max-conns-per-peer", std::to_string(kLimit)});
+  const std::string config = dir.path() + "/none.conf";
+  std::ofstream(config).close();
+  const std::string state = dir.path() + "/agent";
+  ProcessResult enrolled =
+      Agent({"enroll", "--server", collector.address(), "--token",
+             collector.Token(), "--ca", collector.ca_path(), "--state", state,
+             "--root", FixtureRoot("e2e-good"), "--config", config});
+  ASSERT_EQ(enrolled.exit_code, 0) << enrolled.out << enrolled.err;
+  const std::string ca_pem = ReadFile(collector.ca_path()).value_or("");
+  H2Client tls(ca_pem);
+
+  // Up to the limit, the peer's connections are served: gRPC completes TLS
+  // on them.
+  std::vector<int> held;
+  for (int i = 0; i < kLimit; ++i) {
+    const int fd = ConnectFrom(hostile, collector.port());
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    held.push_back(fd);
+    ASSERT_TRUE(tls.Open(fd)) << "connection " << i + 1 << " within the limit";
+  }
+  // Past it, each is reset before a TLS byte, while the peer keeps trying
+  // and a real agent on another address delivers its report.
+  std::atomic<bool> hammering{true};
+  std::atomic<int> refused{0};
+  std::atomic<int> served_over_limit{0};
+  std::thread hammer([&] {
+    while (hammering) {
+      const int fd = ConnectFrom(hostile, collector.port());
+      if (fd < 0) continue;
+      if (ClosedBeforeTls(fd)) {
+        ++refused;
+      } else {
+        ++served_over_limit;
+      }
+      close(fd);
+    }
+  });
+  ProcessResult once = Agent({"once", "--state", state, "--root",
+                              FixtureRoot("e2e-good"), "--config", config});
+  while (refused < 20 && served_over_limit == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  hammering = false;
+  hammer.join();
+  std::cout << "over the limit: " << refused << " connections refused, "
+            << served_over_limit << " served\n";
+  EXPECT_EQ(once.exit_code, 0) << once.out << once.err;
+  EXPECT_EQ(collector.Scalar("SELECT count(*) FROM reports"), 1);
+  EXPECT_GE(refused, 20);
+  EXPECT_EQ(served_over_limit, 0);
+
+  // Connections the peer closes free their slots: three closed, three new
+  // ones are served (a try the collector has not yet seen the slot of is
+  // refused and made again), and the next is refused.
+  for (int i = 0; i < 3; ++i) {
+    close(held.back());
+    held.pop_back();
+  }
+  for (int i = 0; i < 3; ++i) {
+    const Clock::time_point deadline = Clock::now() + std::chrono::seconds(5);
+    bool served = false;
+    while (!served && Clock::now() < deadline) {
+      const int fd = ConnectFrom(hostile, collector.port());
+      ASSERT_GE(fd, 0);
+      served = tls.Open(fd);
+      if (served) {
+        held.push_back(fd);
+      } else {
+        close(fd);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+    ASSERT_TRUE(served) << "a freed slot was not given to connection " << i;
+  }
+  const int over = ConnectFrom(hostile, collector.port());
+  ASSERT_GE(over, 0);
+  EXPECT_TRUE(ClosedBeforeTls(over));
+  close(over);
+  for (int fd : held) close(fd);
+
+  // Refusals are logged with the address, a limited number a minute.
+  const std::string log = collector.log();
+  const int lines = CountLines(log, "connection from 127.0.0.2 refused");
+  EXPECT_GE(lines, 1) << log;
+  EXPECT_LE(lines, 21) << "refusals must be rate limited";
+  EXPECT_EQ(CountLines(log, "connection from 127.0.0.1 refused"), 0) << log;
 }
 
 // --- 13.5 -------------------------------------------------------------------

@@ -164,30 +164,30 @@ class GradingChecksTest : public ::testing::Test {
   int reports_ = 0;
 };
 
-const std::vector<Family> kGoodLaptop =
-    {
-        {"system",
-         R"({"os_family":"OS_FAMILY_WINDOWS","os_name":"Windows 11 Enterprise","os_build":26100,"os_edition":"Enterprise","role":"ENDPOINT_ROLE_LAPTOP"})"},
-        {"updates",
-         R"({"pending_count":0,"security_pending_count":0,"automatic_updates":true,"automatic_updates_evidence":"AUOptions=4","lists_refreshed_at":"2026-11-19T22:00:00Z"})"},
-        {"antivirus",
-         R"({"products":[{"name":"Microsoft Defender","enabled":true,"realtime_protection":true,"definitions_age_hours":5}]})"},
-        {"password_policy",
-         R"({"min_length":12,"lockout_threshold":5,"accounts_without_password_count":0})"},
-        {"screen_lock",
-         R"({"enabled":true,"idle_timeout_seconds":600,"password_required":true})"},
-        {"wifi",
-         R"({"adapters":[{"name":"Wi-Fi"}],"current":{"ssid":"office","security":"WIFI_SECURITY_WPA2","auto_connect":true},"profiles":[{"ssid":"home","security":"WIFI_SECURITY_WPA3","auto_connect":true},{"ssid":"old-cafe","security":"WIFI_SECURITY_WEP","auto_connect":false}]})"},
-        {"usb_storage",
-         R"({"effective_policy":"USB_STORAGE_POLICY_BLOCKED","evidence":[{"source":"HKLM\\SYSTEM\\CurrentControlSet\\Services\\USBSTOR\\Start","setting":"4","effect":"USB_STORAGE_POLICY_BLOCKED","decisive":true}]})"},
-        {"disk_encryption",
-         R"({"volumes":[{"device":"C:","state":"ENCRYPTION_STATE_ENCRYPTED","technology":"bitlocker","system_volume":true}]})"},
-        {"firewall", R"({"active":true,"product":"windows"})"},
-        {"remote_access", R"({"ssh_installed":false,"rdp_enabled":false})"},
-        // A hardened IIS and OpenSSH beyond loopback, a database on
-        // loopback.
-        {"service_exposure",
-         R"({"services":[{"protocol":"tcp","address":"0.0.0.0","port":443,"probe_address":"127.0.0.1","pid":4,"process":"System","kind":"https","probe_state":"ok","tls":{"tls1_0":false,"tls1_1":false,"tls1_2":true,"tls1_3":true,"dh_bits":3072,"certificate":{"chained_to_system_ca":true,"key_type":"RSA","key_bits":2048},"negotiated_version":"TLSv1.3"},"http":{"status_code":200,"server":"Microsoft-IIS","hsts":true,"content_security_policy":true,"csp_frame_ancestors":true,"x_frame_options":true,"x_content_type_options":true,"referrer_policy":true,"frame_protection":true}},{"protocol":"tcp","address":"0.0.0.0","port":22,"process":"sshd.exe","kind":"ssh","probe_state":"ok","ssh":{"banner":"SSH-2.0-OpenSSH_for_Windows_9.5","product":"OpenSSH","strict_kex":true,"chacha20_offered":true}},{"protocol":"tcp","address":"127.0.0.1","port":5432,"loopback_only":true,"kind":"other","probe_state":"ok"}]})"},
+const std::vector<Family> kGoodLaptop = {
+    {"system",
+     R"({"os_family":"OS_FAMILY_WINDOWS","os_name":"Windows 11 Enterprise","os_build":26100,"os_edition":"Enterprise","role":"ENDPOINT_ROLE_LAPTOP"})"},
+    {"updates",
+     R"({"pending_count":0,"security_pending_count":0,"automatic_updates":true,"automatic_updates_evidence":"AUOptions=4","lists_refreshed_at":"2026-11-19T22:00:00Z"})"},
+    {"antivirus",
+     R"({"products":[{"name":"Microsoft Defender","enabled":true,"realtime_protection":true,"definitions_age_hours":5}]})"},
+    {"password_policy",
+     R"({"min_length":12,"lockout_threshold":5,"accounts_without_password_count":0})"},
+    {"screen_lock",
+     R"({"enabled":true,"idle_timeout_seconds":600,"password_required":true,"enforced_by_policy":true,"source":"windows-policy"})"},
+    {"wifi",
+     R"({"adapters":[{"name":"Wi-Fi"}],"current":{"ssid":"office","security":"WIFI_SECURITY_WPA2","auto_connect":true},"profiles":[{"ssid":"home","security":"WIFI_SECURITY_WPA3","auto_connect":true},{"ssid":"old-cafe","security":"WIFI_SECURITY_WEP","auto_connect":false}]})"},
+    {"usb_storage",
+     R"({"effective_policy":"USB_STORAGE_POLICY_BLOCKED","evidence":[{"source":"HKLM\\SYSTEM\\CurrentControlSet\\Services\\USBSTOR\\Start","setting":"4","effect":"USB_STORAGE_POLICY_BLOCKED","decisive":true}]})"},
+    {"disk_encryption",
+     R"({"volumes":[{"device":"C:","state":"ENCRYPTION_STATE_ENCRYPTED","technology":"bitlocker","system_volume":true}]})"},
+    {"firewall",
+     R"({"active":true,"product":"windows","default_inbound":"FIREWALL_ACTION_DROP"})"},
+    {"remote_access", R"({"ssh_installed":false,"rdp_enabled":false})"},
+    // A hardened IIS and OpenSSH beyond loopback, a database on
+    // loopback.
+    {"service_exposure",
+     R"({"services":[{"protocol":"tcp","address":"0.0.0.0","port":443,"probe_address":"127.0.0.1","pid":4,"process":"System","kind":"https","probe_state":"ok","tls":{"tls1_0":false,"tls1_1":false,"tls1_2":true,"tls1_3":true,"dh_bits":3072,"certificate":{"chained_to_system_ca":true,"key_type":"RSA","key_bits":2048},"negotiated_version":"TLSv1.3"},"http":{"status_code":200,"server":"Microsoft-IIS","hsts":true,"content_security_policy":true,"csp_frame_ancestors":true,"x_frame_options":true,"x_content_type_options":true,"referrer_policy":true,"frame_protection":true}},{"protocol":"tcp","address":"0.0.0.0","port":22,"process":"sshd.exe","kind":"ssh","probe_state":"ok","ssh":{"banner":"SSH-2.0-OpenSSH_for_Windows_9.5","product":"OpenSSH","strict_kex":true,"chacha20_offered":true}},{"protocol":"tcp","address":"127.0.0.1","port":5432,"loopback_only":true,"kind":"other","probe_state":"ok"}]})"},
 };
 
 const std::vector<Family> kBadDesktop = {
@@ -200,7 +200,7 @@ const std::vector<Family> kBadDesktop = {
     {"password_policy",
      R"({"min_length":4,"lockout_threshold":0,"accounts_without_password":["guest"],"accounts_without_password_count":1})"},
     {"screen_lock",
-     R"({"enabled":true,"idle_timeout_seconds":3600,"password_required":true})"},
+     R"({"enabled":true,"idle_timeout_seconds":3600,"password_required":true,"enforced_by_policy":true,"source":"windows-policy"})"},
     {"wifi",
      R"({"adapters":[{"name":"Wi-Fi"}],"current":{"ssid":"office","security":"WIFI_SECURITY_WPA2","auto_connect":true},"profiles":[{"ssid":"cafe","security":"WIFI_SECURITY_WEP","auto_connect":true}]})"},
     {"usb_storage", R"({"effective_policy":"USB_STORAGE_POLICY_ALLOWED"})"},
@@ -725,6 +725,84 @@ TEST_F(GradingChecksTest, SecurityUpdatesPassOnlyOnPositiveEvidence) {
       R"({"pending":[{"name":"pkg7","candidate_version":"1.1","security":true},{"name":"pkg7","candidate_version":"1.1","security":true}],"pending_count":2,"security_pending_count":2})",
       "STATUS_OK");
   EXPECT_EQ(listed(), 1);
+}
+
+// Issue #13.10's proxy review: screen_lock, firewall_on and
+// automatic_updates_on pass only on positive evidence; what a user may
+// change, rules under an accept policy, or settings no timer runs are
+// unknown or fail, never pass.
+TEST_F(GradingChecksTest, ProxyChecksPassOnlyOnPositiveEvidence) {
+  const std::string linux_laptop =
+      R"({"os_family":"OS_FAMILY_LINUX","os_id":"debian","os_version":"12","role":"ENDPOINT_ROLE_LAPTOP"})";
+  auto host = [&](const std::string& name, const std::string& family,
+                  const std::string& json) {
+    return AddHost("acme", name, {{"system", linux_laptop}, {family, json}});
+  };
+  // GNOME's compliant defaults, nothing locked: each user may turn the
+  // lock off, and per-user settings are not read.
+  const int64_t lock_defaults = host(
+      "LOCK-DEFAULTS", "screen_lock",
+      R"({"enabled":true,"idle_timeout_seconds":300,"password_required":true,"enforced_by_policy":false,"source":"gnome"})");
+  // Lax and unlocked: still says nothing about any one user.
+  const int64_t lock_lax_unlocked = host(
+      "LOCK-LAX-UNLOCKED", "screen_lock",
+      R"({"enabled":false,"idle_timeout_seconds":0,"password_required":false,"enforced_by_policy":false,"source":"gnome"})");
+  const int64_t lock_enforced_long = host(
+      "LOCK-ENFORCED-LONG", "screen_lock",
+      R"({"enabled":true,"idle_timeout_seconds":3600,"password_required":true,"enforced_by_policy":true,"source":"gnome"})");
+  const int64_t lock_enforced = host(
+      "LOCK-ENFORCED", "screen_lock",
+      R"({"enabled":true,"idle_timeout_seconds":300,"password_required":true,"enforced_by_policy":true,"source":"kde"})");
+  // An agent from before issue 13 called one accepting rule "active".
+  const int64_t fw_rules_only = host(
+      "FW-RULES-ONLY", "firewall",
+      R"({"active":true,"product":"nftables","default_inbound":"FIREWALL_ACTION_ACCEPT","rule_count":1})");
+  const int64_t fw_undecided = host(
+      "FW-UNDECIDED", "firewall",
+      R"({"product":"nftables","default_inbound":"FIREWALL_ACTION_ACCEPT","rule_count":12})");
+  const int64_t fw_accepting = host(
+      "FW-UFW-ACCEPT", "firewall",
+      R"({"active":false,"product":"ufw","default_inbound":"FIREWALL_ACTION_ACCEPT"})");
+  const int64_t fw_refusing = host(
+      "FW-DROP", "firewall",
+      R"({"active":true,"product":"nftables","default_inbound":"FIREWALL_ACTION_DROP","rule_count":12})");
+  const int64_t au_masked = host(
+      "AU-MASKED", "updates",
+      R"({"automatic_updates":false,"automatic_updates_evidence":"APT::Periodic::Unattended-Upgrade=1; unattended-upgrades installed; apt-daily-upgrade.timer masked"})");
+  const int64_t au_no_timer = host(
+      "AU-NO-TIMER", "updates",
+      R"({"automatic_updates_evidence":"APT::Periodic::Unattended-Upgrade=1; unattended-upgrades installed; no apt-daily-upgrade.timer: what runs unattended-upgrade is not known"})");
+  const int64_t au_on = host(
+      "AU-ON", "updates",
+      R"({"automatic_updates":true,"automatic_updates_evidence":"APT::Periodic::Unattended-Upgrade=1; unattended-upgrades installed; apt-daily-upgrade.timer enabled"})");
+
+  service_ = OpenService();
+  ASSERT_NE(service_, nullptr);
+  auto report = service_->Evaluate("acme");
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(StatusOf(*report, lock_defaults, "screen_lock"),
+            CheckStatus::kUnknown);
+  EXPECT_EQ(StatusOf(*report, lock_lax_unlocked, "screen_lock"),
+            CheckStatus::kUnknown);
+  EXPECT_EQ(StatusOf(*report, lock_enforced_long, "screen_lock"),
+            CheckStatus::kFail);
+  EXPECT_EQ(StatusOf(*report, lock_enforced, "screen_lock"),
+            CheckStatus::kPass);
+  EXPECT_EQ(
+      EvidenceOf(*report, lock_defaults, "screen_lock", "enforced_by_policy"),
+      "0");
+  EXPECT_EQ(StatusOf(*report, fw_rules_only, "firewall_on"),
+            CheckStatus::kUnknown);
+  EXPECT_EQ(StatusOf(*report, fw_undecided, "firewall_on"),
+            CheckStatus::kUnknown);
+  EXPECT_EQ(StatusOf(*report, fw_accepting, "firewall_on"), CheckStatus::kFail);
+  EXPECT_EQ(StatusOf(*report, fw_refusing, "firewall_on"), CheckStatus::kPass);
+  EXPECT_EQ(StatusOf(*report, au_masked, "automatic_updates_on"),
+            CheckStatus::kFail);
+  EXPECT_EQ(StatusOf(*report, au_no_timer, "automatic_updates_on"),
+            CheckStatus::kUnknown);
+  EXPECT_EQ(StatusOf(*report, au_on, "automatic_updates_on"),
+            CheckStatus::kPass);
 }
 
 TEST_F(GradingChecksTest, ParameterOverridesChangeVerdicts) {

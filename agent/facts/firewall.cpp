@@ -56,6 +56,25 @@ bool FiltersInbound(const RulesetSummary& r) {
           r.input_policy == FirewallAction::kReject);
 }
 
+bool RefusesInboundByDefault(const RulesetSummary& r) {
+  return r.has_input_chain &&
+         (r.input_policy == FirewallAction::kDrop ||
+          r.input_policy == FirewallAction::kReject || r.input_ends_in_refusal);
+}
+
+namespace {
+
+// "-A INPUT -j DROP", "-A INPUT -j REJECT [--reject-with TYPE]": no match,
+// so every packet reaching it is refused.
+bool IsUnconditionalRefusal(const std::vector<std::string_view>& words) {
+  if (words.size() < 4 || words[2] != "-j") return false;
+  if (words.size() == 4) return words[3] == "DROP" || words[3] == "REJECT";
+  return words.size() == 6 && words[3] == "REJECT" &&
+         words[4] == "--reject-with";
+}
+
+}  // namespace
+
 RulesetSummary ParseIptablesSave(std::string_view text) {
   RulesetSummary out;
   std::string table;
@@ -78,7 +97,10 @@ RulesetSummary ParseIptablesSave(std::string_view text) {
     }
     if (words.size() >= 2 && words[0] == "-A") {
       ++out.total_rules;
-      if (table == "filter" && words[1] == "INPUT") ++out.input_rules;
+      if (table == "filter" && words[1] == "INPUT") {
+        ++out.input_rules;
+        out.input_ends_in_refusal = IsUnconditionalRefusal(words);
+      }
     }
   }
   return out;
@@ -125,6 +147,12 @@ FirewallAction FirewalldTargetAction(std::string_view target) {
 FirewallFacts DecideFirewall(const FirewallInputs& in) {
   FirewallFacts facts;
   facts.status = OkStatus();
+  // What each layer says about inbound traffic that no rule allows.
+  enum class Default { kRefused, kUndecided, kAdmitted };
+  std::vector<Default> defaults;
+  auto refusing = [](FirewallAction a) {
+    return a == FirewallAction::kDrop || a == FirewallAction::kReject;
+  };
   auto add_ruleset = [&](const char* name, const RulesetSummary& r) {
     FirewallProfile p;
     p.name = name;
@@ -132,6 +160,17 @@ FirewallFacts DecideFirewall(const FirewallInputs& in) {
     p.default_inbound = r.input_policy;
     p.default_outbound = r.output_policy;
     p.rule_count = r.total_rules;
+    if (RefusesInboundByDefault(r)) {
+      // A catch-all refusal under an accept policy refuses like a policy.
+      if (!refusing(p.default_inbound)) {
+        p.default_inbound = FirewallAction::kDrop;
+      }
+      defaults.push_back(Default::kRefused);
+    } else {
+      defaults.push_back(r.has_input_chain && r.input_rules > 0
+                             ? Default::kUndecided
+                             : Default::kAdmitted);
+    }
     facts.profiles.push_back(p);
   };
   if (in.firewalld_on) {
@@ -140,6 +179,9 @@ FirewallFacts DecideFirewall(const FirewallInputs& in) {
     p.enabled = *in.firewalld_on;
     p.default_inbound = in.firewalld_inbound;
     facts.profiles.push_back(p);
+    defaults.push_back(p.enabled && refusing(p.default_inbound)
+                           ? Default::kRefused
+                           : Default::kAdmitted);
   }
   if (in.ufw) {
     FirewallProfile p;
@@ -149,43 +191,65 @@ FirewallFacts DecideFirewall(const FirewallInputs& in) {
     p.default_outbound = in.ufw->default_output;
     p.rule_count = in.ufw->user_rules;
     facts.profiles.push_back(p);
+    Default d = Default::kAdmitted;
+    if (p.enabled && refusing(p.default_inbound)) {
+      d = Default::kRefused;
+    } else if (p.enabled && p.default_inbound == FirewallAction::kUnspecified) {
+      d = Default::kUndecided;  // no readable DEFAULT_INPUT_POLICY
+    }
+    defaults.push_back(d);
   }
   if (in.nftables) add_ruleset("nftables", *in.nftables);
   if (in.iptables) add_ruleset("iptables", *in.iptables);
 
-  auto choose = [&](const FirewallProfile& p) {
-    facts.active = true;
+  auto name_layer = [&](const FirewallProfile& p) {
     facts.product = p.name;
     facts.default_inbound = p.default_inbound;
     facts.rule_count = p.rule_count;
+    // ufw and firewalld sit on top of a kernel ruleset; its rule count is
+    // the truer size of what filters.
+    if ((p.name == "ufw" || p.name == "firewalld") && in.nftables &&
+        in.nftables->total_rules > facts.rule_count) {
+      facts.rule_count = in.nftables->total_rules;
+    }
   };
-  for (const FirewallProfile& p : facts.profiles) {
-    if (p.enabled) {
-      choose(p);
-      // ufw and firewalld sit on top of a kernel ruleset; its rule count is
-      // the truer size of what filters.
-      if ((p.name == "ufw" || p.name == "firewalld") && in.nftables &&
-          in.nftables->total_rules > facts.rule_count) {
-        facts.rule_count = in.nftables->total_rules;
-      }
+  for (size_t i = 0; i < facts.profiles.size(); ++i) {
+    if (defaults[i] == Default::kRefused) {
+      facts.active = true;
+      name_layer(facts.profiles[i]);
       return facts;
     }
   }
 
   if (!in.live_kernel) {
     facts.status = UnsupportedStatus(
-        "the kernel ruleset needs the live system; ufw and firewalld are not "
-        "enabled in this tree");
+        "the kernel ruleset needs the live system; neither ufw nor firewalld "
+        "is enabled with a refusing default in this tree");
     return facts;
   }
   if (!in.kernel_error.ok()) {
     facts.status = StatusFromError(in.kernel_error);
     return facts;
   }
+  for (size_t i = 0; i < facts.profiles.size(); ++i) {
+    if (defaults[i] == Default::kUndecided) {
+      // Rules under an accept policy: whether they end in a catch-all
+      // refusal is not judged, so active stays unknown.
+      name_layer(facts.profiles[i]);
+      return facts;
+    }
+  }
   facts.active = false;
   facts.product = "none";
-  for (const FirewallProfile& p : facts.profiles)
+  for (const FirewallProfile& p : facts.profiles) {
     facts.rule_count += p.rule_count;
+    // A front end that runs but admits by default is named, not hidden.
+    if (p.enabled && facts.product == "none" &&
+        (p.name == "ufw" || p.name == "firewalld")) {
+      facts.product = p.name;
+      facts.default_inbound = p.default_inbound;
+    }
+  }
   return facts;
 }
 

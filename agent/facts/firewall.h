@@ -10,14 +10,19 @@
 // DEFAULT_INPUT_POLICY, /etc/ufw/user*.rules), firewalld (process, or the
 // enabled service under --root; DefaultZone and the zone's target).
 //
-// Verdict: the product is the first of firewalld (running), ufw (enabled),
-// nftables, iptables that filters inbound traffic; a kernel ruleset filters
-// inbound when an input-hook chain has policy drop or at least one rule. No
-// such product → active=false, product "none" (never "active"). Reading the
+// Verdict: active=true only on positive evidence that inbound traffic no
+// rule allows is refused: the first of firewalld (running, its default
+// zone's target drop or reject), ufw (enabled, DEFAULT_INPUT_POLICY drop or
+// reject), nftables, iptables (an input-hook chain with policy drop or
+// reject, or iptables' INPUT ending in an unconditional DROP/REJECT rule).
+// Rules under an accept policy may or may not end in a catch-all refusal
+// (their meaning is not judged): with no refusing layer found, active stays
+// unset (unknown) and `product` names that layer. No layer that filters at
+// all (or only ones that admit by default) → active=false. Reading the
 // kernel ruleset needs CAP_NET_ADMIN: without it → STATUS_PERMISSION_DENIED
 // and active unset unless ufw/firewalld settle it. Under --root only ufw and
-// firewalld configuration can be read: if neither is enabled, active stays
-// unset and the status is STATUS_UNSUPPORTED. Parsers are pure and
+// firewalld configuration can be read: if neither refuses by default, active
+// stays unset and the status is STATUS_UNSUPPORTED. Parsers are pure and
 // thread-safe.
 
 #include <optional>
@@ -88,10 +93,19 @@ struct RulesetSummary {
   FirewallAction output_policy = FirewallAction::kUnspecified;
   uint32_t input_rules = 0;  // rules in input-hook chains
   uint32_t total_rules = 0;
+  // The input chain's last rule refuses everything unconditionally
+  // ("-A INPUT -j DROP"; iptables only, nftables rules are not decoded).
+  bool input_ends_in_refusal = false;
 };
 
-// True when the ruleset filters inbound traffic (see the header comment).
+// True when the ruleset filters inbound traffic at all: a refusing policy or
+// at least one input rule (a profile's `enabled`).
 bool FiltersInbound(const RulesetSummary& ruleset);
+
+// True when the ruleset refuses inbound traffic no rule allows: an
+// input-hook chain with policy drop or reject, or an input chain ending in
+// an unconditional refusal.
+bool RefusesInboundByDefault(const RulesetSummary& ruleset);
 
 // Summarises iptables-save output (all tables; INPUT/OUTPUT of *filter).
 RulesetSummary ParseIptablesSave(std::string_view text);

@@ -92,6 +92,69 @@ TEST(DecideFirewall, FrontEndsComeBeforeRawRulesets) {
   EXPECT_EQ(*f.active, true);
 }
 
+TEST(ParseIptablesSave, AnUnconditionalFinalRefusalRefusesByDefault) {
+  RulesetSummary r = ParseIptablesSave(
+      "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\n"
+      "-A INPUT -p tcp --dport 22 -j ACCEPT\n"
+      "-A INPUT -j REJECT --reject-with icmp-host-prohibited\nCOMMIT\n");
+  EXPECT_TRUE(r.input_ends_in_refusal);
+  EXPECT_TRUE(RefusesInboundByDefault(r));
+  // A refusal with a condition, or one followed by more rules, is not.
+  r = ParseIptablesSave(
+      "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -j DROP\nCOMMIT\n");
+  EXPECT_FALSE(RefusesInboundByDefault(r));
+  r = ParseIptablesSave(
+      "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j DROP\n"
+      "-A INPUT -p tcp -j ACCEPT\nCOMMIT\n");
+  EXPECT_FALSE(RefusesInboundByDefault(r));
+}
+
+// Issue #13.10: "any input rule" is no evidence of a firewall. One rule
+// under an accept policy (here one that accepts everything) is unknown,
+// never active; front ends that admit by default are not active.
+TEST(DecideFirewall, RulesUnderAnAcceptPolicyAreUnknownNotActive) {
+  FirewallInputs in;
+  RulesetSummary nft;
+  nft.has_input_chain = true;
+  nft.input_policy = FirewallAction::kAccept;
+  nft.input_rules = 1;
+  nft.total_rules = 1;
+  in.nftables = nft;
+  FirewallFacts f = DecideFirewall(in);
+  EXPECT_EQ(f.status.state, CollectionState::kOk);
+  EXPECT_FALSE(f.active.has_value());
+  EXPECT_EQ(f.product, "nftables");
+  EXPECT_EQ(f.default_inbound, FirewallAction::kAccept);
+
+  // ufw enabled, but admitting by default: not active, and named.
+  in.nftables = RulesetSummary{};
+  in.ufw = UfwConfig{true, FirewallAction::kAccept, FirewallAction::kAccept, 5};
+  f = DecideFirewall(in);
+  ASSERT_TRUE(f.active.has_value());
+  EXPECT_FALSE(*f.active);
+  EXPECT_EQ(f.product, "ufw");
+  EXPECT_EQ(f.default_inbound, FirewallAction::kAccept);
+
+  // firewalld running with an ACCEPT zone target: not active.
+  in.ufw.reset();
+  in.firewalld_on = true;
+  in.firewalld_inbound = FirewallAction::kAccept;
+  f = DecideFirewall(in);
+  EXPECT_EQ(f.active, std::optional<bool>(false));
+  EXPECT_EQ(f.product, "firewalld");
+
+  // Unknown only while nothing refuses: a drop policy elsewhere decides.
+  RulesetSummary iptables;
+  iptables.has_input_chain = true;
+  iptables.input_policy = FirewallAction::kDrop;
+  in.iptables = iptables;
+  in.nftables = nft;
+  f = DecideFirewall(in);
+  EXPECT_EQ(f.active, std::optional<bool>(true));
+  EXPECT_EQ(f.product, "iptables");
+  EXPECT_EQ(f.default_inbound, FirewallAction::kDrop);
+}
+
 TEST(DecideFirewall, UnderRootOnlyConfigurationDecides) {
   FirewallInputs in;
   in.live_kernel = false;

@@ -14,6 +14,32 @@ constexpr std::string_view kLockOnSuspend =
 constexpr std::string_view kDisableLock =
     "/org/gnome/desktop/lockdown/disable-lock-screen";
 
+bool KdeLockImmutable(std::string_view text) {
+  std::string group;
+  bool autolock = false;
+  bool timeout = false;
+  for (std::string_view line : SplitLines(text)) {
+    line = Trim(line);
+    if (line.empty() || line.front() == '#') continue;
+    if (line == "[$i]" && group.empty()) return true;  // the whole file
+    if (line.front() == '[') {
+      const size_t close = line.find(']');
+      group = std::string(line.substr(1, close == std::string_view::npos
+                                             ? std::string_view::npos
+                                             : close - 1));
+      if (group == "Daemon" && close != std::string_view::npos &&
+          line.substr(close + 1) == "[$i]") {
+        return true;
+      }
+      continue;
+    }
+    if (group != "Daemon") continue;
+    if (StartsWith(line, "Autolock[$i]")) autolock = true;
+    if (StartsWith(line, "Timeout[$i]")) timeout = true;
+  }
+  return autolock && timeout;
+}
+
 bool IsTrueText(std::string_view v) {
   const std::string l = ToLowerAscii(Trim(v));
   return l == "true" || l == "1" || l == "yes";
@@ -129,10 +155,27 @@ ScreenLockFacts EvaluateGnome(const GnomeSettings& s) {
     }
     f.lock_on_resume = on_resume;
   }
-  f.enforced_by_policy = idle_locked && enabled_locked;
+  // Enforced only when no user can change the outcome: each key that
+  // decides whether and when the screen locks is locked (a user's own
+  // dconf database overrides any unlocked key, and per-user databases are
+  // not read).
+  const bool delay_locked = s.locks.count(std::string(kLockDelay)) != 0;
+  const bool lockdown_locked = s.locks.count(std::string(kDisableLock)) != 0;
+  f.enforced_by_policy =
+      idle_locked && enabled_locked && delay_locked && lockdown_locked;
   if (!f.enforced_by_policy) {
-    f.evidence.push_back(
-        "idle-delay and lock-enabled not both locked: users may change them");
+    std::string unlocked;
+    const std::pair<std::string_view, bool> keys[] = {
+        {kIdleDelay, idle_locked},
+        {kLockEnabled, enabled_locked},
+        {kLockDelay, delay_locked},
+        {kDisableLock, lockdown_locked}};
+    for (const auto& [key, locked] : keys) {
+      if (!locked)
+        unlocked += (unlocked.empty() ? "" : ", ") + std::string(key);
+    }
+    f.evidence.push_back("not locked by policy, so each user may change it: " +
+                         unlocked);
   }
   return f;
 }
@@ -143,7 +186,9 @@ ScreenLockFacts EvaluateKde(const IniSections& rc, std::string_view raw_text,
   f.status = OkStatus();
   f.source = "kde";
   auto get = [&](const char* key, const char* fallback) {
+    // "Key[$i]=" is an immutable key: the same setting.
     auto v = IniValue(rc, "Daemon", key);
+    if (!v) v = IniValue(rc, "Daemon", std::string(key) + "[$i]");
     f.evidence.push_back(
         std::string("[Daemon] ") + key + "=" +
         SanitizeUtf8(v.value_or(fallback)) +
@@ -163,8 +208,16 @@ ScreenLockFacts EvaluateKde(const IniSections& rc, std::string_view raw_text,
   }
   f.password_required = *f.enabled || on_resume;
   f.lock_on_resume = on_resume;
-  // KConfig's "[$i]" marks the group (or a key) immutable for users.
-  f.enforced_by_policy = raw_text.find("[$i]") != std::string_view::npos;
+  // KConfig's "[$i]" makes the whole file (a line of its own before any
+  // group), a group ("[Daemon][$i]") or a key ("Timeout[$i]=") immutable for
+  // users. Enforced only when Autolock and Timeout both are: "[$i]" on
+  // another group or key says nothing about the lock.
+  f.enforced_by_policy = KdeLockImmutable(raw_text);
+  if (!f.enforced_by_policy) {
+    f.evidence.push_back(
+        "[Daemon] Autolock and Timeout not immutable ([$i]): each user may "
+        "change them");
+  }
   return f;
 }
 

@@ -13,7 +13,11 @@
 // immutable) over KDE's defaults (true, 5, true); XFCE's system
 // xfce4-screensaver channel. Users' own settings (binary per-user dconf
 // databases) are not read: a setting not locked by policy may differ per
-// user, which `enforced_by_policy` = false says.
+// user, which `enforced_by_policy` = false says. Enforced means no user can
+// change the outcome: GNOME's idle-delay, lock-enabled, lock-delay and
+// lockdown/disable-lock-screen all locked; KDE's Autolock and Timeout
+// immutable ([$i] on the file, the [Daemon] group or both keys); XFCE's
+// system channel is never taken as enforced.
 //
 // Status: no desktop installed (no display manager, no xsessions, no
 // wayland-sessions) → STATUS_NOT_APPLICABLE; a desktop we cannot read

@@ -43,11 +43,31 @@ TEST(EvaluateGnome, LockedPolicyAndLayers) {
   distro["org.gnome.desktop.screensaver"]["lock-enabled"] = "true";
   AddGnomeKeyfile(distro, "override", false, &s);  // lower priority
   s.locks = {"/org/gnome/desktop/session/idle-delay",
-             "/org/gnome/desktop/screensaver/lock-enabled"};
+             "/org/gnome/desktop/screensaver/lock-enabled",
+             "/org/gnome/desktop/screensaver/lock-delay",
+             "/org/gnome/desktop/lockdown/disable-lock-screen"};
   const ScreenLockFacts f = EvaluateGnome(s);
   EXPECT_EQ(f.idle_timeout_seconds, 150u);  // idle 120 + lock-delay 30
   EXPECT_EQ(f.enabled, true);
   EXPECT_TRUE(f.enforced_by_policy);
+}
+
+// A user can lengthen lock-delay or set disable-lock-screen in their own
+// dconf database unless those are locked too: not enforced, and the
+// evidence names the keys left open.
+TEST(EvaluateGnome, LockingSomeKeysIsNotEnforcement) {
+  GnomeSettings s;
+  s.values["/org/gnome/desktop/session/idle-delay"] = {"uint32 120", "db"};
+  s.locks = {"/org/gnome/desktop/session/idle-delay",
+             "/org/gnome/desktop/screensaver/lock-enabled"};
+  const ScreenLockFacts f = EvaluateGnome(s);
+  EXPECT_EQ(f.enabled, true);
+  EXPECT_FALSE(f.enforced_by_policy);
+  ASSERT_FALSE(f.evidence.empty());
+  EXPECT_EQ(f.evidence.back(),
+            "not locked by policy, so each user may change it: "
+            "/org/gnome/desktop/screensaver/lock-delay, "
+            "/org/gnome/desktop/lockdown/disable-lock-screen");
 }
 
 TEST(EvaluateGnome, ZeroIdleOrLockdownDisables) {
@@ -75,6 +95,28 @@ TEST(EvaluateKde, ReadsDaemonGroupAndImmutability) {
   EXPECT_TRUE(f.enforced_by_policy);
   f = EvaluateKde(IniSections{}, "", "none");
   EXPECT_EQ(f.idle_timeout_seconds, 300u);
+  EXPECT_FALSE(f.enforced_by_policy);
+}
+
+TEST(EvaluateKde, OnlyTheLockSettingsImmutableIsEnforcement) {
+  // "[$i]" on another group says nothing about the lock.
+  IniSections rc;
+  rc["Daemon"]["Timeout"] = "10";
+  EXPECT_FALSE(
+      EvaluateKde(rc, "[Greeter][$i]\nTheme=x\n[Daemon]\nTimeout=10\n", "f")
+          .enforced_by_policy);
+  // The whole file immutable.
+  EXPECT_TRUE(
+      EvaluateKde(rc, "[$i]\n[Daemon]\nTimeout=10\n", "f").enforced_by_policy);
+  // Immutable keys: both needed, and their values are read.
+  IniSections keys;
+  keys["Daemon"]["Timeout[$i]"] = "20";
+  keys["Daemon"]["Autolock[$i]"] = "true";
+  ScreenLockFacts f =
+      EvaluateKde(keys, "[Daemon]\nAutolock[$i]=true\nTimeout[$i]=20\n", "f");
+  EXPECT_TRUE(f.enforced_by_policy);
+  EXPECT_EQ(f.idle_timeout_seconds, 1200u);
+  f = EvaluateKde(keys, "[Daemon]\nAutolock=true\nTimeout[$i]=20\n", "f");
   EXPECT_FALSE(f.enforced_by_policy);
 }
 

@@ -100,7 +100,7 @@ std::vector<std::string> ParseRebootRequiredPkgs(std::string_view text) {
 
 AutomaticUpdatesVerdict DecideAutomaticUpdates(
     std::optional<int> periodic_enable, std::optional<int> unattended_upgrade,
-    bool unattended_upgrades_installed) {
+    bool unattended_upgrades_installed, AptUpgradeTimer timer) {
   AutomaticUpdatesVerdict v;
   if (periodic_enable && *periodic_enable == 0) {
     v.evidence = "APT::Periodic::Enable=0";
@@ -118,7 +118,26 @@ AutomaticUpdatesVerdict DecideAutomaticUpdates(
     return v;
   }
   v.evidence += "; unattended-upgrades installed";
-  v.enabled = true;
+  // The settings say what unattended-upgrade would do; only the timer makes
+  // it run.
+  switch (timer) {
+    case AptUpgradeTimer::kEnabled:
+      v.evidence += "; apt-daily-upgrade.timer enabled";
+      v.enabled = true;
+      break;
+    case AptUpgradeTimer::kDisabled:
+      v.evidence += "; apt-daily-upgrade.timer not enabled";
+      break;
+    case AptUpgradeTimer::kMasked:
+      v.evidence += "; apt-daily-upgrade.timer masked";
+      break;
+    case AptUpgradeTimer::kNotInstalled:
+      v.evidence +=
+          "; no apt-daily-upgrade.timer: what runs unattended-upgrade is "
+          "not known";
+      v.enabled = std::nullopt;
+      break;
+  }
   return v;
 }
 

@@ -179,16 +179,28 @@ std::optional<TimePoint> ParseCivilTime(std::string_view text);
 // sorted.
 std::vector<std::string> ParseRebootRequiredPkgs(std::string_view text);
 
+// How apt-daily-upgrade.timer stands: the systemd timer that runs
+// `apt.systemd.daily install`, hence unattended-upgrade, on Debian.
+enum class AptUpgradeTimer {
+  kEnabled,
+  kDisabled,      // installed, not enabled: nothing starts it
+  kMasked,        // linked to /dev/null: systemd never starts it
+  kNotInstalled,  // no unit: something else (cron, another init) may run it
+};
+
 // Returns the automatic-updates verdict from APT::Periodic settings (as apt
-// reads them; nullopt = not set) and whether unattended-upgrades is
-// installed, with the evidence text. Enabled needs Unattended-Upgrade > 0,
-// APT::Periodic::Enable not 0, and the unattended-upgrades program present.
+// reads them; nullopt = not set), whether unattended-upgrades is installed
+// and how apt-daily-upgrade.timer stands, with the evidence text. Enabled
+// (true) needs Unattended-Upgrade > 0, APT::Periodic::Enable not 0, the
+// unattended-upgrades program and the timer enabled; false when one of them
+// is missing, disabled or masked; unknown (nullopt) when everything is set
+// but no timer unit exists, so what would run it is not known.
 struct AutomaticUpdatesVerdict {
-  bool enabled = false;
+  std::optional<bool> enabled = false;
   std::string evidence;
 };
 AutomaticUpdatesVerdict DecideAutomaticUpdates(
     std::optional<int> periodic_enable, std::optional<int> unattended_upgrade,
-    bool unattended_upgrades_installed);
+    bool unattended_upgrades_installed, AptUpgradeTimer timer);
 
 }  // namespace mamori::facts

@@ -50,19 +50,44 @@ TEST(ParseRebootRequiredPkgs, SortedUnique) {
             (std::vector<std::string>{"libc6", "linux-image"}));
 }
 
-TEST(DecideAutomaticUpdates, NeedsSettingAndProgram) {
-  EXPECT_TRUE(DecideAutomaticUpdates(std::nullopt, 1, true).enabled);
-  EXPECT_EQ(
-      DecideAutomaticUpdates(std::nullopt, 1, true).evidence,
-      "APT::Periodic::Unattended-Upgrade=1; unattended-upgrades installed");
-  EXPECT_FALSE(DecideAutomaticUpdates(std::nullopt, 1, false).enabled);
-  EXPECT_FALSE(DecideAutomaticUpdates(0, 1, true).enabled);
-  EXPECT_EQ(DecideAutomaticUpdates(0, 1, true).evidence,
+TEST(DecideAutomaticUpdates, NeedsSettingProgramAndTimer) {
+  constexpr AptUpgradeTimer kOn = AptUpgradeTimer::kEnabled;
+  EXPECT_EQ(DecideAutomaticUpdates(std::nullopt, 1, true, kOn).enabled, true);
+  EXPECT_EQ(DecideAutomaticUpdates(std::nullopt, 1, true, kOn).evidence,
+            "APT::Periodic::Unattended-Upgrade=1; unattended-upgrades "
+            "installed; apt-daily-upgrade.timer enabled");
+  EXPECT_EQ(DecideAutomaticUpdates(std::nullopt, 1, false, kOn).enabled, false);
+  EXPECT_EQ(DecideAutomaticUpdates(0, 1, true, kOn).enabled, false);
+  EXPECT_EQ(DecideAutomaticUpdates(0, 1, true, kOn).evidence,
             "APT::Periodic::Enable=0");
-  EXPECT_FALSE(DecideAutomaticUpdates(std::nullopt, 0, true).enabled);
-  const auto unset = DecideAutomaticUpdates(std::nullopt, std::nullopt, true);
-  EXPECT_FALSE(unset.enabled);
+  EXPECT_EQ(DecideAutomaticUpdates(std::nullopt, 0, true, kOn).enabled, false);
+  const auto unset =
+      DecideAutomaticUpdates(std::nullopt, std::nullopt, true, kOn);
+  EXPECT_EQ(unset.enabled, false);
   EXPECT_EQ(unset.evidence, "APT::Periodic::Unattended-Upgrade not set");
+}
+
+// The settings alone are a proxy: unattended-upgrade runs only when its
+// timer does.
+TEST(DecideAutomaticUpdates, ATimerThatNeverRunsIsNotAutomatic) {
+  const auto disabled =
+      DecideAutomaticUpdates(1, 1, true, AptUpgradeTimer::kDisabled);
+  EXPECT_EQ(disabled.enabled, false);
+  EXPECT_NE(disabled.evidence.find("apt-daily-upgrade.timer not enabled"),
+            std::string::npos);
+  const auto masked =
+      DecideAutomaticUpdates(1, 1, true, AptUpgradeTimer::kMasked);
+  EXPECT_EQ(masked.enabled, false);
+  EXPECT_NE(masked.evidence.find("masked"), std::string::npos);
+  // No timer unit at all: something else may run it, or nothing: unknown.
+  const auto unseen =
+      DecideAutomaticUpdates(1, 1, true, AptUpgradeTimer::kNotInstalled);
+  EXPECT_FALSE(unseen.enabled.has_value());
+  EXPECT_NE(unseen.evidence.find("not known"), std::string::npos);
+  // Settings that turn it off decide whatever the timer does.
+  EXPECT_EQ(DecideAutomaticUpdates(1, 0, true, AptUpgradeTimer::kNotInstalled)
+                .enabled,
+            false);
 }
 
 }  // namespace

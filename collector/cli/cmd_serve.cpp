@@ -53,6 +53,7 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   double host_reports_per_hour = 0;
   size_t host_mib_per_day = 0;
   size_t org_mib_per_day = 0;
+  size_t max_conns_per_peer = 0;
   options.add_options()("data",
                         po::value(&data_dir)->default_value(kDefaultDataDir),
                         "data directory made by init")(
@@ -85,8 +86,11 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
       "report MiB one host may send per UTC day")(
       "org-mib-per-day", po::value(&org_mib_per_day)->default_value(8192),
       "report MiB one organisation's hosts may send per UTC day")(
-      "log-level", po::value(&log_level)->default_value("info"),
-      "debug, info, warning or error")(
+      "max-conns-per-peer", po::value(&max_conns_per_peer)->default_value(64),
+      "TCP connections one address may hold open; more are reset before "
+      "their TLS handshake (0 = no limit; agents behind one NAT address "
+      "share it)")("log-level", po::value(&log_level)->default_value("info"),
+                   "debug, info, warning or error")(
       "store-delay-ms", po::value(&store_delay_ms)->default_value(0),
       "testing only: wait this long before each store transaction, as a slow "
       "disk would");
@@ -131,6 +135,10 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
     return UsageError(kCommand,
                       "--host-reports-per-hour, --host-mib-per-day and "
                       "--org-mib-per-day must be positive",
+                      err);
+  }
+  if (max_conns_per_peer > 1'000'000) {
+    return UsageError(kCommand, "--max-conns-per-peer: must be 0 to 1000000",
                       err);
   }
   if (enroll_per_minute <= 0 || enroll_burst < 1) {
@@ -210,6 +218,7 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   config.service.enroll_per_minute = enroll_per_minute;
   config.service.enroll_burst = enroll_burst;
   config.receive_quota_bytes = receive_mib << 20;
+  config.max_connections_per_peer = max_conns_per_peer;
   config.service.quotas.host_reports_per_hour = host_reports_per_hour;
   config.service.quotas.host_bytes_per_day =
       static_cast<uint64_t>(host_mib_per_day) << 20;

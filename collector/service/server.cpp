@@ -46,8 +46,27 @@ Result<std::unique_ptr<CollectorServer>> CollectorServer::Start(
 
   std::unique_ptr<CollectorServer> server(
       new CollectorServer(store, config, clock));
+  // The collector listens itself and hands gRPC the connections it admits:
+  // gRPC 1.51 cannot bound connections per peer (peer_listener.h).
+  Result<std::unique_ptr<PeerListener>> listener = PeerListener::Open(
+      config.address, clock,
+      {.max_connections_per_peer = config.max_connections_per_peer});
+  if (!listener.ok()) {
+    server->shut_down_ = true;
+    if (listener.status().code() == StatusCode::kInvalidArgument) {
+      return InvalidArgumentError("cannot listen on " + config.address + ": " +
+                                  listener.status().message());
+    }
+    return listener.status();
+  }
+  server->listener_ = std::move(listener).value();
+  server->port_ = server->listener_->port();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.address, credentials, &server->port_);
+  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor =
+      builder.experimental().AddExternalConnectionAcceptor(
+          grpc::ServerBuilder::experimental_type::ExternalConnectionType::
+              FROM_FD,
+          credentials);
   builder.RegisterService(&server->service_);
   builder.SetMaxReceiveMessageSize(config.service.limits.max_message_bytes);
   builder.SetMaxSendMessageSize(4 << 20);
@@ -69,24 +88,38 @@ Result<std::unique_ptr<CollectorServer>> CollectorServer::Start(
       GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 30 * 1000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 15 * 60 * 1000);
+  // A connection admitted under the per-peer limit holds its slot only as
+  // long as its handshake may take (gRPC's default is 120 s).
+  builder.AddChannelArgument(
+      GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+      static_cast<int>(config.handshake_timeout.count()));
 
   server->writer_.Start();
   server->server_ = builder.BuildAndStart();
-  if (server->server_ == nullptr || server->port_ == 0) {
+  if (server->server_ == nullptr) {
     server->writer_.Stop();
     server->shut_down_ = true;
-    return UnavailableError("cannot listen on " + config.address +
-                            " (address in use or invalid)");
+    return UnavailableError("cannot start the gRPC server on " +
+                            config.address);
   }
+  server->listener_->Start(std::move(acceptor));
   MAMORI_LOG(kInfo) << "serving gRPC on port " << server->port_
                     << (config.insecure_plaintext ? " WITHOUT TLS (test mode)"
-                                                  : " with TLS");
+                                                  : " with TLS")
+                    << ", at most "
+                    << (config.max_connections_per_peer == 0
+                            ? std::string("unlimited")
+                            : std::to_string(config.max_connections_per_peer))
+                    << " connections per peer address";
   return server;
 }
 
 void CollectorServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  // No new connection reaches gRPC once it is shutting down (it would
+  // leak them).
+  if (listener_ != nullptr) listener_->Stop();
   if (server_ != nullptr) {
     // Stops new calls at once; in-flight reports are completed by the
     // writer, which keeps running until every call is done.

@@ -3,7 +3,8 @@
 // CollectorServer: the gRPC server around CollectorService and its
 // ReportWriter, with the transport settings the collector needs (TLS,
 // message size, keepalive, stream limits, a memory quota for what is still
-// being received, no port sharing). Used by
+// being received, per-peer connection limits, no port sharing). The
+// collector's PeerListener accepts connections and gRPC serves them. Used by
 // `mamori-collector serve` and by in-process integration tests.
 //
 // Thread safety: Start() and Shutdown() from one owner thread.
@@ -17,6 +18,7 @@
 
 #include "collector/pki/ca.h"
 #include "collector/service/collector_service.h"
+#include "collector/service/peer_listener.h"
 #include "collector/service/report_writer.h"
 #include "collector/store/store.h"
 
@@ -34,6 +36,12 @@ struct ServerConfig {
   pki::KeyAndCert ca;
   ServiceOptions service;
   ReportWriter::Options writer;
+  // Connections one peer address may hold open (issue 13.1); a connection
+  // over it is reset before its TLS handshake. 0 = no limit.
+  size_t max_connections_per_peer = 64;
+  // Time a new connection has to finish its TLS handshake and send HTTP/2's
+  // settings; a peer holding connections open without finishing loses them.
+  std::chrono::milliseconds handshake_timeout{20'000};
   // Calls in flight on one connection (an agent makes one at a time).
   int max_concurrent_streams = 16;
   // Memory gRPC may use for connections and requests still being received,
@@ -61,6 +69,9 @@ class CollectorServer {
   // The port actually bound.
   int port() const { return port_; }
 
+  // Connections refused for being over the per-peer limit.
+  uint64_t refused_connections() const { return listener_->refused(); }
+
   // Stops accepting calls, lets in-flight reports commit (or be cancelled
   // after the grace period; a cancelled report is either fully stored or
   // not at all), drains the queue and returns. Idempotent.
@@ -72,6 +83,8 @@ class CollectorServer {
   ServerConfig config_;
   ReportWriter writer_;
   CollectorService service_;
+  // Accepts TCP connections and hands them to server_ (per-peer limits).
+  std::unique_ptr<PeerListener> listener_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;

@@ -20,6 +20,17 @@ TEST(FirewallFixtures, UfwEnabled) {
   EXPECT_EQ(f.rule_count, 3u);
 }
 
+// ufw on, but admitting what no rule allows: never active. Under --root the
+// kernel ruleset (which might still refuse) cannot be read: unknown.
+TEST(FirewallFixtures, UfwAcceptingByDefaultIsNeverActive) {
+  const FirewallFacts f = Read("ufw_accept");
+  EXPECT_NE(f.active, std::optional<bool>(true));
+  EXPECT_EQ(f.status.state, CollectionState::kUnsupported);
+  ASSERT_EQ(f.profiles.size(), 1u);
+  EXPECT_TRUE(f.profiles[0].enabled);
+  EXPECT_EQ(f.profiles[0].default_inbound, FirewallAction::kAccept);
+}
+
 TEST(FirewallFixtures, UfwDisabledUnderRootIsUnknown) {
   const FirewallFacts f = Read("ufw_disabled");
   EXPECT_EQ(f.status.state, CollectionState::kUnsupported);

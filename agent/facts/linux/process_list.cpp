@@ -56,4 +56,18 @@ bool UnitEnabled(const GatherContext& ctx, std::string_view unit) {
   return false;
 }
 
+UnitFileState UnitFileStateOf(const GatherContext& ctx, std::string_view unit) {
+  const std::string name(unit);
+  const std::string local = ctx.Path("/etc/systemd/system/" + name);
+  if (ReadLink(local) == std::optional<std::string>("/dev/null")) {
+    return UnitFileState::kMasked;
+  }
+  const bool installed = Exists(local) || ReadLink(local).has_value() ||
+                         Exists(ctx.Path("/usr/lib/systemd/system/" + name)) ||
+                         Exists(ctx.Path("/lib/systemd/system/" + name));
+  if (!installed) return UnitFileState::kNotInstalled;
+  return UnitEnabled(ctx, unit) ? UnitFileState::kEnabled
+                                : UnitFileState::kDisabled;
+}
+
 }  // namespace mamori::facts::linux_util

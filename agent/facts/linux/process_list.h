@@ -45,4 +45,10 @@ bool AnyProcessUnder(const std::vector<ProcessInfo>& processes,
 // --root the absolute target points outside the tree.
 bool UnitEnabled(const GatherContext& ctx, std::string_view unit);
 
+// Masked: /etc/systemd/system/<unit> links to /dev/null (systemd will not
+// start it whatever else says so); NotInstalled: no unit file in
+// /etc/systemd/system, /usr/lib/systemd/system or /lib/systemd/system.
+enum class UnitFileState { kEnabled, kDisabled, kMasked, kNotInstalled };
+UnitFileState UnitFileStateOf(const GatherContext& ctx, std::string_view unit);
+
 }  // namespace mamori::facts::linux_util

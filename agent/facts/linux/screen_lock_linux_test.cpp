@@ -25,6 +25,14 @@ TEST(ScreenLockFixtures, GnomeLockedByDconfPolicy) {
   EXPECT_TRUE(f.enforced_by_policy);
 }
 
+TEST(ScreenLockFixtures, GnomePartlyLockedIsNotEnforced) {
+  const ScreenLockFacts f = Read("gnome_partly_locked");
+  ASSERT_EQ(f.status.state, CollectionState::kOk) << f.status.message;
+  EXPECT_EQ(f.enabled, true);
+  EXPECT_EQ(f.idle_timeout_seconds, 300u);
+  EXPECT_FALSE(f.enforced_by_policy);
+}
+
 TEST(ScreenLockFixtures, GnomeWithoutPolicyUsesDefaults) {
   const ScreenLockFacts f = Read("gnome_default");
   EXPECT_EQ(f.enabled, true);

@@ -23,6 +23,7 @@
 #include <mutex>
 
 #include "agent/facts/linux/file_util.h"
+#include "agent/facts/linux/process_list.h"
 #include "agent/facts/linux/rpm_updates.h"
 #include "agent/facts/linux/rpmdb.h"
 #include "agent/facts/linux/update_runs_linux.h"
@@ -288,6 +289,20 @@ Result<PendingComputation> CachedOrComputed(const GatherContext& ctx,
   return computed;
 }
 
+AptUpgradeTimer AptTimerState(const GatherContext& ctx) {
+  switch (lu::UnitFileStateOf(ctx, "apt-daily-upgrade.timer")) {
+    case lu::UnitFileState::kEnabled:
+      return AptUpgradeTimer::kEnabled;
+    case lu::UnitFileState::kDisabled:
+      return AptUpgradeTimer::kDisabled;
+    case lu::UnitFileState::kMasked:
+      return AptUpgradeTimer::kMasked;
+    case lu::UnitFileState::kNotInstalled:
+      break;
+  }
+  return AptUpgradeTimer::kNotInstalled;
+}
+
 }  // namespace
 
 UpdateFacts GatherUpdates(const GatherContext& ctx) {
@@ -314,7 +329,7 @@ UpdateFacts GatherUpdates(const GatherContext& ctx) {
   // Whether the program is installed is read fresh: it is not an apt input.
   AutomaticUpdatesVerdict verdict = DecideAutomaticUpdates(
       computation->periodic_enable, computation->unattended_upgrade,
-      lu::Exists(ctx.Path("/usr/bin/unattended-upgrade")));
+      lu::Exists(ctx.Path("/usr/bin/unattended-upgrade")), AptTimerState(ctx));
   facts.automatic_updates = verdict.enabled;
   facts.automatic_updates_evidence = std::move(verdict.evidence);
   facts.pending_count = static_cast<uint32_t>(facts.pending.size());

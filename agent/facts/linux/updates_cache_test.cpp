@@ -226,6 +226,27 @@ TEST_F(UpdatesCacheTest, FreshSourcesAreReadEvenOnAHit) {
             std::string::npos);
 }
 
+// apt-daily-upgrade.timer read from the tree each time: disabled or masked
+// is no automatic update, no unit at all is unknown.
+TEST_F(UpdatesCacheTest, TheUpgradeTimerDecidesWhetherUpdatesRun) {
+  ASSERT_EQ(GatherUpdates(ctx_).automatic_updates, std::optional<bool>(true));
+  const std::string wants =
+      root_ + "/etc/systemd/system/timers.target.wants/apt-daily-upgrade.timer";
+  fs::remove(wants);
+  UpdateFacts f = GatherUpdates(ctx_);
+  EXPECT_EQ(f.automatic_updates, std::optional<bool>(false))
+      << f.automatic_updates_evidence;
+  fs::create_symlink("/dev/null",
+                     root_ + "/etc/systemd/system/apt-daily-upgrade.timer");
+  f = GatherUpdates(ctx_);
+  EXPECT_EQ(f.automatic_updates, std::optional<bool>(false));
+  EXPECT_NE(f.automatic_updates_evidence.find("masked"), std::string::npos);
+  fs::remove(root_ + "/etc/systemd/system/apt-daily-upgrade.timer");
+  fs::remove(root_ + "/usr/lib/systemd/system/apt-daily-upgrade.timer");
+  f = GatherUpdates(ctx_);
+  EXPECT_FALSE(f.automatic_updates.has_value()) << f.automatic_updates_evidence;
+}
+
 TEST_F(UpdatesCacheTest, AMatchingCacheIsUsedWithoutRecomputing) {
   // A stored answer libapt would never give (no such package in the tree):
   // seeing it proves the hit path does not recompute.

@@ -67,7 +67,8 @@ TEST(GatherUpdatesRoot, AutomaticUpdatesRebootAndHistory) {
   EXPECT_TRUE(*f.automatic_updates);
   EXPECT_EQ(
       f.automatic_updates_evidence,
-      "APT::Periodic::Unattended-Upgrade=1; unattended-upgrades installed");
+      "APT::Periodic::Unattended-Upgrade=1; unattended-upgrades installed; "
+      "apt-daily-upgrade.timer enabled");
   ASSERT_TRUE(f.reboot_required.has_value());
   EXPECT_TRUE(*f.reboot_required);
   EXPECT_EQ(f.reboot_required_by,

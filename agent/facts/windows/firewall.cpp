@@ -1,7 +1,7 @@
 // The `firewall` family on Windows: INetFwPolicy2 per profile (domain,
 // private, public): enabled and default inbound/outbound action. The
-// firewall filters inbound traffic when any current profile is enabled with
-// inbound blocked by default.
+// firewall is active when every current profile is enabled with inbound
+// blocked by default.
 #include "agent/facts/firewall.h"
 
 // Windows headers: <windows.h> first, then the rest in dependency order.
@@ -42,7 +42,9 @@ FirewallFacts GatherFirewall(const GatherContext& /*ctx*/) {
       {NET_FW_PROFILE2_DOMAIN, "domain"},
       {NET_FW_PROFILE2_PRIVATE, "private"},
       {NET_FW_PROFILE2_PUBLIC, "public"}};
-  bool any_current_filtering = false;
+  // Every current profile (one per kind of network the PC is on) must be
+  // on and block by default: one open profile exposes its networks.
+  bool all_current_filtering = true;
   bool all_current_read = true;
   for (const auto& [type, name] : profiles) {
     VARIANT_BOOL enabled = VARIANT_FALSE;
@@ -65,11 +67,14 @@ FirewallFacts GatherFirewall(const GatherContext& /*ctx*/) {
       if (p.default_inbound == FirewallAction::kUnspecified)
         all_current_read = false;
       if (p.enabled && p.default_inbound == FirewallAction::kDrop) {
-        any_current_filtering = true;
-        facts.default_inbound = p.default_inbound;
-      } else if (facts.default_inbound == FirewallAction::kUnspecified &&
-                 p.enabled) {
-        facts.default_inbound = p.default_inbound;
+        if (facts.default_inbound == FirewallAction::kUnspecified) {
+          facts.default_inbound = p.default_inbound;
+        }
+      } else {
+        all_current_filtering = false;
+        // A profile that is off admits whatever its default says.
+        facts.default_inbound =
+            p.enabled ? p.default_inbound : FirewallAction::kAccept;
       }
     }
     facts.profiles.push_back(std::move(p));
@@ -80,8 +85,8 @@ FirewallFacts GatherFirewall(const GatherContext& /*ctx*/) {
         ErrorStatus("Windows Firewall reported no readable current profile");
     return facts;
   }
-  facts.active = any_current_filtering;
-  if (!any_current_filtering) facts.product = "none";
+  facts.active = all_current_filtering;
+  if (!all_current_filtering) facts.product = "none";
   facts.status = OkStatus();
   return facts;
 }

@@ -71,11 +71,14 @@ ScreenLockFacts GatherScreenLock(const GatherContext& /*ctx*/) {
     return facts;
   }
   // Each screen saver value: policy when set, else the user's setting.
+  // Enforced only when all three come from policy: a value left to the
+  // user (here the account the agent runs as) says nothing of other users.
+  int from_policy = 0;
   auto pick = [&](const std::optional<std::string>& p,
                   const std::optional<std::string>& u,
                   const char* name) -> std::optional<std::string> {
     if (p) {
-      facts.enforced_by_policy = true;
+      ++from_policy;
       facts.evidence.push_back(std::string("policy ") + name + "=" + *p);
       return p;
     }
@@ -85,6 +88,7 @@ ScreenLockFacts GatherScreenLock(const GatherContext& /*ctx*/) {
   const auto active = pick(policy.active, user.active, "ScreenSaveActive");
   const auto secure = pick(policy.secure, user.secure, "ScreenSaverIsSecure");
   const auto timeout = pick(policy.timeout, user.timeout, "ScreenSaveTimeOut");
+  facts.enforced_by_policy = from_policy == 3;
   facts.source = facts.enforced_by_policy ? "windows-policy" : "windows-user";
   if (active) facts.enabled = *active == "1";
   if (secure) facts.password_required = *secure == "1";
