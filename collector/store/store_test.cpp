@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 
 #include "collector/pki/crypto.h"
 #include "collector/store/open_store.h"
@@ -863,6 +864,132 @@ TEST_P(StoreTest, ReopeningKeepsDataAndSchema) {
   Result<std::unique_ptr<Store>> reopened = OpenStore(db_->url(), clock_);
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
   EXPECT_EQ((*reopened)->ListOrgs()->size(), 2u);
+}
+
+// Strings from endpoints are hostile: SQL and markup are stored verbatim,
+// never run; what a backend cannot hold is refused for that report alone
+// with a message naming it, and the rest of the batch is stored.
+TEST_P(StoreTest, HostileStringsAreStoredVerbatimOrRefusedClearly) {
+  std::string token = Token("acme");
+  Result<EnrollOutcome> a = store_->Enroll(Input(token, "m1", "u1", "s1"));
+  Result<EnrollOutcome> b = store_->Enroll(Input(token, "m2", "u2", "s2"));
+  ASSERT_TRUE(a.ok() && b.ok());
+  const std::string injection = "x'); DROP TABLE hosts; -- <script>";
+  std::vector<ReportInput> batch;
+  batch.push_back(Report(a->host_id, "a1"));
+  batch.back().hostname = injection;
+  // JSON with an escaped NUL, and an escaped backslash before "u0000".
+  const std::string json = R"({"name":"a\u0000b","path":"c:\\u0000"})";
+  batch.back().families.push_back(Family("system", json));
+  batch.push_back(Report(b->host_id, "b1"));
+  batch.back().hostname = std::string("nul\0inside", 10);
+  batch.back().families.push_back(Family("system", R"({"n":1})"));
+  std::vector<Result<ReportResult>> results = store_->StoreReports(batch);
+  ASSERT_EQ(results.size(), 2u);
+  ASSERT_TRUE(results[0].ok()) << results[0].status().ToString();
+  EXPECT_EQ(results[0]->outcome, ReportOutcome::kStored);
+  if (OnSqlite()) {
+    // SQLite binds by length: the NUL is kept.
+    EXPECT_TRUE(results[1].ok()) << results[1].status().ToString();
+  } else {
+    EXPECT_EQ(results[1].status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(results[1].status().message().find("NUL"), std::string::npos)
+        << results[1].status().ToString();
+    EXPECT_EQ(Count("SELECT reports_stored FROM hosts WHERE machine_id = 'm2'"),
+              0);
+  }
+  Result<std::vector<HostRecord>> hosts = store_->ListHosts("acme", hours(1));
+  ASSERT_TRUE(hosts.ok());
+  EXPECT_EQ((*hosts)[0].hostname, injection);
+  EXPECT_EQ(Count("SELECT count(*) FROM hosts"), 2);
+  Result<std::vector<FamilyRecord>> facts =
+      store_->HostFacts("acme", a->host_id);
+  ASSERT_TRUE(facts.ok());
+  ASSERT_EQ(facts->size(), 1u);
+  // jsonb cannot hold U+0000: PostgreSQL keeps U+FFFD in its place; the
+  // escaped backslash is no escape of a NUL and stays as it was.
+  const std::string& stored = (*facts)[0].payload_json;
+  EXPECT_NE(stored.find(OnSqlite() ? R"(a\u0000b)"
+                                   : "a\xef\xbf\xbd"
+                                     "b"),
+            std::string::npos)
+      << stored;
+  EXPECT_NE(stored.find(R"(c:\\u0000)"), std::string::npos) << stored;
+}
+
+// Two collectors on one database (two stores, two connections) receive the
+// same reports at the same time, in opposite orders: each report is stored
+// exactly once, the other collector finds it a duplicate.
+TEST_P(StoreTest, TwoStoresOnOneDatabaseStoreEachReportOnce) {
+  Result<std::unique_ptr<Store>> second = OpenStore(db_->url(), clock_);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  std::string token = Token("acme");
+  std::vector<int64_t> hosts;
+  for (int i = 0; i < 4; ++i) {
+    const std::string m = "m" + std::to_string(i);
+    Result<EnrollOutcome> host = store_->Enroll(Input(token, m, "u" + m, m));
+    ASSERT_TRUE(host.ok()) << host.status().ToString();
+    hosts.push_back(host->host_id);
+  }
+  constexpr int kRounds = 10;
+  std::vector<ReportInput> reports;
+  for (int r = 0; r < kRounds; ++r) {
+    for (int64_t host : hosts) {
+      ReportInput report = Report(host, "r" + std::to_string(r));
+      report.families.push_back(
+          Family("system", "{\"round\":" + std::to_string(r) + "}"));
+      report.families.push_back(Family("packages", "{}"));
+      report.packages = {Pkg("bash", "5." + std::to_string(r)),
+                         Pkg("shared", "1"),
+                         Pkg("only-" + std::to_string(host), "1")};
+      reports.push_back(std::move(report));
+    }
+  }
+  const std::vector<ReportInput> reversed(reports.rbegin(), reports.rend());
+  auto deliver = [](Store* store, const std::vector<ReportInput>* all,
+                    std::vector<Result<ReportResult>>* out) {
+    // Batches of four, as a writer groups them.
+    for (size_t i = 0; i < all->size(); i += 4) {
+      const size_t n = std::min<size_t>(4, all->size() - i);
+      std::vector<Result<ReportResult>> results =
+          store->StoreReports(std::span<const ReportInput>(&(*all)[i], n));
+      for (auto& r : results) out->push_back(std::move(r));
+    }
+  };
+  std::vector<Result<ReportResult>> first_results;
+  std::vector<Result<ReportResult>> second_results;
+  std::thread one(deliver, store_.get(), &reports, &first_results);
+  std::thread two(deliver, second->get(), &reversed, &second_results);
+  one.join();
+  two.join();
+  ASSERT_EQ(first_results.size(), reports.size());
+  ASSERT_EQ(second_results.size(), reports.size());
+  int stored = 0;
+  int duplicates = 0;
+  for (size_t i = 0; i < reports.size(); ++i) {
+    const Result<ReportResult>& a = first_results[i];
+    const Result<ReportResult>& b = second_results[reports.size() - 1 - i];
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    // Exactly one of the two stored it.
+    EXPECT_NE(a->outcome == ReportOutcome::kStored,
+              b->outcome == ReportOutcome::kStored)
+        << "report " << i;
+    for (const Result<ReportResult>* r : {&a, &b}) {
+      stored += (*r)->outcome == ReportOutcome::kStored ? 1 : 0;
+      duplicates += (*r)->outcome == ReportOutcome::kDuplicate ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(stored, static_cast<int>(reports.size()));
+  EXPECT_EQ(duplicates, static_cast<int>(reports.size()));
+  EXPECT_EQ(Count("SELECT count(*) FROM reports"),
+            static_cast<int64_t>(reports.size()));
+  EXPECT_EQ(Count("SELECT sum(reports_stored) FROM hosts"),
+            static_cast<int64_t>(reports.size()));
+  // Each host links its three packages once, whichever report won last.
+  EXPECT_EQ(Count("SELECT count(*) FROM host_packages"),
+            static_cast<int64_t>(3 * hosts.size()));
+  EXPECT_EQ(Count("SELECT count(*) FROM packages WHERE name = 'shared'"), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest,
