@@ -992,6 +992,35 @@ TEST_P(StoreTest, TwoStoresOnOneDatabaseStoreEachReportOnce) {
   EXPECT_EQ(Count("SELECT count(*) FROM packages WHERE name = 'shared'"), 1);
 }
 
+// A PostgreSQL restart or a dropped session (here: every session of the
+// store ended by the server) fails the calls in flight with UNAVAILABLE,
+// which agents retry; the next call reconnects and works, and the report
+// that failed is stored when sent again.
+TEST_P(StoreTest, LostSessionsAreUnavailableThenReconnect) {
+  if (OnSqlite()) GTEST_SKIP() << "SQLite has no server session to lose";
+  Result<EnrollOutcome> host =
+      store_->Enroll(Input(Token("acme"), "m1", "u1", "s1"));
+  ASSERT_TRUE(host.ok());
+  ASSERT_TRUE(store_->FindHostCredential(host->host_id).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) "
+                  "FROM pg_stat_activity WHERE datname = current_database() "
+                  "AND pid <> pg_backend_pid()) t"),
+            2);  // the store's writing and credential sessions
+  ReportInput report = Report(host->host_id, "r1");
+  report.families.push_back(Family("system", R"({"hostname":"pc"})"));
+  std::vector<Result<ReportResult>> first =
+      store_->StoreReports(std::span<const ReportInput>(&report, 1));
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].status().code(), StatusCode::kUnavailable)
+      << first[0].status().ToString();
+  EXPECT_EQ(store_->FindHostCredential(host->host_id).status().code(),
+            StatusCode::kUnavailable);
+  // Next calls reconnect.
+  EXPECT_EQ(StoreOne(report).outcome, ReportOutcome::kStored);
+  EXPECT_TRUE(store_->FindHostCredential(host->host_id).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM reports"), 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest,
                          ::testing::Values(Backend::kSqlite,
                                            Backend::kPostgres),
