@@ -216,11 +216,58 @@ CREATE TABLE org_history_retention (
 )sql"},
 };
 
+// What the fact views (store/schema/fact_views.h, rendered by
+// pg_fact_views.h) read besides host_facts and fact_collected: the family
+// state view, as the SQLite grading module defines it, and RFC 3339 times
+// as Unix seconds that never fail a query (SQLite's unixepoch() answers
+// NULL for what it cannot read; a cast to timestamptz would raise).
+constexpr PgMigrationStep kFactViewSteps[] = {
+    {1, R"sql(
+CREATE VIEW v_family_state AS
+SELECT f.org_id, f.host_id, f.family,
+       CASE f.state
+         WHEN 'STATUS_OK' THEN 'ok'
+         WHEN 'STATUS_UNSUPPORTED' THEN 'unsupported'
+         WHEN 'STATUS_PERMISSION_DENIED' THEN 'permission_denied'
+         WHEN 'STATUS_NOT_APPLICABLE' THEN 'not_applicable'
+         ELSE 'error'
+       END AS state,
+       (SELECT x.collected_at
+          FROM fact_collected x
+         WHERE x.host_id = f.host_id AND x.family = f.family) AS collected_at,
+       f.payload_json
+FROM host_facts f;
+
+CREATE FUNCTION mamori_unixepoch(t text) RETURNS bigint
+LANGUAGE plpgsql STABLE STRICT AS $fn$
+BEGIN
+  IF t !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?([Zz]|[+-][0-9]{2}:[0-9]{2})?$' THEN
+    RETURN NULL;
+  END IF;
+  IF t ~ '([Zz]|[+-][0-9]{2}:[0-9]{2})$' THEN
+    RETURN floor(extract(epoch FROM t::timestamptz))::bigint;
+  END IF;
+  RETURN floor(extract(epoch FROM (t::timestamp AT TIME ZONE 'UTC')))::bigint;
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END
+$fn$;
+
+-- The rendered text of each fact view, to recreate them when the
+-- declarations change (pg_fact_views.h).
+CREATE TABLE fact_view_definitions (
+  name text PRIMARY KEY,
+  sql  text NOT NULL
+);
+)sql"},
+};
+
 constexpr PgMigrationModule kModules[] = {
     {"core", kCoreSteps},
     {"identity", kIdentitySteps},
     {"evidence", kEvidenceSteps},
     {"hardening", kHardeningSteps},
+    {"fact_views", kFactViewSteps},
 };
 
 }  // namespace
