@@ -17,7 +17,9 @@
 # The URL names the socket directory and the superuser "mamori" (trust
 # authentication: the socket's directory is 0700, reachable only by the
 # cluster's user and root). Durability settings are off (fsync, full pages):
-# the cluster holds test data only and is deleted afterwards.
+# the cluster holds test data only and is deleted afterwards. PG_DURABLE=1
+# keeps PostgreSQL's defaults (fsync on every commit) for benches that are
+# compared with SQLite's synchronous=FULL.
 set -euo pipefail
 
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
@@ -54,10 +56,11 @@ start() {
   as_owner "$PG_BIN/initdb" -D "$dir/data" -U mamori -A trust -E UTF8 \
     --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; die "initdb failed in $dir"; }
+  local durability="-c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+  if [[ "${PG_DURABLE:-0}" == 1 ]]; then durability=""; fi
   as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
     -o "-c listen_addresses= -c unix_socket_directories=$dir/sock \
-        -c fsync=off -c full_page_writes=off -c synchronous_commit=off \
-        -c max_connections=200 -c shared_buffers=64MB" \
+        $durability -c max_connections=200 -c shared_buffers=64MB" \
     start >/dev/null ||
     { cat "$dir/server.log" >&2 || true; die "could not start PostgreSQL in $dir"; }
   echo "$dir"
