@@ -67,6 +67,7 @@ class Rows {
   Rows& operator=(Rows&&) noexcept = default;
 
   int size() const;
+  int columns() const { return PQnfields(result_.get()); }
   bool IsNull(int row, int column) const;
   std::string_view View(int row, int column) const;
   std::string Text(int row, int column) const {

@@ -1,5 +1,6 @@
 #include "collector/store/testing/test_database.h"
 
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -40,7 +41,16 @@ std::string WithDatabase(const std::string& url, const std::string& database) {
 class TestDatabase::Inspector {
  public:
   virtual ~Inspector() = default;
-  virtual Result<std::optional<std::string>> First(const std::string& sql) = 0;
+  virtual Result<Table> All(const std::string& sql) = 0;
+  Result<std::optional<std::string>> First(const std::string& sql) {
+    Result<Table> rows = All(sql);
+    if (!rows.ok()) return rows.status();
+    if (rows->empty() || rows->front().empty()) {
+      return std::optional<std::string>();
+    }
+    // A NULL reads as empty text, as before.
+    return std::optional<std::string>(rows->front().front().value_or(""));
+  }
 };
 
 namespace {
@@ -48,13 +58,33 @@ namespace {
 class SqliteInspector final : public TestDatabase::Inspector {
  public:
   explicit SqliteInspector(Database db) : db_(std::move(db)) {}
-  Result<std::optional<std::string>> First(const std::string& sql) override {
-    Result<Statement> s = db_.Prepare(sql);
-    if (!s.ok()) return s.status();
-    Result<bool> row = s->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return std::optional<std::string>();
-    return std::optional<std::string>(s->ColumnText(0));
+  Result<TestDatabase::Table> All(const std::string& sql) override {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db_.raw(), sql.c_str(), -1, &stmt, nullptr) !=
+        SQLITE_OK) {
+      return InternalError(std::string(sqlite3_errmsg(db_.raw())) + ": " + sql);
+    }
+    TestDatabase::Table table;
+    int rc = SQLITE_ROW;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      std::vector<std::optional<std::string>> row;
+      for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
+        if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
+          row.emplace_back(std::nullopt);
+        } else {
+          const auto* text =
+              reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+          row.emplace_back(std::string(
+              text, static_cast<size_t>(sqlite3_column_bytes(stmt, c))));
+        }
+      }
+      table.push_back(std::move(row));
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+      return InternalError(std::string(sqlite3_errmsg(db_.raw())) + ": " + sql);
+    }
+    return table;
   }
 
  private:
@@ -64,11 +94,22 @@ class SqliteInspector final : public TestDatabase::Inspector {
 class PgInspector final : public TestDatabase::Inspector {
  public:
   explicit PgInspector(pg::Connection conn) : conn_(std::move(conn)) {}
-  Result<std::optional<std::string>> First(const std::string& sql) override {
+  Result<TestDatabase::Table> All(const std::string& sql) override {
     Result<pg::Rows> rows = conn_.QueryOnce(sql);
     if (!rows.ok()) return rows.status();
-    if (rows->size() == 0) return std::optional<std::string>();
-    return std::optional<std::string>(rows->Text(0, 0));
+    TestDatabase::Table table;
+    for (int r = 0; r < rows->size(); ++r) {
+      std::vector<std::optional<std::string>> row;
+      for (int c = 0; c < rows->columns(); ++c) {
+        if (rows->IsNull(r, c)) {
+          row.emplace_back(std::nullopt);
+        } else {
+          row.emplace_back(rows->Text(r, c));
+        }
+      }
+      table.push_back(std::move(row));
+    }
+    return table;
   }
 
  private:
@@ -124,6 +165,15 @@ TestDatabase::~TestDatabase() {
   if (admin.ok()) {
     (void)admin->Exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
   }
+}
+
+Result<TestDatabase::Table> TestDatabase::Query(const std::string& sql) {
+  // Opens the inspector on first use (ScalarText does).
+  if (!inspector_) {
+    Result<std::string> opened = ScalarText("SELECT 1");
+    if (!opened.ok()) return opened.status();
+  }
+  return inspector_->All(sql);
 }
 
 Result<std::string> TestDatabase::ScalarText(const std::string& sql) {

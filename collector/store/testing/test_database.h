@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -47,6 +48,9 @@ class TestDatabase {
   Result<int64_t> Scalar(const std::string& sql);
   // The same, as text.
   Result<std::string> ScalarText(const std::string& sql);
+  // Every row of `sql`, each column as text (nullopt for NULL).
+  using Table = std::vector<std::vector<std::optional<std::string>>>;
+  Result<Table> Query(const std::string& sql);
 
   // Reads for Scalar, one per backend (test_database.cpp).
   class Inspector;
