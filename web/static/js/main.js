@@ -4,6 +4,7 @@ import {api, ApiError, setCsrf} from './api.js';
 import {h, clear} from './dom.js';
 import {loadLanguage, currentLanguage, t} from './i18n.js';
 import * as views from './views.js';
+import * as followup from './followup.js';
 
 const state = {session: null};
 
@@ -18,6 +19,7 @@ const routes = [
   [/^\/orgs\/(\d+)\/rules$/, (m) => views.rules(ctx, m[1])],
   [/^\/orgs\/(\d+)\/software$/, (m, q) => views.software(ctx, m[1], q)],
   [/^\/orgs\/(\d+)\/questionnaire$/, (m) => views.questionnaire(ctx, m[1])],
+  [/^\/orgs\/(\d+)\/improvements$/, (m) => followup.improvements(ctx, m[1])],
   [/^\/accounts$/, () => views.accounts(ctx)],
   [/^\/audit$/, () => views.audit(ctx)],
 ];
