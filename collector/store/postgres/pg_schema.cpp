@@ -263,10 +263,8 @@ CREATE TABLE fact_view_definitions (
 };
 
 constexpr PgMigrationModule kModules[] = {
-    {"core", kCoreSteps},
-    {"identity", kIdentitySteps},
-    {"evidence", kEvidenceSteps},
-    {"hardening", kHardeningSteps},
+    {"core", kCoreSteps},           {"identity", kIdentitySteps},
+    {"evidence", kEvidenceSteps},   {"hardening", kHardeningSteps},
     {"fact_views", kFactViewSteps},
 };
 

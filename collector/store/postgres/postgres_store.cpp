@@ -10,6 +10,7 @@
 #include "collector/store/grading_port.h"
 #include "collector/store/identity.h"
 #include "collector/store/ingest_plan.h"
+#include "collector/store/postgres/pg_fact_views.h"
 #include "collector/store/postgres/pg_migrations.h"
 #include "collector/store/register_port.h"
 #include "collector/store/report_identity.h"
@@ -138,6 +139,10 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(
   if (!conn.ok()) return conn.status();
   MAMORI_RETURN_IF_ERROR(
       pg::ApplyPgMigrations(*conn, pg::PgMigrationModules(), clock));
+  // The fact views, rendered from the same declarations as SQLite's.
+  if (Result<int> views = pg::SyncPgFactViews(*conn); !views.ok()) {
+    return views.status();
+  }
   std::unique_ptr<PostgresStore> store(
       new PostgresStore(std::move(conn).value(), url, clock));
   MAMORI_RETURN_IF_ERROR(
