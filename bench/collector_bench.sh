@@ -21,6 +21,9 @@
 # mamori-loadgen port stores the same reports in process through the store
 # port (no gRPC, TLS or queue) and re-grades once (skipped by a loadgen
 # without that mode, or with PORT=0).
+# STORE=postgresql://… runs the collector on that PostgreSQL database
+# instead (issue #17; e.g. under scripts/pg-cluster.sh run, with a fresh
+# database): no grading there, and the ceiling lines stay SQLite's.
 set -eu
 BUILD=${BUILD:-build}
 AGENTS=${AGENTS:-1000}
@@ -31,17 +34,20 @@ CONNECTIONS=${CONNECTIONS:-32}
 IN_FLIGHT=${IN_FLIGHT:-4}
 COLLECTOR=$BUILD/collector/mamori-collector
 LOADGEN=${LOADGEN:-$BUILD/bench/mamori-loadgen}
+STORE=${STORE:-}
 DIR=$(mktemp -d /tmp/mamori-bench.XXXXXX)
 trap 'kill "$PID" 2>/dev/null || true; rm -rf "$DIR"' EXIT
+# The store flag as the positional parameters (a URL may hold '?' and '&').
+if [ -n "$STORE" ]; then set -- --store "$STORE"; else set --; fi
 
-"$COLLECTOR" init --data "$DIR/data" --org bench >/dev/null
+"$COLLECTOR" init --data "$DIR/data" --org bench "$@" >/dev/null
 "$COLLECTOR" serve --data "$DIR/data" --grpc 127.0.0.1:0 --port-file "$DIR/port" \
   --enroll-burst 100000 --enroll-per-minute 1000000 --log-level warning \
-  --max-conns-per-peer $((CONNECTIONS + 16)) &
+  --max-conns-per-peer $((CONNECTIONS + 16)) "$@" &
 PID=$!
 for _ in $(seq 1 100); do [ -s "$DIR/port" ] && break; sleep 0.1; done
 SERVER=127.0.0.1:$(cat "$DIR/port")
-TOKEN=$("$COLLECTOR" token create --org bench --quiet --data "$DIR/data")
+TOKEN=$("$COLLECTOR" token create --org bench --quiet --data "$DIR/data" "$@")
 COMMON="--server $SERVER --ca $DIR/data/pki/ca.crt --connections $CONNECTIONS --server-pid $PID"
 # An older loadgen (LOADGEN=…, to compare) may not know --in-flight.
 if "$LOADGEN" --help | grep -q -- --in-flight; then COMMON="$COMMON --in-flight $IN_FLIGHT"; fi
@@ -52,7 +58,12 @@ if [ "$EXTRA" -gt 0 ]; then
     --packages "$FILL_PACKAGES" --out "$DIR/agents" | sed 's/phase=first/phase=fill/'
 fi
 "$LOADGEN" steady $COMMON --agents-file "$DIR/agents" --rounds "$ROUNDS"
-echo "hosts=$(wc -l < "$DIR/agents") db_mib=$(du -sm "$DIR/data" | cut -f1)"
+if [ -n "$STORE" ]; then
+  DB_MIB=$(psql "$STORE" -Atc "SELECT pg_database_size(current_database()) / 1048576")
+else
+  DB_MIB=$(du -sm "$DIR/data" | cut -f1)
+fi
+echo "hosts=$(wc -l < "$DIR/agents") db_mib=$DB_MIB"
 # The organisation is re-graded once the reports stop (after the 2 s
 # debounce). Wait until the collector has been idle (≤ 20 ms CPU per 2 s)
 # for 6 s (at most 120 s),

@@ -19,7 +19,8 @@ std::string MakeTempDir(const std::string& prefix) {
   return dir != nullptr ? std::string(dir) : std::string();
 }
 
-Harness::Harness() : dir_(MakeTempDir("mamori_collector")) {
+Harness::Harness(store::testing::Backend backend)
+    : dir_(MakeTempDir("mamori_collector")), backend_(backend) {
   EXPECT_TRUE(pki::InitCrypto().ok());
   Result<pki::KeyAndCert> ca = pki::CreateCa("test CA", clock_.Now());
   EXPECT_TRUE(ca.ok());
@@ -28,8 +29,17 @@ Harness::Harness() : dir_(MakeTempDir("mamori_collector")) {
       pki::IssueServerCert(ca_, {"localhost", "127.0.0.1"}, clock_.Now());
   EXPECT_TRUE(server.ok());
   server_identity_ = *server;
-  Result<std::unique_ptr<store::Store>> opened =
-      store::OpenStore(store::SqliteUrl(dir_ + "/collector.db"), clock_);
+  std::string url = store::SqliteUrl(dir_ + "/collector.db");
+  if (backend == store::testing::Backend::kPostgres) {
+    Result<std::unique_ptr<store::testing::TestDatabase>> db =
+        store::testing::TestDatabase::Create(backend);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    if (db.ok()) {
+      database_ = std::move(db).value();
+      url = database_->url();
+    }
+  }
+  Result<std::unique_ptr<store::Store>> opened = store::OpenStore(url, clock_);
   EXPECT_TRUE(opened.ok()) << opened.status().ToString();
   store_ = std::move(opened).value();
 }
@@ -115,6 +125,11 @@ grpc::Status SendEnroll(v1::Collector::Stub& stub,
 }
 
 int64_t Harness::Scalar(const std::string& sql) {
+  if (database_ != nullptr) {
+    Result<int64_t> value = database_->Scalar(sql);
+    EXPECT_TRUE(value.ok()) << value.status().ToString();
+    return value.ok() ? *value : -1;
+  }
   Result<store::Database> db =
       store::Database::Open(dir_ + "/collector.db", false);
   EXPECT_TRUE(db.ok());

@@ -16,6 +16,7 @@
 #include "collector/pki/ca.h"
 #include "collector/service/server.h"
 #include "collector/store/store.h"
+#include "collector/store/testing/test_database.h"
 #include "common/clock.h"
 #include "mamori/v1/collector.grpc.pb.h"
 
@@ -31,8 +32,11 @@ struct Agent {
 
 class Harness {
  public:
-  // Creates the PKI and store in a temp dir; does not start the server.
-  Harness();
+  // Creates the PKI in a temp dir and the store: a SQLite file beside it,
+  // or a fresh PostgreSQL database (issue #17; callers skip that backend
+  // without MAMORI_TEST_PG_URL). Does not start the server.
+  explicit Harness(
+      store::testing::Backend backend = store::testing::Backend::kSqlite);
   ~Harness();
 
   // Starts the server with `config` adjustments applied to the defaults
@@ -60,10 +64,14 @@ class Harness {
 
   // Counts rows: SELECT count(*) … via a separate connection.
   int64_t Scalar(const std::string& sql);
+  store::testing::Backend backend() const { return backend_; }
 
  private:
   std::string dir_;
+  store::testing::Backend backend_;
   FakeClock clock_{FromUnixSeconds(1'763'900'000)};
+  // The PostgreSQL database (declared before the store, which closes first).
+  std::unique_ptr<store::testing::TestDatabase> database_;
   pki::KeyAndCert ca_;
   pki::KeyAndCert server_identity_;
   std::unique_ptr<store::Store> store_;

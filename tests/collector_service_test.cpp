@@ -1,5 +1,8 @@
 // Integration tests of the collector's gRPC service: real TLS on loopback
-// port 0, a real SQLite file, the real service and writer in process.
+// port 0, the real service and writer in process, over a real SQLite file
+// and (issue #17) a real PostgreSQL database: the CollectorServiceTest cases
+// run on both backends (the /postgres ones skip without MAMORI_TEST_PG_URL);
+// CollectorServiceSqliteTest holds SQLite's write lock by hand.
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 
@@ -16,7 +19,18 @@
 namespace mamori::testing {
 namespace {
 
+using store::testing::Backend;
 using v1::ReportResponse;
+
+class CollectorServiceTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Backend::kPostgres &&
+        !store::testing::PostgresClusterUrl()) {
+      GTEST_SKIP() << "MAMORI_TEST_PG_URL not set (scripts/pg-cluster.sh run)";
+    }
+  }
+};
 
 ReportResponse SendReport(v1::Collector::Stub& stub,
                           const v1::ReportRequest& request,
@@ -29,8 +43,8 @@ ReportResponse SendReport(v1::Collector::Stub& stub,
   return response;
 }
 
-TEST(CollectorServiceTest, EnrollWithValidExpiredRevokedAndUsedUpTokens) {
-  Harness h;
+TEST_P(CollectorServiceTest, EnrollWithValidExpiredRevokedAndUsedUpTokens) {
+  Harness h(GetParam());
   h.Start();
   auto stub = h.Stub();
   Agent agent;
@@ -70,9 +84,9 @@ TEST(CollectorServiceTest, EnrollWithValidExpiredRevokedAndUsedUpTokens) {
   EXPECT_EQ(h.Scalar("SELECT count(*) FROM hosts"), 2);
 }
 
-TEST(CollectorServiceTest,
-     EnrollWithCsrReturnsClientCertificateThatAuthenticates) {
-  Harness h;
+TEST_P(CollectorServiceTest,
+       EnrollWithCsrReturnsClientCertificateThatAuthenticates) {
+  Harness h(GetParam());
   h.Start();
   auto stub = h.Stub();
   // An agent key and CSR, as the agent would make them.
@@ -111,9 +125,9 @@ TEST(CollectorServiceTest,
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
-TEST(CollectorServiceTest,
-     WrongCaAndPlaintextClientsAreRefusedAndServerKeepsServing) {
-  Harness h;
+TEST_P(CollectorServiceTest,
+       WrongCaAndPlaintextClientsAreRefusedAndServerKeepsServing) {
+  Harness h(GetParam());
   h.Start();
   Result<pki::KeyAndCert> other =
       pki::CreateCa("other", FromUnixSeconds(1'763'900'000));
@@ -133,8 +147,8 @@ TEST(CollectorServiceTest,
   EXPECT_TRUE(h.Enroll(*stub, h.Token("acme"), "m1", "", "", nullptr).ok());
 }
 
-TEST(CollectorServiceTest, DuplicateReportIdIsStoredOnce) {
-  Harness h;
+TEST_P(CollectorServiceTest, DuplicateReportIdIsStoredOnce) {
+  Harness h(GetParam());
   h.Start();
   auto stub = h.Stub();
   Agent agent;
@@ -159,8 +173,8 @@ TEST(CollectorServiceTest, DuplicateReportIdIsStoredOnce) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
-TEST(CollectorServiceTest, UnknownPartDigestAsksForPartsThenAcceptsDigest) {
-  Harness h;
+TEST_P(CollectorServiceTest, UnknownPartDigestAsksForPartsThenAcceptsDigest) {
+  Harness h(GetParam());
   h.Start();
   auto stub = h.Stub();
   Agent agent;
@@ -191,8 +205,8 @@ TEST(CollectorServiceTest, UnknownPartDigestAsksForPartsThenAcceptsDigest) {
   EXPECT_EQ(h.Scalar("SELECT reports_stored FROM hosts"), 2);
 }
 
-TEST(CollectorServiceTest, HostileInputGetsClearStatusAndServerKeepsServing) {
-  Harness h;
+TEST_P(CollectorServiceTest, HostileInputGetsClearStatusAndServerKeepsServing) {
+  Harness h(GetParam());
   h.Start();
   auto stub = h.Stub();
   Agent agent;
@@ -276,8 +290,8 @@ TEST(CollectorServiceTest, HostileInputGetsClearStatusAndServerKeepsServing) {
 
 // Issue #13 point 2: enrolling with only an existing host's machine id (or
 // only its serial) does not take the host over.
-TEST(CollectorServiceTest, OneIdentifierDoesNotTakeOverAHost) {
-  Harness h;
+TEST_P(CollectorServiceTest, OneIdentifierDoesNotTakeOverAHost) {
+  Harness h(GetParam());
   h.Start();
   auto stub = h.Stub();
   std::string token = h.Token("acme");
@@ -308,8 +322,8 @@ TEST(CollectorServiceTest, OneIdentifierDoesNotTakeOverAHost) {
 
 // A re-enrolling agent that proves its old node key keeps its host even
 // when it reports less identity than before.
-TEST(CollectorServiceTest, ProofOfTheOldNodeKeyReattaches) {
-  Harness h;
+TEST_P(CollectorServiceTest, ProofOfTheOldNodeKeyReattaches) {
+  Harness h(GetParam());
   h.Start();
   auto stub = h.Stub();
   std::string token = h.Token("acme");
@@ -331,8 +345,8 @@ TEST(CollectorServiceTest, ProofOfTheOldNodeKeyReattaches) {
 // Issue 13.1: credentials are checked before the report is parsed. A
 // report that would fail parsing (invalid UTF-8) is UNAUTHENTICATED when its
 // key is wrong, and INVALID_ARGUMENT only for its real host.
-TEST(CollectorServiceTest, WrongKeyIsRefusedBeforeTheReportIsParsed) {
-  Harness h;
+TEST_P(CollectorServiceTest, WrongKeyIsRefusedBeforeTheReportIsParsed) {
+  Harness h(GetParam());
   h.Start();
   auto stub = h.Stub();
   Agent agent;
@@ -354,8 +368,8 @@ TEST(CollectorServiceTest, WrongKeyIsRefusedBeforeTheReportIsParsed) {
   EXPECT_EQ(h.Scalar("SELECT count(*) FROM reports"), 0);
 }
 
-TEST(CollectorServiceTest, ReinstallReattachesCloneIsFlagged) {
-  Harness h;
+TEST_P(CollectorServiceTest, ReinstallReattachesCloneIsFlagged) {
+  Harness h(GetParam());
   h.Start();
   auto stub = h.Stub();
   std::string token = h.Token("acme");
@@ -381,8 +395,8 @@ TEST(CollectorServiceTest, ReinstallReattachesCloneIsFlagged) {
       1);
 }
 
-TEST(CollectorServiceTest, EnrollmentRateLimitPerToken) {
-  Harness h;
+TEST_P(CollectorServiceTest, EnrollmentRateLimitPerToken) {
+  Harness h(GetParam());
   service::ServerConfig config;
   config.service.enroll_burst = 3;
   config.service.enroll_per_minute = 1;
@@ -462,7 +476,7 @@ void ExpectBusyAnswersWhileTheWriterIsHeld(
   EXPECT_EQ(h.Scalar("SELECT count(*) FROM reports"), stored);
 }
 
-TEST(CollectorServiceTest, FullQueueAnswersBusyWithRetryHint) {
+TEST(CollectorServiceSqliteTest, FullQueueAnswersBusyWithRetryHint) {
   service::ServerConfig config;
   config.writer.max_queued_reports = 1;
   config.writer.max_batch = 1;
@@ -472,7 +486,7 @@ TEST(CollectorServiceTest, FullQueueAnswersBusyWithRetryHint) {
 // The memory bound counts the report being stored: with room for one report
 // only, the others are refused (before they are parsed, by their size on
 // the wire) until it is answered.
-TEST(CollectorServiceTest, MemoryBoundAnswersBusyWithRetryHint) {
+TEST(CollectorServiceSqliteTest, MemoryBoundAnswersBusyWithRetryHint) {
   service::ServerConfig config;
   config.writer.max_queued_reports = 100;
   config.writer.max_queued_bytes = 1;
@@ -480,9 +494,9 @@ TEST(CollectorServiceTest, MemoryBoundAnswersBusyWithRetryHint) {
   ExpectBusyAnswersWhileTheWriterIsHeld(config);
 }
 
-TEST(CollectorServiceTest, ThousandConcurrentAgentsEachStoredExactlyOnce) {
+TEST_P(CollectorServiceTest, ThousandConcurrentAgentsEachStoredExactlyOnce) {
   constexpr int kAgents = 1000;
-  Harness h;
+  Harness h(GetParam());
   service::ServerConfig config;
   config.service.enroll_burst = kAgents;
   // A small queue forces back-pressure; agents honour the (shortened) hint.
@@ -571,8 +585,8 @@ TEST(CollectorServiceTest, ThousandConcurrentAgentsEachStoredExactlyOnce) {
   RecordProperty("unavailable_retries", unavailable.load());
 }
 
-TEST(CollectorServiceTest, SecondServerOnSamePortFails) {
-  Harness h;
+TEST_P(CollectorServiceTest, SecondServerOnSamePortFails) {
+  Harness h(GetParam());
   h.Start();
   Harness other;
   service::ServerConfig config;
@@ -589,6 +603,13 @@ TEST(CollectorServiceTest, SecondServerOnSamePortFails) {
   EXPECT_NE(second.status().message().find(std::to_string(h.port())),
             std::string::npos);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, CollectorServiceTest,
+                         ::testing::Values(Backend::kSqlite,
+                                           Backend::kPostgres),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return store::testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace mamori::testing

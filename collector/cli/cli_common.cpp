@@ -24,19 +24,38 @@ DataPaths DataPaths::For(const std::string& root) {
   p.ca_key = p.pki_dir + "/ca.key";
   p.server_cert = p.pki_dir + "/server.crt";
   p.server_key = p.pki_dir + "/server.key";
+  p.store_url = store::SqliteUrl(p.database);
   return p;
+}
+
+DataPaths DataPaths::For(const std::string& root,
+                         const std::string& store_url) {
+  DataPaths p = For(root);
+  if (!store_url.empty()) p.store_url = store_url;
+  return p;
+}
+
+void AddStoreFlag(po::options_description& options, std::string* store_url) {
+  options.add_options()(
+      "store", po::value(store_url),
+      "the database instead of DIR/collector.db: postgresql://… (a "
+      "PostgreSQL 15 database several collectors share) or sqlite:PATH");
 }
 
 Result<std::unique_ptr<store::Store>> OpenStore(const DataPaths& paths,
                                                 const Clock& clock) {
+  if (store::IsPostgresUrl(paths.store_url)) {
+    return store::OpenStore(paths.store_url, clock);
+  }
   struct stat info {};
-  if (stat(paths.database.c_str(), &info) != 0) {
+  if (paths.store_url == store::SqliteUrl(paths.database) &&
+      stat(paths.database.c_str(), &info) != 0) {
     return FailedPreconditionError(
         "no collector database at " + paths.database +
         ": run `mamori-collector init --data " + paths.root + "` first");
   }
   Result<std::unique_ptr<store::Store>> opened =
-      store::OpenStore(store::SqliteUrl(paths.database), clock);
+      store::OpenStore(paths.store_url, clock);
   if (!opened.ok()) return opened.status();
   return std::move(opened).value();
 }

@@ -11,6 +11,11 @@
 //   DIR/pki/server.crt      the collector's TLS certificate, signed by the CA
 //   DIR/pki/server.key      its key, 0600
 //
+// With --store postgresql://… (issue #17) the database is a PostgreSQL one
+// shared by several collectors; DIR keeps the keys (pki/), copied to every
+// collector host (docs/scale.md). Commands taking --store: init, serve,
+// org, token, hosts.
+//
 // Functions are thread-compatible (CLI use).
 
 #include <boost/program_options.hpp>
@@ -46,7 +51,8 @@ inline constexpr int kExitUsage = 2;
 
 struct DataPaths {
   std::string root;
-  std::string database;
+  std::string database;   // the SQLite file (unused with a PostgreSQL store)
+  std::string store_url;  // what OpenStore opens: sqlite:DATABASE or --store
   std::string pki_dir;
   std::string ca_cert;
   std::string ca_key;
@@ -54,10 +60,18 @@ struct DataPaths {
   std::string server_key;
 
   static DataPaths For(const std::string& root);
+  // The same, with the database named by `store_url` (--store) when it is
+  // not empty.
+  static DataPaths For(const std::string& root, const std::string& store_url);
 };
 
-// Opens the store of an initialised data directory. FAILED_PRECONDITION
-// saying to run `init` when the database file is absent.
+// Adds --store URL to a command's options (kept in `*store_url`).
+void AddStoreFlag(boost::program_options::options_description& options,
+                  std::string* store_url);
+
+// Opens the store of an initialised data directory (or the PostgreSQL
+// database of paths.store_url). FAILED_PRECONDITION saying to run `init`
+// when the SQLite database file is absent.
 Result<std::unique_ptr<store::Store>> OpenStore(const DataPaths& paths,
                                                 const Clock& clock);
 

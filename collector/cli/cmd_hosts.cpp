@@ -72,6 +72,8 @@ int RunHosts(const std::vector<std::string>& args, std::ostream& out,
       "format", po::value(&format)->default_value("text"), "text or json")(
       "stale-after", po::value(&stale_after)->default_value(kDefaultStaleAfter),
       "flag hosts not seen for this long as stale");
+  std::string store_url;
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
   if (std::optional<int> exit = ParseFlags(
           kCommand, "--org NAME [--format text|json] [--stale-after 7d]",
@@ -91,7 +93,7 @@ int RunHosts(const std::vector<std::string>& args, std::ostream& out,
                       err);
   }
   Result<std::unique_ptr<store::Store>> store =
-      OpenStore(DataPaths::For(data_dir), SystemClock::Instance());
+      OpenStore(DataPaths::For(data_dir, store_url), SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
   Result<std::vector<store::HostRecord>> hosts =
       (*store)->ListHosts(org, *stale);

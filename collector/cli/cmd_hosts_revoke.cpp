@@ -20,6 +20,8 @@ int RunHostsRevoke(const std::vector<std::string>& args, std::ostream& out,
       "host", po::value(&host), "host id (see hosts --org NAME)");
   po::positional_options_description positional;
   positional.add("host", 1);
+  std::string store_url;
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
   if (std::optional<int> exit =
           ParseFlags(kCommand, "--org NAME ID [--data DIR]", options,
@@ -36,7 +38,7 @@ int RunHostsRevoke(const std::vector<std::string>& args, std::ostream& out,
                       err);
   }
   Result<std::unique_ptr<store::Store>> store =
-      OpenStore(DataPaths::For(data_dir), SystemClock::Instance());
+      OpenStore(DataPaths::For(data_dir, store_url), SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
   if (Status s = (*store)->RevokeHost(org, *host_id); !s.ok()) {
     return Failure(kCommand, s, err);
@@ -63,6 +65,8 @@ int RunOrgRetention(const std::vector<std::string>& args, std::ostream& out,
       "data directory")("org", po::value(&org), "organisation (required)")(
       "days", po::value(&days),
       "days of history to keep, 1 to 36500 (omit to show the setting)");
+  std::string store_url;
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
   if (std::optional<int> exit =
           ParseFlags(kCommand, "--org NAME [--days N] [--data DIR]", options,
@@ -74,7 +78,7 @@ int RunOrgRetention(const std::vector<std::string>& args, std::ostream& out,
     return UsageError(kCommand, "--days: must be 1 to 36500", err);
   }
   Result<std::unique_ptr<store::Store>> store =
-      OpenStore(DataPaths::For(data_dir), SystemClock::Instance());
+      OpenStore(DataPaths::For(data_dir, store_url), SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
   if (vm.count("days") != 0) {
     if (Status s = (*store)->SetHistoryRetention(org, days); !s.ok()) {

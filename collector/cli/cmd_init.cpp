@@ -80,21 +80,49 @@ int RunInit(const std::vector<std::string>& args, std::ostream& out,
       "localhost and 127.0.0.1 are always included)")(
       "org", po::value(&org), "also create this organisation")(
       "admin", po::value(&admin)->default_value("admin"), "admin account name");
+  std::string store_url;
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
-  if (std::optional<int> exit =
-          ParseFlags(kCommand, "--data DIR [--hostname NAME]... [--org NAME]",
-                     options, {}, args, vm, out, err)) {
+  if (std::optional<int> exit = ParseFlags(
+          kCommand,
+          "--data DIR [--store URL] [--hostname NAME]... [--org NAME]", options,
+          {}, args, vm, out, err)) {
     return *exit;
   }
   if (Status s = pki::InitCrypto(); !s.ok()) return Failure(kCommand, s, err);
 
-  const DataPaths paths = DataPaths::For(data_dir);
-  if (std::filesystem::exists(paths.database)) {
+  const DataPaths paths = DataPaths::For(data_dir, store_url);
+  // With a PostgreSQL store the keys mark the directory as initialised.
+  const bool on_postgres = store::IsPostgresUrl(paths.store_url);
+  const std::string& marker = on_postgres ? paths.ca_key : paths.database;
+  if (std::filesystem::exists(marker)) {
     return Failure(
         kCommand,
         FailedPreconditionError(paths.root + " is already initialised (found " +
-                                paths.database + ")"),
+                                marker + ")"),
         err);
+  }
+  if (on_postgres) {
+    // A database another collector already uses has its CA: a second
+    // collector gets a copy of that collector's data directory instead (its
+    // agents trust that CA only).
+    Result<std::unique_ptr<store::Store>> existing =
+        store::OpenStore(paths.store_url, SystemClock::Instance());
+    if (!existing.ok()) return Failure(kCommand, existing.status(), err);
+    Result<std::vector<store::Organization>> orgs = (*existing)->ListOrgs();
+    if (!orgs.ok()) return Failure(kCommand, orgs.status(), err);
+    if (!orgs->empty()) {
+      return Failure(
+          kCommand,
+          FailedPreconditionError(
+              store::RedactedUrl(paths.store_url) +
+              " already holds organisations: it was initialised by another "
+              "collector. Copy that collector's data directory (pki/) to "
+              "this host and run serve --store with it (docs/scale.md) / "
+              "このデータベースは初期化済みです。最初のコレクタのデータ"
+              "ディレクトリ (pki/) をコピーしてください"),
+          err);
+    }
   }
   std::vector<std::string> names = hostnames;
   for (const char* always : {"localhost", "127.0.0.1"}) {
@@ -128,22 +156,26 @@ int RunInit(const std::vector<std::string>& args, std::ostream& out,
     if (!s.ok()) return Failure(kCommand, s, err);
   }
 
-  Result<std::unique_ptr<store::Store>> store = store::OpenStore(
-      store::SqliteUrl(paths.database), SystemClock::Instance());
+  Result<std::unique_ptr<store::Store>> store =
+      store::OpenStore(paths.store_url, SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
-  chmod(paths.database.c_str(), 0600);
-  const std::string password = pki::RandomSecret(18);
-  Result<std::string> hash = pki::HashPassword(password);
-  if (!hash.ok()) return Failure(kCommand, hash.status(), err);
+  if (!on_postgres) chmod(paths.database.c_str(), 0600);
+  std::string password;
   // The console's first operator; the password is one-time: the console
-  // asks for a new one at the first login.
-  Result<std::unique_ptr<store::AccountStore>> accounts =
-      store::OpenAccountStore(store::SqliteUrl(paths.database));
-  if (!accounts.ok()) return Failure(kCommand, accounts.status(), err);
-  if (Result<store::Account> created = (*accounts)->CreateAccount(
-          {admin, store::Role::kOperator, {}, *hash, true}, now);
-      !created.ok()) {
-    return Failure(kCommand, created.status(), err);
+  // asks for a new one at the first login. Console accounts are not built
+  // on PostgreSQL yet (docs/scale.md).
+  if (!on_postgres) {
+    password = pki::RandomSecret(18);
+    Result<std::string> hash = pki::HashPassword(password);
+    if (!hash.ok()) return Failure(kCommand, hash.status(), err);
+    Result<std::unique_ptr<store::AccountStore>> accounts =
+        store::OpenAccountStore(paths.store_url);
+    if (!accounts.ok()) return Failure(kCommand, accounts.status(), err);
+    if (Result<store::Account> created = (*accounts)->CreateAccount(
+            {admin, store::Role::kOperator, {}, *hash, true}, now);
+        !created.ok()) {
+      return Failure(kCommand, created.status(), err);
+    }
   }
   if (!org.empty()) {
     Result<store::Organization> created =
@@ -161,7 +193,9 @@ int RunInit(const std::vector<std::string>& args, std::ostream& out,
   for (const std::string& n : names) joined += (joined.empty() ? "" : ", ") + n;
   out << "Initialised the collector in " << paths.root
       << " / コレクタを初期化しました\n"
-      << "  database:      " << paths.database << "\n"
+      << "  database:      "
+      << (on_postgres ? store::RedactedUrl(paths.store_url) : paths.database)
+      << "\n"
       << "  CA cert:       " << paths.ca_cert << "\n"
       << "  CA SHA-256:    " << *fingerprint << "\n"
       << "  server cert:   " << paths.server_cert << " (" << joined << ")\n"
@@ -171,6 +205,14 @@ int RunInit(const std::vector<std::string>& args, std::ostream& out,
       << "  signing key SHA-256: "
       << pki::PublicKeyFingerprint(signing->public_key) << "\n";
   if (!org.empty()) out << "  organisation:  " << org << "\n";
+  if (on_postgres) {
+    out << "  console accounts: not on PostgreSQL yet (docs/scale.md)\n\n"
+        << "Next / 次に: mamori-collector serve --data " << paths.root
+        << " --store URL\n"
+        << "  (every collector host needs a copy of " << paths.pki_dir
+        << " / 各コレクタに pki/ のコピーが必要です)\n";
+    return kExitOk;
+  }
   out << "  admin account: " << admin << " (operator)\n"
       << "  one-time password (change at first login / 初回ログイン時に変更; "
          "shown only now / 今回だけ表示): "

@@ -28,6 +28,8 @@ int Create(const std::vector<std::string>& args, std::ostream& out,
       "region", po::value(&region), "region (prefecture)");
   po::positional_options_description positional;
   positional.add("name", 1);
+  std::string store_url;
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
   if (std::optional<int> exit = ParseFlags(
           kCommand,
@@ -41,7 +43,7 @@ int Create(const std::vector<std::string>& args, std::ostream& out,
     return UsageError(kCommand, "--employees: must be 0 or more", err);
   }
   Result<std::unique_ptr<store::Store>> store =
-      OpenStore(DataPaths::For(data_dir), SystemClock::Instance());
+      OpenStore(DataPaths::For(data_dir, store_url), SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
   store::OrgSpec spec{name, industry, std::nullopt, region};
   if (vm.count("employees") != 0) spec.employees = employees;
@@ -62,6 +64,8 @@ int List(const std::vector<std::string>& args, std::ostream& out,
                         po::value(&data_dir)->default_value(kDefaultDataDir),
                         "data directory")(
       "format", po::value(&format)->default_value("text"), "text or json");
+  std::string store_url;
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
   if (std::optional<int> exit = ParseFlags(kCommand, "[--format text|json]",
                                            options, {}, args, vm, out, err)) {
@@ -72,7 +76,7 @@ int List(const std::vector<std::string>& args, std::ostream& out,
         kCommand, "--format: expected text or json, got '" + format + "'", err);
   }
   Result<std::unique_ptr<store::Store>> store =
-      OpenStore(DataPaths::For(data_dir), SystemClock::Instance());
+      OpenStore(DataPaths::For(data_dir, store_url), SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
   Result<std::vector<store::Organization>> orgs = (*store)->ListOrgs();
   if (!orgs.ok()) return Failure(kCommand, orgs.status(), err);

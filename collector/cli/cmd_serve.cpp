@@ -100,10 +100,13 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   report::SmtpSettings smtp;
   std::string smtp_password_file;
   AddSmtpFlags(options, &smtp, &smtp_password_file);
+  std::string store_url;
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
   if (std::optional<int> exit = ParseFlags(
-          kCommand, "--data DIR [--grpc ADDR:PORT] [--port-file FILE]", options,
-          {}, args, vm, out, err)) {
+          kCommand,
+          "--data DIR [--store URL] [--grpc ADDR:PORT] [--port-file FILE]",
+          options, {}, args, vm, out, err)) {
     return *exit;
   }
   if (Status s = LoadSmtpPassword(smtp_password_file, &smtp); !s.ok()) {
@@ -167,7 +170,18 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   if (Status s = pki::InitCrypto(); !s.ok()) return Failure(kCommand, s, err);
-  const DataPaths paths = DataPaths::For(data_dir);
+  const DataPaths paths = DataPaths::For(data_dir, store_url);
+  // On PostgreSQL (issue #17) this collector stores reports and answers
+  // the CLI's core commands; grading, the console and scheduled reports
+  // are not built on PostgreSQL yet (docs/scale.md), so they stay off.
+  const bool on_postgres = store::IsPostgresUrl(paths.store_url);
+  if (on_postgres && !console_flags.web.empty()) {
+    return UsageError(kCommand,
+                      "--web: the console on a PostgreSQL store is not built "
+                      "yet (docs/scale.md) / PostgreSQL ではコンソールは"
+                      "未実装です",
+                      err);
+  }
   Result<std::unique_ptr<store::Store>> store =
       OpenStore(paths, SystemClock::Instance());
   if (!store.ok() && store.status().code() == StatusCode::kDataLoss) {
@@ -184,31 +198,42 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
 
   // Grading runs beside ingest on its own connection. A broken built-in
   // policy stops the collector here rather than grading with half a set.
-  Result<std::unique_ptr<policy::GradingService>> grading =
-      policy::GradingService::Open({paths.database, paths.root + "/policies"},
-                                   SystemClock::Instance());
-  if (!grading.ok()) return Failure(kCommand, grading.status(), err);
-  if (!(*grading)->custom_policy_error().ok()) {
-    MAMORI_LOG(kWarning) << "custom policies not loaded, the previous set "
-                            "stays in force: "
-                         << (*grading)->custom_policy_error().ToString();
+  std::unique_ptr<policy::GradingService> grading_service;
+  if (on_postgres) {
+    MAMORI_LOG(kWarning) << "store " << store::RedactedUrl(paths.store_url)
+                         << ": PostgreSQL stores reports only for now; "
+                            "grading, the console and scheduled reports are "
+                            "off (docs/scale.md)";
+  } else {
+    Result<std::unique_ptr<policy::GradingService>> grading =
+        policy::GradingService::Open({paths.database, paths.root + "/policies"},
+                                     SystemClock::Instance());
+    if (!grading.ok()) return Failure(kCommand, grading.status(), err);
+    if (!(*grading)->custom_policy_error().ok()) {
+      MAMORI_LOG(kWarning) << "custom policies not loaded, the previous set "
+                              "stays in force: "
+                           << (*grading)->custom_policy_error().ToString();
+    }
+    grading_service = std::move(grading).value();
   }
-  policy::GradingService& grading_service = **grading;
   // The grading connection has the store's 16 MiB page cache
   // (Database::Open), enough for the compact gfact_* tables of 10,000 hosts.
+  policy::GradingService* grader = grading_service.get();
   policy::EvaluationWorker regrade(
-      [&grading_service](int64_t org_id) {
-        return grading_service.EvaluateOrgId(org_id);
+      [grader](int64_t org_id) {
+        return grader != nullptr ? grader->EvaluateOrgId(org_id) : Status::Ok();
       },
       SystemClock::Instance(), std::chrono::seconds(2),
       std::chrono::milliseconds(250));
-  regrade.Start();
+  if (grader != nullptr) regrade.Start();
 
   service::ServerConfig config;
   config.address = address;
-  config.writer.on_stored = [&regrade](int64_t org_id) {
-    regrade.MarkDirty(org_id);
-  };
+  if (grader != nullptr) {
+    config.writer.on_stored = [&regrade](int64_t org_id) {
+      regrade.MarkDirty(org_id);
+    };
+  }
   config.insecure_plaintext = vm["insecure-plaintext"].as<bool>();
   config.writer.max_queued_reports = queue;
   config.writer.max_batch = batch;
@@ -268,12 +293,14 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   }
   out << "mamori-collector serving on port " << (*server)->port() << " ("
       << (config.insecure_plaintext ? "plaintext, tests only" : "TLS")
-      << "), data " << paths.root << std::endl;
+      << "), data " << paths.root;
+  if (on_postgres) out << ", store " << store::RedactedUrl(paths.store_url);
+  out << std::endl;
 
   // Due scheduled reports: a first round now, then every hour, on their own
   // thread and connections.
   ScheduledReports scheduled(data_dir, smtp, std::chrono::hours(1));
-  scheduled.Start();
+  if (!on_postgres) scheduled.Start();
 
   // While waiting for a stop signal, give memory freed by the gRPC threads
   // and the writer back to the system every few seconds: glibc keeps each

@@ -34,6 +34,8 @@ int Create(const std::vector<std::string>& args, std::ostream& out,
       "lifetime such as 30m, 24h, 30d, or 'never' (default 7d)")(
       "uses", po::value(&uses), "enrollments allowed (default: unlimited)")(
       "quiet,q", po::bool_switch(), "print only the token");
+  std::string store_url;
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
   if (std::optional<int> exit = ParseFlags(
           kCommand, "--org NAME [--expires DURATION] [--uses N] [--quiet]",
@@ -63,7 +65,7 @@ int Create(const std::vector<std::string>& args, std::ostream& out,
     if (uses < 1) return UsageError(kCommand, "--uses: must be 1 or more", err);
     spec.uses = uses;
   }
-  const DataPaths paths = DataPaths::For(data_dir);
+  const DataPaths paths = DataPaths::For(data_dir, store_url);
   Result<std::unique_ptr<store::Store>> store =
       OpenStore(paths, SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
@@ -109,6 +111,8 @@ int List(const std::vector<std::string>& args, std::ostream& out,
       "data", po::value(&data_dir)->default_value(kDefaultDataDir),
       "data directory")("org", po::value(&org), "only this organisation")(
       "format", po::value(&format)->default_value("text"), "text or json");
+  std::string store_url;
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
   if (std::optional<int> exit =
           ParseFlags(kCommand, "[--org NAME] [--format text|json]", options, {},
@@ -120,7 +124,7 @@ int List(const std::vector<std::string>& args, std::ostream& out,
         kCommand, "--format: expected text or json, got '" + format + "'", err);
   }
   Result<std::unique_ptr<store::Store>> store =
-      OpenStore(DataPaths::For(data_dir), SystemClock::Instance());
+      OpenStore(DataPaths::For(data_dir, store_url), SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
   Result<std::vector<store::TokenInfo>> tokens = (*store)->ListTokens(org);
   if (!tokens.ok()) return Failure(kCommand, tokens.status(), err);
@@ -173,6 +177,8 @@ int Revoke(const std::vector<std::string>& args, std::ostream& out,
       "token", po::value(&which), "token id or prefix");
   po::positional_options_description positional;
   positional.add("token", 1);
+  std::string store_url;
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
   if (std::optional<int> exit =
           ParseFlags(kCommand, "--org NAME ID|PREFIX [--data DIR]", options,
@@ -185,7 +191,7 @@ int Revoke(const std::vector<std::string>& args, std::ostream& out,
                       err);
   }
   Result<std::unique_ptr<store::Store>> store =
-      OpenStore(DataPaths::For(data_dir), SystemClock::Instance());
+      OpenStore(DataPaths::For(data_dir, store_url), SystemClock::Instance());
   if (!store.ok()) return Failure(kCommand, store.status(), err);
   if (Status s = (*store)->RevokeToken(org, which); !s.ok()) {
     return Failure(kCommand, s, err);

@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "collector/store/grading_port.h"
+#include "collector/store/postgres/postgres_store.h"
 #include "collector/store/register_port.h"
 #include "collector/store/sqlite/sqlite_account_store.h"
 #include "collector/store/sqlite/sqlite_backup.h"
@@ -16,7 +17,16 @@ namespace mamori::store {
 
 namespace {
 constexpr std::string_view kSqliteScheme = "sqlite:";
+constexpr std::string_view kPostgresSchemes[] = {"postgresql://",
+                                                 "postgres://"};
 }  // namespace
+
+bool IsPostgresUrl(std::string_view url) {
+  for (std::string_view scheme : kPostgresSchemes) {
+    if (StartsWith(url, scheme)) return true;
+  }
+  return false;
+}
 
 Result<std::unique_ptr<GradingPort>> Store::OpenGrading() {
   return UnimplementedError("this store keeps no grading data");
@@ -40,9 +50,10 @@ Result<std::string> SqlitePathOf(std::string_view url) {
     path.remove_prefix(kSqliteScheme.size());
   } else if (url.find("://") != std::string_view::npos) {
     return InvalidArgumentError(
-        "store URL \"" + std::string(url) +
-        "\": unsupported scheme (sqlite:PATH is the one built in) / "
-        "ストアの URL のスキームに対応していません (sqlite:PATH のみ)");
+        "store URL \"" + RedactedUrl(url) +
+        "\": unsupported scheme (sqlite:PATH or postgresql://…) / "
+        "ストアの URL のスキームに対応していません (sqlite:PATH か "
+        "postgresql://…)");
   }
   if (path.empty()) {
     return InvalidArgumentError(
@@ -53,11 +64,51 @@ Result<std::string> SqlitePathOf(std::string_view url) {
   return std::string(path);
 }
 
+// The ports a PostgreSQL store does not have yet (issue #17).
+Status NotOnPostgres(std::string_view what) {
+  return UnimplementedError(std::string(what) +
+                            " on PostgreSQL is not built yet (issue #17; "
+                            "docs/scale.md) / PostgreSQL では未実装です");
+}
+
 }  // namespace
+
+std::string RedactedUrl(std::string_view url) {
+  // postgresql://user:secret@host/… → postgresql://user:***@host/…
+  std::string out(url);
+  const size_t scheme = out.find("://");
+  if (scheme == std::string::npos) return out;
+  const size_t at = out.find('@', scheme + 3);
+  const size_t slash = out.find('/', scheme + 3);
+  if (at == std::string::npos || (slash != std::string::npos && slash < at)) {
+    return out;
+  }
+  const size_t colon = out.find(':', scheme + 3);
+  if (colon != std::string::npos && colon < at) {
+    out.replace(colon + 1, at - colon - 1, "***");
+  }
+  // password=… in the query part.
+  const size_t password = out.find("password=");
+  if (password != std::string::npos) {
+    const size_t end = out.find('&', password);
+    out.replace(password + 9,
+                (end == std::string::npos ? out.size() : end) - password - 9,
+                "***");
+  }
+  return out;
+}
 
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url,
                                          const Clock& clock,
                                          OpenOptions options) {
+  if (IsPostgresUrl(url)) {
+    // A server database always exists once reachable; the schema is
+    // created when absent (init and serve alike), so options.create has no
+    // file to test.
+    auto opened = PostgresStore::Open(std::string(url), clock);
+    if (!opened.ok()) return opened.status().WithContext(RedactedUrl(url));
+    return std::unique_ptr<Store>(std::move(*opened));
+  }
   Result<std::string> path = SqlitePathOf(url);
   if (!path.ok()) return path.status();
   const std::string& file = *path;
@@ -74,6 +125,7 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url,
 }
 
 Result<std::unique_ptr<AccountStore>> OpenAccountStore(std::string_view url) {
+  if (IsPostgresUrl(url)) return NotOnPostgres("console accounts");
   Result<std::string> path = SqlitePathOf(url);
   if (!path.ok()) return path.status();
   auto opened = SqliteAccountStore::Open(*path);
@@ -82,6 +134,7 @@ Result<std::unique_ptr<AccountStore>> OpenAccountStore(std::string_view url) {
 }
 
 Result<std::unique_ptr<ConsoleStore>> OpenConsoleStore(std::string_view url) {
+  if (IsPostgresUrl(url)) return NotOnPostgres("the console store");
   Result<std::string> path = SqlitePathOf(url);
   if (!path.ok()) return path.status();
   auto opened = SqliteConsoleStore::Open(*path);
@@ -90,12 +143,14 @@ Result<std::unique_ptr<ConsoleStore>> OpenConsoleStore(std::string_view url) {
 }
 
 Result<std::unique_ptr<ReportStore>> OpenReportStore(std::string_view url) {
+  if (IsPostgresUrl(url)) return NotOnPostgres("the report store");
   Result<std::string> path = SqlitePathOf(url);
   if (!path.ok()) return path.status();
   return OpenSqliteReportStore(*path);
 }
 
 Result<std::unique_ptr<BackupEngine>> OpenBackupEngine(std::string_view url) {
+  if (IsPostgresUrl(url)) return NotOnPostgres("backup and restore");
   Result<std::string> path = SqlitePathOf(url);
   if (!path.ok()) return path.status();
   return NewSqliteBackupEngine();

@@ -6,7 +6,10 @@
 //   sqlite:PATH      the embedded SQLite file at PATH (e.g.
 //                    sqlite:/var/lib/mamori/collector.db); a bare PATH
 //                    without a scheme means the same
-//   postgresql://…   reserved for the PostgreSQL backend (not built yet)
+//   postgresql://…   a PostgreSQL 15 database (libpq URI, also postgres://),
+//                    shared by any number of collectors: the core Store
+//                    only so far; the other ports answer UNIMPLEMENTED
+//                    (docs/scale.md)
 //
 // A new backend adds its folder under collector/store/ and one branch here.
 //
@@ -35,6 +38,10 @@ struct OpenOptions {
 
 // The store URL for the SQLite file at `path`.
 std::string SqliteUrl(std::string_view path);
+// True when `url` names a PostgreSQL database (postgresql:// or postgres://).
+bool IsPostgresUrl(std::string_view url);
+// `url` with any password replaced by "***", for messages and logs.
+std::string RedactedUrl(std::string_view url);
 
 // Opens the store named by `url` and brings its schema up to date.
 // `clock` must outlive the store. Returns the store; INVALID_ARGUMENT naming

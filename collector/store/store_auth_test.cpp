@@ -1,26 +1,34 @@
-// SqliteStore's credential, revocation and retention members (issue 13.3,
-// 13.4) on a real SQLite file.
+// The Store port's credential, revocation and retention members (issue
+// 13.3, 13.4) over every backend (issue #17): a real SQLite file and a real
+// PostgreSQL database (skipped without MAMORI_TEST_PG_URL).
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <string>
 
 #include "collector/pki/crypto.h"
-#include "collector/store/sqlite/sqlite_store.h"
+#include "collector/store/open_store.h"
+#include "collector/store/store.h"
+#include "collector/store/testing/test_database.h"
 
 namespace mamori::store {
 namespace {
 
 using std::chrono::hours;
 
-class SqliteAuthTest : public ::testing::Test {
+using testing::Backend;
+using testing::TestDatabase;
+
+class StoreAuthTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
     ASSERT_TRUE(pki::InitCrypto().ok());
-    std::string pattern = ::testing::TempDir() + "mamori_auth_XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    Result<std::unique_ptr<SqliteStore>> opened =
-        SqliteStore::Open(pattern + "/collector.db", clock_);
+    if (GetParam() == Backend::kPostgres && !testing::PostgresClusterUrl()) {
+      GTEST_SKIP() << "MAMORI_TEST_PG_URL not set (scripts/pg-cluster.sh run)";
+    }
+    Result<std::unique_ptr<TestDatabase>> db = TestDatabase::Create(GetParam());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+    Result<std::unique_ptr<Store>> opened = OpenStore(db_->url(), clock_);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(opened).value();
     ASSERT_TRUE(store_->CreateOrg({"acme", "", std::nullopt, ""}).ok());
@@ -67,10 +75,11 @@ class SqliteAuthTest : public ::testing::Test {
   }
 
   FakeClock clock_{FromUnixSeconds(1'763'900'000)};
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<Store> store_;
 };
 
-TEST_F(SqliteAuthTest, RevokedHostLosesKeyAndCertificateUntilReEnrolled) {
+TEST_P(StoreAuthTest, RevokedHostLosesKeyAndCertificateUntilReEnrolled) {
   const int64_t host = EnrollHost("acme", "m1", "key1");
   const std::string cert = pki::Sha256Hex("certificate one");
   ASSERT_TRUE(store_->SetHostCertificate(host, cert).ok());
@@ -108,7 +117,7 @@ TEST_F(SqliteAuthTest, RevokedHostLosesKeyAndCertificateUntilReEnrolled) {
             StatusCode::kNotFound);
 }
 
-TEST_F(SqliteAuthTest, TokenRevocationIsScopedToOneOrganisation) {
+TEST_P(StoreAuthTest, TokenRevocationIsScopedToOneOrganisation) {
   Result<CreatedToken> acme =
       store_->CreateToken({"acme", std::nullopt, std::nullopt});
   Result<CreatedToken> globex =
@@ -134,7 +143,7 @@ TEST_F(SqliteAuthTest, TokenRevocationIsScopedToOneOrganisation) {
   }
 }
 
-TEST_F(SqliteAuthTest, HistoryIsPrunedPerOrganisationRetention) {
+TEST_P(StoreAuthTest, HistoryIsPrunedPerOrganisationRetention) {
   const int64_t acme_host = EnrollHost("acme", "m1", "k");
   const int64_t globex_host = EnrollHost("globex", "m2", "k");
   ASSERT_TRUE(store_->SetHistoryRetention("acme", 10).ok());
@@ -160,6 +169,55 @@ TEST_F(SqliteAuthTest, HistoryIsPrunedPerOrganisationRetention) {
   EXPECT_EQ(store_->FactHistory("acme", acme_host, "system")->size(), 10u);
   EXPECT_EQ(store_->FactHistory("globex", globex_host, "system")->size(), 30u);
 }
+
+// Beyond the longest retention whole months go at once (PostgreSQL drops
+// their partitions); the rows left are exactly those each organisation
+// keeps, on both backends.
+TEST_P(StoreAuthTest, HistoryPastEveryRetentionGoesByWholeMonths) {
+  const int64_t acme_host = EnrollHost("acme", "m1", "k");
+  const int64_t globex_host = EnrollHost("globex", "m2", "k");
+  ASSERT_TRUE(store_->SetHistoryRetention("acme", 40).ok());
+  ASSERT_TRUE(store_->SetHistoryRetention("globex", 100).ok());
+  // One report every 5 days for 200 days: about seven months of history.
+  for (int day = 0; day < 200; day += 5) {
+    ASSERT_EQ(Report(acme_host, "a" + std::to_string(day), "k"),
+              StatusCode::kOk);
+    ASSERT_EQ(Report(globex_host, "g" + std::to_string(day), "k"),
+              StatusCode::kOk);
+    clock_.Advance(hours(24 * 5));
+  }
+  // Now is day 200: acme keeps reports from day 160 on, globex from day 100.
+  int64_t total = 0;
+  for (int round = 0; round < 10; ++round) {
+    Result<int64_t> pruned = store_->PruneHistory(1000);
+    ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+    total += *pruned;
+    if (*pruned == 0) break;
+  }
+  const size_t acme_kept =
+      store_->FactHistory("acme", acme_host, "system")->size();
+  const size_t globex_kept =
+      store_->FactHistory("globex", globex_host, "system")->size();
+  EXPECT_EQ(acme_kept, 8u);     // days 160 … 195
+  EXPECT_EQ(globex_kept, 20u);  // days 100 … 195
+  EXPECT_EQ(total, static_cast<int64_t>(80 - acme_kept - globex_kept));
+  if (GetParam() == Backend::kPostgres) {
+    // The months that ended before day 100 (2026-03-03) are gone whole.
+    Result<int64_t> old_months = db_->Scalar(
+        "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = "
+        "i.inhrelid WHERE i.inhparent = 'fact_history'::regclass AND "
+        "c.relname < 'fact_history_p202603'");
+    ASSERT_TRUE(old_months.ok()) << old_months.status().ToString();
+    EXPECT_EQ(*old_months, 0);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreAuthTest,
+                         ::testing::Values(Backend::kSqlite,
+                                           Backend::kPostgres),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace mamori::store

@@ -1,0 +1,231 @@
+// Stateless collectors on PostgreSQL (issue #17), as processes: `init
+// --store` on a fresh database, two `serve --store` processes on it sharing
+// one data directory's keys, agents enrolled on one and reporting to both.
+// Every report is delivered to both collectors at once: each is stored
+// exactly once (the other collector answers duplicate), and after one
+// collector is killed with SIGKILL, delivering everything again to the
+// survivor stores nothing twice. Skipped without MAMORI_TEST_PG_URL
+// (scripts/test.sh runs it under scripts/pg-cluster.sh).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "collector/store/testing/test_database.h"
+#include "common/text.h"
+#include "tests/collector_harness.h"
+
+namespace mamori::testing {
+namespace {
+
+using store::testing::Backend;
+using store::testing::TestDatabase;
+using v1::ReportResponse;
+
+// Runs the collector binary to completion; returns its exit code, with its
+// standard output in `*out` (when given).
+int RunCli(const std::vector<std::string>& args, std::string* out = nullptr) {
+  const std::string path = MakeTempDir("pg_cli") + "/out";
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    std::vector<std::string> copy = args;
+    std::vector<char*> argv;
+    std::string bin = MAMORI_COLLECTOR_BIN;
+    argv.push_back(bin.data());
+    for (std::string& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (out != nullptr) *out = ReadFile(path).value_or("");
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// A `serve --store URL` process on port 0.
+class Collector {
+ public:
+  Collector(const std::string& data_dir, const std::string& url, int n) {
+    const std::string dir = MakeTempDir("pg_serve");
+    const std::string port_file = dir + "/port";
+    log_ = dir + "/serve-" + std::to_string(n) + ".log";
+    pid_ = fork();
+    if (pid_ == 0) {
+      int log = open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      dup2(log, 1);
+      dup2(log, 2);
+      execl(MAMORI_COLLECTOR_BIN, MAMORI_COLLECTOR_BIN, "serve", "--data",
+            data_dir.c_str(), "--store", url.c_str(), "--grpc", "127.0.0.1:0",
+            "--port-file", port_file.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    for (int i = 0; i < 200 && port_ == 0; ++i) {
+      Result<std::string> text = ReadFile(port_file);
+      if (text.ok()) {
+        port_ = static_cast<int>(ParseInt64(Trim(*text)).value_or(0));
+      }
+      if (port_ == 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_NE(port_, 0) << "serve did not start; log:\n" << log();
+  }
+  ~Collector() {
+    if (pid_ > 0) Stop(SIGKILL);
+  }
+  int port() const { return port_; }
+  int Stop(int signal) {
+    kill(pid_, signal);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+  std::string log() const { return ReadFile(log_).value_or(""); }
+
+ private:
+  std::string log_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+class CollectorPostgresTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!store::testing::PostgresClusterUrl()) {
+      GTEST_SKIP() << "MAMORI_TEST_PG_URL not set (scripts/pg-cluster.sh run)";
+    }
+    Result<std::unique_ptr<TestDatabase>> db =
+        TestDatabase::Create(Backend::kPostgres);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+    data_ = MakeTempDir("pg_collectors") + "/data";
+    std::string out;
+    ASSERT_EQ(RunCli({"init", "--data", data_, "--store", db_->url(), "--org",
+                      "acme"},
+                     &out),
+              0)
+        << out;
+    ca_pem_ = ReadFile(data_ + "/pki/ca.crt").value_or("");
+    ASSERT_FALSE(ca_pem_.empty());
+  }
+
+  int64_t Scalar(const std::string& sql) {
+    Result<int64_t> value = db_->Scalar(sql);
+    EXPECT_TRUE(value.ok()) << value.status().ToString();
+    return value.ok() ? *value : -1;
+  }
+
+  std::unique_ptr<TestDatabase> db_;
+  std::string data_;
+  std::string ca_pem_;
+};
+
+// Delivers `report` to every port at once; returns the outcomes (or -1 for
+// an RPC error) in port order.
+std::vector<int> DeliverToAll(const std::vector<v1::Collector::Stub*>& stubs,
+                              const v1::ReportRequest& report) {
+  std::vector<int> outcomes(stubs.size(), -1);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < stubs.size(); ++i) {
+    threads.emplace_back([&, i] {
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::seconds(20));
+      ReportResponse response;
+      grpc::Status s = stubs[i]->Report(&context, report, &response);
+      if (s.ok()) outcomes[i] = response.outcome();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  return outcomes;
+}
+
+TEST_F(CollectorPostgresTest, TwoCollectorsStoreEachReportOnceAndSurviveAKill) {
+  Collector one(data_, db_->url(), 1);
+  Collector two(data_, db_->url(), 2);
+  ASSERT_NE(one.port(), 0);
+  ASSERT_NE(two.port(), 0);
+  std::string token;
+  ASSERT_EQ(RunCli({"token", "create", "--org", "acme", "--quiet", "--data",
+                    data_, "--store", db_->url()},
+                   &token),
+            0)
+      << token;
+  token = std::string(Trim(token));
+
+  // Agents enroll on collector one, then report to both.
+  auto stub_one = v1::Collector::NewStub(TlsChannel(one.port(), ca_pem_));
+  auto stub_two = v1::Collector::NewStub(TlsChannel(two.port(), ca_pem_));
+  constexpr int kAgents = 12;
+  constexpr int kPackages = 40;
+  std::vector<Agent> agents(kAgents);
+  for (int i = 0; i < kAgents; ++i) {
+    v1::EnrollRequest request;
+    request.set_token(token);
+    request.mutable_identity()->set_machine_id("machine-" + std::to_string(i));
+    request.mutable_identity()->set_hostname("pc-" + std::to_string(i));
+    ASSERT_TRUE(SendEnroll(*stub_one, request, &agents[i]).ok());
+  }
+  int stored = 0;
+  int duplicates = 0;
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < kAgents; ++i) {
+      const v1::ReportRequest report = MakeReport(
+          agents[i], "r" + std::to_string(round) + "-" + std::to_string(i),
+          kPackages);
+      std::vector<int> outcomes =
+          DeliverToAll({stub_one.get(), stub_two.get()}, report);
+      for (int outcome : outcomes) {
+        ASSERT_NE(outcome, -1) << "a collector failed the report; logs:\n"
+                               << one.log() << two.log();
+        stored += outcome == ReportResponse::OUTCOME_STORED ? 1 : 0;
+        duplicates += outcome == ReportResponse::OUTCOME_DUPLICATE ? 1 : 0;
+      }
+    }
+  }
+  EXPECT_EQ(stored, 2 * kAgents);
+  EXPECT_EQ(duplicates, 2 * kAgents);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM reports"), 2 * kAgents);
+  EXPECT_EQ(Scalar("SELECT sum(reports_stored) FROM hosts"), 2 * kAgents);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM host_packages"), kAgents * kPackages);
+
+  // Collector one dies; everything is delivered again to collector two,
+  // plus a new round: nothing lost, nothing doubled.
+  EXPECT_EQ(one.Stop(SIGKILL), -SIGKILL);
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < kAgents; ++i) {
+      const v1::ReportRequest report = MakeReport(
+          agents[i], "r" + std::to_string(round) + "-" + std::to_string(i),
+          kPackages);
+      std::vector<int> outcome = DeliverToAll({stub_two.get()}, report);
+      EXPECT_EQ(outcome[0], round < 2 ? ReportResponse::OUTCOME_DUPLICATE
+                                      : ReportResponse::OUTCOME_STORED)
+          << "round " << round << " agent " << i;
+    }
+  }
+  EXPECT_EQ(Scalar("SELECT count(*) FROM reports"), 3 * kAgents);
+  EXPECT_EQ(Scalar("SELECT sum(reports_stored) FROM hosts"), 3 * kAgents);
+
+  // The CLI reads the same database.
+  std::string hosts;
+  ASSERT_EQ(
+      RunCli({"hosts", "--org", "acme", "--data", data_, "--store", db_->url()},
+             &hosts),
+      0)
+      << hosts;
+  EXPECT_NE(hosts.find("(" + std::to_string(kAgents) + ")"), std::string::npos)
+      << hosts;
+  EXPECT_EQ(two.Stop(SIGTERM), 0) << two.log();
+  EXPECT_NE(two.log().find("PostgreSQL stores reports only"), std::string::npos)
+      << two.log();
+}
+
+}  // namespace
+}  // namespace mamori::testing
