@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "collector/policy/grading_service.h"
@@ -34,12 +35,12 @@ constexpr char kLinuxServer[] =
 
 store::PackageRow Win(const std::string& name, const std::string& version,
                       const std::string& publisher) {
-  return {name,      version, "x64", "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
+  return {name,      version,   "x64",       "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
           publisher, "machine", std::nullopt};
 }
 store::PackageRow Deb(const std::string& name, const std::string& version) {
-  return {name, version, "amd64", "PACKAGE_SOURCE_DPKG", "Debian", "",
-          std::nullopt};
+  return {name,     version, "amd64",     "PACKAGE_SOURCE_DPKG",
+          "Debian", "",      std::nullopt};
 }
 
 class SoftwareChecksTest : public ::testing::Test {
@@ -91,8 +92,7 @@ class SoftwareChecksTest : public ::testing::Test {
       report.packages = packages;
     } else {
       report.families.push_back({"packages", "STATUS_PERMISSION_DENIED",
-                                 report.collected_at, "{}",
-                                 "sha-pk-" + name});
+                                 report.collected_at, "{}", "sha-pk-" + name});
     }
     auto stored =
         store_->StoreReports(std::span<const store::ReportInput>(&report, 1));
@@ -167,9 +167,9 @@ TEST_F(SoftwareChecksTest, BannedRequiredFloorsAndLicencesWithEvidence) {
                    "Microsoft Corporation")});
   const int64_t pc3 = AddHost("acme", "pc-03", kWindowsLaptop, {},
                               /*packages_collected=*/false);
-  const int64_t srv = AddHost("acme", "srv-01", kLinuxServer,
-                              {Deb("openssh-server", "1:9.2p1-2"),
-                               Deb("libvncserver1", "0.9.14")});
+  const int64_t srv = AddHost(
+      "acme", "srv-01", kLinuxServer,
+      {Deb("openssh-server", "1:9.2p1-2"), Deb("libvncserver1", "0.9.14")});
   const int64_t other =
       AddHost("other", "pc-x", kWindowsLaptop,
               {Win("TeamViewer", "15.49.4", "TeamViewer Germany GmbH"),
@@ -205,7 +205,8 @@ TEST_F(SoftwareChecksTest, BannedRequiredFloorsAndLicencesWithEvidence) {
                             {"require", "title", "forticlient", "windows"},
                             "admin", kNow)
                   .ok());
-  ASSERT_TRUE(port->SetFloor(*acme, {"forticlient", "7.2"}, "admin", kNow).ok());
+  ASSERT_TRUE(
+      port->SetFloor(*acme, {"forticlient", "7.2"}, "admin", kNow).ok());
   ASSERT_TRUE(
       port->SetLicences(*acme, "microsoft_office", 1, "admin", kNow).ok());
 
@@ -222,13 +223,11 @@ TEST_F(SoftwareChecksTest, BannedRequiredFloorsAndLicencesWithEvidence) {
   EXPECT_EQ(StatusOf(*r, srv, "software_not_banned"), CheckStatus::kPass);
 
   // Required: the Windows-only VPN client is missing on pc-01.
-  EXPECT_EQ(StatusOf(*r, pc1, "required_software_present"),
-            CheckStatus::kFail);
+  EXPECT_EQ(StatusOf(*r, pc1, "required_software_present"), CheckStatus::kFail);
   EXPECT_EQ(
       EvidenceOf(*r, pc1, "required_software_present", "missing_software"),
       "title forticlient");
-  EXPECT_EQ(StatusOf(*r, pc2, "required_software_present"),
-            CheckStatus::kPass);
+  EXPECT_EQ(StatusOf(*r, pc2, "required_software_present"), CheckStatus::kPass);
   EXPECT_EQ(StatusOf(*r, pc3, "required_software_present"),
             CheckStatus::kUnknown);
   EXPECT_EQ(StatusOf(*r, srv, "required_software_present"),
@@ -284,8 +283,7 @@ TEST_F(SoftwareChecksTest, BannedRequiredFloorsAndLicencesWithEvidence) {
                                Win("FortiClient VPN", "7.2.4", "Fortinet")});
   auto again = svc->Evaluate("acme");
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(StatusOf(*again, pc1, "licences_within_count"),
-            CheckStatus::kPass);
+  EXPECT_EQ(StatusOf(*again, pc1, "licences_within_count"), CheckStatus::kPass);
   EXPECT_EQ(StatusOf(*again, pc4, "software_not_banned"), CheckStatus::kFail);
   EXPECT_EQ(EvidenceOf(*again, pc4, "software_not_banned", "banned_software"),
             "AnyDesk 8.0.9 (anydesk)");
@@ -293,6 +291,57 @@ TEST_F(SoftwareChecksTest, BannedRequiredFloorsAndLicencesWithEvidence) {
             CheckStatus::kPass);
   EXPECT_EQ(StatusOf(*again, pc4, "required_software_present"),
             CheckStatus::kPass);
+}
+
+// The store's LIKE matching (bulk re-match and the trigger on new
+// packages) agrees with the dictionary's own glob matching, name by name.
+TEST_F(SoftwareChecksTest, StoreMatchesAgreeWithTheDictionary) {
+  const std::vector<store::PackageRow> before = {
+      Win("TeamViewer 15", "1", "TeamViewer Germany GmbH"),
+      Win("teamviewer", "2", "x"),
+      Win("トレンドマイクロ ウイルスバスター クラウド", "17.0", "Trend Micro"),
+      Win("一太郎2024", "1", "JUSTSYSTEMS"),
+      Win("ZERO スーパーセキュリティ", "1", "SOURCENEXT"),
+      Win("µTorrent", "3.6", "BitTorrent Inc."),
+      Win("+Lhaca", "1.20", "x"),
+      Win("Zoom (64-bit)", "6.0", "Zoom"),
+      Win("Zoom", "6.0", "Zoom"),
+      Win("ZoomIt", "8.0", "Sysinternals"),
+      Win("LINE", "9.0", "LY Corporation"),
+      Win("LINE", "9.1", "Somebody"),
+      Win("Microsoft Edge WebView2 Runtime", "120", "Microsoft"),
+      Deb("libvncserver1", "0.9"),
+      Deb("transmission-gtk", "4.0"),
+      Deb("100%_sure", "1"),
+  };
+  AddHost("acme", "pc-a", kWindowsLaptop, before);
+  ASSERT_TRUE(software::SyncBuiltinDictionary(url_).ok());  // bulk path
+  // The same names again on a second host, as new catalogue rows (another
+  // version): the trigger path.
+  std::vector<store::PackageRow> after = before;
+  for (auto& p : after) p.version += ".1";
+  AddHost("acme", "pc-b", kWindowsLaptop, after);
+  auto dictionary = software::BuiltinDictionary();
+  ASSERT_TRUE(dictionary.ok());
+  auto port = Port();
+  auto acme = port->OrgId("acme");
+  ASSERT_TRUE(acme.ok());
+  auto inventory = port->Inventory(*acme);
+  ASSERT_TRUE(inventory.ok());
+  for (const std::string host : {"pc-a", "pc-b"}) {
+    std::set<std::string> stored, expected;
+    for (const auto& i : inventory->installs) {
+      if (i.hostname == host)
+        stored.insert(i.package + "|" + i.publisher + "=" + i.title);
+    }
+    for (const auto& p : before) {
+      if (const auto* t = (*dictionary)->Match(p.name, p.publisher)) {
+        expected.insert(p.name + "|" + p.publisher + "=" + t->id);
+      }
+    }
+    EXPECT_EQ(stored, expected) << host;
+  }
+  EXPECT_GE(inventory->installs.size(), 20u);
 }
 
 TEST_F(SoftwareChecksTest, RuleChangesAreAuditedAndRefusedTwice) {
@@ -329,8 +378,7 @@ TEST_F(SoftwareChecksTest, RuleChangesAreAuditedAndRefusedTwice) {
 
 TEST_F(SoftwareChecksTest, LedgerExportsKeepHostileTitlesInert) {
   AddHost("acme", "=HYPERLINK(\"http://x\",\"pc\")", kWindowsLaptop,
-          {Win("TeamViewer <script>alert(1)</script>", "=1+1",
-               "@SUM(A1:A9)"),
+          {Win("TeamViewer <script>alert(1)</script>", "=1+1", "@SUM(A1:A9)"),
            Win("Lhaplus", "1.74", "+cmd|' /C calc'!A0")});
   AddHost("acme", "pc-utf8", kWindowsLaptop,
           {Win("Lhaplus", "1.74\xff", "Schezo")});

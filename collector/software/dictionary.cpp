@@ -25,6 +25,15 @@ size_t CharLength(std::string_view text, size_t i) {
   return i + n <= text.size() ? n : 1;
 }
 
+// The glob's first character, ASCII-lowercased as SQLite's lower() does;
+// "" when it is a wildcard.
+std::string FirstChar(std::string_view glob) {
+  if (glob.empty() || glob[0] == '*' || glob[0] == '?') return "";
+  std::string first(glob.substr(0, CharLength(glob, 0)));
+  for (char& c : first) c = LowerAscii(c);
+  return first;
+}
+
 bool ValidId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
@@ -314,9 +323,9 @@ store::SoftwareDictionaryRecord ToRecord(const Dictionary& dictionary) {
     add(t.name.ja);
     add(t.name.en);
     for (const auto& m : t.match) {
-      r.patterns.push_back({GlobToLike(m.name), m.publisher.empty()
-                                                    ? std::string()
-                                                    : GlobToLike(m.publisher)});
+      r.patterns.push_back(
+          {FirstChar(m.name), GlobToLike(m.name),
+           m.publisher.empty() ? std::string() : GlobToLike(m.publisher)});
       add(m.name);
       add(m.publisher);
     }

@@ -43,8 +43,7 @@ TEST(DictionaryTest, BuiltinLoadsAndCoversJapaneseAndLinuxProducts) {
            Case{"トレンドマイクロ ウイルスバスター クラウド", "Trend Micro",
                 "trend_micro_virusbuster"},
            Case{"ESET Endpoint Security", "ESET, spol. s r.o.", "eset"},
-           Case{"Zoom Workplace (64-bit)", "Zoom Video Communications",
-                "zoom"},
+           Case{"Zoom Workplace (64-bit)", "Zoom Video Communications", "zoom"},
            Case{"Dropbox", "Dropbox, Inc.", "dropbox"},
            Case{"nautilus-dropbox", "", "dropbox"},
            Case{"FortiClient VPN", "Fortinet Technologies Inc", "forticlient"},
@@ -91,17 +90,17 @@ TEST(DictionaryTest, BadPatternsAreRefusedWithFileAndLine) {
     const char* pattern;
     const char* reason;
   };
-  for (const Case& c : {Case{"\"*\"", "only wildcards"},
-                        Case{"\"*?*\"", "only wildcards"},
-                        Case{"\"a\\\\b\"", "backslash"},
-                        Case{"\"a\\tb\"", "control character"},
-                        Case{"\"\"", "must not be empty"}}) {
+  for (const Case& c :
+       {Case{"\"*\"", "only wildcards"}, Case{"\"*?*\"", "only wildcards"},
+        Case{"\"a\\\\b\"", "backslash"}, Case{"\"a\\tb\"", "control character"},
+        Case{"\"\"", "must not be empty"}}) {
     auto d = Load(std::string(R"(titles:
   - id: bad
     category: remote_access
     name: {ja: 悪い, en: Bad}
     match:
-      - name: )") + c.pattern + "\n");
+      - name: )") +
+                  c.pattern + "\n");
     ASSERT_FALSE(d.ok()) << c.pattern;
     EXPECT_NE(d.status().message().find("titles.yaml:6:"), std::string::npos)
         << d.status().message();
@@ -113,7 +112,8 @@ TEST(DictionaryTest, BadPatternsAreRefusedWithFileAndLine) {
     category: remote_access
     name: {ja: 悪い, en: Bad}
     match:
-      - name: ")" + std::string(kMaxPatternBytes + 1, 'a') + "\"\n");
+      - name: ")" + std::string(kMaxPatternBytes + 1, 'a') +
+                     "\"\n");
   ASSERT_FALSE(longer.ok());
   EXPECT_NE(longer.status().message().find("longer than"), std::string::npos);
 }
@@ -206,6 +206,7 @@ TEST(DictionaryTest, RecordFingerprintFollowsContent) {
   ASSERT_TRUE(b.ok());
   const store::SoftwareDictionaryRecord ra = ToRecord(*a);
   ASSERT_EQ(ra.titles.size(), 1u);
+  EXPECT_EQ(ra.titles[0].patterns[0].first_char, "t");
   EXPECT_EQ(ra.titles[0].patterns[0].name_like, "TV\\_%");
   EXPECT_EQ(ra.titles[0].patterns[0].publisher_like, "Vendor%");
   EXPECT_EQ(ra.fingerprint.size(), 64u);

@@ -31,6 +31,10 @@ namespace mamori::store {
 // One way a dictionary title is recognised: SQL LIKE patterns (escape '\')
 // over the package name and, when not empty, its publisher.
 struct SoftwareMatchPattern {
+  // The name pattern's first character, A-Z lowercased; "" when the
+  // pattern starts with a wildcard. Only packages whose name starts with it
+  // (ASCII case folded, as LIKE does) are tried against the pattern.
+  std::string first_char;
   std::string name_like;
   std::string publisher_like;  // "" = any publisher
 };

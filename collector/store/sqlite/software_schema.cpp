@@ -20,11 +20,17 @@ CREATE TABLE software_titles (
 -- A package is the title when its name is LIKE name_like and, when
 -- publisher_like is not NULL, its publisher is LIKE publisher_like (ESCAPE
 -- '\'; SQLite's LIKE folds ASCII letters only, as the dictionary says).
+-- first_char is the pattern's first character, ASCII-lowercased ('' when it
+-- starts with a wildcard): a package is only tried against the patterns of
+-- its own first character and the wildcard ones (measured: 26 µs per new
+-- package against all 177 patterns, docs/performance.md).
 CREATE TABLE software_patterns (
   title_id       TEXT NOT NULL REFERENCES software_titles(id),
+  first_char     TEXT NOT NULL,
   name_like      TEXT NOT NULL,
   publisher_like TEXT
 );
+CREATE INDEX software_patterns_first ON software_patterns(first_char);
 CREATE TABLE software_dictionary_state (
   id          INTEGER PRIMARY KEY CHECK (id = 1),
   fingerprint TEXT NOT NULL
@@ -40,7 +46,8 @@ CREATE TABLE software_matches (
 CREATE TRIGGER software_match_new AFTER INSERT ON packages BEGIN
   INSERT OR IGNORE INTO software_matches (package_id, title_id)
   SELECT NEW.id, sp.title_id FROM software_patterns sp
-   WHERE NEW.name LIKE sp.name_like ESCAPE '\'
+   WHERE sp.first_char IN (lower(substr(NEW.name, 1, 1)), '')
+     AND NEW.name LIKE sp.name_like ESCAPE '\'
      AND (sp.publisher_like IS NULL
           OR NEW.publisher LIKE sp.publisher_like ESCAPE '\');
 END;

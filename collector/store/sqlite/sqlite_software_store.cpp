@@ -73,8 +73,8 @@ Status SqliteSoftwareStore::SyncDictionary(
       "VALUES (?, ?, ?, ?)");
   if (!title.ok()) return title.status();
   auto pattern = db_.Prepare(
-      "INSERT INTO software_patterns (title_id, name_like, publisher_like) "
-      "VALUES (?, ?, ?)");
+      "INSERT INTO software_patterns "
+      "(title_id, first_char, name_like, publisher_like) VALUES (?, ?, ?, ?)");
   if (!pattern.ok()) return pattern.status();
   for (const auto& t : dictionary.titles) {
     title->Reset();
@@ -85,11 +85,11 @@ Status SqliteSoftwareStore::SyncDictionary(
     MAMORI_RETURN_IF_ERROR(title->Run());
     for (const auto& p : t.patterns) {
       pattern->Reset();
-      pattern->Bind(1, t.id).Bind(2, p.name_like);
+      pattern->Bind(1, t.id).Bind(2, p.first_char).Bind(3, p.name_like);
       if (p.publisher_like.empty()) {
-        pattern->BindNull(3);
+        pattern->BindNull(4);
       } else {
-        pattern->Bind(3, p.publisher_like);
+        pattern->Bind(4, p.publisher_like);
       }
       MAMORI_RETURN_IF_ERROR(pattern->Run());
     }
@@ -98,7 +98,8 @@ Status SqliteSoftwareStore::SyncDictionary(
   MAMORI_RETURN_IF_ERROR(db_.Exec(R"sql(
 INSERT OR IGNORE INTO software_matches (package_id, title_id)
 SELECT p.id, sp.title_id FROM packages p, software_patterns sp
- WHERE p.name LIKE sp.name_like ESCAPE '\'
+ WHERE sp.first_char IN (lower(substr(p.name, 1, 1)), '')
+   AND p.name LIKE sp.name_like ESCAPE '\'
    AND (sp.publisher_like IS NULL
         OR p.publisher LIKE sp.publisher_like ESCAPE '\');
 )sql"));
