@@ -17,6 +17,7 @@
 #include "collector/cli/cmd_register.h"
 #include "collector/cli/cmd_report.h"
 #include "collector/cli/cmd_serve.h"
+#include "collector/cli/cmd_software.h"
 #include "collector/cli/cmd_token.h"
 #include "collector/web/cmd_user.h"
 #include "common/log.h"
@@ -48,6 +49,9 @@ constexpr Command kCommands[] = {
      &mamori::collector_cli::RunAnswers},
     {"register", "information-asset register: export, import, list, link",
      &mamori::collector_cli::RunRegister},
+    {"software",
+     "software dictionary, banned/required software, licences, ledger",
+     &mamori::collector_cli::RunSoftware},
     {"backup", "copy the database (while serve runs) and keys to one file",
      &mamori::collector_cli::RunBackup},
     {"restore", "restore a backup into an empty data directory",

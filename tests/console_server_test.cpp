@@ -199,6 +199,7 @@ class ConsoleServerTest : public ::testing::Test {
     options.grpc_address = "collector.example:50443";
     options.ca_sha256 = "AB:CD";
     options.signing_key_path = dir_ + "/signing.key";
+    options.software_store_url = store::SqliteUrl(db);
     api_ = std::make_unique<ConsoleApi>(*accounts_, *console_, *store_,
                                         *grading_, *reports_, clock_, options);
     WebServerConfig config;
@@ -614,6 +615,38 @@ TEST_F(ConsoleServerTest, ResponsesMatchTheOpenApiDocument) {
   Reply org_software = Call(op, "GET", acme + "/software?q=a");
   ASSERT_EQ(org_software.status, 200) << org_software.body;
   ExpectSchema(org_software, "OrgSoftware");
+  // The software ledger: a rule names a title even before any host has it;
+  // hosts without a package list are counted as not inventoried; another
+  // organisation's viewer gets 404.
+  {
+    auto port =
+        store::OpenSoftwareStore(store::SqliteUrl(dir_ + "/collector.db"));
+    ASSERT_TRUE(port.ok()) << port.status().ToString();
+    ASSERT_TRUE((*port)
+                    ->AddRule(acme_, {"ban", "title", "teamviewer", ""}, "op",
+                              clock_.Now())
+                    .ok());
+    ASSERT_TRUE(
+        (*port)->SetLicences(acme_, "zoom", 3, "op", clock_.Now()).ok());
+  }
+  Reply ledger = Call(op, "GET", acme + "/software/ledger");
+  ASSERT_EQ(ledger.status, 200) << ledger.body;
+  ExpectSchema(ledger, "SoftwareLedger");
+  const json ledger_json = ledger.Json();
+  EXPECT_EQ(ledger_json["hosts_not_inventoried"], ledger_json["hosts"]);
+  ASSERT_EQ(ledger_json["rows"].size(), 2u) << ledger.body;
+  bool banned_seen = false, licences_seen = false;
+  for (const json& row : ledger_json["rows"]) {
+    if (row["title"] == "teamviewer") {
+      banned_seen = row["rule"] == "banned" && row["installed"] == 0 &&
+                    row["category_name"] == "Remote access tools";
+    }
+    if (row["title"] == "zoom") licences_seen = row["owned"] == 3;
+  }
+  EXPECT_TRUE(banned_seen) << ledger.body;
+  EXPECT_TRUE(licences_seen) << ledger.body;
+  Client foreign = Login("globex-viewer");
+  EXPECT_EQ(Call(foreign, "GET", acme + "/software/ledger").status, 404);
   Reply list = Call(op, "GET", acme + "/endpoints?limit=3&sort=hostname");
   ASSERT_EQ(list.status, 200) << list.body;
   ExpectSchema(list, "EndpointPage");

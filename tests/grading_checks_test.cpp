@@ -271,6 +271,13 @@ TEST_F(GradingChecksTest, EveryBuiltInCheckCoversEachStatus) {
                                  "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
                                  "Google",
                                  "machine",
+                                 {}},
+                                {"FortiClient VPN",
+                                 "7.2.4",
+                                 "x64",
+                                 "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
+                                 "Fortinet",
+                                 "machine",
                                  {}}});
   const int64_t bad = AddHost("acme", "PC-05", kBadDesktop,
                               {{"Microsoft Office Standard 2016",
@@ -286,6 +293,13 @@ TEST_F(GradingChecksTest, EveryBuiltInCheckCoversEachStatus) {
                                 "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
                                 "Google",
                                 "machine",
+                                {}},
+                               {"TeamViewer",
+                                "15.49.4",
+                                "x64",
+                                "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
+                                "TeamViewer Germany GmbH",
+                                "machine",
                                 {}}});
   const int64_t unknown = AddHost("acme", "srv-01", kUnknownServer);
   const int64_t mystery = AddHost("acme", "PC-X", kMystery);
@@ -296,6 +310,29 @@ TEST_F(GradingChecksTest, EveryBuiltInCheckCoversEachStatus) {
 
   service_ = OpenService();
   ASSERT_NE(service_, nullptr);
+  // Software rules (docs/policies.md, "Software dictionary and rules"):
+  // remote access tools banned, the VPN client required, Chrome 121 or
+  // later, one Office licence.
+  {
+    auto software = store::OpenSoftwareStore(store::SqliteUrl(db_path_));
+    ASSERT_TRUE(software.ok()) << software.status().ToString();
+    auto org = (*software)->OrgId("acme");
+    ASSERT_TRUE(org.ok());
+    ASSERT_TRUE((*software)
+                    ->AddRule(*org, {"ban", "category", "remote_access", ""},
+                              "test", kNow)
+                    .ok());
+    ASSERT_TRUE((*software)
+                    ->AddRule(*org, {"require", "title", "forticlient", ""},
+                              "test", kNow)
+                    .ok());
+    ASSERT_TRUE((*software)
+                    ->SetFloor(*org, {"google_chrome", "121"}, "test", kNow)
+                    .ok());
+    ASSERT_TRUE((*software)
+                    ->SetLicences(*org, "microsoft_office", 1, "test", kNow)
+                    .ok());
+  }
   auto report = service_->Evaluate("acme");
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   for (const auto& r : report->results) {
@@ -444,6 +481,25 @@ TEST_F(GradingChecksTest, EveryBuiltInCheckCoversEachStatus) {
       {"exposed_admin_pages", mystery, S::kUnknown},
       {"exposed_admin_pages", linux_laptop, S::kNotApplicable},
       {"exposed_admin_pages", mac, S::kNotApplicable},
+      {"software_not_banned", good, S::kPass},
+      {"software_not_banned", bad, S::kFail},  // TeamViewer
+      {"software_not_banned", unknown, S::kUnknown},
+      {"software_not_banned", mac, S::kNotApplicable},
+      {"required_software_present", good, S::kPass},
+      {"required_software_present", bad, S::kFail},  // no FortiClient
+      {"required_software_present", unknown, S::kUnknown},
+      {"required_software_present", mac, S::kNotApplicable},
+      {"software_version_floors", good, S::kPass},
+      {"software_version_floors", bad, S::kFail},  // Chrome 120 < 121
+      {"software_version_floors", unknown, S::kUnknown},
+      {"software_version_floors", mac, S::kNotApplicable},
+      // Office on both PCs against one licence: both fail; nothing passes
+      // here (SoftwareChecksTest has the pass).
+      {"licences_within_count", good, S::kFail},
+      {"licences_within_count", bad, S::kFail},
+      {"licences_within_count", unknown, S::kUnknown},
+      {"licences_within_count", mac, S::kNotApplicable},
+      {"licences_within_count", linux_laptop, S::kUnknown},
   };
   for (const Expect& e : expectations) {
     EXPECT_EQ(StatusOf(*report, e.host, e.check), e.status)

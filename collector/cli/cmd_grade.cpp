@@ -151,6 +151,7 @@ std::string TopicName(const std::string& lang, const std::string& topic) {
           {"backup", {"バックアップ", "backup"}},
           {"vpn", {"VPN", "VPN"}},
           {"exposed_services", {"公開サービス", "exposed services"}},
+          {"software", {"ソフトウェア管理", "software rules"}},
       };
   const auto it = kNames.find(topic);
   if (it == kNames.end()) return topic;

@@ -1,12 +1,15 @@
-# Writes OUT: a C++ file defining the built-in policy, end-of-support and
-# questionnaire sources from the YAML files under POLICY_DIR, so the collector
-# carries them without depending on an install path.
+# Writes OUT: a C++ file defining the built-in policy, end-of-support,
+# questionnaire and software-dictionary sources from the YAML files under
+# POLICY_DIR, so the collector carries them without depending on an install
+# path.
 # Usage: cmake -DPOLICY_DIR=… -DOUT=… -P embed_policies.cmake
 file(GLOB checks RELATIVE ${POLICY_DIR}/checks ${POLICY_DIR}/checks/*.yaml)
 file(GLOB questionnaires RELATIVE ${POLICY_DIR}/questionnaires
      ${POLICY_DIR}/questionnaires/*.yaml)
+file(GLOB software RELATIVE ${POLICY_DIR}/software ${POLICY_DIR}/software/*.yaml)
 list(SORT checks)
 list(SORT questionnaires)
+list(SORT software)
 
 function(embed var dir name)
   file(READ ${dir}/${name} text)
@@ -24,6 +27,10 @@ endforeach()
 set(questionnaire_entries "")
 foreach(f ${questionnaires})
   embed(questionnaire_entries ${POLICY_DIR}/questionnaires ${f})
+endforeach()
+set(software_entries "")
+foreach(f ${software})
+  embed(software_entries ${POLICY_DIR}/software ${f})
 endforeach()
 set(eos_entry "")
 embed(eos_entry ${POLICY_DIR} end_of_support.yaml)
@@ -49,6 +56,12 @@ ${eos_entry}  };
 const std::vector<PolicySource>& BuiltinQuestionnaireSources() {
   static const std::vector<PolicySource> kSources = {
 ${questionnaire_entries}  };
+  return kSources;
+}
+
+const std::vector<PolicySource>& BuiltinSoftwareDictionarySources() {
+  static const std::vector<PolicySource> kSources = {
+${software_entries}  };
   return kSources;
 }
 

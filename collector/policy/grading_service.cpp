@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "collector/pki/crypto.h"
+#include "collector/software/dictionary.h"
 #include "collector/store/open_store.h"
 #include "common/log.h"
 
@@ -92,6 +93,9 @@ Result<std::unique_ptr<GradingService>> GradingService::Open(
                                    eos.status().message());
   }
   MAMORI_RETURN_IF_ERROR(svc->store_->SyncReferenceData(*eos));
+  // The software checks read the dictionary's matches from the store.
+  MAMORI_RETURN_IF_ERROR(
+      software::SyncBuiltinDictionary(options.database_path));
   svc->policies_ = svc->builtin_;
   MAMORI_RETURN_IF_ERROR(svc->LoadCustom(/*initial=*/true));
   return svc;

@@ -214,7 +214,7 @@ Result<Check> ParseCheck(const YamlContext& ctx, const YAML::Node& node,
       return ctx.Error(node["topic"], key + ".topic",
                        "unknown topic '" + *topic +
                            "' (one of remote_access, firewall, backup, vpn, "
-                           "exposed_services)");
+                           "exposed_services, software)");
     }
     c.topic = *topic;
   }

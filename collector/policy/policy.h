@@ -64,8 +64,9 @@ Result<ParamValue> ParseParamValue(const Parameter& param,
 inline constexpr const char* kRoles[] = {"workstation", "laptop", "server"};
 inline constexpr const char* kPlatforms[] = {"windows", "linux"};
 // Trend topics reported beside the ten rules (domain.md §2), not graded.
-inline constexpr const char* kTopics[] = {"remote_access", "firewall", "backup",
-                                          "vpn", "exposed_services"};
+inline constexpr const char* kTopics[] = {"remote_access",    "firewall",
+                                          "backup",           "vpn",
+                                          "exposed_services", "software"};
 // Severities of a finding, as seed 001's vulnerability scan ranks them.
 inline constexpr const char* kSeverities[] = {"high", "medium", "low", "info"};
 
@@ -119,6 +120,9 @@ const std::vector<PolicySource>& BuiltinPolicySources();
 const PolicySource& BuiltinEndOfSupportSource();
 // The questionnaires compiled in from policies/questionnaires/.
 const std::vector<PolicySource>& BuiltinQuestionnaireSources();
+// The software dictionary compiled in from policies/software/ (parsed by
+// collector/software/dictionary.h).
+const std::vector<PolicySource>& BuiltinSoftwareDictionarySources();
 
 // Reads every *.yaml file of `dir` (sorted by name). A missing directory
 // gives an empty list; unreadable files are errors naming them.

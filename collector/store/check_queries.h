@@ -13,7 +13,9 @@
 // Sandbox (issue #13 point 6), which every backend must give:
 //   - a query reads only the documented fact views (v_*) and the global
 //     reference tables (grading_end_of_support, grading_browser_minimums,
-//     the package catalogue's id and name); anything else — other tables,
+//     the package catalogue's id and name, the software dictionary's
+//     software_categories, software_titles and software_matches); anything
+//     else — other tables,
 //     ATTACH, PRAGMA, writes — is refused when it is prepared;
 //   - the views hold the rows of the organisation the query runs for and no
 //     other, whatever the query's own WHERE says;

@@ -10,6 +10,7 @@
 #include "collector/store/sqlite/sqlite_backup.h"
 #include "collector/store/sqlite/sqlite_console_store.h"
 #include "collector/store/sqlite/sqlite_report_store.h"
+#include "collector/store/sqlite/sqlite_software_store.h"
 #include "collector/store/sqlite/sqlite_store.h"
 #include "common/text.h"
 
@@ -140,6 +141,14 @@ Result<std::unique_ptr<ConsoleStore>> OpenConsoleStore(std::string_view url) {
   auto opened = SqliteConsoleStore::Open(*path);
   if (!opened.ok()) return opened.status();
   return std::unique_ptr<ConsoleStore>(std::move(*opened));
+}
+
+Result<std::unique_ptr<SoftwarePort>> OpenSoftwareStore(std::string_view url) {
+  Result<std::string> path = SqlitePathOf(url);
+  if (!path.ok()) return path.status();
+  auto opened = SqliteSoftwareStore::Open(*path);
+  if (!opened.ok()) return opened.status();
+  return std::unique_ptr<SoftwarePort>(std::move(*opened));
 }
 
 Result<std::unique_ptr<ReportStore>> OpenReportStore(std::string_view url) {

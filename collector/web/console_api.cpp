@@ -9,6 +9,9 @@
 #include "collector/register/csv_format.h"
 #include "collector/report/org_report.h"
 #include "collector/report/report.h"
+#include "collector/software/dictionary.h"
+#include "collector/software/ledger.h"
+#include "collector/store/open_store.h"
 #include "collector/web/assets.h"
 #include "collector/web/catalogue.h"
 #include "collector/web/console_api_followup.h"
@@ -1037,6 +1040,54 @@ struct ApiHandlers {
                  {"truncated", static_cast<int>(rows->size()) > kLimit}});
   }
 
+  // GET /orgs/{id}/software/ledger: the software ledger (ソフトウェア台帳):
+  // per dictionary title installed or named by a rule, its category, the
+  // organisation's rule and the hosts with it against the licences owned.
+  HttpResponse SoftwareLedger(int64_t org_id) {
+    if (!call.scope.Allows(org_id)) return Problem(404, "error.not_found");
+    auto dictionary = software::BuiltinDictionary();
+    if (!dictionary.ok()) return StoreProblem(dictionary.status());
+    Result<store::SoftwareRules> rules = store::SoftwareRules{};
+    Result<store::SoftwareInventory> inventory = store::SoftwareInventory{};
+    {
+      std::lock_guard<std::mutex> lock(api.software_mu_);
+      if (api.software_ == nullptr) {
+        if (api.options_.software_store_url.empty()) {
+          return Problem(404, "error.not_found");
+        }
+        auto opened = store::OpenSoftwareStore(api.options_.software_store_url);
+        if (!opened.ok()) return StoreProblem(opened.status());
+        api.software_ = std::move(*opened);
+      }
+      rules = api.software_->LoadRules(org_id);
+      if (!rules.ok()) return StoreProblem(rules.status());
+      inventory = api.software_->Inventory(org_id);
+      if (!inventory.ok()) return StoreProblem(inventory.status());
+    }
+    const software::Ledger ledger = software::BuildLedger(
+        **dictionary, *rules, *inventory, call.lang == "ja");
+    json rows = json::array();
+    for (const auto& r : ledger.rows) {
+      json row = {{"title", r.title},
+                  {"name", SanitizeUtf8(r.title_name)},
+                  {"category", r.category},
+                  {"category_name", SanitizeUtf8(r.category_name)},
+                  {"rule", r.rule},
+                  {"installed", r.installed},
+                  {"owned", nullptr},
+                  {"over_deployed", r.OverDeployed()},
+                  {"min_version", SanitizeUtf8(r.min_version)},
+                  {"below_minimum", r.below_floor}};
+      if (r.owned) row["owned"] = *r.owned;
+      rows.push_back(std::move(row));
+    }
+    return Json(
+        {{"rows", rows},
+         {"hosts", ledger.hosts},
+         {"hosts_not_inventoried",
+          static_cast<int64_t>(ledger.hosts_without_inventory.size())}});
+  }
+
   // --- enrollment tokens -----------------------------------------------------
 
   // Where agents reach the collector. When serve listens on every address
@@ -1594,6 +1645,9 @@ HttpResponse ConsoleApi::Route(Call& call) {
     if (is({"orgs", "*", "rules"}) && m == "GET") return h.Rules(*org);
     if (is({"orgs", "*", "software"}) && m == "GET") {
       return h.OrgSoftware(*org);
+    }
+    if (is({"orgs", "*", "software", "ledger"}) && m == "GET") {
+      return h.SoftwareLedger(*org);
     }
     if (is({"orgs", "*", "questionnaire"})) {
       if (m == "GET") return h.Questionnaire(*org);

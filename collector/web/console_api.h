@@ -24,6 +24,7 @@
 #include "collector/store/account_store.h"
 #include "collector/store/console_store.h"
 #include "collector/store/report_store.h"
+#include "collector/store/software_port.h"
 #include "collector/store/store.h"
 #include "collector/web/http.h"
 #include "collector/web/sessions.h"
@@ -45,6 +46,9 @@ struct ConsoleApiOptions {
   // `evidence export` does) and the custom policy files the packs copy.
   std::string signing_key_path;
   std::string custom_policy_dir;
+  // The store behind the software ledger (store/software_port.h); empty:
+  // the ledger answers 404.
+  std::string software_store_url;
 };
 
 class ConsoleApi {
@@ -71,6 +75,9 @@ class ConsoleApi {
   policy::GradingService& grading_;
   store::ReportStore& reports_;
   std::mutex grading_mu_;  // guards grading_ and reports_
+  // Opened on first use from options_.software_store_url.
+  std::mutex software_mu_;  // guards software_
+  std::unique_ptr<store::SoftwarePort> software_;
   const Clock& clock_;
   const ConsoleApiOptions options_;
   SessionManager sessions_;

@@ -232,6 +232,10 @@ try {
   await page.goto(`${URL}/#/orgs/${orgA}/software?q=openssh`);
   await page.waitForSelector('#software-table');
   check((await page.textContent('#software-table')).includes(xssName), 'the fixture host is not listed for openssh-server');
+  // The software ledger sits above the list: the fixture host's clamav is a
+  // dictionary title (security products).
+  await page.waitForSelector('#software-ledger');
+  check((await page.textContent('#software-ledger')).includes('ClamAV'), 'the ledger lacks the fixture host\'s ClamAV');
   await shot(page, 'software');
 
   log('create an enrollment token');

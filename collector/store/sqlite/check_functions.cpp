@@ -6,6 +6,8 @@
 #include <limits>
 #include <string>
 
+#include "common/version.h"
+
 namespace mamori::store {
 
 namespace {
@@ -126,6 +128,23 @@ void StringAggStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
   }
 }
 
+std::string_view ValueText(sqlite3_value* value) {
+  const auto* raw = sqlite3_value_text(value);
+  return raw == nullptr ? std::string_view()
+                        : std::string_view(reinterpret_cast<const char*>(raw),
+                                           sqlite3_value_bytes(value));
+}
+
+void VersionCompare(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
+      sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  sqlite3_result_int(ctx,
+                     CompareVersions(ValueText(argv[0]), ValueText(argv[1])));
+}
+
 void StringAggFinal(sqlite3_context* ctx) {
   auto* agg = static_cast<Aggregate*>(sqlite3_aggregate_context(ctx, 0));
   if (agg == nullptr || agg->text == nullptr) {
@@ -154,6 +173,12 @@ Status RegisterCheckFunctions(sqlite3* db) {
       return InternalError(std::string("cannot register ") + f.name +
                            "(): " + sqlite3_errmsg(db));
     }
+  }
+  if (sqlite3_create_function_v2(db, "version_compare", 2, kFlags, nullptr,
+                                 &VersionCompare, nullptr, nullptr,
+                                 nullptr) != SQLITE_OK) {
+    return InternalError(std::string("cannot register version_compare(): ") +
+                         sqlite3_errmsg(db));
   }
   if (sqlite3_create_function_v2(db, "string_agg", 2, kFlags, nullptr, nullptr,
                                  &StringAggStep, &StringAggFinal,

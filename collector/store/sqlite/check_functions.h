@@ -11,6 +11,9 @@
 //   version_major(version)      → the leading integer after an optional
 //                                 "epoch:" prefix ("1:120.0.1" → 120); 0 when
 //                                 the text starts with no digit, NULL for NULL
+//   version_compare(a, b)       → -1, 0 or 1 as version a is older than,
+//                                 equal to or newer than b (common/version.h);
+//                                 NULL when either is NULL
 //   string_agg(value, separator) (aggregate) → the non-NULL values joined by
 //                                 the separator in row order, NULL when none:
 //                                 PostgreSQL's, and SQLite's own from 3.44.

@@ -96,5 +96,15 @@ TEST_F(CheckFunctionsTest, StringAggEqualsGroupConcat) {
             "a; b3 (3)");
 }
 
+TEST_F(CheckFunctionsTest, VersionCompareOrdersVersions) {
+  EXPECT_EQ(One("version_compare(v, '7.2.0')", "'7.10.1'"), "1 (1)");
+  EXPECT_EQ(One("version_compare(v, '7.2.0')", "'7.2'"), "-1 (1)");
+  EXPECT_EQ(One("version_compare(v, '1.0')", "'1:0.5'"), "1 (1)");
+  EXPECT_EQ(One("version_compare(v, '2.0')", "'2.0rc1'"), "-1 (1)");
+  EXPECT_EQ(One("version_compare(v, '2.0')", "'2.0'"), "0 (1)");
+  EXPECT_EQ(One("version_compare(v, '2.0')", "NULL"), "<null>");
+  EXPECT_EQ(One("version_compare('2.0', v)", "NULL"), "<null>");
+}
+
 }  // namespace
 }  // namespace mamori::store

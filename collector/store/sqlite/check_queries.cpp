@@ -14,6 +14,11 @@ namespace {
 bool IsReferenceRead(std::string_view table, std::string_view column) {
   if (table == "grading_end_of_support" || table == "grading_browser_minimums")
     return true;
+  // The software dictionary and its matches of the package catalogue
+  // (software_schema.cpp): global, no organisation's rows in them.
+  if (table == "software_categories" || table == "software_titles" ||
+      table == "software_matches")
+    return true;
   // The package catalogue (distinct name/version strings of every host):
   // its id and name only, to find the ids a check then looks up in the
   // organisation's v_packages.

@@ -9,6 +9,7 @@
 #include "collector/store/sqlite/migrations.h"
 #include "collector/store/sqlite/register_schema.h"
 #include "collector/store/sqlite/report_schema.h"
+#include "collector/store/sqlite/software_schema.h"
 
 namespace mamori::store {
 namespace {
@@ -18,6 +19,7 @@ constexpr MigrationModule kModules[] = {
     {"register", &RegisterMigrations}, {"grading", &GradingMigrations},
     {"evidence", &EvidenceMigrations}, {"report", &ReportMigrations},
     {"console", &ConsoleMigrations},   {"hardening", &HardeningMigrations},
+    {"software", &SoftwareMigrations},
 };
 
 }  // namespace

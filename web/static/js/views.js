@@ -492,10 +492,24 @@ export async function questionnaire(ctx, orgId, notice) {
 
 // --- software across the organisation -------------------------------------------------
 
+// The software ledger: dictionary titles with category, the organisation's
+// rule and hosts against licences owned (names come from endpoints: text only).
+function ledgerSection(ledger) {
+  const rows = ledger.rows.map((r) => [safeText(r.category_name), safeText(r.name), safeText(r.rule),
+    [String(r.installed), r.owned === null ? '' : ` / ${r.owned}`,
+      r.over_deployed > 0 ? h('strong', {class: 'over'}, ' ' + t('sw.over', {n: r.over_deployed})) : ''],
+    r.min_version ? `${r.below_minimum} (< ${safeText(r.min_version)})` : '']);
+  return h('section', {class: 'card', id: 'software-ledger'}, h('h2', {}, t('sw.ledger')),
+    ledger.hosts_not_inventoried > 0 ? h('p', {class: 'notice'}, t('sw.not_inventoried', {n: ledger.hosts_not_inventoried})) : null,
+    rows.length ? table(null, [t('sw.category'), t('sw.title'), t('sw.rule'), t('sw.installed_owned'), t('sw.below_minimum')],
+      rows, {class: 'list', id: 'software-ledger-table'}) : h('p', {}, t('sw.ledger_none')));
+}
+
 export async function software(ctx, orgId, params) {
   const q = params.get('q') || '';
-  const [org, data] = await Promise.all([api('GET', `orgs/${orgId}`),
-    api('GET', `orgs/${orgId}/software${query({q})}`)]);
+  const [org, data, ledger] = await Promise.all([api('GET', `orgs/${orgId}`),
+    api('GET', `orgs/${orgId}/software${query({q})}`),
+    api('GET', `orgs/${orgId}/software/ledger`)]);
   const search = h('input', {id: 'sw-q', name: 'q', type: 'search', value: q});
   const form = h('form', {class: 'filters card', role: 'search', onsubmit: (e) => {
     e.preventDefault();
@@ -503,7 +517,7 @@ export async function software(ctx, orgId, params) {
   }}, field(t('sw.search'), search), h('button', {type: 'submit'}, t('ep.apply')));
   const rows = data.items.map((s) => [safeText(s.name), safeText(s.version), String(s.hosts),
     s.endpoints.map((e, i) => [i ? ', ' : '', h('a', {href: `#/orgs/${orgId}/endpoints/${e.id}`}, safeText(e.hostname))])]);
-  page(ctx, t('sw.heading', {org: safeText(org.org.name)}), orgNav(orgId, 'nav.software'), form,
+  page(ctx, t('sw.heading', {org: safeText(org.org.name)}), orgNav(orgId, 'nav.software'), ledgerSection(ledger), form,
     data.truncated ? h('p', {class: 'notice'}, t('sw.truncated')) : null,
     data.items.length ? table(null, [t('host.name'), t('host.version'), t('sw.hosts'), t('nav.endpoints')],
       rows, {class: 'list', id: 'software-table'}) : h('p', {}, t('sw.none')));
