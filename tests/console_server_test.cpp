@@ -23,6 +23,7 @@
 #include "collector/pki/ca.h"
 #include "collector/pki/crypto.h"
 #include "collector/policy/grading_service.h"
+#include "collector/register/xlsx_reader.h"
 #include "collector/report/evidence_pack.h"
 #include "collector/store/open_store.h"
 #include "collector/store/sqlite/sqlite_account_store.h"
@@ -854,6 +855,330 @@ TEST_F(ConsoleServerTest, ReportAndEvidencePackDownloads) {
   auto verified = report::VerifyEvidencePack(globex_pack.body, key->public_key);
   ASSERT_TRUE(verified.ok()) << verified.status().ToString();
   EXPECT_TRUE(verified->ok);
+}
+
+// --- endpoint revoke, history, pending updates; XLSX; parameters; API tokens
+
+namespace {
+
+// One report of host `host_id` (node key "k", as Enroll gives every host)
+// carrying the updates family and, when given, a package list.
+store::ReportInput HostReport(int64_t host_id, const std::string& report_id,
+                              const json& updates,
+                              std::vector<store::PackageRow> packages) {
+  store::ReportInput in;
+  in.host_id = host_id;
+  in.node_key_hash = pki::Sha256Hex("k");
+  in.report_id = report_id;
+  store::FamilyUpdate family;
+  family.family = "updates";
+  family.state = "STATUS_OK";
+  family.payload_json = updates.dump();
+  family.sha256 = pki::Sha256Hex(family.payload_json);
+  in.families.push_back(family);
+  if (!packages.empty()) {
+    store::FamilyUpdate list;
+    list.family = "packages";
+    list.state = "STATUS_OK";
+    list.payload_json = json{{"status", {{"state", "STATUS_OK"}}}}.dump();
+    list.sha256 = pki::Sha256Hex(report_id + "packages");
+    in.families.push_back(list);
+    in.packages = std::move(packages);
+  }
+  return in;
+}
+
+}  // namespace
+
+TEST_F(ConsoleServerTest, RevokingAHostIsAuditedAndRefusesItsNextReport) {
+  const std::string acme = "/api/v1/orgs/" + std::to_string(acme_);
+  const std::string host = acme + "/endpoints/" + std::to_string(xss_host_);
+  Client viewer = Login("acme-viewer");
+  EXPECT_EQ(Call(viewer, "POST", host + "/revoke", "{}").status, 403);
+  Client admin = Login("acme-admin");
+  // Another organisation's host through this organisation: 404, untouched.
+  EXPECT_EQ(
+      Call(admin, "POST",
+           acme + "/endpoints/" + std::to_string(globex_host_) + "/revoke",
+           "{}")
+          .status,
+      404);
+  EXPECT_FALSE(store_->FindHostCredential(globex_host_)->revoked);
+  Client no_csrf = admin;
+  no_csrf.csrf.clear();
+  EXPECT_EQ(Call(no_csrf, "POST", host + "/revoke", "{}").status, 403);
+  Reply detail = Call(admin, "GET", host);
+  ASSERT_EQ(detail.status, 200) << detail.body;
+  EXPECT_EQ(detail.Json()["revoked"], false);
+  EXPECT_EQ(detail.Json()["can_write"], true);
+  // Before: the node key is accepted.
+  auto stored = store_->StoreReports(std::vector<store::ReportInput>{
+      HostReport(xss_host_, "r-before", json{{"pending", json::array()}}, {})});
+  ASSERT_TRUE(stored[0].ok()) << stored[0].status().ToString();
+
+  Reply revoked = Call(admin, "POST", host + "/revoke", "{}");
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  ExpectSchema(revoked, "HostRevoked");
+  EXPECT_EQ(Call(admin, "GET", host).Json()["revoked"], true);
+  auto refused = store_->StoreReports(std::vector<store::ReportInput>{
+      HostReport(xss_host_, "r-after", json{{"pending", json::array()}}, {})});
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_FALSE(refused[0].ok());
+  auto credential = store_->FindHostCredential(xss_host_);
+  ASSERT_TRUE(credential.ok());
+  EXPECT_TRUE(credential->revoked);
+  EXPECT_TRUE(credential->node_key_hash.empty());
+  Client op = Login("op");
+  const json audit = Call(op, "GET", "/api/v1/audit").Json();
+  bool found = false;
+  for (const auto& e : audit["items"]) {
+    if (e["action"] == "host.revoke") {
+      found = true;
+      EXPECT_EQ(e["actor"], "acme-admin");
+      EXPECT_EQ(e["target"], kXssHost);
+      EXPECT_EQ(e["before"]["revoked"], false);
+      EXPECT_EQ(e["after"]["revoked"], true);
+    }
+  }
+  EXPECT_TRUE(found) << audit.dump();
+}
+
+TEST_F(ConsoleServerTest, EndpointHistoryAndPendingUpdatesComeFromTheStore) {
+  const std::string acme = "/api/v1/orgs/" + std::to_string(acme_);
+  const std::string host = acme + "/endpoints/" + std::to_string(xss_host_);
+  Client op = Login("op");
+  // Never reported: unknown, not "nothing pending".
+  Reply none = Call(op, "GET", host + "/updates");
+  ASSERT_EQ(none.status, 200) << none.body;
+  ExpectSchema(none, "PendingUpdates");
+  EXPECT_TRUE(none.Json()["state"].is_null());
+  EXPECT_TRUE(none.Json()["pending_count"].is_null());
+
+  const json first = {{"status", {{"state", "STATUS_OK"}}},
+                      {"pending", json::array()},
+                      {"pending_count", 0},
+                      {"security_pending_count", 0},
+                      {"reboot_required", false}};
+  json second = first;
+  second["pending"] = json::array({{{"name", kXssHost},
+                                    {"installed_version", "1.0"},
+                                    {"candidate_version", "1.1"},
+                                    {"security", true},
+                                    {"origin", "Debian-Security"},
+                                    {"kb_ids", json::array()}},
+                                   {{"name", "libc6"},
+                                    {"installed_version", "2.36-9"},
+                                    {"candidate_version", "2.36-9+deb12u4"},
+                                    {"security", false},
+                                    {"origin", "Debian"},
+                                    {"kb_ids", json::array()}}});
+  second["pending_count"] = 2;
+  second["security_pending_count"] = 1;
+  second["reboot_required"] = true;
+  store::PackageRow openssl{
+      "openssl", "3.0.11", "amd64",     "PACKAGE_SOURCE_DPKG",
+      "",        "",       std::nullopt};
+  ASSERT_TRUE(store_
+                  ->StoreReports(std::vector<store::ReportInput>{
+                      HostReport(xss_host_, "r1", first, {openssl})})[0]
+                  .ok());
+  clock_.Advance(std::chrono::hours(1));
+  openssl.version = "3.0.13";
+  store::PackageRow evil{kFormulaHost, "1", "amd64",     "PACKAGE_SOURCE_DPKG",
+                         "",           "",  std::nullopt};
+  auto second_report = store_->StoreReports(std::vector<store::ReportInput>{
+      HostReport(xss_host_, "r2", second, {openssl, evil})});
+  ASSERT_TRUE(second_report[0].ok()) << second_report[0].status().ToString();
+  op = Login("op");  // the hour passed the session's idle timeout
+
+  Reply updates = Call(op, "GET", host + "/updates");
+  ASSERT_EQ(updates.status, 200) << updates.body;
+  ExpectSchema(updates, "PendingUpdates");
+  const json u = updates.Json();
+  EXPECT_EQ(u["state"], "STATUS_OK");
+  EXPECT_EQ(u["pending_count"], 2);
+  EXPECT_EQ(u["security_pending_count"], 1);
+  EXPECT_EQ(u["reboot_required"], true);
+  ASSERT_EQ(u["items"].size(), 2u);
+  EXPECT_EQ(u["items"][0]["name"], kXssHost);
+  EXPECT_EQ(u["items"][0]["security"], true);
+
+  Reply history = Call(op, "GET", host + "/history");
+  ASSERT_EQ(history.status, 200) << history.body;
+  ExpectSchema(history, "EndpointHistory");
+  const json hist = history.Json();
+  std::vector<json> update_changes;
+  for (const auto& f : hist["facts"]) {
+    if (f["family"] == "updates") update_changes.push_back(f);
+  }
+  ASSERT_EQ(update_changes.size(), 2u) << hist.dump();
+  // Newest first; the second names what changed.
+  EXPECT_EQ(update_changes[1]["first"], true);
+  const json changed = update_changes[0]["changed"];
+  EXPECT_NE(std::find(changed.begin(), changed.end(), "pending"), changed.end())
+      << changed.dump();
+  EXPECT_EQ(std::find(changed.begin(), changed.end(), "status"), changed.end());
+  std::set<std::string> package_changes;
+  for (const auto& p : hist["packages"]) {
+    package_changes.insert(p["name"].get<std::string>() + ":" +
+                           p["kind"].get<std::string>());
+  }
+  // The first list is the baseline; the second's differences are changes.
+  EXPECT_TRUE(package_changes.count("openssl:changed")) << hist.dump();
+  EXPECT_TRUE(package_changes.count(kFormulaHost + ":installed"));
+
+  // Another organisation's viewer: 404 for both.
+  Client globex = Login("globex-viewer");
+  EXPECT_EQ(Call(globex, "GET", host + "/history").status, 404);
+  EXPECT_EQ(Call(globex, "GET", host + "/updates").status, 404);
+}
+
+TEST_F(ConsoleServerTest, EndpointsExportAsXlsxWithFormulaCellsNeutralised) {
+  Client viewer = Login("acme-viewer");
+  const std::string acme = "/api/v1/orgs/" + std::to_string(acme_);
+  Reply xlsx = Call(viewer, "GET", acme + "/endpoints.xlsx");
+  ASSERT_EQ(xlsx.status, 200) << xlsx.body;
+  EXPECT_EQ(
+      xlsx.headers["content-type"],
+      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  EXPECT_NE(xlsx.headers["content-disposition"].find(".xlsx"),
+            std::string::npos);
+  auto book = asset_register::ReadXlsx(xlsx.body);
+  ASSERT_TRUE(book.ok()) << book.status().ToString();
+  ASSERT_EQ(book->size(), 1u);
+  const asset_register::Table& sheet = book->front();
+  EXPECT_EQ(sheet.sheet, "Endpoints");
+  ASSERT_EQ(sheet.rows.size(), 8u);  // header + 7 acme hosts, no globex
+  EXPECT_EQ(sheet.rows[0][1].text, "Host name");
+  std::set<std::string> names;
+  for (size_t r = 1; r < sheet.rows.size(); ++r) {
+    names.insert(sheet.rows[r][1].text);
+    EXPECT_FALSE(sheet.rows[r][1].number.has_value());
+  }
+  EXPECT_TRUE(names.count("'" + kFormulaHost)) << *names.begin();
+  EXPECT_TRUE(names.count(kXssHost));
+  EXPECT_FALSE(names.count("globex-secret-server"));
+  // Filters apply as on the list; Japanese headers for a Japanese caller.
+  viewer.lang = "ja";
+  Reply filtered = Call(viewer, "GET", acme + "/endpoints.xlsx?q=pc-1");
+  auto small = asset_register::ReadXlsx(filtered.body);
+  ASSERT_TRUE(small.ok());
+  EXPECT_EQ(small->front().sheet, "端末");
+  EXPECT_EQ(small->front().rows.size(), 2u);
+  Client globex = Login("globex-viewer");
+  EXPECT_EQ(Call(globex, "GET", acme + "/endpoints.xlsx").status, 404);
+}
+
+TEST_F(ConsoleServerTest, OrgAdminsOverrideCheckParametersAudited) {
+  // A check with a bounded integer parameter, from the policies in force.
+  std::string check_id, name;
+  int64_t max = 0;
+  for (const policy::Check& c : grading_->policies().checks) {
+    for (const policy::Parameter& p : c.parameters) {
+      if (check_id.empty() && p.type == policy::ParamType::kInteger && p.max) {
+        check_id = c.id;
+        name = p.name;
+        max = static_cast<int64_t>(*p.max);
+      }
+    }
+  }
+  ASSERT_FALSE(check_id.empty());
+  const std::string path =
+      "/api/v1/orgs/" + std::to_string(acme_) + "/parameters";
+  auto body = [&](const std::string& check, const std::string& param,
+                  const std::string& value) {
+    return json{{"check_id", check}, {"name", param}, {"value", value}}.dump();
+  };
+  Client viewer = Login("acme-viewer");
+  EXPECT_EQ(Call(viewer, "PUT", path, body(check_id, name, "5")).status, 403);
+  Client globex = Login("globex-viewer");
+  EXPECT_EQ(Call(globex, "PUT", path, body(check_id, name, "5")).status, 404);
+  Client admin = Login("acme-admin");
+  Reply too_big =
+      Call(admin, "PUT", path, body(check_id, name, std::to_string(max + 1)));
+  EXPECT_EQ(too_big.status, 400);
+  EXPECT_EQ(too_big.Json()["field"], "value");
+  ExpectSchema(too_big, "Problem");
+  EXPECT_EQ(
+      Call(admin, "PUT", path, body(check_id, name, "abc")).Json()["field"],
+      "value");
+  EXPECT_EQ(Call(admin, "PUT", path, body("no_such_check", name, "5"))
+                .Json()["field"],
+            "check_id");
+  EXPECT_EQ(
+      Call(admin, "PUT", path, body(check_id, "no_such", "5")).Json()["field"],
+      "name");
+  Reply saved = Call(admin, "PUT", path, body(check_id, name, "5"));
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  ExpectSchema(saved, "ParameterSet");
+  EXPECT_EQ(saved.Json()["value"], "5");
+  // The rules page shows the value in force as this organisation's.
+  const json rules =
+      Call(admin, "GET", "/api/v1/orgs/" + std::to_string(acme_) + "/rules")
+          .Json();
+  bool shown = false;
+  for (const auto& rule : rules["rules"]) {
+    for (const auto& c : rule["checks"]) {
+      if (c["check_id"] != check_id) continue;
+      for (const auto& p : c["parameters"]) {
+        if (p["name"] == name) {
+          shown = true;
+          EXPECT_EQ(p["value"], "5");
+          EXPECT_EQ(p["overridden"], true);
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(shown);
+  // Another organisation's rules keep the default.
+  Client op = Login("op");
+  const json audit = Call(op, "GET", "/api/v1/audit").Json();
+  bool audited = false;
+  for (const auto& e : audit["items"]) {
+    if (e["action"] == "parameter.set") {
+      audited = true;
+      EXPECT_EQ(e["target"], check_id + "." + name);
+      EXPECT_TRUE(e["before"]["value"].is_null());
+      EXPECT_EQ(e["after"]["value"], "5");
+      EXPECT_EQ(e["org_id"], acme_);
+    }
+  }
+  EXPECT_TRUE(audited);
+}
+
+TEST_F(ConsoleServerTest, ApiTokensAreListedAndRevokedByTheirOwner) {
+  Client admin = Login("acme-admin");
+  Reply created =
+      Call(admin, "POST", "/api/v1/api-tokens",
+           json{{"name", "<b>nightly</b>"}, {"role", "viewer"}}.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  const int64_t id = created.Json()["info"]["id"];
+  Client script;
+  script.bearer = created.Json()["token"];
+  Reply list = Call(admin, "GET", "/api/v1/api-tokens");
+  ASSERT_EQ(list.status, 200) << list.body;
+  ExpectSchema(list, "ApiTokenList");
+  ASSERT_EQ(list.Json()["items"].size(), 1u);
+  EXPECT_EQ(list.Json()["items"][0]["name"], "<b>nightly</b>");
+  EXPECT_EQ(list.Json()["items"][0]["state"], "valid");
+  EXPECT_EQ(list.body.find(script.bearer), std::string::npos);
+  // The script may list but not revoke; another account gets 404.
+  EXPECT_EQ(Call(script, "GET", "/api/v1/api-tokens").status, 200);
+  EXPECT_EQ(
+      Call(script, "DELETE", "/api/v1/api-tokens/" + std::to_string(id)).status,
+      403);
+  Client other = Login("op");
+  EXPECT_EQ(
+      Call(other, "DELETE", "/api/v1/api-tokens/" + std::to_string(id)).status,
+      404);
+  EXPECT_EQ(Call(script, "GET", "/api/v1/orgs").status, 200);
+  EXPECT_EQ(
+      Call(admin, "DELETE", "/api/v1/api-tokens/" + std::to_string(id)).status,
+      204);
+  EXPECT_EQ(Call(script, "GET", "/api/v1/orgs").status, 401);
+  EXPECT_EQ(
+      Call(admin, "GET", "/api/v1/api-tokens").Json()["items"][0]["state"],
+      "revoked");
 }
 
 }  // namespace

@@ -79,6 +79,7 @@ class ConsoleApi {
   // for a name that does not exist takes as long as one that does.
   std::string dummy_hash_;
 
+  friend struct ApiBase;
   friend struct ApiHandlers;
 };
 

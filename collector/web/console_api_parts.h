@@ -1,0 +1,51 @@
+#pragma once
+
+// Handlers of the console API kept out of console_api.cpp, one struct per
+// area, each deriving from ApiBase (api_base.h) and answering one request.
+// ConsoleApi::Route dispatches to them. Private to collector/web.
+//
+// Thread safety: as ApiBase (one request, one thread).
+
+#include <cstdint>
+
+#include "collector/web/api_base.h"
+
+namespace mamori::web {
+
+// An endpoint's history, pending updates and revocation
+// (console_api_hosts.cpp).
+struct HostHandlers : ApiBase {
+  // GET orgs/{org}/endpoints/{host}/history: fact-family and package
+  // changes from the history tables, newest first, bounded.
+  HttpResponse History(int64_t org_id, int64_t host_id);
+  // GET orgs/{org}/endpoints/{host}/updates: the pending updates the host
+  // last reported; counts are null when the family was not collected.
+  HttpResponse Updates(int64_t org_id, int64_t host_id);
+  // POST orgs/{org}/endpoints/{host}/revoke: org admins and operators;
+  // the node key and client certificate are refused from the next report
+  // on; audited.
+  HttpResponse Revoke(int64_t org_id, int64_t host_id);
+  // Whether the host is revoked (false when it cannot be read).
+  bool Revoked(int64_t host_id);
+};
+
+// The caller's own API tokens (console_api_tokens.cpp): list and revoke.
+// Creating one stays in console_api.cpp (POST api-tokens).
+struct ApiTokenHandlers : ApiBase {
+  // GET api-tokens: the calling account's tokens, newest first.
+  HttpResponse List();
+  // DELETE api-tokens/{id}: revokes one of the caller's tokens; 404 for
+  // another account's; audited.
+  HttpResponse Revoke(int64_t token_id);
+};
+
+// Per-organisation check parameter overrides (console_api_parameters.cpp).
+struct ParameterHandlers : ApiBase {
+  // PUT orgs/{org}/parameters {"check_id", "name", "value"}: org admins and
+  // operators; the value is validated against the check's parameter (type
+  // and bounds), stored, audited (before → after) and the organisation
+  // re-graded; answers the rules page's document.
+  HttpResponse Save(int64_t org_id);
+};
+
+}  // namespace mamori::web
