@@ -7,9 +7,13 @@
 // `mamori-collector grade` computes; language switch; endpoint filter;
 // opening a host; an XSS host name renders as text with no dialog; creating
 // an enrollment token (the shell script enrolls an agent with it); a viewer
-// of one organisation cannot see or change another's.
+// of one organisation cannot see or change another's; an endpoint's pending
+// updates and history; the XLSX export (opened and checked); changing a
+// check parameter; API tokens (create, use, revoke); revoking a host (the
+// shell script then sees its next report refused).
 import {chromium} from 'playwright-core';
 import {readFileSync, writeFileSync, mkdirSync} from 'node:fs';
+import {spawnSync} from 'node:child_process';
 
 const env = (name) => {
   const v = process.env[name];
@@ -41,16 +45,30 @@ const browser = await chromium.launch({
     `--ignore-certificate-errors-spki-list=${env('SPKI_SHA256')}`],
 });
 const dialogs = [];
+// confirm() dialogs a step expects (revoking): accepted, not counted as an
+// injected dialog.
+let confirmsExpected = 0;
 async function newPage(locale, timezoneId) {
   const context = await browser.newContext({locale, timezoneId,
     viewport: {width: 1280, height: 900}});
   const page = await context.newPage();
   page.setDefaultTimeout(15000);
-  page.on('dialog', async (d) => { dialogs.push(d.message()); await d.dismiss(); });
+  page.on('dialog', async (d) => {
+    if (d.type() === 'confirm' && confirmsExpected > 0) {
+      confirmsExpected--;
+      await d.accept();
+      return;
+    }
+    dialogs.push(d.message());
+    await d.dismiss();
+  });
   page.on('pageerror', (e) => console.error(`browser: page error: ${e.message}`));
   return page;
 }
 const shot = (page, name) => page.screenshot({path: `${SHOTS}/${name}.png`, fullPage: true});
+// One part of a long page (the element around `selector`).
+const shotOf = (page, selector, name) =>
+  page.locator(selector).screenshot({path: `${SHOTS}/${name}.png`});
 
 async function loginAndChange(page, name, password) {
   await page.goto(URL);
@@ -178,6 +196,86 @@ try {
   await page.waitForSelector('#software table tbody tr');
   await shot(page, 'endpoint-this-machine');
 
+  log('endpoint: pending updates and changes over time');
+  await page.waitForSelector('#updates-h');
+  await page.waitForSelector('#history-h');
+  const updatesText = await page.textContent('#updates-h + *');
+  check(/pending|Unknown|No pending/.test(updatesText), `updates section says "${updatesText}"`);
+  check((await page.$$eval('#fact-history tbody tr', (r) => r.length)) >= 10,
+    'the first report of every family is not in the history');
+  check(await page.$('#revoke-host') !== null, 'the operator has no revoke button');
+  await shotOf(page, 'section:has(#updates-h)', 'endpoint-updates');
+  await shotOf(page, 'section:has(#history-h)', 'endpoint-history');
+
+  log('endpoints export as XLSX, hostile names as text');
+  await page.goto(`${URL}/#/orgs/${orgA}/endpoints`);
+  await page.waitForSelector('#xlsx-link');
+  const [xlsxDownload] = await Promise.all([page.waitForEvent('download'), page.click('#xlsx-link')]);
+  const xlsxPath = `${SHOTS}/endpoints.xlsx`;
+  await xlsxDownload.saveAs(xlsxPath);
+  // Opened with Python's zipfile: a workbook whose cells are text (no
+  // formula element) and which holds both host names.
+  const opened = spawnSync('python3', ['-c', `
+import json, re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+sheet = z.read('xl/worksheets/sheet1.xml').decode()
+strings = re.findall(r'<t[^>]*>([^<]*)</t>', z.read('xl/sharedStrings.xml').decode())
+import html
+print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) for s in strings]}))
+`, xlsxPath], {encoding: 'utf8'});
+  check(opened.status === 0, `xlsx did not open: ${opened.stderr}`);
+  const book = JSON.parse(opened.stdout);
+  check(book.formulas === 0, `${book.formulas} formula cells`);
+  check(book.strings.includes(xssName), 'the XSS host name is not a text cell');
+  check(book.strings.includes(env('THIS_HOST')), 'this machine is not in the workbook');
+
+  log('rules: an org admin changes a parameter (validated, in force)');
+  await page.goto(`${URL}/#/orgs/${orgA}/rules`);
+  const param = 'input.param-input[data-check="antivirus_definitions_fresh"][data-param="max_definitions_age_hours"]';
+  await page.waitForSelector(param);
+  await page.fill(param, '999999');
+  await page.locator(param).press('Enter');
+  await page.waitForSelector(`${param}[aria-invalid="true"]`);
+  check((await page.textContent('.error')).includes('max_definitions_age_hours') ||
+    (await page.textContent('.error')).includes('value'), 'no message naming the bad value');
+  await page.fill(param, '48');
+  await page.locator(param).press('Enter');
+  await page.waitForSelector('#param-saved');
+  check((await page.textContent('#param-saved')).includes('48'), 'saved notice lacks the value');
+  check((await page.inputValue(param)) === '48', 'the value in force is not 48');
+  await shotOf(page, '#rule-antivirus', 'rules-parameter');
+
+  log('API tokens: create, list, revoke; the name stays text');
+  await page.goto(`${URL}/#/api-tokens`);
+  await page.waitForSelector('#api-token-form');
+  await page.fill('#tok-name', '<img src=x onerror=alert(3)>');
+  await page.selectOption('#tok-role', 'viewer');
+  await page.click('#create-api-token');
+  await page.waitForSelector('#new-api-token');
+  const apiToken = (await page.textContent('#new-api-token')).trim();
+  check(apiToken.startsWith('mmr_'), 'no API token shown');
+  check((await page.$$eval('#api-token-table tbody tr', (r) => r.length)) === 1, 'token not listed');
+  check(await page.evaluate(() => document.querySelectorAll('img[src="x"]').length) === 0, 'token name became markup');
+  await shot(page, 'api-tokens');
+  const bearer = async () => page.evaluate(async (tok) =>
+    (await fetch('/api/v1/orgs', {headers: {Authorization: `Bearer ${tok}`}})).status, apiToken);
+  check(await bearer() === 200, 'the new API token is refused');
+  confirmsExpected = 1;
+  await page.click('#api-token-table button.danger');
+  await page.waitForFunction(() => !document.querySelector('#api-token-table button.danger'));
+  check(await bearer() === 401, 'the revoked API token still works');
+
+  log('revoke the XSS host from its page');
+  await page.goto(`${URL}/#/orgs/${orgA}/endpoints?q=onerror`);
+  await page.waitForSelector('#endpoint-table a.host');
+  await page.click('#endpoint-table a.host');
+  await page.waitForSelector('#revoke-host');
+  confirmsExpected = 1;
+  await page.click('#revoke-host');
+  await page.waitForSelector('#revoked-banner');
+  check(dialogs.length === 0, `a dialog opened: ${dialogs}`);
+  await page.screenshot({path: `${SHOTS}/endpoint-revoked.png`});
+
   log('software across the organisation');
   await page.goto(`${URL}/#/orgs/${orgA}/software?q=openssh`);
   await page.waitForSelector('#software-table');
@@ -200,7 +298,10 @@ try {
   await page.goto(`${URL}/#/audit`);
   await page.waitForSelector('#audit-table');
   const actions = await page.$$eval('#audit-table tbody tr td:nth-child(4)', (tds) => tds.map((t) => t.textContent));
-  check(actions.includes('token.create') && actions.includes('account.password'), `actions ${actions}`);
+  check(actions.includes('token.create') && actions.includes('account.password') &&
+    actions.includes('host.revoke') && actions.includes('parameter.set') && actions.includes('api_token.revoke'),
+  `actions ${actions}`);
+  check(await page.evaluate(() => document.querySelectorAll('img[src="x"]').length) === 0, 'audit target became markup');
   await shot(page, 'audit');
   await page.context().close();
 

@@ -15,12 +15,15 @@ function updatesSection(u) {
     body.push(h('p', {id: 'updates-summary'}, t('host.updates_summary',
       {n: u.pending_count ?? u.items.length, security: u.security_pending_count ?? '-'})));
     if (u.reboot_required) body.push(h('p', {class: 'tag warn'}, t('host.reboot_required')));
-    body.push(u.items.length ? table(null,
+    const list = u.items.length ? table(null,
       [t('host.name'), t('host.installed_version'), t('host.candidate_version'), t('host.security'), t('host.origin')],
       u.items.map((i) => [safeText(i.name), safeText(i.installed_version), safeText(i.candidate_version),
         i.security ? h('span', {class: 'bad'}, t('common.yes')) : t('common.no'),
         safeText([i.origin, i.severity, ...i.kb_ids].filter(Boolean).join(' '))]),
-      {class: 'list compact', id: 'updates-table'}) : h('p', {}, t('host.no_updates')));
+      {class: 'list compact', id: 'updates-table'}) : h('p', {}, t('host.no_updates'));
+    // A long list folds away so the history below stays in reach.
+    body.push(u.items.length > 20
+      ? h('details', {}, h('summary', {}, t('host.updates_show', {n: u.items.length})), list) : list);
   }
   return h('section', {class: 'card', 'aria-labelledby': 'updates-h'},
     h('h2', {id: 'updates-h'}, t('host.updates')), body);
@@ -71,7 +74,11 @@ export async function hostSections(ctx, orgId, hostId, detail, rerender) {
   const summary = ctx.main.querySelector('#host-summary');
   if (revoke && summary) summary.after(revoke);
   else if (revoke) ctx.main.appendChild(revoke);
-  ctx.main.appendChild(updatesSection(updates));
-  ctx.main.appendChild(historySection(history));
+  // Before the (long) software list.
+  const software = ctx.main.querySelector('#software')?.closest('section');
+  for (const section of [updatesSection(updates), historySection(history)]) {
+    if (software) ctx.main.insertBefore(section, software);
+    else ctx.main.appendChild(section);
+  }
 }
 

@@ -432,8 +432,8 @@ export async function rules(ctx, orgId, notice) {
   // The value in force, editable by org admins and operators (audited,
   // re-graded at once by the API).
   const paramValue = (c, p) => {
-    const shown = p.overridden ? h('strong', {}, `${p.value} (${t('rules.overridden')})`) : p.value;
-    if (!canWrite) return shown;
+    if (!canWrite) return p.overridden ? h('strong', {}, `${p.value} (${t('rules.overridden')})`) : p.value;
+    const shown = p.overridden ? h('strong', {}, `(${t('rules.overridden')})`) : null;
     const input = h('input', {name: 'value', value: p.value, 'aria-label': `${c.check_id} ${p.name}`,
       class: 'param-input', dataset: {check: c.check_id, param: p.name}, size: 8});
     const form = h('form', {class: 'inline', onsubmit: async (e) => {
@@ -443,7 +443,7 @@ export async function rules(ctx, orgId, notice) {
         await rules(ctx, orgId, t('rules.param_saved', {check: c.check_id, name: p.name, value: r.value,
           overall: r.overall || t('grade.none')}));
       } catch (err) { formError(ctx, alert, form, err); }
-    }}, shown, ' ', input, h('button', {type: 'submit'}, t('rules.param_save')));
+    }}, input, h('button', {type: 'submit'}, t('rules.param_save')), ' ', shown);
     return form;
   };
   const sections = data.rules.map((rule) => h('section', {class: 'card', id: `rule-${rule.id}`},
