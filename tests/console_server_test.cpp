@@ -23,9 +23,11 @@
 #include "collector/pki/ca.h"
 #include "collector/pki/crypto.h"
 #include "collector/policy/grading_service.h"
+#include "collector/register/csv_format.h"
 #include "collector/register/xlsx_reader.h"
 #include "collector/report/evidence_pack.h"
 #include "collector/store/open_store.h"
+#include "collector/store/register_port.h"
 #include "collector/store/sqlite/sqlite_account_store.h"
 #include "collector/store/sqlite/sqlite_console_store.h"
 #include "collector/store/sqlite/sqlite_store.h"
@@ -202,6 +204,14 @@ class ConsoleServerTest : public ::testing::Test {
     options.signing_key_path = dir_ + "/signing.key";
     api_ = std::make_unique<ConsoleApi>(*accounts_, *console_, *store_,
                                         *grading_, *reports_, clock_, options);
+    // The register page's own connection, as serve opens it.
+    auto register_store = store::SqliteStore::Open(db, clock_);
+    ASSERT_TRUE(register_store.ok());
+    register_store_ = std::move(register_store).value();
+    auto register_port = register_store_->OpenRegister(clock_);
+    ASSERT_TRUE(register_port.ok());
+    register_ = std::move(register_port).value();
+    api_->SetRegister(register_.get());
     WebServerConfig config;
     config.address = "127.0.0.1:0";
     config.key_path = dir_ + "/server.key";
@@ -348,6 +358,8 @@ class ConsoleServerTest : public ::testing::Test {
   std::unique_ptr<store::SqliteConsoleStore> console_;
   std::unique_ptr<policy::GradingService> grading_;
   std::unique_ptr<store::ReportStore> reports_;
+  std::unique_ptr<store::SqliteStore> register_store_;
+  std::unique_ptr<asset_register::RegisterPort> register_;
   std::unique_ptr<ConsoleApi> api_;
   std::unique_ptr<WebServer> web_;
   Poco::Net::Context::Ptr client_context_;
@@ -1179,6 +1191,120 @@ TEST_F(ConsoleServerTest, ApiTokensAreListedAndRevokedByTheirOwner) {
   EXPECT_EQ(
       Call(admin, "GET", "/api/v1/api-tokens").Json()["items"][0]["state"],
       "revoked");
+}
+
+TEST_F(ConsoleServerTest, RegisterAssetsLinksExportAndImportWithPreview) {
+  const std::string reg = "/api/v1/orgs/" + std::to_string(acme_) + "/register";
+  Client viewer = Login("acme-viewer");
+  Reply read = Call(viewer, "GET", reg);
+  ASSERT_EQ(read.status, 200) << read.body;
+  ExpectSchema(read, "Register");
+  EXPECT_EQ(read.Json()["can_write"], false);
+  EXPECT_EQ(read.Json()["devices"].size(), 7u);  // every acme host, no globex
+  const json asset = {{"name", kFormulaHost},  {"business_area", "<b>経理</b>"},
+                      {"medium", "office_pc"}, {"confidentiality", 1},
+                      {"integrity", 1},        {"availability", 2},
+                      {"personal", true}};
+  EXPECT_EQ(Call(viewer, "PUT", reg + "/assets", asset.dump()).status, 403);
+  Client globex = Login("globex-viewer");
+  EXPECT_EQ(Call(globex, "GET", reg).status, 404);
+  EXPECT_EQ(Call(globex, "GET", reg + ".xlsx").status, 404);
+
+  Client admin = Login("acme-admin");
+  json bad = asset;
+  bad["medium"] = "floppy";
+  EXPECT_EQ(Call(admin, "PUT", reg + "/assets", bad.dump()).Json()["field"],
+            "medium");
+  bad = asset;
+  bad["confidentiality"] = 4;
+  EXPECT_EQ(Call(admin, "PUT", reg + "/assets", bad.dump()).Json()["field"],
+            "confidentiality");
+  Reply saved = Call(admin, "PUT", reg + "/assets", asset.dump());
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  ExpectSchema(saved, "SavedAsset");
+  EXPECT_EQ(saved.Json()["asset"]["importance"], 3);  // personal information
+  EXPECT_EQ(saved.Json()["changed"], true);
+  EXPECT_EQ(Call(admin, "PUT", reg + "/assets", asset.dump()).Json()["changed"],
+            false);
+
+  Reply link = Call(
+      admin, "POST", reg + "/links",
+      json{{"asset_name", kFormulaHost}, {"kind", "device"}, {"target", "pc-1"}}
+          .dump());
+  ASSERT_EQ(link.status, 200) << link.body;
+  ExpectSchema(link, "AddedLink");
+  EXPECT_EQ(Call(admin, "POST", reg + "/links",
+                 json{{"asset_name", kFormulaHost},
+                      {"kind", "device"},
+                      {"target", "globex-secret-server"}}
+                     .dump())
+                .Json()["field"],
+            "target");
+  EXPECT_EQ(Call(admin, "POST", reg + "/links",
+                 json{{"asset_name", "no such asset"},
+                      {"kind", "service"},
+                      {"target", "kintone"}}
+                     .dump())
+                .Json()["field"],
+            "asset_name");
+
+  Reply csv = Call(viewer, "GET", reg + ".csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_NE(csv.body.find("'=HYPERLINK"), std::string::npos) << csv.body;
+  EXPECT_EQ(csv.body.find(",=HYPERLINK"), std::string::npos);
+  Reply xlsx = Call(viewer, "GET", reg + ".xlsx");
+  ASSERT_EQ(xlsx.status, 200);
+  auto book = asset_register::ReadXlsx(xlsx.body);
+  ASSERT_TRUE(book.ok()) << book.status().ToString();
+  bool found = false;
+  for (const auto& row : book->front().rows) {
+    for (const auto& cell : row) found = found || cell.text == kFormulaHost;
+  }
+  EXPECT_TRUE(found) << "the asset is not a text cell of the first sheet";
+
+  // Import: a preview changes nothing, applying stores it, all or nothing.
+  asset_register::InformationAsset imported;
+  imported.name = "顧客名簿";
+  imported.medium = asset_register::Medium::kInternalServer;
+  imported.confidentiality = 3;
+  imported.registered_on = "2026-04-01";
+  const std::string file = asset_register::AssetsToCsv({imported}, true);
+  std::map<std::string, std::string> octets = {
+      {"Content-Type", "application/octet-stream"}};
+  Reply preview =
+      Call(admin, "POST", reg + "/import?dry_run=true", file, octets);
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  ExpectSchema(preview, "ImportSummary");
+  EXPECT_EQ(preview.Json()["created"], 1);
+  EXPECT_EQ(preview.Json()["applied"], false);
+  EXPECT_EQ(Call(admin, "GET", reg).Json()["assets"].size(), 1u);
+  Reply applied =
+      Call(admin, "POST", reg + "/import?dry_run=false", file, octets);
+  ASSERT_EQ(applied.status, 200) << applied.body;
+  EXPECT_EQ(applied.Json()["applied"], true);
+  EXPECT_EQ(Call(admin, "GET", reg).Json()["assets"].size(), 2u);
+  EXPECT_EQ(
+      Call(viewer, "POST", reg + "/import?dry_run=true", file, octets).status,
+      403);
+  EXPECT_EQ(Call(admin, "POST", reg + "/import", file, octets).Json()["field"],
+            "dry_run");
+  Reply broken = Call(admin, "POST", reg + "/import?dry_run=true",
+                      "\xEF\xBB\xBF\"unterminated,quote\r\n", octets);
+  EXPECT_EQ(broken.status, 400) << broken.body;
+  EXPECT_EQ(broken.Json()["field"], "file");
+  Reply huge = Call(admin, "POST", reg + "/import?dry_run=true",
+                    std::string(300 * 1024, 'x'), octets);
+  EXPECT_TRUE(huge.status == 413 || huge.status == -1) << huge.status;
+
+  Client op = Login("op");
+  std::set<std::string> actions;
+  const json audit = Call(op, "GET", "/api/v1/audit").Json();
+  for (const auto& e : audit["items"]) {
+    actions.insert(e["action"].get<std::string>());
+  }
+  EXPECT_TRUE(actions.count("register.asset"));
+  EXPECT_TRUE(actions.count("register.link"));
+  EXPECT_TRUE(actions.count("register.import"));
 }
 
 }  // namespace

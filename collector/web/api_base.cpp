@@ -42,7 +42,7 @@ HttpResponse ApiBase::Problem(int status, const std::string& key,
               {"detail", catalogue().Text(call.lang, key, args)},
               {"code", key}};
   if (!field.empty()) doc["field"] = field;
-  r.body = doc.dump();
+  r.body = doc.dump(-1, ' ', false, json::error_handler_t::replace);
   r.AddHeader("Content-Language", call.lang);
   return r;
 }
@@ -72,7 +72,9 @@ HttpResponse ApiBase::StoreProblem(const Status& s) {
 HttpResponse ApiBase::Json(const json& doc, int status) {
   HttpResponse r;
   r.status = status;
-  r.body = doc.dump();
+  // Text from endpoints and files is hostile: a byte that is not UTF-8
+  // becomes U+FFFD instead of failing the whole answer.
+  r.body = doc.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 

@@ -102,6 +102,8 @@ struct ApiBase {
   const Clock& clock() { return api.clock_; }
   const ConsoleApiOptions& options() { return api.options_; }
   SessionManager& sessions() { return api.sessions_; }
+  asset_register::RegisterPort* register_port() { return api.register_; }
+  std::mutex& register_mu() { return api.register_mu_; }
 };
 
 }  // namespace mamori::web

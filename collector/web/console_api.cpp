@@ -1456,6 +1456,25 @@ HttpResponse ConsoleApi::Route(Call& call) {
         return hosts.Revoke(*org, *host);
       }
     }
+    if (s.size() >= 3 && s[2].rfind("register", 0) == 0) {
+      RegisterHandlers reg{{*this, call}};
+      if (is({"orgs", "*", "register"}) && m == "GET") return reg.Get(*org);
+      if (is({"orgs", "*", "register.xlsx"}) && m == "GET") {
+        return reg.Export(*org, true);
+      }
+      if (is({"orgs", "*", "register.csv"}) && m == "GET") {
+        return reg.Export(*org, false);
+      }
+      if (is({"orgs", "*", "register", "assets"}) && m == "PUT") {
+        return reg.PutAsset(*org);
+      }
+      if (is({"orgs", "*", "register", "links"}) && m == "POST") {
+        return reg.AddLink(*org);
+      }
+      if (is({"orgs", "*", "register", "import"}) && m == "POST") {
+        return reg.Import(*org);
+      }
+    }
     if (is({"orgs", "*", "parameters"}) && m == "PUT") {
       return ParameterHandlers{{*this, call}}.Save(*org);
     }

@@ -29,6 +29,10 @@
 #include "collector/web/sessions.h"
 #include "common/clock.h"
 
+namespace mamori::asset_register {
+class RegisterPort;
+}  // namespace mamori::asset_register
+
 namespace mamori::web {
 
 struct ConsoleApiOptions {
@@ -60,6 +64,10 @@ class ConsoleApi {
   HttpResponse Handle(const HttpRequest& request);
 
   SessionManager& sessions() { return sessions_; }
+  // The information-asset register the register page uses, on a connection
+  // of its own (the core store's is the ingest path's); unset = the page
+  // answers 503. Call before serving; `port` must outlive the API.
+  void SetRegister(asset_register::RegisterPort* port) { register_ = port; }
 
  private:
   struct Call;
@@ -71,6 +79,8 @@ class ConsoleApi {
   policy::GradingService& grading_;
   store::ReportStore& reports_;
   std::mutex grading_mu_;  // guards grading_ and reports_
+  asset_register::RegisterPort* register_ = nullptr;
+  std::mutex register_mu_;  // guards register_ (one thread at a time)
   const Clock& clock_;
   const ConsoleApiOptions options_;
   SessionManager sessions_;

@@ -48,4 +48,20 @@ struct ParameterHandlers : ApiBase {
   HttpResponse Save(int64_t org_id);
 };
 
+// The information-asset register of one organisation
+// (console_api_register.cpp): assets, devices and links; add or edit an
+// asset, link it; export as XLSX or CSV; import a file with a dry run first.
+struct RegisterHandlers : ApiBase {
+  // GET orgs/{org}/register
+  HttpResponse Get(int64_t org_id);
+  // PUT orgs/{org}/register/assets: creates or replaces one asset by name.
+  HttpResponse PutAsset(int64_t org_id);
+  // POST orgs/{org}/register/links {asset_name, kind, target}
+  HttpResponse AddLink(int64_t org_id);
+  // GET orgs/{org}/register.xlsx and register.csv
+  HttpResponse Export(int64_t org_id, bool xlsx);
+  // POST orgs/{org}/register/import?dry_run=true|false, the file as body.
+  HttpResponse Import(int64_t org_id);
+};
+
 }  // namespace mamori::web

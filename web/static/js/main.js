@@ -22,6 +22,7 @@ const routes = [
   [/^\/accounts$/, () => views.accounts(ctx)],
   [/^\/audit$/, () => views.audit(ctx)],
   [/^\/api-tokens$/, () => apiTokens(ctx)],
+  [/^\/orgs\/(\d+)\/register$/, (m) => views.registerView(ctx, m[1])],
 ];
 
 function parseHash() {

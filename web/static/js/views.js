@@ -5,6 +5,7 @@ import {h, clear, table, safeText} from './dom.js';
 import {t, loc, formatTime, currentLanguage} from './i18n.js';
 import {radar, trendChart} from './radar.js';
 import {hostSections} from './host_sections.js';
+import {register} from './register.js';
 
 function page(ctx, title, ...children) {
   clear(ctx.main);
@@ -28,7 +29,12 @@ function orgNav(orgId, current) {
   return h('nav', {class: 'sub', 'aria-label': 'organisation'},
     link('', 'nav.dashboard'), link('/rules', 'nav.rules'), link('/questionnaire', 'nav.questionnaire'),
     link('/endpoints', 'nav.endpoints'), link('/software', 'nav.software'),
-    link('/enroll', 'nav.enroll'));
+    link('/enroll', 'nav.enroll'), link('/register', 'nav.register'));
+}
+
+// The register view (register.js) with this page's organisation menu.
+export function registerView(ctx, orgId) {
+  return register(ctx, orgId, orgNav(orgId, 'nav.register'));
 }
 
 // Marks the input named by a problem's `field` and shows the message.
