@@ -10,7 +10,8 @@
 // of one organisation cannot see or change another's; an endpoint's pending
 // updates and history; the XLSX export (opened and checked); changing a
 // check parameter; API tokens (create, use, revoke); revoking a host (the
-// shell script then sees its next report refused).
+// shell script then sees its next report refused); the register (add,
+// link, export, import after a preview).
 import {chromium} from 'playwright-core';
 import {readFileSync, writeFileSync, mkdirSync} from 'node:fs';
 import {spawnSync} from 'node:child_process';
@@ -265,6 +266,45 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
   await page.waitForFunction(() => !document.querySelector('#api-token-table button.danger'));
   check(await bearer() === 401, 'the revoked API token still works');
 
+  log('register: add an asset (importance computed), link it, export, import with a preview');
+  await page.goto(`${URL}/#/orgs/${orgA}/register`);
+  await page.waitForSelector('#asset-form');
+  const assetName = 'browser-asset <img src=x onerror=alert(4)>';
+  await page.fill('#reg-name', assetName);
+  await page.fill('#reg-business_area', '総務');
+  await page.selectOption('#reg-medium', 'office_pc');
+  await page.check('#reg-personal');
+  await page.click('#save-asset');
+  await page.waitForSelector('#register-saved');
+  const assetRow = await page.$$eval('#asset-table tbody tr', (rows) => rows.map((r) =>
+    Array.from(r.children).map((td) => td.textContent)));
+  check(assetRow.length === 1 && assetRow[0][0] === assetName && assetRow[0][6] === '3',
+    `asset row ${JSON.stringify(assetRow)}`);
+  await page.selectOption('#link-kind', 'device');
+  await page.fill('#link-target', env('THIS_HOST'));
+  await page.click('#add-link');
+  await page.waitForFunction((host) => document.querySelector('#asset-table')?.textContent.includes(host),
+    env('THIS_HOST'));
+  check(await page.evaluate(() => document.querySelectorAll('img[src="x"]').length) === 0, 'asset name became markup');
+  const exported = await page.evaluate(async (o) => {
+    const x = await fetch(`/api/v1/orgs/${o}/register.xlsx`);
+    const bytes = new Uint8Array(await x.arrayBuffer());
+    const csv = await (await fetch(`/api/v1/orgs/${o}/register.csv`)).text();
+    return {status: x.status, zip: bytes[0] === 0x50 && bytes[1] === 0x4b, csv};
+  }, orgA);
+  check(exported.status === 200 && exported.zip, 'register XLSX export is not a workbook');
+  const importPath = `${SHOTS}/register-import.csv`;
+  writeFileSync(importPath, exported.csv.replace('browser-asset <img', 'imported-asset <img'));
+  await page.setInputFiles('#reg-file', importPath);
+  await page.click('#import-preview-button');
+  await page.waitForSelector('#import-preview');
+  check((await page.textContent('#import-preview')).includes('1'), 'preview does not count the new asset');
+  check((await page.$$eval('#asset-table tbody tr', (r) => r.length)) === 1, 'the preview stored something');
+  await shot(page, 'register-preview');
+  await page.click('#import-apply');
+  await page.waitForFunction(() => document.querySelectorAll('#asset-table tbody tr').length === 2);
+  await shot(page, 'register');
+
   log('revoke the XSS host from its page');
   await page.goto(`${URL}/#/orgs/${orgA}/endpoints?q=onerror`);
   await page.waitForSelector('#endpoint-table a.host');
@@ -299,7 +339,8 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
   await page.waitForSelector('#audit-table');
   const actions = await page.$$eval('#audit-table tbody tr td:nth-child(4)', (tds) => tds.map((t) => t.textContent));
   check(actions.includes('token.create') && actions.includes('account.password') &&
-    actions.includes('host.revoke') && actions.includes('parameter.set') && actions.includes('api_token.revoke'),
+    actions.includes('host.revoke') && actions.includes('parameter.set') && actions.includes('api_token.revoke') &&
+    actions.includes('register.asset') && actions.includes('register.link') && actions.includes('register.import'),
   `actions ${actions}`);
   check(await page.evaluate(() => document.querySelectorAll('img[src="x"]').length) === 0, 'audit target became markup');
   await shot(page, 'audit');

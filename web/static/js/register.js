@@ -111,10 +111,11 @@ export async function register(ctx, orgId, orgNav, notice) {
             safeText(`${x.sheet} ${x.row ? `#${x.row}` : ''} ${x.column}: ${x.reason}`)))));
         return;
       }
-      importResult.append(h('p', {class: 'notice', id: 'import-preview'}, t('reg.preview_result',
-        {created: r.created, updated: r.updated, unchanged: r.unchanged, links: r.links_added})),
-      r.warnings.length ? h('ul', {}, r.warnings.map((w) => h('li', {}, safeText(w)))) : null,
-      h('button', {type: 'button', id: 'import-apply', onclick: () => send(false)}, t('reg.apply')));
+      importResult.appendChild(h('div', {},
+        h('p', {class: 'notice', id: 'import-preview'}, t('reg.preview_result',
+          {created: r.created, updated: r.updated, unchanged: r.unchanged, links: r.links_added})),
+        r.warnings.length ? h('ul', {}, r.warnings.map((w) => h('li', {}, safeText(w)))) : null,
+        h('button', {type: 'button', id: 'import-apply', onclick: () => send(false)}, t('reg.apply'))));
     } catch (err) { ctx.showError(importResult, err); }
   };
   const importForm = h('form', {class: 'card', id: 'import-form', onsubmit: (e) => { e.preventDefault(); send(true); }},
@@ -147,7 +148,7 @@ export async function register(ctx, orgId, orgNav, notice) {
   ctx.main.appendChild(h('h1', {}, t('reg.heading', {org: safeText(org.org.name)})));
   document.title = `${t('reg.heading', {org: safeText(org.org.name)})} — mamori`;
   ctx.main.append(orgNav, h('p', {}, t('reg.intro')), alert,
-    notice ? h('p', {class: 'notice', id: 'register-saved', role: 'status'}, notice) : '',
+    h('div', {}, notice ? h('p', {class: 'notice', id: 'register-saved', role: 'status'}, notice) : null),
     exports, h('section', {class: 'card'}, assets),
     ...(data.can_write ? [form, linkForm, importForm] : [h('p', {class: 'muted'}, t('reg.readonly'))]),
     h('section', {class: 'card'}, devices));
