@@ -1307,5 +1307,77 @@ TEST_F(ConsoleServerTest, RegisterAssetsLinksExportAndImportWithPreview) {
   EXPECT_TRUE(actions.count("register.import"));
 }
 
+TEST_F(ConsoleServerTest, FirstDiagnosisAndIpaFormsScoreTheAnswers) {
+  const std::string q =
+      "/api/v1/orgs/" + std::to_string(acme_) + "/questionnaire";
+  Client viewer = Login("acme-viewer");
+  Reply first = Call(viewer, "GET", q + "/first");
+  ASSERT_EQ(first.status, 200) << first.body;
+  ExpectSchema(first, "FirstDiagnosisForm");
+  const json form = first.Json();
+  ASSERT_FALSE(form["questions"].empty());
+  EXPECT_EQ(form["categories"].size(), 4u);
+  EXPECT_EQ(form["can_write"], false);
+  EXPECT_EQ(Call(viewer, "PUT", q + "/first",
+                 json{{"answers", json::object()}}.dump())
+                .status,
+            403);
+  Client globex = Login("globex-viewer");
+  EXPECT_EQ(Call(globex, "GET", q + "/first").status, 404);
+  EXPECT_EQ(Call(globex, "GET", q + "/ipa").status, 404);
+
+  Client admin = Login("acme-admin");
+  const std::string some = form["questions"][0]["id"];
+  Reply out_of_range =
+      Call(admin, "PUT", q + "/first", json{{"answers", {{some, 6}}}}.dump());
+  EXPECT_EQ(out_of_range.status, 400);
+  EXPECT_EQ(out_of_range.Json()["field"], "answers." + some);
+  EXPECT_EQ(Call(admin, "PUT", q + "/first",
+                 json{{"answers", {{"<script>", 3}}}}.dump())
+                .Json()["field"],
+            "answers.<script>");
+  json all_five = json::object();
+  for (const auto& question : form["questions"]) all_five[question["id"]] = 5;
+  Reply scored =
+      Call(admin, "PUT", q + "/first", json{{"answers", all_five}}.dump());
+  ASSERT_EQ(scored.status, 200) << scored.body;
+  ExpectSchema(scored, "FirstDiagnosisForm");
+  EXPECT_EQ(scored.Json()["result"]["overall"]["grade"], "A");
+  EXPECT_EQ(scored.Json()["result"]["overall"]["average"], 5.0);
+  EXPECT_EQ(scored.Json()["questions"][0]["score"], 5);
+
+  Reply ipa = Call(admin, "GET", q + "/ipa");
+  ASSERT_EQ(ipa.status, 200) << ipa.body;
+  ExpectSchema(ipa, "IpaForm");
+  EXPECT_EQ(ipa.Json()["items"].size(), 25u);
+  EXPECT_EQ(
+      Call(admin, "PUT", q + "/ipa", json{{"answers", {{"26", "done"}}}}.dump())
+          .Json()["field"],
+      "answers.26");
+  EXPECT_EQ(
+      Call(admin, "PUT", q + "/ipa", json{{"answers", {{"3", "maybe"}}}}.dump())
+          .Json()["field"],
+      "answers.3");
+  json done = json::object();
+  for (int i = 1; i <= 25; ++i) done[std::to_string(i)] = "done";
+  done["25"] = "not_done";
+  Reply saved = Call(admin, "PUT", q + "/ipa", json{{"answers", done}}.dump());
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  ExpectSchema(saved, "IpaForm");
+  EXPECT_EQ(saved.Json()["result"]["total"], 96);
+  EXPECT_EQ(saved.Json()["result"]["band"], "70-99");
+  EXPECT_EQ(saved.Json()["result"]["complete"], true);
+  EXPECT_EQ(saved.Json()["items"][24]["answer"], "not_done");
+
+  Client op = Login("op");
+  std::set<std::string> actions;
+  const json audit = Call(op, "GET", "/api/v1/audit").Json();
+  for (const auto& e : audit["items"]) {
+    actions.insert(e["action"].get<std::string>());
+  }
+  EXPECT_TRUE(actions.count("answers.first_diagnosis"));
+  EXPECT_TRUE(actions.count("answers.ipa"));
+}
+
 }  // namespace
 }  // namespace mamori::web

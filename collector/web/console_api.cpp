@@ -1475,6 +1475,18 @@ HttpResponse ConsoleApi::Route(Call& call) {
         return reg.Import(*org);
       }
     }
+    if (is({"orgs", "*", "questionnaire", "first"})) {
+      FormHandlers forms{{*this, call}};
+      if (m == "GET") return forms.First(*org);
+      if (m == "PUT") return forms.SaveFirst(*org);
+      return h.Problem(405, "error.method");
+    }
+    if (is({"orgs", "*", "questionnaire", "ipa"})) {
+      FormHandlers forms{{*this, call}};
+      if (m == "GET") return forms.Ipa(*org);
+      if (m == "PUT") return forms.SaveIpa(*org);
+      return h.Problem(405, "error.method");
+    }
     if (is({"orgs", "*", "parameters"}) && m == "PUT") {
       return ParameterHandlers{{*this, call}}.Save(*org);
     }

@@ -64,4 +64,16 @@ struct RegisterHandlers : ApiBase {
   HttpResponse Import(int64_t org_id);
 };
 
+// The first-diagnosis checklist and the IPA self-check as forms
+// (console_api_forms.cpp). Saving answers returns the form again with the
+// scores the grading engine computes from them.
+struct FormHandlers : ApiBase {
+  // GET / PUT orgs/{org}/questionnaire/first {"answers": {id: 0..5}}
+  HttpResponse First(int64_t org_id);
+  HttpResponse SaveFirst(int64_t org_id);
+  // GET / PUT orgs/{org}/questionnaire/ipa {"answers": {"1": "done", …}}
+  HttpResponse Ipa(int64_t org_id);
+  HttpResponse SaveIpa(int64_t org_id);
+};
+
 }  // namespace mamori::web

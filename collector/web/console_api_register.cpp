@@ -173,8 +173,7 @@ HttpResponse RegisterHandlers::PutAsset(int64_t org_id) {
   if (!stored.ok()) return StoreProblem(stored.status());
   if (*changed) {
     Audit("register.asset", a.name, org_id,
-          before.ok() ? AssetDoc(*before) : json::object(),
-          AssetDoc(*stored));
+          before.ok() ? AssetDoc(*before) : json::object(), AssetDoc(*stored));
   }
   return Json({{"asset", AssetDoc(*stored)}, {"changed", *changed}});
 }

@@ -11,7 +11,7 @@
 // updates and history; the XLSX export (opened and checked); changing a
 // check parameter; API tokens (create, use, revoke); revoking a host (the
 // shell script then sees its next report refused); the register (add,
-// link, export, import after a preview).
+// link, export, import after a preview); the first-diagnosis and IPA forms.
 import {chromium} from 'playwright-core';
 import {readFileSync, writeFileSync, mkdirSync} from 'node:fs';
 import {spawnSync} from 'node:child_process';
@@ -163,6 +163,25 @@ try {
   const afterGrade = (await page.textContent('.q-grade[data-rule="web_browsing"]')).trim();
   check(before === 'D' && afterGrade === 'A', `web_browsing grade ${before} → ${afterGrade}, expected D → A`);
   await shot(page, 'questionnaire-en');
+
+  log('first diagnosis and IPA self-check forms: scores, and a contradiction with the evidence');
+  await page.click('nav.forms a[href$="/questionnaire/first"]');
+  await page.waitForSelector('#first-table');
+  const firstIds = await page.$$eval('#first-table select', (sel) => sel.map((x) => x.name));
+  for (const id of firstIds) await page.selectOption(`[name="${id}"]`, '5');
+  await page.click('#save-first');
+  await page.waitForSelector('#saved');
+  check((await page.textContent('[data-category="overall"]')).trim() === 'A', 'all 5s do not grade A');
+  await shot(page, 'first-diagnosis-en');
+  await page.click('nav.forms a[href$="/questionnaire/ipa"]');
+  await page.waitForSelector('#ipa-table');
+  // Item 2 (antivirus) answered "done" while the evidence shows otherwise.
+  await page.selectOption('#ipa-2', 'done');
+  await page.click('#save-ipa');
+  await page.waitForSelector('#saved');
+  check(await page.$('#ipa-table [data-item="2"].bad') !== null, 'no contradiction shown for item 2');
+  check(/\d+ \/ 100/.test(await page.textContent('#ipa-total')), 'no IPA total');
+  await shot(page, 'ipa-en');
   await page.click('nav.sub a[href$="/endpoints"]');
 
   log('endpoints: list, filter, hostile host name as text');

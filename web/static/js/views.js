@@ -6,6 +6,7 @@ import {t, loc, formatTime, currentLanguage} from './i18n.js';
 import {radar, trendChart} from './radar.js';
 import {hostSections} from './host_sections.js';
 import {register} from './register.js';
+import {firstDiagnosis, ipaSelfCheck, formsNav} from './forms.js';
 
 function page(ctx, title, ...children) {
   clear(ctx.main);
@@ -30,6 +31,14 @@ function orgNav(orgId, current) {
     link('', 'nav.dashboard'), link('/rules', 'nav.rules'), link('/questionnaire', 'nav.questionnaire'),
     link('/endpoints', 'nav.endpoints'), link('/software', 'nav.software'),
     link('/enroll', 'nav.enroll'), link('/register', 'nav.register'));
+}
+
+// The first-diagnosis and IPA forms (forms.js) under the questionnaire menu.
+export function firstDiagnosisView(ctx, orgId) {
+  return firstDiagnosis(ctx, orgId, orgNav(orgId, 'nav.questionnaire'));
+}
+export function ipaView(ctx, orgId) {
+  return ipaSelfCheck(ctx, orgId, orgNav(orgId, 'nav.questionnaire'));
 }
 
 // The register view (register.js) with this page's organisation menu.
@@ -513,6 +522,7 @@ export async function questionnaire(ctx, orgId, notice) {
   {class: 'list', id: 'questionnaire-table'}),
   data.can_write ? h('button', {type: 'submit', id: 'save-answers'}, t('q.save')) : h('p', {class: 'muted'}, t('q.readonly')));
   page(ctx, t('q.heading', {org: safeText(org.org.name)}), orgNav(orgId, 'nav.questionnaire'),
+    formsNav(orgId, 'qf.second'),
     h('p', {}, t('q.intro')), alert, notice ? h('p', {class: 'notice', id: 'saved'}, notice) : null,
     h('section', {class: 'card'}, form));
 }
