@@ -1379,5 +1379,44 @@ TEST_F(ConsoleServerTest, FirstDiagnosisAndIpaFormsScoreTheAnswers) {
   EXPECT_TRUE(actions.count("answers.ipa"));
 }
 
+
+// Sessions live in the store: another ConsoleApi on the same database (a
+// restarted serve, or a second collector) accepts the cookie, and a logout
+// through one ends the session for both at once. Only the id's hash is kept.
+TEST_F(ConsoleServerTest, SessionsSurviveARestartAndEndEverywhereAtLogout) {
+  Client c = Login("op");
+  ASSERT_FALSE(c.cookie.empty());
+  EXPECT_TRUE(accounts_->FindSession(pki::Sha256Hex(c.cookie)).ok());
+  EXPECT_FALSE(accounts_->FindSession(c.cookie).ok());
+
+  ConsoleApiOptions options;
+  ConsoleApi second(*accounts_, *console_, *store_, *grading_, *reports_,
+                    clock_, options);
+  auto ask = [&](ConsoleApi& api, const std::string& method) {
+    HttpRequest r;
+    r.method = method;
+    r.path = "/api/v1/session";
+    r.source = "127.0.0.1";
+    r.headers["cookie"] = "__Host-mamori_session=" + c.cookie;
+    r.headers["x-csrf-token"] = c.csrf;
+    return api.Handle(r);
+  };
+  HttpResponse there = ask(second, "GET");
+  EXPECT_EQ(there.status, 200) << there.body;
+  EXPECT_EQ(json::parse(there.body)["csrf_token"], c.csrf);
+  // Logging out through the first ends it for the second too.
+  EXPECT_EQ(Call(c, "DELETE", "/api/v1/session").status, 204);
+  EXPECT_EQ(ask(second, "GET").status, 401);
+  EXPECT_FALSE(accounts_->FindSession(pki::Sha256Hex(c.cookie)).ok());
+
+  // Idle expiry is enforced on stored sessions, by every instance.
+  Client d = Login("op");
+  c = d;
+  EXPECT_EQ(ask(second, "GET").status, 200);
+  clock_.Advance(std::chrono::minutes(31));
+  EXPECT_EQ(ask(second, "GET").status, 401);
+  EXPECT_EQ(Call(d, "GET", "/api/v1/session").status, 401);
+}
+
 }  // namespace
 }  // namespace mamori::web

@@ -1344,7 +1344,7 @@ ConsoleApi::ConsoleApi(store::AccountStore& accounts,
       reports_(reports),
       clock_(clock),
       options_(std::move(options)),
-      sessions_(clock, options_.sessions),
+      sessions_(clock, options_.sessions, &accounts),
       throttle_(clock, options_.throttle) {
   Result<std::string> dummy = pki::HashPassword(pki::RandomSecret(18));
   if (dummy.ok()) dummy_hash_ = std::move(dummy).value();
