@@ -1379,7 +1379,6 @@ TEST_F(ConsoleServerTest, FirstDiagnosisAndIpaFormsScoreTheAnswers) {
   EXPECT_TRUE(actions.count("answers.ipa"));
 }
 
-
 // Sessions live in the store: another ConsoleApi on the same database (a
 // restarted serve, or a second collector) accepts the cookie, and a logout
 // through one ends the session for both at once. Only the id's hash is kept.
