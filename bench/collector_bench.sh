@@ -16,7 +16,10 @@
 # builds). The collector's RSS is read
 # from /proc after the steady phase. Then mamori-loadgen ceiling inserts the
 # same rows straight into SQLite (prepared statements, one transaction), once
-# with the schema as migrated and once without the triggers on host_facts.
+# with the schema as migrated and once without the triggers on host_facts:
+# the raw-SQLite ceiling. Last, mamori-loadgen port stores the same reports
+# in process through the store port (no gRPC, TLS or queue) and re-grades
+# once (skipped by a loadgen without that mode, or with PORT=0).
 set -eu
 BUILD=${BUILD:-build}
 AGENTS=${AGENTS:-1000}
@@ -74,3 +77,8 @@ STEADY_ROUNDS=$(( (AGENTS + EXTRA) * ROUNDS / AGENTS ))
 # The same without the grading module's triggers on host_facts: what they add.
 "$LOADGEN" ceiling --agents "$AGENTS" --packages 1500 --rounds "$STEADY_ROUNDS" \
   --db "$DIR/ceiling-nt.db" --drop-triggers | sed 's/phase=ceiling_/phase=ceiling_no_triggers_/'
+# The same fleet through the store port, in process (phase=port_*).
+if [ "${PORT:-1}" = 1 ] && "$LOADGEN" --help | grep -q "ceiling|port"; then
+  "$LOADGEN" port --agents "$AGENTS" --packages 1500 --fill "$EXTRA" \
+    --fill-packages "$FILL_PACKAGES" --rounds "$ROUNDS" --db "$DIR/port.db"
+fi

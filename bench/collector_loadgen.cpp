@@ -7,13 +7,21 @@
 //   mamori-loadgen steady  --server H:P --ca FILE --agents-file AGENTS
 //                          [--rounds 3] [--connections 32] [--in-flight 4]
 //   mamori-loadgen ceiling --agents N [--packages 1500] [--rounds 3]
+//   mamori-loadgen port    --agents N [--packages 1500] [--rounds 3]
+//                          [--fill N] [--fill-packages 150] [--db FILE]
 //
 // `first` enrolls N agents and sends each its first report (all fifteen
 // families, `packages` packages, 90 % shared across the fleet); `steady`
 // sends every agent `rounds` steady reports (the package list as its digest,
 // the antivirus definitions age changed, so one history row each);
 // `ceiling` inserts the same rows into a fresh SQLite file with statements
-// prepared once and one transaction per phase.
+// prepared once and one transaction per phase (the raw-SQLite ceiling, not
+// the store); `port` stores the same reports in process through the store
+// port (OpenStore, Store::Enroll, the service's ConvertReport,
+// Store::StoreReports in batches of 64 as the collector's writer takes them),
+// so the store's own cost is measured without gRPC, TLS or the queue, then
+// re-grades the organisation once as `serve` does
+// (GradingService::EvaluateOrgId) and prints its time.
 //
 // Reports are built and serialized before timing and sent with gRPC's
 // callback API over --connections TLS connections, --in-flight calls at a
@@ -45,7 +53,11 @@
 #include <thread>
 #include <vector>
 
-#include "collector/store/sqlite/migrations.h"
+#include "collector/pki/crypto.h"
+#include "collector/policy/grading_service.h"
+#include "collector/service/report_convert.h"
+#include "collector/store/open_store.h"
+#include "collector/store/sqlite/fact_view_sync.h"
 #include "collector/store/sqlite/sqlite.h"
 #include "common/text.h"
 #include "mamori/v1/collector.grpc.pb.h"
@@ -638,9 +650,7 @@ int RunCeiling(const po::variables_map& vm) {
     return 1;
   }
   mamori::FakeClock clock(mamori::FromUnixSeconds(kCollectedAt));
-  if (!mamori::store::ApplyMigrations(*db, mamori::store::AllMigrationModules(),
-                                      clock)
-           .ok() ||
+  if (!mamori::store::ApplySchema(*db, clock).ok() ||
       !db->Exec("INSERT INTO organizations (name, created_at) VALUES ('o', 0)")
            .ok()) {
     return 1;
@@ -824,13 +834,162 @@ int RunCeiling(const po::variables_map& vm) {
   return ok ? 0 : 1;
 }
 
+// The same first and steady reports through the store port, in process.
+int RunPort(const po::variables_map& vm) {
+  namespace store = mamori::store;
+  const int n = vm["agents"].as<int>();
+  const int fill = vm["fill"].as<int>();
+  const int packages = vm["packages"].as<int>();
+  const int fill_packages = vm["fill-packages"].as<int>();
+  const int rounds = vm["rounds"].as<int>();
+  const std::string path = vm["db"].as<std::string>();
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::remove((path + suffix).c_str());
+  }
+  const mamori::Clock& clock = mamori::SystemClock::Instance();
+  auto opened = store::OpenStore(store::SqliteUrl(path), clock);
+  if (!opened.ok()) {
+    std::cerr << opened.status().ToString() << "\n";
+    return 1;
+  }
+  store::Store& st = **opened;
+  store::OrgSpec org_spec;
+  org_spec.name = "bench";
+  auto org = st.CreateOrg(org_spec);
+  store::TokenSpec token_spec;
+  token_spec.org = "bench";
+  auto token = st.CreateToken(token_spec);
+  if (!org.ok() || !token.ok()) {
+    std::cerr << "org/token: " << org.status().ToString() << " "
+              << token.status().ToString() << "\n";
+    return 1;
+  }
+  const int total = n + fill;
+  std::vector<Agent> agents;
+  agents.reserve(static_cast<size_t>(total));
+  for (int i = 0; i < total; ++i) {
+    store::EnrollInput in;
+    in.token = token->token;
+    in.identity.hostname = "pc-" + std::to_string(i);
+    in.identity.machine_id = "machine-" + std::to_string(i);
+    const std::string key = "node-key-" + std::to_string(i);
+    in.node_key_hash = mamori::pki::Sha256Hex(key);
+    auto enrolled = st.Enroll(in);
+    if (!enrolled.ok()) {
+      std::cerr << "enroll: " << enrolled.status().ToString() << "\n";
+      return 1;
+    }
+    agents.push_back({std::to_string(enrolled->host_id), key});
+  }
+
+  // Stores `requests` in batches as the collector's writer does; timed.
+  const mamori::service::Limits limits;
+  auto phase =
+      [&](const std::string& name,
+          std::vector<std::shared_ptr<mamori::v1::ReportRequest>> requests) {
+        const size_t count = requests.size();
+        const auto start = Clock::now();
+        const ProcessSample cpu_before = Sample(getpid());
+        constexpr size_t kBatch = 64;
+        std::vector<store::ReportInput> batch;
+        for (size_t i = 0; i < count; ++i) {
+          auto input =
+              mamori::service::ConvertReport(std::move(requests[i]), limits);
+          if (!input.ok()) {
+            std::cerr << name << ": " << input.status().ToString() << "\n";
+            return false;
+          }
+          batch.push_back(std::move(*input));
+          if (batch.size() == kBatch || i + 1 == count) {
+            for (const auto& r : st.StoreReports(batch)) {
+              if (!r.ok() || r->outcome != store::ReportOutcome::kStored) {
+                std::cerr << name << ": not stored: "
+                          << (r.ok() ? "outcome" : r.status().ToString())
+                          << "\n";
+                return false;
+              }
+            }
+            batch.clear();
+          }
+        }
+        const double seconds =
+            std::chrono::duration<double>(Clock::now() - start).count();
+        const double cpu =
+            Sample(getpid()).cpu_seconds - cpu_before.cpu_seconds;
+        std::cout << "phase=port_" << name << " reports=" << count
+                  << " seconds=" << seconds << " per_second=" << count / seconds
+                  << " cpu_ms_per=" << cpu * 1000.0 / static_cast<double>(count)
+                  << std::endl;
+        return true;
+      };
+  std::map<std::string, std::string> digests;
+  auto reports = [&](int from, int to, int pkgs, int round,
+                     const std::string& tag) {
+    std::vector<std::shared_ptr<mamori::v1::ReportRequest>> out;
+    for (int i = from; i < to; ++i) {
+      auto r = std::make_shared<mamori::v1::ReportRequest>(
+          MakeReport(agents[static_cast<size_t>(i)], i,
+                     tag + "-" + std::to_string(i), pkgs, round));
+      if (round > 0) {
+        // Steady: the package list as its digest, as real agents send it
+        // (ten package-list variants per list size).
+        const std::string key =
+            std::to_string(pkgs) + "/" + std::to_string(i % 10);
+        if (digests.count(key) == 0) {
+          mamori::v1::PackageFacts facts;
+          AddPackages(&facts, pkgs, i);
+          digests[key] = mamori::wire::PartDigest(facts);
+        }
+        r->mutable_facts()->clear_packages();
+        auto* part = r->add_unchanged_parts();
+        part->set_family("packages");
+        part->set_sha256(digests[key]);
+      }
+      out.push_back(std::move(r));
+    }
+    return out;
+  };
+  // Reports are built before each phase is timed.
+  if (!phase("first", reports(0, n, packages, 0, "first"))) return 1;
+  if (fill > 0 && !phase("fill", reports(n, total, fill_packages, 0, "fill"))) {
+    return 1;
+  }
+  for (int round = 1; round <= rounds; ++round) {
+    std::vector<std::shared_ptr<mamori::v1::ReportRequest>> all =
+        reports(0, n, packages, round, "steady" + std::to_string(round));
+    auto rest = reports(n, total, fill_packages, round,
+                        "steady" + std::to_string(round));
+    std::move(rest.begin(), rest.end(), std::back_inserter(all));
+    if (!phase("steady", std::move(all))) return 1;
+  }
+
+  auto grading = mamori::policy::GradingService::Open({path, ""}, clock);
+  if (!grading.ok()) {
+    std::cerr << grading.status().ToString() << "\n";
+    return 1;
+  }
+  const auto start = Clock::now();
+  const ProcessSample cpu_before = Sample(getpid());
+  const mamori::Status graded = (*grading)->EvaluateOrgId(org->id);
+  if (!graded.ok()) {
+    std::cerr << "regrade: " << graded.ToString() << "\n";
+    return 1;
+  }
+  std::cout << "phase=port_regrade hosts=" << total << " seconds="
+            << std::chrono::duration<double>(Clock::now() - start).count()
+            << " cpu_s="
+            << Sample(getpid()).cpu_seconds - cpu_before.cpu_seconds
+            << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   po::options_description options(
-      "mamori-loadgen first|steady|ceiling [options]");
+      "mamori-loadgen first|steady|ceiling|port [options]");
   options.add_options()("help,h", "show this help")(
-      "mode", po::value<std::string>(), "first, steady or ceiling")(
+      "mode", po::value<std::string>(), "first, steady, ceiling or port")(
       "server", po::value<std::string>()->default_value("127.0.0.1:50443"),
       "collector ADDR:PORT")("ca", po::value<std::string>(),
                              "collector CA file")(
@@ -850,7 +1009,11 @@ int main(int argc, char** argv) {
       "agents-file", po::value<std::string>(),
       "agents written by first (steady)")(
       "db", po::value<std::string>()->default_value("/tmp/mamori-ceiling.db"),
-      "database file for ceiling")(
+      "database file for ceiling and port")(
+      "fill", po::value<int>()->default_value(0),
+      "port: more agents with --fill-packages packages")(
+      "fill-packages", po::value<int>()->default_value(150),
+      "port: packages per fill agent")(
       "drop-triggers", po::bool_switch()->default_value(false),
       "ceiling: drop the triggers on host_facts first (to measure them)");
   po::positional_options_description positional;
@@ -890,6 +1053,7 @@ int main(int argc, char** argv) {
   if (mode == "first") return need({"ca", "token", "out"}) ? RunFirst(vm) : 2;
   if (mode == "steady") return need({"ca", "agents-file"}) ? RunSteady(vm) : 2;
   if (mode == "ceiling") return RunCeiling(vm);
+  if (mode == "port") return RunPort(vm);
   std::cerr << "mamori-loadgen: unknown mode '" << mode << "'\n";
   return 2;
 }

@@ -30,6 +30,9 @@ PACKAGES=(
   # issue #16 packages: debs (debhelper, lintian), MSI (wixl, msiinfo), the
   # install test's Debian 12 root (debootstrap); rpmbuild comes with rpm
   debhelper lintian fakeroot msitools wixl debootstrap
+  # the boot test runs the packaged units under a real systemd in
+  # systemd-nspawn and reaches the console inside it with curl
+  systemd-container curl
   # issue #19 service_exposure: real servers and a real scanner for
   # tests/service_exposure_test.sh and bench/service_exposure_bench.sh. The
   # tests start their own instances in a private network namespace; on a

@@ -29,6 +29,9 @@ read -r -a TARGETS <<<"${MAMORI_FUZZ_TARGETS:-${ALL_TARGETS[*]}}"
 BUILD=build-fuzz
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ROOT}
+# The sanitizer and fuzz builds carry -g1; without this ccache keys their objects
+# by the checkout folder, so a fresh clone (CI) compiled them all cold.
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 
 if [[ -n "${MAMORI_FUZZ_KEEP:-}" ]]; then
   WORK=$MAMORI_FUZZ_KEEP

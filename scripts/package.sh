@@ -21,6 +21,9 @@ ONLY=" ${MAMORI_PKG_ONLY:-deb rpm msi} "
 export MAMORI_JOBS=${MAMORI_JOBS:-$(nproc)}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ROOT}
+# The sanitizer and fuzz builds carry -g1; without this ccache keys their objects
+# by the checkout folder, so a fresh clone (CI) compiled them all cold.
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 VERSION=$(sed -n 's/^project(mamori VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
 [[ -n "$VERSION" ]] || { echo "package: no version in CMakeLists.txt" >&2; exit 1; }

@@ -18,6 +18,9 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 # Paths under the checkout hash as relative ones, so clones in other folders
 # (CI, a second worktree) share cached objects.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ROOT}
+# The sanitizer and fuzz builds carry -g1; without this ccache keys their objects
+# by the checkout folder, so a fresh clone (CI) compiled them all cold.
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 SUMMARY=()
 PASSED=0
 FAILED=0
@@ -129,7 +132,8 @@ fi
 
 # --- issue #16: packages and the install test ---------------------------------
 # scripts/package.sh (debs + lintian, rpm, MSI), then the rpm and MSI checks
-# and the install test in a Debian 12 chroot. Needs root. Cold ≈ 7 min on 2
+# and the install test in a Debian 12 chroot, then the boot test (the units
+# under a real systemd in systemd-nspawn). Needs root. Cold ≈ 7 min on 2
 # cores: debootstrap ≈ 80 s (cached in ~/.cache/mamori), package.sh ≈ 2.5 min
 # (objects come from the main and Windows builds' ccache), rpm 35 s, MSI
 # under Wine 45 s, install test 100 s (measured: packaging/README.md).
@@ -147,6 +151,8 @@ if ! skipped packages; then
     run_pkg rpm packaging/test/rpm_test.sh dist
     run_pkg msi packaging/test/msi_test.sh dist
     run_pkg install timeout 900 packaging/test/install_test.sh dist build/bench/mamori-loadgen
+    # the same debs under a real systemd (systemd-nspawn --boot): ≈ 50 s
+    run_pkg boot timeout 300 packaging/test/systemd_boot_test.sh dist
     run_pkg "unit exposure vs peers" packaging/test/peer_units.sh
   fi
   [[ $pkg_failed -eq 0 ]] || status=1

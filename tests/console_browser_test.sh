@@ -76,6 +76,9 @@ enroll_once "$ORG_B" "$tmp/agent-b" "$tmp/root-b"
 # Questionnaire answers (the demo's), so the four viewpoints and the
 # discrepancies have something to show. serve re-grades 2 s after the last
 # report; then `grade` computes the grades the dashboard must show.
+# A first evaluation before the answers, so the dashboard's per-rule trend
+# has two different states to show.
+"$COLLECTOR" grade --data "$tmp/data" --org "$ORG_A" >/dev/null || fail "grade before the answers"
 "$COLLECTOR" answers import --data "$tmp/data" --org "$ORG_A" \
   "$SRC/policies/examples/demo_answers.yaml" >/dev/null || fail "answers import"
 sleep 3

@@ -792,6 +792,228 @@ TEST_F(ConsoleServerTest, OversizedAndMalformedBodiesAreRefused) {
 
 // The diagnosis report and the evidence pack through the API (#15): the same
 // library as `report` and `evidence export`, scoped like every org resource.
+// Follow-up over time (#15): the per-rule trend resource and the tracked
+// improvement items, read by every role, edited by org admins (audited,
+// fields named on bad input), with the evidence still closing and
+// reopening endpoint items.
+TEST_F(ConsoleServerTest, GradeTrendPerRuleSaysWhatChanged) {
+  const std::string acme = "/api/v1/orgs/" + std::to_string(acme_);
+  // Two earlier evaluations with other grades; the newest is SetUp's.
+  const TimePoint now = clock_.Now();
+  store::GradingPort& grading = grading_->store();
+  ASSERT_TRUE(
+      grading
+          .SaveGradeSnapshot(acme_, {now - std::chrono::hours(48), "v", "C",
+                                     R"({"antivirus":"A","wifi":"B"})"})
+          .ok());
+  ASSERT_TRUE(
+      grading
+          .SaveGradeSnapshot(acme_, {now - std::chrono::hours(47), "v", "C",
+                                     R"({"antivirus":"A","wifi":"B"})"})
+          .ok());
+  Client viewer = Login("acme-viewer");
+  Reply trend = Call(viewer, "GET", acme + "/trend");
+  ASSERT_EQ(trend.status, 200) << trend.body;
+  ExpectSchema(trend, "GradeTrend");
+  const json doc = trend.Json();
+  // Identical evaluations make one point: the two earlier ones and now.
+  ASSERT_EQ(doc["points"].size(), 2u) << trend.body;
+  EXPECT_EQ(doc["points"][0]["grades"]["antivirus"], "A");
+  EXPECT_TRUE(doc["points"][0]["grades"]["email"].is_null());
+  EXPECT_EQ(doc["previous"]["grades"]["wifi"], "B");
+  std::map<std::string, std::string> changed;
+  for (const auto& c : doc["changes"]) {
+    changed[c["subject"]] =
+        c["from"].get<std::string>() + "→" +
+        (c["to"].is_null() ? "" : c["to"].get<std::string>());
+  }
+  const std::string antivirus_now = doc["current"]["grades"]["antivirus"];
+  if (antivirus_now != "A") {
+    EXPECT_EQ(changed["antivirus"], "A→" + antivirus_now) << trend.body;
+  }
+  EXPECT_EQ(changed.count("email"), 0u);  // not graded before: no change
+  EXPECT_EQ(doc["rules"][0]["id"], "basic_policy");
+  // Answers saved since the last evaluation: the grades the dashboard shows
+  // are the newest point, and the change is named.
+  Client admin = Login("acme-admin");
+  ASSERT_EQ(Call(admin, "PUT", acme + "/questionnaire",
+                 json{{"rules",
+                       {{"confidentiality",
+                         {{"written", true},
+                          {"spread", "spread"},
+                          {"managed", true}}}}}}
+                     .dump())
+                .status,
+            200);
+  const json after = Call(viewer, "GET", acme + "/trend").Json();
+  EXPECT_EQ(after["current"]["grades"]["confidentiality"], "A") << after;
+  EXPECT_EQ(after["points"].size(), 3u) << after;
+  bool confidentiality = false;
+  for (const auto& c : after["changes"]) {
+    confidentiality |= c["subject"] == "confidentiality" && c["to"] == "A";
+  }
+  EXPECT_TRUE(confidentiality) << after;
+  // Another organisation: 404, as everywhere.
+  EXPECT_EQ(
+      Call(viewer, "GET", "/api/v1/orgs/" + std::to_string(globex_) + "/trend")
+          .status,
+      404);
+}
+
+TEST_F(ConsoleServerTest, ImprovementItemsAreEditedByOrgAdminsOnly) {
+  const std::string acme = "/api/v1/orgs/" + std::to_string(acme_);
+  Client viewer = Login("acme-viewer");
+  Reply list = Call(viewer, "GET", acme + "/improvements");
+  ASSERT_EQ(list.status, 200) << list.body;
+  ExpectSchema(list, "ImprovementItems");
+  const json items = list.Json()["items"];
+  ASSERT_FALSE(items.empty()) << list.body;
+  EXPECT_FALSE(list.Json()["can_write"]);
+  int64_t rule_item = 0, endpoint_item = 0;
+  for (const auto& i : items) {
+    if (i["automatic"] && !endpoint_item) endpoint_item = i["id"];
+    if (!i["automatic"] && !rule_item) rule_item = i["id"];
+  }
+  ASSERT_NE(rule_item, 0) << list.body;
+  const std::string item = acme + "/improvements/" + std::to_string(rule_item);
+  const std::string change = json{
+      {"status", "in_progress"},
+      {"owner", "総務 山田"},
+      {"due", "2030-01-31"}}.dump();
+  // Viewers and auditors read but do not edit.
+  EXPECT_EQ(Call(viewer, "PATCH", item, change).status, 403);
+  Client auditor = Login("acme-auditor");
+  EXPECT_EQ(Call(auditor, "PATCH", item, change).status, 403);
+  Client other = Login("globex-viewer");
+  EXPECT_EQ(Call(other, "GET", acme + "/improvements").status, 404);
+
+  Client admin = Login("acme-admin");
+  EXPECT_TRUE(Call(admin, "GET", acme + "/improvements").Json()["can_write"]);
+  // Bad input names the field and changes nothing.
+  struct Bad {
+    json body;
+    std::string field;
+    std::string code;
+  };
+  const std::vector<Bad> bad = {
+      {{{"status", "finished"}}, "status", "error.one_of"},
+      {{{"due", "2030-02-30"}}, "due", "error.bad_date"},
+      {{{"due", "31/01/2030"}}, "due", "error.bad_date"},
+      {{{"owner", std::string(81, 'x')}}, "owner", "error.too_long"},
+      {{{"owner", "a\x1b[2Jb"}}, "owner", "error.bad_text"},
+      {{{"owner", 42}}, "owner", "error.expected_string"},
+      {{{"priority", "high"}}, "priority", "error.unknown_field"},
+      {json::object(), "status", "error.nothing_to_change"},
+  };
+  for (const auto& b : bad) {
+    Reply r = Call(admin, "PATCH", item, b.body.dump());
+    EXPECT_EQ(r.status, 400) << b.body.dump() << " " << r.body;
+    ExpectSchema(r, "Problem");
+    EXPECT_EQ(r.Json()["field"], b.field) << r.body;
+    EXPECT_EQ(r.Json()["code"], b.code) << r.body;
+  }
+  Reply ja = Call(admin, "PATCH", item, json{{"due", "2030-13-01"}}.dump(),
+                  {{"Accept-Language", "ja"}});
+  EXPECT_NE(ja.Json()["detail"].get<std::string>().find("日付"),
+            std::string::npos)
+      << ja.body;
+  EXPECT_EQ(Call(admin, "PATCH", acme + "/improvements/999999", change).status,
+            404);
+  EXPECT_EQ(Call(admin, "PUT", item, change).status, 405);
+
+  Reply done = Call(admin, "PATCH", item, change);
+  ASSERT_EQ(done.status, 200) << done.body;
+  ExpectSchema(done, "ImprovementItem");
+  EXPECT_EQ(done.Json()["status"], "in_progress");
+  EXPECT_EQ(done.Json()["owner"], "総務 山田");
+  EXPECT_EQ(done.Json()["due"], "2030-01-31");
+  // A null due date clears it; a hostile owner stays data.
+  Reply cleared = Call(admin, "PATCH", item,
+                       json{{"due", nullptr}, {"owner", kXssHost}}.dump());
+  ASSERT_EQ(cleared.status, 200) << cleared.body;
+  EXPECT_TRUE(cleared.Json()["due"].is_null());
+  EXPECT_EQ(cleared.Json()["owner"], kXssHost);
+
+  // Audited twice over: the item's trail and the console's audit log.
+  auto trail = reports_->ImprovementItemHistory(acme_, rule_item);
+  ASSERT_TRUE(trail.ok());
+  std::string all;
+  for (const auto& line : *trail) all += line + "\n";
+  EXPECT_NE(all.find("acme-admin status open→in_progress"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("acme-admin due 2030-01-31→"), std::string::npos) << all;
+  const json audit = Call(admin, "GET", "/api/v1/audit").Json();
+  bool logged = false;
+  for (const auto& e : audit["items"]) {
+    logged |= e["action"] == "improvement.update" && e["actor"] == "acme-admin";
+  }
+  EXPECT_TRUE(logged) << audit.dump();
+
+  // Another organisation's item through this organisation's URL: 404.
+  ASSERT_TRUE(grading_->Evaluate("globex").ok());
+  Client op = Login("op");
+  Reply globex_items = Call(
+      op, "GET", "/api/v1/orgs/" + std::to_string(globex_) + "/improvements");
+  ASSERT_EQ(globex_items.status, 200) << globex_items.body;
+  ASSERT_FALSE(globex_items.Json()["items"].empty());
+  const int64_t globex_item = globex_items.Json()["items"][0]["id"];
+  EXPECT_EQ(Call(admin, "PATCH",
+                 acme + "/improvements/" + std::to_string(globex_item), change)
+                .status,
+            404);
+
+  // The evidence still rules endpoint items: marked done by hand while the
+  // plan still has it, it is open again at the next reading.
+  ASSERT_NE(endpoint_item, 0) << list.body;
+  {
+    const std::string ep =
+        acme + "/improvements/" + std::to_string(endpoint_item);
+    ASSERT_EQ(Call(admin, "PATCH", ep, json{{"status", "done"}}.dump()).status,
+              200);
+    const json again = Call(viewer, "GET", acme + "/improvements").Json();
+    for (const auto& i : again["items"]) {
+      if (i["id"] == endpoint_item) {
+        EXPECT_EQ(i["status"], "open") << again.dump();
+      }
+    }
+    auto ep_trail = reports_->ImprovementItemHistory(acme_, endpoint_item);
+    ASSERT_TRUE(ep_trail.ok());
+    ASSERT_FALSE(ep_trail->empty());
+    EXPECT_NE(ep_trail->back().find("evidence status done→open"),
+              std::string::npos)
+        << ep_trail->back();
+  }
+}
+
+TEST_F(ConsoleServerTest, PerRuleEvidencePackVerifiesLikeTheFullPack) {
+  const std::string acme = "/api/v1/orgs/" + std::to_string(acme_);
+  Client auditor = Login("acme-auditor");
+  Reply bad = Call(auditor, "GET", acme + "/evidence-pack?rule=../../etc");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(bad.Json()["field"], "rule");
+  Reply pack = Call(auditor, "GET", acme + "/evidence-pack?rule=antivirus");
+  ASSERT_EQ(pack.status, 200) << pack.body;
+  EXPECT_EQ(pack.headers["content-disposition"],
+            "attachment; filename=\"mamori-evidence-antivirus-" +
+                std::to_string(acme_) + ".zip\"");
+  auto key = pki::LoadSigningKey(dir_ + "/signing.key");
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  auto v = report::VerifyEvidencePack(pack.body, key->public_key);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_TRUE(v->ok) << (v->problems.empty() ? "" : v->problems[0]);
+  EXPECT_NE(pack.body.find("checks/antivirus_"), std::string::npos);
+  EXPECT_EQ(pack.body.find("checks/wifi_"), std::string::npos);
+  std::string params;
+  ASSERT_TRUE(
+      report::ReadZip(pack.body, {},
+                      [&](const std::string& name, std::string_view data) {
+                        if (name == "parameters.json") params = data;
+                        return Status::Ok();
+                      })
+          .ok());
+  EXPECT_EQ(json::parse(params, nullptr, false)["rule"], "antivirus") << params;
+}
+
 TEST_F(ConsoleServerTest, ReportAndEvidencePackDownloads) {
   const std::string acme = "/api/v1/orgs/" + std::to_string(acme_);
   Client viewer = Login("acme-viewer");

@@ -11,10 +11,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
+#include <tuple>
 
 #include "collector/policy/grading_service.h"
 #include "collector/store/open_store.h"
+#include "collector/store/sqlite/fact_view_sync.h"
+#include "collector/store/sqlite/migrations.h"
 #include "collector/store/sqlite/sqlite.h"
 #include "common/clock.h"
 #include "mamori/v1/facts.pb.h"
@@ -481,6 +485,108 @@ TEST_F(GradingChecksTest, EveryBuiltInCheckCoversEachStatus) {
       R"(["guest"])");
   EXPECT_EQ(EvidenceOf(*report, good, "usb_storage_restricted", "setting"),
             "4");
+}
+
+// Issue #12: the fact views generated from their declarations give every
+// built-in check exactly the results the hand-written views of the shipped
+// migrations gave, on the same stored fixtures: status and evidence per host
+// and check.
+TEST_F(GradingChecksTest, GeneratedViewsGiveTheShippedViewsResults) {
+  AddHost("acme", "LAPTOP-01", kGoodLaptop,
+          {{"Microsoft Office Professional Plus 2024",
+            "16.0",
+            "x64",
+            "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
+            "Microsoft",
+            "machine",
+            {}},
+           {"Google Chrome",
+            "999.0.1",
+            "x64",
+            "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
+            "Google",
+            "machine",
+            {}}});
+  AddHost("acme", "PC-05", kBadDesktop,
+          {{"Microsoft Office Standard 2016",
+            "16.0",
+            "x86",
+            "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
+            "Microsoft",
+            "machine",
+            {}},
+           {"Google Chrome",
+            "120.0.6099",
+            "x64",
+            "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
+            "Google",
+            "machine",
+            {}}});
+  AddHost("acme", "srv-01", kUnknownServer);
+  AddHost("acme", "PC-X", kMystery);
+  AddHost("acme", "MAC-01", kMac);
+  AddHost("acme", "ubuntu-lt", kLinuxLaptop);
+  AddHost("other", "OTHER-PC", kBadDesktop);
+  service_ = OpenService();
+  ASSERT_NE(service_, nullptr);
+
+  using Row = std::tuple<std::string, std::string, std::string, std::string>;
+  auto results = [&] {
+    auto report = service_->Evaluate("acme");
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    std::set<Row> rows;
+    if (!report.ok()) return rows;
+    for (const auto& r : report->results) {
+      std::string evidence;
+      for (const auto& e : r.evidence) evidence += e.name + "=" + e.value + ";";
+      rows.insert({r.check_id, r.host_id,
+                   std::string(grading::CheckStatusName(r.status)), evidence});
+    }
+    return rows;
+  };
+  const std::set<Row> generated = results();
+  ASSERT_GT(generated.size(), 100u);
+
+  // The shipped views' text, from a database the migrations alone made.
+  std::map<std::string, std::string> shipped;
+  {
+    auto scratch = store::Database::Open((dir_ / "shipped.db").string());
+    ASSERT_TRUE(scratch.ok());
+    ASSERT_TRUE(
+        store::ApplyMigrations(*scratch, store::AllMigrationModules(), clock_)
+            .ok());
+    for (const auto& v :
+         store::RenderFactViews(store::SqliteFactViewDialect())) {
+      auto q =
+          scratch->Prepare("SELECT sql FROM sqlite_master WHERE name = ?1");
+      ASSERT_TRUE(q.ok());
+      q->Bind(1, v.name);
+      ASSERT_TRUE(q->Step().value_or(false)) << v.name;
+      shipped[v.name] = q->ColumnText(0);
+    }
+  }
+  auto db = store::Database::Open(db_path_, /*create=*/false);
+  ASSERT_TRUE(db.ok());
+  int swapped = 0;
+  {
+    std::string sql = "BEGIN;";
+    for (const auto& [name, text] : shipped) sql += "DROP VIEW " + name + ";";
+    for (const auto& v :
+         store::RenderFactViews(store::SqliteFactViewDialect())) {
+      sql += shipped[v.name] + ";";
+      swapped += shipped[v.name] != v.sql;
+    }
+    ASSERT_TRUE(db->Exec(sql + "COMMIT;").ok());
+  }
+  EXPECT_GE(swapped, 20);
+  EXPECT_EQ(results(), generated);
+
+  // And back: the sync finds them all to recreate and the rows unchanged.
+  auto synced = store::SyncFactViews(*db);
+  ASSERT_TRUE(synced.ok()) << synced.status().ToString();
+  EXPECT_EQ(synced->views_recreated, swapped);
+  EXPECT_EQ(synced->rows_refreshed, 0);
+  EXPECT_EQ(results(), generated);
 }
 
 // security_updates_applied passes only on positive evidence (issue #13):

@@ -14,6 +14,7 @@
 
 #include "collector/pki/crypto.h"
 #include "collector/register/csv_format.h"
+#include "collector/register/import_file.h"
 #include "collector/store/open_store.h"
 #include "collector/store/register_port.h"
 #include "collector/store/sqlite/sqlite.h"
@@ -125,14 +126,14 @@ class RegisterCliTest : public ::testing::Test {
     list.availability = 1;
     list.retention = "-2+3";
     list.registered_on = "2026-04-01";
-    ASSERT_TRUE(*reg_->PutAsset("acme", list, "seed"));
+    ASSERT_TRUE(*PutAsset(*reg_, "acme", list, "seed"));
     InformationAsset prices;
     prices.business_area = "@SUM(A1:A9)";
     prices.name = "価格表";
     prices.medium = Medium::kExternalServer;
     prices.integrity = 2;
     prices.registered_on = "2025-12-31";
-    ASSERT_TRUE(*reg_->PutAsset("acme", prices, "seed"));
+    ASSERT_TRUE(*PutAsset(*reg_, "acme", prices, "seed"));
     ASSERT_TRUE(
         *reg_->Link("acme", "顧客名簿", LinkKind::kDevice, "PC-05", "s"));
     ASSERT_TRUE(

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "collector/policy/grading_service.h"
+#include "collector/register/import_file.h"
 #include "collector/store/sqlite/register_store.h"
 #include "common/text.h"
 #include "tests/collector_harness.h"
@@ -109,7 +110,7 @@ TEST_F(RegisterDevicesTest,
   list.medium = Medium::kOfficePc;
   list.personal = true;
   list.registered_on = "2026-11-23";
-  ASSERT_TRUE(*reg_->PutAsset("acme", list, "alice"));
+  ASSERT_TRUE(*PutAsset(*reg_, "acme", list, "alice"));
   ASSERT_TRUE(*reg_->Link("acme", "顧客名簿", LinkKind::kDevice, d.name, "a"));
 
   // A host that stops reporting becomes stale after the configured period.
@@ -159,7 +160,7 @@ TEST_F(RegisterDevicesTest, WorstStatesComeFromTheGradingEngine) {
   payroll.medium = Medium::kOfficePc;
   payroll.my_number = true;
   payroll.registered_on = "2026-11-23";
-  ASSERT_TRUE(*reg_->PutAsset("acme", payroll, "alice"));
+  ASSERT_TRUE(*PutAsset(*reg_, "acme", payroll, "alice"));
   ASSERT_TRUE(*reg_->Link("acme", "給与台帳", LinkKind::kDevice,
                           "pc-" + agent.host_id, "alice"));
 

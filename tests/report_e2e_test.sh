@@ -6,7 +6,8 @@
 # export` twice with the same --as-of must give identical bytes, `evidence
 # verify` must accept the pack with the key `init` printed and name each
 # tampering (one CSV byte, a removed file, an added file, a changed manifest,
-# a foreign key) and refuse a zip bomb and a `../` path. The Wi-Fi
+# a foreign key) and refuse a zip bomb and a `../` path; a pack of one rule
+# (--rule) holds only that rule's checks and verifies the same way. The Wi-Fi
 # improvement item is tracked (owner, due date, audit); the agent then
 # reports from e2e-good, the item closes by itself and the next report says
 # what changed.
@@ -112,6 +113,27 @@ assert any(n.startswith("facts/host-") for n in names), names
 assert b"answered_by" in z.read("answers.json") or b'"answers": []' in z.read("answers.json")
 PY
 
+# A pack of one rule: only its checks, byte-identical, verifies; a bad rule
+# is refused naming the flag, before any file is written.
+C evidence export --org e2e-株式会社 --as-of $asof --rule wifi --out "$tmp/w1.zip" >/dev/null
+C evidence export --org e2e-株式会社 --as-of $asof --rule wifi --out "$tmp/w2.zip" >/dev/null
+cmp -s "$tmp/w1.zip" "$tmp/w2.zip" || fail "two wifi packs with the same --as-of differ"
+"$COLLECTOR" evidence verify "$tmp/w1.zip" --public-key "$tmp/trusted.pub" >"$tmp/v.txt" ||
+  fail "wifi pack does not verify: $(cat "$tmp/v.txt")"
+python3 - "$tmp/w1.zip" <<'PY' || fail "wifi pack content"
+import json, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+checks = [n for n in z.namelist() if n.startswith("checks/")]
+assert checks and all(n.startswith("checks/wifi") for n in checks), checks
+assert json.loads(z.read("parameters.json"))["rule"] == "wifi"
+assert any(n.startswith("facts/host-") for n in z.namelist())
+PY
+if C evidence export --org e2e-株式会社 --rule wlan --out "$tmp/bad.zip" 2>"$tmp/bad.txt"; then
+  fail "an unknown rule was accepted"
+fi
+grep -q -- "--rule: expected one of basic_policy" "$tmp/bad.txt" || fail "bad rule message: $(cat "$tmp/bad.txt")"
+[[ ! -e "$tmp/bad.zip" && ! -e "$tmp/bad.zip.tmp" ]] || fail "a refused pack left a file"
+
 # Tampering, done the way a person would: unpack, edit, re-zip.
 tamper() {  # $1 = name, $2 = python statements on dict `files`
   python3 - "$tmp/p1.zip" "$tmp/t.zip" "$2" <<'PY'
@@ -134,6 +156,8 @@ tamper added 'files["checks/zz_extra.csv"]=b"=1+1\r\n"'
 expect "extra: checks/zz_extra.csv"
 tamper manifest 'm=files["manifest.sha256"].split(b"\n"); m[0]=(b"0"*64)+m[0][64:]; files["manifest.sha256"]=b"\n".join(m)'
 expect "signature:"
+tamper signature 'files["manifest.sig"]=b"00"*64+b"\n"'
+expect "signature:"
 tamper traversal 'files["../evil.sh"]=b"rm -rf /"'
 expect "REFUSED"
 expect "path traversal"
@@ -147,6 +171,17 @@ if "$COLLECTOR" evidence verify "$tmp/other.zip" --public-key "$tmp/trusted.pub"
   fail "a pack signed by another collector verified against this collector's key"
 fi
 expect "not the trusted key"
+
+# An organisation with no endpoints and no answers: a complete report that
+# says so (never blank), and a pack that verifies.
+C org create 空の会社 >/dev/null
+C report --org 空の会社 --format pdf --lang ja --out "$tmp/empty_ja.pdf" >/dev/null
+pdftotext "$tmp/empty_ja.pdf" "$tmp/empty_ja.txt"
+grep -q "登録された端末がありません" "$tmp/empty_ja.txt" || fail "the empty organisation's report does not say it has no endpoints"
+grep -q "空の会社" "$tmp/empty_ja.txt" || fail "the empty organisation's name is missing"
+C evidence export --org 空の会社 --out "$tmp/empty.zip" >/dev/null
+"$COLLECTOR" evidence verify "$tmp/empty.zip" --public-key "$tmp/trusted.pub" >"$tmp/v.txt" ||
+  fail "the empty organisation's pack does not verify: $(cat "$tmp/v.txt")"
 
 # The plan is tracked: the Wi-Fi item is open; an admin takes it (audited).
 C improvements list --org e2e-株式会社 --lang en >"$tmp/items.txt"
@@ -169,6 +204,8 @@ C report --org e2e-株式会社 --format pdf --lang en --out "$tmp/good_en.pdf" 
 pdftotext -layout "$tmp/good_en.pdf" "$tmp/good_en.txt"
 grep -q "Compared with the grades of" "$tmp/good_en.txt" || fail "no comparison with the earlier grades"
 grep -qF "Use of wireless connections: D → C" "$tmp/good_en.txt" || fail "the wifi change is not reported: $(grep -A12 'Trend since' "$tmp/good_en.txt")"
+grep -q "Improvement done: Use of wireless connections" "$tmp/good_en.txt" ||
+  fail "the closed Wi-Fi item is not reported as done: $(grep -A12 'Trend since' "$tmp/good_en.txt")"
 if grep -q "pc-bad" "$tmp/good_en.txt"; then fail "the fixed host still listed as failing"; fi
 C improvements list --org e2e-株式会社 --lang en >"$tmp/items2.txt"
 grep -E "^$wifi_id +done " "$tmp/items2.txt" >/dev/null ||

@@ -45,7 +45,7 @@ int Export(const std::vector<std::string>& args, std::ostream& out,
            std::ostream& err) {
   constexpr std::string_view kCommand = "evidence export";
   po::options_description options("Options");
-  std::string data_dir, org, out_path, as_of_text, lang, policies;
+  std::string data_dir, org, out_path, as_of_text, lang, policies, rule;
   options.add_options()(
       "data", po::value(&data_dir)->default_value(kDefaultDataDir),
       "data directory")("org", po::value(&org), "organisation (required)")(
@@ -55,10 +55,13 @@ int Export(const std::vector<std::string>& args, std::ostream& out,
       "lang", po::value(&lang)->default_value("ja"),
       "language of the report in the pack (ja or en)")(
       "policies", po::value(&policies),
-      "directory of custom policy files (default DIR/policies)");
+      "directory of custom policy files (default DIR/policies)")(
+      "rule", po::value(&rule),
+      "a pack of one employee rule (e.g. antivirus) instead of all");
   po::variables_map vm;
   if (std::optional<int> exit = ParseFlags(
-          kCommand, "--org NAME --out PACK.zip [--as-of TIME] [--lang ja|en]",
+          kCommand,
+          "--org NAME --out PACK.zip [--as-of TIME] [--lang ja|en] [--rule ID]",
           options, {}, args, vm, out, err)) {
     return *exit;
   }
@@ -66,6 +69,10 @@ int Export(const std::vector<std::string>& args, std::ostream& out,
   if (out_path.empty()) return UsageError(kCommand, "--out is required", err);
   if (lang != "ja" && lang != "en") {
     return UsageError(kCommand, "--lang: expected ja or en, got '" + lang + "'",
+                      err);
+  }
+  if (Status valid = report::ValidatePackRule(rule); !valid.ok()) {
+    return UsageError(kCommand, "--" + valid.message() + ", got '" + rule + "'",
                       err);
   }
   std::optional<TimePoint> as_of;
@@ -103,6 +110,7 @@ int Export(const std::vector<std::string>& args, std::ostream& out,
   request.org = org;
   request.as_of = as_of;
   request.lang = lang;
+  request.rule = rule;
   request.custom_policy_dir =
       policies.empty() ? paths.root + "/policies" : policies;
 
@@ -132,6 +140,7 @@ int Export(const std::vector<std::string>& args, std::ostream& out,
                        : "evidence pack written: ")
       << out_path << "\n"
       << "  as of:       " << FormatTime(*used) << "\n"
+      << (rule.empty() ? "" : "  rule:        " + rule + "\n")
       << "  signing key: " << pki::PublicKeyFingerprint(key->public_key)
       << "\n";
   return kExitOk;

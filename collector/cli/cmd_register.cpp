@@ -521,7 +521,7 @@ int CmdSet(const std::vector<std::string>& args, std::ostream& out,
     }
     *field = v;
   }
-  auto changed = reg.PutAsset(c.org, a, c.actor);
+  auto changed = PutAsset(reg, c.org, a, c.actor);
   if (!changed.ok()) return Failure(kCommand, changed.status(), err);
   const bool ja = c.lang == "ja";
   out << TerminalSafe(a.name) << ": "

@@ -220,20 +220,6 @@ int RunReport(const std::vector<std::string>& args, std::ostream& out,
   return kExitOk;
 }
 
-namespace {
-
-bool IsDate(const std::string& s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (s[i] < '0' || s[i] > '9') return false;
-  }
-  const int month = std::stoi(s.substr(5, 2));
-  const int day = std::stoi(s.substr(8, 2));
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
-}
-
-}  // namespace
-
 int RunImprovements(const std::vector<std::string>& args, std::ostream& out,
                     std::ostream& err) {
   constexpr std::string_view kCommand = "improvements";
@@ -284,24 +270,15 @@ int RunImprovements(const std::vector<std::string>& args, std::ostream& out,
   }
   if (id <= 0) return UsageError(kCommand, "--id is required", err);
   std::vector<store::ItemChange> changes;
-  if (vm.count("status")) {
-    if (status != "open" && status != "in_progress" && status != "done") {
-      return UsageError(
-          kCommand,
-          "--status: expected open, in_progress or done, got '" + status + "'",
-          err);
-    }
-    changes.push_back({"status", status});
-  }
+  if (vm.count("status")) changes.push_back({"status", status});
   if (vm.count("owner")) {
-    changes.push_back({"owner", report::CleanText(owner, 80)});
+    changes.push_back(
+        {"owner", report::CleanText(owner, report::kMaxOwnerBytes)});
   }
-  if (vm.count("due")) {
-    if (!due.empty() && !IsDate(due)) {
-      return UsageError(kCommand,
-                        "--due: expected YYYY-MM-DD, got '" + due + "'", err);
-    }
-    changes.push_back({"due", due});
+  if (vm.count("due")) changes.push_back({"due", due});
+  // The same rules the console applies; the message names the field.
+  if (Status valid = report::ValidateItemChanges(changes); !valid.ok()) {
+    return UsageError(kCommand, "--" + valid.message(), err);
   }
   if (changes.empty()) {
     return UsageError(kCommand, "nothing to change (--status/--owner/--due)",

@@ -69,30 +69,6 @@ Result<FirstDiagnosisResult> ScoreFirstDiagnosis(
   return result;
 }
 
-std::string_view IpaAnswerName(IpaAnswer answer) {
-  switch (answer) {
-    case IpaAnswer::kDone:
-      return "done";
-    case IpaAnswer::kPartly:
-      return "partly";
-    case IpaAnswer::kNotDone:
-      return "not_done";
-    case IpaAnswer::kDontKnow:
-      return "dont_know";
-    case IpaAnswer::kNotApplicable:
-      return "not_applicable";
-  }
-  return "not_done";
-}
-
-std::optional<IpaAnswer> ParseIpaAnswer(std::string_view text) {
-  for (IpaAnswer a : {IpaAnswer::kDone, IpaAnswer::kPartly, IpaAnswer::kNotDone,
-                      IpaAnswer::kDontKnow, IpaAnswer::kNotApplicable}) {
-    if (IpaAnswerName(a) == text) return a;
-  }
-  return std::nullopt;
-}
-
 std::optional<IpaAnswer> IpaAnswerFromPoints(int points) {
   switch (points) {
     case 4:

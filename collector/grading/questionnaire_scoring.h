@@ -65,10 +65,6 @@ Result<FirstDiagnosisResult> ScoreFirstDiagnosis(
 
 inline constexpr int kIpaItems = 25;
 
-enum class IpaAnswer { kDone, kPartly, kNotDone, kDontKnow, kNotApplicable };
-// "done", "partly", "not_done", "dont_know", "not_applicable".
-std::string_view IpaAnswerName(IpaAnswer answer);
-std::optional<IpaAnswer> ParseIpaAnswer(std::string_view text);
 // The answer for printed points 4, 2, 0, −1; nullopt otherwise (the seeds'
 // table has no separate not-applicable column).
 std::optional<IpaAnswer> IpaAnswerFromPoints(int points);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "collector/store/sqlite/core_schema.h"
+#include "collector/store/sqlite/fact_view_sync.h"
 #include "collector/store/sqlite/grading_schema.h"
 #include "collector/store/sqlite/migrations.h"
 #include "collector/store/sqlite/sqlite.h"
@@ -146,7 +147,8 @@ class Db {
                                          {"grading", &GradingStepOne}};
       Expect(ApplyMigrations(*db_, modules, TestClock()));
     } else {
-      Expect(ApplyMigrations(*db_, AllMigrationModules(), TestClock()));
+      // The whole schema: migrations, then the declared fact views.
+      Expect(ApplySchema(*db_, TestClock()));
     }
     Exec(
         "INSERT INTO organizations (id, name, created_at) VALUES "

@@ -53,4 +53,30 @@ Result<ImportPlan> PlanImport(std::string_view bytes, std::string_view today) {
   return plan;
 }
 
+Result<bool> PutAsset(RegisterPort& port, const std::string& org,
+                      const InformationAsset& asset, const std::string& actor) {
+  // Validate exactly as an import row would be.
+  Table table;
+  table.sheet = "register set";
+  table.row_numbers = {1, 2};
+  std::vector<Cell> header, row;
+  for (const auto& h : AssetHeaders(false)) header.push_back({h, std::nullopt});
+  for (const auto& v : AssetRowText(asset, false))
+    row.push_back({v, std::nullopt});
+  table.rows = {header, row};
+  ImportPlan plan;
+  plan.assets =
+      ParseAssetTable(table, asset.registered_on, &plan.errors, &plan.warnings);
+  if (!plan.errors.empty()) {
+    std::string message;
+    for (const auto& e : plan.errors) {
+      message += (message.empty() ? "" : "; ") + e.column + ": " + e.reason;
+    }
+    return InvalidArgumentError(message);
+  }
+  auto summary = port.Import(org, plan, actor, false);
+  if (!summary.ok()) return summary.status();
+  return summary->created + summary->updated > 0;
+}
+
 }  // namespace mamori::asset_register

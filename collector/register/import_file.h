@@ -10,21 +10,12 @@
 #include <vector>
 
 #include "collector/register/layout.h"
+#include "collector/store/register_port.h"
 #include "common/status.h"
 
 namespace mamori::asset_register {
 
 enum class FileFormat { kCsv, kXlsx };
-
-struct ImportPlan {
-  std::vector<ParsedAsset> assets;
-  std::vector<ParsedLink> links;  // empty for CSV
-  bool has_link_sheet = false;
-  std::vector<ImportError> errors;
-  std::vector<std::string> warnings;
-  std::string asset_sheet;  // sheet name as in the file, for messages
-  std::string link_sheet;
-};
 
 // Detects the format from the content: a ZIP signature means XLSX,
 // anything else is read as CSV.
@@ -35,5 +26,13 @@ FileFormat DetectFormat(std::string_view bytes);
 // information-asset sheet) is an INVALID_ARGUMENT error. `today` fills
 // blank 登録日 cells.
 Result<ImportPlan> PlanImport(std::string_view bytes, std::string_view today);
+
+// Creates or replaces one asset by name (from `register set`), validated
+// exactly as an import row is, through `port`'s Import. Returns true when
+// something changed; INVALID_ARGUMENT naming the columns for values the
+// layout rejects (nothing written); NOT_FOUND for an unknown organisation;
+// the port's other errors as they are.
+Result<bool> PutAsset(RegisterPort& port, const std::string& org,
+                      const InformationAsset& asset, const std::string& actor);
 
 }  // namespace mamori::asset_register

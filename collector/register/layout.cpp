@@ -175,13 +175,6 @@ std::string Quoted(std::string_view text) {
 
 }  // namespace
 
-std::string ImportError::ToString() const {
-  std::string out = sheet;
-  if (row > 0) out += " row " + std::to_string(row);
-  if (!column.empty()) out += ", column " + column;
-  return out + ": " + reason;
-}
-
 std::string_view AssetHeader(AssetColumn column, bool japanese) {
   const auto& h = kAssetHeaders[static_cast<int>(column)];
   return japanese ? h.ja : h.en;

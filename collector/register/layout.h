@@ -66,24 +66,6 @@ struct Table {
   std::vector<std::vector<Cell>> rows;
 };
 
-struct ImportError {
-  std::string sheet;
-  int64_t row = 0;     // 0 = the sheet as a whole
-  std::string column;  // header text, empty when about the whole row
-  std::string reason;
-  // "情報資産台帳 row 3, column 機密性: must be 1, 2 or 3 (got \"4\")"
-  std::string ToString() const;
-};
-
-struct ParsedAsset {
-  InformationAsset asset;
-  int64_t row = 0;
-};
-struct ParsedLink {
-  AssetLink link;
-  int64_t row = 0;
-};
-
 // The information-asset cells of `asset`, in column order, as text.
 std::vector<std::string> AssetRowText(const InformationAsset& asset,
                                       bool japanese);
@@ -108,8 +90,7 @@ std::optional<std::string> ExcelSerialToIsoDate(double serial);
 // Days since 1899-12-30 for a YYYY-MM-DD date (Excel serial).
 std::optional<double> IsoDateToExcelSerial(std::string_view iso_date);
 
-// Size limits for text cells (bytes of UTF-8).
-inline constexpr size_t kMaxShortText = 1000;
-inline constexpr size_t kMaxNoteText = 4000;
+// Size limits for text cells (bytes of UTF-8): kMaxShortText and
+// kMaxNoteText, in register_records.h (the store checks them too).
 
 }  // namespace mamori::asset_register

@@ -172,8 +172,22 @@ Status WriteEvidencePack(const PackSources& s, const pki::SigningKey& key,
       {"min_pass_percent", r.settings.min_pass_percent},
       {"max_evidence_age_seconds", r.settings.max_evidence_age.count()},
       {"expected_endpoints", r.settings.expected_endpoints}};
+  // The checks in the pack: every rule's and topic's, or one rule's.
+  std::set<std::string> check_ids;
+  for (const auto& rule : r.rules) {
+    if (!s.rule.empty() && rule.grade.rule != s.rule) continue;
+    for (const auto* c : rule.checks) check_ids.insert(c->id);
+  }
+  if (s.rule.empty()) {
+    for (const auto& t : r.topics) {
+      for (const auto* c : t.checks) check_ids.insert(c->id);
+    }
+  } else {
+    params["rule"] = s.rule;
+  }
   J check_params = J::object();
   for (const auto& [check, values] : r.answers.parameters) {
+    if (!s.rule.empty() && !check_ids.count(check)) continue;
     J v = J::object();
     for (const auto& [name, value] : values) v[name] = value;
     check_params[check] = v;
@@ -198,6 +212,10 @@ Status WriteEvidencePack(const PackSources& s, const pki::SigningKey& key,
   MAMORI_RETURN_IF_ERROR(pack.Add("README.txt", kReadme));
   J answers = J::array();
   for (const auto& a : s.answers) {
+    if (!s.rule.empty() &&
+        (a.questionnaire != "second_diagnosis" || a.item != s.rule)) {
+      continue;
+    }
     J value = J::parse(a.answer_json, nullptr, false);
     if (value.is_discarded()) value = a.answer_json;
     answers.push_back({{"questionnaire", a.questionnaire},
@@ -209,13 +227,6 @@ Status WriteEvidencePack(const PackSources& s, const pki::SigningKey& key,
   MAMORI_RETURN_IF_ERROR(pack.Add(
       "answers.json", Dump({{"organisation", r.org}, {"answers", answers}})));
 
-  std::set<std::string> check_ids;
-  for (const auto& rule : r.rules) {
-    for (const auto* c : rule.checks) check_ids.insert(c->id);
-  }
-  for (const auto& t : r.topics) {
-    for (const auto* c : t.checks) check_ids.insert(c->id);
-  }
   for (const auto& id : check_ids) {
     MAMORI_RETURN_IF_ERROR(pack.Add("checks/" + id + ".csv", CheckCsv(r, id)));
   }

@@ -17,6 +17,9 @@
 //   report.pdf            the diagnosis report
 //   signing_key.pub       the collector's public signing key
 //
+// A pack may be limited to one employee rule (PackSources::rule); it is
+// verified like the full pack.
+//
 // Written as a stream in name order with fixed timestamps (`as_of`), so the
 // same data and the same as_of give a byte-identical pack. Memory holds one
 // host's facts or one check's CSV at a time plus the manifest lines.
@@ -37,6 +40,11 @@ namespace mamori::report {
 
 struct PackSources {
   TimePoint as_of;
+  // "" for the whole organisation; an employee-rule id for a pack of that
+  // rule only: its checks' CSVs, its questionnaire answer, its checks'
+  // parameters and "rule" in parameters.json. The facts of every endpoint
+  // (the rule's checks read all of them) and the full report stay.
+  std::string rule;
   const policy::GradeReport* report = nullptr;
   std::string report_pdf;
   // Path inside policies/ → file text, e.g. "builtin/checks/antivirus.yaml".

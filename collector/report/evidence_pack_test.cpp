@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "collector/report/report_fixture.h"
 
@@ -43,7 +44,9 @@ class EvidencePackTest : public ::testing::Test {
     s.report_pdf = "%PDF-1.5 fake report for the pack test\n";
     s.policy_files = {{"builtin/checks/antivirus.yaml", "checks: []\n"}};
     s.answers = {{"second_diagnosis", "antivirus", R"({"written":true})",
-                  "山田", 1795000000}};
+                  "山田", 1795000000},
+                 {"second_diagnosis", "wifi", R"({"written":false})", "佐藤",
+                  1795000000}};
     s.for_each_host_facts =
         [this](const std::function<Status(const store::HostFacts&)>& fn) {
           for (const auto& h : fixture_->report.hosts) {
@@ -59,9 +62,11 @@ class EvidencePackTest : public ::testing::Test {
     return s;
   }
 
-  std::string Pack(const pki::SigningKey& key) {
+  std::string Pack(const pki::SigningKey& key, const std::string& rule = "") {
     std::string out;
-    Status s = WriteEvidencePack(Sources(), key, [&](std::string_view b) {
+    PackSources sources = Sources();
+    sources.rule = rule;
+    Status s = WriteEvidencePack(sources, key, [&](std::string_view b) {
       out.append(b);
       return Status::Ok();
     });
@@ -129,6 +134,52 @@ TEST_F(EvidencePackTest, VerifiesAndIsByteIdentical) {
     EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
   }
   EXPECT_EQ(v->files, static_cast<int>(names.size()) - 2);
+}
+
+TEST_F(EvidencePackTest, PerRulePackHoldsThatRuleAndVerifies) {
+  const std::string pack = Pack(key_, "antivirus");
+  EXPECT_EQ(pack, Pack(key_, "antivirus"));  // byte-identical too
+  auto v = VerifyEvidencePack(pack, key_.public_key);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_TRUE(v->ok) << (v->problems.empty() ? "" : v->problems[0]);
+  std::set<std::string> all_checks, rule_checks;
+  for (const auto& e : Entries(Pack(key_))) {
+    if (e.name.rfind("checks/", 0) == 0) all_checks.insert(e.name);
+  }
+  std::string params, answers;
+  bool facts = false, report = false;
+  for (const auto& e : Entries(pack)) {
+    if (e.name.rfind("checks/", 0) == 0) rule_checks.insert(e.name);
+    if (e.name == "parameters.json") params = e.data;
+    if (e.name == "answers.json") answers = e.data;
+    facts |= e.name.rfind("facts/host-", 0) == 0;
+    report |= e.name == "report.pdf";
+  }
+  // Only the antivirus checks, every one of them.
+  std::set<std::string> expected;
+  for (const auto& rule : fixture_->report.rules) {
+    if (rule.grade.rule != "antivirus") continue;
+    for (const auto* c : rule.checks)
+      expected.insert("checks/" + c->id + ".csv");
+  }
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(rule_checks, expected);
+  EXPECT_LT(rule_checks.size(), all_checks.size());
+  EXPECT_TRUE(facts && report);
+  const auto p = nlohmann::json::parse(params);
+  EXPECT_EQ(p["rule"], "antivirus");
+  EXPECT_EQ(answers.find("佐藤"), std::string::npos) << answers;  // wifi's
+  EXPECT_NE(answers.find("山田"), std::string::npos) << answers;
+  // Tampering with a rule pack is named as with the full pack.
+  auto entries = Entries(pack);
+  for (auto& e : entries) {
+    if (e.name == "parameters.json")
+      e.data.replace(e.data.find("antivirus"), 9, "wifi_____");
+  }
+  auto t = VerifyEvidencePack(Zip(entries), key_.public_key);
+  ASSERT_TRUE(t.ok());
+  EXPECT_FALSE(t->ok);
+  EXPECT_TRUE(Has(*t, "changed: parameters.json"));
 }
 
 TEST_F(EvidencePackTest, CsvHasBomAndNeutralisedFormulas) {

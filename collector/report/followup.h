@@ -13,6 +13,7 @@
 // through a ReportStore. Thread-compatible.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "collector/grading/grading.h"
@@ -50,6 +51,23 @@ std::vector<ItemDecision> DecideItemChanges(
 Result<std::vector<TrackedItem>> SyncImprovementItems(
     store::ReportStore& store, int64_t org_id,
     const std::vector<grading::Improvement>& plan, int64_t now);
+
+// Most bytes of an item's owner.
+inline constexpr size_t kMaxOwnerBytes = 80;
+
+// True for a real calendar date "YYYY-MM-DD" (leap years counted).
+bool IsCalendarDate(std::string_view text);
+
+// Checks a person's edit of an item before it is stored (the console and
+// `improvements set`): status one of open, in_progress, done; due a
+// calendar date or "" (clears it); owner well-formed UTF-8 without control
+// characters, at most kMaxOwnerBytes; no other field. OK, or
+// INVALID_ARGUMENT whose message starts with the field ("due: …").
+Status ValidateItemChanges(const std::vector<store::ItemChange>& changes);
+
+// The check an item key names ("fix_endpoints:wifi:wifi_secure" →
+// "wifi_secure"), "" for rule items.
+std::string ItemCheckId(const std::string& key);
 
 // The items as BuildReportModel wants them.
 std::vector<TrackedItem> ToTracked(

@@ -122,5 +122,97 @@ TEST(FollowupTest, SyncThroughSqliteWithAudit) {
   fs::remove_all(dir);
 }
 
+// Another process syncing the same plan between this sync's read and its
+// add: the item it added is taken, not an error.
+class RacingStore final : public store::ReportStore {
+ public:
+  RacingStore(store::ReportStore& inner, store::ReportStore& other)
+      : inner_(inner), other_(other) {}
+  Result<std::vector<store::ImprovementItem>> ImprovementItems(
+      int64_t org_id) override {
+    if (!raced_) {
+      raced_ = true;
+      auto added =
+          other_.AddImprovementItem(org_id, "fix_endpoints:wifi:wifi_secure",
+                                    "wifi", "fix_endpoints", 50);
+      EXPECT_TRUE(added.ok()) << added.status().ToString();
+      return std::vector<store::ImprovementItem>{};  // read before the add
+    }
+    return inner_.ImprovementItems(org_id);
+  }
+  Status ForEachHostFacts(
+      int64_t org_id,
+      const std::function<Status(const store::HostFacts&)>& fn) override {
+    return inner_.ForEachHostFacts(org_id, fn);
+  }
+  Result<std::vector<store::AnswerRow>> CurrentAnswers(
+      int64_t org_id) override {
+    return inner_.CurrentAnswers(org_id);
+  }
+  Result<int64_t> AddImprovementItem(int64_t org_id, const std::string& key,
+                                     const std::string& rule,
+                                     const std::string& kind,
+                                     int64_t now) override {
+    return inner_.AddImprovementItem(org_id, key, rule, kind, now);
+  }
+  Status UpdateImprovementItem(int64_t org_id, int64_t id,
+                               const std::vector<store::ItemChange>& changes,
+                               const std::string& actor, int64_t now) override {
+    return inner_.UpdateImprovementItem(org_id, id, changes, actor, now);
+  }
+  Status SetReportSchedule(const store::ReportSchedule& s,
+                           const std::string& actor, int64_t now) override {
+    return inner_.SetReportSchedule(s, actor, now);
+  }
+  Result<std::vector<store::ReportSchedule>> DueReportSchedules(
+      int64_t now) override {
+    return inner_.DueReportSchedules(now);
+  }
+  Status RecordReportRun(int64_t org_id, const store::ReportRun& run,
+                         int64_t next_due) override {
+    return inner_.RecordReportRun(org_id, run, next_due);
+  }
+  Result<std::vector<store::ReportRun>> ReportRuns(int64_t org_id) override {
+    return inner_.ReportRuns(org_id);
+  }
+  Result<std::vector<std::string>> ImprovementItemHistory(int64_t org_id,
+                                                          int64_t id) override {
+    return inner_.ImprovementItemHistory(org_id, id);
+  }
+
+ private:
+  store::ReportStore& inner_;
+  store::ReportStore& other_;
+  bool raced_ = false;
+};
+
+TEST(FollowupTest, ConcurrentSyncOfTheSamePlanIsNotAnError) {
+  const fs::path dir = fs::temp_directory_path() /
+                       ("mamori-followup-race-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string db = (dir / "collector.db").string();
+  FakeClock clock(FromUnixSeconds(1795132800));
+  {
+    auto s = store::SqliteStore::Open(db, clock);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    ASSERT_TRUE((*s)->CreateOrg({"acme", "", std::nullopt, ""}).ok());
+  }
+  auto mine = store::OpenSqliteReportStore(db);
+  auto theirs = store::OpenSqliteReportStore(db);
+  ASSERT_TRUE(mine.ok() && theirs.ok());
+  RacingStore racing(**mine, **theirs);
+  grading::Improvement wifi;
+  wifi.kind = grading::Improvement::Kind::kFixEndpoints;
+  wifi.rule = "wifi";
+  wifi.check_id = "wifi_secure";
+  auto synced = SyncImprovementItems(racing, 1, {wifi}, 100);
+  ASSERT_TRUE(synced.ok()) << synced.status().ToString();
+  ASSERT_EQ(synced->size(), 1u);
+  EXPECT_EQ((*synced)[0].key, "fix_endpoints:wifi:wifi_secure");
+  EXPECT_EQ((*synced)[0].status, "open");
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace mamori::report

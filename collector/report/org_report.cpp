@@ -37,12 +37,23 @@ Result<ReportModel> LoadReportModel(policy::GradingService& service,
   return BuildReportModel(*r, service.questionnaires(), *history, tracked);
 }
 
+Status ValidatePackRule(const std::string& rule) {
+  if (rule.empty()) return Status::Ok();
+  std::string ids;
+  for (std::string_view id : grading::kRuleIds) {
+    if (id == rule) return Status::Ok();
+    ids += (ids.empty() ? "" : ", ") + std::string(id);
+  }
+  return InvalidArgumentError("rule: expected one of " + ids);
+}
+
 Result<TimePoint> WriteOrgEvidencePack(policy::GradingService& service,
                                        store::ReportStore& store,
                                        const OrgPackRequest& request,
                                        const pki::SigningKey& key,
                                        const ZipWriter::Sink& sink) {
   const std::string& org = request.org;
+  MAMORI_RETURN_IF_ERROR(ValidatePackRule(request.rule));
   auto report = request.as_of ? service.Report(org) : service.Evaluate(org);
   if (!report.ok()) return report.status();
   const TimePoint as_of = request.as_of.value_or(report->evaluated_at);
@@ -66,6 +77,7 @@ Result<TimePoint> WriteOrgEvidencePack(policy::GradingService& service,
 
   PackSources sources;
   sources.as_of = as_of;
+  sources.rule = request.rule;
   sources.report = &*report;
   sources.report_pdf = std::move(*pdf);
   for (const auto& s : policy::BuiltinPolicySources()) {

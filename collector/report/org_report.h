@@ -38,11 +38,19 @@ struct OrgPackRequest {
   std::string lang = "ja";  // of the report inside the pack
   // Custom policy files copied into the pack; "" for none.
   std::string custom_policy_dir;
+  // "" for the whole organisation, or one employee-rule id (a pack of that
+  // rule, PackSources::rule).
+  std::string rule;
 };
 
+// OK for "" and the ten employee-rule ids; INVALID_ARGUMENT "rule: …"
+// listing them otherwise.
+Status ValidatePackRule(const std::string& rule);
+
 // Writes `request.org`'s signed evidence pack (evidence_pack.h) to `sink`
-// and returns the as-of time used. NOT_FOUND for an unknown organisation;
-// the sink's error when writing fails.
+// and returns the as-of time used. NOT_FOUND for an unknown organisation,
+// INVALID_ARGUMENT for an unknown rule (before anything is written); the
+// sink's error when writing fails.
 Result<TimePoint> WriteOrgEvidencePack(policy::GradingService& service,
                                        store::ReportStore& store,
                                        const OrgPackRequest& request,

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "collector/report/trend.h"
 #include "common/text.h"
 
 namespace mamori::report {
@@ -101,18 +102,6 @@ Localized ImprovementAction(const Improvement& imp,
               "Check regularly that the rule is followed"};
   }
   return {};
-}
-
-// Grades of one snapshot in kRuleIds order ("" when absent or unreadable).
-std::vector<std::string> SnapshotRules(const store::GradeSnapshot& s) {
-  std::vector<std::string> out(std::size(grading::kRuleIds));
-  const auto j = nlohmann::json::parse(s.rules_json, nullptr, false);
-  if (!j.is_object()) return out;
-  for (size_t i = 0; i < out.size(); ++i) {
-    auto it = j.find(std::string(grading::kRuleIds[i]));
-    if (it != j.end() && it->is_string()) out[i] = it->get<std::string>();
-  }
-  return out;
 }
 
 }  // namespace
@@ -239,13 +228,13 @@ ReportModel BuildReportModel(const policy::GradeReport& r,
   for (const auto& s : history) {
     if (s.evaluated_at >= r.evaluated_at) continue;
     if (!prev) prev = &s;
-    if (s.overall != current_overall || SnapshotRules(s) != current) {
+    if (s.overall != current_overall || SnapshotRuleGrades(s) != current) {
       prev = &s;
       break;
     }
   }
   if (prev) {
-    previous = SnapshotRules(*prev);
+    previous = SnapshotRuleGrades(*prev);
     previous_overall = prev->overall;
     m.previous_date = Date(prev->evaluated_at);
   }
@@ -341,6 +330,39 @@ ReportModel BuildReportModel(const policy::GradeReport& r,
         {"総合評価: " + previous_overall + " → " + m.overall,
          "Overall grade: " + previous_overall + " → " + m.overall});
   }
+  // Improvement items done since the earlier grades (by the evidence or by
+  // a person), so the report says what was fixed, not only what moved.
+  if (prev) {
+    const int64_t since = ToUnixSeconds(prev->evaluated_at);
+    const int64_t until = ToUnixSeconds(r.evaluated_at);
+    for (const auto& t : tracked) {
+      if (t.status != "done" || t.updated_at <= since || t.updated_at > until) {
+        continue;
+      }
+      Improvement imp;
+      bool known = false;
+      for (auto kind :
+           {Improvement::Kind::kEnrollEndpoints,
+            Improvement::Kind::kFixEndpoints, Improvement::Kind::kWriteRule,
+            Improvement::Kind::kSpreadRule, Improvement::Kind::kManageRule}) {
+        if (grading::ImprovementKindName(kind) == t.kind) {
+          imp.kind = kind;
+          known = true;
+        }
+      }
+      if (!known) continue;
+      imp.rule = t.rule;
+      if (const size_t at = t.key.find(':', t.key.find(':') + 1);
+          at != std::string::npos) {
+        imp.check_id = t.key.substr(at + 1);
+      }
+      const Localized rule = RuleName(q, t.rule);
+      const Localized action = ImprovementAction(imp, r);
+      m.changes.push_back(
+          {"改善完了: " + rule.ja + " — " + CleanText(action.ja),
+           "Improvement done: " + rule.en + " — " + CleanText(action.en)});
+    }
+  }
   if (oldest) m.evidence_from = Date(*oldest);
   if (newest) m.evidence_to = Date(*newest);
 
@@ -422,17 +444,9 @@ ReportModel BuildReportModel(const policy::GradeReport& r,
 
   // Trend: oldest first, one point per run of identical snapshots (serve
   // re-grades often; only changes make a point), the last kTrendPoints.
-  for (auto it = history.rbegin(); it != history.rend(); ++it) {
-    if (it->evaluated_at > r.evaluated_at) continue;
-    TrendPoint p{Date(it->evaluated_at), it->overall, SnapshotRules(*it)};
-    if (!m.trend.empty() && m.trend.back().overall == p.overall &&
-        m.trend.back().rule_grades == p.rule_grades) {
-      continue;
-    }
-    m.trend.push_back(std::move(p));
-  }
-  if (m.trend.size() > kTrendPoints) {
-    m.trend.erase(m.trend.begin(), m.trend.end() - kTrendPoints);
+  for (const GradePoint& p :
+       BuildGradeTrend(history, r.evaluated_at, kTrendPoints).points) {
+    m.trend.push_back({Date(p.at), p.overall, p.grades});
   }
 
   if (m.hosts_registered == 0) {

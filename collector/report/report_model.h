@@ -143,7 +143,8 @@ struct ReportModel {
   // Date of the earlier grades compared with ("" when none): the newest
   // earlier snapshot whose grades differ, else the newest earlier one.
   std::string previous_date;
-  // What changed since then, one line per rule or overall.
+  // What changed since then: one line per rule or overall whose grade
+  // changed, then one per improvement item done since then.
   std::vector<Localized> changes;
   // Plain statements about missing data ("no endpoints registered", …).
   std::vector<Localized> notices;
@@ -159,6 +160,9 @@ struct TrackedItem {
   std::string status;
   std::string owner;
   std::string due;
+  std::string rule;
+  std::string kind;        // ImprovementKindName
+  int64_t updated_at = 0;  // Unix seconds of the last change
 };
 ReportModel BuildReportModel(const policy::GradeReport& report,
                              const policy::Questionnaires& questionnaires,

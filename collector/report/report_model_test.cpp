@@ -174,7 +174,7 @@ TEST(ReportModelTest, TrackedItemsCarryStatusOwnerDue) {
   ASSERT_FALSE(f->report.improvements.empty());
   std::vector<TrackedItem> tracked = {
       {7, ImprovementKey(f->report.improvements[0]), "in_progress", "山田",
-       "2026-12-31"}};
+       "2026-12-31", "", "", 0}};
   ReportModel m = BuildReportModel(f->report, f->questionnaires, {}, tracked);
   bool found = false;
   for (const auto& l : m.improvements) {
@@ -186,6 +186,31 @@ TEST(ReportModelTest, TrackedItemsCarryStatusOwnerDue) {
     }
   }
   EXPECT_TRUE(found);
+}
+
+TEST(ReportModelTest, ChangesNameTheItemsDoneSinceTheEarlierGrades) {
+  auto f = MakeFixture("acme", 6, kNow);
+  const std::vector<store::GradeSnapshot> history = {
+      {kNow, "v", "C", R"({"wifi":"D"})"},
+      {kNow - std::chrono::hours(24 * 30), "v", "D", R"({"wifi":"D"})"}};
+  const int64_t now = ToUnixSeconds(kNow);
+  std::vector<TrackedItem> tracked = {
+      // Closed by the evidence since the earlier grades: named.
+      {1, "fix_endpoints:wifi:wifi_secure", "done", "", "", "wifi",
+       "fix_endpoints", now},
+      // Done before the earlier grades, or still open: not named.
+      {2, "write_rule:email", "done", "", "", "email", "write_rule",
+       now - 3600 * 24 * 40},
+      {3, "write_rule:wifi", "open", "", "", "wifi", "write_rule", now}};
+  ReportModel m =
+      BuildReportModel(f->report, f->questionnaires, history, tracked);
+  std::string all;
+  for (const auto& c : m.changes) all += c.en + "\n";
+  EXPECT_NE(all.find("Improvement done: Use of wireless connections"),
+            std::string::npos)
+      << all;
+  EXPECT_EQ(all.find("Use of e-mail"), std::string::npos) << all;
+  EXPECT_EQ(all.find("Write the rule down"), std::string::npos) << all;
 }
 
 TEST(ReportMessagesTest, BothLanguagesAndUnknownKeyVisible) {

@@ -22,9 +22,9 @@
 #include <string>
 #include <vector>
 
-#include "collector/grading/grading.h"
 #include "collector/store/check_queries.h"
 #include "collector/store/grading_records.h"
+#include "collector/store/records/check_records.h"
 #include "common/clock.h"
 #include "common/status.h"
 

@@ -5,8 +5,8 @@
 // files of the last custom policy set that validated. The policy layer
 // parses and validates them (collector/policy) and names them with `using`;
 // they live here so the store's interfaces need nothing from the layer above
-// them. The words of the grading engine (collector/grading: statuses,
-// viewpoint answers) are the only domain vocabulary used.
+// them. The grading words they use (viewpoint answers, IPA answers) are the
+// store's own vocabulary, store/records/check_records.h.
 //
 // Thread safety: values; no shared state.
 
@@ -15,8 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "collector/grading/grading.h"
-#include "collector/grading/questionnaire_scoring.h"
+#include "collector/store/records/check_records.h"
 
 namespace mamori::store {
 

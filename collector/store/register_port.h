@@ -25,8 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "collector/register/import_file.h"
-#include "collector/register/model.h"
+#include "collector/store/records/register_records.h"
 #include "common/status.h"
 
 namespace mamori::asset_register {
@@ -95,12 +94,8 @@ class RegisterPort {
                                        const std::string& actor,
                                        bool dry_run) = 0;
 
-  // Creates or replaces one asset by name (from `register set`). Returns
-  // true when something changed. INVALID_ARGUMENT for values the layout
-  // would reject; NOT_FOUND for an unknown organisation.
-  virtual Result<bool> PutAsset(const std::string& org,
-                                const InformationAsset& asset,
-                                const std::string& actor) = 0;
+  // One asset is created or replaced through Import with a plan of one row
+  // (collector/register/import_file.h's PutAsset validates it first).
   // The stored asset named `name`; NOT_FOUND when absent.
   virtual Result<InformationAsset> GetAsset(const std::string& org,
                                             const std::string& name) = 0;

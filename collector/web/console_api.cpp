@@ -13,6 +13,7 @@
 #include "collector/web/assets.h"
 #include "collector/web/catalogue.h"
 #include "collector/web/console_api_parts.h"
+#include "collector/web/console_api_followup.h"
 #include "collector/web/password_policy.h"
 #include "collector/web/peers.h"
 #include "collector/web/xlsx_table.h"
@@ -1278,6 +1279,10 @@ struct ApiHandlers : ApiBase {
       return FieldProblem("lang", "error.invalid_field");
     }
     request.custom_policy_dir = api.options_.custom_policy_dir;
+    request.rule = call.request.Query("rule");
+    if (!report::ValidatePackRule(request.rule).ok()) {
+      return FieldProblem("rule", "error.unknown_rule");
+    }
     // The organisation must have stored results before headers go out.
     {
       std::lock_guard<std::mutex> lock(api.grading_mu_);
@@ -1285,10 +1290,14 @@ struct ApiHandlers : ApiBase {
       if (!stored.ok()) return StoreProblem(stored.status());
     }
     Audit("evidence_pack.download", *name, org_id, json::object(),
-          json::object());
+          request.rule.empty() ? json::object() : json{{"rule", request.rule}});
     HttpResponse r;
     r.content_type = "application/zip";
-    r.AddHeader("Content-Disposition", Attachment("evidence", org_id, "zip"));
+    // The rule id is one of ten fixed words (checked above).
+    r.AddHeader("Content-Disposition",
+                Attachment(request.rule.empty() ? "evidence"
+                                                : "evidence-" + request.rule,
+                           org_id, "zip"));
     ConsoleApi* self = &api;
     r.stream = [self, request, key = std::move(key).value()](
                    const std::function<Status(std::string_view)>& sink) {
@@ -1298,6 +1307,53 @@ struct ApiHandlers : ApiBase {
           .status();
     };
     return r;
+  }
+
+  // --- follow-up: grade trend and tracked improvement items (#15) ----------
+  // The work is in console_api_followup.cpp; here: scope, role, lock, audit.
+
+  HttpResponse FromAnswer(const ApiAnswer& a) {
+    if (a.problem.empty()) return Json(a.body, a.status);
+    return Problem(a.status, a.problem, a.args, a.field);
+  }
+
+  HttpResponse Trend(int64_t org_id) {
+    Result<std::string> name = ScopedOrgName(org_id);
+    if (!name.ok()) return StoreProblem(name.status());
+    std::lock_guard<std::mutex> lock(api.grading_mu_);
+    Result<policy::GradeReport> current = api.grading_.Report(*name);
+    if (!current.ok()) return StoreProblem(current.status());
+    return FromAnswer(GradeTrendAnswer(api.grading_.store(),
+                                       api.grading_.questionnaires(), *current,
+                                       org_id, api.clock_.Now()));
+  }
+
+  HttpResponse Improvements(int64_t org_id) {
+    Result<std::string> name = ScopedOrgName(org_id);
+    if (!name.ok()) return StoreProblem(name.status());
+    std::lock_guard<std::mutex> lock(api.grading_mu_);
+    Result<policy::GradeReport> plan = api.grading_.Report(*name);
+    if (!plan.ok()) return StoreProblem(plan.status());
+    return FromAnswer(
+        ImprovementItemsAnswer(api.reports_, *plan, api.grading_.policies(),
+                               org_id, CanWrite(org_id), api.clock_.Now()));
+  }
+
+  HttpResponse PatchImprovement(int64_t org_id, int64_t item_id) {
+    Result<std::string> name = ScopedOrgName(org_id);
+    if (!name.ok()) return StoreProblem(name.status());
+    if (!CanWrite(org_id)) return Problem(403, "auth.forbidden");
+    if (auto p = ParseBody()) return *p;
+    std::lock_guard<std::mutex> lock(api.grading_mu_);
+    Result<policy::GradeReport> plan = api.grading_.Report(*name);
+    if (!plan.ok()) return StoreProblem(plan.status());
+    ItemPatchResult r = PatchImprovementItem(
+        api.reports_, *plan, api.grading_.policies(), org_id, item_id,
+        call.body, call.Actor(), api.clock_.Now());
+    if (r.changed) {
+      Audit("improvement.update", r.key, org_id, r.before, r.after);
+    }
+    return FromAnswer(r.answer);
   }
 
   HttpResponse ListAudit() {
@@ -1429,6 +1485,16 @@ HttpResponse ConsoleApi::Route(Call& call) {
     if (is({"orgs", "*", "report"}) && m == "GET") return h.Report(*org);
     if (is({"orgs", "*", "evidence-pack"}) && m == "GET") {
       return h.EvidencePack(*org);
+    }
+    if (is({"orgs", "*", "trend"}) && m == "GET") return h.Trend(*org);
+    if (is({"orgs", "*", "improvements"}) && m == "GET") {
+      return h.Improvements(*org);
+    }
+    if (is({"orgs", "*", "improvements", "*"})) {
+      std::optional<int64_t> item = id_at(3);
+      if (!item) return h.Problem(404, "error.not_found");
+      if (m == "PATCH") return h.PatchImprovement(*org, *item);
+      return h.Problem(405, "error.method");
     }
     if (is({"orgs", "*", "endpoints.csv"}) && m == "GET") {
       return h.EndpointsCsv(*org);

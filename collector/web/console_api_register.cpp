@@ -166,7 +166,8 @@ HttpResponse RegisterHandlers::PutAsset(int64_t org_id) {
   std::lock_guard<std::mutex> lock(register_mu());
   Result<InformationAsset> before =
       register_port()->GetAsset(org->name, a.name);
-  Result<bool> changed = register_port()->PutAsset(org->name, a, call.Actor());
+  Result<bool> changed =
+      asset_register::PutAsset(*register_port(), org->name, a, call.Actor());
   if (!changed.ok()) return StoreProblem(changed.status());
   Result<InformationAsset> stored =
       register_port()->GetAsset(org->name, a.name);

@@ -6,8 +6,11 @@
 // Covers: first login + password change; the dashboard shows the grades
 // `mamori-collector grade` computes; language switch; endpoint filter;
 // opening a host; an XSS host name renders as text with no dialog; creating
-// an enrollment token (the shell script enrolls an agent with it); a viewer
-// of one organisation cannot see or change another's; an endpoint's pending
+// an enrollment token (the shell script enrolls an agent with it); the
+// per-rule grade trend and the tracked improvement plan (an org admin edits
+// it, a bad owner is refused naming the field, the edit is audited; a
+// viewer reads it without forms and gets 403 on PATCH); a viewer of one
+// organisation cannot see or change another's; an endpoint's pending
 // updates and history; the XLSX export (opened and checked); changing a
 // check parameter; API tokens (create, use, revoke); revoking a host (the
 // shell script then sees its next report refused); the register (add,
@@ -182,6 +185,53 @@ try {
   check(await page.$('#ipa-table [data-item="2"].bad') !== null, 'no contradiction shown for item 2');
   check(/\d+ \/ 100/.test(await page.textContent('#ipa-total')), 'no IPA total');
   await shot(page, 'ipa-en');
+  log('dashboard: per-rule grade trend, with what changed');
+  await page.goto(`${URL}/#/orgs/${orgA}`);
+  await page.waitForSelector('#trend-h');
+  const trendRows = await page.$$eval('#trend-table tbody tr', (rows) => rows.map((r) => r.dataset.rule));
+  check(trendRows.length === 11 && trendRows[0] === 'overall' && trendRows.includes('web_browsing'),
+    `trend rows ${trendRows}`);
+  check(await page.$eval('#trend-table', (t) => t.querySelector('caption') !== null &&
+    t.querySelectorAll('thead th[scope=col]').length >= 2 && t.querySelectorAll('tbody th[scope=row]').length === 11),
+  'the trend table lacks its caption or header cells');
+  // serve graded before the answers were imported and `grade` after: two
+  // different states, and the summary says what changed.
+  const trendCols = await page.$$eval('#trend-table thead th', (th) => th.length - 1);
+  check(trendCols >= 2, `only ${trendCols} trend point(s)`);
+  const changes = await page.$$eval('#trend-changes li', (li) => li.map((x) => x.textContent));
+  check(changes.length > 0 && changes.every((c) => / → /.test(c)), `trend changes ${JSON.stringify(changes)}`);
+  await page.$eval('#trend-h', (el) => el.scrollIntoView());
+  await shot(page, 'trend-en');
+
+  log('improvement plan: an org admin edits status, owner and due date');
+  await page.click('#plan-link');
+  await page.waitForSelector('#improvements-table form.item-edit');
+  const itemId = await page.$eval('form.item-edit', (f) => f.dataset.item);
+  const form = `form.item-edit[data-item="${itemId}"]`;
+  // A bad owner (a control character) is refused naming the field.
+  await page.fill(`${form} [name=owner]`, 'a\tb');
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector('.error');
+  check((await page.textContent('.error')).includes('owner'), `error does not name the owner: ${await page.textContent('.error')}`);
+  check(await page.getAttribute(`${form} [name=owner]`, 'aria-invalid') === 'true', 'the owner field is not marked invalid');
+  await page.selectOption(`${form} [name=status]`, 'in_progress');
+  await page.fill(`${form} [name=owner]`, '総務 山田');
+  await page.fill(`${form} [name=due]`, '2030-01-31');
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector('#saved');
+  check(await page.$eval(`${form} [name=status]`, (s) => s.value) === 'in_progress', 'status not saved');
+  check(await page.$eval(`${form} [name=owner]`, (s) => s.value) === '総務 山田', 'owner not saved');
+  check(await page.$eval(`${form} [name=due]`, (s) => s.value) === '2030-01-31', 'due date not saved');
+  await shot(page, 'improvements-en');
+  await page.selectOption('#lang', 'ja');
+  await page.waitForFunction(() => document.querySelector('h1')?.textContent.includes('改善計画'));
+  await shot(page, 'improvements-ja');
+  await page.goto(`${URL}/#/orgs/${orgA}`);
+  await page.waitForSelector('#trend-table');
+  await page.$eval('#trend-h', (el) => el.scrollIntoView());
+  await shot(page, 'trend-ja');
+  await page.selectOption('#lang', 'en');
+  await page.waitForFunction(() => document.querySelector('h1')?.textContent.startsWith('Dashboard of'));
   await page.click('nav.sub a[href$="/endpoints"]');
 
   log('endpoints: list, filter, hostile host name as text');
@@ -359,7 +409,8 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
   const actions = await page.$$eval('#audit-table tbody tr td:nth-child(4)', (tds) => tds.map((t) => t.textContent));
   check(actions.includes('token.create') && actions.includes('account.password') &&
     actions.includes('host.revoke') && actions.includes('parameter.set') && actions.includes('api_token.revoke') &&
-    actions.includes('register.asset') && actions.includes('register.link') && actions.includes('register.import'),
+    actions.includes('register.asset') && actions.includes('register.link') && actions.includes('register.import') &&
+    actions.includes('improvement.update'),
   `actions ${actions}`);
   check(await page.evaluate(() => document.querySelectorAll('img[src="x"]').length) === 0, 'audit target became markup');
   await shot(page, 'audit');
@@ -386,14 +437,25 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
       headers: {'Content-Type': 'application/json'}, body: '{}'})).status;
     const pack = (await fetch(`/api/v1/orgs/${b}/evidence-pack`)).status;
     const otherReport = (await fetch(`/api/v1/orgs/${a}/report`)).status;
-    return {get, post, noCsrf, pack, otherReport};
+    const items = await (await fetch(`/api/v1/orgs/${b}/improvements`)).json();
+    const patch = items.items.length ? (await fetch(`/api/v1/orgs/${b}/improvements/${items.items[0].id}`, {
+      method: 'PATCH', headers: {'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token},
+      body: '{"status":"done"}'})).status : 403;
+    const otherTrend = (await fetch(`/api/v1/orgs/${a}/trend`)).status;
+    return {get, post, noCsrf, pack, otherReport, patch, otherTrend, canWrite: items.can_write};
   }, [orgA, orgB]);
   check(statuses2.pack === 403, `viewer evidence pack: ${statuses2.pack}`);
   check(statuses2.otherReport === 404, `viewer report of another org: ${statuses2.otherReport}`);
   check(statuses2.get === 404, `GET another org: ${statuses2.get}`);
+  check(statuses2.patch === 403 && statuses2.canWrite === false, `viewer edits the plan: ${statuses2.patch}`);
+  check(statuses2.otherTrend === 404, `viewer trend of another org: ${statuses2.otherTrend}`);
   check(statuses2.post === 403, `viewer write: ${statuses2.post}`);
   check(statuses2.noCsrf === 403, `write without CSRF: ${statuses2.noCsrf}`);
   await shot(viewer, 'viewer-other-org-refused');
+  await viewer.goto(`${URL}/#/orgs/${orgB}/improvements`);
+  await viewer.waitForSelector('#improvements-table, #improvements-none');
+  check(await viewer.$('form.item-edit') === null, 'a viewer gets edit forms');
+  await shot(viewer, 'improvements-viewer');
   check(dialogs.length === 0, `a dialog opened: ${dialogs}`);
   console.log('browser: all steps passed');
 } catch (e) {

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "collector/grading/grading.h"
 #include "collector/store/grading_port.h"
+#include "collector/store/records/check_records.h"
 #include "collector/store/sqlite/check_queries.h"
 #include "collector/store/sqlite/sqlite.h"
 #include "common/clock.h"

@@ -27,8 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "collector/register/import_file.h"
-#include "collector/register/model.h"
+#include "collector/store/records/register_records.h"
 #include "collector/store/register_port.h"
 #include "collector/store/sqlite/sqlite.h"
 #include "common/clock.h"
@@ -62,11 +61,6 @@ class RegisterStore final : public RegisterPort {
   Result<ImportSummary> Import(const std::string& org, const ImportPlan& plan,
                                const std::string& actor, bool dry_run) override;
 
-  // Creates or replaces one asset by name (from `register set`). Returns
-  // true when something changed. INVALID_ARGUMENT for values the layout
-  // would reject; NOT_FOUND for an unknown organisation.
-  Result<bool> PutAsset(const std::string& org, const InformationAsset& asset,
-                        const std::string& actor) override;
   // The stored asset named `name`; NOT_FOUND when absent.
   Result<InformationAsset> GetAsset(const std::string& org,
                                     const std::string& name) override;

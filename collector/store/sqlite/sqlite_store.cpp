@@ -8,6 +8,7 @@
 #include "collector/store/identity.h"
 #include "collector/store/ingest_plan.h"
 #include "collector/store/report_identity.h"
+#include "collector/store/sqlite/fact_view_sync.h"
 #include "collector/store/sqlite/grading_store.h"
 #include "collector/store/sqlite/migrations.h"
 #include "collector/store/sqlite/register_store.h"
@@ -135,8 +136,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
                                                        const Clock& clock) {
   Result<Database> db = Database::Open(path);
   if (!db.ok()) return db.status();
-  MAMORI_RETURN_IF_ERROR(
-      ApplyMigrations(*db, AllMigrationModules(), clock).WithContext(path));
+  MAMORI_RETURN_IF_ERROR(ApplySchema(*db, clock).WithContext(path));
   // An acknowledged report is deleted from the agent's spool, so the commit
   // must survive a power loss, not only a crash: fsync the WAL at every
   // commit (batches of reports share one; docs/performance.md has the cost).

@@ -5,6 +5,7 @@ import {h, clear} from './dom.js';
 import {loadLanguage, currentLanguage, t} from './i18n.js';
 import * as views from './views.js';
 import {apiTokens} from './api_tokens.js';
+import * as followup from './followup.js';
 
 const state = {session: null};
 
@@ -19,6 +20,7 @@ const routes = [
   [/^\/orgs\/(\d+)\/rules$/, (m) => views.rules(ctx, m[1])],
   [/^\/orgs\/(\d+)\/software$/, (m, q) => views.software(ctx, m[1], q)],
   [/^\/orgs\/(\d+)\/questionnaire$/, (m) => views.questionnaire(ctx, m[1])],
+  [/^\/orgs\/(\d+)\/improvements$/, (m) => followup.improvements(ctx, m[1])],
   [/^\/accounts$/, () => views.accounts(ctx)],
   [/^\/audit$/, () => views.audit(ctx)],
   [/^\/api-tokens$/, () => apiTokens(ctx)],

@@ -7,15 +7,16 @@ import {radar, trendChart} from './radar.js';
 import {hostSections} from './host_sections.js';
 import {register} from './register.js';
 import {firstDiagnosis, ipaSelfCheck, formsNav} from './forms.js';
+import {trendSection} from './followup.js';
 
-function page(ctx, title, ...children) {
+export function page(ctx, title, ...children) {
   clear(ctx.main);
   ctx.main.appendChild(h('h1', {}, title));
   children.forEach((c) => c && ctx.main.appendChild(c));
   document.title = `${title} — mamori`;
 }
 
-function gradeBadge(grade) {
+export function gradeBadge(grade) {
   if (!grade) return h('span', {class: 'grade none'}, t('grade.none'));
   return h('span', {class: `grade g${grade}`, 'aria-label': `${t('dash.grade')} ${grade}`}, grade);
 }
@@ -24,13 +25,14 @@ function field(label, input) {
   return h('div', {class: 'field'}, h('label', {for: input.id}, label), input);
 }
 
-function orgNav(orgId, current) {
+export function orgNav(orgId, current) {
   const link = (path, key) => h('a', {href: `#/orgs/${orgId}${path}`,
     'aria-current': current === key ? 'page' : null}, t(key));
   return h('nav', {class: 'sub', 'aria-label': 'organisation'},
     link('', 'nav.dashboard'), link('/rules', 'nav.rules'), link('/questionnaire', 'nav.questionnaire'),
     link('/endpoints', 'nav.endpoints'), link('/software', 'nav.software'),
-    link('/enroll', 'nav.enroll'), link('/register', 'nav.register'));
+    link('/enroll', 'nav.enroll'), link('/improvements', 'nav.improvements'),
+    link('/register', 'nav.register'));
 }
 
 // The first-diagnosis and IPA forms (forms.js) under the questionnaire menu.
@@ -47,7 +49,7 @@ export function registerView(ctx, orgId) {
 }
 
 // Marks the input named by a problem's `field` and shows the message.
-function formError(ctx, region, form, error) {
+export function formError(ctx, region, form, error) {
   ctx.showError(region, error);
   form.querySelectorAll('[aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
   if (error instanceof ApiError && error.field) {
@@ -211,7 +213,9 @@ export async function dashboard(ctx, orgId) {
     h('section', {class: 'card', 'aria-labelledby': 'silent-h'},
       h('h2', {id: 'silent-h'}, t('dash.silent', {days: d.silent_after_days})), silent),
     h('section', {class: 'card'}, h('h2', {}, t('dash.discrepancies')), discrepancies),
-    h('section', {class: 'card'}, h('h2', {}, t('dash.improvements')), improvements),
+    await trendSection(orgId),
+    h('section', {class: 'card'}, h('h2', {}, t('dash.improvements')), improvements,
+      h('p', {}, h('a', {href: `#/orgs/${orgId}/improvements`, id: 'plan-link'}, t('imp.link')))),
     downloads(ctx, orgId));
 }
 

@@ -1,4 +1,4 @@
-#include "collector/register/model.h"
+#include "collector/store/records/register_records.h"
 
 #include <algorithm>
 #include <chrono>
@@ -162,6 +162,13 @@ std::string IsoDateTimeFromUnix(int64_t unix_seconds) {
                 static_cast<int>(day_seconds / 60 % 60),
                 static_cast<int>(day_seconds % 60));
   return buf;
+}
+
+std::string ImportError::ToString() const {
+  std::string out = sheet;
+  if (row > 0) out += " row " + std::to_string(row);
+  if (!column.empty()) out += ", column " + column;
+  return out + ": " + reason;
 }
 
 }  // namespace mamori::asset_register

@@ -5,6 +5,7 @@
 
 #include "collector/pki/crypto.h"
 #include "collector/register/csv_format.h"
+#include "collector/register/import_file.h"
 #include "collector/store/sqlite/sqlite_store.h"
 
 namespace mamori::asset_register {
@@ -398,13 +399,13 @@ CREATE TABLE IF NOT EXISTS check_results (
 
 TEST_F(RegisterStoreTest, PutAssetValidatesLikeAnImportRow) {
   InformationAsset a = Asset("顧客名簿", 2);
-  EXPECT_TRUE(*reg_->PutAsset("acme", a, "alice"));
-  EXPECT_FALSE(*reg_->PutAsset("acme", a, "alice"));
+  EXPECT_TRUE(*PutAsset(*reg_, "acme", a, "alice"));
+  EXPECT_FALSE(*PutAsset(*reg_, "acme", a, "alice"));
   a.integrity = 3;
-  EXPECT_TRUE(*reg_->PutAsset("acme", a, "alice"));
+  EXPECT_TRUE(*PutAsset(*reg_, "acme", a, "alice"));
   EXPECT_EQ(reg_->GetAsset("acme", "顧客名簿")->importance(), 3);
   a.name = "";
-  EXPECT_EQ(reg_->PutAsset("acme", a, "alice").status().code(),
+  EXPECT_EQ(PutAsset(*reg_, "acme", a, "alice").status().code(),
             StatusCode::kInvalidArgument);
 }
 
