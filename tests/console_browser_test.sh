@@ -98,6 +98,13 @@ CONSOLE_URL="https://127.0.0.1:$web_port" SHOTS="$OUT" EXPECTED_GRADES="$tmp/gra
   VIEWER_NAME=viewer-b VIEWER_PASSWORD="$viewer_password" CA_FINGERPRINT="$fingerprint" \
   SPKI_SHA256="$spki" TOKEN_FILE="$tmp/new-token" timeout 240 node "$SRC/web/tests/browser.mjs" || fail "browser steps"
 
+# The host revoked in the browser: its next report is refused.
+rc=0
+"$AGENT" once --state "$tmp/agent-xss" --config /dev/null --root "$tmp/root-xss" >"$tmp/once-revoked.log" 2>&1 || rc=$?
+[[ $rc -ne 0 ]] || fail "the revoked host's report was accepted"
+grep -q "no longer accepts this agent.s key" "$tmp/once-revoked.log" ||
+  fail "the revoked host's refusal does not say why: $(cat "$tmp/once-revoked.log")"
+
 # The token the browser created enrolls an agent.
 token=$(cat "$tmp/new-token")
 cp -r "$SRC/tests/fixtures/linux/e2e-good" "$tmp/root-new"

@@ -23,8 +23,11 @@
 #include "collector/pki/ca.h"
 #include "collector/pki/crypto.h"
 #include "collector/policy/grading_service.h"
+#include "collector/register/csv_format.h"
+#include "collector/register/xlsx_reader.h"
 #include "collector/report/evidence_pack.h"
 #include "collector/store/open_store.h"
+#include "collector/store/register_port.h"
 #include "collector/store/sqlite/sqlite_account_store.h"
 #include "collector/store/sqlite/sqlite_console_store.h"
 #include "collector/store/sqlite/sqlite_store.h"
@@ -202,6 +205,14 @@ class ConsoleServerTest : public ::testing::Test {
     options.software_store_url = store::SqliteUrl(db);
     api_ = std::make_unique<ConsoleApi>(*accounts_, *console_, *store_,
                                         *grading_, *reports_, clock_, options);
+    // The register page's own connection, as serve opens it.
+    auto register_store = store::SqliteStore::Open(db, clock_);
+    ASSERT_TRUE(register_store.ok());
+    register_store_ = std::move(register_store).value();
+    auto register_port = register_store_->OpenRegister(clock_);
+    ASSERT_TRUE(register_port.ok());
+    register_ = std::move(register_port).value();
+    api_->SetRegister(register_.get());
     WebServerConfig config;
     config.address = "127.0.0.1:0";
     config.key_path = dir_ + "/server.key";
@@ -348,6 +359,8 @@ class ConsoleServerTest : public ::testing::Test {
   std::unique_ptr<store::SqliteConsoleStore> console_;
   std::unique_ptr<policy::GradingService> grading_;
   std::unique_ptr<store::ReportStore> reports_;
+  std::unique_ptr<store::SqliteStore> register_store_;
+  std::unique_ptr<asset_register::RegisterPort> register_;
   std::unique_ptr<ConsoleApi> api_;
   std::unique_ptr<WebServer> web_;
   Poco::Net::Context::Ptr client_context_;
@@ -1109,6 +1122,554 @@ TEST_F(ConsoleServerTest, ReportAndEvidencePackDownloads) {
   auto verified = report::VerifyEvidencePack(globex_pack.body, key->public_key);
   ASSERT_TRUE(verified.ok()) << verified.status().ToString();
   EXPECT_TRUE(verified->ok);
+}
+
+// --- endpoint revoke, history, pending updates; XLSX; parameters; API tokens
+
+namespace {
+
+// One report of host `host_id` (node key "k", as Enroll gives every host)
+// carrying the updates family and, when given, a package list.
+store::ReportInput HostReport(int64_t host_id, const std::string& report_id,
+                              const json& updates,
+                              std::vector<store::PackageRow> packages) {
+  store::ReportInput in;
+  in.host_id = host_id;
+  in.node_key_hash = pki::Sha256Hex("k");
+  in.report_id = report_id;
+  store::FamilyUpdate family;
+  family.family = "updates";
+  family.state = "STATUS_OK";
+  family.payload_json = updates.dump();
+  family.sha256 = pki::Sha256Hex(family.payload_json);
+  in.families.push_back(family);
+  if (!packages.empty()) {
+    store::FamilyUpdate list;
+    list.family = "packages";
+    list.state = "STATUS_OK";
+    list.payload_json = json{{"status", {{"state", "STATUS_OK"}}}}.dump();
+    list.sha256 = pki::Sha256Hex(report_id + "packages");
+    in.families.push_back(list);
+    in.packages = std::move(packages);
+  }
+  return in;
+}
+
+}  // namespace
+
+TEST_F(ConsoleServerTest, RevokingAHostIsAuditedAndRefusesItsNextReport) {
+  const std::string acme = "/api/v1/orgs/" + std::to_string(acme_);
+  const std::string host = acme + "/endpoints/" + std::to_string(xss_host_);
+  Client viewer = Login("acme-viewer");
+  EXPECT_EQ(Call(viewer, "POST", host + "/revoke", "{}").status, 403);
+  Client admin = Login("acme-admin");
+  // Another organisation's host through this organisation: 404, untouched.
+  EXPECT_EQ(
+      Call(admin, "POST",
+           acme + "/endpoints/" + std::to_string(globex_host_) + "/revoke",
+           "{}")
+          .status,
+      404);
+  EXPECT_FALSE(store_->FindHostCredential(globex_host_)->revoked);
+  Client no_csrf = admin;
+  no_csrf.csrf.clear();
+  EXPECT_EQ(Call(no_csrf, "POST", host + "/revoke", "{}").status, 403);
+  Reply detail = Call(admin, "GET", host);
+  ASSERT_EQ(detail.status, 200) << detail.body;
+  EXPECT_EQ(detail.Json()["revoked"], false);
+  EXPECT_EQ(detail.Json()["can_write"], true);
+  // Before: the node key is accepted.
+  auto stored = store_->StoreReports(std::vector<store::ReportInput>{
+      HostReport(xss_host_, "r-before", json{{"pending", json::array()}}, {})});
+  ASSERT_TRUE(stored[0].ok()) << stored[0].status().ToString();
+
+  Reply revoked = Call(admin, "POST", host + "/revoke", "{}");
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  ExpectSchema(revoked, "HostRevoked");
+  EXPECT_EQ(Call(admin, "GET", host).Json()["revoked"], true);
+  auto refused = store_->StoreReports(std::vector<store::ReportInput>{
+      HostReport(xss_host_, "r-after", json{{"pending", json::array()}}, {})});
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_FALSE(refused[0].ok());
+  auto credential = store_->FindHostCredential(xss_host_);
+  ASSERT_TRUE(credential.ok());
+  EXPECT_TRUE(credential->revoked);
+  EXPECT_TRUE(credential->node_key_hash.empty());
+  Client op = Login("op");
+  const json audit = Call(op, "GET", "/api/v1/audit").Json();
+  bool found = false;
+  for (const auto& e : audit["items"]) {
+    if (e["action"] == "host.revoke") {
+      found = true;
+      EXPECT_EQ(e["actor"], "acme-admin");
+      EXPECT_EQ(e["target"], kXssHost);
+      EXPECT_EQ(e["before"]["revoked"], false);
+      EXPECT_EQ(e["after"]["revoked"], true);
+    }
+  }
+  EXPECT_TRUE(found) << audit.dump();
+}
+
+TEST_F(ConsoleServerTest, EndpointHistoryAndPendingUpdatesComeFromTheStore) {
+  const std::string acme = "/api/v1/orgs/" + std::to_string(acme_);
+  const std::string host = acme + "/endpoints/" + std::to_string(xss_host_);
+  Client op = Login("op");
+  // Never reported: unknown, not "nothing pending".
+  Reply none = Call(op, "GET", host + "/updates");
+  ASSERT_EQ(none.status, 200) << none.body;
+  ExpectSchema(none, "PendingUpdates");
+  EXPECT_TRUE(none.Json()["state"].is_null());
+  EXPECT_TRUE(none.Json()["pending_count"].is_null());
+
+  const json first = {{"status", {{"state", "STATUS_OK"}}},
+                      {"pending", json::array()},
+                      {"pending_count", 0},
+                      {"security_pending_count", 0},
+                      {"reboot_required", false}};
+  json second = first;
+  second["pending"] = json::array({{{"name", kXssHost},
+                                    {"installed_version", "1.0"},
+                                    {"candidate_version", "1.1"},
+                                    {"security", true},
+                                    {"origin", "Debian-Security"},
+                                    {"kb_ids", json::array()}},
+                                   {{"name", "libc6"},
+                                    {"installed_version", "2.36-9"},
+                                    {"candidate_version", "2.36-9+deb12u4"},
+                                    {"security", false},
+                                    {"origin", "Debian"},
+                                    {"kb_ids", json::array()}}});
+  second["pending_count"] = 2;
+  second["security_pending_count"] = 1;
+  second["reboot_required"] = true;
+  store::PackageRow openssl{
+      "openssl", "3.0.11", "amd64",     "PACKAGE_SOURCE_DPKG",
+      "",        "",       std::nullopt};
+  ASSERT_TRUE(store_
+                  ->StoreReports(std::vector<store::ReportInput>{
+                      HostReport(xss_host_, "r1", first, {openssl})})[0]
+                  .ok());
+  clock_.Advance(std::chrono::hours(1));
+  openssl.version = "3.0.13";
+  store::PackageRow evil{kFormulaHost, "1", "amd64",     "PACKAGE_SOURCE_DPKG",
+                         "",           "",  std::nullopt};
+  auto second_report = store_->StoreReports(std::vector<store::ReportInput>{
+      HostReport(xss_host_, "r2", second, {openssl, evil})});
+  ASSERT_TRUE(second_report[0].ok()) << second_report[0].status().ToString();
+  op = Login("op");  // the hour passed the session's idle timeout
+
+  Reply updates = Call(op, "GET", host + "/updates");
+  ASSERT_EQ(updates.status, 200) << updates.body;
+  ExpectSchema(updates, "PendingUpdates");
+  const json u = updates.Json();
+  EXPECT_EQ(u["state"], "STATUS_OK");
+  EXPECT_EQ(u["pending_count"], 2);
+  EXPECT_EQ(u["security_pending_count"], 1);
+  EXPECT_EQ(u["reboot_required"], true);
+  ASSERT_EQ(u["items"].size(), 2u);
+  EXPECT_EQ(u["items"][0]["name"], kXssHost);
+  EXPECT_EQ(u["items"][0]["security"], true);
+
+  Reply history = Call(op, "GET", host + "/history");
+  ASSERT_EQ(history.status, 200) << history.body;
+  ExpectSchema(history, "EndpointHistory");
+  const json hist = history.Json();
+  std::vector<json> update_changes;
+  for (const auto& f : hist["facts"]) {
+    if (f["family"] == "updates") update_changes.push_back(f);
+  }
+  ASSERT_EQ(update_changes.size(), 2u) << hist.dump();
+  // Newest first; the second names what changed.
+  EXPECT_EQ(update_changes[1]["first"], true);
+  const json changed = update_changes[0]["changed"];
+  EXPECT_NE(std::find(changed.begin(), changed.end(), "pending"), changed.end())
+      << changed.dump();
+  EXPECT_EQ(std::find(changed.begin(), changed.end(), "status"), changed.end());
+  std::set<std::string> package_changes;
+  for (const auto& p : hist["packages"]) {
+    package_changes.insert(p["name"].get<std::string>() + ":" +
+                           p["kind"].get<std::string>());
+  }
+  // The first list is the baseline; the second's differences are changes.
+  EXPECT_TRUE(package_changes.count("openssl:changed")) << hist.dump();
+  EXPECT_TRUE(package_changes.count(kFormulaHost + ":installed"));
+
+  // Another organisation's viewer: 404 for both.
+  Client globex = Login("globex-viewer");
+  EXPECT_EQ(Call(globex, "GET", host + "/history").status, 404);
+  EXPECT_EQ(Call(globex, "GET", host + "/updates").status, 404);
+}
+
+TEST_F(ConsoleServerTest, EndpointsExportAsXlsxWithFormulaCellsNeutralised) {
+  Client viewer = Login("acme-viewer");
+  const std::string acme = "/api/v1/orgs/" + std::to_string(acme_);
+  Reply xlsx = Call(viewer, "GET", acme + "/endpoints.xlsx");
+  ASSERT_EQ(xlsx.status, 200) << xlsx.body;
+  EXPECT_EQ(
+      xlsx.headers["content-type"],
+      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  EXPECT_NE(xlsx.headers["content-disposition"].find(".xlsx"),
+            std::string::npos);
+  auto book = asset_register::ReadXlsx(xlsx.body);
+  ASSERT_TRUE(book.ok()) << book.status().ToString();
+  ASSERT_EQ(book->size(), 1u);
+  const asset_register::Table& sheet = book->front();
+  EXPECT_EQ(sheet.sheet, "Endpoints");
+  ASSERT_EQ(sheet.rows.size(), 8u);  // header + 7 acme hosts, no globex
+  EXPECT_EQ(sheet.rows[0][1].text, "Host name");
+  std::set<std::string> names;
+  for (size_t r = 1; r < sheet.rows.size(); ++r) {
+    names.insert(sheet.rows[r][1].text);
+    EXPECT_FALSE(sheet.rows[r][1].number.has_value());
+  }
+  EXPECT_TRUE(names.count("'" + kFormulaHost)) << *names.begin();
+  EXPECT_TRUE(names.count(kXssHost));
+  EXPECT_FALSE(names.count("globex-secret-server"));
+  // Filters apply as on the list; Japanese headers for a Japanese caller.
+  viewer.lang = "ja";
+  Reply filtered = Call(viewer, "GET", acme + "/endpoints.xlsx?q=pc-1");
+  auto small = asset_register::ReadXlsx(filtered.body);
+  ASSERT_TRUE(small.ok());
+  EXPECT_EQ(small->front().sheet, "端末");
+  EXPECT_EQ(small->front().rows.size(), 2u);
+  Client globex = Login("globex-viewer");
+  EXPECT_EQ(Call(globex, "GET", acme + "/endpoints.xlsx").status, 404);
+}
+
+TEST_F(ConsoleServerTest, OrgAdminsOverrideCheckParametersAudited) {
+  // A check with a bounded integer parameter, from the policies in force.
+  std::string check_id, name;
+  int64_t max = 0;
+  for (const policy::Check& c : grading_->policies().checks) {
+    for (const policy::Parameter& p : c.parameters) {
+      if (check_id.empty() && p.type == policy::ParamType::kInteger && p.max) {
+        check_id = c.id;
+        name = p.name;
+        max = static_cast<int64_t>(*p.max);
+      }
+    }
+  }
+  ASSERT_FALSE(check_id.empty());
+  const std::string path =
+      "/api/v1/orgs/" + std::to_string(acme_) + "/parameters";
+  auto body = [&](const std::string& check, const std::string& param,
+                  const std::string& value) {
+    return json{{"check_id", check}, {"name", param}, {"value", value}}.dump();
+  };
+  Client viewer = Login("acme-viewer");
+  EXPECT_EQ(Call(viewer, "PUT", path, body(check_id, name, "5")).status, 403);
+  Client globex = Login("globex-viewer");
+  EXPECT_EQ(Call(globex, "PUT", path, body(check_id, name, "5")).status, 404);
+  Client admin = Login("acme-admin");
+  Reply too_big =
+      Call(admin, "PUT", path, body(check_id, name, std::to_string(max + 1)));
+  EXPECT_EQ(too_big.status, 400);
+  EXPECT_EQ(too_big.Json()["field"], "value");
+  ExpectSchema(too_big, "Problem");
+  EXPECT_EQ(
+      Call(admin, "PUT", path, body(check_id, name, "abc")).Json()["field"],
+      "value");
+  EXPECT_EQ(Call(admin, "PUT", path, body("no_such_check", name, "5"))
+                .Json()["field"],
+            "check_id");
+  EXPECT_EQ(
+      Call(admin, "PUT", path, body(check_id, "no_such", "5")).Json()["field"],
+      "name");
+  Reply saved = Call(admin, "PUT", path, body(check_id, name, "5"));
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  ExpectSchema(saved, "ParameterSet");
+  EXPECT_EQ(saved.Json()["value"], "5");
+  // The rules page shows the value in force as this organisation's.
+  const json rules =
+      Call(admin, "GET", "/api/v1/orgs/" + std::to_string(acme_) + "/rules")
+          .Json();
+  bool shown = false;
+  for (const auto& rule : rules["rules"]) {
+    for (const auto& c : rule["checks"]) {
+      if (c["check_id"] != check_id) continue;
+      for (const auto& p : c["parameters"]) {
+        if (p["name"] == name) {
+          shown = true;
+          EXPECT_EQ(p["value"], "5");
+          EXPECT_EQ(p["overridden"], true);
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(shown);
+  // Another organisation's rules keep the default.
+  Client op = Login("op");
+  const json audit = Call(op, "GET", "/api/v1/audit").Json();
+  bool audited = false;
+  for (const auto& e : audit["items"]) {
+    if (e["action"] == "parameter.set") {
+      audited = true;
+      EXPECT_EQ(e["target"], check_id + "." + name);
+      EXPECT_TRUE(e["before"]["value"].is_null());
+      EXPECT_EQ(e["after"]["value"], "5");
+      EXPECT_EQ(e["org_id"], acme_);
+    }
+  }
+  EXPECT_TRUE(audited);
+}
+
+TEST_F(ConsoleServerTest, ApiTokensAreListedAndRevokedByTheirOwner) {
+  Client admin = Login("acme-admin");
+  Reply created =
+      Call(admin, "POST", "/api/v1/api-tokens",
+           json{{"name", "<b>nightly</b>"}, {"role", "viewer"}}.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  const int64_t id = created.Json()["info"]["id"];
+  Client script;
+  script.bearer = created.Json()["token"];
+  Reply list = Call(admin, "GET", "/api/v1/api-tokens");
+  ASSERT_EQ(list.status, 200) << list.body;
+  ExpectSchema(list, "ApiTokenList");
+  ASSERT_EQ(list.Json()["items"].size(), 1u);
+  EXPECT_EQ(list.Json()["items"][0]["name"], "<b>nightly</b>");
+  EXPECT_EQ(list.Json()["items"][0]["state"], "valid");
+  EXPECT_EQ(list.body.find(script.bearer), std::string::npos);
+  // The script may list but not revoke; another account gets 404.
+  EXPECT_EQ(Call(script, "GET", "/api/v1/api-tokens").status, 200);
+  EXPECT_EQ(
+      Call(script, "DELETE", "/api/v1/api-tokens/" + std::to_string(id)).status,
+      403);
+  Client other = Login("op");
+  EXPECT_EQ(
+      Call(other, "DELETE", "/api/v1/api-tokens/" + std::to_string(id)).status,
+      404);
+  EXPECT_EQ(Call(script, "GET", "/api/v1/orgs").status, 200);
+  EXPECT_EQ(
+      Call(admin, "DELETE", "/api/v1/api-tokens/" + std::to_string(id)).status,
+      204);
+  EXPECT_EQ(Call(script, "GET", "/api/v1/orgs").status, 401);
+  EXPECT_EQ(
+      Call(admin, "GET", "/api/v1/api-tokens").Json()["items"][0]["state"],
+      "revoked");
+}
+
+TEST_F(ConsoleServerTest, RegisterAssetsLinksExportAndImportWithPreview) {
+  const std::string reg = "/api/v1/orgs/" + std::to_string(acme_) + "/register";
+  Client viewer = Login("acme-viewer");
+  Reply read = Call(viewer, "GET", reg);
+  ASSERT_EQ(read.status, 200) << read.body;
+  ExpectSchema(read, "Register");
+  EXPECT_EQ(read.Json()["can_write"], false);
+  EXPECT_EQ(read.Json()["devices"].size(), 7u);  // every acme host, no globex
+  const json asset = {{"name", kFormulaHost},  {"business_area", "<b>経理</b>"},
+                      {"medium", "office_pc"}, {"confidentiality", 1},
+                      {"integrity", 1},        {"availability", 2},
+                      {"personal", true}};
+  EXPECT_EQ(Call(viewer, "PUT", reg + "/assets", asset.dump()).status, 403);
+  Client globex = Login("globex-viewer");
+  EXPECT_EQ(Call(globex, "GET", reg).status, 404);
+  EXPECT_EQ(Call(globex, "GET", reg + ".xlsx").status, 404);
+
+  Client admin = Login("acme-admin");
+  json bad = asset;
+  bad["medium"] = "floppy";
+  EXPECT_EQ(Call(admin, "PUT", reg + "/assets", bad.dump()).Json()["field"],
+            "medium");
+  bad = asset;
+  bad["confidentiality"] = 4;
+  EXPECT_EQ(Call(admin, "PUT", reg + "/assets", bad.dump()).Json()["field"],
+            "confidentiality");
+  Reply saved = Call(admin, "PUT", reg + "/assets", asset.dump());
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  ExpectSchema(saved, "SavedAsset");
+  EXPECT_EQ(saved.Json()["asset"]["importance"], 3);  // personal information
+  EXPECT_EQ(saved.Json()["changed"], true);
+  EXPECT_EQ(Call(admin, "PUT", reg + "/assets", asset.dump()).Json()["changed"],
+            false);
+
+  Reply link = Call(
+      admin, "POST", reg + "/links",
+      json{{"asset_name", kFormulaHost}, {"kind", "device"}, {"target", "pc-1"}}
+          .dump());
+  ASSERT_EQ(link.status, 200) << link.body;
+  ExpectSchema(link, "AddedLink");
+  EXPECT_EQ(Call(admin, "POST", reg + "/links",
+                 json{{"asset_name", kFormulaHost},
+                      {"kind", "device"},
+                      {"target", "globex-secret-server"}}
+                     .dump())
+                .Json()["field"],
+            "target");
+  EXPECT_EQ(Call(admin, "POST", reg + "/links",
+                 json{{"asset_name", "no such asset"},
+                      {"kind", "service"},
+                      {"target", "kintone"}}
+                     .dump())
+                .Json()["field"],
+            "asset_name");
+
+  Reply csv = Call(viewer, "GET", reg + ".csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_NE(csv.body.find("'=HYPERLINK"), std::string::npos) << csv.body;
+  EXPECT_EQ(csv.body.find(",=HYPERLINK"), std::string::npos);
+  Reply xlsx = Call(viewer, "GET", reg + ".xlsx");
+  ASSERT_EQ(xlsx.status, 200);
+  auto book = asset_register::ReadXlsx(xlsx.body);
+  ASSERT_TRUE(book.ok()) << book.status().ToString();
+  bool found = false;
+  for (const auto& row : book->front().rows) {
+    for (const auto& cell : row) found = found || cell.text == kFormulaHost;
+  }
+  EXPECT_TRUE(found) << "the asset is not a text cell of the first sheet";
+
+  // Import: a preview changes nothing, applying stores it, all or nothing.
+  asset_register::InformationAsset imported;
+  imported.name = "顧客名簿";
+  imported.medium = asset_register::Medium::kInternalServer;
+  imported.confidentiality = 3;
+  imported.registered_on = "2026-04-01";
+  const std::string file = asset_register::AssetsToCsv({imported}, true);
+  std::map<std::string, std::string> octets = {
+      {"Content-Type", "application/octet-stream"}};
+  Reply preview =
+      Call(admin, "POST", reg + "/import?dry_run=true", file, octets);
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  ExpectSchema(preview, "ImportSummary");
+  EXPECT_EQ(preview.Json()["created"], 1);
+  EXPECT_EQ(preview.Json()["applied"], false);
+  EXPECT_EQ(Call(admin, "GET", reg).Json()["assets"].size(), 1u);
+  Reply applied =
+      Call(admin, "POST", reg + "/import?dry_run=false", file, octets);
+  ASSERT_EQ(applied.status, 200) << applied.body;
+  EXPECT_EQ(applied.Json()["applied"], true);
+  EXPECT_EQ(Call(admin, "GET", reg).Json()["assets"].size(), 2u);
+  EXPECT_EQ(
+      Call(viewer, "POST", reg + "/import?dry_run=true", file, octets).status,
+      403);
+  EXPECT_EQ(Call(admin, "POST", reg + "/import", file, octets).Json()["field"],
+            "dry_run");
+  Reply broken = Call(admin, "POST", reg + "/import?dry_run=true",
+                      "\xEF\xBB\xBF\"unterminated,quote\r\n", octets);
+  EXPECT_EQ(broken.status, 400) << broken.body;
+  EXPECT_EQ(broken.Json()["field"], "file");
+  Reply huge = Call(admin, "POST", reg + "/import?dry_run=true",
+                    std::string(300 * 1024, 'x'), octets);
+  EXPECT_TRUE(huge.status == 413 || huge.status == -1) << huge.status;
+
+  Client op = Login("op");
+  std::set<std::string> actions;
+  const json audit = Call(op, "GET", "/api/v1/audit").Json();
+  for (const auto& e : audit["items"]) {
+    actions.insert(e["action"].get<std::string>());
+  }
+  EXPECT_TRUE(actions.count("register.asset"));
+  EXPECT_TRUE(actions.count("register.link"));
+  EXPECT_TRUE(actions.count("register.import"));
+}
+
+TEST_F(ConsoleServerTest, FirstDiagnosisAndIpaFormsScoreTheAnswers) {
+  const std::string q =
+      "/api/v1/orgs/" + std::to_string(acme_) + "/questionnaire";
+  Client viewer = Login("acme-viewer");
+  Reply first = Call(viewer, "GET", q + "/first");
+  ASSERT_EQ(first.status, 200) << first.body;
+  ExpectSchema(first, "FirstDiagnosisForm");
+  const json form = first.Json();
+  ASSERT_FALSE(form["questions"].empty());
+  EXPECT_EQ(form["categories"].size(), 4u);
+  EXPECT_EQ(form["can_write"], false);
+  EXPECT_EQ(Call(viewer, "PUT", q + "/first",
+                 json{{"answers", json::object()}}.dump())
+                .status,
+            403);
+  Client globex = Login("globex-viewer");
+  EXPECT_EQ(Call(globex, "GET", q + "/first").status, 404);
+  EXPECT_EQ(Call(globex, "GET", q + "/ipa").status, 404);
+
+  Client admin = Login("acme-admin");
+  const std::string some = form["questions"][0]["id"];
+  Reply out_of_range =
+      Call(admin, "PUT", q + "/first", json{{"answers", {{some, 6}}}}.dump());
+  EXPECT_EQ(out_of_range.status, 400);
+  EXPECT_EQ(out_of_range.Json()["field"], "answers." + some);
+  EXPECT_EQ(Call(admin, "PUT", q + "/first",
+                 json{{"answers", {{"<script>", 3}}}}.dump())
+                .Json()["field"],
+            "answers.<script>");
+  json all_five = json::object();
+  for (const auto& question : form["questions"]) all_five[question["id"]] = 5;
+  Reply scored =
+      Call(admin, "PUT", q + "/first", json{{"answers", all_five}}.dump());
+  ASSERT_EQ(scored.status, 200) << scored.body;
+  ExpectSchema(scored, "FirstDiagnosisForm");
+  EXPECT_EQ(scored.Json()["result"]["overall"]["grade"], "A");
+  EXPECT_EQ(scored.Json()["result"]["overall"]["average"], 5.0);
+  EXPECT_EQ(scored.Json()["questions"][0]["score"], 5);
+
+  Reply ipa = Call(admin, "GET", q + "/ipa");
+  ASSERT_EQ(ipa.status, 200) << ipa.body;
+  ExpectSchema(ipa, "IpaForm");
+  EXPECT_EQ(ipa.Json()["items"].size(), 25u);
+  EXPECT_EQ(
+      Call(admin, "PUT", q + "/ipa", json{{"answers", {{"26", "done"}}}}.dump())
+          .Json()["field"],
+      "answers.26");
+  EXPECT_EQ(
+      Call(admin, "PUT", q + "/ipa", json{{"answers", {{"3", "maybe"}}}}.dump())
+          .Json()["field"],
+      "answers.3");
+  json done = json::object();
+  for (int i = 1; i <= 25; ++i) done[std::to_string(i)] = "done";
+  done["25"] = "not_done";
+  Reply saved = Call(admin, "PUT", q + "/ipa", json{{"answers", done}}.dump());
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  ExpectSchema(saved, "IpaForm");
+  EXPECT_EQ(saved.Json()["result"]["total"], 96);
+  EXPECT_EQ(saved.Json()["result"]["band"], "70-99");
+  EXPECT_EQ(saved.Json()["result"]["complete"], true);
+  EXPECT_EQ(saved.Json()["items"][24]["answer"], "not_done");
+
+  Client op = Login("op");
+  std::set<std::string> actions;
+  const json audit = Call(op, "GET", "/api/v1/audit").Json();
+  for (const auto& e : audit["items"]) {
+    actions.insert(e["action"].get<std::string>());
+  }
+  EXPECT_TRUE(actions.count("answers.first_diagnosis"));
+  EXPECT_TRUE(actions.count("answers.ipa"));
+}
+
+// Sessions live in the store: another ConsoleApi on the same database (a
+// restarted serve, or a second collector) accepts the cookie, and a logout
+// through one ends the session for both at once. Only the id's hash is kept.
+TEST_F(ConsoleServerTest, SessionsSurviveARestartAndEndEverywhereAtLogout) {
+  Client c = Login("op");
+  ASSERT_FALSE(c.cookie.empty());
+  EXPECT_TRUE(accounts_->FindSession(pki::Sha256Hex(c.cookie)).ok());
+  EXPECT_FALSE(accounts_->FindSession(c.cookie).ok());
+
+  ConsoleApiOptions options;
+  ConsoleApi second(*accounts_, *console_, *store_, *grading_, *reports_,
+                    clock_, options);
+  auto ask = [&](ConsoleApi& api, const std::string& method) {
+    HttpRequest r;
+    r.method = method;
+    r.path = "/api/v1/session";
+    r.source = "127.0.0.1";
+    r.headers["cookie"] = "__Host-mamori_session=" + c.cookie;
+    r.headers["x-csrf-token"] = c.csrf;
+    return api.Handle(r);
+  };
+  HttpResponse there = ask(second, "GET");
+  EXPECT_EQ(there.status, 200) << there.body;
+  EXPECT_EQ(json::parse(there.body)["csrf_token"], c.csrf);
+  // Logging out through the first ends it for the second too.
+  EXPECT_EQ(Call(c, "DELETE", "/api/v1/session").status, 204);
+  EXPECT_EQ(ask(second, "GET").status, 401);
+  EXPECT_FALSE(accounts_->FindSession(pki::Sha256Hex(c.cookie)).ok());
+
+  // Idle expiry is enforced on stored sessions, by every instance.
+  Client d = Login("op");
+  c = d;
+  EXPECT_EQ(ask(second, "GET").status, 200);
+  clock_.Advance(std::chrono::minutes(31));
+  EXPECT_EQ(ask(second, "GET").status, 401);
+  EXPECT_EQ(Call(d, "GET", "/api/v1/session").status, 401);
 }
 
 }  // namespace

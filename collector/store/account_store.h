@@ -86,6 +86,17 @@ struct AuditEntry {
   std::string after_json;
 };
 
+// A console session as stored: only the SHA-256 of the cookie value is
+// kept, so a copy of the database lets no one log in.
+struct StoredSession {
+  std::string id_hash;  // hex SHA-256 of the secret cookie value
+  int64_t account_id = 0;
+  std::string csrf_token;
+  TimePoint created_at;
+  TimePoint last_used;
+  std::string source;
+};
+
 class AccountStore {
  public:
   virtual ~AccountStore() = default;
@@ -117,6 +128,26 @@ class AccountStore {
   // NOT_FOUND when the account has no such token; OK when already revoked.
   virtual Status RevokeApiToken(int64_t account_id, int64_t token_id,
                                 TimePoint now) = 0;
+
+  // --- sessions (the console's SessionManager keeps them here so a restart
+  // or a second collector on the same database keeps them valid) ---
+
+  // Stores a session; when `max_sessions` are stored already, the least
+  // recently used ones end first. NOT_FOUND when the account is absent.
+  virtual Status CreateSession(const StoredSession& session,
+                               size_t max_sessions) = 0;
+  // NOT_FOUND when no session has that hash.
+  virtual Result<StoredSession> FindSession(const std::string& id_hash) = 0;
+  // Moves last_used. OK when the session is gone.
+  virtual Status TouchSession(const std::string& id_hash, TimePoint now) = 0;
+  // Ends one session (OK when unknown), or every session of an account.
+  virtual Status RemoveSession(const std::string& id_hash) = 0;
+  virtual Status RemoveAccountSessions(int64_t account_id) = 0;
+  // Ends sessions unused since `idle_before` or created before
+  // `created_before`; returns how many ended.
+  virtual Result<int64_t> PruneSessions(TimePoint idle_before,
+                                        TimePoint created_before) = 0;
+  virtual Result<int64_t> CountSessions() = 0;
 
   virtual Status AppendAudit(const AuditEntry& entry) = 0;
   // Newest first, entries with id < `before_id` when given, at most

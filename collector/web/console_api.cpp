@@ -12,11 +12,14 @@
 #include "collector/software/dictionary.h"
 #include "collector/software/ledger.h"
 #include "collector/store/open_store.h"
+#include "collector/web/api_base.h"
 #include "collector/web/assets.h"
 #include "collector/web/catalogue.h"
+#include "collector/web/console_api_parts.h"
 #include "collector/web/console_api_followup.h"
 #include "collector/web/password_policy.h"
 #include "collector/web/peers.h"
+#include "collector/web/xlsx_table.h"
 #include "common/log.h"
 #include "common/text.h"
 
@@ -27,26 +30,8 @@ using store::Role;
 
 namespace {
 
-constexpr size_t kMaxJsonBody = 64 * 1024;
 constexpr char kApiTokenMarker[] = "mmr_";
 constexpr size_t kApiTokenPrefixLength = 10;
-
-std::string IsoTime(TimePoint t) {
-  const time_t seconds = static_cast<time_t>(ToUnixSeconds(t));
-  tm parts{};
-  gmtime_r(&seconds, &parts);
-  char text[32];
-  strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
-}
-
-json OptionalTime(const std::optional<TimePoint>& t) {
-  return t ? json(IsoTime(*t)) : json(nullptr);
-}
-
-json Localized(const policy::LocalizedText& text) {
-  return {{"ja", text.ja}, {"en", text.en}};
-}
 
 // Viewer < auditor < org admin < operator: a caller may hand out no more
 // than it has.
@@ -157,137 +142,9 @@ json OptionalBool(const std::optional<bool>& v) {
 
 }  // namespace
 
-// One request being answered: the request, its language, the caller.
-struct ConsoleApi::Call {
-  Call(const HttpRequest& r, std::string l) : request(r), lang(std::move(l)) {}
-  const HttpRequest& request;
-  std::string lang;
-  std::vector<std::string> segments;  // path after /api/v1/, split on '/'
-  // Set once authenticated.
-  std::optional<store::Account> account;
-  Role role = Role::kViewer;
-  store::OrgScope scope;
-  std::optional<Session> session;
-  bool via_token = false;
-  json body;
-
-  std::string Actor() const { return account ? account->name : "anonymous"; }
-};
-
 // The handlers, as functions of the API and the call. Kept apart from the
 // class so the header stays small.
-struct ApiHandlers {
-  ConsoleApi& api;
-  ConsoleApi::Call& call;
-
-  const Catalogue& catalogue() const { return Catalogue::Instance(); }
-
-  HttpResponse Problem(
-      int status, const std::string& key,
-      const std::vector<std::pair<std::string, std::string>>& args = {},
-      const std::string& field = "") {
-    HttpResponse r;
-    r.status = status;
-    r.content_type = "application/problem+json";
-    json doc = {{"type", "urn:mamori:problem:" + key},
-                {"title", catalogue().Text(
-                              call.lang, "problem." + std::to_string(status))},
-                {"status", status},
-                {"detail", catalogue().Text(call.lang, key, args)},
-                {"code", key}};
-    if (!field.empty()) doc["field"] = field;
-    r.body = doc.dump();
-    r.AddHeader("Content-Language", call.lang);
-    return r;
-  }
-
-  HttpResponse FieldProblem(
-      const std::string& field, const std::string& key,
-      std::vector<std::pair<std::string, std::string>> args = {}) {
-    args.emplace_back("field", field);
-    return Problem(400, key, args, field);
-  }
-
-  // A store error as a problem: NOT_FOUND → 404, INVALID_ARGUMENT → 400
-  // naming the field its message starts with, anything else → 500 (logged
-  // detail stays on the server).
-  HttpResponse StoreProblem(const Status& s) {
-    switch (s.code()) {
-      case StatusCode::kNotFound:
-        return Problem(404, "error.not_found");
-      case StatusCode::kInvalidArgument: {
-        const std::string field = s.message().substr(0, s.message().find(':'));
-        return FieldProblem(field, "error.invalid_field");
-      }
-      case StatusCode::kAlreadyExists:
-        return Problem(409, "error.already_exists");
-      default:
-        return Problem(500, "error.internal");
-    }
-  }
-
-  HttpResponse Json(const json& doc, int status = 200) {
-    HttpResponse r;
-    r.status = status;
-    r.body = doc.dump();
-    return r;
-  }
-
-  void Audit(const std::string& action, const std::string& target,
-             std::optional<int64_t> org_id, const json& before,
-             const json& after) {
-    store::AuditEntry e;
-    e.at = api.clock_.Now();
-    e.actor = call.Actor();
-    e.source = call.request.source;
-    e.action = action;
-    e.target = target;
-    e.org_id = org_id;
-    e.before_json = before.dump();
-    e.after_json = after.dump();
-    // A failed audit write must not be silent: the change already happened,
-    // so it is logged as an error rather than undone.
-    if (Status s = api.accounts_.AppendAudit(e); !s.ok()) {
-      MAMORI_LOG(kError) << "audit log write failed for " << action << ": "
-                         << s.ToString();
-    }
-  }
-
-  // Parses the JSON object body. nullopt when fine; the problem otherwise.
-  std::optional<HttpResponse> ParseBody() {
-    const std::string type = call.request.Header("content-type");
-    if (type.rfind("application/json", 0) != 0) {
-      return Problem(415, "error.json_required");
-    }
-    if (call.request.body.size() > kMaxJsonBody) {
-      return Problem(413, "error.too_large",
-                     {{"limit", std::to_string(kMaxJsonBody)}});
-    }
-    call.body = json::parse(call.request.body, nullptr, false);
-    if (call.body.is_discarded() || !call.body.is_object()) {
-      return Problem(400, "error.bad_json");
-    }
-    return std::nullopt;
-  }
-
-  // A string member of the body: "" when absent; error when not a string.
-  std::optional<HttpResponse> BodyString(const std::string& field,
-                                         std::string* out, size_t max_bytes) {
-    auto it = call.body.find(field);
-    if (it == call.body.end() || it->is_null()) {
-      out->clear();
-      return std::nullopt;
-    }
-    if (!it->is_string()) return FieldProblem(field, "error.expected_string");
-    *out = it->get<std::string>();
-    if (out->size() > max_bytes) {
-      return FieldProblem(field, "error.too_long",
-                          {{"max", std::to_string(max_bytes)}});
-    }
-    if (!IsCleanUtf8(*out)) return FieldProblem(field, "error.bad_text");
-    return std::nullopt;
-  }
-
+struct ApiHandlers : ApiBase {
   // --- authentication ------------------------------------------------------
 
   void SetScope(const store::Account& account, Role role,
@@ -370,11 +227,6 @@ struct ApiHandlers {
       return Problem(403, "auth.csrf");
     }
     return std::nullopt;
-  }
-
-  bool CanWrite(int64_t org_id) const {
-    return (call.role == Role::kOperator || call.role == Role::kOrgAdmin) &&
-           call.scope.Allows(org_id);
   }
 
   // --- session -------------------------------------------------------------
@@ -896,11 +748,14 @@ struct ApiHandlers {
                                                    : json(page->next_cursor)}});
   }
 
-  HttpResponse EndpointsCsv(int64_t org_id) {
+  // The endpoint list's export rows (header first) for the list's filters,
+  // every page. nullopt when fine; the problem otherwise.
+  std::optional<HttpResponse> EndpointExportRows(
+      int64_t org_id, std::vector<std::vector<std::string>>* out) {
     store::EndpointQuery q;
     if (auto p = EndpointQueryFrom(org_id, &q)) return *p;
     q.limit = 500;
-    std::vector<std::vector<std::string>> rows;
+    std::vector<std::vector<std::string>>& rows = *out;
     std::vector<std::string> header;
     for (const char* key : {"csv.id", "csv.hostname", "csv.os", "csv.agent",
                             "csv.serial", "csv.last_seen", "csv.failing",
@@ -924,11 +779,33 @@ struct ApiHandlers {
       if (page->next_cursor.empty()) break;
       q.cursor = page->next_cursor;
     }
+    return std::nullopt;
+  }
+
+  HttpResponse EndpointsCsv(int64_t org_id) {
+    std::vector<std::vector<std::string>> rows;
+    if (auto p = EndpointExportRows(org_id, &rows)) return *p;
     HttpResponse r;
     r.content_type = "text/csv; charset=utf-8";
     r.body = asset_register::EncodeCsv(rows);
     r.AddHeader("Content-Disposition", "attachment; filename=\"endpoints-" +
                                            std::to_string(org_id) + ".csv\"");
+    return r;
+  }
+
+  // The same rows as the CSV export, as an XLSX workbook (xlsx_table.h).
+  HttpResponse EndpointsXlsx(int64_t org_id) {
+    std::vector<std::vector<std::string>> rows;
+    if (auto p = EndpointExportRows(org_id, &rows)) return *p;
+    Result<std::string> book =
+        TableToXlsx(catalogue().Text(call.lang, "nav.endpoints"), rows);
+    if (!book.ok()) return StoreProblem(book.status());
+    HttpResponse r;
+    r.content_type =
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    r.body = std::move(book).value();
+    r.AddHeader("Content-Disposition", "attachment; filename=\"endpoints-" +
+                                           std::to_string(org_id) + ".xlsx\"");
     return r;
   }
 
@@ -983,6 +860,8 @@ struct ApiHandlers {
       }
     }
     return Json({{"endpoint", EndpointJson(*endpoint)},
+                 {"revoked", HostHandlers{{api, call}}.Revoked(host_id)},
+                 {"can_write", CanWrite(org_id)},
                  {"families", family_list},
                  {"checks", check_list}});
   }
@@ -1572,7 +1451,7 @@ ConsoleApi::ConsoleApi(store::AccountStore& accounts,
       reports_(reports),
       clock_(clock),
       options_(std::move(options)),
-      sessions_(clock, options_.sessions),
+      sessions_(clock, options_.sessions, &accounts),
       throttle_(clock, options_.throttle) {
   Result<std::string> dummy = pki::HashPassword(pki::RandomSecret(18));
   if (dummy.ok()) dummy_hash_ = std::move(dummy).value();
@@ -1595,7 +1474,7 @@ HttpResponse ConsoleApi::Handle(const HttpRequest& request) {
 }
 
 HttpResponse ConsoleApi::Route(Call& call) {
-  ApiHandlers h{*this, call};
+  ApiHandlers h{{*this, call}};
   const std::string& m = call.request.method;
   const std::vector<std::string>& s = call.segments;
   auto is = [&](std::initializer_list<std::string_view> parts) {
@@ -1674,6 +1553,9 @@ HttpResponse ConsoleApi::Route(Call& call) {
     if (is({"orgs", "*", "endpoints.csv"}) && m == "GET") {
       return h.EndpointsCsv(*org);
     }
+    if (is({"orgs", "*", "endpoints.xlsx"}) && m == "GET") {
+      return h.EndpointsXlsx(*org);
+    }
     if (s.size() >= 4 && s[2] == "endpoints") {
       std::optional<int64_t> host = id_at(3);
       if (!host) return h.Problem(404, "error.not_found");
@@ -1683,6 +1565,50 @@ HttpResponse ConsoleApi::Route(Call& call) {
       if (is({"orgs", "*", "endpoints", "*", "software"}) && m == "GET") {
         return h.EndpointSoftware(*org, *host);
       }
+      HostHandlers hosts{{*this, call}};
+      if (is({"orgs", "*", "endpoints", "*", "history"}) && m == "GET") {
+        return hosts.History(*org, *host);
+      }
+      if (is({"orgs", "*", "endpoints", "*", "updates"}) && m == "GET") {
+        return hosts.Updates(*org, *host);
+      }
+      if (is({"orgs", "*", "endpoints", "*", "revoke"}) && m == "POST") {
+        return hosts.Revoke(*org, *host);
+      }
+    }
+    if (s.size() >= 3 && s[2].rfind("register", 0) == 0) {
+      RegisterHandlers reg{{*this, call}};
+      if (is({"orgs", "*", "register"}) && m == "GET") return reg.Get(*org);
+      if (is({"orgs", "*", "register.xlsx"}) && m == "GET") {
+        return reg.Export(*org, true);
+      }
+      if (is({"orgs", "*", "register.csv"}) && m == "GET") {
+        return reg.Export(*org, false);
+      }
+      if (is({"orgs", "*", "register", "assets"}) && m == "PUT") {
+        return reg.PutAsset(*org);
+      }
+      if (is({"orgs", "*", "register", "links"}) && m == "POST") {
+        return reg.AddLink(*org);
+      }
+      if (is({"orgs", "*", "register", "import"}) && m == "POST") {
+        return reg.Import(*org);
+      }
+    }
+    if (is({"orgs", "*", "questionnaire", "first"})) {
+      FormHandlers forms{{*this, call}};
+      if (m == "GET") return forms.First(*org);
+      if (m == "PUT") return forms.SaveFirst(*org);
+      return h.Problem(405, "error.method");
+    }
+    if (is({"orgs", "*", "questionnaire", "ipa"})) {
+      FormHandlers forms{{*this, call}};
+      if (m == "GET") return forms.Ipa(*org);
+      if (m == "PUT") return forms.SaveIpa(*org);
+      return h.Problem(405, "error.method");
+    }
+    if (is({"orgs", "*", "parameters"}) && m == "PUT") {
+      return ParameterHandlers{{*this, call}}.Save(*org);
     }
     if (is({"orgs", "*", "tokens"})) {
       if (m == "GET") return h.ListTokens(*org);
@@ -1706,6 +1632,14 @@ HttpResponse ConsoleApi::Route(Call& call) {
     return h.DisableAccount(*id);
   }
   if (is({"api-tokens"}) && m == "POST") return h.CreateApiToken();
+  if (is({"api-tokens"}) && m == "GET") {
+    return ApiTokenHandlers{{*this, call}}.List();
+  }
+  if (is({"api-tokens", "*"}) && m == "DELETE") {
+    std::optional<int64_t> id = id_at(1);
+    if (!id) return h.Problem(404, "error.not_found");
+    return ApiTokenHandlers{{*this, call}}.Revoke(*id);
+  }
   if (is({"audit"}) && m == "GET") return h.ListAudit();
   return h.Problem(404, "error.not_found");
 }

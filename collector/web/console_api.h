@@ -30,6 +30,10 @@
 #include "collector/web/sessions.h"
 #include "common/clock.h"
 
+namespace mamori::asset_register {
+class RegisterPort;
+}  // namespace mamori::asset_register
+
 namespace mamori::web {
 
 struct ConsoleApiOptions {
@@ -64,6 +68,10 @@ class ConsoleApi {
   HttpResponse Handle(const HttpRequest& request);
 
   SessionManager& sessions() { return sessions_; }
+  // The information-asset register the register page uses, on a connection
+  // of its own (the core store's is the ingest path's); unset = the page
+  // answers 503. Call before serving; `port` must outlive the API.
+  void SetRegister(asset_register::RegisterPort* port) { register_ = port; }
 
  private:
   struct Call;
@@ -78,6 +86,8 @@ class ConsoleApi {
   // Opened on first use from options_.software_store_url.
   std::mutex software_mu_;  // guards software_
   std::unique_ptr<store::SoftwarePort> software_;
+  asset_register::RegisterPort* register_ = nullptr;
+  std::mutex register_mu_;  // guards register_ (one thread at a time)
   const Clock& clock_;
   const ConsoleApiOptions options_;
   SessionManager sessions_;
@@ -86,6 +96,7 @@ class ConsoleApi {
   // for a name that does not exist takes as long as one that does.
   std::string dummy_hash_;
 
+  friend struct ApiBase;
   friend struct ApiHandlers;
 };
 

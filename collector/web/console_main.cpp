@@ -5,6 +5,7 @@
 
 #include "collector/pki/ca.h"
 #include "collector/store/open_store.h"
+#include "collector/store/register_port.h"
 #include "collector/web/console_api.h"
 #include "collector/web/web_server.h"
 
@@ -25,6 +26,9 @@ class RunningConsole final : public Console {
   std::unique_ptr<store::ConsoleStore> console;
   std::unique_ptr<policy::GradingService> grading;
   std::unique_ptr<store::ReportStore> reports;
+  // The register page's own connection (the core store's belongs to ingest).
+  std::unique_ptr<store::Store> register_store;
+  std::unique_ptr<asset_register::RegisterPort> register_port;
   std::unique_ptr<ConsoleApi> api;
   std::unique_ptr<WebServer> server;
 };
@@ -93,6 +97,14 @@ Result<std::unique_ptr<Console>> StartConsole(const ConsoleFlags& flags,
       store::OpenReportStore(store::SqliteUrl(paths.database));
   if (!reports.ok()) return reports.status();
   c->reports = std::move(reports).value();
+  Result<std::unique_ptr<store::Store>> register_store =
+      store::OpenStore(store::SqliteUrl(paths.database), clock);
+  if (!register_store.ok()) return register_store.status();
+  c->register_store = std::move(register_store).value();
+  Result<std::unique_ptr<asset_register::RegisterPort>> register_port =
+      c->register_store->OpenRegister(clock);
+  if (!register_port.ok()) return register_port.status();
+  c->register_port = std::move(register_port).value();
 
   ConsoleApiOptions options;
   options.grpc_address = grpc_address;
@@ -108,6 +120,7 @@ Result<std::unique_ptr<Console>> StartConsole(const ConsoleFlags& flags,
   c->api =
       std::make_unique<ConsoleApi>(*c->accounts, *c->console, store,
                                    *c->grading, *c->reports, clock, options);
+  c->api->SetRegister(c->register_port.get());
 
   WebServerConfig config;
   config.address = flags.web;

@@ -3,8 +3,27 @@
 #include <algorithm>
 
 #include "collector/pki/crypto.h"
+#include "common/log.h"
 
 namespace mamori::web {
+namespace {
+
+// last_used is written back at most this often: idle expiry is measured in
+// minutes, and a write per request would serialise every page view.
+constexpr std::chrono::seconds kTouchResolution{30};
+
+Session FromStored(const store::StoredSession& s, std::string_view id) {
+  Session out;
+  out.id = std::string(id);
+  out.account_id = s.account_id;
+  out.csrf_token = s.csrf_token;
+  out.created_at = s.created_at;
+  out.last_used = s.last_used;
+  out.source = s.source;
+  return out;
+}
+
+}  // namespace
 
 Session SessionManager::Create(int64_t account_id, const std::string& source) {
   Session s;
@@ -13,6 +32,23 @@ Session SessionManager::Create(int64_t account_id, const std::string& source) {
   s.account_id = account_id;
   s.created_at = s.last_used = clock_.Now();
   s.source = source;
+  if (store_ != nullptr) {
+    const TimePoint now = s.created_at;
+    if (auto pruned = store_->PruneSessions(now - settings_.idle,
+                                            now - settings_.absolute);
+        !pruned.ok()) {
+      MAMORI_LOG(kError) << "sessions: prune failed: "
+                         << pruned.status().ToString();
+    }
+    store::StoredSession stored{pki::Sha256Hex(s.id), account_id,  s.csrf_token,
+                                s.created_at,         s.last_used, source};
+    if (Status st = store_->CreateSession(stored, settings_.max_sessions);
+        !st.ok()) {
+      // The cookie then names no session: the next request is anonymous.
+      MAMORI_LOG(kError) << "sessions: store failed: " << st.ToString();
+    }
+    return s;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (sessions_.size() >= settings_.max_sessions) {
     auto oldest = std::min_element(
@@ -31,6 +67,28 @@ std::optional<Session> SessionManager::Touch(std::string_view id) {
   if (id.empty() || id.size() > 128) return std::nullopt;
   const std::string key = pki::Sha256Hex(id);
   const TimePoint now = clock_.Now();
+  if (store_ != nullptr) {
+    Result<store::StoredSession> found = store_->FindSession(key);
+    if (!found.ok()) {
+      if (found.status().code() != StatusCode::kNotFound) {
+        MAMORI_LOG(kError) << "sessions: read failed: "
+                           << found.status().ToString();
+      }
+      return std::nullopt;
+    }
+    if (now - found->last_used > settings_.idle ||
+        now - found->created_at > settings_.absolute) {
+      (void)store_->RemoveSession(key);
+      return std::nullopt;
+    }
+    if (now - found->last_used >= kTouchResolution) {
+      if (Status st = store_->TouchSession(key, now); !st.ok()) {
+        MAMORI_LOG(kError) << "sessions: touch failed: " << st.ToString();
+      }
+      found->last_used = now;
+    }
+    return FromStored(*found, id);
+  }
   std::lock_guard<std::mutex> lock(mu_);
   auto it = sessions_.find(key);
   if (it == sessions_.end()) return std::nullopt;
@@ -48,11 +106,23 @@ std::optional<Session> SessionManager::Touch(std::string_view id) {
 
 void SessionManager::Remove(std::string_view id) {
   if (id.empty()) return;
+  if (store_ != nullptr) {
+    if (Status st = store_->RemoveSession(pki::Sha256Hex(id)); !st.ok()) {
+      MAMORI_LOG(kError) << "sessions: remove failed: " << st.ToString();
+    }
+    return;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   sessions_.erase(pki::Sha256Hex(id));
 }
 
 void SessionManager::RemoveAccount(int64_t account_id) {
+  if (store_ != nullptr) {
+    if (Status st = store_->RemoveAccountSessions(account_id); !st.ok()) {
+      MAMORI_LOG(kError) << "sessions: remove failed: " << st.ToString();
+    }
+    return;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   std::erase_if(sessions_, [account_id](const auto& entry) {
     return entry.second.account_id == account_id;
@@ -60,6 +130,10 @@ void SessionManager::RemoveAccount(int64_t account_id) {
 }
 
 size_t SessionManager::size() const {
+  if (store_ != nullptr) {
+    Result<int64_t> n = store_->CountSessions();
+    return n.ok() ? static_cast<size_t>(*n) : 0;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   return sessions_.size();
 }

@@ -1,8 +1,10 @@
 #pragma once
 
-// Server-side console sessions and login throttling, both in memory: a
-// collector restart logs everyone out (safe by default) and forgets failed
-// attempts.
+// Server-side console sessions and login throttling. Sessions live in the
+// store when one is given (AccountStore's session table: a restart or a
+// second collector on the same database keeps them valid, and a logout or
+// password change ends them everywhere at once), else in memory. Failed
+// login attempts are counted in memory (a restart forgets them).
 //
 // SessionManager: a session is a random 256-bit id (sent as a cookie; only
 // its SHA-256 is kept as the key), the account, a CSRF token, and its times.
@@ -24,6 +26,7 @@
 #include <string>
 #include <string_view>
 
+#include "collector/store/account_store.h"
 #include "common/clock.h"
 
 namespace mamori::web {
@@ -47,6 +50,13 @@ class SessionManager {
  public:
   SessionManager(const Clock& clock, SessionSettings settings)
       : clock_(clock), settings_(settings) {}
+  // Sessions kept in `store` (it must outlive the manager). The store is the
+  // only copy: every Touch reads it, so what another process ended is ended
+  // here too. A store error counts as "no session" (logged), never as a
+  // valid one.
+  SessionManager(const Clock& clock, SessionSettings settings,
+                 store::AccountStore* store)
+      : clock_(clock), settings_(settings), store_(store) {}
 
   // A new session with fresh random id and CSRF token. When the table is
   // full the least recently used session ends.
@@ -64,6 +74,7 @@ class SessionManager {
  private:
   const Clock& clock_;
   const SessionSettings settings_;
+  store::AccountStore* const store_ = nullptr;
   mutable std::mutex mu_;
   std::map<std::string, Session> sessions_;  // by SHA-256 of the id
 };

@@ -10,9 +10,14 @@
 // per-rule grade trend and the tracked improvement plan (an org admin edits
 // it, a bad owner is refused naming the field, the edit is audited; a
 // viewer reads it without forms and gets 403 on PATCH); a viewer of one
-// organisation cannot see or change another's.
+// organisation cannot see or change another's; an endpoint's pending
+// updates and history; the XLSX export (opened and checked); changing a
+// check parameter; API tokens (create, use, revoke); revoking a host (the
+// shell script then sees its next report refused); the register (add,
+// link, export, import after a preview); the first-diagnosis and IPA forms.
 import {chromium} from 'playwright-core';
 import {readFileSync, writeFileSync, mkdirSync} from 'node:fs';
+import {spawnSync} from 'node:child_process';
 
 const env = (name) => {
   const v = process.env[name];
@@ -44,16 +49,30 @@ const browser = await chromium.launch({
     `--ignore-certificate-errors-spki-list=${env('SPKI_SHA256')}`],
 });
 const dialogs = [];
+// confirm() dialogs a step expects (revoking): accepted, not counted as an
+// injected dialog.
+let confirmsExpected = 0;
 async function newPage(locale, timezoneId) {
   const context = await browser.newContext({locale, timezoneId,
     viewport: {width: 1280, height: 900}});
   const page = await context.newPage();
   page.setDefaultTimeout(15000);
-  page.on('dialog', async (d) => { dialogs.push(d.message()); await d.dismiss(); });
+  page.on('dialog', async (d) => {
+    if (d.type() === 'confirm' && confirmsExpected > 0) {
+      confirmsExpected--;
+      await d.accept();
+      return;
+    }
+    dialogs.push(d.message());
+    await d.dismiss();
+  });
   page.on('pageerror', (e) => console.error(`browser: page error: ${e.message}`));
   return page;
 }
 const shot = (page, name) => page.screenshot({path: `${SHOTS}/${name}.png`, fullPage: true});
+// One part of a long page (the element around `selector`).
+const shotOf = (page, selector, name) =>
+  page.locator(selector).screenshot({path: `${SHOTS}/${name}.png`});
 
 async function loginAndChange(page, name, password) {
   await page.goto(URL);
@@ -147,6 +166,25 @@ try {
   const afterGrade = (await page.textContent('.q-grade[data-rule="web_browsing"]')).trim();
   check(before === 'D' && afterGrade === 'A', `web_browsing grade ${before} → ${afterGrade}, expected D → A`);
   await shot(page, 'questionnaire-en');
+
+  log('first diagnosis and IPA self-check forms: scores, and a contradiction with the evidence');
+  await page.click('nav.forms a[href$="/questionnaire/first"]');
+  await page.waitForSelector('#first-table');
+  const firstIds = await page.$$eval('#first-table select', (sel) => sel.map((x) => x.name));
+  for (const id of firstIds) await page.selectOption(`[name="${id}"]`, '5');
+  await page.click('#save-first');
+  await page.waitForSelector('#saved');
+  check((await page.textContent('[data-category="overall"]')).trim() === 'A', 'all 5s do not grade A');
+  await shot(page, 'first-diagnosis-en');
+  await page.click('nav.forms a[href$="/questionnaire/ipa"]');
+  await page.waitForSelector('#ipa-table');
+  // Item 2 (antivirus) answered "done" while the evidence shows otherwise.
+  await page.selectOption('#ipa-2', 'done');
+  await page.click('#save-ipa');
+  await page.waitForSelector('#saved');
+  check(await page.$('#ipa-table [data-item="2"].bad') !== null, 'no contradiction shown for item 2');
+  check(/\d+ \/ 100/.test(await page.textContent('#ipa-total')), 'no IPA total');
+  await shot(page, 'ipa-en');
   log('dashboard: per-rule grade trend, with what changed');
   await page.goto(`${URL}/#/orgs/${orgA}`);
   await page.waitForSelector('#trend-h');
@@ -228,6 +266,125 @@ try {
   await page.waitForSelector('#software table tbody tr');
   await shot(page, 'endpoint-this-machine');
 
+  log('endpoint: pending updates and changes over time');
+  await page.waitForSelector('#updates-h');
+  await page.waitForSelector('#history-h');
+  const updatesText = await page.textContent('#updates-h + *');
+  check(/pending|Unknown|No pending/.test(updatesText), `updates section says "${updatesText}"`);
+  check((await page.$$eval('#fact-history tbody tr', (r) => r.length)) >= 10,
+    'the first report of every family is not in the history');
+  check(await page.$('#revoke-host') !== null, 'the operator has no revoke button');
+  await shotOf(page, 'section:has(#updates-h)', 'endpoint-updates');
+  await shotOf(page, 'section:has(#history-h)', 'endpoint-history');
+
+  log('endpoints export as XLSX, hostile names as text');
+  await page.goto(`${URL}/#/orgs/${orgA}/endpoints`);
+  await page.waitForSelector('#xlsx-link');
+  const [xlsxDownload] = await Promise.all([page.waitForEvent('download'), page.click('#xlsx-link')]);
+  const xlsxPath = `${SHOTS}/endpoints.xlsx`;
+  await xlsxDownload.saveAs(xlsxPath);
+  // Opened with Python's zipfile: a workbook whose cells are text (no
+  // formula element) and which holds both host names.
+  const opened = spawnSync('python3', ['-c', `
+import json, re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+sheet = z.read('xl/worksheets/sheet1.xml').decode()
+strings = re.findall(r'<t[^>]*>([^<]*)</t>', z.read('xl/sharedStrings.xml').decode())
+import html
+print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) for s in strings]}))
+`, xlsxPath], {encoding: 'utf8'});
+  check(opened.status === 0, `xlsx did not open: ${opened.stderr}`);
+  const book = JSON.parse(opened.stdout);
+  check(book.formulas === 0, `${book.formulas} formula cells`);
+  check(book.strings.includes(xssName), 'the XSS host name is not a text cell');
+  check(book.strings.includes(env('THIS_HOST')), 'this machine is not in the workbook');
+
+  log('rules: an org admin changes a parameter (validated, in force)');
+  await page.goto(`${URL}/#/orgs/${orgA}/rules`);
+  const param = 'input.param-input[data-check="antivirus_definitions_fresh"][data-param="max_definitions_age_hours"]';
+  await page.waitForSelector(param);
+  await page.fill(param, '999999');
+  await page.locator(param).press('Enter');
+  await page.waitForSelector(`${param}[aria-invalid="true"]`);
+  check((await page.textContent('.error')).includes('max_definitions_age_hours') ||
+    (await page.textContent('.error')).includes('value'), 'no message naming the bad value');
+  await page.fill(param, '48');
+  await page.locator(param).press('Enter');
+  await page.waitForSelector('#param-saved');
+  check((await page.textContent('#param-saved')).includes('48'), 'saved notice lacks the value');
+  check((await page.inputValue(param)) === '48', 'the value in force is not 48');
+  await shotOf(page, '#rule-antivirus', 'rules-parameter');
+
+  log('API tokens: create, list, revoke; the name stays text');
+  await page.goto(`${URL}/#/api-tokens`);
+  await page.waitForSelector('#api-token-form');
+  await page.fill('#tok-name', '<img src=x onerror=alert(3)>');
+  await page.selectOption('#tok-role', 'viewer');
+  await page.click('#create-api-token');
+  await page.waitForSelector('#new-api-token');
+  const apiToken = (await page.textContent('#new-api-token')).trim();
+  check(apiToken.startsWith('mmr_'), 'no API token shown');
+  check((await page.$$eval('#api-token-table tbody tr', (r) => r.length)) === 1, 'token not listed');
+  check(await page.evaluate(() => document.querySelectorAll('img[src="x"]').length) === 0, 'token name became markup');
+  await shot(page, 'api-tokens');
+  const bearer = async () => page.evaluate(async (tok) =>
+    (await fetch('/api/v1/orgs', {headers: {Authorization: `Bearer ${tok}`}})).status, apiToken);
+  check(await bearer() === 200, 'the new API token is refused');
+  confirmsExpected = 1;
+  await page.click('#api-token-table button.danger');
+  await page.waitForFunction(() => !document.querySelector('#api-token-table button.danger'));
+  check(await bearer() === 401, 'the revoked API token still works');
+
+  log('register: add an asset (importance computed), link it, export, import with a preview');
+  await page.goto(`${URL}/#/orgs/${orgA}/register`);
+  await page.waitForSelector('#asset-form');
+  const assetName = 'browser-asset <img src=x onerror=alert(4)>';
+  await page.fill('#reg-name', assetName);
+  await page.fill('#reg-business_area', '総務');
+  await page.selectOption('#reg-medium', 'office_pc');
+  await page.check('#reg-personal');
+  await page.click('#save-asset');
+  await page.waitForSelector('#register-saved');
+  const assetRow = await page.$$eval('#asset-table tbody tr', (rows) => rows.map((r) =>
+    Array.from(r.children).map((td) => td.textContent)));
+  check(assetRow.length === 1 && assetRow[0][0] === assetName && assetRow[0][6] === '3',
+    `asset row ${JSON.stringify(assetRow)}`);
+  await page.selectOption('#link-kind', 'device');
+  await page.fill('#link-target', env('THIS_HOST'));
+  await page.click('#add-link');
+  await page.waitForFunction((host) => document.querySelector('#asset-table')?.textContent.includes(host),
+    env('THIS_HOST'));
+  check(await page.evaluate(() => document.querySelectorAll('img[src="x"]').length) === 0, 'asset name became markup');
+  const exported = await page.evaluate(async (o) => {
+    const x = await fetch(`/api/v1/orgs/${o}/register.xlsx`);
+    const bytes = new Uint8Array(await x.arrayBuffer());
+    const csv = await (await fetch(`/api/v1/orgs/${o}/register.csv`)).text();
+    return {status: x.status, zip: bytes[0] === 0x50 && bytes[1] === 0x4b, csv};
+  }, orgA);
+  check(exported.status === 200 && exported.zip, 'register XLSX export is not a workbook');
+  const importPath = `${SHOTS}/register-import.csv`;
+  writeFileSync(importPath, exported.csv.replace('browser-asset <img', 'imported-asset <img'));
+  await page.setInputFiles('#reg-file', importPath);
+  await page.click('#import-preview-button');
+  await page.waitForSelector('#import-preview');
+  check((await page.textContent('#import-preview')).includes('1'), 'preview does not count the new asset');
+  check((await page.$$eval('#asset-table tbody tr', (r) => r.length)) === 1, 'the preview stored something');
+  await shot(page, 'register-preview');
+  await page.click('#import-apply');
+  await page.waitForFunction(() => document.querySelectorAll('#asset-table tbody tr').length === 2);
+  await shot(page, 'register');
+
+  log('revoke the XSS host from its page');
+  await page.goto(`${URL}/#/orgs/${orgA}/endpoints?q=onerror`);
+  await page.waitForSelector('#endpoint-table a.host');
+  await page.click('#endpoint-table a.host');
+  await page.waitForSelector('#revoke-host');
+  confirmsExpected = 1;
+  await page.click('#revoke-host');
+  await page.waitForSelector('#revoked-banner');
+  check(dialogs.length === 0, `a dialog opened: ${dialogs}`);
+  await page.screenshot({path: `${SHOTS}/endpoint-revoked.png`});
+
   log('software across the organisation');
   await page.goto(`${URL}/#/orgs/${orgA}/software?q=openssh`);
   await page.waitForSelector('#software-table');
@@ -255,7 +412,11 @@ try {
   await page.waitForSelector('#audit-table');
   const actions = await page.$$eval('#audit-table tbody tr td:nth-child(4)', (tds) => tds.map((t) => t.textContent));
   check(actions.includes('token.create') && actions.includes('account.password') &&
-    actions.includes('improvement.update'), `actions ${actions}`);
+    actions.includes('host.revoke') && actions.includes('parameter.set') && actions.includes('api_token.revoke') &&
+    actions.includes('register.asset') && actions.includes('register.link') && actions.includes('register.import') &&
+    actions.includes('improvement.update'),
+  `actions ${actions}`);
+  check(await page.evaluate(() => document.querySelectorAll('img[src="x"]').length) === 0, 'audit target became markup');
   await shot(page, 'audit');
   await page.context().close();
 

@@ -62,6 +62,22 @@ INSERT INTO console_accounts (name, role, password_hash, must_change_password,
                               created_at)
   SELECT name, 'operator', password_hash, 1, created_at FROM admin_accounts;
 )sql"},
+    {2, R"sql(
+-- Console sessions, so a restart or a second collector on this database keeps
+-- them valid. Only the SHA-256 of the cookie value is stored; the CSRF token
+-- is useless without the cookie. Idle and absolute expiry are enforced by
+-- the console when a session is used, and expired rows pruned.
+CREATE TABLE console_sessions (
+  id_hash    TEXT PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES console_accounts(id),
+  csrf_token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_used  INTEGER NOT NULL,
+  source     TEXT NOT NULL
+);
+CREATE INDEX console_sessions_account ON console_sessions(account_id);
+CREATE INDEX console_sessions_last_used ON console_sessions(last_used);
+)sql"},
 };
 
 }  // namespace

@@ -309,6 +309,111 @@ Status SqliteAccountStore::RevokeApiToken(int64_t account_id, int64_t token_id,
   return Status::Ok();
 }
 
+Status SqliteAccountStore::CreateSession(const StoredSession& session,
+                                         size_t max_sessions) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Transaction tx(db_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+  Result<Statement> count =
+      db_.Prepare("SELECT COUNT(*) FROM console_sessions");
+  if (!count.ok()) return count.status();
+  Result<bool> row = count->Step();
+  if (!row.ok()) return row.status();
+  const int64_t stored = *row ? count->ColumnInt(0) : 0;
+  if (max_sessions > 0 && stored >= static_cast<int64_t>(max_sessions)) {
+    Result<Statement> evict = db_.Prepare(
+        "DELETE FROM console_sessions WHERE id_hash IN (SELECT id_hash FROM "
+        "console_sessions ORDER BY last_used LIMIT ?1)");
+    if (!evict.ok()) return evict.status();
+    evict->Bind(1, stored - static_cast<int64_t>(max_sessions) + 1);
+    MAMORI_RETURN_IF_ERROR(evict->Run());
+  }
+  Result<Statement> s = db_.Prepare(
+      "INSERT INTO console_sessions (id_hash, account_id, csrf_token, "
+      "created_at, last_used, source) SELECT ?1, id, ?3, ?4, ?5, ?6 FROM "
+      "console_accounts WHERE id = ?2");
+  if (!s.ok()) return s.status();
+  s->Bind(1, session.id_hash)
+      .Bind(2, session.account_id)
+      .Bind(3, session.csrf_token)
+      .Bind(4, ToUnixSeconds(session.created_at))
+      .Bind(5, ToUnixSeconds(session.last_used))
+      .Bind(6, session.source);
+  MAMORI_RETURN_IF_ERROR(s->Run());
+  if (db_.Changes() == 0) return NotFoundError("no such account");
+  return tx.Commit();
+}
+
+Result<StoredSession> SqliteAccountStore::FindSession(
+    const std::string& id_hash) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<Statement> s = db_.Prepare(
+      "SELECT account_id, csrf_token, created_at, last_used, source FROM "
+      "console_sessions WHERE id_hash = ?1");
+  if (!s.ok()) return s.status();
+  s->Bind(1, id_hash);
+  Result<bool> row = s->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return NotFoundError("no such session");
+  StoredSession out;
+  out.id_hash = id_hash;
+  out.account_id = s->ColumnInt(0);
+  out.csrf_token = s->ColumnText(1);
+  out.created_at = FromUnixSeconds(s->ColumnInt(2));
+  out.last_used = FromUnixSeconds(s->ColumnInt(3));
+  out.source = s->ColumnText(4);
+  return out;
+}
+
+Status SqliteAccountStore::TouchSession(const std::string& id_hash,
+                                        TimePoint now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<Statement> s = db_.Prepare(
+      "UPDATE console_sessions SET last_used = MAX(last_used, ?2) WHERE "
+      "id_hash = ?1");
+  if (!s.ok()) return s.status();
+  s->Bind(1, id_hash).Bind(2, ToUnixSeconds(now));
+  return s->Run();
+}
+
+Status SqliteAccountStore::RemoveSession(const std::string& id_hash) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<Statement> s =
+      db_.Prepare("DELETE FROM console_sessions WHERE id_hash = ?1");
+  if (!s.ok()) return s.status();
+  s->Bind(1, id_hash);
+  return s->Run();
+}
+
+Status SqliteAccountStore::RemoveAccountSessions(int64_t account_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<Statement> s =
+      db_.Prepare("DELETE FROM console_sessions WHERE account_id = ?1");
+  if (!s.ok()) return s.status();
+  s->Bind(1, account_id);
+  return s->Run();
+}
+
+Result<int64_t> SqliteAccountStore::PruneSessions(TimePoint idle_before,
+                                                  TimePoint created_before) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<Statement> s = db_.Prepare(
+      "DELETE FROM console_sessions WHERE last_used < ?1 OR created_at < ?2");
+  if (!s.ok()) return s.status();
+  s->Bind(1, ToUnixSeconds(idle_before)).Bind(2, ToUnixSeconds(created_before));
+  MAMORI_RETURN_IF_ERROR(s->Run());
+  return static_cast<int64_t>(db_.Changes());
+}
+
+Result<int64_t> SqliteAccountStore::CountSessions() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Result<Statement> s = db_.Prepare("SELECT COUNT(*) FROM console_sessions");
+  if (!s.ok()) return s.status();
+  Result<bool> row = s->Step();
+  if (!row.ok()) return row.status();
+  return *row ? s->ColumnInt(0) : 0;
+}
+
 Status SqliteAccountStore::AppendAudit(const AuditEntry& entry) {
   std::lock_guard<std::mutex> lock(mu_);
   Result<Statement> s = db_.Prepare(

@@ -35,6 +35,15 @@ class SqliteAccountStore final : public AccountStore {
   Result<std::vector<ApiToken>> ListApiTokens(int64_t account_id) override;
   Status RevokeApiToken(int64_t account_id, int64_t token_id,
                         TimePoint now) override;
+  Status CreateSession(const StoredSession& session,
+                       size_t max_sessions) override;
+  Result<StoredSession> FindSession(const std::string& id_hash) override;
+  Status TouchSession(const std::string& id_hash, TimePoint now) override;
+  Status RemoveSession(const std::string& id_hash) override;
+  Status RemoveAccountSessions(int64_t account_id) override;
+  Result<int64_t> PruneSessions(TimePoint idle_before,
+                                TimePoint created_before) override;
+  Result<int64_t> CountSessions() override;
   Status AppendAudit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> ListAudit(const OrgScope& scope,
                                             std::optional<int64_t> before_id,

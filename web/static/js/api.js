@@ -47,3 +47,22 @@ export function query(params) {
   const s = q.toString();
   return s ? `?${s}` : '';
 }
+
+// Sends a file's bytes as the request body (the register import): the same
+// CSRF token and language, the JSON answer or an ApiError.
+export async function upload(path, file) {
+  let response;
+  try {
+    response = await fetch(`/api/v1/${path}`, {
+      method: 'POST', credentials: 'same-origin', body: file,
+      headers: {'Accept': 'application/json', 'Accept-Language': currentLanguage(),
+        'X-CSRF-Token': csrfToken, 'Content-Type': 'application/octet-stream'},
+    });
+  } catch (e) {
+    throw new ApiError(0, {detail: t('error.network')});
+  }
+  const type = response.headers.get('Content-Type') || '';
+  const data = type.includes('json') ? await response.json() : {};
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}

@@ -4,6 +4,7 @@ import {api, ApiError, setCsrf} from './api.js';
 import {h, clear} from './dom.js';
 import {loadLanguage, currentLanguage, t} from './i18n.js';
 import * as views from './views.js';
+import {apiTokens} from './api_tokens.js';
 import * as followup from './followup.js';
 
 const state = {session: null};
@@ -22,6 +23,10 @@ const routes = [
   [/^\/orgs\/(\d+)\/improvements$/, (m) => followup.improvements(ctx, m[1])],
   [/^\/accounts$/, () => views.accounts(ctx)],
   [/^\/audit$/, () => views.audit(ctx)],
+  [/^\/api-tokens$/, () => apiTokens(ctx)],
+  [/^\/orgs\/(\d+)\/register$/, (m) => views.registerView(ctx, m[1])],
+  [/^\/orgs\/(\d+)\/questionnaire\/first$/, (m) => views.firstDiagnosisView(ctx, m[1])],
+  [/^\/orgs\/(\d+)\/questionnaire\/ipa$/, (m) => views.ipaView(ctx, m[1])],
 ];
 
 function parseHash() {
@@ -61,6 +66,7 @@ function header() {
     if (['operator', 'org_admin', 'auditor'].includes(s.account.role)) {
       nav.push(h('a', {href: '#/audit'}, t('nav.audit')));
     }
+    nav.push(h('a', {href: '#/api-tokens'}, t('nav.api_tokens')));
   }
   const select = h('select', {id: 'lang', 'aria-label': t('app.language'),
     onchange: async (e) => { await loadLanguage(e.target.value); render(); }},

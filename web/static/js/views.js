@@ -4,6 +4,9 @@ import {api, ApiError, query} from './api.js';
 import {h, clear, table, safeText} from './dom.js';
 import {t, loc, formatTime, currentLanguage} from './i18n.js';
 import {radar, trendChart} from './radar.js';
+import {hostSections} from './host_sections.js';
+import {register} from './register.js';
+import {firstDiagnosis, ipaSelfCheck, formsNav} from './forms.js';
 import {trendSection} from './followup.js';
 
 export function page(ctx, title, ...children) {
@@ -28,7 +31,21 @@ export function orgNav(orgId, current) {
   return h('nav', {class: 'sub', 'aria-label': 'organisation'},
     link('', 'nav.dashboard'), link('/rules', 'nav.rules'), link('/questionnaire', 'nav.questionnaire'),
     link('/endpoints', 'nav.endpoints'), link('/software', 'nav.software'),
-    link('/enroll', 'nav.enroll'), link('/improvements', 'nav.improvements'));
+    link('/enroll', 'nav.enroll'), link('/improvements', 'nav.improvements'),
+    link('/register', 'nav.register'));
+}
+
+// The first-diagnosis and IPA forms (forms.js) under the questionnaire menu.
+export function firstDiagnosisView(ctx, orgId) {
+  return firstDiagnosis(ctx, orgId, orgNav(orgId, 'nav.questionnaire'));
+}
+export function ipaView(ctx, orgId) {
+  return ipaSelfCheck(ctx, orgId, orgNav(orgId, 'nav.questionnaire'));
+}
+
+// The register view (register.js) with this page's organisation menu.
+export function registerView(ctx, orgId) {
+  return register(ctx, orgId, orgNav(orgId, 'nav.register'));
 }
 
 // Marks the input named by a problem's `field` and shows the message.
@@ -249,7 +266,9 @@ export async function endpoints(ctx, orgId, params) {
   h('div', {class: 'field check'}, clone, h('label', {for: 'clone'}, t('ep.clones_only'))),
   h('button', {type: 'submit'}, t('ep.apply')),
   h('a', {class: 'button', id: 'csv-link', download: '',
-    href: `/api/v1/orgs/${orgId}/endpoints.csv${query({...filters(), sort: '', order: ''})}`}, t('ep.csv')));
+    href: `/api/v1/orgs/${orgId}/endpoints.csv${query({...filters(), sort: '', order: ''})}`}, t('ep.csv')),
+  h('a', {class: 'button', id: 'xlsx-link', download: '',
+    href: `/api/v1/orgs/${orgId}/endpoints.xlsx${query({...filters(), sort: '', order: ''})}`}, t('ep.xlsx')));
   const sortHeader = (key, label) => {
     const active = (p.sort || 'hostname') === key;
     const order = active && p.order !== 'desc' ? 'desc' : 'asc';
@@ -320,6 +339,7 @@ export async function endpoint(ctx, orgId, hostId) {
     summary, h('section', {class: 'card'}, checkTable), h('section', {class: 'card'}, families),
     h('section', {class: 'card'}, h('h2', {}, t('host.software')), softwareForm, softwareBody));
   await loadSoftware();
+  await hostSections(ctx, orgId, hostId, d, () => endpoint(ctx, orgId, hostId));
 }
 
 // --- enrollment --------------------------------------------------------------------
@@ -423,9 +443,28 @@ export async function audit(ctx) {
 
 // --- rules ---------------------------------------------------------------------
 
-export async function rules(ctx, orgId) {
+export async function rules(ctx, orgId, notice) {
   const [org, data] = await Promise.all([api('GET', `orgs/${orgId}`), api('GET', `orgs/${orgId}/rules`)]);
   const other = currentLanguage() === 'ja' ? 'en' : 'ja';
+  const alert = h('div', {'aria-live': 'assertive'});
+  const canWrite = ['operator', 'org_admin'].includes(ctx.state.session.account.role);
+  // The value in force, editable by org admins and operators (audited,
+  // re-graded at once by the API).
+  const paramValue = (c, p) => {
+    if (!canWrite) return p.overridden ? h('strong', {}, `${p.value} (${t('rules.overridden')})`) : p.value;
+    const shown = p.overridden ? h('strong', {}, `(${t('rules.overridden')})`) : null;
+    const input = h('input', {name: 'value', value: p.value, 'aria-label': `${c.check_id} ${p.name}`,
+      class: 'param-input', dataset: {check: c.check_id, param: p.name}, size: 8});
+    const form = h('form', {class: 'inline', onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        const r = await api('PUT', `orgs/${orgId}/parameters`, {check_id: c.check_id, name: p.name, value: input.value});
+        await rules(ctx, orgId, t('rules.param_saved', {check: c.check_id, name: p.name, value: r.value,
+          overall: r.overall || t('grade.none')}));
+      } catch (err) { formError(ctx, alert, form, err); }
+    }}, input, h('button', {type: 'submit'}, t('rules.param_save')), ' ', shown);
+    return form;
+  };
   const sections = data.rules.map((rule) => h('section', {class: 'card', id: `rule-${rule.id}`},
     h('h2', {}, gradeBadge(rule.grade), ' ', loc(rule.name)),
     rule.checks.length ? rule.checks.map((c) => h('div', {class: 'check'},
@@ -439,13 +478,14 @@ export async function rules(ctx, orgId) {
       c.parameters.length ? table(t('rules.parameters'),
         [t('rules.param_name'), t('rules.param_value'), t('rules.param_default'), t('rules.param_about')],
         c.parameters.map((p) => [h('code', {}, p.name),
-          p.overridden ? h('strong', {}, `${p.value} (${t('rules.overridden')})`) : p.value,
+          paramValue(c, p),
           p.default, loc(p.description)]), {class: 'list compact'}) : null,
       c.failing.length ? table(t('rules.failing'), [t('ep.hostname'), t('host.evidence')],
         c.failing.map((f) => [h('a', {href: `#/orgs/${orgId}/endpoints/${f.id}`}, safeText(f.hostname)),
           evidenceList(f.evidence)]), {class: 'list compact'}) : null))
       : h('p', {class: 'muted'}, t('rules.questionnaire_only'))));
-  page(ctx, t('rules.heading', {org: safeText(org.org.name)}), orgNav(orgId, 'nav.rules'), ...sections);
+  page(ctx, t('rules.heading', {org: safeText(org.org.name)}), orgNav(orgId, 'nav.rules'), alert,
+    notice ? h('p', {class: 'notice', id: 'param-saved', role: 'status'}, notice) : null, ...sections);
 }
 
 // --- questionnaire (second diagnosis) ------------------------------------------------
@@ -486,6 +526,7 @@ export async function questionnaire(ctx, orgId, notice) {
   {class: 'list', id: 'questionnaire-table'}),
   data.can_write ? h('button', {type: 'submit', id: 'save-answers'}, t('q.save')) : h('p', {class: 'muted'}, t('q.readonly')));
   page(ctx, t('q.heading', {org: safeText(org.org.name)}), orgNav(orgId, 'nav.questionnaire'),
+    formsNav(orgId, 'qf.second'),
     h('p', {}, t('q.intro')), alert, notice ? h('p', {class: 'notice', id: 'saved'}, notice) : null,
     h('section', {class: 'card'}, form));
 }

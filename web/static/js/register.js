@@ -1,0 +1,155 @@
+// The information-asset register (情報資産管理台帳): assets with their
+// computed importance, devices from the agents, links; add or edit an asset,
+// link it, export, and import a file after previewing what it would change.
+import {api, upload, ApiError} from './api.js';
+import {h, clear, table, safeText} from './dom.js';
+import {t, loc, formatTime} from './i18n.js';
+
+const MAX_UPLOAD = 1 << 20;
+
+function field(label, input) {
+  return h('div', {class: 'field'}, h('label', {for: input.id}, label), input);
+}
+
+function check(id, label, checked) {
+  const input = h('input', {id, name: id.replace(/^reg-/, ''), type: 'checkbox', checked});
+  return [input, h('div', {class: 'field check'}, input, h('label', {for: id}, label))];
+}
+
+function markField(form, error) {
+  form.querySelectorAll('[aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
+  if (error instanceof ApiError && error.field) {
+    const input = form.querySelector(`[name="${CSS.escape(error.field)}"]`);
+    if (input) { input.setAttribute('aria-invalid', 'true'); input.focus(); }
+  }
+}
+
+export async function register(ctx, orgId, orgNav, notice) {
+  const [org, data] = await Promise.all([api('GET', `orgs/${orgId}`), api('GET', `orgs/${orgId}/register`)]);
+  const alert = h('div', {'aria-live': 'assertive'});
+  const reload = (message) => register(ctx, orgId, orgNav, message);
+  const mediumLabel = Object.fromEntries(data.media.map((m) => [m.code, loc(m.label)]));
+  const linked = {};
+  for (const l of data.links) {
+    (linked[l.asset_name] ||= []).push(l.kind === 'service' ? `${l.target} (${t('linkkind.service')})` : l.target);
+  }
+
+  // --- add / edit form ---
+  const text = (name, label, attrs) => {
+    const input = h('input', {id: `reg-${name}`, name, maxlength: 500, ...attrs});
+    return [input, field(label, input)];
+  };
+  const [name, nameField] = text('name', t('reg.name'), {required: true});
+  const [area, areaField] = text('business_area', t('reg.business_area'));
+  const [users, usersField] = text('users', t('reg.users'));
+  const [dept, deptField] = text('owning_department', t('reg.owning_department'));
+  const [retention, retentionField] = text('retention', t('reg.retention'));
+  const [note, noteField] = text('note', t('reg.note'));
+  const medium = h('select', {id: 'reg-medium', name: 'medium'},
+    data.media.map((m) => h('option', {value: m.code}, loc(m.label))));
+  const level = (name) => h('select', {id: `reg-${name}`, name}, [1, 2, 3].map((n) => h('option', {value: n}, String(n))));
+  const c = level('confidentiality');
+  const i = level('integrity');
+  const a = level('availability');
+  const [personal, personalField] = check('reg-personal', t('reg.personal'), false);
+  const [sensitive, sensitiveField] = check('reg-sensitive_personal', t('reg.sensitive_personal'), false);
+  const [myNumber, myNumberField] = check('reg-my_number', t('reg.my_number'), false);
+  const form = h('form', {class: 'card', id: 'asset-form', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const r = await api('PUT', `orgs/${orgId}/register/assets`, {
+        name: name.value, business_area: area.value, users: users.value, owning_department: dept.value,
+        retention: retention.value, note: note.value, medium: medium.value,
+        confidentiality: Number(c.value), integrity: Number(i.value), availability: Number(a.value),
+        personal: personal.checked, sensitive_personal: sensitive.checked, my_number: myNumber.checked});
+      await reload(t(r.changed ? 'reg.saved' : 'reg.unchanged', {name: safeText(r.asset.name)}));
+    } catch (err) { ctx.showError(alert, err); markField(form, err); }
+  }}, h('h2', {}, t('reg.form')), nameField, areaField, usersField, deptField,
+  field(t('reg.medium'), medium), field(t('reg.confidentiality'), c), field(t('reg.integrity'), i),
+  field(t('reg.availability'), a), personalField, sensitiveField, myNumberField, retentionField, noteField,
+  h('button', {type: 'submit', id: 'save-asset'}, t('reg.save')));
+  const edit = (asset) => {
+    name.value = asset.name; area.value = asset.business_area; users.value = asset.users;
+    dept.value = asset.owning_department; retention.value = asset.retention; note.value = asset.note;
+    medium.value = asset.medium; c.value = asset.confidentiality; i.value = asset.integrity;
+    a.value = asset.availability; personal.checked = asset.personal;
+    sensitive.checked = asset.sensitive_personal; myNumber.checked = asset.my_number;
+    name.focus();
+  };
+
+  // --- link form ---
+  const linkAsset = h('select', {id: 'link-asset', name: 'asset_name'},
+    data.assets.map((x) => h('option', {value: x.name}, safeText(x.name))));
+  const linkKind = h('select', {id: 'link-kind', name: 'kind'},
+    h('option', {value: 'device'}, t('linkkind.device')), h('option', {value: 'service'}, t('linkkind.service')));
+  const linkTarget = h('input', {id: 'link-target', name: 'target', list: 'device-names', maxlength: 500});
+  const deviceNames = h('datalist', {id: 'device-names'}, data.devices.map((d) => h('option', {value: d.name})));
+  const linkForm = h('form', {class: 'card', id: 'link-form', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const r = await api('POST', `orgs/${orgId}/register/links`,
+        {asset_name: linkAsset.value, kind: linkKind.value, target: linkTarget.value});
+      await reload(t('reg.linked_done', {asset: safeText(r.link.asset_name), target: safeText(r.link.target)}));
+    } catch (err) { ctx.showError(alert, err); markField(linkForm, err); }
+  }}, h('h2', {}, t('reg.link_form')), field(t('reg.name'), linkAsset), field(t('reg.link_kind'), linkKind),
+  field(t('reg.link_target'), linkTarget), deviceNames, h('button', {type: 'submit', id: 'add-link'}, t('reg.link_add')));
+
+  // --- import: preview first, then apply the same file ---
+  const file = h('input', {id: 'reg-file', name: 'file', type: 'file', accept: '.xlsx,.csv'});
+  const importResult = h('div', {id: 'import-result', 'aria-live': 'polite'});
+  const send = async (dryRun) => {
+    const chosen = file.files[0];
+    if (!chosen) { file.setAttribute('aria-invalid', 'true'); file.focus(); return; }
+    if (chosen.size > MAX_UPLOAD) { ctx.showError(importResult, t('reg.too_large')); return; }
+    try {
+      const r = await upload(`orgs/${orgId}/register/import?dry_run=${dryRun}`, chosen);
+      if (r.applied) { await reload(t('reg.applied', {created: r.created, updated: r.updated, links: r.links_added})); return; }
+      clear(importResult);
+      if (r.errors.length) {
+        importResult.append(h('p', {class: 'error', role: 'alert'}, t('reg.import_errors')),
+          h('ul', {id: 'import-errors'}, r.errors.map((x) => h('li', {},
+            safeText(`${x.sheet} ${x.row ? `#${x.row}` : ''} ${x.column}: ${x.reason}`)))));
+        return;
+      }
+      importResult.appendChild(h('div', {},
+        h('p', {class: 'notice', id: 'import-preview'}, t('reg.preview_result',
+          {created: r.created, updated: r.updated, unchanged: r.unchanged, links: r.links_added})),
+        r.warnings.length ? h('ul', {}, r.warnings.map((w) => h('li', {}, safeText(w)))) : null,
+        h('button', {type: 'button', id: 'import-apply', onclick: () => send(false)}, t('reg.apply'))));
+    } catch (err) { ctx.showError(importResult, err); }
+  };
+  const importForm = h('form', {class: 'card', id: 'import-form', onsubmit: (e) => { e.preventDefault(); send(true); }},
+    h('h2', {}, t('reg.import')), field(t('reg.import_file'), file),
+    h('button', {type: 'submit', id: 'import-preview-button'}, t('reg.preview')), importResult);
+
+  const base = `/api/v1/orgs/${encodeURIComponent(orgId)}`;
+  const exports = h('p', {class: 'card'},
+    h('a', {class: 'button', id: 'register-xlsx', download: '', href: `${base}/register.xlsx`}, t('reg.export_xlsx')), ' ',
+    h('a', {class: 'button', id: 'register-csv', download: '', href: `${base}/register.csv`}, t('reg.export_csv')));
+  const assets = data.assets.length ? table(t('reg.assets'),
+    [t('reg.name'), t('reg.business_area'), t('reg.medium'), 'C', 'I', 'A', t('reg.importance'),
+      t('reg.personal'), t('reg.owning_department'), t('reg.linked'), ''],
+    data.assets.map((x) => [safeText(x.name), safeText(x.business_area), mediumLabel[x.medium] || x.medium,
+      String(x.confidentiality), String(x.integrity), String(x.availability),
+      h('strong', {class: `importance i${x.importance}`}, String(x.importance)),
+      [x.personal ? t('reg.personal') : '', x.sensitive_personal ? ` ${t('reg.sensitive_personal')}` : '',
+        x.my_number ? ` ${t('reg.my_number')}` : ''],
+      safeText(x.owning_department), safeText((linked[x.name] || []).join(', ')),
+      data.can_write ? h('button', {type: 'button', onclick: () => edit(x)}, t('reg.edit')) : '']),
+    {class: 'list', id: 'asset-table'}) : h('p', {}, t('reg.no_assets'));
+  const devices = table(t('reg.devices'),
+    [t('ep.hostname'), t('reg.device_role'), t('host.os'), t('reg.device_owner'), t('reg.device_location'),
+      t('reg.device_status'), t('host.last_seen')],
+    data.devices.map((d) => [safeText(d.name), safeText(d.role), safeText(d.os), safeText(d.owner),
+      safeText(d.location), t(`devstatus.${d.status}`), formatTime(d.last_seen)]),
+    {class: 'list compact', id: 'device-table'});
+
+  clear(ctx.main);
+  ctx.main.appendChild(h('h1', {}, t('reg.heading', {org: safeText(org.org.name)})));
+  document.title = `${t('reg.heading', {org: safeText(org.org.name)})} — mamori`;
+  ctx.main.append(orgNav, h('p', {}, t('reg.intro')), alert,
+    h('div', {}, notice ? h('p', {class: 'notice', id: 'register-saved', role: 'status'}, notice) : null),
+    exports, h('section', {class: 'card'}, assets),
+    ...(data.can_write ? [form, linkForm, importForm] : [h('p', {class: 'muted'}, t('reg.readonly'))]),
+    h('section', {class: 'card'}, devices));
+}
