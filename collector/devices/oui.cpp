@@ -188,13 +188,34 @@ VendorRegistry VendorRegistry::FromAssignments(
   return r;
 }
 
+namespace {
+
+constexpr const char* kRegistryFiles[] = {"oui.csv", "mam.csv", "oui36.csv",
+                                          "iab.csv"};
+
+std::string FileSignature(const std::string& dir, const char* name) {
+  struct stat st {};
+  if (::stat((dir + "/" + name).c_str(), &st) != 0) return {};
+  return std::string(name) + ":" + std::to_string(st.st_size) + ":" +
+         std::to_string(st.st_mtime) + ";";
+}
+
+}  // namespace
+
+std::string RegistrySignature(const std::string& dir) {
+  if (FileSignature(dir, "oui.csv").empty()) return {};
+  std::string out;
+  for (const char* name : kRegistryFiles) out += FileSignature(dir, name);
+  return out;
+}
+
 Result<VendorRegistry> VendorRegistry::Load(const std::string& dir) {
   std::vector<VendorAssignment> all;
   std::string signature;
-  for (const char* name : {"oui.csv", "mam.csv", "oui36.csv", "iab.csv"}) {
+  for (const char* name : kRegistryFiles) {
     const std::string path = dir + "/" + name;
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) {
+    const std::string file_signature = FileSignature(dir, name);
+    if (file_signature.empty()) {
       if (std::string_view(name) == "oui.csv") {
         return NotFoundError(path +
                              " is missing: install Debian's ieee-data "
@@ -207,8 +228,7 @@ Result<VendorRegistry> VendorRegistry::Load(const std::string& dir) {
     auto parsed = ParseIeeeCsv(*text, path);
     if (!parsed.ok()) return parsed.status();
     std::move(parsed->begin(), parsed->end(), std::back_inserter(all));
-    signature += std::string(name) + ":" + std::to_string(st.st_size) + ":" +
-                 std::to_string(st.st_mtime) + ";";
+    signature += file_signature;
   }
   VendorRegistry r = FromAssignments(std::move(all));
   r.signature_ = std::move(signature);

@@ -67,6 +67,11 @@ std::optional<MacInfo> ParseMac(std::string_view text);
 // docs/policies.md). Case-insensitive. A phone or printer maker is not one.
 bool IsPcMaker(std::string_view organization);
 
+// Names, sizes and modification times of the registry files in `dir`, as
+// VendorRegistry::signature() gives them after a load; "" when oui.csv is
+// absent. Cheap (no file is read): it decides whether to load at all.
+std::string RegistrySignature(const std::string& dir);
+
 class VendorRegistry {
  public:
   // Loads oui.csv, mam.csv, oui36.csv and iab.csv from `dir` (each file that
