@@ -17,6 +17,7 @@
 
 #include "agent/facts/neighbours.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 
