@@ -2127,33 +2127,87 @@ ON host_facts WHEN NEW.family = 'neighbours' BEGIN
     current = 1;
 END;
 
--- The organisation's own enrolled hosts by MAC: the identity MACs the agent
--- enrolled with, every interface of the network family and the networks of
--- the neighbours family. Revoked hosts (no node key) are not enrolled.
+-- The organisation's own enrolled hosts by MAC, kept as a table by triggers
+-- (a view over hosts.macs and the JSON would parse every host's network
+-- payload once per device listed): the identity MACs the agent enrolled
+-- with (source 'identity'), every interface of the network family and the
+-- networks of the neighbours family. Revoked hosts (no node key) are left
+-- out by the view. SQLite allows no WITH in a trigger: the comma-separated
+-- hosts.macs is read as a JSON array.
+CREATE TABLE device_enrolled_macs (
+  host_id INTEGER NOT NULL,
+  org_id  INTEGER NOT NULL,
+  source  TEXT NOT NULL,   -- identity, network, neighbours
+  mac     TEXT NOT NULL,
+  PRIMARY KEY (host_id, source, mac)
+) WITHOUT ROWID;
+CREATE INDEX device_enrolled_macs_org ON device_enrolled_macs(org_id, mac);
+
+CREATE TRIGGER device_enrolled_hosts_insert AFTER INSERT ON hosts BEGIN
+  INSERT OR IGNORE INTO device_enrolled_macs (host_id, org_id, source, mac)
+  SELECT NEW.id, NEW.org_id, 'identity', lower(trim(j.value))
+    FROM json_each(CASE WHEN json_valid('["' || replace(NEW.macs, ',', '","') || '"]')
+                        THEN '["' || replace(NEW.macs, ',', '","') || '"]'
+                        ELSE '[]' END) j
+   WHERE trim(j.value) <> '';
+END;
+CREATE TRIGGER device_enrolled_hosts_update AFTER UPDATE OF macs, org_id ON hosts
+BEGIN
+  DELETE FROM device_enrolled_macs WHERE host_id = NEW.id AND source = 'identity';
+  UPDATE device_enrolled_macs SET org_id = NEW.org_id WHERE host_id = NEW.id;
+  INSERT OR IGNORE INTO device_enrolled_macs (host_id, org_id, source, mac)
+  SELECT NEW.id, NEW.org_id, 'identity', lower(trim(j.value))
+    FROM json_each(CASE WHEN json_valid('["' || replace(NEW.macs, ',', '","') || '"]')
+                        THEN '["' || replace(NEW.macs, ',', '","') || '"]'
+                        ELSE '[]' END) j
+   WHERE trim(j.value) <> '';
+END;
+CREATE TRIGGER device_enrolled_facts_insert AFTER INSERT ON host_facts
+WHEN NEW.family IN ('network', 'neighbours') BEGIN
+  DELETE FROM device_enrolled_macs
+   WHERE host_id = NEW.host_id AND source = NEW.family;
+  INSERT OR IGNORE INTO device_enrolled_macs (host_id, org_id, source, mac)
+  SELECT NEW.host_id, NEW.org_id, NEW.family, lower(json_extract(i.value, '$.mac'))
+    FROM json_each(CASE WHEN json_valid(NEW.payload_json) THEN NEW.payload_json
+                        ELSE '{}' END,
+                   CASE NEW.family WHEN 'network' THEN '$.interfaces'
+                                   ELSE '$.networks' END) i
+   WHERE json_extract(i.value, '$.mac') <> '';
+END;
+CREATE TRIGGER device_enrolled_facts_update AFTER UPDATE OF state, payload_json
+ON host_facts WHEN NEW.family IN ('network', 'neighbours') BEGIN
+  DELETE FROM device_enrolled_macs
+   WHERE host_id = NEW.host_id AND source = NEW.family;
+  INSERT OR IGNORE INTO device_enrolled_macs (host_id, org_id, source, mac)
+  SELECT NEW.host_id, NEW.org_id, NEW.family, lower(json_extract(i.value, '$.mac'))
+    FROM json_each(CASE WHEN json_valid(NEW.payload_json) THEN NEW.payload_json
+                        ELSE '{}' END,
+                   CASE NEW.family WHEN 'network' THEN '$.interfaces'
+                                   ELSE '$.networks' END) i
+   WHERE json_extract(i.value, '$.mac') <> '';
+END;
+
+-- What an existing database already holds.
+INSERT OR IGNORE INTO device_enrolled_macs (host_id, org_id, source, mac)
+SELECT h.id, h.org_id, 'identity', lower(trim(j.value))
+  FROM hosts h,
+       json_each(CASE WHEN json_valid('["' || replace(h.macs, ',', '","') || '"]')
+                      THEN '["' || replace(h.macs, ',', '","') || '"]'
+                      ELSE '[]' END) j
+ WHERE trim(j.value) <> '';
+INSERT OR IGNORE INTO device_enrolled_macs (host_id, org_id, source, mac)
+SELECT f.host_id, f.org_id, f.family, lower(json_extract(i.value, '$.mac'))
+  FROM host_facts f,
+       json_each(CASE WHEN json_valid(f.payload_json) THEN f.payload_json
+                      ELSE '{}' END,
+                 CASE f.family WHEN 'network' THEN '$.interfaces'
+                               ELSE '$.networks' END) i
+ WHERE f.family IN ('network', 'neighbours')
+   AND json_extract(i.value, '$.mac') <> '';
+
 CREATE VIEW v_enrolled_macs AS
-WITH RECURSIVE split(org_id, host_id, mac, rest) AS (
-  SELECT org_id, id, '', macs || ',' FROM hosts WHERE macs <> ''
-  UNION ALL
-  SELECT org_id, host_id, lower(trim(substr(rest, 1, instr(rest, ',') - 1))),
-         substr(rest, instr(rest, ',') + 1)
-    FROM split WHERE rest <> ''
-), macs(org_id, host_id, mac) AS (
-  SELECT org_id, host_id, mac FROM split WHERE mac <> ''
-  UNION
-  SELECT f.org_id, f.host_id, lower(json_extract(i.value, '$.mac'))
-    FROM host_facts f,
-         json_each(CASE WHEN json_valid(f.payload_json) THEN f.payload_json
-                        ELSE '{}' END, '$.interfaces') i
-   WHERE f.family = 'network' AND json_extract(i.value, '$.mac') <> ''
-  UNION
-  SELECT f.org_id, f.host_id, lower(json_extract(n.value, '$.mac'))
-    FROM host_facts f,
-         json_each(CASE WHEN json_valid(f.payload_json) THEN f.payload_json
-                        ELSE '{}' END, '$.networks') n
-   WHERE f.family = 'neighbours' AND json_extract(n.value, '$.mac') <> ''
-)
-SELECT m.org_id, m.host_id, m.mac
-FROM macs m JOIN hosts h ON h.id = m.host_id
+SELECT e.org_id, e.host_id, e.mac
+FROM device_enrolled_macs e JOIN hosts h ON h.id = e.host_id
 WHERE h.node_key_hash <> '';
 
 CREATE VIEW v_device_witnesses AS
@@ -2182,8 +2236,10 @@ SELECT d.org_id, d.mac, d.first_seen, d.last_seen, d.witness_count,
        COALESCE(v.pc_maker, 0) AS vendor_pc_maker,
        mk.verdict AS mark, COALESCE(mk.kind, '') AS mark_kind,
        COALESCE(mk.note, '') AS mark_note, mk.marked_by, mk.marked_at,
-       CASE WHEN EXISTS (SELECT 1 FROM v_enrolled_macs e
-                          WHERE e.org_id = d.org_id AND e.mac = d.mac)
+       CASE WHEN EXISTS (SELECT 1 FROM device_enrolled_macs e
+                          JOIN hosts h ON h.id = e.host_id
+                          WHERE e.org_id = d.org_id AND e.mac = d.mac
+                            AND h.node_key_hash <> '')
             THEN 1 ELSE 0 END AS enrolled,
        CASE
          WHEN mk.verdict = 'needs_agent' THEN 1
