@@ -89,6 +89,17 @@ TEST(WindowsScreenLockTest, PolicyWinsOverUserSetting) {
       "ScreenSaverIsSecure", "1"));
   ScreenLockFacts f = GatherScreenLock(LiveContext());
   ASSERT_TRUE(f.status.ok()) << f.status.message;
+  EXPECT_EQ(f.idle_timeout_seconds, 600u);
+  EXPECT_EQ(f.password_required, true);
+  // The saver's on/off is still the user's: not enforced (#13.10).
+  EXPECT_FALSE(f.enforced_by_policy);
+
+  ASSERT_TRUE(t::SetString(
+      HKEY_CURRENT_USER,
+      "Software\\Policies\\Microsoft\\Windows\\Control Panel\\Desktop",
+      "ScreenSaveActive", "1"));
+  f = GatherScreenLock(LiveContext());
+  ASSERT_TRUE(f.status.ok()) << f.status.message;
   EXPECT_EQ(f.enabled, true);
   EXPECT_EQ(f.idle_timeout_seconds, 600u);
   EXPECT_EQ(f.password_required, true);
