@@ -46,7 +46,6 @@ constexpr Family kFamilies[] = {
     {"remote_access", &Run<&EndpointFacts::remote_access, &GatherRemoteAccess>},
     {"service_exposure",
      &Run<&EndpointFacts::service_exposure, &GatherServiceExposure>},
-    {"neighbours", &Run<&EndpointFacts::neighbours, &GatherNeighbours>},
 };
 
 }  // namespace
