@@ -122,8 +122,10 @@ in_ct rm -f /var/lib/mamori-collector/.probe
 ok "collector active as mamori (pid $cpid): NoNewPrivs, no capabilities, seccomp, /usr read-only, data writable"
 
 # The console answers over HTTPS (host curl in the container's network).
+# The console starts after the grading service has opened (policies, the
+# software dictionary): allow a loaded machine a minute and a half.
 code=
-for _ in $(seq 1 100); do
+for _ in $(seq 1 450); do
   code=$(nsenter -t "$leader" -n curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:8443/ || true)
   [[ "$code" == 200 ]] && break
   sleep 0.2
