@@ -24,7 +24,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 DIST=$(cd "$1" && pwd)
 START=$(date +%s)
 checks=0
-fail() { echo "boot test FAILED: $*" >&2; exit 1; }
+fail() {
+  echo "boot test FAILED: $*" >&2
+  # What the units said, when the container is up.
+  if [[ -n "${leader:-}" ]]; then
+    in_ct journalctl --no-pager -o short-monotonic -u mamori-collector -u mamori-agent 2>/dev/null |
+      tail -30 >&2 || true
+  fi
+  exit 1
+}
 ok() { checks=$((checks + 1)); echo "  ok: $*"; }
 [[ $(id -u) -eq 0 ]] || fail "needs root (systemd-nspawn)"
 command -v systemd-nspawn >/dev/null || fail "systemd-nspawn not found (package systemd-container)"
