@@ -6,12 +6,21 @@
 //
 // Thread safety: pure function.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "common/status.h"
 
 namespace mamori::store {
+
+// The token format every backend makes: "mtk_" + 32 random bytes; the prefix
+// shown in lists is the first 12 characters, enough to tell tokens apart and
+// far too short to guess.
+inline constexpr std::string_view kTokenMarker = "mtk_";
+inline constexpr size_t kTokenPrefixLength = 12;
+inline constexpr size_t kTokenRandomBytes = 32;
 
 struct TokenState {
   std::optional<int64_t> expires_at;  // Unix seconds; unset = never

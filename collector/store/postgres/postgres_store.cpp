@@ -24,11 +24,6 @@ using pg::Rows;
 
 namespace {
 
-// Tokens look as SqliteStore makes them: "mtk_" + 32 random bytes, listed
-// by their first 12 characters.
-constexpr std::string_view kTokenMarker = "mtk_";
-constexpr size_t kTokenPrefixLength = 12;
-constexpr size_t kTokenRandomBytes = 32;
 // Batches that hit a deadlock or serialization failure are run again this
 // many times before their reports get the error.
 constexpr int kBatchAttempts = 3;

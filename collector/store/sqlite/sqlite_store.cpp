@@ -18,12 +18,6 @@
 namespace mamori::store {
 namespace {
 
-// A token is "mtk_" + 32 random bytes; the prefix shown in lists is the first
-// 12 characters, enough to tell tokens apart and far too short to guess.
-constexpr std::string_view kTokenMarker = "mtk_";
-constexpr size_t kTokenPrefixLength = 12;
-constexpr size_t kTokenRandomBytes = 32;
-
 std::optional<TimePoint> OptionalTime(const std::optional<int64_t>& seconds) {
   if (!seconds.has_value()) return std::nullopt;
   return FromUnixSeconds(*seconds);
