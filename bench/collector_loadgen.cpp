@@ -31,6 +31,16 @@
 // report must come back OUTCOME_STORED; busy answers are retried after the
 // collector's hint; any other answer or error ends the run with exit 1.
 // With --server-pid the collector's CPU time and RSS are reported too.
+//
+// --retry-errors makes `first` and `steady` behave as agents do when a
+// collector or the database goes away (the fault tests, issue #17): any
+// failed call (UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL, …; not
+// INVALID_ARGUMENT or UNAUTHENTICATED) is sent again after a pause, up to
+// --retry-seconds per report. A retried report may have been stored by the
+// attempt whose answer was lost, so OUTCOME_DUPLICATE after a failed attempt
+// acknowledges it; a duplicate on the first attempt is still a failure.
+// --acked FILE appends "report_id" for every acknowledged report, for the
+// test to compare with what the database holds.
 // Output is one line per phase: "phase=first reports=N seconds=S
 // per_second=R server_cpu_ms_per=… loadgen_cpu_ms_per=… busy_retries=…".
 #include <google/protobuf/util/json_util.h>
@@ -147,6 +157,9 @@ std::shared_ptr<grpc::Channel> Channel(const std::string& server,
   options.pem_root_certs = ca_pem;
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  // A collector killed in a fault test comes back within seconds; gRPC's
+  // default reconnect backoff (up to 120 s) would idle the channel longer.
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   args.SetSslTargetNameOverride("localhost");
   return grpc::CreateCustomChannel(server, grpc::SslCredentials(options), args);
 }
@@ -307,10 +320,19 @@ class ReportSender {
     int64_t failures = 0;
     int64_t busy = 0;
   };
+  // How transport and server errors are handled (see --retry-errors).
+  struct Faults {
+    bool retry_errors = false;
+    std::chrono::seconds retry_for{0};
+  };
 
   ReportSender(const std::vector<Prepared>& reports, const std::string& server,
-               const std::string& ca_pem, int connections, int in_flight)
-      : reports_(reports) {
+               const std::string& ca_pem, int connections, int in_flight,
+               Faults faults)
+      : reports_(reports),
+        faults_(faults),
+        acked_(reports.size(), 0),
+        errored_(reports.size(), 0) {
     for (int c = 0; c < connections; ++c) {
       stubs_.push_back(std::make_unique<Stub>(Channel(server, ca_pem)));
     }
@@ -330,6 +352,14 @@ class ReportSender {
     return {failures_.load(), busy_.load()};
   }
 
+  // After Run: whether report i was acknowledged (stored, or a duplicate
+  // of an attempt whose answer was lost).
+  bool Acked(size_t i) const { return acked_[i] != 0; }
+  int64_t errors_retried() const { return errors_retried_.load(); }
+  int64_t duplicates_after_error() const {
+    return duplicates_after_error_.load();
+  }
+
  private:
   using Stub =
       grpc::TemplatedGenericStub<grpc::ByteBuffer, mamori::v1::ReportResponse>;
@@ -339,6 +369,7 @@ class ReportSender {
     Stub* stub = nullptr;
     size_t index = 0;
     int attempt = 0;
+    Clock::time_point first_sent;
     std::unique_ptr<grpc::ClientContext> context;
     mamori::v1::ReportResponse response;
   };
@@ -352,6 +383,7 @@ class ReportSender {
     }
     slot->index = index;
     slot->attempt = 0;
+    slot->first_sent = Clock::now();
     Start(slot);
   }
 
@@ -370,12 +402,29 @@ class ReportSender {
   void Done(Slot* slot, const grpc::Status& s) {
     const std::string& id = reports_[slot->index].report_id;
     if (s.ok()) {
-      if (slot->response.outcome() != ReportResponse::OUTCOME_STORED) {
+      const auto outcome = slot->response.outcome();
+      const bool after_error = errored_[slot->index] != 0;
+      if (outcome == ReportResponse::OUTCOME_STORED) {
+        acked_[slot->index] = 1;
+      } else if (outcome == ReportResponse::OUTCOME_DUPLICATE && after_error) {
+        acked_[slot->index] = 1;
+        ++duplicates_after_error_;
+      } else {
         Fail("report " + id + ": outcome " +
-             ReportResponse::Outcome_Name(slot->response.outcome()) +
-             ", not OUTCOME_STORED");
+             ReportResponse::Outcome_Name(outcome) + ", not OUTCOME_STORED");
       }
       Next(slot);
+      return;
+    }
+    if (faults_.retry_errors && Retryable(s.error_code()) &&
+        s.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED &&
+        Clock::now() - slot->first_sent < faults_.retry_for) {
+      // As an agent does: the collector or its database may be back soon;
+      // this attempt may or may not have been stored.
+      errored_[slot->index] = 1;
+      ++errors_retried_;
+      timer_.After(std::chrono::milliseconds(200),
+                   [this, slot] { Start(slot); });
       return;
     }
     if (s.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED ||
@@ -397,6 +446,13 @@ class ReportSender {
     }
     timer_.After(std::chrono::milliseconds(ms / 10),
                  [this, slot] { Start(slot); });
+  }
+
+  static bool Retryable(grpc::StatusCode code) {
+    return code != grpc::StatusCode::INVALID_ARGUMENT &&
+           code != grpc::StatusCode::UNAUTHENTICATED &&
+           code != grpc::StatusCode::PERMISSION_DENIED &&
+           code != grpc::StatusCode::FAILED_PRECONDITION;
   }
 
   void Fail(const std::string& message) {
@@ -425,6 +481,12 @@ class ReportSender {
       "/" + std::string(mamori::v1::Collector::service_full_name()) + "/Report";
 
   const std::vector<Prepared>& reports_;
+  const Faults faults_;
+  // One byte per report, each written only by the slot holding the report.
+  std::vector<char> acked_;
+  std::vector<char> errored_;
+  std::atomic<int64_t> errors_retried_{0};
+  std::atomic<int64_t> duplicates_after_error_{0};
   std::vector<std::unique_ptr<Stub>> stubs_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::atomic<size_t> next_{0};
@@ -448,6 +510,46 @@ std::string ReadCa(const po::variables_map& vm) {
   return pem;
 }
 
+ReportSender::Faults FaultsOf(const po::variables_map& vm) {
+  return {vm["retry-errors"].as<bool>(),
+          std::chrono::seconds(vm["retry-seconds"].as<int>())};
+}
+
+// Sends `requests` as configured by `vm`, then prints the fault counters
+// (with --retry-errors) and appends the acknowledged report ids to --acked.
+ReportSender::Result Send(const po::variables_map& vm,
+                          const std::vector<Prepared>& requests,
+                          const std::string& server, const std::string& ca) {
+  ReportSender sender(requests, server, ca, vm["connections"].as<int>(),
+                      vm["in-flight"].as<int>(), FaultsOf(vm));
+  ReportSender::Result result = sender.Run();
+  int64_t acked = 0;
+  std::ofstream out;
+  if (vm.count("acked") != 0) {
+    out.open(vm["acked"].as<std::string>(), std::ios::app);
+  }
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (!sender.Acked(i)) continue;
+    ++acked;
+    if (out.is_open()) out << requests[i].report_id << "\n";
+  }
+  if (out.is_open()) {
+    out.flush();
+    if (!out) {
+      std::cerr << "mamori-loadgen: cannot write "
+                << vm["acked"].as<std::string>() << "\n";
+      ++result.failures;
+    }
+  }
+  if (FaultsOf(vm).retry_errors) {
+    std::cout << "acked=" << acked << " sent=" << requests.size()
+              << " errors_retried=" << sender.errors_retried()
+              << " duplicates_after_error=" << sender.duplicates_after_error()
+              << std::endl;
+  }
+  return result;
+}
+
 int RunFirst(const po::variables_map& vm) {
   const std::string server = vm["server"].as<std::string>();
   const std::string ca = ReadCa(vm);
@@ -455,7 +557,6 @@ int RunFirst(const po::variables_map& vm) {
   const int n = vm["agents"].as<int>();
   const int packages = vm["packages"].as<int>();
   const int connections = vm["connections"].as<int>();
-  const int in_flight = vm["in-flight"].as<int>();
   const int pid = vm["server-pid"].as<int>();
   const int offset = vm["offset"].as<int>();
   if (n < 1) {
@@ -505,8 +606,7 @@ int RunFirst(const po::variables_map& vm) {
   ProcessSample before = Sample(pid);
   const double self_before = SelfCpuSeconds();
   auto start = Clock::now();
-  auto [failures, busy] =
-      ReportSender(requests, server, ca, connections, in_flight).Run();
+  auto [failures, busy] = Send(vm, requests, server, ca);
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   PrintPhase("first", n, seconds, before, Sample(pid), pid, busy,
              SelfCpuSeconds() - self_before);
@@ -570,10 +670,7 @@ int RunSteady(const po::variables_map& vm) {
   ProcessSample before = Sample(pid);
   const double self_before = SelfCpuSeconds();
   auto start = Clock::now();
-  auto [failures, busy] =
-      ReportSender(requests, server, ca, vm["connections"].as<int>(),
-                   vm["in-flight"].as<int>())
-          .Run();
+  auto [failures, busy] = Send(vm, requests, server, ca);
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   PrintPhase("steady", n, seconds, before, Sample(pid), pid, busy,
              SelfCpuSeconds() - self_before);
@@ -1015,7 +1112,14 @@ int main(int argc, char** argv) {
       "fill-packages", po::value<int>()->default_value(150),
       "port: packages per fill agent")(
       "drop-triggers", po::bool_switch()->default_value(false),
-      "ceiling: drop the triggers on host_facts first (to measure them)");
+      "ceiling: drop the triggers on host_facts first (to measure them)")(
+      "retry-errors", po::bool_switch()->default_value(false),
+      "first/steady: resend reports after any retryable error, as agents "
+      "do (fault tests)")(
+      "retry-seconds", po::value<int>()->default_value(120),
+      "first/steady: give a report up after this many seconds of errors")(
+      "acked", po::value<std::string>(),
+      "first/steady: append acknowledged report ids to this file");
   po::positional_options_description positional;
   positional.add("mode", 1);
   po::variables_map vm;

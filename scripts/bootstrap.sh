@@ -51,6 +51,10 @@ PACKAGES=(
   # for scripts/pg-cluster.sh (tests and benches start their own cluster;
   # Debian's packaged cluster, if the package starts one, is never used)
   libpq-dev postgresql-15 libpqxx-dev
+  # issue #17 stateless collectors: HAProxy in front of two collectors in
+  # tests/pg_haproxy_test.sh (run unprivileged with the test's own config;
+  # Debian's packaged haproxy service, if started, is never used)
+  haproxy
 )
 
 missing=()

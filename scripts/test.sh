@@ -93,6 +93,18 @@ if ! skipped postgres; then
   unset MAMORI_TEST_PG_URL
   scripts/pg-cluster.sh stop "$PG_DIR" || true
   trap - EXIT
+  # Two collectors behind HAProxy, 1,000 simulated agents, one collector
+  # SIGKILLed and PostgreSQL restarted mid-run: 0 lost, 0 doubled. Its own
+  # cluster (it restarts it). About 10-30 s.
+  if timeout 300 tests/pg_haproxy_test.sh build/collector/mamori-collector \
+       build/bench/mamori-loadgen "$ROOT"; then
+    PASSED=$((PASSED + 1))
+    SUMMARY+=("postgres haproxy: passed")
+  else
+    status=1
+    FAILED=$((FAILED + 1))
+    SUMMARY+=("postgres haproxy: FAILED")
+  fi
 fi
 
 # --- web console (#14): the front-end check (catalogue keys in ja and en,
