@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "collector/store/grading_port.h"
+#include "collector/store/postgres/pg_regrade_queue.h"
 #include "collector/store/postgres/postgres_store.h"
 #include "collector/store/register_port.h"
 #include "collector/store/sqlite/sqlite_account_store.h"
@@ -123,6 +124,17 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url,
   auto opened = SqliteStore::Open(file, clock);
   if (!opened.ok()) return opened.status();
   return std::unique_ptr<Store>(std::move(*opened));
+}
+
+Result<std::unique_ptr<RegradeQueue>> OpenRegradeQueue(std::string_view url) {
+  if (!IsPostgresUrl(url)) {
+    return FailedPreconditionError(
+        "the shared re-grade queue is for PostgreSQL; a SQLite store has one "
+        "collector, which schedules its own re-grades");
+  }
+  auto opened = PgRegradeQueue::Open(std::string(url));
+  if (!opened.ok()) return opened.status().WithContext(RedactedUrl(url));
+  return std::unique_ptr<RegradeQueue>(std::move(*opened));
 }
 
 Result<std::unique_ptr<AccountStore>> OpenAccountStore(std::string_view url) {
