@@ -61,7 +61,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 # PG_DURABLE=1: PostgreSQL's own commit settings (pg-cluster.sh otherwise
 # turns synchronous_commit off on the command line, which no ALTER SYSTEM
 # overrides, and then the standby may miss acknowledged commits: 124 of
-# 1,500 were lost that way in a trial run).
+# 2,000 were lost that way in a trial run with 500 agents).
 PRIMARY=$(PG_DURABLE=1 "$ROOT/scripts/pg-cluster.sh" start)
 STANDBY=$(mktemp -d /tmp/mamori-pg-standby.XXXXXX)
 mkdir -p "$STANDBY/sock"
