@@ -82,7 +82,9 @@ run_ctest "ctest" --test-dir build -j "$JOBS" --timeout 600 || status=1
 # throw-away PostgreSQL 15 cluster (scripts/pg-cluster.sh: initdb as an
 # unprivileged user in a temporary directory, Unix socket only; stopped and
 # removed at exit, also when the run is interrupted). Each test makes its
-# own database. About 1 min on 2 cores.
+# own database. About 1 min on 2 cores; then the two fault tests below
+# (HAProxy + SIGKILL + restart, and failover to a standby), each on a
+# cluster of its own, about 1 min together.
 if ! skipped postgres; then
   step "PostgreSQL 15: store suites and two collectors on one database"
   PG_DIR=$(scripts/pg-cluster.sh start)
