@@ -84,6 +84,19 @@ class GradingChecksTest : public ::testing::Test {
   void TearDown() override {
     service_.reset();
     store_.reset();
+    // Every test leaves a database PRAGMA integrity_check passes (backups
+    // and restores refuse one that does not; the device tables once failed).
+    if (!db_path_.empty()) {
+      auto db = store::Database::Open(db_path_, /*create=*/false);
+      EXPECT_TRUE(db.ok()) << db.status().ToString();
+      auto check = db.ok() ? db->Prepare("PRAGMA integrity_check")
+                           : Result<store::Statement>(db.status());
+      EXPECT_TRUE(check.ok());
+      for (auto row = check.ok() ? check->Step() : Result<bool>(false);
+           row.ok() && *row; row = check->Step()) {
+        EXPECT_EQ(check->ColumnText(0), "ok");
+      }
+    }
     fs::remove_all(dir_);
   }
 

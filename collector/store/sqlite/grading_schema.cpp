@@ -1996,6 +1996,11 @@ WHERE f.family = 'service_exposure' AND json_valid(f.payload_json);
     // device_vendors is the IEEE registry (Debian's ieee-data) copied by the
     // grading service when the files change; device_marks are the
     // administrators' verdicts (written with an audit row in console_audit).
+    // The WITHOUT ROWID tables declare their key columns first, in key order:
+    // SQLite 3.40 (Debian 12) has PRAGMA integrity_check report "NULL value
+    // in T.C" for a NOT NULL column C declared before a key column and stored
+    // last (device_enrolled_macs.org_id was, and every backup was refused;
+    // docs/architecture.md, "SQLite schema rules").
     {8, R"sql(
 CREATE VIEW v_neighbours AS
 SELECT f.org_id, f.host_id, f.state, f.collected_at,
@@ -2029,9 +2034,9 @@ FROM v_family_state f, json_each(f.payload_json, '$.neighbours') e
 WHERE f.family = 'neighbours' AND json_valid(f.payload_json);
 
 CREATE TABLE device_sightings (
-  org_id     INTEGER NOT NULL,
   host_id    INTEGER NOT NULL,
   mac        TEXT NOT NULL,             -- lower case aa:bb:cc:dd:ee:ff
+  org_id     INTEGER NOT NULL,
   ips        TEXT NOT NULL DEFAULT '',  -- addresses with this MAC, comma separated
   interface  TEXT NOT NULL DEFAULT '',
   gateway    INTEGER NOT NULL DEFAULT 0,  -- a gateway or router to the witness
@@ -2136,9 +2141,9 @@ END;
 -- hosts.macs is read as a JSON array.
 CREATE TABLE device_enrolled_macs (
   host_id INTEGER NOT NULL,
-  org_id  INTEGER NOT NULL,
   source  TEXT NOT NULL,   -- identity, network, neighbours
   mac     TEXT NOT NULL,
+  org_id  INTEGER NOT NULL,
   PRIMARY KEY (host_id, source, mac)
 ) WITHOUT ROWID;
 CREATE INDEX device_enrolled_macs_org ON device_enrolled_macs(org_id, mac);
