@@ -42,6 +42,9 @@ PACKAGES=(
   # host with systemd Debian also starts the packaged nginx/sshd services
   # (containers' policy-rc.d prevents that), which the tests never use.
   nginx openssh-server tinysshd sslscan
+  # issue #20 unmanaged devices: the IEEE MAC address registries (OUI, MA-M,
+  # MA-S) the collector names neighbours' vendors from
+  ieee-data
   # web console (#14): Node for the front-end check and the browser tests,
   # Debian's chromium driven by playwright-core (web/package.json). npm is
   # added below only when no npm is on the PATH (NodeSource's nodejs, as on

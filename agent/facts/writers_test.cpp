@@ -159,6 +159,9 @@ TEST(Writers, RemoteAccess) {
 TEST(Writers, ServiceExposure) {
   CheckFamily<ServiceExposureFacts, mamori::v1::ServiceExposureFacts>();
 }
+TEST(Writers, Neighbours) {
+  CheckFamily<NeighbourFacts, mamori::v1::NeighbourFacts>();
+}
 
 // The JSON reader (json_reader.h) reads back what the writer wrote, every
 // field set (the service_exposure cache relies on it).

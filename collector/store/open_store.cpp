@@ -10,6 +10,7 @@
 #include "collector/store/sqlite/sqlite_account_store.h"
 #include "collector/store/sqlite/sqlite_backup.h"
 #include "collector/store/sqlite/sqlite_console_store.h"
+#include "collector/store/sqlite/sqlite_device_store.h"
 #include "collector/store/sqlite/sqlite_report_store.h"
 #include "collector/store/sqlite/sqlite_software_store.h"
 #include "collector/store/sqlite/sqlite_store.h"
@@ -168,6 +169,14 @@ Result<std::unique_ptr<ReportStore>> OpenReportStore(std::string_view url) {
   Result<std::string> path = SqlitePathOf(url);
   if (!path.ok()) return path.status();
   return OpenSqliteReportStore(*path);
+}
+
+Result<std::unique_ptr<DeviceStore>> OpenDeviceStore(std::string_view url) {
+  Result<std::string> path = SqlitePathOf(url);
+  if (!path.ok()) return path.status();
+  auto opened = SqliteDeviceStore::Open(*path);
+  if (!opened.ok()) return opened.status();
+  return std::unique_ptr<DeviceStore>(std::move(*opened));
 }
 
 Result<std::unique_ptr<BackupEngine>> OpenBackupEngine(std::string_view url) {
