@@ -51,6 +51,8 @@ PACKAGES=(
   # for scripts/pg-cluster.sh (tests and benches start their own cluster;
   # Debian's packaged cluster, if the package starts one, is never used)
   libpq-dev postgresql-15 libpqxx-dev
+  # issue #20 alerts: the tests' SMTP sink (STARTTLS + AUTH) on loopback
+  python3-aiosmtpd
 )
 
 missing=()
