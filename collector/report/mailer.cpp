@@ -20,6 +20,11 @@ bool HasLineBreak(const std::string& s) {
 
 }  // namespace
 
+std::mutex& TlsClientMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
 Status SendMail(const SmtpSettings& settings, const Mail& mail) {
   if (settings.host.empty() || settings.from.empty()) {
     return InvalidArgumentError("SMTP host and sender are required");
@@ -34,6 +39,7 @@ Status SendMail(const SmtpSettings& settings, const Mail& mail) {
     return InvalidArgumentError("bad sender address");
   }
   const std::string where = settings.host + ":" + std::to_string(settings.port);
+  std::lock_guard<std::mutex> lock(TlsClientMutex());
   // Poco throws; everything is converted here.
   try {
     Poco::Net::Context::Ptr context = new Poco::Net::Context(

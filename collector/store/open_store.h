@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "collector/store/account_store.h"
+#include "collector/store/alert_port.h"
 #include "collector/store/backup.h"
 #include "collector/store/console_store.h"
 #include "collector/store/report_store.h"
@@ -62,6 +63,8 @@ Result<std::unique_ptr<ConsoleStore>> OpenConsoleStore(std::string_view url);
 Result<std::unique_ptr<ReportStore>> OpenReportStore(std::string_view url);
 // Software dictionary, rules and ledger (software_port.h).
 Result<std::unique_ptr<SoftwarePort>> OpenSoftwareStore(std::string_view url);
+// Alert channels, conditions, events and deliveries (alert_port.h).
+Result<std::unique_ptr<AlertPort>> OpenAlertStore(std::string_view url);
 // The backup engine of the backend that `url` names; INVALID_ARGUMENT as
 // above. The engine copies the database file named by the URL's path.
 Result<std::unique_ptr<BackupEngine>> OpenBackupEngine(std::string_view url);
