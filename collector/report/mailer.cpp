@@ -67,8 +67,17 @@ Status SendMail(const SmtpSettings& settings, const Mail& mail) {
           "STARTTLS に対応していないため送信しません");
     }
     if (!settings.user.empty()) {
-      session.login(Poco::Net::SMTPClientSession::AUTH_LOGIN, settings.user,
-                    settings.password);
+      // The mechanisms are offered after STARTTLS. PLAIN when offered (one
+      // round trip, understood alike by every server); Poco's LOGIN expects
+      // the "Username:" challenge wording, which servers vary (aiosmtpd).
+      std::string offered;
+      session.sendCommand("EHLO", "mamori", offered);
+      const bool plain =
+          offered.find("AUTH") != std::string::npos &&
+          offered.find("PLAIN") != std::string::npos;
+      session.login(plain ? Poco::Net::SMTPClientSession::AUTH_PLAIN
+                          : Poco::Net::SMTPClientSession::AUTH_LOGIN,
+                    settings.user, settings.password);
     } else {
       session.login();
     }
