@@ -72,9 +72,8 @@ Status SendMail(const SmtpSettings& settings, const Mail& mail) {
       // the "Username:" challenge wording, which servers vary (aiosmtpd).
       std::string offered;
       session.sendCommand("EHLO", "mamori", offered);
-      const bool plain =
-          offered.find("AUTH") != std::string::npos &&
-          offered.find("PLAIN") != std::string::npos;
+      const bool plain = offered.find("AUTH") != std::string::npos &&
+                         offered.find("PLAIN") != std::string::npos;
       session.login(plain ? Poco::Net::SMTPClientSession::AUTH_PLAIN
                           : Poco::Net::SMTPClientSession::AUTH_LOGIN,
                     settings.user, settings.password);
