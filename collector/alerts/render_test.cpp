@@ -72,6 +72,24 @@ TEST(RenderMail, BatchCountsEveryEvent) {
   EXPECT_EQ(mail.subject, "[mamori] 株式会社テスト: 3 alerts");
 }
 
+TEST(RenderMail, DigestsAndTestsUseTheirOwnSubjects) {
+  auto weekly = Work("ja", {kHostile, kHostile});
+  weekly.delivery.purpose = "digest";
+  weekly.delivery.schedule = "weekly";
+  EXPECT_EQ(RenderMail(weekly).subject,
+            "[mamori] 株式会社テスト: 今週のアラートのまとめ (2 件)");
+  weekly.delivery.schedule = "daily";
+  weekly.delivery.language = "en";
+  EXPECT_EQ(RenderMail(weekly).subject,
+            "[mamori] 株式会社テスト: today's alerts (2)");
+  auto test = Work("en", {{store::kAlertTest, 0, "", "", "", "", ""}});
+  test.delivery.purpose = "test";
+  const RenderedMail mail = RenderMail(test);
+  EXPECT_EQ(mail.subject, "[mamori] 株式会社テスト: test notification");
+  EXPECT_NE(mail.body.find("alert delivery is set up correctly"),
+            std::string::npos);
+}
+
 TEST(Expand, OnePassOnly) {
   EXPECT_EQ(Expand("{a}-{b}-{c}", {{"a", "{b}"}, {"b", "x"}}), "{b}-x-{c}");
   EXPECT_EQ(Expand("no close {a", {{"a", "x"}}), "no close {a");
