@@ -13,7 +13,7 @@ CREATE TABLE alert_channels (
   language    TEXT NOT NULL CHECK (language IN ('ja', 'en')),
   schedule    TEXT NOT NULL CHECK (schedule IN ('immediate', 'daily', 'weekly')),
   -- The webhook's HMAC key; '' for e-mail. Read only to sign.
-  secret      TEXT NOT NULL DEFAULT '',
+  hmac_key    TEXT NOT NULL DEFAULT '',
   enabled     INTEGER NOT NULL DEFAULT 1,
   removed     INTEGER NOT NULL DEFAULT 0,
   created_at  INTEGER NOT NULL,

@@ -167,7 +167,7 @@ Result<int64_t> SqliteAlertStore::AddChannel(int64_t org_id,
   MAMORI_RETURN_IF_ERROR(tx.Begin());
   auto st = db_.Prepare(
       "INSERT INTO alert_channels (org_id, kind, target, language, schedule, "
-      "secret, enabled, created_at, digest_until) "
+      "hmac_key, enabled, created_at, digest_until) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st.ok()) return st.status();
   st->Bind(1, org_id).Bind(2, channel.kind).Bind(3, channel.target);
@@ -196,7 +196,7 @@ Status SqliteAlertStore::RemoveChannel(int64_t org_id, int64_t channel_id,
   Transaction tx(db_);
   MAMORI_RETURN_IF_ERROR(tx.Begin());
   auto st = db_.Prepare(
-      "UPDATE alert_channels SET removed = 1, enabled = 0, secret = '' "
+      "UPDATE alert_channels SET removed = 1, enabled = 0, hmac_key = '' "
       "WHERE id = ? AND org_id = ? AND removed = 0");
   if (!st.ok()) return st.status();
   st->Bind(1, channel_id).Bind(2, org_id);
@@ -220,7 +220,7 @@ Status SqliteAlertStore::RemoveChannel(int64_t org_id, int64_t channel_id,
 Result<std::vector<AlertChannel>> SqliteAlertStore::Channels(int64_t org_id) {
   auto st = db_.Prepare(
       "SELECT id, kind, target, language, schedule, enabled, "
-      "substr(secret, 1, 6), created_at FROM alert_channels "
+      "substr(hmac_key, 1, 6), created_at FROM alert_channels "
       "WHERE org_id = ? AND removed = 0 ORDER BY id");
   if (!st.ok()) return st.status();
   st->Bind(1, org_id);
@@ -581,7 +581,7 @@ Result<std::vector<AlertEvent>> SqliteAlertStore::EventsOf(
 Result<std::vector<DeliveryWork>> SqliteAlertStore::DueDeliveries(TimePoint now,
                                                                   int limit) {
   auto st = db_.Prepare(std::string("SELECT ") + kDeliveryColumns +
-                        ", c.secret, o.name FROM alert_deliveries d "
+                        ", c.hmac_key, o.name FROM alert_deliveries d "
                         "JOIN alert_channels c ON c.id = d.channel_id "
                         "JOIN organizations o ON o.id = d.org_id "
                         "WHERE d.next_attempt_at <= ? "
