@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "collector/cli/cmd_alerts.h"
 #include "collector/cli/cmd_answers.h"
 #include "collector/cli/cmd_backup.h"
 #include "collector/cli/cmd_devices.h"
@@ -55,6 +56,8 @@ constexpr Command kCommands[] = {
     {"software",
      "software dictionary, banned/required software, licences, ledger",
      &mamori::collector_cli::RunSoftware},
+    {"alerts", "alert channels, events and deliveries (mail, webhook)",
+     &mamori::collector_cli::RunAlerts},
     {"backup", "copy the database (while serve runs) and keys to one file",
      &mamori::collector_cli::RunBackup},
     {"restore", "restore a backup into an empty data directory",

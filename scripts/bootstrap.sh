@@ -58,6 +58,8 @@ PACKAGES=(
   # tests/pg_haproxy_test.sh (run unprivileged with the test's own config;
   # Debian's packaged haproxy service, if started, is never used)
   haproxy
+  # issue #20 alerts: the tests' SMTP sink (STARTTLS + AUTH) on loopback
+  python3-aiosmtpd
 )
 
 missing=()

@@ -203,6 +203,7 @@ class ConsoleServerTest : public ::testing::Test {
     options.ca_sha256 = "AB:CD";
     options.signing_key_path = dir_ + "/signing.key";
     options.software_store_url = store::SqliteUrl(db);
+    options.alerts_store_url = store::SqliteUrl(db);
     api_ = std::make_unique<ConsoleApi>(*accounts_, *console_, *store_,
                                         *grading_, *reports_, clock_, options);
     // The register page's own connection, as serve opens it.
@@ -1560,6 +1561,106 @@ TEST_F(ConsoleServerTest, RegisterAssetsLinksExportAndImportWithPreview) {
   EXPECT_TRUE(actions.count("register.asset"));
   EXPECT_TRUE(actions.count("register.link"));
   EXPECT_TRUE(actions.count("register.import"));
+}
+
+// Alerts (#20): org admins and operators read and configure them; viewers
+// see nothing of recipients; another organisation's are 404; a webhook's
+// secret is shown once; changes are audited; bad input names its field.
+TEST_F(ConsoleServerTest, AlertChannelsAndSettingsForOrgAdminsAudited) {
+  const std::string alerts =
+      "/api/v1/orgs/" + std::to_string(acme_) + "/alerts";
+  Client viewer = Login("acme-viewer");
+  EXPECT_EQ(Call(viewer, "GET", alerts).status, 403);
+  EXPECT_EQ(Call(viewer, "POST", alerts + "/channels",
+                 R"({"kind":"email","target":"a@example.jp"})")
+                .status,
+            403);
+  Client admin = Login("acme-admin");
+  Reply empty = Call(admin, "GET", alerts);
+  ASSERT_EQ(empty.status, 200) << empty.body;
+  ExpectSchema(empty, "Alerts");
+  EXPECT_EQ(empty.Json()["settings"]["silent_days"], 7);
+  EXPECT_EQ(
+      Call(admin, "GET", "/api/v1/orgs/" + std::to_string(globex_) + "/alerts")
+          .status,
+      404);
+
+  Reply mail = Call(admin, "POST", alerts + "/channels",
+                    R"({"kind":"email","target":"it@example.jp",)"
+                    R"("language":"ja"})");
+  ASSERT_EQ(mail.status, 201) << mail.body;
+  ExpectSchema(mail, "AlertChannel");
+  EXPECT_EQ(mail.Json()["language"], "ja");
+  EXPECT_TRUE(mail.Json()["secret"].is_null());
+  Reply hook =
+      Call(admin, "POST", alerts + "/channels",
+           R"({"kind":"webhook","target":"https://hooks.example.jp/m",)"
+           R"("language":"en","schedule":"daily"})");
+  ASSERT_EQ(hook.status, 201) << hook.body;
+  const std::string secret = hook.Json()["secret"];
+  EXPECT_GE(secret.size(), 32u);
+  Reply listed = Call(admin, "GET", alerts);
+  ASSERT_EQ(listed.status, 200);
+  ExpectSchema(listed, "Alerts");
+  EXPECT_EQ(listed.Json()["channels"].size(), 2u);
+  EXPECT_EQ(listed.body.find(secret), std::string::npos);
+  EXPECT_EQ(Call(admin, "POST", alerts + "/channels",
+                 R"({"kind":"email","target":"it@example.jp"})")
+                .status,
+            409);
+
+  // Hostile or malformed input is refused, naming the field.
+  for (const char* body :
+       {R"({"kind":"email","target":"a@b\r\nBcc: x@y"})",
+        R"({"kind":"webhook","target":"http://plain.example.jp/"})",
+        R"({"kind":"sms","target":"+81"})",
+        R"({"kind":"email","target":"a@example.jp","schedule":"hourly"})"}) {
+    Reply bad = Call(admin, "POST", alerts + "/channels", body);
+    EXPECT_EQ(bad.status, 400) << body << " " << bad.body;
+    ExpectSchema(bad, "Problem");
+  }
+  Reply range =
+      Call(admin, "PUT", alerts + "/settings", R"({"silent_days":0})");
+  EXPECT_EQ(range.status, 400);
+  EXPECT_EQ(range.Json()["field"], "silent_days");
+  Reply settings = Call(admin, "PUT", alerts + "/settings",
+                        R"({"silent_days":3,"max_per_hour":5})");
+  ASSERT_EQ(settings.status, 200) << settings.body;
+  ExpectSchema(settings, "AlertSettings");
+
+  const int64_t hook_id = hook.Json()["id"];
+  EXPECT_EQ(Call(admin, "DELETE",
+                 "/api/v1/orgs/" + std::to_string(globex_) +
+                     "/alerts/channels/" + std::to_string(hook_id))
+                .status,
+            404);
+  EXPECT_EQ(
+      Call(admin, "DELETE", alerts + "/channels/" + std::to_string(hook_id))
+          .status,
+      204);
+  EXPECT_EQ(Call(admin, "GET", alerts).Json()["channels"].size(), 1u);
+
+  Client op = Login("op");
+  Reply audit = Call(op, "GET", "/api/v1/audit");
+  ASSERT_EQ(audit.status, 200);
+  std::multiset<std::string> actions;
+  const json audit_doc = audit.Json();
+  for (const auto& e : audit_doc["items"]) {
+    actions.insert(e["action"].get<std::string>());
+  }
+  EXPECT_EQ(actions.count("alert_channel.add"), 2u);
+  EXPECT_EQ(actions.count("alert_channel.remove"), 1u);
+  EXPECT_EQ(actions.count("alert_settings.set"), 1u);
+  EXPECT_EQ(audit.body.find(secret), std::string::npos);
+  // The OpenAPI document describes the four operations.
+  Client anonymous;
+  json doc = Call(anonymous, "GET", "/api/v1/openapi.json").Json();
+  EXPECT_TRUE(doc["paths"]["/orgs/{org_id}/alerts"].contains("get"));
+  EXPECT_TRUE(doc["paths"]["/orgs/{org_id}/alerts/channels"].contains("post"));
+  EXPECT_TRUE(
+      doc["paths"]["/orgs/{org_id}/alerts/channels/{channel_id}"].contains(
+          "delete"));
+  EXPECT_TRUE(doc["paths"]["/orgs/{org_id}/alerts/settings"].contains("put"));
 }
 
 TEST_F(ConsoleServerTest, FirstDiagnosisAndIpaFormsScoreTheAnswers) {

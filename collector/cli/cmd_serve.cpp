@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <ctime>
 
+#include "collector/alerts/alert_service.h"
 #include "collector/cli/cli_common.h"
 #include "collector/cli/scheduled_reports.h"
 #include "collector/pki/crypto.h"
@@ -105,6 +106,11 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   report::SmtpSettings smtp;
   std::string smtp_password_file;
   AddSmtpFlags(options, &smtp, &smtp_password_file);
+  // Alerts (#20) are mailed through the same SMTP server.
+  std::string webhook_ca;
+  options.add_options()("webhook-ca", po::value(&webhook_ca),
+                        "PEM CA file for alert webhook servers (default: "
+                        "system CAs)");
   std::string store_url;
   AddStoreFlag(options, &store_url);
   po::variables_map vm;
@@ -224,9 +230,38 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   // The grading connection has the store's 16 MiB page cache
   // (Database::Open), enough for the compact gfact_* tables of 10,000 hosts.
   policy::GradingService* grader = grading_service.get();
+  // Alerts (#20): raised on the re-grade thread after each evaluation
+  // (its own store connection), delivered on a thread of their own.
+  alerts::DeliveryOptions alert_delivery;
+  alert_delivery.smtp = smtp;
+  alert_delivery.webhook_ca_file = webhook_ca;
+  std::unique_ptr<alerts::AlertService> alert_raiser;
+  std::unique_ptr<alerts::AlertWorker> alert_worker;
+  if (grader != nullptr) {
+    auto raiser = alerts::AlertService::Open(paths.store_url, alert_delivery,
+                                             SystemClock::Instance());
+    if (!raiser.ok()) return Failure(kCommand, raiser.status(), err);
+    auto sender = alerts::AlertService::Open(paths.store_url, alert_delivery,
+                                             SystemClock::Instance());
+    if (!sender.ok()) return Failure(kCommand, sender.status(), err);
+    alert_raiser = std::move(*raiser);
+    alert_worker = std::make_unique<alerts::AlertWorker>(
+        std::move(*sender), std::chrono::seconds(30), std::chrono::minutes(5));
+    alert_worker->Start();
+  }
+  alerts::AlertService* raiser = alert_raiser.get();
+  alerts::AlertWorker* alert_sender = alert_worker.get();
   policy::EvaluationWorker regrade(
-      [grader](int64_t org_id) {
-        return grader != nullptr ? grader->EvaluateOrgId(org_id) : Status::Ok();
+      [grader, raiser, alert_sender](int64_t org_id) {
+        if (grader == nullptr) return Status::Ok();
+        MAMORI_RETURN_IF_ERROR(grader->EvaluateOrgId(org_id));
+        // A failure to raise alerts must not count as a failed grading.
+        if (Status s = raiser->AfterGrading(org_id, *grader); !s.ok()) {
+          MAMORI_LOG(kWarning) << "alerts for organisation " << org_id
+                               << " not raised: " << s.ToString();
+        }
+        alert_sender->Kick();
+        return Status::Ok();
       },
       SystemClock::Instance(), std::chrono::seconds(2),
       std::chrono::milliseconds(250));
@@ -341,6 +376,7 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   (*server)->Shutdown();
   // After the last commit: grade what those reports changed, then stop.
   regrade.Stop();
+  if (alert_worker) alert_worker->Stop();
   MAMORI_LOG(kInfo) << "stopped cleanly (" << regrade.evaluations()
                     << " re-gradings, " << scheduled.rounds()
                     << " scheduled-report rounds)";

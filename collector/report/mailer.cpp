@@ -20,6 +20,11 @@ bool HasLineBreak(const std::string& s) {
 
 }  // namespace
 
+std::mutex& TlsClientMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
 Status SendMail(const SmtpSettings& settings, const Mail& mail) {
   if (settings.host.empty() || settings.from.empty()) {
     return InvalidArgumentError("SMTP host and sender are required");
@@ -34,6 +39,7 @@ Status SendMail(const SmtpSettings& settings, const Mail& mail) {
     return InvalidArgumentError("bad sender address");
   }
   const std::string where = settings.host + ":" + std::to_string(settings.port);
+  std::lock_guard<std::mutex> lock(TlsClientMutex());
   // Poco throws; everything is converted here.
   try {
     Poco::Net::Context::Ptr context = new Poco::Net::Context(
@@ -61,8 +67,16 @@ Status SendMail(const SmtpSettings& settings, const Mail& mail) {
           "STARTTLS に対応していないため送信しません");
     }
     if (!settings.user.empty()) {
-      session.login(Poco::Net::SMTPClientSession::AUTH_LOGIN, settings.user,
-                    settings.password);
+      // The mechanisms are offered after STARTTLS. PLAIN when offered (one
+      // round trip, understood alike by every server); Poco's LOGIN expects
+      // the "Username:" challenge wording, which servers vary (aiosmtpd).
+      std::string offered;
+      session.sendCommand("EHLO", "mamori", offered);
+      const bool plain = offered.find("AUTH") != std::string::npos &&
+                         offered.find("PLAIN") != std::string::npos;
+      session.login(plain ? Poco::Net::SMTPClientSession::AUTH_PLAIN
+                          : Poco::Net::SMTPClientSession::AUTH_LOGIN,
+                    settings.user, settings.password);
     } else {
       session.login();
     }

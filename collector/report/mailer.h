@@ -7,10 +7,11 @@
 // `ca_file` (or the system's CAs when empty) and the host name; an invalid
 // certificate is rejected, never prompted for.
 //
-// Thread-compatible (one call at a time per process: Poco's SSLManager is
-// global).
+// Thread-safe: calls take TlsClientMutex(), as every other user of Poco's
+// process-wide SSLManager must (the alerts' webhooks do).
 
 #include <chrono>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -41,5 +42,8 @@ struct Mail {
 // recipient, the server's reply); INVALID_ARGUMENT for no recipient, a
 // recipient or sender with CR/LF, or missing settings.
 Status SendMail(const SmtpSettings& settings, const Mail& mail);
+
+// Held while Poco's SSLManager is set up and a TLS client session runs.
+std::mutex& TlsClientMutex();
 
 }  // namespace mamori::report

@@ -8,6 +8,7 @@
 #include "collector/store/postgres/postgres_store.h"
 #include "collector/store/register_port.h"
 #include "collector/store/sqlite/sqlite_account_store.h"
+#include "collector/store/sqlite/sqlite_alert_store.h"
 #include "collector/store/sqlite/sqlite_backup.h"
 #include "collector/store/sqlite/sqlite_console_store.h"
 #include "collector/store/sqlite/sqlite_device_store.h"
@@ -162,6 +163,15 @@ Result<std::unique_ptr<SoftwarePort>> OpenSoftwareStore(std::string_view url) {
   auto opened = SqliteSoftwareStore::Open(*path);
   if (!opened.ok()) return opened.status();
   return std::unique_ptr<SoftwarePort>(std::move(*opened));
+}
+
+Result<std::unique_ptr<AlertPort>> OpenAlertStore(std::string_view url) {
+  if (IsPostgresUrl(url)) return NotOnPostgres("the alert store");
+  Result<std::string> path = SqlitePathOf(url);
+  if (!path.ok()) return path.status();
+  auto opened = SqliteAlertStore::Open(*path);
+  if (!opened.ok()) return opened.status();
+  return std::unique_ptr<AlertPort>(std::move(*opened));
 }
 
 Result<std::unique_ptr<ReportStore>> OpenReportStore(std::string_view url) {

@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "collector/store/account_store.h"
+#include "collector/store/alert_port.h"
 #include "collector/store/backup.h"
 #include "collector/store/console_store.h"
 #include "collector/store/device_store.h"
@@ -71,6 +72,8 @@ Result<std::unique_ptr<SoftwarePort>> OpenSoftwareStore(std::string_view url);
 Result<std::unique_ptr<RegradeQueue>> OpenRegradeQueue(std::string_view url);
 // Unmanaged devices and their marks (device_store.h).
 Result<std::unique_ptr<DeviceStore>> OpenDeviceStore(std::string_view url);
+// Alert channels, conditions, events and deliveries (alert_port.h).
+Result<std::unique_ptr<AlertPort>> OpenAlertStore(std::string_view url);
 // The backup engine of the backend that `url` names; INVALID_ARGUMENT as
 // above. The engine copies the database file named by the URL's path.
 Result<std::unique_ptr<BackupEngine>> OpenBackupEngine(std::string_view url);

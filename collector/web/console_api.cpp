@@ -1528,6 +1528,21 @@ HttpResponse ConsoleApi::Route(Call& call) {
     if (is({"orgs", "*", "software", "ledger"}) && m == "GET") {
       return h.SoftwareLedger(*org);
     }
+    if (s.size() >= 3 && s[2] == "alerts") {
+      AlertHandlers alerts{{*this, call}};
+      if (is({"orgs", "*", "alerts"}) && m == "GET") return alerts.Get(*org);
+      if (is({"orgs", "*", "alerts", "channels"}) && m == "POST") {
+        return alerts.AddChannel(*org);
+      }
+      if (is({"orgs", "*", "alerts", "channels", "*"}) && m == "DELETE") {
+        std::optional<int64_t> channel = id_at(4);
+        if (!channel) return h.Problem(404, "error.not_found");
+        return alerts.RemoveChannel(*org, *channel);
+      }
+      if (is({"orgs", "*", "alerts", "settings"}) && m == "PUT") {
+        return alerts.SaveSettings(*org);
+      }
+    }
     if (is({"orgs", "*", "questionnaire"})) {
       if (m == "GET") return h.Questionnaire(*org);
       if (m == "PUT") return h.SaveQuestionnaire(*org);

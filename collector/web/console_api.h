@@ -54,6 +54,8 @@ struct ConsoleApiOptions {
   // The store behind the software ledger (store/software_port.h); empty:
   // the ledger answers 404.
   std::string software_store_url;
+  // The store behind the alerts (store/alert_port.h); empty: 404.
+  std::string alerts_store_url;
 };
 
 class ConsoleApi {

@@ -7,7 +7,9 @@
 // Thread safety: as ApiBase (one request, one thread).
 
 #include <cstdint>
+#include <memory>
 
+#include "collector/store/alert_port.h"
 #include "collector/store/device_store.h"
 #include "collector/web/api_base.h"
 
@@ -91,6 +93,27 @@ struct FormHandlers : ApiBase {
   // GET / PUT orgs/{org}/questionnaire/ipa {"answers": {"1": "done", …}}
   HttpResponse Ipa(int64_t org_id);
   HttpResponse SaveIpa(int64_t org_id);
+};
+
+// An organisation's alerts (console_api_alerts.cpp): org admins and
+// operators only, reads included (recipients and delivery errors).
+struct AlertHandlers : ApiBase {
+  // GET orgs/{org}/alerts: channels (secrets never), settings, the newest
+  // events and deliveries.
+  HttpResponse Get(int64_t org_id);
+  // POST orgs/{org}/alerts/channels {"kind", "target", "language",
+  // "schedule"}: 201 with the channel, and a webhook's signing secret in
+  // this answer only; audited.
+  HttpResponse AddChannel(int64_t org_id);
+  // DELETE orgs/{org}/alerts/channels/{id}: audited.
+  HttpResponse RemoveChannel(int64_t org_id, int64_t channel_id);
+  // PUT orgs/{org}/alerts/settings {"silent_days", "max_per_hour"}: audited.
+  HttpResponse SaveSettings(int64_t org_id);
+
+ private:
+  // The alert port, after checking the organisation is in scope (NOT_FOUND
+  // otherwise, as for every other tenant's data).
+  Result<std::unique_ptr<store::AlertPort>> Port(int64_t org_id);
 };
 
 }  // namespace mamori::web

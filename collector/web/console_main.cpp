@@ -122,6 +122,7 @@ Result<std::unique_ptr<Console>> StartConsole(const ConsoleFlags& flags,
   options.signing_key_path = paths.signing_key;
   options.custom_policy_dir = paths.custom_policy_dir;
   options.software_store_url = store::SqliteUrl(paths.database);
+  options.alerts_store_url = store::SqliteUrl(paths.database);
   c->api =
       std::make_unique<ConsoleApi>(*c->accounts, *c->console, store,
                                    *c->grading, *c->reports, clock, options);

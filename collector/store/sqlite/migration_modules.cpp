@@ -1,5 +1,6 @@
 // The plain list of schema modules, applied in this order. A module owner adds
 // one line (and its header) here; its steps live in its own files.
+#include "collector/store/sqlite/alert_schema.h"
 #include "collector/store/sqlite/console_schema.h"
 #include "collector/store/sqlite/core_schema.h"
 #include "collector/store/sqlite/evidence_schema.h"
@@ -19,7 +20,7 @@ constexpr MigrationModule kModules[] = {
     {"register", &RegisterMigrations}, {"grading", &GradingMigrations},
     {"evidence", &EvidenceMigrations}, {"report", &ReportMigrations},
     {"console", &ConsoleMigrations},   {"hardening", &HardeningMigrations},
-    {"software", &SoftwareMigrations},
+    {"software", &SoftwareMigrations}, {"alerts", &AlertMigrations},
 };
 
 }  // namespace
