@@ -104,6 +104,7 @@ struct ApiBase {
   SessionManager& sessions() { return api.sessions_; }
   asset_register::RegisterPort* register_port() { return api.register_; }
   std::mutex& register_mu() { return api.register_mu_; }
+  SoftwareViewCache& software_view() { return api.software_view_; }
 };
 
 }  // namespace mamori::web
