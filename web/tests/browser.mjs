@@ -391,6 +391,8 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
   await page.fill('#dev-location', '2F 倉庫');
   await page.check('#dev-retired');
   await page.click('#device-save');
+  // The page is drawn again after the save (the form goes, a notice comes).
+  await page.waitForSelector('#device-form', {state: 'detached'});
   await page.waitForSelector('#register-saved');
   const retiredCells = await page.locator('#device-table tbody tr', {hasText: env('THIS_HOST')})
     .locator('td').allTextContents();
@@ -402,6 +404,7 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
   await page.waitForSelector('#device-form');
   await page.uncheck('#dev-retired');
   await page.click('#device-save');
+  await page.waitForSelector('#device-form', {state: 'detached'});
   await page.waitForSelector('#register-saved');
 
   log('revoke the XSS host from its page');
