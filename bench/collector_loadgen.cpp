@@ -5,7 +5,8 @@
 //                          [--packages 1500] [--connections 32]
 //                          [--in-flight 4] --out AGENTS
 //   mamori-loadgen steady  --server H:P --ca FILE --agents-file AGENTS
-//                          [--rounds 3] [--connections 32] [--in-flight 4]
+//                          [--rounds 3] [--first-round 1] [--connections 32]
+//                          [--in-flight 4]
 //   mamori-loadgen ceiling --agents N [--packages 1500] [--rounds 3]
 //   mamori-loadgen port    --agents N [--packages 1500] [--rounds 3]
 //                          [--fill N] [--fill-packages 150] [--db FILE]
@@ -665,7 +666,10 @@ int RunSteady(const po::variables_map& vm) {
   std::vector<Prepared> requests;
   requests.reserve(static_cast<size_t>(n));
   size_t steady_bytes = 0;
-  for (int round = 1; round <= rounds; ++round) {
+  // --first-round: repeated runs against one collector send new reports
+  // (a report id already stored is acknowledged without being stored again).
+  const int first_round = vm["first-round"].as<int>();
+  for (int round = first_round; round < first_round + rounds; ++round) {
     for (const Known& k : known) {
       mamori::v1::ReportRequest r = MakeReport(
           k.agent, k.index,
@@ -1462,6 +1466,8 @@ int main(int argc, char** argv) {
       "first agent number (first)")(
       "packages", po::value<int>()->default_value(1500), "packages per agent")(
       "rounds", po::value<int>()->default_value(3), "steady reports per agent")(
+      "first-round", po::value<int>()->default_value(1),
+      "number of the first steady round (report ids; steady)")(
       "connections", po::value<int>()->default_value(32),
       "TLS connections (channels) to the collector")(
       "in-flight", po::value<int>()->default_value(4),

@@ -50,6 +50,8 @@ PACKAGES=(
   # added below only when no npm is on the PATH (NodeSource's nodejs, as on
   # the build machines, ships its own and conflicts with Debian's npm).
   nodejs chromium
+  # the console's load bench (bench/console_bench.sh) drives it with wrk
+  wrk
   # issue #17 PostgreSQL backend: libpq to build, the PostgreSQL 15 server
   # for scripts/pg-cluster.sh (tests and benches start their own cluster;
   # Debian's packaged cluster, if the package starts one, is never used)

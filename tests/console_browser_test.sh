@@ -65,6 +65,10 @@ enroll_once() {  # $1 org, $2 state dir, $3 fixture root ('' = this machine)
 
 enroll_once "$ORG_A" "$tmp/agent-this" ""
 cp -r "$SRC/tests/fixtures/linux/e2e-bad" "$tmp/root-xss"
+# A package past its end of support (Python 2.7, 2020-01-01), for the
+# software view's end-of-support flag; only this copy of the fixture has it.
+printf 'Package: python2.7\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.7.18-8\nDescription: Python 2.7 (end of support test)\n' \
+  >>"$tmp/root-xss/var/lib/dpkg/status"
 printf '%s\n' "$XSS_HOST" >"$tmp/root-xss/etc/hostname"
 printf '%s\n' 0123456789abcdef0123456789abcdef >"$tmp/root-xss/etc/machine-id"
 enroll_once "$ORG_A" "$tmp/agent-xss" "$tmp/root-xss"

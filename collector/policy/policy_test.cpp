@@ -224,6 +224,32 @@ TEST(EndOfSupport, DomainDatesAndEditions) {
   EXPECT_EQ(find("windows_server", "9600", ""), "2023-10-10");
   EXPECT_EQ(find("debian", "11", ""), "2026-08-31");
   EXPECT_EQ(find("ubuntu", "20.04", ""), "2025-05-31");
+  // Office 2010 had no row (and passed office_supported); programs by name
+  // carry the vendor's page.
+  EXPECT_EQ(find("office", "2010", ""), "2020-10-13");
+  EXPECT_EQ(find("package", "Adobe Flash Player*", ""), "2020-12-31");
+  for (const auto& e : eos->entries) {
+    if (e.product == "package") {
+      EXPECT_EQ(e.source.rfind("https://", 0), 0u) << e.label;
+    }
+  }
+}
+
+TEST(EndOfSupport, PackageEntriesNeedAnHttpsSource) {
+  auto missing = ParseEndOfSupport(
+      {"eos.yaml",
+       "products:\n  - {product: package, match: 'Foo*', label: Foo, ends: "
+       "{all: 2020-01-01}}\n"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("products[Foo].source"),
+            std::string::npos)
+      << missing.status().ToString();
+  auto plain = ParseEndOfSupport(
+      {"eos.yaml",
+       "products:\n  - {product: package, match: 'Foo*', label: Foo, ends: "
+       "{all: 2020-01-01}, source: 'http://example.org'}\n"});
+  ASSERT_FALSE(plain.ok());
+  EXPECT_NE(plain.status().message().find("https://"), std::string::npos);
 }
 
 TEST(EndOfSupport, RejectsBadDates) {

@@ -307,13 +307,26 @@ Result<EndOfSupportTable> ParseEndOfSupport(const PolicySource& source) {
   for (const auto& n : products) {
     MAMORI_RETURN_IF_ERROR(ctx.ExpectMap(n, "products[]"));
     MAMORI_RETURN_IF_ERROR(ctx.AllowedKeys(
-        n, "products[]", {"product", "match", "label", "ends"}));
+        n, "products[]", {"product", "match", "label", "ends", "source"}));
     auto product = ctx.RequiredString(n, "product", "products[]");
     if (!product.ok()) return product.status();
     auto match = ctx.RequiredString(n, "match", "products[]");
     if (!match.ok()) return match.status();
     auto label = ctx.RequiredString(n, "label", "products[]");
     if (!label.ok()) return label.status();
+    // Where the date comes from: required for `package` entries (any
+    // program by name, so the reader must be able to check the claim).
+    std::string source;
+    if (const YAML::Node src = n["source"]) {
+      if (!src.IsScalar() || src.Scalar().rfind("https://", 0) != 0) {
+        return ctx.Error(src, "products[" + *label + "].source",
+                         "expected an https:// address");
+      }
+      source = src.Scalar();
+    } else if (*product == "package") {
+      return ctx.Error(n, "products[" + *label + "].source",
+                       "missing (required for package entries)");
+    }
     const YAML::Node ends = n["ends"];
     const std::string key = "products[" + *label + "].ends";
     if (!ends || !ends.IsMap() || ends.size() == 0) {
@@ -327,8 +340,9 @@ Result<EndOfSupportTable> ParseEndOfSupport(const PolicySource& source) {
         return ctx.Error(kv.second, key + "." + edition,
                          "expected a date YYYY-MM-DD");
       }
-      EndOfSupportEntry e{*product, *match, edition == "all" ? "" : edition,
-                          *label, kv.second.Scalar()};
+      EndOfSupportEntry e{
+          *product,           *match, edition == "all" ? "" : edition, *label,
+          kv.second.Scalar(), source};
       if (!seen.insert(e.product + "|" + e.match_key + "|" + e.edition)
                .second) {
         return ctx.Error(

@@ -44,6 +44,7 @@ struct EndOfSupportEntry {
   std::string edition;  // "" = every edition
   std::string label;
   std::string ends_on;  // YYYY-MM-DD
+  std::string source;   // the vendor's page for the date ("" = see the file)
 };
 
 struct BrowserMinimum {

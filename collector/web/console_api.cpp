@@ -352,6 +352,14 @@ struct ApiHandlers : ApiBase {
     return Json({{"items", items}});
   }
 
+  // The organisation's newest grade snapshot (every evaluation appends
+  // one) as a key for GradedPages; read through the console store, so no
+  // grading lock is needed to answer from a copy.
+  static std::string GradeKey(const store::OrgOverview& org) {
+    return std::to_string(org.graded_at ? ToUnixSeconds(*org.graded_at) : 0) +
+           "|" + org.overall + "|" + org.rules_json;
+  }
+
   HttpResponse Dashboard(int64_t org_id) {
     Result<store::OrgOverview> org = api.console_.FindOrg(
         call.scope, org_id, api.clock_.Now(), api.options_.silent_after);
@@ -359,112 +367,126 @@ struct ApiHandlers : ApiBase {
     Result<std::vector<store::PeerSample>> peers = api.console_.PeerSamples();
     if (!peers.ok()) return StoreProblem(peers.status());
     json doc = {{"org", OrgJson(*org, *peers)}};
-    {
+    const std::string key = GradeKey(*org);
+    const TimePoint now = api.clock_.Now();
+    GradedPages::Lookup kept =
+        api.graded_pages_.Find(org_id, "dashboard", key, now);
+    if (kept.doc) {
+      doc.update(*kept.doc);
+    } else {
+      GradedPages::Claim claim(api.graded_pages_, org_id, "dashboard");
       std::lock_guard<std::mutex> lock(api.grading_mu_);
-      Result<policy::GradeReport> report = api.grading_.Report(org->name);
-      if (!report.ok()) return StoreProblem(report.status());
-      const policy::GradeReport& r = *report;
-      const policy::SecondDiagnosis& second =
-          api.grading_.questionnaires().second;
-      doc["evaluated_at"] = IsoTime(r.evaluated_at);
-      doc["policy_version"] = r.policy_version;
-      doc["overall"] =
-          r.overall ? json(grading::GradeName(*r.overall)) : json(nullptr);
-      json rules = json::array();
-      for (const policy::RuleReport& rule : r.rules) {
-        const grading::RuleGrade& g = rule.grade;
-        const policy::SecondDiagnosisRule* names = second.Find(g.rule);
-        std::string source = "none";
-        if (g.technical_source == grading::TechnicalSource::kEvidence) {
-          source = "evidence";
-        } else if (g.technical_source == grading::TechnicalSource::kAnswer) {
-          source = "answer";
+      {
+        json part = json::object();
+        Result<policy::GradeReport> report = api.grading_.Report(org->name);
+        if (!report.ok()) return StoreProblem(report.status());
+        const policy::GradeReport& r = *report;
+        const policy::SecondDiagnosis& second =
+            api.grading_.questionnaires().second;
+        part["evaluated_at"] = IsoTime(r.evaluated_at);
+        part["policy_version"] = r.policy_version;
+        part["overall"] =
+            r.overall ? json(grading::GradeName(*r.overall)) : json(nullptr);
+        json rules = json::array();
+        for (const policy::RuleReport& rule : r.rules) {
+          const grading::RuleGrade& g = rule.grade;
+          const policy::SecondDiagnosisRule* names = second.Find(g.rule);
+          std::string source = "none";
+          if (g.technical_source == grading::TechnicalSource::kEvidence) {
+            source = "evidence";
+          } else if (g.technical_source == grading::TechnicalSource::kAnswer) {
+            source = "answer";
+          }
+          json spread = g.answers.spread == grading::Spread::kUnanswered
+                            ? json(nullptr)
+                            : json(grading::SpreadName(g.answers.spread));
+          rules.push_back(
+              {{"id", g.rule},
+               {"name", names ? Localized(names->name)
+                              : json{{"ja", g.rule}, {"en", g.rule}}},
+               {"grade", grading::GradeName(g.grade)},
+               {"base", grading::GradeName(g.base)},
+               {"answered", g.answered},
+               {"written", OptionalBool(g.answers.written)},
+               {"spread", spread},
+               {"managed", OptionalBool(g.answers.managed)},
+               {"technical",
+                {{"source", source},
+                 {"in_place", g.technical_in_place},
+                 {"answer", OptionalBool(g.answers.technical)},
+                 {"measure",
+                  g.measure ? MeasureJson(*g.measure) : json(nullptr)}}},
+               {"checks", rule.checks.size()}});
         }
-        json spread = g.answers.spread == grading::Spread::kUnanswered
-                          ? json(nullptr)
-                          : json(grading::SpreadName(g.answers.spread));
-        rules.push_back({{"id", g.rule},
-                         {"name", names ? Localized(names->name)
-                                        : json{{"ja", g.rule}, {"en", g.rule}}},
-                         {"grade", grading::GradeName(g.grade)},
-                         {"base", grading::GradeName(g.base)},
-                         {"answered", g.answered},
-                         {"written", OptionalBool(g.answers.written)},
-                         {"spread", spread},
-                         {"managed", OptionalBool(g.answers.managed)},
-                         {"technical",
-                          {{"source", source},
-                           {"in_place", g.technical_in_place},
-                           {"answer", OptionalBool(g.answers.technical)},
-                           {"measure", g.measure ? MeasureJson(*g.measure)
-                                                 : json(nullptr)}}},
-                         {"checks", rule.checks.size()}});
-      }
-      doc["rules"] = rules;
+        part["rules"] = rules;
 
-      // Failing checks: per check, how many endpoints fail and which.
-      std::map<std::string, std::string> hostnames;
-      for (const auto& h : r.hosts) {
-        hostnames[std::to_string(h.host_id)] = h.hostname;
-      }
-      std::map<std::string, json> failing;
-      for (const grading::CheckResult& res : r.results) {
-        if (res.status != grading::CheckStatus::kFail) continue;
-        json& entry = failing[res.check_id];
-        if (entry.is_null()) {
-          const policy::Check* check =
-              api.grading_.policies().Find(res.check_id);
-          entry = {
-              {"check_id", res.check_id},
-              {"rule",
-               check ? (check->rule.empty() ? check->topic : check->rule) : ""},
-              {"title", check
-                            ? Localized(check->title)
+        // Failing checks: per check, how many endpoints fail and which.
+        std::map<std::string, std::string> hostnames;
+        for (const auto& h : r.hosts) {
+          hostnames[std::to_string(h.host_id)] = h.hostname;
+        }
+        std::map<std::string, json> failing;
+        for (const grading::CheckResult& res : r.results) {
+          if (res.status != grading::CheckStatus::kFail) continue;
+          json& entry = failing[res.check_id];
+          if (entry.is_null()) {
+            const policy::Check* check =
+                api.grading_.policies().Find(res.check_id);
+            entry = {{"check_id", res.check_id},
+                     {"rule",
+                      check ? (check->rule.empty() ? check->topic : check->rule)
+                            : ""},
+                     {"title",
+                      check ? Localized(check->title)
                             : json{{"ja", res.check_id}, {"en", res.check_id}}},
-              {"failing", 0},
-              {"hosts", json::array()}};
+                     {"failing", 0},
+                     {"hosts", json::array()}};
+          }
+          entry["failing"] = entry["failing"].get<int>() + 1;
+          if (entry["hosts"].size() < 10) {
+            const std::optional<int64_t> id = ParseInt64(res.host_id);
+            entry["hosts"].push_back(
+                {{"id", id.value_or(0)}, {"hostname", hostnames[res.host_id]}});
+          }
         }
-        entry["failing"] = entry["failing"].get<int>() + 1;
-        if (entry["hosts"].size() < 10) {
-          const std::optional<int64_t> id = ParseInt64(res.host_id);
-          entry["hosts"].push_back(
-              {{"id", id.value_or(0)}, {"hostname", hostnames[res.host_id]}});
-        }
-      }
-      json failing_list = json::array();
-      for (auto& [_, entry] : failing) failing_list.push_back(entry);
-      doc["failing_checks"] = failing_list;
+        json failing_list = json::array();
+        for (auto& [_, entry] : failing) failing_list.push_back(entry);
+        part["failing_checks"] = failing_list;
 
-      json discrepancies = json::array();
-      for (const grading::Discrepancy& d : r.discrepancies) {
-        discrepancies.push_back(
-            {{"subject", d.subject},
-             {"direction", grading::DiscrepancyDirectionName(d.direction)},
-             {"answer", d.answer},
-             {"verdict", grading::TechnicalVerdictName(d.verdict)},
-             {"passing", d.passing},
-             {"in_scope", d.in_scope}});
-      }
-      doc["discrepancies"] = discrepancies;
-      json improvements = json::array();
-      for (const grading::Improvement& i : r.improvements) {
-        if (improvements.size() == 5) break;
-        improvements.push_back({{"kind", grading::ImprovementKindName(i.kind)},
-                                {"rule", i.rule},
-                                {"check_id", i.check_id},
-                                {"endpoints", i.endpoints.size()}});
-      }
-      doc["improvements"] = improvements;
-      Result<std::vector<store::GradeSnapshot>> history =
-          api.grading_.store().GradeHistory(org_id, 30);
-      json trend = json::array();
-      if (history.ok()) {
-        for (const auto& h : *history) {
-          trend.push_back({{"evaluated_at", IsoTime(h.evaluated_at)},
-                           {"overall", h.overall}});
+        json discrepancies = json::array();
+        for (const grading::Discrepancy& d : r.discrepancies) {
+          discrepancies.push_back(
+              {{"subject", d.subject},
+               {"direction", grading::DiscrepancyDirectionName(d.direction)},
+               {"answer", d.answer},
+               {"verdict", grading::TechnicalVerdictName(d.verdict)},
+               {"passing", d.passing},
+               {"in_scope", d.in_scope}});
         }
+        part["discrepancies"] = discrepancies;
+        json improvements = json::array();
+        for (const grading::Improvement& i : r.improvements) {
+          if (improvements.size() == 5) break;
+          improvements.push_back(
+              {{"kind", grading::ImprovementKindName(i.kind)},
+               {"rule", i.rule},
+               {"check_id", i.check_id},
+               {"endpoints", i.endpoints.size()}});
+        }
+        part["improvements"] = improvements;
+        Result<std::vector<store::GradeSnapshot>> history =
+            api.grading_.store().GradeHistory(org_id, 30);
+        json trend = json::array();
+        if (history.ok()) {
+          for (const auto& h : *history) {
+            trend.push_back({{"evaluated_at", IsoTime(h.evaluated_at)},
+                             {"overall", h.overall}});
+          }
+        }
+        part["history"] = trend;
+        claim.Keep(key, now, part);
+        doc.update(part);
       }
-      doc["history"] = trend;
     }
     store::EndpointQuery silent;
     silent.silent_only = true;
@@ -492,6 +514,12 @@ struct ApiHandlers : ApiBase {
     Result<store::OrgOverview> org = api.console_.FindOrg(
         call.scope, org_id, api.clock_.Now(), api.options_.silent_after);
     if (!org.ok()) return StoreProblem(org.status());
+    const std::string key = GradeKey(*org);
+    const TimePoint now = api.clock_.Now();
+    GradedPages::Lookup kept =
+        api.graded_pages_.Find(org_id, "rules", key, now);
+    if (kept.doc) return Json(*kept.doc);
+    GradedPages::Claim claim(api.graded_pages_, org_id, "rules");
     std::lock_guard<std::mutex> lock(api.grading_mu_);
     Result<policy::GradeReport> report = api.grading_.Report(org->name);
     if (!report.ok()) return StoreProblem(report.status());
@@ -562,9 +590,11 @@ struct ApiHandlers : ApiBase {
                        {"grade", grading::GradeName(rule.grade.grade)},
                        {"checks", checks}});
     }
-    return Json({{"org_id", org_id},
-                 {"policy_version", r.policy_version},
-                 {"rules", rules}});
+    json doc = {{"org_id", org_id},
+                {"policy_version", r.policy_version},
+                {"rules", rules}};
+    claim.Keep(key, now, doc);
+    return Json(doc);
   }
 
   // The second-diagnosis questionnaire (10 rules × 4 viewpoints) beside the
@@ -884,39 +914,6 @@ struct ApiHandlers : ApiBase {
                        {"publisher", s.publisher}});
     }
     return Json({{"items", items}});
-  }
-
-  HttpResponse OrgSoftware(int64_t org_id) {
-    const std::string search = call.request.Query("q");
-    if (search.size() > 200) {
-      return FieldProblem("q", "error.too_long", {{"max", "200"}});
-    }
-    if (!IsCleanUtf8(search)) return FieldProblem("q", "error.bad_text");
-    constexpr int kLimit = 500;
-    Result<std::vector<store::SoftwareSummary>> rows =
-        api.console_.OrgSoftware(call.scope, org_id, search, kLimit + 1);
-    if (!rows.ok()) return StoreProblem(rows.status());
-    json items = json::array();
-    for (const auto& r : *rows) {
-      if (items.size() == kLimit) break;
-      json endpoints = json::array();
-      json pairs = json::parse(r.hosts_json, nullptr, false);
-      if (pairs.is_array()) {
-        for (const auto& pair : pairs) {
-          if (endpoints.size() == 20) break;
-          if (pair.is_array() && pair.size() == 2 &&
-              pair[0].is_number_integer() && pair[1].is_string()) {
-            endpoints.push_back({{"id", pair[0]}, {"hostname", pair[1]}});
-          }
-        }
-      }
-      items.push_back({{"name", r.name},
-                       {"version", r.version},
-                       {"hosts", r.hosts},
-                       {"endpoints", endpoints}});
-    }
-    return Json({{"items", items},
-                 {"truncated", static_cast<int>(rows->size()) > kLimit}});
   }
 
   // GET /orgs/{id}/software/ledger: the software ledger (ソフトウェア台帳):
@@ -1369,14 +1366,25 @@ struct ApiHandlers : ApiBase {
   }
 
   HttpResponse Trend(int64_t org_id) {
-    Result<std::string> name = ScopedOrgName(org_id);
-    if (!name.ok()) return StoreProblem(name.status());
+    Result<store::OrgOverview> org = api.console_.FindOrg(
+        call.scope, org_id, api.clock_.Now(), api.options_.silent_after);
+    if (!org.ok()) return StoreProblem(org.status());
+    const std::string key = GradeKey(*org);
+    const TimePoint now = api.clock_.Now();
+    GradedPages::Lookup kept =
+        api.graded_pages_.Find(org_id, "trend", key, now);
+    if (kept.doc) return Json(*kept.doc);
+    GradedPages::Claim claim(api.graded_pages_, org_id, "trend");
     std::lock_guard<std::mutex> lock(api.grading_mu_);
-    Result<policy::GradeReport> current = api.grading_.Report(*name);
+    Result<policy::GradeReport> current = api.grading_.Report(org->name);
     if (!current.ok()) return StoreProblem(current.status());
-    return FromAnswer(GradeTrendAnswer(api.grading_.store(),
-                                       api.grading_.questionnaires(), *current,
-                                       org_id, api.clock_.Now()));
+    ApiAnswer answer =
+        GradeTrendAnswer(api.grading_.store(), api.grading_.questionnaires(),
+                         *current, org_id, now);
+    if (answer.problem.empty() && answer.status == 200) {
+      claim.Keep(key, now, answer.body);
+    }
+    return FromAnswer(answer);
   }
 
   HttpResponse Improvements(int64_t org_id) {
@@ -1468,7 +1476,12 @@ HttpResponse ConsoleApi::Handle(const HttpRequest& request) {
     rest = slash == std::string_view::npos ? std::string_view()
                                            : rest.substr(slash + 1);
   }
+  // A change through the console may change what the graded pages show
+  // (answers, parameters, revocations): their copies go, before and after.
+  const bool read = request.method == "GET" || request.method == "HEAD";
+  if (!read) graded_pages_.Clear();
   HttpResponse r = Route(call);
+  if (!read) graded_pages_.Clear();
   r.AddHeader("Cache-Control", "no-store");
   return r;
 }
@@ -1523,7 +1536,7 @@ HttpResponse ConsoleApi::Route(Call& call) {
     if (is({"orgs", "*"}) && m == "GET") return h.Dashboard(*org);
     if (is({"orgs", "*", "rules"}) && m == "GET") return h.Rules(*org);
     if (is({"orgs", "*", "software"}) && m == "GET") {
-      return h.OrgSoftware(*org);
+      return SoftwareHandlers{{*this, call}}.Org(*org);
     }
     if (is({"orgs", "*", "software", "ledger"}) && m == "GET") {
       return h.SoftwareLedger(*org);
@@ -1605,6 +1618,12 @@ HttpResponse ConsoleApi::Route(Call& call) {
       }
       if (is({"orgs", "*", "register", "links"}) && m == "POST") {
         return reg.AddLink(*org);
+      }
+      if (is({"orgs", "*", "register", "devices", "*"})) {
+        std::optional<int64_t> host = id_at(4);
+        if (!host) return h.Problem(404, "error.not_found");
+        if (m == "PATCH") return reg.PatchDevice(*org, *host);
+        return h.Problem(405, "error.method");
       }
       if (is({"orgs", "*", "register", "import"}) && m == "POST") {
         return reg.Import(*org);

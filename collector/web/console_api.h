@@ -27,8 +27,10 @@
 #include "collector/store/report_store.h"
 #include "collector/store/software_port.h"
 #include "collector/store/store.h"
+#include "collector/web/graded_pages.h"
 #include "collector/web/http.h"
 #include "collector/web/sessions.h"
+#include "collector/web/software_view.h"
 #include "common/clock.h"
 
 namespace mamori::asset_register {
@@ -95,7 +97,9 @@ class ConsoleApi {
   std::unique_ptr<store::SoftwarePort> software_;
   asset_register::RegisterPort* register_ = nullptr;
   store::DeviceStore* devices_ = nullptr;
-  std::mutex register_mu_;  // guards register_ (one thread at a time)
+  SoftwareViewCache software_view_;  // the organisation-wide software view
+  GradedPages graded_pages_;         // dashboard, rules, trend (graded_pages.h)
+  std::mutex register_mu_;           // guards register_ (one thread at a time)
   const Clock& clock_;
   const ConsoleApiOptions options_;
   SessionManager sessions_;

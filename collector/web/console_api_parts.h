@@ -61,6 +61,11 @@ struct RegisterHandlers : ApiBase {
   HttpResponse PutAsset(int64_t org_id);
   // POST orgs/{org}/register/links {asset_name, kind, target}
   HttpResponse AddLink(int64_t org_id);
+  // PATCH orgs/{org}/register/devices/{host} {owner?, location?, retired?}:
+  // edits a device asset's fields people keep (absent = unchanged); org
+  // admins and operators; audited before → after; another organisation's
+  // host is 404.
+  HttpResponse PatchDevice(int64_t org_id, int64_t host_id);
   // GET orgs/{org}/register.xlsx and register.csv
   HttpResponse Export(int64_t org_id, bool xlsx);
   // POST orgs/{org}/register/import?dry_run=true|false, the file as body.
@@ -114,6 +119,15 @@ struct AlertHandlers : ApiBase {
   // The alert port, after checking the organisation is in scope (NOT_FOUND
   // otherwise, as for every other tenant's data).
   Result<std::unique_ptr<store::AlertPort>> Port(int64_t org_id);
-};
+  // The organisation-wide software view (console_api_software.cpp,
+  // software_view.h).
+  struct SoftwareHandlers : ApiBase {
+    // GET orgs/{org}/software?q=…&eos=true: name and version with the number
+    // of hosts and some of them, end-of-support items flagged; `q` matches
+    // every word in the name or the end-of-support label; eos=true keeps
+    // the items whose support has ended. Answers from a copy at most
+    // kSoftwareViewMaxAge old (computed_at).
+    HttpResponse Org(int64_t org_id);
+  };
 
 }  // namespace mamori::web

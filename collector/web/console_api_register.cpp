@@ -179,6 +179,69 @@ HttpResponse RegisterHandlers::PutAsset(int64_t org_id) {
   return Json({{"asset", AssetDoc(*stored)}, {"changed", *changed}});
 }
 
+namespace {
+
+json DeviceDoc(const asset_register::DeviceAsset& d) {
+  return {{"host_id", d.host_id},
+          {"name", d.name},
+          {"owner", d.owner},
+          {"location", d.location},
+          {"status", asset_register::DeviceStatusCode(d.status)}};
+}
+
+}  // namespace
+
+HttpResponse RegisterHandlers::PatchDevice(int64_t org_id, int64_t host_id) {
+  Result<store::OrgOverview> org = ScopedOrg(org_id);
+  if (!org.ok()) return StoreProblem(org.status());
+  if (!CanWrite(org_id)) return Problem(403, "auth.forbidden");
+  if (register_port() == nullptr) return Problem(503, "register.unavailable");
+  if (auto p = ParseBody()) return *p;
+  asset_register::DeviceEdit edit;
+  for (auto [field, out] : std::initializer_list<
+           std::pair<const char*, std::optional<std::string>*>>{
+           {"owner", &edit.owner}, {"location", &edit.location}}) {
+    if (!call.body.contains(field)) continue;
+    std::string value;
+    if (auto p = BodyString(field, &value, kMaxTextField)) return *p;
+    *out = value;
+  }
+  if (auto it = call.body.find("retired"); it != call.body.end()) {
+    if (!it->is_boolean())
+      return FieldProblem("retired", "error.expected_bool");
+    edit.retired = it->get<bool>();
+  }
+  for (const auto& [key, value] : call.body.items()) {
+    if (key != "owner" && key != "location" && key != "retired") {
+      return FieldProblem(key, "error.unknown_field");
+    }
+  }
+  const std::string id = std::to_string(host_id);
+  std::lock_guard<std::mutex> lock(register_mu());
+  auto find = [&]() -> std::optional<asset_register::DeviceAsset> {
+    auto devices =
+        register_port()->ListDevices(org->name, options().silent_after);
+    if (!devices.ok()) return std::nullopt;
+    for (auto& d : *devices) {
+      if (d.host_id == id) return d;
+    }
+    return std::nullopt;
+  };
+  // The device must be this organisation's: another's host id is 404.
+  std::optional<asset_register::DeviceAsset> before = find();
+  if (!before) return Problem(404, "error.not_found");
+  Result<bool> changed =
+      register_port()->EditDevice(org->name, id, edit, call.Actor());
+  if (!changed.ok()) return StoreProblem(changed.status());
+  std::optional<asset_register::DeviceAsset> after = find();
+  if (!after) return Problem(404, "error.not_found");
+  if (*changed) {
+    Audit("register.device", before->name, org_id, DeviceDoc(*before),
+          DeviceDoc(*after));
+  }
+  return Json({{"device", DeviceDoc(*after)}, {"changed", *changed}});
+}
+
 HttpResponse RegisterHandlers::AddLink(int64_t org_id) {
   Result<store::OrgOverview> org = ScopedOrg(org_id);
   if (!org.ok()) return StoreProblem(org.status());

@@ -315,6 +315,15 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
   check((await page.textContent('#param-saved')).includes('48'), 'saved notice lacks the value');
   check((await page.inputValue(param)) === '48', 'the value in force is not 48');
   await shotOf(page, '#rule-antivirus', 'rules-parameter');
+  // Each rule links its own signed evidence pack; the link downloads a ZIP.
+  const packHref = await page.getAttribute('#rule-antivirus a.evidence-rule-link', 'href');
+  check(packHref.includes('rule=antivirus'), `evidence pack link ${packHref}`);
+  const pack = await page.evaluate(async (href) => {
+    const r = await fetch(href);
+    const b = new Uint8Array(await r.arrayBuffer());
+    return {status: r.status, zip: b[0] === 0x50 && b[1] === 0x4b};
+  }, packHref);
+  check(pack.status === 200 && pack.zip, `per-rule evidence pack: ${JSON.stringify(pack)}`);
 
   log('API tokens: create, list, revoke; the name stays text');
   await page.goto(`${URL}/#/api-tokens`);
@@ -408,6 +417,29 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
   }, orgA);
   check(badMark.status === 400 && badMark.problem.field === 'verdict', `bad verdict: ${JSON.stringify(badMark)}`);
   await shot(page, 'devices');
+  log('register: edit a device asset and retire it (audited)');
+  const deviceRow = page.locator('#device-table tbody tr', {hasText: env('THIS_HOST')});
+  await deviceRow.locator('.device-edit-button').click();
+  await page.waitForSelector('#device-form');
+  await page.fill('#dev-owner', '総務部 <b>田中</b>');
+  await page.fill('#dev-location', '2F 倉庫');
+  await page.check('#dev-retired');
+  await page.click('#device-save');
+  // The page is drawn again after the save (the form goes, a notice comes).
+  await page.waitForSelector('#device-form', {state: 'detached'});
+  await page.waitForSelector('#register-saved');
+  const retiredCells = await page.locator('#device-table tbody tr', {hasText: env('THIS_HOST')})
+    .locator('td').allTextContents();
+  check(retiredCells.includes('総務部 <b>田中</b>') && retiredCells.includes('2F 倉庫'),
+    `device row after the edit: ${JSON.stringify(retiredCells)}`);
+  await shot(page, 'register-device-retired');
+  // Back in service, so the rest of the run sees an active device.
+  await page.locator('#device-table tbody tr', {hasText: env('THIS_HOST')}).locator('.device-edit-button').click();
+  await page.waitForSelector('#device-form');
+  await page.uncheck('#dev-retired');
+  await page.click('#device-save');
+  await page.waitForSelector('#device-form', {state: 'detached'});
+  await page.waitForSelector('#register-saved');
 
   log('revoke the XSS host from its page');
   await page.goto(`${URL}/#/orgs/${orgA}/endpoints?q=onerror`);
@@ -429,6 +461,21 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
   await page.waitForSelector('#software-ledger');
   check((await page.textContent('#software-ledger')).includes('ClamAV'), 'the ledger lacks the fixture host\'s ClamAV');
   await shot(page, 'software');
+
+  log('software: end-of-support items flagged and found ("who still has Python 2.7?")');
+  await page.goto(`${URL}/#/orgs/${orgA}/software`);
+  await page.waitForSelector('#sw-eos-notice');
+  await page.click('#sw-eos-notice a');
+  await page.waitForSelector('#software-table');
+  check(await page.isChecked('#sw-eos'), 'the end-of-support filter is not shown as on');
+  const eosText = await page.textContent('#software-table');
+  check(eosText.includes('python2.7') && eosText.includes('2020-01-01') && eosText.includes(xssName),
+    `end-of-support list: ${eosText.slice(0, 300)}`);
+  check((await page.$$eval('#software-table .eos', (e) => e.length)) >= 1, 'no end-of-support mark');
+  await shot(page, 'software-eos');
+  await page.goto(`${URL}/#/orgs/${orgA}/software?q=${encodeURIComponent('python 2.7')}`);
+  await page.waitForSelector('#software-table');
+  check((await page.textContent('#software-table')).includes('python2.7'), 'searching the support label found nothing');
 
   log('create an enrollment token');
   await page.goto(`${URL}/#/orgs/${orgA}/enroll`);

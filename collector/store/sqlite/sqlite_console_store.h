@@ -53,13 +53,15 @@ class SqliteConsoleStore final : public ConsoleStore {
   Result<int64_t> TokenOrg(const OrgScope& scope, int64_t token_id) override;
 
  private:
-  explicit SqliteConsoleStore(Database db) : db_(std::move(db)) {}
+  SqliteConsoleStore(Database db, std::string path)
+      : path_(std::move(path)), db_(std::move(db)) {}
   Result<std::vector<OrgOverview>> SelectOrgs(const OrgScope& scope,
                                               std::optional<int64_t> org_id,
                                               int64_t silent_before);
   // NOT_FOUND unless the host is in the organisation and the scope.
   Status CheckHost(const OrgScope& scope, int64_t org_id, int64_t host_id);
 
+  const std::string path_;  // OrgSoftware reads on its own connection
   std::mutex mu_;
   Database db_;
 };

@@ -137,11 +137,34 @@ export async function register(ctx, orgId, orgNav, notice) {
       safeText(x.owning_department), safeText((linked[x.name] || []).join(', ')),
       data.can_write ? h('button', {type: 'button', onclick: () => edit(x)}, t('reg.edit')) : '']),
     {class: 'list', id: 'asset-table'}) : h('p', {}, t('reg.no_assets'));
+  // --- device edit: owner, location, retired (PATCH, audited) ---
+  const deviceEdit = h('div', {id: 'device-edit', 'aria-live': 'polite'});
+  const editDevice = (d) => {
+    const owner = h('input', {id: 'dev-owner', name: 'owner', maxlength: 500, value: d.owner});
+    const location = h('input', {id: 'dev-location', name: 'location', maxlength: 500, value: d.location});
+    const [retired, retiredField] = check('dev-retired', t('reg.device_retired'), d.status === 'retired');
+    const error = h('div', {'aria-live': 'assertive'});
+    const devForm = h('form', {class: 'card', id: 'device-form', onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        await api('PATCH', `orgs/${orgId}/register/devices/${encodeURIComponent(d.host_id)}`,
+          {owner: owner.value, location: location.value, retired: retired.checked});
+        await reload(t('reg.device_saved', {name: safeText(d.name)}));
+      } catch (err) { markField(devForm, err); ctx.showError(error, err); }
+    }}, h('h2', {}, t('reg.device_edit', {name: safeText(d.name)})), error,
+    field(t('reg.device_owner'), owner), field(t('reg.device_location'), location), retiredField,
+    h('button', {type: 'submit', id: 'device-save'}, t('reg.device_save')));
+    clear(deviceEdit);
+    deviceEdit.appendChild(devForm);
+    owner.focus();
+  };
   const devices = table(t('reg.devices'),
     [t('ep.hostname'), t('reg.device_role'), t('host.os'), t('reg.device_owner'), t('reg.device_location'),
-      t('reg.device_status'), t('host.last_seen')],
+      t('reg.device_status'), t('host.last_seen'), ''],
     data.devices.map((d) => [safeText(d.name), safeText(d.role), safeText(d.os), safeText(d.owner),
-      safeText(d.location), t(`devstatus.${d.status}`), formatTime(d.last_seen)]),
+      safeText(d.location), t(`devstatus.${d.status}`), formatTime(d.last_seen),
+      data.can_write ? h('button', {type: 'button', class: 'device-edit-button',
+        onclick: () => editDevice(d)}, t('reg.edit')) : '']),
     {class: 'list compact', id: 'device-table'});
 
   clear(ctx.main);
@@ -151,5 +174,5 @@ export async function register(ctx, orgId, orgNav, notice) {
     h('div', {}, notice ? h('p', {class: 'notice', id: 'register-saved', role: 'status'}, notice) : null),
     exports, h('section', {class: 'card'}, assets),
     ...(data.can_write ? [form, linkForm, importForm] : [h('p', {class: 'muted'}, t('reg.readonly'))]),
-    h('section', {class: 'card'}, devices));
+    deviceEdit, h('section', {class: 'card'}, devices));
 }

@@ -471,8 +471,13 @@ export async function rules(ctx, orgId, notice) {
     }}, input, h('button', {type: 'submit'}, t('rules.param_save')), ' ', shown);
     return form;
   };
+  // This rule's signed evidence pack (operators, org admins, auditors).
+  const mayDownload = ['operator', 'org_admin', 'auditor'].includes(ctx.state.session.account.role);
+  const packLink = (rule) => mayDownload ? h('p', {}, h('a', {class: 'evidence-rule-link', download: '',
+    href: `/api/v1/orgs/${encodeURIComponent(orgId)}/evidence-pack${query({rule: rule.id, lang: currentLanguage()})}`},
+  t('rules.evidence_pack'))) : null;
   const sections = data.rules.map((rule) => h('section', {class: 'card', id: `rule-${rule.id}`},
-    h('h2', {}, gradeBadge(rule.grade), ' ', loc(rule.name)),
+    h('h2', {}, gradeBadge(rule.grade), ' ', loc(rule.name)), packLink(rule),
     rule.checks.length ? rule.checks.map((c) => h('div', {class: 'check'},
       h('h3', {}, loc(c.title)),
       h('p', {class: 'counts'},
@@ -552,20 +557,40 @@ function ledgerSection(ledger) {
       rows, {class: 'list', id: 'software-ledger-table'}) : h('p', {}, t('sw.ledger_none')));
 }
 
+// The support column: past its end (date, the vendor's page), a browser
+// below the lowest version still fixed, or a date still ahead.
+function supportCell(e) {
+  if (!e) return '';
+  if (e.min_major !== null) {
+    return h('strong', {class: 'eos'}, t('sw.eos_browser', {min: String(e.min_major)}));
+  }
+  const text = t(e.ended ? 'sw.eos_ended' : 'sw.eos_ends', {label: safeText(e.label), date: e.ends_on});
+  return [e.ended ? h('strong', {class: 'eos'}, text) : text,
+    e.source ? [' ', h('a', {href: e.source, rel: 'noreferrer noopener', target: '_blank'}, t('sw.eos_source'))] : ''];
+}
+
 export async function software(ctx, orgId, params) {
   const q = params.get('q') || '';
+  const eos = params.get('eos') === 'true';
   const [org, data, ledger] = await Promise.all([api('GET', `orgs/${orgId}`),
-    api('GET', `orgs/${orgId}/software${query({q})}`),
+    api('GET', `orgs/${orgId}/software${query({q, eos: eos ? 'true' : ''})}`),
     api('GET', `orgs/${orgId}/software/ledger`)]);
   const search = h('input', {id: 'sw-q', name: 'q', type: 'search', value: q});
+  const eosOnly = h('input', {id: 'sw-eos', name: 'eos', type: 'checkbox', checked: eos});
   const form = h('form', {class: 'filters card', role: 'search', onsubmit: (e) => {
     e.preventDefault();
-    ctx.go(`/orgs/${orgId}/software${query({q: search.value})}`);
-  }}, field(t('sw.search'), search), h('button', {type: 'submit'}, t('ep.apply')));
+    ctx.go(`/orgs/${orgId}/software${query({q: search.value, eos: eosOnly.checked ? 'true' : ''})}`);
+  }}, field(t('sw.search'), search),
+  h('div', {class: 'field check'}, eosOnly, h('label', {for: 'sw-eos'}, t('sw.eos_only'))),
+  h('button', {type: 'submit'}, t('ep.apply')));
   const rows = data.items.map((s) => [safeText(s.name), safeText(s.version), String(s.hosts),
+    supportCell(s.end_of_support),
     s.endpoints.map((e, i) => [i ? ', ' : '', h('a', {href: `#/orgs/${orgId}/endpoints/${e.id}`}, safeText(e.hostname))])]);
   page(ctx, t('sw.heading', {org: safeText(org.org.name)}), orgNav(orgId, 'nav.software'), ledgerSection(ledger), form,
+    data.ended_total > 0 ? h('p', {class: 'notice', id: 'sw-eos-notice'},
+      h('a', {href: `#/orgs/${orgId}/software?eos=true`}, t('sw.eos_notice', {n: String(data.ended_total)}))) : null,
+    h('p', {class: 'muted', id: 'sw-as-of'}, t('sw.as_of', {time: formatTime(data.computed_at)})),
     data.truncated ? h('p', {class: 'notice'}, t('sw.truncated')) : null,
-    data.items.length ? table(null, [t('host.name'), t('host.version'), t('sw.hosts'), t('nav.endpoints')],
+    data.items.length ? table(null, [t('host.name'), t('host.version'), t('sw.hosts'), t('sw.support'), t('nav.endpoints')],
       rows, {class: 'list', id: 'software-table'}) : h('p', {}, t('sw.none')));
 }

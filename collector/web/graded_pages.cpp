@@ -1,0 +1,63 @@
+#include "collector/web/graded_pages.h"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+namespace mamori::web {
+
+GradedPages::Claim::~Claim() {
+  if (!kept_) pages_.Abandon(org_id_, page_);
+#if defined(__GLIBC__)
+  // A grade report of 10,000 hosts is ≈100 MB of small allocations in the
+  // arena of the Poco worker that built it; without this each worker's
+  // arena keeps its high-water mark (serve's RSS 480 MiB after a few
+  // rebuilds, docs/performance.md "Web console").
+  malloc_trim(0);
+#endif
+}
+
+GradedPages::Lookup GradedPages::Find(int64_t org_id, const std::string& page,
+                                      const std::string& grade_key,
+                                      TimePoint now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Entry& e = entries_[{org_id, page}];
+  if (e.doc) {
+    const auto age = now - e.built;
+    if (e.grade_key == grade_key && age < max_age_ && now >= e.built) {
+      return {e.doc, false};
+    }
+    // Another request is rebuilding it (and has not been at it for a
+    // minute, which would mean it failed without saying): the old copy.
+    if (e.building_since && now - *e.building_since < std::chrono::minutes(1) &&
+        age < kGradedPagesStaleLimit) {
+      return {e.doc, true};
+    }
+  }
+  e.building_since = now;
+  return {std::nullopt, false};
+}
+
+void GradedPages::Keep(int64_t org_id, const std::string& page,
+                       const std::string& grade_key, TimePoint now,
+                       nlohmann::json doc) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Entry& e = entries_[{org_id, page}];
+  e.grade_key = grade_key;
+  e.built = now;
+  e.doc = std::move(doc);
+  e.building_since.reset();
+}
+
+void GradedPages::Abandon(int64_t org_id, const std::string& page) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find({org_id, page});
+  if (it != entries_.end()) it->second.building_since.reset();
+}
+
+void GradedPages::Clear() {
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_.clear();
+}
+
+}  // namespace mamori::web

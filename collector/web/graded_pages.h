@@ -1,0 +1,99 @@
+#pragma once
+
+// GradedPages: the console's pages built from the stored grade report
+// (dashboard, rules, trend), kept as rendered JSON per organisation and
+// page until the organisation is graded again.
+//
+// GradingService::Report reads every stored check result of the
+// organisation and folds them into grades again: about 45 results per host,
+// seconds for 10,000 hosts, while holding the grading lock every other page
+// that reads policies waits for. Measured in docs/performance.md ("Web
+// console"): the dashboard went from over 10 s to a copy. The rendered
+// document is small (bounded lists), unlike the report itself (≈100 MB of
+// results for 10,000 hosts), so that is what is kept.
+//
+// A copy is used while the organisation's newest grade snapshot (every
+// evaluation appends one; OrgOverview carries it, read without the grading
+// lock) is the one it was built from, and for at most kGradedPagesMaxAge.
+// When the organisation was graded again, one request rebuilds the page
+// while the others keep getting the previous copy (for at most
+// kGradedPagesStaleLimit), so steady ingest with its debounced re-grades
+// does not put every page view behind a rebuild. A change made through the
+// console drops every copy (ConsoleApi clears them on every request that is
+// not a read), so what a person just saved is never hidden.
+//
+// Thread safety: thread-safe.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "common/clock.h"
+
+namespace mamori::web {
+
+inline constexpr std::chrono::seconds kGradedPagesMaxAge{30};
+inline constexpr std::chrono::seconds kGradedPagesStaleLimit{300};
+
+class GradedPages {
+ public:
+  explicit GradedPages(std::chrono::seconds max_age = kGradedPagesMaxAge)
+      : max_age_(max_age) {}
+
+  struct Lookup {
+    std::optional<nlohmann::json> doc;  // answer with this when set
+    bool stale = false;                 // the previous copy, being rebuilt
+  };
+  // The copy of `page` for `org_id` built under `grade_key` and younger
+  // than max_age; or, while another request rebuilds it, the previous copy
+  // (stale). Otherwise no doc: the caller builds the page and must Keep it
+  // or Abandon the claim (Claim below does the latter on every other way
+  // out).
+  Lookup Find(int64_t org_id, const std::string& page,
+              const std::string& grade_key, TimePoint now);
+  void Keep(int64_t org_id, const std::string& page,
+            const std::string& grade_key, TimePoint now, nlohmann::json doc);
+  void Abandon(int64_t org_id, const std::string& page);
+  // Forgets every copy (a change was made).
+  void Clear();
+
+  // Abandons the claim unless Kept.
+  class Claim {
+   public:
+    Claim(GradedPages& pages, int64_t org_id, std::string page)
+        : pages_(pages), org_id_(org_id), page_(std::move(page)) {}
+    // Runs after the caller's grade report is gone (declare the Claim
+    // before it): gives the report's memory back to the system.
+    ~Claim();
+    Claim(const Claim&) = delete;
+    Claim& operator=(const Claim&) = delete;
+    void Keep(const std::string& grade_key, TimePoint now, nlohmann::json doc) {
+      pages_.Keep(org_id_, page_, grade_key, now, std::move(doc));
+      kept_ = true;
+    }
+
+   private:
+    GradedPages& pages_;
+    const int64_t org_id_;
+    const std::string page_;
+    bool kept_ = false;
+  };
+
+ private:
+  struct Entry {
+    std::string grade_key;
+    TimePoint built;
+    std::optional<nlohmann::json> doc;
+    std::optional<TimePoint> building_since;  // a request is rebuilding
+  };
+  const std::chrono::seconds max_age_;
+  std::mutex mu_;
+  std::map<std::pair<int64_t, std::string>, Entry> entries_;
+};
+
+}  // namespace mamori::web

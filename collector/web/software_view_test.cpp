@@ -1,0 +1,176 @@
+#include "collector/web/software_view.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "collector/policy/policy.h"
+#include "collector/policy/questionnaire.h"
+
+namespace mamori::web {
+namespace {
+
+using namespace std::chrono_literals;
+
+SoftwareViewCache::Rows OneRow(const std::string& name) {
+  SoftwareViewRow row;
+  row.summary.name = name;
+  return {row};
+}
+
+TEST(SoftwareViewCache, BuildsOnceWhileFreshAndAgainWhenOld) {
+  SoftwareViewCache cache(60s);
+  const TimePoint t0 = FromUnixSeconds(1'800'000'000);
+  int builds = 0;
+  auto build = [&]() -> Result<SoftwareViewCache::Rows> {
+    ++builds;
+    return OneRow("build " + std::to_string(builds));
+  };
+  auto a = cache.Get(1, t0, build);
+  ASSERT_TRUE(a.ok());
+  auto b = cache.Get(1, t0 + 59s, build);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(builds, 1);
+  EXPECT_EQ(b->rows->front().summary.name, "build 1");
+  EXPECT_EQ(b->computed_at, t0);
+  auto c = cache.Get(1, t0 + 61s, build);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(builds, 2);
+  EXPECT_EQ(c->rows->front().summary.name, "build 2");
+  // Another organisation has its own copy.
+  auto other = cache.Get(2, t0 + 61s, build);
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(builds, 3);
+  EXPECT_EQ(other->rows->front().summary.name, "build 3");
+}
+
+TEST(SoftwareViewCache, AFailedBuildIsReturnedAndNotKept) {
+  SoftwareViewCache cache(60s);
+  const TimePoint t0 = FromUnixSeconds(1'800'000'000);
+  auto failing = []() -> Result<SoftwareViewCache::Rows> {
+    return InternalError("disk on fire");
+  };
+  auto a = cache.Get(1, t0, failing);
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.status().message(), "disk on fire");
+  auto b = cache.Get(
+      1, t0, [] { return Result<SoftwareViewCache::Rows>(OneRow("ok")); });
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->rows->front().summary.name, "ok");
+}
+
+TEST(SoftwareViewCache, OthersGetTheOldCopyWhileOneRebuilds) {
+  SoftwareViewCache cache(60s);
+  const TimePoint t0 = FromUnixSeconds(1'800'000'000);
+  ASSERT_TRUE(
+      cache
+          .Get(1, t0,
+               [] { return Result<SoftwareViewCache::Rows>(OneRow("old")); })
+          .ok());
+  std::atomic<bool> started{false}, release{false};
+  std::thread rebuilder([&] {
+    auto r = cache.Get(1, t0 + 120s, [&]() -> Result<SoftwareViewCache::Rows> {
+      started = true;
+      while (!release) std::this_thread::sleep_for(1ms);
+      return OneRow("new");
+    });
+    EXPECT_TRUE(r.ok());
+  });
+  while (!started) std::this_thread::sleep_for(1ms);
+  int extra_builds = 0;
+  auto meanwhile = cache.Get(1, t0 + 120s, [&] {
+    ++extra_builds;
+    return Result<SoftwareViewCache::Rows>(OneRow("second"));
+  });
+  ASSERT_TRUE(meanwhile.ok());
+  EXPECT_EQ(meanwhile->rows->front().summary.name, "old");
+  EXPECT_EQ(extra_builds, 0);
+  release = true;
+  rebuilder.join();
+  auto after = cache.Get(1, t0 + 121s, [&] {
+    ++extra_builds;
+    return Result<SoftwareViewCache::Rows>(OneRow("third"));
+  });
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->rows->front().summary.name, "new");
+  EXPECT_EQ(extra_builds, 0);
+}
+
+const store::EndOfSupportTable& Table() {
+  static const store::EndOfSupportTable table =
+      policy::ParseEndOfSupport(policy::BuiltinEndOfSupportSource()).value();
+  return table;
+}
+
+TEST(EndOfSupportFor, OfficeByYearProgramsByNameBrowsersByMajor) {
+  auto office =
+      EndOfSupportFor(Table(), "Microsoft Office Professional Plus 2016",
+                      "16.0.4266.1001", "2026-12-07");
+  ASSERT_TRUE(office);
+  EXPECT_EQ(office->label, "Office 2016");
+  EXPECT_EQ(office->ends_on, "2025-10-14");
+  EXPECT_TRUE(office->ended);
+  EXPECT_EQ(
+      office->source,
+      "https://learn.microsoft.com/lifecycle/products/microsoft-office-2016");
+  // Still supported on a day before its date; supported through the date.
+  auto before = EndOfSupportFor(Table(), "Microsoft Office Standard 2024",
+                                "16.0", "2026-12-07");
+  ASSERT_TRUE(before);
+  EXPECT_FALSE(before->ended);
+  auto on_the_day = EndOfSupportFor(Table(), "Microsoft Office Standard 2016",
+                                    "16.0", "2025-10-14");
+  ASSERT_TRUE(on_the_day);
+  EXPECT_FALSE(on_the_day->ended);
+  // "2016" in another vendor's name is not Office.
+  EXPECT_FALSE(
+      EndOfSupportFor(Table(), "Visual Studio 2016 Tools", "1", "2026-12-07"));
+  auto flash = EndOfSupportFor(Table(), "adobe flash player 32 NPAPI", "32.0",
+                               "2026-12-07");
+  ASSERT_TRUE(flash);
+  EXPECT_EQ(flash->ends_on, "2020-12-31");
+  EXPECT_TRUE(flash->ended);
+  EXPECT_TRUE(EndOfSupportFor(Table(), "Adobe Flash Player Uninstaller", "1",
+                              "2026-12-07")
+                  .has_value());
+  auto old_firefox =
+      EndOfSupportFor(Table(), "firefox-esr", "102.15.0esr-1", "2026-12-07");
+  ASSERT_TRUE(old_firefox);
+  EXPECT_TRUE(old_firefox->ended);
+  EXPECT_EQ(old_firefox->min_major, 115);
+  EXPECT_FALSE(
+      EndOfSupportFor(Table(), "firefox-esr", "1:128.11.0esr-1", "2026-12-07"));
+  EXPECT_FALSE(
+      EndOfSupportFor(Table(), "libreoffice-core", "4:7.4.7-1", "2026-12-07"));
+  // Hostile names are data: no pattern syntax leaks through.
+  EXPECT_FALSE(
+      EndOfSupportFor(Table(), "<script>alert(1)</script>", "%", "2026-12-07"));
+}
+
+TEST(SoftwareMatches, EveryWordInTheNameOrTheLabel) {
+  EXPECT_TRUE(SoftwareMatches("office 2016",
+                              "Microsoft Office Professional Plus 2016", ""));
+  EXPECT_TRUE(SoftwareMatches(
+      "Office 2016", "Microsoft Office Professional Plus 2016", "Office 2016"));
+  EXPECT_TRUE(SoftwareMatches("  ", "anything", ""));
+  EXPECT_FALSE(SoftwareMatches(
+      "office 2019", "Microsoft Office Professional Plus 2016", "Office 2016"));
+  EXPECT_TRUE(SoftwareMatches("flash", "Shockwave", "Adobe Flash Player"));
+  EXPECT_TRUE(
+      SoftwareMatches("ＯＦＦＩＣＥ", "ＯＦＦＩＣＥ", ""));  // bytes, exactly
+}
+
+TEST(LikeMatches, PercentAndUnderscoreCaseInsensitive) {
+  EXPECT_TRUE(LikeMatches("Mozilla Firefox (%", "mozilla firefox (x64 ja)"));
+  EXPECT_FALSE(LikeMatches("Mozilla Firefox (%", "Mozilla Firefox ESR (x64)"));
+  EXPECT_TRUE(LikeMatches("google-chrome-stable", "Google-Chrome-Stable"));
+  EXPECT_FALSE(LikeMatches("google-chrome-stable", "google-chrome-stable2"));
+  EXPECT_TRUE(LikeMatches("a_c%", "abcdef"));
+  EXPECT_TRUE(LikeMatches("%b%d%", "abcdef"));
+  EXPECT_FALSE(LikeMatches("%x%", "abcdef"));
+}
+
+}  // namespace
+}  // namespace mamori::web
