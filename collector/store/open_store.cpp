@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "collector/store/grading_port.h"
+#include "collector/store/postgres/pg_software_store.h"
 #include "collector/store/postgres/postgres_store.h"
 #include "collector/store/register_port.h"
 #include "collector/store/sqlite/sqlite_account_store.h"
@@ -144,6 +145,11 @@ Result<std::unique_ptr<ConsoleStore>> OpenConsoleStore(std::string_view url) {
 }
 
 Result<std::unique_ptr<SoftwarePort>> OpenSoftwareStore(std::string_view url) {
+  if (IsPostgresUrl(url)) {
+    auto opened = pg::PgSoftwareStore::Open(std::string(url));
+    if (!opened.ok()) return opened.status().WithContext(RedactedUrl(url));
+    return std::unique_ptr<SoftwarePort>(std::move(*opened));
+  }
   Result<std::string> path = SqlitePathOf(url);
   if (!path.ok()) return path.status();
   auto opened = SqliteSoftwareStore::Open(*path);

@@ -10,7 +10,9 @@
 #include "collector/store/grading_port.h"
 #include "collector/store/identity.h"
 #include "collector/store/ingest_plan.h"
+#include "collector/store/postgres/pg_check_queries.h"
 #include "collector/store/postgres/pg_fact_views.h"
+#include "collector/store/postgres/pg_grading_store.h"
 #include "collector/store/postgres/pg_migrations.h"
 #include "collector/store/register_port.h"
 #include "collector/store/report_identity.h"
@@ -138,6 +140,10 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(
   if (Result<int> views = pg::SyncPgFactViews(*conn); !views.ok()) {
     return views.status();
   }
+  // The check sandbox's narrowed copies of those views (and of the others).
+  if (Result<int> sandbox = pg::SyncPgCheckSandbox(*conn); !sandbox.ok()) {
+    return sandbox.status();
+  }
   std::unique_ptr<PostgresStore> store(
       new PostgresStore(std::move(conn).value(), url, clock));
   MAMORI_RETURN_IF_ERROR(
@@ -146,9 +152,9 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(
 }
 
 Result<std::unique_ptr<GradingPort>> PostgresStore::OpenGrading() {
-  return UnimplementedError(
-      "grading on PostgreSQL is not built yet (issue #17); grade on a SQLite "
-      "store / PostgreSQL での評価はまだ実装されていません");
+  auto opened = pg::PgGradingStore::Open(url_);
+  if (!opened.ok()) return opened.status();
+  return std::unique_ptr<GradingPort>(std::move(*opened));
 }
 
 Result<std::unique_ptr<asset_register::RegisterPort>>
