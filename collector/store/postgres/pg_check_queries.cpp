@@ -162,6 +162,17 @@ Result<TranslatedQuery> TranslateCheckQuery(std::string_view sql) {
       i = j;
       continue;
     }
+    if (c == ';') {
+      for (size_t j = i + 1; j < n; ++j) {
+        if (!std::isspace(static_cast<unsigned char>(sql[j]))) {
+          out.several_statements = true;
+          break;
+        }
+      }
+      out.sql += c;
+      ++i;
+      continue;
+    }
     if (c == '?' || c == '$') {
       if (c == '$' && !(i + 1 < n &&
                         std::isdigit(static_cast<unsigned char>(sql[i + 1])))) {
@@ -353,12 +364,15 @@ Result<const PgCheckQueries::Prepared*> PgCheckQueries::Prepare(
     const std::string& key, std::string_view sql) {
   auto found = statements_.find(key);
   if (found != statements_.end()) return &found->second;
+  Result<TranslatedQuery> translated = TranslateCheckQuery(sql);
+  if (!translated.ok()) return translated.status();
+  if (translated->several_statements) {
+    return InvalidArgumentError("must be a single statement");
+  }
   const std::string first = FirstWord(sql);
   if (first != "select" && first != "with") {
     return InvalidArgumentError("must only read (SELECT)");
   }
-  Result<TranslatedQuery> translated = TranslateCheckQuery(sql);
-  if (!translated.ok()) return translated.status();
   const std::string name = "check_" + std::to_string(next_name_++);
   Prepared p;
   p.name = name;

@@ -45,6 +45,8 @@ namespace mamori::store::pg {
 struct TranslatedQuery {
   std::string sql;
   std::vector<std::string> parameters;
+  // A ';' outside literals and comments with more text after it.
+  bool several_statements = false;
 };
 Result<TranslatedQuery> TranslateCheckQuery(std::string_view sql);
 
