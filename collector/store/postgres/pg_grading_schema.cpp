@@ -369,32 +369,30 @@ $fn$;
 CREATE TRIGGER evidence_host_facts_delete AFTER DELETE ON host_facts
 FOR EACH ROW EXECUTE FUNCTION mamori_evidence_host_gone();
 
+-- The pending items of a payload are expanded once per host (one LATERAL
+-- aggregate), not once per column.
 CREATE VIEW v_update_evidence AS
 SELECT f.org_id, f.host_id, r.last_complete_update_at,
        r.last_complete_update_evidence,
-       (SELECT MIN(fl.first_listed_at)
-          FROM mamori_pending_updates(f.payload_json) p
-          JOIN evidence_pending_first_listed fl
-            ON fl.host_id = f.host_id AND fl.name = p.name
-           AND fl.candidate_version = p.candidate_version
-         WHERE p.security = 1) AS oldest_security_first_listed_at,
-       (SELECT COUNT(*)
-          FROM mamori_pending_updates(f.payload_json) p
-          JOIN evidence_pending_first_listed fl
-            ON fl.host_id = f.host_id AND fl.name = p.name
-           AND fl.candidate_version = p.candidate_version
-         WHERE p.security = 1
-           AND fl.first_listed_at < r.last_complete_update_at)
-         AS security_listed_before_run,
-       (SELECT MAX(p.published_at)
-          FROM mamori_pending_updates(f.payload_json) p
-         WHERE p.security = 1) AS newest_security_published_at
+       s.oldest_security_first_listed_at, s.security_listed_before_run,
+       s.newest_security_published_at
 FROM host_facts f
 CROSS JOIN LATERAL (
   SELECT mamori_unixepoch(f.payload_json ->> 'last_complete_update_at')
            AS last_complete_update_at,
          COALESCE(f.payload_json ->> 'last_complete_update_evidence', '')
            AS last_complete_update_evidence) r
+CROSS JOIN LATERAL (
+  SELECT MIN(fl.first_listed_at) AS oldest_security_first_listed_at,
+         COUNT(fl.first_listed_at)
+           FILTER (WHERE fl.first_listed_at < r.last_complete_update_at)
+           AS security_listed_before_run,
+         MAX(p.published_at) AS newest_security_published_at
+    FROM mamori_pending_updates(f.payload_json) p
+    LEFT JOIN evidence_pending_first_listed fl
+      ON fl.host_id = f.host_id AND fl.name = p.name
+     AND fl.candidate_version = p.candidate_version
+   WHERE p.security = 1) s
 WHERE f.family = 'updates';
 )sql"},
 };
