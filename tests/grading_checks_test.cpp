@@ -1,8 +1,11 @@
-// Every built-in check against fixture hosts stored through the real
-// SqliteStore (enrolment + report path) in a real SQLite file, with each
-// status covered; plus result history, custom policies (a broken one keeps
-// the previous set; a failing query gives `error`), answers with history,
-// discrepancies and the grade report.
+// Every built-in check against fixture hosts stored through the real store
+// (enrolment + report path), with each status covered; plus result history,
+// custom policies (a broken one keeps the previous set; a failing query
+// gives `error`), answers with history, discrepancies and the grade report.
+// Each case runs over both backends (Backends/*: a SQLite file, and a
+// PostgreSQL database when MAMORI_TEST_PG_URL names a cluster), and
+// SameResultsOnBothBackends grades the same fleet on both and compares
+// every result (issue #17).
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -20,6 +23,7 @@
 #include "collector/store/sqlite/fact_view_sync.h"
 #include "collector/store/sqlite/migrations.h"
 #include "collector/store/sqlite/sqlite.h"
+#include "collector/store/testing/test_database.h"
 #include "common/clock.h"
 #include "mamori/v1/facts.pb.h"
 
@@ -66,16 +70,39 @@ void ExpectValidProtoJson(const Family& f) {
   ASSERT_TRUE(s.ok()) << f.name << ": " << s.ToString();
 }
 
-class GradingChecksTest : public ::testing::Test {
+using store::testing::Backend;
+
+class GradingChecksTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
+    if (GetParam() == Backend::kPostgres &&
+        !store::testing::PostgresClusterUrl()) {
+      GTEST_SKIP() << "MAMORI_TEST_PG_URL not set (scripts/test.sh sets it)";
+    }
+    UseBackend(GetParam());
+  }
+  // A fresh database on `backend` (and a fresh custom-policy directory),
+  // with organisations acme and other.
+  void UseBackend(Backend backend) {
+    TearDown();
+    backend_ = backend;
+    std::string name =
+        ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (char& c : name) {
+      if (c == '/') c = '_';
+    }
     dir_ = fs::temp_directory_path() /
-           ("mamori-grading-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           ("mamori-grading-" + std::to_string(::getpid()) + "-" + name);
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "custom");
-    db_path_ = (dir_ / "collector.db").string();
-    auto store = store::OpenStore(store::SqliteUrl(db_path_), clock_);
+    auto db = store::testing::TestDatabase::Create(backend);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(*db);
+    url_ = db_->url();
+    if (backend == Backend::kSqlite) {
+      db_path_ = url_.substr(std::string_view("sqlite:").size());
+    }
+    auto store = store::OpenStore(url_, clock_);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
     ASSERT_TRUE(store_->CreateOrg({"acme", "", std::nullopt, ""}).ok());
@@ -97,12 +124,34 @@ class GradingChecksTest : public ::testing::Test {
         EXPECT_EQ(check->ColumnText(0), "ok");
       }
     }
-    fs::remove_all(dir_);
+    db_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+  bool OnSqlite() const { return backend_ == Backend::kSqlite; }
+
+  struct Fleet {
+    int64_t good = 0, bad = 0, unknown = 0, mystery = 0, mac = 0,
+            linux_laptop = 0, foreign = 0;
+  };
+  void AddFleet(Fleet* fleet);
+  // Every result of acme's evaluation by (hostname, check): status and
+  // evidence, the shape compared across backends.
+  std::map<std::pair<std::string, std::string>, std::string> Graded(
+      const policy::GradeReport& report) {
+    std::map<int64_t, std::string> names;
+    for (const auto& h : report.hosts) names[h.host_id] = h.hostname;
+    std::map<std::pair<std::string, std::string>, std::string> out;
+    for (const auto& r : report.results) {
+      std::string text(grading::CheckStatusName(r.status));
+      for (const auto& e : r.evidence) text += "|" + e.name + "=" + e.value;
+      out[{names[std::stoll(r.host_id)], r.check_id}] = text;
+    }
+    return out;
   }
 
   std::unique_ptr<policy::GradingService> OpenService() {
-    auto svc = policy::GradingService::Open(
-        {db_path_, (dir_ / "custom").string()}, clock_);
+    auto svc = policy::GradingService::Open({url_, (dir_ / "custom").string()},
+                                            clock_);
     EXPECT_TRUE(svc.ok()) << svc.status().ToString();
     return svc.ok() ? std::move(*svc) : nullptr;
   }
@@ -171,8 +220,11 @@ class GradingChecksTest : public ::testing::Test {
   }
 
   FakeClock clock_{kNow};
+  Backend backend_ = Backend::kSqlite;
   fs::path dir_;
-  std::string db_path_;
+  std::unique_ptr<store::testing::TestDatabase> db_;
+  std::string url_;
+  std::string db_path_;  // the SQLite file (SQLite only)
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<policy::GradingService> service_;
   int reports_ = 0;
@@ -283,57 +335,60 @@ const std::vector<Family> kLinuxLaptop = {
      R"({"services":[{"protocol":"tcp","address":"127.0.0.1","port":631,"loopback_only":true,"process":"cupsd","kind":"http","probe_state":"ok","http":{"status_code":200,"server":"CUPS/2.4","version_disclosed":true}}]})"},
 };
 
-TEST_F(GradingChecksTest, EveryBuiltInCheckCoversEachStatus) {
-  const int64_t good = AddHost("acme", "LAPTOP-01", kGoodLaptop,
-                               {{"Microsoft Office Professional Plus 2024",
-                                 "16.0",
-                                 "x64",
-                                 "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
-                                 "Microsoft",
-                                 "machine",
-                                 {}},
-                                {"Google Chrome",
-                                 "999.0.1",
-                                 "x64",
-                                 "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
-                                 "Google",
-                                 "machine",
-                                 {}},
-                                {"FortiClient VPN",
-                                 "7.2.4",
-                                 "x64",
-                                 "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
-                                 "Fortinet",
-                                 "machine",
-                                 {}}});
-  const int64_t bad = AddHost("acme", "PC-05", kBadDesktop,
-                              {{"Microsoft Office Standard 2016",
-                                "16.0",
-                                "x86",
-                                "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
-                                "Microsoft",
-                                "machine",
-                                {}},
-                               {"Google Chrome",
-                                "120.0.6099",
-                                "x64",
-                                "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
-                                "Google",
-                                "machine",
-                                {}},
-                               {"TeamViewer",
-                                "15.49.4",
-                                "x64",
-                                "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
-                                "TeamViewer Germany GmbH",
-                                "machine",
-                                {}}});
-  const int64_t unknown = AddHost("acme", "srv-01", kUnknownServer);
-  const int64_t mystery = AddHost("acme", "PC-X", kMystery);
-  const int64_t mac = AddHost("acme", "MAC-01", kMac);
-  const int64_t linux_laptop = AddHost("acme", "ubuntu-lt", kLinuxLaptop);
+// The fleet of EveryBuiltInCheckCoversEachStatus: every built-in check sees
+// each of its statuses on some host of acme; software rules set; the
+// service open.
+void GradingChecksTest::AddFleet(Fleet* fleet) {
+  fleet->good = AddHost("acme", "LAPTOP-01", kGoodLaptop,
+                        {{"Microsoft Office Professional Plus 2024",
+                          "16.0",
+                          "x64",
+                          "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
+                          "Microsoft",
+                          "machine",
+                          {}},
+                         {"Google Chrome",
+                          "999.0.1",
+                          "x64",
+                          "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
+                          "Google",
+                          "machine",
+                          {}},
+                         {"FortiClient VPN",
+                          "7.2.4",
+                          "x64",
+                          "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
+                          "Fortinet",
+                          "machine",
+                          {}}});
+  fleet->bad = AddHost("acme", "PC-05", kBadDesktop,
+                       {{"Microsoft Office Standard 2016",
+                         "16.0",
+                         "x86",
+                         "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
+                         "Microsoft",
+                         "machine",
+                         {}},
+                        {"Google Chrome",
+                         "120.0.6099",
+                         "x64",
+                         "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
+                         "Google",
+                         "machine",
+                         {}},
+                        {"TeamViewer",
+                         "15.49.4",
+                         "x64",
+                         "PACKAGE_SOURCE_WINDOWS_UNINSTALL",
+                         "TeamViewer Germany GmbH",
+                         "machine",
+                         {}}});
+  fleet->unknown = AddHost("acme", "srv-01", kUnknownServer);
+  fleet->mystery = AddHost("acme", "PC-X", kMystery);
+  fleet->mac = AddHost("acme", "MAC-01", kMac);
+  fleet->linux_laptop = AddHost("acme", "ubuntu-lt", kLinuxLaptop);
   // Another organisation's failing host must never show up in acme's results.
-  const int64_t foreign = AddHost("other", "OTHER-PC", kBadDesktop);
+  fleet->foreign = AddHost("other", "OTHER-PC", kBadDesktop);
 
   service_ = OpenService();
   ASSERT_NE(service_, nullptr);
@@ -341,7 +396,7 @@ TEST_F(GradingChecksTest, EveryBuiltInCheckCoversEachStatus) {
   // remote access tools banned, the VPN client required, Chrome 121 or
   // later, one Office licence.
   {
-    auto software = store::OpenSoftwareStore(store::SqliteUrl(db_path_));
+    auto software = store::OpenSoftwareStore(url_);
     ASSERT_TRUE(software.ok()) << software.status().ToString();
     auto org = (*software)->OrgId("acme");
     ASSERT_TRUE(org.ok());
@@ -360,6 +415,19 @@ TEST_F(GradingChecksTest, EveryBuiltInCheckCoversEachStatus) {
                     ->SetLicences(*org, "microsoft_office", 1, "test", kNow)
                     .ok());
   }
+}
+
+TEST_P(GradingChecksTest, EveryBuiltInCheckCoversEachStatus) {
+  Fleet fleet;
+  AddFleet(&fleet);
+  if (HasFatalFailure()) return;
+  const int64_t good = fleet.good;
+  const int64_t bad = fleet.bad;
+  const int64_t unknown = fleet.unknown;
+  const int64_t mystery = fleet.mystery;
+  const int64_t mac = fleet.mac;
+  const int64_t linux_laptop = fleet.linux_laptop;
+  const int64_t foreign = fleet.foreign;
   auto report = service_->Evaluate("acme");
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   for (const auto& r : report->results) {
@@ -581,7 +649,10 @@ TEST_F(GradingChecksTest, EveryBuiltInCheckCoversEachStatus) {
 // built-in check exactly the results the hand-written views of the shipped
 // migrations gave, on the same stored fixtures: status and evidence per host
 // and check.
-TEST_F(GradingChecksTest, GeneratedViewsGiveTheShippedViewsResults) {
+TEST_P(GradingChecksTest, GeneratedViewsGiveTheShippedViewsResults) {
+  if (!OnSqlite()) {
+    GTEST_SKIP() << "compares SQLite's generated views with its shipped ones";
+  }
   AddHost("acme", "LAPTOP-01", kGoodLaptop,
           {{"Microsoft Office Professional Plus 2024",
             "16.0",
@@ -682,7 +753,7 @@ TEST_F(GradingChecksTest, GeneratedViewsGiveTheShippedViewsResults) {
 // security_updates_applied passes only on positive evidence (issue #13):
 // the Debian 12 machine with 88 pending security updates that passed
 // because some package was installed yesterday is "unknown" now.
-TEST_F(GradingChecksTest, SecurityUpdatesPassOnlyOnPositiveEvidence) {
+TEST_P(GradingChecksTest, SecurityUpdatesPassOnlyOnPositiveEvidence) {
   const std::string linux_system =
       R"({"os_family":"OS_FAMILY_LINUX","os_id":"debian","os_version":"12","role":"ENDPOINT_ROLE_SERVER"})";
   std::string pending88;
@@ -785,15 +856,12 @@ TEST_F(GradingChecksTest, SecurityUpdatesPassOnlyOnPositiveEvidence) {
 
   // A failed collection forgets no first listing; an installed update does.
   auto listed = [&]() -> int64_t {
-    // The first-listing table is the SQLite backend's own; read the file.
-    auto db = store::Database::Open(db_path_, /*create=*/false);
-    EXPECT_TRUE(db.ok());
-    auto q = db->Prepare(
+    // The first-listing table, the same on both backends.
+    auto n = db_->Scalar(
         "SELECT count(*) FROM evidence_pending_first_listed WHERE host_id = " +
         std::to_string(kept_back));
-    EXPECT_TRUE(q.ok());
-    EXPECT_TRUE(q->Step().value_or(false));
-    return q->ColumnInt(0);
+    EXPECT_TRUE(n.ok()) << n.status().ToString();
+    return n.value_or(-1);
   };
   auto store_updates = [&](const std::string& id, const std::string& json,
                            const std::string& state) {
@@ -821,7 +889,7 @@ TEST_F(GradingChecksTest, SecurityUpdatesPassOnlyOnPositiveEvidence) {
 // automatic_updates_on pass only on positive evidence; what a user may
 // change, rules under an accept policy, or settings no timer runs are
 // unknown or fail, never pass.
-TEST_F(GradingChecksTest, ProxyChecksPassOnlyOnPositiveEvidence) {
+TEST_P(GradingChecksTest, ProxyChecksPassOnlyOnPositiveEvidence) {
   const std::string linux_laptop =
       R"({"os_family":"OS_FAMILY_LINUX","os_id":"debian","os_version":"12","role":"ENDPOINT_ROLE_LAPTOP"})";
   auto host = [&](const std::string& name, const std::string& family,
@@ -895,7 +963,7 @@ TEST_F(GradingChecksTest, ProxyChecksPassOnlyOnPositiveEvidence) {
             CheckStatus::kPass);
 }
 
-TEST_F(GradingChecksTest, ParameterOverridesChangeVerdicts) {
+TEST_P(GradingChecksTest, ParameterOverridesChangeVerdicts) {
   const int64_t good = AddHost("acme", "LAPTOP-01", kGoodLaptop,
                                {{"Google Chrome",
                                  "999.0.1",
@@ -930,7 +998,7 @@ TEST_F(GradingChecksTest, ParameterOverridesChangeVerdicts) {
             CheckStatus::kFail);
 }
 
-TEST_F(GradingChecksTest, ResultsKeepHistoryAndStatusSince) {
+TEST_P(GradingChecksTest, ResultsKeepHistoryAndStatusSince) {
   const int64_t host = AddHost("acme", "PC-05", kBadDesktop);
   service_ = OpenService();
   ASSERT_NE(service_, nullptr);
@@ -984,7 +1052,7 @@ const char* kCustomCheck = R"(checks:
       FROM v_hosts WHERE org_id = :org_id
 )";
 
-TEST_F(GradingChecksTest, CustomPolicyBrokenEditKeepsThePreviousVersion) {
+TEST_P(GradingChecksTest, CustomPolicyBrokenEditKeepsThePreviousVersion) {
   const int64_t host = AddHost("acme", "PC-05", kBadDesktop);
   WriteCustom("site.yaml", kCustomCheck);
   service_ = OpenService();
@@ -1020,7 +1088,7 @@ TEST_F(GradingChecksTest, CustomPolicyBrokenEditKeepsThePreviousVersion) {
        std::vector<std::tuple<std::string, std::string, std::string>>{
            {"SELECT host_id, CASE", "DELETE FROM hosts; SELECT host_id, CASE",
             "single statement"},
-           {"WHERE org_id = :org_id", "WHERE 1", "must filter on :org_id"},
+           {"WHERE org_id = :org_id", "WHERE 1 = 1", "must filter on :org_id"},
            {"WHERE org_id = :org_id", "WHERE org_id = :org_id AND :limit > 0",
             "not a declared parameter"},
            {"id: custom_hostname_set", "id: os_supported", "built-in check"},
@@ -1047,7 +1115,7 @@ TEST_F(GradingChecksTest, CustomPolicyBrokenEditKeepsThePreviousVersion) {
 // Issue #13 point 6: the views hold only the graded organisation's rows,
 // whatever the check's own WHERE says, and nothing but the views and the
 // reference tables can be read.
-TEST_F(GradingChecksTest, CheckSandboxScopesRowsToTheOrganisation) {
+TEST_P(GradingChecksTest, CheckSandboxScopesRowsToTheOrganisation) {
   const int64_t host = AddHost("acme", "PC-ACME", kBadDesktop);
   AddHost("other", "PC-OTHER", kBadDesktop);
   std::string text = kCustomCheck;
@@ -1077,16 +1145,28 @@ TEST_F(GradingChecksTest, CheckSandboxScopesRowsToTheOrganisation) {
   EXPECT_EQ(EvidenceOf(*r, host, "custom_hostname_set", "visible_rows"), "1");
 
   // Reads outside the views are refused at load, naming what was read.
-  for (const auto& [from_clause, expect] :
-       std::vector<std::pair<std::string, std::string>>{
-           {"FROM (SELECT id AS host_id, hostname, org_id FROM hosts)",
-            "reads hosts."},
-           {"FROM main.v_hosts", "reads v_hosts."},
-           {"FROM v_hosts, (SELECT max(sql) AS n FROM sqlite_master)",
-            "reads sqlite_master.sql"},
-           {"FROM v_hosts, (SELECT max(payload_json) AS n FROM host_facts)",
-            "reads host_facts.payload_json"},
-       }) {
+  const std::vector<std::pair<std::string, std::string>> refused =
+      OnSqlite()
+          ? std::vector<std::pair<std::string, std::string>>{
+                {"FROM (SELECT id AS host_id, hostname, org_id FROM hosts)",
+                 "reads hosts."},
+                {"FROM main.v_hosts", "reads v_hosts."},
+                {"FROM v_hosts, (SELECT max(sql) AS n FROM sqlite_master)",
+                 "reads sqlite_master.sql"},
+                {"FROM v_hosts, (SELECT max(payload_json) AS n FROM "
+                 "host_facts)",
+                 "reads host_facts.payload_json"},
+            }
+          : std::vector<std::pair<std::string, std::string>>{
+                {"FROM (SELECT id AS host_id, hostname, org_id FROM hosts) x",
+                 "reads hosts,"},
+                {"FROM public.v_hosts", "reads v_hosts,"},
+                {"FROM v_hosts, (SELECT count(*) AS n FROM pg_authid) x",
+                 "reads pg_authid,"},
+                {"FROM v_hosts, (SELECT max(sha256) AS n FROM host_facts) x",
+                 "reads host_facts,"},
+            };
+  for (const auto& [from_clause, expect] : refused) {
     std::string bad = kCustomCheck;
     bad.replace(bad.find("FROM v_hosts"), 12, from_clause);
     WriteCustom("site.yaml", bad);
@@ -1100,7 +1180,7 @@ TEST_F(GradingChecksTest, CheckSandboxScopesRowsToTheOrganisation) {
 
 // Issue #13 point 6: a runaway query is stopped by the time limit and gives
 // `error`, and runs outside the write lock: a report is stored meanwhile.
-TEST_F(GradingChecksTest, RunawayCheckEndsAsErrorWhileAReportIsStored) {
+TEST_P(GradingChecksTest, RunawayCheckEndsAsErrorWhileAReportIsStored) {
   const int64_t host = AddHost("acme", "PC-05", kBadDesktop);
   std::string text = kCustomCheck;
   const std::string from = "FROM v_hosts WHERE org_id = :org_id";
@@ -1110,7 +1190,7 @@ TEST_F(GradingChecksTest, RunawayCheckEndsAsErrorWhileAReportIsStored) {
                "max(x) FROM c) > 0");
   WriteCustom("site.yaml", text);
   auto svc = policy::GradingService::Open(
-      {db_path_, (dir_ / "custom").string(), std::chrono::milliseconds(2000)},
+      {url_, (dir_ / "custom").string(), std::chrono::milliseconds(2000)},
       clock_);
   ASSERT_TRUE(svc.ok()) << svc.status().ToString();
   service_ = std::move(*svc);
@@ -1141,25 +1221,30 @@ TEST_F(GradingChecksTest, RunawayCheckEndsAsErrorWhileAReportIsStored) {
             std::string::npos);
 }
 
-TEST_F(GradingChecksTest, QueryFailingAtRunTimeGivesError) {
+TEST_P(GradingChecksTest, QueryFailingAtRunTimeGivesError) {
   const int64_t host = AddHost("acme", "PC-05", kBadDesktop);
   std::string text = kCustomCheck;
-  // abs() of the smallest integer overflows when the row is evaluated.
+  // abs() of the smallest integer overflows when the row is evaluated
+  // (PostgreSQL folds constants when it plans, so there the value comes
+  // from a column; SQLite would turn that subtraction into a real).
   const std::string from = "WHERE org_id = :org_id";
   text.replace(text.find(from), from.size(),
-               "WHERE org_id = :org_id AND abs(-9223372036854775807 - 1) > 0");
+               OnSqlite() ? "WHERE org_id = :org_id AND "
+                            "abs(-9223372036854775807 - 1) > 0"
+                          : "WHERE org_id = :org_id AND "
+                            "abs(-9223372036854775807 - org_id) > 0");
   WriteCustom("site.yaml", text);
   service_ = OpenService();
   ASSERT_NE(service_, nullptr);
   auto r = service_->Evaluate("acme");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(StatusOf(*r, host, "custom_hostname_set"), CheckStatus::kError);
-  EXPECT_NE(
-      EvidenceOf(*r, host, "custom_hostname_set", "error").find("overflow"),
-      std::string::npos);
+  EXPECT_NE(EvidenceOf(*r, host, "custom_hostname_set", "error")
+                .find(OnSqlite() ? "overflow" : "out of range"),
+            std::string::npos);
 }
 
-TEST_F(GradingChecksTest, AnswersHistoryDiscrepanciesAndGrades) {
+TEST_P(GradingChecksTest, AnswersHistoryDiscrepanciesAndGrades) {
   // 4 of 5 PCs have stale definitions while the answer claims the rule is
   // enforced by software.
   for (int i = 0; i < 4; ++i)
@@ -1249,6 +1334,57 @@ ipa:
           ->ImportAnswers("acme", {"x.yaml", "organisation: other\n"}, "cli")
           .ok());
 }
+
+// Issue #17: the built-in checks give identical results, evidence included,
+// on the same fleet stored in PostgreSQL and in SQLite. Compared from the
+// postgres case (the sqlite case alone has nothing to compare with).
+TEST_P(GradingChecksTest, SameResultsOnBothBackends) {
+  if (OnSqlite()) GTEST_SKIP() << "compared in the postgres case";
+  Fleet fleet;
+  AddFleet(&fleet);
+  if (HasFatalFailure()) return;
+  auto on_postgres = service_->Evaluate("acme");
+  ASSERT_TRUE(on_postgres.ok()) << on_postgres.status().ToString();
+  const auto postgres = Graded(*on_postgres);
+
+  UseBackend(Backend::kSqlite);
+  if (HasFatalFailure()) return;
+  AddFleet(&fleet);
+  if (HasFatalFailure()) return;
+  auto on_sqlite = service_->Evaluate("acme");
+  ASSERT_TRUE(on_sqlite.ok()) << on_sqlite.status().ToString();
+  const auto sqlite = Graded(*on_sqlite);
+
+  EXPECT_EQ(postgres.size(), sqlite.size());
+  // Every check ran on both (none refused on one backend only).
+  EXPECT_GT(sqlite.size(), 100u);
+  int differing = 0;
+  for (const auto& [key, text] : sqlite) {
+    auto it = postgres.find(key);
+    if (it == postgres.end()) {
+      ADD_FAILURE() << key.first << " " << key.second << ": only on SQLite";
+      continue;
+    }
+    if (it->second != text) {
+      ++differing;
+      ADD_FAILURE() << key.first << " " << key.second
+                    << "\n  sqlite:   " << text
+                    << "\n  postgres: " << it->second;
+    }
+  }
+  EXPECT_EQ(differing, 0);
+  EXPECT_EQ(on_postgres->overall.has_value(), on_sqlite->overall.has_value());
+  if (on_postgres->overall && on_sqlite->overall) {
+    EXPECT_EQ(*on_postgres->overall, *on_sqlite->overall);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, GradingChecksTest,
+                         ::testing::Values(Backend::kSqlite,
+                                           Backend::kPostgres),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return store::testing::BackendName(info.param);
+                         });
 
 TEST(EvaluationScheduler, DebouncesPerOrganisation) {
   policy::EvaluationScheduler s(std::chrono::seconds(2));

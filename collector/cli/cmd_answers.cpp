@@ -12,7 +12,7 @@ int RunAnswers(const std::vector<std::string>& args, std::ostream& out,
                std::ostream& err) {
   constexpr std::string_view kCommand = "answers";
   po::options_description options("Options");
-  std::string data_dir, org, action, file, by, policies;
+  std::string data_dir, org, action, file, by, policies, store_url;
   options.add_options()(
       "data", po::value(&data_dir)->default_value(kDefaultDataDir),
       "data directory")("org", po::value(&org), "organisation (required)")(
@@ -22,6 +22,7 @@ int RunAnswers(const std::vector<std::string>& args, std::ostream& out,
       "directory of custom policy files (default DIR/policies)")(
       "action", po::value(&action), "import or export")(
       "file", po::value(&file), "answer file (.yaml/.yml or .json)");
+  AddStoreFlag(options, &store_url);
   po::positional_options_description positional;
   positional.add("action", 1).add("file", 1);
   po::variables_map vm;
@@ -44,7 +45,7 @@ int RunAnswers(const std::vector<std::string>& args, std::ostream& out,
     return UsageError(
         kCommand, "FILE must end in .yaml, .yml or .json: '" + file + "'", err);
   }
-  auto service = OpenGradingService(data_dir, policies);
+  auto service = OpenGradingService(data_dir, policies, store_url);
   if (!service.ok()) return Failure(kCommand, service.status(), err);
   if (action == "export") {
     auto text = (*service)->ExportAnswers(

@@ -536,14 +536,15 @@ std::string RenderGradeJson(const policy::GradeReport& r) {
 }
 
 Result<std::unique_ptr<policy::GradingService>> OpenGradingService(
-    const std::string& data_dir, const std::string& policies) {
-  const DataPaths paths = DataPaths::For(data_dir);
+    const std::string& data_dir, const std::string& policies,
+    const std::string& store_url) {
+  const DataPaths paths = DataPaths::For(data_dir, store_url);
   // Opening the store applies pending migrations (the grading module too).
   auto store = OpenStore(paths, SystemClock::Instance());
   if (!store.ok()) return store.status();
   store->reset();
   return policy::GradingService::Open(
-      {paths.database, policies.empty() ? paths.root + "/policies" : policies},
+      {paths.store_url, policies.empty() ? paths.root + "/policies" : policies},
       SystemClock::Instance());
 }
 
@@ -551,7 +552,7 @@ int RunGrade(const std::vector<std::string>& args, std::ostream& out,
              std::ostream& err) {
   constexpr std::string_view kCommand = "grade";
   po::options_description options("Options");
-  std::string data_dir, org, format, lang, policies;
+  std::string data_dir, org, format, lang, policies, store_url;
   options.add_options()(
       "data", po::value(&data_dir)->default_value(kDefaultDataDir),
       "data directory")("org", po::value(&org), "organisation (required)")(
@@ -559,6 +560,7 @@ int RunGrade(const std::vector<std::string>& args, std::ostream& out,
       "lang", po::value(&lang)->default_value("ja"), "ja or en (text output)")(
       "policies", po::value(&policies),
       "directory of custom policy files (default DIR/policies)");
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
   if (std::optional<int> exit =
           ParseFlags(kCommand, "--org NAME [--format text|json] [--lang ja|en]",
@@ -574,7 +576,7 @@ int RunGrade(const std::vector<std::string>& args, std::ostream& out,
     return UsageError(kCommand, "--lang: expected ja or en, got '" + lang + "'",
                       err);
   }
-  auto service = OpenGradingService(data_dir, policies);
+  auto service = OpenGradingService(data_dir, policies, store_url);
   if (!service.ok()) return Failure(kCommand, service.status(), err);
   if (!(*service)->custom_policy_error().ok()) {
     err << "mamori-collector grade: warning: custom policy refused, previous "

@@ -25,7 +25,8 @@ int RunGrade(const std::vector<std::string>& args, std::ostream& out,
 // Opens the store of DATA_DIR (applying pending migrations) and the grading
 // service with custom policies from `policies` (default DATA_DIR/policies).
 Result<std::unique_ptr<policy::GradingService>> OpenGradingService(
-    const std::string& data_dir, const std::string& policies);
+    const std::string& data_dir, const std::string& policies,
+    const std::string& store_url = "");
 
 // The report as text in `lang` ("ja" or "en"), or as JSON.
 std::string RenderGradeText(const policy::GradeReport& report,

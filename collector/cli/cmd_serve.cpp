@@ -182,9 +182,9 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
 
   if (Status s = pki::InitCrypto(); !s.ok()) return Failure(kCommand, s, err);
   const DataPaths paths = DataPaths::For(data_dir, store_url);
-  // On PostgreSQL (issue #17) this collector stores reports and answers
-  // the CLI's core commands; grading, the console and scheduled reports
-  // are not built on PostgreSQL yet (docs/scale.md), so they stay off.
+  // On PostgreSQL (issue #17) this collector stores reports, grades and
+  // answers the CLI's core commands; the console and scheduled reports are
+  // not built on PostgreSQL yet (docs/scale.md), so they stay off.
   const bool on_postgres = store::IsPostgresUrl(paths.store_url);
   if (on_postgres && !console_flags.web.empty()) {
     return UsageError(kCommand,
@@ -209,16 +209,14 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
 
   // Grading runs beside ingest on its own connection. A broken built-in
   // policy stops the collector here rather than grading with half a set.
+  // On PostgreSQL each collector re-grades the organisations whose reports
+  // it stored (not yet coordinated across collectors: docs/scale.md).
   std::unique_ptr<policy::GradingService> grading_service;
-  if (on_postgres) {
-    MAMORI_LOG(kWarning) << "store " << store::RedactedUrl(paths.store_url)
-                         << ": PostgreSQL stores reports only for now; "
-                            "grading, the console and scheduled reports are "
-                            "off (docs/scale.md)";
-  } else {
+  {
     Result<std::unique_ptr<policy::GradingService>> grading =
-        policy::GradingService::Open({paths.database, paths.root + "/policies"},
-                                     SystemClock::Instance());
+        policy::GradingService::Open(
+            {paths.store_url, paths.root + "/policies"},
+            SystemClock::Instance());
     if (!grading.ok()) return Failure(kCommand, grading.status(), err);
     if (!(*grading)->custom_policy_error().ok()) {
       MAMORI_LOG(kWarning) << "custom policies not loaded, the previous set "
@@ -226,6 +224,11 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
                            << (*grading)->custom_policy_error().ToString();
     }
     grading_service = std::move(grading).value();
+  }
+  if (on_postgres) {
+    MAMORI_LOG(kWarning) << "store " << store::RedactedUrl(paths.store_url)
+                         << ": on PostgreSQL the console and scheduled "
+                            "reports are off for now (docs/scale.md)";
   }
   // The grading connection has the store's 16 MiB page cache
   // (Database::Open), enough for the compact gfact_* tables of 10,000 hosts.

@@ -5,6 +5,7 @@
 
 #include "collector/store/grading_port.h"
 #include "collector/store/postgres/pg_regrade_queue.h"
+#include "collector/store/postgres/pg_software_store.h"
 #include "collector/store/postgres/postgres_store.h"
 #include "collector/store/register_port.h"
 #include "collector/store/sqlite/sqlite_account_store.h"
@@ -158,6 +159,11 @@ Result<std::unique_ptr<ConsoleStore>> OpenConsoleStore(std::string_view url) {
 }
 
 Result<std::unique_ptr<SoftwarePort>> OpenSoftwareStore(std::string_view url) {
+  if (IsPostgresUrl(url)) {
+    auto opened = pg::PgSoftwareStore::Open(std::string(url));
+    if (!opened.ok()) return opened.status().WithContext(RedactedUrl(url));
+    return std::unique_ptr<SoftwarePort>(std::move(*opened));
+  }
   Result<std::string> path = SqlitePathOf(url);
   if (!path.ok()) return path.status();
   auto opened = SqliteSoftwareStore::Open(*path);

@@ -7,9 +7,9 @@
 //                    sqlite:/var/lib/mamori/collector.db); a bare PATH
 //                    without a scheme means the same
 //   postgresql://…   a PostgreSQL 15 database (libpq URI, also postgres://),
-//                    shared by any number of collectors: the core Store
-//                    only so far; the other ports answer UNIMPLEMENTED
-//                    (docs/scale.md)
+//                    shared by any number of collectors: the core Store,
+//                    grading (Store::OpenGrading) and the software port so
+//                    far; the others answer UNIMPLEMENTED (docs/scale.md)
 //
 // A new backend adds its folder under collector/store/ and one branch here.
 //

@@ -38,6 +38,8 @@ Status StatusFromSqlState(std::string_view sqlstate, std::string message) {
   if (StartsWith(sqlstate, "22")) {
     return InvalidArgumentError(std::move(message));
   }
+  // query_canceled: statement_timeout (check queries' time limit).
+  if (sqlstate == "57014") return DeadlineExceededError(std::move(message));
   return InternalError(std::move(message));
 }
 
@@ -231,6 +233,42 @@ Result<Rows> Connection::QueryOnce(std::string_view sql, const Params& params) {
   ExecStatusType status = PQresultStatus(result.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     return ErrorOf(result.get(), sql);
+  }
+  return result;
+}
+
+Status Connection::PrepareNamed(const std::string& name, std::string_view sql,
+                                const std::vector<Oid>& types) {
+  MAMORI_RETURN_IF_ERROR(EnsureOpen());
+  const std::string text(sql);
+  Rows prepared(PQprepare(conn_.get(), name.c_str(), text.c_str(),
+                          static_cast<int>(types.size()),
+                          types.empty() ? nullptr : types.data()));
+  if (PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
+    return ErrorOf(prepared.get(), "");
+  }
+  return Status::Ok();
+}
+
+Result<Rows> Connection::DescribeNamed(const std::string& name) {
+  MAMORI_RETURN_IF_ERROR(EnsureOpen());
+  Rows described(PQdescribePrepared(conn_.get(), name.c_str()));
+  if (PQresultStatus(described.get()) != PGRES_COMMAND_OK) {
+    return ErrorOf(described.get(), "");
+  }
+  return described;
+}
+
+Result<Rows> Connection::RunNamed(const std::string& name,
+                                  const Params& params) {
+  if (params.has_nul()) return NulError();
+  MAMORI_RETURN_IF_ERROR(EnsureOpen());
+  std::vector<const char*> values = params.Pointers();
+  Rows result(PQexecPrepared(conn_.get(), name.c_str(), params.size(),
+                             values.data(), nullptr, nullptr, 0));
+  ExecStatusType status = PQresultStatus(result.get());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    return ErrorOf(result.get(), "");
   }
   return result;
 }

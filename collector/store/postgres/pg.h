@@ -106,6 +106,16 @@ class Connection {
   Result<Rows> Query(const char* sql, const Params& params = {});
   // Runs `sql` once, unprepared (dynamic SQL).
   Result<Rows> QueryOnce(std::string_view sql, const Params& params = {});
+  // A statement prepared under a name the caller chooses (dynamic SQL run
+  // many times, e.g. check queries): PrepareNamed parses `sql` on the server
+  // (the name must be new on this session),
+  // DescribeNamed returns its result columns and parameters (PQnfields,
+  // PQnparams on the Rows), RunNamed executes it.
+  // `types` gives parameter type OIDs by position (0 or absent: inferred).
+  Status PrepareNamed(const std::string& name, std::string_view sql,
+                      const std::vector<Oid>& types = {});
+  Result<Rows> DescribeNamed(const std::string& name);
+  Result<Rows> RunNamed(const std::string& name, const Params& params);
   // COPY … FROM STDIN with `data` in COPY's text format (see CopyEscape).
   // Returns the rows copied.
   Result<int64_t> CopyIn(std::string_view copy_sql, std::string_view data);

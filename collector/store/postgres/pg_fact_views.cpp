@@ -144,8 +144,9 @@ Result<int> SyncPgFactViews(Connection& conn) {
   }
   // Public views read the extraction views: drop in reverse order.
   for (auto it = views.rbegin(); it != views.rend(); ++it) {
-    MAMORI_RETURN_IF_ERROR(conn.Exec("DROP VIEW IF EXISTS " + it->name)
-                               .WithContext("fact view " + it->name));
+    MAMORI_RETURN_IF_ERROR(
+        conn.Exec("DROP VIEW IF EXISTS " + it->name + " CASCADE")
+            .WithContext("fact view " + it->name));
   }
   MAMORI_RETURN_IF_ERROR(conn.Exec("DELETE FROM fact_view_definitions"));
   for (const RenderedView& v : views) {

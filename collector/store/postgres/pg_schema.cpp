@@ -13,8 +13,10 @@
 //   - history and package-link tables carry no REFERENCES clauses: only the
 //     store writes them, in the transaction that authenticated the host, and
 //     a foreign key cannot point from a partitioned table cheaply.
-// Not yet here: the grading, register, report and console modules and the
-// fact views (issue #17; docs/scale.md).
+// The grading, update-evidence and software modules are in
+// pg_grading_schema.cpp. Not yet here: the register, report and console
+// modules (issue #17; docs/scale.md).
+#include "collector/store/postgres/pg_grading_schema.h"
 #include "collector/store/postgres/pg_migrations.h"
 
 namespace mamori::store::pg {
@@ -278,14 +280,21 @@ CREATE TABLE regrade_queue (
 )sql"},
 };
 
-constexpr PgMigrationModule kModules[] = {
-    {"core", kCoreSteps},           {"identity", kIdentitySteps},
-    {"evidence", kEvidenceSteps},   {"hardening", kHardeningSteps},
-    {"fact_views", kFactViewSteps}, {"coordination", kCoordinationSteps},
-};
-
 }  // namespace
 
-std::span<const PgMigrationModule> PgMigrationModules() { return kModules; }
+std::span<const PgMigrationModule> PgMigrationModules() {
+  static const PgMigrationModule kModules[] = {
+      {"core", kCoreSteps},
+      {"identity", kIdentitySteps},
+      {"evidence", kEvidenceSteps},
+      {"hardening", kHardeningSteps},
+      {"fact_views", kFactViewSteps},
+      {"grading", PgGradingSteps()},
+      {"update_evidence", PgUpdateEvidenceSteps()},
+      {"software", PgSoftwareSteps()},
+      {"coordination", kCoordinationSteps},
+  };
+  return kModules;
+}
 
 }  // namespace mamori::store::pg

@@ -10,10 +10,13 @@
 #include "collector/store/grading_port.h"
 #include "collector/store/identity.h"
 #include "collector/store/ingest_plan.h"
+#include "collector/store/postgres/pg_check_queries.h"
 #include "collector/store/postgres/pg_fact_views.h"
+#include "collector/store/postgres/pg_grading_store.h"
 #include "collector/store/postgres/pg_migrations.h"
 #include "collector/store/register_port.h"
 #include "collector/store/report_identity.h"
+#include "collector/store/row_values.h"
 #include "collector/store/tokens.h"
 #include "common/text.h"
 
@@ -27,37 +30,6 @@ namespace {
 // Batches that hit a deadlock or serialization failure are run again this
 // many times before their reports get the error.
 constexpr int kBatchAttempts = 3;
-
-std::optional<TimePoint> OptionalTime(const std::optional<int64_t>& seconds) {
-  if (!seconds.has_value()) return std::nullopt;
-  return FromUnixSeconds(*seconds);
-}
-
-std::optional<int64_t> OptionalSeconds(const std::optional<TimePoint>& time) {
-  if (!time.has_value()) return std::nullopt;
-  return ToUnixSeconds(*time);
-}
-
-std::string JoinComma(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) {
-    if (!out.empty()) out += ',';
-    out += item;
-  }
-  return out;
-}
-
-std::string PackageKey(const PackageRow& row) {
-  std::string key;
-  key.reserve(row.name.size() + row.version.size() + row.architecture.size() +
-              row.source.size() + row.publisher.size() + 4);
-  key.append(row.name).push_back('\0');
-  key.append(row.version).push_back('\0');
-  key.append(row.architecture).push_back('\0');
-  key.append(row.source).push_back('\0');
-  key.append(row.publisher);
-  return key;
-}
 
 std::string IntOrNullArray(const std::vector<std::optional<int64_t>>& items) {
   std::string out = "{";
@@ -138,6 +110,10 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(
   if (Result<int> views = pg::SyncPgFactViews(*conn); !views.ok()) {
     return views.status();
   }
+  // The check sandbox's narrowed copies of those views (and of the others).
+  if (Result<int> sandbox = pg::SyncPgCheckSandbox(*conn); !sandbox.ok()) {
+    return sandbox.status();
+  }
   std::unique_ptr<PostgresStore> store(
       new PostgresStore(std::move(conn).value(), url, clock));
   MAMORI_RETURN_IF_ERROR(
@@ -146,9 +122,9 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(
 }
 
 Result<std::unique_ptr<GradingPort>> PostgresStore::OpenGrading() {
-  return UnimplementedError(
-      "grading on PostgreSQL is not built yet (issue #17); grade on a SQLite "
-      "store / PostgreSQL での評価はまだ実装されていません");
+  auto opened = pg::PgGradingStore::Open(url_);
+  if (!opened.ok()) return opened.status();
+  return std::unique_ptr<GradingPort>(std::move(*opened));
 }
 
 Result<std::unique_ptr<asset_register::RegisterPort>>

@@ -75,8 +75,10 @@ class PostgresStore final : public Store {
                      const std::string& password_hash) override;
   Result<std::vector<HostEvidenceFlag>> ListEvidenceFlags(
       const std::string& org) override;
-  // Not built on PostgreSQL yet: UNIMPLEMENTED saying so.
+  // The grading port on this database (pg_grading_store.h), with
+  // connections of its own.
   Result<std::unique_ptr<GradingPort>> OpenGrading() override;
+  // Not built on PostgreSQL yet: UNIMPLEMENTED saying so.
   Result<std::unique_ptr<asset_register::RegisterPort>> OpenRegister(
       const Clock& clock) override;
   Result<HostCredential> FindHostCredential(int64_t host_id) override;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "collector/store/grading_json.h"
 #include "collector/store/grading_port.h"
 #include "collector/store/records/check_records.h"
 #include "collector/store/sqlite/check_queries.h"
@@ -24,10 +25,6 @@
 #include "common/status.h"
 
 namespace mamori::store {
-
-// The JSON text stored in check_results.evidence_json:
-// [["name","value"],…], as nlohmann::json::dump() writes it.
-std::string EvidenceJson(const std::vector<grading::Evidence>& evidence);
 
 class GradingStore final : public GradingPort {
  public:

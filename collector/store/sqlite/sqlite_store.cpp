@@ -8,6 +8,7 @@
 #include "collector/store/identity.h"
 #include "collector/store/ingest_plan.h"
 #include "collector/store/report_identity.h"
+#include "collector/store/row_values.h"
 #include "collector/store/sqlite/fact_view_sync.h"
 #include "collector/store/sqlite/grading_store.h"
 #include "collector/store/sqlite/migrations.h"
@@ -17,25 +18,6 @@
 
 namespace mamori::store {
 namespace {
-
-std::optional<TimePoint> OptionalTime(const std::optional<int64_t>& seconds) {
-  if (!seconds.has_value()) return std::nullopt;
-  return FromUnixSeconds(*seconds);
-}
-
-std::optional<int64_t> OptionalSeconds(const std::optional<TimePoint>& time) {
-  if (!time.has_value()) return std::nullopt;
-  return ToUnixSeconds(*time);
-}
-
-std::string JoinComma(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) {
-    if (!out.empty()) out += ',';
-    out += item;
-  }
-  return out;
-}
 
 std::vector<std::string> SplitComma(const std::string& text) {
   std::vector<std::string> out;
@@ -71,18 +53,6 @@ const char* LinkInsertSql(size_t rows) {
     if (kLinkChunks[i] == rows) return kSql[i].c_str();
   }
   return nullptr;
-}
-
-std::string PackageKey(const PackageRow& row) {
-  std::string key;
-  key.reserve(row.name.size() + row.version.size() + row.architecture.size() +
-              row.source.size() + row.publisher.size() + 4);
-  key.append(row.name).push_back('\0');
-  key.append(row.version).push_back('\0');
-  key.append(row.architecture).push_back('\0');
-  key.append(row.source).push_back('\0');
-  key.append(row.publisher);
-  return key;
 }
 
 // SQL used in several places.
