@@ -1746,185 +1746,183 @@ TEST_F(ConsoleServerTest, AlertChannelsAndSettingsForOrgAdminsAudited) {
       doc["paths"]["/orgs/{org_id}/alerts/channels/{channel_id}"].contains(
           "delete"));
   EXPECT_TRUE(doc["paths"]["/orgs/{org_id}/alerts/settings"].contains("put"));
-  // Device assets: owner, location and retirement edited by an org admin,
-  // audited before → after, validated with the field named; a viewer's write
-  // is 403 and another organisation's host 404.
-  TEST_F(ConsoleServerTest, RegisterDeviceEditAndRetireIsAuditedAndScoped) {
-    const std::string reg =
-        "/api/v1/orgs/" + std::to_string(acme_) + "/register";
-    const std::string device = reg + "/devices/" + std::to_string(xss_host_);
-    const json edit = {{"owner", "総務部 <b>田中</b>"},
-                       {"location", "=HYPERLINK(\"x\")"},
-                       {"retired", true}};
-    Client viewer = Login("acme-viewer");
-    EXPECT_EQ(Call(viewer, "PATCH", device, edit.dump()).status, 403);
-    Client admin = Login("acme-admin");
-    EXPECT_EQ(
-        Call(admin, "PATCH", reg + "/devices/" + std::to_string(globex_host_),
-             edit.dump())
-            .status,
-        404);
-    EXPECT_EQ(Call(admin, "PATCH", reg + "/devices/999999", edit.dump()).status,
-              404);
-    Reply bad = Call(admin, "PATCH", device, json{{"retired", "yes"}}.dump());
-    EXPECT_EQ(bad.status, 400);
-    EXPECT_EQ(bad.Json()["field"], "retired");
-    bad = Call(admin, "PATCH", device, json{{"colour", "red"}}.dump());
-    EXPECT_EQ(bad.status, 400);
-    EXPECT_EQ(bad.Json()["field"], "colour");
-    bad = Call(admin, "PATCH", device,
-               json{{"owner", std::string(501, 'x')}}.dump());
-    EXPECT_EQ(bad.Json()["field"], "owner");
-    Client no_csrf = admin;
-    no_csrf.csrf.clear();
-    EXPECT_EQ(Call(no_csrf, "PATCH", device, edit.dump()).status, 403);
+}
 
-    Reply done = Call(admin, "PATCH", device, edit.dump());
-    ASSERT_EQ(done.status, 200) << done.body;
-    EXPECT_EQ(done.Json()["changed"], true);
-    EXPECT_EQ(done.Json()["device"]["status"], "retired");
-    EXPECT_EQ(done.Json()["device"]["owner"], "総務部 <b>田中</b>");
-    // The same again changes nothing (and is not audited twice).
-    EXPECT_EQ(Call(admin, "PATCH", device, edit.dump()).Json()["changed"],
-              false);
-    Reply read = Call(viewer, "GET", reg);
-    ASSERT_EQ(read.status, 200) << read.body;
-    ExpectSchema(read, "Register");
-    bool seen = false;
-    const json register_doc = read.Json();
-    for (const json& d : register_doc["devices"]) {
-      if (d["host_id"] == std::to_string(xss_host_)) {
-        seen = d["status"] == "retired" && d["location"] == "=HYPERLINK(\"x\")";
-      }
+// Device assets: owner, location and retirement edited by an org admin,
+// audited before → after, validated with the field named; a viewer's write
+// is 403 and another organisation's host 404.
+TEST_F(ConsoleServerTest, RegisterDeviceEditAndRetireIsAuditedAndScoped) {
+  const std::string reg = "/api/v1/orgs/" + std::to_string(acme_) + "/register";
+  const std::string device = reg + "/devices/" + std::to_string(xss_host_);
+  const json edit = {{"owner", "総務部 <b>田中</b>"},
+                     {"location", "=HYPERLINK(\"x\")"},
+                     {"retired", true}};
+  Client viewer = Login("acme-viewer");
+  EXPECT_EQ(Call(viewer, "PATCH", device, edit.dump()).status, 403);
+  Client admin = Login("acme-admin");
+  EXPECT_EQ(Call(admin, "PATCH",
+                 reg + "/devices/" + std::to_string(globex_host_), edit.dump())
+                .status,
+            404);
+  EXPECT_EQ(Call(admin, "PATCH", reg + "/devices/999999", edit.dump()).status,
+            404);
+  Reply bad = Call(admin, "PATCH", device, json{{"retired", "yes"}}.dump());
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.Json()["field"], "retired");
+  bad = Call(admin, "PATCH", device, json{{"colour", "red"}}.dump());
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.Json()["field"], "colour");
+  bad = Call(admin, "PATCH", device,
+             json{{"owner", std::string(501, 'x')}}.dump());
+  EXPECT_EQ(bad.Json()["field"], "owner");
+  Client no_csrf = admin;
+  no_csrf.csrf.clear();
+  EXPECT_EQ(Call(no_csrf, "PATCH", device, edit.dump()).status, 403);
+
+  Reply done = Call(admin, "PATCH", device, edit.dump());
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.Json()["changed"], true);
+  EXPECT_EQ(done.Json()["device"]["status"], "retired");
+  EXPECT_EQ(done.Json()["device"]["owner"], "総務部 <b>田中</b>");
+  // The same again changes nothing (and is not audited twice).
+  EXPECT_EQ(Call(admin, "PATCH", device, edit.dump()).Json()["changed"], false);
+  Reply read = Call(viewer, "GET", reg);
+  ASSERT_EQ(read.status, 200) << read.body;
+  ExpectSchema(read, "Register");
+  bool seen = false;
+  const json register_doc = read.Json();
+  for (const json& d : register_doc["devices"]) {
+    if (d["host_id"] == std::to_string(xss_host_)) {
+      seen = d["status"] == "retired" && d["location"] == "=HYPERLINK(\"x\")";
     }
-    EXPECT_TRUE(seen) << read.body;
-    // Back in service: retired false.
-    Reply back = Call(admin, "PATCH", device, json{{"retired", false}}.dump());
-    ASSERT_EQ(back.status, 200) << back.body;
-    EXPECT_NE(back.Json()["device"]["status"], "retired");
+  }
+  EXPECT_TRUE(seen) << read.body;
+  // Back in service: retired false.
+  Reply back = Call(admin, "PATCH", device, json{{"retired", false}}.dump());
+  ASSERT_EQ(back.status, 200) << back.body;
+  EXPECT_NE(back.Json()["device"]["status"], "retired");
 
-    Client op = Login("op");
-    int device_entries = 0;
-    const json audit = Call(op, "GET", "/api/v1/audit").Json();
-    for (const auto& e : audit["items"]) {
-      if (e["action"] == "register.device") {
-        ++device_entries;
-        EXPECT_EQ(e["target"], kXssHost) << e.dump();
-      }
+  Client op = Login("op");
+  int device_entries = 0;
+  const json audit = Call(op, "GET", "/api/v1/audit").Json();
+  for (const auto& e : audit["items"]) {
+    if (e["action"] == "register.device") {
+      ++device_entries;
+      EXPECT_EQ(e["target"], kXssHost) << e.dump();
     }
-    EXPECT_EQ(device_entries, 2);
   }
+  EXPECT_EQ(device_entries, 2);
+}
 
-  TEST_F(ConsoleServerTest, FirstDiagnosisAndIpaFormsScoreTheAnswers) {
-    const std::string q =
-        "/api/v1/orgs/" + std::to_string(acme_) + "/questionnaire";
-    Client viewer = Login("acme-viewer");
-    Reply first = Call(viewer, "GET", q + "/first");
-    ASSERT_EQ(first.status, 200) << first.body;
-    ExpectSchema(first, "FirstDiagnosisForm");
-    const json form = first.Json();
-    ASSERT_FALSE(form["questions"].empty());
-    EXPECT_EQ(form["categories"].size(), 4u);
-    EXPECT_EQ(form["can_write"], false);
-    EXPECT_EQ(Call(viewer, "PUT", q + "/first",
-                   json{{"answers", json::object()}}.dump())
-                  .status,
-              403);
-    Client globex = Login("globex-viewer");
-    EXPECT_EQ(Call(globex, "GET", q + "/first").status, 404);
-    EXPECT_EQ(Call(globex, "GET", q + "/ipa").status, 404);
+TEST_F(ConsoleServerTest, FirstDiagnosisAndIpaFormsScoreTheAnswers) {
+  const std::string q =
+      "/api/v1/orgs/" + std::to_string(acme_) + "/questionnaire";
+  Client viewer = Login("acme-viewer");
+  Reply first = Call(viewer, "GET", q + "/first");
+  ASSERT_EQ(first.status, 200) << first.body;
+  ExpectSchema(first, "FirstDiagnosisForm");
+  const json form = first.Json();
+  ASSERT_FALSE(form["questions"].empty());
+  EXPECT_EQ(form["categories"].size(), 4u);
+  EXPECT_EQ(form["can_write"], false);
+  EXPECT_EQ(Call(viewer, "PUT", q + "/first",
+                 json{{"answers", json::object()}}.dump())
+                .status,
+            403);
+  Client globex = Login("globex-viewer");
+  EXPECT_EQ(Call(globex, "GET", q + "/first").status, 404);
+  EXPECT_EQ(Call(globex, "GET", q + "/ipa").status, 404);
 
-    Client admin = Login("acme-admin");
-    const std::string some = form["questions"][0]["id"];
-    Reply out_of_range =
-        Call(admin, "PUT", q + "/first", json{{"answers", {{some, 6}}}}.dump());
-    EXPECT_EQ(out_of_range.status, 400);
-    EXPECT_EQ(out_of_range.Json()["field"], "answers." + some);
-    EXPECT_EQ(Call(admin, "PUT", q + "/first",
-                   json{{"answers", {{"<script>", 3}}}}.dump())
-                  .Json()["field"],
-              "answers.<script>");
-    json all_five = json::object();
-    for (const auto& question : form["questions"]) all_five[question["id"]] = 5;
-    Reply scored =
-        Call(admin, "PUT", q + "/first", json{{"answers", all_five}}.dump());
-    ASSERT_EQ(scored.status, 200) << scored.body;
-    ExpectSchema(scored, "FirstDiagnosisForm");
-    EXPECT_EQ(scored.Json()["result"]["overall"]["grade"], "A");
-    EXPECT_EQ(scored.Json()["result"]["overall"]["average"], 5.0);
-    EXPECT_EQ(scored.Json()["questions"][0]["score"], 5);
+  Client admin = Login("acme-admin");
+  const std::string some = form["questions"][0]["id"];
+  Reply out_of_range =
+      Call(admin, "PUT", q + "/first", json{{"answers", {{some, 6}}}}.dump());
+  EXPECT_EQ(out_of_range.status, 400);
+  EXPECT_EQ(out_of_range.Json()["field"], "answers." + some);
+  EXPECT_EQ(Call(admin, "PUT", q + "/first",
+                 json{{"answers", {{"<script>", 3}}}}.dump())
+                .Json()["field"],
+            "answers.<script>");
+  json all_five = json::object();
+  for (const auto& question : form["questions"]) all_five[question["id"]] = 5;
+  Reply scored =
+      Call(admin, "PUT", q + "/first", json{{"answers", all_five}}.dump());
+  ASSERT_EQ(scored.status, 200) << scored.body;
+  ExpectSchema(scored, "FirstDiagnosisForm");
+  EXPECT_EQ(scored.Json()["result"]["overall"]["grade"], "A");
+  EXPECT_EQ(scored.Json()["result"]["overall"]["average"], 5.0);
+  EXPECT_EQ(scored.Json()["questions"][0]["score"], 5);
 
-    Reply ipa = Call(admin, "GET", q + "/ipa");
-    ASSERT_EQ(ipa.status, 200) << ipa.body;
-    ExpectSchema(ipa, "IpaForm");
-    EXPECT_EQ(ipa.Json()["items"].size(), 25u);
-    EXPECT_EQ(Call(admin, "PUT", q + "/ipa",
-                   json{{"answers", {{"26", "done"}}}}.dump())
-                  .Json()["field"],
-              "answers.26");
-    EXPECT_EQ(Call(admin, "PUT", q + "/ipa",
-                   json{{"answers", {{"3", "maybe"}}}}.dump())
-                  .Json()["field"],
-              "answers.3");
-    json done = json::object();
-    for (int i = 1; i <= 25; ++i) done[std::to_string(i)] = "done";
-    done["25"] = "not_done";
-    Reply saved =
-        Call(admin, "PUT", q + "/ipa", json{{"answers", done}}.dump());
-    ASSERT_EQ(saved.status, 200) << saved.body;
-    ExpectSchema(saved, "IpaForm");
-    EXPECT_EQ(saved.Json()["result"]["total"], 96);
-    EXPECT_EQ(saved.Json()["result"]["band"], "70-99");
-    EXPECT_EQ(saved.Json()["result"]["complete"], true);
-    EXPECT_EQ(saved.Json()["items"][24]["answer"], "not_done");
+  Reply ipa = Call(admin, "GET", q + "/ipa");
+  ASSERT_EQ(ipa.status, 200) << ipa.body;
+  ExpectSchema(ipa, "IpaForm");
+  EXPECT_EQ(ipa.Json()["items"].size(), 25u);
+  EXPECT_EQ(
+      Call(admin, "PUT", q + "/ipa", json{{"answers", {{"26", "done"}}}}.dump())
+          .Json()["field"],
+      "answers.26");
+  EXPECT_EQ(
+      Call(admin, "PUT", q + "/ipa", json{{"answers", {{"3", "maybe"}}}}.dump())
+          .Json()["field"],
+      "answers.3");
+  json done = json::object();
+  for (int i = 1; i <= 25; ++i) done[std::to_string(i)] = "done";
+  done["25"] = "not_done";
+  Reply saved = Call(admin, "PUT", q + "/ipa", json{{"answers", done}}.dump());
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  ExpectSchema(saved, "IpaForm");
+  EXPECT_EQ(saved.Json()["result"]["total"], 96);
+  EXPECT_EQ(saved.Json()["result"]["band"], "70-99");
+  EXPECT_EQ(saved.Json()["result"]["complete"], true);
+  EXPECT_EQ(saved.Json()["items"][24]["answer"], "not_done");
 
-    Client op = Login("op");
-    std::set<std::string> actions;
-    const json audit = Call(op, "GET", "/api/v1/audit").Json();
-    for (const auto& e : audit["items"]) {
-      actions.insert(e["action"].get<std::string>());
-    }
-    EXPECT_TRUE(actions.count("answers.first_diagnosis"));
-    EXPECT_TRUE(actions.count("answers.ipa"));
+  Client op = Login("op");
+  std::set<std::string> actions;
+  const json audit = Call(op, "GET", "/api/v1/audit").Json();
+  for (const auto& e : audit["items"]) {
+    actions.insert(e["action"].get<std::string>());
   }
+  EXPECT_TRUE(actions.count("answers.first_diagnosis"));
+  EXPECT_TRUE(actions.count("answers.ipa"));
+}
 
-  // Sessions live in the store: another ConsoleApi on the same database (a
-  // restarted serve, or a second collector) accepts the cookie, and a logout
-  // through one ends the session for both at once. Only the id's hash is kept.
-  TEST_F(ConsoleServerTest, SessionsSurviveARestartAndEndEverywhereAtLogout) {
-    Client c = Login("op");
-    ASSERT_FALSE(c.cookie.empty());
-    EXPECT_TRUE(accounts_->FindSession(pki::Sha256Hex(c.cookie)).ok());
-    EXPECT_FALSE(accounts_->FindSession(c.cookie).ok());
+// Sessions live in the store: another ConsoleApi on the same database (a
+// restarted serve, or a second collector) accepts the cookie, and a logout
+// through one ends the session for both at once. Only the id's hash is kept.
+TEST_F(ConsoleServerTest, SessionsSurviveARestartAndEndEverywhereAtLogout) {
+  Client c = Login("op");
+  ASSERT_FALSE(c.cookie.empty());
+  EXPECT_TRUE(accounts_->FindSession(pki::Sha256Hex(c.cookie)).ok());
+  EXPECT_FALSE(accounts_->FindSession(c.cookie).ok());
 
-    ConsoleApiOptions options;
-    ConsoleApi second(*accounts_, *console_, *store_, *grading_, *reports_,
-                      clock_, options);
-    auto ask = [&](ConsoleApi& api, const std::string& method) {
-      HttpRequest r;
-      r.method = method;
-      r.path = "/api/v1/session";
-      r.source = "127.0.0.1";
-      r.headers["cookie"] = "__Host-mamori_session=" + c.cookie;
-      r.headers["x-csrf-token"] = c.csrf;
-      return api.Handle(r);
-    };
-    HttpResponse there = ask(second, "GET");
-    EXPECT_EQ(there.status, 200) << there.body;
-    EXPECT_EQ(json::parse(there.body)["csrf_token"], c.csrf);
-    // Logging out through the first ends it for the second too.
-    EXPECT_EQ(Call(c, "DELETE", "/api/v1/session").status, 204);
-    EXPECT_EQ(ask(second, "GET").status, 401);
-    EXPECT_FALSE(accounts_->FindSession(pki::Sha256Hex(c.cookie)).ok());
+  ConsoleApiOptions options;
+  ConsoleApi second(*accounts_, *console_, *store_, *grading_, *reports_,
+                    clock_, options);
+  auto ask = [&](ConsoleApi& api, const std::string& method) {
+    HttpRequest r;
+    r.method = method;
+    r.path = "/api/v1/session";
+    r.source = "127.0.0.1";
+    r.headers["cookie"] = "__Host-mamori_session=" + c.cookie;
+    r.headers["x-csrf-token"] = c.csrf;
+    return api.Handle(r);
+  };
+  HttpResponse there = ask(second, "GET");
+  EXPECT_EQ(there.status, 200) << there.body;
+  EXPECT_EQ(json::parse(there.body)["csrf_token"], c.csrf);
+  // Logging out through the first ends it for the second too.
+  EXPECT_EQ(Call(c, "DELETE", "/api/v1/session").status, 204);
+  EXPECT_EQ(ask(second, "GET").status, 401);
+  EXPECT_FALSE(accounts_->FindSession(pki::Sha256Hex(c.cookie)).ok());
 
-    // Idle expiry is enforced on stored sessions, by every instance.
-    Client d = Login("op");
-    c = d;
-    EXPECT_EQ(ask(second, "GET").status, 200);
-    clock_.Advance(std::chrono::minutes(31));
-    EXPECT_EQ(ask(second, "GET").status, 401);
-    EXPECT_EQ(Call(d, "GET", "/api/v1/session").status, 401);
-  }
+  // Idle expiry is enforced on stored sessions, by every instance.
+  Client d = Login("op");
+  c = d;
+  EXPECT_EQ(ask(second, "GET").status, 200);
+  clock_.Advance(std::chrono::minutes(31));
+  EXPECT_EQ(ask(second, "GET").status, 401);
+  EXPECT_EQ(Call(d, "GET", "/api/v1/session").status, 401);
+}
 
 }  // namespace
 }  // namespace mamori::web

@@ -4,13 +4,15 @@
 // organisation's own hosts by MAC, names vendors from Debian's ieee-data,
 // keeps another organisation's devices apart, and the unmanaged-PC check
 // and the coverage figure follow the administrators' marks (audited).
-// Hostile names stay inert text.
+// Hostile names stay inert text. An unmanaged PC raises one alert until it
+// is marked or enrolled.
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 
+#include "collector/alerts/alert_service.h"
 #include "collector/policy/grading_service.h"
 #include "collector/store/open_store.h"
 #include "collector/store/sqlite/sqlite.h"
@@ -474,6 +476,62 @@ TEST_F(UnmanagedDevicesTest, EnrolledMacsPassIntegrityCheckAndBackup) {
   ASSERT_TRUE(created.ok()) << created.ToString();
   auto verified = engine->Verify(out);
   EXPECT_TRUE(verified.ok()) << verified.status().ToString();
+}
+
+}  // namespace
+}  // namespace mamori
+
+namespace mamori {
+namespace {
+
+std::vector<store::AlertEvent> OpenUnmanaged(store::AlertPort& port,
+                                             int64_t org) {
+  auto events = port.Events(org, /*open_only=*/true, 1000);
+  EXPECT_TRUE(events.ok()) << events.status().ToString();
+  std::vector<store::AlertEvent> out;
+  for (auto& e : events.ok() ? *events : std::vector<store::AlertEvent>{}) {
+    if (e.condition.kind == store::kAlertUnmanagedDevice) out.push_back(e);
+  }
+  return out;
+}
+
+TEST_F(UnmanagedDevicesTest, AnUnmanagedPcAlertsOnceUntilItIsMarked) {
+  Populate();
+  auto alerts = alerts::AlertService::Open(store::SqliteUrl(db_), {}, clock_);
+  ASSERT_TRUE(alerts.ok()) << alerts.status().ToString();
+  ASSERT_TRUE(service_->EvaluateOrgId(acme_).ok());
+  ASSERT_TRUE((*alerts)->AfterGrading(acme_, *service_).ok());
+  auto open = OpenUnmanaged((*alerts)->store(), acme_);
+  // The Dell only: the printer, the phone (randomised MAC), the router and
+  // the two enrolled hosts are not unmanaged PCs.
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].condition.subject, kDell);
+  EXPECT_EQ(open[0].condition.subject_en, "Dell Inc.");
+  EXPECT_NE(open[0].condition.detail.find("192.168.1.5"), std::string::npos);
+  // The other organisation sees its own Dell, never acme's.
+  ASSERT_TRUE(service_->EvaluateOrgId(other_).ok());
+  ASSERT_TRUE((*alerts)->AfterGrading(other_, *service_).ok());
+  auto other = OpenUnmanaged((*alerts)->store(), other_);
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_EQ(other[0].condition.subject, "00:14:22:77:77:77");
+
+  // A second grading run raises nothing new.
+  ASSERT_TRUE((*alerts)->AfterGrading(acme_, *service_).ok());
+  auto all = (*alerts)->store().Events(acme_, /*open_only=*/false, 1000);
+  ASSERT_TRUE(all.ok());
+  int unmanaged_events = 0;
+  for (const auto& e : *all) {
+    unmanaged_events += e.condition.kind == store::kAlertUnmanagedDevice;
+  }
+  EXPECT_EQ(unmanaged_events, 1);
+
+  // Marked "not a PC": the condition clears.
+  ASSERT_TRUE(devices_
+                  ->MarkDevice(acme_, {kDell, "not_pc", "nas", ""},
+                               {"cli:admin", "cli"}, kNow)
+                  .ok());
+  ASSERT_TRUE((*alerts)->AfterGrading(acme_, *service_).ok());
+  EXPECT_TRUE(OpenUnmanaged((*alerts)->store(), acme_).empty());
 }
 
 }  // namespace

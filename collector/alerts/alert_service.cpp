@@ -11,8 +11,41 @@ Result<std::unique_ptr<AlertService>> AlertService::Open(
     const std::string& store_url, DeliveryOptions options, const Clock& clock) {
   auto port = store::OpenAlertStore(store_url);
   if (!port.ok()) return port.status();
-  return std::unique_ptr<AlertService>(
-      new AlertService(std::move(*port), std::move(options), clock));
+  auto devices = store::OpenDeviceStore(store_url);
+  if (!devices.ok()) return devices.status();
+  return std::unique_ptr<AlertService>(new AlertService(
+      std::move(*port), std::move(*devices), std::move(options), clock));
+}
+
+// The grading's window for unmanaged PCs (answers setting
+// unmanaged_pc_days, 30 days by default, 0 turns the check off) decides
+// which devices alert: the same devices the no_unmanaged_pcs check counts.
+Status AlertService::ReconcileUnmanaged(int64_t org_id,
+                                        store::GradingPort& results,
+                                        TimePoint now) {
+  auto answers = results.LoadAnswers(org_id);
+  if (!answers.ok()) return answers.status();
+  int64_t days = 30;
+  if (auto it = answers->settings.find("unmanaged_pc_days");
+      it != answers->settings.end()) {
+    days = it->second;
+  }
+  std::vector<UnmanagedDevice> unmanaged;
+  if (days > 0) {
+    store::DeviceQuery query;
+    query.pcs_only = true;
+    query.seen_since = now - std::chrono::hours(24 * days);
+    auto devices = devices_->ListDevices(org_id, query);
+    if (!devices.ok()) return devices.status();
+    for (const auto& d : *devices) {
+      if (d.enrolled || !d.looks_like_pc) continue;
+      unmanaged.push_back({d.mac, d.ips, d.vendor,
+                           d.witnesses.empty() ? "" : d.witnesses[0].hostname});
+    }
+  }
+  auto outcome = store_->Reconcile(org_id, {store::kAlertUnmanagedDevice},
+                                   UnmanagedDeviceConditions(unmanaged), now);
+  return outcome.status();
 }
 
 Status AlertService::AfterGrading(int64_t org_id,
@@ -40,6 +73,7 @@ Status AlertService::AfterGrading(int64_t org_id,
       org_id, {store::kAlertCheckFailing, store::kAlertBannedSoftware}, failing,
       now);
   if (!outcome.ok()) return outcome.status();
+  MAMORI_RETURN_IF_ERROR(ReconcileUnmanaged(org_id, results_store, now));
 
   // Grade changes against the grades the alerts saw last.
   auto snapshots = results_store.GradeHistory(org_id, 1);

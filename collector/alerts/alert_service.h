@@ -1,10 +1,13 @@
 #pragma once
 
 // AlertService: the alerts' work over the store (store/alert_port.h).
-//   AfterGrading  after a grading run, the organisation's current results
-//                 and newest grade snapshot become conditions and grade
-//                 changes; the store raises, clears and queues (one event
-//                 per host and subject until it clears).
+//   AfterGrading  after a grading run, the organisation's current results,
+//                 newest grade snapshot and unmanaged PCs (devices that
+//                 look like PCs, seen by its hosts within the
+//                 unmanaged_pc_days window, not enrolled) become conditions
+//                 and grade changes; the store raises, clears and queues
+//                 (one event per host or device and subject until it
+//                 clears).
 //   Sweep         the silent-host conditions of every organisation, and the
 //                 daily/weekly digests that are due.
 //   DeliverDue    sends what is due; a failure is kept on the delivery with
@@ -24,6 +27,7 @@
 #include "collector/alerts/delivery.h"
 #include "collector/policy/grading_service.h"
 #include "collector/store/alert_port.h"
+#include "collector/store/device_store.h"
 #include "common/clock.h"
 #include "common/status.h"
 
@@ -53,11 +57,19 @@ class AlertService {
   const DeliveryOptions& options() const { return options_; }
 
  private:
-  AlertService(std::unique_ptr<store::AlertPort> store, DeliveryOptions options,
-               const Clock& clock)
-      : store_(std::move(store)), options_(std::move(options)), clock_(clock) {}
+  AlertService(std::unique_ptr<store::AlertPort> store,
+               std::unique_ptr<store::DeviceStore> devices,
+               DeliveryOptions options, const Clock& clock)
+      : store_(std::move(store)),
+        devices_(std::move(devices)),
+        options_(std::move(options)),
+        clock_(clock) {}
+
+  Status ReconcileUnmanaged(int64_t org_id, store::GradingPort& results,
+                            TimePoint now);
 
   std::unique_ptr<store::AlertPort> store_;
+  std::unique_ptr<store::DeviceStore> devices_;
   DeliveryOptions options_;
   const Clock& clock_;
 };

@@ -8,9 +8,9 @@
 //                    title, from software_not_banned's evidence)
 //   host_silent      a host has not reported for `silent_days`
 //   grade_changed    a rule's grade differs from the one seen last time
-//   unmanaged_device a device seen on the LAN is not enrolled (#20 part 1:
-//                    UnmanagedDeviceConditions is the hook; nothing calls it
-//                    until the neighbour-table family is merged)
+//   unmanaged_device a device that looks like a PC, seen on the LAN by the
+//                    organisation's hosts, is not enrolled (per device;
+//                    AlertService lists them through store/device_store.h)
 // Names and details are copied from hosts and evidence, which come from
 // endpoints: they are hostile and are cleaned where they are shown
 // (render.h), not here.

@@ -119,15 +119,17 @@ struct AlertHandlers : ApiBase {
   // The alert port, after checking the organisation is in scope (NOT_FOUND
   // otherwise, as for every other tenant's data).
   Result<std::unique_ptr<store::AlertPort>> Port(int64_t org_id);
-  // The organisation-wide software view (console_api_software.cpp,
-  // software_view.h).
-  struct SoftwareHandlers : ApiBase {
-    // GET orgs/{org}/software?q=…&eos=true: name and version with the number
-    // of hosts and some of them, end-of-support items flagged; `q` matches
-    // every word in the name or the end-of-support label; eos=true keeps
-    // the items whose support has ended. Answers from a copy at most
-    // kSoftwareViewMaxAge old (computed_at).
-    HttpResponse Org(int64_t org_id);
-  };
+};
+
+// The organisation-wide software view (console_api_software.cpp,
+// software_view.h).
+struct SoftwareHandlers : ApiBase {
+  // GET orgs/{org}/software?q=…&eos=true: name and version with the number
+  // of hosts and some of them, end-of-support items flagged; `q` matches
+  // every word in the name or the end-of-support label; eos=true keeps
+  // the items whose support has ended. Answers from a copy at most
+  // kSoftwareViewMaxAge old (computed_at).
+  HttpResponse Org(int64_t org_id);
+};
 
 }  // namespace mamori::web
