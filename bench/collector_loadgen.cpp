@@ -9,6 +9,8 @@
 //   mamori-loadgen ceiling --agents N [--packages 1500] [--rounds 3]
 //   mamori-loadgen port    --agents N [--packages 1500] [--rounds 3]
 //                          [--fill N] [--fill-packages 150] [--db FILE]
+//   mamori-loadgen pg-ceiling --pg URL --agents N [--packages 1500]
+//                          [--rounds 3]
 //
 // `first` enrolls N agents and sends each its first report (all fifteen
 // families, `packages` packages, 90 % shared across the fleet); `steady`
@@ -26,7 +28,11 @@
 // Store::StoreReports in batches of 64 as the collector's writer takes them),
 // so the store's own cost is measured without gRPC, TLS or the queue, then
 // re-grades the organisation once as `serve` does
-// (GradingService::EvaluateOrgId) and prints its time.
+// (GradingService::EvaluateOrgId) and prints its time. `pg-ceiling` writes
+// the same rows as `first` and `steady` into a PostgreSQL database whose
+// schema `init --store URL` made, from one process with libpq: one
+// transaction per phase, every row of a table in one COPY, the per-round
+// changes as one statement each (the raw PostgreSQL ceiling, issue #17).
 //
 // Reports are built and serialized before timing and sent with gRPC's
 // callback API over --connections TLS connections, --in-flight calls at a
@@ -36,13 +42,25 @@
 // report must come back OUTCOME_STORED; busy answers are retried after the
 // collector's hint; any other answer or error ends the run with exit 1.
 // With --server-pid the collector's CPU time and RSS are reported too.
+//
+// --retry-errors makes `first` and `steady` behave as agents do when a
+// collector or the database goes away (the fault tests, issue #17): any
+// failed call (UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL, …; not
+// INVALID_ARGUMENT or UNAUTHENTICATED) is sent again after a pause, up to
+// --retry-seconds per report. A retried report may have been stored by the
+// attempt whose answer was lost, so OUTCOME_DUPLICATE after a failed attempt
+// acknowledges it; a duplicate on the first attempt is still a failure.
+// --acked FILE appends "report_id" for every acknowledged report, for the
+// test to compare with what the database holds.
 // Output is one line per phase: "phase=first reports=N seconds=S
 // per_second=R server_cpu_ms_per=… loadgen_cpu_ms_per=… busy_retries=…".
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <libpq-fe.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/program_options.hpp>
 #include <chrono>
@@ -54,6 +72,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -152,6 +171,12 @@ std::shared_ptr<grpc::Channel> Channel(const std::string& server,
   options.pem_root_certs = ca_pem;
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  // A target naming several collectors (ipv4:A:P,B:P) spreads the calls
+  // over them; with one address this is the same as pick_first.
+  args.SetLoadBalancingPolicyName("round_robin");
+  // A collector killed in a fault test comes back within seconds; gRPC's
+  // default reconnect backoff (up to 120 s) would idle the channel longer.
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   args.SetSslTargetNameOverride("localhost");
   return grpc::CreateCustomChannel(server, grpc::SslCredentials(options), args);
 }
@@ -312,10 +337,19 @@ class ReportSender {
     int64_t failures = 0;
     int64_t busy = 0;
   };
+  // How transport and server errors are handled (see --retry-errors).
+  struct Faults {
+    bool retry_errors = false;
+    std::chrono::seconds retry_for{0};
+  };
 
   ReportSender(const std::vector<Prepared>& reports, const std::string& server,
-               const std::string& ca_pem, int connections, int in_flight)
-      : reports_(reports) {
+               const std::string& ca_pem, int connections, int in_flight,
+               Faults faults)
+      : reports_(reports),
+        faults_(faults),
+        acked_(reports.size(), 0),
+        errored_(reports.size(), 0) {
     for (int c = 0; c < connections; ++c) {
       stubs_.push_back(std::make_unique<Stub>(Channel(server, ca_pem)));
     }
@@ -335,6 +369,14 @@ class ReportSender {
     return {failures_.load(), busy_.load()};
   }
 
+  // After Run: whether report i was acknowledged (stored, or a duplicate
+  // of an attempt whose answer was lost).
+  bool Acked(size_t i) const { return acked_[i] != 0; }
+  int64_t errors_retried() const { return errors_retried_.load(); }
+  int64_t duplicates_after_error() const {
+    return duplicates_after_error_.load();
+  }
+
  private:
   using Stub =
       grpc::TemplatedGenericStub<grpc::ByteBuffer, mamori::v1::ReportResponse>;
@@ -344,6 +386,7 @@ class ReportSender {
     Stub* stub = nullptr;
     size_t index = 0;
     int attempt = 0;
+    Clock::time_point first_sent;
     std::unique_ptr<grpc::ClientContext> context;
     mamori::v1::ReportResponse response;
   };
@@ -357,6 +400,7 @@ class ReportSender {
     }
     slot->index = index;
     slot->attempt = 0;
+    slot->first_sent = Clock::now();
     Start(slot);
   }
 
@@ -375,12 +419,29 @@ class ReportSender {
   void Done(Slot* slot, const grpc::Status& s) {
     const std::string& id = reports_[slot->index].report_id;
     if (s.ok()) {
-      if (slot->response.outcome() != ReportResponse::OUTCOME_STORED) {
+      const auto outcome = slot->response.outcome();
+      const bool after_error = errored_[slot->index] != 0;
+      if (outcome == ReportResponse::OUTCOME_STORED) {
+        acked_[slot->index] = 1;
+      } else if (outcome == ReportResponse::OUTCOME_DUPLICATE && after_error) {
+        acked_[slot->index] = 1;
+        ++duplicates_after_error_;
+      } else {
         Fail("report " + id + ": outcome " +
-             ReportResponse::Outcome_Name(slot->response.outcome()) +
-             ", not OUTCOME_STORED");
+             ReportResponse::Outcome_Name(outcome) + ", not OUTCOME_STORED");
       }
       Next(slot);
+      return;
+    }
+    if (faults_.retry_errors && Retryable(s.error_code()) &&
+        s.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED &&
+        Clock::now() - slot->first_sent < faults_.retry_for) {
+      // As an agent does: the collector or its database may be back soon;
+      // this attempt may or may not have been stored.
+      errored_[slot->index] = 1;
+      ++errors_retried_;
+      timer_.After(std::chrono::milliseconds(200),
+                   [this, slot] { Start(slot); });
       return;
     }
     if (s.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED ||
@@ -402,6 +463,13 @@ class ReportSender {
     }
     timer_.After(std::chrono::milliseconds(ms / 10),
                  [this, slot] { Start(slot); });
+  }
+
+  static bool Retryable(grpc::StatusCode code) {
+    return code != grpc::StatusCode::INVALID_ARGUMENT &&
+           code != grpc::StatusCode::UNAUTHENTICATED &&
+           code != grpc::StatusCode::PERMISSION_DENIED &&
+           code != grpc::StatusCode::FAILED_PRECONDITION;
   }
 
   void Fail(const std::string& message) {
@@ -430,6 +498,12 @@ class ReportSender {
       "/" + std::string(mamori::v1::Collector::service_full_name()) + "/Report";
 
   const std::vector<Prepared>& reports_;
+  const Faults faults_;
+  // One byte per report, each written only by the slot holding the report.
+  std::vector<char> acked_;
+  std::vector<char> errored_;
+  std::atomic<int64_t> errors_retried_{0};
+  std::atomic<int64_t> duplicates_after_error_{0};
   std::vector<std::unique_ptr<Stub>> stubs_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::atomic<size_t> next_{0};
@@ -453,6 +527,46 @@ std::string ReadCa(const po::variables_map& vm) {
   return pem;
 }
 
+ReportSender::Faults FaultsOf(const po::variables_map& vm) {
+  return {vm["retry-errors"].as<bool>(),
+          std::chrono::seconds(vm["retry-seconds"].as<int>())};
+}
+
+// Sends `requests` as configured by `vm`, then prints the fault counters
+// (with --retry-errors) and appends the acknowledged report ids to --acked.
+ReportSender::Result Send(const po::variables_map& vm,
+                          const std::vector<Prepared>& requests,
+                          const std::string& server, const std::string& ca) {
+  ReportSender sender(requests, server, ca, vm["connections"].as<int>(),
+                      vm["in-flight"].as<int>(), FaultsOf(vm));
+  ReportSender::Result result = sender.Run();
+  int64_t acked = 0;
+  std::ofstream out;
+  if (vm.count("acked") != 0) {
+    out.open(vm["acked"].as<std::string>(), std::ios::app);
+  }
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (!sender.Acked(i)) continue;
+    ++acked;
+    if (out.is_open()) out << requests[i].report_id << "\n";
+  }
+  if (out.is_open()) {
+    out.flush();
+    if (!out) {
+      std::cerr << "mamori-loadgen: cannot write "
+                << vm["acked"].as<std::string>() << "\n";
+      ++result.failures;
+    }
+  }
+  if (FaultsOf(vm).retry_errors) {
+    std::cout << "acked=" << acked << " sent=" << requests.size()
+              << " errors_retried=" << sender.errors_retried()
+              << " duplicates_after_error=" << sender.duplicates_after_error()
+              << std::endl;
+  }
+  return result;
+}
+
 int RunFirst(const po::variables_map& vm) {
   const std::string server = vm["server"].as<std::string>();
   const std::string ca = ReadCa(vm);
@@ -460,7 +574,6 @@ int RunFirst(const po::variables_map& vm) {
   const int n = vm["agents"].as<int>();
   const int packages = vm["packages"].as<int>();
   const int connections = vm["connections"].as<int>();
-  const int in_flight = vm["in-flight"].as<int>();
   const int pid = vm["server-pid"].as<int>();
   const int offset = vm["offset"].as<int>();
   if (n < 1) {
@@ -510,8 +623,7 @@ int RunFirst(const po::variables_map& vm) {
   ProcessSample before = Sample(pid);
   const double self_before = SelfCpuSeconds();
   auto start = Clock::now();
-  auto [failures, busy] =
-      ReportSender(requests, server, ca, connections, in_flight).Run();
+  auto [failures, busy] = Send(vm, requests, server, ca);
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   PrintPhase("first", n, seconds, before, Sample(pid), pid, busy,
              SelfCpuSeconds() - self_before);
@@ -575,10 +687,7 @@ int RunSteady(const po::variables_map& vm) {
   ProcessSample before = Sample(pid);
   const double self_before = SelfCpuSeconds();
   auto start = Clock::now();
-  auto [failures, busy] =
-      ReportSender(requests, server, ca, vm["connections"].as<int>(),
-                   vm["in-flight"].as<int>())
-          .Run();
+  auto [failures, busy] = Send(vm, requests, server, ca);
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   PrintPhase("steady", n, seconds, before, Sample(pid), pid, busy,
              SelfCpuSeconds() - self_before);
@@ -839,6 +948,359 @@ int RunCeiling(const po::variables_map& vm) {
   return ok ? 0 : 1;
 }
 
+// One libpq session for the PostgreSQL ceiling; every failure prints the
+// server's message and makes the run fail.
+class PgSession {
+ public:
+  explicit PgSession(const std::string& url)
+      : conn_(PQconnectdb(url.c_str())) {}
+  PgSession(const PgSession&) = delete;
+  PgSession& operator=(const PgSession&) = delete;
+  ~PgSession() { PQfinish(conn_); }
+
+  bool ok() const { return PQstatus(conn_) == CONNECTION_OK; }
+  std::string error() const { return PQerrorMessage(conn_); }
+
+  // Runs `sql`; returns its rows (as text), or nullopt after printing the
+  // error.
+  std::optional<std::vector<std::vector<std::string>>> Query(
+      const std::string& sql) {
+    PGresult* r = PQexec(conn_, sql.c_str());
+    const ExecStatusType status = PQresultStatus(r);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      std::cerr << "mamori-loadgen pg-ceiling: " << PQresultErrorMessage(r)
+                << "  in: " << sql.substr(0, 120) << "\n";
+      PQclear(r);
+      return std::nullopt;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (int i = 0; i < PQntuples(r); ++i) {
+      rows.emplace_back();
+      for (int c = 0; c < PQnfields(r); ++c) {
+        rows.back().push_back(PQgetvalue(r, i, c));
+      }
+    }
+    PQclear(r);
+    return rows;
+  }
+
+  // COPY `table_and_columns` FROM STDIN with `data` in COPY's text format.
+  bool Copy(const std::string& table_and_columns, const std::string& data) {
+    PGresult* r =
+        PQexec(conn_, ("COPY " + table_and_columns + " FROM STDIN").c_str());
+    const bool started = PQresultStatus(r) == PGRES_COPY_IN;
+    PQclear(r);
+    if (!started ||
+        PQputCopyData(conn_, data.data(), static_cast<int>(data.size())) != 1 ||
+        PQputCopyEnd(conn_, nullptr) != 1) {
+      std::cerr << "mamori-loadgen pg-ceiling: COPY " << table_and_columns
+                << ": " << error() << "\n";
+      return false;
+    }
+    bool ok = true;
+    while ((r = PQgetResult(conn_)) != nullptr) {
+      if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        std::cerr << "mamori-loadgen pg-ceiling: COPY " << table_and_columns
+                  << ": " << PQresultErrorMessage(r) << "\n";
+        ok = false;
+      }
+      PQclear(r);
+    }
+    return ok;
+  }
+
+  // Prepares `sql` as `name`; false after printing the error.
+  bool Prepare(const std::string& name, const std::string& sql) {
+    PGresult* r = PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr);
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok) {
+      std::cerr << "mamori-loadgen pg-ceiling: " << PQresultErrorMessage(r)
+                << "  in: " << sql.substr(0, 120) << "\n";
+    }
+    PQclear(r);
+    return ok;
+  }
+
+  // Runs the prepared statement `name` with text parameters.
+  bool Run(const std::string& name, const std::vector<std::string>& params) {
+    std::vector<const char*> values;
+    for (const std::string& p : params) values.push_back(p.c_str());
+    PGresult* r =
+        PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()),
+                       values.data(), nullptr, nullptr, 0);
+    const ExecStatusType status = PQresultStatus(r);
+    const bool ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+    if (!ok) {
+      std::cerr << "mamori-loadgen pg-ceiling: " << name << ": "
+                << PQresultErrorMessage(r) << "\n";
+    }
+    PQclear(r);
+    return ok;
+  }
+
+  // The server process of this session (its CPU is the database's share).
+  int backend_pid() const { return PQbackendPID(conn_); }
+
+ private:
+  PGconn* conn_;
+};
+
+// `text` as a field of COPY's text format.
+std::string CopyField(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// The raw PostgreSQL ceiling: the rows a collector writes for `first` and
+// `steady`, from one process, into a fresh database made by `init --store`.
+// First phase, one transaction: the package dictionary, the hosts, the
+// report rows, 15 fact and 15 history rows per host and the host's package
+// links, each table in one COPY. Steady phase, one transaction: per round
+// the report rows and the antivirus history rows by COPY, the antivirus
+// fact of every host moved on and every host stamped, one UPDATE each.
+int RunPgCeiling(const po::variables_map& vm) {
+  const int n = vm["agents"].as<int>();
+  const int packages = vm["packages"].as<int>();
+  const int rounds = vm["rounds"].as<int>();
+  PgSession pg(vm["pg"].as<std::string>());
+  if (!pg.ok()) {
+    std::cerr << "mamori-loadgen pg-ceiling: " << pg.error() << "\n";
+    return 1;
+  }
+  auto org_rows = pg.Query("SELECT min(id) FROM organizations");
+  auto host_rows = pg.Query("SELECT count(*) FROM hosts");
+  if (!org_rows || !host_rows || (*org_rows)[0][0].empty() ||
+      (*host_rows)[0][0] != "0") {
+    std::cerr << "mamori-loadgen pg-ceiling: wants a database fresh from "
+                 "`init --store` (one organisation, no hosts)\n";
+    return 1;
+  }
+  const std::string org = (*org_rows)[0][0];
+  // A partition for the ceiling's times (in November 2025, before any month
+  // `init` made), so none is created inside the timing.
+  if (!pg.Query("CREATE TABLE fact_history_ceiling PARTITION OF fact_history "
+                "FOR VALUES FROM (" +
+                std::to_string(kCollectedAt) + ") TO (" +
+                std::to_string(kCollectedAt + 30 * 86400) + ")")) {
+    return 1;
+  }
+  // Payloads and package rows are built before timing, as in `ceiling`.
+  std::vector<std::vector<FamilyRow>> first_rows;
+  first_rows.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    first_rows.push_back(FamilyRows(MakeReport({"1", "key"}, i, "x", 0, 0)));
+  }
+  std::vector<FamilyRow> antivirus_by_round;  // both steady phases
+  for (int round = 1; round <= 2 * rounds; ++round) {
+    mamori::v1::ReportRequest r = MakeReport({"1", "key"}, 0, "x", 0, round);
+    antivirus_by_round.push_back(
+        {"antivirus", FamilyJson(r.facts().antivirus()),
+         mamori::wire::PartDigest(r.facts().antivirus())});
+  }
+  if (!pg.Prepare("report",
+                  "INSERT INTO reports (org_id, host_id, report_id, "
+                  "collected_at, received_at) VALUES ($1, $2, $3, $4, $4) "
+                  "RETURNING id") ||
+      !pg.Prepare("fact",
+                  "UPDATE host_facts SET collected_at = $3, updated_at = $3, "
+                  "payload_json = $4, sha256 = $5, written_report = $6 WHERE "
+                  "host_id = $1 AND family = $2") ||
+      !pg.Prepare("history",
+                  "INSERT INTO fact_history (org_id, host_id, family, state, "
+                  "changed_at, received_at, payload_json, sha256) VALUES ($1, "
+                  "$2, $3, 'STATUS_OK', $4, $4, $5, $6)") ||
+      !pg.Prepare("touch",
+                  "UPDATE hosts SET last_seen = $2, last_collected_at = $2, "
+                  "facts_vouched_at = $2, reports_stored = reports_stored + 1 "
+                  "WHERE id = $1")) {
+    return 1;
+  }
+  // The package of agent i at position p: variants differ by i % 10.
+  auto version_of = [](int i, int p) {
+    return p % 10 == 0 ? "2." + std::to_string(i % 10) + ".0-1"
+                       : "1." + std::to_string(p % 13) + ".4-2+deb12u1";
+  };
+  const std::string publisher = "Debian Maintainers <debian@example.org>";
+
+  const int backend = pg.backend_pid();
+  auto phase = [&](const std::string& name, int reports, auto body) {
+    const auto start = Clock::now();
+    const double cpu_before = SelfCpuSeconds();
+    const ProcessSample server_before = Sample(backend);
+    if (!pg.Query("BEGIN") || !body() || !pg.Query("COMMIT")) return false;
+    const double seconds =
+        std::chrono::duration<double>(Clock::now() - start).count();
+    const double server =
+        Sample(backend).cpu_seconds - server_before.cpu_seconds;
+    std::cout << "phase=pg_ceiling_" << name << " reports=" << reports
+              << " seconds=" << seconds << " per_second=" << reports / seconds
+              << " cpu_ms_per="
+              << (SelfCpuSeconds() - cpu_before) * 1000.0 / reports
+              << " server_cpu_ms_per=" << server * 1000.0 / reports
+              << std::endl;
+    return true;
+  };
+
+  const std::string at = std::to_string(kCollectedAt);
+  bool ok = phase("first", n, [&] {
+    std::string data;
+    for (int variant = 0; variant < std::min(n, 10); ++variant) {
+      for (int p = 0; p < packages; ++p) {
+        if (variant > 0 && p % 10 != 0) continue;  // shared: once
+        data += "lib-package-" + std::to_string(p) + "\t" +
+                version_of(variant, p) + "\tamd64\tdpkg\t" +
+                CopyField(publisher) + "\n";
+      }
+    }
+    if (!pg.Copy("packages (name, version, architecture, source, publisher)",
+                 data)) {
+      return false;
+    }
+    auto ids = pg.Query("SELECT id, name, version FROM packages");
+    if (!ids) return false;
+    std::map<std::string, std::string> package_ids;
+    for (const auto& row : *ids) package_ids[row[1] + "\t" + row[2]] = row[0];
+
+    data.clear();
+    for (int i = 0; i < n; ++i) {
+      data += std::to_string(i + 1) + "\t" + org + "\tpc-" + std::to_string(i) +
+              "\tmachine-" + std::to_string(i) + "\tx\t" + at + "\t" + at +
+              "\t" + at + "\t" + at + "\t1\t" + at + "\n";
+    }
+    if (!pg.Copy("hosts (id, org_id, hostname, machine_id, node_key_hash, "
+                 "enrolled_at, first_seen, last_seen, last_collected_at, "
+                 "reports_stored, facts_vouched_at)",
+                 data)) {
+      return false;
+    }
+    data.clear();
+    for (int i = 0; i < n; ++i) {
+      data += org + "\t" + std::to_string(i + 1) + "\tfirst-" +
+              std::to_string(i) + "\t" + at + "\t" + at + "\n";
+    }
+    if (!pg.Copy("reports (org_id, host_id, report_id, collected_at, "
+                 "received_at)",
+                 data)) {
+      return false;
+    }
+    std::string facts;
+    std::string history;
+    for (int i = 0; i < n; ++i) {
+      const std::string host = std::to_string(i + 1);
+      for (const FamilyRow& row : first_rows[static_cast<size_t>(i)]) {
+        const std::string json = CopyField(row.json);
+        facts += org + "\t" + host + "\t" + row.name + "\tSTATUS_OK\t" + at +
+                 "\t" + json + "\t" + row.digest + "\t" + at + "\n";
+        history += org + "\t" + host + "\t" + row.name + "\tSTATUS_OK\t" + at +
+                   "\t" + at + "\t" + json + "\t" + row.digest + "\n";
+      }
+    }
+    if (!pg.Copy("host_facts (org_id, host_id, family, state, collected_at, "
+                 "payload_json, sha256, updated_at)",
+                 facts) ||
+        !pg.Copy("fact_history (org_id, host_id, family, state, changed_at, "
+                 "received_at, payload_json, sha256)",
+                 history)) {
+      return false;
+    }
+    data.clear();
+    for (int i = 0; i < n; ++i) {
+      const std::string prefix = org + "\t" + std::to_string(i + 1) + "\t";
+      for (int p = 0; p < packages; ++p) {
+        data += prefix +
+                package_ids["lib-package-" + std::to_string(p) + "\t" +
+                            version_of(i, p)] +
+                "\t\n";
+      }
+    }
+    return pg.Copy("host_packages (org_id, host_id, package_id, scope)", data);
+  });
+  // Steady reports one by one with prepared statements, as SQLite's
+  // `ceiling` writes them: the report row, the antivirus fact, its history
+  // row, the host stamp.
+  ok = ok && phase("steady", n * rounds, [&] {
+         for (int round = 1; round <= rounds; ++round) {
+           const std::string when = std::to_string(kCollectedAt + round * 3600);
+           const FamilyRow& av =
+               antivirus_by_round[static_cast<size_t>(round - 1)];
+           for (int i = 0; i < n; ++i) {
+             const std::string host = std::to_string(i + 1);
+             const std::string id =
+                 "steady-" + std::to_string(round) + "-" + std::to_string(i);
+             if (!pg.Run("report", {org, host, id, when}) ||
+                 !pg.Run("fact",
+                         {host, "antivirus", when, av.json, av.digest, "0"}) ||
+                 !pg.Run("history",
+                         {org, host, "antivirus", when, av.json, av.digest}) ||
+                 !pg.Run("touch", {host, when})) {
+               return false;
+             }
+           }
+         }
+         return true;
+       });
+  // The same rows again, each table's rows of a round in one COPY or one
+  // UPDATE: what one process could write at best.
+  ok = ok && phase("steady_bulk", n * rounds, [&] {
+         for (int round = rounds + 1; round <= 2 * rounds; ++round) {
+           const std::string when = std::to_string(kCollectedAt + round * 3600);
+           const FamilyRow& av =
+               antivirus_by_round[static_cast<size_t>(round - 1)];
+           const std::string json = CopyField(av.json);
+           std::string reports;
+           std::string history;
+           for (int i = 0; i < n; ++i) {
+             const std::string host = std::to_string(i + 1);
+             reports += org + "\t" + host + "\tsteady-" +
+                        std::to_string(round) + "-" + std::to_string(i) + "\t" +
+                        when + "\t" + when + "\n";
+             history += org + "\t" + host + "\tantivirus\tSTATUS_OK\t" + when +
+                        "\t" + when + "\t" + json + "\t" + av.digest + "\n";
+           }
+           std::string quoted_json;
+           for (char c : av.json)
+             quoted_json += c == '\'' ? "''" : std::string(1, c);
+           if (!pg.Copy("reports (org_id, host_id, report_id, collected_at, "
+                        "received_at)",
+                        reports) ||
+               !pg.Copy("fact_history (org_id, host_id, family, state, "
+                        "changed_at, received_at, payload_json, sha256)",
+                        history) ||
+               !pg.Query("UPDATE host_facts SET collected_at = " + when +
+                         ", updated_at = " + when + ", payload_json = '" +
+                         quoted_json + "', sha256 = '" + av.digest +
+                         "' WHERE family = 'antivirus'") ||
+               !pg.Query("UPDATE hosts SET last_seen = " + when +
+                         ", last_collected_at = " + when +
+                         ", facts_vouched_at = " + when +
+                         ", reports_stored = reports_stored + 1")) {
+             return false;
+           }
+         }
+         return true;
+       });
+  return ok ? 0 : 1;
+}
+
 // The same first and steady reports through the store port, in process.
 int RunPort(const po::variables_map& vm) {
   namespace store = mamori::store;
@@ -992,9 +1454,10 @@ int RunPort(const po::variables_map& vm) {
 
 int main(int argc, char** argv) {
   po::options_description options(
-      "mamori-loadgen first|steady|ceiling|port [options]");
+      "mamori-loadgen first|steady|ceiling|port|pg-ceiling [options]");
   options.add_options()("help,h", "show this help")(
-      "mode", po::value<std::string>(), "first, steady, ceiling or port")(
+      "mode", po::value<std::string>(),
+      "first, steady, ceiling, port or pg-ceiling")(
       "server", po::value<std::string>()->default_value("127.0.0.1:50443"),
       "collector ADDR:PORT")("ca", po::value<std::string>(),
                              "collector CA file")(
@@ -1020,7 +1483,16 @@ int main(int argc, char** argv) {
       "fill-packages", po::value<int>()->default_value(150),
       "port: packages per fill agent")(
       "drop-triggers", po::bool_switch()->default_value(false),
-      "ceiling: drop the triggers on host_facts first (to measure them)");
+      "ceiling: drop the triggers on host_facts first (to measure them)")(
+      "retry-errors", po::bool_switch()->default_value(false),
+      "first/steady: resend reports after any retryable error, as agents "
+      "do (fault tests)")(
+      "retry-seconds", po::value<int>()->default_value(120),
+      "first/steady: give a report up after this many seconds of errors")(
+      "pg", po::value<std::string>(),
+      "pg-ceiling: postgresql:// URL of a database made by init --store")(
+      "acked", po::value<std::string>(),
+      "first/steady: append acknowledged report ids to this file");
   po::positional_options_description positional;
   positional.add("mode", 1);
   po::variables_map vm;
@@ -1059,6 +1531,7 @@ int main(int argc, char** argv) {
   if (mode == "steady") return need({"ca", "agents-file"}) ? RunSteady(vm) : 2;
   if (mode == "ceiling") return RunCeiling(vm);
   if (mode == "port") return RunPort(vm);
+  if (mode == "pg-ceiling") return need({"pg"}) ? RunPgCeiling(vm) : 2;
   std::cerr << "mamori-loadgen: unknown mode '" << mode << "'\n";
   return 2;
 }

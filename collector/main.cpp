@@ -9,6 +9,7 @@
 
 #include "collector/cli/cmd_answers.h"
 #include "collector/cli/cmd_backup.h"
+#include "collector/cli/cmd_devices.h"
 #include "collector/cli/cmd_evidence.h"
 #include "collector/cli/cmd_grade.h"
 #include "collector/cli/cmd_hosts.h"
@@ -47,6 +48,8 @@ constexpr Command kCommands[] = {
      &mamori::collector_cli::RunGrade},
     {"answers", "import or export questionnaire answers (YAML/JSON)",
      &mamori::collector_cli::RunAnswers},
+    {"devices", "devices seen on the LAN without the agent; mark them",
+     &mamori::collector_cli::RunDevices},
     {"register", "information-asset register: export, import, list, link",
      &mamori::collector_cli::RunRegister},
     {"software",

@@ -200,7 +200,7 @@ TEST(FactsRoundTripTest, EveryFamilyCarriesACollectionStatus) {
     ASSERT_NE(status, nullptr) << f->name() << " has no status";
     EXPECT_EQ(status->message_type(), v1::CollectionStatus::descriptor());
   }
-  EXPECT_EQ(families, 15);
+  EXPECT_EQ(families, 16);
 }
 
 }  // namespace

@@ -42,6 +42,9 @@ PACKAGES=(
   # host with systemd Debian also starts the packaged nginx/sshd services
   # (containers' policy-rc.d prevents that), which the tests never use.
   nginx openssh-server tinysshd sslscan
+  # issue #20 unmanaged devices: the IEEE MAC address registries (OUI, MA-M,
+  # MA-S) the collector names neighbours' vendors from
+  ieee-data
   # web console (#14): Node for the front-end check and the browser tests,
   # Debian's chromium driven by playwright-core (web/package.json). npm is
   # added below only when no npm is on the PATH (NodeSource's nodejs, as on
@@ -51,6 +54,10 @@ PACKAGES=(
   # for scripts/pg-cluster.sh (tests and benches start their own cluster;
   # Debian's packaged cluster, if the package starts one, is never used)
   libpq-dev postgresql-15 libpqxx-dev
+  # issue #17 stateless collectors: HAProxy in front of two collectors in
+  # tests/pg_haproxy_test.sh (run unprivileged with the test's own config;
+  # Debian's packaged haproxy service, if started, is never used)
+  haproxy
 )
 
 missing=()

@@ -13,6 +13,9 @@
 #                                           new mktemp directory); prints DIR
 #   scripts/pg-cluster.sh env DIR           prints the export line for DIR
 #   scripts/pg-cluster.sh stop DIR          stops it and removes DIR
+#   scripts/pg-cluster.sh restart DIR       pg_ctl restart (fast shutdown:
+#                                           sessions are cut, as in a
+#                                           database failover), same options
 #
 # The URL names the socket directory and the superuser "mamori" (trust
 # authentication: the socket's directory is 0700, reachable only by the
@@ -74,8 +77,21 @@ stop() {
   rm -rf "$dir"
 }
 
+restart() {
+  local dir="$1"
+  [[ -d "$dir/data" ]] || die "no cluster in $dir"
+  # pg_ctl restart reuses the options of the running server (postmaster.opts).
+  as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w \
+    -t 60 restart >/dev/null ||
+    { tail -n 20 "$dir/server.log" >&2 || true; die "could not restart PostgreSQL in $dir"; }
+}
+
 case "${1:-}" in
   start) start "${2:-}" ;;
+  restart)
+    [[ -n "${2:-}" ]] || die "usage: pg-cluster.sh restart DIR"
+    restart "$2"
+    ;;
   env)
     [[ -n "${2:-}" ]] || die "usage: pg-cluster.sh env DIR"
     echo "export MAMORI_TEST_PG_URL='$(url_of "$2")'"
@@ -98,7 +114,7 @@ case "${1:-}" in
     exit "$rc"
     ;;
   *)
-    sed -n '2,20p' "$0" >&2
+    sed -n '2,23p' "$0" >&2
     exit 2
     ;;
 esac

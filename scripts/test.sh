@@ -82,7 +82,9 @@ run_ctest "ctest" --test-dir build -j "$JOBS" --timeout 600 || status=1
 # throw-away PostgreSQL 15 cluster (scripts/pg-cluster.sh: initdb as an
 # unprivileged user in a temporary directory, Unix socket only; stopped and
 # removed at exit, also when the run is interrupted). Each test makes its
-# own database. About 1 min on 2 cores.
+# own database. About 1 min on 2 cores; then the two fault tests below
+# (HAProxy + SIGKILL + restart, and failover to a standby), each on a
+# cluster of its own, about 1 min together.
 if ! skipped postgres; then
   step "PostgreSQL 15: store suites and two collectors on one database"
   PG_DIR=$(scripts/pg-cluster.sh start)
@@ -93,6 +95,29 @@ if ! skipped postgres; then
   unset MAMORI_TEST_PG_URL
   scripts/pg-cluster.sh stop "$PG_DIR" || true
   trap - EXIT
+  # Two collectors behind HAProxy, 1,000 simulated agents, one collector
+  # SIGKILLed and PostgreSQL restarted mid-run: 0 lost, 0 doubled. Its own
+  # cluster (it restarts it). About 10-30 s.
+  if timeout 300 tests/pg_haproxy_test.sh build/collector/mamori-collector \
+       build/bench/mamori-loadgen "$ROOT"; then
+    PASSED=$((PASSED + 1))
+    SUMMARY+=("postgres haproxy: passed")
+  else
+    status=1
+    FAILED=$((FAILED + 1))
+    SUMMARY+=("postgres haproxy: FAILED")
+  fi
+  # A crashed primary and a promoted synchronous standby under load: the
+  # collectors reconnect by themselves, 0 lost, 0 doubled. About 20-50 s.
+  if timeout 300 tests/pg_failover_test.sh build/collector/mamori-collector \
+       build/bench/mamori-loadgen "$ROOT"; then
+    PASSED=$((PASSED + 1))
+    SUMMARY+=("postgres failover: passed")
+  else
+    status=1
+    FAILED=$((FAILED + 1))
+    SUMMARY+=("postgres failover: FAILED")
+  fi
 fi
 
 # --- web console (#14): the front-end check (catalogue keys in ja and en,

@@ -88,6 +88,23 @@ import json, sys
 ids = {o["name"]: o["id"] for o in json.load(sys.stdin)}
 print(ids[sys.argv[1]], ids[sys.argv[2]])' "$ORG_A" "$ORG_B")
 read -r org_a_id org_b_id <<<"$org_ids"
+# Devices without the agent (#20): the agents under --root read no
+# neighbour table, so the XSS host's and the other organisation's tables are
+# stored as a report would store them (the store's triggers make the
+# devices); the collection itself is tests/unmanaged_devices_e2e.sh's.
+neigh() {  # $1 machine id, $2 JSON neighbour entries
+  sqlite3 "$tmp/data/collector.db" "PRAGMA busy_timeout = 5000;
+    INSERT INTO host_facts (org_id, host_id, family, state, collected_at, payload_json, sha256, updated_at)
+    SELECT org_id, id, 'neighbours', 'STATUS_OK', strftime('%s'), '{\"source\":\"rtnetlink\",\"neighbours\":[$2]}',
+           'browser-test', strftime('%s') FROM hosts WHERE machine_id = '$1'
+    ON CONFLICT (host_id, family) DO UPDATE SET state = excluded.state,
+      payload_json = excluded.payload_json, collected_at = excluded.collected_at;" ||
+    fail "storing the neighbour table of $1"
+}
+entry() { printf '{\"ip\":\"%s\",\"mac\":\"%s\",\"interface\":\"eth0\",\"state\":\"NEIGHBOUR_STATE_STALE\"}' "$1" "$2"; }
+neigh 0123456789abcdef0123456789abcdef \
+  "$(entry 192.168.1.50 00:14:22:99:99:99),$(entry 192.168.1.60 00:80:77:12:34:56),$(entry '<img src=x onerror=alert(5)>' 00:80:77:aa:bb:cc)"
+neigh fedcba9876543210fedcba9876543210 "$(entry 10.0.0.5 00:14:22:77:77:77)"
 fingerprint=$(openssl x509 -in "$tmp/data/pki/ca.crt" -noout -fingerprint -sha256 | sed 's/.*=//')
 spki=$(openssl x509 -in "$tmp/data/pki/server.crt" -pubkey -noout |
   openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)

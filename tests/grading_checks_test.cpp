@@ -74,6 +74,19 @@ class GradingChecksTest : public ::testing::Test {
   void TearDown() override {
     service_.reset();
     store_.reset();
+    // Every test leaves a database PRAGMA integrity_check passes (backups
+    // and restores refuse one that does not; the device tables once failed).
+    if (!db_path_.empty()) {
+      auto db = store::Database::Open(db_path_, /*create=*/false);
+      EXPECT_TRUE(db.ok()) << db.status().ToString();
+      auto check = db.ok() ? db->Prepare("PRAGMA integrity_check")
+                           : Result<store::Statement>(db.status());
+      EXPECT_TRUE(check.ok());
+      for (auto row = check.ok() ? check->Step() : Result<bool>(false);
+           row.ok() && *row; row = check->Step()) {
+        EXPECT_EQ(check->ColumnText(0), "ok");
+      }
+    }
     fs::remove_all(dir_);
   }
 
@@ -179,32 +192,44 @@ const std::vector<Family> kGoodLaptop = {
     // loopback.
     {"service_exposure",
      R"({"services":[{"protocol":"tcp","address":"0.0.0.0","port":443,"probe_address":"127.0.0.1","pid":4,"process":"System","kind":"https","probe_state":"ok","tls":{"tls1_0":false,"tls1_1":false,"tls1_2":true,"tls1_3":true,"dh_bits":3072,"certificate":{"chained_to_system_ca":true,"key_type":"RSA","key_bits":2048},"negotiated_version":"TLSv1.3"},"http":{"status_code":200,"server":"Microsoft-IIS","hsts":true,"content_security_policy":true,"csp_frame_ancestors":true,"x_frame_options":true,"x_content_type_options":true,"referrer_policy":true,"frame_protection":true}},{"protocol":"tcp","address":"0.0.0.0","port":22,"process":"sshd.exe","kind":"ssh","probe_state":"ok","ssh":{"banner":"SSH-2.0-OpenSSH_for_Windows_9.5","product":"OpenSSH","strict_kex":true,"chacha20_offered":true}},{"protocol":"tcp","address":"127.0.0.1","port":5432,"loopback_only":true,"kind":"other","probe_state":"ok"}]})"},
+    // Only the router and a Brother printer on this laptop's LAN.
+    {"neighbours",
+     R"({"source":"GetIpNetTable2","neighbours":[{"ip":"192.168.1.1","mac":"00:00:5e:00:53:01","interface":"Wi-Fi","state":"NEIGHBOUR_STATE_REACHABLE","gateway":true},{"ip":"192.168.1.60","mac":"00:80:77:12:34:56","interface":"Wi-Fi","state":"NEIGHBOUR_STATE_STALE"}],"total_entries":2})"},
 };
 
-const std::vector<Family> kBadDesktop = {
-    {"system",
-     R"({"os_family":"OS_FAMILY_WINDOWS","os_name":"Windows 10 Pro","os_build":19045,"os_edition":"Professional","role":"ENDPOINT_ROLE_DESKTOP"})"},
-    {"updates",
-     R"({"pending":[{"name":"KB5031356","security":true,"published_at":"2026-10-01T00:00:00Z"}],"pending_count":2,"security_pending_count":1,"automatic_updates":false})"},
-    {"antivirus",
-     R"({"products":[{"name":"ESET","enabled":true,"realtime_protection":false,"definitions_age_hours":212}]})"},
-    {"password_policy",
-     R"({"min_length":4,"lockout_threshold":0,"accounts_without_password":["guest"],"accounts_without_password_count":1})"},
-    {"screen_lock",
-     R"({"enabled":true,"idle_timeout_seconds":3600,"password_required":true,"enforced_by_policy":true,"source":"windows-policy"})"},
-    {"wifi",
-     R"({"adapters":[{"name":"Wi-Fi"}],"current":{"ssid":"office","security":"WIFI_SECURITY_WPA2","auto_connect":true},"profiles":[{"ssid":"cafe","security":"WIFI_SECURITY_WEP","auto_connect":true}]})"},
-    {"usb_storage", R"({"effective_policy":"USB_STORAGE_POLICY_ALLOWED"})"},
-    {"disk_encryption",
-     R"({"volumes":[{"device":"C:","state":"ENCRYPTION_STATE_NOT_ENCRYPTED","system_volume":true}]})"},
-    {"firewall", R"({"active":false,"product":"none"})"},
-    {"remote_access",
-     R"({"ssh_installed":true,"ssh_password_authentication":true,"rdp_enabled":true,"rdp_nla_required":false})"},
-    // Seed 001's findings on one host: old TLS, a self-signed expired
-    // certificate, DH 1024, no headers, IIS version, NTLM, an admin page,
-    // an SSH server open to Terrapin with SHA-1 key exchange.
-    {"service_exposure",
-     R"({"services":[{"protocol":"tcp","address":"0.0.0.0","port":443,"process":"System","kind":"https","probe_state":"ok","tls":{"tls1_0":true,"tls1_1":true,"tls1_2":true,"tls1_3":false,"weak_ciphers":["TLS_RSA_WITH_3DES_EDE_CBC_SHA"],"dh_bits":1024,"certificate":{"self_signed":true,"chained_to_system_ca":false,"expired":true,"key_type":"RSA","key_bits":1024}},"http":{"status_code":401,"server":"Microsoft-IIS/8.5","powered_by":"ASP.NET","version_disclosed":true,"ntlm_offered":true,"admin_paths":["/admin/"]}},{"protocol":"tcp","address":"192.168.1.10","port":22,"process":"sshd.exe","kind":"ssh","probe_state":"ok","ssh":{"banner":"SSH-2.0-OpenSSH_8.1","product":"OpenSSH","version":"8.1","chacha20_offered":true,"terrapin_exposed":true,"weak_kex":["diffie-hellman-group14-sha1"]}}]})"},
+const std::
+    vector<Family>
+        kBadDesktop =
+            {
+                {"system",
+                 R"({"os_family":"OS_FAMILY_WINDOWS","os_name":"Windows 10 Pro","os_build":19045,"os_edition":"Professional","role":"ENDPOINT_ROLE_DESKTOP"})"},
+                {"updates",
+                 R"({"pending":[{"name":"KB5031356","security":true,"published_at":"2026-10-01T00:00:00Z"}],"pending_count":2,"security_pending_count":1,"automatic_updates":false})"},
+                {"antivirus",
+                 R"({"products":[{"name":"ESET","enabled":true,"realtime_protection":false,"definitions_age_hours":212}]})"},
+                {"password_policy",
+                 R"({"min_length":4,"lockout_threshold":0,"accounts_without_password":["guest"],"accounts_without_password_count":1})"},
+                {"screen_lock",
+                 R"({"enabled":true,"idle_timeout_seconds":3600,"password_required":true,"enforced_by_policy":true,"source":"windows-policy"})"},
+                {"wifi",
+                 R"({"adapters":[{"name":"Wi-Fi"}],"current":{"ssid":"office","security":"WIFI_SECURITY_WPA2","auto_connect":true},"profiles":[{"ssid":"cafe","security":"WIFI_SECURITY_WEP","auto_connect":true}]})"},
+                {"usb_storage",
+                 R"({"effective_policy":"USB_STORAGE_POLICY_ALLOWED"})"},
+                {"disk_encryption",
+                 R"({"volumes":[{"device":"C:","state":"ENCRYPTION_STATE_NOT_ENCRYPTED","system_volume":true}]})"},
+                {"firewall", R"({"active":false,"product":"none"})"},
+                {"remote_access",
+                 R"({"ssh_installed":true,"ssh_password_authentication":true,"rdp_enabled":true,"rdp_nla_required":false})"},
+                // Seed 001's findings on one host: old TLS, a self-signed
+                // expired certificate, DH 1024, no headers, IIS version, NTLM,
+                // an admin page, an SSH server open to Terrapin with SHA-1 key
+                // exchange.
+                {"service_exposure",
+                 R"({"services":[{"protocol":"tcp","address":"0.0.0.0","port":443,"process":"System","kind":"https","probe_state":"ok","tls":{"tls1_0":true,"tls1_1":true,"tls1_2":true,"tls1_3":false,"weak_ciphers":["TLS_RSA_WITH_3DES_EDE_CBC_SHA"],"dh_bits":1024,"certificate":{"self_signed":true,"chained_to_system_ca":false,"expired":true,"key_type":"RSA","key_bits":1024}},"http":{"status_code":401,"server":"Microsoft-IIS/8.5","powered_by":"ASP.NET","version_disclosed":true,"ntlm_offered":true,"admin_paths":["/admin/"]}},{"protocol":"tcp","address":"192.168.1.10","port":22,"process":"sshd.exe","kind":"ssh","probe_state":"ok","ssh":{"banner":"SSH-2.0-OpenSSH_8.1","product":"OpenSSH","version":"8.1","chacha20_offered":true,"terrapin_exposed":true,"weak_kex":["diffie-hellman-group14-sha1"]}}]})"},
+                // A Dell PC without the agent on this desktop's LAN.
+                {
+                    "neighbours",
+                    R"({"source":"GetIpNetTable2","neighbours":[{"ip":"192.168.1.1","mac":"00:00:5e:00:53:01","interface":"Ethernet","state":"NEIGHBOUR_STATE_REACHABLE","gateway":true},{"ip":"192.168.1.50","mac":"00:14:22:99:99:99","interface":"Ethernet","state":"NEIGHBOUR_STATE_STALE"}],"total_entries":2})"},
 };
 
 // A Linux server whose families could not be read or are undetermined.
@@ -222,6 +247,7 @@ const std::vector<Family> kUnknownServer = {
     // A listener the probe ran out of time on: nothing can be said.
     {"service_exposure",
      R"({"services":[{"protocol":"tcp","address":"0.0.0.0","port":8443,"probe_state":"timeout","probe_message":"connect timed out"}]})"},
+    {"neighbours", R"({})", "STATUS_ERROR"},
 };
 
 // Windows of a build not in the table, role not determined, nothing else.
@@ -350,6 +376,11 @@ TEST_F(GradingChecksTest, EveryBuiltInCheckCoversEachStatus) {
       {"automatic_updates_on", bad, S::kFail},
       {"automatic_updates_on", unknown, S::kUnknown},
       {"automatic_updates_on", mac, S::kNotApplicable},
+      {"no_unmanaged_pcs", good, S::kPass},
+      {"no_unmanaged_pcs", bad, S::kFail},
+      {"no_unmanaged_pcs", unknown, S::kUnknown},
+      {"no_unmanaged_pcs", mystery, S::kUnknown},  // no table reported
+      {"no_unmanaged_pcs", mac, S::kNotApplicable},
       {"office_supported", good, S::kPass},
       {"office_supported", bad, S::kFail},
       {"office_supported", mystery, S::kUnknown},
@@ -522,6 +553,8 @@ TEST_F(GradingChecksTest, EveryBuiltInCheckCoversEachStatus) {
   EXPECT_EQ(
       EvidenceOf(*report, bad, "usb_storage_restricted", "effective_policy"),
       "allowed");
+  EXPECT_EQ(EvidenceOf(*report, bad, "no_unmanaged_pcs", "devices"),
+            "00:14:22:99:99:99 192.168.1.50 Dell Inc. [PC-05]");
   EXPECT_EQ(EvidenceOf(*report, bad, "os_supported", "end_of_support"),
             "2025-10-14");
   EXPECT_EQ(

@@ -15,6 +15,7 @@
 #include "agent/facts/disk_encryption.h"
 #include "agent/facts/firewall.h"
 #include "agent/facts/hardware.h"
+#include "agent/facts/neighbours.h"
 #include "agent/facts/network.h"
 #include "agent/facts/packages.h"
 #include "agent/facts/password_policy.h"
@@ -67,6 +68,7 @@ struct EndpointFacts {
   std::optional<FirewallFacts> firewall;
   std::optional<RemoteAccessFacts> remote_access;
   std::optional<ServiceExposureFacts> service_exposure;
+  std::optional<NeighbourFacts> neighbours;
 };
 
 template <typename V>
@@ -89,6 +91,7 @@ void VisitFields(const EndpointFacts& f, V& v) {
   v("remote_access", f.remote_access);
   v("accounts", f.accounts);
   v("service_exposure", f.service_exposure);
+  v("neighbours", f.neighbours);
 }
 
 // Returns the identity drawn from the collected families: hostname,

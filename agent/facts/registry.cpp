@@ -46,6 +46,7 @@ constexpr Family kFamilies[] = {
     {"remote_access", &Run<&EndpointFacts::remote_access, &GatherRemoteAccess>},
     {"service_exposure",
      &Run<&EndpointFacts::service_exposure, &GatherServiceExposure>},
+    {"neighbours", &Run<&EndpointFacts::neighbours, &GatherNeighbours>},
 };
 
 }  // namespace

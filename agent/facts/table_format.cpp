@@ -31,6 +31,7 @@ constexpr Label kFamilyLabels[] = {
     {"remote_access", "リモートアクセス"},
     {"accounts", "アカウント"},
     {"service_exposure", "公開サービス"},
+    {"neighbours", "近隣機器"},
 };
 
 constexpr Label kStateLabels[] = {

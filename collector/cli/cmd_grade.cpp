@@ -221,6 +221,11 @@ std::string RenderGradeText(const policy::GradeReport& r,
     o << T(lang, {"（申告台数 ", " (declared "})
       << r.settings.expected_endpoints << T(lang, {"）", ")"});
   }
+  if (r.settings.unmanaged_pcs > 0) {
+    o << T(lang, {"、エージェント未導入の PC ", ", unmanaged PCs seen "})
+      << r.settings.unmanaged_pcs
+      << T(lang, {" 台（導入率に算入）", " (counted in coverage)"});
+  }
   o << "\n"
     << T(lang, {"基準: 導入率 ", "Thresholds: coverage "})
     << r.settings.min_coverage_percent << "%, "
@@ -443,7 +448,8 @@ std::string RenderGradeJson(const policy::GradeReport& r) {
        {{"min_coverage_percent", r.settings.min_coverage_percent},
         {"min_pass_percent", r.settings.min_pass_percent},
         {"max_evidence_age_days", r.settings.max_evidence_age.count() / 86400},
-        {"expected_endpoints", r.settings.expected_endpoints}}},
+        {"expected_endpoints", r.settings.expected_endpoints},
+        {"unmanaged_pcs", r.settings.unmanaged_pcs}}},
       {"overall",
        r.overall ? J(std::string(grading::GradeName(*r.overall))) : J()}};
   J rules = J::array();

@@ -178,7 +178,8 @@ TechnicalMeasure MeasureTechnical(const std::vector<Endpoint>& endpoints,
 
   TechnicalMeasure m;
   m.registered =
-      std::max(static_cast<int>(endpoints.size()), settings.expected_endpoints);
+      std::max(static_cast<int>(endpoints.size()) + settings.unmanaged_pcs,
+               settings.expected_endpoints);
   for (const Endpoint& e : endpoints) {
     if (!e.reported) continue;
     EndpointOutcome out;
@@ -253,7 +254,8 @@ void TechnicalTally::Add(const CheckResult& result) {
 TechnicalMeasure TechnicalTally::Finish(const TechnicalSettings& settings,
                                         TimePoint now) const {
   TechnicalMeasure m;
-  m.registered = std::max(registered_, settings.expected_endpoints);
+  m.registered = std::max(registered_ + settings.unmanaged_pcs,
+                          settings.expected_endpoints);
   for (size_t i = 0; i < hosts_.size(); ++i) {
     if (!hosts_[i].reported) continue;
     EndpointFold fold = hosts_[i].fold;

@@ -53,6 +53,10 @@ struct TechnicalSettings {
   // counted when larger than the number enrolled: unenrolled PCs lower
   // coverage instead of vanishing.
   int expected_endpoints = 0;
+  // Devices that look like PCs, seen in the enrolled hosts' neighbour tables
+  // and not enrolled (issue #20): counted beside the enrolled endpoints, so
+  // coverage is enrolled-and-reporting / (enrolled + unmanaged PCs).
+  int unmanaged_pcs = 0;
 };
 
 enum class TechnicalVerdict {

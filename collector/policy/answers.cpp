@@ -133,7 +133,8 @@ Result<AnswerSet> ParseAnswers(const PolicySource& source,
         return ctx.Error(kv.first, "settings." + name,
                          "unknown setting (min_coverage_percent, "
                          "min_pass_percent, max_evidence_age_days, "
-                         "expected_endpoints, ipa_not_applicable_points)");
+                         "expected_endpoints, unmanaged_pc_days, "
+                         "ipa_not_applicable_points)");
       }
       auto v = ctx.Integer(kv.second, "settings." + name);
       if (!v.ok()) return v.status();

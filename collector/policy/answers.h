@@ -33,6 +33,9 @@ inline constexpr SettingSpec kSettings[] = {
     {"min_pass_percent", 0, 100, 90},
     {"max_evidence_age_days", 1, 365, 7},
     {"expected_endpoints", 0, 1000000, 0},
+    // Days an unmanaged PC (issue #20) counts in coverage after it was last
+    // seen; 0 = unmanaged PCs do not lower coverage.
+    {"unmanaged_pc_days", 0, 365, 30},
     {"ipa_not_applicable_points", -1, 4, 4},
 };
 

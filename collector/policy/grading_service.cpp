@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "collector/devices/oui.h"
 #include "collector/pki/crypto.h"
 #include "collector/software/dictionary.h"
 #include "collector/store/open_store.h"
@@ -71,6 +72,10 @@ Result<std::unique_ptr<GradingService>> GradingService::Open(
   (*store)->check_queries().SetTimeLimit(options.check_time_limit);
   std::unique_ptr<GradingService> svc(
       new GradingService(std::move(*store), clock, options));
+  auto devices = store::OpenDeviceStore(options.database_path);
+  if (!devices.ok()) return devices.status();
+  svc->devices_ = std::move(*devices);
+  MAMORI_RETURN_IF_ERROR(svc->SyncVendors());
 
   auto builtin = BuildPolicySet(BuiltinPolicySources(), true);
   if (!builtin.ok()) {
@@ -99,6 +104,28 @@ Result<std::unique_ptr<GradingService>> GradingService::Open(
   svc->policies_ = svc->builtin_;
   MAMORI_RETURN_IF_ERROR(svc->LoadCustom(/*initial=*/true));
   return svc;
+}
+
+Status GradingService::SyncVendors() {
+  const std::string signature =
+      devices::RegistrySignature(options_.ieee_data_dir);
+  auto stored = devices_->VendorSignature();
+  if (!stored.ok()) return stored.status();
+  if (signature == *stored) return Status::Ok();
+  auto registry = devices::VendorRegistry::Load(options_.ieee_data_dir);
+  if (!registry.ok()) {
+    // Grading goes on without vendor names: devices are not guessed to be
+    // PCs, and the unmanaged-PC check says unknown where that matters.
+    MAMORI_LOG(kWarning) << "device vendors unavailable: "
+                         << registry.status().message();
+    return Status::Ok();
+  }
+  std::vector<store::VendorRow> rows;
+  rows.reserve(registry->assignments().size());
+  for (const devices::VendorAssignment& a : registry->assignments()) {
+    rows.push_back({a.prefix, a.organization, a.pc_maker});
+  }
+  return devices_->ReplaceVendors(rows, registry->signature(), clock_.Now());
 }
 
 Status GradingService::LoadCustom(bool initial) {
@@ -182,6 +209,14 @@ Result<GradeReport> GradingService::Build(int64_t org_id,
   if (!answers.ok()) return answers.status();
   r.answers = std::move(*answers);
   r.settings = SettingsFrom(r.answers);
+  if (auto days = r.answers.settings.find("unmanaged_pc_days");
+      days == r.answers.settings.end() || days->second > 0) {
+    const int64_t n = days == r.answers.settings.end() ? 30 : days->second;
+    auto unmanaged = devices_->CountUnmanagedPcs(
+        org_id, r.evaluated_at - std::chrono::hours(24 * n));
+    if (!unmanaged.ok()) return unmanaged.status();
+    r.settings.unmanaged_pcs = static_cast<int>(*unmanaged);
+  }
 
   std::vector<grading::Endpoint> endpoints;
   for (const auto& h : r.hosts) {

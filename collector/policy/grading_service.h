@@ -38,6 +38,7 @@
 #include "collector/policy/evaluator.h"
 #include "collector/policy/policy.h"
 #include "collector/policy/questionnaire.h"
+#include "collector/store/device_store.h"
 #include "collector/store/grading_port.h"
 #include "common/clock.h"
 #include "common/status.h"
@@ -88,6 +89,10 @@ class GradingService {
     // A check query running longer is stopped and gives `error` for every
     // host (issue #13 point 6).
     std::chrono::milliseconds check_time_limit{4000};
+    // The IEEE MAC registries (Debian's ieee-data) the devices' vendors are
+    // named from (issue #20); copied into the store when they changed. When
+    // absent, vendors stay unknown and the unmanaged-PC check says unknown.
+    std::string ieee_data_dir = "/usr/share/ieee-data";
   };
 
   // Returns the service, FAILED_PRECONDITION when a built-in file is broken,
@@ -139,11 +144,14 @@ class GradingService {
     kRunSnapshot,  // run the checks, store, grade snapshot only
   };
   Status LoadCustom(bool initial);
+  // Copies the IEEE registries into the store when their files changed.
+  Status SyncVendors();
   Result<GradeReport> Build(int64_t org_id, const std::string& org, Mode mode);
   // Stores r's grade snapshot; returns *r (moved).
   Result<GradeReport> SaveSnapshot(int64_t org_id, GradeReport* r);
 
   std::unique_ptr<store::GradingPort> store_;
+  std::unique_ptr<store::DeviceStore> devices_;
   CheckRunner runner_;
   const Clock& clock_;
   Options options_;

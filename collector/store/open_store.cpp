@@ -4,11 +4,13 @@
 #include <system_error>
 
 #include "collector/store/grading_port.h"
+#include "collector/store/postgres/pg_regrade_queue.h"
 #include "collector/store/postgres/postgres_store.h"
 #include "collector/store/register_port.h"
 #include "collector/store/sqlite/sqlite_account_store.h"
 #include "collector/store/sqlite/sqlite_backup.h"
 #include "collector/store/sqlite/sqlite_console_store.h"
+#include "collector/store/sqlite/sqlite_device_store.h"
 #include "collector/store/sqlite/sqlite_report_store.h"
 #include "collector/store/sqlite/sqlite_software_store.h"
 #include "collector/store/sqlite/sqlite_store.h"
@@ -125,6 +127,17 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url,
   return std::unique_ptr<Store>(std::move(*opened));
 }
 
+Result<std::unique_ptr<RegradeQueue>> OpenRegradeQueue(std::string_view url) {
+  if (!IsPostgresUrl(url)) {
+    return FailedPreconditionError(
+        "the shared re-grade queue is for PostgreSQL; a SQLite store has one "
+        "collector, which schedules its own re-grades");
+  }
+  auto opened = PgRegradeQueue::Open(std::string(url));
+  if (!opened.ok()) return opened.status().WithContext(RedactedUrl(url));
+  return std::unique_ptr<RegradeQueue>(std::move(*opened));
+}
+
 Result<std::unique_ptr<AccountStore>> OpenAccountStore(std::string_view url) {
   if (IsPostgresUrl(url)) return NotOnPostgres("console accounts");
   Result<std::string> path = SqlitePathOf(url);
@@ -156,6 +169,14 @@ Result<std::unique_ptr<ReportStore>> OpenReportStore(std::string_view url) {
   Result<std::string> path = SqlitePathOf(url);
   if (!path.ok()) return path.status();
   return OpenSqliteReportStore(*path);
+}
+
+Result<std::unique_ptr<DeviceStore>> OpenDeviceStore(std::string_view url) {
+  Result<std::string> path = SqlitePathOf(url);
+  if (!path.ok()) return path.status();
+  auto opened = SqliteDeviceStore::Open(*path);
+  if (!opened.ok()) return opened.status();
+  return std::unique_ptr<DeviceStore>(std::move(*opened));
 }
 
 Result<std::unique_ptr<BackupEngine>> OpenBackupEngine(std::string_view url) {

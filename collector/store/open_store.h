@@ -23,6 +23,8 @@
 #include "collector/store/account_store.h"
 #include "collector/store/backup.h"
 #include "collector/store/console_store.h"
+#include "collector/store/device_store.h"
+#include "collector/store/regrade_queue.h"
 #include "collector/store/report_store.h"
 #include "collector/store/software_port.h"
 #include "collector/store/store.h"
@@ -62,6 +64,13 @@ Result<std::unique_ptr<ConsoleStore>> OpenConsoleStore(std::string_view url);
 Result<std::unique_ptr<ReportStore>> OpenReportStore(std::string_view url);
 // Software dictionary, rules and ledger (software_port.h).
 Result<std::unique_ptr<SoftwarePort>> OpenSoftwareStore(std::string_view url);
+// The re-grade queue shared by the collectors on one PostgreSQL database
+// (regrade_queue.h), on a connection of its own. FAILED_PRECONDITION for a
+// SQLite URL (one collector: serve's in-process scheduler); the connection
+// error otherwise.
+Result<std::unique_ptr<RegradeQueue>> OpenRegradeQueue(std::string_view url);
+// Unmanaged devices and their marks (device_store.h).
+Result<std::unique_ptr<DeviceStore>> OpenDeviceStore(std::string_view url);
 // The backup engine of the backend that `url` names; INVALID_ARGUMENT as
 // above. The engine copies the database file named by the URL's path.
 Result<std::unique_ptr<BackupEngine>> OpenBackupEngine(std::string_view url);

@@ -104,6 +104,7 @@ struct ApiBase {
   SessionManager& sessions() { return api.sessions_; }
   asset_register::RegisterPort* register_port() { return api.register_; }
   std::mutex& register_mu() { return api.register_mu_; }
+  store::DeviceStore* devices() { return api.devices_; }
 };
 
 }  // namespace mamori::web

@@ -1595,6 +1595,15 @@ HttpResponse ConsoleApi::Route(Call& call) {
         return reg.Import(*org);
       }
     }
+    if (is({"orgs", "*", "devices"}) && m == "GET") {
+      return DeviceHandlers{{*this, call}}.List(*org);
+    }
+    if (is({"orgs", "*", "devices", "*", "mark"})) {
+      DeviceHandlers devices{{*this, call}};
+      if (m == "PUT") return devices.Mark(*org, s[3]);
+      if (m == "DELETE") return devices.ClearMark(*org, s[3]);
+      return h.Problem(405, "error.method");
+    }
     if (is({"orgs", "*", "questionnaire", "first"})) {
       FormHandlers forms{{*this, call}};
       if (m == "GET") return forms.First(*org);

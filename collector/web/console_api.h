@@ -23,6 +23,7 @@
 #include "collector/policy/grading_service.h"
 #include "collector/store/account_store.h"
 #include "collector/store/console_store.h"
+#include "collector/store/device_store.h"
 #include "collector/store/report_store.h"
 #include "collector/store/software_port.h"
 #include "collector/store/store.h"
@@ -72,6 +73,10 @@ class ConsoleApi {
   // of its own (the core store's is the ingest path's); unset = the page
   // answers 503. Call before serving; `port` must outlive the API.
   void SetRegister(asset_register::RegisterPort* port) { register_ = port; }
+  // The devices the agents saw on their LANs (issue #20) for the devices
+  // page; unset = the page answers 503. Call before serving; `devices`
+  // must outlive the API (it locks itself).
+  void SetDevices(store::DeviceStore* devices) { devices_ = devices; }
 
  private:
   struct Call;
@@ -87,6 +92,7 @@ class ConsoleApi {
   std::mutex software_mu_;  // guards software_
   std::unique_ptr<store::SoftwarePort> software_;
   asset_register::RegisterPort* register_ = nullptr;
+  store::DeviceStore* devices_ = nullptr;
   std::mutex register_mu_;  // guards register_ (one thread at a time)
   const Clock& clock_;
   const ConsoleApiOptions options_;

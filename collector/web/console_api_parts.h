@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "collector/store/device_store.h"
 #include "collector/web/api_base.h"
 
 namespace mamori::web {
@@ -62,6 +63,22 @@ struct RegisterHandlers : ApiBase {
   HttpResponse Export(int64_t org_id, bool xlsx);
   // POST orgs/{org}/register/import?dry_run=true|false, the file as body.
   HttpResponse Import(int64_t org_id);
+};
+
+// The devices the organisation's agents saw on their LANs without the agent
+// (issue #20; console_api_devices.cpp).
+struct DeviceHandlers : ApiBase {
+  // GET orgs/{org}/devices: unmanaged devices, most recently seen first,
+  // with vendor, witnesses and mark; at most 2,000 (total says how many).
+  HttpResponse List(int64_t org_id);
+  // PUT orgs/{org}/devices/{mac}/mark {"verdict": "not_pc"|"needs_agent",
+  // "kind", "note"}: org admins and operators; audited by the store.
+  HttpResponse Mark(int64_t org_id, const std::string& mac);
+  // DELETE orgs/{org}/devices/{mac}/mark: the same, removes the mark.
+  HttpResponse ClearMark(int64_t org_id, const std::string& mac);
+
+ private:
+  store::DeviceActor Actor();
 };
 
 // The first-diagnosis checklist and the IPA self-check as forms

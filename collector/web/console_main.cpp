@@ -29,6 +29,7 @@ class RunningConsole final : public Console {
   // The register page's own connection (the core store's belongs to ingest).
   std::unique_ptr<store::Store> register_store;
   std::unique_ptr<asset_register::RegisterPort> register_port;
+  std::unique_ptr<store::DeviceStore> devices;
   std::unique_ptr<ConsoleApi> api;
   std::unique_ptr<WebServer> server;
 };
@@ -105,6 +106,10 @@ Result<std::unique_ptr<Console>> StartConsole(const ConsoleFlags& flags,
       c->register_store->OpenRegister(clock);
   if (!register_port.ok()) return register_port.status();
   c->register_port = std::move(register_port).value();
+  Result<std::unique_ptr<store::DeviceStore>> devices =
+      store::OpenDeviceStore(store::SqliteUrl(paths.database));
+  if (!devices.ok()) return devices.status();
+  c->devices = std::move(devices).value();
 
   ConsoleApiOptions options;
   options.grpc_address = grpc_address;
@@ -121,6 +126,7 @@ Result<std::unique_ptr<Console>> StartConsole(const ConsoleFlags& flags,
       std::make_unique<ConsoleApi>(*c->accounts, *c->console, store,
                                    *c->grading, *c->reports, clock, options);
   c->api->SetRegister(c->register_port.get());
+  c->api->SetDevices(c->devices.get());
 
   WebServerConfig config;
   config.address = flags.web;

@@ -14,7 +14,8 @@
 // updates and history; the XLSX export (opened and checked); changing a
 // check parameter; API tokens (create, use, revoke); revoking a host (the
 // shell script then sees its next report refused); the register (add,
-// link, export, import after a preview); the first-diagnosis and IPA forms.
+// link, export, import after a preview); the first-diagnosis and IPA forms;
+// devices without the agent (listed per organisation, marked, audited).
 import {chromium} from 'playwright-core';
 import {readFileSync, writeFileSync, mkdirSync} from 'node:fs';
 import {spawnSync} from 'node:child_process';
@@ -374,6 +375,40 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
   await page.waitForFunction(() => document.querySelectorAll('#asset-table tbody tr').length === 2);
   await shot(page, 'register');
 
+  log('devices without the agent: vendors, witnesses, hostile text inert, mark a printer (audited)');
+  await page.goto(`${URL}/#/orgs/${orgA}/devices`);
+  await page.waitForSelector('#device-list');
+  const deviceRows = async () => page.$$eval('#device-list tbody tr', (rows) => rows.map((r) =>
+    Array.from(r.children).map((td) => td.textContent)));
+  let devRows = await deviceRows();
+  const dell = devRows.find((r) => r[0] === '00:14:22:99:99:99');
+  // The three the fixture host's table held (this machine's agent reads its
+  // live table, so its gateway may be listed too).
+  const seeded = ['00:14:22:99:99:99', '00:80:77:12:34:56', '00:80:77:aa:bb:cc'];
+  check(devRows.filter((r) => seeded.includes(r[0])).length === 3, `device rows ${JSON.stringify(devRows)}`);
+  check(dell && dell[1].includes('Dell') && dell[3] === env('XSS_HOST'), `Dell row ${JSON.stringify(dell)}`);
+  check(!devRows.some((r) => r[0] === '00:14:22:77:77:77'), 'another organisation\'s device is listed');
+  check(devRows.some((r) => r[2] === '<img src=x onerror=alert(5)>'), 'the hostile address is not shown as text');
+  check(await page.evaluate(() => document.querySelectorAll('img[src="x"]').length) === 0, 'a device field became markup');
+  check((await page.textContent('#unmanaged-pcs')).includes('1'), 'the Dell is not counted as a PC');
+  check(!/\bnull\b|undefined/.test(await page.textContent('main')), 'the page shows "null" or "undefined"');
+  await page.selectOption('form[data-mac="00:80:77:12:34:56"] select', 'not_pc:printer');
+  await page.fill('form[data-mac="00:80:77:12:34:56"] input', '2F 複合機');
+  await page.click('form[data-mac="00:80:77:12:34:56"] button[type="submit"]');
+  await page.waitForSelector('#devices-saved');
+  devRows = await deviceRows();
+  const printer = devRows.find((r) => r[0] === '00:80:77:12:34:56');
+  check(printer && printer[7].includes('not a PC (printer)'), `printer row after marking ${JSON.stringify(printer)}`);
+  const badMark = await page.evaluate(async (o) => {
+    const s = await (await fetch('/api/v1/session')).json();
+    const r = await fetch(`/api/v1/orgs/${o}/devices/00:14:22:99:99:99/mark`, {method: 'PUT',
+      headers: {'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token},
+      body: JSON.stringify({verdict: 'owned'})});
+    return {status: r.status, problem: await r.json()};
+  }, orgA);
+  check(badMark.status === 400 && badMark.problem.field === 'verdict', `bad verdict: ${JSON.stringify(badMark)}`);
+  await shot(page, 'devices');
+
   log('revoke the XSS host from its page');
   await page.goto(`${URL}/#/orgs/${orgA}/endpoints?q=onerror`);
   await page.waitForSelector('#endpoint-table a.host');
@@ -414,7 +449,7 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
   check(actions.includes('token.create') && actions.includes('account.password') &&
     actions.includes('host.revoke') && actions.includes('parameter.set') && actions.includes('api_token.revoke') &&
     actions.includes('register.asset') && actions.includes('register.link') && actions.includes('register.import') &&
-    actions.includes('improvement.update'),
+    actions.includes('improvement.update') && actions.includes('device.mark'),
   `actions ${actions}`);
   check(await page.evaluate(() => document.querySelectorAll('img[src="x"]').length) === 0, 'audit target became markup');
   await shot(page, 'audit');
@@ -446,13 +481,21 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
       method: 'PATCH', headers: {'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token},
       body: '{"status":"done"}'})).status : 403;
     const otherTrend = (await fetch(`/api/v1/orgs/${a}/trend`)).status;
-    return {get, post, noCsrf, pack, otherReport, patch, otherTrend, canWrite: items.can_write};
+    const otherDevices = (await fetch(`/api/v1/orgs/${a}/devices`)).status;
+    const devices = await (await fetch(`/api/v1/orgs/${b}/devices`)).json();
+    const mark = (await fetch(`/api/v1/orgs/${b}/devices/00:14:22:77:77:77/mark`, {method: 'PUT',
+      headers: {'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token},
+      body: '{"verdict":"needs_agent"}'})).status;
+    return {get, post, noCsrf, pack, otherReport, patch, otherTrend, canWrite: items.can_write,
+      otherDevices, ownDevices: devices.items.map((d) => d.mac).join(','), mark};
   }, [orgA, orgB]);
   check(statuses2.pack === 403, `viewer evidence pack: ${statuses2.pack}`);
   check(statuses2.otherReport === 404, `viewer report of another org: ${statuses2.otherReport}`);
   check(statuses2.get === 404, `GET another org: ${statuses2.get}`);
   check(statuses2.patch === 403 && statuses2.canWrite === false, `viewer edits the plan: ${statuses2.patch}`);
   check(statuses2.otherTrend === 404, `viewer trend of another org: ${statuses2.otherTrend}`);
+  check(statuses2.otherDevices === 404 && statuses2.ownDevices === '00:14:22:77:77:77' && statuses2.mark === 403,
+    `viewer devices: ${JSON.stringify(statuses2)}`);
   check(statuses2.post === 403, `viewer write: ${statuses2.post}`);
   check(statuses2.noCsrf === 403, `write without CSRF: ${statuses2.noCsrf}`);
   await shot(viewer, 'viewer-other-org-refused');

@@ -262,10 +262,26 @@ CREATE TABLE fact_view_definitions (
 )sql"},
 };
 
+// Stateless collectors (issue #17): organisations waiting for a re-grade,
+// leased to one collector at a time (regrade_queue.h).
+constexpr PgMigrationStep kCoordinationSteps[] = {
+    {1, R"sql(
+CREATE TABLE regrade_queue (
+  org_id       bigint PRIMARY KEY REFERENCES organizations(id),
+  first_change bigint NOT NULL,
+  last_change  bigint NOT NULL,
+  generation   bigint NOT NULL,
+  lease_owner  text,
+  lease_until  bigint,
+  claimed_at   bigint
+);
+)sql"},
+};
+
 constexpr PgMigrationModule kModules[] = {
     {"core", kCoreSteps},           {"identity", kIdentitySteps},
     {"evidence", kEvidenceSteps},   {"hardening", kHardeningSteps},
-    {"fact_views", kFactViewSteps},
+    {"fact_views", kFactViewSteps}, {"coordination", kCoordinationSteps},
 };
 
 }  // namespace

@@ -25,6 +25,7 @@ const routes = [
   [/^\/audit$/, () => views.audit(ctx)],
   [/^\/api-tokens$/, () => apiTokens(ctx)],
   [/^\/orgs\/(\d+)\/register$/, (m) => views.registerView(ctx, m[1])],
+  [/^\/orgs\/(\d+)\/devices$/, (m) => views.devicesView(ctx, m[1])],
   [/^\/orgs\/(\d+)\/questionnaire\/first$/, (m) => views.firstDiagnosisView(ctx, m[1])],
   [/^\/orgs\/(\d+)\/questionnaire\/ipa$/, (m) => views.ipaView(ctx, m[1])],
 ];

@@ -6,6 +6,7 @@ import {t, loc, formatTime, currentLanguage} from './i18n.js';
 import {radar, trendChart} from './radar.js';
 import {hostSections} from './host_sections.js';
 import {register} from './register.js';
+import {devices} from './devices.js';
 import {firstDiagnosis, ipaSelfCheck, formsNav} from './forms.js';
 import {trendSection} from './followup.js';
 
@@ -32,7 +33,7 @@ export function orgNav(orgId, current) {
     link('', 'nav.dashboard'), link('/rules', 'nav.rules'), link('/questionnaire', 'nav.questionnaire'),
     link('/endpoints', 'nav.endpoints'), link('/software', 'nav.software'),
     link('/enroll', 'nav.enroll'), link('/improvements', 'nav.improvements'),
-    link('/register', 'nav.register'));
+    link('/register', 'nav.register'), link('/devices', 'nav.devices'));
 }
 
 // The first-diagnosis and IPA forms (forms.js) under the questionnaire menu.
@@ -46,6 +47,11 @@ export function ipaView(ctx, orgId) {
 // The register view (register.js) with this page's organisation menu.
 export function registerView(ctx, orgId) {
   return register(ctx, orgId, orgNav(orgId, 'nav.register'));
+}
+
+// The devices seen on the LAN without the agent (devices.js).
+export function devicesView(ctx, orgId) {
+  return devices(ctx, orgId, orgNav(orgId, 'nav.devices'));
 }
 
 // Marks the input named by a problem's `field` and shows the message.
