@@ -19,7 +19,12 @@
 // the antivirus definitions age changed, so one history row each);
 // `ceiling` inserts the same rows into a fresh SQLite file with statements
 // prepared once and one transaction per phase (the raw-SQLite ceiling, not
-// the store); `port` stores the same reports in process through the store
+// the store). It is the one place outside collector/store/sqlite/ that uses
+// the SQLite wrapper, and must be: a ceiling is what SQLite itself does with
+// the rows the store writes (schema from ApplySchema, triggers included),
+// without the store's checks, ingest plan or statements; through the store
+// factory it would be `port` again and bound nothing. It calls no sqlite3_
+// function itself. `port` stores the same reports in process through the store
 // port (OpenStore, Store::Enroll, the service's ConvertReport,
 // Store::StoreReports in batches of 64 as the collector's writer takes them),
 // so the store's own cost is measured without gRPC, TLS or the queue, then

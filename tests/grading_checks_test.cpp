@@ -6,6 +6,7 @@
 // PostgreSQL database when MAMORI_TEST_PG_URL names a cluster), and
 // SameResultsOnBothBackends grades the same fleet on both and compares
 // every result (issue #17).
+#include <google/protobuf/message.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -25,7 +26,7 @@
 #include "collector/store/sqlite/sqlite.h"
 #include "collector/store/testing/test_database.h"
 #include "common/clock.h"
-#include "mamori/v1/facts.pb.h"
+#include "proto/wire/families.h"
 
 namespace mamori {
 namespace {
@@ -42,27 +43,16 @@ struct Family {
   std::string state = "STATUS_OK";
 };
 
-// Parses `json` as the family's proto message so a typo in a fixture fails
-// the test instead of silently testing nothing.
+// Parses `json` as the family's proto message (found through the proto
+// descriptor, wire/families.h) so a typo in a fixture fails the test instead
+// of silently testing nothing.
 void ExpectValidProtoJson(const Family& f) {
-  std::unique_ptr<google::protobuf::Message> m;
-  if (f.name == "system") m = std::make_unique<v1::SystemFacts>();
-  if (f.name == "updates") m = std::make_unique<v1::UpdateFacts>();
-  if (f.name == "antivirus") m = std::make_unique<v1::AntivirusFacts>();
-  if (f.name == "password_policy")
-    m = std::make_unique<v1::PasswordPolicyFacts>();
-  if (f.name == "screen_lock") m = std::make_unique<v1::ScreenLockFacts>();
-  if (f.name == "wifi") m = std::make_unique<v1::WifiFacts>();
-  if (f.name == "usb_storage") m = std::make_unique<v1::UsbStorageFacts>();
-  if (f.name == "disk_encryption")
-    m = std::make_unique<v1::DiskEncryptionFacts>();
-  if (f.name == "firewall") m = std::make_unique<v1::FirewallFacts>();
-  if (f.name == "remote_access") m = std::make_unique<v1::RemoteAccessFacts>();
-  if (f.name == "packages") m = std::make_unique<v1::PackageFacts>();
-  if (f.name == "service_exposure")
-    m = std::make_unique<v1::ServiceExposureFacts>();
-  if (f.name == "neighbours") m = std::make_unique<v1::NeighbourFacts>();
-  ASSERT_NE(m, nullptr) << f.name;
+  const google::protobuf::FieldDescriptor* field = wire::FamilyField(f.name);
+  ASSERT_NE(field, nullptr) << f.name << " is not a family of EndpointFacts";
+  std::unique_ptr<google::protobuf::Message> m(
+      google::protobuf::MessageFactory::generated_factory()
+          ->GetPrototype(field->message_type())
+          ->New());
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   auto s =

@@ -698,18 +698,25 @@ const FactView* FindFactView(std::string_view name) {
 
 std::vector<RenderedView> RenderFactViews(const FactViewDialect& dialect,
                                           RenderOptions options) {
+  const std::span<const FactView> views =
+      options.views.empty() ? FactViews() : options.views;
+  auto find = [&](std::string_view name) -> const FactView* {
+    for (const FactView& v : views) {
+      if (v.name == name) return &v;
+    }
+    return nullptr;
+  };
   const Renderer r(dialect);
   std::vector<RenderedView> out;
   // Extraction views first: the public views (and the triggers that fill
   // the tables) read them.
-  for (const FactView& v : kViews) {
+  for (const FactView& v : views) {
     if (v.storage != Storage::kTable) continue;
     out.push_back(v.parent.empty() ? r.ParentSource(v) : r.ItemSource(v));
   }
-  for (const FactView& v : kViews) {
+  for (const FactView& v : views) {
     if (v.storage == Storage::kTable) {
-      const FactView* parent =
-          v.parent.empty() ? nullptr : FindFactView(v.parent);
+      const FactView* parent = v.parent.empty() ? nullptr : find(v.parent);
       out.push_back(r.TablePublic(v, parent, options.tables));
     } else {
       out.push_back(r.JsonPublic(v));

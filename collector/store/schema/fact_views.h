@@ -166,6 +166,9 @@ class FactViewDialect {
 struct RenderOptions {
   // false: public views read the extraction views, not the tables.
   bool tables = true;
+  // The declarations to render; empty means FactViews(). Tests pass a list
+  // with a view or column more to exercise the generated migration.
+  std::span<const FactView> views = {};
 };
 
 struct RenderedView {

@@ -23,9 +23,11 @@
 // step 3 collected_at, which every report changes, is read from host_facts
 // through the covering index gfact_host_facts_collected instead of being
 // copied by triggers; step 4 makes the update triggers refresh one host with
-// = (key changes have their own triggers). A new view column needs a
-// migration that adds it to the table and the _src view and refills the
-// table.
+// = (key changes have their own triggers). These steps have shipped and stay
+// as they are; no step is added here for a fact view any more: the tables,
+// triggers and views of the declared families (store/schema/fact_views.h)
+// are generated from the declarations and applied after the migrations
+// (fact_view_sync.h), so a new view column or family is a declaration.
 //
 // Thread safety: the returned data is immutable.
 
