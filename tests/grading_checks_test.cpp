@@ -1146,6 +1146,11 @@ TEST_P(GradingChecksTest, CheckSandboxScopesRowsToTheOrganisation) {
                 {"FROM v_hosts, (SELECT max(payload_json) AS n FROM "
                  "host_facts)",
                  "reads host_facts.payload_json"},
+                // Row counts are every organisation's too.
+                {"FROM v_hosts, (SELECT count(*) AS n FROM tokens)",
+                 "reads tokens,"},
+                {"FROM v_hosts, (SELECT 1 AS n FROM host_facts LIMIT 1)",
+                 "reads host_facts,"},
             }
           : std::vector<std::pair<std::string, std::string>>{
                 {"FROM (SELECT id AS host_id, hostname, org_id FROM hosts) x",

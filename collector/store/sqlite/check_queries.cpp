@@ -1,5 +1,6 @@
 #include "collector/store/sqlite/check_queries.h"
 
+#include <cctype>
 #include <set>
 #include <vector>
 
@@ -23,6 +24,55 @@ bool IsReferenceRead(std::string_view table, std::string_view column) {
   // its id and name only, to find the ids a check then looks up in the
   // organisation's v_packages.
   return table == "packages" && (column == "id" || column == "name");
+}
+
+// The names a query's text holds, lower case: bare words and quoted
+// identifiers ("x", `x`, [x]); string literals and comments skipped. A table
+// that is not among them can only reach the statement through a view.
+std::set<std::string> NamesIn(std::string_view sql) {
+  std::set<std::string> names;
+  size_t i = 0;
+  while (i < sql.size()) {
+    const char c = sql[i];
+    if (c == '\'' || c == '"' || c == '`' || c == '[') {
+      const char close = c == '[' ? ']' : c;
+      std::string text;
+      size_t j = i + 1;
+      while (j < sql.size()) {
+        if (sql[j] == close) {
+          // A doubled quote is one quote inside the token.
+          if (close != ']' && j + 1 < sql.size() && sql[j + 1] == close) {
+            text += close;
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        text += sql[j++];
+      }
+      if (c != '\'') names.insert(ToLowerAscii(text));
+      i = j + 1;
+    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      while (i < sql.size() && sql[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      const size_t end = sql.find("*/", i + 2);
+      i = end == std::string_view::npos ? sql.size() : end + 2;
+    } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+               static_cast<unsigned char>(c) >= 0x80) {
+      size_t j = i;
+      while (j < sql.size() &&
+             (std::isalnum(static_cast<unsigned char>(sql[j])) ||
+              sql[j] == '_' || sql[j] == '$' ||
+              static_cast<unsigned char>(sql[j]) >= 0x80)) {
+        ++j;
+      }
+      names.insert(ToLowerAscii(sql.substr(i, j - i)));
+      i = j;
+    } else {
+      ++i;
+    }
+  }
+  return names;
 }
 
 class StatementRow final : public QueryRow {
@@ -99,9 +149,16 @@ int SqliteCheckQueries::Authorize(void* self_ptr, int action, const char* a,
       // Inside one of the collector's own views: those are trusted.
       if (view != nullptr) return SQLITE_OK;
       // No column: SQLite reports a table a flattened view joins without
-      // using any of its values (and count(*)) this way. Only a row count
-      // can come of it, never a value.
-      if (column.empty()) return SQLITE_OK;
+      // using its values this way, and also count(*) or EXISTS (SELECT 1 …)
+      // over a table the check names itself. The first is the view's
+      // business; the second would count every organisation's rows, so a
+      // table the check's text names gets the test of a column read below.
+      // (A common table expression the check names is its own rows.)
+      if (column.empty() && self->named_ != nullptr &&
+          (self->named_->count(ToLowerAscii(table)) == 0 ||
+           self->schema_names_.count(ToLowerAscii(table)) == 0)) {
+        return SQLITE_OK;
+      }
       if (db != nullptr && std::string_view(db) == "temp" &&
           StartsWith(table, "v_")) {
         return SQLITE_OK;
@@ -151,6 +208,20 @@ Status SqliteCheckQueries::Sandbox() {
       if (!row.ok()) return row.status();
       if (!*row) break;
       views.push_back(st->ColumnText(0));
+    }
+  }
+  // Every table and view of the database: a name a check reads that is
+  // none of these is one of its own common table expressions.
+  schema_names_ = {"sqlite_master", "sqlite_schema", "sqlite_temp_master",
+                   "sqlite_temp_schema", "sqlite_sequence"};
+  {
+    auto st = db_.Prepare("SELECT lower(name) FROM main.sqlite_master");
+    if (!st.ok()) return st.status();
+    while (true) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      schema_names_.insert(st->ColumnText(0));
     }
   }
   std::string ddl;
@@ -206,6 +277,7 @@ Result<sqlite3_stmt*> SqliteCheckQueries::Prepare(const std::string& key,
 
   st = nullptr;
   denied_.clear();
+  named_ = &(names_[key] = NamesIn(sql));
   rc = sqlite3_prepare_v3(raw, sql.data(), static_cast<int>(sql.size()),
                           SQLITE_PREPARE_PERSISTENT, &st, nullptr);
   if (rc != SQLITE_OK || st == nullptr) {
@@ -259,6 +331,7 @@ Status SqliteCheckQueries::Run(const std::string& key, std::string_view sql,
     }
   }
   org_id_ = org_id;
+  named_ = &names_[key];
   timed_out_ = false;
   deadline_ = std::chrono::steady_clock::now() + time_limit_;
   const StatementRow row(st);

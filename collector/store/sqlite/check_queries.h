@@ -9,8 +9,11 @@
 //     query (temp objects win over main ones for unqualified names);
 //   - an authorizer allows SELECT, recursive CTEs, functions, and reads that
 //     are either inside a view or of the temp views and the reference tables
-//     at top level; everything else (main tables and views read directly,
-//     PRAGMA, ATTACH, writes) is denied when the statement is prepared;
+//     at top level (a read without a column — count(*), or a table a
+//     flattened view joins — counts as inside a view only when the check's
+//     own text does not name that table); everything else (main tables and
+//     views read directly, PRAGMA, ATTACH, writes) is denied when the statement
+//     is prepared;
 //   - a progress handler stops a statement that runs past the time limit.
 // Statements are prepared once (SQLITE_PREPARE_PERSISTENT) and cached by the
 // caller's key. The connection never writes, so queries take no write lock.
@@ -21,6 +24,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -71,6 +75,13 @@ class SqliteCheckQueries final : public CheckQueries {
   bool timed_out_ = false;
   // Why the authorizer last refused, for the error message.
   std::string denied_;
+  // The names each statement's text holds (lower case, quotes removed), by
+  // key; named_ is the set of the statement being prepared or run (SQLite
+  // prepares a statement again when the schema changed).
+  std::map<std::string, std::set<std::string>> names_;
+  const std::set<std::string>* named_ = nullptr;
+  // The database's tables and views (lower case), read once at Sandbox().
+  std::set<std::string> schema_names_;
 };
 
 }  // namespace mamori::store
