@@ -197,6 +197,27 @@ else
   log "mamori-agent.exe against the Linux collector: $ep passed, $ef failed"
 fi
 
+# 10. service_exposure (issue #19) by the Windows agent under Wine against
+#     real nginx/sshd/tinysshd servers in a private network namespace, its
+#     TLS verdicts compared with sslscan's (tests/service_exposure_test.sh).
+if [[ $deps_state == ready && -x $native/collector/mamori-collector && -f $agent_exe ]]; then
+  expo_log="$BUILD/agent/service-exposure-under-wine.log"
+  expo_rc=0
+  MAMORI_EXPOSURE_WINE_EXE="$agent_exe" MAMORI_WINE_TEMPLATE="$TEMPLATE" \
+    tests/service_exposure_test.sh "$native/collector/mamori-collector" \
+    "$native/agent/mamori-agent" "$ROOT" >"$expo_log" 2>&1 || expo_rc=$?
+  tail -4 "$expo_log"
+  if [[ $expo_rc -eq 0 ]]; then
+    passed=$((passed + 1))
+    log "service_exposure under Wine against nginx/sshd: passed"
+  elif [[ $expo_rc -eq 77 ]]; then
+    log "SKIPPED: service_exposure under Wine ($(grep -m1 SKIP "$expo_log"))"
+  else
+    failed=$((failed + 1))
+    log "service_exposure under Wine: FAILED (see $expo_log)"
+  fi
+fi
+
 echo "$passed $failed" >"$SUMMARY_FILE"
 log "$passed passed, $failed failed in $(($(date +%s) - START)) s"
 [[ $failed -eq 0 && $rc -eq 0 ]]

@@ -179,7 +179,8 @@ if [[ $full_agent == 1 ]]; then
   start_type=$(wine reg query 'HKLM\System\CurrentControlSet\Services\mamori-agent' /v Start \
     </dev/null 2>/dev/null | tr -d '\r' | awk '/Start/ {print $NF}')
   [[ $start_type == 0x2 ]] || fail "the service does not start automatically (Start=$start_type)"
-  for _ in $(seq 1 600); do [[ $(reports) -ge 1 ]] && break; sleep 0.2; done
+  # A first collection under Wine takes 10-60 s, more under load.
+  for _ in $(seq 1 1500); do [[ $(reports) -ge 1 ]] && break; sleep 0.2; done
   [[ $(reports) -ge 1 ]] || fail "the service sent no report (agent.log: $(tail -5 "$C/ProgramData/mamori/state/agent.log" 2>/dev/null))"
   ok "the service mamori-agent is automatic, running, and its report reached the collector"
 else
