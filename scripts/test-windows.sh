@@ -146,7 +146,14 @@ ctest_log="$BUILD/agent/ctest.log"
 rc=0
 # --repeat until-pass:2: a Wine process very rarely dies at start-up with no
 # output under parallel load; a real test failure still fails twice.
+# Known failures (tests/windows/known_wine_failures.txt, each with its
+# reason) are excluded and listed, never counted as passed.
+known=$(grep -v '^#' tests/windows/known_wine_failures.txt | grep . | paste -sd'|' || true)
+if [[ -n $known ]]; then
+  log "KNOWN FAILURES excluded (tests/windows/known_wine_failures.txt): $known"
+fi
 ctest --test-dir "$BUILD/agent" --output-on-failure --no-tests=error \
+  ${known:+-E "$known"} \
   --timeout 120 -j "$JOBS" --repeat until-pass:2 2>&1 | tr -d '\r' | tee "$ctest_log" || rc=$?
 rc=${PIPESTATUS[0]:-$rc}
 
