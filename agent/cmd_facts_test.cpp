@@ -71,7 +71,7 @@ TEST(FactsCommand, HelpExitsZero) {
 
 TEST(FactsCommand, EmptyRootStillExitsZero) {
   const std::string empty = ::testing::TempDir() + "/empty-cmd-root";
-  ::mkdir(empty.c_str(), 0755);
+  std::filesystem::create_directories(empty);
   const Output o = RunFacts({"--root", empty, "--format", "json"});
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_NE(o.out.find("STATUS_UNSUPPORTED"), std::string::npos);

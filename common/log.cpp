@@ -12,6 +12,7 @@ struct LogState {
   std::mutex mu;
   std::string program = "mamori";
   LogLevel min_level = LogLevel::kInfo;
+  std::FILE* out = nullptr;  // nullptr: stderr
 };
 
 LogState& State() {
@@ -79,9 +80,16 @@ void WriteLogLine(LogLevel level, const std::string& message) {
   std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &utc);
   LogState& state = State();
   std::lock_guard<std::mutex> lock(state.mu);
-  std::fprintf(stderr, "%s.%03dZ %c %s] %s\n", stamp, static_cast<int>(millis),
+  std::FILE* out = state.out != nullptr ? state.out : stderr;
+  std::fprintf(out, "%s.%03dZ %c %s] %s\n", stamp, static_cast<int>(millis),
                LevelLetter(level), state.program.c_str(), message.c_str());
-  std::fflush(stderr);
+  std::fflush(out);
+}
+
+void SetLogOutput(std::FILE* out) {
+  LogState& state = State();
+  std::lock_guard<std::mutex> lock(state.mu);
+  state.out = out;
 }
 
 }  // namespace mamori

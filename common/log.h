@@ -8,6 +8,7 @@
 // Never log secrets (tokens, node keys, passwords, private keys): log their
 // purpose or a short fingerprint instead.
 
+#include <cstdio>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -22,6 +23,11 @@ void InitLogging(std::string_view program, LogLevel min_level);
 
 // Parses "debug", "info", "warning"/"warn", "error". Returns false on others.
 bool ParseLogLevel(std::string_view text, LogLevel* level);
+
+// Sends the log lines to `out` (kept open) instead of stderr; nullptr
+// returns to stderr. For a Windows service whose stderr has no file that
+// could be reopened (platform::RedirectStderrToFile uses it under Wine).
+void SetLogOutput(std::FILE* out);
 
 bool LogEnabled(LogLevel level);
 void WriteLogLine(LogLevel level, const std::string& message);

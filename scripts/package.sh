@@ -92,9 +92,13 @@ build_rpm() {
 }
 
 # --- MSI ------------------------------------------------------------------
-# mamori-facts.exe and mamori-msi-config.exe from the mingw cross build
-# (build-win/agent, as scripts/test-windows.sh configures it); only these two
-# targets are built here, not the Windows test suite.
+# mamori-facts.exe, mamori-msi-config.exe and, when the library prefix of
+# scripts/windows-deps.sh is complete (it is never built here: its cold build
+# takes far longer than this script, docs/building-windows.md §1.1), the
+# whole mamori-agent.exe with its service, from the mingw cross build
+# (build-win/agent, configured as scripts/test-windows.sh does); only these
+# targets are built here, not the Windows test suite. MAMORI_MSI_FULL_AGENT=1
+# refuses to make the facts-only MSI.
 cross_build() {
   local toolchain="$ROOT/cmake/mingw-w64-x86_64.cmake"
   if [[ ! -f "$ROOT/build-win/gtest/lib/libgtest.a" ]]; then
@@ -104,14 +108,26 @@ cross_build() {
     nice cmake --build "$ROOT/build-win/gtest-build" -j "$MAMORI_JOBS" >/dev/null
     cmake --install "$ROOT/build-win/gtest-build" >/dev/null
   fi
+  local deps targets=(mamori-facts mamori-msi-config)
+  if deps=$(scripts/windows-deps.sh --print-prefix 2>/dev/null); then
+    targets+=(mamori-agent)
+    MSI_FULL_AGENT=1
+  else
+    deps=
+    MSI_FULL_AGENT=0
+    log "no complete Windows library prefix (scripts/windows-deps.sh): the MSI carries" \
+        "mamori-facts.exe without the agent service"
+    [[ ${MAMORI_MSI_FULL_AGENT:-0} != 1 ]] ||
+      { echo "package: MAMORI_MSI_FULL_AGENT=1 but no library prefix" >&2; exit 1; }
+  fi
   cmake -S . -B "$ROOT/build-win/agent" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
-    -DCMAKE_BUILD_TYPE=Debug -DGTest_DIR="$ROOT/build-win/gtest/lib/cmake/GTest" >/dev/null
-  nice cmake --build "$ROOT/build-win/agent" -j "$MAMORI_JOBS" \
-    --target mamori-facts mamori-msi-config >/dev/null
+    -DCMAKE_BUILD_TYPE=Debug -DGTest_DIR="$ROOT/build-win/gtest/lib/cmake/GTest" \
+    -DMAMORI_WINDOWS_DEPS="$deps" >/dev/null
+  nice cmake --build "$ROOT/build-win/agent" -j "$MAMORI_JOBS" --target "${targets[@]}" >/dev/null
 }
 
 build_msi() {
-  log "mingw cross build (mamori-facts.exe, mamori-msi-config.exe)"
+  log "mingw cross build (mamori-facts.exe, mamori-msi-config.exe, mamori-agent.exe when linkable)"
   cross_build
   local stage="$WORK/msi"
   rm -rf "$stage"
@@ -119,11 +135,16 @@ build_msi() {
   cp "${MAMORI_FACTS_EXE:-$ROOT/build-win/agent/agent/facts_exe/mamori-facts.exe}" \
      "$stage/mamori-facts.exe"
   cp "$ROOT/build-win/agent/packaging/windows/mamori-msi-config.exe" "$stage/"
+  if [[ $MSI_FULL_AGENT == 1 ]]; then
+    # The cross build is Debug (as the Wine tests use it): the debug
+    # information stays out of the package.
+    x86_64-w64-mingw32-strip -o "$stage/mamori-agent.exe" "$ROOT/build-win/agent/agent/mamori-agent.exe"
+  fi
   sed 's/$/\r/' packaging/windows/README-windows.txt >"$stage/README.txt"
-  log "wixl (MSI $VERSION)"
+  log "wixl (MSI $VERSION, full agent: $MSI_FULL_AGENT)"
   rm -f "$DIST"/mamori-agent-*.msi
   # wixl resolves Source= relative to the working directory.
-  (cd "$stage" && wixl -a x64 -D Version="$VERSION" -D SourceDir= \
+  (cd "$stage" && wixl -a x64 -D Version="$VERSION" -D SourceDir= -D FullAgent="$MSI_FULL_AGENT" \
      -o "$DIST/mamori-agent-$VERSION-x64.msi" "$ROOT/packaging/windows/mamori-agent.wxs")
 }
 

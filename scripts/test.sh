@@ -195,7 +195,7 @@ if ! skipped packages; then
   run_pkg package.sh scripts/package.sh
   if [[ $pkg_failed -eq 0 ]]; then
     run_pkg rpm packaging/test/rpm_test.sh dist
-    run_pkg msi packaging/test/msi_test.sh dist
+    run_pkg msi packaging/test/msi_test.sh dist build/collector/mamori-collector
     run_pkg install timeout 900 packaging/test/install_test.sh dist build/bench/mamori-loadgen
     # the same debs under a real systemd (systemd-nspawn --boot): ≈ 50 s
     run_pkg boot timeout 300 packaging/test/systemd_boot_test.sh dist

@@ -177,10 +177,17 @@ unpack() {
 # The CMake arguments every CMake-built library gets. Release without debug
 # info at -O2 (as the native tree); the deps are C++17 like Debian's builds.
 # ccache (shared with the native builds) makes a rebuilt prefix cheap.
-cmake_common=(-G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" -DCMAKE_BUILD_TYPE=Release
+# The toolchain file sets CMAKE_FIND_ROOT_PATH to the mingw sysroot as a
+# normal variable, which hides a -DCMAKE_FIND_ROOT_PATH given here, so the
+# prefix is added by a wrapper that includes it and appends the prefix
+# (measured: without it protobuf built without zlib and gRPC found no absl).
+DEPS_TOOLCHAIN="$WORK/toolchain.cmake"
+printf '%s\n' "include(\"$TOOLCHAIN\")" "list(APPEND CMAKE_FIND_ROOT_PATH \"$PREFIX\")" \
+  >"$DEPS_TOOLCHAIN"
+cmake_common=(-G Ninja -DCMAKE_TOOLCHAIN_FILE="$DEPS_TOOLCHAIN" -DCMAKE_BUILD_TYPE=Release
   "-DCMAKE_C_FLAGS_RELEASE=-O2 -DNDEBUG" "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG"
   -DCMAKE_CXX_STANDARD=17 -DCMAKE_INSTALL_PREFIX="$PREFIX" -DCMAKE_INSTALL_LIBDIR=lib
-  -DCMAKE_PREFIX_PATH="$PREFIX" "-DCMAKE_FIND_ROOT_PATH=$PREFIX;/usr/$TRIPLE"
+  -DCMAKE_PREFIX_PATH="$PREFIX"
   -DBUILD_SHARED_LIBS=OFF -DBUILD_TESTING=OFF)
 launcher=()
 if command -v ccache >/dev/null; then
@@ -248,6 +255,10 @@ build_protobuf() {
   # The host's protoc (same version) generates code; only the runtime here.
   cmake_lib "$s" -Dprotobuf_BUILD_TESTS=OFF -Dprotobuf_BUILD_PROTOC_BINARIES=OFF \
     -Dprotobuf_BUILD_SHARED_LIBS=OFF -Dprotobuf_WITH_ZLIB=ON -Dprotobuf_BUILD_EXAMPLES=OFF
+  # protobuf only warns when zlib is missing; a runtime without it is not
+  # the one the Linux build links.
+  grep -Eq "^ZLIB_LIBRARY(_RELEASE)?:FILEPATH=$PREFIX/" "$s/_build/CMakeCache.txt" ||
+    die "protobuf did not find the prefix's zlib"
 }
 
 build_grpc() {

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
+#include <string>
 
 namespace mamori::agent {
 namespace {
@@ -21,8 +23,13 @@ po::options_description Desc() {
 }
 
 TEST(CommandLineTest, FlagsOverrideTheConfigFile) {
-  char tmpl[] = "/tmp/mamori-cmdline-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  // A fresh directory, portably (mkdtemp is POSIX; the Windows agent's
+  // tests run under Wine too).
+  const std::string tmpl =
+      (std::filesystem::temp_directory_path() /
+       ("mamori-cmdline-" + std::to_string(std::random_device{}())))
+          .string();
+  ASSERT_TRUE(std::filesystem::create_directories(tmpl));
   const std::string conf = std::string(tmpl) + "/agent.conf";
   {
     std::ofstream out(conf);

@@ -74,7 +74,19 @@ Status RedirectStderrToFile(const std::string& path) {
   FILE* reopened = _wfreopen(wpath->c_str(), L"a", stderr);
 #endif
   if (reopened == nullptr) {
-    return win::WinError("cannot open", path, GetLastError());
+    // Wine's msvcrt reopens only a stream that has a file, and a service's
+    // stderr has none (measured: no agent.log under Wine's service manager):
+    // the log lines then go to the file directly.
+    FILE* log = nullptr;
+#ifdef _MSC_VER
+    if (_wfopen_s(&log, wpath->c_str(), L"a") != 0) log = nullptr;
+#else
+    log = _wfopen(wpath->c_str(), L"a");
+#endif
+    if (log == nullptr) {
+      return win::WinError("cannot open", path, GetLastError());
+    }
+    SetLogOutput(log);
   }
   return Status::Ok();
 }

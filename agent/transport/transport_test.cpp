@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <random>
+#include <string>
 
 #include "agent/spool/spool.h"
 #include "agent/transport/collector_client.h"
@@ -48,8 +50,13 @@ mamori::v1::EndpointFacts SampleFacts(int packages, int64_t at) {
 class TransportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/mamori-transport-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    // A fresh directory, portably (mkdtemp is POSIX; the Windows agent's
+    // tests run under Wine too).
+    const std::string tmpl =
+        (std::filesystem::temp_directory_path() /
+         ("mamori-transport-test-" + std::to_string(std::random_device{}())))
+            .string();
+    ASSERT_TRUE(std::filesystem::create_directories(tmpl));
     root_ = tmpl;
     state_ = root_ + "/state";
     ca_file_ = root_ + "/ca.pem";

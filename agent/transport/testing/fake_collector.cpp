@@ -1,4 +1,13 @@
+// <windows.h> (which gRPC includes) defines GetMessage as GetMessageW and
+// would rename protobuf's Reflection::GetMessage in the headers below: take
+// it first and drop the macro.
+#ifdef _WIN32
+#include <windows.h>
+#undef GetMessage
+#endif
+// clang-format off
 #include "agent/transport/testing/fake_collector.h"
+// clang-format on
 
 #include "agent/transport/part_digest.h"
 
