@@ -31,6 +31,14 @@
 namespace mamori {
 namespace {
 
+// A check PostgreSQL leaves out until it has the devices store.
+bool IsDeviceCheck(const std::string& id) {
+  return std::find_if(std::begin(policy::kDeviceChecks),
+                      std::end(policy::kDeviceChecks), [&](const char* d) {
+                        return id == d;
+                      }) != std::end(policy::kDeviceChecks);
+}
+
 namespace fs = std::filesystem;
 using grading::CheckStatus;
 
@@ -592,6 +600,11 @@ TEST_P(GradingChecksTest, EveryBuiltInCheckCoversEachStatus) {
       {"licences_within_count", linux_laptop, S::kUnknown},
   };
   for (const Expect& e : expectations) {
+    if (!OnSqlite() && IsDeviceCheck(e.check)) {
+      // Left out on PostgreSQL until it has the devices store.
+      EXPECT_EQ(service_->policies().Find(e.check), nullptr) << e.check;
+      continue;
+    }
     EXPECT_EQ(StatusOf(*report, e.host, e.check), e.status)
         << e.check << " on host " << e.host << " (want "
         << grading::CheckStatusName(e.status) << ")";
@@ -621,8 +634,10 @@ TEST_P(GradingChecksTest, EveryBuiltInCheckCoversEachStatus) {
   EXPECT_EQ(
       EvidenceOf(*report, bad, "usb_storage_restricted", "effective_policy"),
       "allowed");
-  EXPECT_EQ(EvidenceOf(*report, bad, "no_unmanaged_pcs", "devices"),
-            "00:14:22:99:99:99 192.168.1.50 Dell Inc. [PC-05]");
+  if (OnSqlite()) {
+    EXPECT_EQ(EvidenceOf(*report, bad, "no_unmanaged_pcs", "devices"),
+              "00:14:22:99:99:99 192.168.1.50 Dell Inc. [PC-05]");
+  }
   EXPECT_EQ(EvidenceOf(*report, bad, "os_supported", "end_of_support"),
             "2025-10-14");
   EXPECT_EQ(
@@ -1350,12 +1365,19 @@ TEST_P(GradingChecksTest, SameResultsOnBothBackends) {
   ASSERT_TRUE(on_sqlite.ok()) << on_sqlite.status().ToString();
   const auto sqlite = Graded(*on_sqlite);
 
-  EXPECT_EQ(postgres.size(), sqlite.size());
-  // Every check ran on both (none refused on one backend only).
+  // Every check ran on both (none refused on one backend only), but those
+  // that read the unmanaged devices' tables, which PostgreSQL has not yet
+  // (kDeviceChecks: left out there, never passed).
   EXPECT_GT(sqlite.size(), 100u);
   int differing = 0;
+  size_t device_results = 0;
   for (const auto& [key, text] : sqlite) {
     auto it = postgres.find(key);
+    if (IsDeviceCheck(key.second)) {
+      ++device_results;
+      EXPECT_TRUE(it == postgres.end()) << key.second << " ran on PostgreSQL";
+      continue;
+    }
     if (it == postgres.end()) {
       ADD_FAILURE() << key.first << " " << key.second << ": only on SQLite";
       continue;
@@ -1368,6 +1390,8 @@ TEST_P(GradingChecksTest, SameResultsOnBothBackends) {
     }
   }
   EXPECT_EQ(differing, 0);
+  EXPECT_GT(device_results, 0u);
+  EXPECT_EQ(postgres.size() + device_results, sqlite.size());
   EXPECT_EQ(on_postgres->overall.has_value(), on_sqlite->overall.has_value());
   if (on_postgres->overall && on_sqlite->overall) {
     EXPECT_EQ(*on_postgres->overall, *on_sqlite->overall);

@@ -130,9 +130,27 @@ TEST_P(CheckQueriesTest, ReadsOutsideTheViewsAreRefusedWhenPrepared) {
     EXPECT_NE(st.message().find("not a fact view"), std::string::npos)
         << st.message();
   }
-  // Reference tables are readable.
-  EXPECT_TRUE(Refusal("SELECT count(*) FROM grading_end_of_support").ok());
-  EXPECT_TRUE(Refusal("SELECT id, name FROM packages").ok());
+  // Reference tables are readable, their row counts included.
+  for (const std::string sql : {"SELECT count(*) FROM grading_end_of_support",
+                                "SELECT id, name FROM packages"}) {
+    Status st = Refusal(sql);
+    EXPECT_TRUE(st.ok()) << sql << ": " << st.ToString();
+  }
+  // Another table's row count is every organisation's: refused, a common
+  // table expression's count is the query's own.
+  for (const std::string sql :
+       {"SELECT count(*) AS n FROM tokens",
+        "SELECT host_id FROM v_hosts WHERE EXISTS (SELECT 1 FROM host_facts)",
+        "SELECT host_id FROM v_hosts, (SELECT count(*) AS n FROM \"hosts\") "
+        "x"}) {
+    Status st = Refusal(sql);
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << sql;
+  }
+  {
+    Status st = Refusal(
+        "WITH mine AS (SELECT host_id FROM v_hosts) SELECT count(*) FROM mine");
+    EXPECT_TRUE(st.ok()) << st.ToString();
+  }
 }
 
 TEST_P(CheckQueriesTest, WritesAndSeveralStatementsAreRefused) {

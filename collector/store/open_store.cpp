@@ -188,6 +188,7 @@ Result<std::unique_ptr<ReportStore>> OpenReportStore(std::string_view url) {
 }
 
 Result<std::unique_ptr<DeviceStore>> OpenDeviceStore(std::string_view url) {
+  if (IsPostgresUrl(url)) return NotOnPostgres("unmanaged devices");
   Result<std::string> path = SqlitePathOf(url);
   if (!path.ok()) return path.status();
   auto opened = SqliteDeviceStore::Open(*path);

@@ -163,7 +163,9 @@ int SqliteCheckQueries::Authorize(void* self_ptr, int action, const char* a,
           StartsWith(table, "v_")) {
         return SQLITE_OK;
       }
-      if (db != nullptr && std::string_view(db) == "main" &&
+      // A read without a column comes with no schema name; the temp schema
+      // holds only the views above, so such a table is a main one.
+      if ((db == nullptr ? column.empty() : std::string_view(db) == "main") &&
           IsReferenceRead(table, column)) {
         return SQLITE_OK;
       }
