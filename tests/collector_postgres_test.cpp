@@ -245,7 +245,7 @@ TEST_F(CollectorPostgresTest, TwoCollectorsStoreEachReportOnceAndSurviveAKill) {
       << imported;
   EXPECT_EQ(Scalar("SELECT count(*) FROM questionnaire_answers"), 1);
   EXPECT_EQ(two.Stop(SIGTERM), 0) << two.log();
-  EXPECT_NE(two.log().find("the console and scheduled reports are off"),
+  EXPECT_NE(two.log().find("the console, scheduled reports and alerts are off"),
             std::string::npos)
       << two.log();
 }

@@ -227,8 +227,9 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   }
   if (on_postgres) {
     MAMORI_LOG(kWarning) << "store " << store::RedactedUrl(paths.store_url)
-                         << ": on PostgreSQL the console and scheduled "
-                            "reports are off for now (docs/scale.md)";
+                         << ": on PostgreSQL the console, scheduled "
+                            "reports and alerts are off for now "
+                            "(docs/scale.md)";
   }
   // The grading connection has the store's 16 MiB page cache
   // (Database::Open), enough for the compact gfact_* tables of 10,000 hosts.
@@ -240,7 +241,7 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   alert_delivery.webhook_ca_file = webhook_ca;
   std::unique_ptr<alerts::AlertService> alert_raiser;
   std::unique_ptr<alerts::AlertWorker> alert_worker;
-  if (grader != nullptr) {
+  if (grader != nullptr && !on_postgres) {
     auto raiser = alerts::AlertService::Open(paths.store_url, alert_delivery,
                                              SystemClock::Instance());
     if (!raiser.ok()) return Failure(kCommand, raiser.status(), err);
@@ -258,6 +259,7 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
       [grader, raiser, alert_sender](int64_t org_id) {
         if (grader == nullptr) return Status::Ok();
         MAMORI_RETURN_IF_ERROR(grader->EvaluateOrgId(org_id));
+        if (raiser == nullptr) return Status::Ok();
         // A failure to raise alerts must not count as a failed grading.
         if (Status s = raiser->AfterGrading(org_id, *grader); !s.ok()) {
           MAMORI_LOG(kWarning) << "alerts for organisation " << org_id
