@@ -6,6 +6,7 @@
 #include <set>
 
 #include "collector/store/records/check_records.h"
+#include "collector/store/sqlite/org_lookup.h"
 #include "common/text.h"
 
 namespace mamori::asset_register {
@@ -109,13 +110,7 @@ Result<Statement*> RegisterStore::Stmt(const char* sql) {
 }
 
 Result<int64_t> RegisterStore::OrgId(const std::string& org) {
-  auto stmt = db_.Prepare("SELECT id FROM organizations WHERE name = ?");
-  if (!stmt.ok()) return stmt.status();
-  stmt->Bind(1, org);
-  auto row = stmt->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return NotFoundError("organisation \"" + org + "\" not found");
-  return stmt->ColumnInt(0);
+  return OrgIdByName(db_, org);
 }
 
 Result<std::vector<std::pair<int64_t, InformationAsset>>>

@@ -5,6 +5,8 @@
 #include <set>
 #include <tuple>
 
+#include "collector/store/sqlite/org_lookup.h"
+
 namespace mamori::store {
 namespace {
 
@@ -90,13 +92,7 @@ Result<std::unique_ptr<SqliteAlertStore>> SqliteAlertStore::Open(
 }
 
 Result<int64_t> SqliteAlertStore::OrgId(const std::string& org) {
-  auto st = db_.Prepare("SELECT id FROM organizations WHERE name = ?");
-  if (!st.ok()) return st.status();
-  st->Bind(1, org);
-  auto row = st->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return NotFoundError("organisation \"" + org + "\" not found");
-  return st->ColumnInt(0);
+  return OrgIdByName(db_, org);
 }
 
 Result<std::vector<int64_t>> SqliteAlertStore::Orgs() {

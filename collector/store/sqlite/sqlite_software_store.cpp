@@ -1,5 +1,7 @@
 #include "collector/store/sqlite/sqlite_software_store.h"
 
+#include "collector/store/sqlite/org_lookup.h"
+
 namespace mamori::store {
 namespace {
 
@@ -31,13 +33,7 @@ Result<std::unique_ptr<SqliteSoftwareStore>> SqliteSoftwareStore::Open(
 }
 
 Result<int64_t> SqliteSoftwareStore::OrgId(const std::string& org) {
-  auto st = db_.Prepare("SELECT id FROM organizations WHERE name = ?");
-  if (!st.ok()) return st.status();
-  st->Bind(1, org);
-  auto row = st->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return NotFoundError("organisation \"" + org + "\" not found");
-  return st->ColumnInt(0);
+  return OrgIdByName(db_, org);
 }
 
 Result<std::string> SqliteSoftwareStore::DictionaryFingerprint() {
