@@ -244,6 +244,33 @@ TEST_F(CollectorPostgresTest, TwoCollectorsStoreEachReportOnceAndSurviveAKill) {
             0)
       << imported;
   EXPECT_EQ(Scalar("SELECT count(*) FROM questionnaire_answers"), 1);
+  // The asset register is kept there too: an asset, a link to one of the
+  // agents' hosts (by id) and to a service, an owner, and the listing.
+  const std::string host = std::to_string(Scalar("SELECT min(id) FROM hosts"));
+  const auto reg = [&](std::vector<std::string> args) {
+    for (const std::string& a :
+         {std::string("--org"), std::string("acme"), std::string("--data"),
+          data_, std::string("--store"), db_->url(), std::string("--lang"),
+          std::string("en")}) {
+      args.push_back(a);
+    }
+    args.insert(args.begin(), "register");
+    std::string text;
+    EXPECT_EQ(RunCli(args, &text), 0) << args[1] << ": " << text;
+    return text;
+  };
+  reg({"set", "顧客名簿", "--medium", "office_pc", "--personal", "yes",
+       "--sensitive", "no", "--my-number", "no", "--c", "2", "--i", "2", "--a",
+       "1"});
+  reg({"link", "顧客名簿", host});
+  reg({"link", "顧客名簿", "kintone", "--service"});
+  reg({"device", host, "--owner", "山田"});
+  const std::string listed = reg({"list", "--format", "json"});
+  EXPECT_NE(listed.find("顧客名簿"), std::string::npos) << listed;
+  EXPECT_NE(listed.find("山田"), std::string::npos) << listed;
+  EXPECT_NE(listed.find("kintone"), std::string::npos) << listed;
+  EXPECT_EQ(Scalar("SELECT count(*) FROM register_links"), 2);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM register_history"), 4);
   EXPECT_EQ(two.Stop(SIGTERM), 0) << two.log();
   EXPECT_NE(two.log().find("the console, scheduled reports and alerts are off"),
             std::string::npos)

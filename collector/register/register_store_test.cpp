@@ -1,14 +1,13 @@
 // The register port's cases run over both backends (Backends/*): SQLite,
 // and PostgreSQL when MAMORI_TEST_PG_URL names a cluster
 // (scripts/pg-cluster.sh run; scripts/test.sh's postgres step).
-#include "collector/store/register_port.h"
-
 #include <gtest/gtest.h>
 
 #include "collector/pki/crypto.h"
 #include "collector/register/csv_format.h"
 #include "collector/register/import_file.h"
 #include "collector/store/open_store.h"
+#include "collector/store/register_port.h"
 #include "collector/store/testing/test_database.h"
 
 namespace mamori::asset_register {
@@ -120,9 +119,8 @@ TEST_P(RegisterStoreTest, DatabaseImportanceMatchesTheRuleEverywhere) {
       for (int a = 1; a <= 3; ++a) {
         for (int flags = 0; flags < 8; ++flags) {
           const std::string values =
-              std::to_string(++n) + "', 'paper', " +
-              std::to_string(flags & 1) + ", " +
-              std::to_string((flags >> 1) & 1) + ", " +
+              std::to_string(++n) + "', 'paper', " + std::to_string(flags & 1) +
+              ", " + std::to_string((flags >> 1) & 1) + ", " +
               std::to_string((flags >> 2) & 1) + ", " + std::to_string(c) +
               ", " + std::to_string(i) + ", " + std::to_string(a);
           auto importance = db_->Scalar(
@@ -349,11 +347,12 @@ TEST_P(RegisterStoreTest, WorstStatePerRuleAmongLinkedDevices) {
   // Results as the grading module stores them (check_results).
   const auto result = [&](int64_t host, const std::string& check,
                           const std::string& status) {
-    ASSERT_TRUE(Exec("INSERT INTO check_results (org_id, host_id, check_id, "
-                     "status, evidence_json, collected_at, status_since, "
-                     "evaluated_at, policy_version) VALUES (1, " +
-                     std::to_string(host) + ", '" + check + "', '" + status +
-                     "', '{}', 0, 0, 0, 'v')"));
+    ASSERT_TRUE(
+        Exec("INSERT INTO check_results (org_id, host_id, check_id, "
+             "status, evidence_json, collected_at, status_since, "
+             "evaluated_at, policy_version) VALUES (1, " +
+             std::to_string(host) + ", '" + check + "', '" + status +
+             "', '{}', 0, 0, 0, 'v')"));
   };
   result(pc, "av_definitions_age", "fail");
   result(pc, "av_realtime", "pass");

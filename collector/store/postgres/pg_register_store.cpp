@@ -455,8 +455,8 @@ Result<InformationAsset> PgRegisterStore::GetAsset(const std::string& org,
 }
 
 Result<bool> PgRegisterStore::Link(const std::string& org,
-                                   const std::string& asset_name,
-                                   LinkKind kind, const std::string& target,
+                                   const std::string& asset_name, LinkKind kind,
+                                   const std::string& target,
                                    const std::string& actor) {
   auto org_id = OrgId(org);
   if (!org_id.ok()) return org_id.status();

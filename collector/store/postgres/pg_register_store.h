@@ -51,7 +51,8 @@ class PgRegisterStore final : public asset_register::RegisterPort {
   Result<bool> EditDevice(const std::string& org, const std::string& device,
                           const asset_register::DeviceEdit& edit,
                           const std::string& actor) override;
-  void SetCheckRules(std::map<std::string, std::string> check_to_rule) override {
+  void SetCheckRules(
+      std::map<std::string, std::string> check_to_rule) override {
     check_rules_ = std::move(check_to_rule);
   }
   Result<std::vector<asset_register::AssetRisk>> AssetRisks(
@@ -68,7 +69,8 @@ class PgRegisterStore final : public asset_register::RegisterPort {
   LoadAssets(int64_t org_id);
   // Per host of the organisation, the worst state per rule (or per check
   // id when no rule is known for it); `source` says where they came from.
-  Result<std::vector<std::pair<int64_t, std::vector<asset_register::RuleState>>>>
+  Result<
+      std::vector<std::pair<int64_t, std::vector<asset_register::RuleState>>>>
   HostChecks(int64_t org_id, std::string* source);
   // A device named by host name or numeric host id (see RegisterPort::Link).
   Result<int64_t> ResolveDevice(int64_t org_id, const std::string& device);
