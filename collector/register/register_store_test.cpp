@@ -3,6 +3,8 @@
 // (scripts/pg-cluster.sh run; scripts/test.sh's postgres step).
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "collector/pki/crypto.h"
 #include "collector/register/csv_format.h"
 #include "collector/register/import_file.h"
@@ -398,6 +400,32 @@ TEST_P(RegisterStoreTest, PutAssetValidatesLikeAnImportRow) {
   a.name = "";
   EXPECT_EQ(PutAsset(*reg_, "acme", a, "alice").status().code(),
             StatusCode::kInvalidArgument);
+}
+
+// Several collectors on one PostgreSQL database: two importing the same
+// new asset at once both succeed, and it is created once (the import's
+// advisory lock per organisation; without it one would hit the unique key).
+TEST_P(RegisterStoreTest, ConcurrentImportsFromTwoCollectorsCreateOnce) {
+  if (GetParam() != Backend::kPostgres) {
+    GTEST_SKIP() << "one SQLite collector per database";
+  }
+  auto other_store = store::OpenStore(db_->url(), clock_);
+  ASSERT_TRUE(other_store.ok()) << other_store.status().ToString();
+  auto other = (*other_store)->OpenRegister(clock_);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  for (int round = 0; round < 10; ++round) {
+    const ImportPlan plan = Plan({Asset("資産" + std::to_string(round), 2)});
+    Result<ImportSummary> first = InternalError("not run");
+    std::thread t([&] { first = reg_->Import("acme", plan, "a", false); });
+    auto second = (*other)->Import("acme", plan, "b", false);
+    t.join();
+    ASSERT_TRUE(first.ok()) << first.status().ToString();
+    ASSERT_TRUE(second.ok()) << second.status().ToString();
+    EXPECT_EQ(first->created + second->created, 1);
+    EXPECT_EQ(first->unchanged + second->unchanged, 1);
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM register_assets"), 10);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM register_history"), 10);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RegisterStoreTest,
