@@ -64,7 +64,7 @@ struct MigrateOutcome {
 // any command of this version on it first), when the target holds data and
 // `replace` is not set, or when tables that cannot be copied hold rows and
 // `allow_missing` is not set; the database's error otherwise. On any error
-// nothing is written to the target.
+// no row is written to the target (only its schema may have been created).
 Result<MigrateOutcome> MigrateSqliteToPostgres(const std::string& sqlite_path,
                                                const std::string& pg_url,
                                                const MigrateOptions& options,
