@@ -206,7 +206,9 @@ fi
 
 # 10. service_exposure (issue #19) by the Windows agent under Wine against
 #     real nginx/sshd/tinysshd servers in a private network namespace, its
-#     TLS verdicts compared with sslscan's (tests/service_exposure_test.sh).
+#     TLS verdicts compared with sslscan's and all its verdicts with the
+#     Linux agent's on the same listeners (tests/service_exposure_test.sh;
+#     ≈ 25 s). Wine gives no listener owner: process and package unknown.
 if [[ $deps_state == ready && -x $native/collector/mamori-collector && -f $agent_exe ]]; then
   expo_log="$BUILD/agent/service-exposure-under-wine.log"
   expo_rc=0

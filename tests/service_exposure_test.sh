@@ -377,8 +377,8 @@ for port in (8443, 9443):
           ", ".join(f"TLS{v}={'on' if theirs[v] else 'off'}" for v in sorted(theirs)))
 
 if windows:
-    # Wine's listener table gives PID 0 for a socket of a non-Wine process:
-    # the owner is unknown, never "System Idle Process".
+    # Wine's listener table gives PID 0 for every socket: the owner is
+    # unknown, never "System Idle Process".
     for port, s in by_port.items():
         check(not s.get("pid") and not s.get("process") and not s.get("package"),
               f"{port}: an owner was claimed under Wine: {s.get('pid')} {s.get('process')!r}")

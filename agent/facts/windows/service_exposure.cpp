@@ -4,10 +4,9 @@
 // (service_probe.h). The owning package is not filled in: the packages family
 // on Windows (the Uninstall keys) does not say which program image belongs to
 // which entry. A listener whose owner the table gives as PID 0 has an
-// unknown owner: the idle process owns no sockets on Windows, and Wine gives
-// 0 for every socket of a process that is not Wine's (a Linux server seen
-// from the agent under Wine), which listening_sockets.cpp would otherwise
-// name "System Idle Process".
+// unknown owner: the idle process owns no sockets on Windows, and Wine 8
+// gives 0 for every listener (a Linux server's, and its own processes' too),
+// which listening_sockets.cpp would otherwise name "System Idle Process".
 #include "agent/facts/service_exposure.h"
 
 #include "agent/facts/service_probe.h"
