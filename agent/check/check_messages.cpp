@@ -10,12 +10,12 @@ const CheckMessages kJapanese = {
     .heading = "mamori セルフチェック",
     .intro =
         "この PC で、組み込みのチェックを既定の設定で実行しました"
-        "（収集サーバーには接続していません）。",
+        "（コレクタには接続していません）。",
     .evidence = "根拠",
     .remediation = "対処",
     .needs_collector_note =
-        "「収集サーバーで判定」の項目は、組織の回答・ソフトウェアの規則や"
-        "ライセンス・未管理端末など、収集サーバーにしかない情報で判定します。",
+        "「コレクタで判定」の項目は、組織の回答・ソフトウェアの規則や"
+        "ライセンス・未管理端末など、コレクタにしかない情報で判定します。",
     .topics = "参考項目（ルールの評価には含みません）",
     .summary_pass = "結果: 不合格・不明のチェックはありません。",
     .summary_fail =
@@ -30,7 +30,7 @@ const CheckMessages kJapanese = {
     .unknown = "不明",
     .not_applicable = "対象外",
     .error = "エラー",
-    .needs_collector = "収集サーバーで判定",
+    .needs_collector = "コレクタで判定",
 };
 
 const CheckMessages kEnglish = {

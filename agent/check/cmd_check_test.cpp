@@ -121,7 +121,7 @@ TEST(CheckCommandTest, FixtureRootEndToEnd) {
       << bad.out;
   EXPECT_NE(bad.out.find("[不合格] ウイルス対策ソフトウェア"),
             std::string::npos);
-  EXPECT_NE(bad.out.find("収集サーバーで判定"), std::string::npos);
+  EXPECT_NE(bad.out.find("コレクタで判定"), std::string::npos);
 
   Outcome json = Check(
       {"--root", "tests/fixtures/linux/e2e-good", "--format", "json"}, "ja");
