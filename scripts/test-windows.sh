@@ -184,6 +184,22 @@ if [[ -f "$exe" ]]; then
   fi
 fi
 
+# 8b. --check is not in the portable checker (it does not link the
+#     collector's policy loader and store): its help says so and --check
+#     runs nothing, exit 4 as `mamori-agent check` when it cannot run.
+if [[ -f "$exe" ]]; then
+  rc=0
+  wine "$exe" --check </dev/null >/dev/null 2>"$BUILD/agent/mamori-facts-check.stderr" || rc=$?
+  if [[ $rc -eq 4 ]] && grep -q "not built into this program" "$BUILD/agent/mamori-facts-check.stderr" &&
+     wine "$exe" --help </dev/null | grep -q -- "--check          not in this build"; then
+    passed=$((passed + 1))
+    log "mamori-facts.exe --check: says it is not built in (exit 4)"
+  else
+    failed=$((failed + 1))
+    log "mamori-facts.exe --check: FAILED (exit $rc, see $BUILD/agent/mamori-facts-check.stderr)"
+  fi
+fi
+
 # 9. The whole agent end to end against the native collector.
 native=${MAMORI_NATIVE_BUILD:-$ROOT/build}
 agent_exe="$BUILD/agent/agent/mamori-agent.exe"
