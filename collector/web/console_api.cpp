@@ -544,7 +544,7 @@ struct ApiHandlers : ApiBase {
     const policy::SecondDiagnosis& second =
         api.grading_.questionnaires().second;
     // Results by check, in one pass: scanning every result for each check
-    // was 45 × 450,000 string comparisons at 10,000 hosts.
+    // was 33 × 330,000 string comparisons at 10,000 hosts.
     std::unordered_map<std::string, std::vector<const grading::CheckResult*>>
         by_check;
     for (const grading::CheckResult& res : r.results) {
