@@ -290,9 +290,9 @@ Result<EndpointPage> SqliteConsoleStore::ListEndpoints(
   // Only these fixed fragments are spliced into the SQL; every value the
   // caller gave is bound. The failing counts and the rule filter read only
   // indexes (grading migration 9: check_results_host_status, and
-  // check_results_org as one range per check). The filter yields ids and sort keys only; the
-  // page's rows get their failing/unknown counts (two look-ups in
-  // check_results each) after the LIMIT, so a page costs them 50 times, not
+  // check_results_org as one range per check). The filter yields ids and sort
+  // keys only; the page's rows get their failing/unknown counts (two look-ups
+  // in check_results each) after the LIMIT, so a page costs them 50 times, not
   // once per host of the organisation (10,000: docs/performance.md, "Web
   // console").
   const std::string filtered =
