@@ -14,8 +14,10 @@
 //     store writes them, in the transaction that authenticated the host, and
 //     a foreign key cannot point from a partitioned table cheaply.
 // The grading, update-evidence and software modules are in
-// pg_grading_schema.cpp. Not yet here: the register, report and console
-// modules (issue #17; docs/scale.md).
+// pg_grading_schema.cpp, the console and report modules in
+// pg_console_schema.cpp. Not yet here: the register module (issue #17;
+// docs/scale.md).
+#include "collector/store/postgres/pg_console_schema.h"
 #include "collector/store/postgres/pg_grading_schema.h"
 #include "collector/store/postgres/pg_migrations.h"
 
@@ -293,6 +295,8 @@ std::span<const PgMigrationModule> PgMigrationModules() {
       {"update_evidence", PgUpdateEvidenceSteps()},
       {"software", PgSoftwareSteps()},
       {"coordination", kCoordinationSteps},
+      {"console", PgConsoleSteps()},
+      {"report", PgReportSteps()},
   };
   return kModules;
 }
