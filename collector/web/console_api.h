@@ -85,6 +85,9 @@ class ConsoleApi {
   // of its own (the core store's is the ingest path's); unset = the page
   // answers 503. Call before serving; `port` must outlive the API.
   void SetRegister(asset_register::RegisterPort* port) { register_ = port; }
+  // The store's backend keeps no register yet (PostgreSQL, issue #17): the
+  // register page answers 501 saying so instead of 503.
+  void SetRegisterNotOnBackend() { register_not_on_backend_ = true; }
   // The devices the agents saw on their LANs (issue #20) for the devices
   // page; unset = the page answers 503. Call before serving; `devices`
   // must outlive the API (it locks itself).
@@ -109,6 +112,7 @@ class ConsoleApi {
   std::mutex software_mu_;  // guards software_
   std::unique_ptr<store::SoftwarePort> software_;
   asset_register::RegisterPort* register_ = nullptr;
+  bool register_not_on_backend_ = false;
   store::DeviceStore* devices_ = nullptr;
   SoftwareViewCache software_view_;  // the organisation-wide software view
   GradedPages graded_pages_;         // dashboard, rules, trend (graded_pages.h)

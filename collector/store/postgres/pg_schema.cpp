@@ -14,8 +14,9 @@
 //     store writes them, in the transaction that authenticated the host, and
 //     a foreign key cannot point from a partitioned table cheaply.
 // The grading, update-evidence and software modules are in
-// pg_grading_schema.cpp, the register's in pg_register_schema.cpp. Not yet
-// here: the report and console modules (issue #17; docs/scale.md).
+// pg_grading_schema.cpp, the register's in pg_register_schema.cpp, the
+// console and report modules in pg_console_schema.cpp.
+#include "collector/store/postgres/pg_console_schema.h"
 #include "collector/store/postgres/pg_grading_schema.h"
 #include "collector/store/postgres/pg_migrations.h"
 #include "collector/store/postgres/pg_register_schema.h"
@@ -295,6 +296,8 @@ std::span<const PgMigrationModule> PgMigrationModules() {
       {"software", PgSoftwareSteps()},
       {"coordination", kCoordinationSteps},
       {"register", PgRegisterSteps()},
+      {"console", PgConsoleSteps()},
+      {"report", PgReportSteps()},
   };
   return kModules;
 }

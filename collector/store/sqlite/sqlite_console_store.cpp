@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "collector/store/endpoint_cursor.h"
 #include "common/text.h"
 
 namespace mamori::store {
@@ -58,65 +59,6 @@ EndpointSummary EndpointFromRow(const Statement& s, int64_t silent_before) {
   e.unknown = s.ColumnInt(13);
   e.silent = s.ColumnInt(9) < silent_before;
   return e;
-}
-
-std::string ToHex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
-std::optional<std::string> FromHex(std::string_view hex) {
-  if (hex.size() % 2 != 0 || hex.size() > 2048) return std::nullopt;
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int value = 0;
-    for (char c : hex.substr(i, 2)) {
-      value <<= 4;
-      if (c >= '0' && c <= '9') {
-        value |= c - '0';
-      } else if (c >= 'a' && c <= 'f') {
-        value |= c - 'a' + 10;
-      } else {
-        return std::nullopt;
-      }
-    }
-    out.push_back(static_cast<char>(value));
-  }
-  return out;
-}
-
-// Keyset cursor: the last row's sort key and id, hex-encoded so it is opaque
-// and URL-safe. Integer keys start with 'i', text keys with 's'.
-struct Cursor {
-  bool integer = false;
-  std::string key;
-  int64_t id = 0;
-};
-
-std::string EncodeCursor(const Cursor& c) {
-  return ToHex(std::string(c.integer ? "i" : "s") + c.key + '\x1f' +
-               std::to_string(c.id));
-}
-
-Result<Cursor> DecodeCursor(std::string_view text, bool integer_key) {
-  std::optional<std::string> raw = FromHex(text);
-  const Status bad = InvalidArgumentError("cursor: not a cursor of this list");
-  if (!raw || raw->empty()) return bad;
-  const size_t sep = raw->rfind('\x1f');
-  if (sep == std::string::npos) return bad;
-  Cursor c;
-  c.integer = (*raw)[0] == 'i';
-  if (c.integer != integer_key || ((*raw)[0] != 's' && !c.integer)) return bad;
-  c.key = raw->substr(1, sep - 1);
-  std::optional<int64_t> id = ParseInt64(raw->substr(sep + 1));
-  if (!id || (c.integer && !ParseInt64(c.key))) return bad;
-  c.id = *id;
-  return c;
 }
 
 }  // namespace
@@ -252,9 +194,10 @@ Result<EndpointPage> SqliteConsoleStore::ListEndpoints(
   }
   const bool integer_key = query.sort == EndpointSort::kLastSeen ||
                            query.sort == EndpointSort::kFailing;
-  std::optional<Cursor> cursor;
+  std::optional<EndpointCursor> cursor;
   if (!query.cursor.empty()) {
-    Result<Cursor> decoded = DecodeCursor(query.cursor, integer_key);
+    Result<EndpointCursor> decoded =
+        DecodeEndpointCursor(query.cursor, integer_key);
     if (!decoded.ok()) return decoded.status();
     cursor = std::move(decoded).value();
   }
@@ -374,7 +317,7 @@ Result<EndpointPage> SqliteConsoleStore::ListEndpoints(
     if (!*row) break;
     if (static_cast<int>(page.endpoints.size()) == query.limit) {
       const EndpointSummary& last = page.endpoints.back();
-      page.next_cursor = EncodeCursor({integer_key, last_key, last.id});
+      page.next_cursor = EncodeEndpointCursor({integer_key, last_key, last.id});
       break;
     }
     page.endpoints.push_back(EndpointFromRow(*s, silent_before));
