@@ -14,8 +14,10 @@
 //     store writes them, in the transaction that authenticated the host, and
 //     a foreign key cannot point from a partitioned table cheaply.
 // The grading, update-evidence and software modules are in
-// pg_grading_schema.cpp, the register's in pg_register_schema.cpp. Not yet
+// pg_grading_schema.cpp, the register's in pg_register_schema.cpp, the
+// devices' (and console_audit) in pg_device_schema.cpp. Not yet
 // here: the report and console modules (issue #17; docs/scale.md).
+#include "collector/store/postgres/pg_device_schema.h"
 #include "collector/store/postgres/pg_grading_schema.h"
 #include "collector/store/postgres/pg_migrations.h"
 #include "collector/store/postgres/pg_register_schema.h"
@@ -295,6 +297,8 @@ std::span<const PgMigrationModule> PgMigrationModules() {
       {"software", PgSoftwareSteps()},
       {"coordination", kCoordinationSteps},
       {"register", PgRegisterSteps()},
+      {"audit", PgAuditSteps()},
+      {"devices", PgDeviceSteps()},
   };
   return kModules;
 }
