@@ -185,8 +185,8 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   if (Status s = pki::InitCrypto(); !s.ok()) return Failure(kCommand, s, err);
   const DataPaths paths = DataPaths::For(data_dir, store_url);
   // On PostgreSQL (issue #17) this collector stores reports, grades and
-  // serves the console (its register and alert pages say they are not on
-  // PostgreSQL yet); scheduled reports and alerts stay off (docs/scale.md).
+  // serves the console (its alert page says it is not on PostgreSQL yet);
+  // scheduled reports and alerts stay off (docs/scale.md).
   const bool on_postgres = store::IsPostgresUrl(paths.store_url);
   Result<std::unique_ptr<store::Store>> store =
       OpenStore(paths, SystemClock::Instance());

@@ -456,6 +456,14 @@ Result<MigrateOutcome> MigrateSqliteToPostgres(const std::string& sqlite_path,
     }
   }
 
+  // The tables that triggers keep (device sightings, enrolled MACs, first
+  // listings, software matches) are copied as SQLite holds them: the
+  // triggers would write them a second time from the copied hosts,
+  // host_facts and packages. Foreign keys stay checked (system triggers).
+  for (const std::string& table : *order) {
+    MAMORI_RETURN_IF_ERROR(
+        conn.Exec("ALTER TABLE " + Quoted(table) + " DISABLE TRIGGER USER"));
+  }
   for (const std::string& table : *order) {
     const TargetTable& target = targets->at(table);
     if (target.partitioned) {
@@ -483,6 +491,10 @@ Result<MigrateOutcome> MigrateSqliteToPostgres(const std::string& sqlite_path,
           " in the target; nothing was kept");
     }
     outcome.copied.push_back(std::move(m));
+  }
+  for (const std::string& table : *order) {
+    MAMORI_RETURN_IF_ERROR(
+        conn.Exec("ALTER TABLE " + Quoted(table) + " ENABLE TRIGGER USER"));
   }
   MAMORI_RETURN_IF_ERROR(tx.Commit());
   return outcome;

@@ -42,7 +42,8 @@ class MigratePostgresTest : public ::testing::Test {
     ASSERT_TRUE(token.ok());
     EnrollInput in;
     in.token = token->token;
-    in.identity = {"PC-01", "machine-1", "uuid-1", "SN-1", {}};
+    in.identity = {
+        "PC-01", "machine-1", "uuid-1", "SN-1", {"00:14:22:0a:0b:01"}};
     in.node_key_hash = pki::Sha256Hex("key-1");
     auto enrolled = (*store)->Enroll(in);
     ASSERT_TRUE(enrolled.ok()) << enrolled.status().ToString();
@@ -55,8 +56,20 @@ class MigratePostgresTest : public ::testing::Test {
     const std::string system = R"({"hostname":"PC-01","note":"\u0000"})";
     r.families.push_back({"system", "STATUS_OK", r.collected_at, system,
                           pki::Sha256Hex(system)});
+    // The devices' tables (kept by triggers on both backends) and a mark
+    // with its console_audit row.
+    const std::string neighbours =
+        R"({"neighbours":[{"ip":"192.168.1.50","mac":"00:14:22:99:99:99"}]})";
+    r.families.push_back({"neighbours", "STATUS_OK", r.collected_at, neighbours,
+                          pki::Sha256Hex(neighbours)});
     auto stored = (*store)->StoreReports(std::span<const ReportInput>(&r, 1));
     ASSERT_TRUE(stored[0].ok()) << stored[0].status().ToString();
+    auto devices = OpenDeviceStore(source_->url());
+    ASSERT_TRUE(devices.ok()) << devices.status().ToString();
+    ASSERT_TRUE((*devices)
+                    ->MarkDevice(1, {"00:14:22:99:99:99", "not_pc", "nas", ""},
+                                 {"cli:admin", "cli"}, clock_.Now())
+                    .ok());
   }
 
   int64_t Target(const std::string& sql) {
@@ -74,8 +87,15 @@ class MigratePostgresTest : public ::testing::Test {
 };
 
 TEST_F(MigratePostgresTest, CopiesRowsAndIdsAndSequencesGoOn) {
+  // A sighting's addresses as the source holds them, which the target's
+  // triggers would rewrite from the payload if they ran during the copy.
+  ASSERT_TRUE(
+      source_->Query("UPDATE device_sightings SET ips = '10.0.0.9'").ok());
   auto done = MigrateSqliteToPostgres(SourcePath(), target_->url(), {}, clock_);
   ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(
+      target_->ScalarText("SELECT ips FROM device_sightings").value_or(""),
+      "10.0.0.9");
   bool saw_hosts = false;
   for (const MigratedTable& t : done->copied) {
     EXPECT_EQ(t.source_rows, t.target_rows) << t.table;
@@ -96,6 +116,30 @@ TEST_F(MigratePostgresTest, CopiesRowsAndIdsAndSequencesGoOn) {
                              "WHERE family = 'system'")
                 .value_or(""),
             "\xEF\xBF\xBD");
+  // The devices' tables arrive as SQLite kept them, once (the target's
+  // triggers did not write them again), and the triggers work afterwards.
+  for (const char* table : {"device_sightings", "device_enrolled_macs",
+                            "device_marks", "console_audit"}) {
+    EXPECT_EQ(Target(std::string("SELECT count(*) FROM ") + table),
+              source_->Scalar(std::string("SELECT count(*) FROM ") + table)
+                  .value_or(-1))
+        << table;
+    EXPECT_GT(Target(std::string("SELECT count(*) FROM ") + table), 0) << table;
+  }
+  auto devices = OpenDeviceStore(target_->url());
+  ASSERT_TRUE(devices.ok()) << devices.status().ToString();
+  auto listed = (*devices)->ListDevices(1, {});
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].mac, "00:14:22:99:99:99");
+  EXPECT_EQ((*listed)[0].mark_kind, "nas");
+  ASSERT_TRUE(
+      target_
+          ->Query("UPDATE host_facts SET payload_json = '{\"neighbours\":"
+                  "[{\"mac\":\"00:80:77:12:34:56\"}]}' "
+                  "WHERE family = 'neighbours'")
+          .ok());
+  EXPECT_EQ(Target("SELECT count(*) FROM device_sightings"), 2);
   // The store goes on after the ids copied.
   auto store = OpenStore(target_->url(), clock_);
   ASSERT_TRUE(store.ok()) << store.status().ToString();

@@ -6,6 +6,7 @@
 #include "collector/store/grading_port.h"
 #include "collector/store/postgres/pg_account_store.h"
 #include "collector/store/postgres/pg_console_store.h"
+#include "collector/store/postgres/pg_device_store.h"
 #include "collector/store/postgres/pg_regrade_queue.h"
 #include "collector/store/postgres/pg_report_store.h"
 #include "collector/store/postgres/pg_software_store.h"
@@ -203,7 +204,11 @@ Result<std::unique_ptr<ReportStore>> OpenReportStore(std::string_view url) {
 }
 
 Result<std::unique_ptr<DeviceStore>> OpenDeviceStore(std::string_view url) {
-  if (IsPostgresUrl(url)) return NotOnPostgres("unmanaged devices");
+  if (IsPostgresUrl(url)) {
+    auto opened = pg::PgDeviceStore::Open(std::string(url));
+    if (!opened.ok()) return opened.status();
+    return std::unique_ptr<DeviceStore>(std::move(*opened));
+  }
   Result<std::string> path = SqlitePathOf(url);
   if (!path.ok()) return path.status();
   auto opened = SqliteDeviceStore::Open(*path);

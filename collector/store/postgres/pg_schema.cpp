@@ -15,8 +15,10 @@
 //     a foreign key cannot point from a partitioned table cheaply.
 // The grading, update-evidence and software modules are in
 // pg_grading_schema.cpp, the register's in pg_register_schema.cpp, the
-// console and report modules in pg_console_schema.cpp.
+// console and report modules in pg_console_schema.cpp, the devices' in
+// pg_device_schema.cpp.
 #include "collector/store/postgres/pg_console_schema.h"
+#include "collector/store/postgres/pg_device_schema.h"
 #include "collector/store/postgres/pg_grading_schema.h"
 #include "collector/store/postgres/pg_migrations.h"
 #include "collector/store/postgres/pg_register_schema.h"
@@ -298,6 +300,7 @@ std::span<const PgMigrationModule> PgMigrationModules() {
       {"register", PgRegisterSteps()},
       {"console", PgConsoleSteps()},
       {"report", PgReportSteps()},
+      {"devices", PgDeviceSteps()},
   };
   return kModules;
 }
