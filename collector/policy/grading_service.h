@@ -78,11 +78,6 @@ struct GradeReport {
   std::vector<grading::Improvement> improvements;
 };
 
-// The built-in checks that read the unmanaged devices' tables: left out of
-// the policy set on a backend that has no devices store yet (PostgreSQL),
-// so they are absent there rather than passed.
-inline constexpr const char* kDeviceChecks[] = {"no_unmanaged_pcs"};
-
 class GradingService {
  public:
   struct Options {
@@ -154,6 +149,9 @@ class GradingService {
   Result<GradeReport> Build(int64_t org_id, const std::string& org, Mode mode);
   // Stores r's grade snapshot; returns *r (moved).
   Result<GradeReport> SaveSnapshot(int64_t org_id, GradeReport* r);
+  // `set` without the checks whose `requires:` this backend lacks (logged
+  // as not available on this backend): they are absent, never graded.
+  PolicySet Runnable(const PolicySet& set) const;
 
   std::unique_ptr<store::GradingPort> store_;
   std::unique_ptr<store::DeviceStore> devices_;
