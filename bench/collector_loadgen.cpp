@@ -1324,6 +1324,33 @@ int RunPort(const po::variables_map& vm) {
     return 1;
   }
   store::Store& st = **opened;
+  if (const std::string like = vm["drop-triggers-like"].as<std::string>();
+      !like.empty()) {
+    // One factor at a time (docs/performance.md "Steady ingest,
+    // attributed"): the store's own triggers named LIKE the pattern are
+    // dropped through a second connection; the store's statements prepare
+    // again on the changed schema. The collector always has them.
+    using mamori::store::Database;
+    auto db = Database::Open(path);
+    if (!db.ok()) {
+      std::cerr << db.status().ToString() << "\n";
+      return 1;
+    }
+    std::vector<std::string> names;
+    {
+      auto list = db->Prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'trigger' AND "
+          "name LIKE ?1");
+      if (!list.ok()) return 1;
+      list->Bind(1, std::string_view(like));
+      while (list->Step().value_or(false)) names.push_back(list->ColumnText(0));
+    }
+    for (const std::string& name : names) {
+      if (!db->Exec("DROP TRIGGER " + name).ok()) return 1;
+    }
+    std::cout << "dropped_triggers=" << names.size() << " like=" << like
+              << std::endl;
+  }
   store::OrgSpec org_spec;
   org_spec.name = "bench";
   auto org = st.CreateOrg(org_spec);
@@ -1359,6 +1386,9 @@ int RunPort(const po::variables_map& vm) {
       [&](const std::string& name,
           std::vector<std::shared_ptr<mamori::v1::ReportRequest>> requests) {
         const size_t count = requests.size();
+        // For a profiler attached to the timed part only (perf -p, see
+        // docs/performance.md "Steady ingest, attributed").
+        std::cout << "phase_start=port_" << name << std::endl;
         const auto start = Clock::now();
         const ProcessSample cpu_before = Sample(getpid());
         constexpr size_t kBatch = 64;
@@ -1490,6 +1520,9 @@ int main(int argc, char** argv) {
       "port: packages per fill agent")(
       "drop-triggers", po::bool_switch()->default_value(false),
       "ceiling: drop the triggers on host_facts first (to measure them)")(
+      "drop-triggers-like", po::value<std::string>()->default_value(""),
+      "port: drop the store's triggers whose name is LIKE this first (to "
+      "measure them; the collector always has them)")(
       "retry-errors", po::bool_switch()->default_value(false),
       "first/steady: resend reports after any retryable error, as agents "
       "do (fault tests)")(

@@ -27,27 +27,10 @@ void Run(const GatherContext& ctx, EndpointFacts* out) {
           .count();
 }
 
-constexpr Family kFamilies[] = {
-    {"system", &Run<&EndpointFacts::system, &GatherSystem>},
-    {"hardware", &Run<&EndpointFacts::hardware, &GatherHardware>},
-    {"network", &Run<&EndpointFacts::network, &GatherNetwork>},
-    {"packages", &Run<&EndpointFacts::packages, &GatherPackages>},
-    {"updates", &Run<&EndpointFacts::updates, &GatherUpdates>},
-    {"accounts", &Run<&EndpointFacts::accounts, &GatherAccounts>},
-    {"antivirus", &Run<&EndpointFacts::antivirus, &GatherAntivirus>},
-    {"usb_storage", &Run<&EndpointFacts::usb_storage, &GatherUsbStorage>},
-    {"wifi", &Run<&EndpointFacts::wifi, &GatherWifi>},
-    {"password_policy",
-     &Run<&EndpointFacts::password_policy, &GatherPasswordPolicy>},
-    {"screen_lock", &Run<&EndpointFacts::screen_lock, &GatherScreenLock>},
-    {"disk_encryption",
-     &Run<&EndpointFacts::disk_encryption, &GatherDiskEncryption>},
-    {"firewall", &Run<&EndpointFacts::firewall, &GatherFirewall>},
-    {"remote_access", &Run<&EndpointFacts::remote_access, &GatherRemoteAccess>},
-    {"service_exposure",
-     &Run<&EndpointFacts::service_exposure, &GatherServiceExposure>},
-    {"neighbours", &Run<&EndpointFacts::neighbours, &GatherNeighbours>},
-};
+#define MAMORI_FACT_ENTRY(name, Struct, Gather) \
+  {#name, &Run<&EndpointFacts::name, &Gather>},
+constexpr Family kFamilies[] = {MAMORI_FACT_FAMILIES(MAMORI_FACT_ENTRY)};
+#undef MAMORI_FACT_ENTRY
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "agent/facts/registry.h"
 #include "proto/wire/families.h"
@@ -14,8 +15,8 @@
 namespace mamori::facts {
 namespace {
 
-// The same names; the registry's order is the order of collection (accounts
-// runs right after updates), not necessarily the fields' order.
+// The same names (families.h lists them in field order, which is also the
+// order of collection).
 TEST(RegistryWire, FamiliesAreTheProtoFamilyFields) {
   std::set<std::string> registry;
   for (const Family& f : Families()) {
@@ -23,6 +24,16 @@ TEST(RegistryWire, FamiliesAreTheProtoFamilyFields) {
   }
   std::set<std::string> proto;
   for (const auto* field : wire::FamilyFields()) proto.insert(field->name());
+  EXPECT_EQ(registry, proto);
+}
+
+// families.h is in field order, so the JSON and the table print families as
+// the proto declares them.
+TEST(RegistryWire, FamiliesAreInFieldOrder) {
+  std::vector<std::string> registry;
+  for (const Family& f : Families()) registry.emplace_back(f.name);
+  std::vector<std::string> proto;
+  for (const auto* field : wire::FamilyFields()) proto.push_back(field->name());
   EXPECT_EQ(registry, proto);
 }
 

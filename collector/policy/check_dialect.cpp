@@ -5,25 +5,14 @@
 #include <cctype>
 #include <vector>
 
+#include "collector/sql/sql_tokens.h"
+
 namespace mamori::policy {
 
 namespace {
 
-enum class TokenKind { kWord, kString, kNumber, kParameter, kSymbol };
-
-struct Token {
-  TokenKind kind;
-  std::string_view text;
-  int line;
-};
-
-bool IsWordStart(char c) {
-  return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_' ||
-         static_cast<unsigned char>(c) >= 0x80;
-}
-bool IsWordChar(char c) {
-  return IsWordStart(c) || std::isdigit(static_cast<unsigned char>(c)) != 0;
-}
+using sql::Token;
+using sql::TokenKind;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -38,120 +27,67 @@ DialectViolation Violation(int line, std::string construct, std::string en,
                           std::move(ja)};
 }
 
-// Splits `sql` into tokens; comments and white space are dropped. Returns a
-// violation (line > 0) for text that is not portable at the lexical level.
-DialectViolation Tokenize(std::string_view sql, std::vector<Token>& tokens) {
-  int line = 1;
-  size_t i = 0;
-  const size_t n = sql.size();
-  auto advance_to = [&](size_t end) {
-    line +=
-        static_cast<int>(std::count(sql.begin() + i, sql.begin() + end, '\n'));
-    i = end;
-  };
-  while (i < n) {
-    const char c = sql[i];
-    const int start_line = line;
-    if (c == '\n' || std::isspace(static_cast<unsigned char>(c)) != 0) {
-      advance_to(i + 1);
-    } else if (c == '-' && i + 1 < n && sql[i + 1] == '-') {
-      const size_t end = sql.find('\n', i);
-      advance_to(end == std::string_view::npos ? n : end);
-    } else if (c == '/' && i + 1 < n && sql[i + 1] == '*') {
-      const size_t end = sql.find("*/", i + 2);
-      if (end == std::string_view::npos) {
-        return Violation(start_line, "/*", "a comment that is never closed",
+// The violation (line > 0) of a token that is not portable at the lexical
+// level: unclosed text, quoted names, blobs, and the parameter, cast and
+// operator forms one backend lacks.
+DialectViolation LexicalViolation(const Token& t) {
+  const char first = t.text.empty() ? ' ' : t.text.front();
+  switch (t.kind) {
+    case TokenKind::kUnclosed:
+      if (first == '/') {
+        return Violation(t.line, "/*", "a comment that is never closed",
                          "閉じられていないコメント");
       }
-      advance_to(end + 2);
-    } else if (c == '\'') {
-      size_t j = i + 1;
-      for (;;) {
-        j = sql.find('\'', j);
-        if (j == std::string_view::npos) {
-          return Violation(start_line, "'",
-                           "a text literal that is never closed",
-                           "閉じられていない文字列リテラル");
-        }
-        if (j + 1 < n && sql[j + 1] == '\'') {
-          j += 2;  // '' inside a literal
-          continue;
-        }
-        break;
+      if (first == '\'') {
+        return Violation(t.line, "'", "a text literal that is never closed",
+                         "閉じられていない文字列リテラル");
       }
-      tokens.push_back(
-          {TokenKind::kString, sql.substr(i, j + 1 - i), start_line});
-      advance_to(j + 1);
-    } else if (c == '"') {
-      return Violation(start_line, "\"",
-                       "double quotes: SQLite reads \"text\" as a string when "
-                       "no column has that name; write text in single quotes, "
-                       "names without quotes",
-                       "二重引用符: SQLite は同名の列がないと \"…\" を文字列と"
-                       "みなします。文字列は単一引用符で、名前は引用符なしで"
-                       "書いてください");
-    } else if (c == '`' || c == '[') {
-      return Violation(start_line, std::string(1, c),
+      if (first == 'x' || first == 'X') break;  // an unclosed blob: below
+      [[fallthrough]];
+    case TokenKind::kQuotedName:
+      if (first == '"') {
+        return Violation(
+            t.line, "\"",
+            "double quotes: SQLite reads \"text\" as a string when "
+            "no column has that name; write text in single quotes, "
+            "names without quotes",
+            "二重引用符: SQLite は同名の列がないと \"…\" を文字列と"
+            "みなします。文字列は単一引用符で、名前は引用符なしで"
+            "書いてください");
+      }
+      return Violation(t.line, std::string(1, first),
                        "SQLite's quoting of names; write names without quotes",
                        "SQLite 独自の名前の引用です。名前は引用符なしで書いて"
                        "ください");
-    } else if (c == ':' && i + 1 < n && IsWordStart(sql[i + 1])) {
-      size_t j = i + 1;
-      while (j < n && IsWordChar(sql[j])) ++j;
-      tokens.push_back(
-          {TokenKind::kParameter, sql.substr(i, j - i), start_line});
-      advance_to(j);
-    } else if (c == '?' || c == '$' || c == '@' || c == '#' ||
-               (c == ':' && i + 1 < n && sql[i + 1] == ':')) {
-      const std::string construct = c == ':' ? "::" : std::string(1, c);
-      return Violation(
-          start_line, construct,
-          "a parameter or cast form one backend lacks; use named "
-          "parameters (:name) and CAST(x AS type)",
-          "一方のバックエンドにない引数・型変換の書き方です。名前付き"
-          "引数（:name）と CAST(x AS 型) を使ってください");
-    } else if (IsWordStart(c)) {
-      size_t j = i;
-      while (j < n && IsWordChar(sql[j])) ++j;
-      if ((j - i == 1) && (c == 'x' || c == 'X') && j < n && sql[j] == '\'') {
-        return Violation(start_line, "X'", "a blob literal (SQLite only)",
-                         "BLOB リテラル（SQLite 独自）");
-      }
-      tokens.push_back({TokenKind::kWord, sql.substr(i, j - i), start_line});
-      advance_to(j);
-    } else if (std::isdigit(static_cast<unsigned char>(c)) != 0 ||
-               (c == '.' && i + 1 < n &&
-                std::isdigit(static_cast<unsigned char>(sql[i + 1])) != 0)) {
-      size_t j = i;
-      while (j < n && (IsWordChar(sql[j]) || sql[j] == '.')) ++j;
-      tokens.push_back({TokenKind::kNumber, sql.substr(i, j - i), start_line});
-      advance_to(j);
-    } else {
-      // Operators: the longest of the two- and three-character ones first.
-      size_t len = 1;
-      for (std::string_view op :
-           {"->>", "->", "==", "||", "<>", "<=", ">=", "!=", "<<", ">>"}) {
-        if (sql.substr(i, op.size()) == op) {
-          len = op.size();
-          break;
-        }
-      }
-      const std::string_view op = sql.substr(i, len);
-      if (op == "->" || op == "->>") {
+    case TokenKind::kBlob:
+      break;
+    case TokenKind::kSymbol:
+      if (t.text == "?" || t.text == "$" || t.text == "@" || t.text == "#" ||
+          t.text == "::") {
         return Violation(
-            start_line, std::string(op),
+            t.line, std::string(t.text),
+            "a parameter or cast form one backend lacks; use named "
+            "parameters (:name) and CAST(x AS type)",
+            "一方のバックエンドにない引数・型変換の書き方です。名前付き"
+            "引数（:name）と CAST(x AS 型) を使ってください");
+      }
+      if (t.text == "->" || t.text == "->>") {
+        return Violation(
+            t.line, std::string(t.text),
             "SQLite's JSON operator; use a view column",
             "SQLite の JSON 演算子です。ビューの列を使ってください");
       }
-      if (op == "==") {
-        return Violation(start_line, "==", "SQLite's '=='; write '='",
+      if (t.text == "==") {
+        return Violation(t.line, "==", "SQLite's '=='; write '='",
                          "SQLite 独自の '==' です。'=' と書いてください");
       }
-      tokens.push_back({TokenKind::kSymbol, op, start_line});
-      advance_to(i + len);
-    }
+      return {};
+    default:
+      return {};
   }
-  return {};
+  // A blob literal, closed or not.
+  return Violation(t.line, "X'", "a blob literal (SQLite only)",
+                   "BLOB リテラル（SQLite 独自）");
 }
 
 constexpr std::array<std::string_view, 9> kForbiddenKeywords = {
@@ -208,8 +144,10 @@ int ArgumentCount(const std::vector<Token>& tokens, size_t open) {
 }  // namespace
 
 DialectViolation CheckDialect(std::string_view query) {
-  std::vector<Token> tokens;
-  if (DialectViolation v = Tokenize(query, tokens); v.line > 0) return v;
+  const std::vector<Token> tokens = sql::Tokenize(query);
+  for (const Token& t : tokens) {
+    if (DialectViolation v = LexicalViolation(t); v.line > 0) return v;
+  }
   for (size_t k = 0; k < tokens.size(); ++k) {
     const Token& t = tokens[k];
     if (t.kind != TokenKind::kWord) continue;

@@ -1,7 +1,6 @@
 #include "collector/policy/grading_service.h"
 
 #include <algorithm>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -74,15 +73,23 @@ Result<std::unique_ptr<GradingService>> GradingService::Open(
   std::unique_ptr<GradingService> svc(
       new GradingService(std::move(*store), clock, options));
   auto devices = store::OpenDeviceStore(options.database_path);
-  if (!devices.ok()) return devices.status();
-  svc->devices_ = std::move(*devices);
-  MAMORI_RETURN_IF_ERROR(svc->SyncVendors());
+  if (devices.ok()) {
+    svc->devices_ = std::move(*devices);
+    MAMORI_RETURN_IF_ERROR(svc->SyncVendors());
+  } else if (devices.status().code() == StatusCode::kUnimplemented) {
+    // A backend without the devices' tables: the checks that require them
+    // are left out (Runnable), never passed.
+    MAMORI_LOG(kWarning) << devices.status().message();
+  } else {
+    return devices.status();
+  }
 
   auto builtin = BuildPolicySet(BuiltinPolicySources(), true);
   if (!builtin.ok()) {
     return FailedPreconditionError("built-in policy is broken: " +
                                    builtin.status().message());
   }
+  *builtin = svc->Runnable(*builtin);
   if (Status s = svc->runner_.Validate(*builtin); !s.ok()) {
     return FailedPreconditionError("built-in policy is broken: " + s.message());
   }
@@ -139,6 +146,7 @@ Status GradingService::LoadCustom(bool initial) {
     if (!sources.ok()) return sources.status();
     auto set = BuildPolicySet(*sources, false);
     if (!set.ok()) return set.status();
+    *set = Runnable(*set);
     MAMORI_RETURN_IF_ERROR(CheckNoClash(builtin_, *set));
     MAMORI_RETURN_IF_ERROR(runner_.Validate(*set));
     return std::make_pair(std::move(*set), std::move(*sources));
@@ -162,6 +170,7 @@ Status GradingService::LoadCustom(bool initial) {
     if (!last.ok()) return last.status();
     if (last->has_value()) {
       auto set = BuildPolicySet(**last, false);
+      if (set.ok()) *set = Runnable(*set);
       if (set.ok() && CheckNoClash(builtin_, *set).ok() &&
           runner_.Validate(*set).ok()) {
         custom_ = std::move(*set);
@@ -173,6 +182,18 @@ Status GradingService::LoadCustom(bool initial) {
     return Status::Ok();
   }
   return custom_error_;
+}
+
+PolicySet GradingService::Runnable(const PolicySet& set) const {
+  std::vector<std::string> available;
+  if (devices_ != nullptr) available.push_back("devices");
+  std::vector<std::string> left_out;
+  PolicySet out = RunnableOn(set, available, &left_out);
+  for (const std::string& check : left_out) {
+    MAMORI_LOG(kWarning) << "check " << check
+                         << " is not available on this backend: left out";
+  }
+  return out;
 }
 
 Status GradingService::ReloadCustomPolicies() { return LoadCustom(false); }

@@ -149,6 +149,9 @@ class GradingService {
   Result<GradeReport> Build(int64_t org_id, const std::string& org, Mode mode);
   // Stores r's grade snapshot; returns *r (moved).
   Result<GradeReport> SaveSnapshot(int64_t org_id, GradeReport* r);
+  // `set` without the checks whose `requires:` this backend lacks (logged
+  // as not available on this backend): they are absent, never graded.
+  PolicySet Runnable(const PolicySet& set) const;
 
   std::unique_ptr<store::GradingPort> store_;
   std::unique_ptr<store::DeviceStore> devices_;

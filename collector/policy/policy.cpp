@@ -11,6 +11,7 @@
 #include "collector/pki/crypto.h"
 #include "collector/policy/check_dialect.h"
 #include "collector/policy/yaml_util.h"
+#include "collector/sql/sql_tokens.h"
 #include "common/text.h"
 
 namespace mamori::policy {
@@ -104,6 +105,26 @@ Result<ParamValue> ParseParamValue(const Parameter& param,
   return value;
 }
 
+PolicySet RunnableOn(const PolicySet& set,
+                     const std::vector<std::string>& available,
+                     std::vector<std::string>* left_out) {
+  PolicySet out;
+  out.version = set.version;
+  for (const Check& c : set.checks) {
+    auto missing = std::find_if(
+        c.requirements.begin(), c.requirements.end(), [&](const auto& r) {
+          return std::find(available.begin(), available.end(), r) ==
+                 available.end();
+        });
+    if (missing == c.requirements.end()) {
+      out.checks.push_back(c);
+    } else {
+      left_out->push_back(c.id + " (requires " + *missing + ")");
+    }
+  }
+  return out;
+}
+
 const Check* PolicySet::Find(const std::string& id) const {
   for (const Check& c : checks) {
     if (c.id == id) return &c;
@@ -190,7 +211,7 @@ Result<Check> ParseCheck(const YamlContext& ctx, const YAML::Node& node,
   MAMORI_RETURN_IF_ERROR(ctx.AllowedKeys(
       node, key,
       {"id", "rule", "topic", "title", "description", "remediation", "severity",
-       "platforms", "roles", "parameters", "query"}));
+       "platforms", "roles", "parameters", "requires", "query"}));
   if (static_cast<bool>(node["rule"]) == static_cast<bool>(node["topic"])) {
     return ctx.Error(node, key, "needs exactly one of 'rule' or 'topic'");
   }
@@ -242,6 +263,11 @@ Result<Check> ParseCheck(const YamlContext& ctx, const YAML::Node& node,
   auto roles = ctx.StringList(node, "roles", key, kRoles);
   if (!roles.ok()) return roles.status();
   c.roles = *roles;
+  if (node["requires"]) {
+    auto requirements = ctx.StringList(node, "requires", key, kRequirements);
+    if (!requirements.ok()) return requirements.status();
+    c.requirements = *requirements;
+  }
   if (const YAML::Node params = node["parameters"]) {
     MAMORI_RETURN_IF_ERROR(ctx.ExpectMap(params, key + ".parameters"));
     for (const auto& kv : params) {
@@ -267,6 +293,23 @@ Result<Check> ParseCheck(const YamlContext& ctx, const YAML::Node& node,
                          "' is outside the check dialect: " + v.reason_en +
                          " / クエリの " + at + " 行目: '" + v.construct +
                          "' はチェック用 SQL の範囲外です: " + v.reason_ja);
+  }
+  // A read of the devices' views must be declared, so that a backend
+  // without them leaves the check out instead of failing or passing it.
+  const bool declared = std::find(c.requirements.begin(), c.requirements.end(),
+                                  "devices") != c.requirements.end();
+  for (const sql::Token& t : sql::Tokenize(c.query)) {
+    if (declared || t.kind != sql::TokenKind::kWord) continue;
+    const std::string word = ToLowerAscii(t.text);
+    if (std::find(std::begin(kDevicesViews), std::end(kDevicesViews), word) !=
+        std::end(kDevicesViews)) {
+      const std::string at = std::to_string(t.line);
+      return ctx.Error(node["query"], key + ".query",
+                       "line " + at + " of the query reads " + word +
+                           ", which needs 'requires: [devices]' / クエリの " +
+                           at + " 行目は " + word +
+                           " を読むため 'requires: [devices]' が必要です");
+    }
   }
   return c;
 }

@@ -69,6 +69,15 @@ inline constexpr const char* kTopics[] = {"remote_access",    "firewall",
                                           "exposed_services", "software"};
 // Severities of a finding, as seed 001's vulnerability scan ranks them.
 inline constexpr const char* kSeverities[] = {"high", "medium", "low", "info"};
+// What a check may require of the store beyond the fact views (`requires:`
+// in a policy file): data a backend may not keep yet. "devices": the
+// unmanaged devices seen on the LAN (v_unmanaged_devices,
+// v_device_witnesses).
+inline constexpr const char* kRequirements[] = {"devices"};
+// The views a check may read only with `requires: [devices]`.
+inline constexpr const char* kDevicesViews[] = {
+    "v_device_witnesses", "v_enrolled_macs", "v_network_devices",
+    "v_unmanaged_devices"};
 
 struct Check {
   std::string id;
@@ -86,6 +95,9 @@ struct Check {
   std::vector<std::string> platforms;  // subset of kPlatforms
   std::vector<std::string> roles;      // subset of kRoles
   std::vector<Parameter> parameters;
+  // Subset of kRequirements the backend must have for the check to run;
+  // where it lacks one the check is left out (absent), never graded.
+  std::vector<std::string> requirements;
   std::string query;
   // Where it was defined, for error messages ("antivirus.yaml:12").
   std::string source;
@@ -99,6 +111,13 @@ struct PolicySet {
   std::string version;
   const Check* Find(const std::string& id) const;
 };
+
+// Returns `set` without the checks requiring something not in `available`
+// (each of kRequirements the backend has), appending "id (requires X)" for
+// each left out to `left_out`. The version stays `set`'s. Pure.
+PolicySet RunnableOn(const PolicySet& set,
+                     const std::vector<std::string>& available,
+                     std::vector<std::string>* left_out);
 
 // One policy file's name and text (kept by the grading store as the last
 // good custom set, so the type lives with the store's records).

@@ -115,6 +115,86 @@ TEST(PolicyFile, RuleOrTopicExactlyOne) {
       Parse(Replace(kGoodCheck, "rule: antivirus", "topic: coffee")).ok());
 }
 
+TEST(PolicyFile, RequiresIsOptionalAndChecked) {
+  auto plain = Parse(kGoodCheck);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE((*plain)[0].requirements.empty());
+  auto devices = Parse(Replace(kGoodCheck, "    parameters:",
+                               "    requires: [devices]\n    parameters:"));
+  ASSERT_TRUE(devices.ok()) << devices.status().ToString();
+  EXPECT_EQ((*devices)[0].requirements, (std::vector<std::string>{"devices"}));
+  // An unknown requirement names the line and the known ones.
+  auto unknown = Parse(Replace(kGoodCheck, "    parameters:",
+                               "    requires: [devices, printers]\n"
+                               "    parameters:"));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("test.yaml:9:"), std::string::npos)
+      << unknown.status().message();
+  EXPECT_NE(unknown.status().message().find("'printers'"), std::string::npos);
+  EXPECT_NE(unknown.status().message().find("requires"), std::string::npos);
+  EXPECT_FALSE(Parse(Replace(kGoodCheck, "    parameters:",
+                             "    requires: devices\n    parameters:"))
+                   .ok());
+  EXPECT_FALSE(Parse(Replace(kGoodCheck, "    parameters:",
+                             "    requires: []\n    parameters:"))
+                   .ok());
+}
+
+TEST(PolicyFile, ReadingTheDevicesViewsMustBeDeclared) {
+  const std::string reads =
+      Replace(kGoodCheck, "FROM v_hosts WHERE",
+              "FROM v_hosts WHERE host_id NOT IN (SELECT 1 FROM\n"
+              "      V_Unmanaged_Devices) AND");
+  auto undeclared =
+      Parse(Replace(reads, "query: SELECT", "query: |\n      SELECT"));
+  ASSERT_FALSE(undeclared.ok());
+  EXPECT_NE(undeclared.status().message().find(
+                "line 2 of the query reads v_unmanaged_devices"),
+            std::string::npos)
+      << undeclared.status().message();
+  auto declared = Parse(
+      Replace(Replace(reads, "query: SELECT", "query: |\n      SELECT"),
+              "    parameters:", "    requires: [devices]\n    parameters:"));
+  EXPECT_TRUE(declared.ok()) << declared.status().ToString();
+  // Inside a literal or a comment it is not a read.
+  EXPECT_TRUE(Parse(Replace(kGoodCheck, "'pass' AS status",
+                            "'pass' AS status, 'v_unmanaged_devices' AS note"))
+                  .ok());
+}
+
+TEST(PolicySet, RunnableOnLeavesOutWhatTheBackendLacks) {
+  PolicySet set;
+  set.version = "v1";
+  Check plain;
+  plain.id = "plain";
+  Check lan;
+  lan.id = "lan";
+  lan.requirements = {"devices"};
+  set.checks = {plain, lan};
+  std::vector<std::string> left_out;
+  const PolicySet without = RunnableOn(set, {}, &left_out);
+  ASSERT_EQ(without.checks.size(), 1u);
+  EXPECT_EQ(without.checks[0].id, "plain");
+  EXPECT_EQ(without.version, "v1");
+  EXPECT_EQ(left_out, (std::vector<std::string>{"lan (requires devices)"}));
+  left_out.clear();
+  const PolicySet with = RunnableOn(set, {"devices"}, &left_out);
+  EXPECT_EQ(with.checks.size(), 2u);
+  EXPECT_TRUE(left_out.empty());
+}
+
+TEST(PolicySet, BuiltinLanCheckDeclaresDevices) {
+  auto builtin = BuildPolicySet(BuiltinPolicySources(), true);
+  ASSERT_TRUE(builtin.ok()) << builtin.status().ToString();
+  const Check* lan = builtin->Find("no_unmanaged_pcs");
+  ASSERT_NE(lan, nullptr);
+  EXPECT_EQ(lan->requirements, (std::vector<std::string>{"devices"}));
+  std::vector<std::string> left_out;
+  const PolicySet on_bare = RunnableOn(*builtin, {}, &left_out);
+  EXPECT_EQ(on_bare.Find("no_unmanaged_pcs"), nullptr);
+  EXPECT_EQ(on_bare.checks.size() + left_out.size(), builtin->checks.size());
+}
+
 TEST(PolicyFile, HostileInput) {
   EXPECT_FALSE(Parse("checks: [").ok());
   auto bad_utf8 = Parse(std::string("checks:\n  - id: \xff\xfe\n"));

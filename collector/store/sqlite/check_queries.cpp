@@ -4,6 +4,7 @@
 #include <set>
 #include <vector>
 
+#include "collector/sql/sql_tokens.h"
 #include "collector/store/sqlite/check_functions.h"
 #include "common/text.h"
 
@@ -26,50 +27,16 @@ bool IsReferenceRead(std::string_view table, std::string_view column) {
   return table == "packages" && (column == "id" || column == "name");
 }
 
-// The names a query's text holds, lower case: bare words and quoted
-// identifiers ("x", `x`, [x]); string literals and comments skipped. A table
-// that is not among them can only reach the statement through a view.
-std::set<std::string> NamesIn(std::string_view sql) {
+// The names a query's text holds, lower case: words and quoted names ("x",
+// `x`, [x]) as the one SQL lexer (collector/sql/sql_tokens.h) splits them;
+// literals and comments skipped. A table that is not among them can only
+// reach the statement through a view.
+std::set<std::string> NamesIn(std::string_view query) {
   std::set<std::string> names;
-  size_t i = 0;
-  while (i < sql.size()) {
-    const char c = sql[i];
-    if (c == '\'' || c == '"' || c == '`' || c == '[') {
-      const char close = c == '[' ? ']' : c;
-      std::string text;
-      size_t j = i + 1;
-      while (j < sql.size()) {
-        if (sql[j] == close) {
-          // A doubled quote is one quote inside the token.
-          if (close != ']' && j + 1 < sql.size() && sql[j + 1] == close) {
-            text += close;
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        text += sql[j++];
-      }
-      if (c != '\'') names.insert(ToLowerAscii(text));
-      i = j + 1;
-    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
-      while (i < sql.size() && sql[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
-      const size_t end = sql.find("*/", i + 2);
-      i = end == std::string_view::npos ? sql.size() : end + 2;
-    } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
-               static_cast<unsigned char>(c) >= 0x80) {
-      size_t j = i;
-      while (j < sql.size() &&
-             (std::isalnum(static_cast<unsigned char>(sql[j])) ||
-              sql[j] == '_' || sql[j] == '$' ||
-              static_cast<unsigned char>(sql[j]) >= 0x80)) {
-        ++j;
-      }
-      names.insert(ToLowerAscii(sql.substr(i, j - i)));
-      i = j;
-    } else {
-      ++i;
+  for (const sql::Token& t : sql::Tokenize(query)) {
+    if (t.kind == sql::TokenKind::kWord ||
+        t.kind == sql::TokenKind::kQuotedName) {
+      names.insert(ToLowerAscii(sql::Unquoted(t)));
     }
   }
   return names;
