@@ -344,6 +344,10 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
     }
   }
   // The console and API (--web) on their own HTTPS port.
+  if (!smtp.host.empty()) {
+    console_flags.smtp_server = smtp.host + ":" + std::to_string(smtp.port);
+    console_flags.smtp_from = smtp.from;
+  }
   Result<std::unique_ptr<web::Console>> console = web::StartConsole(
       console_flags,
       {paths.database, paths.root + "/policies", paths.server_key,
