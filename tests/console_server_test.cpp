@@ -1973,6 +1973,7 @@ TEST_F(ConsoleServerTest, DevicesFilterPageAndExportLikeTheEndpointList) {
     ExpectSchema(r, "DeviceList");
     const json doc = r.Json();
     EXPECT_EQ(doc["total"], 6);
+    EXPECT_EQ(doc["all_devices"], 6);
     EXPECT_FALSE(doc["can_write"]);
     for (const json& d : doc["items"]) {
       EXPECT_TRUE(seen.insert(d["mac"].get<std::string>()).second);
@@ -1985,6 +1986,7 @@ TEST_F(ConsoleServerTest, DevicesFilterPageAndExportLikeTheEndpointList) {
   Reply known = Call(viewer, "GET", base + "/devices?filter=known");
   ASSERT_EQ(known.status, 200);
   ASSERT_EQ(known.Json()["items"].size(), 1u);
+  EXPECT_EQ(known.Json()["all_devices"], 6);
   EXPECT_EQ(known.Json()["items"][0]["mac"], "00:80:77:12:34:56");
   EXPECT_EQ(
       Call(viewer, "GET", base + "/devices?filter=needs_agent").Json()["total"],
@@ -2079,6 +2081,67 @@ TEST_F(ConsoleServerTest, AlertDeliveriesArePagedWithTheirEvents) {
            "/api/v1/orgs/" + std::to_string(globex_) + "/alerts/deliveries")
           .status,
       404);
+}
+
+// The report schedule: org admins set, change and remove it (audited), a
+// viewer gets 403, another organisation 404, bad fields 400 naming them.
+TEST_F(ConsoleServerTest, ReportScheduleIsEditedByOrgAdminsAudited) {
+  const std::string path =
+      "/api/v1/orgs/" + std::to_string(acme_) + "/report-schedule";
+  Client admin = Login("acme-admin");
+  Reply none = Call(admin, "GET", path);
+  ASSERT_EQ(none.status, 200) << none.body;
+  ExpectSchema(none, "ReportSchedulePage");
+  EXPECT_TRUE(none.Json()["schedule"].is_null());
+  EXPECT_EQ(Call(admin, "DELETE", path).status, 404);
+  for (const char* body :
+       {R"({"interval_days":0})", R"({"interval_days":"30"})",
+        R"({"interval_days":30,"lang":"fr"})",
+        R"({"interval_days":30,"recipients":["a@b\r\nBcc: x@y"]})",
+        R"({"interval_days":30,"recipients":"it@example.jp"})"}) {
+    Reply bad = Call(admin, "PUT", path, body);
+    EXPECT_EQ(bad.status, 400) << body;
+    ExpectSchema(bad, "Problem");
+    EXPECT_FALSE(bad.Json()["field"].get<std::string>().empty()) << body;
+  }
+  Reply set = Call(admin, "PUT", path,
+                   R"({"interval_days":30,"recipients":["it@example.jp",)"
+                   R"("boss@example.jp"],"lang":"ja"})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  ExpectSchema(set, "ReportSchedulePage");
+  Reply changed = Call(admin, "PUT", path,
+                       R"({"interval_days":7,"recipients":["it@example.jp"],)"
+                       R"("lang":"en"})");
+  ASSERT_EQ(changed.status, 200);
+  Reply read = Call(admin, "GET", path);
+  ExpectSchema(read, "ReportSchedulePage");
+  EXPECT_EQ(read.Json()["schedule"]["interval_days"], 7);
+  EXPECT_EQ(read.Json()["schedule"]["recipients"].size(), 1u);
+  EXPECT_EQ(read.Json()["schedule"]["lang"], "en");
+  // The CLI's store sees the same schedule.
+  auto stored = reports_->ReportScheduleOf(acme_);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->interval_seconds, 7 * 86400);
+
+  Client viewer = Login("acme-viewer");
+  EXPECT_EQ(Call(viewer, "GET", path).status, 403);
+  EXPECT_EQ(Call(viewer, "PUT", path, R"({"interval_days":1})").status, 403);
+  EXPECT_EQ(Call(admin, "GET",
+                 "/api/v1/orgs/" + std::to_string(globex_) + "/report-schedule")
+                .status,
+            404);
+  Client no_csrf = admin;
+  no_csrf.csrf = "";
+  EXPECT_EQ(Call(no_csrf, "DELETE", path).status, 403);
+  EXPECT_EQ(Call(admin, "DELETE", path).status, 204);
+  EXPECT_TRUE(Call(admin, "GET", path).Json()["schedule"].is_null());
+
+  Client op = Login("op");
+  std::multiset<std::string> actions;
+  const json audit = Call(op, "GET", "/api/v1/audit").Json();
+  for (const auto& e : audit["items"]) actions.insert(e["action"]);
+  EXPECT_EQ(actions.count("report_schedule.set"), 2u);
+  EXPECT_EQ(actions.count("report_schedule.delete"), 1u);
 }
 
 }  // namespace

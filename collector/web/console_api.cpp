@@ -1632,6 +1632,13 @@ HttpResponse ConsoleApi::Route(Call& call) {
         return reg.Import(*org);
       }
     }
+    if (is({"orgs", "*", "report-schedule"})) {
+      ScheduleHandlers schedule{{*this, call}};
+      if (m == "GET") return schedule.Get(*org);
+      if (m == "PUT") return schedule.Put(*org);
+      if (m == "DELETE") return schedule.Delete(*org);
+      return h.Problem(405, "error.method");
+    }
     if (is({"orgs", "*", "devices.csv"}) && m == "GET") {
       return DeviceHandlers{{*this, call}}.Export(*org, false);
     }

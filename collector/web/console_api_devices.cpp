@@ -68,7 +68,7 @@ store::DeviceActor DeviceHandlers::Actor() {
 
 std::optional<HttpResponse> DeviceHandlers::Filtered(
     int64_t org_id, std::vector<store::NetworkDevice>* out,
-    int64_t* unmanaged_pcs) {
+    int64_t* unmanaged_pcs, int64_t* unfiltered) {
   Result<store::OrgOverview> org = ScopedOrg(org_id);
   if (!org.ok()) return StoreProblem(org.status());
   if (devices() == nullptr) return Problem(503, "devices.unavailable");
@@ -88,6 +88,7 @@ std::optional<HttpResponse> DeviceHandlers::Filtered(
   if (!list.ok()) return StoreProblem(list.status());
   const std::string needle = AsciiLower(q);
   *unmanaged_pcs = 0;
+  *unfiltered = static_cast<int64_t>(list->size());
   for (store::NetworkDevice& d : *list) {
     if (d.looks_like_pc) ++*unmanaged_pcs;
     const bool kept = filter == "all" ||
@@ -114,8 +115,10 @@ std::optional<HttpResponse> DeviceHandlers::Filtered(
 
 HttpResponse DeviceHandlers::List(int64_t org_id) {
   std::vector<store::NetworkDevice> list;
-  int64_t unmanaged_pcs = 0;
-  if (auto p = Filtered(org_id, &list, &unmanaged_pcs)) return *p;
+  int64_t unmanaged_pcs = 0, unfiltered = 0;
+  if (auto p = Filtered(org_id, &list, &unmanaged_pcs, &unfiltered)) {
+    return *p;
+  }
   size_t limit = 100;
   if (const std::string text = call.request.Query("limit"); !text.empty()) {
     const std::optional<int64_t> n = ParseInt64(text);
@@ -156,14 +159,17 @@ HttpResponse DeviceHandlers::List(int64_t org_id) {
                {"total", list.size()},
                {"next_cursor", next},
                {"unmanaged_pcs", unmanaged_pcs},
+               {"all_devices", unfiltered},
                {"registry_loaded", !signature->empty()},
                {"can_write", CanWrite(org_id)}});
 }
 
 HttpResponse DeviceHandlers::Export(int64_t org_id, bool xlsx) {
   std::vector<store::NetworkDevice> list;
-  int64_t unmanaged_pcs = 0;
-  if (auto p = Filtered(org_id, &list, &unmanaged_pcs)) return *p;
+  int64_t unmanaged_pcs = 0, unfiltered = 0;
+  if (auto p = Filtered(org_id, &list, &unmanaged_pcs, &unfiltered)) {
+    return *p;
+  }
   const auto text = [&](const std::string& key) {
     return catalogue().Text(call.lang, key);
   };

@@ -97,7 +97,8 @@ struct DeviceHandlers : ApiBase {
   // in page order. nullopt when fine; the problem otherwise.
   std::optional<HttpResponse> Filtered(int64_t org_id,
                                        std::vector<store::NetworkDevice>* out,
-                                       int64_t* unmanaged_pcs);
+                                       int64_t* unmanaged_pcs,
+                                       int64_t* unfiltered);
 };
 
 // The first-diagnosis checklist and the IPA self-check as forms
@@ -134,6 +135,19 @@ struct AlertHandlers : ApiBase {
   // The alert port, after checking the organisation is in scope (NOT_FOUND
   // otherwise, as for every other tenant's data).
   Result<std::unique_ptr<store::AlertPort>> Port(int64_t org_id);
+};
+
+// An organisation's report schedule (console_api_schedule.cpp; the CLI's
+// `report schedule`): one per organisation, org admins and operators only
+// (recipients are people's addresses); changes audited.
+struct ScheduleHandlers : ApiBase {
+  // GET orgs/{org}/report-schedule: {"schedule": … | null, "runs": […]}.
+  HttpResponse Get(int64_t org_id);
+  // PUT orgs/{org}/report-schedule {"interval_days", "recipients", "lang"}:
+  // creates or replaces it; a new schedule's first report is due at once.
+  HttpResponse Put(int64_t org_id);
+  // DELETE orgs/{org}/report-schedule: 404 when there is none.
+  HttpResponse Delete(int64_t org_id);
 };
 
 // The organisation-wide software view (console_api_software.cpp,

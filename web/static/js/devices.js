@@ -103,7 +103,7 @@ export async function devices(ctx, orgId, orgNav, notice, params) {
   // Element.append() would write a skipped (null) part as the text "null".
   ctx.main.append(...[orgNav, h('p', {}, t('dev.intro')), alert,
     h('div', {}, notice ? h('p', {class: 'notice', id: 'devices-saved', role: 'status'}, notice) : null),
-    h('p', {class: 'card', id: 'unmanaged-pcs'}, t('dev.summary', {pcs: data.unmanaged_pcs, total: data.total})),
+    h('p', {class: 'card', id: 'unmanaged-pcs'}, t('dev.summary', {pcs: data.unmanaged_pcs, total: data.all_devices})),
     data.registry_loaded ? null : h('p', {class: 'muted', id: 'no-registry'}, t('dev.no_registry')),
     filterForm(ctx, orgId, p),
     h('section', {class: 'card'}, list, pager),

@@ -7,6 +7,7 @@ import * as views from './views.js';
 import {apiTokens} from './api_tokens.js';
 import * as followup from './followup.js';
 import {alerts} from './alerts.js';
+import {schedule} from './schedule.js';
 
 const state = {session: null};
 
@@ -27,6 +28,7 @@ const routes = [
   [/^\/api-tokens$/, () => apiTokens(ctx)],
   [/^\/orgs\/(\d+)\/register$/, (m) => views.registerView(ctx, m[1])],
   [/^\/orgs\/(\d+)\/devices$/, (m, q) => views.devicesView(ctx, m[1], q)],
+  [/^\/orgs\/(\d+)\/report-schedule$/, (m) => schedule(ctx, m[1], views.orgNav(m[1], 'nav.schedule'))],
   [/^\/orgs\/(\d+)\/alerts$/, (m, q) => alerts(ctx, m[1], views.orgNav(m[1], 'nav.alerts'), q)],
   [/^\/orgs\/(\d+)\/questionnaire\/first$/, (m) => views.firstDiagnosisView(ctx, m[1])],
   [/^\/orgs\/(\d+)\/questionnaire\/ipa$/, (m) => views.ipaView(ctx, m[1])],

@@ -33,7 +33,8 @@ export function orgNav(orgId, current) {
     link('', 'nav.dashboard'), link('/rules', 'nav.rules'), link('/questionnaire', 'nav.questionnaire'),
     link('/endpoints', 'nav.endpoints'), link('/software', 'nav.software'),
     link('/enroll', 'nav.enroll'), link('/improvements', 'nav.improvements'),
-    link('/register', 'nav.register'), link('/devices', 'nav.devices'), link('/alerts', 'nav.alerts'));
+    link('/register', 'nav.register'), link('/devices', 'nav.devices'), link('/alerts', 'nav.alerts'),
+    link('/report-schedule', 'nav.schedule'));
 }
 
 // The first-diagnosis and IPA forms (forms.js) under the questionnaire menu.
