@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <map>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "collector/pki/crypto.h"
 #include "collector/store/sqlite/sqlite_store.h"
@@ -180,6 +183,124 @@ TEST_F(ConsoleStoreTest, FiltersAndBadCursors) {
                 .status()
                 .code(),
             StatusCode::kInvalidArgument);
+}
+
+// Check results as the grading store writes them; the failing and unknown
+// counts, the sort by failing checks and the rule filter read them through
+// grading migration 9's indexes.
+TEST_F(ConsoleStoreTest, FailingCountsSortAndRuleFilterFromCheckResults) {
+  auto page = console_->ListEndpoints({true, {}}, acme_, {}, clock_.Now());
+  ASSERT_TRUE(page.ok());
+  std::map<std::string, int64_t> ids;
+  for (const auto& e : page->endpoints) ids[e.hostname] = e.id;
+  const int64_t secret =
+      console_->ListEndpoints({true, {}}, globex_, {}, clock_.Now())
+          ->endpoints.front()
+          .id;
+  {
+    auto db = Database::Open(path_, /*create=*/false);
+    ASSERT_TRUE(db.ok());
+    auto put = db->Prepare(
+        "INSERT INTO check_results (org_id, host_id, check_id, status, "
+        "evidence_json, status_since, evaluated_at, policy_version) VALUES "
+        "(?1, ?2, ?3, ?4, '[]', 0, 0, 'v')");
+    ASSERT_TRUE(put.ok());
+    auto add = [&](int64_t org, int64_t host, const char* check,
+                   const char* status) {
+      put->Reset();
+      put->Bind(1, org).Bind(2, host).Bind(3, check).Bind(4, status);
+      ASSERT_TRUE(put->Step().ok());
+    };
+    // pc-1 fails two checks, pc-2 one (and is unknown on another), pc-4
+    // errs; globex's host fails the same check as pc-2.
+    add(acme_, ids["pc-1"], "av.present", "fail");
+    add(acme_, ids["pc-1"], "fw.on", "fail");
+    add(acme_, ids["pc-1"], "disk.enc", "pass");
+    add(acme_, ids["pc-2"], "fw.on", "fail");
+    add(acme_, ids["pc-2"], "disk.enc", "unknown");
+    add(acme_, ids["pc-4"], "av.present", "error");
+    add(acme_, ids["pc-4"], "fw.on", "pass");
+    add(globex_, secret, "fw.on", "fail");
+  }
+  EndpointQuery q;
+  q.sort = EndpointSort::kFailing;
+  q.descending = true;
+  q.limit = 3;
+  page = console_->ListEndpoints({true, {}}, acme_, q, clock_.Now());
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->endpoints.size(), 3u);
+  EXPECT_EQ(page->endpoints[0].hostname, "pc-1");
+  EXPECT_EQ(page->endpoints[0].failing, 2);
+  EXPECT_EQ(page->endpoints[0].unknown, 0);
+  EXPECT_EQ(page->endpoints[1].hostname, "pc-2");
+  EXPECT_EQ(page->endpoints[1].failing, 1);
+  EXPECT_EQ(page->endpoints[1].unknown, 1);
+  EXPECT_EQ(page->endpoints[2].failing, 0);
+  auto pc4 = console_->FindEndpoint({true, {}}, acme_, ids["pc-4"],
+                                    clock_.Now(), hours(24));
+  ASSERT_TRUE(pc4.ok());
+  EXPECT_EQ(pc4->failing, 0);
+  EXPECT_EQ(pc4->unknown, 1);  // error counts as unknown, never as passing
+
+  q = {};
+  q.failing_checks = {"av.present"};
+  page = console_->ListEndpoints({true, {}}, acme_, q, clock_.Now());
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->total, 1);  // pc-4's error is not a failure
+  EXPECT_EQ(page->endpoints.front().hostname, "pc-1");
+  q.failing_checks = {"fw.on", "av.present"};
+  page = console_->ListEndpoints({true, {}}, acme_, q, clock_.Now());
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->total, 2);  // pc-1 once, pc-2; never globex's host
+  for (const auto& e : page->endpoints) EXPECT_NE(e.id, secret);
+  page = console_->ListEndpoints({true, {}}, globex_, q, clock_.Now());
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->total, 1);
+  EXPECT_EQ(page->endpoints.front().id, secret);
+
+  // The detail's check list, in check order, only the host's own rows.
+  auto checks = console_->EndpointChecks({true, {}}, acme_, ids["pc-1"]);
+  ASSERT_TRUE(checks.ok());
+  ASSERT_EQ(checks->size(), 3u);
+  EXPECT_EQ((*checks)[0].check_id, "av.present");
+  EXPECT_EQ((*checks)[1].check_id, "disk.enc");
+  EXPECT_EQ((*checks)[2].check_id, "fw.on");
+  EXPECT_EQ(console_->EndpointChecks({false, {acme_}}, globex_, secret)
+                .status()
+                .code(),
+            StatusCode::kNotFound);
+}
+
+// Requests from many threads at once share the pool's readers (more
+// callers than readers): every answer is complete and the same.
+TEST_F(ConsoleStoreTest, ConcurrentCallersShareThePool) {
+  constexpr int kThreads = SqliteConsoleStore::kReaders * 3;
+  std::vector<int> totals(kThreads, -1);
+  std::vector<int> families(kThreads, -1);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      int total = 0;
+      for (int i = 0; i < 20; ++i) {
+        auto page =
+            console_->ListEndpoints({true, {}}, acme_, {}, clock_.Now());
+        if (!page.ok()) return;
+        total = static_cast<int>(page->total);
+        auto orgs = console_->ListOrgs({true, {}}, clock_.Now(), hours(24));
+        if (!orgs.ok() || orgs->size() != 2) return;
+        auto f = console_->EndpointFamilies({true, {}}, acme_,
+                                            page->endpoints.front().id);
+        if (!f.ok()) return;
+        families[t] = static_cast<int>(f->size());
+      }
+      totals[t] = total;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(totals[t], 8) << "thread " << t;
+    EXPECT_EQ(families[t], 0) << "thread " << t;
+  }
 }
 
 TEST_F(ConsoleStoreTest, TokensAreScopedToo) {
