@@ -38,8 +38,14 @@ viewer_password=$("$COLLECTOR" user add viewer-b --role viewer --org "$ORG_B" --
   sed -n 's/.*one-time password.*): \([^ ]*\)$/\1/p')
 [[ -n "$viewer_password" ]] || fail "user add printed no password"
 
+# Alerts (#20): a mail channel before the agents report, so their failing
+# checks queue deliveries; the relay on the discard port refuses, so the
+# alerts page shows them waiting for a retry with the error.
+"$COLLECTOR" alerts channels add --data "$tmp/data" --org "$ORG_A" --email it@example.jp >/dev/null ||
+  fail "alerts channels add"
 "$COLLECTOR" serve --data "$tmp/data" --grpc 127.0.0.1:0 --port-file "$tmp/port" \
-  --web 127.0.0.1:0 --web-port-file "$tmp/web-port" >"$tmp/serve.log" 2>&1 &
+  --web 127.0.0.1:0 --web-port-file "$tmp/web-port" \
+  --smtp-host 127.0.0.1 --smtp-port 9 --smtp-from alerts@example.jp >"$tmp/serve.log" 2>&1 &
 serve_pid=$!
 for _ in $(seq 1 200); do [[ -s "$tmp/web-port" ]] && break; sleep 0.05; done
 [[ -s "$tmp/web-port" ]] || fail "serve did not write its web port"

@@ -366,6 +366,7 @@ class ConsoleServerTest : public ::testing::Test {
   std::unique_ptr<WebServer> web_;
   Poco::Net::Context::Ptr client_context_;
   int64_t acme_ = 0, globex_ = 0, xss_host_ = 0, globex_host_ = 0;
+  std::unique_ptr<store::DeviceStore> devices_;
 };
 
 TEST_F(ConsoleServerTest, ServesTheConsoleOverTlsWithSecurityHeaders) {
@@ -1922,6 +1923,225 @@ TEST_F(ConsoleServerTest, SessionsSurviveARestartAndEndEverywhereAtLogout) {
   clock_.Advance(std::chrono::minutes(31));
   EXPECT_EQ(ask(second, "GET").status, 401);
   EXPECT_EQ(Call(d, "GET", "/api/v1/session").status, 401);
+}
+
+// The devices page's list: filters, the vendor/MAC search and cursor paging
+// visit every device once; CSV (BOM, formula cells neutralised) and XLSX
+// exports follow the same filter; scoped and validated like the rest.
+TEST_F(ConsoleServerTest, DevicesFilterPageAndExportLikeTheEndpointList) {
+  auto devices =
+      store::OpenDeviceStore(store::SqliteUrl(dir_ + "/collector.db"));
+  ASSERT_TRUE(devices.ok()) << devices.status().ToString();
+  devices_ = std::move(devices).value();
+  api_->SetDevices(devices_.get());
+  // The XSS host saw six devices: Dell PCs, a Brother printer, a phone.
+  std::string table = R"({"source":"rtnetlink","neighbours":[)";
+  const std::vector<std::string> macs = {
+      "00:14:22:99:99:01", "00:14:22:99:99:02", "00:14:22:99:99:03",
+      "00:14:22:99:99:04", "00:80:77:12:34:56", "da:a1:19:00:00:01"};
+  for (size_t i = 0; i < macs.size(); ++i) {
+    table += (i ? "," : "") + std::string(R"({"ip":"192.168.1.)") +
+             std::to_string(50 + i) + R"(","mac":")" + macs[i] +
+             R"(","interface":"eth0","state":"NEIGHBOUR_STATE_STALE"})";
+  }
+  table += R"(],"total_entries":6})";
+  store::ReportInput report;
+  report.host_id = xss_host_;
+  report.node_key_hash = pki::Sha256Hex("k");
+  report.report_id = "neighbours-1";
+  report.collected_at = ToUnixSeconds(clock_.Now());
+  store::FamilyUpdate family{"neighbours", "STATUS_OK", report.collected_at,
+                             table, pki::Sha256Hex(table)};
+  report.families.push_back(family);
+  ASSERT_TRUE(
+      store_->StoreReports(std::vector<store::ReportInput>{report})[0].ok());
+
+  const std::string base = "/api/v1/orgs/" + std::to_string(acme_);
+  Client admin = Login("acme-admin");
+  ASSERT_EQ(Call(admin, "PUT", base + "/devices/00:80:77:12:34:56/mark",
+                 R"j({"verdict":"not_pc","kind":"printer","note":"=SUM(1)"})j")
+                .status,
+            204);
+  Client viewer = Login("acme-viewer");
+  std::set<std::string> seen;
+  std::string cursor;
+  for (int page = 0; page < 10; ++page) {
+    Reply r = Call(viewer, "GET",
+                   base + "/devices?limit=4" +
+                       (cursor.empty() ? "" : "&cursor=" + cursor));
+    ASSERT_EQ(r.status, 200) << r.body;
+    ExpectSchema(r, "DeviceList");
+    const json doc = r.Json();
+    EXPECT_EQ(doc["total"], 6);
+    EXPECT_EQ(doc["all_devices"], 6);
+    EXPECT_FALSE(doc["can_write"]);
+    for (const json& d : doc["items"]) {
+      EXPECT_TRUE(seen.insert(d["mac"].get<std::string>()).second);
+    }
+    if (doc["next_cursor"].is_null()) break;
+    cursor = doc["next_cursor"];
+  }
+  EXPECT_EQ(seen.size(), 6u);
+
+  Reply known = Call(viewer, "GET", base + "/devices?filter=known");
+  ASSERT_EQ(known.status, 200);
+  ASSERT_EQ(known.Json()["items"].size(), 1u);
+  EXPECT_EQ(known.Json()["all_devices"], 6);
+  EXPECT_EQ(known.Json()["items"][0]["mac"], "00:80:77:12:34:56");
+  EXPECT_EQ(
+      Call(viewer, "GET", base + "/devices?filter=needs_agent").Json()["total"],
+      0);
+  Reply pcs = Call(viewer, "GET", base + "/devices?filter=unmanaged_pc");
+  ASSERT_EQ(pcs.status, 200);
+  EXPECT_EQ(pcs.Json()["total"], pcs.Json()["unmanaged_pcs"]);
+  for (const json& d : pcs.Json()["items"]) EXPECT_TRUE(d["looks_like_pc"]);
+  Reply search = Call(viewer, "GET", base + "/devices?q=00:14:22:99:99:0");
+  EXPECT_EQ(search.Json()["total"], 4);
+
+  Reply bad = Call(viewer, "GET", base + "/devices?filter=everything");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.Json()["field"], "filter");
+  EXPECT_EQ(Call(viewer, "GET", base + "/devices?cursor=nope").Json()["field"],
+            "cursor");
+  EXPECT_EQ(Call(viewer, "GET", base + "/devices?limit=0").Json()["field"],
+            "limit");
+  const std::string globex = "/api/v1/orgs/" + std::to_string(globex_);
+  EXPECT_EQ(Call(viewer, "GET", globex + "/devices").status, 404);
+  EXPECT_EQ(Call(viewer, "GET", globex + "/devices.csv").status, 404);
+
+  Reply csv = Call(viewer, "GET", base + "/devices.csv?filter=known");
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(csv.body.rfind("\xEF\xBB\xBF", 0), 0u);
+  EXPECT_NE(csv.body.find("00:80:77:12:34:56"), std::string::npos);
+  EXPECT_EQ(csv.body.find("00:14:22:99:99:01"), std::string::npos);
+  EXPECT_NE(csv.body.find("'=SUM(1)"), std::string::npos) << csv.body;
+  Reply all_csv = Call(viewer, "GET", base + "/devices.csv");
+  EXPECT_NE(all_csv.body.find("00:14:22:99:99:01"), std::string::npos);
+  Reply xlsx = Call(viewer, "GET", base + "/devices.xlsx");
+  ASSERT_EQ(xlsx.status, 200);
+  EXPECT_EQ(xlsx.body.rfind("PK", 0), 0u);
+  EXPECT_NE(xlsx.headers["content-disposition"].find("devices-"),
+            std::string::npos);
+  api_->SetDevices(nullptr);
+}
+
+// Alert deliveries are paged newest first, each with the event it was about;
+// a viewer gets 403, another organisation 404, a bad cursor 400.
+TEST_F(ConsoleServerTest, AlertDeliveriesArePagedWithTheirEvents) {
+  auto port = store::OpenAlertStore(store::SqliteUrl(dir_ + "/collector.db"));
+  ASSERT_TRUE(port.ok());
+  store::AlertChannel mail;
+  mail.kind = "email";
+  mail.target = "it@example.jp";
+  mail.language = "ja";
+  mail.schedule = "immediate";
+  ASSERT_TRUE((*port)->AddChannel(acme_, mail, "", "test", clock_.Now()).ok());
+  ASSERT_TRUE(
+      (*port)->SetSettings(acme_, {7, 1000}, "test", clock_.Now()).ok());
+  std::vector<store::AlertCondition> failing;
+  for (int i = 0; i < 5; ++i) {
+    failing.push_back({store::kAlertCheckFailing, xss_host_,
+                       "check-" + std::to_string(i), kXssHost, "ja", "en", ""});
+  }
+  ASSERT_TRUE(
+      (*port)
+          ->Reconcile(acme_, {store::kAlertCheckFailing}, failing, clock_.Now())
+          .ok());
+  const std::string path =
+      "/api/v1/orgs/" + std::to_string(acme_) + "/alerts/deliveries";
+  Client admin = Login("acme-admin");
+  std::vector<std::string> subjects;
+  std::string cursor;
+  for (int page = 0; page < 5; ++page) {
+    Reply r =
+        Call(admin, "GET",
+             path + "?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    ASSERT_EQ(r.status, 200) << r.body;
+    ExpectSchema(r, "AlertDeliveryPage");
+    const json doc = r.Json();
+    for (const json& d : doc["items"]) {
+      EXPECT_EQ(d["event"]["hostname"], kXssHost);
+      subjects.push_back(d["event"]["subject"]);
+    }
+    if (doc["next_cursor"].is_null()) break;
+    cursor = doc["next_cursor"];
+  }
+  EXPECT_EQ(subjects, (std::vector<std::string>{"check-4", "check-3", "check-2",
+                                                "check-1", "check-0"}));
+  Reply alerts =
+      Call(admin, "GET", "/api/v1/orgs/" + std::to_string(acme_) + "/alerts");
+  ASSERT_EQ(alerts.status, 200);
+  ExpectSchema(alerts, "Alerts");
+  EXPECT_TRUE(alerts.Json()["smtp"].is_null());  // no relay in this fixture
+  Client viewer = Login("acme-viewer");
+  EXPECT_EQ(Call(viewer, "GET", path).status, 403);
+  EXPECT_EQ(Call(admin, "GET", path + "?cursor=-1").Json()["field"], "cursor");
+  EXPECT_EQ(
+      Call(admin, "GET",
+           "/api/v1/orgs/" + std::to_string(globex_) + "/alerts/deliveries")
+          .status,
+      404);
+}
+
+// The report schedule: org admins set, change and remove it (audited), a
+// viewer gets 403, another organisation 404, bad fields 400 naming them.
+TEST_F(ConsoleServerTest, ReportScheduleIsEditedByOrgAdminsAudited) {
+  const std::string path =
+      "/api/v1/orgs/" + std::to_string(acme_) + "/report-schedule";
+  Client admin = Login("acme-admin");
+  Reply none = Call(admin, "GET", path);
+  ASSERT_EQ(none.status, 200) << none.body;
+  ExpectSchema(none, "ReportSchedulePage");
+  EXPECT_TRUE(none.Json()["schedule"].is_null());
+  EXPECT_EQ(Call(admin, "DELETE", path).status, 404);
+  for (const char* body :
+       {R"({"interval_days":0})", R"({"interval_days":"30"})",
+        R"({"interval_days":30,"lang":"fr"})",
+        R"({"interval_days":30,"recipients":["a@b\r\nBcc: x@y"]})",
+        R"({"interval_days":30,"recipients":"it@example.jp"})"}) {
+    Reply bad = Call(admin, "PUT", path, body);
+    EXPECT_EQ(bad.status, 400) << body;
+    ExpectSchema(bad, "Problem");
+    EXPECT_FALSE(bad.Json()["field"].get<std::string>().empty()) << body;
+  }
+  Reply set = Call(admin, "PUT", path,
+                   R"({"interval_days":30,"recipients":["it@example.jp",)"
+                   R"("boss@example.jp"],"lang":"ja"})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  ExpectSchema(set, "ReportSchedulePage");
+  Reply changed = Call(admin, "PUT", path,
+                       R"({"interval_days":7,"recipients":["it@example.jp"],)"
+                       R"("lang":"en"})");
+  ASSERT_EQ(changed.status, 200);
+  Reply read = Call(admin, "GET", path);
+  ExpectSchema(read, "ReportSchedulePage");
+  EXPECT_EQ(read.Json()["schedule"]["interval_days"], 7);
+  EXPECT_EQ(read.Json()["schedule"]["recipients"].size(), 1u);
+  EXPECT_EQ(read.Json()["schedule"]["lang"], "en");
+  // The CLI's store sees the same schedule.
+  auto stored = reports_->ReportScheduleOf(acme_);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->interval_seconds, 7 * 86400);
+
+  Client viewer = Login("acme-viewer");
+  EXPECT_EQ(Call(viewer, "GET", path).status, 403);
+  EXPECT_EQ(Call(viewer, "PUT", path, R"({"interval_days":1})").status, 403);
+  EXPECT_EQ(Call(admin, "GET",
+                 "/api/v1/orgs/" + std::to_string(globex_) + "/report-schedule")
+                .status,
+            404);
+  Client no_csrf = admin;
+  no_csrf.csrf = "";
+  EXPECT_EQ(Call(no_csrf, "DELETE", path).status, 403);
+  EXPECT_EQ(Call(admin, "DELETE", path).status, 204);
+  EXPECT_TRUE(Call(admin, "GET", path).Json()["schedule"].is_null());
+
+  Client op = Login("op");
+  std::multiset<std::string> actions;
+  const json audit = Call(op, "GET", "/api/v1/audit").Json();
+  for (const auto& e : audit["items"]) actions.insert(e["action"]);
+  EXPECT_EQ(actions.count("report_schedule.set"), 2u);
+  EXPECT_EQ(actions.count("report_schedule.delete"), 1u);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "collector/policy/grading_service.h"
 #include "collector/policy/shared_evaluation_worker.h"
 #include "collector/service/server.h"
+#include "collector/store/open_store.h"
 #include "collector/web/console_main.h"
 #include "common/log.h"
 #include "common/text.h"
@@ -34,6 +35,16 @@ Result<pki::KeyAndCert> LoadPair(const std::string& key_path,
   Result<std::string> cert = ReadFile(cert_path, 1 << 20);
   if (!cert.ok()) return cert.status();
   return pki::KeyAndCert{std::move(key).value(), std::move(cert).value()};
+}
+
+// One slice of alert retention: at most `max_rows` rows older than `days`.
+Result<int64_t> PruneAlerts(const std::string& store_url, int days,
+                            int64_t max_rows) {
+  Result<std::unique_ptr<store::AlertPort>> port =
+      store::OpenAlertStore(store_url);
+  if (!port.ok()) return port.status();
+  return (*port)->PruneBefore(
+      SystemClock::Instance().Now() - std::chrono::hours(24) * days, max_rows);
 }
 
 }  // namespace
@@ -113,6 +124,14 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   options.add_options()("webhook-ca", po::value(&webhook_ca),
                         "PEM CA file for alert webhook servers (default: "
                         "system CAs)");
+  int alert_retention_days = store::kDefaultAlertRetentionDays;
+  options.add_options()(
+      "alert-retention-days",
+      po::value(&alert_retention_days)
+          ->default_value(store::kDefaultAlertRetentionDays),
+      "alert deliveries and cleared events older than this many days are "
+      "pruned, in every organisation (1-36500; pending retries and open "
+      "alerts are kept)");
   std::string store_url;
   AddStoreFlag(options, &store_url);
   po::variables_map vm;
@@ -124,6 +143,12 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   }
   if (Status s = LoadSmtpPassword(smtp_password_file, &smtp); !s.ok()) {
     return Failure(kCommand, s, err);
+  }
+  if (alert_retention_days < 1 || alert_retention_days > 36500) {
+    return UsageError(kCommand,
+                      "--alert-retention-days: must be 1 to 36500, got " +
+                          std::to_string(alert_retention_days),
+                      err);
   }
   LogLevel level = LogLevel::kInfo;
   if (!ParseLogLevel(log_level, &level)) {
@@ -339,6 +364,10 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
     }
   }
   // The console and API (--web) on their own HTTPS port.
+  if (!smtp.host.empty()) {
+    console_flags.smtp_server = smtp.host + ":" + std::to_string(smtp.port);
+    console_flags.smtp_from = smtp.from;
+  }
   Result<std::unique_ptr<web::Console>> console = web::StartConsole(
       console_flags,
       {paths.store_url, paths.root + "/policies", paths.server_key,
@@ -391,8 +420,23 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
       MAMORI_LOG(kInfo) << "pruned " << *pruned
                         << " history rows past retention";
     }
-    ticks_to_prune =
-        pruned.ok() && *pruned == kPruneRows ? 1 : kPruneEveryTicks;
+    // Alert deliveries and cleared events past their retention (#20), on a
+    // connection of this pass's own: the pass is hourly.
+    Result<int64_t> alerts_pruned = int64_t{0};
+    if (!on_postgres) {
+      alerts_pruned =
+          PruneAlerts(paths.store_url, alert_retention_days, kPruneRows);
+      if (!alerts_pruned.ok()) {
+        MAMORI_LOG(kWarning)
+            << "alert pruning failed: " << alerts_pruned.status().ToString();
+      } else if (*alerts_pruned > 0) {
+        MAMORI_LOG(kInfo) << "pruned " << *alerts_pruned
+                          << " alert rows past retention";
+      }
+    }
+    const bool more = (pruned.ok() && *pruned == kPruneRows) ||
+                      (alerts_pruned.ok() && *alerts_pruned == kPruneRows);
+    ticks_to_prune = more ? 1 : kPruneEveryTicks;
   }
   MAMORI_LOG(kInfo) << "signal " << signal_number
                     << ": stopping (finishing in-flight reports)";

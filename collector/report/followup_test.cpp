@@ -164,6 +164,13 @@ class RacingStore final : public store::ReportStore {
                            const std::string& actor, int64_t now) override {
     return inner_.SetReportSchedule(s, actor, now);
   }
+  Result<std::optional<store::ReportSchedule>> ReportScheduleOf(
+      int64_t org_id) override {
+    return inner_.ReportScheduleOf(org_id);
+  }
+  Status DeleteReportSchedule(int64_t org_id) override {
+    return inner_.DeleteReportSchedule(org_id);
+  }
   Result<std::vector<store::ReportSchedule>> DueReportSchedules(
       int64_t now) override {
     return inner_.DueReportSchedules(now);

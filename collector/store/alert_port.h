@@ -52,6 +52,9 @@ inline constexpr char kAlertUnmanagedDevice[] = "unmanaged_device";
 inline constexpr char kAlertTest[] = "test";
 
 inline constexpr int kMaxDeliveryAttempts = 12;
+// Deliveries and cleared events older than this are pruned (serve's
+// --alert-retention-days, one figure for every organisation).
+inline constexpr int kDefaultAlertRetentionDays = 180;
 
 struct AlertChannel {
   int64_t id = 0;
@@ -219,6 +222,20 @@ class AlertPort {
   // Newest first, at most `limit`.
   virtual Result<std::vector<AlertDelivery>> Deliveries(int64_t org_id,
                                                         int limit) = 0;
+  // The console's page of deliveries: newest first, those with an id below
+  // `before_id` (0: from the newest), at most `limit`, each with its events
+  // (event_ids filled; `secret` and `org` left empty).
+  virtual Result<std::vector<DeliveryWork>> DeliveryPage(int64_t org_id,
+                                                         int64_t before_id,
+                                                         int limit) = 0;
+
+  // Retention, across organisations: deletes deliveries created before
+  // `cutoff` that need no more attempts (sent, or failed for good), then
+  // events raised before `cutoff` that have cleared and that no remaining
+  // delivery names; at most `max_rows` rows in one transaction. Open
+  // conditions, pending retries, channels, settings and the alert audit
+  // trail are kept. Returns the rows deleted.
+  virtual Result<int64_t> PruneBefore(TimePoint cutoff, int64_t max_rows) = 0;
 };
 
 }  // namespace mamori::store

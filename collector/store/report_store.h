@@ -113,6 +113,12 @@ class ReportStore {
   // Creates or replaces `schedule.org_id`'s schedule.
   virtual Status SetReportSchedule(const ReportSchedule& schedule,
                                    const std::string& actor, int64_t now) = 0;
+  // `org_id`'s schedule (org name left empty); nullopt when it has none.
+  virtual Result<std::optional<ReportSchedule>> ReportScheduleOf(
+      int64_t org_id) = 0;
+  // Removes `org_id`'s schedule (its past runs stay). NOT_FOUND when it has
+  // none.
+  virtual Status DeleteReportSchedule(int64_t org_id) = 0;
   // Schedules with next_due ≤ now, by organisation id.
   virtual Result<std::vector<ReportSchedule>> DueReportSchedules(
       int64_t now) = 0;

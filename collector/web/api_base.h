@@ -108,6 +108,7 @@ struct ApiBase {
   HttpResponse RegisterMissing();
   std::mutex& register_mu() { return api.register_mu_; }
   store::DeviceStore* devices() { return api.devices_; }
+  store::ReportStore& reports() { return api.reports_; }
   SoftwareViewCache& software_view() { return api.software_view_; }
 };
 

@@ -1667,6 +1667,9 @@ HttpResponse ConsoleApi::Route(Call& call) {
         if (!channel) return h.Problem(404, "error.not_found");
         return alerts.RemoveChannel(*org, *channel);
       }
+      if (is({"orgs", "*", "alerts", "deliveries"}) && m == "GET") {
+        return alerts.DeliveryList(*org);
+      }
       if (is({"orgs", "*", "alerts", "settings"}) && m == "PUT") {
         return alerts.SaveSettings(*org);
       }
@@ -1743,6 +1746,19 @@ HttpResponse ConsoleApi::Route(Call& call) {
       if (is({"orgs", "*", "register", "import"}) && m == "POST") {
         return reg.Import(*org);
       }
+    }
+    if (is({"orgs", "*", "report-schedule"})) {
+      ScheduleHandlers schedule{{*this, call}};
+      if (m == "GET") return schedule.Get(*org);
+      if (m == "PUT") return schedule.Put(*org);
+      if (m == "DELETE") return schedule.Delete(*org);
+      return h.Problem(405, "error.method");
+    }
+    if (is({"orgs", "*", "devices.csv"}) && m == "GET") {
+      return DeviceHandlers{{*this, call}}.Export(*org, false);
+    }
+    if (is({"orgs", "*", "devices.xlsx"}) && m == "GET") {
+      return DeviceHandlers{{*this, call}}.Export(*org, true);
     }
     if (is({"orgs", "*", "devices"}) && m == "GET") {
       return DeviceHandlers{{*this, call}}.List(*org);

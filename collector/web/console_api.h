@@ -62,6 +62,10 @@ struct ConsoleApiOptions {
   std::string software_store_url;
   // The store behind the alerts (store/alert_port.h); empty: 404.
   std::string alerts_store_url;
+  // The SMTP relay alerts are mailed through ("host:port", empty: none)
+  // and its sender address, shown on the alerts page.
+  std::string smtp_server;
+  std::string smtp_from;
 };
 
 class ConsoleApi {

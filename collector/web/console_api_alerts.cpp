@@ -63,7 +63,51 @@ json DeliveryJson(const store::AlertDelivery& d) {
           {"last_error", d.last_error}};
 }
 
+// A row of the deliveries page: the delivery and what it was about (the
+// first event; a batch or digest says how many more).
+json DeliveryRowJson(const store::DeliveryWork& w) {
+  json j = DeliveryJson(w.delivery);
+  if (w.events.empty()) {
+    j["event"] = nullptr;
+  } else {
+    j["event"] = EventJson(w.events.front());
+  }
+  return j;
+}
+
 }  // namespace
+
+HttpResponse AlertHandlers::DeliveryList(int64_t org_id) {
+  auto port = Port(org_id);
+  if (!port.ok()) return StoreProblem(port.status());
+  if (!CanWrite(org_id)) return Problem(403, "auth.forbidden");
+  int64_t before = 0;
+  if (const std::string text = call.request.Query("cursor"); !text.empty()) {
+    const std::optional<int64_t> id = ParseInt64(text);
+    if (!id || *id < 1) return FieldProblem("cursor", "error.invalid_field");
+    before = *id;
+  }
+  int limit = 25;
+  if (const std::string text = call.request.Query("limit"); !text.empty()) {
+    const std::optional<int64_t> n = ParseInt64(text);
+    if (!n || *n < 1 || *n > 200) {
+      return FieldProblem("limit", "error.range",
+                          {{"min", "1"}, {"max", "200"}});
+    }
+    limit = static_cast<int>(*n);
+  }
+  // One more than asked tells whether there is a next page.
+  auto rows = (*port)->DeliveryPage(org_id, before, limit + 1);
+  if (!rows.ok()) return StoreProblem(rows.status());
+  const bool more = static_cast<int>(rows->size()) > limit;
+  if (more) rows->pop_back();
+  json items = json::array();
+  for (const auto& w : *rows) items.push_back(DeliveryRowJson(w));
+  return Json(
+      {{"items", items},
+       {"next_cursor", more ? json(std::to_string(rows->back().delivery.id))
+                            : json(nullptr)}});
+}
 
 Result<std::unique_ptr<store::AlertPort>> AlertHandlers::Port(int64_t org_id) {
   Result<store::OrgOverview> org = ScopedOrg(org_id);
@@ -90,6 +134,12 @@ HttpResponse AlertHandlers::Get(int64_t org_id) {
               {"settings",
                {{"silent_days", settings->silent_days},
                 {"max_per_hour", settings->max_per_hour}}},
+              // The collector's mail relay (serve's --smtp-* flags): one for
+              // every organisation; its password is never in an answer.
+              {"smtp", options().smtp_server.empty()
+                           ? json(nullptr)
+                           : json{{"server", options().smtp_server},
+                                  {"from", options().smtp_from}}},
               {"events", json::array()},
               {"deliveries", json::array()}};
   for (const auto& c : *channels) doc["channels"].push_back(ChannelJson(c));

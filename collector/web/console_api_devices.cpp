@@ -5,11 +5,19 @@
 // The store validates the mark and writes its audit row in the same
 // transaction (store/device_store.h), so these handlers only authorise,
 // parse and render. MACs, addresses and host names are endpoint data:
-// rendered as JSON strings, never trusted as identity.
+// rendered as JSON strings, never trusted as identity. The list is
+// filtered, searched and paged here, over the organisation's devices as the
+// store lists them (bounded per host by the agent), and exported as CSV or
+// XLSX through the same neutralising writers as the endpoint list.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "collector/register/csv_format.h"
 #include "collector/store/device_store.h"
 #include "collector/web/console_api_parts.h"
+#include "collector/web/http.h"
+#include "collector/web/xlsx_table.h"
+#include "common/text.h"
 
 namespace mamori::web {
 
@@ -17,9 +25,12 @@ using nlohmann::json;
 
 namespace {
 
-// A page lists at most this many devices, most recently seen first (a
-// neighbour table is bounded per host; this bounds an organisation's).
-constexpr size_t kMaxDevices = 2000;
+std::string AsciiLower(std::string text) {
+  for (char& c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return text;
+}
 
 json DeviceJson(const store::NetworkDevice& d) {
   json witnesses = json::array();
@@ -55,27 +66,156 @@ store::DeviceActor DeviceHandlers::Actor() {
   return {call.Actor(), call.request.source};
 }
 
-HttpResponse DeviceHandlers::List(int64_t org_id) {
+std::optional<HttpResponse> DeviceHandlers::Filtered(
+    int64_t org_id, std::vector<store::NetworkDevice>* out,
+    int64_t* unmanaged_pcs, int64_t* unfiltered) {
   Result<store::OrgOverview> org = ScopedOrg(org_id);
   if (!org.ok()) return StoreProblem(org.status());
   if (devices() == nullptr) return Problem(503, "devices.unavailable");
+  std::string filter = call.request.Query("filter");
+  if (filter.empty()) filter = "all";
+  if (filter != "all" && filter != "unmanaged_pc" && filter != "known" &&
+      filter != "needs_agent") {
+    return FieldProblem("filter", "error.one_of",
+                        {{"values", "all, unmanaged_pc, known, needs_agent"}});
+  }
+  const std::string q = call.request.Query("q");
+  if (q.size() > 200 || !IsCleanUtf8(q)) {
+    return FieldProblem("q", "error.invalid_field");
+  }
   Result<std::vector<store::NetworkDevice>> list =
       devices()->ListDevices(org_id, store::DeviceQuery{});
   if (!list.ok()) return StoreProblem(list.status());
+  const std::string needle = AsciiLower(q);
+  *unmanaged_pcs = 0;
+  *unfiltered = static_cast<int64_t>(list->size());
+  for (store::NetworkDevice& d : *list) {
+    if (d.looks_like_pc) ++*unmanaged_pcs;
+    const bool kept = filter == "all" ||
+                      (filter == "unmanaged_pc" && d.looks_like_pc) ||
+                      (filter == "known" && d.mark == "not_pc") ||
+                      (filter == "needs_agent" && d.mark == "needs_agent");
+    if (!kept) continue;
+    // The vendor search also finds a MAC prefix or an address.
+    if (!needle.empty() &&
+        AsciiLower(d.vendor).find(needle) == std::string::npos &&
+        AsciiLower(d.mac).find(needle) == std::string::npos &&
+        d.ips.find(needle) == std::string::npos) {
+      continue;
+    }
+    out->push_back(std::move(d));
+  }
+  // Most recently seen first, then by MAC: the order the cursor walks.
+  std::sort(out->begin(), out->end(), [](const auto& a, const auto& b) {
+    if (a.last_seen != b.last_seen) return a.last_seen > b.last_seen;
+    return a.mac < b.mac;
+  });
+  return std::nullopt;
+}
+
+HttpResponse DeviceHandlers::List(int64_t org_id) {
+  std::vector<store::NetworkDevice> list;
+  int64_t unmanaged_pcs = 0, unfiltered = 0;
+  if (auto p = Filtered(org_id, &list, &unmanaged_pcs, &unfiltered)) {
+    return *p;
+  }
+  size_t limit = 100;
+  if (const std::string text = call.request.Query("limit"); !text.empty()) {
+    const std::optional<int64_t> n = ParseInt64(text);
+    if (!n || *n < 1 || *n > 500) {
+      return FieldProblem("limit", "error.range",
+                          {{"min", "1"}, {"max", "500"}});
+    }
+    limit = static_cast<size_t>(*n);
+  }
+  // The cursor is the last row shown: "<last seen, Unix seconds>_<MAC>".
+  size_t start = 0;
+  if (const std::string cursor = call.request.Query("cursor");
+      !cursor.empty()) {
+    const size_t cut = cursor.find('_');
+    const std::optional<int64_t> seen = cut == std::string::npos
+                                            ? std::nullopt
+                                            : ParseInt64(cursor.substr(0, cut));
+    if (!seen) return FieldProblem("cursor", "error.invalid_field");
+    const std::string mac = cursor.substr(cut + 1);
+    while (start < list.size() &&
+           (ToUnixSeconds(list[start].last_seen) > *seen ||
+            (ToUnixSeconds(list[start].last_seen) == *seen &&
+             list[start].mac <= mac))) {
+      ++start;
+    }
+  }
   Result<std::string> signature = devices()->VendorSignature();
   if (!signature.ok()) return StoreProblem(signature.status());
   json items = json::array();
-  int64_t unmanaged_pcs = 0;
-  for (const store::NetworkDevice& d : *list) {
-    if (d.looks_like_pc) ++unmanaged_pcs;
-    if (items.size() < kMaxDevices) items.push_back(DeviceJson(d));
+  const size_t end = std::min(list.size(), start + limit);
+  for (size_t i = start; i < end; ++i) items.push_back(DeviceJson(list[i]));
+  json next = nullptr;
+  if (end < list.size()) {
+    next = std::to_string(ToUnixSeconds(list[end - 1].last_seen)) + "_" +
+           list[end - 1].mac;
   }
   return Json({{"items", items},
-               {"total", list->size()},
-               {"truncated", list->size() > kMaxDevices},
+               {"total", list.size()},
+               {"next_cursor", next},
                {"unmanaged_pcs", unmanaged_pcs},
+               {"all_devices", unfiltered},
                {"registry_loaded", !signature->empty()},
                {"can_write", CanWrite(org_id)}});
+}
+
+HttpResponse DeviceHandlers::Export(int64_t org_id, bool xlsx) {
+  std::vector<store::NetworkDevice> list;
+  int64_t unmanaged_pcs = 0, unfiltered = 0;
+  if (auto p = Filtered(org_id, &list, &unmanaged_pcs, &unfiltered)) {
+    return *p;
+  }
+  const auto text = [&](const std::string& key) {
+    return catalogue().Text(call.lang, key);
+  };
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({text("dev.mac"), text("dev.vendor"), text("dev.ips"),
+                  text("dev.witnesses"), text("dev.first_seen"),
+                  text("dev.last_seen"), text("dev.looks_like_pc"),
+                  text("dev.mark"), text("dev.note")});
+  for (const store::NetworkDevice& d : list) {
+    std::string witnesses;
+    for (const store::DeviceWitness& w : d.witnesses) {
+      witnesses += (witnesses.empty() ? "" : ", ") + w.hostname;
+    }
+    std::string mark;
+    if (d.mark == "not_pc") {
+      mark = catalogue().Text(
+          call.lang, "dev.mark_not_pc",
+          {{"kind",
+            text("dev.kind." +
+                 (d.mark_kind.empty() ? std::string("other") : d.mark_kind))}});
+    } else if (d.mark == "needs_agent") {
+      mark = text("dev.mark_needs_agent");
+    }
+    rows.push_back(
+        {d.mac, d.locally_administered ? text("dev.randomised") : d.vendor,
+         d.ips, witnesses, IsoTime(d.first_seen), IsoTime(d.last_seen),
+         d.looks_like_pc ? text("dev.pc_yes") : text("dev.pc_no"), mark,
+         d.mark_note});
+  }
+  HttpResponse r;
+  const std::string name = "devices-" + std::to_string(org_id);
+  if (xlsx) {
+    Result<std::string> book = TableToXlsx(text("nav.devices"), rows);
+    if (!book.ok()) return StoreProblem(book.status());
+    r.content_type =
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    r.body = std::move(book).value();
+    r.AddHeader("Content-Disposition",
+                "attachment; filename=\"" + name + ".xlsx\"");
+  } else {
+    r.content_type = "text/csv; charset=utf-8";
+    r.body = asset_register::EncodeCsv(rows);
+    r.AddHeader("Content-Disposition",
+                "attachment; filename=\"" + name + ".csv\"");
+  }
+  return r;
 }
 
 HttpResponse DeviceHandlers::Mark(int64_t org_id, const std::string& mac) {

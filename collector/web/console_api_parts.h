@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "collector/store/alert_port.h"
 #include "collector/store/device_store.h"
@@ -75,9 +77,14 @@ struct RegisterHandlers : ApiBase {
 // The devices the organisation's agents saw on their LANs without the agent
 // (issue #20; console_api_devices.cpp).
 struct DeviceHandlers : ApiBase {
-  // GET orgs/{org}/devices: unmanaged devices, most recently seen first,
-  // with vendor, witnesses and mark; at most 2,000 (total says how many).
+  // GET orgs/{org}/devices?filter=all|unmanaged_pc|known|needs_agent&q=…
+  // &cursor=…&limit=N: unmanaged devices, most recently seen first, with
+  // vendor, witnesses and mark; `q` matches the vendor, MAC or address;
+  // total counts the filtered list, next_cursor pages it.
   HttpResponse List(int64_t org_id);
+  // GET orgs/{org}/devices.csv and devices.xlsx: the filtered list, every
+  // page (UTF-8 with BOM; formula cells neutralised).
+  HttpResponse Export(int64_t org_id, bool xlsx);
   // PUT orgs/{org}/devices/{mac}/mark {"verdict": "not_pc"|"needs_agent",
   // "kind", "note"}: org admins and operators; audited by the store.
   HttpResponse Mark(int64_t org_id, const std::string& mac);
@@ -86,6 +93,12 @@ struct DeviceHandlers : ApiBase {
 
  private:
   store::DeviceActor Actor();
+  // The organisation's devices after the filter and search of the query,
+  // in page order. nullopt when fine; the problem otherwise.
+  std::optional<HttpResponse> Filtered(int64_t org_id,
+                                       std::vector<store::NetworkDevice>* out,
+                                       int64_t* unmanaged_pcs,
+                                       int64_t* unfiltered);
 };
 
 // The first-diagnosis checklist and the IPA self-check as forms
@@ -114,11 +127,27 @@ struct AlertHandlers : ApiBase {
   HttpResponse RemoveChannel(int64_t org_id, int64_t channel_id);
   // PUT orgs/{org}/alerts/settings {"silent_days", "max_per_hour"}: audited.
   HttpResponse SaveSettings(int64_t org_id);
+  // GET orgs/{org}/alerts/deliveries?cursor=ID&limit=N: newest first, each
+  // with its first event (host, subject); next_cursor while more remain.
+  HttpResponse DeliveryList(int64_t org_id);
 
  private:
   // The alert port, after checking the organisation is in scope (NOT_FOUND
   // otherwise, as for every other tenant's data).
   Result<std::unique_ptr<store::AlertPort>> Port(int64_t org_id);
+};
+
+// An organisation's report schedule (console_api_schedule.cpp; the CLI's
+// `report schedule`): one per organisation, org admins and operators only
+// (recipients are people's addresses); changes audited.
+struct ScheduleHandlers : ApiBase {
+  // GET orgs/{org}/report-schedule: {"schedule": … | null, "runs": […]}.
+  HttpResponse Get(int64_t org_id);
+  // PUT orgs/{org}/report-schedule {"interval_days", "recipients", "lang"}:
+  // creates or replaces it; a new schedule's first report is due at once.
+  HttpResponse Put(int64_t org_id);
+  // DELETE orgs/{org}/report-schedule: 404 when there is none.
+  HttpResponse Delete(int64_t org_id);
 };
 
 // The organisation-wide software view (console_api_software.cpp,

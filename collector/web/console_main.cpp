@@ -135,6 +135,8 @@ Result<std::unique_ptr<Console>> StartConsole(const ConsoleFlags& flags,
   options.custom_policy_dir = paths.custom_policy_dir;
   options.software_store_url = paths.store_url;
   options.alerts_store_url = paths.store_url;
+  options.smtp_server = flags.smtp_server;
+  options.smtp_from = flags.smtp_from;
   c->api =
       std::make_unique<ConsoleApi>(*c->accounts, *c->console, store,
                                    *c->grading, *c->reports, clock, options);

@@ -21,6 +21,10 @@ struct ConsoleFlags {
   std::string web;            // ADDR:PORT; empty = no console
   std::string web_port_file;  // write the bound port here
   bool web_insecure_loopback = false;
+  // Not flags of their own: serve copies its --smtp-host/--smtp-port and
+  // --smtp-from here for the alerts page ("" = no relay).
+  std::string smtp_server;
+  std::string smtp_from;
 };
 
 // Adds --web, --web-port-file and --web-insecure-loopback to `options`.

@@ -442,6 +442,118 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
   check(badMark.status === 400 && badMark.problem.field === 'verdict', `bad verdict: ${JSON.stringify(badMark)}`);
   await shot(page, 'devices');
 
+  log('devices: filter, vendor search, paging and the CSV/XLSX exports follow the filter');
+  await page.selectOption('#dev-filter', 'known');
+  await page.click('#device-filters button[type="submit"]');
+  await page.waitForFunction(() => location.hash.includes('filter=known'));
+  await page.waitForSelector('#device-list');
+  devRows = await deviceRows();
+  check(devRows.length === 1 && devRows[0][0] === '00:80:77:12:34:56', `known devices ${JSON.stringify(devRows)}`);
+  const csvHref = await page.getAttribute('#dev-csv', 'href');
+  check(csvHref.includes('filter=known'), `the CSV link ignores the filter: ${csvHref}`);
+  const deviceCsv = await page.evaluate(async (href) => {
+    const r = await fetch(href);
+    return {status: r.status, type: r.headers.get('Content-Type'), bytes: Array.from(new Uint8Array(await r.arrayBuffer()))};
+  }, csvHref);
+  const csvText = Buffer.from(deviceCsv.bytes).toString('utf8');
+  check(deviceCsv.status === 200 && deviceCsv.bytes[0] === 0xef && deviceCsv.bytes[1] === 0xbb,
+    `device CSV: ${deviceCsv.status} ${deviceCsv.type}`);
+  check(csvText.includes('00:80:77:12:34:56') && !csvText.includes('00:14:22:99:99:99') && csvText.includes('2F 複合機'),
+    `device CSV rows: ${csvText}`);
+  const xlsxHead = await page.evaluate(async (href) => {
+    const r = await fetch(href);
+    return {status: r.status, head: Array.from(new Uint8Array(await r.arrayBuffer())).slice(0, 2)};
+  }, await page.getAttribute('#dev-xlsx', 'href'));
+  check(xlsxHead.status === 200 && xlsxHead.head[0] === 0x50 && xlsxHead.head[1] === 0x4b, `device XLSX: ${JSON.stringify(xlsxHead)}`);
+  await page.goto(`${URL}/#/orgs/${orgA}/devices?q=dell`);
+  await page.waitForSelector('#device-list');
+  devRows = await deviceRows();
+  check(devRows.length >= 1 && devRows.every((r) => r[1].includes('Dell')), `vendor search ${JSON.stringify(devRows)}`);
+  await shot(page, 'devices-filtered');
+  const paged = await page.evaluate(async (o) => {
+    const macs = [];
+    let cursor = '';
+    for (let i = 0; i < 20; i++) {
+      const r = await (await fetch(`/api/v1/orgs/${o}/devices?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).json();
+      macs.push(...r.items.map((d) => d.mac));
+      if (!r.next_cursor) return {macs, total: r.total};
+      cursor = r.next_cursor;
+    }
+    return {macs, total: -1};
+  }, orgA);
+  check(paged.macs.length === paged.total && new Set(paged.macs).size === paged.total && paged.total >= 3,
+    `device paging: ${JSON.stringify(paged)}`);
+
+  log('alerts: the relay, recipients, a webhook key shown once, thresholds, deliveries with retries');
+  await page.goto(`${URL}/#/orgs/${orgA}/alerts`);
+  await page.waitForSelector('#channel-list');
+  check((await page.textContent('#smtp-relay')).includes('127.0.0.1:9'), 'the mail relay is not shown');
+  check((await page.textContent('#channel-list')).includes('it@example.jp'), 'the channel added by the CLI is not listed');
+  await page.fill('#ch-target', 'not an address');
+  await page.click('#channel-add');
+  await page.waitForSelector('main .error');
+  check(await page.getAttribute('#ch-target', 'aria-invalid') === 'true', 'a bad target is not marked');
+  await page.selectOption('#ch-kind', 'webhook');
+  await page.fill('#ch-target', 'https://hooks.example.jp/mamori');
+  await page.selectOption('#ch-language', 'en');
+  await page.selectOption('#ch-schedule', 'daily');
+  await page.click('#channel-add');
+  await page.waitForSelector('#webhook-secret');
+  const webhookSecret = (await page.textContent('#webhook-secret code')).trim();
+  check(webhookSecret.length >= 32, `webhook secret ${webhookSecret.length} characters`);
+  check((await page.textContent('#channel-list')).includes('https://hooks.example.jp/mamori'), 'the webhook is not listed');
+  await page.fill('#set-silent_days', '3');
+  await page.click('#settings-save');
+  // The page after saving has a notice and no longer the key.
+  await page.waitForSelector('#webhook-secret', {state: 'detached'});
+  await page.waitForSelector('#alerts-saved');
+  check(await page.inputValue('#set-silent_days') === '3', 'the threshold was not saved');
+  check(!(await page.content()).includes(webhookSecret), 'the webhook secret is shown again');
+  const alertsDoc = await page.evaluate(async (o) => (await fetch(`/api/v1/orgs/${o}/alerts`)).text(), orgA);
+  check(!alertsDoc.includes(webhookSecret), 'the API returned the webhook secret after saving');
+  // The agents' failing checks were alerted to the CLI's mail channel, and
+  // the relay refuses: the deliveries wait for their retry with the error.
+  await page.waitForSelector('#delivery-list', {timeout: 20000}).catch(() => {});
+  for (let i = 0; i < 20 && !(await page.$('#delivery-list .delivery-retrying')); i++) {
+    await page.waitForTimeout(1000);
+    await page.goto(`${URL}/#/orgs/${orgA}/alerts?t=${i}`);
+    await page.waitForSelector('#deliveries');
+  }
+  const deliveryRows = await page.$$eval('#delivery-list tbody tr', (rows) => rows.map((r) =>
+    Array.from(r.children).map((td) => td.textContent)));
+  check(deliveryRows.some((r) => r[4] === 'retrying' && r[7].length > 0 && r[6].length > 0),
+    `no retrying delivery with its error: ${JSON.stringify(deliveryRows.slice(0, 3))}`);
+  check(deliveryRows.some((r) => r[1].includes(env('XSS_HOST'))), 'the hostile host name is not shown as text in deliveries');
+  check(await page.evaluate(() => document.querySelectorAll('img[src="x"]').length) === 0, 'an alert field became markup');
+  await shot(page, 'alerts');
+
+  log('report schedule: add with a bad address refused, save, change, remove (audited)');
+  await page.goto(`${URL}/#/orgs/${orgA}/report-schedule`);
+  await page.waitForSelector('#schedule-none');
+  await page.fill('#sched-days', '30');
+  await page.fill('#sched-recipients', 'it@example.jp\nnot-an-address');
+  await page.click('#schedule-save');
+  await page.waitForSelector('main .error');
+  check(await page.getAttribute('#sched-recipients', 'aria-invalid') === 'true', 'a bad recipient is not marked');
+  await page.fill('#sched-recipients', 'it@example.jp\n"><img src=x onerror=alert(7)>@example.jp');
+  await page.click('#schedule-save');
+  await page.waitForSelector('main .error');
+  await page.fill('#sched-recipients', 'it@example.jp\nboss@example.jp');
+  await page.selectOption('#sched-lang', 'en');
+  await page.click('#schedule-save');
+  await page.waitForSelector('#schedule-current');
+  check((await page.textContent('#schedule-current')).includes('boss@example.jp'), 'the saved schedule is not shown');
+  await page.fill('#sched-days', '7');
+  await page.click('#schedule-save');
+  await page.waitForFunction(() => (document.querySelector('#schedule-current') || {}).textContent?.includes('7'));
+  await shot(page, 'schedule');
+  await page.click('#schedule-delete');
+  await page.waitForSelector('#schedule-none');
+  const scheduleAudit = await page.evaluate(async () => (await (await fetch('/api/v1/audit')).json()).items
+    .filter((e) => e.action.startsWith('report_schedule.')).map((e) => e.action));
+  check(scheduleAudit.filter((a) => a === 'report_schedule.set').length === 2 && scheduleAudit.includes('report_schedule.delete'),
+    `schedule audit ${JSON.stringify(scheduleAudit)}`);
+
   log('revoke the XSS host from its page');
   await page.goto(`${URL}/#/orgs/${orgA}/endpoints?q=onerror`);
   await page.waitForSelector('#endpoint-table a.host');
@@ -497,7 +609,8 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
   check(actions.includes('token.create') && actions.includes('account.password') &&
     actions.includes('host.revoke') && actions.includes('parameter.set') && actions.includes('api_token.revoke') &&
     actions.includes('register.asset') && actions.includes('register.link') && actions.includes('register.import') &&
-    actions.includes('improvement.update') && actions.includes('device.mark'),
+    actions.includes('improvement.update') && actions.includes('device.mark') &&
+    actions.includes('alert_channel.add') && actions.includes('alert_settings.set'),
   `actions ${actions}`);
   check(await page.evaluate(() => document.querySelectorAll('img[src="x"]').length) === 0, 'audit target became markup');
   await shot(page, 'audit');
@@ -534,8 +647,16 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
     const mark = (await fetch(`/api/v1/orgs/${b}/devices/00:14:22:77:77:77/mark`, {method: 'PUT',
       headers: {'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token},
       body: '{"verdict":"needs_agent"}'})).status;
+    const ownAlerts = (await fetch(`/api/v1/orgs/${b}/alerts`)).status;
+    const otherAlerts = (await fetch(`/api/v1/orgs/${a}/alerts/deliveries`)).status;
+    const ownSchedule = (await fetch(`/api/v1/orgs/${b}/report-schedule`, {method: 'PUT',
+      headers: {'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token},
+      body: '{"interval_days":1}'})).status;
+    const otherSchedule = (await fetch(`/api/v1/orgs/${a}/report-schedule`)).status;
+    const otherCsv = (await fetch(`/api/v1/orgs/${a}/devices.csv`)).status;
     return {get, post, noCsrf, pack, otherReport, patch, otherTrend, canWrite: items.can_write,
-      otherDevices, ownDevices: devices.items.map((d) => d.mac).join(','), mark};
+      otherDevices, ownDevices: devices.items.map((d) => d.mac).join(','), mark,
+      ownAlerts, otherAlerts, ownSchedule, otherSchedule, otherCsv};
   }, [orgA, orgB]);
   check(statuses2.pack === 403, `viewer evidence pack: ${statuses2.pack}`);
   check(statuses2.otherReport === 404, `viewer report of another org: ${statuses2.otherReport}`);
@@ -544,6 +665,8 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
   check(statuses2.otherTrend === 404, `viewer trend of another org: ${statuses2.otherTrend}`);
   check(statuses2.otherDevices === 404 && statuses2.ownDevices === '00:14:22:77:77:77' && statuses2.mark === 403,
     `viewer devices: ${JSON.stringify(statuses2)}`);
+  check(statuses2.ownAlerts === 403 && statuses2.otherAlerts === 404 && statuses2.ownSchedule === 403 &&
+    statuses2.otherSchedule === 404 && statuses2.otherCsv === 404, `viewer alerts/schedule/export: ${JSON.stringify(statuses2)}`);
   check(statuses2.post === 403, `viewer write: ${statuses2.post}`);
   check(statuses2.noCsrf === 403, `write without CSRF: ${statuses2.noCsrf}`);
   await shot(viewer, 'viewer-other-org-refused');
@@ -551,6 +674,10 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
   await viewer.waitForSelector('#improvements-table, #improvements-none');
   check(await viewer.$('form.item-edit') === null, 'a viewer gets edit forms');
   await shot(viewer, 'improvements-viewer');
+  await viewer.goto(`${URL}/#/orgs/${orgB}/alerts`);
+  await viewer.waitForSelector('#alerts-forbidden');
+  check(await viewer.$('#channel-form') === null, 'a viewer gets the alert forms');
+  await shot(viewer, 'alerts-viewer');
   check(dialogs.length === 0, `a dialog opened: ${dialogs}`);
   console.log('browser: all steps passed');
 } catch (e) {

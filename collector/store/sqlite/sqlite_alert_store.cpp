@@ -697,4 +697,76 @@ Result<std::vector<AlertDelivery>> SqliteAlertStore::Deliveries(int64_t org_id,
   return out;
 }
 
+Result<std::vector<DeliveryWork>> SqliteAlertStore::DeliveryPage(
+    int64_t org_id, int64_t before_id, int limit) {
+  auto st = db_.Prepare(std::string("SELECT ") + kDeliveryColumns +
+                        " FROM alert_deliveries d JOIN alert_channels c "
+                        "ON c.id = d.channel_id WHERE d.org_id = ? "
+                        "AND (? = 0 OR d.id < ?) ORDER BY d.id DESC LIMIT ?");
+  if (!st.ok()) return st.status();
+  st->Bind(1, org_id).Bind(2, before_id).Bind(3, before_id);
+  st->Bind(4, int64_t{limit});
+  std::vector<DeliveryWork> out;
+  MAMORI_RETURN_IF_ERROR(EachRow(*st, [&](Statement& s) {
+    DeliveryWork w;
+    w.delivery = ReadDelivery(s);
+    out.push_back(std::move(w));
+    return Status::Ok();
+  }));
+  for (auto& w : out) {
+    auto events = EventsOf(w.delivery.id);
+    if (!events.ok()) return events.status();
+    w.events = std::move(*events);
+    for (const auto& e : w.events) w.delivery.event_ids.push_back(e.id);
+  }
+  return out;
+}
+
+Result<int64_t> SqliteAlertStore::PruneBefore(TimePoint cutoff,
+                                              int64_t max_rows) {
+  const int64_t before = ToUnixSeconds(cutoff);
+  Transaction tx(db_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+  // Settled deliveries first (their links go with them), so the events
+  // they named become prunable in the same pass.
+  auto settled = db_.Prepare(
+      "SELECT id FROM alert_deliveries WHERE created_at < ? AND "
+      "next_attempt_at IS NULL ORDER BY id LIMIT ?");
+  if (!settled.ok()) return settled.status();
+  settled->Bind(1, before).Bind(2, max_rows);
+  std::vector<int64_t> deliveries;
+  MAMORI_RETURN_IF_ERROR(EachRow(*settled, [&](Statement& s) {
+    deliveries.push_back(s.ColumnInt(0));
+    return Status::Ok();
+  }));
+  auto unlink =
+      db_.Prepare("DELETE FROM alert_delivery_events WHERE delivery_id = ?");
+  if (!unlink.ok()) return unlink.status();
+  auto drop = db_.Prepare("DELETE FROM alert_deliveries WHERE id = ?");
+  if (!drop.ok()) return drop.status();
+  for (int64_t id : deliveries) {
+    unlink->Reset();
+    unlink->Bind(1, id);
+    MAMORI_RETURN_IF_ERROR(unlink->Run());
+    drop->Reset();
+    drop->Bind(1, id);
+    MAMORI_RETURN_IF_ERROR(drop->Run());
+  }
+  int64_t deleted = static_cast<int64_t>(deliveries.size());
+  if (deleted < max_rows) {
+    auto events = db_.Prepare(
+        "DELETE FROM alert_events WHERE id IN (SELECT e.id FROM alert_events "
+        "e WHERE e.raised_at < ? AND e.cleared_at IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM alert_delivery_events de WHERE de.event_id = e.id) "
+        "AND NOT EXISTS (SELECT 1 FROM alert_open o WHERE o.event_id = e.id) "
+        "ORDER BY e.id LIMIT ?)");
+    if (!events.ok()) return events.status();
+    events->Bind(1, before).Bind(2, max_rows - deleted);
+    MAMORI_RETURN_IF_ERROR(events->Run());
+    deleted += db_.Changes();
+  }
+  MAMORI_RETURN_IF_ERROR(tx.Commit());
+  return deleted;
+}
+
 }  // namespace mamori::store

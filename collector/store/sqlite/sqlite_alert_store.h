@@ -53,6 +53,10 @@ class SqliteAlertStore final : public AlertPort {
                                          int limit) override;
   Result<std::vector<AlertDelivery>> Deliveries(int64_t org_id,
                                                 int limit) override;
+  Result<std::vector<DeliveryWork>> DeliveryPage(int64_t org_id,
+                                                 int64_t before_id,
+                                                 int limit) override;
+  Result<int64_t> PruneBefore(TimePoint cutoff, int64_t max_rows) override;
 
  private:
   explicit SqliteAlertStore(Database db) : db_(std::move(db)) {}

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 
 #include "collector/store/open_store.h"
 
@@ -238,6 +239,84 @@ TEST_F(SqliteAlertStoreTest, TestMessagesIgnoreTheLimitAndNeedTheirChannel) {
       StatusCode::kNotFound);
   EXPECT_EQ(port_->SetSettings(acme_, {0, 1}, "t", clock_.Now()).code(),
             StatusCode::kInvalidArgument);
+}
+
+TEST_F(SqliteAlertStoreTest, DeliveryPagesWalkBackwardsWithTheirEvents) {
+  AddMail(acme_, "it@example.jp");
+  AddMail(other_, "it@other.example.jp");
+  ASSERT_TRUE(
+      port_->SetSettings(acme_, {7, 1000}, "tester", clock_.Now()).ok());
+  std::vector<AlertCondition> current;
+  for (int host = 1; host <= 5; ++host) current.push_back(Failing(host, "av"));
+  ASSERT_TRUE(Reconcile(acme_, current).ok());
+  ASSERT_TRUE(Reconcile(other_, {Failing(9, "av")}).ok());
+  std::vector<std::string> hosts;
+  int64_t before = 0;
+  for (int page = 0; page < 5; ++page) {
+    auto rows = port_->DeliveryPage(acme_, before, 2);
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    if (rows->empty()) break;
+    for (const DeliveryWork& w : *rows) {
+      EXPECT_EQ(w.delivery.org_id, acme_);
+      EXPECT_TRUE(w.secret.empty());
+      ASSERT_EQ(w.events.size(), 1u);
+      hosts.push_back(w.events[0].condition.hostname);
+      before = w.delivery.id;
+    }
+  }
+  // Newest first, each once, never the other organisation's.
+  EXPECT_EQ(hosts,
+            (std::vector<std::string>{"pc-5", "pc-4", "pc-3", "pc-2", "pc-1"}));
+}
+
+TEST_F(SqliteAlertStoreTest, PruningKeepsRetriesOpenConditionsAndRecentRows) {
+  AddMail(acme_, "it@example.jp");
+  // Old: host 1 fails and clears (delivery sent); host 2 fails and still
+  // fails; host 3's delivery keeps failing (a retry is due).
+  ASSERT_TRUE(
+      Reconcile(acme_, {Failing(1, "av"), Failing(2, "av"), Failing(3, "av")})
+          .ok());
+  auto due = port_->DueDeliveries(clock_.Now(), 10);
+  ASSERT_EQ(due->size(), 3u);
+  for (const DeliveryWork& w : *due) {
+    if (w.events[0].condition.host_id == 3) {
+      ASSERT_TRUE(
+          port_->MarkFailed(w.delivery.id, "refused", clock_.Now()).ok());
+    } else {
+      ASSERT_TRUE(port_->MarkSent(w.delivery.id, clock_.Now()).ok());
+    }
+  }
+  ASSERT_TRUE(Reconcile(acme_, {Failing(2, "av"), Failing(3, "av")}).ok());
+  // A year later a new event for host 4.
+  clock_.Advance(hours(24 * 365));
+  ASSERT_TRUE(
+      Reconcile(acme_, {Failing(2, "av"), Failing(3, "av"), Failing(4, "av")})
+          .ok());
+  const TimePoint cutoff =
+      clock_.Now() - hours(24 * kDefaultAlertRetentionDays);
+  // One row per call: the pass is sliced.
+  auto one = port_->PruneBefore(cutoff, 1);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_EQ(*one, 1);
+  auto rest = port_->PruneBefore(cutoff, 100);
+  ASSERT_TRUE(rest.ok()) << rest.status().ToString();
+  // Gone: the two sent deliveries and host 1's cleared event.
+  EXPECT_EQ(*rest, 2);
+  EXPECT_EQ(*port_->PruneBefore(cutoff, 100), 0);
+  auto events = port_->Events(acme_, false, 100);
+  ASSERT_TRUE(events.ok());
+  std::set<int64_t> hosts_with_events;
+  for (const AlertEvent& e : *events) {
+    hosts_with_events.insert(e.condition.host_id);
+  }
+  EXPECT_EQ(hosts_with_events, (std::set<int64_t>{2, 3, 4}));
+  auto left = port_->Deliveries(acme_, 100);
+  ASSERT_EQ(left->size(), 2u);  // host 4's new one, host 3's retry
+  for (const AlertDelivery& d : *left) EXPECT_NE(d.state, "sent");
+  // Host 2 still fails: no second alert after its old event's delivery went.
+  ASSERT_TRUE(
+      Reconcile(acme_, {Failing(2, "av"), Failing(3, "av"), Failing(4, "av")})
+          ->raised.empty());
 }
 
 }  // namespace

@@ -224,6 +224,40 @@ class SqliteReportStore final : public ReportStore {
     return st->Run();
   }
 
+  Result<std::optional<ReportSchedule>> ReportScheduleOf(
+      int64_t org_id) override {
+    auto st = db_.Prepare(
+        "SELECT interval_seconds, recipients, lang, next_due FROM "
+        "report_schedules WHERE org_id = ?1");
+    if (!st.ok()) return st.status();
+    st->Bind(1, org_id);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<ReportSchedule>();
+    ReportSchedule s;
+    s.org_id = org_id;
+    s.interval_seconds = st->ColumnInt(0);
+    const std::string recipients = st->ColumnText(1);
+    for (std::string_view r : Split(recipients, ',')) {
+      if (!r.empty()) s.recipients.emplace_back(r);
+    }
+    s.lang = st->ColumnText(2);
+    s.next_due = st->ColumnInt(3);
+    return std::optional<ReportSchedule>(std::move(s));
+  }
+
+  Status DeleteReportSchedule(int64_t org_id) override {
+    auto st = db_.Prepare("DELETE FROM report_schedules WHERE org_id = ?1");
+    if (!st.ok()) return st.status();
+    st->Bind(1, org_id);
+    MAMORI_RETURN_IF_ERROR(st->Run());
+    if (db_.Changes() == 0) {
+      return NotFoundError("organisation " + std::to_string(org_id) +
+                           " has no report schedule");
+    }
+    return Status::Ok();
+  }
+
   Result<std::vector<ReportSchedule>> DueReportSchedules(int64_t now) override {
     auto st = db_.Prepare(
         "SELECT s.org_id, o.name, s.interval_seconds, s.recipients, s.lang, "

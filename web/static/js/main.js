@@ -6,6 +6,8 @@ import {loadLanguage, currentLanguage, t} from './i18n.js';
 import * as views from './views.js';
 import {apiTokens} from './api_tokens.js';
 import * as followup from './followup.js';
+import {alerts} from './alerts.js';
+import {schedule} from './schedule.js';
 
 const state = {session: null};
 
@@ -25,7 +27,9 @@ const routes = [
   [/^\/audit$/, () => views.audit(ctx)],
   [/^\/api-tokens$/, () => apiTokens(ctx)],
   [/^\/orgs\/(\d+)\/register$/, (m) => views.registerView(ctx, m[1])],
-  [/^\/orgs\/(\d+)\/devices$/, (m) => views.devicesView(ctx, m[1])],
+  [/^\/orgs\/(\d+)\/devices$/, (m, q) => views.devicesView(ctx, m[1], q)],
+  [/^\/orgs\/(\d+)\/report-schedule$/, (m) => schedule(ctx, m[1], views.orgNav(m[1], 'nav.schedule'))],
+  [/^\/orgs\/(\d+)\/alerts$/, (m, q) => alerts(ctx, m[1], views.orgNav(m[1], 'nav.alerts'), q)],
   [/^\/orgs\/(\d+)\/questionnaire\/first$/, (m) => views.firstDiagnosisView(ctx, m[1])],
   [/^\/orgs\/(\d+)\/questionnaire\/ipa$/, (m) => views.ipaView(ctx, m[1])],
 ];

@@ -33,7 +33,8 @@ export function orgNav(orgId, current) {
     link('', 'nav.dashboard'), link('/rules', 'nav.rules'), link('/questionnaire', 'nav.questionnaire'),
     link('/endpoints', 'nav.endpoints'), link('/software', 'nav.software'),
     link('/enroll', 'nav.enroll'), link('/improvements', 'nav.improvements'),
-    link('/register', 'nav.register'), link('/devices', 'nav.devices'));
+    link('/register', 'nav.register'), link('/devices', 'nav.devices'), link('/alerts', 'nav.alerts'),
+    link('/report-schedule', 'nav.schedule'));
 }
 
 // The first-diagnosis and IPA forms (forms.js) under the questionnaire menu.
@@ -50,8 +51,8 @@ export function registerView(ctx, orgId) {
 }
 
 // The devices seen on the LAN without the agent (devices.js).
-export function devicesView(ctx, orgId) {
-  return devices(ctx, orgId, orgNav(orgId, 'nav.devices'));
+export function devicesView(ctx, orgId, params) {
+  return devices(ctx, orgId, orgNav(orgId, 'nav.devices'), undefined, params);
 }
 
 // Marks the input named by a problem's `field` and shows the message.
