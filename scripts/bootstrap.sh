@@ -42,6 +42,8 @@ PACKAGES=(
   # host with systemd Debian also starts the packaged nginx/sshd services
   # (containers' policy-rc.d prevents that), which the tests never use.
   nginx openssh-server tinysshd sslscan
+  # RDP's TLS after the X.224 negotiation: xrdp as a real RDP server
+  xrdp
   # issue #20 unmanaged devices: the IEEE MAC address registries (OUI, MA-M,
   # MA-S) the collector names neighbours' vendors from
   ieee-data

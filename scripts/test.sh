@@ -184,7 +184,8 @@ fi
 # under a real systemd in systemd-nspawn). Needs root. Cold ≈ 7 min on 2
 # cores: debootstrap ≈ 80 s (cached in ~/.cache/mamori), package.sh ≈ 2.5 min
 # (objects come from the main and Windows builds' ccache), rpm 35 s, MSI
-# under Wine 45 s, install test 100 s (measured: packaging/README.md).
+# under Wine ≈ 81 s plus the MSI's Release cross build, install test 100 s
+# (measured: packaging/README.md).
 if ! skipped packages; then
   step "packages: .deb (lintian), .rpm, .msi; install test in a Debian 12 chroot"
   pkg_results=()

@@ -10,6 +10,8 @@
 #                   offers strict kex
 #   tinysshd        ChaCha20 without strict kex (Terrapin exposed)
 #   a TCP echo      (python3)
+#   xrdp            RDP on 127.0.0.1:3389, TLS 1.2 only, self-signed: TLS
+#                   after the X.224 negotiation, no NLA (xrdp has no CredSSP)
 # The weak and hardened servers listen on 10.255.0.1, an address added to the
 # namespace's lo (reachable only inside it, but not a loopback address, so the
 # checks judge them as exposed); the echo listens on 127.0.0.1.
@@ -42,7 +44,8 @@ SRC=$3
 need=(nginx:/usr/sbin/nginx sshd:/usr/sbin/sshd tinysshd:/usr/sbin/tinysshd
       tinysshd-makekey:/usr/sbin/tinysshd-makekey sslscan:/usr/bin/sslscan
       openssl:/usr/bin/openssl python3:/usr/bin/python3 unshare:/usr/bin/unshare
-      ip:/usr/sbin/ip setpriv:/usr/bin/setpriv ssh-keygen:/usr/bin/ssh-keygen)
+      ip:/usr/sbin/ip setpriv:/usr/bin/setpriv ssh-keygen:/usr/bin/ssh-keygen
+      xrdp:/usr/sbin/xrdp)
 for entry in "${need[@]}"; do
   if [[ ! -x "${entry#*:}" ]]; then
     echo "SKIP: ${entry%%:*} (${entry#*:}) is not installed; run scripts/bootstrap.sh" >&2
@@ -230,8 +233,45 @@ EOF
 python3 "$tmp/echo.py" >"$tmp/echo.log" 2>&1 &
 pids+=($!)
 
+# --- xrdp on loopback (the test runs as root inside its namespace; -n
+# writes no pid file, so parallel runs do not collide) ------------------------
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=rdp.example.test" \
+  -keyout "$tmp/rdp.key" -out "$tmp/rdp.crt" 2>/dev/null
+sed -e "s|^certificate=.*|certificate=$tmp/rdp.crt|" -e "s|^key_file=.*|key_file=$tmp/rdp.key|" \
+    -e "s|^ssl_protocols=.*|ssl_protocols=TLSv1.2|" -e "s|^LogFile=.*|LogFile=$tmp/xrdp.log|" \
+    -e "s|^port=3389$|port=tcp://127.0.0.1:3389|" -e "s|^security_layer=.*|security_layer=negotiate|" \
+    /etc/xrdp/xrdp.ini >"$tmp/xrdp.ini"
+/usr/sbin/xrdp -n -c "$tmp/xrdp.ini" >"$tmp/xrdp-out.log" 2>&1 &
+pids+=($!)
+
 for p in 8443 8080 9443 2201 2202 2203; do wait_port "$ADDR" "$p"; done
 wait_port 127.0.0.1 7007
+wait_port 127.0.0.1 3389
+
+# RDP's TLS versions as a second client sees them: Python's ssl module after
+# its own X.224 Connection Request (no scanner speaks RDP's negotiation).
+python3 - >"$tmp/rdp-versions.json" <<'EOF'
+import json, socket, ssl
+cr = bytes([3, 0, 0, 0x13, 0x0e, 0xe0, 0, 0, 0, 0, 0, 1, 0, 8, 0, 3, 0, 0, 0])
+out = {}
+for key, v in (("tls1_0", ssl.TLSVersion.TLSv1), ("tls1_1", ssl.TLSVersion.TLSv1_1),
+               ("tls1_2", ssl.TLSVersion.TLSv1_2), ("tls1_3", ssl.TLSVersion.TLSv1_3)):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_ciphers("ALL:@SECLEVEL=0")
+    ctx.minimum_version = ctx.maximum_version = v
+    s = socket.create_connection(("127.0.0.1", 3389), 2)
+    s.sendall(cr)
+    cc = s.recv(19)
+    try:
+        ctx.wrap_socket(s).close()
+        out[key] = True
+    except (ssl.SSLError, OSError):
+        out[key] = False
+    out["selected"] = cc[15] if len(cc) == 19 and cc[11] == 2 else None
+print(json.dumps(out))
+EOF
 
 # --- the agent --------------------------------------------------------------
 if [[ -n $WINE_EXE ]]; then
@@ -362,6 +402,18 @@ check(s3.get("product") == "tinyssh" and s3.get("terrapin_exposed") is True
 echo = svc(7007)
 check(echo.get("kind") == "other" and echo.get("loopback_only") is True, f"7007 {echo}")
 check(not any(k in echo for k in ("tls", "http", "ssh")), "7007 guessed a protocol")
+
+rdp = svc(3389)
+check(rdp.get("kind") == "rdp" and rdp.get("loopback_only") is True, f"3389 {rdp}")
+check(rdp.get("rdp", {}).get("negotiated_protocol") == "ssl", f"3389 rdp {rdp.get('rdp')}")
+check(rdp.get("rdp", {}).get("nla_required") is False, "3389 xrdp does not require NLA")
+rtls = rdp.get("tls", {})
+check(rtls.get("certificate", {}).get("self_signed") is True, f"3389 certificate {rtls}")
+theirs = json.load(open(f"{tmp}/rdp-versions.json"))
+check(theirs.get("selected") == 1, f"3389 Python's client saw selectedProtocol {theirs.get('selected')}")
+for key in ("tls1_0", "tls1_1", "tls1_2", "tls1_3"):
+    check(rtls.get(key) == theirs.get(key), f"3389 {key}: mamori {rtls.get(key)} python {theirs.get(key)}")
+check(theirs.get("tls1_2") is True and not theirs.get("tls1_0"), f"3389 as configured {theirs}")
 
 # sslscan agrees on every protocol version.
 for port in (8443, 9443):

@@ -520,4 +520,127 @@ Result<TlsServerAnswer> ParseTlsServerAnswer(std::string_view bytes) {
   return out;
 }
 
+// ---------------------------------------------------------------------------
+// RDP connection start
+
+namespace {
+
+uint32_t Le32(std::string_view b) {
+  return static_cast<uint32_t>(static_cast<uint8_t>(b[0])) |
+         static_cast<uint32_t>(static_cast<uint8_t>(b[1])) << 8 |
+         static_cast<uint32_t>(static_cast<uint8_t>(b[2])) << 16 |
+         static_cast<uint32_t>(static_cast<uint8_t>(b[3])) << 24;
+}
+
+std::string Hex32(uint32_t v) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out = "0x";
+  for (int shift = 28; shift >= 0; shift -= 4)
+    out += kDigits[(v >> shift) & 0xF];
+  return out;
+}
+
+}  // namespace
+
+std::string BuildRdpConnectionRequest(uint32_t requested_protocols) {
+  std::string out;
+  // TPKT: version 3, reserved, length 19 (big-endian).
+  out += {'\x03', '\x00', '\x00', '\x13'};
+  // X.224 CR TPDU: length indicator 14, CR code, dst-ref, src-ref, class 0.
+  out += {'\x0e', '\xe0', '\x00', '\x00', '\x00', '\x00', '\x00'};
+  // RDP_NEG_REQ: type 1, flags 0, length 8 (little-endian), protocols.
+  out += {'\x01', '\x00', '\x08', '\x00'};
+  for (int shift = 0; shift < 32; shift += 8) {
+    out += static_cast<char>((requested_protocols >> shift) & 0xFF);
+  }
+  return out;
+}
+
+Result<RdpNegotiation> ParseRdpConnectionConfirm(std::string_view bytes) {
+  if (bytes.empty())
+    return UnavailableError("RDP Connection Confirm: no bytes");
+  if (bytes[0] != '\x03') {
+    return InvalidArgumentError("not RDP: first byte is not TPKT version 3");
+  }
+  if (bytes.size() < 4) {
+    return UnavailableError("RDP Connection Confirm: TPKT header incomplete");
+  }
+  const size_t length = static_cast<size_t>(static_cast<uint8_t>(bytes[2]))
+                            << 8 |
+                        static_cast<uint8_t>(bytes[3]);
+  if (length < 11 || length > 512) {
+    return InvalidArgumentError("not RDP: TPKT length " +
+                                std::to_string(length) + " outside 11..512");
+  }
+  if (bytes.size() < length) {
+    return UnavailableError("RDP Connection Confirm incomplete");
+  }
+  const std::string_view tpdu = bytes.substr(4, length - 4);
+  const size_t li = static_cast<uint8_t>(tpdu[0]);
+  if (li + 1 != tpdu.size()) {
+    return InvalidArgumentError("not RDP: X.224 length indicator " +
+                                std::to_string(li) + " does not match TPKT");
+  }
+  if ((static_cast<uint8_t>(tpdu[1]) & 0xF0) != 0xD0) {
+    return InvalidArgumentError("not RDP: not an X.224 Connection Confirm");
+  }
+  RdpNegotiation out;
+  const std::string_view neg = tpdu.substr(7);
+  if (neg.empty()) return out;  // legacy server: standard RDP security
+  if (neg.size() != 8 || neg[2] != '\x08' || neg[3] != '\x00') {
+    return InvalidArgumentError(
+        "not RDP: negotiation data is not 8 bytes long");
+  }
+  switch (static_cast<uint8_t>(neg[0])) {
+    case 0x02:
+      out.kind = RdpNegotiation::Kind::kResponse;
+      out.selected_protocol = Le32(neg.substr(4));
+      return out;
+    case 0x03:
+      out.kind = RdpNegotiation::Kind::kFailure;
+      out.failure_code = Le32(neg.substr(4));
+      return out;
+    default:
+      return InvalidArgumentError("not RDP: negotiation type " +
+                                  std::to_string(static_cast<uint8_t>(neg[0])) +
+                                  " is neither 2 nor 3");
+  }
+}
+
+std::string RdpProtocolName(uint32_t selected_protocol) {
+  switch (selected_protocol) {
+    case 0:
+      return "rdp";
+    case kRdpProtocolSsl:
+      return "ssl";
+    case kRdpProtocolHybrid:
+      return "hybrid";
+    case kRdpProtocolRdstls:
+      return "rdstls";
+    case kRdpProtocolHybridEx:
+      return "hybrid_ex";
+    default:
+      return Hex32(selected_protocol);
+  }
+}
+
+std::string RdpFailureName(uint32_t failure_code) {
+  switch (failure_code) {
+    case 1:
+      return "ssl_required_by_server";
+    case 2:
+      return "ssl_not_allowed_by_server";
+    case 3:
+      return "ssl_cert_not_on_server";
+    case 4:
+      return "inconsistent_flags";
+    case 5:
+      return "hybrid_required_by_server";
+    case 6:
+      return "ssl_with_user_auth_required_by_server";
+    default:
+      return "code " + std::to_string(failure_code);
+  }
+}
+
 }  // namespace mamori::facts

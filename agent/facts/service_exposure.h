@@ -146,6 +146,23 @@ void VisitFields(const ServiceSsh& f, V& v) {
   v("weak_macs", f.weak_macs);
 }
 
+// Mirrors mamori.v1.ServiceRdp.
+struct ServiceRdp {
+  // What the server selected when offered TLS and CredSSP ("ssl", "hybrid",
+  // "hybrid_ex", "rdstls", "rdp" for legacy RDP security without TLS), or the
+  // failure it answered ("failure: ssl_not_allowed_by_server").
+  std::string negotiated_protocol;
+  // Network Level Authentication (CredSSP) required: the server refused a
+  // request for TLS alone. Unset when that second request got no answer.
+  std::optional<bool> nla_required;
+};
+
+template <typename V>
+void VisitFields(const ServiceRdp& f, V& v) {
+  v("negotiated_protocol", f.negotiated_protocol);
+  v("nla_required", f.nla_required);
+}
+
 // Mirrors mamori.v1.ExposedService.
 struct ExposedService {
   std::string protocol;
@@ -164,6 +181,7 @@ struct ExposedService {
   std::optional<ServiceHttp> http;
   std::optional<ServiceSsh> ssh;
   int64_t duration_us = 0;
+  std::optional<ServiceRdp> rdp;
 };
 
 template <typename V>
@@ -184,6 +202,7 @@ void VisitFields(const ExposedService& f, V& v) {
   v("http", f.http);
   v("ssh", f.ssh);
   v("duration_us", f.duration_us);
+  v("rdp", f.rdp);
 }
 
 // Mirrors mamori.v1.ServiceExposureFacts.
@@ -277,6 +296,46 @@ Result<SshKexInit> ParseSshKexInitPacket(std::string_view bytes);
 // CBC/3DES/RC4/none ciphers, ssh-rsa and ssh-dss host keys (SHA-1
 // signatures), MD5/SHA-1/96-bit MACs.
 void JudgeSshKexInit(const SshKexInit& kex, ServiceSsh* out);
+
+// ---------------------------------------------------------------------------
+// RDP connection start ([MS-RDPBCGR] 2.2.1.1, 2.2.1.2): a TPKT-framed X.224
+// Connection Request carrying an RDP Negotiation Request; the server's
+// Connection Confirm carries a Negotiation Response or Failure. TLS starts on
+// the same connection after a response selecting ssl/hybrid/hybrid_ex.
+
+// requestedProtocols / selectedProtocol bits.
+inline constexpr uint32_t kRdpProtocolSsl = 0x1;
+inline constexpr uint32_t kRdpProtocolHybrid = 0x2;
+inline constexpr uint32_t kRdpProtocolRdstls = 0x4;
+inline constexpr uint32_t kRdpProtocolHybridEx = 0x8;
+
+// The 19-byte Connection Request (no cookie) asking for `requested_protocols`.
+std::string BuildRdpConnectionRequest(uint32_t requested_protocols);
+
+// The decoded Connection Confirm.
+struct RdpNegotiation {
+  enum class Kind {
+    kResponse,  // RDP_NEG_RSP: selected_protocol is set
+    kFailure,   // RDP_NEG_FAILURE: failure_code is set
+    kLegacy,    // no negotiation data: standard RDP security, no TLS
+  } kind = Kind::kLegacy;
+  uint32_t selected_protocol = 0;
+  uint32_t failure_code = 0;
+};
+
+// Decodes the server's reply from its first byte. UNAVAILABLE when `bytes`
+// holds less than the TPKT length says (read more), INVALID_ARGUMENT naming
+// what is wrong when it is not an RDP Connection Confirm (not TPKT version 3,
+// a TPKT length under 11 or over 512, not an X.224 CC, a negotiation
+// structure of the wrong type or length). Bytes after the TPKT are ignored.
+Result<RdpNegotiation> ParseRdpConnectionConfirm(std::string_view bytes);
+
+// "ssl", "hybrid", "hybrid_ex", "rdstls", "rdp" (0), else "0xHHHHHHHH".
+std::string RdpProtocolName(uint32_t selected_protocol);
+
+// "ssl_required_by_server" … "hybrid_required_by_server" (codes 1–6 of
+// [MS-RDPBCGR] 2.2.1.2.2), else "code N".
+std::string RdpFailureName(uint32_t failure_code);
 
 // ---------------------------------------------------------------------------
 // TLS wire format (only what the weak-suite probe needs; versions, the

@@ -406,5 +406,112 @@ TEST(DecodersSurviveDamage, TruncatedAndFlippedCaptures) {
   }
 }
 
+// RDP connection start, byte fixtures laid out per
+// [MS-RDPBCGR] 2.2.1.1/2.2.1.2.
+std::string Bytes(std::initializer_list<int> b) {
+  std::string out;
+  for (int c : b) out += static_cast<char>(c);
+  return out;
+}
+
+TEST(RdpDecode, ConnectionRequestBytes) {
+  EXPECT_EQ(BuildRdpConnectionRequest(kRdpProtocolSsl | kRdpProtocolHybrid),
+            Bytes({0x03, 0x00, 0x00, 0x13, 0x0e, 0xe0, 0x00, 0x00, 0x00, 0x00,
+                   0x00, 0x01, 0x00, 0x08, 0x00, 0x03, 0x00, 0x00, 0x00}));
+  EXPECT_EQ(BuildRdpConnectionRequest(0x0A0B0C0D).substr(15),
+            Bytes({0x0D, 0x0C, 0x0B, 0x0A}));
+}
+
+const std::string kCcHeader =
+    Bytes({0x03, 0x00, 0x00, 0x13, 0x0e, 0xd0, 0x00, 0x00, 0x12, 0x34, 0x00});
+
+TEST(RdpDecode, ResponseSelectingHybrid) {
+  Result<RdpNegotiation> n = ParseRdpConnectionConfirm(
+      kCcHeader + Bytes({0x02, 0x1f, 0x08, 0x00, 0x02, 0x00, 0x00, 0x00}));
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(n->kind, RdpNegotiation::Kind::kResponse);
+  EXPECT_EQ(n->selected_protocol, kRdpProtocolHybrid);
+  EXPECT_EQ(RdpProtocolName(n->selected_protocol), "hybrid");
+}
+
+TEST(RdpDecode, FailureHybridRequired) {
+  Result<RdpNegotiation> n = ParseRdpConnectionConfirm(
+      kCcHeader + Bytes({0x03, 0x00, 0x08, 0x00, 0x05, 0x00, 0x00, 0x00}));
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(n->kind, RdpNegotiation::Kind::kFailure);
+  EXPECT_EQ(n->failure_code, 5u);
+  EXPECT_EQ(RdpFailureName(5), "hybrid_required_by_server");
+  EXPECT_EQ(RdpFailureName(77), "code 77");
+}
+
+TEST(RdpDecode, LegacyServerWithoutNegotiation) {
+  Result<RdpNegotiation> n = ParseRdpConnectionConfirm(Bytes(
+      {0x03, 0x00, 0x00, 0x0b, 0x06, 0xd0, 0x00, 0x00, 0x12, 0x34, 0x00}));
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(n->kind, RdpNegotiation::Kind::kLegacy);
+  EXPECT_EQ(RdpProtocolName(0), "rdp");
+  EXPECT_EQ(RdpProtocolName(0x40), "0x00000040");
+}
+
+TEST(RdpDecode, ShortReadsAskForMore) {
+  const std::string full =
+      kCcHeader + Bytes({0x02, 0x00, 0x08, 0x00, 0x01, 0x00, 0x00, 0x00});
+  for (size_t n = 0; n < full.size(); ++n) {
+    EXPECT_EQ(ParseRdpConnectionConfirm(full.substr(0, n)).status().code(),
+              StatusCode::kUnavailable)
+        << n;
+  }
+  // Bytes after the TPKT (a pipelined TLS record) are ignored.
+  EXPECT_TRUE(ParseRdpConnectionConfirm(full + "\x16\x03\x03").ok());
+}
+
+TEST(RdpDecode, MalformedIsNotRdp) {
+  const auto code = [](const std::string& b) {
+    return ParseRdpConnectionConfirm(b).status().code();
+  };
+  const std::string neg =
+      Bytes({0x02, 0x00, 0x08, 0x00, 0x01, 0x00, 0x00, 0x00});
+  // A TLS alert, an HTTP response, an SSH banner.
+  EXPECT_EQ(code(Bytes({0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x28})),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(code("HTTP/1.1 400 Bad Request\r\n"), StatusCode::kInvalidArgument);
+  EXPECT_EQ(code("SSH-2.0-OpenSSH_9.2\r\n"), StatusCode::kInvalidArgument);
+  // TPKT length too small, oversized.
+  EXPECT_EQ(code(Bytes({0x03, 0x00, 0x00, 0x04})),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(Bytes({0x03, 0x00, 0xff, 0xff})),
+            StatusCode::kInvalidArgument);
+  // Length indicator disagreeing with the TPKT length.
+  std::string bad_li = kCcHeader + neg;
+  bad_li[4] = 0x20;
+  EXPECT_EQ(code(bad_li), StatusCode::kInvalidArgument);
+  // A Connection Request (0xE0) where a Confirm belongs.
+  std::string cr = kCcHeader + neg;
+  cr[5] = static_cast<char>(0xe0);
+  EXPECT_EQ(code(cr), StatusCode::kInvalidArgument);
+  // Negotiation data of the wrong length or type.
+  std::string bad_len = kCcHeader + neg;
+  bad_len[13] = 0x09;
+  EXPECT_EQ(code(bad_len), StatusCode::kInvalidArgument);
+  std::string bad_type = kCcHeader + neg;
+  bad_type[11] = 0x01;
+  Result<RdpNegotiation> r = ParseRdpConnectionConfirm(bad_type);
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), ::testing::HasSubstr("not RDP"));
+  // Truncated negotiation inside a consistent TPKT (length 15).
+  EXPECT_EQ(code(Bytes({0x03, 0x00, 0x00, 0x0f, 0x0a, 0xd0, 0x00, 0x00, 0x00,
+                        0x00, 0x00, 0x02, 0x00, 0x08, 0x00})),
+            StatusCode::kInvalidArgument);
+  // Every prefix and every single-byte corruption: never a crash.
+  const std::string full = kCcHeader + neg;
+  for (size_t i = 0; i < full.size(); ++i) {
+    for (int v : {0x00, 0x7f, 0xff}) {
+      std::string m = full;
+      m[i] = static_cast<char>(v);
+      (void)ParseRdpConnectionConfirm(m);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mamori::facts

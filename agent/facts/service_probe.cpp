@@ -148,6 +148,7 @@ Status ProbeSsh(ProbeSocket& socket, std::string first, ExposedService* svc,
 // The weak-suite probe: offer only WeakTlsSuites(); while the server picks
 // one, record it and offer the rest again.
 std::vector<std::string> ProbeWeakSuites(const ExposedService& svc,
+                                         const TlsTarget& target,
                                          const ProbeLimits& limits,
                                          ProbeDeadline service_deadline) {
   std::vector<uint16_t> offer;
@@ -159,6 +160,7 @@ std::vector<std::string> ProbeWeakSuites(const ExposedService& svc,
         svc.probe_address, svc.port, StepDeadline(limits, service_deadline));
     if (!socket.ok()) break;
     const ProbeDeadline deadline = StepDeadline(limits, service_deadline);
+    if (target.prelude && !target.prelude(**socket, deadline).ok()) break;
     if (!(*socket)->Send(BuildTlsClientHello(offer, "", random), deadline).ok())
       break;
     std::string reply;
@@ -205,6 +207,59 @@ bool SpeaksTls(const ExposedService& svc, const ProbeLimits& limits,
          LooksLikeTlsRecord(reply);
 }
 
+// Sends an X.224 Connection Request asking for `protocols` and reads the
+// Connection Confirm (bounded by `deadline` and 512 bytes).
+Result<RdpNegotiation> RdpNegotiate(ProbeStream& stream, uint32_t protocols,
+                                    ProbeDeadline deadline) {
+  Status sent = stream.Send(BuildRdpConnectionRequest(protocols), deadline);
+  if (!sent.ok()) return sent;
+  std::string reply;
+  while (true) {
+    const size_t before = reply.size();
+    Status st = stream.ReceiveSome(&reply, 512 - reply.size(), deadline);
+    if (!st.ok()) return st;
+    if (reply.size() == before) {
+      return InvalidArgumentError(
+          reply.empty() ? "not RDP: closed without a Connection Confirm"
+                        : "not RDP: closed inside a Connection Confirm");
+    }
+    Result<RdpNegotiation> neg = ParseRdpConnectionConfirm(reply);
+    if (neg.status().code() != StatusCode::kUnavailable) return neg;
+    if (reply.size() >= 512) {
+      return InvalidArgumentError("not RDP: Connection Confirm over 512 bytes");
+    }
+  }
+}
+
+// The prelude that turns a fresh connection into one where TLS starts:
+// TLS or CredSSP offered, and the server must select one of those that
+// begin with a TLS handshake.
+Status RdpTlsPrelude(ProbeStream& stream, ProbeDeadline deadline) {
+  Result<RdpNegotiation> neg =
+      RdpNegotiate(stream, kRdpProtocolSsl | kRdpProtocolHybrid, deadline);
+  if (!neg.ok()) return neg.status();
+  if (neg->kind != RdpNegotiation::Kind::kResponse ||
+      neg->selected_protocol == 0) {
+    return FailedPreconditionError("RDP server did not select TLS");
+  }
+  return Status();
+}
+
+// Whether the service is worth an RDP negotiation first: the RDP port, or a
+// process known to serve RDP. (A Windows RDP listener on another port is
+// owned by svchost.exe, which says nothing; it is then probed as TLS and
+// reported as not TLS, not guessed.)
+bool RdpLike(const ExposedService& svc) {
+  static constexpr std::string_view kRdpServers[] = {
+      "xrdp", "gnome-remote-desktop-daemon", "freerdp-shadow-cli",
+      "freerdp-shadow", "TermService"};
+  if (svc.port == 3389) return true;
+  for (std::string_view name : kRdpServers) {
+    if (svc.process == name) return true;
+  }
+  return false;
+}
+
 void ProbeTls(ExposedService* svc, const TlsTarget& target,
               const TlsAttempt& first, ServiceCertificate cert,
               const ProbeLimits& limits) {
@@ -239,7 +294,7 @@ void ProbeTls(ExposedService* svc, const TlsTarget& target,
     if (dhe.outcome == TlsAttempt::Outcome::kAccepted)
       tls.dh_bits = dhe.session.dh_bits;
   }
-  tls.weak_ciphers = ProbeWeakSuites(*svc, limits, target.deadline);
+  tls.weak_ciphers = ProbeWeakSuites(*svc, target, limits, target.deadline);
   svc->tls = std::move(tls);
 }
 
@@ -293,9 +348,68 @@ void ProbeService(ExposedService* svc, const ProbeLimits& limits, TimePoint now,
            st.message());
   };
 
+  // 0. RDP? Only for RdpLike() services: an X.224 Connection Request
+  // offering TLS and CredSSP, then (when that was answered) one offering TLS
+  // alone to learn whether NLA is required; TLS is then examined over the
+  // negotiation.
+  TlsTarget target{svc->probe_address, svc->port, limits.step,
+                   deadline,           now,       nullptr};
+  if (RdpLike(*svc)) {
+    Result<std::unique_ptr<ProbeSocket>> socket = ConnectProbeSocket(
+        svc->probe_address, svc->port, StepDeadline(limits, deadline));
+    if (!socket.ok()) return fail(socket.status());
+    Result<RdpNegotiation> neg =
+        RdpNegotiate(**socket, kRdpProtocolSsl | kRdpProtocolHybrid,
+                     StepDeadline(limits, deadline));
+    socket->reset();
+    if (neg.ok()) {
+      svc->kind = "rdp";
+      ServiceRdp rdp;
+      if (neg->kind == RdpNegotiation::Kind::kFailure) {
+        rdp.negotiated_protocol =
+            "failure: " + RdpFailureName(neg->failure_code);
+      } else {
+        rdp.negotiated_protocol =
+            RdpProtocolName(neg->kind == RdpNegotiation::Kind::kLegacy
+                                ? 0
+                                : neg->selected_protocol);
+      }
+      Result<std::unique_ptr<ProbeSocket>> again = ConnectProbeSocket(
+          svc->probe_address, svc->port, StepDeadline(limits, deadline));
+      if (again.ok()) {
+        Result<RdpNegotiation> ssl_only = RdpNegotiate(
+            **again, kRdpProtocolSsl, StepDeadline(limits, deadline));
+        if (ssl_only.ok()) {
+          rdp.nla_required =
+              ssl_only->kind == RdpNegotiation::Kind::kFailure &&
+              (ssl_only->failure_code == 5 || ssl_only->failure_code == 6);
+        }
+      }
+      svc->rdp = std::move(rdp);
+      if (neg->kind != RdpNegotiation::Kind::kResponse ||
+          neg->selected_protocol == 0) {
+        return finish("ok", "RDP without TLS");
+      }
+      target.prelude = RdpTlsPrelude;
+      ServiceCertificate cert;
+      const TlsAttempt any =
+          TryTlsHandshake(target, TlsVersion::kAny, "", &cert);
+      if (any.outcome == TlsAttempt::Outcome::kAccepted) {
+        ProbeTls(svc, target, any, std::move(cert), limits);
+        return finish("ok", "");
+      }
+      return finish(
+          any.outcome == TlsAttempt::Outcome::kTimeout ? "timeout" : "error",
+          "RDP TLS not examined: " + any.detail);
+    }
+    if (neg.status().code() != StatusCode::kInvalidArgument) {
+      return fail(neg.status());
+    }
+    // Not RDP after all: probed as any other service below.
+  }
+
   // 1. TLS? (An SSH or plain HTTP server answers a ClientHello at once with
   // its banner or a 400, so this costs them a round trip, not a timeout.)
-  TlsTarget target{svc->probe_address, svc->port, limits.step, deadline, now};
   ServiceCertificate cert;
   const TlsAttempt any = TryTlsHandshake(target, TlsVersion::kAny, "", &cert);
   if (any.outcome == TlsAttempt::Outcome::kAccepted) {
@@ -387,6 +501,7 @@ void ProbeServices(std::vector<ExposedService>* services,
       svc.tls = twin.tls;
       svc.http = twin.http;
       svc.ssh = twin.ssh;
+      svc.rdp = twin.rdp;
       continue;
     }
     if (SteadyClock::now() >= host_deadline) {

@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -232,6 +234,121 @@ TEST(ProbeService, ClosedPortIsRefused) {
   const ExposedService svc = ProbeOne(port);
   EXPECT_EQ(svc.probe_state, "refused") << svc.probe_message;
   EXPECT_EQ(svc.kind, "");
+}
+
+// A small RDP server: answers each X.224 Connection Request as `nla` says
+// (true: CredSSP selected when offered, TLS alone refused with
+// HYBRID_REQUIRED_BY_SERVER; false: TLS selected), then runs a TLS 1.2-only
+// handshake with a fresh self-signed certificate, as xrdp and Windows do.
+class FakeRdpServer {
+ public:
+  explicit FakeRdpServer(bool nla)
+      : ctx_(SSL_CTX_new(TLS_server_method())),
+        server_([this, nla](int c) { Serve(c, nla); }) {
+    EVP_PKEY* key = EVP_RSA_gen(2048);
+    X509* cert = X509_new();
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 3600L * 24 * 3650);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("rdp"),
+                               -1, -1, 0);
+    X509_set_issuer_name(cert, X509_get_subject_name(cert));
+    X509_set_pubkey(cert, key);
+    X509_sign(cert, key, EVP_sha256());
+    SSL_CTX_use_certificate(ctx_, cert);
+    SSL_CTX_use_PrivateKey(ctx_, key);
+    SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(ctx_, TLS1_2_VERSION);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+  }
+  ~FakeRdpServer() { SSL_CTX_free(ctx_); }
+  uint32_t port() const { return server_.port(); }
+
+ private:
+  void Serve(int c, bool nla) {
+    std::string req;
+    char buf[64];
+    while (req.size() < 19) {
+      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+      if (n <= 0) return;
+      req.append(buf, static_cast<size_t>(n));
+    }
+    const auto requested = static_cast<uint8_t>(req[15]);
+    const bool hybrid = (requested & kRdpProtocolHybrid) != 0;
+    std::string cc = {'\x03', '\x00', '\x00', '\x13', '\x0e', '\xd0',
+                      '\x00', '\x00', '\x12', '\x34', '\x00'};
+    if (nla && !hybrid) {
+      cc += {'\x03', '\x00', '\x08', '\x00', '\x05', '\x00', '\x00', '\x00'};
+      ::send(c, cc.data(), cc.size(), MSG_NOSIGNAL);
+      return;
+    }
+    cc += {'\x02', '\x00', '\x08', '\x00', nla ? '\x02' : '\x01',
+           '\x00', '\x00', '\x00'};
+    ::send(c, cc.data(), cc.size(), MSG_NOSIGNAL);
+    SSL* ssl = SSL_new(ctx_);
+    SSL_set_fd(ssl, c);
+    if (SSL_accept(ssl) == 1) {
+      while (SSL_read(ssl, buf, sizeof buf) > 0) {
+      }
+    }
+    SSL_free(ssl);
+  }
+
+  SSL_CTX* ctx_;
+  LoopbackServer server_;
+};
+
+ExposedService ProbeAsXrdp(uint32_t port) {
+  ExposedService svc;
+  svc.protocol = "tcp";
+  svc.address = "127.0.0.1";
+  svc.port = port;
+  svc.loopback_only = true;
+  svc.process = "xrdp";
+  ProbeService(&svc, ProbeLimits{}, At(1796616000),
+               std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  return svc;
+}
+
+TEST(ProbeService, RdpWithNlaHasItsTlsExamined) {
+  FakeRdpServer rdp(/*nla=*/true);
+  const ExposedService svc = ProbeAsXrdp(rdp.port());
+  EXPECT_EQ(svc.probe_state, "ok") << svc.probe_message;
+  EXPECT_EQ(svc.kind, "rdp");
+  ASSERT_TRUE(svc.rdp.has_value());
+  EXPECT_EQ(svc.rdp->negotiated_protocol, "hybrid");
+  EXPECT_EQ(svc.rdp->nla_required, std::optional<bool>(true));
+  ASSERT_TRUE(svc.tls.has_value()) << svc.probe_message;
+  EXPECT_EQ(svc.tls->tls1_0, std::optional<bool>(false));
+  EXPECT_EQ(svc.tls->tls1_1, std::optional<bool>(false));
+  EXPECT_EQ(svc.tls->tls1_2, std::optional<bool>(true));
+  EXPECT_EQ(svc.tls->tls1_3, std::optional<bool>(false));
+  EXPECT_EQ(svc.tls->negotiated_version, "TLSv1.2");
+  EXPECT_TRUE(svc.tls->certificate.self_signed);
+  EXPECT_EQ(svc.tls->certificate.key_bits, 2048u);
+}
+
+TEST(ProbeService, RdpWithoutNlaSaysSo) {
+  FakeRdpServer rdp(/*nla=*/false);
+  const ExposedService svc = ProbeAsXrdp(rdp.port());
+  EXPECT_EQ(svc.kind, "rdp") << svc.probe_message;
+  ASSERT_TRUE(svc.rdp.has_value());
+  EXPECT_EQ(svc.rdp->negotiated_protocol, "ssl");
+  EXPECT_EQ(svc.rdp->nla_required, std::optional<bool>(false));
+  ASSERT_TRUE(svc.tls.has_value()) << svc.probe_message;
+  EXPECT_EQ(svc.tls->tls1_2, std::optional<bool>(true));
+}
+
+TEST(ProbeService, RdpLikeButNotRdpIsProbedAsUsual) {
+  LoopbackServer http(LoopbackServer::Answering([](const std::string&) {
+    return std::string(
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+  }));
+  const ExposedService svc = ProbeAsXrdp(http.port());
+  EXPECT_EQ(svc.kind, "http") << svc.probe_message;
+  EXPECT_FALSE(svc.rdp.has_value());
 }
 
 TEST(ProbeService, PlainHttpWithLoginPage) {

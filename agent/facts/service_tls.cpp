@@ -178,6 +178,17 @@ std::unique_ptr<TlsStream> Handshake(const TlsTarget& target,
     attempt->detail = socket.status().message();
     return nullptr;
   }
+  if (target.prelude) {
+    Status st = target.prelude(
+        **socket, std::chrono::steady_clock::now() + StepLeft(target));
+    if (!st.ok()) {
+      attempt->outcome = st.code() == StatusCode::kDeadlineExceeded
+                             ? TlsAttempt::Outcome::kTimeout
+                             : TlsAttempt::Outcome::kNotTls;
+      attempt->detail = st.message();
+      return nullptr;
+    }
+  }
   std::unique_ptr<SSL, SslFree> ssl(SSL_new(ctx.get()));
   if (!ssl) {
     attempt->outcome = TlsAttempt::Outcome::kUnsupported;

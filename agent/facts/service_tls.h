@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +32,9 @@ struct TlsTarget {
   std::chrono::milliseconds step{300};
   ProbeDeadline deadline;  // the service's whole budget
   TimePoint now;           // for the certificate's expiry verdicts
+  // Run on each fresh connection before the ClientHello (RDP's X.224
+  // negotiation); an error aborts the attempt as "not TLS". Empty: none.
+  std::function<Status(ProbeStream&, ProbeDeadline)> prelude;
 };
 
 // The versions OpenSSL numbers them by (TLS1_VERSION …).

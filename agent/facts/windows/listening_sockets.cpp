@@ -16,8 +16,12 @@ namespace mamori::facts::win {
 
 namespace {
 
+// PID 0 is an unknown owner, not the idle process: the idle process owns no
+// sockets, and Wine 8 gives 0 for every listener (its own processes' and a
+// Linux server's alike), so naming it would put "System Idle Process" on
+// every remote_access and service_exposure row under Wine.
 std::string ProcessName(DWORD pid) {
-  if (pid == 0) return "System Idle Process";
+  if (pid == 0) return {};
   if (pid == 4) return "System";
   HANDLE process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
   if (process == nullptr) return {};

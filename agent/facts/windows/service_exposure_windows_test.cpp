@@ -81,7 +81,7 @@ TEST(WindowsServiceExposure, ListenerTableShowsOurSocket) {
       EXPECT_TRUE(l.loopback_only);
       if (win::RunningUnderWine()) {
         // Wine 8 gives owning PID 0 for every listener, its own processes'
-        // too: the owner is unknown there (service_exposure.cpp).
+        // too: the owner is unknown there (listening_sockets.cpp).
         EXPECT_EQ(l.pid, 0u);
       } else {
         EXPECT_EQ(l.pid, GetCurrentProcessId());
@@ -90,6 +90,20 @@ TEST(WindowsServiceExposure, ListenerTableShowsOurSocket) {
     }
   }
   EXPECT_TRUE(found) << "port " << server.port() << " not in the TCP table";
+}
+
+TEST(WindowsServiceExposure, PidZeroIsAnUnknownOwner) {
+  WinsockServer server([](const std::string&) { return std::string(); });
+  std::vector<ListeningSocket> sockets;
+  const CollectionStatus s = win::ReadListeningSockets(true, &sockets);
+  ASSERT_TRUE(s.ok()) << s.message;
+  ASSERT_FALSE(sockets.empty());
+  for (const ListeningSocket& l : sockets) {
+    EXPECT_NE(l.process, "System Idle Process") << l.port;
+    if (l.pid == 0) {
+      EXPECT_EQ(l.process, "") << l.port;
+    }
+  }
 }
 
 TEST(WindowsServiceExposure, HttpServiceThroughWinsock) {
