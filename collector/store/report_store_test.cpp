@@ -158,6 +158,34 @@ TEST_P(ReportStoreTest, SchedulesComeDueAndRunsAreKept) {
   EXPECT_FALSE(reports_->SetReportSchedule(s, "op", 20).ok());
 }
 
+TEST_P(ReportStoreTest, OneScheduleIsReadAndDeletedPerOrganisation) {
+  EXPECT_FALSE(reports_->ReportScheduleOf(acme_)->has_value());
+  ReportSchedule s;
+  s.org_id = acme_;
+  s.interval_seconds = 7 * 86400;
+  s.recipients = {"a@example.jp", "b@example.jp"};
+  s.lang = "ja";
+  s.next_due = 1000;
+  ASSERT_TRUE(reports_->SetReportSchedule(s, "op", 10).ok());
+  auto read = reports_->ReportScheduleOf(acme_);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  ASSERT_TRUE(read->has_value());
+  EXPECT_EQ((*read)->interval_seconds, 7 * 86400);
+  EXPECT_EQ((*read)->recipients,
+            (std::vector<std::string>{"a@example.jp", "b@example.jp"}));
+  EXPECT_EQ((*read)->lang, "ja");
+  EXPECT_EQ((*read)->next_due, 1000);
+  // Another organisation has none and cannot delete acme's.
+  EXPECT_FALSE(reports_->ReportScheduleOf(globex_)->has_value());
+  EXPECT_EQ(reports_->DeleteReportSchedule(globex_).code(),
+            StatusCode::kNotFound);
+  ASSERT_TRUE(reports_->ReportScheduleOf(acme_)->has_value());
+  ASSERT_TRUE(reports_->DeleteReportSchedule(acme_).ok());
+  EXPECT_FALSE(reports_->ReportScheduleOf(acme_)->has_value());
+  EXPECT_EQ(reports_->DeleteReportSchedule(acme_).code(),
+            StatusCode::kNotFound);
+}
+
 TEST_P(ReportStoreTest, ForEachHostVisitsEveryHostOfTheOrganisationOnce) {
   // More hosts than one page of the PostgreSQL store (200).
   constexpr int kHosts = 205;

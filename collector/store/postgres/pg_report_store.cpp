@@ -227,6 +227,37 @@ class PgReportStore final : public ReportStore {
         .status();
   }
 
+  Result<std::optional<ReportSchedule>> ReportScheduleOf(
+      int64_t org_id) override {
+    Result<Rows> rows = conn_.Query(
+        "SELECT interval_seconds, recipients, lang, next_due FROM "
+        "report_schedules WHERE org_id = $1",
+        Params().Add(org_id));
+    if (!rows.ok()) return rows.status();
+    if (rows->size() == 0) return std::optional<ReportSchedule>();
+    ReportSchedule s;
+    s.org_id = org_id;
+    s.interval_seconds = rows->Int(0, 0);
+    for (std::string_view recipient : Split(rows->View(0, 1), ',')) {
+      if (!recipient.empty()) s.recipients.emplace_back(recipient);
+    }
+    s.lang = rows->Text(0, 2);
+    s.next_due = rows->Int(0, 3);
+    return std::optional<ReportSchedule>(std::move(s));
+  }
+
+  Status DeleteReportSchedule(int64_t org_id) override {
+    Result<Rows> deleted = conn_.Query(
+        "DELETE FROM report_schedules WHERE org_id = $1 RETURNING org_id",
+        Params().Add(org_id));
+    if (!deleted.ok()) return deleted.status();
+    if (deleted->size() == 0) {
+      return NotFoundError("organisation " + std::to_string(org_id) +
+                           " has no report schedule");
+    }
+    return Status::Ok();
+  }
+
   Result<std::vector<ReportSchedule>> DueReportSchedules(int64_t now) override {
     Result<Rows> rows = conn_.Query(
         "SELECT s.org_id, o.name, s.interval_seconds, s.recipients, s.lang, "
