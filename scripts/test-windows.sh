@@ -44,6 +44,17 @@ echo "0 1" >"$SUMMARY_FILE"
 
 log() { printf 'test-windows: %s\n' "$*"; }
 
+# Wall time of each part, printed at the end (docs/building-windows.md §1
+# quotes them).
+last_mark=$START
+parts=()
+mark() {
+  local now
+  now=$(date +%s)
+  parts+=("$1 $((now - last_mark)) s")
+  last_mark=$now
+}
+
 # Stops the wineserver of this run's prefix (only ours: WINEPREFIX is set).
 stop_wine() { wineserver -k >/dev/null 2>&1 || true; }
 trap stop_wine EXIT
@@ -75,6 +86,8 @@ else
 fi
 [[ $deps_state == ready ]] && log "Windows libraries: $deps_prefix"
 
+mark "library prefix check"
+
 # 1. googletest for mingw (Debian ships none).
 if [[ ! -f "$BUILD/gtest/lib/libgtest.a" ]]; then
   log "building googletest for mingw"
@@ -84,6 +97,8 @@ if [[ ! -f "$BUILD/gtest/lib/libgtest.a" ]]; then
   nice cmake --build "$BUILD/gtest-build" -j "$JOBS" >/dev/null
   cmake --install "$BUILD/gtest-build" >/dev/null
 fi
+
+mark "googletest"
 
 # 2. The template prefix: created once, settled, pinned to Windows 10 (a fresh
 #    wine64 prefix says Windows 7). Rebuilt when the Wine version changes.
@@ -98,6 +113,8 @@ if [[ ! -f "$TEMPLATE/.mamori-ready" ]] ||
   WINEPREFIX="$TEMPLATE" wineserver -w
   echo "$wine_version" >"$TEMPLATE/.mamori-ready"
 fi
+
+mark "template Wine prefix"
 
 # 3. This run's prefix. Wine rewrites its registry files by replacing them,
 #    never in place, but the three hives are copied anyway so nothing a test
@@ -134,11 +151,15 @@ wineserver -w
 wineserver -p
 wine cmd /c ver </dev/null >/dev/null 2>&1
 
+mark "run prefix, fixtures, wineserver"
+
 # 6. Build.
 cmake -S . -B "$BUILD/agent" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" \
   -DCMAKE_BUILD_TYPE=Debug -DGTest_DIR="$BUILD/gtest/lib/cmake/GTest" \
   -DMAMORI_WINDOWS_DEPS="$deps_prefix" >/dev/null
 nice cmake --build "$BUILD/agent" -j "$JOBS"
+
+mark "cross build"
 
 # 7. Tests. ctest prints through Wine with CRLF line endings; strip them so
 #    the summary line can be parsed.
@@ -169,6 +190,8 @@ else
   failed=1
 fi
 
+mark "ctest under Wine"
+
 # 8. The portable checker prints valid JSON with every family present.
 exe="$BUILD/agent/agent/facts_exe/mamori-facts.exe"
 if [[ -f "$exe" ]]; then
@@ -183,6 +206,8 @@ if [[ -f "$exe" ]]; then
     log "mamori-facts.exe --format json: FAILED (see $json)"
   fi
 fi
+
+mark "mamori-facts.exe JSON"
 
 # 9. The whole agent end to end against the native collector.
 native=${MAMORI_NATIVE_BUILD:-$ROOT/build}
@@ -203,6 +228,8 @@ else
   failed=$((failed + ef))
   log "mamori-agent.exe against the Linux collector: $ep passed, $ef failed"
 fi
+
+mark "agent end to end"
 
 # 10. service_exposure (issue #19) by the Windows agent under Wine against
 #     real nginx/sshd/tinysshd servers in a private network namespace, its
@@ -225,6 +252,9 @@ if [[ $deps_state == ready && -x $native/collector/mamori-collector && -f $agent
   fi
 fi
 
+mark "service_exposure under Wine"
+
 echo "$passed $failed" >"$SUMMARY_FILE"
+log "parts: $(printf '%s; ' "${parts[@]}")"
 log "$passed passed, $failed failed in $(($(date +%s) - START)) s"
 [[ $failed -eq 0 && $rc -eq 0 ]]
