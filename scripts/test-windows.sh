@@ -25,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-BUILD="$ROOT/build-win"
+BUILD=${MAMORI_WIN_BUILD_DIR:-$ROOT/build-win}
 TOOLCHAIN="$ROOT/cmake/mingw-w64-x86_64.cmake"
 TEMPLATE="$BUILD/wineprefix-template"
 JOBS=${MAMORI_JOBS:-$(nproc)}
@@ -43,6 +43,21 @@ mkdir -p "$BUILD/agent"
 echo "0 1" >"$SUMMARY_FILE"
 
 log() { printf 'test-windows: %s\n' "$*"; }
+
+# Preflight: without the mingw-w64 -posix compilers or Wine nothing below can
+# work, and the first failure would be a cmake or wine error that does not
+# say why. Fail the step with the reason instead (the summary file keeps
+# "0 1", so scripts/test.sh counts one failure and goes on).
+missing=()
+for tool in x86_64-w64-mingw32-gcc-posix x86_64-w64-mingw32-g++-posix \
+            x86_64-w64-mingw32-windres wine wineserver winepath cmake ninja; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  log "FAILED: ${missing[*]} not found: the Windows step cannot run" \
+      "(scripts/bootstrap.sh installs g++-mingw-w64-x86-64-posix, wine64 and wine)"
+  exit 1
+fi
 
 # Wall time of each part, printed at the end (docs/building-windows.md §1
 # quotes them).
@@ -160,6 +175,21 @@ cmake -S . -B "$BUILD/agent" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" \
 nice cmake --build "$BUILD/agent" -j "$JOBS"
 
 mark "cross build"
+
+# 6b. Can this Wine run what was built? A Wine without its DLLs (or a
+#     32-bit-only install) makes every test exe exit at once with no output;
+#     say so once instead of failing every test without a reason.
+smoke_rc=0
+wine "$BUILD/agent/agent/facts_exe/mamori-facts.exe" --help </dev/null >/dev/null 2>&1 || smoke_rc=$?
+if [[ $smoke_rc -ne 0 ]]; then
+  case $smoke_rc in
+    53) why="a DLL was not found (0xC0000135)" ;;
+    *) why="exit $smoke_rc" ;;
+  esac
+  log "FAILED: Wine cannot run the cross-built mamori-facts.exe --help ($why);" \
+      "check the wine64 install (wine --version: $wine_version)"
+  exit 1
+fi
 
 # 7. Tests. ctest prints through Wine with CRLF line endings; strip them so
 #    the summary line can be parsed.
