@@ -19,6 +19,12 @@ fail() { echo "install_layout_test: $*" >&2; exit 1; }
 [[ -x "$tmp/usr/bin/mamori-agent" ]] || fail "no bin/mamori-agent"
 [[ -x "$tmp/usr/libexec/mamori/mamori-agent-delivery" ]] ||
   fail "no libexec/mamori/mamori-agent-delivery"
+if [[ -e "$BUILD/agent/mamori-agent-check" ]]; then  # built with the collector
+  [[ -x "$tmp/usr/libexec/mamori/mamori-agent-check" ]] ||
+    fail "no libexec/mamori/mamori-agent-check"
+  out=$("$tmp/usr/bin/mamori-agent" check --help)
+  grep -q "Usage: mamori-agent check" <<<"$out" || fail "check --help: $out"
+fi
 
 needed=$(readelf -d "$tmp/usr/bin/mamori-agent" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 for lib in grpc protobuf absl sqlite3 yaml-cpp upb boost_program_options librpm; do
@@ -42,4 +48,9 @@ out=$("$tmp/usr/bin/mamori-agent" run 2>&1) || rc=$?
 [[ $rc == 1 ]] || fail "run without the delivery program: exit $rc, want 1"
 grep -q "$tmp/usr/libexec/mamori/mamori-agent-delivery" <<<"$out" ||
   fail "error does not name the install location: $out"
+rc=0
+out=$("$tmp/usr/bin/mamori-agent" check 2>&1) || rc=$?
+[[ $rc == 4 ]] || fail "check without the check program: exit $rc, want 4"
+grep -q "$tmp/usr/libexec/mamori/mamori-agent-check" <<<"$out" ||
+  fail "check's error does not name the install location: $out"
 echo "install layout OK"

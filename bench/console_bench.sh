@@ -23,7 +23,8 @@
 # round: every agent one report). Before and after the console phase the
 # same rounds run without console load: the ingest rate's ratio
 # loaded / unloaded is the "keeps ≥ 90 %" figure. The collector's RSS is
-# sampled every second during the console phase (peak) and VmHWM is read at
+# sampled every second during the console phase (peak), printed after each
+# resource's phase (rss_mib=, which page raises it) and VmHWM is read at
 # the end. The load average is printed beside each phase: the machine is
 # shared.
 set -eu
@@ -141,6 +142,7 @@ trend /api/v1/orgs/$ORG/trend
 endpoints_first_page /api/v1/orgs/$ORG/endpoints
 endpoints_filtered_os /api/v1/orgs/$ORG/endpoints?os=Debian
 endpoints_filtered_rule /api/v1/orgs/$ORG/endpoints?failing_rule=software_updates
+endpoints_filtered_rule_all /api/v1/orgs/$ORG/endpoints?failing_rule=antivirus
 endpoints_search /api/v1/orgs/$ORG/endpoints?q=pc-99
 endpoints_sorted_failing /api/v1/orgs/$ORG/endpoints?sort=failing&order=desc
 endpoints_sorted_last_seen /api/v1/orgs/$ORG/endpoints?sort=last_seen&order=desc
@@ -176,9 +178,12 @@ ingest_rounds() {  # $1 label, $2 rounds
 }
 wrk_all() {  # $1 label; PACE_MS from the environment
   while read -r name path; do
-    printf 'console_%s %s load=%s ' "$1" "$name" "$(load)"
-    wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s \
-      -s "$HERE/console_wrk.lua" "$WEB$path" | grep '^wrk_result' | sed 's/^wrk_result //'
+    l=$(load)
+    result=$(wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s \
+      -s "$HERE/console_wrk.lua" "$WEB$path" | grep '^wrk_result' | sed 's/^wrk_result //')
+    # rss_mib: serve's RSS right after the resource's phase (which phase
+    # raises it, for the RSS target).
+    echo "console_$1 $name load=$l $result rss_mib=$(rss)"
   done <"$DIR/targets"
 }
 

@@ -15,6 +15,7 @@
 #include "collector/cli/cmd_grade.h"
 #include "collector/cli/cmd_hosts.h"
 #include "collector/cli/cmd_init.h"
+#include "collector/cli/cmd_migrate.h"
 #include "collector/cli/cmd_org.h"
 #include "collector/cli/cmd_register.h"
 #include "collector/cli/cmd_report.h"
@@ -62,6 +63,8 @@ constexpr Command kCommands[] = {
      &mamori::collector_cli::RunBackup},
     {"restore", "restore a backup into an empty data directory",
      &mamori::collector_cli::RunRestore},
+    {"migrate", "copy a SQLite collector's data into PostgreSQL",
+     &mamori::collector_cli::RunMigrate},
     {"report", "write the diagnosis report (PDF or HTML, ja/en)",
      &mamori::collector_cli::RunReport},
     {"evidence", "export or verify a signed evidence pack (ZIP)",

@@ -11,11 +11,14 @@
 #
 # Environment: MAMORI_JOBS (parallel jobs, default nproc),
 #   MAMORI_PKG_ONLY="deb rpm msi" (a subset), MAMORI_FACTS_EXE (a prebuilt
-#   mamori-facts.exe for the MSI instead of build-win's).
+#   mamori-facts.exe for the MSI instead of build-win's), MAMORI_VERSION (a
+#   version instead of the project's, X.Y.Z: packaging/test/msi_test.sh builds
+#   the next version's MSI from the same tree to test an upgrade) and
+#   MAMORI_DIST (another output folder than dist/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-DIST="$ROOT/dist"
+DIST=${MAMORI_DIST:-$ROOT/dist}
 WORK="$ROOT/build-pkg-work"
 ONLY=" ${MAMORI_PKG_ONLY:-deb rpm msi} "
 export MAMORI_JOBS=${MAMORI_JOBS:-$(nproc)}
@@ -25,8 +28,14 @@ export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ROOT}
 # by the checkout folder, so a fresh clone (CI) compiled them all cold.
 export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
-VERSION=$(sed -n 's/^project(mamori VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
+VERSION=${MAMORI_VERSION:-$(sed -n 's/^project(mamori VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)}
 [[ -n "$VERSION" ]] || { echo "package: no version in CMakeLists.txt" >&2; exit 1; }
+# X.Y.Z, each part within what an MSI's ProductVersion holds (255.255.65535).
+if ! [[ $VERSION =~ ^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,5})$ ]] ||
+   ((BASH_REMATCH[1] > 255 || BASH_REMATCH[2] > 255 || BASH_REMATCH[3] > 65535)); then
+  echo "package: version '$VERSION' is not X.Y.Z (X, Y <= 255, Z <= 65535)" >&2
+  exit 1
+fi
 # Reproducible timestamps: the last commit's time.
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 
@@ -34,6 +43,7 @@ log() { printf 'package: %s\n' "$*"; }
 want() { [[ "$ONLY" == *" $1 "* ]]; }
 
 mkdir -p "$DIST" "$WORK"
+DIST=$(cd "$DIST" && pwd)
 
 # --- Debian packages (also the install tree the rpm reuses) ----------------
 debsrc="$WORK/mamori-$VERSION"
@@ -95,10 +105,11 @@ build_rpm() {
 # mamori-facts.exe, mamori-msi-config.exe and, when the library prefix of
 # scripts/windows-deps.sh is complete (it is never built here: its cold build
 # takes far longer than this script, docs/building-windows.md §1.1), the
-# whole mamori-agent.exe with its service, from the mingw cross build
-# (build-win/agent, configured as scripts/test-windows.sh does); only these
-# targets are built here, not the Windows test suite. MAMORI_MSI_FULL_AGENT=1
-# refuses to make the facts-only MSI.
+# whole mamori-agent.exe with its service, from a Release mingw cross build
+# of its own (build-win/release: scripts/test-windows.sh's build-win/agent is
+# Debug, for the tests), stripped; only these targets are built here, not
+# the Windows test suite. MAMORI_MSI_FULL_AGENT=1 refuses to make the
+# facts-only MSI.
 cross_build() {
   local toolchain="$ROOT/cmake/mingw-w64-x86_64.cmake"
   if [[ ! -f "$ROOT/build-win/gtest/lib/libgtest.a" ]]; then
@@ -120,10 +131,10 @@ cross_build() {
     [[ ${MAMORI_MSI_FULL_AGENT:-0} != 1 ]] ||
       { echo "package: MAMORI_MSI_FULL_AGENT=1 but no library prefix" >&2; exit 1; }
   fi
-  cmake -S . -B "$ROOT/build-win/agent" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
-    -DCMAKE_BUILD_TYPE=Debug -DGTest_DIR="$ROOT/build-win/gtest/lib/cmake/GTest" \
+  cmake -S . -B "$ROOT/build-win/release" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
+    -DCMAKE_BUILD_TYPE=Release -DGTest_DIR="$ROOT/build-win/gtest/lib/cmake/GTest" \
     -DMAMORI_WINDOWS_DEPS="$deps" >/dev/null
-  nice cmake --build "$ROOT/build-win/agent" -j "$MAMORI_JOBS" --target "${targets[@]}" >/dev/null
+  nice cmake --build "$ROOT/build-win/release" -j "$MAMORI_JOBS" --target "${targets[@]}" >/dev/null
 }
 
 build_msi() {
@@ -132,15 +143,21 @@ build_msi() {
   local stage="$WORK/msi"
   rm -rf "$stage"
   mkdir -p "$stage"
-  cp "${MAMORI_FACTS_EXE:-$ROOT/build-win/agent/agent/facts_exe/mamori-facts.exe}" \
-     "$stage/mamori-facts.exe"
-  cp "$ROOT/build-win/agent/packaging/windows/mamori-msi-config.exe" "$stage/"
+  local out="$ROOT/build-win/release"
+  # Release objects carry no debug information, but the static libraries of
+  # the prefix do (symbols too): stripped, every program is a fraction of
+  # its size (packaging/README.md).
+  x86_64-w64-mingw32-strip -o "$stage/mamori-facts.exe" \
+    "${MAMORI_FACTS_EXE:-$out/agent/facts_exe/mamori-facts.exe}"
+  x86_64-w64-mingw32-strip -o "$stage/mamori-msi-config.exe" "$out/packaging/windows/mamori-msi-config.exe"
   if [[ $MSI_FULL_AGENT == 1 ]]; then
-    # The cross build is Debug (as the Wine tests use it): the debug
-    # information stays out of the package.
-    x86_64-w64-mingw32-strip -o "$stage/mamori-agent.exe" "$ROOT/build-win/agent/agent/mamori-agent.exe"
+    x86_64-w64-mingw32-strip -o "$stage/mamori-agent.exe" "$out/agent/mamori-agent.exe"
   fi
-  sed 's/$/\r/' packaging/windows/README-windows.txt >"$stage/README.txt"
+  log "MSI programs (Release, stripped): $(cd "$stage" && stat -c '%n %s B' ./*.exe | sed 's#\./##' | paste -sd, | sed 's/,/, /g')"
+  # The version heads README.txt (the programs carry no version resource):
+  # the upgrade test sees from it that the newer MSI replaced the files.
+  { echo "mamori agent $VERSION"; echo; cat packaging/windows/README-windows.txt; } |
+    sed 's/$/\r/' >"$stage/README.txt"
   log "wixl (MSI $VERSION, full agent: $MSI_FULL_AGENT)"
   rm -f "$DIST"/mamori-agent-*.msi
   # wixl resolves Source= relative to the working directory.

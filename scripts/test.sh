@@ -79,8 +79,10 @@ run_ctest "ctest" --test-dir build -j "$JOBS" --timeout 600 || status=1
 # --- PostgreSQL (#17): the PostgreSQL tests again (names with "postgres":
 # the /postgres cases of the parameterised store, check-query and grading
 # suites, skipped in the run above — SameResultsOnBothBackends compares every
-# built-in check's results with SQLite's — and CollectorPostgresTest), now
-# against a
+# built-in check's results with SQLite's —, the register and unmanaged-devices
+# suites, migrate's
+# MigratePostgresTest, CollectorPostgresTest and CollectorMigrateTest: a
+# SQLite collector migrated while serving, same grades after), now against a
 # throw-away PostgreSQL 15 cluster (scripts/pg-cluster.sh: initdb as an
 # unprivileged user in a temporary directory, Unix socket only; stopped and
 # removed at exit, also when the run is interrupted). Each test makes its

@@ -4,7 +4,9 @@
 # ClamAV definitions, usb-storage allowed, a WEP profile), then
 # `mamori-collector grade` must show those failures with their values; the
 # agent then reports from e2e-good (fresh definitions, usb-storage blocked,
-# WPA2 only) and the grades of those rules must rise.
+# WPA2 only) and the grades of those rules must rise. After each report,
+# `mamori-agent check` on the same tree (no collector) must give the
+# collector's status for every check it can judge (issue #18).
 #
 # Usage: tests/grading_e2e_test.sh COLLECTOR_BIN AGENT_BIN SOURCE_DIR
 set -euo pipefail
@@ -73,6 +75,39 @@ for rule in r["rules"]:
 EOF
 }
 
+# The self-check's statuses against the collector's grade JSON for the one
+# host: equal for every check, except "needs_collector" ones (fleet data).
+# $1 = grade JSON, $2 = check JSON, $3 = check's exit code.
+same_as_collector() {
+  python3 - "$1" "$2" "$3" <<'EOF'
+import json, sys
+grade = json.load(open(sys.argv[1]))
+local = json.load(open(sys.argv[2]))
+collector = {}
+for rule in grade["rules"]:
+    for c in rule["checks"]:
+        for res in c["results"]:
+            collector[c["id"]] = res["status"]
+mine = {c["id"]: c["status"] for r in local["rules"] for c in r["checks"]}
+mine.update({c["id"]: c["status"] for c in local["topics"]})
+bad = [f"{k}: collector {v}, self-check {mine.get(k)}" for k, v in sorted(collector.items())
+       if mine.get(k) not in (v, "needs_collector")]
+judged = sum(1 for k in collector if mine.get(k) != "needs_collector")
+if bad or judged < 10:
+    sys.exit("self-check differs from the collector (%d judged): %s" % (judged, "; ".join(bad)))
+fails = any(c["status"] == "fail" for r in local["rules"] for c in r["checks"])
+if fails != (sys.argv[3] == "1"):
+    sys.exit("exit code %s but failing checks: %s" % (sys.argv[3], fails))
+print("self-check equals the collector on %d checks" % judged)
+EOF
+}
+self_check() {  # $1 = output JSON; the tree is $tmp/root as just reported
+  local rc=0
+  "$AGENT" check --root "$tmp/root" --format json >"$1" 2>"$tmp/check.err" || rc=$?
+  [[ $rc -le 3 ]] || fail "mamori-agent check (exit $rc): $(cat "$tmp/check.err")"
+  echo "$rc"
+}
+
 report e2e-bad
 # The collector re-grades by itself once a report commits (debounced ~2 s):
 # results and a grade snapshot appear without anyone running `grade`.
@@ -96,10 +131,14 @@ grep -q '^check wifi_secure fail .*weak_networks=OfficeOld=wep' "$tmp/bad.sum" |
   fail "WEP profile not failed: $(grep wifi "$tmp/bad.sum")"
 grep -q 'definitions_age_hours=' "$tmp/bad.txt" || fail "text report lacks the definitions age"
 grep -q 'OfficeOld=wep' "$tmp/bad.txt" || fail "text report lacks the WEP network"
+rc=$(self_check "$tmp/bad.check.json")
+same_as_collector "$tmp/bad.json" "$tmp/bad.check.json" "$rc" || fail "self-check on e2e-bad"
 
 report e2e-good
 "$COLLECTOR" grade --data "$tmp/data" --org e2e --format json >"$tmp/good.json"
 summarise "$tmp/good.json" >"$tmp/good.sum"
+rc=$(self_check "$tmp/good.check.json")
+same_as_collector "$tmp/good.json" "$tmp/good.check.json" "$rc" || fail "self-check on e2e-good"
 for check in antivirus_definitions_fresh usb_storage_restricted wifi_secure; do
   grep -q "^check $check pass" "$tmp/good.sum" ||
     fail "$check did not pass after the fix: $(grep "$check" "$tmp/good.sum")"

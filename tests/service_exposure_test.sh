@@ -29,7 +29,9 @@
 # GetExtendedTcpTable (Wine builds it from the namespace's /proc/net/tcp),
 # TLS through the mingw OpenSSL over Winsock. The facts and the sslscan
 # comparison are checked as on Linux except the owning package (Wine's
-# table names no Windows process for a Linux server); the collector part
+# table gives PID 0, no owner, for a Linux server's socket: the process and
+# package must be absent, not guessed), and the Windows facts must carry the
+# Linux agent's verdicts for the same listeners; the collector part
 # is the Linux agent's (tests/windows/agent_under_wine.sh covers the Windows
 # agent's delivery).
 set -euo pipefail
@@ -267,6 +269,14 @@ else
     >"$tmp/facts2.json" || fail "mamori-agent facts (second run)"
 fi
 
+if [[ -n $WINE_EXE ]]; then
+  # The Linux agent on the same listeners: the Windows facts must carry the
+  # same verdicts (compared below).
+  mkdir -p "$tmp/linux-state"
+  "$AGENT" facts --family service_exposure --format json --state "$tmp/linux-state" \
+    >"$tmp/linux-facts.json" || fail "mamori-agent facts (Linux, for the comparison)"
+fi
+
 # --- sslscan on the same ports ---------------------------------------------
 for p in 8443 9443; do
   sslscan --no-colour --xml="$tmp/sslscan-$p.xml" "$ADDR:$p" >/dev/null 2>&1 ||
@@ -365,6 +375,28 @@ for port in (8443, 9443):
               f"{port} TLS {v}: mamori {ours.get(key)} sslscan {theirs.get(v)}")
     print(f"sslscan agrees on {port}: " +
           ", ".join(f"TLS{v}={'on' if theirs[v] else 'off'}" for v in sorted(theirs)))
+
+if windows:
+    # Wine's listener table gives PID 0 for every socket: the owner is
+    # unknown, never "System Idle Process".
+    for port, s in by_port.items():
+        check(not s.get("pid") and not s.get("process") and not s.get("package"),
+              f"{port}: an owner was claimed under Wine: {s.get('pid')} {s.get('process')!r}")
+    # Same verdicts as the Linux agent on the same listeners (everything but
+    # the owner, the timings and tinysshd's per-connection banner suffix).
+    linux = {s["port"]: s for s in
+             json.load(open(f"{tmp}/linux-facts.json"))["service_exposure"].get("services", [])}
+    check(sorted(linux) == sorted(by_port), f"listeners: Linux {sorted(linux)} Windows {sorted(by_port)}")
+    def verdicts(s):
+        v = {k: s.get(k) for k in ("kind", "probe_state", "address", "loopback_only",
+                                   "probe_address", "tls", "http")}
+        v["ssh"] = {k: x for k, x in s.get("ssh", {}).items() if k != "banner"}
+        return v
+    for port in sorted(set(linux) & set(by_port)):
+        ours, theirs = verdicts(by_port[port]), verdicts(linux[port])
+        for k in ours:
+            check(ours[k] == theirs[k], f"{port} {k}: Windows {ours[k]} Linux {theirs[k]}")
+    print(f"Windows verdicts equal the Linux agent's on {len(linux)} listeners")
 
 second = json.load(open(f"{tmp}/facts2.json"))["service_exposure"]
 check(second.get("from_cache") is True, "second run did not reuse the cache")

@@ -31,7 +31,13 @@ constexpr char kUsage[] =
     "  --family NAME    collect only this family (repeatable; default all)\n"
     "  --format FORMAT  json (same fields as mamori-agent facts) or table\n"
     "                   (default table)\n"
-    "  --help           show this help\n";
+    "  --help           show this help\n"
+    "\n"
+    "  --check          not in this build: the self-check (the collector's\n"
+    "                   checks run here) needs the collector's policy loader\n"
+    "                   and store, which this small checker does not link;\n"
+    "                   on Linux use `mamori-agent check` (docs/usage.md)\n"
+    "                   セルフチェックはこのビルドには含まれていません。\n";
 
 // Writes UTF-8 bytes as they are: binary mode avoids "\r\n" translation,
 // and a console gets code page 65001 so Japanese shows correctly.
@@ -82,6 +88,13 @@ int main() {
     if (flag == "--help" || flag == "-h" || flag == "/?") {
       WriteOut(stdout, kUsage);
       return 0;
+    }
+    if (flag == "--check") {
+      // Exit 4 = "the self-check could not run", as mamori-agent check.
+      WriteOut(stderr,
+               "mamori-facts: --check is not built into this program (see "
+               "--help); no check was run\n");
+      return 4;
     }
     if (flag != "--family" && flag != "--format") {
       return Usage("unknown argument \"" + mamori::SanitizeUtf8(args[i]) +

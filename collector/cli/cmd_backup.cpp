@@ -117,17 +117,37 @@ int RunBackup(const std::vector<std::string>& args, std::ostream& out,
   po::options_description options("Options");
   std::string data_dir;
   std::string out_file;
+  std::string store_url;
   options.add_options()("data",
                         po::value(&data_dir)->default_value(kDefaultDataDir),
                         "data directory")("out", po::value(&out_file),
                                           "backup file to create (mode 0600)");
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
   if (std::optional<int> exit = ParseFlags(kCommand, "--data DIR --out FILE",
                                            options, {}, args, vm, out, err)) {
     return *exit;
   }
+  // A PostgreSQL database several collectors share is backed up with
+  // PostgreSQL's own tools, which an operator of such a service runs
+  // anyway (pg_dump, or base backups with WAL archiving for
+  // point-in-time recovery); a backup file of this command would hold
+  // only part of it and `restore` could not put it back.
+  if (store::IsPostgresUrl(store_url)) {
+    return Failure(
+        kCommand,
+        FailedPreconditionError(
+            "the database is PostgreSQL: back it up with pg_dump (pg_dump "
+            "--format=custom --file FILE '" +
+            store::RedactedUrl(store_url) + "') and copy the keys in " +
+            data_dir +
+            "/pki separately, as docs/scale.md \"Backup\" says / "
+            "PostgreSQL のデータベースは pg_dump でバックアップし、鍵 (" +
+            data_dir + "/pki) は別に保管してください (docs/scale.md)"),
+        err);
+  }
   if (out_file.empty()) return UsageError(kCommand, "--out is required", err);
-  const DataPaths paths = DataPaths::For(data_dir);
+  const DataPaths paths = DataPaths::For(data_dir, store_url);
   if (!fs::exists(paths.database)) {
     return Failure(
         kCommand,

@@ -138,6 +138,18 @@ TEST_F(CmdBackupTest, UsageAndMissingData) {
   EXPECT_EQ(again.code, 1);
 }
 
+TEST_F(CmdBackupTest, PostgresDatabasesAreLeftToPgDump) {
+  const std::string out = root_ + "/pg.mbk";
+  Outcome b = Call(&RunBackup, {"--data", data_, "--store",
+                                "postgresql://mamori:secret@db.example/mamori",
+                                "--out", out});
+  EXPECT_EQ(b.code, 1);
+  EXPECT_NE(b.err.find("pg_dump"), std::string::npos) << b.err;
+  EXPECT_NE(b.err.find("docs/scale.md"), std::string::npos) << b.err;
+  EXPECT_EQ(b.err.find("secret"), std::string::npos) << b.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
 TEST_F(CmdBackupTest, DataWrittenByANewerCollectorIsRefused) {
   {
     Result<store::Database> db = store::Database::Open(data_ + "/collector.db");

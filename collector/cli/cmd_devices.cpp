@@ -21,16 +21,19 @@ struct Opened {
 
 // Opens the grading service (which refreshes the vendor table from
 // ieee-data when it changed) and the device store; resolves the org.
-Result<Opened> Open(const std::string& data_dir, const std::string& org) {
+// `store_url` (--store) names a PostgreSQL database instead of the data
+// directory's SQLite file.
+Result<Opened> Open(const std::string& data_dir, const std::string& store_url,
+                    const std::string& org) {
   Opened o;
-  auto grading = OpenGradingService(data_dir, "");
+  auto grading = OpenGradingService(data_dir, "", store_url);
   if (!grading.ok()) return grading.status();
   o.grading = std::move(*grading);
   auto id = o.grading->store().OrgId(org);
   if (!id.ok()) return id.status();
   o.org_id = *id;
-  auto devices = store::OpenDeviceStore(
-      store::SqliteUrl(DataPaths::For(data_dir).database));
+  auto devices =
+      store::OpenDeviceStore(DataPaths::For(data_dir, store_url).store_url);
   if (!devices.ok()) return devices.status();
   o.devices = std::move(*devices);
   return o;
@@ -46,7 +49,7 @@ std::string Verdict(const store::NetworkDevice& d) {
 int List(const std::vector<std::string>& args, std::ostream& out,
          std::ostream& err) {
   po::options_description options("Options");
-  std::string data_dir, org, format, since;
+  std::string data_dir, store_url, org, format, since;
   bool all = false, pcs = false;
   options.add_options()(
       "data", po::value(&data_dir)->default_value(kDefaultDataDir),
@@ -56,6 +59,7 @@ int List(const std::vector<std::string>& args, std::ostream& out,
       "since", po::value(&since)->default_value("30d"),
       "only devices seen within this long")(
       "format", po::value(&format)->default_value("text"), "text or json");
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
   if (std::optional<int> exit = ParseFlags(
           kCommand,
@@ -77,7 +81,7 @@ int List(const std::vector<std::string>& args, std::ostream& out,
         kCommand,
         "--since: expected a duration such as 30d, got '" + since + "'", err);
   }
-  auto opened = Open(data_dir, org);
+  auto opened = Open(data_dir, store_url, org);
   if (!opened.ok()) return Failure(kCommand, opened.status(), err);
   store::DeviceQuery query;
   query.include_enrolled = all;
@@ -147,7 +151,7 @@ int Mark(const std::vector<std::string>& args, bool unmark, std::ostream& out,
          std::ostream& err) {
   const std::string command = unmark ? "devices unmark" : "devices mark";
   po::options_description options("Options");
-  std::string data_dir, org, mac, not_pc, note;
+  std::string data_dir, store_url, org, mac, not_pc, note;
   bool needs_agent = false;
   options.add_options()(
       "data", po::value(&data_dir)->default_value(kDefaultDataDir),
@@ -160,6 +164,7 @@ int Mark(const std::vector<std::string>& args, bool unmark, std::ostream& out,
         "a PC that should run the agent")("note", po::value(&note),
                                           "free text (500 bytes at most)");
   }
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
   if (std::optional<int> exit = ParseFlags(
           command,
@@ -175,7 +180,7 @@ int Mark(const std::vector<std::string>& args, bool unmark, std::ostream& out,
     return UsageError(
         command, "give exactly one of --not-pc KIND or --needs-agent", err);
   }
-  auto opened = Open(data_dir, org);
+  auto opened = Open(data_dir, store_url, org);
   if (!opened.ok()) return Failure(command, opened.status(), err);
   const store::DeviceActor actor{"cli:" + DefaultActor(), "cli"};
   const TimePoint now = SystemClock::Instance().Now();

@@ -111,12 +111,20 @@ int RunInit(const std::vector<std::string>& args, std::ostream& out,
     if (!existing.ok()) return Failure(kCommand, existing.status(), err);
     Result<std::vector<store::Organization>> orgs = (*existing)->ListOrgs();
     if (!orgs.ok()) return Failure(kCommand, orgs.status(), err);
-    if (!orgs->empty()) {
+    // Console accounts count too: an init without --org made its operator.
+    Result<std::unique_ptr<store::AccountStore>> accounts =
+        store::OpenAccountStore(paths.store_url);
+    if (!accounts.ok()) return Failure(kCommand, accounts.status(), err);
+    Result<std::vector<store::Account>> listed =
+        (*accounts)->ListAccounts({true, {}});
+    if (!listed.ok()) return Failure(kCommand, listed.status(), err);
+    if (!orgs->empty() || !listed->empty()) {
       return Failure(
           kCommand,
           FailedPreconditionError(
               store::RedactedUrl(paths.store_url) +
-              " already holds organisations: it was initialised by another "
+              " already holds organisations or console accounts: it was "
+              "initialised by another "
               "collector. Copy that collector's data directory (pki/) to "
               "this host and run serve --store with it (docs/scale.md) / "
               "このデータベースは初期化済みです。最初のコレクタのデータ"
@@ -162,9 +170,8 @@ int RunInit(const std::vector<std::string>& args, std::ostream& out,
   if (!on_postgres) chmod(paths.database.c_str(), 0600);
   std::string password;
   // The console's first operator; the password is one-time: the console
-  // asks for a new one at the first login. Console accounts are not built
-  // on PostgreSQL yet (docs/scale.md).
-  if (!on_postgres) {
+  // asks for a new one at the first login.
+  {
     password = pki::RandomSecret(18);
     Result<std::string> hash = pki::HashPassword(password);
     if (!hash.ok()) return Failure(kCommand, hash.status(), err);
@@ -205,19 +212,18 @@ int RunInit(const std::vector<std::string>& args, std::ostream& out,
       << "  signing key SHA-256: "
       << pki::PublicKeyFingerprint(signing->public_key) << "\n";
   if (!org.empty()) out << "  organisation:  " << org << "\n";
+  out << "  admin account: " << admin << " (operator)\n"
+      << "  one-time password (change at first login / 初回ログイン時に変更; "
+         "shown only now / 今回だけ表示): "
+      << password << "\n\n";
   if (on_postgres) {
-    out << "  console accounts: not on PostgreSQL yet (docs/scale.md)\n\n"
-        << "Next / 次に: mamori-collector serve --data " << paths.root
+    out << "Next / 次に: mamori-collector serve --data " << paths.root
         << " --store URL\n"
         << "  (every collector host needs a copy of " << paths.pki_dir
         << " / 各コレクタに pki/ のコピーが必要です)\n";
     return kExitOk;
   }
-  out << "  admin account: " << admin << " (operator)\n"
-      << "  one-time password (change at first login / 初回ログイン時に変更; "
-         "shown only now / 今回だけ表示): "
-      << password << "\n\n"
-      << "Next / 次に: mamori-collector serve --data " << paths.root << "\n";
+  out << "Next / 次に: mamori-collector serve --data " << paths.root << "\n";
   return kExitOk;
 }
 

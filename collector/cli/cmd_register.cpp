@@ -59,6 +59,7 @@ constexpr std::string_view kCommand = "register";
 
 struct Common {
   std::string data_dir;
+  std::string store_url;  // --store: a PostgreSQL database instead
   std::string org;
   std::string actor;
   std::string lang = "ja";
@@ -78,6 +79,7 @@ void AddCommon(po::options_description* d, Common* c) {
       "stale-after",
       po::value(&c->stale_after)->default_value(kDefaultStaleAfter),
       "a device with no report for this long is stale (90m, 24h, 14d, 2w)");
+  AddStoreFlag(*d, &c->store_url);
 }
 
 // Parses the flags of `command`. Returns nullopt to go on, or the exit code
@@ -115,7 +117,8 @@ int CheckCommon(Common* c, std::ostream& err) {
 }
 
 Result<std::unique_ptr<store::Store>> Open(const Common& c) {
-  return OpenStore(DataPaths::For(c.data_dir), SystemClock::Instance());
+  return OpenStore(DataPaths::For(c.data_dir, c.store_url),
+                   SystemClock::Instance());
 }
 
 // Check id → employee rule (or trend topic) from the policy set in force:

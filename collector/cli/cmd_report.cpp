@@ -27,13 +27,14 @@ struct OrgReportStore {
 // The organisation's id and the report store of DATA_DIR. NOT_FOUND for an
 // unknown organisation or a missing database.
 Result<OrgReportStore> OpenOrgReportStore(const std::string& data_dir,
+                                          const std::string& store_url,
                                           const std::string& org) {
-  const DataPaths paths = DataPaths::For(data_dir);
+  const DataPaths paths = DataPaths::For(data_dir, store_url);
   auto core = OpenStore(paths, SystemClock::Instance());
   if (!core.ok()) return core.status();
   Result<store::Organization> found = (*core)->FindOrg(org);
   if (!found.ok()) return found.status();
-  auto items = store::OpenReportStore(store::SqliteUrl(paths.database));
+  auto items = store::OpenReportStore(paths.store_url);
   if (!items.ok()) return items.status();
   return OrgReportStore{found->id, std::move(*items)};
 }
@@ -52,6 +53,8 @@ int Schedule(const std::vector<std::string>& args, std::ostream& out,
       "lang", po::value(&lang)->default_value("ja"), "ja or en")(
       "actor", po::value(&actor)->default_value(DefaultActor()),
       "who sets the schedule");
+  std::string store_url;
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
   if (std::optional<int> exit =
           ParseFlags(kCommand, "--org NAME [--every 30d] [--to a@example.jp,…]",
@@ -78,7 +81,7 @@ int Schedule(const std::vector<std::string>& args, std::ostream& out,
     }
     schedule.recipients.emplace_back(r);
   }
-  auto opened = OpenOrgReportStore(data_dir, org);
+  auto opened = OpenOrgReportStore(data_dir, store_url, org);
   if (!opened.ok()) return Failure(kCommand, opened.status(), err);
   const int64_t now = ToUnixSeconds(SystemClock::Instance().Now());
   schedule.org_id = opened->org_id;
@@ -105,6 +108,8 @@ int RunDue(const std::vector<std::string>& args, std::ostream& out,
                         "data directory")("policies", po::value(&policies),
                                           "directory of custom policy files");
   AddSmtpFlags(options, &smtp, &password_file);
+  std::string store_url;
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
   if (std::optional<int> exit =
           ParseFlags(kCommand, "[--smtp-host HOST --smtp-from ADDRESS …]",
@@ -114,10 +119,10 @@ int RunDue(const std::vector<std::string>& args, std::ostream& out,
   if (Status s = LoadSmtpPassword(password_file, &smtp); !s.ok()) {
     return Failure(kCommand, s, err);
   }
-  const DataPaths paths = DataPaths::For(data_dir);
-  auto service = OpenGradingService(data_dir, policies);
+  const DataPaths paths = DataPaths::For(data_dir, store_url);
+  auto service = OpenGradingService(data_dir, policies, store_url);
   if (!service.ok()) return Failure(kCommand, service.status(), err);
-  auto items = store::OpenReportStore(store::SqliteUrl(paths.database));
+  auto items = store::OpenReportStore(paths.store_url);
   if (!items.ok()) return Failure(kCommand, items.status(), err);
   auto runs = RunDueReports(**service, **items, paths.root, smtp,
                             SystemClock::Instance().Now());
@@ -141,13 +146,15 @@ int Runs(const std::vector<std::string>& args, std::ostream& out,
   options.add_options()(
       "data", po::value(&data_dir)->default_value(kDefaultDataDir),
       "data directory")("org", po::value(&org), "organisation (required)");
+  std::string store_url;
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
   if (std::optional<int> exit =
           ParseFlags(kCommand, "--org NAME", options, {}, args, vm, out, err)) {
     return *exit;
   }
   if (org.empty()) return UsageError(kCommand, "--org is required", err);
-  auto opened = OpenOrgReportStore(data_dir, org);
+  auto opened = OpenOrgReportStore(data_dir, store_url, org);
   if (!opened.ok()) return Failure(kCommand, opened.status(), err);
   auto runs = opened->store->ReportRuns(opened->org_id);
   if (!runs.ok()) return Failure(kCommand, runs.status(), err);
@@ -180,6 +187,8 @@ int RunReport(const std::vector<std::string>& args, std::ostream& out,
       "out", po::value(&out_path), "output file (required)")(
       "policies", po::value(&policies),
       "directory of custom policy files (default DIR/policies)");
+  std::string store_url;
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
   if (std::optional<int> exit = ParseFlags(
           kCommand, "--org NAME --out FILE [--format pdf|html] [--lang ja|en]",
@@ -196,10 +205,10 @@ int RunReport(const std::vector<std::string>& args, std::ostream& out,
     return UsageError(kCommand, "--lang: expected ja or en, got '" + lang + "'",
                       err);
   }
-  auto service = OpenGradingService(data_dir, policies);
+  auto service = OpenGradingService(data_dir, policies, store_url);
   if (!service.ok()) return Failure(kCommand, service.status(), err);
-  auto items = store::OpenReportStore(
-      store::SqliteUrl(DataPaths::For(data_dir).database));
+  auto items =
+      store::OpenReportStore(DataPaths::For(data_dir, store_url).store_url);
   if (!items.ok()) return Failure(kCommand, items.status(), err);
   auto model =
       report::LoadReportModel(**service, **items, org, /*evaluate=*/true);
@@ -242,6 +251,8 @@ int RunImprovements(const std::vector<std::string>& args, std::ostream& out,
       "due", po::value(&due), "due date YYYY-MM-DD, or '' to clear (set)")(
       "actor", po::value(&actor)->default_value(DefaultActor()),
       "who makes the change (audit)");
+  std::string store_url;
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (std::optional<int> exit = ParseFlags(
@@ -253,7 +264,7 @@ int RunImprovements(const std::vector<std::string>& args, std::ostream& out,
     return *exit;
   }
   if (org.empty()) return UsageError(kCommand, "--org is required", err);
-  auto opened = OpenOrgReportStore(data_dir, org);
+  auto opened = OpenOrgReportStore(data_dir, store_url, org);
   if (!opened.ok()) return Failure(kCommand, opened.status(), err);
   if (!set) {
     auto list = opened->store->ImprovementItems(opened->org_id);

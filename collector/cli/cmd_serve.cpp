@@ -4,6 +4,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <ctime>
@@ -14,6 +15,7 @@
 #include "collector/pki/crypto.h"
 #include "collector/policy/evaluation_worker.h"
 #include "collector/policy/grading_service.h"
+#include "collector/policy/shared_evaluation_worker.h"
 #include "collector/service/server.h"
 #include "collector/web/console_main.h"
 #include "common/log.h"
@@ -183,16 +185,9 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   if (Status s = pki::InitCrypto(); !s.ok()) return Failure(kCommand, s, err);
   const DataPaths paths = DataPaths::For(data_dir, store_url);
   // On PostgreSQL (issue #17) this collector stores reports, grades and
-  // answers the CLI's core commands; the console and scheduled reports are
-  // not built on PostgreSQL yet (docs/scale.md), so they stay off.
+  // serves the console (its alert page says it is not on PostgreSQL yet);
+  // scheduled reports and alerts stay off (docs/scale.md).
   const bool on_postgres = store::IsPostgresUrl(paths.store_url);
-  if (on_postgres && !console_flags.web.empty()) {
-    return UsageError(kCommand,
-                      "--web: the console on a PostgreSQL store is not built "
-                      "yet (docs/scale.md) / PostgreSQL ではコンソールは"
-                      "未実装です",
-                      err);
-  }
   Result<std::unique_ptr<store::Store>> store =
       OpenStore(paths, SystemClock::Instance());
   if (!store.ok() && store.status().code() == StatusCode::kDataLoss) {
@@ -209,8 +204,8 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
 
   // Grading runs beside ingest on its own connection. A broken built-in
   // policy stops the collector here rather than grading with half a set.
-  // On PostgreSQL each collector re-grades the organisations whose reports
-  // it stored (not yet coordinated across collectors: docs/scale.md).
+  // On PostgreSQL the collectors share one re-grade queue: each
+  // organisation is graded by one of them per burst of changes.
   std::unique_ptr<policy::GradingService> grading_service;
   {
     Result<std::unique_ptr<policy::GradingService>> grading =
@@ -227,9 +222,9 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   }
   if (on_postgres) {
     MAMORI_LOG(kWarning) << "store " << store::RedactedUrl(paths.store_url)
-                         << ": on PostgreSQL the console, scheduled "
-                            "reports and alerts are off for now "
-                            "(docs/scale.md)";
+                         << ": on PostgreSQL scheduled reports and alerts "
+                            "are off, and the console's register page too, "
+                            "for now (docs/scale.md)";
   }
   // The grading connection has the store's 16 MiB page cache
   // (Database::Open), enough for the compact gfact_* tables of 10,000 hosts.
@@ -255,28 +250,53 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   }
   alerts::AlertService* raiser = alert_raiser.get();
   alerts::AlertWorker* alert_sender = alert_worker.get();
-  policy::EvaluationWorker regrade(
-      [grader, raiser, alert_sender](int64_t org_id) {
-        if (grader == nullptr) return Status::Ok();
-        MAMORI_RETURN_IF_ERROR(grader->EvaluateOrgId(org_id));
-        if (raiser == nullptr) return Status::Ok();
-        // A failure to raise alerts must not count as a failed grading.
-        if (Status s = raiser->AfterGrading(org_id, *grader); !s.ok()) {
-          MAMORI_LOG(kWarning) << "alerts for organisation " << org_id
-                               << " not raised: " << s.ToString();
-        }
-        alert_sender->Kick();
-        return Status::Ok();
-      },
-      SystemClock::Instance(), std::chrono::seconds(2),
-      std::chrono::milliseconds(250));
-  if (grader != nullptr) regrade.Start();
+  const auto evaluate = [grader, raiser, alert_sender](int64_t org_id) {
+    if (grader == nullptr) return Status::Ok();
+    MAMORI_RETURN_IF_ERROR(grader->EvaluateOrgId(org_id));
+    if (raiser == nullptr) return Status::Ok();
+    // A failure to raise alerts must not count as a failed grading.
+    if (Status s = raiser->AfterGrading(org_id, *grader); !s.ok()) {
+      MAMORI_LOG(kWarning) << "alerts for organisation " << org_id
+                           << " not raised: " << s.ToString();
+    }
+    alert_sender->Kick();
+    return Status::Ok();
+  };
+  // SQLite: one collector, re-grades scheduled in this process.
+  policy::EvaluationWorker regrade(evaluate, SystemClock::Instance(),
+                                   std::chrono::seconds(2),
+                                   std::chrono::milliseconds(250));
+  // PostgreSQL: the queue in the database decides which collector grades.
+  std::unique_ptr<policy::SharedEvaluationWorker> shared_regrade;
+  if (on_postgres && grader != nullptr) {
+    Result<std::unique_ptr<store::RegradeQueue>> queue =
+        store::OpenRegradeQueue(paths.store_url);
+    if (!queue.ok()) return Failure(kCommand, queue.status(), err);
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    // Unique among the collectors of the database: host, process and a
+    // random part (a restarted process may reuse the pid).
+    const std::string owner = std::string(host) + ":" +
+                              std::to_string(getpid()) + ":" +
+                              pki::RandomSecret(6);
+    shared_regrade = std::make_unique<policy::SharedEvaluationWorker>(
+        evaluate, std::move(queue).value(), owner, SystemClock::Instance(),
+        store::RegradeTiming{}, std::chrono::milliseconds(250));
+    shared_regrade->Start();
+  } else if (grader != nullptr) {
+    regrade.Start();
+  }
 
   service::ServerConfig config;
   config.address = address;
   if (grader != nullptr) {
-    config.writer.on_stored = [&regrade](int64_t org_id) {
-      regrade.MarkDirty(org_id);
+    policy::SharedEvaluationWorker* shared = shared_regrade.get();
+    config.writer.on_stored = [&regrade, shared](int64_t org_id) {
+      if (shared != nullptr) {
+        shared->MarkDirty(org_id);
+      } else {
+        regrade.MarkDirty(org_id);
+      }
     };
   }
   config.insecure_plaintext = vm["insecure-plaintext"].as<bool>();
@@ -321,7 +341,7 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   // The console and API (--web) on their own HTTPS port.
   Result<std::unique_ptr<web::Console>> console = web::StartConsole(
       console_flags,
-      {paths.database, paths.root + "/policies", paths.server_key,
+      {paths.store_url, paths.root + "/policies", paths.server_key,
        paths.server_cert, paths.ca_cert, paths.pki_dir + "/signing.key"},
       **store,
       address.substr(0, colon) + ":" + std::to_string((*server)->port()),
@@ -381,8 +401,11 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   (*server)->Shutdown();
   // After the last commit: grade what those reports changed, then stop.
   regrade.Stop();
+  if (shared_regrade) shared_regrade->Stop();
   if (alert_worker) alert_worker->Stop();
-  MAMORI_LOG(kInfo) << "stopped cleanly (" << regrade.evaluations()
+  MAMORI_LOG(kInfo) << "stopped cleanly ("
+                    << regrade.evaluations() +
+                           (shared_regrade ? shared_regrade->evaluations() : 0)
                     << " re-gradings, " << scheduled.rounds()
                     << " scheduled-report rounds)";
   return kExitOk;

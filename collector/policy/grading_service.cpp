@@ -15,13 +15,6 @@ namespace mamori::policy {
 
 namespace {
 
-std::string JoinDeviceChecks() {
-  std::string out;
-  for (const char* id : kDeviceChecks)
-    out += (out.empty() ? "" : ", ") + std::string(id);
-  return out;
-}
-
 PolicySet Merge(const PolicySet& a, const PolicySet& b) {
   PolicySet out;
   out.checks = a.checks;
@@ -81,28 +74,14 @@ Result<std::unique_ptr<GradingService>> GradingService::Open(
   std::unique_ptr<GradingService> svc(
       new GradingService(std::move(*store), clock, options));
   auto devices = store::OpenDeviceStore(options.database_path);
-  if (devices.ok()) {
-    svc->devices_ = std::move(*devices);
-    MAMORI_RETURN_IF_ERROR(svc->SyncVendors());
-  } else if (devices.status().code() == StatusCode::kUnimplemented) {
-    // A backend without the devices' tables (PostgreSQL for now): the
-    // checks that read them are left out, never passed.
-    MAMORI_LOG(kWarning) << devices.status().message()
-                         << "; left out: " << JoinDeviceChecks();
-  } else {
-    return devices.status();
-  }
+  if (!devices.ok()) return devices.status();
+  svc->devices_ = std::move(*devices);
+  MAMORI_RETURN_IF_ERROR(svc->SyncVendors());
 
   auto builtin = BuildPolicySet(BuiltinPolicySources(), true);
   if (!builtin.ok()) {
     return FailedPreconditionError("built-in policy is broken: " +
                                    builtin.status().message());
-  }
-  if (svc->devices_ == nullptr) {
-    std::erase_if(builtin->checks, [](const Check& c) {
-      return std::find(std::begin(kDeviceChecks), std::end(kDeviceChecks),
-                       c.id) != std::end(kDeviceChecks);
-    });
   }
   if (Status s = svc->runner_.Validate(*builtin); !s.ok()) {
     return FailedPreconditionError("built-in policy is broken: " + s.message());

@@ -78,11 +78,6 @@ struct GradeReport {
   std::vector<grading::Improvement> improvements;
 };
 
-// The built-in checks that read the unmanaged devices' tables: left out of
-// the policy set on a backend that has no devices store yet (PostgreSQL),
-// so they are absent there rather than passed.
-inline constexpr const char* kDeviceChecks[] = {"no_unmanaged_pcs"};
-
 class GradingService {
  public:
   struct Options {

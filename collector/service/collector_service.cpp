@@ -195,18 +195,7 @@ grpc::Status CollectorService::DoEnroll(grpc::CallbackServerContext* context,
         "this collector cannot sign client certificates (no CA key loaded)"));
   }
 
-  store::EnrollInput input;
-  input.token = in.token();
-  input.identity.hostname = in.identity().hostname();
-  input.identity.machine_id = in.identity().machine_id();
-  input.identity.smbios_uuid = ToLowerAscii(in.identity().smbios_uuid());
-  input.identity.serial = in.identity().serial();
-  input.identity.macs.assign(in.identity().macs().begin(),
-                             in.identity().macs().end());
-  std::sort(input.identity.macs.begin(), input.identity.macs.end());
-  input.os_name = in.os_name();
-  input.os_version = in.os_version();
-  input.agent_version = in.agent_version();
+  store::EnrollInput input = ConvertEnroll(in);
   const std::string node_key = pki::RandomSecret(32);
   input.node_key_hash = pki::Sha256Hex(node_key);
   if (!in.previous_host_id().empty() && !in.previous_node_key().empty()) {

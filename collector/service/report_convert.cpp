@@ -713,6 +713,22 @@ bool ClampFutureTimes(store::ReportInput* report, TimePoint received_at,
   return true;
 }
 
+store::EnrollInput ConvertEnroll(const v1::EnrollRequest& request) {
+  store::EnrollInput input;
+  input.token = request.token();
+  input.identity.hostname = request.identity().hostname();
+  input.identity.machine_id = request.identity().machine_id();
+  input.identity.smbios_uuid = ToLowerAscii(request.identity().smbios_uuid());
+  input.identity.serial = request.identity().serial();
+  input.identity.macs.assign(request.identity().macs().begin(),
+                             request.identity().macs().end());
+  std::sort(input.identity.macs.begin(), input.identity.macs.end());
+  input.os_name = request.os_name();
+  input.os_version = request.os_version();
+  input.agent_version = request.agent_version();
+  return input;
+}
+
 Status CheckEnroll(const v1::EnrollRequest& request, const Limits& limits) {
   MAMORI_RETURN_IF_ERROR(CheckId(request.token(), "token", limits));
   const v1::HostIdentity& id = request.identity();

@@ -81,6 +81,11 @@ bool ClampFutureTimes(store::ReportInput* report, TimePoint received_at,
 // Validates an enrollment request's sizes. INVALID_ARGUMENT naming the field.
 Status CheckEnroll(const v1::EnrollRequest& request, const Limits& limits);
 
+// The store's enrollment input for a request CheckEnroll accepted: token,
+// identity (SMBIOS UUID lower-cased, MACs sorted), OS and agent version.
+// The node key hashes are the caller's (the service makes the key).
+store::EnrollInput ConvertEnroll(const v1::EnrollRequest& request);
+
 // Parses a decimal host id; nullopt when not a positive integer.
 std::optional<int64_t> ParseHostId(const std::string& text);
 

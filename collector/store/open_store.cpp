@@ -4,7 +4,11 @@
 #include <system_error>
 
 #include "collector/store/grading_port.h"
+#include "collector/store/postgres/pg_account_store.h"
+#include "collector/store/postgres/pg_console_store.h"
+#include "collector/store/postgres/pg_device_store.h"
 #include "collector/store/postgres/pg_regrade_queue.h"
+#include "collector/store/postgres/pg_report_store.h"
 #include "collector/store/postgres/pg_software_store.h"
 #include "collector/store/postgres/postgres_store.h"
 #include "collector/store/register_port.h"
@@ -141,7 +145,11 @@ Result<std::unique_ptr<RegradeQueue>> OpenRegradeQueue(std::string_view url) {
 }
 
 Result<std::unique_ptr<AccountStore>> OpenAccountStore(std::string_view url) {
-  if (IsPostgresUrl(url)) return NotOnPostgres("console accounts");
+  if (IsPostgresUrl(url)) {
+    auto opened = pg::PgAccountStore::Open(std::string(url));
+    if (!opened.ok()) return opened.status().WithContext(RedactedUrl(url));
+    return std::unique_ptr<AccountStore>(std::move(*opened));
+  }
   Result<std::string> path = SqlitePathOf(url);
   if (!path.ok()) return path.status();
   auto opened = SqliteAccountStore::Open(*path);
@@ -150,7 +158,11 @@ Result<std::unique_ptr<AccountStore>> OpenAccountStore(std::string_view url) {
 }
 
 Result<std::unique_ptr<ConsoleStore>> OpenConsoleStore(std::string_view url) {
-  if (IsPostgresUrl(url)) return NotOnPostgres("the console store");
+  if (IsPostgresUrl(url)) {
+    auto opened = pg::PgConsoleStore::Open(std::string(url));
+    if (!opened.ok()) return opened.status().WithContext(RedactedUrl(url));
+    return std::unique_ptr<ConsoleStore>(std::move(*opened));
+  }
   Result<std::string> path = SqlitePathOf(url);
   if (!path.ok()) return path.status();
   auto opened = SqliteConsoleStore::Open(*path);
@@ -181,14 +193,22 @@ Result<std::unique_ptr<AlertPort>> OpenAlertStore(std::string_view url) {
 }
 
 Result<std::unique_ptr<ReportStore>> OpenReportStore(std::string_view url) {
-  if (IsPostgresUrl(url)) return NotOnPostgres("the report store");
+  if (IsPostgresUrl(url)) {
+    auto opened = pg::OpenPgReportStore(std::string(url));
+    if (!opened.ok()) return opened.status().WithContext(RedactedUrl(url));
+    return opened;
+  }
   Result<std::string> path = SqlitePathOf(url);
   if (!path.ok()) return path.status();
   return OpenSqliteReportStore(*path);
 }
 
 Result<std::unique_ptr<DeviceStore>> OpenDeviceStore(std::string_view url) {
-  if (IsPostgresUrl(url)) return NotOnPostgres("unmanaged devices");
+  if (IsPostgresUrl(url)) {
+    auto opened = pg::PgDeviceStore::Open(std::string(url));
+    if (!opened.ok()) return opened.status();
+    return std::unique_ptr<DeviceStore>(std::move(*opened));
+  }
   Result<std::string> path = SqlitePathOf(url);
   if (!path.ok()) return path.status();
   auto opened = SqliteDeviceStore::Open(*path);

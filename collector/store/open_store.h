@@ -8,8 +8,9 @@
 //                    without a scheme means the same
 //   postgresql://…   a PostgreSQL 15 database (libpq URI, also postgres://),
 //                    shared by any number of collectors: the core Store,
-//                    grading (Store::OpenGrading) and the software port so
-//                    far; the others answer UNIMPLEMENTED (docs/scale.md)
+//                    grading (Store::OpenGrading), the software, account,
+//                    console and report ports so far; the others answer
+//                    UNIMPLEMENTED (docs/scale.md)
 //
 // A new backend adds its folder under collector/store/ and one branch here.
 //

@@ -53,6 +53,13 @@ HttpResponse ApiBase::FieldProblem(const std::string& field,
   return Problem(400, key, args, field);
 }
 
+HttpResponse ApiBase::RegisterMissing() {
+  if (api.register_not_on_backend_) {
+    return Problem(501, "register.not_on_backend");
+  }
+  return Problem(503, "register.unavailable");
+}
+
 HttpResponse ApiBase::StoreProblem(const Status& s) {
   switch (s.code()) {
     case StatusCode::kNotFound:
@@ -63,6 +70,9 @@ HttpResponse ApiBase::StoreProblem(const Status& s) {
     }
     case StatusCode::kAlreadyExists:
       return Problem(409, "error.already_exists");
+    case StatusCode::kUnimplemented:
+      // A port the store's backend does not have yet (issue #17).
+      return Problem(501, "error.not_on_backend");
     default:
       MAMORI_LOG(kError) << "console: " << s.ToString();
       return Problem(500, "error.internal");

@@ -103,6 +103,9 @@ struct ApiBase {
   const ConsoleApiOptions& options() { return api.options_; }
   SessionManager& sessions() { return api.sessions_; }
   asset_register::RegisterPort* register_port() { return api.register_; }
+  // The answer when register_port() is unset: 501 "not on this backend"
+  // or 503 "not available on this server".
+  HttpResponse RegisterMissing();
   std::mutex& register_mu() { return api.register_mu_; }
   store::DeviceStore* devices() { return api.devices_; }
   SoftwareViewCache& software_view() { return api.software_view_; }

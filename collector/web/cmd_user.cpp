@@ -24,13 +24,14 @@ struct Opened {
   std::unique_ptr<store::AccountStore> accounts;
 };
 
-Result<Opened> Open(const std::string& data_dir) {
-  const DataPaths paths = DataPaths::For(data_dir);
+// The store of `data_dir`, or the database `store_url` names (--store).
+Result<Opened> Open(const std::string& data_dir, const std::string& store_url) {
+  const DataPaths paths = DataPaths::For(data_dir, store_url);
   Result<std::unique_ptr<store::Store>> store =
       collector_cli::OpenStore(paths, SystemClock::Instance());
   if (!store.ok()) return store.status();
   Result<std::unique_ptr<store::AccountStore>> accounts =
-      store::OpenAccountStore(store::SqliteUrl(paths.database));
+      store::OpenAccountStore(paths.store_url);
   if (!accounts.ok()) return accounts.status();
   return Opened{std::move(store).value(), std::move(accounts).value()};
 }
@@ -56,16 +57,19 @@ Result<std::pair<std::string, std::string>> OneTimePassword() {
   return std::make_pair(password, std::move(hash).value());
 }
 
-// Parses `--data DIR NAME` for the commands that take only an account name.
-// Returns nullopt to go on (name and data_dir set), or the exit code.
+// Parses `--data DIR [--store URL] NAME` for the commands that take only an
+// account name. Returns nullopt to go on (name, data_dir and store_url set),
+// or the exit code.
 std::optional<int> ParseNameOnly(std::string_view command,
                                  const std::vector<std::string>& args,
-                                 std::string* data_dir, std::string* name,
-                                 std::ostream& out, std::ostream& err) {
+                                 std::string* data_dir, std::string* store_url,
+                                 std::string* name, std::ostream& out,
+                                 std::ostream& err) {
   po::options_description options("Options");
   options.add_options()(
       "data", po::value(data_dir)->default_value(kDefaultDataDir),
       "data directory")("name", po::value(name), "account name");
+  collector_cli::AddStoreFlag(options, store_url);
   po::positional_options_description positional;
   positional.add("name", 1);
   po::variables_map vm;
@@ -92,6 +96,8 @@ int Add(const std::vector<std::string>& args, std::ostream& out,
       "operator, org_admin, viewer or auditor")(
       "org", po::value(&orgs)->composing(),
       "organisation the account may see (repeatable; not for operators)");
+  std::string store_url;
+  collector_cli::AddStoreFlag(options, &store_url);
   po::positional_options_description positional;
   positional.add("name", 1);
   po::variables_map vm;
@@ -119,7 +125,7 @@ int Add(const std::vector<std::string>& args, std::ostream& out,
     return UsageError(kCommand, "--org: give at least one organisation", err);
   }
   if (Status s = pki::InitCrypto(); !s.ok()) return Failure(kCommand, s, err);
-  Result<Opened> db = Open(data_dir);
+  Result<Opened> db = Open(data_dir, store_url);
   if (!db.ok()) return Failure(kCommand, db.status(), err);
   std::vector<int64_t> org_ids;
   for (const std::string& org : orgs) {
@@ -145,13 +151,13 @@ int Add(const std::vector<std::string>& args, std::ostream& out,
 int Passwd(const std::vector<std::string>& args, std::ostream& out,
            std::ostream& err) {
   constexpr std::string_view kCommand = "user passwd";
-  std::string data_dir, name;
-  if (std::optional<int> exit =
-          ParseNameOnly(kCommand, args, &data_dir, &name, out, err)) {
+  std::string data_dir, store_url, name;
+  if (std::optional<int> exit = ParseNameOnly(kCommand, args, &data_dir,
+                                              &store_url, &name, out, err)) {
     return *exit;
   }
   if (Status s = pki::InitCrypto(); !s.ok()) return Failure(kCommand, s, err);
-  Result<Opened> db = Open(data_dir);
+  Result<Opened> db = Open(data_dir, store_url);
   if (!db.ok()) return Failure(kCommand, db.status(), err);
   Result<store::Account> account = db->accounts->FindAccount(name);
   if (!account.ok()) {
@@ -184,12 +190,14 @@ int List(const std::vector<std::string>& args, std::ostream& out,
   options.add_options()("data",
                         po::value(&data_dir)->default_value(kDefaultDataDir),
                         "data directory");
+  std::string store_url;
+  collector_cli::AddStoreFlag(options, &store_url);
   po::variables_map vm;
   if (std::optional<int> exit =
           ParseFlags(kCommand, "", options, {}, args, vm, out, err)) {
     return *exit;
   }
-  Result<Opened> db = Open(data_dir);
+  Result<Opened> db = Open(data_dir, store_url);
   if (!db.ok()) return Failure(kCommand, db.status(), err);
   Result<std::vector<store::Account>> accounts =
       db->accounts->ListAccounts({true, {}});
@@ -218,12 +226,12 @@ int List(const std::vector<std::string>& args, std::ostream& out,
 int Disable(const std::vector<std::string>& args, std::ostream& out,
             std::ostream& err) {
   constexpr std::string_view kCommand = "user disable";
-  std::string data_dir, name;
-  if (std::optional<int> exit =
-          ParseNameOnly(kCommand, args, &data_dir, &name, out, err)) {
+  std::string data_dir, store_url, name;
+  if (std::optional<int> exit = ParseNameOnly(kCommand, args, &data_dir,
+                                              &store_url, &name, out, err)) {
     return *exit;
   }
-  Result<Opened> db = Open(data_dir);
+  Result<Opened> db = Open(data_dir, store_url);
   if (!db.ok()) return Failure(kCommand, db.status(), err);
   Result<store::Account> account = db->accounts->FindAccount(name);
   if (!account.ok()) {

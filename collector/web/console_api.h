@@ -16,9 +16,13 @@
 //
 // Thread safety: Handle() may be called from several threads at once.
 
+#include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <utility>
 
 #include "collector/policy/grading_service.h"
 #include "collector/store/account_store.h"
@@ -68,6 +72,10 @@ class ConsoleApi {
              store::Store& store, policy::GradingService& grading,
              store::ReportStore& reports, const Clock& clock,
              ConsoleApiOptions options);
+  // Stops the background page rebuilds (waits for one under way).
+  ~ConsoleApi();
+  ConsoleApi(const ConsoleApi&) = delete;
+  ConsoleApi& operator=(const ConsoleApi&) = delete;
 
   // Answers one request whose path starts with /api/v1/.
   HttpResponse Handle(const HttpRequest& request);
@@ -77,6 +85,9 @@ class ConsoleApi {
   // of its own (the core store's is the ingest path's); unset = the page
   // answers 503. Call before serving; `port` must outlive the API.
   void SetRegister(asset_register::RegisterPort* port) { register_ = port; }
+  // The store's backend keeps no register yet (PostgreSQL, issue #17): the
+  // register page answers 501 saying so instead of 503.
+  void SetRegisterNotOnBackend() { register_not_on_backend_ = true; }
   // The devices the agents saw on their LANs (issue #20) for the devices
   // page; unset = the page answers 503. Call before serving; `devices`
   // must outlive the API (it locks itself).
@@ -92,14 +103,31 @@ class ConsoleApi {
   policy::GradingService& grading_;
   store::ReportStore& reports_;
   std::mutex grading_mu_;  // guards grading_ and reports_
+  // The checks' rule, topic, titles and remediation as they were when the
+  // API was made (the console never reloads policies), read without
+  // grading_mu_: the endpoint detail needs only these, and a page rebuild
+  // holds grading_mu_ for seconds at 10,000 hosts (docs/performance.md).
+  const policy::PolicySet check_texts_;
   // Opened on first use from options_.software_store_url.
   std::mutex software_mu_;  // guards software_
   std::unique_ptr<store::SoftwarePort> software_;
   asset_register::RegisterPort* register_ = nullptr;
+  bool register_not_on_backend_ = false;
   store::DeviceStore* devices_ = nullptr;
   SoftwareViewCache software_view_;  // the organisation-wide software view
   GradedPages graded_pages_;         // dashboard, rules, trend (graded_pages.h)
-  std::mutex register_mu_;           // guards register_ (one thread at a time)
+  // Rebuilds of graded pages that requests answered from the previous copy
+  // (GradedPages::Previous): organisation id → (name, grade key), built one
+  // at a time by rebuild_thread_ (started on first use) under grading_mu_.
+  void RebuildInBackground(int64_t org_id, std::string org_name,
+                           std::string grade_key);
+  void RebuildLoop();
+  std::mutex rebuild_mu_;
+  std::condition_variable rebuild_cv_;
+  std::map<int64_t, std::pair<std::string, std::string>> rebuild_queue_;
+  bool rebuild_stop_ = false;  // guarded by rebuild_mu_
+  std::thread rebuild_thread_;
+  std::mutex register_mu_;  // guards register_ (one thread at a time)
   const Clock& clock_;
   const ConsoleApiOptions options_;
   SessionManager sessions_;

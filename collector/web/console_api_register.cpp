@@ -61,7 +61,7 @@ json ErrorsJson(const std::vector<asset_register::ImportError>& errors) {
 HttpResponse RegisterHandlers::Get(int64_t org_id) {
   Result<store::OrgOverview> org = ScopedOrg(org_id);
   if (!org.ok()) return StoreProblem(org.status());
-  if (register_port() == nullptr) return Problem(503, "register.unavailable");
+  if (register_port() == nullptr) return RegisterMissing();
   std::lock_guard<std::mutex> lock(register_mu());
   Result<asset_register::RegisterSnapshot> snapshot =
       register_port()->Snapshot(org->name, options().silent_after);
@@ -109,7 +109,7 @@ HttpResponse RegisterHandlers::PutAsset(int64_t org_id) {
   Result<store::OrgOverview> org = ScopedOrg(org_id);
   if (!org.ok()) return StoreProblem(org.status());
   if (!CanWrite(org_id)) return Problem(403, "auth.forbidden");
-  if (register_port() == nullptr) return Problem(503, "register.unavailable");
+  if (register_port() == nullptr) return RegisterMissing();
   if (auto p = ParseBody()) return *p;
   InformationAsset a;
   for (auto [field, out] :
@@ -195,7 +195,7 @@ HttpResponse RegisterHandlers::PatchDevice(int64_t org_id, int64_t host_id) {
   Result<store::OrgOverview> org = ScopedOrg(org_id);
   if (!org.ok()) return StoreProblem(org.status());
   if (!CanWrite(org_id)) return Problem(403, "auth.forbidden");
-  if (register_port() == nullptr) return Problem(503, "register.unavailable");
+  if (register_port() == nullptr) return RegisterMissing();
   if (auto p = ParseBody()) return *p;
   asset_register::DeviceEdit edit;
   for (auto [field, out] : std::initializer_list<
@@ -246,7 +246,7 @@ HttpResponse RegisterHandlers::AddLink(int64_t org_id) {
   Result<store::OrgOverview> org = ScopedOrg(org_id);
   if (!org.ok()) return StoreProblem(org.status());
   if (!CanWrite(org_id)) return Problem(403, "auth.forbidden");
-  if (register_port() == nullptr) return Problem(503, "register.unavailable");
+  if (register_port() == nullptr) return RegisterMissing();
   if (auto p = ParseBody()) return *p;
   std::string asset, kind_text, target;
   if (auto p = BodyString("asset_name", &asset, kMaxTextField)) return *p;
@@ -285,7 +285,7 @@ HttpResponse RegisterHandlers::AddLink(int64_t org_id) {
 HttpResponse RegisterHandlers::Export(int64_t org_id, bool xlsx) {
   Result<store::OrgOverview> org = ScopedOrg(org_id);
   if (!org.ok()) return StoreProblem(org.status());
-  if (register_port() == nullptr) return Problem(503, "register.unavailable");
+  if (register_port() == nullptr) return RegisterMissing();
   const bool japanese = call.lang == "ja";
   Result<asset_register::RegisterSnapshot> snapshot = [&] {
     std::lock_guard<std::mutex> lock(register_mu());
@@ -328,7 +328,7 @@ HttpResponse RegisterHandlers::Import(int64_t org_id) {
   Result<store::OrgOverview> org = ScopedOrg(org_id);
   if (!org.ok()) return StoreProblem(org.status());
   if (!CanWrite(org_id)) return Problem(403, "auth.forbidden");
-  if (register_port() == nullptr) return Problem(503, "register.unavailable");
+  if (register_port() == nullptr) return RegisterMissing();
   const std::string dry = call.request.Query("dry_run");
   if (dry != "true" && dry != "false") {
     return FieldProblem("dry_run", "error.one_of", {{"values", "true, false"}});

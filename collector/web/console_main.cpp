@@ -82,34 +82,46 @@ Result<std::unique_ptr<Console>> StartConsole(const ConsoleFlags& flags,
   }
   auto c = std::make_unique<RunningConsole>();
   Result<std::unique_ptr<store::AccountStore>> accounts =
-      store::OpenAccountStore(store::SqliteUrl(paths.database));
+      store::OpenAccountStore(paths.store_url);
   if (!accounts.ok()) return accounts.status();
   c->accounts = std::move(accounts).value();
   Result<std::unique_ptr<store::ConsoleStore>> console =
-      store::OpenConsoleStore(store::SqliteUrl(paths.database));
+      store::OpenConsoleStore(paths.store_url);
   if (!console.ok()) return console.status();
   c->console = std::move(console).value();
   Result<std::unique_ptr<policy::GradingService>> grading =
-      policy::GradingService::Open({paths.database, paths.custom_policy_dir},
+      policy::GradingService::Open({paths.store_url, paths.custom_policy_dir},
                                    clock);
   if (!grading.ok()) return grading.status();
   c->grading = std::move(grading).value();
   Result<std::unique_ptr<store::ReportStore>> reports =
-      store::OpenReportStore(store::SqliteUrl(paths.database));
+      store::OpenReportStore(paths.store_url);
   if (!reports.ok()) return reports.status();
   c->reports = std::move(reports).value();
   Result<std::unique_ptr<store::Store>> register_store =
-      store::OpenStore(store::SqliteUrl(paths.database), clock);
+      store::OpenStore(paths.store_url, clock);
   if (!register_store.ok()) return register_store.status();
   c->register_store = std::move(register_store).value();
+  // A port the backend does not have yet (UNIMPLEMENTED: the register and
+  // devices on PostgreSQL, issue #17) leaves its pages saying so; the rest
+  // of the console serves. Any other error stops the start.
+  bool register_not_on_backend = false;
   Result<std::unique_ptr<asset_register::RegisterPort>> register_port =
       c->register_store->OpenRegister(clock);
-  if (!register_port.ok()) return register_port.status();
-  c->register_port = std::move(register_port).value();
+  if (register_port.ok()) {
+    c->register_port = std::move(register_port).value();
+  } else if (register_port.status().code() == StatusCode::kUnimplemented) {
+    register_not_on_backend = true;
+  } else {
+    return register_port.status();
+  }
   Result<std::unique_ptr<store::DeviceStore>> devices =
-      store::OpenDeviceStore(store::SqliteUrl(paths.database));
-  if (!devices.ok()) return devices.status();
-  c->devices = std::move(devices).value();
+      store::OpenDeviceStore(paths.store_url);
+  if (devices.ok()) {
+    c->devices = std::move(devices).value();
+  } else if (devices.status().code() != StatusCode::kUnimplemented) {
+    return devices.status();
+  }
 
   ConsoleApiOptions options;
   options.grpc_address = grpc_address;
@@ -121,12 +133,13 @@ Result<std::unique_ptr<Console>> StartConsole(const ConsoleFlags& flags,
   options.ca_sha256 = pki::ColonFingerprint(*fingerprint);
   options.signing_key_path = paths.signing_key;
   options.custom_policy_dir = paths.custom_policy_dir;
-  options.software_store_url = store::SqliteUrl(paths.database);
-  options.alerts_store_url = store::SqliteUrl(paths.database);
+  options.software_store_url = paths.store_url;
+  options.alerts_store_url = paths.store_url;
   c->api =
       std::make_unique<ConsoleApi>(*c->accounts, *c->console, store,
                                    *c->grading, *c->reports, clock, options);
   c->api->SetRegister(c->register_port.get());
+  if (register_not_on_backend) c->api->SetRegisterNotOnBackend();
   c->api->SetDevices(c->devices.get());
 
   WebServerConfig config;

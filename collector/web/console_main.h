@@ -28,7 +28,8 @@ void AddConsoleFlags(boost::program_options::options_description& options,
                      ConsoleFlags* flags);
 
 struct ConsolePaths {
-  std::string database;
+  // The store URL (open_store.h): sqlite:PATH or postgresql://…
+  std::string store_url;
   std::string custom_policy_dir;
   std::string server_key;
   std::string server_cert;

@@ -49,10 +49,48 @@ void GradedPages::Keep(int64_t org_id, const std::string& page,
   e.building_since.reset();
 }
 
+std::optional<nlohmann::json> GradedPages::Fresh(int64_t org_id,
+                                                 const std::string& page,
+                                                 const std::string& grade_key,
+                                                 TimePoint now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find({org_id, page});
+  if (it == entries_.end() || !it->second.doc) return std::nullopt;
+  const Entry& e = it->second;
+  if (e.grade_key != grade_key || now < e.built || now - e.built >= max_age_) {
+    return std::nullopt;
+  }
+  return e.doc;
+}
+
 void GradedPages::Abandon(int64_t org_id, const std::string& page) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find({org_id, page});
   if (it != entries_.end()) it->second.building_since.reset();
+}
+
+void GradedPages::NoteBuildTime(int64_t org_id,
+                                std::chrono::milliseconds took) {
+  std::lock_guard<std::mutex> lock(mu_);
+  build_times_[org_id] = took;
+}
+
+std::optional<nlohmann::json> GradedPages::Previous(int64_t org_id,
+                                                    const std::string& page,
+                                                    TimePoint now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto took = build_times_.find(org_id);
+  if (took == build_times_.end() ||
+      took->second < kGradedPagesBackgroundAfter) {
+    return std::nullopt;
+  }
+  auto it = entries_.find({org_id, page});
+  if (it == entries_.end() || !it->second.doc) return std::nullopt;
+  const Entry& e = it->second;
+  if (now < e.built || now - e.built >= kGradedPagesStaleLimit) {
+    return std::nullopt;
+  }
+  return e.doc;
 }
 
 void GradedPages::Clear() {

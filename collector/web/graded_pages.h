@@ -39,6 +39,12 @@ namespace mamori::web {
 
 inline constexpr std::chrono::seconds kGradedPagesMaxAge{30};
 inline constexpr std::chrono::seconds kGradedPagesStaleLimit{300};
+// An organisation whose pages took at least this long to build last time
+// gets its rebuilds in the background: the request that finds its copy out
+// of date answers with that copy (≤ kGradedPagesStaleLimit old) instead of
+// waiting seconds for a grade report. Below it (small organisations, the
+// tests) the request rebuilds and answers with the new copy, as before.
+inline constexpr std::chrono::milliseconds kGradedPagesBackgroundAfter{100};
 
 class GradedPages {
  public:
@@ -59,8 +65,24 @@ class GradedPages {
   void Keep(int64_t org_id, const std::string& page,
             const std::string& grade_key, TimePoint now, nlohmann::json doc);
   void Abandon(int64_t org_id, const std::string& page);
+  // The copy built under `grade_key` and younger than max_age, if any;
+  // never claims (a request that waited for the grading lock asks whether
+  // another page's rebuild has built this page meanwhile).
+  std::optional<nlohmann::json> Fresh(int64_t org_id, const std::string& page,
+                                      const std::string& grade_key,
+                                      TimePoint now);
   // Forgets every copy (a change was made).
   void Clear();
+  // How long the last build of `org_id`'s pages took.
+  void NoteBuildTime(int64_t org_id, std::chrono::milliseconds took);
+  // For a request holding the claim on `page` (Find gave no doc): the
+  // previous copy when the organisation's pages are slow to build
+  // (kGradedPagesBackgroundAfter) and the copy is younger than
+  // kGradedPagesStaleLimit; the caller answers with it and has the page
+  // rebuilt in the background (which must Keep or Abandon). Otherwise none.
+  std::optional<nlohmann::json> Previous(int64_t org_id,
+                                         const std::string& page,
+                                         TimePoint now);
 
   // Abandons the claim unless Kept.
   class Claim {
@@ -76,6 +98,8 @@ class GradedPages {
       pages_.Keep(org_id_, page_, grade_key, now, std::move(doc));
       kept_ = true;
     }
+    // The page was kept through GradedPages::Keep.
+    void Kept() { kept_ = true; }
 
    private:
     GradedPages& pages_;
@@ -94,6 +118,7 @@ class GradedPages {
   const std::chrono::seconds max_age_;
   std::mutex mu_;
   std::map<std::pair<int64_t, std::string>, Entry> entries_;
+  std::map<int64_t, std::chrono::milliseconds> build_times_;
 };
 
 }  // namespace mamori::web

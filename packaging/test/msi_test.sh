@@ -11,6 +11,13 @@
 # and no service; the silent install enrolls, the spent enroll.conf is gone,
 # the service "mamori-agent" is automatic, running and reports; uninstall
 # stops and deletes the service and keeps the identity.
+# Upgrade: the next version's MSI (scripts/package.sh with MAMORI_VERSION,
+# the same tree) installed over this one without any property replaces it
+# (one product installed, of the new version), keeps the identity,
+# agent.conf and the spool (with the whole agent: a report queued while the
+# collector is down survives the upgrade and is delivered by the upgraded
+# service), and the service runs again. (The downgrade block is checked in
+# the tables: Wine's msi does not apply it.)
 # Prints "msi test OK (N checks)". Wine does not enforce DACLs on its
 # files, so the protected DACL is checked on Windows only (see
 # packaging/README.md).
@@ -27,6 +34,8 @@ checks=0
 fail() { echo "msi test FAILED: $*" >&2; exit 1; }
 ok() { checks=$((checks + 1)); echo "  ok: $*"; }
 
+version=$(basename "$msi" | sed -n 's/^mamori-agent-\([0-9]*\.[0-9]*\.[0-9]*\)-x64\.msi$/\1/p')
+[[ -n $version ]] || fail "no version in the MSI's name $(basename "$msi")"
 # msiinfo prints CRLF lines.
 table() { msiinfo export "$msi" "$1" | tr -d '\r'; }
 tables=$(msiinfo tables "$msi" | tr -d '\r')
@@ -46,7 +55,18 @@ sequence=$(table InstallExecuteSequence)
 grep -qP '^RemoveAgentData\tREMOVE="ALL" AND REMOVE_DATA="1"\t3490$' <<<"$sequence" || fail "RemoveAgentData sequence"
 grep -qP '^ConfigureAgent\tSERVER AND NOT REMOVE\t' <<<"$sequence" || fail "ConfigureAgent sequence"
 grep -qP '^MsiHiddenProperties\tTOKEN' <<<"$(table Property)" || fail "TOKEN not hidden from the log"
-ok "msiinfo: tables, files, custom actions (deferred, SYSTEM), sequence, hidden token"
+# MajorUpgrade: older versions of the UpgradeCode are removed after the
+# install, a newer one blocks it (the launch condition). Wine 8's msi does
+# not apply the downgrade block (seen: the older MSI installed beside the
+# newer, two products), so that part is checked in the tables only.
+upgrade=$(table Upgrade)
+code=$(table Property | sed -n 's/^UpgradeCode\t//p')
+[[ -n $code ]] || fail "no UpgradeCode property"
+grep -qP "^\Q$code\E\t\t$version\t\t1\t\tWIX_UPGRADE_DETECTED$" <<<"$upgrade" || fail "Upgrade: no row for older versions: $upgrade"
+grep -qP "^\Q$code\E\t$version\t\t\t2\t\tWIX_DOWNGRADE_DETECTED$" <<<"$upgrade" || fail "Upgrade: no row for newer versions: $upgrade"
+grep -qP '^NOT WIX_DOWNGRADE_DETECTED\t' <<<"$(table LaunchCondition)" || fail "no launch condition against a downgrade"
+grep -qP '^RemoveExistingProducts\t\t' <<<"$sequence" || fail "no RemoveExistingProducts"
+ok "msiinfo: tables, files, custom actions (deferred, SYSTEM), sequence, hidden token, major upgrade (Upgrade rows, downgrade launch condition)"
 if [[ $full_agent == 1 ]]; then
   grep -qx ServiceInstall <<<"$tables" || fail "no ServiceInstall table"
   # Name, display name, own process (16), demand start (3) until enrolled,
@@ -91,6 +111,12 @@ for hive in system.reg user.reg userdef.reg; do
   rm -f "$WINEPREFIX/$hive"
   cp -p "$template/$hive" "$WINEPREFIX/$hive"
 done
+# Seen under Wine 8 (2026-12-07): once the last Wine process of the prefix
+# other than its services ends (msiexec, sc), the wineserver shuts the
+# prefix down and the agent's service dies within seconds, mid-collection
+# and with nothing logged. A persistent wineserver keeps the service running
+# between the msiexec runs, as on Windows (stop_wine ends it).
+[[ $full_agent == 1 ]] && wineserver -p
 C="$WINEPREFIX/drive_c"
 winmsi=$(winepath -w "$msi" 2>/dev/null)
 install_log="$C/ProgramData/mamori-install.log"
@@ -124,10 +150,14 @@ if [[ $full_agent == 1 ]]; then
   "$COLLECTOR" init --data "$data" --org "MSI株式会社" >"$work/init.log" 2>&1 || fail "collector init: $(cat "$work/init.log")"
   TOKEN=$("$COLLECTOR" token create --data "$data" --org "MSI株式会社" --expires 1h --uses 3 --quiet)
   FP=$(openssl x509 -in "$data/pki/ca.crt" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g')
-  "$COLLECTOR" serve --data "$data" --grpc 127.0.0.1:0 --port-file "$work/port" >"$work/collector.log" 2>&1 &
-  collector_pid=$!
-  for _ in $(seq 1 200); do [[ -s $work/port ]] && break; sleep 0.05; done
-  [[ -s $work/port ]] || fail "collector did not start: $(cat "$work/collector.log")"
+  serve() {  # serve ADDRESS: the collector, until its port file is written
+    rm -f "$work/port"
+    "$COLLECTOR" serve --data "$data" --grpc "$1" --port-file "$work/port" >>"$work/collector.log" 2>&1 &
+    collector_pid=$!
+    for _ in $(seq 1 200); do [[ -s $work/port ]] && break; sleep 0.05; done
+    [[ -s $work/port ]] || fail "collector did not start: $(cat "$work/collector.log")"
+  }
+  serve 127.0.0.1:0
   SERVER="127.0.0.1:$(tr -d '[:space:]' <"$work/port")"
   reports() {
     python3 -c 'import sqlite3,sys; print(sqlite3.connect("file:"+sys.argv[1]+"?mode=ro", uri=True, timeout=10).execute("SELECT count(*) FROM reports").fetchone()[0])' \
@@ -204,10 +234,91 @@ else
   ok "uninstall removes the programs, keeps ProgramData\\mamori"
 fi
 
-# Reinstall (an enrolled computer keeps its identity: no second enrollment),
-# then uninstall with REMOVE_DATA=1.
+# Reinstall (an enrolled computer keeps its identity: no second enrollment).
 msiexec /i "$winmsi" /qn SERVER="$SERVER" TOKEN="$TOKEN" CA_SHA256="$FP" || fail "reinstall"
-msiexec /x "$winmsi" /qn REMOVE_DATA=1 || fail "uninstall REMOVE_DATA=1"
+
+# --- upgrade to the next version, built from the same tree -------------------
+next="${version%.*}.$((${version##*.} + 1))"
+next_dist="$WINEPREFIX.next"
+rm -rf "$next_dist"
+MAMORI_PKG_ONLY=msi MAMORI_VERSION="$next" MAMORI_DIST="$next_dist" "$ROOT/scripts/package.sh" \
+  >"$ROOT/build-win/msi-next-package.log" 2>&1 ||
+  fail "the next version's MSI: $(tail -5 "$ROOT/build-win/msi-next-package.log")"
+next_msi=$(winepath -w "$next_dist/mamori-agent-$next-x64.msi" 2>/dev/null)
+# The DisplayVersion of every installed product named "mamori agent" (the
+# Uninstall keys Windows Installer writes), one a line.
+products() {
+  wine reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall' /s </dev/null 2>/dev/null |
+    tr -d '\r' | python3 -c '
+import re, sys
+keys, cur = [], None
+for line in sys.stdin:
+    if line.startswith("HKEY"):
+        cur = {}; keys.append(cur)
+    elif cur is not None:
+        m = re.match(r"\s+(\S+)\s+REG_\w+\s+(.*)$", line)
+        if m: cur[m.group(1)] = m.group(2).strip()
+for k in keys:
+    if k.get("DisplayName") == "mamori agent":
+        print(k.get("DisplayVersion", "?"))'
+}
+[[ $(products) == "$version" ]] || fail "before the upgrade: installed versions '$(products)', expected $version"
+state_dir="$C/ProgramData/mamori/state"
+before_conf=$(sha256sum <"$C/ProgramData/mamori/agent.conf")
+queued=
+if [[ $full_agent == 1 ]]; then
+  # A report queued while the collector is down: stop the collector and the
+  # service, run the installed agent once (exit 3: queued, not sent).
+  kill "$collector_pid"; wait "$collector_pid" 2>/dev/null || true; collector_pid=
+  wine sc stop mamori-agent </dev/null >/dev/null 2>&1 || true
+  for _ in $(seq 1 50); do [[ $(service_state) == STOPPED ]] && break; sleep 0.2; done
+  rc=0
+  wine "$C/Program Files/mamori/mamori-agent.exe" once </dev/null >"$work/once.log" 2>&1 || rc=$?
+  [[ $rc -eq 3 ]] || fail "mamori-agent once with the collector down: exit $rc ($(tail -3 "$work/once.log"))"
+  spool_ids() {
+    python3 -c 'import sqlite3,sys; print("\n".join(r[0] for r in sqlite3.connect("file:"+sys.argv[1]+"?mode=ro", uri=True, timeout=10).execute("SELECT report_id FROM reports ORDER BY report_id")))' \
+      "$state_dir/spool.db"
+  }
+  queued=$(spool_ids)
+  [[ -n $queued ]] || fail "nothing queued in spool.db with the collector down"
+  before_identity=$(sha256sum <"$state_dir/identity.json")
+fi
+msiexec /i "$next_msi" /qn || fail "the upgrade to $next failed: $(tail -5 "$install_log" 2>/dev/null)"
+[[ $(products) == "$next" ]] || fail "after the upgrade: installed versions '$(products)', expected only $next"
+[[ -f "$C/Program Files/mamori/mamori-facts.exe" ]] || fail "the upgrade left no mamori-facts.exe"
+grep -q "^mamori agent $next" "$C/Program Files/mamori/README.txt" ||
+  fail "the upgrade did not replace the files (README.txt: $(head -1 "$C/Program Files/mamori/README.txt"))"
+[[ $(sha256sum <"$C/ProgramData/mamori/agent.conf") == "$before_conf" ]] || fail "the upgrade changed agent.conf"
+ok "upgrade $version -> $next (msiexec /i, no properties): one product installed ($next), files replaced, agent.conf unchanged"
+if [[ $full_agent == 1 ]]; then
+  [[ -f "$C/Program Files/mamori/mamori-agent.exe" ]] || fail "the upgrade left no mamori-agent.exe"
+  [[ $(sha256sum <"$state_dir/identity.json") == "$before_identity" ]] || fail "the upgrade changed the identity"
+  missing=$(comm -23 <(echo "$queued") <(spool_ids))
+  [[ -z $missing ]] || fail "the upgrade lost queued reports: $missing"
+  state=$(service_state)
+  for _ in $(seq 1 50); do [[ $state == RUNNING ]] && break; sleep 0.2; state=$(service_state); done
+  [[ $state == RUNNING ]] || fail "the service is $state after the upgrade"
+  start_type=$(wine reg query 'HKLM\System\CurrentControlSet\Services\mamori-agent' /v Start \
+    </dev/null 2>/dev/null | tr -d '\r' | awk '/Start/ {print $NF}')
+  [[ $start_type == 0x2 ]] || fail "after the upgrade the service does not start automatically (Start=$start_type)"
+  # The collector back at the same address: the upgraded service delivers
+  # the report queued before the upgrade, as the same host.
+  serve "$SERVER"
+  delivered() {
+    python3 -c '
+import sqlite3, sys
+db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True, timeout=10)
+got = {r[0] for r in db.execute("SELECT report_id FROM reports")}
+hosts = db.execute("SELECT count(*) FROM hosts").fetchone()[0]
+print("yes" if set(sys.argv[2].split()) <= got and hosts == 1 else "no")' "$data/collector.db" "$queued"
+  }
+  for _ in $(seq 1 900); do [[ $(delivered) == yes ]] && break; sleep 0.2; done
+  [[ $(delivered) == yes ]] || fail "the report queued before the upgrade was not delivered (agent.log: $(tail -5 "$state_dir/agent.log" 2>/dev/null))"
+  ok "upgrade kept the identity (same host, no second enrollment) and the spool: the report queued before it was delivered by the upgraded, automatic, running service"
+fi
+# Uninstall with REMOVE_DATA=1.
+msiexec /x "$next_msi" /qn REMOVE_DATA=1 || fail "uninstall REMOVE_DATA=1"
+[[ -z $(products) ]] || fail "after the uninstall: installed versions '$(products)'"
 [[ ! -e "$C/ProgramData/mamori" ]] || fail "REMOVE_DATA=1 kept ProgramData\\mamori"
 ok "uninstall with REMOVE_DATA=1 deletes ProgramData\\mamori"
 echo "msi test OK ($checks checks)"

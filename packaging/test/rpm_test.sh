@@ -17,6 +17,7 @@ ok() { checks=$((checks + 1)); echo "  ok: $*"; }
 
 listing=$(rpm -qlp --scripts "$rpmfile")
 for path in /usr/bin/mamori-agent /usr/libexec/mamori/mamori-agent-delivery \
+            /usr/libexec/mamori/mamori-agent-check \
             /usr/libexec/mamori/mamori-agent-install-enroll /etc/mamori/agent.conf \
             /usr/lib/systemd/system/mamori-agent.service /var/lib/mamori; do
   grep -qx "$path" <<<"$listing" || fail "$path not in the rpm"

@@ -1,5 +1,6 @@
 #include "collector/store/postgres/pg.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace mamori::store::pg {
@@ -380,6 +381,24 @@ std::string IntArray(const std::vector<int64_t>& items) {
     out += std::to_string(items[i]);
   }
   out.push_back('}');
+  return out;
+}
+
+std::vector<int64_t> ParseIntArray(std::string_view text) {
+  std::vector<int64_t> out;
+  if (!text.empty() && text.front() == '{') text.remove_prefix(1);
+  if (!text.empty() && text.back() == '}') text.remove_suffix(1);
+  while (!text.empty()) {
+    const size_t comma = std::min(text.find(','), text.size());
+    const std::string_view item = text.substr(0, comma);
+    int64_t value = 0;
+    const auto [end, error] =
+        std::from_chars(item.data(), item.data() + item.size(), value);
+    if (error == std::errc() && end == item.data() + item.size()) {
+      out.push_back(value);
+    }
+    text.remove_prefix(std::min(comma + 1, text.size()));
+  }
   return out;
 }
 

@@ -170,6 +170,9 @@ void CopyEscape(std::string_view value, std::string* out);
 // parameters ($1::text[]).
 std::string TextArray(const std::vector<std::string_view>& items);
 std::string IntArray(const std::vector<int64_t>& items);
+// The integers of a bigint[] result in text form ({1,2,3}); NULL items and
+// anything that is not a decimal integer are skipped.
+std::vector<int64_t> ParseIntArray(std::string_view text);
 
 // `json` with every \u0000 escape replaced by \ufffd: jsonb cannot hold
 // U+0000 and refuses the whole document otherwise (a hostile endpoint's

@@ -14,10 +14,14 @@
 //     store writes them, in the transaction that authenticated the host, and
 //     a foreign key cannot point from a partitioned table cheaply.
 // The grading, update-evidence and software modules are in
-// pg_grading_schema.cpp. Not yet here: the register, report and console
-// modules (issue #17; docs/scale.md).
+// pg_grading_schema.cpp, the register's in pg_register_schema.cpp, the
+// console and report modules in pg_console_schema.cpp, the devices' in
+// pg_device_schema.cpp.
+#include "collector/store/postgres/pg_console_schema.h"
+#include "collector/store/postgres/pg_device_schema.h"
 #include "collector/store/postgres/pg_grading_schema.h"
 #include "collector/store/postgres/pg_migrations.h"
+#include "collector/store/postgres/pg_register_schema.h"
 
 namespace mamori::store::pg {
 namespace {
@@ -293,6 +297,10 @@ std::span<const PgMigrationModule> PgMigrationModules() {
       {"update_evidence", PgUpdateEvidenceSteps()},
       {"software", PgSoftwareSteps()},
       {"coordination", kCoordinationSteps},
+      {"register", PgRegisterSteps()},
+      {"console", PgConsoleSteps()},
+      {"report", PgReportSteps()},
+      {"devices", PgDeviceSteps()},
   };
   return kModules;
 }

@@ -14,6 +14,7 @@
 #include "collector/store/postgres/pg_fact_views.h"
 #include "collector/store/postgres/pg_grading_store.h"
 #include "collector/store/postgres/pg_migrations.h"
+#include "collector/store/postgres/pg_register_store.h"
 #include "collector/store/register_port.h"
 #include "collector/store/report_identity.h"
 #include "collector/store/row_values.h"
@@ -128,10 +129,10 @@ Result<std::unique_ptr<GradingPort>> PostgresStore::OpenGrading() {
 }
 
 Result<std::unique_ptr<asset_register::RegisterPort>>
-PostgresStore::OpenRegister(const Clock&) {
-  return UnimplementedError(
-      "the asset register on PostgreSQL is not built yet (issue #17) / "
-      "PostgreSQL での資産台帳はまだ実装されていません");
+PostgresStore::OpenRegister(const Clock& clock) {
+  auto opened = pg::PgRegisterStore::Open(url_, clock);
+  if (!opened.ok()) return opened.status();
+  return std::unique_ptr<asset_register::RegisterPort>(std::move(*opened));
 }
 
 // ---------------------------------------------------------------------------

@@ -78,7 +78,8 @@ class PostgresStore final : public Store {
   // The grading port on this database (pg_grading_store.h), with
   // connections of its own.
   Result<std::unique_ptr<GradingPort>> OpenGrading() override;
-  // Not built on PostgreSQL yet: UNIMPLEMENTED saying so.
+  // The register port on this database (pg_register_store.h), with a
+  // connection of its own.
   Result<std::unique_ptr<asset_register::RegisterPort>> OpenRegister(
       const Clock& clock) override;
   Result<HostCredential> FindHostCredential(int64_t host_id) override;

@@ -2277,6 +2277,25 @@ LEFT JOIN device_vendors v ON v.prefix = (
 CREATE VIEW v_unmanaged_devices AS
 SELECT * FROM v_network_devices WHERE enrolled = 0;
 )sql"},
+    // Step 9: the console's endpoint list counts each host's failing and
+    // unknown results, sorts by that count and filters by "fails a check of
+    // rule R". Through the primary key each count read every result row of
+    // the host (wide: evidence JSON), and the filter one row per host and
+    // check: 10,000 hosts × 33 results took seconds per page
+    // (docs/performance.md, "Web console"). check_results_host_status
+    // answers the counts from the index alone (10,000 counts: 0.43 → 0.02 s
+    // in sqlite3); check_results_org, extended by status and host, answers
+    // the filter as one range per check (0.29 s → under 1 ms when nothing
+    // fails, 14 ms when all 10,000 hosts do), and serves the grading
+    // store's read of a check's rows (org_id, check_id) as before.
+    // Re-grading pays for them only when a result's status changes: the
+    // in-place touch of an unchanged result (collected_at, evaluated_at)
+    // writes neither.
+    {9, R"sql(
+CREATE INDEX check_results_host_status ON check_results(host_id, status, check_id);
+DROP INDEX check_results_org;
+CREATE INDEX check_results_org ON check_results(org_id, check_id, status, host_id);
+)sql"},
 };
 
 }  // namespace

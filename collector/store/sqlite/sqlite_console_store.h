@@ -1,15 +1,22 @@
 #pragma once
 
-// SqliteConsoleStore: ConsoleStore over its own read connection to the
-// collector's SQLite file. Scoping is in the SQL: every statement binds the
-// organisation id after checking it against the caller's OrgScope, and the
-// organisation list binds the scope's ids.
+// SqliteConsoleStore: ConsoleStore over a small pool of read connections to
+// the collector's SQLite file. Scoping is in the SQL: every statement binds
+// the organisation id after checking it against the caller's OrgScope, and
+// the organisation list binds the scope's ids.
 //
-// Thread safety: every public method takes an internal mutex.
+// Thread safety: every public method may be called from any thread. Each
+// call leases one connection of the pool (at most kReaders, opened when
+// first needed) for its statements, so console requests run side by side
+// and, WAL readers being what they are, never wait for ingest or grading
+// writes (docs/performance.md, "Web console": one connection behind one
+// mutex queued every page behind the slowest).
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "collector/store/console_store.h"
 #include "collector/store/sqlite/sqlite.h"
@@ -52,18 +59,47 @@ class SqliteConsoleStore final : public ConsoleStore {
   Result<std::vector<PeerSample>> PeerSamples() override;
   Result<int64_t> TokenOrg(const OrgScope& scope, int64_t token_id) override;
 
+  // Connections in the pool: two cores' worth of concurrent readers plus
+  // one, each with a bounded page cache (kReaderCacheKib) and no mmap, so
+  // the pool's memory is bounded however many requests arrive.
+  static constexpr int kReaders = 3;
+  static constexpr int kReaderCacheKib = 8192;
+
  private:
-  SqliteConsoleStore(Database db, std::string path)
-      : path_(std::move(path)), db_(std::move(db)) {}
-  Result<std::vector<OrgOverview>> SelectOrgs(const OrgScope& scope,
+  // One pooled connection, given back when the lease ends.
+  class Lease {
+   public:
+    Lease(SqliteConsoleStore& store, std::unique_ptr<Database> db)
+        : store_(&store), db_(std::move(db)) {}
+    Lease(Lease&& other) noexcept
+        : store_(other.store_), db_(std::move(other.db_)) {}
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    Database& operator*() const { return *db_; }
+
+   private:
+    SqliteConsoleStore* store_;
+    std::unique_ptr<Database> db_;
+  };
+
+  explicit SqliteConsoleStore(std::string path) : path_(std::move(path)) {}
+  // A reader of its own; waits while kReaders are leased.
+  Result<Lease> Acquire();
+  // A new read-only connection with the pool's cache and mmap bounds.
+  Result<std::unique_ptr<Database>> OpenReader() const;
+  Result<std::vector<OrgOverview>> SelectOrgs(Database& db,
+                                              const OrgScope& scope,
                                               std::optional<int64_t> org_id,
                                               int64_t silent_before);
   // NOT_FOUND unless the host is in the organisation and the scope.
-  Status CheckHost(const OrgScope& scope, int64_t org_id, int64_t host_id);
+  Status CheckHost(Database& db, const OrgScope& scope, int64_t org_id,
+                   int64_t host_id);
 
-  const std::string path_;  // OrgSoftware reads on its own connection
-  std::mutex mu_;
-  Database db_;
+  const std::string path_;
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<Database>> idle_;  // guarded by pool_mu_
+  int opened_ = 0;                               // guarded by pool_mu_
 };
 
 }  // namespace mamori::store

@@ -5,24 +5,10 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "collector/devices/oui.h"
+#include "collector/store/device_marks.h"
 #include "common/text.h"
 
 namespace mamori::store {
-namespace {
-
-constexpr const char* kKinds[] = {"printer", "router", "nas", "phone", "other"};
-
-Result<std::string> NormalisedMac(std::string_view text) {
-  std::optional<devices::MacInfo> info = devices::ParseMac(text);
-  if (!info) {
-    return InvalidArgumentError("mac: \"" + TerminalSafe(text.substr(0, 40)) +
-                                "\" is not a MAC address (aa:bb:cc:dd:ee:ff)");
-  }
-  return info->mac;
-}
-
-}  // namespace
 
 Result<std::unique_ptr<SqliteDeviceStore>> SqliteDeviceStore::Open(
     const std::string& path) {
@@ -208,29 +194,9 @@ Status AppendAudit(Database& db, int64_t org_id, const DeviceActor& actor,
 
 Status SqliteDeviceStore::MarkDevice(int64_t org_id, const DeviceMark& mark,
                                      const DeviceActor& actor, TimePoint now) {
-  Result<std::string> mac = NormalisedMac(mark.mac);
+  Result<std::string> mac = NormalisedDeviceMac(mark.mac);
   if (!mac.ok()) return mac.status();
-  if (mark.verdict != "not_pc" && mark.verdict != "needs_agent") {
-    return InvalidArgumentError("verdict: \"" +
-                                TerminalSafe(mark.verdict.substr(0, 40)) +
-                                "\" is not not_pc or needs_agent");
-  }
-  if (mark.verdict == "needs_agent" && !mark.kind.empty()) {
-    return InvalidArgumentError(
-        "kind: only a device marked not_pc has a kind (printer, router, nas, "
-        "phone, other)");
-  }
-  if (mark.verdict == "not_pc" &&
-      std::find(std::begin(kKinds), std::end(kKinds), mark.kind) ==
-          std::end(kKinds)) {
-    return InvalidArgumentError(
-        "kind: \"" + TerminalSafe(mark.kind.substr(0, 40)) +
-        "\" is not one of printer, router, nas, phone, other");
-  }
-  if (mark.note.size() > 500 || !IsValidUtf8(mark.note)) {
-    return InvalidArgumentError("note: at most 500 bytes of UTF-8 text (got " +
-                                std::to_string(mark.note.size()) + " bytes)");
-  }
+  MAMORI_RETURN_IF_ERROR(ValidateDeviceMark(mark));
   std::lock_guard lock(mu_);
   MAMORI_RETURN_IF_ERROR(CheckOrg(org_id));
   Transaction tx(db_);
@@ -271,7 +237,7 @@ Status SqliteDeviceStore::MarkDevice(int64_t org_id, const DeviceMark& mark,
 
 Status SqliteDeviceStore::ClearMark(int64_t org_id, const std::string& mac_text,
                                     const DeviceActor& actor, TimePoint now) {
-  Result<std::string> mac = NormalisedMac(mac_text);
+  Result<std::string> mac = NormalisedDeviceMac(mac_text);
   if (!mac.ok()) return mac.status();
   std::lock_guard lock(mu_);
   MAMORI_RETURN_IF_ERROR(CheckOrg(org_id));

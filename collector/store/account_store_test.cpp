@@ -1,44 +1,48 @@
-#include "collector/store/sqlite/sqlite_account_store.h"
+// The AccountStore port's contract over every backend (issue #17): the same
+// cases on SQLite and PostgreSQL (skipped without MAMORI_TEST_PG_URL;
+// scripts/test.sh runs them under scripts/pg-cluster.sh).
+#include "collector/store/account_store.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include "collector/pki/crypto.h"
-#include "collector/store/sqlite/sqlite_store.h"
+#include "collector/store/open_store.h"
+#include "collector/store/testing/test_database.h"
 
 namespace mamori::store {
 namespace {
 
-std::string TempDbPath() {
-  std::string pattern = ::testing::TempDir() + "mamori_accounts_XXXXXX";
-  char* dir = mkdtemp(pattern.data());
-  EXPECT_NE(dir, nullptr);
-  return std::string(dir) + "/collector.db";
-}
+using testing::Backend;
+using testing::TestDatabase;
 
-class AccountStoreTest : public ::testing::Test {
+class AccountStoreTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
     ASSERT_TRUE(pki::InitCrypto().ok());
-    path_ = TempDbPath();
-    auto store = SqliteStore::Open(path_, clock_);
+    if (GetParam() == Backend::kPostgres && !testing::PostgresClusterUrl()) {
+      GTEST_SKIP() << "MAMORI_TEST_PG_URL not set (scripts/pg-cluster.sh run)";
+    }
+    Result<std::unique_ptr<TestDatabase>> db = TestDatabase::Create(GetParam());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+    auto store = OpenStore(db_->url(), clock_);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
     acme_ = store_->CreateOrg({"acme", "", std::nullopt, ""})->id;
     globex_ = store_->CreateOrg({"globex", "", std::nullopt, ""})->id;
-    auto accounts = SqliteAccountStore::Open(path_);
+    auto accounts = OpenAccountStore(db_->url());
     ASSERT_TRUE(accounts.ok()) << accounts.status().ToString();
     accounts_ = std::move(accounts).value();
   }
 
   FakeClock clock_{FromUnixSeconds(1'800'000'000)};
-  std::string path_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<SqliteAccountStore> accounts_;
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<AccountStore> accounts_;
   int64_t acme_ = 0, globex_ = 0;
 };
 
-TEST_F(AccountStoreTest, CreatesFindsAndRefusesDuplicates) {
+TEST_P(AccountStoreTest, CreatesFindsAndRefusesDuplicates) {
   auto a = accounts_->CreateAccount(
       {"alice", Role::kOrgAdmin, {acme_}, "hash-a", true}, clock_.Now());
   ASSERT_TRUE(a.ok()) << a.status().ToString();
@@ -60,7 +64,7 @@ TEST_F(AccountStoreTest, CreatesFindsAndRefusesDuplicates) {
   EXPECT_EQ(accounts_->FindAccount("").status().code(), StatusCode::kNotFound);
 }
 
-TEST_F(AccountStoreTest, PasswordAndDisableChangeTheRow) {
+TEST_P(AccountStoreTest, PasswordAndDisableChangeTheRow) {
   int64_t id =
       accounts_
           ->CreateAccount({"alice", Role::kViewer, {acme_}, "h1", true},
@@ -78,7 +82,7 @@ TEST_F(AccountStoreTest, PasswordAndDisableChangeTheRow) {
             StatusCode::kNotFound);
 }
 
-TEST_F(AccountStoreTest, ListingIsScopedToSharedOrganisations) {
+TEST_P(AccountStoreTest, ListingIsScopedToSharedOrganisations) {
   ASSERT_TRUE(
       accounts_
           ->CreateAccount({"op", Role::kOperator, {}, "h", false}, clock_.Now())
@@ -100,7 +104,7 @@ TEST_F(AccountStoreTest, ListingIsScopedToSharedOrganisations) {
   EXPECT_EQ(acme->front().name, "a1");
 }
 
-TEST_F(AccountStoreTest, ApiTokensAndAuditLog) {
+TEST_P(AccountStoreTest, ApiTokensAndAuditLog) {
   int64_t id =
       accounts_
           ->CreateAccount({"alice", Role::kOrgAdmin, {acme_}, "h", false},
@@ -153,6 +157,60 @@ TEST_F(AccountStoreTest, ApiTokensAndAuditLog) {
   auto page = accounts_->ListAudit({true, {}}, all->front().id, 10);
   EXPECT_EQ(page->size(), 2u);
 }
+
+TEST_P(AccountStoreTest, SessionsAreSharedCappedAndPruned) {
+  const int64_t id =
+      accounts_
+          ->CreateAccount({"alice", Role::kViewer, {acme_}, "h", false},
+                          clock_.Now())
+          ->id;
+  // A second store on the same database: another collector.
+  auto other = OpenAccountStore(db_->url());
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  const TimePoint t0 = clock_.Now();
+  for (int i = 0; i < 3; ++i) {
+    StoredSession s{"hash-" + std::to_string(i),  id,
+                    "csrf-" + std::to_string(i),  t0,
+                    t0 + std::chrono::seconds(i), "10.0.0.1"};
+    ASSERT_TRUE(accounts_->CreateSession(s, 3).ok());
+  }
+  auto seen = (*other)->FindSession("hash-1");
+  ASSERT_TRUE(seen.ok()) << seen.status().ToString();
+  EXPECT_EQ(seen->csrf_token, "csrf-1");
+  EXPECT_EQ(seen->account_id, id);
+  // The fourth ends the least recently used one (hash-0).
+  ASSERT_TRUE(
+      (*other)->CreateSession({"hash-3", id, "c", t0, t0, "cli"}, 3).ok());
+  EXPECT_EQ(*accounts_->CountSessions(), 3);
+  EXPECT_EQ(accounts_->FindSession("hash-0").status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(
+      accounts_->CreateSession({"hash-x", id + 100, "c", t0, t0, "cli"}, 0)
+          .code(),
+      StatusCode::kNotFound);
+  // Touch never moves last_used back.
+  ASSERT_TRUE(
+      accounts_->TouchSession("hash-2", t0 + std::chrono::hours(1)).ok());
+  ASSERT_TRUE(accounts_->TouchSession("hash-2", t0).ok());
+  EXPECT_EQ(accounts_->FindSession("hash-2")->last_used,
+            t0 + std::chrono::hours(1));
+  ASSERT_TRUE(accounts_->TouchSession("gone", t0).ok());
+  // Idle since before t0 + 30 min: hash-1 and hash-3 end.
+  auto pruned = accounts_->PruneSessions(t0 + std::chrono::minutes(30),
+                                         t0 - std::chrono::hours(1));
+  ASSERT_TRUE(pruned.ok());
+  EXPECT_EQ(*pruned, 2);
+  ASSERT_TRUE(accounts_->RemoveAccountSessions(id).ok());
+  EXPECT_EQ(*(*other)->CountSessions(), 0);
+  ASSERT_TRUE(accounts_->RemoveSession("never-there").ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AccountStoreTest,
+                         ::testing::Values(Backend::kSqlite,
+                                           Backend::kPostgres),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace mamori::store

@@ -1,0 +1,627 @@
+#include "collector/store/postgres/pg_register_store.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "collector/store/records/check_records.h"
+#include "common/text.h"
+
+namespace mamori::store::pg {
+namespace {
+
+using asset_register::AssetLink;
+using asset_register::AssetRisk;
+using asset_register::DeviceAsset;
+using asset_register::DeviceEdit;
+using asset_register::DeviceStatus;
+using asset_register::HistoryEntry;
+using asset_register::ImportPlan;
+using asset_register::ImportSummary;
+using asset_register::InformationAsset;
+using asset_register::LinkKind;
+using asset_register::ParsedLink;
+using asset_register::RegisterSnapshot;
+using asset_register::RuleState;
+
+// Ascending sort key, worst first (grading::StatusSeverity), as on SQLite.
+int Severity(std::string_view state) { return -grading::StatusSeverity(state); }
+
+std::string RoleName(std::string_view proto_enum) {
+  constexpr std::string_view kPrefix = "ENDPOINT_ROLE_";
+  if (!StartsWith(proto_enum, kPrefix)) return std::string(proto_enum);
+  const std::string role = ToLowerAscii(proto_enum.substr(kPrefix.size()));
+  return role == "unspecified" ? std::string() : role;
+}
+
+std::string DeviceEditJson(const std::string& owner,
+                           const std::string& location, bool retired) {
+  return nlohmann::json{
+      {"owner", owner}, {"location", location}, {"retired", retired}}
+      .dump();
+}
+
+// Names sort byte-wise (COLLATE "C"), as SQLite's BINARY collation does,
+// whatever the database's locale.
+constexpr const char* kSelectAssets =
+    "SELECT id, business_area, name, note, users, owning_department, medium, "
+    "personal, sensitive_personal, my_number, confidentiality, integrity, "
+    "availability, retention, registered_on FROM register_assets "
+    "WHERE org_id = $1 ORDER BY business_area COLLATE \"C\", "
+    "name COLLATE \"C\"";
+
+constexpr const char* kInsertHistory =
+    "INSERT INTO register_history (org_id, changed_at, actor, entity, "
+    "entity_name, action, before_json, after_json) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+constexpr const char* kUpdateAsset =
+    "UPDATE register_assets SET business_area = $1, name = $2, note = $3, "
+    "users = $4, owning_department = $5, medium = $6, personal = $7, "
+    "sensitive_personal = $8, my_number = $9, confidentiality = $10, "
+    "integrity = $11, availability = $12, retention = $13, "
+    "registered_on = $14, updated_at = $15 WHERE org_id = $16 AND id = $17";
+
+constexpr const char* kInsertAsset =
+    "INSERT INTO register_assets (business_area, name, note, users, "
+    "owning_department, medium, personal, sensitive_personal, my_number, "
+    "confidentiality, integrity, availability, retention, registered_on, "
+    "updated_at, org_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+    "$9, $10, $11, $12, $13, $14, $15, $16, $17)";
+
+constexpr const char* kInsertLink =
+    "INSERT INTO register_links (org_id, asset_id, host_id, service, "
+    "created_at) SELECT $1::bigint, id, $2::bigint, $3::text, $4::bigint "
+    "FROM register_assets WHERE org_id = $1 AND name = $5 "
+    "ON CONFLICT DO NOTHING";
+
+InformationAsset AssetFromRow(const Rows& rows, int r) {
+  InformationAsset a;
+  a.business_area = rows.Text(r, 1);
+  a.name = rows.Text(r, 2);
+  a.note = rows.Text(r, 3);
+  a.users = rows.Text(r, 4);
+  a.owning_department = rows.Text(r, 5);
+  a.medium = asset_register::ParseMedium(rows.View(r, 6))
+                 .value_or(asset_register::Medium::kPaper);
+  a.personal = rows.Int(r, 7) != 0;
+  a.sensitive_personal = rows.Int(r, 8) != 0;
+  a.my_number = rows.Int(r, 9) != 0;
+  a.confidentiality = static_cast<int>(rows.Int(r, 10));
+  a.integrity = static_cast<int>(rows.Int(r, 11));
+  a.availability = static_cast<int>(rows.Int(r, 12));
+  a.retention = rows.Text(r, 13);
+  a.registered_on = rows.Text(r, 14);
+  return a;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PgRegisterStore>> PgRegisterStore::Open(
+    const std::string& url, const Clock& clock) {
+  Result<Connection> conn = Connection::Open(url);
+  if (!conn.ok()) return conn.status();
+  return std::unique_ptr<PgRegisterStore>(
+      new PgRegisterStore(std::move(conn).value(), clock));
+}
+
+Result<int64_t> PgRegisterStore::OrgId(const std::string& org) {
+  Result<Rows> rows = conn_.Query(
+      "SELECT id FROM organizations WHERE name = $1", Params().Add(org));
+  if (!rows.ok()) return rows.status();
+  if (rows->size() == 0) {
+    return NotFoundError("organisation \"" + org + "\" not found");
+  }
+  return rows->Int(0, 0);
+}
+
+Result<std::vector<std::pair<int64_t, InformationAsset>>>
+PgRegisterStore::LoadAssets(int64_t org_id) {
+  Result<Rows> rows = conn_.Query(kSelectAssets, Params().Add(org_id));
+  if (!rows.ok()) return rows.status();
+  std::vector<std::pair<int64_t, InformationAsset>> out;
+  out.reserve(static_cast<size_t>(rows->size()));
+  for (int r = 0; r < rows->size(); ++r) {
+    out.emplace_back(rows->Int(r, 0), AssetFromRow(*rows, r));
+  }
+  return out;
+}
+
+Result<std::vector<InformationAsset>> PgRegisterStore::ListAssets(
+    const std::string& org) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  auto rows = LoadAssets(*org_id);
+  if (!rows.ok()) return rows.status();
+  std::vector<InformationAsset> out;
+  out.reserve(rows->size());
+  for (auto& [id, asset] : *rows) out.push_back(std::move(asset));
+  return out;
+}
+
+Result<std::vector<std::pair<int64_t, std::vector<RuleState>>>>
+PgRegisterStore::HostChecks(int64_t org_id, std::string* source) {
+  Result<Rows> rows = conn_.Query(
+      "SELECT host_id, check_id, status FROM check_results "
+      "WHERE org_id = $1 ORDER BY host_id, check_id COLLATE \"C\"",
+      Params().Add(org_id));
+  if (!rows.ok()) return rows.status();
+  std::map<int64_t, std::map<std::string, std::string>> worst;
+  int64_t unmapped = 0;
+  for (int r = 0; r < rows->size(); ++r) {
+    const std::string check = rows->Text(r, 1);
+    const std::string state = rows->Text(r, 2);
+    const auto rule = check_rules_.find(check);
+    std::string key = check;
+    if (rule != check_rules_.end()) {
+      key = rule->second;
+    } else {
+      ++unmapped;
+    }
+    auto [it, inserted] = worst[rows->Int(r, 0)].emplace(key, state);
+    if (!inserted && Severity(state) < Severity(it->second)) {
+      it->second = state;
+    }
+  }
+  std::vector<std::pair<int64_t, std::vector<RuleState>>> out;
+  for (auto& [host, states] : worst) {
+    std::vector<RuleState> list;
+    for (auto& [rule, state] : states) list.push_back({rule, state});
+    out.emplace_back(host, std::move(list));
+  }
+  *source = "check_results (grading module): " + std::to_string(rows->size()) +
+            " current results";
+  if (unmapped > 0) {
+    *source += ", " + std::to_string(unmapped) +
+               " grouped by check id (no rule known for them)";
+  }
+  return out;
+}
+
+Result<std::vector<DeviceAsset>> PgRegisterStore::ListDevices(
+    const std::string& org, std::chrono::seconds stale_after) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  // ->> of a JSON number or boolean gives its text, as SQLite's
+  // json_extract read as text does.
+  Result<Rows> rows = conn_.Query(
+      "SELECT h.id, h.hostname, h.os_name, h.os_version, h.serial, "
+      "h.last_seen, s.payload_json ->> 'role', "
+      "hw.payload_json ->> 'vendor', hw.payload_json ->> 'model', "
+      "hw.payload_json ->> 'serial', d.owner, d.location, d.retired_at "
+      "FROM hosts h "
+      "LEFT JOIN host_facts s ON s.host_id = h.id AND s.family = 'system' "
+      "LEFT JOIN host_facts hw ON hw.host_id = h.id "
+      "AND hw.family = 'hardware' "
+      "LEFT JOIN register_devices d ON d.host_id = h.id "
+      "WHERE h.org_id = $1 ORDER BY h.hostname COLLATE \"C\", h.id",
+      Params().Add(*org_id));
+  if (!rows.ok()) return rows.status();
+  const int64_t stale_before =
+      ToUnixSeconds(clock_.Now()) - stale_after.count();
+  std::vector<DeviceAsset> out;
+  for (int r = 0; r < rows->size(); ++r) {
+    DeviceAsset d;
+    d.host_id = std::to_string(rows->Int(r, 0));
+    d.name = rows->Text(r, 1);
+    d.os = rows->Text(r, 2);
+    const std::string os_version = rows->Text(r, 3);
+    if (!os_version.empty() && d.os.find(os_version) == std::string::npos) {
+      d.os += (d.os.empty() ? "" : " ") + os_version;
+    }
+    d.serial = rows->Text(r, 4);
+    if (d.serial.empty()) d.serial = rows->Text(r, 9);
+    d.last_seen_unix = rows->Int(r, 5);
+    d.role = RoleName(rows->View(r, 6));
+    const std::string vendor = rows->Text(r, 7);
+    d.model = rows->Text(r, 8);
+    if (!vendor.empty() && d.model.find(vendor) == std::string::npos) {
+      d.model = vendor + (d.model.empty() ? "" : " ") + d.model;
+    }
+    d.owner = rows->Text(r, 10);
+    d.location = rows->Text(r, 11);
+    if (!rows->IsNull(r, 12)) {
+      d.status = DeviceStatus::kRetired;
+    } else if (d.last_seen_unix < stale_before) {
+      d.status = DeviceStatus::kStale;
+    }
+    out.push_back(std::move(d));
+  }
+  std::string source;
+  auto checks = HostChecks(*org_id, &source);
+  if (!checks.ok()) return checks.status();
+  for (auto& [host_id, states] : *checks) {
+    for (auto& d : out) {
+      if (d.host_id == std::to_string(host_id)) d.checks = states;
+    }
+  }
+  return out;
+}
+
+Result<std::vector<AssetLink>> PgRegisterStore::ListLinks(
+    const std::string& org) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  Result<Rows> rows = conn_.Query(
+      "SELECT a.name, l.host_id IS NULL, COALESCE(h.hostname, l.service) "
+      "FROM register_links l JOIN register_assets a ON a.id = l.asset_id "
+      "LEFT JOIN hosts h ON h.id = l.host_id WHERE l.org_id = $1 "
+      "ORDER BY a.name COLLATE \"C\", 2, "
+      "COALESCE(h.hostname, l.service) COLLATE \"C\"",
+      Params().Add(*org_id));
+  if (!rows.ok()) return rows.status();
+  std::vector<AssetLink> out;
+  for (int r = 0; r < rows->size(); ++r) {
+    out.push_back({rows->Text(r, 0),
+                   rows->Int(r, 1) ? LinkKind::kService : LinkKind::kDevice,
+                   rows->Text(r, 2)});
+  }
+  return out;
+}
+
+Result<RegisterSnapshot> PgRegisterStore::Snapshot(
+    const std::string& org, std::chrono::seconds stale_after) {
+  RegisterSnapshot s;
+  auto assets = ListAssets(org);
+  if (!assets.ok()) return assets.status();
+  s.assets = std::move(*assets);
+  auto devices = ListDevices(org, stale_after);
+  if (!devices.ok()) return devices.status();
+  s.devices = std::move(*devices);
+  auto links = ListLinks(org);
+  if (!links.ok()) return links.status();
+  s.links = std::move(*links);
+  return s;
+}
+
+Status PgRegisterStore::Record(int64_t org_id, int64_t now,
+                               const std::string& actor,
+                               std::string_view entity,
+                               const std::string& entity_name,
+                               std::string_view action,
+                               const std::string& before_json,
+                               const std::string& after_json) {
+  Params p;
+  p.Add(org_id).Add(now).Add(actor).Add(entity).Add(entity_name).Add(action);
+  if (before_json.empty()) {
+    p.AddNull();
+  } else {
+    p.Add(before_json);
+  }
+  if (after_json.empty()) {
+    p.AddNull();
+  } else {
+    p.Add(after_json);
+  }
+  return conn_.Query(kInsertHistory, p).status();
+}
+
+Status PgRegisterStore::UpsertAsset(int64_t org_id, std::optional<int64_t> id,
+                                    const InformationAsset& a, int64_t now) {
+  Params p;
+  p.Add(a.business_area).Add(a.name).Add(a.note).Add(a.users);
+  p.Add(a.owning_department).Add(asset_register::MediumCode(a.medium));
+  p.Add(int64_t{a.personal}).Add(int64_t{a.sensitive_personal});
+  p.Add(int64_t{a.my_number}).Add(a.confidentiality).Add(a.integrity);
+  p.Add(a.availability).Add(a.retention).Add(a.registered_on).Add(now);
+  p.Add(org_id).Add(id ? *id : now);
+  return conn_.Query(id ? kUpdateAsset : kInsertAsset, p).status();
+}
+
+Result<int64_t> PgRegisterStore::ResolveDevice(int64_t org_id,
+                                               const std::string& device) {
+  Result<Rows> rows = conn_.Query(
+      "SELECT id FROM hosts WHERE org_id = $1 AND hostname = $2 ORDER BY id",
+      Params().Add(org_id).Add(device));
+  if (!rows.ok()) return rows.status();
+  if (rows->size() == 1) return rows->Int(0, 0);
+  if (rows->size() > 1) {
+    std::string list;
+    for (int r = 0; r < rows->size(); ++r) {
+      list += (list.empty() ? "" : ", ") + rows->Text(r, 0);
+    }
+    return InvalidArgumentError("several devices are named \"" + device +
+                                "\" (host ids " + list +
+                                "); name the device by its host id");
+  }
+  // A host id typed instead of a name.
+  if (auto id = ParseInt64(device)) {
+    Result<Rows> by_id =
+        conn_.Query("SELECT id FROM hosts WHERE org_id = $1 AND id = $2",
+                    Params().Add(org_id).Add(*id));
+    if (!by_id.ok()) return by_id.status();
+    if (by_id->size() == 1) return *id;
+  }
+  return NotFoundError("no device named \"" + device + "\"");
+}
+
+Result<ImportSummary> PgRegisterStore::Import(const std::string& org,
+                                              const ImportPlan& plan,
+                                              const std::string& actor,
+                                              bool dry_run) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  ImportSummary summary;
+  summary.errors = plan.errors;
+  summary.warnings = plan.warnings;
+
+  Transaction tx(conn_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+  // Another collector importing into the same organisation waits here, so
+  // both never plan from the same assets (the second sees the first's).
+  MAMORI_RETURN_IF_ERROR(
+      conn_
+          .Query("SELECT pg_advisory_xact_lock(hashtext('register'), $1::int)",
+                 Params().Add(*org_id))
+          .status());
+  auto existing = LoadAssets(*org_id);
+  if (!existing.ok()) return existing.status();
+  std::map<std::string, std::pair<int64_t, InformationAsset>> by_name;
+  for (auto& [id, asset] : *existing) {
+    std::string name = asset.name;
+    by_name.emplace(std::move(name), std::make_pair(id, std::move(asset)));
+  }
+
+  // Links are checked before anything is written so errors are complete.
+  std::set<std::string> names_in_file;
+  for (const auto& p : plan.assets) names_in_file.insert(p.asset.name);
+  std::vector<std::pair<const ParsedLink*, std::optional<int64_t>>> links;
+  const std::string link_column_asset = "情報資産名称 / Asset name";
+  const std::string link_column_target = "保存先 / Held on";
+  for (const auto& pl : plan.links) {
+    if (!names_in_file.count(pl.link.asset_name) &&
+        !by_name.count(pl.link.asset_name)) {
+      summary.errors.push_back(
+          {plan.link_sheet, pl.row, link_column_asset,
+           "no information asset named \"" + pl.link.asset_name + "\""});
+      continue;
+    }
+    if (pl.link.kind == LinkKind::kService) {
+      links.emplace_back(&pl, std::nullopt);
+      continue;
+    }
+    auto host = ResolveDevice(*org_id, pl.link.target);
+    if (!host.ok()) {
+      const StatusCode code = host.status().code();
+      if (code != StatusCode::kNotFound &&
+          code != StatusCode::kInvalidArgument) {
+        return host.status();
+      }
+      summary.errors.push_back({plan.link_sheet, pl.row, link_column_target,
+                                host.status().message()});
+      continue;
+    }
+    links.emplace_back(&pl, *host);
+  }
+  if (!summary.errors.empty()) return summary;  // rolled back: nothing written
+
+  const int64_t now = ToUnixSeconds(clock_.Now());
+  for (const auto& p : plan.assets) {
+    const auto found = by_name.find(p.asset.name);
+    if (found != by_name.end() && found->second.second == p.asset) {
+      ++summary.unchanged;
+      continue;
+    }
+    std::optional<int64_t> id;
+    std::string before;
+    if (found != by_name.end()) {
+      id = found->second.first;
+      before = asset_register::AssetJson(found->second.second);
+      ++summary.updated;
+    } else {
+      ++summary.created;
+    }
+    MAMORI_RETURN_IF_ERROR(UpsertAsset(*org_id, id, p.asset, now));
+    MAMORI_RETURN_IF_ERROR(Record(*org_id, now, actor, "asset", p.asset.name,
+                                  id ? "update" : "create", before,
+                                  asset_register::AssetJson(p.asset)));
+  }
+
+  for (const auto& [pl, host] : links) {
+    Params p;
+    p.Add(*org_id).Add(host);
+    if (host) {
+      p.AddNull();
+    } else {
+      p.Add(pl->link.target);
+    }
+    p.Add(now).Add(pl->link.asset_name);
+    Result<Rows> inserted = conn_.Query(kInsertLink, p);
+    if (!inserted.ok()) return inserted.status();
+    if (inserted->Affected() == 0) continue;
+    ++summary.links_added;
+    MAMORI_RETURN_IF_ERROR(Record(
+        *org_id, now, actor, "link", pl->link.asset_name, "create", "",
+        nlohmann::json{{"kind", asset_register::LinkKindCode(pl->link.kind)},
+                       {"target", pl->link.target}}
+            .dump()));
+  }
+  if (dry_run) return summary;  // the transaction rolls back
+  MAMORI_RETURN_IF_ERROR(tx.Commit());
+  summary.applied = true;
+  return summary;
+}
+
+Result<InformationAsset> PgRegisterStore::GetAsset(const std::string& org,
+                                                   const std::string& name) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  auto assets = LoadAssets(*org_id);
+  if (!assets.ok()) return assets.status();
+  for (auto& [id, asset] : *assets) {
+    if (asset.name == name) return std::move(asset);
+  }
+  return NotFoundError("no information asset named \"" + name + "\"");
+}
+
+Result<bool> PgRegisterStore::Link(const std::string& org,
+                                   const std::string& asset_name, LinkKind kind,
+                                   const std::string& target,
+                                   const std::string& actor) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  if (Trim(target).empty()) {
+    return InvalidArgumentError("the device or service name is empty");
+  }
+  ImportPlan plan;
+  plan.link_sheet = "register link";
+  plan.links.push_back({{asset_name, kind, std::string(Trim(target))}, 1});
+  auto summary = Import(org, plan, actor, false);
+  if (!summary.ok()) return summary.status();
+  if (!summary->errors.empty()) {
+    const std::string& reason = summary->errors[0].reason;
+    return StartsWith(reason, "several") ? InvalidArgumentError(reason)
+                                         : NotFoundError(reason);
+  }
+  return summary->links_added > 0;
+}
+
+Result<bool> PgRegisterStore::EditDevice(const std::string& org,
+                                         const std::string& device,
+                                         const DeviceEdit& edit,
+                                         const std::string& actor) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  for (const auto* field : {&edit.owner, &edit.location}) {
+    if (*field && (!IsValidUtf8(**field) ||
+                   (*field)->size() > asset_register::kMaxShortText)) {
+      return InvalidArgumentError(
+          "owner/location must be valid UTF-8 of at most " +
+          std::to_string(asset_register::kMaxShortText) + " bytes");
+    }
+  }
+  Transaction tx(conn_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+  auto host = ResolveDevice(*org_id, device);
+  if (!host.ok()) return host.status();
+  // FOR UPDATE: two collectors editing one device serialise here.
+  Result<Rows> current = conn_.Query(
+      "SELECT owner, location, retired_at FROM register_devices "
+      "WHERE host_id = $1 AND org_id = $2 FOR UPDATE",
+      Params().Add(*host).Add(*org_id));
+  if (!current.ok()) return current.status();
+  const bool had_row = current->size() > 0;
+  std::string owner, location;
+  std::optional<int64_t> retired_at;
+  if (had_row) {
+    owner = current->Text(0, 0);
+    location = current->Text(0, 1);
+    retired_at = current->OptionalInt(0, 2);
+  }
+  const int64_t now = ToUnixSeconds(clock_.Now());
+  const std::string before =
+      had_row ? DeviceEditJson(owner, location, retired_at.has_value()) : "";
+  const std::string new_owner = edit.owner.value_or(owner);
+  const std::string new_location = edit.location.value_or(location);
+  std::optional<int64_t> new_retired = retired_at;
+  if (edit.retired) {
+    if (*edit.retired && !retired_at) new_retired = now;
+    if (!*edit.retired) new_retired.reset();
+  }
+  if (had_row && new_owner == owner && new_location == location &&
+      new_retired.has_value() == retired_at.has_value()) {
+    return false;
+  }
+  if (!had_row && new_owner.empty() && new_location.empty() && !new_retired) {
+    return false;
+  }
+  MAMORI_RETURN_IF_ERROR(
+      conn_
+          .Query("INSERT INTO register_devices (host_id, org_id, owner, "
+                 "location, retired_at, updated_at) "
+                 "VALUES ($1, $2, $3, $4, $5, $6) "
+                 "ON CONFLICT (host_id) DO UPDATE SET owner = excluded.owner, "
+                 "location = excluded.location, "
+                 "retired_at = excluded.retired_at, "
+                 "updated_at = excluded.updated_at",
+                 Params()
+                     .Add(*host)
+                     .Add(*org_id)
+                     .Add(new_owner)
+                     .Add(new_location)
+                     .Add(new_retired)
+                     .Add(now))
+          .status());
+  const bool retiring = new_retired && !retired_at;
+  MAMORI_RETURN_IF_ERROR(
+      Record(*org_id, now, actor, "device", device,
+             retiring ? "retire" : "update", before,
+             DeviceEditJson(new_owner, new_location, new_retired.has_value())));
+  MAMORI_RETURN_IF_ERROR(tx.Commit());
+  return true;
+}
+
+Result<std::vector<AssetRisk>> PgRegisterStore::AssetRisks(
+    const std::string& org, std::string* source) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  auto checks = HostChecks(*org_id, source);
+  if (!checks.ok()) return checks.status();
+  std::map<int64_t, std::vector<RuleState>> by_host(checks->begin(),
+                                                    checks->end());
+  // NULLS FIRST: the order SQLite gives the same query.
+  Result<Rows> rows = conn_.Query(
+      "SELECT a.name, a.importance, l.host_id, h.hostname, l.service "
+      "FROM register_assets a "
+      "LEFT JOIN register_links l ON l.asset_id = a.id "
+      "LEFT JOIN hosts h ON h.id = l.host_id "
+      "WHERE a.org_id = $1 ORDER BY a.importance DESC, a.name COLLATE \"C\", "
+      "h.hostname COLLATE \"C\" NULLS FIRST, "
+      "l.service COLLATE \"C\" NULLS FIRST",
+      Params().Add(*org_id));
+  if (!rows.ok()) return rows.status();
+  std::vector<AssetRisk> out;
+  std::map<std::string, std::string> worst;  // rule → state, current asset
+  const auto finish = [&] {
+    if (out.empty()) return;
+    for (const auto& [rule, state] : worst) {
+      out.back().worst.push_back({rule, state});
+    }
+    std::stable_sort(out.back().worst.begin(), out.back().worst.end(),
+                     [](const RuleState& a, const RuleState& b) {
+                       return Severity(a.state) < Severity(b.state);
+                     });
+    worst.clear();
+  };
+  for (int r = 0; r < rows->size(); ++r) {
+    const std::string name = rows->Text(r, 0);
+    if (out.empty() || out.back().asset_name != name) {
+      finish();
+      out.push_back({name, static_cast<int>(rows->Int(r, 1)), {}, {}, {}});
+    }
+    if (!rows->IsNull(r, 2)) {
+      out.back().devices.push_back(rows->Text(r, 3));
+      for (const auto& rs : by_host[rows->Int(r, 2)]) {
+        auto [it, inserted] = worst.emplace(rs.rule_id, rs.state);
+        if (!inserted && Severity(rs.state) < Severity(it->second)) {
+          it->second = rs.state;
+        }
+      }
+    } else if (!rows->IsNull(r, 4)) {
+      out.back().services.push_back(rows->Text(r, 4));
+    }
+  }
+  finish();
+  return out;
+}
+
+Result<std::vector<HistoryEntry>> PgRegisterStore::History(
+    const std::string& org, int64_t limit) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  Result<Rows> rows = conn_.Query(
+      "SELECT changed_at, actor, entity, entity_name, action, "
+      "COALESCE(before_json, ''), COALESCE(after_json, '') "
+      "FROM register_history WHERE org_id = $1 ORDER BY id DESC LIMIT $2",
+      Params().Add(*org_id).Add(limit));
+  if (!rows.ok()) return rows.status();
+  std::vector<HistoryEntry> out;
+  for (int r = 0; r < rows->size(); ++r) {
+    out.push_back({rows->Int(r, 0), rows->Text(r, 1), rows->Text(r, 2),
+                   rows->Text(r, 3), rows->Text(r, 4), rows->Text(r, 5),
+                   rows->Text(r, 6)});
+  }
+  return out;
+}
+
+}  // namespace mamori::store::pg
