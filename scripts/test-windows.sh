@@ -25,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-BUILD="$ROOT/build-win"
+BUILD=${MAMORI_WIN_BUILD_DIR:-$ROOT/build-win}
 TOOLCHAIN="$ROOT/cmake/mingw-w64-x86_64.cmake"
 TEMPLATE="$BUILD/wineprefix-template"
 JOBS=${MAMORI_JOBS:-$(nproc)}
@@ -43,6 +43,32 @@ mkdir -p "$BUILD/agent"
 echo "0 1" >"$SUMMARY_FILE"
 
 log() { printf 'test-windows: %s\n' "$*"; }
+
+# Preflight: without the mingw-w64 -posix compilers or Wine nothing below can
+# work, and the first failure would be a cmake or wine error that does not
+# say why. Fail the step with the reason instead (the summary file keeps
+# "0 1", so scripts/test.sh counts one failure and goes on).
+missing=()
+for tool in x86_64-w64-mingw32-gcc-posix x86_64-w64-mingw32-g++-posix \
+            x86_64-w64-mingw32-windres wine wineserver winepath cmake ninja; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  log "FAILED: ${missing[*]} not found: the Windows step cannot run" \
+      "(scripts/bootstrap.sh installs g++-mingw-w64-x86-64-posix, wine64 and wine)"
+  exit 1
+fi
+
+# Wall time of each part, printed at the end (docs/building-windows.md §1
+# quotes them).
+last_mark=$START
+parts=()
+mark() {
+  local now
+  now=$(date +%s)
+  parts+=("$1 $((now - last_mark)) s")
+  last_mark=$now
+}
 
 # Stops the wineserver of this run's prefix (only ours: WINEPREFIX is set).
 stop_wine() { wineserver -k >/dev/null 2>&1 || true; }
@@ -75,6 +101,8 @@ else
 fi
 [[ $deps_state == ready ]] && log "Windows libraries: $deps_prefix"
 
+mark "library prefix check"
+
 # 1. googletest for mingw (Debian ships none).
 if [[ ! -f "$BUILD/gtest/lib/libgtest.a" ]]; then
   log "building googletest for mingw"
@@ -84,6 +112,8 @@ if [[ ! -f "$BUILD/gtest/lib/libgtest.a" ]]; then
   nice cmake --build "$BUILD/gtest-build" -j "$JOBS" >/dev/null
   cmake --install "$BUILD/gtest-build" >/dev/null
 fi
+
+mark "googletest"
 
 # 2. The template prefix: created once, settled, pinned to Windows 10 (a fresh
 #    wine64 prefix says Windows 7). Rebuilt when the Wine version changes.
@@ -98,6 +128,8 @@ if [[ ! -f "$TEMPLATE/.mamori-ready" ]] ||
   WINEPREFIX="$TEMPLATE" wineserver -w
   echo "$wine_version" >"$TEMPLATE/.mamori-ready"
 fi
+
+mark "template Wine prefix"
 
 # 3. This run's prefix. Wine rewrites its registry files by replacing them,
 #    never in place, but the three hives are copied anyway so nothing a test
@@ -134,11 +166,30 @@ wineserver -w
 wineserver -p
 wine cmd /c ver </dev/null >/dev/null 2>&1
 
+mark "run prefix, fixtures, wineserver"
+
 # 6. Build.
 cmake -S . -B "$BUILD/agent" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" \
   -DCMAKE_BUILD_TYPE=Debug -DGTest_DIR="$BUILD/gtest/lib/cmake/GTest" \
   -DMAMORI_WINDOWS_DEPS="$deps_prefix" >/dev/null
 nice cmake --build "$BUILD/agent" -j "$JOBS"
+
+mark "cross build"
+
+# 6b. Can this Wine run what was built? A Wine without its DLLs (or a
+#     32-bit-only install) makes every test exe exit at once with no output;
+#     say so once instead of failing every test without a reason.
+smoke_rc=0
+wine "$BUILD/agent/agent/facts_exe/mamori-facts.exe" --help </dev/null >/dev/null 2>&1 || smoke_rc=$?
+if [[ $smoke_rc -ne 0 ]]; then
+  case $smoke_rc in
+    53) why="a DLL was not found (0xC0000135)" ;;
+    *) why="exit $smoke_rc" ;;
+  esac
+  log "FAILED: Wine cannot run the cross-built mamori-facts.exe --help ($why);" \
+      "check the wine64 install (wine --version: $wine_version)"
+  exit 1
+fi
 
 # 7. Tests. ctest prints through Wine with CRLF line endings; strip them so
 #    the summary line can be parsed.
@@ -169,6 +220,8 @@ else
   failed=1
 fi
 
+mark "ctest under Wine"
+
 # 8. The portable checker prints valid JSON with every family present.
 exe="$BUILD/agent/agent/facts_exe/mamori-facts.exe"
 if [[ -f "$exe" ]]; then
@@ -188,17 +241,20 @@ fi
 #     collector's policy loader and store): its help says so and --check
 #     runs nothing, exit 4 as `mamori-agent check` when it cannot run.
 if [[ -f "$exe" ]]; then
-  rc=0
-  wine "$exe" --check </dev/null >/dev/null 2>"$BUILD/agent/mamori-facts-check.stderr" || rc=$?
-  if [[ $rc -eq 4 ]] && grep -q "not built into this program" "$BUILD/agent/mamori-facts-check.stderr" &&
+  # check_rc, not rc: rc is ctest's, which the exit status below reads.
+  check_rc=0
+  wine "$exe" --check </dev/null >/dev/null 2>"$BUILD/agent/mamori-facts-check.stderr" || check_rc=$?
+  if [[ $check_rc -eq 4 ]] && grep -q "not built into this program" "$BUILD/agent/mamori-facts-check.stderr" &&
      wine "$exe" --help </dev/null | grep -q -- "--check          not in this build"; then
     passed=$((passed + 1))
     log "mamori-facts.exe --check: says it is not built in (exit 4)"
   else
     failed=$((failed + 1))
-    log "mamori-facts.exe --check: FAILED (exit $rc, see $BUILD/agent/mamori-facts-check.stderr)"
+    log "mamori-facts.exe --check: FAILED (exit $check_rc, see $BUILD/agent/mamori-facts-check.stderr)"
   fi
 fi
+
+mark "mamori-facts.exe JSON and --check"
 
 # 9. The whole agent end to end against the native collector.
 native=${MAMORI_NATIVE_BUILD:-$ROOT/build}
@@ -219,6 +275,8 @@ else
   failed=$((failed + ef))
   log "mamori-agent.exe against the Linux collector: $ep passed, $ef failed"
 fi
+
+mark "agent end to end"
 
 # 10. service_exposure (issue #19) by the Windows agent under Wine against
 #     real nginx/sshd/tinysshd servers in a private network namespace, its
@@ -243,6 +301,9 @@ if [[ $deps_state == ready && -x $native/collector/mamori-collector && -f $agent
   fi
 fi
 
+mark "service_exposure under Wine"
+
 echo "$passed $failed" >"$SUMMARY_FILE"
+log "parts: $(printf '%s; ' "${parts[@]}")"
 log "$passed passed, $failed failed in $(($(date +%s) - START)) s"
 [[ $failed -eq 0 && $rc -eq 0 ]]

@@ -7,8 +7,10 @@
 #   - enroll, then `once` stores a report the collector grades: the families
 #     Wine does not implement (Security Center, password policy, Windows
 #     Update) are graded unknown, never pass, and the grade report says so;
-#   - the node key (identity) and the spool: their DACL read back with
-#     icacls, private where Wine keeps one, and said plainly where not;
+#   - the node key (identity), the CA, the state folder and the spool:
+#     their DACL read back with GetNamedSecurityInfoW
+#     (mamori_platform_dacl_probe.exe) is private; what Wine does not keep
+#     is said in dacl_check;
 #   - the collector down: reports queue (exit 3); the collector SIGKILLed
 #     while it stores the backlog and restarted: every report stored once;
 #   - `run --service` registered with Wine's service manager, started,
@@ -178,22 +180,31 @@ compare_with_linux "dead network" "$rc" --server "127.0.0.1:$dead_port" --token 
 check "no identity was written by the refused enrollments" \
   bash -c "[[ ! -e '$state/identity.json' ]]"
 
-# dacl_note FILE WHAT: icacls' view of FILE. Private (no Everyone, Users or
-# Authenticated Users entry) is a pass; Wine 8 keeps no file DACL and shows
-# one made up from the Unix mode bits (Everyone read), which is said, not
-# counted: the platform tests check the DACL code on real Windows
-# (docs/building-windows.md §3 item 13).
-dacl_note() {
-  local file=$1 what=$2 out
-  out=$(wine icacls "$(winepath -w "$file" 2>/dev/null)" </dev/null 2>&1 | tr -d '\r')
-  if [[ -z $out ]] || ! grep -q ':' <<<"$out"; then
-    echo "  note: $what: icacls printed nothing under this Wine: DACL not checked"
-  elif grep -Eqi 'Everyone|\\Users|Authenticated Users|S-1-1-0|S-1-5-32-545|S-1-5-11' <<<"$out"; then
-    echo "  note: $what: Wine does not keep file DACLs; icacls reads back" \
-         "$(tr '\n' ' ' <<<"$out" | tr -s ' ' | head -c 200) (checked on real Windows only)"
-  else
-    ok "$what: private DACL read back ($(tr '\n' ' ' <<<"$out" | tr -s ' ' | head -c 160))"
+# dacl_check WHAT FILE...: the owner and DACL of each FILE as the file
+# system returns them (GetNamedSecurityInfoW, through
+# mamori_platform_dacl_probe.exe; Wine's icacls prints nothing) must be
+# private by the agent's own CheckPrivate: no entry beyond the owner,
+# SYSTEM and Administrators. Wine keeps no DACL: it maps the one the agent
+# sets onto the Unix mode and synthesises one from the mode when asked
+# (SYSTEM, the owner, and Everyone when "other" has a bit), so here this
+# proves the agent created the file with its private DACL (a file written
+# loose reads back with Everyone) but not the exact entries, which only
+# real Windows keeps (docs/building-windows.md §3 item 13).
+dacl_probe=${MAMORI_DACL_PROBE:-$exe_dir/platform/mamori_platform_dacl_probe.exe}
+dacl_check() {
+  local what=$1; shift
+  if [[ ! -f $dacl_probe ]]; then
+    fail "$what: no $dacl_probe to read the DACL with"
+    return
   fi
+  local paths=() f
+  for f in "$@"; do paths+=("$(winepath -w "$f" 2>/dev/null)"); done
+  if wine "$dacl_probe" "${paths[@]}" </dev/null >"$work/dacl.txt" 2>&1; then
+    ok "$what: private DACL read back"
+  else
+    fail "$what: not private"
+  fi
+  tr -d '\r' <"$work/dacl.txt" | sed 's/^/    /'
 }
 
 # --- 2. Enroll with the pinned fingerprint into the default state folder.
@@ -203,7 +214,8 @@ check "enroll exits 0, got $rc ($(head -c 300 "$work/err.txt"))" test "$rc" -eq 
 check "the identity and the pinned CA are in C:\\ProgramData\\mamori\\state" \
   bash -c "ls '$state' | grep -q . && [[ -s '$state/ca.crt' || -n \$(ls '$state' | grep -i ca) ]]"
 
-dacl_note "$state/identity.json" "the node key (identity.json)"
+dacl_check "the node key, the pinned CA and the state folder" \
+  "$state/identity.json" "$state/ca.pem" "$state"
 
 # --- 3. once: a report the collector stores and grades.
 agent once
@@ -254,7 +266,7 @@ for check in ("antivirus_active", "password_min_length", "security_updates_appli
     assert "pass 0," in line and "unknown 1," in line, line
     print("  report:", line.strip()[:150])
 EOF
-dacl_note "$state/spool.db" "the spool (spool.db)"
+dacl_check "the spool" "$state/spool.db"
 
 # --- 4. The collector down: reports queue (exit 3, as on Linux).
 stop_collector TERM
@@ -316,6 +328,21 @@ for _ in $(seq 1 100); do
 done
 check "the service stops on sc stop" test "$stopped" -eq 1
 check "agent.log says why it stopped" grep -q "stopping" "$state/agent.log"
+# Every run re-applies the private DACL to the state folder it finds; the
+# key and the spool must still read back private.
+dacl_check "after the service: the node key and the spool" \
+  "$state/identity.json" "$state/spool.db"
+# Said, not counted: Wine 8 ignores the DACL's protection when it is set on
+# an existing object and adds the parent's inheritable entries (measured:
+# EnsurePrivateDir creates the folder 0750, the next run's EnsurePrivateDir
+# on it gives 0775 under a 0755 C:\ProgramData\mamori, 0770 under a 0700
+# parent). So the folder, files written into it later by SetSecurityInfo
+# (service-exposure.json) and agent.log (opened by the C runtime; on Windows
+# it inherits the folder's private DACL) read back with Everyone here. Real
+# Windows keeps a protected DACL as set: docs/building-windows.md §3.
+wine "$dacl_probe" "$(winepath -w "$state" 2>/dev/null)" \
+  "$(winepath -w "$state/agent.log" 2>/dev/null)" </dev/null 2>&1 | tr -d '\r' |
+  sed 's/^/  note (Wine maps DACLs to Unix modes; not counted): /'
 wine sc delete mamori-agent </dev/null >/dev/null 2>&1
 service_installed=
 
