@@ -3,8 +3,9 @@
 // The family registry: one plain table of {name, gather}, built in
 // registry.cpp from the one family list (families.h). The gather functions
 // are declared in the family headers and implemented per platform (linux/ or
-// windows/); registry.cpp is compiled into the platform library. Thread-safe: the table is immutable; collection touches only the
-// EndpointFacts it is given.
+// windows/); registry.cpp is compiled into the platform library. Thread-safe:
+// the table is immutable; collection touches only the EndpointFacts it is
+// given.
 
 #include <span>
 #include <string>
