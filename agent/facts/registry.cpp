@@ -27,8 +27,12 @@ void Run(const GatherContext& ctx, EndpointFacts* out) {
           .count();
 }
 
+// A member pointer (&EndpointFacts::name) cannot take parentheses, and the
+// function's name is only ever an identifier from families.h.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define MAMORI_FACT_ENTRY(name, Struct, Gather) \
   {#name, &Run<&EndpointFacts::name, &Gather>},
+// NOLINTEND(bugprone-macro-parentheses)
 constexpr Family kFamilies[] = {MAMORI_FACT_FAMILIES(MAMORI_FACT_ENTRY)};
 #undef MAMORI_FACT_ENTRY
 
