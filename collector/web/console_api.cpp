@@ -1550,7 +1550,12 @@ void ConsoleApi::RebuildLoop() {
     if (rebuild_stop_) break;
     auto next = rebuild_queue_.begin();
     const int64_t org_id = next->first;
-    const auto [name, key] = std::move(next->second);
+    // Plain variables, not a structured binding: the lambda below uses
+    // them, and clang (clang-tidy) refuses captured bindings before C++20's
+    // P1091 support.
+    const auto pending = std::move(next->second);
+    const auto& name = std::get<0>(pending);
+    const auto& key = std::get<1>(pending);
     rebuild_queue_.erase(next);
     lock.unlock();
     {
