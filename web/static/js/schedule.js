@@ -55,7 +55,7 @@ export async function schedule(ctx, orgId, orgNav, notice) {
   }}, h('h2', {}, t(s ? 'sched.edit' : 'sched.add')),
   field(t('sched.every_days'), days), field(t('sched.recipients'), recipients), field(t('sched.lang'), lang),
   h('button', {type: 'submit', id: 'schedule-save'}, t('dev.save')),
-  s ? h('button', {type: 'button', class: 'secondary', id: 'schedule-delete', onclick: async () => {
+  s ? h('button', {type: 'button', class: 'danger', id: 'schedule-delete', onclick: async () => {
     try {
       await api('DELETE', `orgs/${orgId}/report-schedule`);
       await reload(t('sched.deleted'));
