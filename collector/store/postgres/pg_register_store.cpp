@@ -454,28 +454,6 @@ Result<InformationAsset> PgRegisterStore::GetAsset(const std::string& org,
   return NotFoundError("no information asset named \"" + name + "\"");
 }
 
-Result<bool> PgRegisterStore::Link(const std::string& org,
-                                   const std::string& asset_name, LinkKind kind,
-                                   const std::string& target,
-                                   const std::string& actor) {
-  auto org_id = OrgId(org);
-  if (!org_id.ok()) return org_id.status();
-  if (Trim(target).empty()) {
-    return InvalidArgumentError("the device or service name is empty");
-  }
-  ImportPlan plan;
-  plan.link_sheet = "register link";
-  plan.links.push_back({{asset_name, kind, std::string(Trim(target))}, 1});
-  auto summary = Import(org, plan, actor, false);
-  if (!summary.ok()) return summary.status();
-  if (!summary->errors.empty()) {
-    const std::string& reason = summary->errors[0].reason;
-    return StartsWith(reason, "several") ? InvalidArgumentError(reason)
-                                         : NotFoundError(reason);
-  }
-  return summary->links_added > 0;
-}
-
 Result<bool> PgRegisterStore::EditDevice(const std::string& org,
                                          const std::string& device,
                                          const DeviceEdit& edit,

@@ -45,9 +45,6 @@ class PgRegisterStore final : public asset_register::RegisterPort {
       const std::string& actor, bool dry_run) override;
   Result<asset_register::InformationAsset> GetAsset(
       const std::string& org, const std::string& name) override;
-  Result<bool> Link(const std::string& org, const std::string& asset_name,
-                    asset_register::LinkKind kind, const std::string& target,
-                    const std::string& actor) override;
   Result<bool> EditDevice(const std::string& org, const std::string& device,
                           const asset_register::DeviceEdit& edit,
                           const std::string& actor) override;

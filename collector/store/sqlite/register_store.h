@@ -65,14 +65,6 @@ class RegisterStore final : public RegisterPort {
   Result<InformationAsset> GetAsset(const std::string& org,
                                     const std::string& name) override;
 
-  // Links `asset_name` to a device (by host name or numeric host id) or to
-  // a named external service. Returns true when added, false when it
-  // already existed. NOT_FOUND for an unknown asset or device;
-  // INVALID_ARGUMENT when a device name matches several hosts.
-  Result<bool> Link(const std::string& org, const std::string& asset_name,
-                    LinkKind kind, const std::string& target,
-                    const std::string& actor) override;
-
   // Edits one device (by host name or numeric host id). Returns true when
   // something changed. NOT_FOUND / INVALID_ARGUMENT as for Link.
   Result<bool> EditDevice(const std::string& org, const std::string& device,
