@@ -4,6 +4,16 @@
 
 namespace mamori::asset_register {
 
+Result<InformationAsset> RegisterPort::GetAsset(const std::string& org,
+                                                const std::string& name) {
+  auto assets = ListAssets(org);
+  if (!assets.ok()) return assets.status();
+  for (InformationAsset& asset : *assets) {
+    if (asset.name == name) return std::move(asset);
+  }
+  return NotFoundError("no information asset named \"" + name + "\"");
+}
+
 Result<bool> RegisterPort::Link(const std::string& org,
                                 const std::string& asset_name, LinkKind kind,
                                 const std::string& target,

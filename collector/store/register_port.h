@@ -96,9 +96,10 @@ class RegisterPort {
 
   // One asset is created or replaced through Import with a plan of one row
   // (collector/register/import_file.h's PutAsset validates it first).
-  // The stored asset named `name`; NOT_FOUND when absent.
-  virtual Result<InformationAsset> GetAsset(const std::string& org,
-                                            const std::string& name) = 0;
+  // The stored asset named `name`; NOT_FOUND when absent. Not virtual: it
+  // is ListAssets filtered (register_port.cpp).
+  Result<InformationAsset> GetAsset(const std::string& org,
+                                    const std::string& name);
 
   // Links `asset_name` to a device (by host name or numeric host id) or to
   // a named external service. Returns true when added, false when it

@@ -43,8 +43,6 @@ class PgRegisterStore final : public asset_register::RegisterPort {
   Result<asset_register::ImportSummary> Import(
       const std::string& org, const asset_register::ImportPlan& plan,
       const std::string& actor, bool dry_run) override;
-  Result<asset_register::InformationAsset> GetAsset(
-      const std::string& org, const std::string& name) override;
   Result<bool> EditDevice(const std::string& org, const std::string& device,
                           const asset_register::DeviceEdit& edit,
                           const std::string& actor) override;

@@ -473,18 +473,6 @@ Result<ImportSummary> RegisterStore::Import(const std::string& org,
   return summary;
 }
 
-Result<InformationAsset> RegisterStore::GetAsset(const std::string& org,
-                                                 const std::string& name) {
-  auto org_id = OrgId(org);
-  if (!org_id.ok()) return org_id.status();
-  auto assets = LoadAssets(*org_id);
-  if (!assets.ok()) return assets.status();
-  for (auto& [id, asset] : *assets) {
-    if (asset.name == name) return std::move(asset);
-  }
-  return NotFoundError("no information asset named \"" + name + "\"");
-}
-
 Result<bool> RegisterStore::EditDevice(const std::string& org,
                                        const std::string& device,
                                        const DeviceEdit& edit,

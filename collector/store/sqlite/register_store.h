@@ -61,10 +61,6 @@ class RegisterStore final : public RegisterPort {
   Result<ImportSummary> Import(const std::string& org, const ImportPlan& plan,
                                const std::string& actor, bool dry_run) override;
 
-  // The stored asset named `name`; NOT_FOUND when absent.
-  Result<InformationAsset> GetAsset(const std::string& org,
-                                    const std::string& name) override;
-
   // Edits one device (by host name or numeric host id). Returns true when
   // something changed. NOT_FOUND / INVALID_ARGUMENT as for Link.
   Result<bool> EditDevice(const std::string& org, const std::string& device,
