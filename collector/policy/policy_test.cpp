@@ -259,8 +259,8 @@ TEST(Builtin, EveryBuiltInFileParses) {
         "office_supported", "antivirus_active", "antivirus_definitions_fresh",
         "password_min_length", "password_lockout", "screen_lock", "wifi_secure",
         "usb_storage_restricted", "disk_encryption_laptops",
-        "browsers_supported", "rdp_nla", "ssh_no_password_login",
-        "firewall_on"}) {
+        "browsers_supported", "rdp_nla", "exposed_rdp_nla",
+        "ssh_no_password_login", "firewall_on"}) {
     EXPECT_NE(set->Find(id), nullptr) << id;
   }
   auto q = ParseQuestionnaires(BuiltinQuestionnaireSources());
