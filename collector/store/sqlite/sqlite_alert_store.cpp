@@ -576,14 +576,20 @@ Result<std::vector<AlertEvent>> SqliteAlertStore::EventsOf(
 
 Result<std::vector<DeliveryWork>> SqliteAlertStore::DueDeliveries(TimePoint now,
                                                                   int limit) {
+  const int64_t t = ToUnixSeconds(now);
+  // A write transaction: the claim and the read are one step for every
+  // connection to the file.
+  Transaction tx(db_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
   auto st = db_.Prepare(std::string("SELECT ") + kDeliveryColumns +
                         ", c.hmac_key, o.name FROM alert_deliveries d "
                         "JOIN alert_channels c ON c.id = d.channel_id "
                         "JOIN organizations o ON o.id = d.org_id "
-                        "WHERE d.next_attempt_at <= ? "
+                        "WHERE d.next_attempt_at <= ? AND "
+                        "(d.lease_until IS NULL OR d.lease_until <= ?) "
                         "ORDER BY d.next_attempt_at, d.id LIMIT ?");
   if (!st.ok()) return st.status();
-  st->Bind(1, ToUnixSeconds(now)).Bind(2, int64_t{limit});
+  st->Bind(1, t).Bind(2, t).Bind(3, int64_t{limit});
   std::vector<DeliveryWork> out;
   MAMORI_RETURN_IF_ERROR(EachRow(*st, [&](Statement& s) {
     DeliveryWork w;
@@ -593,20 +599,27 @@ Result<std::vector<DeliveryWork>> SqliteAlertStore::DueDeliveries(TimePoint now,
     out.push_back(std::move(w));
     return Status::Ok();
   }));
+  auto claim =
+      db_.Prepare("UPDATE alert_deliveries SET lease_until = ? WHERE id = ?");
+  if (!claim.ok()) return claim.status();
   for (auto& w : out) {
+    claim->Reset();
+    claim->Bind(1, t + kDeliveryLease.count()).Bind(2, w.delivery.id);
+    MAMORI_RETURN_IF_ERROR(claim->Run());
     auto events = EventsOf(w.delivery.id);
     if (!events.ok()) return events.status();
     w.events = std::move(*events);
     for (const auto& e : w.events) w.delivery.event_ids.push_back(e.id);
   }
+  MAMORI_RETURN_IF_ERROR(tx.Commit());
   return out;
 }
 
 Status SqliteAlertStore::MarkSent(int64_t delivery_id, TimePoint now) {
   auto st = db_.Prepare(
       "UPDATE alert_deliveries SET state = 'sent', sent_at = ?, "
-      "attempts = attempts + 1, next_attempt_at = NULL, last_error = '' "
-      "WHERE id = ?");
+      "attempts = attempts + 1, next_attempt_at = NULL, last_error = '', "
+      "lease_until = NULL WHERE id = ?");
   if (!st.ok()) return st.status();
   st->Bind(1, ToUnixSeconds(now)).Bind(2, delivery_id);
   MAMORI_RETURN_IF_ERROR(st->Run());
@@ -636,7 +649,7 @@ Result<std::optional<TimePoint>> SqliteAlertStore::MarkFailed(
   }
   auto st = db_.Prepare(
       "UPDATE alert_deliveries SET state = 'failed', attempts = ?, "
-      "last_error = ?, next_attempt_at = ? WHERE id = ?");
+      "last_error = ?, next_attempt_at = ?, lease_until = NULL WHERE id = ?");
   if (!st.ok()) return st.status();
   st->Bind(1, attempts).Bind(2, error.substr(0, 500));
   if (next) {
