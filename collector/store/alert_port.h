@@ -227,7 +227,8 @@ class AlertPort {
   // Records a failed attempt: attempts + 1, `error` kept, the next attempt
   // after the backoff (1 min × 2^(attempts-1), at most 6 h); no more
   // attempts after kMaxDeliveryAttempts. Returns the next attempt time, or
-  // nullopt when given up.
+  // nullopt when given up. A delivery already sent (by another collector,
+  // after this one's claim ran out) stays sent: nullopt, nothing changed.
   virtual Result<std::optional<TimePoint>> MarkFailed(int64_t delivery_id,
                                                       const std::string& error,
                                                       TimePoint now) = 0;

@@ -327,6 +327,50 @@ TEST_P(AlertStoreTest, PruningKeepsRetriesOpenConditionsAndRecentRows) {
           ->raised.empty());
 }
 
+TEST_P(AlertStoreTest, HostileStringsComeBackAsTheyWent) {
+  AddMail(acme_, "it@example.jp");
+  const std::string hostile =
+      "<img src=x onerror=alert(1)>'; DROP TABLE "
+      "alert_events; -- =cmd|' /C calc'!A0 \t\\N 端末";
+  AlertCondition c = Failing(1, hostile);
+  c.hostname = hostile;
+  c.subject_ja = hostile;
+  c.detail = std::string(5000, 'x') + hostile;
+  ASSERT_TRUE(Reconcile(acme_, {c}).ok());
+  auto events = port_->Events(acme_, true, 10);
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].condition.subject, hostile);
+  EXPECT_EQ((*events)[0].condition.hostname, hostile);
+  EXPECT_EQ((*events)[0].condition.detail, c.detail);
+  // The same condition again is the same open alert, quotes and all.
+  EXPECT_TRUE(Reconcile(acme_, {c})->raised.empty());
+  EXPECT_EQ(port_->OrgId(hostile).status().code(), StatusCode::kNotFound);
+  // A server's error is kept to 500 bytes, cut between characters.
+  auto due = port_->DueDeliveries(clock_.Now(), 10);
+  ASSERT_EQ(due->size(), 1u);
+  std::string long_error = "x";
+  while (long_error.size() < 600) long_error += "端末";
+  ASSERT_TRUE(
+      port_->MarkFailed((*due)[0].delivery.id, long_error, clock_.Now()).ok());
+  auto listed = port_->Deliveries(acme_, 10);
+  ASSERT_EQ(listed->size(), 1u);
+  const std::string& kept = (*listed)[0].last_error;
+  EXPECT_LE(kept.size(), 500u);
+  EXPECT_GE(kept.size(), 495u);
+  EXPECT_EQ(long_error.rfind(kept, 0), 0u);
+  EXPECT_EQ((kept.size() - 1) % 6, 0u) << "cut inside a character";
+  // Bytes that are not UTF-8 are kept readable, not refused.
+  auto retry = port_->DueDeliveries(clock_.Now() + hours(1), 10);
+  ASSERT_EQ(retry->size(), 1u);
+  ASSERT_TRUE(port_
+                  ->MarkFailed((*retry)[0].delivery.id, "550 \xff\xfe bad",
+                               clock_.Now())
+                  .ok());
+  EXPECT_EQ((*port_->Deliveries(acme_, 10))[0].last_error,
+            "550 \xef\xbf\xbd\xef\xbf\xbd bad");
+}
+
 // Another collector on the same database: a store instance with a
 // connection of its own.
 std::unique_ptr<AlertPort> SecondCollector(const std::string& url) {
@@ -370,6 +414,10 @@ TEST_P(AlertStoreTest, AClaimHoldsUntilSettledOrTheLeaseRunsOut) {
   EXPECT_EQ((*orphan)[0].delivery.id, (*claimed)[2].delivery.id);
   EXPECT_EQ((*orphan)[0].events.size(), 1u);
   ASSERT_TRUE(second->MarkSent((*orphan)[0].delivery.id, lease_end).ok());
+  // The dead collector's late failure report does not undo that send.
+  auto late = port_->MarkFailed((*orphan)[0].delivery.id, "timeout", lease_end);
+  ASSERT_TRUE(late.ok()) << late.status().ToString();
+  EXPECT_FALSE(late->has_value());
   EXPECT_TRUE(port_->DueDeliveries(lease_end + hours(100), 10)->empty());
   auto settled = port_->Deliveries(acme_, 10);
   ASSERT_TRUE(settled.ok());

@@ -5,6 +5,8 @@
 #include <set>
 #include <tuple>
 
+#include "collector/store/delivery_error.h"
+
 namespace mamori::store::pg {
 namespace {
 
@@ -102,7 +104,9 @@ Result<int64_t> PgAlertStore::OrgId(const std::string& org) {
   Result<Rows> rows = conn_.Query(
       "SELECT id FROM organizations WHERE name = $1", Params().Add(org));
   if (!rows.ok()) return rows.status();
-  if (rows->size() == 0) return NotFoundError("no organisation " + org);
+  if (rows->size() == 0) {
+    return NotFoundError("organisation \"" + org + "\" not found");
+  }
   return rows->Int(0, 0);
 }
 
@@ -642,12 +646,15 @@ Result<std::optional<TimePoint>> PgAlertStore::MarkFailed(
   Transaction tx(conn_);
   MAMORI_RETURN_IF_ERROR(tx.Begin());
   Result<Rows> read = conn_.Query(
-      "SELECT attempts FROM alert_deliveries WHERE id = $1 FOR UPDATE",
+      "SELECT attempts, state FROM alert_deliveries WHERE id = $1 FOR UPDATE",
       Params().Add(delivery_id));
   if (!read.ok()) return read.status();
   if (read->size() == 0) {
     return NotFoundError("no delivery #" + std::to_string(delivery_id));
   }
+  // Sent meanwhile by another collector (this one's claim ran out): it
+  // stays sent.
+  if (read->View(0, 1) == "sent") return std::optional<TimePoint>();
   const int64_t attempts = read->Int(0, 0) + 1;
   std::optional<TimePoint> next;
   std::optional<int64_t> next_seconds;
@@ -657,12 +664,7 @@ Result<std::optional<TimePoint>> PgAlertStore::MarkFailed(
     next = now + std::chrono::seconds(backoff);
     next_seconds = ToUnixSeconds(*next);
   }
-  // Cut on a character boundary: PostgreSQL refuses a broken UTF-8 text.
-  std::string kept = error.substr(0, 500);
-  while (!kept.empty() && kept.size() < error.size() &&
-         (static_cast<unsigned char>(error[kept.size()]) & 0xC0) == 0x80) {
-    kept.pop_back();
-  }
+  const std::string kept = StoredDeliveryError(error);
   Result<Rows> updated = conn_.Query(
       "UPDATE alert_deliveries SET state = 'failed', attempts = $1, "
       "last_error = $2, next_attempt_at = $3, lease_until = NULL "

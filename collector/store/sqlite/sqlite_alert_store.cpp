@@ -5,6 +5,7 @@
 #include <set>
 #include <tuple>
 
+#include "collector/store/delivery_error.h"
 #include "collector/store/sqlite/org_lookup.h"
 
 namespace mamori::store {
@@ -633,13 +634,17 @@ Result<std::optional<TimePoint>> SqliteAlertStore::MarkFailed(
     int64_t delivery_id, const std::string& error, TimePoint now) {
   Transaction tx(db_);
   MAMORI_RETURN_IF_ERROR(tx.Begin());
-  auto read = db_.Prepare("SELECT attempts FROM alert_deliveries WHERE id = ?");
+  auto read =
+      db_.Prepare("SELECT attempts, state FROM alert_deliveries WHERE id = ?");
   if (!read.ok()) return read.status();
   read->Bind(1, delivery_id);
   auto row = read->Step();
   if (!row.ok()) return row.status();
   if (!*row)
     return NotFoundError("no delivery #" + std::to_string(delivery_id));
+  // Sent meanwhile by another caller (this one's claim ran out): it stays
+  // sent.
+  if (read->ColumnText(1) == "sent") return std::optional<TimePoint>();
   const int64_t attempts = read->ColumnInt(0) + 1;
   std::optional<TimePoint> next;
   if (attempts < kMaxDeliveryAttempts) {
@@ -651,7 +656,7 @@ Result<std::optional<TimePoint>> SqliteAlertStore::MarkFailed(
       "UPDATE alert_deliveries SET state = 'failed', attempts = ?, "
       "last_error = ?, next_attempt_at = ?, lease_until = NULL WHERE id = ?");
   if (!st.ok()) return st.status();
-  st->Bind(1, attempts).Bind(2, error.substr(0, 500));
+  st->Bind(1, attempts).Bind(2, StoredDeliveryError(error));
   if (next) {
     st->Bind(3, ToUnixSeconds(*next));
   } else {
