@@ -85,8 +85,8 @@ run_ctest "ctest" --test-dir build -j "$JOBS" --timeout 600 || status=1
 # --- PostgreSQL (#17): the PostgreSQL tests again (names with "postgres":
 # the /postgres cases of the parameterised store, check-query and grading
 # suites, skipped in the run above — SameResultsOnBothBackends compares every
-# built-in check's results with SQLite's —, the register and unmanaged-devices
-# suites, migrate's
+# built-in check's results with SQLite's —, the register, unmanaged-devices
+# and alert store suites (two collectors racing to deliver), migrate's
 # MigratePostgresTest, CollectorPostgresTest and CollectorMigrateTest: a
 # SQLite collector migrated while serving, same grades after), now against a
 # throw-away PostgreSQL 15 cluster (scripts/pg-cluster.sh: initdb as an
