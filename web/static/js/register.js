@@ -196,21 +196,28 @@ export async function register(ctx, orgId, orgNav, notice) {
     return [h('button', {type: 'button', onclick: () => edit(x)}, t('reg.edit')), ' ',
       h('button', {type: 'button', class: 'retire-button danger', onclick: () => openRetire(x)}, t('reg.retire'))];
   };
-  const retiredCells = (x) => (view === 'active' ? [] : [
-    t(`reg.status.${x.retired ? 'retired' : 'active'}`),
-    x.retired ? x.retired.retired_on : '', x.retired ? safeText(x.retired.reason) : '',
-    x.retired ? safeText(x.retired.retired_by) : '']);
+  // Columns per view: the IPA ones in service; in the retired and "all"
+  // views fewer of them, so the retirement date, reason and who fit.
+  const personalCell = (x) => [x.personal ? t('reg.personal') : '',
+    x.sensitive_personal ? ` ${t('reg.sensitive_personal')}` : '', x.my_number ? ` ${t('reg.my_number')}` : ''];
+  const columns = [
+    [t('reg.name'), (x) => safeText(x.name)],
+    [t('reg.business_area'), (x) => safeText(x.business_area)],
+    [t('reg.medium'), (x) => mediumLabel[x.medium] || x.medium],
+    ...(view === 'active' ? [['C', (x) => String(x.confidentiality)], ['I', (x) => String(x.integrity)],
+      ['A', (x) => String(x.availability)]] : []),
+    [t('reg.importance'), (x) => h('strong', {class: `importance i${x.importance}`}, String(x.importance))],
+    ...(view === 'active' ? [[t('reg.personal'), personalCell],
+      [t('reg.owning_department'), (x) => safeText(x.owning_department)]] : []),
+    [t('reg.linked'), (x) => safeText((linked[x.name] || []).join(', '))],
+    ...(view === 'active' ? [] : [
+      ...(view === 'all' ? [[t('reg.status'), (x) => t(`reg.status.${x.retired ? 'retired' : 'active'}`)]] : []),
+      [t('reg.retired_on'), (x) => (x.retired ? x.retired.retired_on : '')],
+      [t('reg.retire_reason'), (x) => (x.retired ? safeText(x.retired.reason) : '')],
+      [t('reg.retired_by'), (x) => (x.retired ? safeText(x.retired.retired_by) : '')]]),
+    ['', actions]];
   const assets = shown.length ? table(view === 'retired' ? t('reg.retired_assets') : t('reg.assets'),
-    [t('reg.name'), t('reg.business_area'), t('reg.medium'), 'C', 'I', 'A', t('reg.importance'),
-      t('reg.personal'), t('reg.owning_department'), t('reg.linked'),
-      ...(view === 'active' ? [] : [t('reg.status'), t('reg.retired_on'), t('reg.retire_reason'), t('reg.retired_by')]), ''],
-    shown.map((x) => [safeText(x.name), safeText(x.business_area), mediumLabel[x.medium] || x.medium,
-      String(x.confidentiality), String(x.integrity), String(x.availability),
-      h('strong', {class: `importance i${x.importance}`}, String(x.importance)),
-      [x.personal ? t('reg.personal') : '', x.sensitive_personal ? ` ${t('reg.sensitive_personal')}` : '',
-        x.my_number ? ` ${t('reg.my_number')}` : ''],
-      safeText(x.owning_department), safeText((linked[x.name] || []).join(', ')),
-      ...retiredCells(x), actions(x)]),
+    columns.map(([head]) => head), shown.map((x) => columns.map(([, cell]) => cell(x))),
     {class: 'list', id: 'asset-table'}) : h('p', {}, t(view === 'retired' ? 'reg.no_retired' : 'reg.no_assets'));
   // --- device edit: owner, location, retired (PATCH, audited) ---
   const deviceEdit = h('div', {id: 'device-edit', 'aria-live': 'polite'});
