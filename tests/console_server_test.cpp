@@ -1895,12 +1895,27 @@ TEST_F(ConsoleServerTest, RegisterAssetRetireAndRestoreScopedValidatedAudited) {
 
   // Out of the list and its count, in the retired view; its device link
   // says when the device itself is retired.
-  std::string pc1;
+  std::string pc1, pc2;
   const json before = Call(admin, "GET", reg).Json();
   for (const json& d : before["devices"]) {
     if (d["name"] == "pc-1") pc1 = d["host_id"];
+    if (d["name"] == "pc-2") pc2 = d["host_id"];
   }
   ASSERT_FALSE(pc1.empty());
+  ASSERT_FALSE(pc2.empty());
+  // A revoked host can no longer report: its links say so too.
+  ASSERT_EQ(
+      Call(admin, "POST", reg + "/links",
+           json{{"asset_name", name}, {"kind", "device"}, {"target", "pc-2"}}
+               .dump())
+          .status,
+      200);
+  ASSERT_EQ(Call(admin, "POST",
+                 "/api/v1/orgs/" + std::to_string(acme_) + "/endpoints/" + pc2 +
+                     "/revoke",
+                 "{}")
+                .status,
+            200);
   ASSERT_EQ(Call(admin, "PATCH", reg + "/devices/" + pc1,
                  json{{"retired", true}}.dump())
                 .status,
@@ -1914,12 +1929,15 @@ TEST_F(ConsoleServerTest, RegisterAssetRetireAndRestoreScopedValidatedAudited) {
   EXPECT_EQ(doc["retired_assets"][0]["name"], name);
   EXPECT_EQ(doc["counts"]["retired"], 1);
   EXPECT_EQ(doc["counts"]["assets"], doc["assets"].size());
-  bool link_says_retired = false;
+  bool link_says_retired = false, link_says_revoked = false;
   for (const json& l : doc["links"]) {
     link_says_retired |= l["asset_name"] == name && l["target"] == "pc-1" &&
                          l["target_status"] == "retired";
+    link_says_revoked |= l["asset_name"] == name && l["target"] == "pc-2" &&
+                         l["target_status"] == "revoked";
   }
   EXPECT_TRUE(link_says_retired) << doc["links"].dump();
+  EXPECT_TRUE(link_says_revoked) << doc["links"].dump();
   // Globex never sees it.
   Reply other = Call(globex, "GET",
                      "/api/v1/orgs/" + std::to_string(globex_) + "/register");

@@ -252,6 +252,28 @@ TEST_P(RegisterStoreTest, DevicesAreDerivedFromHostsAndGoStale) {
   EXPECT_EQ((*devices)[0].last_seen_unix, ToUnixSeconds(clock_.Now()));
 }
 
+// A revoked host is a device that can no longer report: said plainly,
+// until it enrolls again; a person's retired mark wins over it.
+TEST_P(RegisterStoreTest, RevokedDevicesAreMarkedUntilTheyEnrollAgain) {
+  const int64_t pc = Enroll("acme", "PC-05", "m5");
+  clock_.Advance(hours(1));
+  ASSERT_TRUE(store_->RevokeHost("acme", pc).ok());
+  auto devices = reg_->ListDevices("acme", kStale);
+  ASSERT_TRUE(devices.ok()) << devices.status().ToString();
+  EXPECT_EQ((*devices)[0].status, DeviceStatus::kRevoked);
+  DeviceEdit retire;
+  retire.retired = true;
+  ASSERT_TRUE(reg_->EditDevice("acme", "PC-05", retire, "alice").ok());
+  EXPECT_EQ(reg_->ListDevices("acme", kStale)->at(0).status,
+            DeviceStatus::kRetired);
+  retire.retired = false;
+  ASSERT_TRUE(reg_->EditDevice("acme", "PC-05", retire, "alice").ok());
+  clock_.Advance(hours(1));
+  EXPECT_EQ(Enroll("acme", "PC-05", "m5"), pc);
+  EXPECT_EQ(reg_->ListDevices("acme", kStale)->at(0).status,
+            DeviceStatus::kActive);
+}
+
 TEST_P(RegisterStoreTest, EditsSurviveReenrollmentAndRetiredIsKept) {
   const int64_t pc = Enroll("acme", "PC-05", "m5");
   DeviceEdit edit;

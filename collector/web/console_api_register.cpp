@@ -79,8 +79,9 @@ HttpResponse RegisterHandlers::Get(int64_t org_id) {
   for (const InformationAsset& a : snapshot->assets) {
     (a.retired ? retired : assets).push_back(AssetDoc(a));
   }
-  // A link names its device by host name: the state of the device(s) of
-  // that name, worst first, so a link to a retired or silent PC says so.
+  // A link names its device by host name: the state of the device of that
+  // name (the best one when several share it: a name taken over by a new PC
+  // is active), so a link to a retired, revoked or silent PC says so.
   std::map<std::string, asset_register::DeviceStatus> device_state;
   json devices = json::array();
   for (const asset_register::DeviceAsset& d : snapshot->devices) {

@@ -195,7 +195,9 @@ Result<std::vector<DeviceAsset>> PgRegisterStore::ListDevices(
       "SELECT h.id, h.hostname, h.os_name, h.os_version, h.serial, "
       "h.last_seen, s.payload_json ->> 'role', "
       "hw.payload_json ->> 'vendor', hw.payload_json ->> 'model', "
-      "hw.payload_json ->> 'serial', d.owner, d.location, d.retired_at "
+      "hw.payload_json ->> 'serial', d.owner, d.location, d.retired_at, "
+      "EXISTS (SELECT 1 FROM host_revocations r WHERE r.host_id = h.id "
+      "AND r.revoked_at >= h.enrolled_at)::int "
       "FROM hosts h "
       "LEFT JOIN host_facts s ON s.host_id = h.id AND s.family = 'system' "
       "LEFT JOIN host_facts hw ON hw.host_id = h.id "
@@ -229,6 +231,8 @@ Result<std::vector<DeviceAsset>> PgRegisterStore::ListDevices(
     d.location = rows->Text(r, 11);
     if (!rows->IsNull(r, 12)) {
       d.status = DeviceStatus::kRetired;
+    } else if (rows->Int(r, 13) != 0) {
+      d.status = DeviceStatus::kRevoked;
     } else if (d.last_seen_unix < stale_before) {
       d.status = DeviceStatus::kStale;
     }

@@ -90,6 +90,8 @@ std::string_view DeviceStatusCode(DeviceStatus status) {
       return "stale";
     case DeviceStatus::kRetired:
       return "retired";
+    case DeviceStatus::kRevoked:
+      return "revoked";
   }
   return "active";
 }
@@ -103,6 +105,8 @@ std::string_view DeviceStatusLabel(DeviceStatus status, bool japanese) {
       return "報告途絶";
     case DeviceStatus::kRetired:
       return "廃棄済";
+    case DeviceStatus::kRevoked:
+      return "失効";
   }
   return "稼働中";
 }

@@ -89,7 +89,15 @@ struct InformationAsset {
 
 // Lifecycle of a device asset. Stale: not seen within the configured
 // period. Retired: marked by a person; kept for the record, never deleted.
-enum class DeviceStatus : int { kActive = 0, kStale = 1, kRetired = 2 };
+// Revoked: its credentials were revoked after its last enrollment (`hosts
+// revoke`, the console's Revoke): it can no longer report. A retired mark
+// wins over revoked, which wins over stale.
+enum class DeviceStatus : int {
+  kActive = 0,
+  kStale = 1,
+  kRetired = 2,
+  kRevoked = 3,
+};
 std::string_view DeviceStatusCode(DeviceStatus status);
 std::string_view DeviceStatusLabel(DeviceStatus status, bool japanese);
 

@@ -217,7 +217,9 @@ Result<std::vector<DeviceAsset>> RegisterStore::ListDevices(
       "json_extract(hw.payload_json, '$.vendor'), "
       "json_extract(hw.payload_json, '$.model'), "
       "json_extract(hw.payload_json, '$.serial'), "
-      "d.owner, d.location, d.retired_at "
+      "d.owner, d.location, d.retired_at, "
+      "EXISTS (SELECT 1 FROM host_revocations r WHERE r.host_id = h.id "
+      "AND r.revoked_at >= h.enrolled_at) "
       "FROM hosts h "
       "LEFT JOIN host_facts s ON s.host_id = h.id AND s.family = 'system' "
       "LEFT JOIN host_facts hw ON hw.host_id = h.id AND hw.family = "
@@ -254,6 +256,8 @@ Result<std::vector<DeviceAsset>> RegisterStore::ListDevices(
     d.location = stmt->ColumnText(11);
     if (!stmt->ColumnIsNull(12)) {
       d.status = DeviceStatus::kRetired;
+    } else if (stmt->ColumnInt(13) != 0) {
+      d.status = DeviceStatus::kRevoked;
     } else if (d.last_seen_unix < stale_before) {
       d.status = DeviceStatus::kStale;
     }

@@ -44,7 +44,7 @@ export async function register(ctx, orgId, orgNav, notice) {
   const linkText = (l) => {
     if (l.kind === 'service') return `${l.target} (${t('linkkind.service')})`;
     // A device that was retired, stopped reporting or no longer exists is said plainly.
-    if (['retired', 'stale', 'missing'].includes(l.target_status)) {
+    if (['retired', 'revoked', 'stale', 'missing'].includes(l.target_status)) {
       return t(`reg.link_device_${l.target_status}`, {target: l.target});
     }
     return l.target;
