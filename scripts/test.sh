@@ -45,6 +45,12 @@ run_ctest() {
     PASSED=$((PASSED + total - failed))
     FAILED=$((FAILED + failed))
     SUMMARY+=("$name: $line")
+    # CI shows only the end of the output: name what failed there too.
+    local failed_test
+    while read -r failed_test; do
+      [[ -n "$failed_test" ]] && SUMMARY+=("  failed: $failed_test")
+    done < <(sed -n '/The following tests FAILED:/,/^$/p' "$log" |
+             grep -E '^[[:space:]]+[0-9]+ - ' | sed -E 's/^[[:space:]]+//' | head -10)
   else
     FAILED=$((FAILED + 1))
     SUMMARY+=("$name: ctest printed no summary (exit $rc)")
