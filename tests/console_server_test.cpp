@@ -1815,6 +1815,197 @@ TEST_F(ConsoleServerTest, RegisterDeviceEditAndRetireIsAuditedAndScoped) {
   EXPECT_EQ(device_entries, 2);
 }
 
+// Retiring an information asset (廃棄): org admins and operators only,
+// another organisation's is 404, bad dates and a missing reason name their
+// field, the hostile reason comes back as the same text, the asset leaves
+// the list and counts for the retired view, the export carries it (CSV
+// status column, XLSX retired sheet) and re-imports as a no-op, a link to
+// a retired device says so, and both changes are audited.
+TEST_F(ConsoleServerTest, RegisterAssetRetireAndRestoreScopedValidatedAudited) {
+  const std::string reg = "/api/v1/orgs/" + std::to_string(acme_) + "/register";
+  const std::string name = "USB-07 \"><img src=x onerror=alert(1)>";
+  const std::string reason =
+      "破砕済み <script>alert(1)</script>\n=HYPERLINK(\"http://evil\")\u202e";
+  Client admin = Login("acme-admin");
+  const json asset = {{"name", name},
+                      {"medium", "removable_media"},
+                      {"confidentiality", 2},
+                      {"integrity", 1},
+                      {"availability", 1}};
+  ASSERT_EQ(Call(admin, "PUT", reg + "/assets", asset.dump()).status, 200);
+  ASSERT_EQ(
+      Call(admin, "POST", reg + "/links",
+           json{{"asset_name", name}, {"kind", "device"}, {"target", "pc-1"}}
+               .dump())
+          .status,
+      200);
+  const json retire = {
+      {"name", name}, {"retired_on", "2026-01-15"}, {"reason", reason}};
+
+  Client viewer = Login("acme-viewer");
+  EXPECT_EQ(Call(viewer, "POST", reg + "/assets/retire", retire.dump()).status,
+            403);
+  Client globex = Login("globex-viewer");
+  EXPECT_EQ(Call(globex, "POST", reg + "/assets/retire", retire.dump()).status,
+            404);
+  Client no_csrf = admin;
+  no_csrf.csrf.clear();
+  EXPECT_EQ(Call(no_csrf, "POST", reg + "/assets/retire", retire.dump()).status,
+            403);
+  for (const char* date : {"2026-13-01", "15/01/2026", "2999-01-01"}) {
+    json bad = retire;
+    bad["retired_on"] = date;
+    Reply r = Call(admin, "POST", reg + "/assets/retire", bad.dump());
+    EXPECT_EQ(r.status, 400) << date;
+    EXPECT_EQ(r.Json()["field"], "retired_on") << r.body;
+  }
+  json bad = retire;
+  bad.erase("reason");
+  EXPECT_EQ(
+      Call(admin, "POST", reg + "/assets/retire", bad.dump()).Json()["field"],
+      "reason");
+  bad = retire;
+  bad["reason"] = std::string(4001, 'x');
+  EXPECT_EQ(
+      Call(admin, "POST", reg + "/assets/retire", bad.dump()).Json()["field"],
+      "reason");
+  // Invalid UTF-8 in the reason never reaches the store.
+  EXPECT_EQ(Call(admin, "POST", reg + "/assets/retire",
+                 "{\"name\":\"x\",\"reason\":\"\xff\xfe\"}")
+                .status,
+            400);
+  bad = retire;
+  bad["deleted"] = true;
+  EXPECT_EQ(
+      Call(admin, "POST", reg + "/assets/retire", bad.dump()).Json()["field"],
+      "deleted");
+  bad = retire;
+  bad["name"] = "no such asset";
+  EXPECT_EQ(Call(admin, "POST", reg + "/assets/retire", bad.dump()).status,
+            404);
+
+  Reply done = Call(admin, "POST", reg + "/assets/retire", retire.dump());
+  ASSERT_EQ(done.status, 200) << done.body;
+  ExpectSchema(done, "RetiredAsset");
+  EXPECT_EQ(done.Json()["asset"]["retired"]["reason"], reason);
+  EXPECT_EQ(done.Json()["asset"]["retired"]["retired_on"], "2026-01-15");
+  EXPECT_EQ(done.Json()["asset"]["retired"]["retired_by"], "acme-admin");
+  EXPECT_EQ(Call(admin, "POST", reg + "/assets/retire", retire.dump()).status,
+            409);
+
+  // Out of the list and its count, in the retired view; its device link
+  // says when the device itself is retired.
+  std::string pc1, pc2;
+  const json before = Call(admin, "GET", reg).Json();
+  for (const json& d : before["devices"]) {
+    if (d["name"] == "pc-1") pc1 = d["host_id"];
+    if (d["name"] == "pc-2") pc2 = d["host_id"];
+  }
+  ASSERT_FALSE(pc1.empty());
+  ASSERT_FALSE(pc2.empty());
+  // A revoked host can no longer report: its links say so too.
+  ASSERT_EQ(
+      Call(admin, "POST", reg + "/links",
+           json{{"asset_name", name}, {"kind", "device"}, {"target", "pc-2"}}
+               .dump())
+          .status,
+      200);
+  ASSERT_EQ(Call(admin, "POST",
+                 "/api/v1/orgs/" + std::to_string(acme_) + "/endpoints/" + pc2 +
+                     "/revoke",
+                 "{}")
+                .status,
+            200);
+  ASSERT_EQ(Call(admin, "PATCH", reg + "/devices/" + pc1,
+                 json{{"retired", true}}.dump())
+                .status,
+            200);
+  Reply read = Call(viewer, "GET", reg);
+  ASSERT_EQ(read.status, 200) << read.body;
+  ExpectSchema(read, "Register");
+  const json doc = read.Json();
+  for (const json& a : doc["assets"]) EXPECT_NE(a["name"], name);
+  ASSERT_EQ(doc["retired_assets"].size(), 1u);
+  EXPECT_EQ(doc["retired_assets"][0]["name"], name);
+  EXPECT_EQ(doc["counts"]["retired"], 1);
+  EXPECT_EQ(doc["counts"]["assets"], doc["assets"].size());
+  bool link_says_retired = false, link_says_revoked = false;
+  for (const json& l : doc["links"]) {
+    link_says_retired |= l["asset_name"] == name && l["target"] == "pc-1" &&
+                         l["target_status"] == "retired";
+    link_says_revoked |= l["asset_name"] == name && l["target"] == "pc-2" &&
+                         l["target_status"] == "revoked";
+  }
+  EXPECT_TRUE(link_says_retired) << doc["links"].dump();
+  EXPECT_TRUE(link_says_revoked) << doc["links"].dump();
+  // Globex never sees it.
+  Reply other = Call(globex, "GET",
+                     "/api/v1/orgs/" + std::to_string(globex_) + "/register");
+  EXPECT_EQ(other.body.find("USB-07"), std::string::npos);
+
+  // Exports: the CSV's status column (reason neutralised), the XLSX's
+  // retired sheet; the CSV re-imports as a no-op.
+  Reply csv = Call(viewer, "GET", reg + ".csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_NE(csv.body.find(",retired,2026-01-15,\"破砕済み"), std::string::npos)
+      << csv.body;
+  Reply xlsx = Call(viewer, "GET", reg + ".xlsx");
+  auto book = asset_register::ReadXlsx(xlsx.body);
+  ASSERT_TRUE(book.ok()) << book.status().ToString();
+  ASSERT_EQ(book->size(), 4u);
+  EXPECT_EQ((*book)[3].sheet, "Retired assets");  // English: no Accept-Language
+  ASSERT_EQ((*book)[3].rows.size(), 2u);
+  EXPECT_EQ((*book)[3].rows[1][1].text, name);
+  for (const auto& row : (*book)[0].rows) EXPECT_NE(row[1].text, name);
+  std::map<std::string, std::string> octets = {
+      {"Content-Type", "application/octet-stream"}};
+  for (const std::string* file : {&csv.body, &xlsx.body}) {
+    Reply again =
+        Call(admin, "POST", reg + "/import?dry_run=true", *file, octets);
+    ASSERT_EQ(again.status, 200) << again.body;
+    EXPECT_TRUE(again.Json()["errors"].empty()) << again.body;
+    EXPECT_EQ(again.Json()["created"], 0);
+    EXPECT_EQ(again.Json()["updated"], 0);
+  }
+  // A file listing it in service is refused, naming the row.
+  asset_register::InformationAsset listed;
+  listed.name = name;
+  listed.medium = asset_register::Medium::kRemovableMedia;
+  listed.confidentiality = 2;
+  listed.registered_on = "2026-04-01";
+  Reply resurrect = Call(admin, "POST", reg + "/import?dry_run=false",
+                         asset_register::AssetsToCsv({listed}, true), octets);
+  ASSERT_EQ(resurrect.status, 200) << resurrect.body;
+  EXPECT_EQ(resurrect.Json()["applied"], false);
+  ASSERT_EQ(resurrect.Json()["errors"].size(), 1u);
+  EXPECT_EQ(resurrect.Json()["errors"][0]["row"], 2);
+  EXPECT_EQ(Call(viewer, "GET", reg).Json()["counts"]["retired"], 1);
+
+  // Restore: the same rights; 409 when in service.
+  const json restore = {{"name", name}};
+  EXPECT_EQ(
+      Call(viewer, "POST", reg + "/assets/restore", restore.dump()).status,
+      403);
+  Reply back = Call(admin, "POST", reg + "/assets/restore", restore.dump());
+  ASSERT_EQ(back.status, 200) << back.body;
+  ExpectSchema(back, "RetiredAsset");
+  EXPECT_TRUE(back.Json()["asset"]["retired"].is_null());
+  EXPECT_EQ(Call(admin, "POST", reg + "/assets/restore", restore.dump()).status,
+            409);
+  EXPECT_EQ(Call(viewer, "GET", reg).Json()["counts"]["retired"], 0);
+
+  Client op = Login("op");
+  int retired = 0, restored = 0;
+  const json audit = Call(op, "GET", "/api/v1/audit").Json();
+  for (const auto& e : audit["items"]) {
+    if (e["target"] != name) continue;
+    retired += e["action"] == "register.asset.retire";
+    restored += e["action"] == "register.asset.restore";
+  }
+  EXPECT_EQ(retired, 1);
+  EXPECT_EQ(restored, 1);
+}
+
 TEST_F(ConsoleServerTest, FirstDiagnosisAndIpaFormsScoreTheAnswers) {
   const std::string q =
       "/api/v1/orgs/" + std::to_string(acme_) + "/questionnaire";

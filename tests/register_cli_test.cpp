@@ -158,8 +158,8 @@ TEST_F(RegisterCliTest, XlsxExportReadByOpenpyxl) {
       Cli({"export", "--org", "acme", "--format", "xlsx", "--out", path});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json book = Dump("xlsx", path);
-  EXPECT_EQ(book["sheets"],
-            json::array({"情報資産台帳", "機器台帳", "関連付け"}));
+  EXPECT_EQ(book["sheets"], json::array({"情報資産台帳", "機器台帳", "関連付け",
+                                         "廃棄済み情報資産"}));
   const json& assets = book["cells"]["情報資産台帳"];
   EXPECT_EQ(assets[0],
             json::array({"業務分類", "情報資産名称", "備考", "利用者範囲",
@@ -201,8 +201,8 @@ TEST_F(RegisterCliTest, XlsxExportReadByOpenpyxl) {
                 .exit_code,
             0);
   const json book_en = Dump("xlsx", en);
-  EXPECT_EQ(book_en["sheets"],
-            json::array({"Information assets", "Devices", "Links"}));
+  EXPECT_EQ(book_en["sheets"], json::array({"Information assets", "Devices",
+                                            "Links", "Retired assets"}));
   EXPECT_EQ(book_en["cells"]["Information assets"][0][5], "Medium/location");
   EXPECT_EQ(book_en["cells"]["Information assets"][2][5], "office PC");
   EXPECT_EQ(book_en["cells"]["Information assets"][2][1], "顧客名簿");
@@ -397,6 +397,91 @@ TEST_F(RegisterCliTest, SetLinkDeviceAndRisks) {
   const json risks = json::parse(r.out);
   EXPECT_EQ(risks["assets"][0]["importance"], 3);
   EXPECT_FALSE(risks["source"].get<std::string>().empty());
+}
+
+// `register retire` / `restore` on the real binary: usage errors exit 2
+// naming the flag, refusals exit 1, the retired asset leaves the list and
+// the main sheet for the retired sheet (read back by openpyxl, an
+// independent reader), the export re-imports unchanged, and restoring
+// brings it back; the history names both.
+TEST_F(RegisterCliTest, RetireAndRestoreFromTheCommandLine) {
+  Seed();
+  CliRun r = Cli({"retire", "--org", "acme", "価格表"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--reason"), std::string::npos) << r.err;
+  r = Cli({"retire", "--org", "acme", "価格表", "--reason", "x", "--date",
+           "2026-02-30"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--date"), std::string::npos) << r.err;
+  r = Cli({"retire", "--org", "acme", "価格表", "--reason", "x", "--date",
+           "2999-01-01"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("future"), std::string::npos) << r.err;
+  r = Cli({"retire", "--org", "acme", "無い資産", "--reason", "x"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("無い資産"), std::string::npos) << r.err;
+  const CliRun help = Cli({"retire", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--reason"), std::string::npos);
+
+  r = Cli({"retire", "--org", "acme", "価格表", "--reason",
+           "=HYPERLINK(\"x\") 契約終了", "--date", "2026-03-31", "--lang",
+           "en"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("retired (2026-03-31)"), std::string::npos) << r.out;
+  r = Cli({"retire", "--org", "acme", "価格表", "--reason", "again"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("already retired"), std::string::npos) << r.err;
+
+  r = Cli({"list", "--org", "acme", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json list = json::parse(r.out);
+  ASSERT_EQ(list["assets"].size(), 1u);
+  ASSERT_EQ(list["retired_assets"].size(), 1u);
+  EXPECT_EQ(list["retired_assets"][0]["retired"]["retired_by"], "tester");
+
+  const std::string path = dir_ + "/retired.xlsx";
+  ASSERT_EQ(Cli({"export", "--org", "acme", "--format", "xlsx", "--out", path})
+                .exit_code,
+            0);
+  const json book = Dump("xlsx", path);
+  ASSERT_EQ(book["cells"]["情報資産台帳"].size(), 2u);
+  const json& retired = book["cells"]["廃棄済み情報資産"];
+  ASSERT_EQ(retired.size(), 2u);
+  EXPECT_EQ(retired[0][15], "状態");
+  EXPECT_EQ(retired[1][1], "価格表");
+  EXPECT_EQ(retired[1][15], "廃棄済");
+  EXPECT_EQ(retired[1][16], "2026-03-31");
+  EXPECT_EQ(book["types"]["廃棄済み情報資産"][1][16], "date");
+  EXPECT_EQ(retired[1][17], "=HYPERLINK(\"x\") 契約終了");  // a string cell
+  EXPECT_EQ(book["types"]["廃棄済み情報資産"][1][17], "string");
+  EXPECT_EQ(retired[1][18], "tester");
+  const int64_t history = Count("SELECT COUNT(*) FROM register_history");
+  r = Cli({"import", "--org", "acme", path, "--lang", "en"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("unchanged 2"), std::string::npos) << r.out;
+  const std::string csv = dir_ + "/retired.csv";
+  ASSERT_EQ(Cli({"export", "--org", "acme", "--format", "csv", "--out", csv})
+                .exit_code,
+            0);
+  const json rows = Dump("csv", csv)["rows"];
+  EXPECT_EQ(rows[1][15], "廃棄済");
+  EXPECT_EQ(rows[1][17], "'=HYPERLINK(\"x\") 契約終了");
+  r = Cli({"import", "--org", "acme", csv, "--lang", "en"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("unchanged 2"), std::string::npos) << r.out;
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM register_history"), history);
+
+  r = Cli({"restore", "--org", "acme", "価格表", "--lang", "en"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("restored"), std::string::npos) << r.out;
+  EXPECT_EQ(Cli({"restore", "--org", "acme", "価格表"}).exit_code, 1);
+  list = json::parse(Cli({"list", "--org", "acme", "--format", "json"}).out);
+  EXPECT_EQ(list["assets"].size(), 2u);
+  EXPECT_TRUE(list["retired_assets"].empty());
+  r = Cli({"history", "--org", "acme", "--limit", "2"});
+  EXPECT_NE(r.out.find("restore"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("retire "), std::string::npos) << r.out;
 }
 
 TEST_F(RegisterCliTest, TenThousandRowImport) {

@@ -32,7 +32,8 @@ commands:
            information assets, devices and links
   export   --org NAME --format xlsx|csv --out FILE [--lang ja|en]
            XLSX: sheets 情報資産台帳 / 機器台帳 / 関連付け (IPA column order)
-           CSV: the information-asset sheet, UTF-8 with BOM
+           and 廃棄済み情報資産 (retired assets)
+           CSV: the information-asset sheet with a status column, UTF-8 with BOM
   import   --org NAME FILE [--dry-run]
            XLSX or CSV in the export layout; any bad row rejects the file
   link     --org NAME ASSET DEVICE [--service]
@@ -40,6 +41,10 @@ commands:
            service of that name with --service
   set      --org NAME ASSET [--medium M] [--c N] [--i N] [--a N] ...
            create or change one information asset
+  retire   --org NAME ASSET --reason TEXT [--date YYYY-MM-DD]
+           mark an information asset retired (廃棄): kept, marked, audited
+  restore  --org NAME ASSET
+           put a retired information asset back in service
   device   --org NAME DEVICE [--owner TEXT] [--location TEXT]
            [--retire | --unretire]
   risks    --org NAME [--format text|json]
@@ -217,12 +222,25 @@ int CmdList(const std::vector<std::string>& args, std::ostream& out,
   if (!snap.ok()) return Failure(kCommand, snap.status(), err);
   const bool ja = c.lang == "ja";
 
+  // Retired assets leave the list and its count; they are shown apart.
+  std::vector<asset_register::InformationAsset> retired;
+  std::erase_if(snap->assets, [&](asset_register::InformationAsset& a) {
+    if (!a.retired) return false;
+    retired.push_back(std::move(a));
+    return true;
+  });
+
   if (format == "json") {
     nlohmann::json doc;
     doc["organization"] = c.org;
     doc["assets"] = nlohmann::json::array();
     for (const auto& a : snap->assets) {
       doc["assets"].push_back(
+          nlohmann::json::parse(asset_register::AssetJson(a)));
+    }
+    doc["retired_assets"] = nlohmann::json::array();
+    for (const auto& a : retired) {
+      doc["retired_assets"].push_back(
           nlohmann::json::parse(asset_register::AssetJson(a)));
     }
     doc["devices"] = nlohmann::json::array();
@@ -267,6 +285,16 @@ int CmdList(const std::vector<std::string>& args, std::ostream& out,
         << Pad(std::string(asset_register::MediumLabel(a.medium, ja)), 16)
         << a.confidentiality << " " << a.integrity << " " << a.availability
         << "  " << personal << "\n";
+  }
+  if (!retired.empty()) {
+    out << "\n"
+        << (ja ? "廃棄済みの情報資産 (" : "Retired assets (") << retired.size()
+        << ")\n";
+    for (const auto& a : retired) {
+      out << "  " << Pad(a.name, 28) << Pad(a.retired->retired_on, 12)
+          << Pad(a.retired->retired_by, 14)
+          << TerminalSafe(a.retired->reason.substr(0, 200)) << "\n";
+    }
   }
   out << "\n" << (ja ? "機器 (" : "Devices (") << snap->devices.size() << ")\n";
   for (const auto& d : snap->devices) {
@@ -585,6 +613,66 @@ int CmdDevice(const std::vector<std::string>& args, std::ostream& out,
   return kExitOk;
 }
 
+// `register retire` and `register restore`: one asset's state, audited in
+// the register's history. Nothing is deleted either way.
+int CmdRetire(bool retire, const std::vector<std::string>& args,
+              std::ostream& out, std::ostream& err) {
+  Common c;
+  std::string name;
+  asset_register::AssetRetirement retirement;
+  const char* command = retire ? "retire" : "restore";
+  po::options_description d(std::string("register ") + command + " options");
+  AddCommon(&d, &c);
+  d.add_options()("asset", po::value(&name), "information asset name");
+  if (retire) {
+    d.add_options()("reason", po::value(&retirement.reason),
+                    "why it was retired (required): handed back, destroyed, "
+                    "deleted, ...")(
+        "date", po::value(&retirement.retired_on),
+        "the day it was disposed of, YYYY-MM-DD (default: today, UTC)");
+  }
+  po::positional_options_description pos;
+  pos.add("asset", 1);
+  po::variables_map vm;
+  if (auto exit = Parse(command,
+                        retire ? "--org NAME ASSET --reason TEXT "
+                                 "[--date YYYY-MM-DD]"
+                               : "--org NAME ASSET",
+                        args, d, pos, &vm, out, err)) {
+    return *exit;
+  }
+  if (int rc = CheckCommon(&c, err); rc != kExitOk) return rc;
+  if (Trim(name).empty()) return Usage("ASSET name is required", err);
+  if (retire) {
+    if (retirement.retired_on.empty()) retirement.retired_on = Today();
+    std::string field;
+    const std::string problem =
+        asset_register::RetirementProblem(retirement, Today(), &field);
+    if (!problem.empty()) {
+      return Usage((field == "reason" ? "--reason: " : "--date: ") + problem,
+                   err);
+    }
+  }
+  auto st = Open(c);
+  if (!st.ok()) return Failure(kCommand, st.status(), err);
+  auto reg_port = (*st)->OpenRegister(SystemClock::Instance());
+  if (!reg_port.ok()) return Failure(kCommand, reg_port.status(), err);
+  asset_register::RegisterPort& reg = **reg_port;
+  const std::string asset(Trim(name));
+  auto done = retire ? reg.RetireAsset(c.org, asset, retirement, c.actor)
+                     : reg.RestoreAsset(c.org, asset, c.actor);
+  if (!done.ok()) return Failure(kCommand, done.status(), err);
+  const bool ja = c.lang == "ja";
+  out << TerminalSafe(asset) << ": ";
+  if (retire) {
+    out << (ja ? "廃棄済みにしました (" : "retired (")
+        << done->retired->retired_on << ")\n";
+  } else {
+    out << (ja ? "使用中に戻しました" : "restored to service") << "\n";
+  }
+  return kExitOk;
+}
+
 int CmdRisks(const std::vector<std::string>& args, std::ostream& out,
              std::ostream& err) {
   Common c;
@@ -702,6 +790,8 @@ int RunRegister(const std::vector<std::string>& args, std::ostream& out,
   if (command == "link") return CmdLink(rest, out, err);
   if (command == "set") return CmdSet(rest, out, err);
   if (command == "device") return CmdDevice(rest, out, err);
+  if (command == "retire") return CmdRetire(true, rest, out, err);
+  if (command == "restore") return CmdRetire(false, rest, out, err);
   if (command == "risks") return CmdRisks(rest, out, err);
   if (command == "history") return CmdHistory(rest, out, err);
   return Usage("unknown command \"" + command + "\"; see --help", err);

@@ -102,8 +102,10 @@ std::string AssetsToCsv(const std::vector<InformationAsset>& assets,
                         bool japanese) {
   std::vector<std::vector<std::string>> rows;
   rows.reserve(assets.size() + 1);
-  rows.push_back(AssetHeaders(japanese));
-  for (const auto& a : assets) rows.push_back(AssetRowText(a, japanese));
+  rows.push_back(AssetHeadersWithRetirement(japanese));
+  for (const auto& a : assets) {
+    rows.push_back(AssetRowTextWithRetirement(a, japanese));
+  }
   return EncodeCsv(rows);
 }
 

@@ -34,7 +34,9 @@ std::string RestoreCell(std::string_view cell);
 // Encodes rows as CSV with BOM and CRLF; every cell is neutralised.
 std::string EncodeCsv(const std::vector<std::vector<std::string>>& rows);
 
-// The information-asset sheet (headers in the chosen language) as CSV.
+// The information-asset sheet (headers in the chosen language) as CSV, every
+// asset given, with the status column (使用中/廃棄済) and the retirement
+// date, reason and who after the IPA columns.
 std::string AssetsToCsv(const std::vector<InformationAsset>& assets,
                         bool japanese);
 

@@ -75,10 +75,44 @@ TEST(CsvTest, AssetsToCsvUsesIpaOrder) {
   EXPECT_NE(
       csv.find("業務分類,情報資産名称,備考,利用者範囲,管理部署,媒体・保存先,"
                "個人情報,要配慮個人情報,特定個人情報,機密性,完全性,可用性,"
-               "重要度,保存期限,登録日\r\n"),
+               "重要度,保存期限,登録日,状態,廃棄日,廃棄理由,廃棄者\r\n"),
       std::string::npos);
-  EXPECT_NE(csv.find(",顧客名簿,,,,事務所PC,有,無,無,1,1,1,3,,2026-11-23\r\n"),
+  EXPECT_NE(csv.find(",顧客名簿,,,,事務所PC,有,無,無,1,1,1,3,,2026-11-23,"
+                     "使用中,,,\r\n"),
             std::string::npos);
+}
+
+// A retired asset is written with its status, date, reason and who; the
+// hostile reason is neutralised like any cell, and reading the file back
+// gives the state (the details are the register's, not the file's).
+TEST(CsvTest, RetiredAssetsRoundTripWithTheirStatus) {
+  InformationAsset kept;
+  kept.name = "顧客名簿";
+  kept.registered_on = "2026-11-23";
+  InformationAsset gone = kept;
+  gone.name = "USB-07";
+  gone.medium = Medium::kRemovableMedia;
+  gone.retired =
+      AssetRetirement{"2026-12-01", "=HYPERLINK(\"http://x\")", "yamada"};
+  const std::string csv = AssetsToCsv({kept, gone}, false);
+  EXPECT_NE(csv.find(",Status,Retired on,Retirement reason,Retired by\r\n"),
+            std::string::npos);
+  EXPECT_NE(csv.find(",retired,2026-12-01,\"'=HYPERLINK(\"\"http://x\"\")\","
+                     "yamada\r\n"),
+            std::string::npos)
+      << csv;
+  auto table = DecodeCsv(csv, "CSV");
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  std::vector<ImportError> errors;
+  std::vector<std::string> warnings;
+  auto rows = ParseAssetTable(*table, "2000-01-01", &errors, &warnings);
+  ASSERT_TRUE(errors.empty()) << errors[0].ToString();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_FALSE(rows[0].listed_retired);
+  EXPECT_TRUE(rows[1].listed_retired);
+  EXPECT_EQ(rows[1].column, "Status");
+  gone.retired.reset();
+  EXPECT_EQ(rows[1].asset, gone);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "collector/register/import_file.h"
 
+#include <map>
+
 #include "collector/register/csv_format.h"
 #include "collector/register/xlsx_reader.h"
 #include "common/text.h"
@@ -26,9 +28,13 @@ Result<ImportPlan> PlanImport(std::string_view bytes, std::string_view today) {
   if (!tables.ok()) return tables.status();
   const Table* assets = nullptr;
   const Table* links = nullptr;
+  const Table* retired = nullptr;
   for (const auto& t : *tables) {
     if (t.sheet == AssetSheetName(true) || t.sheet == AssetSheetName(false)) {
       assets = &t;
+    } else if (t.sheet == RetiredAssetSheetName(true) ||
+               t.sheet == RetiredAssetSheetName(false)) {
+      retired = &t;
     } else if (t.sheet == LinkSheetName(true) ||
                t.sheet == LinkSheetName(false)) {
       links = &t;
@@ -45,6 +51,22 @@ Result<ImportPlan> PlanImport(std::string_view bytes, std::string_view today) {
   }
   plan.asset_sheet = assets->sheet;
   plan.assets = ParseAssetTable(*assets, today, &plan.errors, &plan.warnings);
+  if (retired != nullptr && !retired->rows.empty()) {
+    // One name, one asset: a name on both sheets is an error there.
+    std::map<std::string, int64_t> main_rows;
+    for (const ParsedAsset& p : plan.assets) main_rows[p.asset.name] = p.row;
+    for (ParsedAsset& p :
+         ParseAssetTable(*retired, today, &plan.errors, &plan.warnings, true)) {
+      if (auto it = main_rows.find(p.asset.name); it != main_rows.end()) {
+        plan.errors.push_back(
+            {retired->sheet, p.row, "情報資産名称 / Asset name",
+             "\"" + p.asset.name + "\" is also on " + assets->sheet + " row " +
+                 std::to_string(it->second)});
+        continue;
+      }
+      plan.assets.push_back(std::move(p));
+    }
+  }
   if (links != nullptr) {
     plan.has_link_sheet = true;
     plan.link_sheet = links->sheet;
@@ -74,8 +96,20 @@ Result<bool> PutAsset(RegisterPort& port, const std::string& org,
     }
     return InvalidArgumentError(message);
   }
+  // Editing one asset keeps its state: a retired asset stays retired.
+  auto stored = port.ListAssets(org);
+  if (!stored.ok()) return stored.status();
+  for (const InformationAsset& a : *stored) {
+    if (a.name == asset.name && a.retired && !plan.assets.empty()) {
+      plan.assets[0].listed_retired = true;
+    }
+  }
   auto summary = port.Import(org, plan, actor, false);
   if (!summary.ok()) return summary.status();
+  // The one row's problem found against the register (a retired asset).
+  if (!summary->errors.empty()) {
+    return FailedPreconditionError(summary->errors[0].reason);
+  }
   return summary->created + summary->updated > 0;
 }
 

@@ -16,7 +16,7 @@ struct Header {
 };
 
 // Japanese headers follow the IPA risk-analysis sheet (情報資産管理台帳).
-constexpr Header kAssetHeaders[kAssetColumnCount] = {
+constexpr Header kAssetHeaders[kAssetColumnCountWithRetirement] = {
     {"業務分類", "Business area"},
     {"情報資産名称", "Asset name"},
     {"備考", "Note"},
@@ -32,6 +32,10 @@ constexpr Header kAssetHeaders[kAssetColumnCount] = {
     {"重要度", "Importance"},
     {"保存期限", "Retention period"},
     {"登録日", "Registered on"},
+    {"状態", "Status"},
+    {"廃棄日", "Retired on"},
+    {"廃棄理由", "Retirement reason"},
+    {"廃棄者", "Retired by"},
 };
 
 constexpr Header kDeviceHeaders[] = {
@@ -181,6 +185,11 @@ std::string_view AssetHeader(AssetColumn column, bool japanese) {
 }
 
 std::vector<std::string> AssetHeaders(bool japanese) {
+  std::vector<std::string> all = HeaderList(kAssetHeaders, japanese);
+  all.resize(kAssetColumnCount);
+  return all;
+}
+std::vector<std::string> AssetHeadersWithRetirement(bool japanese) {
   return HeaderList(kAssetHeaders, japanese);
 }
 std::vector<std::string> DeviceHeaders(bool japanese) {
@@ -198,6 +207,15 @@ std::string_view DeviceSheetName(bool japanese) {
 }
 std::string_view LinkSheetName(bool japanese) {
   return japanese ? "関連付け" : "Links";
+}
+
+std::string_view RetiredAssetSheetName(bool japanese) {
+  return japanese ? "廃棄済み情報資産" : "Retired assets";
+}
+
+std::string_view AssetStatusText(bool retired, bool japanese) {
+  if (japanese) return retired ? "廃棄済" : "使用中";
+  return retired ? "retired" : "in service";
 }
 
 std::string_view FlagText(bool value, bool japanese) {
@@ -224,10 +242,21 @@ std::vector<std::string> AssetRowText(const InformationAsset& a,
           a.registered_on};
 }
 
+std::vector<std::string> AssetRowTextWithRetirement(const InformationAsset& a,
+                                                    bool japanese) {
+  std::vector<std::string> cells = AssetRowText(a, japanese);
+  cells.emplace_back(AssetStatusText(a.retired.has_value(), japanese));
+  cells.push_back(a.retired ? a.retired->retired_on : "");
+  cells.push_back(a.retired ? a.retired->reason : "");
+  cells.push_back(a.retired ? a.retired->retired_by : "");
+  return cells;
+}
+
 std::vector<ParsedAsset> ParseAssetTable(const Table& table,
                                          std::string_view today,
                                          std::vector<ImportError>* errors,
-                                         std::vector<std::string>* warnings) {
+                                         std::vector<std::string>* warnings,
+                                         bool retired_sheet) {
   std::vector<ParsedAsset> out;
   if (table.rows.empty()) {
     errors->push_back({table.sheet, 0, "", "no header row"});
@@ -344,6 +373,28 @@ std::vector<ParsedAsset> ParseAssetTable(const Table& table,
     } else {
       fail(AssetColumn::kRegisteredOn,
            "not a date (expected YYYY-MM-DD), got " + Quoted(date_cell.text));
+    }
+
+    parsed.sheet = table.sheet;
+    parsed.listed_retired = retired_sheet;
+    if (index[static_cast<int>(AssetColumn::kStatus)] >= 0) {
+      parsed.column = column_name(AssetColumn::kStatus);
+      const std::string_view status = Trim(cell(AssetColumn::kStatus).text);
+      if (status == "廃棄済" || EqualsIgnoreCaseAscii(status, "retired")) {
+        parsed.listed_retired = true;
+      } else if (status.empty() || status == "使用中" ||
+                 EqualsIgnoreCaseAscii(status, "in service")) {
+        if (retired_sheet && !status.empty()) {
+          fail(AssetColumn::kStatus,
+               "this sheet lists retired assets, the row says " +
+                   Quoted(status));
+        }
+      } else {
+        fail(AssetColumn::kStatus,
+             "must be 使用中 or 廃棄済 (in service or "
+             "retired), got " +
+                 Quoted(status));
+      }
     }
 
     if (!row_ok) continue;

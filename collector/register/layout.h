@@ -36,16 +36,31 @@ enum class AssetColumn : int {
   kImportance,
   kRetention,
   kRegisteredOn,
+  // Retirement (not IPA columns): the CSV's and the retired sheet's. An
+  // import reads the status and ignores the other three (they are changed
+  // only by retiring or restoring).
+  kStatus,
+  kRetiredOn,
+  kRetirementReason,
+  kRetiredBy,
 };
+// The IPA columns: the information-asset sheet of an XLSX export.
 inline constexpr int kAssetColumnCount = 15;
+// With the four retirement columns: CSV and the retired-assets sheet.
+inline constexpr int kAssetColumnCountWithRetirement = 19;
 
 std::string_view AssetHeader(AssetColumn column, bool japanese);
-std::vector<std::string> AssetHeaders(bool japanese);
+std::vector<std::string> AssetHeaders(bool japanese);  // the 15 IPA ones
+std::vector<std::string> AssetHeadersWithRetirement(bool japanese);  // 19
 
 // Sheet names; import accepts either language.
 std::string_view AssetSheetName(bool japanese);   // 情報資産台帳
 std::string_view DeviceSheetName(bool japanese);  // 機器台帳
 std::string_view LinkSheetName(bool japanese);    // 関連付け
+// The XLSX export's sheet of retired assets (廃棄済み情報資産).
+std::string_view RetiredAssetSheetName(bool japanese);
+// The status column's values: 使用中 / 廃棄済 (ja), in service / retired.
+std::string_view AssetStatusText(bool retired, bool japanese);
 std::vector<std::string> DeviceHeaders(bool japanese);
 std::vector<std::string> LinkHeaders(bool japanese);
 
@@ -70,14 +85,23 @@ struct Table {
 std::vector<std::string> AssetRowText(const InformationAsset& asset,
                                       bool japanese);
 
+// The cells of `asset` with the four retirement columns (status, date,
+// reason, who), in column order, as text.
+std::vector<std::string> AssetRowTextWithRetirement(
+    const InformationAsset& asset, bool japanese);
+
 // Reads the information-asset table (first row = headers in either
-// language). A blank 登録日 becomes `today` (YYYY-MM-DD). The importance
-// column is recomputed: a differing value in the file only adds a warning.
-// Appends every problem to `errors`; returns the rows that parsed.
+// language). Each row's listed_retired comes from the status column when
+// present (blank = in service), else from `retired_sheet`; on the retired
+// sheet a row marked in service is an error. A blank 登録日 becomes `today`
+// (YYYY-MM-DD). The importance column is recomputed: a differing value in the
+// file only adds a warning. Appends every problem to `errors`; returns the rows
+// that parsed.
 std::vector<ParsedAsset> ParseAssetTable(const Table& table,
                                          std::string_view today,
                                          std::vector<ImportError>* errors,
-                                         std::vector<std::string>* warnings);
+                                         std::vector<std::string>* warnings,
+                                         bool retired_sheet = false);
 
 // Reads the link table (asset name, kind, target). Checks form only; the
 // store checks that names refer to existing assets and devices.

@@ -185,5 +185,82 @@ TEST(LayoutTest, LinksNeedAKnownKind) {
   EXPECT_EQ(errors[0].column, "種別");
 }
 
+// The status column: blank and 使用中 are in service, 廃棄済 retired,
+// anything else an error naming the column; on the retired sheet a row that
+// says in service is an error.
+TEST(LayoutTest, StatusColumnGivesTheListedState) {
+  std::vector<std::string> headers = AssetHeaders(true);
+  headers.push_back("状態");
+  auto row = [](std::string name, std::string status) {
+    std::vector<std::string> r = Row(std::move(name), "事務所PC", "1");
+    r.push_back(std::move(status));
+    return r;
+  };
+  std::vector<ImportError> errors;
+  std::vector<std::string> warnings;
+  auto parsed = ParseAssetTable(
+      MakeTable({headers, row("A", ""), row("B", "使用中"), row("C", "廃棄済"),
+                 row("D", "Retired"), row("E", "捨てた")}),
+      "2026-11-23", &errors, &warnings);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].row, 6);
+  EXPECT_EQ(errors[0].column, "状態");
+  ASSERT_EQ(parsed.size(), 4u);
+  EXPECT_FALSE(parsed[0].listed_retired);
+  EXPECT_FALSE(parsed[1].listed_retired);
+  EXPECT_TRUE(parsed[2].listed_retired);
+  EXPECT_TRUE(parsed[3].listed_retired);
+
+  errors.clear();
+  parsed =
+      ParseAssetTable(MakeTable({headers, row("A", ""), row("B", "使用中")}),
+                      "2026-11-23", &errors, &warnings, true);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].row, 3);
+  ASSERT_EQ(parsed.size(), 1u);
+  EXPECT_TRUE(parsed[0].listed_retired);  // the sheet says so
+}
+
+TEST(LayoutTest, RetirementIsCheckedBeforeItIsStored) {
+  std::string field;
+  AssetRetirement r{"2026-12-07", "returned to the lessor", "yamada"};
+  EXPECT_EQ(RetirementProblem(r, "2026-12-07", &field), "");
+  r.retired_on = "2026-12-08";  // Japan is ahead of UTC: allowed
+  EXPECT_EQ(RetirementProblem(r, "2026-12-07", &field), "");
+  r.retired_on = "2026-12-09";
+  EXPECT_NE(RetirementProblem(r, "2026-12-07", &field), "");
+  EXPECT_EQ(field, "retired_on");
+  for (const char* bad : {"2026-02-30", "07/12/2026", "", "yesterday"}) {
+    r.retired_on = bad;
+    EXPECT_NE(RetirementProblem(r, "2026-12-07", &field), "") << bad;
+    EXPECT_EQ(field, "retired_on");
+  }
+  r.retired_on = "2026-01-31";
+  for (std::string bad : {std::string("  "), std::string("\xff\xfe"),
+                          std::string(kMaxNoteText + 1, 'x')}) {
+    r.reason = bad;
+    EXPECT_NE(RetirementProblem(r, "2026-12-07", &field), "");
+    EXPECT_EQ(field, "reason");
+  }
+}
+
+TEST(LayoutTest, AnImportNeverChangesTheRetiredState) {
+  ParsedAsset row;
+  row.asset.name = "PC-05 の顧客名簿";
+  InformationAsset stored = row.asset;
+  EXPECT_EQ(ImportedStateProblem(row, &stored), "");
+  EXPECT_EQ(ImportedStateProblem(row, nullptr), "");
+  row.listed_retired = true;
+  EXPECT_NE(ImportedStateProblem(row, nullptr).find("does not create"),
+            std::string::npos);
+  EXPECT_NE(ImportedStateProblem(row, &stored).find("does not retire"),
+            std::string::npos);
+  stored.retired = AssetRetirement{"2026-12-01", "deleted", "yamada"};
+  EXPECT_EQ(ImportedStateProblem(row, &stored), "");
+  row.listed_retired = false;
+  EXPECT_NE(ImportedStateProblem(row, &stored).find("does not restore"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace mamori::asset_register

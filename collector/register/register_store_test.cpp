@@ -252,6 +252,28 @@ TEST_P(RegisterStoreTest, DevicesAreDerivedFromHostsAndGoStale) {
   EXPECT_EQ((*devices)[0].last_seen_unix, ToUnixSeconds(clock_.Now()));
 }
 
+// A revoked host is a device that can no longer report: said plainly,
+// until it enrolls again; a person's retired mark wins over it.
+TEST_P(RegisterStoreTest, RevokedDevicesAreMarkedUntilTheyEnrollAgain) {
+  const int64_t pc = Enroll("acme", "PC-05", "m5");
+  clock_.Advance(hours(1));
+  ASSERT_TRUE(store_->RevokeHost("acme", pc).ok());
+  auto devices = reg_->ListDevices("acme", kStale);
+  ASSERT_TRUE(devices.ok()) << devices.status().ToString();
+  EXPECT_EQ((*devices)[0].status, DeviceStatus::kRevoked);
+  DeviceEdit retire;
+  retire.retired = true;
+  ASSERT_TRUE(reg_->EditDevice("acme", "PC-05", retire, "alice").ok());
+  EXPECT_EQ(reg_->ListDevices("acme", kStale)->at(0).status,
+            DeviceStatus::kRetired);
+  retire.retired = false;
+  ASSERT_TRUE(reg_->EditDevice("acme", "PC-05", retire, "alice").ok());
+  clock_.Advance(hours(1));
+  EXPECT_EQ(Enroll("acme", "PC-05", "m5"), pc);
+  EXPECT_EQ(reg_->ListDevices("acme", kStale)->at(0).status,
+            DeviceStatus::kActive);
+}
+
 TEST_P(RegisterStoreTest, EditsSurviveReenrollmentAndRetiredIsKept) {
   const int64_t pc = Enroll("acme", "PC-05", "m5");
   DeviceEdit edit;
@@ -426,6 +448,113 @@ TEST_P(RegisterStoreTest, ConcurrentImportsFromTwoCollectorsCreateOnce) {
   }
   EXPECT_EQ(Count("SELECT COUNT(*) FROM register_assets"), 10);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM register_history"), 10);
+}
+
+// Retiring keeps the row, its links and history; an import neither
+// restores nor retires; restoring clears the mark. Both backends.
+TEST_P(RegisterStoreTest, RetireAndRestoreKeepEverythingAndImportsNeverFlip) {
+  Enroll("acme", "PC-05", "m5");
+  ASSERT_TRUE(reg_->Import("acme",
+                           Plan({Asset("顧客名簿", 3), Asset("見積書", 1)}),
+                           "alice", false)
+                  .ok());
+  ASSERT_TRUE(
+      reg_->Link("acme", "顧客名簿", LinkKind::kDevice, "PC-05", "alice").ok());
+  const std::string hostile =
+      "<script>alert(1)</script>'; DROP TABLE "
+      "register_assets;--\n=HYPERLINK(1)";
+  clock_.Advance(hours(1));
+  auto retired = reg_->RetireAsset(
+      "acme", "顧客名簿", {"2026-11-20", hostile, "someone else"}, "alice");
+  ASSERT_TRUE(retired.ok()) << retired.status().ToString();
+  ASSERT_TRUE(retired->retired.has_value());
+  EXPECT_EQ(*retired->retired,
+            (AssetRetirement{"2026-11-20", hostile, "alice"}));
+
+  // Kept, marked, linked; left out of the risks.
+  auto listed = reg_->ListAssets("acme");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  const InformationAsset& stored =
+      (*listed)[0].name == "顧客名簿" ? (*listed)[0] : (*listed)[1];
+  EXPECT_EQ(stored, *retired);
+  EXPECT_EQ(reg_->ListLinks("acme")->size(), 1u);
+  std::string source;
+  auto risks = reg_->AssetRisks("acme", &source);
+  ASSERT_TRUE(risks.ok());
+  ASSERT_EQ(risks->size(), 1u);
+  EXPECT_EQ((*risks)[0].asset_name, "見積書");
+  auto history = reg_->History("acme", 1);
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ((*history)[0].action, "retire");
+  EXPECT_EQ((*history)[0].actor, "alice");
+  EXPECT_NE((*history)[0].before_json.find("\"retired\":null"),
+            std::string::npos);
+  EXPECT_NE((*history)[0].after_json.find("\"retired_on\":\"2026-11-20\""),
+            std::string::npos);
+
+  // Clear refusals, nothing written.
+  const int64_t changes = Count("SELECT COUNT(*) FROM register_history");
+  EXPECT_EQ(
+      reg_->RetireAsset("acme", "顧客名簿", {"2026-11-21", "x", ""}, "bob")
+          .status()
+          .code(),
+      StatusCode::kFailedPrecondition);
+  auto future =
+      reg_->RetireAsset("acme", "見積書", {"2026-11-25", "x", ""}, "b");
+  EXPECT_EQ(future.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(future.status().message().rfind("retired_on:", 0), 0u);
+  EXPECT_EQ(reg_->RetireAsset("acme", "見積書", {"2026-11-20", " ", ""}, "b")
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(reg_->RetireAsset("acme", "nope", {"2026-11-20", "x", ""}, "b")
+                .status()
+                .code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(reg_->RetireAsset("globex", "見積書", {"2026-11-20", "x", ""}, "b")
+                .status()
+                .code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(reg_->RestoreAsset("acme", "見積書", "b").status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM register_history"), changes);
+
+  // The export (CSV with its status column) re-imports as a no-op.
+  auto again = reg_->Import("acme", Plan(*listed), "bob", false);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->errors.empty()) << again->errors[0].ToString();
+  EXPECT_EQ(again->unchanged, 2);
+  // A file listing it in service does not resurrect it; one listing the
+  // other as retired does not retire it: errors, nothing applied.
+  InformationAsset other = Asset("見積書", 1);
+  other.retired = AssetRetirement{"2026-11-20", "x", "bob"};
+  auto flipped =
+      reg_->Import("acme", Plan({Asset("顧客名簿", 2), other}), "bob", false);
+  ASSERT_TRUE(flipped.ok());
+  EXPECT_FALSE(flipped->applied);
+  ASSERT_EQ(flipped->errors.size(), 2u);
+  EXPECT_NE(flipped->errors[0].reason.find("does not restore"),
+            std::string::npos);
+  EXPECT_EQ(flipped->errors[0].column, "状態");
+  EXPECT_NE(flipped->errors[1].reason.find("does not retire"),
+            std::string::npos);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM register_history"), changes);
+  // Editing a retired asset's fields keeps it retired.
+  auto edited = PutAsset(*reg_, "acme", Asset("顧客名簿", 2), "bob");
+  ASSERT_TRUE(edited.ok()) << edited.status().ToString();
+  EXPECT_TRUE(*edited);
+  EXPECT_TRUE(reg_->GetAsset("acme", "顧客名簿")->retired.has_value());
+
+  auto restored = reg_->RestoreAsset("acme", "顧客名簿", "bob");
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_FALSE(restored->retired.has_value());
+  EXPECT_EQ(restored->confidentiality, 2);
+  EXPECT_FALSE(reg_->GetAsset("acme", "顧客名簿")->retired.has_value());
+  EXPECT_EQ(reg_->History("acme", 1)->at(0).action, "restore");
+  EXPECT_EQ(reg_->RestoreAsset("acme", "顧客名簿", "bob").status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM register_assets"), 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RegisterStoreTest,

@@ -70,10 +70,12 @@ TEST_F(XlsxTest, WrittenWorkbookReadsBackIdentically) {
 
   auto tables = ReadXlsx(*bytes);
   ASSERT_TRUE(tables.ok()) << tables.status().ToString();
-  ASSERT_EQ(tables->size(), 3u);
+  ASSERT_EQ(tables->size(), 4u);
   EXPECT_EQ((*tables)[0].sheet, "情報資産台帳");
   EXPECT_EQ((*tables)[1].sheet, "機器台帳");
   EXPECT_EQ((*tables)[2].sheet, "関連付け");
+  EXPECT_EQ((*tables)[3].sheet, "廃棄済み情報資産");
+  EXPECT_EQ((*tables)[3].rows.size(), 1u);  // headers only
   EXPECT_EQ((*tables)[1].rows[1][0].text, "PC-05");
   EXPECT_EQ((*tables)[1].rows[1][9].text, "fail: antivirus");
 
@@ -87,6 +89,43 @@ TEST_F(XlsxTest, WrittenWorkbookReadsBackIdentically) {
   ASSERT_EQ(plan->links.size(), 2u);
   EXPECT_EQ(plan->links[0].link, s.links[0]);
   EXPECT_EQ(plan->links[1].link, s.links[1]);
+}
+
+// Retired assets leave the main sheet for their own, with the retirement
+// columns; the file reads back with their state and nothing else changed.
+TEST_F(XlsxTest, RetiredAssetsHaveTheirOwnSheetAndReadBack) {
+  RegisterSnapshot s = Sample();
+  InformationAsset gone = s.assets[1];
+  gone.name = "USB-07 <script>alert(1)</script>";
+  gone.retired =
+      AssetRetirement{"2026-12-01", "破砕\n=cmd|' /C calc'!A0", "yamada"};
+  s.assets.push_back(gone);
+  const std::string path = dir_ + "/retired.xlsx";
+  ASSERT_TRUE(WriteXlsx(s, true, path).ok());
+  auto bytes = ReadFile(path);
+  ASSERT_TRUE(bytes.ok());
+  auto tables = ReadXlsx(*bytes);
+  ASSERT_TRUE(tables.ok()) << tables.status().ToString();
+  ASSERT_EQ(tables->size(), 4u);
+  EXPECT_EQ((*tables)[0].rows.size(), 3u);  // header + the two in service
+  const Table& retired = (*tables)[3];
+  ASSERT_EQ(retired.rows.size(), 2u);
+  ASSERT_EQ(retired.rows[0].size(), 19u);
+  EXPECT_EQ(retired.rows[0][15].text, "状態");
+  EXPECT_EQ(retired.rows[1][1].text, gone.name);
+  EXPECT_EQ(retired.rows[1][15].text, "廃棄済");
+  EXPECT_EQ(retired.rows[1][17].text, gone.retired->reason);
+  EXPECT_EQ(retired.rows[1][18].text, "yamada");
+
+  auto plan = PlanImport(*bytes, "2000-01-01");
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_TRUE(plan->errors.empty()) << plan->errors[0].ToString();
+  ASSERT_EQ(plan->assets.size(), 3u);
+  EXPECT_FALSE(plan->assets[0].listed_retired);
+  EXPECT_TRUE(plan->assets[2].listed_retired);
+  EXPECT_EQ(plan->assets[2].sheet, "廃棄済み情報資産");
+  gone.retired.reset();
+  EXPECT_EQ(plan->assets[2].asset, gone);
 }
 
 TEST_F(XlsxTest, EnglishWorkbookReadsBack) {

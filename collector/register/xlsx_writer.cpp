@@ -83,42 +83,58 @@ Status WriteXlsx(const RegisterSnapshot& snapshot, bool japanese,
     if (error == LXW_NO_ERROR) error = e;
   };
 
-  // Information assets, in the IPA sheet's column order.
-  lxw_worksheet* assets_sheet = workbook_add_worksheet(
-      book, std::string(AssetSheetName(japanese)).c_str());
-  SheetWriter assets(assets_sheet, text);
-  assets.Headers(AssetHeaders(japanese), header);
+  // Information assets, in the IPA sheet's column order: those in service
+  // on the main sheet, the retired ones on their own sheet with the
+  // retirement columns after.
   lxw_row_t row = 1;
-  for (const auto& a : snapshot.assets) {
-    const std::vector<std::string> cells = AssetRowText(a, japanese);
-    for (int c = 0; c < kAssetColumnCount; ++c) {
-      const auto column = static_cast<AssetColumn>(c);
-      const auto col = static_cast<lxw_col_t>(c);
-      switch (column) {
-        case AssetColumn::kConfidentiality:
-        case AssetColumn::kIntegrity:
-        case AssetColumn::kAvailability:
-        case AssetColumn::kImportance:
-          assets.Number(row, col, std::stod(cells[c]), level);
-          break;
-        case AssetColumn::kRegisteredOn:
-          if (auto serial = IsoDateToExcelSerial(cells[c])) {
-            assets.Number(row, col, *serial, date);
-          } else {
-            assets.Text(row, col, cells[c]);
-          }
-          break;
-        default:
-          assets.Text(row, col, cells[c]);
+  const auto write_assets = [&](bool retired_sheet) {
+    const int columns =
+        retired_sheet ? kAssetColumnCountWithRetirement : kAssetColumnCount;
+    lxw_worksheet* sheet = workbook_add_worksheet(
+        book, std::string(retired_sheet ? RetiredAssetSheetName(japanese)
+                                        : AssetSheetName(japanese))
+                  .c_str());
+    SheetWriter assets(sheet, text);
+    assets.Headers(retired_sheet ? AssetHeadersWithRetirement(japanese)
+                                 : AssetHeaders(japanese),
+                   header);
+    lxw_row_t r = 1;
+    for (const auto& a : snapshot.assets) {
+      if (a.retired.has_value() != retired_sheet) continue;
+      const std::vector<std::string> cells =
+          AssetRowTextWithRetirement(a, japanese);
+      for (int c = 0; c < columns; ++c) {
+        const auto column = static_cast<AssetColumn>(c);
+        const auto col = static_cast<lxw_col_t>(c);
+        switch (column) {
+          case AssetColumn::kConfidentiality:
+          case AssetColumn::kIntegrity:
+          case AssetColumn::kAvailability:
+          case AssetColumn::kImportance:
+            assets.Number(r, col, std::stod(cells[c]), level);
+            break;
+          case AssetColumn::kRegisteredOn:
+          case AssetColumn::kRetiredOn:
+            if (auto serial = IsoDateToExcelSerial(cells[c])) {
+              assets.Number(r, col, *serial, date);
+            } else {
+              assets.Text(r, col, cells[c]);
+            }
+            break;
+          default:
+            assets.Text(r, col, cells[c]);
+        }
       }
+      ++r;
     }
-    ++row;
-  }
-  keep(assets.error());
-  worksheet_set_column(assets_sheet, 0, 0, 14, nullptr);
-  worksheet_set_column(assets_sheet, 1, 1, 24, nullptr);
-  worksheet_set_column(assets_sheet, 2, 5, 16, nullptr);
-  worksheet_set_column(assets_sheet, 14, 14, 12, nullptr);
+    keep(assets.error());
+    worksheet_set_column(sheet, 0, 0, 14, nullptr);
+    worksheet_set_column(sheet, 1, 1, 24, nullptr);
+    worksheet_set_column(sheet, 2, 5, 16, nullptr);
+    worksheet_set_column(sheet, 14, 14, 12, nullptr);
+    if (retired_sheet) worksheet_set_column(sheet, 15, 18, 16, nullptr);
+  };
+  write_assets(false);
 
   lxw_worksheet* devices_sheet = workbook_add_worksheet(
       book, std::string(DeviceSheetName(japanese)).c_str());
@@ -159,6 +175,7 @@ Status WriteXlsx(const RegisterSnapshot& snapshot, bool japanese,
   }
   keep(links.error());
   worksheet_set_column(links_sheet, 0, 2, 24, nullptr);
+  write_assets(true);
 
   const lxw_error closed = workbook_close(book);
   keep(closed);

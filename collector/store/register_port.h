@@ -72,7 +72,8 @@ class RegisterPort {
  public:
   virtual ~RegisterPort() = default;
 
-  // Information assets of `org` ordered by business area then name.
+  // Information assets of `org` ordered by business area then name, the
+  // retired ones included (with `retired` set: callers choose what to show).
   // NOT_FOUND naming the organisation when it does not exist.
   virtual Result<std::vector<InformationAsset>> ListAssets(
       const std::string& org) = 0;
@@ -86,9 +87,12 @@ class RegisterPort {
       const std::string& org, std::chrono::seconds stale_after) = 0;
 
   // Applies `plan` (or, with `dry_run`, only reports what it would do).
-  // Row problems, including links to unknown assets or devices, are in the
-  // summary's errors and nothing is written. NOT_FOUND for an unknown
-  // organisation; INTERNAL for a database failure (rolled back).
+  // Row problems, including links to unknown assets or devices and rows
+  // whose retired state differs from the register's (ImportedStateProblem:
+  // an import never retires or restores), are in the summary's errors and
+  // nothing is written. A retired asset's other fields are updated like any.
+  // NOT_FOUND for an unknown organisation; INTERNAL for a database failure
+  // (rolled back).
   virtual Result<ImportSummary> Import(const std::string& org,
                                        const ImportPlan& plan,
                                        const std::string& actor,
@@ -118,17 +122,34 @@ class RegisterPort {
                                   const DeviceEdit& edit,
                                   const std::string& actor) = 0;
 
+  // Retires the asset named `name`: stores `retirement` (its retired_by is
+  // replaced by `actor`) and a history entry "retire" with the asset before
+  // and after. Returns the asset as stored. INVALID_ARGUMENT naming the
+  // field when RetirementProblem finds one (today = the store clock's UTC
+  // date); NOT_FOUND for an unknown asset; FAILED_PRECONDITION when it is
+  // already retired (its date in the message). Nothing is deleted: the
+  // asset's links stay.
+  virtual Result<InformationAsset> RetireAsset(
+      const std::string& org, const std::string& name,
+      const AssetRetirement& retirement, const std::string& actor) = 0;
+  // Puts a retired asset back in service (history entry "restore").
+  // Returns the asset as stored; NOT_FOUND for an unknown asset;
+  // FAILED_PRECONDITION when it is not retired.
+  virtual Result<InformationAsset> RestoreAsset(const std::string& org,
+                                                const std::string& name,
+                                                const std::string& actor) = 0;
+
   // Maps check ids (check_results.check_id) to employee-rule ids, from the
   // policy set in force. Results of checks missing here are grouped under
   // their check id instead of a rule.
   virtual void SetCheckRules(
       std::map<std::string, std::string> check_to_rule) = 0;
 
-  // Per asset, most important first, the worst state per rule among its
-  // linked devices (fail, then error, then unknown, then pass:
-  // grading::StatusSeverity). Reads the grading module's check_results when the
-  // table exists; `source` receives which source was used and how many results
-  // it held.
+  // Per asset in service (retired ones are left out), most important
+  // first, the worst state per rule among its linked devices (fail, then error,
+  // then unknown, then pass: grading::StatusSeverity). Reads the grading
+  // module's check_results when the table exists; `source` receives which
+  // source was used and how many results it held.
   virtual Result<std::vector<AssetRisk>> AssetRisks(const std::string& org,
                                                     std::string* source) = 0;
 

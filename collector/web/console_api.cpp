@@ -1742,6 +1742,12 @@ HttpResponse ConsoleApi::Route(Call& call) {
       if (is({"orgs", "*", "register", "links"}) && m == "POST") {
         return reg.AddLink(*org);
       }
+      if (is({"orgs", "*", "register", "assets", "retire"}) && m == "POST") {
+        return reg.Retire(*org, true);
+      }
+      if (is({"orgs", "*", "register", "assets", "restore"}) && m == "POST") {
+        return reg.Retire(*org, false);
+      }
       if (is({"orgs", "*", "register", "devices", "*"})) {
         std::optional<int64_t> host = id_at(4);
         if (!host) return h.Problem(404, "error.not_found");

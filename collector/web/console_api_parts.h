@@ -57,12 +57,21 @@ struct ParameterHandlers : ApiBase {
 // (console_api_register.cpp): assets, devices and links; add or edit an
 // asset, link it; export as XLSX or CSV; import a file with a dry run first.
 struct RegisterHandlers : ApiBase {
-  // GET orgs/{org}/register
+  // GET orgs/{org}/register: assets in service (`assets`), retired ones
+  // (`retired_assets`), their counts, devices, links (a device link with
+  // its device's status, "missing" when no device has that name), media.
   HttpResponse Get(int64_t org_id);
   // PUT orgs/{org}/register/assets: creates or replaces one asset by name.
   HttpResponse PutAsset(int64_t org_id);
   // POST orgs/{org}/register/links {asset_name, kind, target}
   HttpResponse AddLink(int64_t org_id);
+  // POST orgs/{org}/register/assets/retire {name, retired_on?, reason} and
+  // POST orgs/{org}/register/assets/restore {name}: org admins and
+  // operators (viewers 403); the date defaults to today (UTC) and may not
+  // be in the future; audited before → after; an unknown asset or another
+  // organisation's is 404; retiring a retired asset (or restoring one in
+  // service) is 409. Nothing is deleted.
+  HttpResponse Retire(int64_t org_id, bool retire);
   // PATCH orgs/{org}/register/devices/{host} {owner?, location?, retired?}:
   // edits a device asset's fields people keep (absent = unchanged); org
   // admins and operators; audited before → after; another organisation's

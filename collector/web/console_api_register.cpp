@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -41,7 +43,11 @@ json AssetDoc(const InformationAsset& a) {
           {"availability", a.availability},
           {"importance", a.importance()},
           {"retention", a.retention},
-          {"registered_on", a.registered_on}};
+          {"registered_on", a.registered_on},
+          {"retired", a.retired ? json{{"retired_on", a.retired->retired_on},
+                                       {"reason", a.retired->reason},
+                                       {"retired_by", a.retired->retired_by}}
+                                : json(nullptr)}};
 }
 
 json ErrorsJson(const std::vector<asset_register::ImportError>& errors) {
@@ -66,12 +72,21 @@ HttpResponse RegisterHandlers::Get(int64_t org_id) {
   Result<asset_register::RegisterSnapshot> snapshot =
       register_port()->Snapshot(org->name, options().silent_after);
   if (!snapshot.ok()) return StoreProblem(snapshot.status());
+  // Retired assets leave the list and its count; the page shows them
+  // under its "retired" filter.
   json assets = json::array();
+  json retired = json::array();
   for (const InformationAsset& a : snapshot->assets) {
-    assets.push_back(AssetDoc(a));
+    (a.retired ? retired : assets).push_back(AssetDoc(a));
   }
+  // A link names its device by host name: the state of the device of that
+  // name (the best one when several share it: a name taken over by a new PC
+  // is active), so a link to a retired, revoked or silent PC says so.
+  std::map<std::string, asset_register::DeviceStatus> device_state;
   json devices = json::array();
   for (const asset_register::DeviceAsset& d : snapshot->devices) {
+    auto [it, added] = device_state.emplace(d.name, d.status);
+    if (!added && d.status < it->second) it->second = d.status;
     devices.push_back(
         {{"host_id", d.host_id},
          {"name", d.name},
@@ -87,9 +102,18 @@ HttpResponse RegisterHandlers::Get(int64_t org_id) {
   }
   json links = json::array();
   for (const asset_register::AssetLink& l : snapshot->links) {
+    json target_status = nullptr;  // services have none
+    if (l.kind == asset_register::LinkKind::kDevice) {
+      const auto it = device_state.find(l.target);
+      target_status =
+          it == device_state.end()
+              ? "missing"
+              : std::string(asset_register::DeviceStatusCode(it->second));
+    }
     links.push_back({{"asset_name", l.asset_name},
                      {"kind", asset_register::LinkKindCode(l.kind)},
-                     {"target", l.target}});
+                     {"target", l.target},
+                     {"target_status", target_status}});
   }
   json media = json::array();
   for (asset_register::Medium m : asset_register::AllMedia()) {
@@ -98,11 +122,14 @@ HttpResponse RegisterHandlers::Get(int64_t org_id) {
                       {{"ja", asset_register::MediumLabel(m, true)},
                        {"en", asset_register::MediumLabel(m, false)}}}});
   }
-  return Json({{"assets", assets},
-               {"devices", devices},
-               {"links", links},
-               {"media", media},
-               {"can_write", CanWrite(org_id)}});
+  return Json(
+      {{"assets", assets},
+       {"retired_assets", retired},
+       {"counts", {{"assets", assets.size()}, {"retired", retired.size()}}},
+       {"devices", devices},
+       {"links", links},
+       {"media", media},
+       {"can_write", CanWrite(org_id)}});
 }
 
 HttpResponse RegisterHandlers::PutAsset(int64_t org_id) {
@@ -177,6 +204,64 @@ HttpResponse RegisterHandlers::PutAsset(int64_t org_id) {
           before.ok() ? AssetDoc(*before) : json::object(), AssetDoc(*stored));
   }
   return Json({{"asset", AssetDoc(*stored)}, {"changed", *changed}});
+}
+
+HttpResponse RegisterHandlers::Retire(int64_t org_id, bool retire) {
+  Result<store::OrgOverview> org = ScopedOrg(org_id);
+  if (!org.ok()) return StoreProblem(org.status());
+  if (!CanWrite(org_id)) return Problem(403, "auth.forbidden");
+  if (register_port() == nullptr) return RegisterMissing();
+  if (auto p = ParseBody()) return *p;
+  std::string name;
+  asset_register::AssetRetirement retirement;
+  if (auto p = BodyString("name", &name, kMaxTextField)) return *p;
+  if (name.empty()) return FieldProblem("name", "error.required");
+  std::vector<std::string> allowed = {"name"};
+  if (retire) {
+    allowed.insert(allowed.end(), {"retired_on", "reason"});
+    if (auto p = BodyString("retired_on", &retirement.retired_on, 10)) {
+      return *p;
+    }
+    if (auto p = BodyString("reason", &retirement.reason,
+                            asset_register::kMaxNoteText)) {
+      return *p;
+    }
+    const std::string today =
+        asset_register::IsoDateFromUnix(ToUnixSeconds(clock().Now()));
+    if (retirement.retired_on.empty()) retirement.retired_on = today;
+    std::string field;
+    const std::string problem =
+        asset_register::RetirementProblem(retirement, today, &field);
+    if (!problem.empty()) {
+      if (field == "reason" && Trim(retirement.reason).empty()) {
+        return FieldProblem("reason", "error.required");
+      }
+      return FieldProblem(field, "register.retire_refused",
+                          {{"reason", problem}});
+    }
+  }
+  for (const auto& [key, value] : call.body.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      return FieldProblem(key, "error.unknown_field");
+    }
+  }
+  std::lock_guard<std::mutex> lock(register_mu());
+  Result<InformationAsset> before = register_port()->GetAsset(org->name, name);
+  if (!before.ok()) return StoreProblem(before.status());
+  Result<InformationAsset> after =
+      retire ? register_port()->RetireAsset(org->name, name, retirement,
+                                            call.Actor())
+             : register_port()->RestoreAsset(org->name, name, call.Actor());
+  if (!after.ok()) {
+    if (after.status().code() == StatusCode::kFailedPrecondition) {
+      return Problem(
+          409, retire ? "register.already_retired" : "register.not_retired");
+    }
+    return StoreProblem(after.status());
+  }
+  Audit(retire ? "register.asset.retire" : "register.asset.restore", name,
+        org_id, AssetDoc(*before), AssetDoc(*after));
+  return Json({{"asset", AssetDoc(*after)}});
 }
 
 namespace {

@@ -384,6 +384,44 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
   await page.waitForFunction(() => document.querySelectorAll('#asset-table tbody tr').length === 2);
   await shot(page, 'register');
 
+  log('register: retire an asset (confirmation, date defaults to today, hostile reason), filter, restore');
+  const retireName = 'imported-asset <img src=x onerror=alert(4)>';
+  await page.locator('#asset-table tbody tr', {hasText: retireName}).locator('.retire-button').click();
+  await page.waitForSelector('#retire-form');
+  const today = await page.inputValue('#retire-date');
+  check(/^\d{4}-\d{2}-\d{2}$/.test(today), `retire date default ${today}`);
+  // Cancel first: nothing changes.
+  await page.click('#retire-cancel');
+  await page.waitForSelector('#retire-form', {state: 'detached'});
+  check((await page.$$eval('#asset-table tbody tr', (r) => r.length)) === 2, 'cancel retired something');
+  await page.locator('#asset-table tbody tr', {hasText: retireName}).locator('.retire-button').click();
+  await page.waitForSelector('#retire-form');
+  const retireReason = '返却済み <img src=x onerror=alert(5)> =HYPERLINK("x")';
+  await page.fill('#retire-reason', retireReason);
+  await shot(page, 'register-retire-form');
+  await page.click('#retire-confirm');
+  await page.waitForSelector('#retire-form', {state: 'detached'});
+  await page.waitForSelector('#register-saved');
+  check((await page.$$eval('#asset-table tbody tr', (r) => r.length)) === 1, 'the retired asset is still listed');
+  check((await page.textContent('#asset-filter option[value="retired"]')).includes('1'), 'the retired count is not 1');
+  await page.selectOption('#asset-filter', 'retired');
+  // The page is drawn again for the filter: wait for the retired row itself.
+  await page.waitForFunction((n) => document.querySelector('#asset-table')?.textContent.includes(n), retireName);
+  const retiredRows = await page.$$eval('#asset-table tbody tr', (rows) => rows.map((r) =>
+    Array.from(r.children).map((td) => td.textContent)));
+  check(retiredRows.length === 1 && retiredRows[0][0] === retireName && retiredRows[0].includes(retireReason) &&
+    retiredRows[0].includes(today), `retired rows ${JSON.stringify(retiredRows)}`);
+  check(await page.evaluate(() => document.querySelectorAll('img[src="x"]').length) === 0, 'retire reason became markup');
+  await shot(page, 'register-retired');
+  await page.locator('#asset-table tbody tr', {hasText: retireName}).locator('.restore-button').click();
+  await page.waitForSelector('#restore-form');
+  await page.click('#restore-confirm');
+  await page.waitForSelector('#restore-form', {state: 'detached'});
+  await page.waitForSelector('#register-saved');
+  check(!(await page.$('#asset-table')), 'the restored asset is still in the retired view');
+  await page.selectOption('#asset-filter', 'active');
+  await page.waitForFunction(() => document.querySelectorAll('#asset-table tbody tr').length === 2);
+
   log('register: edit a device asset and retire it (audited)');
   const deviceRow = page.locator('#device-table tbody tr', {hasText: env('THIS_HOST')});
   await deviceRow.locator('.device-edit-button').click();
@@ -609,6 +647,7 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
   check(actions.includes('token.create') && actions.includes('account.password') &&
     actions.includes('host.revoke') && actions.includes('parameter.set') && actions.includes('api_token.revoke') &&
     actions.includes('register.asset') && actions.includes('register.link') && actions.includes('register.import') &&
+    actions.includes('register.asset.retire') && actions.includes('register.asset.restore') &&
     actions.includes('improvement.update') && actions.includes('device.mark') &&
     actions.includes('alert_channel.add') && actions.includes('alert_settings.set'),
   `actions ${actions}`);

@@ -81,6 +81,12 @@ CREATE TABLE register_history (
 );
 CREATE INDEX register_history_org ON register_history(org_id, changed_at);
 )sql"},
+    {2, R"sql(
+-- Retired information assets (sqlite/register_schema.cpp step 2).
+ALTER TABLE register_assets ADD COLUMN retired_on text;
+ALTER TABLE register_assets ADD COLUMN retired_reason text;
+ALTER TABLE register_assets ADD COLUMN retired_by text;
+)sql"},
 };
 
 }  // namespace

@@ -11,6 +11,7 @@ namespace mamori::store::pg {
 namespace {
 
 using asset_register::AssetLink;
+using asset_register::AssetRetirement;
 using asset_register::AssetRisk;
 using asset_register::DeviceAsset;
 using asset_register::DeviceEdit;
@@ -20,6 +21,7 @@ using asset_register::ImportPlan;
 using asset_register::ImportSummary;
 using asset_register::InformationAsset;
 using asset_register::LinkKind;
+using asset_register::ParsedAsset;
 using asset_register::ParsedLink;
 using asset_register::RegisterSnapshot;
 using asset_register::RuleState;
@@ -46,7 +48,8 @@ std::string DeviceEditJson(const std::string& owner,
 constexpr const char* kSelectAssets =
     "SELECT id, business_area, name, note, users, owning_department, medium, "
     "personal, sensitive_personal, my_number, confidentiality, integrity, "
-    "availability, retention, registered_on FROM register_assets "
+    "availability, retention, registered_on, retired_on, retired_reason, "
+    "retired_by FROM register_assets "
     "WHERE org_id = $1 ORDER BY business_area COLLATE \"C\", "
     "name COLLATE \"C\"";
 
@@ -92,6 +95,10 @@ InformationAsset AssetFromRow(const Rows& rows, int r) {
   a.availability = static_cast<int>(rows.Int(r, 12));
   a.retention = rows.Text(r, 13);
   a.registered_on = rows.Text(r, 14);
+  if (!rows.IsNull(r, 15)) {
+    a.retired = asset_register::AssetRetirement{
+        rows.Text(r, 15), rows.Text(r, 16), rows.Text(r, 17)};
+  }
   return a;
 }
 
@@ -188,7 +195,9 @@ Result<std::vector<DeviceAsset>> PgRegisterStore::ListDevices(
       "SELECT h.id, h.hostname, h.os_name, h.os_version, h.serial, "
       "h.last_seen, s.payload_json ->> 'role', "
       "hw.payload_json ->> 'vendor', hw.payload_json ->> 'model', "
-      "hw.payload_json ->> 'serial', d.owner, d.location, d.retired_at "
+      "hw.payload_json ->> 'serial', d.owner, d.location, d.retired_at, "
+      "EXISTS (SELECT 1 FROM host_revocations r WHERE r.host_id = h.id "
+      "AND r.revoked_at >= h.enrolled_at)::int "
       "FROM hosts h "
       "LEFT JOIN host_facts s ON s.host_id = h.id AND s.family = 'system' "
       "LEFT JOIN host_facts hw ON hw.host_id = h.id "
@@ -222,6 +231,8 @@ Result<std::vector<DeviceAsset>> PgRegisterStore::ListDevices(
     d.location = rows->Text(r, 11);
     if (!rows->IsNull(r, 12)) {
       d.status = DeviceStatus::kRetired;
+    } else if (rows->Int(r, 13) != 0) {
+      d.status = DeviceStatus::kRevoked;
     } else if (d.last_seen_unix < stale_before) {
       d.status = DeviceStatus::kStale;
     }
@@ -362,6 +373,18 @@ Result<ImportSummary> PgRegisterStore::Import(const std::string& org,
     by_name.emplace(std::move(name), std::make_pair(id, std::move(asset)));
   }
 
+  // A file never retires or restores (docs/register.md, import rules).
+  for (const auto& p : plan.assets) {
+    const auto found = by_name.find(p.asset.name);
+    const std::string problem = asset_register::ImportedStateProblem(
+        p, found == by_name.end() ? nullptr : &found->second.second);
+    if (!problem.empty()) {
+      summary.errors.push_back(
+          {p.sheet.empty() ? plan.asset_sheet : p.sheet, p.row,
+           p.column.empty() ? "情報資産名称 / Asset name" : p.column, problem});
+    }
+  }
+
   // Links are checked before anything is written so errors are complete.
   std::set<std::string> names_in_file;
   for (const auto& p : plan.assets) names_in_file.insert(p.asset.name);
@@ -396,8 +419,13 @@ Result<ImportSummary> PgRegisterStore::Import(const std::string& org,
   if (!summary.errors.empty()) return summary;  // rolled back: nothing written
 
   const int64_t now = ToUnixSeconds(clock_.Now());
-  for (const auto& p : plan.assets) {
-    const auto found = by_name.find(p.asset.name);
+  for (const auto& parsed : plan.assets) {
+    // The state is the register's (checked above); the rest is the file's.
+    InformationAsset asset = parsed.asset;
+    const auto found = by_name.find(asset.name);
+    if (found != by_name.end()) asset.retired = found->second.second.retired;
+    ParsedAsset p;
+    p.asset = std::move(asset);
     if (found != by_name.end() && found->second.second == p.asset) {
       ++summary.unchanged;
       continue;
@@ -517,6 +545,81 @@ Result<bool> PgRegisterStore::EditDevice(const std::string& org,
   return true;
 }
 
+Result<InformationAsset> PgRegisterStore::RetireAsset(
+    const std::string& org, const std::string& name,
+    const AssetRetirement& retirement, const std::string& actor) {
+  AssetRetirement stored = retirement;
+  stored.retired_by = actor;
+  std::string field;
+  const std::string problem = asset_register::RetirementProblem(
+      stored, asset_register::IsoDateFromUnix(ToUnixSeconds(clock_.Now())),
+      &field);
+  if (!problem.empty()) return InvalidArgumentError(field + ": " + problem);
+  return SetRetirement(org, name, std::move(stored), actor);
+}
+
+Result<InformationAsset> PgRegisterStore::RestoreAsset(
+    const std::string& org, const std::string& name, const std::string& actor) {
+  return SetRetirement(org, name, std::nullopt, actor);
+}
+
+Result<InformationAsset> PgRegisterStore::SetRetirement(
+    const std::string& org, const std::string& name,
+    std::optional<AssetRetirement> retirement, const std::string& actor) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  Transaction tx(conn_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+  // The import's lock: an import never plans from a state changed under it.
+  MAMORI_RETURN_IF_ERROR(
+      conn_
+          .Query("SELECT pg_advisory_xact_lock(hashtext('register'), $1::int)",
+                 Params().Add(*org_id))
+          .status());
+  Result<Rows> rows = conn_.Query(
+      "SELECT id, business_area, name, note, users, owning_department, "
+      "medium, personal, sensitive_personal, my_number, confidentiality, "
+      "integrity, availability, retention, registered_on, retired_on, "
+      "retired_reason, retired_by FROM register_assets "
+      "WHERE org_id = $1 AND name = $2 FOR UPDATE",
+      Params().Add(*org_id).Add(name));
+  if (!rows.ok()) return rows.status();
+  if (rows->size() == 0) {
+    return NotFoundError("no information asset named \"" + name + "\"");
+  }
+  const InformationAsset before = AssetFromRow(*rows, 0);
+  if (retirement && before.retired) {
+    return FailedPreconditionError("\"" + name + "\" is already retired (on " +
+                                   before.retired->retired_on + ")");
+  }
+  if (!retirement && !before.retired) {
+    return FailedPreconditionError("\"" + name + "\" is not retired");
+  }
+  InformationAsset after = before;
+  after.retired = retirement;
+  const int64_t now = ToUnixSeconds(clock_.Now());
+  Params p;
+  if (retirement) {
+    p.Add(retirement->retired_on).Add(retirement->reason);
+    p.Add(retirement->retired_by);
+  } else {
+    p.AddNull().AddNull().AddNull();
+  }
+  p.Add(now).Add(*org_id).Add(rows->Int(0, 0));
+  MAMORI_RETURN_IF_ERROR(
+      conn_
+          .Query("UPDATE register_assets SET retired_on = $1, "
+                 "retired_reason = $2, retired_by = $3, updated_at = $4 "
+                 "WHERE org_id = $5 AND id = $6",
+                 p)
+          .status());
+  MAMORI_RETURN_IF_ERROR(Record(
+      *org_id, now, actor, "asset", name, retirement ? "retire" : "restore",
+      asset_register::AssetJson(before), asset_register::AssetJson(after)));
+  MAMORI_RETURN_IF_ERROR(tx.Commit());
+  return after;
+}
+
 Result<std::vector<AssetRisk>> PgRegisterStore::AssetRisks(
     const std::string& org, std::string* source) {
   auto org_id = OrgId(org);
@@ -531,7 +634,8 @@ Result<std::vector<AssetRisk>> PgRegisterStore::AssetRisks(
       "FROM register_assets a "
       "LEFT JOIN register_links l ON l.asset_id = a.id "
       "LEFT JOIN hosts h ON h.id = l.host_id "
-      "WHERE a.org_id = $1 ORDER BY a.importance DESC, a.name COLLATE \"C\", "
+      "WHERE a.org_id = $1 AND a.retired_on IS NULL "
+      "ORDER BY a.importance DESC, a.name COLLATE \"C\", "
       "h.hostname COLLATE \"C\" NULLS FIRST, "
       "l.service COLLATE \"C\" NULLS FIRST",
       Params().Add(*org_id));

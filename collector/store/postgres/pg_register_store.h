@@ -46,6 +46,13 @@ class PgRegisterStore final : public asset_register::RegisterPort {
   Result<bool> EditDevice(const std::string& org, const std::string& device,
                           const asset_register::DeviceEdit& edit,
                           const std::string& actor) override;
+  Result<asset_register::InformationAsset> RetireAsset(
+      const std::string& org, const std::string& name,
+      const asset_register::AssetRetirement& retirement,
+      const std::string& actor) override;
+  Result<asset_register::InformationAsset> RestoreAsset(
+      const std::string& org, const std::string& name,
+      const std::string& actor) override;
   void SetCheckRules(
       std::map<std::string, std::string> check_to_rule) override {
     check_rules_ = std::move(check_to_rule);
@@ -73,6 +80,11 @@ class PgRegisterStore final : public asset_register::RegisterPort {
                 std::string_view entity, const std::string& entity_name,
                 std::string_view action, const std::string& before_json,
                 const std::string& after_json);
+  // Sets (or, with nullopt, clears) the retirement of asset `name`.
+  Result<asset_register::InformationAsset> SetRetirement(
+      const std::string& org, const std::string& name,
+      std::optional<asset_register::AssetRetirement> retirement,
+      const std::string& actor);
   Status UpsertAsset(int64_t org_id, std::optional<int64_t> id,
                      const asset_register::InformationAsset& asset,
                      int64_t now);

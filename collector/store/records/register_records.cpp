@@ -90,6 +90,8 @@ std::string_view DeviceStatusCode(DeviceStatus status) {
       return "stale";
     case DeviceStatus::kRetired:
       return "retired";
+    case DeviceStatus::kRevoked:
+      return "revoked";
   }
   return "active";
 }
@@ -103,6 +105,8 @@ std::string_view DeviceStatusLabel(DeviceStatus status, bool japanese) {
       return "報告途絶";
     case DeviceStatus::kRetired:
       return "廃棄済";
+    case DeviceStatus::kRevoked:
+      return "失効";
   }
   return "稼働中";
 }
@@ -162,6 +166,60 @@ std::string IsoDateTimeFromUnix(int64_t unix_seconds) {
                 static_cast<int>(day_seconds / 60 % 60),
                 static_cast<int>(day_seconds % 60));
   return buf;
+}
+
+std::string RetirementProblem(const AssetRetirement& retirement,
+                              std::string_view today, std::string* field) {
+  *field = "retired_on";
+  if (!IsIsoDate(retirement.retired_on)) {
+    return "the retirement date must be a real date written YYYY-MM-DD";
+  }
+  if (IsIsoDate(today)) {
+    // ISO dates compare as text; one day of slack for Japan ahead of UTC.
+    const auto days = std::chrono::sys_days(std::chrono::year_month_day{
+        std::chrono::year(static_cast<int>(*ParseInt64(today.substr(0, 4)))),
+        std::chrono::month(
+            static_cast<unsigned>(*ParseInt64(today.substr(5, 2)))),
+        std::chrono::day(
+            static_cast<unsigned>(*ParseInt64(today.substr(8, 2))))});
+    const std::string latest =
+        IsoDateFromUnix(std::chrono::duration_cast<std::chrono::seconds>(
+                            (days + std::chrono::days(1)).time_since_epoch())
+                            .count());
+    if (retirement.retired_on > latest) {
+      return "the retirement date " + retirement.retired_on +
+             " is in the future (today is " + std::string(today) + ")";
+    }
+  }
+  *field = "reason";
+  if (!IsValidUtf8(retirement.reason)) return "the reason is not valid UTF-8";
+  if (Trim(retirement.reason).empty()) return "a reason is required";
+  if (retirement.reason.size() > kMaxNoteText) {
+    return "the reason is longer than " + std::to_string(kMaxNoteText) +
+           " bytes";
+  }
+  field->clear();
+  return "";
+}
+
+std::string ImportedStateProblem(const ParsedAsset& parsed,
+                                 const InformationAsset* stored) {
+  const std::string& name = parsed.asset.name;
+  if (stored == nullptr) {
+    if (!parsed.listed_retired) return "";
+    return "\"" + name +
+           "\" is not in the register: an import does not create retired "
+           "assets (import it in service, then retire it)";
+  }
+  if (parsed.listed_retired == stored->retired.has_value()) return "";
+  if (stored->retired) {
+    return "\"" + name + "\" was retired on " + stored->retired->retired_on +
+           ": an import does not restore it (use Restore in the console or "
+           "`register restore`)";
+  }
+  return "\"" + name +
+         "\" is in service: an import does not retire it (use Retire in the "
+         "console or `register retire`)";
 }
 
 std::string ImportError::ToString() const {

@@ -47,6 +47,17 @@ std::optional<Medium> ParseMedium(std::string_view text);
 int ComputeImportance(int confidentiality, int integrity, int availability,
                       bool personal, bool sensitive_personal, bool my_number);
 
+// Retirement of an information asset (廃棄・除却: a PC handed back, a USB
+// stick destroyed, a data set deleted). The asset stays in the register,
+// marked, with when, why and by whom; restoring it clears the mark.
+struct AssetRetirement {
+  std::string retired_on;  // YYYY-MM-DD: the day it was disposed of
+  std::string reason;      // free text, at most kMaxNoteText bytes
+  std::string retired_by;  // the actor who recorded it
+  friend bool operator==(const AssetRetirement&,
+                         const AssetRetirement&) = default;
+};
+
 // One row of the ledger. `importance` is always derived with
 // ComputeImportance(); there is deliberately no way to set it by hand.
 struct InformationAsset {
@@ -64,6 +75,9 @@ struct InformationAsset {
   int availability = 1;
   std::string retention;  // 保存期限: free text ("5年", "契約終了まで")
   std::string registered_on;  // 登録日: YYYY-MM-DD
+  // Set while the asset is retired; only RetireAsset/RestoreAsset change it
+  // (an import never does: see CheckImportedState).
+  std::optional<AssetRetirement> retired;
 
   int importance() const {
     return ComputeImportance(confidentiality, integrity, availability, personal,
@@ -75,7 +89,15 @@ struct InformationAsset {
 
 // Lifecycle of a device asset. Stale: not seen within the configured
 // period. Retired: marked by a person; kept for the record, never deleted.
-enum class DeviceStatus : int { kActive = 0, kStale = 1, kRetired = 2 };
+// Revoked: its credentials were revoked after its last enrollment (`hosts
+// revoke`, the console's Revoke): it can no longer report. A retired mark
+// wins over revoked, which wins over stale.
+enum class DeviceStatus : int {
+  kActive = 0,
+  kStale = 1,
+  kRetired = 2,
+  kRevoked = 3,
+};
 std::string_view DeviceStatusCode(DeviceStatus status);
 std::string_view DeviceStatusLabel(DeviceStatus status, bool japanese);
 
@@ -138,8 +160,13 @@ struct ImportError {
 };
 
 struct ParsedAsset {
-  InformationAsset asset;
+  InformationAsset asset;  // `retired` is never set from a file
   int64_t row = 0;
+  // The file lists the asset as retired (its retired sheet, or 廃棄済 in the
+  // status column). An import only checks this against the register.
+  bool listed_retired = false;
+  std::string sheet;   // where the row is, for messages ("" = asset_sheet)
+  std::string column;  // the status column's header, "" when absent
 };
 struct ParsedLink {
   AssetLink link;
@@ -157,6 +184,21 @@ struct ImportPlan {
   std::string asset_sheet;  // sheet name as in the file, for messages
   std::string link_sheet;
 };
+
+// Checks a retirement before it is stored: `retired_on` a real date
+// YYYY-MM-DD from 1900 and no later than the day after `today` (one day of
+// slack for time zones ahead of UTC), `reason` non-empty valid UTF-8 of at
+// most kMaxNoteText bytes. Returns "" when valid, else the problem, with
+// the field's name ("retired_on" or "reason") in `field`.
+std::string RetirementProblem(const AssetRetirement& retirement,
+                              std::string_view today, std::string* field);
+
+// The import rule for retirement: a file never retires or restores an
+// asset. Returns the reason when the row `parsed` states another state than
+// the register's `stored` (nullptr = not in the register), "" when they
+// agree.
+std::string ImportedStateProblem(const ParsedAsset& parsed,
+                                 const InformationAsset* stored);
 
 // True for a real calendar date written YYYY-MM-DD.
 bool IsIsoDate(std::string_view text);

@@ -91,6 +91,14 @@ CREATE TABLE register_history (
 );
 CREATE INDEX register_history_org ON register_history(org_id, changed_at);
 )sql"},
+    {2, R"sql(
+-- Retiring an information asset (廃棄・除却) keeps its row, marked: the day
+-- it was disposed of, why (free text) and who recorded it. NULL retired_on
+-- = in service. Restoring clears the three; register_history keeps both.
+ALTER TABLE register_assets ADD COLUMN retired_on TEXT;
+ALTER TABLE register_assets ADD COLUMN retired_reason TEXT;
+ALTER TABLE register_assets ADD COLUMN retired_by TEXT;
+)sql"},
 };
 
 }  // namespace

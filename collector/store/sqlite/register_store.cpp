@@ -29,7 +29,8 @@ std::string RoleName(std::string_view proto_enum) {
 constexpr const char* kSelectAssets =
     "SELECT id, business_area, name, note, users, owning_department, medium, "
     "personal, sensitive_personal, my_number, confidentiality, integrity, "
-    "availability, retention, registered_on FROM register_assets "
+    "availability, retention, registered_on, retired_on, retired_reason, "
+    "retired_by FROM register_assets "
     "WHERE org_id = ? ORDER BY business_area, name";
 
 constexpr const char* kInsertHistory =
@@ -67,6 +68,10 @@ InformationAsset AssetFromRow(const Statement& s) {
   a.availability = static_cast<int>(s.ColumnInt(12));
   a.retention = s.ColumnText(13);
   a.registered_on = s.ColumnText(14);
+  if (!s.ColumnIsNull(15)) {
+    a.retired =
+        AssetRetirement{s.ColumnText(15), s.ColumnText(16), s.ColumnText(17)};
+  }
   return a;
 }
 
@@ -80,21 +85,27 @@ std::string DeviceEditJson(const std::string& owner,
 }  // namespace
 
 std::string AssetJson(const InformationAsset& a) {
-  return nlohmann::json{{"business_area", a.business_area},
-                        {"name", a.name},
-                        {"note", a.note},
-                        {"users", a.users},
-                        {"owning_department", a.owning_department},
-                        {"medium", MediumCode(a.medium)},
-                        {"personal", a.personal},
-                        {"sensitive_personal", a.sensitive_personal},
-                        {"my_number", a.my_number},
-                        {"confidentiality", a.confidentiality},
-                        {"integrity", a.integrity},
-                        {"availability", a.availability},
-                        {"importance", a.importance()},
-                        {"retention", a.retention},
-                        {"registered_on", a.registered_on}}
+  return nlohmann::json{
+      {"business_area", a.business_area},
+      {"name", a.name},
+      {"note", a.note},
+      {"users", a.users},
+      {"owning_department", a.owning_department},
+      {"medium", MediumCode(a.medium)},
+      {"personal", a.personal},
+      {"sensitive_personal", a.sensitive_personal},
+      {"my_number", a.my_number},
+      {"confidentiality", a.confidentiality},
+      {"integrity", a.integrity},
+      {"availability", a.availability},
+      {"importance", a.importance()},
+      {"retention", a.retention},
+      {"registered_on", a.registered_on},
+      {"retired", a.retired
+                      ? nlohmann::json{{"retired_on", a.retired->retired_on},
+                                       {"reason", a.retired->reason},
+                                       {"retired_by", a.retired->retired_by}}
+                      : nlohmann::json(nullptr)}}
       .dump();
 }
 
@@ -206,7 +217,9 @@ Result<std::vector<DeviceAsset>> RegisterStore::ListDevices(
       "json_extract(hw.payload_json, '$.vendor'), "
       "json_extract(hw.payload_json, '$.model'), "
       "json_extract(hw.payload_json, '$.serial'), "
-      "d.owner, d.location, d.retired_at "
+      "d.owner, d.location, d.retired_at, "
+      "EXISTS (SELECT 1 FROM host_revocations r WHERE r.host_id = h.id "
+      "AND r.revoked_at >= h.enrolled_at) "
       "FROM hosts h "
       "LEFT JOIN host_facts s ON s.host_id = h.id AND s.family = 'system' "
       "LEFT JOIN host_facts hw ON hw.host_id = h.id AND hw.family = "
@@ -243,6 +256,8 @@ Result<std::vector<DeviceAsset>> RegisterStore::ListDevices(
     d.location = stmt->ColumnText(11);
     if (!stmt->ColumnIsNull(12)) {
       d.status = DeviceStatus::kRetired;
+    } else if (stmt->ColumnInt(13) != 0) {
+      d.status = DeviceStatus::kRevoked;
     } else if (d.last_seen_unix < stale_before) {
       d.status = DeviceStatus::kStale;
     }
@@ -393,6 +408,18 @@ Result<ImportSummary> RegisterStore::Import(const std::string& org,
     by_name.emplace(std::move(name), std::make_pair(id, std::move(asset)));
   }
 
+  // A file never retires or restores (docs/register.md, import rules).
+  for (const auto& p : plan.assets) {
+    const auto found = by_name.find(p.asset.name);
+    const std::string problem = ImportedStateProblem(
+        p, found == by_name.end() ? nullptr : &found->second.second);
+    if (!problem.empty()) {
+      summary.errors.push_back(
+          {p.sheet.empty() ? plan.asset_sheet : p.sheet, p.row,
+           p.column.empty() ? "情報資産名称 / Asset name" : p.column, problem});
+    }
+  }
+
   // Links are checked before anything is written so errors are complete.
   std::set<std::string> names_in_file;
   for (const auto& p : plan.assets) names_in_file.insert(p.asset.name);
@@ -423,8 +450,13 @@ Result<ImportSummary> RegisterStore::Import(const std::string& org,
   if (!summary.errors.empty()) return summary;  // rolled back: nothing written
 
   const int64_t now = ToUnixSeconds(clock_.Now());
-  for (const auto& p : plan.assets) {
-    const auto found = by_name.find(p.asset.name);
+  for (const auto& parsed : plan.assets) {
+    // The state is the register's (checked above); the rest is the file's.
+    InformationAsset asset = parsed.asset;
+    const auto found = by_name.find(asset.name);
+    if (found != by_name.end()) asset.retired = found->second.second.retired;
+    ParsedAsset p;
+    p.asset = std::move(asset);
     if (found != by_name.end() && found->second.second == p.asset) {
       ++summary.unchanged;
       continue;
@@ -541,6 +573,69 @@ Result<bool> RegisterStore::EditDevice(const std::string& org,
   return true;
 }
 
+Result<InformationAsset> RegisterStore::RetireAsset(
+    const std::string& org, const std::string& name,
+    const AssetRetirement& retirement, const std::string& actor) {
+  AssetRetirement stored = retirement;
+  stored.retired_by = actor;
+  std::string field;
+  const std::string problem = RetirementProblem(
+      stored, IsoDateFromUnix(ToUnixSeconds(clock_.Now())), &field);
+  if (!problem.empty()) return InvalidArgumentError(field + ": " + problem);
+  return SetRetirement(org, name, std::move(stored), actor);
+}
+
+Result<InformationAsset> RegisterStore::RestoreAsset(const std::string& org,
+                                                     const std::string& name,
+                                                     const std::string& actor) {
+  return SetRetirement(org, name, std::nullopt, actor);
+}
+
+Result<InformationAsset> RegisterStore::SetRetirement(
+    const std::string& org, const std::string& name,
+    std::optional<AssetRetirement> retirement, const std::string& actor) {
+  auto org_id = OrgId(org);
+  if (!org_id.ok()) return org_id.status();
+  Transaction tx(db_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+  auto assets = LoadAssets(*org_id);
+  if (!assets.ok()) return assets.status();
+  auto found = std::find_if(assets->begin(), assets->end(), [&](const auto& a) {
+    return a.second.name == name;
+  });
+  if (found == assets->end()) {
+    return NotFoundError("no information asset named \"" + name + "\"");
+  }
+  const InformationAsset before = found->second;
+  if (retirement && before.retired) {
+    return FailedPreconditionError("\"" + name + "\" is already retired (on " +
+                                   before.retired->retired_on + ")");
+  }
+  if (!retirement && !before.retired) {
+    return FailedPreconditionError("\"" + name + "\" is not retired");
+  }
+  InformationAsset after = before;
+  after.retired = retirement;
+  auto update = db_.Prepare(
+      "UPDATE register_assets SET retired_on = ?, retired_reason = ?, "
+      "retired_by = ?, updated_at = ? WHERE org_id = ? AND id = ?");
+  if (!update.ok()) return update.status();
+  const int64_t now = ToUnixSeconds(clock_.Now());
+  if (retirement) {
+    update->Bind(1, retirement->retired_on).Bind(2, retirement->reason);
+    update->Bind(3, retirement->retired_by);
+  } else {
+    update->BindNull(1).BindNull(2).BindNull(3);
+  }
+  update->Bind(4, now).Bind(5, *org_id).Bind(6, found->first);
+  MAMORI_RETURN_IF_ERROR(update->Run());
+  MAMORI_RETURN_IF_ERROR(Record(*org_id, now, actor, "asset", name,
+                                retirement ? "retire" : "restore",
+                                AssetJson(before), AssetJson(after)));
+  MAMORI_RETURN_IF_ERROR(tx.Commit());
+  return after;
+}
+
 Result<std::vector<AssetRisk>> RegisterStore::AssetRisks(const std::string& org,
                                                          std::string* source) {
   auto org_id = OrgId(org);
@@ -554,7 +649,8 @@ Result<std::vector<AssetRisk>> RegisterStore::AssetRisks(const std::string& org,
       "FROM register_assets a "
       "LEFT JOIN register_links l ON l.asset_id = a.id "
       "LEFT JOIN hosts h ON h.id = l.host_id "
-      "WHERE a.org_id = ? ORDER BY a.importance DESC, a.name, h.hostname, "
+      "WHERE a.org_id = ? AND a.retired_on IS NULL "
+      "ORDER BY a.importance DESC, a.name, h.hostname, "
       "l.service");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, *org_id);

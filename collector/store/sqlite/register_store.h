@@ -67,6 +67,15 @@ class RegisterStore final : public RegisterPort {
                           const DeviceEdit& edit,
                           const std::string& actor) override;
 
+  // Retires / restores one asset (RegisterPort's contract).
+  Result<InformationAsset> RetireAsset(const std::string& org,
+                                       const std::string& name,
+                                       const AssetRetirement& retirement,
+                                       const std::string& actor) override;
+  Result<InformationAsset> RestoreAsset(const std::string& org,
+                                        const std::string& name,
+                                        const std::string& actor) override;
+
   // Maps check ids (check_results.check_id) to employee-rule ids, from the
   // policy set in force. Results of checks missing here are grouped under
   // their check id instead of a rule.
@@ -101,6 +110,10 @@ class RegisterStore final : public RegisterPort {
                 std::string_view entity, const std::string& entity_name,
                 std::string_view action, const std::string& before_json,
                 const std::string& after_json);
+  // Sets (or, with nullopt, clears) the retirement of asset `name`.
+  Result<InformationAsset> SetRetirement(
+      const std::string& org, const std::string& name,
+      std::optional<AssetRetirement> retirement, const std::string& actor);
   Status UpsertAsset(int64_t org_id, std::optional<int64_t> id,
                      const InformationAsset& asset, int64_t now);
 

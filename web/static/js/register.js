@@ -6,6 +6,17 @@ import {h, clear, table, safeText} from './dom.js';
 import {t, loc, formatTime} from './i18n.js';
 
 const MAX_UPLOAD = 1 << 20;
+// Which assets the list shows: 'active' (the default), 'retired' or 'all';
+// kept across the page's reloads after a change.
+let view = 'active';
+
+// Today in the browser's time zone, YYYY-MM-DD (the server allows one day
+// of slack over UTC for zones ahead of it).
+function today() {
+  const d = new Date();
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
 
 function field(label, input) {
   return h('div', {class: 'field'}, h('label', {for: input.id}, label), input);
@@ -30,9 +41,15 @@ export async function register(ctx, orgId, orgNav, notice) {
   const reload = (message) => register(ctx, orgId, orgNav, message);
   const mediumLabel = Object.fromEntries(data.media.map((m) => [m.code, loc(m.label)]));
   const linked = {};
-  for (const l of data.links) {
-    (linked[l.asset_name] ||= []).push(l.kind === 'service' ? `${l.target} (${t('linkkind.service')})` : l.target);
-  }
+  const linkText = (l) => {
+    if (l.kind === 'service') return `${l.target} (${t('linkkind.service')})`;
+    // A device that was retired, stopped reporting or no longer exists is said plainly.
+    if (['retired', 'revoked', 'stale', 'missing'].includes(l.target_status)) {
+      return t(`reg.link_device_${l.target_status}`, {target: l.target});
+    }
+    return l.target;
+  };
+  for (const l of data.links) (linked[l.asset_name] ||= []).push(linkText(l));
 
   // --- add / edit form ---
   const text = (name, label, attrs) => {
@@ -126,17 +143,82 @@ export async function register(ctx, orgId, orgNav, notice) {
   const exports = h('p', {class: 'card'},
     h('a', {class: 'button', id: 'register-xlsx', download: '', href: `${base}/register.xlsx`}, t('reg.export_xlsx')), ' ',
     h('a', {class: 'button', id: 'register-csv', download: '', href: `${base}/register.csv`}, t('reg.export_csv')));
-  const assets = data.assets.length ? table(t('reg.assets'),
-    [t('reg.name'), t('reg.business_area'), t('reg.medium'), 'C', 'I', 'A', t('reg.importance'),
-      t('reg.personal'), t('reg.owning_department'), t('reg.linked'), ''],
-    data.assets.map((x) => [safeText(x.name), safeText(x.business_area), mediumLabel[x.medium] || x.medium,
-      String(x.confidentiality), String(x.integrity), String(x.availability),
-      h('strong', {class: `importance i${x.importance}`}, String(x.importance)),
-      [x.personal ? t('reg.personal') : '', x.sensitive_personal ? ` ${t('reg.sensitive_personal')}` : '',
-        x.my_number ? ` ${t('reg.my_number')}` : ''],
-      safeText(x.owning_department), safeText((linked[x.name] || []).join(', ')),
-      data.can_write ? h('button', {type: 'button', onclick: () => edit(x)}, t('reg.edit')) : '']),
-    {class: 'list', id: 'asset-table'}) : h('p', {}, t('reg.no_assets'));
+  // --- retire (with a confirmation form) and restore ---
+  const retirePanel = h('div', {id: 'retire-panel', 'aria-live': 'polite'});
+  const openRetire = (x) => {
+    const date = h('input', {id: 'retire-date', name: 'retired_on', type: 'date', required: true, value: today(), max: today()});
+    const reason = h('textarea', {id: 'retire-reason', name: 'reason', required: true, maxlength: 4000, rows: 3});
+    const error = h('div', {'aria-live': 'assertive'});
+    const retireForm = h('form', {class: 'card', id: 'retire-form', onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        await api('POST', `orgs/${orgId}/register/assets/retire`,
+          {name: x.name, retired_on: date.value, reason: reason.value});
+        await reload(t('reg.retired_done', {name: safeText(x.name)}));
+      } catch (err) { markField(retireForm, err); ctx.showError(error, err); }
+    }}, h('h2', {}, t('reg.retire_heading', {name: safeText(x.name)})), h('p', {}, t('reg.retire_intro')), error,
+    field(t('reg.retired_on'), date), field(t('reg.retire_reason'), reason),
+    h('button', {type: 'submit', id: 'retire-confirm', class: 'danger'}, t('reg.retire_confirm')), ' ',
+    h('button', {type: 'button', id: 'retire-cancel', onclick: () => clear(retirePanel)}, t('reg.cancel')));
+    clear(retirePanel);
+    retirePanel.appendChild(retireForm);
+    reason.focus();
+  };
+  const openRestore = (x) => {
+    const error = h('div', {'aria-live': 'assertive'});
+    const restoreForm = h('form', {class: 'card', id: 'restore-form', onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        await api('POST', `orgs/${orgId}/register/assets/restore`, {name: x.name});
+        await reload(t('reg.restored_done', {name: safeText(x.name)}));
+      } catch (err) { ctx.showError(error, err); }
+    }}, h('p', {}, t('reg.restore_confirm', {name: safeText(x.name)})), error,
+    h('button', {type: 'submit', id: 'restore-confirm'}, t('reg.restore')), ' ',
+    h('button', {type: 'button', onclick: () => clear(retirePanel)}, t('reg.cancel')));
+    clear(retirePanel);
+    retirePanel.appendChild(restoreForm);
+    restoreForm.querySelector('button').focus();
+  };
+
+  // --- the list, filtered: in service (default), retired, all ---
+  const filter = h('select', {id: 'asset-filter', name: 'view', onchange: () => { view = filter.value; reload(notice); }},
+    h('option', {value: 'active'}, t('reg.filter.active', {n: data.counts.assets})),
+    h('option', {value: 'retired'}, t('reg.filter.retired', {n: data.counts.retired})),
+    h('option', {value: 'all'}, t('reg.filter.all')));
+  filter.value = view;
+  const shown = view === 'retired' ? data.retired_assets
+    : view === 'all' ? [...data.assets, ...data.retired_assets] : data.assets;
+  const actions = (x) => {
+    if (!data.can_write) return '';
+    if (x.retired) {
+      return h('button', {type: 'button', class: 'restore-button', onclick: () => openRestore(x)}, t('reg.restore'));
+    }
+    return [h('button', {type: 'button', onclick: () => edit(x)}, t('reg.edit')), ' ',
+      h('button', {type: 'button', class: 'retire-button danger', onclick: () => openRetire(x)}, t('reg.retire'))];
+  };
+  // Columns per view: the IPA ones in service; in the retired and "all"
+  // views fewer of them, so the retirement date, reason and who fit.
+  const personalCell = (x) => [x.personal ? t('reg.personal') : '',
+    x.sensitive_personal ? ` ${t('reg.sensitive_personal')}` : '', x.my_number ? ` ${t('reg.my_number')}` : ''];
+  const columns = [
+    [t('reg.name'), (x) => safeText(x.name)],
+    [t('reg.business_area'), (x) => safeText(x.business_area)],
+    [t('reg.medium'), (x) => mediumLabel[x.medium] || x.medium],
+    ...(view === 'active' ? [['C', (x) => String(x.confidentiality)], ['I', (x) => String(x.integrity)],
+      ['A', (x) => String(x.availability)]] : []),
+    [t('reg.importance'), (x) => h('strong', {class: `importance i${x.importance}`}, String(x.importance))],
+    ...(view === 'active' ? [[t('reg.personal'), personalCell],
+      [t('reg.owning_department'), (x) => safeText(x.owning_department)]] : []),
+    [t('reg.linked'), (x) => safeText((linked[x.name] || []).join(', '))],
+    ...(view === 'active' ? [] : [
+      ...(view === 'all' ? [[t('reg.status'), (x) => t(`reg.status.${x.retired ? 'retired' : 'active'}`)]] : []),
+      [t('reg.retired_on'), (x) => (x.retired ? x.retired.retired_on : '')],
+      [t('reg.retire_reason'), (x) => (x.retired ? safeText(x.retired.reason) : '')],
+      [t('reg.retired_by'), (x) => (x.retired ? safeText(x.retired.retired_by) : '')]]),
+    ['', actions]];
+  const assets = shown.length ? table(view === 'retired' ? t('reg.retired_assets') : t('reg.assets'),
+    columns.map(([head]) => head), shown.map((x) => columns.map(([, cell]) => cell(x))),
+    {class: 'list', id: 'asset-table'}) : h('p', {}, t(view === 'retired' ? 'reg.no_retired' : 'reg.no_assets'));
   // --- device edit: owner, location, retired (PATCH, audited) ---
   const deviceEdit = h('div', {id: 'device-edit', 'aria-live': 'polite'});
   const editDevice = (d) => {
@@ -172,7 +254,7 @@ export async function register(ctx, orgId, orgNav, notice) {
   document.title = `${t('reg.heading', {org: safeText(org.org.name)})} — mamori`;
   ctx.main.append(orgNav, h('p', {}, t('reg.intro')), alert,
     h('div', {}, notice ? h('p', {class: 'notice', id: 'register-saved', role: 'status'}, notice) : null),
-    exports, h('section', {class: 'card'}, assets),
+    exports, h('section', {class: 'card'}, field(t('reg.filter'), filter), assets), retirePanel,
     ...(data.can_write ? [form, linkForm, importForm] : [h('p', {class: 'muted'}, t('reg.readonly'))]),
     deviceEdit, h('section', {class: 'card'}, devices));
 }
