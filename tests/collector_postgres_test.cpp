@@ -682,6 +682,45 @@ TEST_F(CollectorPostgresTest, TheConsoleServesOnPostgresScopedPerTenant) {
   elsewhere.port = two.web_port();
   EXPECT_EQ(Call(elsewhere, "GET", org + "/endpoints").status, 200);
 
+  // Evidence packs from the results stored in PostgreSQL: the console's
+  // download (on collector two) and `evidence export --store` both verify
+  // against the pack's manifest and the collectors' shared signing key.
+  WebReply pack = Call(elsewhere, "GET", org + "/evidence-pack?lang=en");
+  ASSERT_EQ(pack.status, 200) << pack.body.substr(0, 300);
+  ASSERT_EQ(pack.body.rfind("PK", 0), 0u);
+  // The hosts' facts are in it (the facts/ files name each host).
+  EXPECT_NE(pack.body.find("facts/host-"), std::string::npos);
+  const std::string packs = MakeTempDir("pg_packs");
+  std::ofstream(packs + "/console.zip", std::ios::binary) << pack.body;
+  ASSERT_EQ(RunCli({"evidence", "verify", packs + "/console.zip"}, &printed), 0)
+      << printed;
+  ASSERT_EQ(RunCli({"evidence", "export", "--org", "acme", "--out",
+                    packs + "/cli.zip", "--lang", "en", "--data", data_,
+                    "--store", db_->url()},
+                   &printed),
+            0)
+      << printed;
+  const std::string signer = "signing key: ";
+  const size_t signer_at = printed.find(signer);
+  ASSERT_NE(signer_at, std::string::npos) << printed;
+  const std::string fingerprint = std::string(Trim(printed.substr(
+      signer_at + signer.size(),
+      printed.find('\n', signer_at) - signer_at - signer.size())));
+  ASSERT_EQ(RunCli({"evidence", "verify", packs + "/cli.zip"}, &printed), 0)
+      << printed;
+  // Both packs are signed by the key of the shared data directory.
+  EXPECT_NE(printed.find(fingerprint), std::string::npos) << printed;
+  ASSERT_EQ(RunCli({"evidence", "verify", packs + "/console.zip"}, &printed),
+            0);
+  EXPECT_NE(printed.find(fingerprint), std::string::npos) << printed;
+  // An organisation the database does not have: an error naming it.
+  EXPECT_NE(
+      RunCli({"evidence", "export", "--org", "nosuch", "--out",
+              packs + "/none.zip", "--data", data_, "--store", db_->url()},
+             &printed),
+      0);
+  EXPECT_NE(printed.find("nosuch"), std::string::npos) << printed;
+
   // The register is on PostgreSQL too: its page answers from there.
   elsewhere.lang = "ja";
   WebReply reg = Call(elsewhere, "GET", org + "/register");
@@ -701,9 +740,9 @@ TEST_F(CollectorPostgresTest, TheConsoleServesOnPostgresScopedPerTenant) {
   ASSERT_EQ(g_orgs.status, 200);
   ASSERT_EQ(g_orgs.Json()["items"].size(), 1u);
   EXPECT_EQ(g_orgs.Json()["items"][0]["name"], "globex");
-  for (const std::string& path :
-       {org, org + "/rules", org + "/endpoints",
-        org + "/endpoints/" + std::to_string(host), org + "/tokens"}) {
+  for (const std::string& path : {org, org + "/rules", org + "/endpoints",
+                                  org + "/endpoints/" + std::to_string(host),
+                                  org + "/tokens", org + "/evidence-pack"}) {
     WebReply r = Call(g, "GET", path);
     EXPECT_EQ(r.status, 404) << path;
     EXPECT_EQ(r.body.find("pc-"), std::string::npos) << path;
