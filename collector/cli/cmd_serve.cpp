@@ -209,9 +209,10 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
 
   if (Status s = pki::InitCrypto(); !s.ok()) return Failure(kCommand, s, err);
   const DataPaths paths = DataPaths::For(data_dir, store_url);
-  // On PostgreSQL (issue #17) this collector stores reports, grades and
-  // serves the console (its alert page says it is not on PostgreSQL yet);
-  // scheduled reports and alerts stay off (docs/scale.md).
+  // On PostgreSQL (issue #17) this collector stores reports, grades, runs
+  // the due scheduled reports (claimed in the database, so each is produced
+  // by one collector) and serves the console (its alert page says it is not
+  // on PostgreSQL yet); alerts stay off (docs/scale.md).
   const bool on_postgres = store::IsPostgresUrl(paths.store_url);
   Result<std::unique_ptr<store::Store>> store =
       OpenStore(paths, SystemClock::Instance());
@@ -247,9 +248,8 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   }
   if (on_postgres) {
     MAMORI_LOG(kWarning) << "store " << store::RedactedUrl(paths.store_url)
-                         << ": on PostgreSQL scheduled reports and alerts "
-                            "are off, and the console's register page too, "
-                            "for now (docs/scale.md)";
+                         << ": on PostgreSQL alerts are off for now "
+                            "(docs/scale.md)";
   }
   // The grading connection has the store's 16 MiB page cache
   // (Database::Open), enough for the compact gfact_* tables of 10,000 hosts.
@@ -392,9 +392,10 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   out << std::endl;
 
   // Due scheduled reports: a first round now, then every hour, on their own
-  // thread and connections.
-  ScheduledReports scheduled(data_dir, smtp, std::chrono::hours(1));
-  if (!on_postgres) scheduled.Start();
+  // thread and connections; on PostgreSQL every collector polls and each
+  // due report goes to the one that claims it.
+  ScheduledReports scheduled(data_dir, store_url, smtp, std::chrono::hours(1));
+  scheduled.Start();
 
   // While waiting for a stop signal, give memory freed by the gRPC threads
   // and the writer back to the system every few seconds: glibc keeps each
