@@ -23,7 +23,7 @@ using store::testing::TestDatabase;
 
 constexpr milliseconds kPoll{10};
 
-class SharedEvaluationWorkerTest : public ::testing::Test {
+class PostgresSharedEvaluationWorkerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!store::testing::PostgresClusterUrl()) {
@@ -98,7 +98,8 @@ class SharedEvaluationWorkerTest : public ::testing::Test {
   int64_t fail_ = 0;
 };
 
-TEST_F(SharedEvaluationWorkerTest, ABurstOnTwoCollectorsIsGradedOnceAfterIt) {
+TEST_F(PostgresSharedEvaluationWorkerTest,
+       ABurstOnTwoCollectorsIsGradedOnceAfterIt) {
   auto one = Worker("one");
   auto two = Worker("two");
   ASSERT_TRUE(one && two);
@@ -128,7 +129,8 @@ TEST_F(SharedEvaluationWorkerTest, ABurstOnTwoCollectorsIsGradedOnceAfterIt) {
   EXPECT_EQ(one->failures() + two->failures(), 0);
 }
 
-TEST_F(SharedEvaluationWorkerTest, AFailedGradingIsRetriedWhenItsLeaseEnds) {
+TEST_F(PostgresSharedEvaluationWorkerTest,
+       AFailedGradingIsRetriedWhenItsLeaseEnds) {
   auto one = Worker("one");
   auto two = Worker("two");
   ASSERT_TRUE(one && two);
@@ -155,7 +157,8 @@ TEST_F(SharedEvaluationWorkerTest, AFailedGradingIsRetriedWhenItsLeaseEnds) {
   EXPECT_EQ(one->evaluations() + two->evaluations(), 2);  // failed + retried
 }
 
-TEST_F(SharedEvaluationWorkerTest, StopGradesPendingMarksWithoutTheDebounce) {
+TEST_F(PostgresSharedEvaluationWorkerTest,
+       StopGradesPendingMarksWithoutTheDebounce) {
   auto one = Worker("one");
   ASSERT_TRUE(one);
   one->Start();
