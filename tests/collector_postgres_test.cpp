@@ -316,7 +316,8 @@ TEST_F(CollectorPostgresTest, TwoCollectorsStoreEachReportOnceAndSurviveAKill) {
   // collectors: ABurstAcrossTwoCollectorsIsGradedOnce).
   EXPECT_EQ(two.Stop(SIGTERM), 0) << two.log();
   EXPECT_NE(two.log().find(", alerts on"), std::string::npos) << two.log();
-  EXPECT_NE(two.log().find("scheduled reports are off"), std::string::npos)
+  // Scheduled reports run on PostgreSQL too: a first round at start.
+  EXPECT_NE(two.log().find(" 1 scheduled-report rounds)"), std::string::npos)
       << two.log();
 }
 
@@ -711,6 +712,45 @@ TEST_F(CollectorPostgresTest, TheConsoleServesOnPostgresScopedPerTenant) {
   elsewhere.port = two.web_port();
   EXPECT_EQ(Call(elsewhere, "GET", org + "/endpoints").status, 200);
 
+  // Evidence packs from the results stored in PostgreSQL: the console's
+  // download (on collector two) and `evidence export --store` both verify
+  // against the pack's manifest and the collectors' shared signing key.
+  WebReply pack = Call(elsewhere, "GET", org + "/evidence-pack?lang=en");
+  ASSERT_EQ(pack.status, 200) << pack.body.substr(0, 300);
+  ASSERT_EQ(pack.body.rfind("PK", 0), 0u);
+  // The hosts' facts are in it (the facts/ files name each host).
+  EXPECT_NE(pack.body.find("facts/host-"), std::string::npos);
+  const std::string packs = MakeTempDir("pg_packs");
+  std::ofstream(packs + "/console.zip", std::ios::binary) << pack.body;
+  ASSERT_EQ(RunCli({"evidence", "verify", packs + "/console.zip"}, &printed), 0)
+      << printed;
+  ASSERT_EQ(RunCli({"evidence", "export", "--org", "acme", "--out",
+                    packs + "/cli.zip", "--lang", "en", "--data", data_,
+                    "--store", db_->url()},
+                   &printed),
+            0)
+      << printed;
+  const std::string signer = "signing key: ";
+  const size_t signer_at = printed.find(signer);
+  ASSERT_NE(signer_at, std::string::npos) << printed;
+  const std::string fingerprint = std::string(Trim(printed.substr(
+      signer_at + signer.size(),
+      printed.find('\n', signer_at) - signer_at - signer.size())));
+  ASSERT_EQ(RunCli({"evidence", "verify", packs + "/cli.zip"}, &printed), 0)
+      << printed;
+  // Both packs are signed by the key of the shared data directory.
+  EXPECT_NE(printed.find(fingerprint), std::string::npos) << printed;
+  ASSERT_EQ(RunCli({"evidence", "verify", packs + "/console.zip"}, &printed),
+            0);
+  EXPECT_NE(printed.find(fingerprint), std::string::npos) << printed;
+  // An organisation the database does not have: an error naming it.
+  EXPECT_NE(
+      RunCli({"evidence", "export", "--org", "nosuch", "--out",
+              packs + "/none.zip", "--data", data_, "--store", db_->url()},
+             &printed),
+      0);
+  EXPECT_NE(printed.find("nosuch"), std::string::npos) << printed;
+
   // The register is on PostgreSQL too: its page answers from there.
   elsewhere.lang = "ja";
   WebReply reg = Call(elsewhere, "GET", org + "/register");
@@ -744,7 +784,8 @@ TEST_F(CollectorPostgresTest, TheConsoleServesOnPostgresScopedPerTenant) {
   EXPECT_EQ(g_orgs.Json()["items"][0]["name"], "globex");
   for (const std::string& path : {org, org + "/rules", org + "/endpoints",
                                   org + "/endpoints/" + std::to_string(host),
-                                  org + "/tokens", org + "/alerts"}) {
+                                  org + "/tokens", org + "/alerts",
+                                  org + "/evidence-pack"}) {
     WebReply r = Call(g, "GET", path);
     EXPECT_EQ(r.status, 404) << path;
     EXPECT_EQ(r.body.find("pc-"), std::string::npos) << path;
@@ -882,6 +923,110 @@ TEST_F(CollectorPostgresTest, ABurstAcrossTwoCollectorsIsGradedOnce) {
         << "delivery #" << row[0].value_or("") << "\n"
         << logs;
   }
+}
+
+// Scheduled reports inside `serve` on PostgreSQL: two collectors started
+// together both run a round at once; each due report is produced (file
+// written, run recorded) by exactly one of them. A report leased to a
+// collector that died is left alone until the lease runs out, then a
+// collector started after that produces it, once.
+TEST_F(CollectorPostgresTest, TwoCollectorsProduceEachDueReportOnce) {
+  std::string printed;
+  for (const char* org : {"globex", "initech"}) {
+    ASSERT_EQ(
+        RunCli({"org", "create", org, "--data", data_, "--store", db_->url()},
+               &printed),
+        0)
+        << printed;
+  }
+  for (const char* org : {"acme", "globex", "initech"}) {
+    ASSERT_EQ(RunCli({"report", "schedule", "--org", org, "--every", "1d",
+                      "--lang", "en", "--data", data_, "--store", db_->url()},
+                     &printed),
+              0)
+        << printed;
+  }
+  // All three are overdue; initech's is being produced by a collector that
+  // has since been killed: its lease runs for another hour.
+  Scalar(
+      "WITH u AS (UPDATE report_schedules SET next_due = 1000 RETURNING 1) "
+      "SELECT count(*) FROM u");
+  Scalar(
+      "WITH u AS (UPDATE report_schedules SET lease_owner = 'serve:dead', "
+      "lease_until = extract(epoch FROM now())::bigint + 3600 WHERE org_id = "
+      "(SELECT id FROM organizations WHERE name = 'initech') RETURNING 1) "
+      "SELECT count(*) FROM u");
+  const std::string runs_of =
+      "SELECT count(*) FROM report_runs r JOIN organizations o ON o.id = "
+      "r.org_id WHERE o.name = ";
+  {
+    // Started together, so that their first rounds overlap.
+    std::unique_ptr<Collector> started[2];
+    std::thread starters[2];
+    for (int n = 0; n < 2; ++n) {
+      starters[n] = std::thread([&, n] {
+        started[n] = std::make_unique<Collector>(data_, db_->url(), n + 1);
+      });
+    }
+    for (std::thread& t : starters) t.join();
+    Collector& one = *started[0];
+    Collector& two = *started[1];
+    ASSERT_NE(one.port(), 0);
+    ASSERT_NE(two.port(), 0);
+    for (int i = 0; i < 300 && Scalar("SELECT count(*) FROM report_runs") < 2;
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    // Both collectors' first rounds are over once they stop (Stop waits for
+    // a round in progress).
+    EXPECT_EQ(one.Stop(SIGTERM), 0) << one.log();
+    EXPECT_EQ(two.Stop(SIGTERM), 0) << two.log();
+    EXPECT_EQ(Scalar(runs_of + "'acme'"), 1) << one.log() << two.log();
+    EXPECT_EQ(Scalar(runs_of + "'globex'"), 1) << one.log() << two.log();
+    EXPECT_EQ(Scalar(runs_of + "'initech'"), 0) << one.log() << two.log();
+    // Each report was produced by one collector (each logs the reports it
+    // produced).
+    const auto produced = [](const std::string& log) {
+      int n = 0;
+      for (size_t at = log.find("scheduled report for");
+           at != std::string::npos;
+           at = log.find("scheduled report for", at + 1)) {
+        ++n;
+      }
+      return n;
+    };
+    EXPECT_EQ(produced(one.log()) + produced(two.log()), 2)
+        << one.log() << two.log();
+    // The runs name files that exist and moved their schedules on.
+    Result<TestDatabase::Table> files = db_->Query(
+        "SELECT path FROM report_runs WHERE mail_status <> 'failed'");
+    ASSERT_TRUE(files.ok()) << files.status().ToString();
+    ASSERT_EQ(files->size(), 2u) << one.log() << two.log();
+    for (const auto& row : *files) {
+      ASSERT_TRUE(row[0].has_value());
+      EXPECT_EQ(ReadFile(*row[0]).value_or("").rfind("%PDF-", 0), 0u)
+          << *row[0];
+    }
+    EXPECT_EQ(Scalar("SELECT count(*) FROM report_schedules WHERE next_due > "
+                     "1000 AND lease_owner IS NULL"),
+              2);
+  }
+  // The dead collector's lease runs out; the next collector to start
+  // produces initech's report, and nothing else again.
+  Scalar(
+      "WITH u AS (UPDATE report_schedules SET lease_until = 1 WHERE "
+      "lease_owner = 'serve:dead' RETURNING 1) SELECT count(*) FROM u");
+  Collector three(data_, db_->url(), 3);
+  ASSERT_NE(three.port(), 0);
+  for (int i = 0; i < 300 && Scalar(runs_of + "'initech'") < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(three.Stop(SIGTERM), 0) << three.log();
+  EXPECT_EQ(Scalar(runs_of + "'initech'"), 1) << three.log();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM report_runs"), 3) << three.log();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM report_schedules WHERE lease_owner "
+                   "IS NOT NULL"),
+            0);
 }
 
 }  // namespace

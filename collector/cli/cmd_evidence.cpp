@@ -58,11 +58,16 @@ int Export(const std::vector<std::string>& args, std::ostream& out,
       "directory of custom policy files (default DIR/policies)")(
       "rule", po::value(&rule),
       "a pack of one employee rule (e.g. antivirus) instead of all");
+  // On PostgreSQL (issue #17) the results come from the shared database;
+  // the signing key stays a file of DATA_DIR (docs/scale.md).
+  std::string store_url;
+  AddStoreFlag(options, &store_url);
   po::variables_map vm;
-  if (std::optional<int> exit = ParseFlags(
-          kCommand,
-          "--org NAME --out PACK.zip [--as-of TIME] [--lang ja|en] [--rule ID]",
-          options, {}, args, vm, out, err)) {
+  if (std::optional<int> exit =
+          ParseFlags(kCommand,
+                     "--org NAME --out PACK.zip [--store URL] [--as-of TIME] "
+                     "[--lang ja|en] [--rule ID]",
+                     options, {}, args, vm, out, err)) {
     return *exit;
   }
   if (org.empty()) return UsageError(kCommand, "--org is required", err);
@@ -86,10 +91,10 @@ int Export(const std::vector<std::string>& args, std::ostream& out,
                         err);
     }
   }
-  const DataPaths paths = DataPaths::For(data_dir);
-  auto service = OpenGradingService(data_dir, policies);
+  const DataPaths paths = DataPaths::For(data_dir, store_url);
+  auto service = OpenGradingService(data_dir, policies, store_url);
   if (!service.ok()) return Failure(kCommand, service.status(), err);
-  auto store = store::OpenReportStore(store::SqliteUrl(paths.database));
+  auto store = store::OpenReportStore(paths.store_url);
   if (!store.ok()) return Failure(kCommand, store.status(), err);
   // An unknown organisation fails here, before a key or file is made.
   if (auto id = (*service)->store().OrgId(org); !id.ok()) {

@@ -124,8 +124,9 @@ int RunDue(const std::vector<std::string>& args, std::ostream& out,
   if (!service.ok()) return Failure(kCommand, service.status(), err);
   auto items = store::OpenReportStore(paths.store_url);
   if (!items.ok()) return Failure(kCommand, items.status(), err);
-  auto runs = RunDueReports(**service, **items, paths.root, smtp,
-                            SystemClock::Instance().Now());
+  auto runs =
+      RunDueReports(**service, **items, paths.root, smtp,
+                    SystemClock::Instance().Now(), ReportClaimOwner("run-due"));
   if (!runs.ok()) return Failure(kCommand, runs.status(), err);
   int failures = 0;
   for (const DueRun& r : *runs) {

@@ -210,8 +210,9 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   if (Status s = pki::InitCrypto(); !s.ok()) return Failure(kCommand, s, err);
   const DataPaths paths = DataPaths::For(data_dir, store_url);
   // On PostgreSQL (issue #17) this collector stores reports, grades, raises
-  // and delivers alerts (each delivery claimed by one collector) and serves
-  // the console; scheduled reports stay off (docs/scale.md).
+  // and delivers alerts (each delivery claimed by one collector), runs the
+  // due scheduled reports (each claimed in the database, so produced by one
+  // collector) and serves the console (docs/scale.md).
   const bool on_postgres = store::IsPostgresUrl(paths.store_url);
   Result<std::unique_ptr<store::Store>> store =
       OpenStore(paths, SystemClock::Instance());
@@ -244,11 +245,6 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
                            << (*grading)->custom_policy_error().ToString();
     }
     grading_service = std::move(grading).value();
-  }
-  if (on_postgres) {
-    MAMORI_LOG(kWarning) << "store " << store::RedactedUrl(paths.store_url)
-                         << ": on PostgreSQL scheduled reports are off "
-                            "for now (docs/scale.md)";
   }
   // The grading connection has the store's 16 MiB page cache
   // (Database::Open), enough for the compact gfact_* tables of 10,000 hosts.
@@ -393,9 +389,10 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   out << std::endl;
 
   // Due scheduled reports: a first round now, then every hour, on their own
-  // thread and connections.
-  ScheduledReports scheduled(data_dir, smtp, std::chrono::hours(1));
-  if (!on_postgres) scheduled.Start();
+  // thread and connections; on PostgreSQL every collector polls and each
+  // due report goes to the one that claims it.
+  ScheduledReports scheduled(data_dir, store_url, smtp, std::chrono::hours(1));
+  scheduled.Start();
 
   // While waiting for a stop signal, give memory freed by the gRPC threads
   // and the writer back to the system every few seconds: glibc keeps each

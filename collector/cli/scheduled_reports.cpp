@@ -1,8 +1,11 @@
 #include "collector/cli/scheduled_reports.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "collector/cli/cli_common.h"
+#include "collector/pki/crypto.h"
 #include "collector/report/org_report.h"
 #include "collector/report/report.h"
 #include "collector/report/report_messages.h"
@@ -15,13 +18,22 @@ namespace mamori::collector_cli {
 
 namespace po = boost::program_options;
 
+std::string ReportClaimOwner(std::string_view role) {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  // The random part: a restarted process may reuse the pid.
+  return std::string(role) + ":" + host + ":" + std::to_string(getpid()) + ":" +
+         pki::RandomSecret(6);
+}
+
 Result<std::vector<DueRun>> RunDueReports(policy::GradingService& service,
                                           store::ReportStore& items,
                                           const std::string& data_root,
                                           const report::SmtpSettings& smtp,
-                                          TimePoint now_tp) {
+                                          TimePoint now_tp,
+                                          std::string_view owner) {
   const int64_t now = ToUnixSeconds(now_tp);
-  auto due = items.DueReportSchedules(now);
+  auto due = items.ClaimDueReportSchedules(now, owner, kReportLease.count());
   if (!due.ok()) return due.status();
   std::vector<DueRun> done;
   for (const auto& s : *due) {
@@ -96,10 +108,14 @@ Status LoadSmtpPassword(const std::string& password_file,
   return Status::Ok();
 }
 
-ScheduledReports::ScheduledReports(std::string data_dir,
+ScheduledReports::ScheduledReports(std::string data_dir, std::string store_url,
                                    report::SmtpSettings smtp,
                                    std::chrono::seconds every)
-    : data_dir_(std::move(data_dir)), smtp_(std::move(smtp)), every_(every) {}
+    : data_dir_(std::move(data_dir)),
+      store_url_(std::move(store_url)),
+      owner_(ReportClaimOwner("serve")),
+      smtp_(std::move(smtp)),
+      every_(every) {}
 
 ScheduledReports::~ScheduledReports() { Stop(); }
 
@@ -131,21 +147,21 @@ void ScheduledReports::Loop() {
 }
 
 void ScheduledReports::Round() {
-  const DataPaths paths = DataPaths::For(data_dir_);
+  const DataPaths paths = DataPaths::For(data_dir_, store_url_);
   auto service = policy::GradingService::Open(
-      {paths.database, paths.root + "/policies"}, SystemClock::Instance());
+      {paths.store_url, paths.root + "/policies"}, SystemClock::Instance());
   if (!service.ok()) {
     MAMORI_LOG(kWarning) << "scheduled reports: "
                          << service.status().ToString();
     return;
   }
-  auto items = store::OpenReportStore(store::SqliteUrl(paths.database));
+  auto items = store::OpenReportStore(paths.store_url);
   if (!items.ok()) {
     MAMORI_LOG(kWarning) << "scheduled reports: " << items.status().ToString();
     return;
   }
   auto runs = RunDueReports(**service, **items, paths.root, smtp_,
-                            SystemClock::Instance().Now());
+                            SystemClock::Instance().Now(), owner_);
   if (!runs.ok()) {
     MAMORI_LOG(kWarning) << "scheduled reports: " << runs.status().ToString();
     return;

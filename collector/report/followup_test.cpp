@@ -171,9 +171,9 @@ class RacingStore final : public store::ReportStore {
   Status DeleteReportSchedule(int64_t org_id) override {
     return inner_.DeleteReportSchedule(org_id);
   }
-  Result<std::vector<store::ReportSchedule>> DueReportSchedules(
-      int64_t now) override {
-    return inner_.DueReportSchedules(now);
+  Result<std::vector<store::ReportSchedule>> ClaimDueReportSchedules(
+      int64_t now, std::string_view owner, int64_t lease_seconds) override {
+    return inner_.ClaimDueReportSchedules(now, owner, lease_seconds);
   }
   Status RecordReportRun(int64_t org_id, const store::ReportRun& run,
                          int64_t next_due) override {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -119,10 +120,18 @@ class ReportStore {
   // Removes `org_id`'s schedule (its past runs stay). NOT_FOUND when it has
   // none.
   virtual Status DeleteReportSchedule(int64_t org_id) = 0;
-  // Schedules with next_due ≤ now, by organisation id.
-  virtual Result<std::vector<ReportSchedule>> DueReportSchedules(
-      int64_t now) = 0;
-  // Records a run and moves the schedule's next_due, in one transaction.
+  // Claims the schedules due at `now` (next_due ≤ now) for `owner` (a name
+  // unique to the calling process) and returns them, by organisation id. A
+  // claimed schedule is leased to its owner until now + lease_seconds:
+  // other callers, on this or another collector of the same database, skip
+  // it until then, so each due report is produced once however many
+  // collectors poll; the lease of a caller killed before RecordReportRun
+  // runs out and the next caller after it produces the report. Empty when
+  // nothing is due or every due schedule is leased to another owner.
+  virtual Result<std::vector<ReportSchedule>> ClaimDueReportSchedules(
+      int64_t now, std::string_view owner, int64_t lease_seconds) = 0;
+  // Records a run, moves the schedule's next_due and ends its lease, in one
+  // transaction.
   virtual Status RecordReportRun(int64_t org_id, const ReportRun& run,
                                  int64_t next_due) = 0;
   // The organisation's runs, newest first.

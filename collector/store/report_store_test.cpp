@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "collector/pki/crypto.h"
 #include "collector/store/open_store.h"
@@ -129,7 +130,7 @@ TEST_P(ReportStoreTest, SchedulesComeDueAndRunsAreKept) {
   s.org_id = globex_;
   s.next_due = 5000;
   ASSERT_TRUE(reports_->SetReportSchedule(s, "op", 10).ok());
-  auto due = reports_->DueReportSchedules(2000);
+  auto due = reports_->ClaimDueReportSchedules(2000, "one", 600);
   ASSERT_TRUE(due.ok()) << due.status().ToString();
   ASSERT_EQ(due->size(), 1u);
   EXPECT_EQ(due->front().org, "acme");
@@ -146,7 +147,7 @@ TEST_P(ReportStoreTest, SchedulesComeDueAndRunsAreKept) {
                       acme_, {0, 1600, "/r/2.pdf", "bb", "failed", "550 no"},
                       1000 + 2 * 86400)
                   .ok());
-  EXPECT_EQ(reports_->DueReportSchedules(2000)->size(), 0u);
+  EXPECT_EQ(reports_->ClaimDueReportSchedules(2000, "one", 600)->size(), 0u);
   auto runs = reports_->ReportRuns(acme_);
   ASSERT_TRUE(runs.ok());
   ASSERT_EQ(runs->size(), 2u);
@@ -156,6 +157,94 @@ TEST_P(ReportStoreTest, SchedulesComeDueAndRunsAreKept) {
   // A bad language is refused by the schema, not stored.
   s.lang = "fr";
   EXPECT_FALSE(reports_->SetReportSchedule(s, "op", 20).ok());
+}
+
+// Two collectors (two report stores on one database) polling the same due
+// schedule: one gets it; the other gets it only once the first one's lease
+// has run out (a collector killed while producing it), and nobody gets it
+// again after its run is recorded, until it is due again.
+TEST_P(ReportStoreTest, ADueReportIsClaimedOnceAndAKilledClaimPassesOn) {
+  auto other = OpenReportStore(db_->url());
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  ReportSchedule s;
+  s.org_id = acme_;
+  s.interval_seconds = 86400;
+  s.next_due = 1000;
+  ASSERT_TRUE(reports_->SetReportSchedule(s, "op", 10).ok());
+  auto first = reports_->ClaimDueReportSchedules(2000, "one", 600);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_EQ(first->front().org_id, acme_);
+  // While "one" holds the lease, neither collector gets it again.
+  EXPECT_EQ((*other)->ClaimDueReportSchedules(2000, "two", 600)->size(), 0u);
+  EXPECT_EQ((*other)->ClaimDueReportSchedules(2599, "two", 600)->size(), 0u);
+  EXPECT_EQ(reports_->ClaimDueReportSchedules(2599, "one", 600)->size(), 0u);
+  // "one" died: its lease ends at 2600 and "two" produces the report.
+  auto second = (*other)->ClaimDueReportSchedules(2600, "two", 600);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->size(), 1u);
+  ASSERT_TRUE((*other)
+                  ->RecordReportRun(acme_,
+                                    {0, 2600, "/r/1.pdf", "aa", "none", ""},
+                                    1000 + 86400)
+                  .ok());
+  // Recorded: nothing due for anyone until the next period, whose claim
+  // the recorded run's release leaves free.
+  EXPECT_EQ(reports_->ClaimDueReportSchedules(3300, "one", 600)->size(), 0u);
+  EXPECT_EQ((*other)->ClaimDueReportSchedules(3300, "two", 600)->size(), 0u);
+  EXPECT_EQ(reports_->ClaimDueReportSchedules(1000 + 86400, "one", 600)->size(),
+            1u);
+  EXPECT_EQ((*other)->ReportRuns(acme_)->size(), 1u);
+}
+
+// Several collectors claiming at the same instant, each on its own
+// connection: every due report goes to exactly one of them.
+TEST_P(ReportStoreTest, ConcurrentClaimersTakeEachDueReportOnce) {
+  constexpr int kOrgs = 12;
+  constexpr int kClaimers = 4;
+  std::vector<int64_t> orgs;
+  for (int i = 0; i < kOrgs; ++i) {
+    Result<Organization> org =
+        store_->CreateOrg({"org-" + std::to_string(i), "", std::nullopt, ""});
+    ASSERT_TRUE(org.ok()) << org.status().ToString();
+    ReportSchedule s;
+    s.org_id = org->id;
+    s.interval_seconds = 3600;
+    s.next_due = 1000 + i;
+    ASSERT_TRUE(reports_->SetReportSchedule(s, "op", 10).ok());
+    orgs.push_back(org->id);
+  }
+  std::vector<std::unique_ptr<ReportStore>> claimers;
+  for (int i = 0; i < kClaimers; ++i) {
+    auto opened = OpenReportStore(db_->url());
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    claimers.push_back(std::move(opened).value());
+  }
+  std::vector<std::vector<int64_t>> claimed(kClaimers);
+  std::vector<Status> errors(kClaimers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClaimers; ++i) {
+    threads.emplace_back([&, i] {
+      // Each polls a few times, as collectors do, at the same "now".
+      for (int round = 0; round < 3; ++round) {
+        auto got = claimers[i]->ClaimDueReportSchedules(
+            5000, "claimer-" + std::to_string(i), 600);
+        if (!got.ok()) {
+          errors[i] = got.status();
+          return;
+        }
+        for (const ReportSchedule& s : *got) claimed[i].push_back(s.org_id);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::vector<int64_t> all;
+  for (int i = 0; i < kClaimers; ++i) {
+    EXPECT_TRUE(errors[i].ok()) << errors[i].ToString();
+    all.insert(all.end(), claimed[i].begin(), claimed[i].end());
+  }
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(all, orgs);  // each once, none missing
 }
 
 TEST_P(ReportStoreTest, OneScheduleIsReadAndDeletedPerOrganisation) {

@@ -128,6 +128,13 @@ CREATE TABLE report_runs (
 );
 CREATE INDEX report_runs_org ON report_runs(org_id, generated_at);
 )sql"},
+    {2, R"sql(
+-- Which collector is producing a due report, and until when
+-- (ClaimDueReportSchedules): each due report is produced once however many
+-- collectors share the database; a killed collector's lease runs out.
+ALTER TABLE report_schedules ADD COLUMN lease_owner text,
+                             ADD COLUMN lease_until bigint;
+)sql"},
 };
 
 }  // namespace

@@ -258,12 +258,23 @@ class PgReportStore final : public ReportStore {
     return Status::Ok();
   }
 
-  Result<std::vector<ReportSchedule>> DueReportSchedules(int64_t now) override {
+  Result<std::vector<ReportSchedule>> ClaimDueReportSchedules(
+      int64_t now, std::string_view owner, int64_t lease_seconds) override {
+    // One autocommit statement. SKIP LOCKED: a schedule another collector
+    // is claiming at this instant is passed over, not waited for; once that
+    // claim commits its lease keeps the schedule from being claimed again
+    // (a row changed after this statement's snapshot is re-checked against
+    // the lease before it is locked).
     Result<Rows> rows = conn_.Query(
-        "SELECT s.org_id, o.name, s.interval_seconds, s.recipients, s.lang, "
-        "s.next_due FROM report_schedules s JOIN organizations o ON o.id = "
-        "s.org_id WHERE s.next_due <= $1 ORDER BY s.org_id",
-        Params().Add(now));
+        "WITH claimed AS (UPDATE report_schedules s SET lease_owner = "
+        "$2::text, lease_until = $1::bigint + $3::bigint WHERE s.org_id IN "
+        "(SELECT org_id FROM report_schedules WHERE next_due <= $1::bigint "
+        "AND (lease_until IS NULL OR lease_until <= $1::bigint) FOR UPDATE "
+        "SKIP LOCKED) RETURNING s.org_id, s.interval_seconds, s.recipients, "
+        "s.lang, s.next_due) SELECT c.org_id, o.name, c.interval_seconds, "
+        "c.recipients, c.lang, c.next_due FROM claimed c JOIN organizations o "
+        "ON o.id = c.org_id ORDER BY c.org_id",
+        Params().Add(now).Add(owner).Add(lease_seconds));
     if (!rows.ok()) return rows.status();
     std::vector<ReportSchedule> out;
     for (int r = 0; r < rows->size(); ++r) {
@@ -297,7 +308,8 @@ class PgReportStore final : public ReportStore {
             .Add(run.mail_error));
     if (!inserted.ok()) return inserted.status();
     Result<Rows> moved = conn_.Query(
-        "UPDATE report_schedules SET next_due = $1 WHERE org_id = $2",
+        "UPDATE report_schedules SET next_due = $1, lease_owner = NULL, "
+        "lease_until = NULL WHERE org_id = $2",
         Params().Add(next_due).Add(org_id));
     if (!moved.ok()) return moved.status();
     return tx.Commit();

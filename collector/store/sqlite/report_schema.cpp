@@ -60,6 +60,13 @@ CREATE TABLE report_runs (
 );
 CREATE INDEX report_runs_org ON report_runs(org_id, generated_at);
 )sql"},
+    {3, R"sql(
+-- Who is producing a due report, and until when (ClaimDueReportSchedules):
+-- `report run-due` and `serve` on one file, or several collectors on one
+-- PostgreSQL database, produce each due report once.
+ALTER TABLE report_schedules ADD COLUMN lease_owner TEXT;
+ALTER TABLE report_schedules ADD COLUMN lease_until INTEGER;  -- Unix seconds
+)sql"},
 };
 
 }  // namespace

@@ -258,11 +258,17 @@ class SqliteReportStore final : public ReportStore {
     return Status::Ok();
   }
 
-  Result<std::vector<ReportSchedule>> DueReportSchedules(int64_t now) override {
+  Result<std::vector<ReportSchedule>> ClaimDueReportSchedules(
+      int64_t now, std::string_view owner, int64_t lease_seconds) override {
+    // BEGIN IMMEDIATE: a `report run-due` from cron and `serve` on the same
+    // file take turns; the second sees the first one's leases.
+    Transaction tx(db_);
+    MAMORI_RETURN_IF_ERROR(tx.Begin());
     auto st = db_.Prepare(
         "SELECT s.org_id, o.name, s.interval_seconds, s.recipients, s.lang, "
         "s.next_due FROM report_schedules s JOIN organizations o ON o.id = "
-        "s.org_id WHERE s.next_due <= ?1 ORDER BY s.org_id");
+        "s.org_id WHERE s.next_due <= ?1 AND (s.lease_until IS NULL OR "
+        "s.lease_until <= ?1) ORDER BY s.org_id");
     if (!st.ok()) return st.status();
     st->Bind(1, now);
     std::vector<ReportSchedule> out;
@@ -283,6 +289,16 @@ class SqliteReportStore final : public ReportStore {
       s.next_due = st->ColumnInt(5);
       out.push_back(std::move(s));
     }
+    st->Reset();
+    auto lease = db_.Prepare(
+        "UPDATE report_schedules SET lease_owner = ?1, lease_until = ?2 WHERE "
+        "org_id = ?3");
+    if (!lease.ok()) return lease.status();
+    for (const ReportSchedule& s : out) {
+      lease->Bind(1, owner).Bind(2, now + lease_seconds).Bind(3, s.org_id);
+      MAMORI_RETURN_IF_ERROR(lease->Run());
+    }
+    MAMORI_RETURN_IF_ERROR(tx.Commit());
     return out;
   }
 
@@ -302,7 +318,8 @@ class SqliteReportStore final : public ReportStore {
         .Bind(6, run.mail_error);
     MAMORI_RETURN_IF_ERROR(ins->Run());
     auto up = db_.Prepare(
-        "UPDATE report_schedules SET next_due = ?1 WHERE org_id = ?2");
+        "UPDATE report_schedules SET next_due = ?1, lease_owner = NULL, "
+        "lease_until = NULL WHERE org_id = ?2");
     if (!up.ok()) return up.status();
     up->Bind(1, next_due).Bind(2, org_id);
     MAMORI_RETURN_IF_ERROR(up->Run());
