@@ -769,6 +769,15 @@ TEST_F(CollectorPostgresTest, ABurstAcrossTwoCollectorsIsGradedOnce) {
   EXPECT_EQ(Scalar(graded), 1) << one.log() << two.log();
   EXPECT_EQ(Scalar("SELECT count(*) FROM regrade_queue"), 0);
   EXPECT_GT(Scalar("SELECT count(*) FROM check_results"), 0);
+  // The re-grade kept the console's grade counts with its snapshot: the
+  // ten rules' measures and the checks' rows, on PostgreSQL too.
+  EXPECT_GE(Scalar("SELECT count(*) FROM grade_counts WHERE subject LIKE "
+                   "'rule:%'"),
+            10);
+  EXPECT_GT(Scalar("SELECT count(*) FROM grade_counts WHERE subject NOT LIKE "
+                   "'rule:%' AND subject NOT LIKE 'ipa:%' AND "
+                   "pass + fail + unknown + not_applicable + error > 0"),
+            0);
   EXPECT_EQ(one.Stop(SIGTERM), 0) << one.log();
   EXPECT_EQ(two.Stop(SIGTERM), 0) << two.log();
   // One collector graded, the other had nothing to claim.
