@@ -867,6 +867,15 @@ TEST_F(CollectorPostgresTest, ABurstAcrossTwoCollectorsIsGradedOnce) {
   EXPECT_EQ(Scalar(graded), 1) << one.log() << two.log();
   EXPECT_EQ(Scalar("SELECT count(*) FROM regrade_queue"), 0);
   EXPECT_GT(Scalar("SELECT count(*) FROM check_results"), 0);
+  // The re-grade kept the console's grade counts with its snapshot: the
+  // ten rules' measures and the checks' rows, on PostgreSQL too.
+  EXPECT_GE(Scalar("SELECT count(*) FROM grade_counts WHERE subject LIKE "
+                   "'rule:%'"),
+            10);
+  EXPECT_GT(Scalar("SELECT count(*) FROM grade_counts WHERE subject NOT LIKE "
+                   "'rule:%' AND subject NOT LIKE 'ipa:%' AND "
+                   "pass + fail + unknown + not_applicable + error > 0"),
+            0);
   // The grading collector raised one alert per failing host and check, and
   // every delivery was attempted: wait until none is left untried.
   const std::string untried =

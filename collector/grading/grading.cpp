@@ -207,6 +207,11 @@ TechnicalMeasure MeasureTechnical(const std::vector<Endpoint>& endpoints,
       if (fold.Add(*r)) out.problems.push_back(*r);
     }
     CountEndpoint(fold, settings.max_evidence_age, now, &m, &out);
+    if (out.fresh && out.status == CheckStatus::kFail) {
+      for (const CheckResult& r : out.problems) {
+        if (r.status == CheckStatus::kFail) ++m.fresh_failing[r.check_id];
+      }
+    }
     m.endpoints.push_back(std::move(out));
   }
   FinishMeasure(settings, &m);
@@ -217,6 +222,8 @@ struct TechnicalTally::HostState {
   bool reported = false;
   int results = 0;
   EndpointFold fold;
+  // Indexes into check_order_ of the checks this host fails.
+  std::vector<uint16_t> failing;
 };
 
 TechnicalTally::TechnicalTally(const std::vector<Endpoint>& endpoints,
@@ -226,6 +233,12 @@ TechnicalTally::TechnicalTally(const std::vector<Endpoint>& endpoints,
           std::set<std::string>(check_ids_.begin(), check_ids_.end()).size())),
       registered_(static_cast<int>(endpoints.size())),
       hosts_(endpoints.size()) {
+  for (const std::string& id : check_ids_) {
+    if (std::find(check_order_.begin(), check_order_.end(), id) ==
+        check_order_.end()) {
+      check_order_.push_back(id);
+    }
+  }
   for (size_t i = 0; i < endpoints.size(); ++i) {
     if (!endpoints[i].reported) continue;
     hosts_[i].reported = true;
@@ -249,6 +262,11 @@ void TechnicalTally::Add(const CheckResult& result) {
   HostState& h = hosts_[it->second];
   h.fold.Add(result);
   ++h.results;
+  if (result.status == CheckStatus::kFail) {
+    const auto at =
+        std::find(check_order_.begin(), check_order_.end(), result.check_id);
+    h.failing.push_back(static_cast<uint16_t>(at - check_order_.begin()));
+  }
 }
 
 TechnicalMeasure TechnicalTally::Finish(const TechnicalSettings& settings,
@@ -263,6 +281,9 @@ TechnicalMeasure TechnicalTally::Finish(const TechnicalSettings& settings,
     if (hosts_[i].results < distinct_checks_) fold.AddMissing();
     EndpointOutcome out;
     CountEndpoint(fold, settings.max_evidence_age, now, &m, &out);
+    if (out.fresh && out.status == CheckStatus::kFail) {
+      for (uint16_t c : hosts_[i].failing) ++m.fresh_failing[check_order_[c]];
+    }
   }
   FinishMeasure(settings, &m);
   return m;
@@ -423,6 +444,15 @@ std::vector<Improvement> PlanImprovements(
           failing_by_check[r.check_id].push_back(std::move(only));
         }
       }
+      // A measure without its endpoints (TechnicalTally) names the checks
+      // and counts from fresh_failing: the same items, without the hosts.
+      for (const auto& [check, count] : g.measure->fresh_failing) {
+        auto rule_it = check_rules.find(check);
+        if (rule_it != check_rules.end() && rule_it->second != g.rule) {
+          continue;
+        }
+        if (count > 0) failing_by_check[check];
+      }
       for (auto& [check, hosts] : failing_by_check) {
         Improvement imp;
         imp.kind = Improvement::Kind::kFixEndpoints;
@@ -430,6 +460,11 @@ std::vector<Improvement> PlanImprovements(
         imp.check_id = check;
         imp.endpoints = std::move(hosts);
         imp.cost = 1;
+        imp.endpoint_count = static_cast<int>(imp.endpoints.size());
+        if (auto n = g.measure->fresh_failing.find(check);
+            n != g.measure->fresh_failing.end()) {
+          imp.endpoint_count = std::max(imp.endpoint_count, n->second);
+        }
         out.push_back(std::move(imp));
       }
       if (!g.measure->coverage_ok && g.measure->registered > 0) {

@@ -106,6 +106,11 @@ struct TechnicalMeasure {
   std::optional<TimePoint> oldest_evidence;
   // Every reporting endpoint, in the order given.
   std::vector<EndpointOutcome> endpoints;
+  // Per measured check: the endpoints whose outcome is a fresh fail and
+  // that fail that check (what PlanImprovements names them for). Kept
+  // apart from `endpoints` so that a measure without them (TechnicalTally)
+  // still plans the same improvements.
+  std::map<std::string, int> fresh_failing;
 };
 
 // Measures the technical viewpoint over `check_ids` (one rule's checks, or a
@@ -146,7 +151,8 @@ class TechnicalTally {
   std::vector<std::string> check_ids_;
   int distinct_checks_ = 0;
   int registered_ = 0;
-  std::vector<HostState> hosts_;                   // by endpoint index
+  std::vector<std::string> check_order_;  // distinct ids, for failing bits
+  std::vector<HostState> hosts_;          // by endpoint index
   std::unordered_map<std::string, size_t> index_;  // reporting host → index
 };
 
@@ -233,6 +239,9 @@ struct Improvement {
   std::vector<EndpointOutcome> endpoints;
   // 1 = cheapest. Sorting key together with the rule's rank.
   int cost = 1;
+  // For kFixEndpoints: how many endpoints fail the check (endpoints.size()
+  // when the measure held its endpoints; the count alone when it did not).
+  int endpoint_count = 0;
 };
 // "enroll_endpoints", "fix_endpoints", "write_rule", "spread_rule",
 // "manage_rule".

@@ -1,11 +1,14 @@
 #include "collector/policy/grading_service.h"
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "collector/devices/oui.h"
 #include "collector/pki/crypto.h"
+#include "collector/policy/grade_counts.h"
 #include "collector/software/dictionary.h"
 #include "collector/store/open_store.h"
 #include "common/log.h"
@@ -215,12 +218,150 @@ Result<GradeReport> GradingService::Report(const std::string& org) {
   return Build(*id, org, Mode::kStored);
 }
 
+namespace {
+
+// The checks of each rule, in policy order (the ten rules in order).
+std::vector<std::vector<std::string>> RuleChecks(const PolicySet& policies) {
+  std::vector<std::vector<std::string>> out;
+  for (std::string_view rule : grading::kRuleIds) {
+    std::vector<std::string>& ids = out.emplace_back();
+    for (const Check& c : policies.checks) {
+      if (c.rule == rule) ids.push_back(c.id);
+    }
+  }
+  return out;
+}
+
+// The checks an IPA item's answer is cross-checked against.
+std::vector<std::string> IpaEvidenceChecks(const PolicySet& policies,
+                                           const IpaItem& item) {
+  std::vector<std::string> ids = item.evidence_checks;
+  if (!item.evidence_rule.empty()) {
+    for (const Check& c : policies.checks) {
+      if (c.rule == item.evidence_rule) ids.push_back(c.id);
+    }
+  }
+  return ids;
+}
+
+std::map<std::string, std::string> CheckRules(const PolicySet& policies) {
+  std::map<std::string, std::string> out;
+  for (const Check& c : policies.checks) {
+    if (!c.rule.empty()) out[c.id] = c.rule;
+  }
+  return out;
+}
+
+// Grades the ten rules of `r` from its answers and each rule's measure
+// (`measure(ri)`; nullopt when the rule has no checks), with the rules'
+// discrepancies and the overall grade; the rule grades go to *grades.
+void GradeRules(
+    const PolicySet& policies, GradeReport* r,
+    const std::function<std::optional<grading::TechnicalMeasure>(size_t)>&
+        measure,
+    std::vector<grading::RuleGrade>* grades) {
+  std::vector<grading::Grade> letters;
+  for (size_t ri = 0; ri < std::size(grading::kRuleIds); ++ri) {
+    const std::string rule(grading::kRuleIds[ri]);
+    RuleReport rr;
+    for (const Check& c : policies.checks) {
+      if (c.rule == rule) rr.checks.push_back(&c);
+    }
+    grading::ViewpointAnswers va;
+    if (auto it = r->answers.second.find(rule); it != r->answers.second.end()) {
+      va = it->second;
+    }
+    std::optional<grading::TechnicalMeasure> m = measure(ri);
+    rr.grade = grading::GradeRule(rule, va, std::move(m));
+    if (rr.grade.measure && va.technical.has_value()) {
+      if (auto d = grading::CompareClaim(
+              rule,
+              *va.technical ? grading::Claim::kInPlace : grading::Claim::kNone,
+              *va.technical ? "yes" : "no", *rr.grade.measure)) {
+        r->discrepancies.push_back(std::move(*d));
+      }
+    }
+    grades->push_back(rr.grade);
+    letters.push_back(rr.grade.grade);
+    r->rules.push_back(std::move(rr));
+  }
+  r->overall = grading::OverallGrade(letters);
+}
+
+// The IPA answers' discrepancies with the evidence (`measure` of an item's
+// evidence checks; nullopt when there is none).
+void IpaClaims(const PolicySet& policies, const Questionnaires& questionnaires,
+               GradeReport* r,
+               const std::function<std::optional<grading::TechnicalMeasure>(
+                   const IpaItem&, const std::vector<std::string>&)>& measure) {
+  for (const IpaItem& item : questionnaires.ipa.items) {
+    auto ans = r->answers.ipa.find(item.number);
+    if (ans == r->answers.ipa.end() ||
+        ans->second == grading::IpaAnswer::kDontKnow ||
+        ans->second == grading::IpaAnswer::kNotApplicable) {
+      continue;
+    }
+    const std::vector<std::string> ids = IpaEvidenceChecks(policies, item);
+    if (ids.empty()) continue;
+    std::optional<grading::TechnicalMeasure> m = measure(item, ids);
+    if (!m) continue;
+    if (auto d = grading::CompareClaim(
+            "ipa:" + std::to_string(item.number), ClaimFromIpa(ans->second),
+            std::string(grading::IpaAnswerName(ans->second)), *m)) {
+      r->discrepancies.push_back(std::move(*d));
+    }
+  }
+}
+
+}  // namespace
+
+Status GradingService::WriteGradeCounts(int64_t org_id) {
+  return Build(org_id, "", Mode::kStoredCounts).status();
+}
+
+Result<GradeReport> GradingService::FromCounts(const store::GradeCounts& counts,
+                                               AnswerSet answers) const {
+  GradeReport r;
+  r.evaluated_at = counts.evaluated_at;
+  r.policy_version = policies_.version;
+  r.answers = std::move(answers);
+  r.settings = SettingsFrom(r.answers);
+  std::map<std::string, const store::GradeCountRow*, std::less<>> rows;
+  for (const store::GradeCountRow& row : counts.rows) rows[row.subject] = &row;
+  auto stored = [&](const std::string& subject)
+      -> std::optional<grading::TechnicalMeasure> {
+    auto it = rows.find(subject);
+    if (it == rows.end()) return std::nullopt;
+    return ParseMeasure(it->second->measure_json);
+  };
+  const auto rule_checks = RuleChecks(policies_);
+  std::vector<grading::RuleGrade> grades;
+  GradeRules(
+      policies_, &r,
+      [&](size_t ri) -> std::optional<grading::TechnicalMeasure> {
+        if (rule_checks[ri].empty()) return std::nullopt;
+        return stored("rule:" + std::string(grading::kRuleIds[ri]));
+      },
+      &grades);
+  if (!r.answers.ipa.empty()) {
+    IpaClaims(policies_, questionnaires_, &r,
+              [&](const IpaItem& item, const std::vector<std::string>&) {
+                return stored("ipa:" + std::to_string(item.number));
+              });
+  }
+  r.improvements = grading::PlanImprovements(grades, CheckRules(policies_));
+  return r;
+}
+
 Result<GradeReport> GradingService::Build(int64_t org_id,
                                           const std::string& org, Mode mode) {
-  const bool run_checks = mode != Mode::kStored;
+  const bool run_checks =
+      mode == Mode::kRunReport || mode == Mode::kRunSnapshot;
   // kRunSnapshot keeps no result: each check's results are stored and
   // folded into the rules' tallies as soon as its query has run.
   const bool keep_results = mode != Mode::kRunSnapshot;
+  // Every run (and kStoredCounts) writes the console's grade counts.
+  const bool write_counts = mode != Mode::kStored;
   GradeReport r;
   r.org = org;
   r.evaluated_at = clock_.Now();
@@ -246,18 +387,27 @@ Result<GradeReport> GradingService::Build(int64_t org_id,
   for (const auto& h : r.hosts) {
     endpoints.push_back({std::to_string(h.host_id), h.hostname, h.reported});
   }
-  // The checks of each rule, in policy order (the ten rules in order).
-  std::vector<std::vector<std::string>> rule_checks;
-  for (std::string_view rule : grading::kRuleIds) {
-    std::vector<std::string>& ids = rule_checks.emplace_back();
-    for (const Check& c : policies_.checks) {
-      if (c.rule == rule) ids.push_back(c.id);
+  const std::vector<std::vector<std::string>> rule_checks =
+      RuleChecks(policies_);
+  // The IPA items with evidence checks: their measures are kept in the
+  // grade counts whether answered or not (an answer may come later).
+  std::vector<std::pair<const IpaItem*, std::vector<std::string>>> ipa_items;
+  if (write_counts) {
+    for (const IpaItem& item : questionnaires_.ipa.items) {
+      std::vector<std::string> ids = IpaEvidenceChecks(policies_, item);
+      if (!ids.empty()) ipa_items.emplace_back(&item, std::move(ids));
     }
   }
   std::vector<grading::TechnicalTally> tallies;
+  std::vector<grading::TechnicalTally> ipa_tallies;
   if (!keep_results) {
     for (const auto& ids : rule_checks) tallies.emplace_back(endpoints, ids);
+    for (const auto& [_, ids] : ipa_items) {
+      ipa_tallies.emplace_back(endpoints, ids);
+    }
   }
+  std::optional<GradeCountBuilder> counts;
+  if (write_counts) counts.emplace(r.hosts);
 
   std::vector<grading::CheckResult> current;
   if (run_checks) {
@@ -270,14 +420,19 @@ Result<GradeReport> GradingService::Build(int64_t org_id,
         [&](const Check& check, std::vector<grading::CheckResult>* results) {
           MAMORI_RETURN_IF_ERROR(store_->SaveCheckResults(
               org_id, check.id, results, policies_.version, r.evaluated_at));
+          if (counts) {
+            for (const grading::CheckResult& c : *results) counts->Add(c);
+          }
           if (keep_results) {
             std::move(results->begin(), results->end(),
                       std::back_inserter(current));
             return Status::Ok();
           }
-          for (grading::TechnicalTally& t : tallies) {
-            if (!t.Measures(check.id)) continue;
-            for (const grading::CheckResult& c : *results) t.Add(c);
+          for (auto* set : {&tallies, &ipa_tallies}) {
+            for (grading::TechnicalTally& t : *set) {
+              if (!t.Measures(check.id)) continue;
+              for (const grading::CheckResult& c : *results) t.Add(c);
+            }
           }
           return Status::Ok();
         }));
@@ -287,56 +442,49 @@ Result<GradeReport> GradingService::Build(int64_t org_id,
     current = std::move(*stored);
   }
   for (grading::CheckResult& c : current) {
-    if (policies_.Find(c.check_id) != nullptr)
+    if (policies_.Find(c.check_id) != nullptr) {
+      if (counts && !run_checks) counts->Add(c);
       r.results.push_back(std::move(c));
+    }
   }
   current = {};
 
-  std::map<std::string, std::string> check_rules;
-  for (const Check& c : policies_.checks) {
-    if (!c.rule.empty()) check_rules[c.id] = c.rule;
-  }
   auto measure_checks = [&](const std::vector<std::string>& ids) {
     return grading::MeasureTechnical(endpoints, r.results, ids, r.settings,
                                      r.evaluated_at);
   };
 
   std::vector<grading::RuleGrade> grades;
-  std::vector<grading::Grade> letters;
-  for (size_t ri = 0; ri < std::size(grading::kRuleIds); ++ri) {
-    const std::string rule(grading::kRuleIds[ri]);
-    RuleReport rr;
-    const std::vector<std::string>& ids = rule_checks[ri];
-    for (const Check& c : policies_.checks) {
-      if (c.rule == rule) rr.checks.push_back(&c);
+  GradeRules(
+      policies_, &r,
+      [&](size_t ri) -> std::optional<grading::TechnicalMeasure> {
+        if (rule_checks[ri].empty()) return std::nullopt;
+        return keep_results ? measure_checks(rule_checks[ri])
+                            : tallies[ri].Finish(r.settings, r.evaluated_at);
+      },
+      &grades);
+  std::optional<store::GradeCounts> kept;
+  if (counts) {
+    for (const RuleReport& rr : r.rules) {
+      counts->AddMeasure("rule:" + rr.grade.rule, rr.grade.measure);
     }
-    std::optional<grading::TechnicalMeasure> measure;
-    if (!ids.empty()) {
-      measure = keep_results ? measure_checks(ids)
-                             : tallies[ri].Finish(r.settings, r.evaluated_at);
+    for (size_t i = 0; i < ipa_items.size(); ++i) {
+      counts->AddMeasure(
+          "ipa:" + std::to_string(ipa_items[i].first->number),
+          keep_results ? measure_checks(ipa_items[i].second)
+                       : ipa_tallies[i].Finish(r.settings, r.evaluated_at));
     }
-    grading::ViewpointAnswers va;
-    if (auto it = r.answers.second.find(rule); it != r.answers.second.end()) {
-      va = it->second;
-    }
-    rr.grade = grading::GradeRule(rule, va, measure);
-    if (measure && va.technical.has_value()) {
-      if (auto d = grading::CompareClaim(
-              rule,
-              *va.technical ? grading::Claim::kInPlace : grading::Claim::kNone,
-              *va.technical ? "yes" : "no", *measure)) {
-        r.discrepancies.push_back(std::move(*d));
-      }
-    }
-    grades.push_back(rr.grade);
-    letters.push_back(rr.grade.grade);
-    r.rules.push_back(std::move(rr));
+    kept = counts->Finish(r.evaluated_at);
+    counts.reset();
   }
-  r.overall = grading::OverallGrade(letters);
+  if (mode == Mode::kStoredCounts) {
+    MAMORI_RETURN_IF_ERROR(store_->SaveGradeCounts(org_id, *kept));
+    return GradeReport{};
+  }
   if (!keep_results) {
     // The snapshot needs only the rules' grades: trend topics, the
     // questionnaires' scores and the improvement list are for reports.
-    return SaveSnapshot(org_id, &r);
+    return SaveSnapshot(org_id, &r, kept ? &*kept : nullptr);
   }
 
   for (const char* topic : kTopics) {
@@ -376,36 +524,20 @@ Result<GradeReport> GradingService::Build(int64_t org_id,
     auto scored = grading::ScoreIpa(r.answers.ipa, ipa_settings);
     if (!scored.ok()) return scored.status();
     r.ipa = *scored;
-    for (const IpaItem& item : questionnaires_.ipa.items) {
-      auto ans = r.answers.ipa.find(item.number);
-      if (ans == r.answers.ipa.end() ||
-          ans->second == grading::IpaAnswer::kDontKnow ||
-          ans->second == grading::IpaAnswer::kNotApplicable) {
-        continue;
-      }
-      std::vector<std::string> ids = item.evidence_checks;
-      if (!item.evidence_rule.empty()) {
-        for (const Check& c : policies_.checks) {
-          if (c.rule == item.evidence_rule) ids.push_back(c.id);
-        }
-      }
-      if (ids.empty()) continue;
-      if (auto d = grading::CompareClaim(
-              "ipa:" + std::to_string(item.number), ClaimFromIpa(ans->second),
-              std::string(grading::IpaAnswerName(ans->second)),
-              measure_checks(ids))) {
-        r.discrepancies.push_back(std::move(*d));
-      }
-    }
+    IpaClaims(
+        policies_, questionnaires_, &r,
+        [&](const IpaItem&, const std::vector<std::string>& ids) {
+          return std::optional<grading::TechnicalMeasure>(measure_checks(ids));
+        });
   }
-  r.improvements = grading::PlanImprovements(grades, check_rules);
+  r.improvements = grading::PlanImprovements(grades, CheckRules(policies_));
 
-  if (run_checks) return SaveSnapshot(org_id, &r);
+  if (run_checks) return SaveSnapshot(org_id, &r, kept ? &*kept : nullptr);
   return r;
 }
 
-Result<GradeReport> GradingService::SaveSnapshot(int64_t org_id,
-                                                 GradeReport* r) {
+Result<GradeReport> GradingService::SaveSnapshot(
+    int64_t org_id, GradeReport* r, const store::GradeCounts* counts) {
   nlohmann::ordered_json rules = nlohmann::ordered_json::object();
   for (const RuleReport& rr : r->rules) {
     rules[rr.grade.rule] = std::string(grading::GradeName(rr.grade.grade));
@@ -414,7 +546,14 @@ Result<GradeReport> GradingService::SaveSnapshot(int64_t org_id,
       r->evaluated_at, r->policy_version,
       r->overall ? std::string(grading::GradeName(*r->overall)) : "",
       rules.dump()};
-  MAMORI_RETURN_IF_ERROR(store_->SaveGradeSnapshot(org_id, snap));
+  // The snapshot and the console's counts of the same run, together.
+  MAMORI_RETURN_IF_ERROR(store_->InTransaction([&]() -> Status {
+    MAMORI_RETURN_IF_ERROR(store_->SaveGradeSnapshot(org_id, snap));
+    if (counts != nullptr) {
+      MAMORI_RETURN_IF_ERROR(store_->SaveGradeCounts(org_id, *counts));
+    }
+    return Status::Ok();
+  }));
   return std::move(*r);
 }
 

@@ -122,6 +122,17 @@ class GradingService {
   Status EvaluateOrgId(int64_t org_id);
   // The report from the stored results, without running checks.
   Result<GradeReport> Report(const std::string& org);
+  // Writes the organisation's grade counts (store/grading_port.h) from its
+  // stored results, for an organisation whose last run predates them (the
+  // runs above write them with their snapshot).
+  Status WriteGradeCounts(int64_t org_id);
+  // The graded part of a report from the stored grade counts of the last
+  // run and `answers` (the current ones): evaluated_at, policy version, the
+  // rules (grades, answers, measures without endpoints), the overall grade,
+  // the discrepancies and the improvements (kFixEndpoints with
+  // endpoint_count, no endpoints). No hosts, results, topics or scores.
+  Result<GradeReport> FromCounts(const store::GradeCounts& counts,
+                                 AnswerSet answers) const;
 
   // Validates and stores an answer file for `org` (all or nothing). The
   // file's `organisation`, when present, must be `org`.
@@ -139,16 +150,19 @@ class GradingService {
         options_(std::move(options)) {}
 
   enum class Mode {
-    kStored,       // report from the stored results
-    kRunReport,    // run the checks, store, full report
-    kRunSnapshot,  // run the checks, store, grade snapshot only
+    kStored,        // report from the stored results
+    kRunReport,     // run the checks, store, full report
+    kRunSnapshot,   // run the checks, store, grade snapshot only
+    kStoredCounts,  // from the stored results: write the grade counts only
   };
   Status LoadCustom(bool initial);
   // Copies the IEEE registries into the store when their files changed.
   Status SyncVendors();
   Result<GradeReport> Build(int64_t org_id, const std::string& org, Mode mode);
-  // Stores r's grade snapshot; returns *r (moved).
-  Result<GradeReport> SaveSnapshot(int64_t org_id, GradeReport* r);
+  // Stores r's grade snapshot and `counts` (when given) in one
+  // transaction; returns *r (moved).
+  Result<GradeReport> SaveSnapshot(int64_t org_id, GradeReport* r,
+                                   const store::GradeCounts* counts);
   // `set` without the checks whose `requires:` this backend lacks (logged
   // as not available on this backend): they are absent, never graded.
   PolicySet Runnable(const PolicySet& set) const;

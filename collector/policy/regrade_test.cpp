@@ -182,7 +182,10 @@ class RegradeTest : public ::testing::Test {
           "collected_at, evaluated_at, policy_version FROM "
           "check_result_history ORDER BY id",
           "SELECT 'g', org_id, evaluated_at, policy_version, overall, "
-          "rules_json FROM grade_history ORDER BY id"}) {
+          "rules_json FROM grade_history ORDER BY id",
+          "SELECT 'c', org_id, subject, evaluated_at, pass, fail, unknown, "
+          "not_applicable, error, measure_json, failing_json FROM "
+          "grade_counts ORDER BY org_id, subject"}) {
       sqlite3_stmt* st = nullptr;
       EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK)
           << sqlite3_errmsg(db);
@@ -321,6 +324,67 @@ settings:
     EXPECT_NE(snapshots.back().find(grade), std::string::npos)
         << grade << " in " << snapshots.back();
   }
+  // Grade counts (the console's graded pages) were written with the runs:
+  // ten rules' measures and a row per check, with failing hosts.
+  EXPECT_GE(std::count_if(want.begin(), want.end(),
+                          [](const std::string& r) {
+                            return r.rfind("c|1|rule:", 0) == 0;
+                          }),
+            10);
+  EXPECT_TRUE(std::any_of(want.begin(), want.end(), [](const std::string& r) {
+    return r[0] == 'c' && r.find("\"hostname\":\"PC-") != std::string::npos;
+  }));
+
+  // What the pages fold from the counts and the current answers is what
+  // the report from every stored result says: grades, measures (without
+  // their endpoints), discrepancies and improvements (counted).
+  auto stored = (*full)->Report("acme");
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  auto counts = (*regrade)->store().LoadGradeCounts(*org);
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  ASSERT_TRUE(counts->has_value());
+  auto answers_now = (*regrade)->store().LoadAnswers(*org);
+  ASSERT_TRUE(answers_now.ok());
+  auto folded = (*regrade)->FromCounts(**counts, *answers_now);
+  ASSERT_TRUE(folded.ok()) << folded.status().ToString();
+  ASSERT_EQ(folded->rules.size(), stored->rules.size());
+  EXPECT_EQ(folded->overall, stored->overall);
+  for (size_t i = 0; i < stored->rules.size(); ++i) {
+    const grading::RuleGrade& a = folded->rules[i].grade;
+    const grading::RuleGrade& b = stored->rules[i].grade;
+    EXPECT_EQ(a.rule, b.rule);
+    EXPECT_EQ(a.grade, b.grade) << b.rule;
+    EXPECT_EQ(a.technical_source, b.technical_source) << b.rule;
+    ASSERT_EQ(a.measure.has_value(), b.measure.has_value()) << b.rule;
+    if (!b.measure) continue;
+    EXPECT_EQ(a.measure->verdict, b.measure->verdict) << b.rule;
+    EXPECT_EQ(a.measure->reporting, b.measure->reporting) << b.rule;
+    EXPECT_EQ(a.measure->passing, b.measure->passing) << b.rule;
+    EXPECT_EQ(a.measure->failing, b.measure->failing) << b.rule;
+    EXPECT_EQ(a.measure->unknown, b.measure->unknown) << b.rule;
+    EXPECT_EQ(a.measure->long_unknown, b.measure->long_unknown) << b.rule;
+    EXPECT_EQ(a.measure->fresh_failing, b.measure->fresh_failing) << b.rule;
+  }
+  ASSERT_EQ(folded->discrepancies.size(), stored->discrepancies.size());
+  for (size_t i = 0; i < stored->discrepancies.size(); ++i) {
+    EXPECT_EQ(folded->discrepancies[i].subject,
+              stored->discrepancies[i].subject);
+    EXPECT_EQ(folded->discrepancies[i].direction,
+              stored->discrepancies[i].direction);
+  }
+  ASSERT_EQ(folded->improvements.size(), stored->improvements.size());
+  bool fixes = false;
+  for (size_t i = 0; i < stored->improvements.size(); ++i) {
+    const grading::Improvement& a = folded->improvements[i];
+    const grading::Improvement& b = stored->improvements[i];
+    EXPECT_EQ(a.kind, b.kind);
+    EXPECT_EQ(a.rule, b.rule);
+    EXPECT_EQ(a.check_id, b.check_id);
+    EXPECT_EQ(a.endpoint_count, static_cast<int>(b.endpoints.size()))
+        << b.check_id;
+    fixes = fixes || !b.endpoints.empty();
+  }
+  EXPECT_TRUE(fixes) << "the fixture has failing endpoints to fix";
 }
 
 }  // namespace

@@ -46,6 +46,34 @@ struct GradeSnapshot {
   std::string rules_json;  // {"antivirus": "B", …}
 };
 
+// What the console's graded pages (dashboard, rules, trend) need from one
+// grading run, so that no page reads every stored result again: one row per
+// check with its results counted by status and the first failing hosts
+// (by host id) with their evidence, and one row per technical measure (a
+// rule's checks, or an IPA item's evidence checks) with the measure as
+// JSON (store/grading_json.h). Written by the grading run with its
+// snapshot; the answers are folded in when a page is built.
+struct GradeCountRow {
+  std::string subject;  // a check id, or "rule:<id>" / "ipa:<n>"
+  int64_t pass = 0;
+  int64_t fail = 0;
+  int64_t unknown = 0;
+  int64_t not_applicable = 0;
+  int64_t error = 0;
+  std::string measure_json;  // measures: the measure; "" when not measured
+  // Checks: [{"id": host id, "hostname": …, "evidence": [{"name", "value"}]}]
+  std::string failing_json = "[]";
+};
+
+struct GradeCounts {
+  TimePoint evaluated_at;
+  std::vector<GradeCountRow> rows;
+};
+
+// At most this many failing hosts are kept per check (the rules page lists
+// 50, the dashboard 10).
+inline constexpr int kGradeCountFailingKept = 50;
+
 class GradingPort {
  public:
   virtual ~GradingPort() = default;
@@ -97,6 +125,14 @@ class GradingPort {
   // Newest first, at most `limit`.
   virtual Result<std::vector<GradeSnapshot>> GradeHistory(int64_t org_id,
                                                           int limit) = 0;
+
+  // Replaces the organisation's grade counts with `counts` (all or
+  // nothing).
+  virtual Status SaveGradeCounts(int64_t org_id, const GradeCounts& counts) = 0;
+  // The organisation's grade counts; nullopt when no grading run has
+  // written any (an organisation not graded since they were introduced).
+  virtual Result<std::optional<GradeCounts>> LoadGradeCounts(
+      int64_t org_id) = 0;
 
   // Stores the answer set: each answered item whose answer changed gets a
   // new current row (the previous one is kept as history); settings and

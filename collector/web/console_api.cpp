@@ -2,6 +2,10 @@
 
 #include <time.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -379,7 +383,7 @@ struct ApiHandlers : ApiBase {
     }
     GradedPages::Claim claim(api.graded_pages_, org.id, page);
     std::lock_guard<std::mutex> lock(api.grading_mu_);
-    Result<json> built = BuildGradedPages(api, org.id, org.name, key, page);
+    Result<json> built = BuildGradedPages(api, org.id, key, page);
     if (built.ok()) claim.Kept();
     return built;
   }
@@ -391,7 +395,6 @@ struct ApiHandlers : ApiBase {
   // page's request or the background) is returned as it is. Called with
   // grading_mu_ held.
   static Result<json> BuildGradedPages(ConsoleApi& api, int64_t org_id,
-                                       const std::string& org_name,
                                        const std::string& key,
                                        const std::string& page) {
     const auto started = std::chrono::steady_clock::now();
@@ -400,10 +403,37 @@ struct ApiHandlers : ApiBase {
             api.graded_pages_.Fresh(org_id, page, key, now)) {
       return std::move(*fresh);
     }
-    Result<policy::GradeReport> report = api.grading_.Report(org_name);
+    // The grading run's counts (store/grading_port.h, GradeCountRow) with
+    // the current answers folded in: the pages never read every stored
+    // result. An organisation last graded before the counts existed gets
+    // them written once from its stored results.
+    store::GradingPort& grading = api.grading_.store();
+    Result<std::optional<store::GradeCounts>> counts =
+        grading.LoadGradeCounts(org_id);
+    if (!counts.ok()) return counts.status();
+    if (!*counts) {
+      MAMORI_RETURN_IF_ERROR(api.grading_.WriteGradeCounts(org_id));
+#if defined(__GLIBC__)
+      // That read every stored result (≈100 MB of small allocations at
+      // 10,000 hosts) in this worker's malloc arena: give it back, or the
+      // arena keeps its high-water mark (docs/performance.md).
+      malloc_trim(0);
+#endif
+      counts = grading.LoadGradeCounts(org_id);
+      if (!counts.ok()) return counts.status();
+      if (!*counts) return InternalError("grade counts not written");
+    }
+    Result<store::AnswerSet> answers = grading.LoadAnswers(org_id);
+    if (!answers.ok()) return answers.status();
+    Result<policy::GradeReport> report =
+        api.grading_.FromCounts(**counts, std::move(*answers));
     if (!report.ok()) return report.status();
-    json dashboard = DashboardPart(api, *report, org_id);
-    json rules = RulesDoc(api, *report, org_id);
+    CountRows rows;
+    for (const store::GradeCountRow& row : (*counts)->rows) {
+      rows[row.subject] = &row;
+    }
+    json dashboard = DashboardPart(api, *report, rows, org_id);
+    json rules = RulesDoc(api, *report, rows, org_id);
     ApiAnswer trend =
         GradeTrendAnswer(api.grading_.store(), api.grading_.questionnaires(),
                          *report, org_id, now);
@@ -426,9 +456,32 @@ struct ApiHandlers : ApiBase {
     return out;
   }
 
-  // The dashboard's part that comes from the grade report.
+  // The grade counts of the last run by subject.
+  using CountRows = std::map<std::string, const store::GradeCountRow*>;
+
+  // A count row's failing hosts (GradeCountRow::failing_json), at most
+  // `limit`, with their evidence or without.
+  static json FailingHosts(const store::GradeCountRow& row, size_t limit,
+                           bool with_evidence) {
+    json stored = json::parse(row.failing_json, nullptr, false);
+    json out = json::array();
+    if (!stored.is_array()) return out;
+    for (json& host : stored) {
+      if (out.size() >= limit) break;
+      if (!host.is_object()) continue;
+      json entry = {{"id", host.value("id", json(0))},
+                    {"hostname", host.value("hostname", json(""))}};
+      if (with_evidence)
+        entry["evidence"] = host.value("evidence", json::array());
+      out.push_back(std::move(entry));
+    }
+    return out;
+  }
+
+  // The dashboard's part that comes from the grade report (FromCounts) and
+  // the counts of its run.
   static json DashboardPart(ConsoleApi& api, const policy::GradeReport& r,
-                            int64_t org_id) {
+                            const CountRows& rows, int64_t org_id) {
     json part = json::object();
     const policy::SecondDiagnosis& second =
         api.grading_.questionnaires().second;
@@ -468,35 +521,19 @@ struct ApiHandlers : ApiBase {
     }
     part["rules"] = rules;
 
-    // Failing checks: per check, how many endpoints fail and which.
-    std::map<std::string, std::string> hostnames;
-    for (const auto& h : r.hosts) {
-      hostnames[std::to_string(h.host_id)] = h.hostname;
-    }
-    std::map<std::string, json> failing;
-    for (const grading::CheckResult& res : r.results) {
-      if (res.status != grading::CheckStatus::kFail) continue;
-      json& entry = failing[res.check_id];
-      if (entry.is_null()) {
-        const policy::Check* check = api.grading_.policies().Find(res.check_id);
-        entry = {
-            {"check_id", res.check_id},
-            {"rule",
-             check ? (check->rule.empty() ? check->topic : check->rule) : ""},
-            {"title", check ? Localized(check->title)
-                            : json{{"ja", res.check_id}, {"en", res.check_id}}},
-            {"failing", 0},
-            {"hosts", json::array()}};
-      }
-      entry["failing"] = entry["failing"].get<int>() + 1;
-      if (entry["hosts"].size() < 10) {
-        const std::optional<int64_t> id = ParseInt64(res.host_id);
-        entry["hosts"].push_back(
-            {{"id", id.value_or(0)}, {"hostname", hostnames[res.host_id]}});
-      }
-    }
+    // Failing checks: per check, how many endpoints fail and which (the
+    // first ten by host id).
     json failing_list = json::array();
-    for (auto& [_, entry] : failing) failing_list.push_back(entry);
+    for (const auto& [check_id, row] : rows) {
+      const policy::Check* check = api.grading_.policies().Find(check_id);
+      if (check == nullptr || row->fail == 0) continue;
+      failing_list.push_back(
+          {{"check_id", check_id},
+           {"rule", check->rule.empty() ? check->topic : check->rule},
+           {"title", Localized(check->title)},
+           {"failing", row->fail},
+           {"hosts", FailingHosts(*row, 10, false)}});
+    }
     part["failing_checks"] = failing_list;
 
     json discrepancies = json::array();
@@ -516,7 +553,7 @@ struct ApiHandlers : ApiBase {
       improvements.push_back({{"kind", grading::ImprovementKindName(i.kind)},
                               {"rule", i.rule},
                               {"check_id", i.check_id},
-                              {"endpoints", i.endpoints.size()}});
+                              {"endpoints", i.endpoint_count}});
     }
     part["improvements"] = improvements;
     Result<std::vector<store::GradeSnapshot>> history =
@@ -536,48 +573,24 @@ struct ApiHandlers : ApiBase {
   // the failing endpoints with their evidence, the remediation in both
   // languages and the parameters in force (organisation overrides applied).
   static json RulesDoc(ConsoleApi& api, const policy::GradeReport& r,
-                       int64_t org_id) {
-    std::map<std::string, std::string> hostnames;
-    for (const auto& h : r.hosts) {
-      hostnames[std::to_string(h.host_id)] = h.hostname;
-    }
+                       const CountRows& rows, int64_t org_id) {
     const policy::SecondDiagnosis& second =
         api.grading_.questionnaires().second;
-    // Results by check, in one pass: scanning every result for each check
-    // was 33 × 330,000 string comparisons at 10,000 hosts.
-    std::unordered_map<std::string, std::vector<const grading::CheckResult*>>
-        by_check;
-    for (const grading::CheckResult& res : r.results) {
-      by_check[res.check_id].push_back(&res);
-    }
-    static const std::vector<const grading::CheckResult*> kNone;
     json rules = json::array();
     for (const policy::RuleReport& rule : r.rules) {
       json checks = json::array();
       for (const policy::Check* c : rule.checks) {
-        auto found = by_check.find(c->id);
-        const auto& results = found == by_check.end() ? kNone : found->second;
-        std::map<std::string, int> counts = {{"pass", 0},
-                                             {"fail", 0},
-                                             {"unknown", 0},
-                                             {"not_applicable", 0},
-                                             {"error", 0}};
-        json failing = json::array();
-        for (const grading::CheckResult* result : results) {
-          const grading::CheckResult& res = *result;
-          ++counts[std::string(grading::CheckStatusName(res.status))];
-          if (res.status != grading::CheckStatus::kFail ||
-              failing.size() >= 50) {
-            continue;
-          }
-          json evidence = json::array();
-          for (const grading::Evidence& e : res.evidence) {
-            evidence.push_back({{"name", e.name}, {"value", e.value}});
-          }
-          failing.push_back({{"id", ParseInt64(res.host_id).value_or(0)},
-                             {"hostname", hostnames[res.host_id]},
-                             {"evidence", evidence}});
-        }
+        auto found = rows.find(c->id);
+        const store::GradeCountRow none;
+        const store::GradeCountRow& row =
+            found == rows.end() ? none : *found->second;
+        const std::map<std::string, int64_t> counts = {
+            {"pass", row.pass},
+            {"fail", row.fail},
+            {"unknown", row.unknown},
+            {"not_applicable", row.not_applicable},
+            {"error", row.error}};
+        json failing = FailingHosts(row, 50, true);
         json parameters = json::array();
         const auto overrides = r.answers.parameters.find(c->id);
         for (const policy::Parameter& param : c->parameters) {
@@ -1554,19 +1567,16 @@ void ConsoleApi::RebuildLoop() {
     // them, and clang (clang-tidy) refuses captured bindings before C++20's
     // P1091 support.
     const auto pending = std::move(next->second);
-    const auto& name = std::get<0>(pending);
     const auto& key = std::get<1>(pending);
     rebuild_queue_.erase(next);
     lock.unlock();
     {
-      // Abandons the requests' claims unless built; gives the report's
-      // memory back afterwards (graded_pages.cpp).
+      // Abandons the requests' claims unless built.
       GradedPages::Claim claim(graded_pages_, org_id, "dashboard");
       std::lock_guard<std::mutex> grading(grading_mu_);
       Result<json> built = [&]() -> Result<json> {
         try {
-          return ApiHandlers::BuildGradedPages(*this, org_id, name, key,
-                                               "dashboard");
+          return ApiHandlers::BuildGradedPages(*this, org_id, key, "dashboard");
         } catch (const std::exception& e) {
           return InternalError(e.what());
         }

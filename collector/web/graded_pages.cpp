@@ -1,20 +1,9 @@
 #include "collector/web/graded_pages.h"
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
 namespace mamori::web {
 
 GradedPages::Claim::~Claim() {
   if (!kept_) pages_.Abandon(org_id_, page_);
-#if defined(__GLIBC__)
-  // A grade report of 10,000 hosts is ≈100 MB of small allocations in the
-  // arena of the Poco worker that built it; without this each worker's
-  // arena keeps its high-water mark (serve's RSS 480 MiB after a few
-  // rebuilds, docs/performance.md "Web console").
-  malloc_trim(0);
-#endif
 }
 
 GradedPages::Lookup GradedPages::Find(int64_t org_id, const std::string& page,

@@ -1,16 +1,15 @@
 #pragma once
 
-// GradedPages: the console's pages built from the stored grade report
+// GradedPages: the console's pages built from the last grading run's counts
 // (dashboard, rules, trend), kept as rendered JSON per organisation and
 // page until the organisation is graded again.
 //
-// GradingService::Report reads every stored check result of the
-// organisation and folds them into grades again: about 45 results per host,
-// seconds for 10,000 hosts, while holding the grading lock every other page
-// that reads policies waits for. Measured in docs/performance.md ("Web
-// console"): the dashboard went from over 10 s to a copy. The rendered
-// document is small (bounded lists), unlike the report itself (≈100 MB of
-// results for 10,000 hosts), so that is what is kept.
+// The pages once read every stored check result into a grade report
+// (≈100 MB and seconds of CPU for 10,000 hosts, under the grading lock);
+// they are now folded from the grading run's counts (grade_counts,
+// policy/grade_counts.h) and the current answers, milliseconds of work, so
+// a copy mostly saves re-rendering per request (docs/performance.md, "Web
+// console").
 //
 // A copy is used while the organisation's newest grade snapshot (every
 // evaluation appends one; OrgOverview carries it, read without the grading
@@ -89,8 +88,6 @@ class GradedPages {
    public:
     Claim(GradedPages& pages, int64_t org_id, std::string page)
         : pages_(pages), org_id_(org_id), page_(std::move(page)) {}
-    // Runs after the caller's grade report is gone (declare the Claim
-    // before it): gives the report's memory back to the system.
     ~Claim();
     Claim(const Claim&) = delete;
     Claim& operator=(const Claim&) = delete;

@@ -302,6 +302,23 @@ CREATE TABLE check_sandbox_definitions (
   sql  text NOT NULL
 );
 )sql"},
+    // Step 2: grade_counts, as the SQLite grading module's step 10
+    // (collector/store/sqlite/grading_schema.cpp says why).
+    {2, R"sql(
+CREATE TABLE grade_counts (
+  org_id         bigint NOT NULL REFERENCES organizations(id),
+  subject        text NOT NULL,
+  evaluated_at   bigint NOT NULL,
+  pass           bigint NOT NULL DEFAULT 0,
+  fail           bigint NOT NULL DEFAULT 0,
+  unknown        bigint NOT NULL DEFAULT 0,
+  not_applicable bigint NOT NULL DEFAULT 0,
+  error          bigint NOT NULL DEFAULT 0,
+  measure_json   text NOT NULL DEFAULT '',
+  failing_json   text NOT NULL DEFAULT '[]',
+  PRIMARY KEY (org_id, subject)
+);
+)sql"},
 };
 
 // evidence_schema.cpp's update evidence, without the gfact tables.

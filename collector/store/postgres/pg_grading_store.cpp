@@ -335,6 +335,66 @@ Result<std::vector<GradeSnapshot>> PgGradingStore::GradeHistory(int64_t org_id,
   return out;
 }
 
+Status PgGradingStore::SaveGradeCounts(int64_t org_id, const GradeCounts& c) {
+  auto write = [&]() -> Status {
+    MAMORI_RETURN_IF_ERROR(
+        conn_
+            .Query("DELETE FROM grade_counts WHERE org_id = $1",
+                   Params().Add(org_id))
+            .status());
+    for (const GradeCountRow& r : c.rows) {
+      MAMORI_RETURN_IF_ERROR(
+          conn_
+              .Query("INSERT INTO grade_counts (org_id, subject, "
+                     "evaluated_at, pass, fail, unknown, not_applicable, "
+                     "error, measure_json, failing_json) VALUES ($1, $2, $3, "
+                     "$4, $5, $6, $7, $8, $9, $10)",
+                     Params()
+                         .Add(org_id)
+                         .Add(r.subject)
+                         .Add(ToUnixSeconds(c.evaluated_at))
+                         .Add(r.pass)
+                         .Add(r.fail)
+                         .Add(r.unknown)
+                         .Add(r.not_applicable)
+                         .Add(r.error)
+                         .Add(r.measure_json)
+                         .Add(r.failing_json))
+              .status());
+    }
+    return Status::Ok();
+  };
+  if (conn_.InTransaction()) return write();
+  Transaction tx(conn_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+  MAMORI_RETURN_IF_ERROR(write());
+  return tx.Commit();
+}
+
+Result<std::optional<GradeCounts>> PgGradingStore::LoadGradeCounts(
+    int64_t org_id) {
+  Result<Rows> rows = conn_.Query(
+      "SELECT subject, evaluated_at, pass, fail, unknown, not_applicable, "
+      "error, measure_json, failing_json FROM grade_counts WHERE org_id = $1 "
+      "ORDER BY subject COLLATE \"C\"",
+      Params().Add(org_id));
+  if (!rows.ok()) return rows.status();
+  std::optional<GradeCounts> out;
+  for (int i = 0; i < rows->size(); ++i) {
+    if (!out) out.emplace().evaluated_at = FromUnixSeconds(rows->Int(i, 1));
+    GradeCountRow& r = out->rows.emplace_back();
+    r.subject = rows->Text(i, 0);
+    r.pass = rows->Int(i, 2);
+    r.fail = rows->Int(i, 3);
+    r.unknown = rows->Int(i, 4);
+    r.not_applicable = rows->Int(i, 5);
+    r.error = rows->Int(i, 6);
+    r.measure_json = rows->Text(i, 7);
+    r.failing_json = rows->Text(i, 8);
+  }
+  return out;
+}
+
 Status PgGradingStore::SaveAnswers(int64_t org_id, const AnswerSet& a,
                                    const std::string& who, TimePoint now) {
   const int64_t now_s = ToUnixSeconds(now);

@@ -45,6 +45,8 @@ class PgGradingStore final : public GradingPort {
                            const GradeSnapshot& snapshot) override;
   Result<std::vector<GradeSnapshot>> GradeHistory(int64_t org_id,
                                                   int limit) override;
+  Status SaveGradeCounts(int64_t org_id, const GradeCounts& counts) override;
+  Result<std::optional<GradeCounts>> LoadGradeCounts(int64_t org_id) override;
   Status SaveAnswers(int64_t org_id, const AnswerSet& answers,
                      const std::string& who, TimePoint now) override;
   Result<AnswerSet> LoadAnswers(int64_t org_id) override;

@@ -175,6 +175,15 @@ SELECT x.org_id, x.host_id, x.family,
        END AS collected_at
 FROM host_facts x JOIN hosts h ON h.id = x.host_id;
 )sql"},
+    // Step 2: the endpoint list's sort keys, as the SQLite core module's
+    // step 5 (collector/store/sqlite/core_schema.cpp says why); the
+    // expressions are the console store's own (pg_console_store.cpp), so
+    // the planner walks them in order instead of sorting every host.
+    {2, R"sql(
+CREATE INDEX hosts_org_name_lc ON hosts (org_id, lower(hostname COLLATE "C"), id);
+CREATE INDEX hosts_org_os_lc
+  ON hosts (org_id, lower((os_name || ' ' || os_version) COLLATE "C"), id);
+)sql"},
 };
 
 constexpr PgMigrationStep kIdentitySteps[] = {

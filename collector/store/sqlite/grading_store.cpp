@@ -379,6 +379,67 @@ Result<std::vector<GradeSnapshot>> GradingStore::GradeHistory(int64_t org_id,
   return out;
 }
 
+Status GradingStore::SaveGradeCounts(int64_t org_id, const GradeCounts& c) {
+  auto write = [&]() -> Status {
+    auto clear = db_.Prepare("DELETE FROM grade_counts WHERE org_id = ?1");
+    if (!clear.ok()) return clear.status();
+    clear->Bind(1, org_id);
+    MAMORI_RETURN_IF_ERROR(clear->Run());
+    auto put = db_.Prepare(
+        "INSERT INTO grade_counts (org_id, subject, evaluated_at, pass, fail, "
+        "unknown, not_applicable, error, measure_json, failing_json) VALUES "
+        "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    if (!put.ok()) return put.status();
+    for (const GradeCountRow& r : c.rows) {
+      put->Reset();
+      put->Bind(1, org_id)
+          .Bind(2, r.subject)
+          .Bind(3, ToUnixSeconds(c.evaluated_at))
+          .Bind(4, r.pass)
+          .Bind(5, r.fail)
+          .Bind(6, r.unknown)
+          .Bind(7, r.not_applicable)
+          .Bind(8, r.error)
+          .Bind(9, r.measure_json)
+          .Bind(10, r.failing_json);
+      MAMORI_RETURN_IF_ERROR(put->Run());
+    }
+    return Status::Ok();
+  };
+  if (sqlite3_get_autocommit(db_.raw()) == 0) return write();
+  Transaction tx(db_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
+  MAMORI_RETURN_IF_ERROR(write());
+  return tx.Commit();
+}
+
+Result<std::optional<GradeCounts>> GradingStore::LoadGradeCounts(
+    int64_t org_id) {
+  auto st = db_.Prepare(
+      "SELECT subject, evaluated_at, pass, fail, unknown, not_applicable, "
+      "error, measure_json, failing_json FROM grade_counts WHERE org_id = ?1 "
+      "ORDER BY subject");
+  if (!st.ok()) return st.status();
+  st->Bind(1, org_id);
+  std::optional<GradeCounts> out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (!out) out.emplace().evaluated_at = FromUnixSeconds(st->ColumnInt(1));
+    GradeCountRow& r = out->rows.emplace_back();
+    r.subject = st->ColumnText(0);
+    r.pass = st->ColumnInt(2);
+    r.fail = st->ColumnInt(3);
+    r.unknown = st->ColumnInt(4);
+    r.not_applicable = st->ColumnInt(5);
+    r.error = st->ColumnInt(6);
+    r.measure_json = st->ColumnText(7);
+    r.failing_json = st->ColumnText(8);
+  }
+  return out;
+}
+
 Status GradingStore::SaveAnswers(int64_t org_id, const AnswerSet& a,
                                  const std::string& who, TimePoint now) {
   const int64_t now_s = ToUnixSeconds(now);

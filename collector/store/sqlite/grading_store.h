@@ -75,6 +75,8 @@ class GradingStore final : public GradingPort {
   // Newest first, at most `limit`.
   Result<std::vector<GradeSnapshot>> GradeHistory(int64_t org_id,
                                                   int limit) override;
+  Status SaveGradeCounts(int64_t org_id, const GradeCounts& counts) override;
+  Result<std::optional<GradeCounts>> LoadGradeCounts(int64_t org_id) override;
 
   // Stores the answer set: each answered item whose answer changed gets a
   // new current row (the previous one is superseded, kept as history);
