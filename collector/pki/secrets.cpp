@@ -24,8 +24,8 @@ std::string RandomSecret(size_t bytes) {
   // URL-safe alphabet without padding.
   std::string text(4 * ((bytes + 2) / 3) + 1, '\0');
   const int written =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()),
-                      raw.data(), static_cast<int>(raw.size()));
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()), raw.data(),
+                      static_cast<int>(raw.size()));
   text.resize(static_cast<size_t>(written));
   while (!text.empty() && text.back() == '=') text.pop_back();
   for (char& c : text) {

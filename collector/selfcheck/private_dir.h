@@ -1,8 +1,8 @@
 #pragma once
 
 // A new directory only this user can read, for the self-check's temporary
-// store. One file per platform (private_dir_posix.cpp, private_dir_windows.cpp),
-// chosen by CMake. Thread-safe.
+// store. One file per platform (private_dir_posix.cpp,
+// private_dir_windows.cpp), chosen by CMake. Thread-safe.
 
 #include <filesystem>
 
