@@ -12,7 +12,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   # libraries
   libboost-program-options-dev libboost-dev libpoco-dev libsqlite3-dev sqlite3
-  libssl-dev libsodium-dev libyaml-cpp-dev libapt-pkg-dev libxlsxwriter-dev nlohmann-json3-dev
+  libssl-dev libsodium-dev libyaml-cpp-dev libapt-pkg-dev libxlsxwriter-dev libzip-dev nlohmann-json3-dev
   libcsv-dev librpm-dev libnl-genl-3-dev libsolv-dev libsolvext-dev
   rpm  # builds the RHEL package-database fixture
   # tests and benchmarks

@@ -45,6 +45,12 @@ run_ctest() {
     PASSED=$((PASSED + total - failed))
     FAILED=$((FAILED + failed))
     SUMMARY+=("$name: $line")
+    # CI shows only the end of the output: name what failed there too.
+    local failed_test
+    while read -r failed_test; do
+      [[ -n "$failed_test" ]] && SUMMARY+=("  failed: $failed_test")
+    done < <(sed -n '/The following tests FAILED:/,/^$/p' "$log" |
+             grep -E '^[[:space:]]+[0-9]+ - ' | sed -E 's/^[[:space:]]+//' | head -10)
   else
     FAILED=$((FAILED + 1))
     SUMMARY+=("$name: ctest printed no summary (exit $rc)")
@@ -79,8 +85,8 @@ run_ctest "ctest" --test-dir build -j "$JOBS" --timeout 600 || status=1
 # --- PostgreSQL (#17): the PostgreSQL tests again (names with "postgres":
 # the /postgres cases of the parameterised store, check-query and grading
 # suites, skipped in the run above — SameResultsOnBothBackends compares every
-# built-in check's results with SQLite's —, the register and unmanaged-devices
-# suites, migrate's
+# built-in check's results with SQLite's —, the register, unmanaged-devices
+# and alert store suites (two collectors racing to deliver), migrate's
 # MigratePostgresTest, CollectorPostgresTest and CollectorMigrateTest: a
 # SQLite collector migrated while serving, same grades after), now against a
 # throw-away PostgreSQL 15 cluster (scripts/pg-cluster.sh: initdb as an

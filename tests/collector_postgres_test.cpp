@@ -312,9 +312,11 @@ TEST_F(CollectorPostgresTest, TwoCollectorsStoreEachReportOnceAndSurviveAKill) {
   EXPECT_NE(listed.find("kintone"), std::string::npos) << listed;
   EXPECT_EQ(Scalar("SELECT count(*) FROM register_links"), 2);
   EXPECT_EQ(Scalar("SELECT count(*) FROM register_history"), 4);
+  // The alert service runs on PostgreSQL too (its delivery across
+  // collectors: ABurstAcrossTwoCollectorsIsGradedOnce).
   EXPECT_EQ(two.Stop(SIGTERM), 0) << two.log();
-  EXPECT_NE(two.log().find("scheduled reports and alerts are off"),
-            std::string::npos)
+  EXPECT_NE(two.log().find(", alerts on"), std::string::npos) << two.log();
+  EXPECT_NE(two.log().find("scheduled reports are off"), std::string::npos)
       << two.log();
 }
 
@@ -362,6 +364,11 @@ TEST(CollectorMigrateTest, SqliteCollectorMovesToPostgresUnchanged) {
       0)
       << out;
   const std::string token(Trim(out));
+  ASSERT_EQ(RunCli({"alerts", "channels", "add", "--org", "acme", "--email",
+                    "it@example.jp", "--data", data},
+                   &out),
+            0)
+      << out;
 
   Collector sqlite_serve(data, "", 1);
   ASSERT_NE(sqlite_serve.port(), 0);
@@ -415,6 +422,17 @@ TEST(CollectorMigrateTest, SqliteCollectorMovesToPostgresUnchanged) {
              &before),
       0)
       << before;
+  // serve raises the odd hosts' alerts after its re-grade.
+  std::string alerts_before;
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_EQ(RunCli({"alerts", "list", "--org", "acme", "--data", data},
+                     &alerts_before),
+              0)
+        << alerts_before;
+    if (alerts_before.find("pc-") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(alerts_before.find("pc-"), std::string::npos) << alerts_before;
 
   // Refusals first: a bad URL, an unreachable server.
   EXPECT_EQ(RunCli({"migrate", "--from", "sqlite:" + data, "--to", "mysql://x"},
@@ -443,11 +461,19 @@ TEST(CollectorMigrateTest, SqliteCollectorMovesToPostgresUnchanged) {
       << copied;
   EXPECT_NE(copied.find("counts verified"), std::string::npos) << copied;
   // The console's accounts are copied too (init's operator), so the same
-  // login works on the PostgreSQL collectors; only the alert tables, which
-  // have no PostgreSQL store yet, stay behind.
+  // login works on the PostgreSQL collectors, and the alerts: channels,
+  // events, open conditions and deliveries.
   EXPECT_EQ(copied.find("console_accounts ("), std::string::npos) << copied;
-  EXPECT_NE(copied.find("alert_settings (0 rows)"), std::string::npos)
-      << copied;
+  const std::string not_copied = copied.substr(copied.find("not copied:"));
+  EXPECT_EQ(not_copied.find("alert_"), std::string::npos) << copied;
+  EXPECT_NE(copied.find("alert_events"), std::string::npos) << copied;
+  std::string alerts_after;
+  EXPECT_EQ(RunCli({"alerts", "list", "--org", "acme", "--data", data,
+                    "--store", url},
+                   &alerts_after),
+            0)
+      << alerts_after;
+  EXPECT_EQ(alerts_after, alerts_before);
   const auto count = [&](const std::string& sql) {
     Result<int64_t> n = (*db)->Scalar(sql);
     EXPECT_TRUE(n.ok()) << n.status().ToString();
@@ -460,6 +486,9 @@ TEST(CollectorMigrateTest, SqliteCollectorMovesToPostgresUnchanged) {
   EXPECT_EQ(count("SELECT count(*) FROM register_assets"), 1);
   EXPECT_GT(count("SELECT count(*) FROM fact_history"), 0);
   EXPECT_GT(count("SELECT count(*) FROM check_results"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM alert_channels"), 1);
+  EXPECT_GT(count("SELECT count(*) FROM alert_open"), 0);
+  EXPECT_GT(count("SELECT count(*) FROM alert_delivery_events"), 0);
   // Run again: the target now holds data and is refused untouched.
   EXPECT_EQ(RunCli({"migrate", "--from", "sqlite:" + data, "--to", url,
                     "--allow-missing"},
@@ -688,6 +717,18 @@ TEST_F(CollectorPostgresTest, TheConsoleServesOnPostgresScopedPerTenant) {
   EXPECT_EQ(reg.status, 200) << reg.body;
   EXPECT_TRUE(reg.Json().is_object()) << reg.body;
 
+  // The alerts page is on PostgreSQL too: a channel added through one
+  // collector's console is listed by the other's.
+  WebReply added = Call(
+      op, "POST", org + "/alerts/channels",
+      nlohmann::json{{"kind", "email"}, {"target", "it@example.jp"}}.dump());
+  EXPECT_EQ(added.status, 201) << added.body;
+  WebReply alerts = Call(elsewhere, "GET", org + "/alerts");
+  ASSERT_EQ(alerts.status, 200) << alerts.body;
+  ASSERT_EQ(alerts.Json()["channels"].size(), 1u) << alerts.body;
+  EXPECT_EQ(alerts.Json()["channels"][0]["target"], "it@example.jp");
+  EXPECT_EQ(Call(elsewhere, "GET", org + "/alerts/deliveries").status, 200);
+
   // Another organisation's admin: acme's pages are 404, as if absent.
   WebClient g = Login(two.web_port(), "globex-admin", globex_password);
   WebReply g_changed =
@@ -701,9 +742,9 @@ TEST_F(CollectorPostgresTest, TheConsoleServesOnPostgresScopedPerTenant) {
   ASSERT_EQ(g_orgs.status, 200);
   ASSERT_EQ(g_orgs.Json()["items"].size(), 1u);
   EXPECT_EQ(g_orgs.Json()["items"][0]["name"], "globex");
-  for (const std::string& path :
-       {org, org + "/rules", org + "/endpoints",
-        org + "/endpoints/" + std::to_string(host), org + "/tokens"}) {
+  for (const std::string& path : {org, org + "/rules", org + "/endpoints",
+                                  org + "/endpoints/" + std::to_string(host),
+                                  org + "/tokens", org + "/alerts"}) {
     WebReply r = Call(g, "GET", path);
     EXPECT_EQ(r.status, 404) << path;
     EXPECT_EQ(r.body.find("pc-"), std::string::npos) << path;
@@ -739,6 +780,15 @@ TEST_F(CollectorPostgresTest, ABurstAcrossTwoCollectorsIsGradedOnce) {
             0)
       << token;
   token = std::string(Trim(token));
+  // An alert channel: the grading raises the failing hosts' alerts and the
+  // collectors deliver them (no SMTP server is set: each attempt fails and
+  // is recorded by the collector that claimed it).
+  std::string channel;
+  ASSERT_EQ(RunCli({"alerts", "channels", "add", "--org", "acme", "--email",
+                    "it@example.jp", "--data", data_, "--store", db_->url()},
+                   &channel),
+            0)
+      << channel;
   auto stub_one = v1::Collector::NewStub(TlsChannel(one.port(), ca_pem_));
   auto stub_two = v1::Collector::NewStub(TlsChannel(two.port(), ca_pem_));
   constexpr int kAgents = 10;
@@ -754,8 +804,15 @@ TEST_F(CollectorPostgresTest, ABurstAcrossTwoCollectorsIsGradedOnce) {
   // within the queue's 2 s debounce of each other.
   for (int i = 0; i < kAgents; ++i) {
     v1::Collector::Stub* stub = i % 2 == 0 ? stub_one.get() : stub_two.get();
-    EXPECT_EQ(DeliverToAll({stub}, MakeReport(agents[i], "burst", 5))[0],
-              ReportResponse::OUTCOME_STORED);
+    v1::ReportRequest report = MakeReport(agents[i], "burst", 5);
+    // Stale antivirus definitions on odd hosts: a failing check to alert.
+    if (i % 2 == 1) {
+      report.mutable_facts()
+          ->mutable_antivirus()
+          ->mutable_products(0)
+          ->set_definitions_age_hours(24 * 30);
+    }
+    EXPECT_EQ(DeliverToAll({stub}, report)[0], ReportResponse::OUTCOME_STORED);
   }
   const std::string graded =
       "SELECT count(*) FROM grade_history g JOIN organizations o ON o.id = "
@@ -769,6 +826,38 @@ TEST_F(CollectorPostgresTest, ABurstAcrossTwoCollectorsIsGradedOnce) {
   EXPECT_EQ(Scalar(graded), 1) << one.log() << two.log();
   EXPECT_EQ(Scalar("SELECT count(*) FROM regrade_queue"), 0);
   EXPECT_GT(Scalar("SELECT count(*) FROM check_results"), 0);
+  // The grading collector raised one alert per failing host and check, and
+  // every delivery was attempted: wait until none is left untried.
+  const std::string untried =
+      "SELECT count(*) FROM alert_deliveries WHERE attempts = 0";
+  for (int i = 0; i < 200; ++i) {
+    if (Scalar("SELECT count(*) FROM alert_deliveries") > 0 &&
+        Scalar(untried) == 0) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_GE(Scalar("SELECT count(*) FROM alert_events WHERE kind = "
+                   "'check_failing' AND subject = "
+                   "'antivirus_definitions_fresh'"),
+            kAgents / 2)
+      << one.log() << two.log();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM (SELECT kind, host_id, subject FROM "
+                   "alert_events GROUP BY 1, 2, 3 HAVING count(*) > 1) x"),
+            0);
+  EXPECT_GT(Scalar("SELECT count(*) FROM alert_deliveries"), 0);
+  EXPECT_EQ(Scalar(untried), 0) << one.log() << two.log();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM alert_deliveries WHERE "
+                   "last_error NOT LIKE 'no SMTP server configured%'"),
+            0);
+  std::string queue;
+  EXPECT_EQ(RunCli({"alerts", "queue", "--org", "acme", "--data", data_,
+                    "--store", db_->url()},
+                   &queue),
+            0)
+      << queue;
+  EXPECT_NE(queue.find("no SMTP server configured"), std::string::npos)
+      << queue;
   EXPECT_EQ(one.Stop(SIGTERM), 0) << one.log();
   EXPECT_EQ(two.Stop(SIGTERM), 0) << two.log();
   // One collector graded, the other had nothing to claim.
@@ -776,6 +865,23 @@ TEST_F(CollectorPostgresTest, ABurstAcrossTwoCollectorsIsGradedOnce) {
   const int by_two = Regradings(two.log());
   EXPECT_EQ(by_one + by_two, 1) << one.log() << two.log();
   EXPECT_EQ(Scalar(graded), 1);
+  // Each attempt was made by one collector: the two logs together name
+  // each delivery as often as its recorded attempts.
+  const std::string logs = one.log() + two.log();
+  Result<TestDatabase::Table> attempts =
+      db_->Query("SELECT id, attempts FROM alert_deliveries ORDER BY id");
+  ASSERT_TRUE(attempts.ok()) << attempts.status().ToString();
+  for (const auto& row : *attempts) {
+    const std::string marker = "alert delivery #" + row[0].value_or("") + " (";
+    int logged = 0;
+    for (size_t at = logs.find(marker); at != std::string::npos;
+         at = logs.find(marker, at + 1)) {
+      ++logged;
+    }
+    EXPECT_EQ(std::to_string(logged), row[1].value_or(""))
+        << "delivery #" << row[0].value_or("") << "\n"
+        << logs;
+  }
 }
 
 }  // namespace

@@ -12,6 +12,10 @@
 #   a TCP echo      (python3)
 #   xrdp            RDP on 127.0.0.1:3389, TLS 1.2 only, self-signed: TLS
 #                   after the X.224 negotiation, no NLA (xrdp has no CredSSP)
+#   xrdp again      as a program named svchost.exe on 10.255.0.1:3390, as
+#                   Windows' RDP moved off 3389 looks (its owner names no RDP
+#                   server): found by the X.224 request after TLS and HTTP,
+#                   and exposed without NLA (exposed_rdp_nla fails)
 # The weak and hardened servers listen on 10.255.0.1, an address added to the
 # namespace's lo (reachable only inside it, but not a loopback address, so the
 # checks judge them as exposed); the echo listens on 127.0.0.1.
@@ -243,8 +247,15 @@ sed -e "s|^certificate=.*|certificate=$tmp/rdp.crt|" -e "s|^key_file=.*|key_file
     /etc/xrdp/xrdp.ini >"$tmp/xrdp.ini"
 /usr/sbin/xrdp -n -c "$tmp/xrdp.ini" >"$tmp/xrdp-out.log" 2>&1 &
 pids+=($!)
+# The same server under another name on another port, beyond loopback.
+cp /usr/sbin/xrdp "$tmp/svchost.exe"
+sed -e "s|^port=.*|port=tcp://$ADDR:3390|" -e "s|^LogFile=.*|LogFile=$tmp/xrdp-3390.log|" \
+    "$tmp/xrdp.ini" >"$tmp/xrdp-3390.ini"
+"$tmp/svchost.exe" -n -c "$tmp/xrdp-3390.ini" >"$tmp/xrdp-3390-out.log" 2>&1 &
+rdp2_pid=$!
+pids+=($rdp2_pid)
 
-for p in 8443 8080 9443 2201 2202 2203; do wait_port "$ADDR" "$p"; done
+for p in 8443 8080 9443 2201 2202 2203 3390; do wait_port "$ADDR" "$p"; done
 wait_port 127.0.0.1 7007
 wait_port 127.0.0.1 3389
 
@@ -415,6 +426,15 @@ for key in ("tls1_0", "tls1_1", "tls1_2", "tls1_3"):
     check(rtls.get(key) == theirs.get(key), f"3389 {key}: mamori {rtls.get(key)} python {theirs.get(key)}")
 check(theirs.get("tls1_2") is True and not theirs.get("tls1_0"), f"3389 as configured {theirs}")
 
+# RDP off 3389 under a name that says nothing (Windows: svchost.exe): it
+# drops the ClientHello and the GET, and answers the X.224 request.
+moved = svc(3390)
+check(moved.get("kind") == "rdp" and not moved.get("loopback_only"), f"3390 {moved}")
+if not windows:
+    check(moved.get("process") == "svchost.exe", f"3390 process {moved.get('process')}")
+check(moved.get("rdp", {}).get("nla_required") is False, f"3390 rdp {moved.get('rdp')}")
+check(moved.get("tls", {}).get("tls1_2") is True, f"3390 TLS {moved.get('tls')}")
+
 # sslscan agrees on every protocol version.
 for port in (8443, 9443):
     root = ET.parse(f"{tmp}/sslscan-{port}.xml").getroot()
@@ -516,6 +536,9 @@ expect "$tmp/weak.sum" exposed_http_headers fail info
 expect "$tmp/weak.sum" exposed_version_disclosure fail info
 expect "$tmp/weak.sum" exposed_ntlm pass info
 expect "$tmp/weak.sum" exposed_admin_pages fail info
+expect "$tmp/weak.sum" exposed_rdp_nla fail medium
+grep -q "exposed_rdp_nla fail medium $ADDR:3390 svchost.exe ssl no-NLA" "$tmp/weak.sum" ||
+  fail "the RDP finding does not name the service on 3390"
 grep -q "exposed_tls_versions fail medium .*$ADDR:8443 nginx TLS1.0 TLS1.1" "$tmp/weak.sum" ||
   fail "the TLS finding does not name the service"
 grep -q "ssl_protocols TLSv1.2 TLSv1.3" "$tmp/weak-grade.txt" ||
@@ -523,8 +546,8 @@ grep -q "ssl_protocols TLSv1.2 TLSv1.3" "$tmp/weak-grade.txt" ||
 grep -q "公開サービス" "$tmp/weak-grade.txt" || fail "the Japanese report lacks the topic name"
 
 # Stop the weak servers: the same checks must pass (or not apply).
-kill "${pids[0]}" "$tiny_pid" "$(cat "$tmp/sshd-weak/sshd.pid")"
-wait "${pids[0]}" 2>/dev/null || true
+kill "${pids[0]}" "$tiny_pid" "$(cat "$tmp/sshd-weak/sshd.pid")" "$rdp2_pid"
+wait "${pids[0]}" "$rdp2_pid" 2>/dev/null || true
 for _ in $(seq 1 100); do
   python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], 8443), 0.2)' "$ADDR" \
     2>/dev/null || break
@@ -535,7 +558,8 @@ once
 topic "$tmp/fixed-grade.json" >"$tmp/fixed.sum"
 for c in exposed_tls_versions exposed_certificate_trusted exposed_frame_protection \
          exposed_ssh_terrapin exposed_tls_dh_strength exposed_ssh_algorithms \
-         exposed_http_headers exposed_version_disclosure exposed_admin_pages; do
+         exposed_http_headers exposed_version_disclosure exposed_admin_pages \
+         exposed_rdp_nla; do
   grep -qE "^$c (pass|not_applicable) " "$tmp/fixed.sum" && continue
   # The hardened nginx still has a self-signed certificate: that one stays.
   [[ $c == exposed_certificate_trusted ]] && grep -q "^$c fail .*9443" "$tmp/fixed.sum" && continue

@@ -246,9 +246,10 @@ Status RdpTlsPrelude(ProbeStream& stream, ProbeDeadline deadline) {
 }
 
 // Whether the service is worth an RDP negotiation first: the RDP port, or a
-// process known to serve RDP. (A Windows RDP listener on another port is
-// owned by svchost.exe, which says nothing; it is then probed as TLS and
-// reported as not TLS, not guessed.)
+// process known to serve RDP. Any other service that answers neither TLS nor
+// HTTP is asked too, after those (ProbeService): a Windows RDP listener moved
+// to another port is owned by svchost.exe, which says nothing, and drops a
+// ClientHello or a GET at once.
 bool RdpLike(const ExposedService& svc) {
   static constexpr std::string_view kRdpServers[] = {
       "xrdp", "gnome-remote-desktop-daemon", "freerdp-shadow-cli",
@@ -296,6 +297,66 @@ void ProbeTls(ExposedService* svc, const TlsTarget& target,
   }
   tls.weak_ciphers = ProbeWeakSuites(*svc, target, limits, target.deadline);
   svc->tls = std::move(tls);
+}
+
+// How a probe ended: ExposedService::probe_state and probe_message.
+struct ProbeEnd {
+  std::string state;
+  std::string message;
+};
+
+// The RDP probe on fresh connections: an X.224 Connection Request offering
+// TLS and CredSSP, then (when that was answered) one offering TLS alone to
+// learn whether NLA is required; TLS is then examined over the negotiation.
+// Returns how the probe ended once the service answered as RDP (kind "rdp",
+// svc->rdp and svc->tls filled); INVALID_ARGUMENT when it answered something
+// else than a Connection Confirm, or the connection's error, with `svc`
+// unchanged either way.
+Result<ProbeEnd> ProbeRdp(ExposedService* svc, TlsTarget target,
+                          const ProbeLimits& limits, ProbeDeadline deadline) {
+  Result<std::unique_ptr<ProbeSocket>> socket = ConnectProbeSocket(
+      svc->probe_address, svc->port, StepDeadline(limits, deadline));
+  if (!socket.ok()) return socket.status();
+  Result<RdpNegotiation> neg =
+      RdpNegotiate(**socket, kRdpProtocolSsl | kRdpProtocolHybrid,
+                   StepDeadline(limits, deadline));
+  socket->reset();
+  if (!neg.ok()) return neg.status();
+  svc->kind = "rdp";
+  ServiceRdp rdp;
+  if (neg->kind == RdpNegotiation::Kind::kFailure) {
+    rdp.negotiated_protocol = "failure: " + RdpFailureName(neg->failure_code);
+  } else {
+    rdp.negotiated_protocol = RdpProtocolName(
+        neg->kind == RdpNegotiation::Kind::kLegacy ? 0
+                                                   : neg->selected_protocol);
+  }
+  Result<std::unique_ptr<ProbeSocket>> again = ConnectProbeSocket(
+      svc->probe_address, svc->port, StepDeadline(limits, deadline));
+  if (again.ok()) {
+    Result<RdpNegotiation> ssl_only =
+        RdpNegotiate(**again, kRdpProtocolSsl, StepDeadline(limits, deadline));
+    if (ssl_only.ok()) {
+      rdp.nla_required =
+          ssl_only->kind == RdpNegotiation::Kind::kFailure &&
+          (ssl_only->failure_code == 5 || ssl_only->failure_code == 6);
+    }
+  }
+  svc->rdp = std::move(rdp);
+  if (neg->kind != RdpNegotiation::Kind::kResponse ||
+      neg->selected_protocol == 0) {
+    return ProbeEnd{"ok", "RDP without TLS"};
+  }
+  target.prelude = RdpTlsPrelude;
+  ServiceCertificate cert;
+  const TlsAttempt any = TryTlsHandshake(target, TlsVersion::kAny, "", &cert);
+  if (any.outcome == TlsAttempt::Outcome::kAccepted) {
+    ProbeTls(svc, target, any, std::move(cert), limits);
+    return ProbeEnd{"ok", ""};
+  }
+  return ProbeEnd{
+      any.outcome == TlsAttempt::Outcome::kTimeout ? "timeout" : "error",
+      "RDP TLS not examined: " + any.detail};
 }
 
 }  // namespace
@@ -348,65 +409,28 @@ void ProbeService(ExposedService* svc, const ProbeLimits& limits, TimePoint now,
            st.message());
   };
 
-  // 0. RDP? Only for RdpLike() services: an X.224 Connection Request
-  // offering TLS and CredSSP, then (when that was answered) one offering TLS
-  // alone to learn whether NLA is required; TLS is then examined over the
-  // negotiation.
+  // 0. RDP first for RdpLike() services (ProbeRdp).
   TlsTarget target{svc->probe_address, svc->port, limits.step,
                    deadline,           now,       nullptr};
-  if (RdpLike(*svc)) {
-    Result<std::unique_ptr<ProbeSocket>> socket = ConnectProbeSocket(
-        svc->probe_address, svc->port, StepDeadline(limits, deadline));
-    if (!socket.ok()) return fail(socket.status());
-    Result<RdpNegotiation> neg =
-        RdpNegotiate(**socket, kRdpProtocolSsl | kRdpProtocolHybrid,
-                     StepDeadline(limits, deadline));
-    socket->reset();
-    if (neg.ok()) {
-      svc->kind = "rdp";
-      ServiceRdp rdp;
-      if (neg->kind == RdpNegotiation::Kind::kFailure) {
-        rdp.negotiated_protocol =
-            "failure: " + RdpFailureName(neg->failure_code);
-      } else {
-        rdp.negotiated_protocol =
-            RdpProtocolName(neg->kind == RdpNegotiation::Kind::kLegacy
-                                ? 0
-                                : neg->selected_protocol);
-      }
-      Result<std::unique_ptr<ProbeSocket>> again = ConnectProbeSocket(
-          svc->probe_address, svc->port, StepDeadline(limits, deadline));
-      if (again.ok()) {
-        Result<RdpNegotiation> ssl_only = RdpNegotiate(
-            **again, kRdpProtocolSsl, StepDeadline(limits, deadline));
-        if (ssl_only.ok()) {
-          rdp.nla_required =
-              ssl_only->kind == RdpNegotiation::Kind::kFailure &&
-              (ssl_only->failure_code == 5 || ssl_only->failure_code == 6);
-        }
-      }
-      svc->rdp = std::move(rdp);
-      if (neg->kind != RdpNegotiation::Kind::kResponse ||
-          neg->selected_protocol == 0) {
-        return finish("ok", "RDP without TLS");
-      }
-      target.prelude = RdpTlsPrelude;
-      ServiceCertificate cert;
-      const TlsAttempt any =
-          TryTlsHandshake(target, TlsVersion::kAny, "", &cert);
-      if (any.outcome == TlsAttempt::Outcome::kAccepted) {
-        ProbeTls(svc, target, any, std::move(cert), limits);
-        return finish("ok", "");
-      }
-      return finish(
-          any.outcome == TlsAttempt::Outcome::kTimeout ? "timeout" : "error",
-          "RDP TLS not examined: " + any.detail);
-    }
-    if (neg.status().code() != StatusCode::kInvalidArgument) {
-      return fail(neg.status());
+  const bool rdp_like = RdpLike(*svc);
+  if (rdp_like) {
+    Result<ProbeEnd> rdp = ProbeRdp(svc, target, limits, deadline);
+    if (rdp.ok()) return finish(rdp->state, rdp->message);
+    if (rdp.status().code() != StatusCode::kInvalidArgument) {
+      return fail(rdp.status());
     }
     // Not RDP after all: probed as any other service below.
   }
+  // A service that answered neither TLS nor HTTP nor SSH (it may have reset
+  // the connection on them): RDP on another port when it answers an X.224
+  // Connection Request. True when it did (the service is finished).
+  const auto found_rdp = [&] {
+    if (rdp_like || SteadyClock::now() >= deadline) return false;
+    Result<ProbeEnd> rdp = ProbeRdp(svc, target, limits, deadline);
+    if (!rdp.ok()) return false;
+    finish(rdp->state, rdp->message);
+    return true;
+  };
 
   // 1. TLS? (An SSH or plain HTTP server answers a ClientHello at once with
   // its banner or a 400, so this costs them a round trip, not a timeout.)
@@ -454,6 +478,7 @@ void ProbeService(ExposedService* svc, const ProbeLimits& limits, TimePoint now,
   Result<std::string> root =
       HttpExchange(open_plain, *svc, "/", limits, deadline);
   if (!root.ok()) {
+    if (found_rdp()) return;
     if (root.status().code() == StatusCode::kDeadlineExceeded) {
       svc->kind = "other";
       return finish("ok",
@@ -475,6 +500,7 @@ void ProbeService(ExposedService* svc, const ProbeLimits& limits, TimePoint now,
     svc->kind = "http";
     return finish("ok", "");
   }
+  if (found_rdp()) return;
   svc->kind = "other";
   finish("ok",
          "not TLS (" + any.detail + "), not HTTP (" + http.message() + ")");

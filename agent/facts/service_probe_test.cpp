@@ -209,6 +209,8 @@ TEST(ProbeService, EchoServiceIsOther) {
   EXPECT_FALSE(svc.tls.has_value());
   EXPECT_FALSE(svc.http.has_value());
   EXPECT_FALSE(svc.ssh.has_value());
+  // It echoed our X.224 Connection Request too: not a Connection Confirm.
+  EXPECT_FALSE(svc.rdp.has_value());
 }
 
 TEST(ProbeService, SilentServiceIsOtherWithinTheStepLimits) {
@@ -274,6 +276,9 @@ class FakeRdpServer {
       const ssize_t n = ::recv(c, buf, sizeof buf, 0);
       if (n <= 0) return;
       req.append(buf, static_cast<size_t>(n));
+      // Anything but a TPKT (version 3) header is dropped at once, as
+      // Windows' TermService and xrdp do with a ClientHello or a GET.
+      if (req[0] != '\x03') return;
     }
     const auto requested = static_cast<uint8_t>(req[15]);
     const bool hybrid = (requested & kRdpProtocolHybrid) != 0;
@@ -300,17 +305,19 @@ class FakeRdpServer {
   LoopbackServer server_;
 };
 
-ExposedService ProbeAsXrdp(uint32_t port) {
+ExposedService ProbeAs(uint32_t port, const std::string& process) {
   ExposedService svc;
   svc.protocol = "tcp";
   svc.address = "127.0.0.1";
   svc.port = port;
   svc.loopback_only = true;
-  svc.process = "xrdp";
+  svc.process = process;
   ProbeService(&svc, ProbeLimits{}, At(1796616000),
                std::chrono::steady_clock::now() + std::chrono::seconds(5));
   return svc;
 }
+
+ExposedService ProbeAsXrdp(uint32_t port) { return ProbeAs(port, "xrdp"); }
 
 TEST(ProbeService, RdpWithNlaHasItsTlsExamined) {
   FakeRdpServer rdp(/*nla=*/true);
@@ -339,6 +346,27 @@ TEST(ProbeService, RdpWithoutNlaSaysSo) {
   EXPECT_EQ(svc.rdp->nla_required, std::optional<bool>(false));
   ASSERT_TRUE(svc.tls.has_value()) << svc.probe_message;
   EXPECT_EQ(svc.tls->tls1_2, std::optional<bool>(true));
+}
+
+// Windows' RDP moved off 3389 is owned by svchost.exe, which names no
+// RDP server: it drops the ClientHello and the GET, and the X.224 request
+// that follows them finds it (it was reported "not TLS", kind other).
+TEST(ProbeService, RdpOnAnotherPortOwnedBySvchostIsFound) {
+  for (bool nla : {true, false}) {
+    SCOPED_TRACE(nla ? "NLA" : "no NLA");
+    FakeRdpServer rdp(nla);
+    ASSERT_NE(rdp.port(), 3389u);
+    const ExposedService svc = ProbeAs(rdp.port(), "svchost.exe");
+    EXPECT_EQ(svc.probe_state, "ok") << svc.probe_message;
+    EXPECT_EQ(svc.kind, "rdp") << svc.probe_message;
+    ASSERT_TRUE(svc.rdp.has_value());
+    EXPECT_EQ(svc.rdp->negotiated_protocol, nla ? "hybrid" : "ssl");
+    EXPECT_EQ(svc.rdp->nla_required, std::optional<bool>(nla));
+    ASSERT_TRUE(svc.tls.has_value()) << svc.probe_message;
+    EXPECT_EQ(svc.tls->tls1_2, std::optional<bool>(true));
+    EXPECT_EQ(svc.tls->tls1_0, std::optional<bool>(false));
+    EXPECT_FALSE(svc.http.has_value());
+  }
 }
 
 TEST(ProbeService, RdpLikeButNotRdpIsProbedAsUsual) {

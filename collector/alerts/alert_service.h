@@ -10,8 +10,10 @@
 //                 clears).
 //   Sweep         the silent-host conditions of every organisation, and the
 //                 daily/weekly digests that are due.
-//   DeliverDue    sends what is due; a failure is kept on the delivery with
-//                 its retry time (exponential backoff), never lost.
+//   DeliverDue    claims what is due and sends it; a failure is kept on the
+//                 delivery with its retry time (exponential backoff), never
+//                 lost. Several collectors on one database each send what
+//                 they claimed (store/alert_port.h, kDeliveryLease).
 // AlertWorker runs Sweep and DeliverDue on a thread of its own in `serve`.
 //
 // Thread safety: an AlertService is used from one thread at a time (it owns

@@ -48,12 +48,15 @@ delivery options: --smtp-host, --smtp-port, --smtp-from, --smtp-user,
 
 common options:
   --data DIR    collector data directory (default: /var/lib/mamori-collector)
+  --store URL   the database instead of DIR/collector.db: postgresql://…
+                (shared by several collectors) or sqlite:PATH
   --actor NAME  who makes the change, for the audit trail
 Run `mamori-collector alerts <command> --help` for a command's options.
 )";
 
 struct Common {
   std::string data_dir;
+  std::string store_url;
   std::string org;
   std::string actor;
 };
@@ -65,6 +68,7 @@ void AddCommon(po::options_description* d, Common* c) {
                                                "organisation name")(
       "actor", po::value(&c->actor),
       "who makes the change, for the audit trail (default: your user name)");
+  AddStoreFlag(*d, &c->store_url);
 }
 
 struct Delivery {
@@ -117,12 +121,12 @@ struct Opened {
 };
 
 Result<Opened> Open(const Common& c, alerts::DeliveryOptions options = {}) {
-  const DataPaths paths = DataPaths::For(c.data_dir);
+  const DataPaths paths = DataPaths::For(c.data_dir, c.store_url);
   // Opening the core store checks the database exists and migrates it.
   auto core = OpenStore(paths, SystemClock::Instance());
   if (!core.ok()) return core.status();
   core->reset();
-  const std::string url = store::SqliteUrl(paths.database);
+  const std::string url = paths.store_url;
   auto service = alerts::AlertService::Open(url, std::move(options),
                                             SystemClock::Instance());
   if (!service.ok()) return service.status();

@@ -209,9 +209,9 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
 
   if (Status s = pki::InitCrypto(); !s.ok()) return Failure(kCommand, s, err);
   const DataPaths paths = DataPaths::For(data_dir, store_url);
-  // On PostgreSQL (issue #17) this collector stores reports, grades and
-  // serves the console (its alert page says it is not on PostgreSQL yet);
-  // scheduled reports and alerts stay off (docs/scale.md).
+  // On PostgreSQL (issue #17) this collector stores reports, grades, raises
+  // and delivers alerts (each delivery claimed by one collector) and serves
+  // the console; scheduled reports stay off (docs/scale.md).
   const bool on_postgres = store::IsPostgresUrl(paths.store_url);
   Result<std::unique_ptr<store::Store>> store =
       OpenStore(paths, SystemClock::Instance());
@@ -247,8 +247,7 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   }
   if (on_postgres) {
     MAMORI_LOG(kWarning) << "store " << store::RedactedUrl(paths.store_url)
-                         << ": on PostgreSQL scheduled reports and alerts "
-                            "are off, and the console's register page too, "
+                         << ": on PostgreSQL scheduled reports are off "
                             "for now (docs/scale.md)";
   }
   // The grading connection has the store's 16 MiB page cache
@@ -261,7 +260,7 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   alert_delivery.webhook_ca_file = webhook_ca;
   std::unique_ptr<alerts::AlertService> alert_raiser;
   std::unique_ptr<alerts::AlertWorker> alert_worker;
-  if (grader != nullptr && !on_postgres) {
+  if (grader != nullptr) {
     auto raiser = alerts::AlertService::Open(paths.store_url, alert_delivery,
                                              SystemClock::Instance());
     if (!raiser.ok()) return Failure(kCommand, raiser.status(), err);
@@ -389,6 +388,8 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
       << (config.insecure_plaintext ? "plaintext, tests only" : "TLS")
       << "), data " << paths.root;
   if (on_postgres) out << ", store " << store::RedactedUrl(paths.store_url);
+  // On PostgreSQL every collector delivers, each what it claimed.
+  if (alert_worker) out << ", alerts on";
   out << std::endl;
 
   // Due scheduled reports: a first round now, then every hour, on their own
@@ -422,17 +423,14 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
     }
     // Alert deliveries and cleared events past their retention (#20), on a
     // connection of this pass's own: the pass is hourly.
-    Result<int64_t> alerts_pruned = int64_t{0};
-    if (!on_postgres) {
-      alerts_pruned =
-          PruneAlerts(paths.store_url, alert_retention_days, kPruneRows);
-      if (!alerts_pruned.ok()) {
-        MAMORI_LOG(kWarning)
-            << "alert pruning failed: " << alerts_pruned.status().ToString();
-      } else if (*alerts_pruned > 0) {
-        MAMORI_LOG(kInfo) << "pruned " << *alerts_pruned
-                          << " alert rows past retention";
-      }
+    Result<int64_t> alerts_pruned =
+        PruneAlerts(paths.store_url, alert_retention_days, kPruneRows);
+    if (!alerts_pruned.ok()) {
+      MAMORI_LOG(kWarning) << "alert pruning failed: "
+                           << alerts_pruned.status().ToString();
+    } else if (*alerts_pruned > 0) {
+      MAMORI_LOG(kInfo) << "pruned " << *alerts_pruned
+                        << " alert rows past retention";
     }
     const bool more = (pruned.ok() && *pruned == kPruneRows) ||
                       (alerts_pruned.ok() && *alerts_pruned == kPruneRows);

@@ -162,7 +162,8 @@ Status GradingService::LoadCustom(bool initial) {
 }
 
 PolicySet GradingService::Runnable(const PolicySet& set) const {
-  std::vector<std::string> available;
+  // Every backend keeps the software rules (store/software_port.h).
+  std::vector<std::string> available = {"software_rules"};
   if (devices_ != nullptr) available.push_back("devices");
   std::vector<std::string> left_out;
   PolicySet out = RunnableOn(set, available, &left_out);

@@ -105,6 +105,16 @@ Result<ParamValue> ParseParamValue(const Parameter& param,
   return value;
 }
 
+const char* RequirementForView(std::string_view view) {
+  for (const char* v : kDevicesViews) {
+    if (view == v) return "devices";
+  }
+  for (const char* v : kSoftwareRulesViews) {
+    if (view == v) return "software_rules";
+  }
+  return nullptr;
+}
+
 PolicySet RunnableOn(const PolicySet& set,
                      const std::vector<std::string>& available,
                      std::vector<std::string>* left_out) {
@@ -294,22 +304,25 @@ Result<Check> ParseCheck(const YamlContext& ctx, const YAML::Node& node,
                          " / クエリの " + at + " 行目: '" + v.construct +
                          "' はチェック用 SQL の範囲外です: " + v.reason_ja);
   }
-  // A read of the devices' views must be declared, so that a backend
-  // without them leaves the check out instead of failing or passing it.
-  const bool declared = std::find(c.requirements.begin(), c.requirements.end(),
-                                  "devices") != c.requirements.end();
+  // A read of organisation or fleet data must be declared, so that a
+  // backend without it leaves the check out, and the self-check says it
+  // needs the collector, instead of failing or passing it.
   for (const sql::Token& t : sql::Tokenize(c.query)) {
-    if (declared || t.kind != sql::TokenKind::kWord) continue;
+    if (t.kind != sql::TokenKind::kWord) continue;
     const std::string word = ToLowerAscii(t.text);
-    if (std::find(std::begin(kDevicesViews), std::end(kDevicesViews), word) !=
-        std::end(kDevicesViews)) {
-      const std::string at = std::to_string(t.line);
-      return ctx.Error(node["query"], key + ".query",
-                       "line " + at + " of the query reads " + word +
-                           ", which needs 'requires: [devices]' / クエリの " +
-                           at + " 行目は " + word +
-                           " を読むため 'requires: [devices]' が必要です");
+    const char* needed = RequirementForView(word);
+    if (needed == nullptr ||
+        std::find(c.requirements.begin(), c.requirements.end(), needed) !=
+            c.requirements.end()) {
+      continue;
     }
+    const std::string at = std::to_string(t.line);
+    const std::string declare = "'requires: [" + std::string(needed) + "]'";
+    return ctx.Error(node["query"], key + ".query",
+                     "line " + at + " of the query reads " + word +
+                         ", which needs " + declare + " / クエリの " + at +
+                         " 行目は " + word + " を読むため " + declare +
+                         " が必要です");
   }
   return c;
 }

@@ -19,6 +19,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -69,15 +70,28 @@ inline constexpr const char* kTopics[] = {"remote_access",    "firewall",
                                           "exposed_services", "software"};
 // Severities of a finding, as seed 001's vulnerability scan ranks them.
 inline constexpr const char* kSeverities[] = {"high", "medium", "low", "info"};
-// What a check may require of the store beyond the fact views (`requires:`
-// in a policy file): data a backend may not keep yet. "devices": the
-// unmanaged devices seen on the LAN (v_unmanaged_devices,
-// v_device_witnesses).
-inline constexpr const char* kRequirements[] = {"devices"};
+// What a check may require beyond one endpoint's own facts (`requires:` in
+// a policy file): data of the organisation or of its fleet, which only a
+// collector holds. A backend that does not keep one yet leaves the check out
+// (RunnableOn); the self-check, which grades one endpoint alone, reports the
+// check as needing the collector (collector/selfcheck). A query that reads
+// one of a requirement's views must declare it: the loader refuses it
+// otherwise, so the declaration cannot be forgotten.
+//   "devices": the unmanaged devices seen on the LAN by the organisation's
+//     hosts (kDevicesViews);
+//   "software_rules": the organisation's software rules, version floors and
+//     licence counts (kSoftwareRulesViews).
+inline constexpr const char* kRequirements[] = {"devices", "software_rules"};
 // The views a check may read only with `requires: [devices]`.
 inline constexpr const char* kDevicesViews[] = {
     "v_device_witnesses", "v_enrolled_macs", "v_network_devices",
     "v_unmanaged_devices"};
+// The views a check may read only with `requires: [software_rules]`.
+inline constexpr const char* kSoftwareRulesViews[] = {
+    "v_software_floors", "v_software_licences", "v_software_rules"};
+// The requirement (one of kRequirements) a query must declare to read
+// `view` (lower case); nullptr when reading it needs none.
+const char* RequirementForView(std::string_view view);
 
 struct Check {
   std::string id;

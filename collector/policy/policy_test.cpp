@@ -162,6 +162,32 @@ TEST(PolicyFile, ReadingTheDevicesViewsMustBeDeclared) {
                   .ok());
 }
 
+TEST(PolicyFile, ReadingTheSoftwareRulesMustBeDeclared) {
+  const std::string reads = Replace(
+      kGoodCheck, "FROM v_hosts WHERE",
+      "FROM v_hosts WHERE NOT EXISTS (SELECT 1 FROM v_software_licences) AND");
+  auto undeclared = Parse(reads);
+  ASSERT_FALSE(undeclared.ok());
+  EXPECT_NE(undeclared.status().message().find(
+                "reads v_software_licences, which needs 'requires: "
+                "[software_rules]'"),
+            std::string::npos)
+      << undeclared.status().message();
+  // Declaring another requirement is not enough.
+  EXPECT_FALSE(Parse(Replace(reads, "    parameters:",
+                             "    requires: [devices]\n    parameters:"))
+                   .ok());
+  auto declared = Parse(
+      Replace(reads, "    parameters:",
+              "    requires: [devices, software_rules]\n    parameters:"));
+  ASSERT_TRUE(declared.ok()) << declared.status().ToString();
+  EXPECT_EQ((*declared)[0].requirements,
+            (std::vector<std::string>{"devices", "software_rules"}));
+  EXPECT_STREQ(RequirementForView("v_software_rules"), "software_rules");
+  EXPECT_STREQ(RequirementForView("v_device_witnesses"), "devices");
+  EXPECT_EQ(RequirementForView("v_packages"), nullptr);
+}
+
 TEST(PolicySet, RunnableOnLeavesOutWhatTheBackendLacks) {
   PolicySet set;
   set.version = "v1";
@@ -259,8 +285,8 @@ TEST(Builtin, EveryBuiltInFileParses) {
         "office_supported", "antivirus_active", "antivirus_definitions_fresh",
         "password_min_length", "password_lockout", "screen_lock", "wifi_secure",
         "usb_storage_restricted", "disk_encryption_laptops",
-        "browsers_supported", "rdp_nla", "ssh_no_password_login",
-        "firewall_on"}) {
+        "browsers_supported", "rdp_nla", "exposed_rdp_nla",
+        "ssh_no_password_login", "firewall_on"}) {
     EXPECT_NE(set->Find(id), nullptr) << id;
   }
   auto q = ParseQuestionnaires(BuiltinQuestionnaireSources());

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -116,6 +117,55 @@ TEST(HostileImportTest, CsvOfCommasIsRefusedSmall) {
   const ChildResult r =
       ImportInChild([] { return std::string(60u << 20, ','); });
   ExpectRefusedSmall(r);
+}
+
+// A ZIP64 end-of-central-directory record declaring an absurd size (found
+// by fuzz_register_import: the earlier ZIP reader allocated whatever such a
+// record declared, here 11 EiB, before reading it). Wherever the record is
+// put, the import either refuses the file as a broken ZIP container or, where
+// the record lies outside what the central directory describes, ignores it;
+// it never allocates the declared size (the ASan build aborts on that).
+std::string Zip64Record(uint64_t declared_size) {
+  std::string record("PK\x06\x06", 4);
+  for (int i = 0; i < 8; ++i) {
+    record.push_back(static_cast<char>((declared_size >> (8 * i)) & 0xFF));
+  }
+  record.append(44, '\0');
+  return record;
+}
+
+TEST(HostileImportTest, Zip64RecordWithAbsurdSizeIsNeverTrusted) {
+  const std::string workbook = HandMadeWorkbook(
+      "<worksheet><sheetData><row r=\"1\"><c t=\"inlineStr\"><is><t>資産名</t>"
+      "</is></c></row></sheetData></worksheet>");
+  const size_t central = workbook.find(std::string("PK\x01\x02", 4));
+  ASSERT_NE(central, std::string::npos);
+  const size_t end = workbook.rfind(std::string("PK\x05\x06", 4));
+  ASSERT_NE(end, std::string::npos);
+  const std::string record = Zip64Record(0x99258939a945fa3aULL);
+  struct Case {
+    const char* where;
+    std::string bytes;
+    bool must_refuse;
+  };
+  const Case cases[] = {
+      {"between the entries and the central directory",
+       workbook.substr(0, central) + record + workbook.substr(central), true},
+      {"just before the end record",
+       workbook.substr(0, end) + record + workbook.substr(end), false},
+      {"right after a first entry's signature",
+       std::string("PK\x03\x04", 4) + record, true},
+  };
+  for (const Case& c : cases) {
+    const Result<ImportPlan> plan = PlanImport(c.bytes, "2026-12-07");
+    if (plan.ok()) {
+      EXPECT_FALSE(c.must_refuse) << c.where;
+      continue;
+    }
+    EXPECT_EQ(plan.status().code(), StatusCode::kInvalidArgument) << c.where;
+    EXPECT_NE(plan.status().message().find("ZIP"), std::string::npos)
+        << c.where << ": " << plan.status().message();
+  }
 }
 
 // The control: a workbook just under the budget is read (the budget counts

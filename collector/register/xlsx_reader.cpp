@@ -4,13 +4,11 @@
 #include <Poco/SAX/Attributes.h>
 #include <Poco/SAX/DefaultHandler.h>
 #include <Poco/SAX/SAXParser.h>
-#include <Poco/Zip/ZipArchive.h>
-#include <Poco/Zip/ZipStream.h>
+#include <zip.h>
 
 #include <cstdlib>
-#include <istream>
 #include <map>
-#include <streambuf>
+#include <memory>
 
 #include "collector/register/decode_budget.h"
 #include "common/text.h"
@@ -254,71 +252,92 @@ class SheetHandler final : public Poco::XML::DefaultHandler {
   int phonetic_depth_ = 0;
 };
 
-// An istream's buffer over bytes the caller keeps, so the archive is read in
-// place instead of copied (ZipArchive seeks to the central directory).
-class ViewStreamBuf final : public std::streambuf {
+// The workbook's ZIP container, read in place from the caller's bytes with
+// libzip, which checks the central directory (including ZIP64 records)
+// against the file before trusting any size in it (Poco::Zip's sequential
+// reader allocated a ZIP64 record's declared size: a few bytes could ask
+// for exabytes).
+class Archive {
  public:
-  explicit ViewStreamBuf(std::string_view bytes) {
-    char* begin = const_cast<char*>(bytes.data());  // never written
-    setg(begin, begin, begin + bytes.size());
+  static Result<std::unique_ptr<Archive>> Open(std::string_view bytes) {
+    zip_error_t error;
+    zip_error_init(&error);
+    zip_source_t* source =
+        zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
+    if (source == nullptr) return Failure("not a ZIP container", &error);
+    zip_t* zip = zip_open_from_source(source, ZIP_RDONLY, &error);
+    if (zip == nullptr) {
+      zip_source_free(source);
+      return Failure("not a ZIP container", &error);
+    }
+    return std::unique_ptr<Archive>(new Archive(zip));
+  }
+  ~Archive() { zip_discard(zip_); }
+  Archive(const Archive&) = delete;
+  Archive& operator=(const Archive&) = delete;
+
+  // Reads part `name`, decompressed, up to kMaxXlsxPartBytes and while the
+  // workbook's parts together stay within kMaxXlsxXmlBytes (`*xml_bytes`
+  // counts them). A missing optional part reads as "".
+  Result<std::string> ReadPart(const std::string& name, bool required,
+                               size_t* xml_bytes) const {
+    const zip_int64_t index = zip_name_locate(zip_, name.c_str(), 0);
+    if (index < 0) {
+      if (!required) return std::string();
+      return InvalidArgumentError("not an XLSX workbook: part " + name +
+                                  " is missing");
+    }
+    zip_file_t* file =
+        zip_fopen_index(zip_, static_cast<zip_uint64_t>(index), 0);
+    if (file == nullptr) {
+      return InvalidArgumentError("part " + name + ": " + zip_strerror(zip_));
+    }
+    std::string data;
+    char buffer[64 * 1024];
+    Status status = Status::Ok();
+    for (;;) {
+      const zip_int64_t n = zip_fread(file, buffer, sizeof buffer);
+      if (n < 0) {
+        status =
+            InvalidArgumentError("part " + name + ": " +
+                                 zip_error_strerror(zip_file_get_error(file)));
+        break;
+      }
+      if (n == 0) break;
+      const auto got = static_cast<size_t>(n);
+      if (data.size() + got > kMaxXlsxPartBytes) {
+        status = InvalidArgumentError("part " + name + " is larger than " +
+                                      std::to_string(kMaxXlsxPartBytes >> 20) +
+                                      " MiB uncompressed / 展開後 " +
+                                      std::to_string(kMaxXlsxPartBytes >> 20) +
+                                      " MiB を超える部品があります");
+        break;
+      }
+      if (*xml_bytes + got > kMaxXlsxXmlBytes) {
+        status = InvalidArgumentError(
+            "part " + name + ": the workbook's parts are larger than " +
+            std::to_string(kMaxXlsxXmlBytes >> 20) +
+            " MiB uncompressed together / ブックの展開後サイズが " +
+            std::to_string(kMaxXlsxXmlBytes >> 20) + " MiB を超えます");
+        break;
+      }
+      *xml_bytes += got;
+      data.append(buffer, got);
+    }
+    zip_fclose(file);
+    if (!status.ok()) return status;
+    return data;
   }
 
- protected:
-  pos_type seekoff(off_type off, std::ios_base::seekdir dir,
-                   std::ios_base::openmode which) override {
-    if ((which & std::ios_base::in) == 0) return pos_type(off_type(-1));
-    off_type base = 0;
-    if (dir == std::ios_base::cur) base = gptr() - eback();
-    if (dir == std::ios_base::end) base = egptr() - eback();
-    return seekpos(pos_type(base + off), which);
+ private:
+  explicit Archive(zip_t* zip) : zip_(zip) {}
+  static Status Failure(const std::string& what, zip_error_t* error) {
+    const std::string reason = zip_error_strerror(error);
+    zip_error_fini(error);
+    return InvalidArgumentError(what + ": " + reason);
   }
-  pos_type seekpos(pos_type pos, std::ios_base::openmode which) override {
-    const off_type at = off_type(pos);
-    if ((which & std::ios_base::in) == 0 || at < 0 || at > egptr() - eback()) {
-      return pos_type(off_type(-1));
-    }
-    setg(eback(), eback() + at, egptr());
-    return pos;
-  }
+  zip_t* zip_;
 };
-
-// Reads one part of the archive, decompressed, up to kMaxXlsxPartBytes and
-// while the workbook's parts together stay within kMaxXlsxXmlBytes
-// (`*xml_bytes` counts them).
-Result<std::string> ReadPart(const Poco::Zip::ZipArchive& archive,
-                             std::istream& in, const std::string& name,
-                             bool required, size_t* xml_bytes) {
-  const auto header = archive.findHeader(name);
-  if (header == archive.headerEnd()) {
-    if (!required) return std::string();
-    return InvalidArgumentError("not an XLSX workbook: part " + name +
-                                " is missing");
-  }
-  in.clear();
-  Poco::Zip::ZipInputStream part(in, header->second, true);
-  std::string data;
-  char buffer[64 * 1024];
-  while (part.read(buffer, sizeof buffer) || part.gcount() > 0) {
-    const size_t n = static_cast<size_t>(part.gcount());
-    if (data.size() + n > kMaxXlsxPartBytes) {
-      return InvalidArgumentError("part " + name + " is larger than " +
-                                  std::to_string(kMaxXlsxPartBytes >> 20) +
-                                  " MiB uncompressed / 展開後 " +
-                                  std::to_string(kMaxXlsxPartBytes >> 20) +
-                                  " MiB を超える部品があります");
-    }
-    if (*xml_bytes + n > kMaxXlsxXmlBytes) {
-      return InvalidArgumentError(
-          "part " + name + ": the workbook's parts are larger than " +
-          std::to_string(kMaxXlsxXmlBytes >> 20) +
-          " MiB uncompressed together / ブックの展開後サイズが " +
-          std::to_string(kMaxXlsxXmlBytes >> 20) + " MiB を超えます");
-    }
-    *xml_bytes += n;
-    data.append(buffer, n);
-  }
-  return data;
-}
 
 void Parse(const std::string& xml, Poco::XML::DefaultHandler* handler) {
   Poco::XML::SAXParser parser;
@@ -353,20 +372,18 @@ std::string PartPath(const std::string& target) {
 }
 
 Result<std::vector<Table>> ReadXlsxOrThrow(std::string_view bytes) {
-  ViewStreamBuf view(bytes);
-  std::istream in(&view);
-  const Poco::Zip::ZipArchive archive(in);
+  auto archive = Archive::Open(bytes);
+  if (!archive.ok()) return archive.status();
   DecodeBudget budget;
   size_t xml_bytes = 0;
 
-  auto workbook_xml =
-      ReadPart(archive, in, "xl/workbook.xml", true, &xml_bytes);
+  auto workbook_xml = (*archive)->ReadPart("xl/workbook.xml", true, &xml_bytes);
   if (!workbook_xml.ok()) return workbook_xml.status();
   auto rels_xml =
-      ReadPart(archive, in, "xl/_rels/workbook.xml.rels", true, &xml_bytes);
+      (*archive)->ReadPart("xl/_rels/workbook.xml.rels", true, &xml_bytes);
   if (!rels_xml.ok()) return rels_xml.status();
   auto shared_xml =
-      ReadPart(archive, in, "xl/sharedStrings.xml", false, &xml_bytes);
+      (*archive)->ReadPart("xl/sharedStrings.xml", false, &xml_bytes);
   if (!shared_xml.ok()) return shared_xml.status();
 
   WorkbookHandler workbook(&budget);
@@ -393,7 +410,7 @@ Result<std::vector<Table>> ReadXlsxOrThrow(std::string_view bytes) {
                                   " is missing");
     }
     auto sheet_xml =
-        ReadPart(archive, in, PartPath(target->second), true, &xml_bytes);
+        (*archive)->ReadPart(PartPath(target->second), true, &xml_bytes);
     if (!sheet_xml.ok()) return sheet_xml.status();
     Table table;
     table.sheet = name;

@@ -1,6 +1,6 @@
 #pragma once
 
-// Reads the sheets of an XLSX workbook into Tables, using Poco::Zip for the
+// Reads the sheets of an XLSX workbook into Tables, using libzip for the
 // container and Poco::XML's SAX parser for the parts (workbook, its
 // relationships, shared strings, worksheets). Understands shared strings
 // (skipping phonetic furigana runs), inline strings, numbers, booleans and

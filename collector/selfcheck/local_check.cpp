@@ -1,6 +1,5 @@
 #include "collector/selfcheck/local_check.h"
 
-#include <cctype>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -24,10 +23,6 @@ constexpr char kLocalOrg[] = "local";
 // The node key only this process knows; the store keeps its hash, as a
 // collector does for an agent's key.
 constexpr char kLocalNodeKey[] = "mamori-self-check";
-
-bool IsWordChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-}
 
 // A private directory (private_dir.h), removed with everything in it when
 // this goes out of scope.
@@ -148,17 +143,8 @@ std::string_view LocalStatusName(LocalStatus status) {
   return "unknown";
 }
 
-bool NeedsCollector(std::string_view query) {
-  for (std::string_view relation : kCollectorOnlyRelations) {
-    for (size_t at = query.find(relation); at != std::string_view::npos;
-         at = query.find(relation, at + 1)) {
-      const size_t end = at + relation.size();
-      const bool starts = at == 0 || !IsWordChar(query[at - 1]);
-      const bool ends = end == query.size() || !IsWordChar(query[end]);
-      if (starts && ends) return true;
-    }
-  }
-  return false;
+bool NeedsCollector(const policy::Check& check) {
+  return !check.requirements.empty();
 }
 
 Result<LocalReport> EvaluateLocally(const v1::EndpointFacts& facts,
@@ -205,7 +191,7 @@ Result<LocalReport> EvaluateLocally(const v1::EndpointFacts& facts,
     LocalCheck c{check.id,    check.rule,        check.topic,
                  check.title, check.remediation, LocalStatus::kUnknown,
                  {}};
-    if (NeedsCollector(check.query)) {
+    if (NeedsCollector(check)) {
       c.status = LocalStatus::kNeedsCollector;
     } else if (auto it = results.find(check.id); it != results.end()) {
       c.status = FromCheckStatus(it->second->status);

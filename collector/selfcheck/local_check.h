@@ -9,9 +9,10 @@
 // the collector's for the same facts and no check SQL exists twice.
 //
 // What differs from a collector, on purpose:
-// - checks that read data only a collector holds (the organisation's
-//   software rules and licences, the unmanaged devices the fleet's
-//   neighbour tables reveal) are kNeedsCollector, never pass or fail;
+// - checks that declare they read data only a collector holds (`requires:`:
+//   the organisation's software rules and licences, the unmanaged devices
+//   the fleet's neighbour tables reveal) are kNeedsCollector, never pass or
+//   fail;
 // - rules without a technical check here (graded from the organisation's
 //   answers on the collector) are kNeedsCollector too;
 // - parameters are the built-in defaults (an organisation's overrides are
@@ -44,16 +45,11 @@ enum class LocalStatus {
 // "pass", "fail", "unknown", "not_applicable", "error", "needs_collector".
 std::string_view LocalStatusName(LocalStatus status);
 
-// Relations (views and tables) whose rows come from the organisation or its
-// fleet rather than from this endpoint's facts. A check whose query names
-// one of them is kNeedsCollector here.
-inline constexpr std::string_view kCollectorOnlyRelations[] = {
-    "v_software_rules",    "v_software_floors",  "v_software_licences",
-    "v_unmanaged_devices", "v_device_witnesses",
-};
-
-// True when `query` reads one of kCollectorOnlyRelations (as a whole word).
-bool NeedsCollector(std::string_view query);
+// True when `check` declares that it reads organisation or fleet data
+// (`requires:` in its policy file, policy::kRequirements): such a check is
+// kNeedsCollector here, never graded from this endpoint alone. The policy
+// loader refuses a query that reads such data without the declaration.
+bool NeedsCollector(const policy::Check& check);
 
 struct LocalCheck {
   std::string id;

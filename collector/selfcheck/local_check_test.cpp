@@ -75,7 +75,8 @@ class SelfCheckTest : public ::testing::Test {
   // together in one organisation (the service's conversions into the
   // store, then GradingService::Evaluate).
   std::map<std::string, std::map<std::string, grading::CheckStatus>> Collector(
-      const std::vector<v1::EndpointFacts>& fleet) {
+      const std::vector<v1::EndpointFacts>& fleet,
+      const std::string& custom_policy_dir = "") {
     const std::string url = store::SqliteUrl((dir_ / "collector.db").string());
     std::map<std::string, std::map<std::string, grading::CheckStatus>> out;
     {
@@ -111,10 +112,13 @@ class SelfCheckTest : public ::testing::Test {
     }
     policy::GradingService::Options options;
     options.database_path = url;
+    options.custom_policy_dir = custom_policy_dir;
     options.ieee_data_dir.clear();
     auto service = policy::GradingService::Open(options, clock_);
     EXPECT_TRUE(service.ok()) << service.status().ToString();
     if (!service.ok()) return out;
+    EXPECT_TRUE((*service)->custom_policy_error().ok())
+        << (*service)->custom_policy_error().ToString();
     auto graded = (*service)->Evaluate("acme");
     EXPECT_TRUE(graded.ok()) << graded.status().ToString();
     if (!graded.ok()) return out;
@@ -132,22 +136,63 @@ class SelfCheckTest : public ::testing::Test {
   fs::path dir_;
 };
 
-TEST_F(SelfCheckTest, NeedsCollectorNamesTheChecksReadingFleetData) {
+TEST_F(SelfCheckTest, NeedsCollectorFollowsTheDeclaredRequirements) {
   auto set = policy::BuildPolicySet(policy::BuiltinPolicySources(), true);
   ASSERT_TRUE(set.ok()) << set.status().ToString();
   std::set<std::string> needs;
   for (const policy::Check& c : set->checks) {
-    if (NeedsCollector(c.query)) needs.insert(c.id);
+    if (NeedsCollector(c)) needs.insert(c.id);
   }
   EXPECT_EQ(needs, (std::set<std::string>{
                        "software_not_banned", "required_software_present",
                        "software_version_floors", "licences_within_count",
                        "no_unmanaged_pcs"}));
-  // Whole words only.
-  EXPECT_TRUE(NeedsCollector("SELECT 1 FROM v_software_rules r"));
-  EXPECT_TRUE(NeedsCollector("JOIN v_unmanaged_devices\n"));
-  EXPECT_FALSE(NeedsCollector("SELECT 1 FROM v_software_rules_old"));
-  EXPECT_FALSE(NeedsCollector("SELECT 1 FROM xv_device_witnesses"));
+
+  // A site's check that reads the organisation's rules: declared, it needs
+  // the collector; undeclared, the loader refuses it, so it can never be
+  // graded from this endpoint alone (where no rule exists and it passes).
+  const std::string site = R"(checks:
+  - id: site_no_banned_titles
+    topic: software
+    title: {ja: 禁止ソフトなし, en: No banned titles}
+    description: {ja: 説明, en: Description}
+    remediation: {ja: 対処, en: Fix it}
+    platforms: [windows, linux]
+    roles: [workstation, laptop, server]
+    requires: [software_rules]
+    query: |
+      SELECT h.host_id AS host_id,
+             CASE WHEN EXISTS (SELECT 1 FROM v_software_rules r
+                                WHERE r.org_id = h.org_id AND r.action = 'ban')
+                  THEN 'fail' ELSE 'pass' END AS status
+        FROM v_hosts h WHERE h.org_id = :org_id
+)";
+  auto declared = policy::ParsePolicyFile({"site.yaml", site}, false);
+  ASSERT_TRUE(declared.ok()) << declared.status().ToString();
+  EXPECT_TRUE(NeedsCollector((*declared)[0]));
+  std::string undeclared_text = site;
+  undeclared_text.erase(
+      undeclared_text.find("    requires: [software_rules]\n"),
+      std::string_view("    requires: [software_rules]\n").size());
+  auto undeclared =
+      policy::ParsePolicyFile({"site.yaml", undeclared_text}, false);
+  ASSERT_FALSE(undeclared.ok());
+  EXPECT_NE(undeclared.status().message().find("requires: [software_rules]"),
+            std::string::npos)
+      << undeclared.status().message();
+  // A collector whose organisation has no rule passes it: graded from the
+  // endpoint alone it would pass too, and that would be a false pass.
+  fs::create_directories(dir_ / "site");
+  std::ofstream(dir_ / "site" / "site.yaml") << site;
+  auto collector =
+      Collector({LoadFacts("windows-good")}, (dir_ / "site").string());
+  ASSERT_EQ(collector.size(), 1u);
+  EXPECT_EQ(collector.begin()->second["site_no_banned_titles"],
+            grading::CheckStatus::kPass);
+  // One reading only the endpoint's own facts is graded here.
+  const policy::Check* own = set->Find("exposed_rdp_nla");
+  ASSERT_NE(own, nullptr);
+  EXPECT_FALSE(NeedsCollector(*own));
 }
 
 TEST_F(SelfCheckTest, WindowsFixturesGetTheCollectorsVerdicts) {

@@ -21,6 +21,15 @@
 // deleted: it is pending, sent, or failed with its last error, attempts and
 // the time of the next retry (failed for good after kMaxDeliveryAttempts).
 //
+// Several collectors on one database (PostgreSQL, issue #17): DueDeliveries
+// claims what it returns for kDeliveryLease (a lease in the row, taken with
+// FOR UPDATE SKIP LOCKED on PostgreSQL, in a write transaction on SQLite),
+// so no other caller is handed the same delivery until MarkSent or
+// MarkFailed settles it or the lease runs out. A collector killed between
+// the claim and MarkSent leaves the delivery to be sent again by another
+// after the lease: at least once on a crash (or a send outliving the
+// lease), exactly once otherwise.
+//
 // Secrets: a webhook channel's secret is written once (AddChannel) and read
 // only by DeliveryWork for signing; listings carry a short hint, never the
 // secret.
@@ -33,6 +42,7 @@
 //
 // Thread safety: one AlertPort per thread (it owns a connection).
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -52,6 +62,11 @@ inline constexpr char kAlertUnmanagedDevice[] = "unmanaged_device";
 inline constexpr char kAlertTest[] = "test";
 
 inline constexpr int kMaxDeliveryAttempts = 12;
+// How long DueDeliveries' claim lasts. A delivery round stops starting new
+// sends after half of it (alert_service.cpp), and one send is bounded by the
+// SMTP and webhook timeouts, so a live collector settles what it claimed
+// before another may take it.
+inline constexpr std::chrono::seconds kDeliveryLease{600};
 // Deliveries and cleared events older than this are pruned (serve's
 // --alert-retention-days, one figure for every organisation).
 inline constexpr int kDefaultAlertRetentionDays = 180;
@@ -202,16 +217,18 @@ class AlertPort {
   // Returns how many were queued.
   virtual Result<int64_t> QueueDigests(TimePoint now) = 0;
 
-  // Pending and failed deliveries due at `now` (next_attempt_at <= now),
-  // oldest first, at most `limit`, across organisations.
+  // Claims pending and failed deliveries due at `now` (next_attempt_at <=
+  // now) that no unexpired claim holds, oldest first, at most `limit`,
+  // across organisations, until `now` + kDeliveryLease (see the header).
   virtual Result<std::vector<DeliveryWork>> DueDeliveries(TimePoint now,
                                                           int limit) = 0;
-  // Records a successful delivery.
+  // Records a successful delivery (and ends its claim).
   virtual Status MarkSent(int64_t delivery_id, TimePoint now) = 0;
   // Records a failed attempt: attempts + 1, `error` kept, the next attempt
   // after the backoff (1 min × 2^(attempts-1), at most 6 h); no more
   // attempts after kMaxDeliveryAttempts. Returns the next attempt time, or
-  // nullopt when given up.
+  // nullopt when given up. A delivery already sent (by another collector,
+  // after this one's claim ran out) stays sent: nullopt, nothing changed.
   virtual Result<std::optional<TimePoint>> MarkFailed(int64_t delivery_id,
                                                       const std::string& error,
                                                       TimePoint now) = 0;

@@ -5,6 +5,7 @@
 
 #include "collector/store/grading_port.h"
 #include "collector/store/postgres/pg_account_store.h"
+#include "collector/store/postgres/pg_alert_store.h"
 #include "collector/store/postgres/pg_console_store.h"
 #include "collector/store/postgres/pg_device_store.h"
 #include "collector/store/postgres/pg_regrade_queue.h"
@@ -112,7 +113,11 @@ Result<std::unique_ptr<SoftwarePort>> OpenSoftwareStore(std::string_view url) {
 }
 
 Result<std::unique_ptr<AlertPort>> OpenAlertStore(std::string_view url) {
-  if (IsPostgresUrl(url)) return NotOnPostgres("the alert store");
+  if (IsPostgresUrl(url)) {
+    auto opened = pg::PgAlertStore::Open(std::string(url));
+    if (!opened.ok()) return opened.status().WithContext(RedactedUrl(url));
+    return std::unique_ptr<AlertPort>(std::move(*opened));
+  }
   Result<std::string> path = SqlitePathOf(url);
   if (!path.ok()) return path.status();
   auto opened = SqliteAlertStore::Open(*path);

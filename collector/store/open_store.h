@@ -9,8 +9,8 @@
 //   postgresql://…   a PostgreSQL 15 database (libpq URI, also postgres://),
 //                    shared by any number of collectors: the core Store,
 //                    grading (Store::OpenGrading), the software, account,
-//                    console and report ports so far; the others answer
-//                    UNIMPLEMENTED (docs/scale.md)
+//                    console, report, device and alert ports so far; the
+//                    others answer UNIMPLEMENTED (docs/scale.md)
 //
 // A new backend adds its folder under collector/store/ and one branch here.
 // The self-check's SQLite-only engine (collector/selfcheck/) opens SQLite

@@ -16,7 +16,8 @@
 // The grading, update-evidence and software modules are in
 // pg_grading_schema.cpp, the register's in pg_register_schema.cpp, the
 // console and report modules in pg_console_schema.cpp, the devices' in
-// pg_device_schema.cpp.
+// pg_device_schema.cpp, the alerts' in pg_alert_schema.cpp.
+#include "collector/store/postgres/pg_alert_schema.h"
 #include "collector/store/postgres/pg_console_schema.h"
 #include "collector/store/postgres/pg_device_schema.h"
 #include "collector/store/postgres/pg_grading_schema.h"
@@ -301,6 +302,9 @@ std::span<const PgMigrationModule> PgMigrationModules() {
       {"console", PgConsoleSteps()},
       {"report", PgReportSteps()},
       {"devices", PgDeviceSteps()},
+      // Added after the others: a database made before it gets the alert
+      // tables on its next start (the module names only organizations).
+      {"alerts", PgAlertSteps()},
   };
   return kModules;
 }

@@ -362,6 +362,16 @@ constexpr FactColumn kExposedServices[] = {
      .extract = X::kCountSum,
      .guard = "ssh",
      .paths = kSshWeak},
+    // RDP's negotiation (kind "rdp"): NULL on other services; nla_required
+    // stays NULL when the probe did not learn it (unknown, never false).
+    {"rdp_negotiated_protocol",
+     C::kText,
+     X::kField,
+     "rdp.negotiated_protocol",
+     "''",
+     {},
+     "rdp"},
+    {"rdp_nla_required", C::kBoolean, X::kField, "rdp.nla_required"},
 };
 
 // --- Views -----------------------------------------------------------------

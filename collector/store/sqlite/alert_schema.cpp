@@ -91,6 +91,11 @@ CREATE TABLE alert_delivery_events (
   PRIMARY KEY (delivery_id, event_id)
 ) WITHOUT ROWID;
 )sql"},
+    // Several collectors on one database (issue #17): DueDeliveries claims
+    // a delivery until lease_until (alert_port.h); NULL: unclaimed.
+    {2, R"sql(
+ALTER TABLE alert_deliveries ADD COLUMN lease_until INTEGER;
+)sql"},
 };
 
 }  // namespace

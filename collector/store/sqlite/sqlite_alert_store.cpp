@@ -5,6 +5,7 @@
 #include <set>
 #include <tuple>
 
+#include "collector/store/delivery_error.h"
 #include "collector/store/sqlite/org_lookup.h"
 
 namespace mamori::store {
@@ -576,14 +577,20 @@ Result<std::vector<AlertEvent>> SqliteAlertStore::EventsOf(
 
 Result<std::vector<DeliveryWork>> SqliteAlertStore::DueDeliveries(TimePoint now,
                                                                   int limit) {
+  const int64_t t = ToUnixSeconds(now);
+  // A write transaction: the claim and the read are one step for every
+  // connection to the file.
+  Transaction tx(db_);
+  MAMORI_RETURN_IF_ERROR(tx.Begin());
   auto st = db_.Prepare(std::string("SELECT ") + kDeliveryColumns +
                         ", c.hmac_key, o.name FROM alert_deliveries d "
                         "JOIN alert_channels c ON c.id = d.channel_id "
                         "JOIN organizations o ON o.id = d.org_id "
-                        "WHERE d.next_attempt_at <= ? "
+                        "WHERE d.next_attempt_at <= ? AND "
+                        "(d.lease_until IS NULL OR d.lease_until <= ?) "
                         "ORDER BY d.next_attempt_at, d.id LIMIT ?");
   if (!st.ok()) return st.status();
-  st->Bind(1, ToUnixSeconds(now)).Bind(2, int64_t{limit});
+  st->Bind(1, t).Bind(2, t).Bind(3, int64_t{limit});
   std::vector<DeliveryWork> out;
   MAMORI_RETURN_IF_ERROR(EachRow(*st, [&](Statement& s) {
     DeliveryWork w;
@@ -593,20 +600,27 @@ Result<std::vector<DeliveryWork>> SqliteAlertStore::DueDeliveries(TimePoint now,
     out.push_back(std::move(w));
     return Status::Ok();
   }));
+  auto claim =
+      db_.Prepare("UPDATE alert_deliveries SET lease_until = ? WHERE id = ?");
+  if (!claim.ok()) return claim.status();
   for (auto& w : out) {
+    claim->Reset();
+    claim->Bind(1, t + kDeliveryLease.count()).Bind(2, w.delivery.id);
+    MAMORI_RETURN_IF_ERROR(claim->Run());
     auto events = EventsOf(w.delivery.id);
     if (!events.ok()) return events.status();
     w.events = std::move(*events);
     for (const auto& e : w.events) w.delivery.event_ids.push_back(e.id);
   }
+  MAMORI_RETURN_IF_ERROR(tx.Commit());
   return out;
 }
 
 Status SqliteAlertStore::MarkSent(int64_t delivery_id, TimePoint now) {
   auto st = db_.Prepare(
       "UPDATE alert_deliveries SET state = 'sent', sent_at = ?, "
-      "attempts = attempts + 1, next_attempt_at = NULL, last_error = '' "
-      "WHERE id = ?");
+      "attempts = attempts + 1, next_attempt_at = NULL, last_error = '', "
+      "lease_until = NULL WHERE id = ?");
   if (!st.ok()) return st.status();
   st->Bind(1, ToUnixSeconds(now)).Bind(2, delivery_id);
   MAMORI_RETURN_IF_ERROR(st->Run());
@@ -620,13 +634,17 @@ Result<std::optional<TimePoint>> SqliteAlertStore::MarkFailed(
     int64_t delivery_id, const std::string& error, TimePoint now) {
   Transaction tx(db_);
   MAMORI_RETURN_IF_ERROR(tx.Begin());
-  auto read = db_.Prepare("SELECT attempts FROM alert_deliveries WHERE id = ?");
+  auto read =
+      db_.Prepare("SELECT attempts, state FROM alert_deliveries WHERE id = ?");
   if (!read.ok()) return read.status();
   read->Bind(1, delivery_id);
   auto row = read->Step();
   if (!row.ok()) return row.status();
   if (!*row)
     return NotFoundError("no delivery #" + std::to_string(delivery_id));
+  // Sent meanwhile by another caller (this one's claim ran out): it stays
+  // sent.
+  if (read->ColumnText(1) == "sent") return std::optional<TimePoint>();
   const int64_t attempts = read->ColumnInt(0) + 1;
   std::optional<TimePoint> next;
   if (attempts < kMaxDeliveryAttempts) {
@@ -636,9 +654,9 @@ Result<std::optional<TimePoint>> SqliteAlertStore::MarkFailed(
   }
   auto st = db_.Prepare(
       "UPDATE alert_deliveries SET state = 'failed', attempts = ?, "
-      "last_error = ?, next_attempt_at = ? WHERE id = ?");
+      "last_error = ?, next_attempt_at = ?, lease_until = NULL WHERE id = ?");
   if (!st.ok()) return st.status();
-  st->Bind(1, attempts).Bind(2, error.substr(0, 500));
+  st->Bind(1, attempts).Bind(2, StoredDeliveryError(error));
   if (next) {
     st->Bind(3, ToUnixSeconds(*next));
   } else {

@@ -1,22 +1,30 @@
-// The alert port over a real SQLite file: de-duplication by open condition,
-// clearing and raising again, the hourly limit gathering the excess into one
-// batch, retries with backoff, digests, secrets kept out of listings, and
-// organisations kept apart.
+// The alert port over a real SQLite file and a real PostgreSQL database
+// (the /postgres cases skip without MAMORI_TEST_PG_URL): de-duplication by
+// open condition, clearing and raising again, the hourly limit gathering the
+// excess into one batch, retries with backoff, digests, secrets kept out of
+// listings, organisations kept apart, and several collectors (store
+// instances on their own connections) sharing one database: each delivery
+// claimed by one of them, handed to another only after a lease.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <filesystem>
+#include <atomic>
+#include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "collector/store/open_store.h"
+#include "collector/store/testing/test_database.h"
 
 namespace mamori::store {
 namespace {
 
-namespace fs = std::filesystem;
 using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
+using testing::Backend;
+using testing::TestDatabase;
 
 const TimePoint kStart = FromUnixSeconds(1795132800);
 
@@ -30,21 +38,21 @@ AlertChannel Channel(const std::string& kind, const std::string& target,
   return c;
 }
 
-class SqliteAlertStoreTest : public ::testing::Test {
+class AlertStoreTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mamori-alert-store-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    const std::string url = SqliteUrl((dir_ / "collector.db").string());
-    auto store = OpenStore(url, clock_);
+    if (GetParam() == Backend::kPostgres && !testing::PostgresClusterUrl()) {
+      GTEST_SKIP() << "MAMORI_TEST_PG_URL not set (scripts/pg-cluster.sh run)";
+    }
+    Result<std::unique_ptr<TestDatabase>> db = TestDatabase::Create(GetParam());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+    auto store = OpenStore(db_->url(), clock_);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
     ASSERT_TRUE(store_->CreateOrg({"acme", "", std::nullopt, ""}).ok());
     ASSERT_TRUE(store_->CreateOrg({"other", "", std::nullopt, ""}).ok());
-    auto port = OpenAlertStore(url);
+    auto port = OpenAlertStore(db_->url());
     ASSERT_TRUE(port.ok()) << port.status().ToString();
     port_ = std::move(*port);
     acme_ = *port_->OrgId("acme");
@@ -53,7 +61,7 @@ class SqliteAlertStoreTest : public ::testing::Test {
   void TearDown() override {
     port_.reset();
     store_.reset();
-    fs::remove_all(dir_);
+    db_.reset();
   }
 
   int64_t AddMail(int64_t org, const std::string& to,
@@ -78,14 +86,14 @@ class SqliteAlertStoreTest : public ::testing::Test {
   }
 
   FakeClock clock_{kStart};
-  fs::path dir_;
+  std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<AlertPort> port_;
   int64_t acme_ = 0;
   int64_t other_ = 0;
 };
 
-TEST_F(SqliteAlertStoreTest, OneEventPerConditionUntilItClears) {
+TEST_P(AlertStoreTest, OneEventPerConditionUntilItClears) {
   AddMail(acme_, "it@example.jp");
   auto first = Reconcile(acme_, {Failing(1, "av"), Failing(1, "av")});
   ASSERT_TRUE(first.ok()) << first.status().ToString();
@@ -107,7 +115,7 @@ TEST_F(SqliteAlertStoreTest, OneEventPerConditionUntilItClears) {
   EXPECT_EQ(port_->Events(acme_, true, 10)->size(), 1u);
 }
 
-TEST_F(SqliteAlertStoreTest, ReconcileTouchesOnlyItsKindsAndItsOrganisation) {
+TEST_P(AlertStoreTest, ReconcileTouchesOnlyItsKindsAndItsOrganisation) {
   ASSERT_TRUE(Reconcile(acme_, {Failing(1, "av")}).ok());
   ASSERT_TRUE(
       port_->Reconcile(acme_, {kAlertHostSilent}, {}, clock_.Now()).ok());
@@ -122,7 +130,7 @@ TEST_F(SqliteAlertStoreTest, ReconcileTouchesOnlyItsKindsAndItsOrganisation) {
             StatusCode::kInvalidArgument);
 }
 
-TEST_F(SqliteAlertStoreTest, HourlyLimitGathersTheRestIntoOneBatch) {
+TEST_P(AlertStoreTest, HourlyLimitGathersTheRestIntoOneBatch) {
   const int64_t channel = AddMail(acme_, "it@example.jp");
   ASSERT_TRUE(port_->SetSettings(acme_, {7, 2}, "tester", clock_.Now()).ok());
   std::vector<AlertCondition> current;
@@ -140,7 +148,7 @@ TEST_F(SqliteAlertStoreTest, HourlyLimitGathersTheRestIntoOneBatch) {
   EXPECT_EQ(port_->DueDeliveries(kStart + hours(1), 10)->size(), 3u);
 }
 
-TEST_F(SqliteAlertStoreTest, FailedDeliveriesBackOffThenGiveUpButStayListed) {
+TEST_P(AlertStoreTest, FailedDeliveriesBackOffThenGiveUpButStayListed) {
   AddMail(acme_, "it@example.jp");
   ASSERT_TRUE(Reconcile(acme_, {Failing(1, "av")}).ok());
   auto due = port_->DueDeliveries(clock_.Now(), 10);
@@ -168,7 +176,7 @@ TEST_F(SqliteAlertStoreTest, FailedDeliveriesBackOffThenGiveUpButStayListed) {
   EXPECT_TRUE(port_->DueDeliveries(kStart + hours(100), 10)->empty());
 }
 
-TEST_F(SqliteAlertStoreTest, DigestsGatherThePeriodsEvents) {
+TEST_P(AlertStoreTest, DigestsGatherThePeriodsEvents) {
   AddMail(acme_, "daily@example.jp", "daily");
   ASSERT_TRUE(Reconcile(acme_, {Failing(1, "av"), Failing(2, "av")}).ok());
   EXPECT_TRUE(port_->DueDeliveries(clock_.Now(), 10)->empty());
@@ -184,7 +192,7 @@ TEST_F(SqliteAlertStoreTest, DigestsGatherThePeriodsEvents) {
   EXPECT_EQ(*port_->QueueDigests(kStart + hours(48)), 0);
 }
 
-TEST_F(SqliteAlertStoreTest, SecretsStayOutOfListingsAndChannelsAreScoped) {
+TEST_P(AlertStoreTest, SecretsStayOutOfListingsAndChannelsAreScoped) {
   const std::string secret = "0123456789abcdefghij";
   auto hook = port_->AddChannel(
       acme_,
@@ -226,7 +234,7 @@ TEST_F(SqliteAlertStoreTest, SecretsStayOutOfListingsAndChannelsAreScoped) {
   EXPECT_EQ((*history)[1].detail.find(secret), std::string::npos);
 }
 
-TEST_F(SqliteAlertStoreTest, TestMessagesIgnoreTheLimitAndNeedTheirChannel) {
+TEST_P(AlertStoreTest, TestMessagesIgnoreTheLimitAndNeedTheirChannel) {
   const int64_t channel = AddMail(acme_, "it@example.jp");
   ASSERT_TRUE(port_->SetSettings(acme_, {7, 1}, "tester", clock_.Now()).ok());
   const AlertCondition test{kAlertTest, 0, "", "", "", "", ""};
@@ -241,7 +249,7 @@ TEST_F(SqliteAlertStoreTest, TestMessagesIgnoreTheLimitAndNeedTheirChannel) {
             StatusCode::kInvalidArgument);
 }
 
-TEST_F(SqliteAlertStoreTest, DeliveryPagesWalkBackwardsWithTheirEvents) {
+TEST_P(AlertStoreTest, DeliveryPagesWalkBackwardsWithTheirEvents) {
   AddMail(acme_, "it@example.jp");
   AddMail(other_, "it@other.example.jp");
   ASSERT_TRUE(
@@ -269,7 +277,7 @@ TEST_F(SqliteAlertStoreTest, DeliveryPagesWalkBackwardsWithTheirEvents) {
             (std::vector<std::string>{"pc-5", "pc-4", "pc-3", "pc-2", "pc-1"}));
 }
 
-TEST_F(SqliteAlertStoreTest, PruningKeepsRetriesOpenConditionsAndRecentRows) {
+TEST_P(AlertStoreTest, PruningKeepsRetriesOpenConditionsAndRecentRows) {
   AddMail(acme_, "it@example.jp");
   // Old: host 1 fails and clears (delivery sent); host 2 fails and still
   // fails; host 3's delivery keeps failing (a retry is due).
@@ -318,6 +326,183 @@ TEST_F(SqliteAlertStoreTest, PruningKeepsRetriesOpenConditionsAndRecentRows) {
       Reconcile(acme_, {Failing(2, "av"), Failing(3, "av"), Failing(4, "av")})
           ->raised.empty());
 }
+
+TEST_P(AlertStoreTest, HostileStringsComeBackAsTheyWent) {
+  AddMail(acme_, "it@example.jp");
+  const std::string hostile =
+      "<img src=x onerror=alert(1)>'; DROP TABLE "
+      "alert_events; -- =cmd|' /C calc'!A0 \t\\N 端末";
+  AlertCondition c = Failing(1, hostile);
+  c.hostname = hostile;
+  c.subject_ja = hostile;
+  c.detail = std::string(5000, 'x') + hostile;
+  ASSERT_TRUE(Reconcile(acme_, {c}).ok());
+  auto events = port_->Events(acme_, true, 10);
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].condition.subject, hostile);
+  EXPECT_EQ((*events)[0].condition.hostname, hostile);
+  EXPECT_EQ((*events)[0].condition.detail, c.detail);
+  // The same condition again is the same open alert, quotes and all.
+  EXPECT_TRUE(Reconcile(acme_, {c})->raised.empty());
+  EXPECT_EQ(port_->OrgId(hostile).status().code(), StatusCode::kNotFound);
+  // A server's error is kept to 500 bytes, cut between characters.
+  auto due = port_->DueDeliveries(clock_.Now(), 10);
+  ASSERT_EQ(due->size(), 1u);
+  std::string long_error = "x";
+  while (long_error.size() < 600) long_error += "端末";
+  ASSERT_TRUE(
+      port_->MarkFailed((*due)[0].delivery.id, long_error, clock_.Now()).ok());
+  auto listed = port_->Deliveries(acme_, 10);
+  ASSERT_EQ(listed->size(), 1u);
+  const std::string& kept = (*listed)[0].last_error;
+  EXPECT_LE(kept.size(), 500u);
+  EXPECT_GE(kept.size(), 495u);
+  EXPECT_EQ(long_error.rfind(kept, 0), 0u);
+  EXPECT_EQ((kept.size() - 1) % 6, 0u) << "cut inside a character";
+  // Bytes that are not UTF-8 are kept readable, not refused.
+  auto retry = port_->DueDeliveries(clock_.Now() + hours(1), 10);
+  ASSERT_EQ(retry->size(), 1u);
+  ASSERT_TRUE(port_
+                  ->MarkFailed((*retry)[0].delivery.id, "550 \xff\xfe bad",
+                               clock_.Now())
+                  .ok());
+  EXPECT_EQ((*port_->Deliveries(acme_, 10))[0].last_error,
+            "550 \xef\xbf\xbd\xef\xbf\xbd bad");
+}
+
+// Another collector on the same database: a store instance with a
+// connection of its own.
+std::unique_ptr<AlertPort> SecondCollector(const std::string& url) {
+  auto port = OpenAlertStore(url);
+  EXPECT_TRUE(port.ok()) << port.status().ToString();
+  return port.ok() ? std::move(*port) : nullptr;
+}
+
+TEST_P(AlertStoreTest, AClaimHoldsUntilSettledOrTheLeaseRunsOut) {
+  AddMail(acme_, "it@example.jp");
+  ASSERT_TRUE(
+      Reconcile(acme_, {Failing(1, "av"), Failing(2, "av"), Failing(3, "av")})
+          .ok());
+  std::unique_ptr<AlertPort> second = SecondCollector(db_->url());
+  ASSERT_NE(second, nullptr);
+  auto claimed = port_->DueDeliveries(clock_.Now(), 10);
+  ASSERT_TRUE(claimed.ok()) << claimed.status().ToString();
+  ASSERT_EQ(claimed->size(), 3u);
+  // Claimed by the first collector: neither collector is handed them again
+  // while the lease lasts.
+  EXPECT_TRUE(second->DueDeliveries(clock_.Now(), 10)->empty());
+  EXPECT_TRUE(port_->DueDeliveries(clock_.Now(), 10)->empty());
+  const TimePoint lease_end = kStart + kDeliveryLease;
+  EXPECT_TRUE(second->DueDeliveries(lease_end - seconds(1), 10)->empty());
+  // The first sends one, fails one (the retry is due on its own time, not
+  // the lease's), and dies before settling the third.
+  ASSERT_TRUE(port_->MarkSent((*claimed)[0].delivery.id, clock_.Now()).ok());
+  auto retry =
+      port_->MarkFailed((*claimed)[1].delivery.id, "refused", clock_.Now());
+  ASSERT_TRUE(retry.ok());
+  EXPECT_EQ(**retry, kStart + minutes(1));
+  auto retried = second->DueDeliveries(kStart + minutes(1), 10);
+  ASSERT_EQ(retried->size(), 1u);
+  EXPECT_EQ((*retried)[0].delivery.id, (*claimed)[1].delivery.id);
+  ASSERT_TRUE(
+      second->MarkSent((*retried)[0].delivery.id, kStart + minutes(1)).ok());
+  // After the lease the dead collector's delivery goes to the other one,
+  // with its events: at least once on a crash.
+  auto orphan = second->DueDeliveries(lease_end, 10);
+  ASSERT_EQ(orphan->size(), 1u);
+  EXPECT_EQ((*orphan)[0].delivery.id, (*claimed)[2].delivery.id);
+  EXPECT_EQ((*orphan)[0].events.size(), 1u);
+  ASSERT_TRUE(second->MarkSent((*orphan)[0].delivery.id, lease_end).ok());
+  // The dead collector's late failure report does not undo that send.
+  auto late = port_->MarkFailed((*orphan)[0].delivery.id, "timeout", lease_end);
+  ASSERT_TRUE(late.ok()) << late.status().ToString();
+  EXPECT_FALSE(late->has_value());
+  EXPECT_TRUE(port_->DueDeliveries(lease_end + hours(100), 10)->empty());
+  auto settled = port_->Deliveries(acme_, 10);
+  ASSERT_TRUE(settled.ok());
+  ASSERT_EQ(settled->size(), 3u);
+  for (const AlertDelivery& d : *settled) EXPECT_EQ(d.state, "sent");
+}
+
+TEST_P(AlertStoreTest, TwoCollectorsRaiseOnceAndDeliverEachAlertOnce) {
+  constexpr int kAlerts = 120;
+  AddMail(acme_, "it@example.jp");
+  ASSERT_TRUE(
+      port_->SetSettings(acme_, {7, 1000}, "tester", clock_.Now()).ok());
+  std::vector<AlertCondition> current;
+  for (int host = 1; host <= kAlerts; ++host) {
+    current.push_back(Failing(host, "av"));
+  }
+  std::vector<std::unique_ptr<AlertPort>> collectors;
+  collectors.push_back(SecondCollector(db_->url()));
+  collectors.push_back(SecondCollector(db_->url()));
+  ASSERT_NE(collectors[0], nullptr);
+  ASSERT_NE(collectors[1], nullptr);
+  // Both collectors see the same conditions at once (the silent-host sweep
+  // runs on each): one event and one delivery per condition.
+  std::atomic<int> raised{0};
+  {
+    std::vector<std::thread> threads;
+    for (auto& port : collectors) {
+      threads.emplace_back([&, p = port.get()] {
+        auto outcome =
+            p->Reconcile(acme_, {kAlertCheckFailing}, current, clock_.Now());
+        EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
+        if (outcome.ok()) raised += static_cast<int>(outcome->raised.size());
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  EXPECT_EQ(raised.load(), kAlerts);
+  // Then both deliver in small rounds, racing for the same rows.
+  std::mutex mu;
+  std::map<int64_t, int> sends;
+  std::vector<int> per_collector(collectors.size());
+  {
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < collectors.size(); ++i) {
+      threads.emplace_back([&, i] {
+        AlertPort& p = *collectors[i];
+        for (int idle = 0; idle < 3;) {
+          auto due = p.DueDeliveries(clock_.Now(), 7);
+          ASSERT_TRUE(due.ok()) << due.status().ToString();
+          if (due->empty()) {
+            ++idle;
+            continue;
+          }
+          idle = 0;
+          for (const DeliveryWork& w : *due) {
+            {
+              std::lock_guard lock(mu);
+              ++sends[w.delivery.id];
+              ++per_collector[i];
+            }
+            ASSERT_TRUE(p.MarkSent(w.delivery.id, clock_.Now()).ok());
+          }
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  EXPECT_EQ(sends.size(), static_cast<size_t>(kAlerts));
+  for (const auto& [id, count] : sends) {
+    EXPECT_EQ(count, 1) << "delivery #" << id << " sent " << count << " times";
+  }
+  EXPECT_EQ(per_collector[0] + per_collector[1], kAlerts);
+  auto listed = port_->Deliveries(acme_, 1000);
+  ASSERT_EQ(listed->size(), static_cast<size_t>(kAlerts));
+  for (const AlertDelivery& d : *listed) EXPECT_EQ(d.state, "sent");
+  EXPECT_EQ(port_->Events(acme_, true, 1000)->size(),
+            static_cast<size_t>(kAlerts));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AlertStoreTest,
+                         ::testing::Values(Backend::kSqlite,
+                                           Backend::kPostgres),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace mamori::store
