@@ -11,7 +11,7 @@ namespace {
 // OpenSSL 3's one-shot SHA256() looks the algorithm up in the provider
 // tables on every call (EVP_MD_fetch), which cost more than hashing a small
 // message: the collector hashes every family of every report. The algorithm
-// is fetched once per process and each thread reuses one digest context.
+// is fetched once per process.
 const EVP_MD* Sha256Md() {
   static const EVP_MD* const md = [] {
     EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
@@ -20,21 +20,20 @@ const EVP_MD* Sha256Md() {
   return md;
 }
 
+// One context per call, not one per thread: a thread_local with a
+// destructor is freed before its destructor runs when a thread ends on
+// mingw-w64 (GCC's emulated TLS; GCC PR 80816), which crashed the Windows
+// agent's gRPC threads at exit. A context costs one allocation.
 struct ContextFree {
   void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
 };
-
-EVP_MD_CTX* ThreadContext() {
-  thread_local std::unique_ptr<EVP_MD_CTX, ContextFree> context(
-      EVP_MD_CTX_new());
-  return context.get();
-}
 
 }  // namespace
 
 std::string Sha256Hex(std::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  EVP_MD_CTX* context = ThreadContext();
+  const std::unique_ptr<EVP_MD_CTX, ContextFree> owned(EVP_MD_CTX_new());
+  EVP_MD_CTX* context = owned.get();
   unsigned int length = 0;
   if (context == nullptr ||
       EVP_DigestInit_ex(context, Sha256Md(), nullptr) != 1 ||

@@ -89,7 +89,7 @@ std::string LanguageFromEnvironment() {
     if (value == nullptr || *value == '\0') continue;
     return std::string_view(value).substr(0, 2) == "ja" ? "ja" : "en";
   }
-  return "en";
+  return SystemLanguage();
 }
 
 }  // namespace mamori::agent

@@ -31,7 +31,14 @@ struct CheckMessages {
 const CheckMessages& MessagesFor(std::string_view lang);
 
 // "ja" when the locale the environment names (LC_ALL, then LC_MESSAGES,
-// then LANG, the first one set and non-empty) is Japanese, else "en".
+// then LANG, the first one set and non-empty) is Japanese, else "en"; with
+// none set, SystemLanguage().
 std::string LanguageFromEnvironment();
+
+// The system's display language as "ja" or "en": Windows, the user's UI
+// language (GetUserDefaultUILanguage; a Japanese Windows sets no LANG);
+// POSIX, "en" (the environment is the locale there). One file per platform
+// (system_language_*.cpp).
+std::string SystemLanguage();
 
 }  // namespace mamori::agent

@@ -1,6 +1,6 @@
 #include "agent/check/cmd_check.h"
 
-#include <ctime>
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
@@ -8,6 +8,7 @@
 #include "agent/check/check_messages.h"
 #include "agent/collect.h"
 #include "agent/facts/registry.h"
+#include "agent/facts/types.h"
 #include "common/text.h"
 
 namespace mamori::agent {
@@ -40,14 +41,10 @@ constexpr char kUsage[] =
     "  3  no check fails, but some are unknown or in error (not a pass)\n"
     "  4  the self-check could not run\n";
 
-// "2026-12-07T17:50:00Z".
-std::string FormatRfc3339(TimePoint t) {
-  const std::time_t seconds = static_cast<std::time_t>(ToUnixSeconds(t));
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
+// "2026-12-07T17:50:00Z" (whole seconds; the facts' formatter, which
+// builds for Windows too).
+std::string FormatWholeSeconds(TimePoint t) {
+  return facts::FormatRfc3339(std::chrono::floor<std::chrono::seconds>(t));
 }
 
 struct Options {
@@ -152,7 +149,7 @@ std::string FormatCheckText(const selfcheck::LocalReport& report,
   out << m.heading << " — " << TerminalSafe(report.hostname) << " ("
       << (report.platform.empty() ? m.unknown_platform : report.platform)
       << ", " << (report.role.empty() ? m.unknown_platform : report.role)
-      << ", " << FormatRfc3339(report.evaluated_at) << ")\n"
+      << ", " << FormatWholeSeconds(report.evaluated_at) << ")\n"
       << m.intro << "\n\n";
   for (const selfcheck::LocalRule& rule : report.rules) {
     out << "[" << m.Status(rule.status) << "] "
@@ -188,7 +185,7 @@ std::string FormatCheckJson(const selfcheck::LocalReport& report,
   j["hostname"] = report.hostname;
   j["platform"] = report.platform;
   j["role"] = report.role;
-  j["evaluated_at"] = FormatRfc3339(report.evaluated_at);
+  j["evaluated_at"] = FormatWholeSeconds(report.evaluated_at);
   j["policy_version"] = report.policy_version;
   j["lang"] = lang;
   j["exit_code"] = selfcheck::ExitCodeFor(report);

@@ -18,12 +18,14 @@
 #include "agent/facts/registry.h"
 #include "agent/facts/table_format.h"
 #include "agent/facts/windows/win_text.h"
+#include "agent/facts_exe/self_check.h"
 #include "common/text.h"
 
 namespace {
 
 constexpr char kUsage[] =
     "Usage: mamori-facts.exe [--family NAME]... [--format json|table]\n"
+    "       mamori-facts.exe --check [--lang ja|en] [--format text|json]\n"
     "\n"
     "Collects facts about this PC now and prints them; nothing is sent.\n"
     "この PC の端末情報を収集して表示します（送信はしません）。\n"
@@ -32,12 +34,7 @@ constexpr char kUsage[] =
     "  --format FORMAT  json (same fields as mamori-agent facts) or table\n"
     "                   (default table)\n"
     "  --help           show this help\n"
-    "\n"
-    "  --check          not in this build: the self-check (the collector's\n"
-    "                   checks run here) needs the collector's policy loader\n"
-    "                   and store, which this small checker does not link;\n"
-    "                   on Linux use `mamori-agent check` (docs/usage.md)\n"
-    "                   セルフチェックはこのビルドには含まれていません。\n";
+    "\n";
 
 // Writes UTF-8 bytes as they are: binary mode avoids "\r\n" translation,
 // and a console gets code page 65001 so Japanese shows correctly.
@@ -61,7 +58,8 @@ std::vector<std::string> Arguments() {
 }
 
 int Usage(const std::string& error) {
-  WriteOut(stderr, "mamori-facts: " + error + "\n\n" + kUsage);
+  WriteOut(stderr, "mamori-facts: " + error + "\n\n" + kUsage +
+                       mamori::facts_exe::SelfCheckUsage());
   return 2;
 }
 
@@ -86,15 +84,14 @@ int main() {
       has_value = true;
     }
     if (flag == "--help" || flag == "-h" || flag == "/?") {
-      WriteOut(stdout, kUsage);
+      WriteOut(stdout,
+               std::string(kUsage) + mamori::facts_exe::SelfCheckUsage());
       return 0;
     }
-    if (flag == "--check") {
-      // Exit 4 = "the self-check could not run", as mamori-agent check.
-      WriteOut(stderr,
-               "mamori-facts: --check is not built into this program (see "
-               "--help); no check was run\n");
-      return 4;
+    if (flag == "--check" && !has_value) {
+      // Everything after --check is the self-check's own command line.
+      return mamori::facts_exe::RunSelfCheck(std::vector<std::string>(
+          args.begin() + static_cast<long>(i) + 1, args.end()));
     }
     if (flag != "--family" && flag != "--format") {
       return Usage("unknown argument \"" + mamori::SanitizeUtf8(args[i]) +

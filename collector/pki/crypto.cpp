@@ -1,28 +1,14 @@
 #include "collector/pki/crypto.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <array>
-#include <vector>
 
 namespace mamori::pki {
 
 Status InitCrypto() {
   if (sodium_init() < 0) return InternalError("libsodium failed to start");
   return Status::Ok();
-}
-
-std::string RandomSecret(size_t bytes) {
-  std::vector<unsigned char> raw(bytes);
-  randombytes_buf(raw.data(), raw.size());
-  const int variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
-  std::string text(sodium_base64_encoded_len(bytes, variant), '\0');
-  sodium_bin2base64(text.data(), text.size(), raw.data(), raw.size(), variant);
-  text.resize(text.find('\0'));
-  sodium_memzero(raw.data(), raw.size());
-  return text;
 }
 
 Result<std::string> HashPassword(std::string_view password) {
@@ -38,11 +24,6 @@ Result<std::string> HashPassword(std::string_view password) {
 bool VerifyPassword(std::string_view password, const std::string& hash) {
   return crypto_pwhash_str_verify(hash.c_str(), password.data(),
                                   password.size()) == 0;
-}
-
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace mamori::pki

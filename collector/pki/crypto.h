@@ -1,7 +1,8 @@
 #pragma once
 
 // Digests, random secrets and password hashing for the collector, over
-// OpenSSL (SHA-256) and libsodium (random bytes, Argon2id password hashes).
+// OpenSSL (SHA-256, random bytes: secrets.cpp) and libsodium (Argon2id
+// password hashes: crypto.cpp).
 // All functions are thread-safe. InitCrypto() must run once before the
 // random and password functions (it is cheap and idempotent).
 

@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "collector/devices/oui.h"
 #include "collector/pki/crypto.h"
 #include "collector/policy/grade_counts.h"
 #include "collector/software/dictionary.h"
@@ -115,28 +114,6 @@ Result<std::unique_ptr<GradingService>> GradingService::Open(
   svc->policies_ = svc->builtin_;
   MAMORI_RETURN_IF_ERROR(svc->LoadCustom(/*initial=*/true));
   return svc;
-}
-
-Status GradingService::SyncVendors() {
-  const std::string signature =
-      devices::RegistrySignature(options_.ieee_data_dir);
-  auto stored = devices_->VendorSignature();
-  if (!stored.ok()) return stored.status();
-  if (signature == *stored) return Status::Ok();
-  auto registry = devices::VendorRegistry::Load(options_.ieee_data_dir);
-  if (!registry.ok()) {
-    // Grading goes on without vendor names: devices are not guessed to be
-    // PCs, and the unmanaged-PC check says unknown where that matters.
-    MAMORI_LOG(kWarning) << "device vendors unavailable: "
-                         << registry.status().message();
-    return Status::Ok();
-  }
-  std::vector<store::VendorRow> rows;
-  rows.reserve(registry->assignments().size());
-  for (const devices::VendorAssignment& a : registry->assignments()) {
-    rows.push_back({a.prefix, a.organization, a.pc_maker});
-  }
-  return devices_->ReplaceVendors(rows, registry->signature(), clock_.Now());
 }
 
 Status GradingService::LoadCustom(bool initial) {

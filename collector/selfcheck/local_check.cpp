@@ -1,13 +1,12 @@
 #include "collector/selfcheck/local_check.h"
 
-#include <stdlib.h>
-
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <span>
 
 #include "collector/policy/grading_service.h"
+#include "collector/selfcheck/private_dir.h"
 #include "collector/service/report_convert.h"
 #include "collector/store/open_store.h"
 #include "common/sha256.h"
@@ -25,7 +24,7 @@ constexpr char kLocalOrg[] = "local";
 // collector does for an agent's key.
 constexpr char kLocalNodeKey[] = "mamori-self-check";
 
-// A private directory (mkdtemp: 0700), removed with everything in it when
+// A private directory (private_dir.h), removed with everything in it when
 // this goes out of scope.
 class TempDir {
  public:
@@ -37,12 +36,9 @@ class TempDir {
       return InternalError("no temporary directory for the self-check: " +
                            ec.message());
     }
-    std::string pattern = (base / "mamori-check-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      return InternalError("cannot create a private directory under " +
-                           base.string() + " for the self-check's store");
-    }
-    return std::unique_ptr<TempDir>(new TempDir(pattern));
+    auto made = MakePrivateDir(base);
+    if (!made.ok()) return made.status();
+    return std::unique_ptr<TempDir>(new TempDir(std::move(*made)));
   }
   ~TempDir() {
     std::error_code ec;
@@ -169,7 +165,8 @@ Result<LocalReport> EvaluateLocally(const v1::EndpointFacts& facts,
 
   policy::GradingService::Options grading;
   grading.database_path = url;
-  // No IEEE registries: the unmanaged-PC check needs the collector anyway.
+  // No IEEE registries in this engine (no_vendor_sync.cpp): the
+  // unmanaged-PC check needs the collector anyway.
   grading.ieee_data_dir.clear();
   auto service = policy::GradingService::Open(grading, clock);
   if (!service.ok()) return service.status();

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <functional>
 #include <mutex>
+#include <shared_mutex>
 #include <unordered_map>
 
 #include "collector/pki/crypto.h"
@@ -75,14 +76,20 @@ struct TypeShape {
   int height = 0;  // levels of messages below this one (when !needs_walk)
 };
 
+// The caches below are process-wide behind a reader-writer lock, not
+// thread_local: a thread_local with a destructor crashes its thread at exit
+// on mingw-w64 (common/sha256.cpp), and the self-check links this file into
+// the Windows agent.
 TypeShape ShapeOf(const Descriptor* descriptor) {
-  // A per-thread copy of the answers, so the walk takes no lock.
-  thread_local std::unordered_map<const Descriptor*, TypeShape> known;
-  auto found = known.find(descriptor);
-  if (found != known.end()) return found->second;
-  static std::mutex mu;
+  static std::shared_mutex mu;
   static std::unordered_map<const Descriptor*, TypeShape> cache;
-  std::lock_guard<std::mutex> lock(mu);
+  {
+    std::shared_lock<std::shared_mutex> read(mu);
+    auto found = cache.find(descriptor);
+    // Entries are final once the writer below releases the lock.
+    if (found != cache.end()) return found->second;
+  }
+  std::unique_lock<std::shared_mutex> lock(mu);
   // Depth-first over message fields; a type met again while being visited
   // is recursive.
   std::function<TypeShape(const Descriptor*)> visit = [&](const Descriptor* d) {
@@ -103,9 +110,7 @@ TypeShape ShapeOf(const Descriptor* descriptor) {
     cache[d] = shape;
     return shape;
   };
-  const TypeShape shape = visit(descriptor);
-  known.emplace(descriptor, shape);
-  return shape;
+  return visit(descriptor);
 }
 
 // Walks the descriptor's fields rather than Reflection::ListFields (no
@@ -192,13 +197,17 @@ Status CheckId(const std::string& value, const std::string& name,
   return Status::Ok();
 }
 
-// The family's "status" field, looked up once per type and thread.
+// The family's "status" field, looked up once per type.
 const FieldDescriptor* StatusField(const Descriptor* descriptor) {
-  thread_local std::unordered_map<const Descriptor*, const FieldDescriptor*>
-      known;
-  auto found = known.find(descriptor);
-  if (found != known.end()) return found->second;
+  static std::shared_mutex mu;
+  static std::unordered_map<const Descriptor*, const FieldDescriptor*> known;
+  {
+    std::shared_lock<std::shared_mutex> read(mu);
+    auto found = known.find(descriptor);
+    if (found != known.end()) return found->second;
+  }
   const FieldDescriptor* field = descriptor->FindFieldByName("status");
+  std::unique_lock<std::shared_mutex> lock(mu);
   known.emplace(descriptor, field);
   return field;
 }

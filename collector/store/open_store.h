@@ -13,6 +13,8 @@
 //                    others answer UNIMPLEMENTED (docs/scale.md)
 //
 // A new backend adds its folder under collector/store/ and one branch here.
+// The self-check's SQLite-only engine (collector/selfcheck/) opens SQLite
+// URLs alone and refuses the others (open_local_store.cpp).
 //
 // Thread safety: OpenStore may be called from any thread; what it returns is
 // described in store.h.
@@ -47,6 +49,9 @@ std::string SqliteUrl(std::string_view path);
 bool IsPostgresUrl(std::string_view url);
 // `url` with any password replaced by "***", for messages and logs.
 std::string RedactedUrl(std::string_view url);
+// The file a SQLite store URL (sqlite:PATH or a bare PATH) names;
+// INVALID_ARGUMENT naming the URL for another scheme or no path.
+Result<std::string> SqlitePathOf(std::string_view url);
 
 // Opens the store named by `url` and brings its schema up to date.
 // `clock` must outlive the store. Returns the store; INVALID_ARGUMENT naming

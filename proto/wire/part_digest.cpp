@@ -14,13 +14,12 @@ namespace mamori::wire {
 
 namespace {
 
-// Serialises into a per-thread buffer (no allocation per family once it
-// has grown) and hashes it. The same bytes as SerializeToCodedStream with
-// deterministic serialisation.
+// Serialises and hashes. The same bytes as SerializeToCodedStream with
+// deterministic serialisation. The buffer is per call: a thread_local
+// string crashed threads at exit on mingw-w64 (see common/sha256.cpp).
 std::string SerializedDigest(const google::protobuf::Message& message) {
-  thread_local std::string bytes;
   const size_t size = message.ByteSizeLong();
-  bytes.resize(size);
+  std::string bytes(size, '\0');
   {
     google::protobuf::io::ArrayOutputStream stream(bytes.data(),
                                                    static_cast<int>(size));

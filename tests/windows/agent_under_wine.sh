@@ -7,6 +7,9 @@
 #   - enroll, then `once` stores a report the collector grades: the families
 #     Wine does not implement (Security Center, password policy, Windows
 #     Update) are graded unknown, never pass, and the grade report says so;
+#   - the self-check, `mamori-agent.exe check` and `mamori-facts.exe
+#     --check` (beside it in facts_exe/), gives the collector's verdict for
+#     every check it can judge, and Japanese text with --lang ja;
 #   - the node key (identity), the CA, the state folder and the spool:
 #     their DACL read back with GetNamedSecurityInfoW
 #     (mamori_platform_dacl_probe.exe) is private; what Wine does not keep
@@ -25,7 +28,7 @@
 # last "PASSED FAILED". Exit status: 0 when every check passed.
 set -uo pipefail
 if [[ $# -lt 2 ]]; then
-  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 COLLECTOR=$1
@@ -267,6 +270,57 @@ for check in ("antivirus_active", "password_min_length", "security_updates_appli
     print("  report:", line.strip()[:150])
 EOF
 dacl_check "the spool" "$state/spool.db"
+
+# --- 3b. The self-check (issue #18): `mamori-agent.exe check` and
+# `mamori-facts.exe --check` grade this PC's facts with the collector's
+# checks in process, over SQLite; every verdict they can give must be the
+# collector's for the report `once` just sent, and what Wine cannot feed
+# stays unknown.
+selfcheck_compare() {  # selfcheck_compare JSON EXIT_CODE
+  python3 - "$work/grade.json" "$1" "$2" <<'EOF'
+import json, sys
+grade = json.load(open(sys.argv[1]))
+collector = {}
+def walk(x):
+    if isinstance(x, dict):
+        if "check" in x and "status" in x and "host_id" in x:
+            collector[x["check"]] = x["status"]
+        for v in x.values():
+            walk(v)
+    elif isinstance(x, list):
+        for v in x:
+            walk(v)
+walk(grade)
+local = json.load(open(sys.argv[2], encoding="utf-8"))
+rc = int(sys.argv[3])
+assert local["platform"] == "windows", local["platform"]
+checks = [c for r in local["rules"] for c in r["checks"]] + local["topics"]
+judged = {c["id"]: c["status"] for c in checks if c["status"] != "needs_collector"}
+assert len(judged) >= 10, judged
+differ = {k: (v, collector.get(k)) for k, v in judged.items() if collector.get(k) != v}
+assert not differ, ("self-check vs collector", differ)
+for check in ("antivirus_active", "password_min_length", "security_updates_applied"):
+    assert judged.get(check) == "unknown", (check, judged.get(check))
+assert local["exit_code"] == rc and rc in (1, 3), (local["exit_code"], rc)
+print("  %d verdicts equal the collector's (%s), exit %d" % (
+    len(judged), ", ".join(sorted(set(judged.values()))), rc))
+EOF
+}
+agent check --format json
+rc=$?
+cp "$work/out.txt" "$work/agent-check.json"
+check "mamori-agent.exe check gives the collector's verdicts ($(head -c 200 "$work/err.txt"))" \
+  selfcheck_compare "$work/agent-check.json" "$rc"
+facts_exe="$exe_dir/facts_exe/mamori-facts.exe"
+rc=0
+(cd "$exe_dir" && wine "$facts_exe" --check --format json </dev/null >"$work/facts-check.out" 2>"$work/facts-check.err") || rc=$?
+tr -d '\r' <"$work/facts-check.out" >"$work/facts-check.json"
+check "mamori-facts.exe --check gives the collector's verdicts ($(head -c 200 "$work/facts-check.err"))" \
+  selfcheck_compare "$work/facts-check.json" "$rc"
+rc=0
+(cd "$exe_dir" && LANG= LC_ALL= LC_MESSAGES= wine "$facts_exe" --check --lang ja </dev/null >"$work/facts-check-ja.out" 2>&1) || rc=$?
+check "mamori-facts.exe --check --lang ja prints the rules in Japanese (exit $rc)" \
+  grep -q "コレクタで判定" "$work/facts-check-ja.out"
 
 # --- 4. The collector down: reports queue (exit 3, as on Linux).
 stop_collector TERM
