@@ -782,10 +782,10 @@ TEST_F(CollectorPostgresTest, TheConsoleServesOnPostgresScopedPerTenant) {
   ASSERT_EQ(g_orgs.status, 200);
   ASSERT_EQ(g_orgs.Json()["items"].size(), 1u);
   EXPECT_EQ(g_orgs.Json()["items"][0]["name"], "globex");
-  for (const std::string& path : {org, org + "/rules", org + "/endpoints",
-                                  org + "/endpoints/" + std::to_string(host),
-                                  org + "/tokens", org + "/alerts",
-                                  org + "/evidence-pack"}) {
+  for (const std::string& path :
+       {org, org + "/rules", org + "/endpoints",
+        org + "/endpoints/" + std::to_string(host), org + "/tokens",
+        org + "/alerts", org + "/evidence-pack"}) {
     WebReply r = Call(g, "GET", path);
     EXPECT_EQ(r.status, 404) << path;
     EXPECT_EQ(r.body.find("pc-"), std::string::npos) << path;
