@@ -82,6 +82,13 @@ struct AlertChannel {
   TimePoint created_at;
 };
 
+// The rules for a new channel, on every backend: kind email or webhook,
+// language ja or en, schedule immediate, daily or weekly, and a webhook's
+// signing secret of 16 or more characters. INVALID_ARGUMENT naming the
+// field otherwise.
+Status CheckNewAlertChannel(const AlertChannel& channel,
+                            const std::string& secret);
+
 struct AlertSettings {
   int silent_days = 7;
   int max_per_hour = 10;

@@ -23,11 +23,6 @@ constexpr char kDigestLock[] =
 constexpr char kPruneLock[] =
     "SELECT pg_advisory_xact_lock(1835101551, 1634497140)";
 
-bool OneOf(const std::string& value, std::initializer_list<const char*> set) {
-  return std::any_of(set.begin(), set.end(),
-                     [&](const char* s) { return value == s; });
-}
-
 int64_t PeriodSeconds(const std::string& schedule) {
   return schedule == "weekly" ? 7 * 24 * kHour : 24 * kHour;
 }
@@ -162,19 +157,7 @@ Result<int64_t> PgAlertStore::AddChannel(int64_t org_id,
                                          const std::string& secret,
                                          const std::string& who,
                                          TimePoint now) {
-  if (!OneOf(channel.kind, {"email", "webhook"})) {
-    return InvalidArgumentError(
-        "channel kind must be email or webhook, not \"" + channel.kind + "\"");
-  }
-  if (!OneOf(channel.language, {"ja", "en"})) {
-    return InvalidArgumentError("language must be ja or en");
-  }
-  if (!OneOf(channel.schedule, {"immediate", "daily", "weekly"})) {
-    return InvalidArgumentError("schedule must be immediate, daily or weekly");
-  }
-  if (channel.kind == "webhook" && secret.size() < 16) {
-    return InvalidArgumentError("a webhook needs a secret of 16+ characters");
-  }
+  MAMORI_RETURN_IF_ERROR(CheckNewAlertChannel(channel, secret));
   std::lock_guard lock(mu_);
   Transaction tx(conn_);
   MAMORI_RETURN_IF_ERROR(tx.Begin());

@@ -588,12 +588,10 @@ Result<InformationAsset> PgRegisterStore::SetRetirement(
     return NotFoundError("no information asset named \"" + name + "\"");
   }
   const InformationAsset before = AssetFromRow(*rows, 0);
-  if (retirement && before.retired) {
-    return FailedPreconditionError("\"" + name + "\" is already retired (on " +
-                                   before.retired->retired_on + ")");
-  }
-  if (!retirement && !before.retired) {
-    return FailedPreconditionError("\"" + name + "\" is not retired");
+  if (std::string problem =
+          RetirementChangeProblem(before, retirement.has_value());
+      !problem.empty()) {
+    return FailedPreconditionError(problem);
   }
   InformationAsset after = before;
   after.retired = retirement;

@@ -168,6 +168,18 @@ std::string IsoDateTimeFromUnix(int64_t unix_seconds) {
   return buf;
 }
 
+std::string RetirementChangeProblem(const InformationAsset& asset,
+                                    bool retiring) {
+  if (retiring && asset.retired) {
+    return "\"" + asset.name + "\" is already retired (on " +
+           asset.retired->retired_on + ")";
+  }
+  if (!retiring && !asset.retired) {
+    return "\"" + asset.name + "\" is not retired";
+  }
+  return "";
+}
+
 std::string RetirementProblem(const AssetRetirement& retirement,
                               std::string_view today, std::string* field) {
   *field = "retired_on";

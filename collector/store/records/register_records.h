@@ -193,6 +193,11 @@ struct ImportPlan {
 std::string RetirementProblem(const AssetRetirement& retirement,
                               std::string_view today, std::string* field);
 
+// Whether `asset` may be retired (`retiring`) or restored now: "" when it
+// may, else why not (already retired, with the date; or not retired).
+std::string RetirementChangeProblem(const InformationAsset& asset,
+                                    bool retiring);
+
 // The import rule for retirement: a file never retires or restores an
 // asset. Returns the reason when the row `parsed` states another state than
 // the register's `stored` (nullptr = not in the register), "" when they

@@ -607,12 +607,10 @@ Result<InformationAsset> RegisterStore::SetRetirement(
     return NotFoundError("no information asset named \"" + name + "\"");
   }
   const InformationAsset before = found->second;
-  if (retirement && before.retired) {
-    return FailedPreconditionError("\"" + name + "\" is already retired (on " +
-                                   before.retired->retired_on + ")");
-  }
-  if (!retirement && !before.retired) {
-    return FailedPreconditionError("\"" + name + "\" is not retired");
+  if (std::string problem =
+          RetirementChangeProblem(before, retirement.has_value());
+      !problem.empty()) {
+    return FailedPreconditionError(problem);
   }
   InformationAsset after = before;
   after.retired = retirement;

@@ -24,11 +24,6 @@ Status EachRow(Statement& st, Fn&& row) {
   }
 }
 
-bool OneOf(const std::string& value, std::initializer_list<const char*> set) {
-  return std::any_of(set.begin(), set.end(),
-                     [&](const char* s) { return value == s; });
-}
-
 int64_t PeriodSeconds(const std::string& schedule) {
   return schedule == "weekly" ? 7 * 24 * kHour : 24 * kHour;
 }
@@ -147,19 +142,7 @@ Result<int64_t> SqliteAlertStore::AddChannel(int64_t org_id,
                                              const std::string& secret,
                                              const std::string& who,
                                              TimePoint now) {
-  if (!OneOf(channel.kind, {"email", "webhook"})) {
-    return InvalidArgumentError(
-        "channel kind must be email or webhook, not \"" + channel.kind + "\"");
-  }
-  if (!OneOf(channel.language, {"ja", "en"})) {
-    return InvalidArgumentError("language must be ja or en");
-  }
-  if (!OneOf(channel.schedule, {"immediate", "daily", "weekly"})) {
-    return InvalidArgumentError("schedule must be immediate, daily or weekly");
-  }
-  if (channel.kind == "webhook" && secret.size() < 16) {
-    return InvalidArgumentError("a webhook needs a secret of 16+ characters");
-  }
+  MAMORI_RETURN_IF_ERROR(CheckNewAlertChannel(channel, secret));
   Transaction tx(db_);
   MAMORI_RETURN_IF_ERROR(tx.Begin());
   auto st = db_.Prepare(
