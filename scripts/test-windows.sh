@@ -30,6 +30,9 @@ TOOLCHAIN="$ROOT/cmake/mingw-w64-x86_64.cmake"
 TEMPLATE="$BUILD/wineprefix-template"
 JOBS=${MAMORI_JOBS:-$(nproc)}
 SUMMARY_FILE="$BUILD/agent/ctest-summary.txt"
+# What failed, one name per line: scripts/test.sh lists them at the end of
+# its output, the only part CI keeps.
+FAILED_FILE="$BUILD/agent/failed-names.txt"
 START=$(date +%s)
 
 export WINEPREFIX="$BUILD/wineprefix"
@@ -41,6 +44,9 @@ unset DISPLAY || true
 mkdir -p "$BUILD/agent"
 # A stale summary must never be counted if this run dies early.
 echo "0 1" >"$SUMMARY_FILE"
+echo "the Windows step ended before its tests ran" >"$FAILED_FILE"
+failed_names=()
+fail() { failed=$((failed + 1)); failed_names+=("$1"); }
 
 log() { printf 'test-windows: %s\n' "$*"; }
 
@@ -218,7 +224,12 @@ if [[ -n "$line" ]]; then
 else
   log "ctest printed no summary (exit $rc)"
   failed=1
+  failed_names+=("ctest under Wine printed no summary (exit $rc)")
 fi
+while read -r name; do
+  if [[ -n $name ]]; then failed_names+=("$name"); fi
+done < <(sed -n '/The following tests FAILED:/,/^$/p' "$ctest_log" |
+         grep -E '^[[:space:]]+[0-9]+ - ' | sed -E 's/^[[:space:]]+//' | head -10)
 
 mark "ctest under Wine"
 
@@ -232,7 +243,7 @@ if [[ -f "$exe" ]]; then
     passed=$((passed + 1))
     log "mamori-facts.exe --format json: valid, every family present"
   else
-    failed=$((failed + 1))
+    fail "mamori-facts.exe --format json"
     log "mamori-facts.exe --format json: FAILED (see $json)"
   fi
 fi
@@ -254,7 +265,7 @@ if [[ -f "$exe" ]]; then
       passed=$((passed + 1))
       log "mamori-facts.exe --check: ran the built-in checks (exit $check_rc)"
     else
-      failed=$((failed + 1))
+      fail "mamori-facts.exe --check (library prefix)"
       log "mamori-facts.exe --check: FAILED (exit $check_rc, see $BUILD/agent/mamori-facts-check.stderr)"
     fi
   elif [[ $check_rc -eq 4 ]] && grep -q "not built into this program" "$BUILD/agent/mamori-facts-check.stderr" &&
@@ -262,7 +273,7 @@ if [[ -f "$exe" ]]; then
     passed=$((passed + 1))
     log "mamori-facts.exe --check: says it is not built in (exit 4, no library prefix)"
   else
-    failed=$((failed + 1))
+    fail "mamori-facts.exe --check (no library prefix)"
     log "mamori-facts.exe --check: FAILED (exit $check_rc, see $BUILD/agent/mamori-facts-check.stderr)"
   fi
 fi
@@ -273,12 +284,12 @@ mark "mamori-facts.exe JSON and --check"
 native=${MAMORI_NATIVE_BUILD:-$ROOT/build}
 agent_exe="$BUILD/agent/agent/mamori-agent.exe"
 if [[ $deps_state == failed ]]; then
-  failed=$((failed + 1))
+  fail "the Windows agent libraries (scripts/windows-deps.sh)"
 elif [[ $deps_state == missing ]]; then
   log "SKIPPED: mamori-agent.exe end to end (no library prefix)"
 elif [[ ! -x $native/collector/mamori-collector ]]; then
   log "no native mamori-collector in $native: the end-to-end test cannot run"
-  failed=$((failed + 1))
+  fail "mamori-agent.exe end to end: no native collector"
 else
   e2e_log="$BUILD/agent/agent-under-wine.log"
   tests/windows/agent_under_wine.sh "$native/collector/mamori-collector" "$agent_exe" \
@@ -286,6 +297,9 @@ else
   read -r ep ef < <(tail -1 "$e2e_log" | grep -E '^[0-9]+ [0-9]+$' || echo "0 1")
   passed=$((passed + ep))
   failed=$((failed + ef))
+  if [[ ${ef:-0} -gt 0 ]]; then
+    failed_names+=("mamori-agent.exe end to end: $ef check(s), see $e2e_log")
+  fi
   log "mamori-agent.exe against the Linux collector: $ep passed, $ef failed"
 fi
 
@@ -309,7 +323,7 @@ if [[ $deps_state == ready && -x $native/collector/mamori-collector && -f $agent
   elif [[ $expo_rc -eq 77 ]]; then
     log "SKIPPED: service_exposure under Wine ($(grep -m1 SKIP "$expo_log"))"
   else
-    failed=$((failed + 1))
+    fail "service_exposure under Wine"
     log "service_exposure under Wine: FAILED (see $expo_log)"
   fi
 fi
@@ -317,6 +331,12 @@ fi
 mark "service_exposure under Wine"
 
 echo "$passed $failed" >"$SUMMARY_FILE"
+if [[ $failed -gt 0 || $rc -ne 0 ]]; then
+  if [[ ${#failed_names[@]} -eq 0 ]]; then failed_names+=("ctest under Wine exited $rc"); fi
+  printf '%s\n' "${failed_names[@]}" >"$FAILED_FILE"
+else
+  : >"$FAILED_FILE"
+fi
 log "parts: $(printf '%s; ' "${parts[@]}")"
 log "$passed passed, $failed failed in $(($(date +%s) - START)) s"
 [[ $failed -eq 0 && $rc -eq 0 ]]

@@ -182,6 +182,11 @@ if ! skipped windows && [[ -x scripts/test-windows.sh ]]; then
     PASSED=$((PASSED + ${wp:-0})); FAILED=$((FAILED + ${wf:-0}))
   fi
   SUMMARY+=("windows under Wine: $wine_status (${wp:-0} passed, ${wf:-0} failed)")
+  if [[ $wine_status != passed && -s build-win/agent/failed-names.txt ]]; then
+    while read -r failed_test; do
+      SUMMARY+=("  failed: $failed_test")
+    done < <(head -10 build-win/agent/failed-names.txt)
+  fi
 fi
 
 # --- issue #16: packages and the install test ---------------------------------
