@@ -298,7 +298,12 @@ else
   passed=$((passed + ep))
   failed=$((failed + ef))
   if [[ ${ef:-0} -gt 0 ]]; then
-    failed_names+=("mamori-agent.exe end to end: $ef check(s), see $e2e_log")
+    while read -r line; do
+      failed_names+=("mamori-agent.exe end to end: ${line#FAIL: }")
+    done < <(grep -a '^FAIL: ' "$e2e_log" | cut -c1-200 | head -8)
+    if ! grep -qa '^FAIL: ' "$e2e_log"; then
+      failed_names+=("mamori-agent.exe end to end ended without its summary: $(tail -1 "$e2e_log" | cut -c1-160)")
+    fi
   fi
   log "mamori-agent.exe against the Linux collector: $ep passed, $ef failed"
 fi

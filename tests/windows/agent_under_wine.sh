@@ -102,7 +102,9 @@ start_collector() {  # start_collector [serve args...]
   "$COLLECTOR" serve --data "$data" --grpc "127.0.0.1:${port:-0}" \
     --port-file "$work/port" "$@" >>"$work/collector.log" 2>&1 &
   collector_pid=$!
-  for _ in $(seq 1 200); do [[ -s $work/port ]] && break; sleep 0.05; done
+  # Up to 60 s: the first start on a loaded 2-core CI machine migrates a new
+  # store and loads the OUI registry before it listens.
+  for _ in $(seq 1 1200); do [[ -s $work/port ]] && break; sleep 0.05; done
   [[ -s $work/port ]] || { cat "$work/collector.log"; return 1; }
   port=$(tr -d '[:space:]' <"$work/port")
 }
