@@ -274,6 +274,10 @@ try {
     !familyText.includes('STATUS_'), `fact families not in words: ${familyText}`);
   const statuses = await page.$$eval('#check-table .status', (s) => s.map((x) => x.textContent));
   check(statuses.length > 0, 'no check results');
+  // Checks that do not apply (a laptop check on this server) give no advice.
+  const naWithAdvice = await page.$$eval('#check-table tbody tr', (rows) => rows.filter((r) =>
+    r.querySelector('.s-not_applicable') && r.lastElementChild.textContent.trim() !== '').length);
+  check(naWithAdvice === 0, `${naWithAdvice} not-applicable checks show what to do`);
   await page.waitForSelector('#software table tbody tr');
   await shot(page, 'endpoint-this-machine');
 

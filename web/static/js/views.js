@@ -335,7 +335,9 @@ export async function endpoint(ctx, orgId, hostId) {
     [t('host.check'), t('host.status'), t('host.evidence'), t('host.remediation')],
     checks.map((c) => [loc(c.title),
       h('span', {class: `status s-${c.status}`}, t(`status.${c.status}`)),
-      evidenceList(c.evidence), c.status === 'pass' ? '' : loc(c.remediation)]),
+      // What to do only where something is to be done: a check that does not
+      // apply (a laptop check on a server) listed long advice for nothing.
+      evidenceList(c.evidence), ['pass', 'not_applicable'].includes(c.status) ? '' : loc(c.remediation)]),
     {class: 'list', id: 'check-table'}) : h('p', {}, t('host.no_checks'));
   const softwareBody = h('div', {id: 'software'});
   const search = h('input', {id: 'software-q', type: 'search', name: 'q'});
