@@ -151,3 +151,14 @@ fi
 build/collector/mamori-collector answers import --data "$grade_data" --org "$grade_org" \
   policies/examples/demo_answers.yaml >/dev/null
 build/collector/mamori-collector grade --data "$grade_data" --org "$grade_org" --lang ja
+
+# The grade report above is long: the console's address and one-time
+# password are repeated last, where a new user looks for what to do next.
+if [[ -n "${WEB_URL:-}" ]]; then
+  echo
+  echo "== next: open the web console / 次に: Web コンソールを開く =="
+  echo "  $WEB_URL   admin / $ADMIN_PASSWORD"
+  echo "  (one-time password: the console asks for a new one at the first login."
+  echo "   一時パスワードです。初回ログイン時に新しいパスワードを決めます。)"
+  echo "  stop / 停止: kill \$(cat demo-data/collector.pid)"
+fi

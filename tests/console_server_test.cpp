@@ -47,6 +47,7 @@ const std::string kFormulaHost = "=HYPERLINK(\"http://evil/\",\"x\")";
 
 struct Reply {
   int status = 0;
+  std::string reason;  // the status line's reason phrase
   std::map<std::string, std::string> headers;  // lower-case names
   std::vector<std::string> cookies;            // Set-Cookie values
   std::string body;
@@ -296,6 +297,7 @@ class ConsoleServerTest : public ::testing::Test {
     }
     std::istream& in = *stream;
     r.status = response.getStatus();
+    r.reason = response.getReason();
     for (const auto& [k, v] : response) {
       std::string lower = k;
       std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
@@ -373,6 +375,7 @@ TEST_F(ConsoleServerTest, ServesTheConsoleOverTlsWithSecurityHeaders) {
   Client c;
   Reply index = Call(c, "GET", "/");
   ASSERT_EQ(index.status, 200);
+  EXPECT_EQ(index.reason, "OK");
   EXPECT_NE(index.body.find("/js/main.js"), std::string::npos);
   EXPECT_EQ(index.body.find("<script>"),
             std::string::npos);  // no inline script
@@ -387,11 +390,15 @@ TEST_F(ConsoleServerTest, ServesTheConsoleOverTlsWithSecurityHeaders) {
   Reply js = Call(c, "GET", "/js/main.js");
   EXPECT_EQ(js.status, 200);
   EXPECT_EQ(js.headers["content-type"], "text/javascript; charset=utf-8");
-  EXPECT_EQ(Call(c, "GET", "/no/such/file.js").status, 404);
+  Reply missing = Call(c, "GET", "/no/such/file.js");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.reason, "Not Found");
   EXPECT_EQ(Call(c, "GET", "/js/../../etc/passwd").status, 400);
   EXPECT_EQ(Call(c, "POST", "/index.html", "{}").status, 405);
   Reply api = Call(c, "GET", "/api/v1/orgs");
   EXPECT_EQ(api.status, 401);
+  // The status line says what the code means (it said "401 OK").
+  EXPECT_EQ(api.reason, "Unauthorized");
   EXPECT_EQ(api.headers["content-type"], "application/problem+json");
   EXPECT_FALSE(api.headers["content-security-policy"].empty());
   ExpectSchema(api, "Problem");

@@ -121,7 +121,10 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
 
   void Send(Poco::Net::HTTPServerRequest& in, const HttpResponse& r,
             Poco::Net::HTTPServerResponse& out) {
-    out.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
+    // setStatus keeps the default reason ("OK"): a 401 went out as
+    // "401 OK", which is what curl -v and the browser's console showed.
+    out.setStatusAndReason(
+        static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
     for (const auto& [name, value] :
          SecurityHeaders(!config_.plaintext_loopback)) {
       out.set(name, value);

@@ -189,6 +189,10 @@ try {
   log('dashboard: per-rule grade trend, with what changed');
   await page.goto(`${URL}/#/orgs/${orgA}`);
   await page.waitForSelector('#trend-h');
+  // An IPA item the evidence contradicts is named, not shown as "ipa:2".
+  const discrepancyText = await page.textContent('#discrepancies');
+  check(/IPA self-check 2: \S/.test(discrepancyText) && !/\bipa:\d/.test(discrepancyText),
+    `IPA discrepancies not named: ${discrepancyText}`);
   const trendRows = await page.$$eval('#trend-table tbody tr', (rows) => rows.map((r) => r.dataset.rule));
   check(trendRows.length === 11 && trendRows[0] === 'overall' && trendRows.includes('web_browsing'),
     `trend rows ${trendRows}`);
@@ -242,6 +246,7 @@ try {
   await page.fill('#q', 'onerror');
   await page.click('form.filters button[type=submit]');
   await page.waitForFunction(() => /^1\b/.test(document.querySelector('#ep-total')?.textContent || ''));
+  check((await page.textContent('#ep-total')).trim() === '1 endpoint', 'one endpoint is not said in the singular');
   const names = await page.$$eval('#endpoint-table a.host', (as) => as.map((a) => a.textContent));
   check(names.length === 1 && names[0] === xssName, `filtered names ${JSON.stringify(names)}`);
   check(await page.evaluate(() => document.querySelectorAll('img[src="x"], #endpoint-table script').length) === 0,
@@ -262,8 +267,17 @@ try {
   await page.waitForSelector('#check-table');
   const families = await page.$$eval('#family-table tbody tr', (rows) => rows.length);
   check(families >= 10, `only ${families} fact families shown`);
+  // Families and their states in words (not "password_policy",
+  // "STATUS_NOT_APPLICABLE"), with the agent's reason for what is missing.
+  const familyText = await page.textContent('#family-table');
+  check(familyText.includes('Password policy') && !familyText.includes('password_policy') &&
+    !familyText.includes('STATUS_'), `fact families not in words: ${familyText}`);
   const statuses = await page.$$eval('#check-table .status', (s) => s.map((x) => x.textContent));
   check(statuses.length > 0, 'no check results');
+  // Checks that do not apply (a laptop check on this server) give no advice.
+  const naWithAdvice = await page.$$eval('#check-table tbody tr', (rows) => rows.filter((r) =>
+    r.querySelector('.s-not_applicable') && r.lastElementChild.textContent.trim() !== '').length);
+  check(naWithAdvice === 0, `${naWithAdvice} not-applicable checks show what to do`);
   await page.waitForSelector('#software table tbody tr');
   await shot(page, 'endpoint-this-machine');
 

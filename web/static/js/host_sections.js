@@ -5,6 +5,27 @@ import {api, query} from './api.js';
 import {h, table, safeText} from './dom.js';
 import {t, formatTime} from './i18n.js';
 
+// A fact family's name in the page's language; a family the catalogue does
+// not know (a newer agent's) shows its own name, as text.
+export function familyName(name) {
+  const key = `family.${name}`;
+  const text = t(key);
+  return text === key ? safeText(name) : text;
+}
+
+// A family's collection state in words: collected; not applicable (neutral,
+// e.g. Wi-Fi without an adapter); or not collected, with the agent's reason
+// (English, from the endpoint: a text node) when there is one.
+export function familyState(state, facts) {
+  if (state === 'STATUS_OK') return h('span', {class: 'ok'}, t('state.STATUS_OK'));
+  const known = ['STATUS_NOT_APPLICABLE', 'STATUS_UNSUPPORTED', 'STATUS_PERMISSION_DENIED', 'STATUS_ERROR'];
+  const words = known.includes(state) ? t(`state.${state}`) : t('state.other', {state: safeText(state)});
+  const neutral = state === 'STATUS_NOT_APPLICABLE' || state === 'STATUS_UNSUPPORTED';
+  const reason = facts && facts.status && typeof facts.status.message === 'string' ? facts.status.message : '';
+  return [h('span', {class: neutral ? 'muted' : 'bad'}, words),
+    reason ? h('div', {class: 'muted small'}, safeText(reason)) : null];
+}
+
 function updatesSection(u) {
   const body = [];
   if (u.state === null) {
@@ -32,8 +53,8 @@ function updatesSection(u) {
 function historySection(hist) {
   const facts = hist.facts.length ? table(t('host.history_facts'),
     [t('host.received'), t('host.family'), t('host.state'), t('host.changed_members')],
-    hist.facts.map((f) => [formatTime(f.received_at), f.family,
-      f.state === 'STATUS_OK' ? t('state.STATUS_OK') : t('state.other', {state: f.state}),
+    hist.facts.map((f) => [formatTime(f.received_at), familyName(f.family),
+      familyState(f.state, null),
       f.first ? h('em', {}, t('host.first_report')) : safeText(f.changed.join(', '))]),
     {class: 'list compact', id: 'fact-history'}) : null;
   const packages = hist.packages.length ? table(t('host.history_packages'),

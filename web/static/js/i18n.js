@@ -29,7 +29,17 @@ export function currentLanguage() {
 
 // The text of `key` with {name} replaced from `args`. A missing key shows as
 // the key itself (a test keeps both catalogues complete).
+//
+// English says "1 endpoint" but "2 endpoints": a key may have a `KEY.one`
+// variant, used when the count (`n` or `total`) is what the language's
+// plural rules call "one" (never in Japanese, whose catalogue repeats the
+// text so both catalogues keep the same keys).
 export function t(key, args) {
+  const count = args ? (args.n ?? args.total) : undefined;
+  if (count !== undefined && `${key}.one` in texts &&
+      new Intl.PluralRules(lang).select(Number(count)) === 'one') {
+    key = `${key}.one`;
+  }
   let text = texts[key] ?? key;
   for (const [name, value] of Object.entries(args || {})) {
     text = text.split(`{${name}}`).join(String(value));

@@ -31,7 +31,9 @@ export function radar(rules, labelOf, title, description) {
   });
   const shape = rules.map((rule, i) => at(i, POINTS[rule.grade] || 1).join(',')).join(' ');
   children.push(svg('polygon', {points: shape, class: 'grades'}));
-  return svg('svg', {viewBox: `-150 0 ${size + 300} ${size}`, role: 'img',
+  // Room beside the circle for the longest label ("Use of removable media
+  // D" at 16px is about 190 units; -150 cut its first letter off).
+  return svg('svg', {viewBox: `-220 0 ${size + 440} ${size}`, role: 'img',
     'aria-labelledby': 'radar-title radar-desc', class: 'radar'}, children);
 }
 

@@ -4,7 +4,7 @@ import {api, ApiError, query} from './api.js';
 import {h, clear, table, safeText} from './dom.js';
 import {t, loc, formatTime, currentLanguage} from './i18n.js';
 import {radar, trendChart} from './radar.js';
-import {hostSections} from './host_sections.js';
+import {hostSections, familyName, familyState} from './host_sections.js';
 import {register} from './register.js';
 import {devices} from './devices.js';
 import {firstDiagnosis, ipaSelfCheck, formsNav} from './forms.js';
@@ -192,7 +192,16 @@ export async function dashboard(ctx, orgId) {
     h('li', {}, h('a', {href: `#/orgs/${orgId}/endpoints/${s.id}`}, safeText(s.hostname)),
       ' — ', formatTime(s.last_seen)))) : h('p', {}, t('dash.no_silent'));
   const names = Object.fromEntries(d.rules.map((r) => [r.id, ruleName(r)]));
-  const discrepancies = d.discrepancies.length ? h('ul', {}, d.discrepancies.map((x) =>
+  // A discrepancy in the IPA self-check names its item ("ipa:3" meant
+  // nothing to a reader): the titles come from the IPA form's resource,
+  // read only when there is such a discrepancy.
+  if (d.discrepancies.some((x) => String(x.subject).startsWith('ipa:'))) {
+    const ipa = await api('GET', `orgs/${orgId}/questionnaire/ipa`);
+    for (const item of ipa.items) {
+      names[`ipa:${item.number}`] = t('dash.ipa_item', {number: item.number, title: loc(item.title)});
+    }
+  }
+  const discrepancies = d.discrepancies.length ? h('ul', {id: 'discrepancies'}, d.discrepancies.map((x) =>
     h('li', {}, `${names[x.subject] || x.subject}: ${t(`direction.${x.direction}`)} (${x.passing}/${x.in_scope})`)))
     : h('p', {}, t('dash.no_discrepancies'));
   const checkTitles = Object.fromEntries(d.failing_checks.map((c) => [c.check_id, loc(c.title)]));
@@ -318,9 +327,7 @@ export async function endpoint(ctx, orgId, hostId) {
     h('dt', {}, t('host.last_seen')), h('dd', {}, formatTime(e.last_seen)),
     h('dt', {}, t('host.collected')), h('dd', {}, formatTime(e.last_collected_at)));
   const families = table(t('host.families'), [t('host.family'), t('host.state'), t('host.collected')],
-    d.families.map((f) => [f.family,
-      f.state === 'STATUS_OK' ? h('span', {class: 'ok'}, t('state.STATUS_OK'))
-        : h('span', {class: 'bad'}, t('state.other', {state: f.state})),
+    d.families.map((f) => [familyName(f.family), familyState(f.state, f.facts),
       formatTime(f.collected_at)]), {class: 'list', id: 'family-table'});
   const order = {fail: 0, error: 1, unknown: 2, pass: 3, not_applicable: 4};
   const checks = [...d.checks].sort((a, b) => (order[a.status] ?? 9) - (order[b.status] ?? 9));
@@ -328,7 +335,9 @@ export async function endpoint(ctx, orgId, hostId) {
     [t('host.check'), t('host.status'), t('host.evidence'), t('host.remediation')],
     checks.map((c) => [loc(c.title),
       h('span', {class: `status s-${c.status}`}, t(`status.${c.status}`)),
-      evidenceList(c.evidence), c.status === 'pass' ? '' : loc(c.remediation)]),
+      // What to do only where something is to be done: a check that does not
+      // apply (a laptop check on a server) listed long advice for nothing.
+      evidenceList(c.evidence), ['pass', 'not_applicable'].includes(c.status) ? '' : loc(c.remediation)]),
     {class: 'list', id: 'check-table'}) : h('p', {}, t('host.no_checks'));
   const softwareBody = h('div', {id: 'software'});
   const search = h('input', {id: 'software-q', type: 'search', name: 'q'});
