@@ -70,7 +70,10 @@ async function newPage(locale, timezoneId) {
   page.on('pageerror', (e) => console.error(`browser: page error: ${e.message}`));
   return page;
 }
-const shot = (page, name) => page.screenshot({path: `${SHOTS}/${name}.png`, fullPage: true});
+// A full page (a host with 1,000+ packages) can take longer to paint than an
+// action's 15 s on a loaded 2-core machine: screenshots get their own bound.
+const shot = (page, name) =>
+  page.screenshot({path: `${SHOTS}/${name}.png`, fullPage: true, timeout: 45000});
 // One part of a long page (the element around `selector`).
 const shotOf = (page, selector, name) =>
   page.locator(selector).screenshot({path: `${SHOTS}/${name}.png`});
@@ -657,7 +660,12 @@ print(json.dumps({'formulas': sheet.count('<f>'), 'strings': [html.unescape(s) f
   log('audit log lists the changes');
   await page.goto(`${URL}/#/audit`);
   await page.waitForSelector('#audit-table');
-  const actions = await page.$$eval('#audit-table tbody tr td:nth-child(4)', (tds) => tds.map((t) => t.textContent));
+  // Each action reads in words, its name on hover (what the API carries).
+  const actionCells = await page.$$eval('#audit-table tbody tr td:nth-child(4)', (tds) => tds.map((t) =>
+    ({name: t.querySelector('span[title]')?.title ?? t.textContent, words: t.textContent})));
+  const actions = actionCells.map((c) => c.name);
+  check(actionCells.every((c) => c.words !== c.name), `actions shown by name: ${
+    actionCells.filter((c) => c.words === c.name).map((c) => c.name)}`);
   check(actions.includes('token.create') && actions.includes('account.password') &&
     actions.includes('host.revoke') && actions.includes('parameter.set') && actions.includes('api_token.revoke') &&
     actions.includes('register.asset') && actions.includes('register.link') && actions.includes('register.import') &&

@@ -451,9 +451,16 @@ export async function accounts(ctx) {
 export async function audit(ctx) {
   const data = await api('GET', 'audit');
   const change = (e) => `${JSON.stringify(e.before)} → ${JSON.stringify(e.after)}`;
+  // The action in words; its name (what the API and exports carry) on hover.
+  // An action this catalogue does not know yet shows its name.
+  const action = (name) => {
+    const key = `audit.act.${name}`;
+    const words = t(key);
+    return words === key ? name : h('span', {title: name}, words);
+  };
   page(ctx, t('audit.heading'), table(null,
     [t('audit.at'), t('audit.actor'), t('audit.source'), t('audit.action'), t('audit.target'), t('audit.change')],
-    data.items.map((e) => [formatTime(e.at), safeText(e.actor), e.source, e.action,
+    data.items.map((e) => [formatTime(e.at), safeText(e.actor), e.source, action(e.action),
       safeText(e.target), h('code', {}, safeText(change(e)))]), {class: 'list', id: 'audit-table'}));
 }
 
