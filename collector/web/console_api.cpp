@@ -7,6 +7,7 @@
 #endif
 
 #include <algorithm>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <unordered_map>
@@ -367,42 +368,63 @@ struct ApiHandlers : ApiBase {
            "|" + org.overall + "|" + org.rules_json;
   }
 
-  // The dashboard's graded part, the rules page or the trend page of `org`:
-  // the kept copy (graded_pages.h); or, when the organisation's pages are
-  // slow to build, the previous copy while they are rebuilt in the
-  // background; or built now.
-  Result<json> GradedPage(const store::OrgOverview& org,
-                          const std::string& page, const std::string& key,
-                          TimePoint now) {
-    GradedPages::Lookup kept = api.graded_pages_.Find(org.id, page, key, now);
-    if (kept.doc) return std::move(*kept.doc);
-    if (std::optional<json> previous =
-            api.graded_pages_.Previous(org.id, page, now)) {
-      api.RebuildInBackground(org.id, org.name, key);
-      return std::move(*previous);
+  // A graded page as answered: the copy, whether it is the previous one (an
+  // older grading run, being rebuilt), and the bytes to send.
+  struct GradedAnswer {
+    GradedCopy copy;
+    bool previous = false;
+  };
+
+  // The dashboard's graded part, the rules page or the trend page of `org`
+  // (graded_pages.h): the current copy; or, whenever a copy exists, that
+  // copy marked previous while the pages are rebuilt in the background;
+  // or, on the very first view (and after a change through the console),
+  // built now.
+  Result<GradedAnswer> GradedPage(const store::OrgOverview& org,
+                                  const std::string& page,
+                                  const std::string& key, TimePoint now) {
+    GradedPages::Lookup found = api.graded_pages_.Find(org.id, page, key, now);
+    if (found.copy) {
+      if (found.rebuild) api.RebuildInBackground(org.id);
+      return GradedAnswer{std::move(*found.copy), found.previous};
     }
-    GradedPages::Claim claim(api.graded_pages_, org.id, page);
     std::lock_guard<std::mutex> lock(api.grading_mu_);
-    Result<json> built = BuildGradedPages(api, org.id, key, page);
-    if (built.ok()) claim.Kept();
-    return built;
+    // Built by another request or the background while this one waited.
+    if (std::optional<GradedCopy> current =
+            api.graded_pages_.Current(org.id, page, key, now)) {
+      return GradedAnswer{std::move(*current), false};
+    }
+    Result<GradedCopy> built = BuildGradedPages(api, org.id, key, page);
+    if (!built.ok()) return built.status();
+    return GradedAnswer{std::move(built).value(), false};
+  }
+
+  // A graded page's response: its bytes, its ETag (304 when the caller
+  // has them already) and whether it is the previous copy.
+  HttpResponse GradedResponse(std::shared_ptr<const std::string> body,
+                              std::string etag, bool previous) {
+    HttpResponse r;
+    r.AddHeader("X-Mamori-Graded-Copy", previous ? "previous" : "current");
+    if (EtagMatches(call.request.Header("if-none-match"), etag)) {
+      r.status = 304;
+    } else {
+      r.body = *body;
+    }
+    r.AddHeader("ETag", std::move(etag));
+    return r;
   }
 
   // Builds the dashboard's graded part, the rules page and the trend page
-  // from one grade report (the report is the cost: seconds at 10,000 hosts,
-  // so a re-grade costs one report, not one per page), keeps all three and
-  // returns `page`'s; a copy built under `key` meanwhile (by another
-  // page's request or the background) is returned as it is. Called with
+  // together from the last grading run's counts (one build per re-grade,
+  // not one per page), keeps all three as bytes and returns `page`'s. The
+  // generation is read before the store, so a build that read answers
+  // from before a change through the console keeps nothing. Called with
   // grading_mu_ held.
-  static Result<json> BuildGradedPages(ConsoleApi& api, int64_t org_id,
-                                       const std::string& key,
-                                       const std::string& page) {
-    const auto started = std::chrono::steady_clock::now();
+  static Result<GradedCopy> BuildGradedPages(ConsoleApi& api, int64_t org_id,
+                                             const std::string& key,
+                                             const std::string& page) {
+    const uint64_t generation = api.graded_pages_.Generation();
     const TimePoint now = api.clock_.Now();
-    if (std::optional<json> fresh =
-            api.graded_pages_.Fresh(org_id, page, key, now)) {
-      return std::move(*fresh);
-    }
     // The grading run's counts (store/grading_port.h, GradeCountRow) with
     // the current answers folded in: the pages never read every stored
     // result. An organisation last graded before the counts existed gets
@@ -432,7 +454,8 @@ struct ApiHandlers : ApiBase {
     for (const store::GradeCountRow& row : (*counts)->rows) {
       rows[row.subject] = &row;
     }
-    json dashboard = DashboardPart(api, *report, rows, org_id);
+    Result<json> dashboard = DashboardPart(api, *report, rows, org_id, now);
+    if (!dashboard.ok()) return dashboard.status();
     json rules = RulesDoc(api, *report, rows, org_id);
     ApiAnswer trend =
         GradeTrendAnswer(api.grading_.store(), api.grading_.questionnaires(),
@@ -442,18 +465,33 @@ struct ApiHandlers : ApiBase {
       // GradeTrendAnswer fails only when the grade history cannot be read.
       return UnavailableError("grade history: " + trend.problem);
     }
-    json out = page == "dashboard" ? dashboard
-               : page == "rules"   ? rules
-                                   : trend.body;
-    api.graded_pages_.Keep(org_id, "dashboard", key, now, std::move(dashboard));
-    api.graded_pages_.Keep(org_id, "rules", key, now, std::move(rules));
-    if (trend_ok) {
-      api.graded_pages_.Keep(org_id, "trend", key, now, std::move(trend.body));
-    }
-    api.graded_pages_.NoteBuildTime(
-        org_id, std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::steady_clock::now() - started));
-    return out;
+    std::optional<GradedCopy> out;
+    auto keep = [&](const char* name, const json& doc) {
+      // Text from endpoints is hostile: a byte that is not UTF-8 becomes
+      // U+FFFD (as ApiBase::Json does).
+      std::string bytes =
+          doc.dump(-1, ' ', false, json::error_handler_t::replace);
+      std::optional<GradedCopy> kept =
+          api.graded_pages_.Keep(org_id, name, key, now, bytes, generation);
+      if (page != name) return;
+      if (kept) {
+        out = std::move(kept);
+        return;
+      }
+      // A change came through the console meanwhile: answer with what was
+      // built (it read the store after the change began), keep nothing.
+      GradedCopy local;
+      local.etag = BodyEtag(bytes);
+      local.body = std::make_shared<const std::string>(std::move(bytes));
+      local.grade_key = key;
+      local.built = now;
+      out = std::move(local);
+    };
+    keep("dashboard", *dashboard);
+    keep("rules", rules);
+    if (trend_ok) keep("trend", trend.body);
+    if (!out) return InternalError("graded page " + page + " not built");
+    return std::move(*out);
   }
 
   // The grade counts of the last run by subject.
@@ -480,8 +518,13 @@ struct ApiHandlers : ApiBase {
 
   // The dashboard's part that comes from the grade report (FromCounts) and
   // the counts of its run.
-  static json DashboardPart(ConsoleApi& api, const policy::GradeReport& r,
-                            const CountRows& rows, int64_t org_id) {
+  // The hosts not seen for silent_after are listed (the first 20 by last
+  // report) with the copy, not per request: that list reads the
+  // organisation's host rows (10,000) and changes only as days pass.
+  static Result<json> DashboardPart(ConsoleApi& api,
+                                    const policy::GradeReport& r,
+                                    const CountRows& rows, int64_t org_id,
+                                    TimePoint now) {
     json part = json::object();
     const policy::SecondDiagnosis& second =
         api.grading_.questionnaires().second;
@@ -566,6 +609,27 @@ struct ApiHandlers : ApiBase {
       }
     }
     part["history"] = trend;
+
+    store::EndpointQuery silent;
+    silent.silent_only = true;
+    silent.limit = 20;
+    silent.sort = store::EndpointSort::kLastSeen;
+    silent.silent_after = api.options_.silent_after;
+    // The caller's scope was checked (FindOrg) before the page was asked
+    // for; the background rebuild has no caller.
+    store::OrgScope scope;
+    scope.all = true;
+    Result<store::EndpointPage> page =
+        api.console_.ListEndpoints(scope, org_id, silent, now);
+    if (!page.ok()) return page.status();
+    json silent_hosts = json::array();
+    for (const auto& e : page->endpoints) {
+      silent_hosts.push_back({{"id", e.id},
+                              {"hostname", e.hostname},
+                              {"last_seen", IsoTime(e.last_seen)}});
+    }
+    part["silent_hosts"] = silent_hosts;
+    part["silent_after_days"] = api.options_.silent_after.count() / 86400;
     return part;
   }
 
@@ -627,39 +691,38 @@ struct ApiHandlers : ApiBase {
                        {"checks", checks}});
     }
     return json{{"org_id", org_id},
+                {"evaluated_at", IsoTime(r.evaluated_at)},
                 {"policy_version", r.policy_version},
                 {"rules", rules}};
   }
 
+  // The organisation's header (counts read now) with the kept graded
+  // part spliced in as bytes: the large part is serialised once per
+  // grading run, not per request.
   HttpResponse Dashboard(int64_t org_id) {
     Result<store::OrgOverview> org = api.console_.FindOrg(
         call.scope, org_id, api.clock_.Now(), api.options_.silent_after);
     if (!org.ok()) return StoreProblem(org.status());
     Result<std::vector<store::PeerSample>> peers = api.console_.PeerSamples();
     if (!peers.ok()) return StoreProblem(peers.status());
-    json doc = {{"org", OrgJson(*org, *peers)}};
     const std::string key = GradeKey(*org);
     const TimePoint now = api.clock_.Now();
-    Result<json> part = GradedPage(*org, "dashboard", key, now);
+    Result<GradedAnswer> part = GradedPage(*org, "dashboard", key, now);
     if (!part.ok()) return StoreProblem(part.status());
-    doc.update(*part);
-    store::EndpointQuery silent;
-    silent.silent_only = true;
-    silent.limit = 20;
-    silent.sort = store::EndpointSort::kLastSeen;
-    silent.silent_after = api.options_.silent_after;
-    Result<store::EndpointPage> page = api.console_.ListEndpoints(
-        call.scope, org_id, silent, api.clock_.Now());
-    if (!page.ok()) return StoreProblem(page.status());
-    json silent_hosts = json::array();
-    for (const auto& e : page->endpoints) {
-      silent_hosts.push_back({{"id", e.id},
-                              {"hostname", e.hostname},
-                              {"last_seen", IsoTime(e.last_seen)}});
+    const std::string& graded = *part->copy.body;
+    if (graded.size() < 2 || graded.front() != '{' || graded == "{}") {
+      return StoreProblem(InternalError("dashboard part is not an object"));
     }
-    doc["silent_hosts"] = silent_hosts;
-    doc["silent_after_days"] = api.options_.silent_after.count() / 86400;
-    return Json(doc);
+    const std::string header =
+        OrgJson(*org, *peers)
+            .dump(-1, ' ', false, json::error_handler_t::replace);
+    auto body = std::make_shared<std::string>();
+    body->reserve(header.size() + graded.size() + 8);
+    body->append("{\"org\":").append(header).append(",").append(graded, 1);
+    // The part's bytes are digested once when kept: the ETag is the
+    // digest of the header and that digest.
+    std::string etag = BodyEtag(header + part->copy.etag);
+    return GradedResponse(std::move(body), std::move(etag), part->previous);
   }
 
   // The rules page (RulesDoc).
@@ -669,9 +732,9 @@ struct ApiHandlers : ApiBase {
     if (!org.ok()) return StoreProblem(org.status());
     const std::string key = GradeKey(*org);
     const TimePoint now = api.clock_.Now();
-    Result<json> doc = GradedPage(*org, "rules", key, now);
+    Result<GradedAnswer> doc = GradedPage(*org, "rules", key, now);
     if (!doc.ok()) return StoreProblem(doc.status());
-    return Json(*doc);
+    return GradedResponse(doc->copy.body, doc->copy.etag, doc->previous);
   }
 
   // The second-diagnosis questionnaire (10 rules × 4 viewpoints) beside the
@@ -1446,9 +1509,9 @@ struct ApiHandlers : ApiBase {
     if (!org.ok()) return StoreProblem(org.status());
     const std::string key = GradeKey(*org);
     const TimePoint now = api.clock_.Now();
-    Result<json> doc = GradedPage(*org, "trend", key, now);
+    Result<GradedAnswer> doc = GradedPage(*org, "trend", key, now);
     if (!doc.ok()) return StoreProblem(doc.status());
-    return Json(*doc);
+    return GradedResponse(doc->copy.body, doc->copy.etag, doc->previous);
   }
 
   HttpResponse Improvements(int64_t org_id) {
@@ -1539,60 +1602,79 @@ ConsoleApi::~ConsoleApi() {
   if (rebuild_thread_.joinable()) rebuild_thread_.join();
 }
 
-void ConsoleApi::RebuildInBackground(int64_t org_id, std::string org_name,
-                                     std::string grade_key) {
+void ConsoleApi::RebuildInBackground(int64_t org_id) {
   std::lock_guard<std::mutex> lock(rebuild_mu_);
   if (rebuild_stop_) {
-    for (const char* page : {"dashboard", "rules", "trend"}) {
-      graded_pages_.Abandon(org_id, page);
-    }
+    graded_pages_.Abandon(org_id);
     return;
   }
-  rebuild_queue_[org_id] = {std::move(org_name), std::move(grade_key)};
+  rebuild_queue_.insert(org_id);
   if (!rebuild_thread_.joinable()) {
     rebuild_thread_ = std::thread([this] { RebuildLoop(); });
   }
-  rebuild_cv_.notify_one();
+  rebuild_cv_.notify_all();
+}
+
+void ConsoleApi::HoldRebuilds(bool hold) {
+  {
+    std::lock_guard<std::mutex> lock(rebuild_mu_);
+    rebuilds_held_ = hold;
+  }
+  rebuild_cv_.notify_all();
+}
+
+void ConsoleApi::WaitForRebuilds() {
+  std::unique_lock<std::mutex> lock(rebuild_mu_);
+  rebuild_cv_.wait(lock, [&] {
+    return rebuild_stop_ || (rebuild_queue_.empty() && !rebuilding_);
+  });
+}
+
+Status ConsoleApi::RebuildGradedPages(int64_t org_id) {
+  // The key is read now, before the counts (BuildGradedPages): a copy is
+  // never labelled with a grading run newer than what it shows.
+  store::OrgScope all;
+  all.all = true;
+  Result<store::OrgOverview> org =
+      console_.FindOrg(all, org_id, clock_.Now(), options_.silent_after);
+  if (!org.ok()) return org.status();
+  const std::string key = ApiHandlers::GradeKey(*org);
+  std::lock_guard<std::mutex> grading(grading_mu_);
+  try {
+    return ApiHandlers::BuildGradedPages(*this, org_id, key, "dashboard")
+        .status();
+  } catch (const std::exception& e) {
+    return InternalError(e.what());
+  }
 }
 
 void ConsoleApi::RebuildLoop() {
   std::unique_lock<std::mutex> lock(rebuild_mu_);
   while (true) {
-    rebuild_cv_.wait(lock,
-                     [&] { return rebuild_stop_ || !rebuild_queue_.empty(); });
+    rebuild_cv_.wait(lock, [&] {
+      return rebuild_stop_ || (!rebuilds_held_ && !rebuild_queue_.empty());
+    });
     if (rebuild_stop_) break;
-    auto next = rebuild_queue_.begin();
-    const int64_t org_id = next->first;
-    // Plain variables, not a structured binding: the lambda below uses
-    // them, and clang (clang-tidy) refuses captured bindings before C++20's
-    // P1091 support.
-    const auto pending = std::move(next->second);
-    const auto& key = std::get<1>(pending);
-    rebuild_queue_.erase(next);
+    const int64_t org_id = *rebuild_queue_.begin();
+    rebuild_queue_.erase(rebuild_queue_.begin());
+    rebuilding_ = true;
     lock.unlock();
-    {
-      // Abandons the requests' claims unless built.
-      GradedPages::Claim claim(graded_pages_, org_id, "dashboard");
-      std::lock_guard<std::mutex> grading(grading_mu_);
-      Result<json> built = [&]() -> Result<json> {
-        try {
-          return ApiHandlers::BuildGradedPages(*this, org_id, key, "dashboard");
-        } catch (const std::exception& e) {
-          return InternalError(e.what());
-        }
-      }();
-      if (built.ok()) {
-        claim.Kept();
-      } else {
-        MAMORI_LOG(kWarning)
-            << "console: rebuilding the graded pages of organisation " << org_id
-            << " failed: " << built.status().ToString();
-        graded_pages_.Abandon(org_id, "rules");
-        graded_pages_.Abandon(org_id, "trend");
-      }
+    if (Status built = RebuildGradedPages(org_id); !built.ok()) {
+      MAMORI_LOG(kWarning) << "console: rebuilding the graded pages of "
+                              "organisation "
+                           << org_id << " failed: " << built.ToString();
     }
+    // Kept (which ended the claim) or not: the next stale view may claim
+    // another rebuild.
+    graded_pages_.Abandon(org_id);
     lock.lock();
+    rebuilding_ = false;
+    rebuild_cv_.notify_all();
   }
+  for (int64_t org_id : rebuild_queue_) graded_pages_.Abandon(org_id);
+  rebuild_queue_.clear();
+  rebuilding_ = false;
+  rebuild_cv_.notify_all();
 }
 
 HttpResponse ConsoleApi::Handle(const HttpRequest& request) {
@@ -1607,11 +1689,15 @@ HttpResponse ConsoleApi::Handle(const HttpRequest& request) {
                                            : rest.substr(slash + 1);
   }
   // A change through the console may change what the graded pages show
-  // (answers, parameters, revocations): their copies go, before and after.
+  // (answers, parameters, revocations): their copies go, before and after
+  // (graded_pages.h: a build that began before the change keeps nothing).
+  // Logging in and out and changing one's password change no page.
   const bool read = request.method == "GET" || request.method == "HEAD";
-  if (!read) graded_pages_.Clear();
+  const bool changes_pages =
+      !read && (call.segments.empty() || call.segments.front() != "session");
+  if (changes_pages) graded_pages_.Clear();
   HttpResponse r = Route(call);
-  if (!read) graded_pages_.Clear();
+  if (changes_pages) graded_pages_.Clear();
   r.AddHeader("Cache-Control", "no-store");
   return r;
 }

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -85,6 +86,13 @@ class ConsoleApi {
   HttpResponse Handle(const HttpRequest& request);
 
   SessionManager& sessions() { return sessions_; }
+  // Returns when no background rebuild of graded pages is queued or under
+  // way (tests, and a clean stop): what a request answered as the previous
+  // copy has then been replaced, or its rebuild failed (logged).
+  void WaitForRebuilds();
+  // While held, queued background rebuilds wait (one under way finishes):
+  // a test looks at the previous copies without racing the rebuild.
+  void HoldRebuilds(bool hold);
   // The information-asset register the register page uses, on a connection
   // of its own (the core store's is the ingest path's); unset = the page
   // answers 503. Call before serving; `port` must outlive the API.
@@ -121,15 +129,17 @@ class ConsoleApi {
   SoftwareViewCache software_view_;  // the organisation-wide software view
   GradedPages graded_pages_;         // dashboard, rules, trend (graded_pages.h)
   // Rebuilds of graded pages that requests answered from the previous copy
-  // (GradedPages::Previous): organisation id → (name, grade key), built one
-  // at a time by rebuild_thread_ (started on first use) under grading_mu_.
-  void RebuildInBackground(int64_t org_id, std::string org_name,
-                           std::string grade_key);
+  // (GradedPages::Find's claim): organisation ids, built one at a time by
+  // rebuild_thread_ (started on first use) under grading_mu_.
+  void RebuildInBackground(int64_t org_id);
   void RebuildLoop();
+  Status RebuildGradedPages(int64_t org_id);
   std::mutex rebuild_mu_;
   std::condition_variable rebuild_cv_;
-  std::map<int64_t, std::pair<std::string, std::string>> rebuild_queue_;
-  bool rebuild_stop_ = false;  // guarded by rebuild_mu_
+  std::set<int64_t> rebuild_queue_;  // guarded by rebuild_mu_
+  bool rebuilding_ = false;          // guarded by rebuild_mu_
+  bool rebuilds_held_ = false;       // guarded by rebuild_mu_
+  bool rebuild_stop_ = false;        // guarded by rebuild_mu_
   std::thread rebuild_thread_;
   std::mutex register_mu_;  // guards register_ (one thread at a time)
   const Clock& clock_;

@@ -1,49 +1,60 @@
 #pragma once
 
 // GradedPages: the console's pages built from the last grading run's counts
-// (dashboard, rules, trend), kept as rendered JSON per organisation and
-// page until the organisation is graded again.
+// (dashboard, rules, trend), kept as rendered JSON bytes per organisation and
+// page, served stale while they are rebuilt.
 //
-// The pages once read every stored check result into a grade report
-// (≈100 MB and seconds of CPU for 10,000 hosts, under the grading lock);
-// they are now folded from the grading run's counts (grade_counts,
-// policy/grade_counts.h) and the current answers, milliseconds of work, so
-// a copy mostly saves re-rendering per request (docs/performance.md, "Web
-// console").
+// The pages are folded from the grading run's counts (grade_counts,
+// policy/grade_counts.h) and the current answers: milliseconds of work, but
+// under the console's grading lock, and under steady ingest the organisation
+// is graded again every few seconds. So a copy is kept as the bytes answered
+// (no re-serialisation per request, with an ETag) and:
 //
-// A copy is used while the organisation's newest grade snapshot (every
-// evaluation appends one; OrgOverview carries it, read without the grading
-// lock) is the one it was built from, and for at most kGradedPagesMaxAge.
-// When the organisation was graded again, one request rebuilds the page
-// while the others keep getting the previous copy (for at most
-// kGradedPagesStaleLimit), so steady ingest with its debounced re-grades
-// does not put every page view behind a rebuild. A change made through the
-// console drops every copy (ConsoleApi clears them on every request that is
-// not a read), so what a person just saved is never hidden.
+// - it is *current* while the organisation's newest grade snapshot (every
+//   evaluation appends one; OrgOverview carries it, read without the grading
+//   lock) is the one it was built from, and for at most max_age;
+// - otherwise, whenever a copy younger than kGradedPagesStaleLimit exists,
+//   the request is answered with it, marked *previous*, and the first such
+//   request claims a rebuild of the organisation's pages on a background
+//   thread (stale-while-revalidate): no request waits for a rebuild;
+// - only the very first view (no copy yet, or one past the stale limit, or
+//   after Clear) builds synchronously.
+//
+// A change made through the console calls Clear(): every copy goes, and a
+// build that read the store before the change is refused when it tries to
+// keep its result (the generation it started under is gone), so what a
+// person just saved is never hidden behind a copy made before it.
 //
 // Thread safety: thread-safe.
 
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <utility>
 
 #include "common/clock.h"
 
 namespace mamori::web {
 
 inline constexpr std::chrono::seconds kGradedPagesMaxAge{30};
+// The oldest copy a request is answered with while a rebuild is under way;
+// past it (the rebuilds keep failing, or nobody looked for minutes) the
+// request builds the page itself.
 inline constexpr std::chrono::seconds kGradedPagesStaleLimit{300};
-// An organisation whose pages took at least this long to build last time
-// gets its rebuilds in the background: the request that finds its copy out
-// of date answers with that copy (≤ kGradedPagesStaleLimit old) instead of
-// waiting seconds for a grade report. Below it (small organisations, the
-// tests) the request rebuilds and answers with the new copy, as before.
-inline constexpr std::chrono::milliseconds kGradedPagesBackgroundAfter{100};
+// A claimed rebuild that has not kept anything for this long is taken to
+// have failed without saying so: the next request claims it again.
+inline constexpr std::chrono::seconds kGradedPagesRebuildTimeout{60};
+
+// One rendered page as answered.
+struct GradedCopy {
+  std::shared_ptr<const std::string> body;  // the JSON document's bytes
+  std::string etag;                         // quoted, for ETag/If-None-Match
+  std::string grade_key;                    // the grading run it shows
+  TimePoint built;
+};
 
 class GradedPages {
  public:
@@ -51,71 +62,57 @@ class GradedPages {
       : max_age_(max_age) {}
 
   struct Lookup {
-    std::optional<nlohmann::json> doc;  // answer with this when set
-    bool stale = false;                 // the previous copy, being rebuilt
+    std::optional<GradedCopy> copy;  // answer with this when set
+    // The copy is not current (an older grading run, or older than
+    // max_age): answer with it marked as the previous copy.
+    bool previous = false;
+    // This caller claimed the organisation's rebuild and must start it in
+    // the background (ConsoleApi::RebuildInBackground), which ends with
+    // Keep (through Build) or Abandon.
+    bool rebuild = false;
   };
-  // The copy of `page` for `org_id` built under `grade_key` and younger
-  // than max_age; or, while another request rebuilds it, the previous copy
-  // (stale). Otherwise no doc: the caller builds the page and must Keep it
-  // or Abandon the claim (Claim below does the latter on every other way
-  // out).
+  // `page` of `org_id` as described above. No copy: the caller builds the
+  // pages synchronously (under the grading lock, asking Current first).
   Lookup Find(int64_t org_id, const std::string& page,
               const std::string& grade_key, TimePoint now);
-  void Keep(int64_t org_id, const std::string& page,
-            const std::string& grade_key, TimePoint now, nlohmann::json doc);
-  void Abandon(int64_t org_id, const std::string& page);
-  // The copy built under `grade_key` and younger than max_age, if any;
-  // never claims (a request that waited for the grading lock asks whether
-  // another page's rebuild has built this page meanwhile).
-  std::optional<nlohmann::json> Fresh(int64_t org_id, const std::string& page,
-                                      const std::string& grade_key,
-                                      TimePoint now);
-  // Forgets every copy (a change was made).
+  // The copy of `page` built under `grade_key` and younger than max_age,
+  // if any; never claims (a caller that waited for the grading lock asks
+  // whether another build made the page meanwhile).
+  std::optional<GradedCopy> Current(int64_t org_id, const std::string& page,
+                                    const std::string& grade_key,
+                                    TimePoint now);
+
+  // What a build reads first, before the store: Keep refuses a page built
+  // under a generation that Clear has ended.
+  uint64_t Generation();
+  // Keeps `body` as `page` of `org_id` built under `grade_key` at `now`
+  // and ends the organisation's rebuild claim. Returns the copy kept, or
+  // nullopt when Clear ran since `generation` (nothing kept: the caller
+  // may still answer with what it built, which is as new as the store).
+  std::optional<GradedCopy> Keep(int64_t org_id, const std::string& page,
+                                 const std::string& grade_key, TimePoint now,
+                                 std::string body, uint64_t generation);
+  // Ends the organisation's rebuild claim without keeping anything (the
+  // rebuild failed or was not started).
+  void Abandon(int64_t org_id);
+  // Forgets every copy and ends the current generation (a change was made).
   void Clear();
-  // How long the last build of `org_id`'s pages took.
-  void NoteBuildTime(int64_t org_id, std::chrono::milliseconds took);
-  // For a request holding the claim on `page` (Find gave no doc): the
-  // previous copy when the organisation's pages are slow to build
-  // (kGradedPagesBackgroundAfter) and the copy is younger than
-  // kGradedPagesStaleLimit; the caller answers with it and has the page
-  // rebuilt in the background (which must Keep or Abandon). Otherwise none.
-  std::optional<nlohmann::json> Previous(int64_t org_id,
-                                         const std::string& page,
-                                         TimePoint now);
-
-  // Abandons the claim unless Kept.
-  class Claim {
-   public:
-    Claim(GradedPages& pages, int64_t org_id, std::string page)
-        : pages_(pages), org_id_(org_id), page_(std::move(page)) {}
-    ~Claim();
-    Claim(const Claim&) = delete;
-    Claim& operator=(const Claim&) = delete;
-    void Keep(const std::string& grade_key, TimePoint now, nlohmann::json doc) {
-      pages_.Keep(org_id_, page_, grade_key, now, std::move(doc));
-      kept_ = true;
-    }
-    // The page was kept through GradedPages::Keep.
-    void Kept() { kept_ = true; }
-
-   private:
-    GradedPages& pages_;
-    const int64_t org_id_;
-    const std::string page_;
-    bool kept_ = false;
-  };
 
  private:
-  struct Entry {
-    std::string grade_key;
-    TimePoint built;
-    std::optional<nlohmann::json> doc;
-    std::optional<TimePoint> building_since;  // a request is rebuilding
+  struct OrgPages {
+    std::map<std::string, GradedCopy> pages;
+    std::optional<TimePoint> rebuilding_since;  // a rebuild was claimed
   };
   const std::chrono::seconds max_age_;
   std::mutex mu_;
-  std::map<std::pair<int64_t, std::string>, Entry> entries_;
-  std::map<int64_t, std::chrono::milliseconds> build_times_;
+  uint64_t generation_ = 1;
+  std::map<int64_t, OrgPages> orgs_;
 };
+
+// The quoted ETag of a rendered document: a digest of its bytes.
+std::string BodyEtag(const std::string& body);
+
+// True when an If-None-Match header value names `etag` (or is "*").
+bool EtagMatches(const std::string& if_none_match, const std::string& etag);
 
 }  // namespace mamori::web

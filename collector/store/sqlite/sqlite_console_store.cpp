@@ -120,17 +120,29 @@ Result<SqliteConsoleStore::Lease> SqliteConsoleStore::Acquire() {
 Result<std::vector<OrgOverview>> SqliteConsoleStore::SelectOrgs(
     Database& db, const OrgScope& scope, std::optional<int64_t> org_id,
     int64_t silent_before) {
+  // The four host counts in one pass over the organisation's host rows
+  // (they were four correlated sub-queries, each reading all 10,000 rows of
+  // the bench's organisation: docs/performance.md, "Fourth pass"). One
+  // organisation (FindOrg, every dashboard view) reads its rows through
+  // hosts_org; the list groups every host once.
+  const std::string host_filter =
+      org_id ? "h.org_id = ?4"
+             : "(?1 = 1 OR h.org_id IN (SELECT value FROM json_each(?2)))";
   Result<Statement> s = db.Prepare(
       "SELECT o.id, o.name, o.industry, o.employees, o.region, "
-      "(SELECT COUNT(*) FROM hosts h WHERE h.org_id = o.id), "
-      "(SELECT COUNT(*) FROM hosts h WHERE h.org_id = o.id AND "
-      " h.reports_stored > 0), "
-      "(SELECT COUNT(*) FROM hosts h WHERE h.org_id = o.id AND "
-      " h.last_seen < ?3), "
-      "(SELECT MAX(h.last_seen) FROM hosts h WHERE h.org_id = o.id AND "
-      " h.reports_stored > 0), "
+      "coalesce(c.hosts, 0), coalesce(c.reporting, 0), "
+      "coalesce(c.silent, 0), c.last_report, "
       "g.overall, g.rules_json, g.evaluated_at "
-      "FROM organizations o LEFT JOIN grade_history g ON g.id = "
+      "FROM organizations o LEFT JOIN "
+      " (SELECT h.org_id AS org_id, COUNT(*) AS hosts, "
+      "  SUM(h.reports_stored > 0) AS reporting, "
+      "  SUM(h.last_seen < ?3) AS silent, "
+      "  MAX(CASE WHEN h.reports_stored > 0 THEN h.last_seen END) "
+      "   AS last_report "
+      "  FROM hosts h WHERE " +
+      host_filter +
+      " GROUP BY h.org_id) c ON c.org_id = o.id "
+      "LEFT JOIN grade_history g ON g.id = "
       " (SELECT id FROM grade_history WHERE org_id = o.id "
       "  ORDER BY evaluated_at DESC, id DESC LIMIT 1) "
       "WHERE (?1 = 1 OR o.id IN (SELECT value FROM json_each(?2))) "
