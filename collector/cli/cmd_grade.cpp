@@ -202,6 +202,21 @@ std::string RuleName(const policy::Questionnaires& q, const std::string& rule,
   return r ? r->name.In(lang) : rule;
 }
 
+// A discrepancy's subject in words: a rule's name, or "IPA 自社診断 N: title"
+// for "ipa:N"; the id itself when the questionnaire does not know it.
+std::string SubjectName(const policy::Questionnaires& q,
+                        const std::string& subject, const std::string& lang) {
+  if (!StartsWith(subject, "ipa:")) return RuleName(q, subject, lang);
+  const std::string number = subject.substr(4);
+  for (const auto& item : q.ipa.items) {
+    if (std::to_string(item.number) == number) {
+      return T(lang, {"IPA 自社診断 ", "IPA self-check "}) + number + ": " +
+             item.title.In(lang);
+    }
+  }
+  return subject;
+}
+
 }  // namespace
 
 std::string RenderGradeText(const policy::GradeReport& r,
@@ -295,7 +310,7 @@ std::string RenderGradeText(const policy::GradeReport& r,
       << T(lang, {"== 回答と証拠の食い違い ==\n",
                   "== Where answers and evidence disagree ==\n"});
     for (const auto& d : r.discrepancies) {
-      o << "  " << d.subject << ": "
+      o << "  " << SubjectName(q, d.subject, lang) << ": "
         << (d.direction == grading::Discrepancy::Direction::kClaimedNotMeasured
                 ? T(lang, {"回答は「実施」だが証拠では ", "answered \""})
                 : T(lang, {"回答は「未実施」だが証拠では ", "answered \""}));

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <iomanip>
 
 #include "collector/cli/cli_common.h"
@@ -51,10 +52,15 @@ int RunMigrate(const std::vector<std::string>& args, std::ostream& out,
                       err);
   }
   std::string path = from.substr(7);
+  // The data directory keeps the keys and certificates serve needs with the
+  // new store: the one given, or the folder of the database file given.
+  std::string data_dir = std::filesystem::path(path).parent_path().string();
   struct stat info {};
   if (stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
+    data_dir = path;
     path = DataPaths::For(path).database;
   }
+  if (data_dir.empty()) data_dir = ".";
   Result<store::MigrateOutcome> done = store::MigrateSqliteToPostgres(
       path, to, options, SystemClock::Instance());
   if (!done.ok()) return Failure(kCommand, done.status(), err);
@@ -75,8 +81,10 @@ int RunMigrate(const std::vector<std::string>& args, std::ostream& out,
     out << "  " << t.table << " (" << t.source_rows << " rows): " << t.reason
         << "\n";
   }
-  out << "next: mamori-collector serve --data DIR --store "
-      << store::RedactedUrl(to) << " (same DIR: the agents keep working)\n";
+  out << "next: mamori-collector serve --data " << data_dir << " --store "
+      << store::RedactedUrl(to)
+      << " (the same data directory: its keys stay, the agents keep "
+         "working)\n";
   return kExitOk;
 }
 
