@@ -1,5 +1,8 @@
 #include "collector/store/register_port.h"
 
+#include <nlohmann/json.hpp>
+#include <set>
+
 #include "common/text.h"
 
 namespace mamori::asset_register {
@@ -32,6 +35,177 @@ Result<bool> RegisterPort::Link(const std::string& org,
                                          : NotFoundError(reason);
   }
   return summary->links_added > 0;
+}
+
+std::string AssetJson(const InformationAsset& a) {
+  return nlohmann::json{
+      {"business_area", a.business_area},
+      {"name", a.name},
+      {"note", a.note},
+      {"users", a.users},
+      {"owning_department", a.owning_department},
+      {"medium", MediumCode(a.medium)},
+      {"personal", a.personal},
+      {"sensitive_personal", a.sensitive_personal},
+      {"my_number", a.my_number},
+      {"confidentiality", a.confidentiality},
+      {"integrity", a.integrity},
+      {"availability", a.availability},
+      {"importance", a.importance()},
+      {"retention", a.retention},
+      {"registered_on", a.registered_on},
+      {"retired", a.retired
+                      ? nlohmann::json{{"retired_on", a.retired->retired_on},
+                                       {"reason", a.retired->reason},
+                                       {"retired_by", a.retired->retired_by}}
+                      : nlohmann::json(nullptr)}}
+      .dump();
+}
+
+StoredAssets AssetsByName(
+    std::vector<std::pair<int64_t, InformationAsset>> assets) {
+  StoredAssets by_name;
+  for (auto& [id, asset] : assets) {
+    std::string name = asset.name;
+    by_name.emplace(std::move(name), std::make_pair(id, std::move(asset)));
+  }
+  return by_name;
+}
+
+Result<std::vector<PlannedLink>> CheckImport(
+    const ImportPlan& plan, const StoredAssets& stored,
+    const std::function<Result<int64_t>(const std::string& device)>&
+        resolve_device,
+    ImportSummary* summary) {
+  // A file never retires or restores (docs/register.md, import rules).
+  for (const auto& p : plan.assets) {
+    const auto found = stored.find(p.asset.name);
+    const std::string problem = ImportedStateProblem(
+        p, found == stored.end() ? nullptr : &found->second.second);
+    if (!problem.empty()) {
+      summary->errors.push_back(
+          {p.sheet.empty() ? plan.asset_sheet : p.sheet, p.row,
+           p.column.empty() ? "情報資産名称 / Asset name" : p.column, problem});
+    }
+  }
+
+  // Links are checked before anything is written so errors are complete.
+  std::set<std::string> names_in_file;
+  for (const auto& p : plan.assets) names_in_file.insert(p.asset.name);
+  std::vector<PlannedLink> links;
+  const std::string link_column_asset = "情報資産名称 / Asset name";
+  const std::string link_column_target = "保存先 / Held on";
+  for (const auto& pl : plan.links) {
+    if (!names_in_file.count(pl.link.asset_name) &&
+        !stored.count(pl.link.asset_name)) {
+      summary->errors.push_back(
+          {plan.link_sheet, pl.row, link_column_asset,
+           "no information asset named \"" + pl.link.asset_name + "\""});
+      continue;
+    }
+    if (pl.link.kind == LinkKind::kService) {
+      links.push_back({&pl, std::nullopt});
+      continue;
+    }
+    Result<int64_t> host = resolve_device(pl.link.target);
+    if (!host.ok()) {
+      const StatusCode code = host.status().code();
+      if (code != StatusCode::kNotFound &&
+          code != StatusCode::kInvalidArgument) {
+        return host.status();
+      }
+      summary->errors.push_back({plan.link_sheet, pl.row, link_column_target,
+                                 host.status().message()});
+      continue;
+    }
+    links.push_back({&pl, *host});
+  }
+  return links;
+}
+
+std::vector<AssetWrite> PlanAssetWrites(const ImportPlan& plan,
+                                        const StoredAssets& stored,
+                                        ImportSummary* summary) {
+  std::vector<AssetWrite> writes;
+  for (const auto& parsed : plan.assets) {
+    // The state is the register's (CheckImport refused any other); the rest
+    // is the file's.
+    AssetWrite w;
+    w.asset = parsed.asset;
+    const auto found = stored.find(w.asset.name);
+    if (found != stored.end()) {
+      w.asset.retired = found->second.second.retired;
+      if (found->second.second == w.asset) {
+        ++summary->unchanged;
+        continue;
+      }
+      w.id = found->second.first;
+      w.before_json = AssetJson(found->second.second);
+      ++summary->updated;
+    } else {
+      ++summary->created;
+    }
+    w.after_json = AssetJson(w.asset);
+    writes.push_back(std::move(w));
+  }
+  return writes;
+}
+
+std::string LinkJson(const AssetLink& link) {
+  return nlohmann::json{{"kind", LinkKindCode(link.kind)},
+                        {"target", link.target}}
+      .dump();
+}
+
+namespace {
+
+std::string DeviceFieldsJson(const DeviceFields& fields) {
+  return nlohmann::json{{"owner", fields.owner},
+                        {"location", fields.location},
+                        {"retired", fields.retired_at.has_value()}}
+      .dump();
+}
+
+}  // namespace
+
+Status CheckDeviceEdit(const DeviceEdit& edit) {
+  for (const auto* field : {&edit.owner, &edit.location}) {
+    if (*field && (!IsValidUtf8(**field) || (*field)->size() > kMaxShortText)) {
+      return InvalidArgumentError(
+          "owner/location must be valid UTF-8 of at most " +
+          std::to_string(kMaxShortText) + " bytes");
+    }
+  }
+  return Status::Ok();
+}
+
+std::optional<DeviceChange> PlanDeviceEdit(
+    const std::optional<DeviceFields>& current, const DeviceEdit& edit,
+    int64_t now) {
+  const DeviceFields before = current.value_or(DeviceFields{});
+  DeviceChange change;
+  change.after.owner = edit.owner.value_or(before.owner);
+  change.after.location = edit.location.value_or(before.location);
+  change.after.retired_at = before.retired_at;
+  if (edit.retired) {
+    if (*edit.retired && !before.retired_at) change.after.retired_at = now;
+    if (!*edit.retired) change.after.retired_at.reset();
+  }
+  const DeviceFields& after = change.after;
+  if (current && after.owner == before.owner &&
+      after.location == before.location &&
+      after.retired_at.has_value() == before.retired_at.has_value()) {
+    return std::nullopt;
+  }
+  if (!current && after.owner.empty() && after.location.empty() &&
+      !after.retired_at) {
+    return std::nullopt;
+  }
+  const bool retiring = after.retired_at && !before.retired_at;
+  change.action = retiring ? "retire" : "update";
+  change.before_json = current ? DeviceFieldsJson(before) : "";
+  change.after_json = DeviceFieldsJson(after);
+  return change;
 }
 
 }  // namespace mamori::asset_register

@@ -20,9 +20,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "collector/store/records/register_records.h"
@@ -160,5 +162,75 @@ class RegisterPort {
 
 // JSON of one asset as written to history and `register list --format json`.
 std::string AssetJson(const InformationAsset& asset);
+
+// --- The rules of Import and EditDevice, written once for every backend
+// (each backend runs only its SQL around them). Pure functions.
+
+// An organisation's assets by name, with their row ids.
+using StoredAssets =
+    std::map<std::string, std::pair<int64_t, InformationAsset>>;
+StoredAssets AssetsByName(
+    std::vector<std::pair<int64_t, InformationAsset>> assets);
+
+// A link an import adds: its row and, for a device, the host id it names.
+struct PlannedLink {
+  const ParsedLink* row = nullptr;
+  std::optional<int64_t> host_id;  // unset for a service
+};
+
+// Checks `plan` against the register `stored` before anything is written,
+// adding to `summary->errors` every asset row whose retired state differs
+// from the register's (ImportedStateProblem) and every link to an asset
+// neither in the file nor in the register or to a device `resolve_device`
+// (host name or id → host id) refuses with NOT_FOUND or INVALID_ARGUMENT.
+// Returns the links to add, or any other error of `resolve_device` (the
+// store's own).
+Result<std::vector<PlannedLink>> CheckImport(
+    const ImportPlan& plan, const StoredAssets& stored,
+    const std::function<Result<int64_t>(const std::string& device)>&
+        resolve_device,
+    ImportSummary* summary);
+
+// One asset row an import writes, with its history entry's two sides.
+struct AssetWrite {
+  std::optional<int64_t> id;  // the row to update; unset = insert
+  InformationAsset asset;     // the file's fields, the register's retirement
+  std::string before_json;    // AssetJson of the stored asset, "" when new
+  std::string after_json;     // AssetJson of `asset`
+};
+
+// The asset rows `plan` changes, in the plan's order; counts each row as
+// created, updated or (not returned) unchanged in `summary`.
+std::vector<AssetWrite> PlanAssetWrites(const ImportPlan& plan,
+                                        const StoredAssets& stored,
+                                        ImportSummary* summary);
+
+// A link as its history entry's after side: {"kind":…,"target":…}.
+std::string LinkJson(const AssetLink& link);
+
+// The fields people edit on a device asset, as stored.
+struct DeviceFields {
+  std::string owner;
+  std::string location;
+  std::optional<int64_t> retired_at;  // Unix seconds; unset = in service
+};
+
+// OK, or INVALID_ARGUMENT when the owner or location is not valid UTF-8 of
+// at most kMaxShortText bytes.
+Status CheckDeviceEdit(const DeviceEdit& edit);
+
+// What EditDevice stores: the new fields and the history entry.
+struct DeviceChange {
+  DeviceFields after;
+  std::string action;       // "retire" or "update"
+  std::string before_json;  // "" when the device had no stored fields
+  std::string after_json;
+};
+
+// `edit` applied at `now` to the device's stored fields (`current`,
+// nullopt = none stored). nullopt when nothing would change.
+std::optional<DeviceChange> PlanDeviceEdit(
+    const std::optional<DeviceFields>& current, const DeviceEdit& edit,
+    int64_t now);
 
 }  // namespace mamori::asset_register

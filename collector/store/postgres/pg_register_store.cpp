@@ -1,8 +1,6 @@
 #include "collector/store/postgres/pg_register_store.h"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
-#include <set>
 
 #include "collector/store/records/check_records.h"
 #include "common/text.h"
@@ -21,8 +19,6 @@ using asset_register::ImportPlan;
 using asset_register::ImportSummary;
 using asset_register::InformationAsset;
 using asset_register::LinkKind;
-using asset_register::ParsedAsset;
-using asset_register::ParsedLink;
 using asset_register::RegisterSnapshot;
 using asset_register::RuleState;
 
@@ -34,13 +30,6 @@ std::string RoleName(std::string_view proto_enum) {
   if (!StartsWith(proto_enum, kPrefix)) return std::string(proto_enum);
   const std::string role = ToLowerAscii(proto_enum.substr(kPrefix.size()));
   return role == "unspecified" ? std::string() : role;
-}
-
-std::string DeviceEditJson(const std::string& owner,
-                           const std::string& location, bool retired) {
-  return nlohmann::json{
-      {"owner", owner}, {"location", location}, {"retired", retired}}
-      .dump();
 }
 
 // Names sort byte-wise (COLLATE "C"), as SQLite's BINARY collation does,
@@ -367,102 +356,41 @@ Result<ImportSummary> PgRegisterStore::Import(const std::string& org,
           .status());
   auto existing = LoadAssets(*org_id);
   if (!existing.ok()) return existing.status();
-  std::map<std::string, std::pair<int64_t, InformationAsset>> by_name;
-  for (auto& [id, asset] : *existing) {
-    std::string name = asset.name;
-    by_name.emplace(std::move(name), std::make_pair(id, std::move(asset)));
-  }
-
-  // A file never retires or restores (docs/register.md, import rules).
-  for (const auto& p : plan.assets) {
-    const auto found = by_name.find(p.asset.name);
-    const std::string problem = asset_register::ImportedStateProblem(
-        p, found == by_name.end() ? nullptr : &found->second.second);
-    if (!problem.empty()) {
-      summary.errors.push_back(
-          {p.sheet.empty() ? plan.asset_sheet : p.sheet, p.row,
-           p.column.empty() ? "情報資産名称 / Asset name" : p.column, problem});
-    }
-  }
-
-  // Links are checked before anything is written so errors are complete.
-  std::set<std::string> names_in_file;
-  for (const auto& p : plan.assets) names_in_file.insert(p.asset.name);
-  std::vector<std::pair<const ParsedLink*, std::optional<int64_t>>> links;
-  const std::string link_column_asset = "情報資産名称 / Asset name";
-  const std::string link_column_target = "保存先 / Held on";
-  for (const auto& pl : plan.links) {
-    if (!names_in_file.count(pl.link.asset_name) &&
-        !by_name.count(pl.link.asset_name)) {
-      summary.errors.push_back(
-          {plan.link_sheet, pl.row, link_column_asset,
-           "no information asset named \"" + pl.link.asset_name + "\""});
-      continue;
-    }
-    if (pl.link.kind == LinkKind::kService) {
-      links.emplace_back(&pl, std::nullopt);
-      continue;
-    }
-    auto host = ResolveDevice(*org_id, pl.link.target);
-    if (!host.ok()) {
-      const StatusCode code = host.status().code();
-      if (code != StatusCode::kNotFound &&
-          code != StatusCode::kInvalidArgument) {
-        return host.status();
-      }
-      summary.errors.push_back({plan.link_sheet, pl.row, link_column_target,
-                                host.status().message()});
-      continue;
-    }
-    links.emplace_back(&pl, *host);
-  }
+  const asset_register::StoredAssets by_name =
+      asset_register::AssetsByName(std::move(*existing));
+  auto links = asset_register::CheckImport(
+      plan, by_name,
+      [&](const std::string& device) { return ResolveDevice(*org_id, device); },
+      &summary);
+  if (!links.ok()) return links.status();
   if (!summary.errors.empty()) return summary;  // rolled back: nothing written
 
   const int64_t now = ToUnixSeconds(clock_.Now());
-  for (const auto& parsed : plan.assets) {
-    // The state is the register's (checked above); the rest is the file's.
-    InformationAsset asset = parsed.asset;
-    const auto found = by_name.find(asset.name);
-    if (found != by_name.end()) asset.retired = found->second.second.retired;
-    ParsedAsset p;
-    p.asset = std::move(asset);
-    if (found != by_name.end() && found->second.second == p.asset) {
-      ++summary.unchanged;
-      continue;
-    }
-    std::optional<int64_t> id;
-    std::string before;
-    if (found != by_name.end()) {
-      id = found->second.first;
-      before = asset_register::AssetJson(found->second.second);
-      ++summary.updated;
-    } else {
-      ++summary.created;
-    }
-    MAMORI_RETURN_IF_ERROR(UpsertAsset(*org_id, id, p.asset, now));
-    MAMORI_RETURN_IF_ERROR(Record(*org_id, now, actor, "asset", p.asset.name,
-                                  id ? "update" : "create", before,
-                                  asset_register::AssetJson(p.asset)));
+  for (const asset_register::AssetWrite& w :
+       asset_register::PlanAssetWrites(plan, by_name, &summary)) {
+    MAMORI_RETURN_IF_ERROR(UpsertAsset(*org_id, w.id, w.asset, now));
+    MAMORI_RETURN_IF_ERROR(Record(*org_id, now, actor, "asset", w.asset.name,
+                                  w.id ? "update" : "create", w.before_json,
+                                  w.after_json));
   }
 
-  for (const auto& [pl, host] : links) {
+  for (const asset_register::PlannedLink& planned : *links) {
+    const AssetLink& link = planned.row->link;
     Params p;
-    p.Add(*org_id).Add(host);
-    if (host) {
+    p.Add(*org_id).Add(planned.host_id);
+    if (planned.host_id) {
       p.AddNull();
     } else {
-      p.Add(pl->link.target);
+      p.Add(link.target);
     }
-    p.Add(now).Add(pl->link.asset_name);
+    p.Add(now).Add(link.asset_name);
     Result<Rows> inserted = conn_.Query(kInsertLink, p);
     if (!inserted.ok()) return inserted.status();
     if (inserted->Affected() == 0) continue;
     ++summary.links_added;
-    MAMORI_RETURN_IF_ERROR(Record(
-        *org_id, now, actor, "link", pl->link.asset_name, "create", "",
-        nlohmann::json{{"kind", asset_register::LinkKindCode(pl->link.kind)},
-                       {"target", pl->link.target}}
-            .dump()));
+    MAMORI_RETURN_IF_ERROR(Record(*org_id, now, actor, "link", link.asset_name,
+                                  "create", "",
+                                  asset_register::LinkJson(link)));
   }
   if (dry_run) return summary;  // the transaction rolls back
   MAMORI_RETURN_IF_ERROR(tx.Commit());
@@ -476,14 +404,7 @@ Result<bool> PgRegisterStore::EditDevice(const std::string& org,
                                          const std::string& actor) {
   auto org_id = OrgId(org);
   if (!org_id.ok()) return org_id.status();
-  for (const auto* field : {&edit.owner, &edit.location}) {
-    if (*field && (!IsValidUtf8(**field) ||
-                   (*field)->size() > asset_register::kMaxShortText)) {
-      return InvalidArgumentError(
-          "owner/location must be valid UTF-8 of at most " +
-          std::to_string(asset_register::kMaxShortText) + " bytes");
-    }
-  }
+  MAMORI_RETURN_IF_ERROR(asset_register::CheckDeviceEdit(edit));
   Transaction tx(conn_);
   MAMORI_RETURN_IF_ERROR(tx.Begin());
   auto host = ResolveDevice(*org_id, device);
@@ -494,31 +415,15 @@ Result<bool> PgRegisterStore::EditDevice(const std::string& org,
       "WHERE host_id = $1 AND org_id = $2 FOR UPDATE",
       Params().Add(*host).Add(*org_id));
   if (!current.ok()) return current.status();
-  const bool had_row = current->size() > 0;
-  std::string owner, location;
-  std::optional<int64_t> retired_at;
-  if (had_row) {
-    owner = current->Text(0, 0);
-    location = current->Text(0, 1);
-    retired_at = current->OptionalInt(0, 2);
+  std::optional<asset_register::DeviceFields> stored;
+  if (current->size() > 0) {
+    stored = asset_register::DeviceFields{
+        current->Text(0, 0), current->Text(0, 1), current->OptionalInt(0, 2)};
   }
   const int64_t now = ToUnixSeconds(clock_.Now());
-  const std::string before =
-      had_row ? DeviceEditJson(owner, location, retired_at.has_value()) : "";
-  const std::string new_owner = edit.owner.value_or(owner);
-  const std::string new_location = edit.location.value_or(location);
-  std::optional<int64_t> new_retired = retired_at;
-  if (edit.retired) {
-    if (*edit.retired && !retired_at) new_retired = now;
-    if (!*edit.retired) new_retired.reset();
-  }
-  if (had_row && new_owner == owner && new_location == location &&
-      new_retired.has_value() == retired_at.has_value()) {
-    return false;
-  }
-  if (!had_row && new_owner.empty() && new_location.empty() && !new_retired) {
-    return false;
-  }
+  const std::optional<asset_register::DeviceChange> change =
+      asset_register::PlanDeviceEdit(stored, edit, now);
+  if (!change) return false;
   MAMORI_RETURN_IF_ERROR(
       conn_
           .Query("INSERT INTO register_devices (host_id, org_id, owner, "
@@ -531,16 +436,14 @@ Result<bool> PgRegisterStore::EditDevice(const std::string& org,
                  Params()
                      .Add(*host)
                      .Add(*org_id)
-                     .Add(new_owner)
-                     .Add(new_location)
-                     .Add(new_retired)
+                     .Add(change->after.owner)
+                     .Add(change->after.location)
+                     .Add(change->after.retired_at)
                      .Add(now))
           .status());
-  const bool retiring = new_retired && !retired_at;
-  MAMORI_RETURN_IF_ERROR(
-      Record(*org_id, now, actor, "device", device,
-             retiring ? "retire" : "update", before,
-             DeviceEditJson(new_owner, new_location, new_retired.has_value())));
+  MAMORI_RETURN_IF_ERROR(Record(*org_id, now, actor, "device", device,
+                                change->action, change->before_json,
+                                change->after_json));
   MAMORI_RETURN_IF_ERROR(tx.Commit());
   return true;
 }

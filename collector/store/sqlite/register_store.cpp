@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <nlohmann/json.hpp>
-#include <set>
 
 #include "collector/store/records/check_records.h"
 #include "collector/store/sqlite/org_lookup.h"
@@ -75,39 +73,7 @@ InformationAsset AssetFromRow(const Statement& s) {
   return a;
 }
 
-std::string DeviceEditJson(const std::string& owner,
-                           const std::string& location, bool retired) {
-  return nlohmann::json{
-      {"owner", owner}, {"location", location}, {"retired", retired}}
-      .dump();
-}
-
 }  // namespace
-
-std::string AssetJson(const InformationAsset& a) {
-  return nlohmann::json{
-      {"business_area", a.business_area},
-      {"name", a.name},
-      {"note", a.note},
-      {"users", a.users},
-      {"owning_department", a.owning_department},
-      {"medium", MediumCode(a.medium)},
-      {"personal", a.personal},
-      {"sensitive_personal", a.sensitive_personal},
-      {"my_number", a.my_number},
-      {"confidentiality", a.confidentiality},
-      {"integrity", a.integrity},
-      {"availability", a.availability},
-      {"importance", a.importance()},
-      {"retention", a.retention},
-      {"registered_on", a.registered_on},
-      {"retired", a.retired
-                      ? nlohmann::json{{"retired_on", a.retired->retired_on},
-                                       {"reason", a.retired->reason},
-                                       {"retired_by", a.retired->retired_by}}
-                      : nlohmann::json(nullptr)}}
-      .dump();
-}
 
 Result<Statement*> RegisterStore::Stmt(const char* sql) {
   auto found = statements_.find(sql);
@@ -402,78 +368,20 @@ Result<ImportSummary> RegisterStore::Import(const std::string& org,
   MAMORI_RETURN_IF_ERROR(tx.Begin());
   auto existing = LoadAssets(*org_id);
   if (!existing.ok()) return existing.status();
-  std::map<std::string, std::pair<int64_t, InformationAsset>> by_name;
-  for (auto& [id, asset] : *existing) {
-    std::string name = asset.name;
-    by_name.emplace(std::move(name), std::make_pair(id, std::move(asset)));
-  }
-
-  // A file never retires or restores (docs/register.md, import rules).
-  for (const auto& p : plan.assets) {
-    const auto found = by_name.find(p.asset.name);
-    const std::string problem = ImportedStateProblem(
-        p, found == by_name.end() ? nullptr : &found->second.second);
-    if (!problem.empty()) {
-      summary.errors.push_back(
-          {p.sheet.empty() ? plan.asset_sheet : p.sheet, p.row,
-           p.column.empty() ? "情報資産名称 / Asset name" : p.column, problem});
-    }
-  }
-
-  // Links are checked before anything is written so errors are complete.
-  std::set<std::string> names_in_file;
-  for (const auto& p : plan.assets) names_in_file.insert(p.asset.name);
-  std::vector<std::pair<const ParsedLink*, std::optional<int64_t>>> links;
-  const std::string link_column_asset = "情報資産名称 / Asset name";
-  const std::string link_column_target = "保存先 / Held on";
-  for (const auto& pl : plan.links) {
-    if (!names_in_file.count(pl.link.asset_name) &&
-        !by_name.count(pl.link.asset_name)) {
-      summary.errors.push_back(
-          {plan.link_sheet, pl.row, link_column_asset,
-           "no information asset named \"" + pl.link.asset_name + "\""});
-      continue;
-    }
-    if (pl.link.kind == LinkKind::kService) {
-      links.emplace_back(&pl, std::nullopt);
-      continue;
-    }
-    auto host = ResolveDevice(*org_id, pl.link.target);
-    if (!host.ok()) {
-      if (host.status().code() == StatusCode::kInternal) return host.status();
-      summary.errors.push_back({plan.link_sheet, pl.row, link_column_target,
-                                host.status().message()});
-      continue;
-    }
-    links.emplace_back(&pl, *host);
-  }
+  const StoredAssets by_name = AssetsByName(std::move(*existing));
+  auto links = CheckImport(
+      plan, by_name,
+      [&](const std::string& device) { return ResolveDevice(*org_id, device); },
+      &summary);
+  if (!links.ok()) return links.status();
   if (!summary.errors.empty()) return summary;  // rolled back: nothing written
 
   const int64_t now = ToUnixSeconds(clock_.Now());
-  for (const auto& parsed : plan.assets) {
-    // The state is the register's (checked above); the rest is the file's.
-    InformationAsset asset = parsed.asset;
-    const auto found = by_name.find(asset.name);
-    if (found != by_name.end()) asset.retired = found->second.second.retired;
-    ParsedAsset p;
-    p.asset = std::move(asset);
-    if (found != by_name.end() && found->second.second == p.asset) {
-      ++summary.unchanged;
-      continue;
-    }
-    std::optional<int64_t> id;
-    std::string before;
-    if (found != by_name.end()) {
-      id = found->second.first;
-      before = AssetJson(found->second.second);
-      ++summary.updated;
-    } else {
-      ++summary.created;
-    }
-    MAMORI_RETURN_IF_ERROR(UpsertAsset(*org_id, id, p.asset, now));
-    MAMORI_RETURN_IF_ERROR(Record(*org_id, now, actor, "asset", p.asset.name,
-                                  id ? "update" : "create", before,
-                                  AssetJson(p.asset)));
+  for (const AssetWrite& w : PlanAssetWrites(plan, by_name, &summary)) {
+    MAMORI_RETURN_IF_ERROR(UpsertAsset(*org_id, w.id, w.asset, now));
+    MAMORI_RETURN_IF_ERROR(Record(*org_id, now, actor, "asset", w.asset.name,
+                                  w.id ? "update" : "create", w.before_json,
+                                  w.after_json));
   }
 
   auto insert_link = db_.Prepare(
@@ -481,23 +389,21 @@ Result<ImportSummary> RegisterStore::Import(const std::string& org,
       "created_at) SELECT ?, id, ?, ?, ? FROM register_assets "
       "WHERE org_id = ? AND name = ? ON CONFLICT DO NOTHING");
   if (!insert_link.ok()) return insert_link.status();
-  for (const auto& [pl, host] : links) {
+  for (const PlannedLink& planned : *links) {
+    const AssetLink& link = planned.row->link;
     insert_link->Reset();
     insert_link->Bind(1, *org_id);
-    if (host) {
-      insert_link->Bind(2, *host).BindNull(3);
+    if (planned.host_id) {
+      insert_link->Bind(2, *planned.host_id).BindNull(3);
     } else {
-      insert_link->BindNull(2).Bind(3, pl->link.target);
+      insert_link->BindNull(2).Bind(3, link.target);
     }
-    insert_link->Bind(4, now).Bind(5, *org_id).Bind(6, pl->link.asset_name);
+    insert_link->Bind(4, now).Bind(5, *org_id).Bind(6, link.asset_name);
     MAMORI_RETURN_IF_ERROR(insert_link->Run());
     if (db_.Changes() == 0) continue;
     ++summary.links_added;
-    MAMORI_RETURN_IF_ERROR(
-        Record(*org_id, now, actor, "link", pl->link.asset_name, "create", "",
-               nlohmann::json{{"kind", LinkKindCode(pl->link.kind)},
-                              {"target", pl->link.target}}
-                   .dump()));
+    MAMORI_RETURN_IF_ERROR(Record(*org_id, now, actor, "link", link.asset_name,
+                                  "create", "", LinkJson(link)));
   }
   if (dry_run) return summary;  // the transaction rolls back
   MAMORI_RETURN_IF_ERROR(tx.Commit());
@@ -511,14 +417,7 @@ Result<bool> RegisterStore::EditDevice(const std::string& org,
                                        const std::string& actor) {
   auto org_id = OrgId(org);
   if (!org_id.ok()) return org_id.status();
-  for (const auto* field : {&edit.owner, &edit.location}) {
-    if (*field && (!IsValidUtf8(**field) || (*field)->size() > kMaxShortText)) {
-      return InvalidArgumentError(
-          "owner/location must be valid UTF-8 of at "
-          "most " +
-          std::to_string(kMaxShortText) + " bytes");
-    }
-  }
+  MAMORI_RETURN_IF_ERROR(CheckDeviceEdit(edit));
   Transaction tx(db_);
   MAMORI_RETURN_IF_ERROR(tx.Begin());
   auto host = ResolveDevice(*org_id, device);
@@ -530,30 +429,14 @@ Result<bool> RegisterStore::EditDevice(const std::string& org,
   current->Bind(1, *host).Bind(2, *org_id);
   auto row = current->Step();
   if (!row.ok()) return row.status();
-  std::string owner, location;
-  std::optional<int64_t> retired_at;
+  std::optional<DeviceFields> stored;
   if (*row) {
-    owner = current->ColumnText(0);
-    location = current->ColumnText(1);
-    retired_at = current->ColumnOptionalInt(2);
+    stored = DeviceFields{current->ColumnText(0), current->ColumnText(1),
+                          current->ColumnOptionalInt(2)};
   }
   const int64_t now = ToUnixSeconds(clock_.Now());
-  const std::string before =
-      *row ? DeviceEditJson(owner, location, retired_at.has_value()) : "";
-  const std::string new_owner = edit.owner.value_or(owner);
-  const std::string new_location = edit.location.value_or(location);
-  std::optional<int64_t> new_retired = retired_at;
-  if (edit.retired) {
-    if (*edit.retired && !retired_at) new_retired = now;
-    if (!*edit.retired) new_retired.reset();
-  }
-  if (*row && new_owner == owner && new_location == location &&
-      new_retired.has_value() == retired_at.has_value()) {
-    return false;
-  }
-  if (!*row && new_owner.empty() && new_location.empty() && !new_retired) {
-    return false;
-  }
+  const std::optional<DeviceChange> change = PlanDeviceEdit(stored, edit, now);
+  if (!change) return false;
   auto upsert = db_.Prepare(
       "INSERT INTO register_devices (host_id, org_id, owner, location, "
       "retired_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
@@ -561,14 +444,14 @@ Result<bool> RegisterStore::EditDevice(const std::string& org,
       "location = excluded.location, retired_at = excluded.retired_at, "
       "updated_at = excluded.updated_at");
   if (!upsert.ok()) return upsert.status();
-  upsert->Bind(1, *host).Bind(2, *org_id).Bind(3, new_owner);
-  upsert->Bind(4, new_location).Bind(5, new_retired).Bind(6, now);
+  upsert->Bind(1, *host).Bind(2, *org_id).Bind(3, change->after.owner);
+  upsert->Bind(4, change->after.location)
+      .Bind(5, change->after.retired_at)
+      .Bind(6, now);
   MAMORI_RETURN_IF_ERROR(upsert->Run());
-  const bool retiring = new_retired && !retired_at;
-  MAMORI_RETURN_IF_ERROR(
-      Record(*org_id, now, actor, "device", device,
-             retiring ? "retire" : "update", before,
-             DeviceEditJson(new_owner, new_location, new_retired.has_value())));
+  MAMORI_RETURN_IF_ERROR(Record(*org_id, now, actor, "device", device,
+                                change->action, change->before_json,
+                                change->after_json));
   MAMORI_RETURN_IF_ERROR(tx.Commit());
   return true;
 }
