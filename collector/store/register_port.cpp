@@ -1,8 +1,10 @@
 #include "collector/store/register_port.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "collector/store/records/check_records.h"
 #include "common/text.h"
 
 namespace mamori::asset_register {
@@ -206,6 +208,124 @@ std::optional<DeviceChange> PlanDeviceEdit(
   change.before_json = current ? DeviceFieldsJson(before) : "";
   change.after_json = DeviceFieldsJson(after);
   return change;
+}
+
+namespace {
+
+// Ascending sort key, worst first (grading::StatusSeverity).
+int Severity(std::string_view state) { return -grading::StatusSeverity(state); }
+
+std::string RoleName(std::string_view proto_enum) {
+  constexpr std::string_view kPrefix = "ENDPOINT_ROLE_";
+  if (!StartsWith(proto_enum, kPrefix)) return std::string(proto_enum);
+  const std::string role = ToLowerAscii(proto_enum.substr(kPrefix.size()));
+  return role == "unspecified" ? std::string() : role;
+}
+
+// Keeps the worse of `state` and the state already kept for `rule`.
+void KeepWorst(std::map<std::string, std::string>* worst,
+               const std::string& rule, const std::string& state) {
+  auto [it, inserted] = worst->emplace(rule, state);
+  if (!inserted && Severity(state) < Severity(it->second)) it->second = state;
+}
+
+}  // namespace
+
+DeviceAsset DeviceFromRow(const DeviceRow& row, int64_t stale_before) {
+  DeviceAsset d;
+  d.host_id = std::to_string(row.host_id);
+  d.name = row.hostname;
+  d.os = row.os_name;
+  if (!row.os_version.empty() &&
+      d.os.find(row.os_version) == std::string::npos) {
+    d.os += (d.os.empty() ? "" : " ") + row.os_version;
+  }
+  d.serial = row.host_serial.empty() ? row.hardware_serial : row.host_serial;
+  d.last_seen_unix = row.last_seen;
+  d.role = RoleName(row.role);
+  d.model = row.model;
+  if (!row.vendor.empty() && d.model.find(row.vendor) == std::string::npos) {
+    d.model = row.vendor + (d.model.empty() ? "" : " ") + d.model;
+  }
+  d.owner = row.owner;
+  d.location = row.location;
+  if (row.retired) {
+    d.status = DeviceStatus::kRetired;
+  } else if (row.revoked) {
+    d.status = DeviceStatus::kRevoked;
+  } else if (d.last_seen_unix < stale_before) {
+    d.status = DeviceStatus::kStale;
+  }
+  return d;
+}
+
+void HostRuleStates::Add(int64_t host_id, const std::string& check_id,
+                         const std::string& state) {
+  ++results_;
+  const auto rule = check_to_rule_.find(check_id);
+  if (rule == check_to_rule_.end()) ++unmapped_;
+  KeepWorst(&worst_[host_id],
+            rule == check_to_rule_.end() ? check_id : rule->second, state);
+}
+
+HostRuleStateList HostRuleStates::Finish(std::string* source) const {
+  HostRuleStateList out;
+  for (const auto& [host, states] : worst_) {
+    std::vector<RuleState> list;
+    for (const auto& [rule, state] : states) list.push_back({rule, state});
+    out.emplace_back(host, std::move(list));
+  }
+  *source = "check_results (grading module): " + std::to_string(results_) +
+            " current results";
+  if (unmapped_ > 0) {
+    *source += ", " + std::to_string(unmapped_) +
+               " grouped by check id (no rule known for them)";
+  }
+  return out;
+}
+
+void AttachChecks(const HostRuleStateList& checks,
+                  std::vector<DeviceAsset>* devices) {
+  for (const auto& [host_id, states] : checks) {
+    for (DeviceAsset& d : *devices) {
+      if (d.host_id == std::to_string(host_id)) d.checks = states;
+    }
+  }
+}
+
+void AssetRiskBuilder::FinishAsset() {
+  if (out_.empty()) return;
+  for (const auto& [rule, state] : worst_) {
+    out_.back().worst.push_back({rule, state});
+  }
+  std::stable_sort(out_.back().worst.begin(), out_.back().worst.end(),
+                   [](const RuleState& a, const RuleState& b) {
+                     return Severity(a.state) < Severity(b.state);
+                   });
+  worst_.clear();
+}
+
+void AssetRiskBuilder::Add(const std::string& asset_name, int importance,
+                           std::optional<int64_t> host_id,
+                           const std::string& hostname,
+                           const std::optional<std::string>& service) {
+  if (out_.empty() || out_.back().asset_name != asset_name) {
+    FinishAsset();
+    out_.push_back({asset_name, importance, {}, {}, {}});
+  }
+  if (host_id) {
+    out_.back().devices.push_back(hostname);
+    for (const RuleState& rs : by_host_[*host_id]) {
+      KeepWorst(&worst_, rs.rule_id, rs.state);
+    }
+  } else if (service) {
+    out_.back().services.push_back(*service);
+  }
+}
+
+std::vector<AssetRisk> AssetRiskBuilder::Finish() {
+  FinishAsset();
+  return std::move(out_);
 }
 
 }  // namespace mamori::asset_register

@@ -140,5 +140,80 @@ TEST(RegisterDeviceEditRulesTest, PlansOnlyRealChanges) {
   EXPECT_EQ(change->after.retired_at, std::nullopt);
 }
 
+TEST(RegisterReadRulesTest, DeviceRowBecomesADeviceAsset) {
+  DeviceRow row;
+  row.host_id = 12;
+  row.hostname = "pc-12";
+  row.os_name = "Debian GNU/Linux";
+  row.os_version = "12";
+  row.hardware_serial = "HW-1";
+  row.last_seen = 1000;
+  row.role = "ENDPOINT_ROLE_WORKSTATION";
+  row.vendor = "LENOVO";
+  row.model = "ThinkPad";
+  DeviceAsset d = DeviceFromRow(row, 500);
+  EXPECT_EQ(d.host_id, "12");
+  EXPECT_EQ(d.os, "Debian GNU/Linux 12");
+  EXPECT_EQ(d.serial, "HW-1");
+  EXPECT_EQ(d.role, "workstation");
+  EXPECT_EQ(d.model, "LENOVO ThinkPad");
+  EXPECT_EQ(d.status, DeviceStatus::kActive);
+
+  row.host_serial = "HOST-1";
+  row.model = "LENOVO ThinkPad";  // the vendor already named
+  row.role = "ENDPOINT_ROLE_UNSPECIFIED";
+  d = DeviceFromRow(row, 1001);
+  EXPECT_EQ(d.serial, "HOST-1");
+  EXPECT_EQ(d.model, "LENOVO ThinkPad");
+  EXPECT_EQ(d.role, "");
+  EXPECT_EQ(d.status, DeviceStatus::kStale);
+  row.revoked = true;
+  EXPECT_EQ(DeviceFromRow(row, 1001).status, DeviceStatus::kRevoked);
+  row.retired = true;  // retired wins over revoked and stale
+  EXPECT_EQ(DeviceFromRow(row, 1001).status, DeviceStatus::kRetired);
+}
+
+TEST(RegisterReadRulesTest, FoldsWorstStatePerRuleAndAsset) {
+  const std::map<std::string, std::string> rules = {{"av_on", "R1"},
+                                                    {"av_fresh", "R1"}};
+  HostRuleStates states(rules);
+  states.Add(1, "av_on", "pass");
+  states.Add(1, "av_fresh", "fail");
+  states.Add(1, "orphan", "unknown");
+  states.Add(2, "av_on", "pass");
+  std::string source;
+  const HostRuleStateList list = states.Finish(&source);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].first, 1);
+  EXPECT_EQ(list[0].second,
+            (std::vector<RuleState>{{"R1", "fail"}, {"orphan", "unknown"}}));
+  EXPECT_EQ(list[1].second, (std::vector<RuleState>{{"R1", "pass"}}));
+  EXPECT_EQ(source,
+            "check_results (grading module): 4 current results, 1 grouped "
+            "by check id (no rule known for them)");
+
+  std::vector<DeviceAsset> devices(2);
+  devices[0].host_id = "2";
+  devices[1].host_id = "3";
+  AttachChecks(list, &devices);
+  EXPECT_EQ(devices[0].checks, list[1].second);
+  EXPECT_TRUE(devices[1].checks.empty());
+
+  AssetRiskBuilder risks(list);
+  risks.Add("customers", 3, 1, "pc-1", std::nullopt);
+  risks.Add("customers", 3, 2, "pc-2", std::nullopt);
+  risks.Add("customers", 3, std::nullopt, "", std::string("kintone"));
+  risks.Add("menu", 1, std::nullopt, "", std::nullopt);
+  const std::vector<AssetRisk> out = risks.Finish();
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].devices, (std::vector<std::string>{"pc-1", "pc-2"}));
+  EXPECT_EQ(out[0].services, (std::vector<std::string>{"kintone"}));
+  // Worst first: the failing rule before the unknown one.
+  EXPECT_EQ(out[0].worst,
+            (std::vector<RuleState>{{"R1", "fail"}, {"orphan", "unknown"}}));
+  EXPECT_EQ(out[1].asset_name, "menu");
+  EXPECT_TRUE(out[1].worst.empty());
+}
+
 }  // namespace
 }  // namespace mamori::asset_register

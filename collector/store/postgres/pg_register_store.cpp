@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "collector/store/records/check_records.h"
 #include "common/text.h"
 
 namespace mamori::store::pg {
@@ -21,16 +20,6 @@ using asset_register::InformationAsset;
 using asset_register::LinkKind;
 using asset_register::RegisterSnapshot;
 using asset_register::RuleState;
-
-// Ascending sort key, worst first (grading::StatusSeverity), as on SQLite.
-int Severity(std::string_view state) { return -grading::StatusSeverity(state); }
-
-std::string RoleName(std::string_view proto_enum) {
-  constexpr std::string_view kPrefix = "ENDPOINT_ROLE_";
-  if (!StartsWith(proto_enum, kPrefix)) return std::string(proto_enum);
-  const std::string role = ToLowerAscii(proto_enum.substr(kPrefix.size()));
-  return role == "unspecified" ? std::string() : role;
-}
 
 // Names sort byte-wise (COLLATE "C"), as SQLite's BINARY collation does,
 // whatever the database's locale.
@@ -142,36 +131,11 @@ PgRegisterStore::HostChecks(int64_t org_id, std::string* source) {
       "WHERE org_id = $1 ORDER BY host_id, check_id COLLATE \"C\"",
       Params().Add(org_id));
   if (!rows.ok()) return rows.status();
-  std::map<int64_t, std::map<std::string, std::string>> worst;
-  int64_t unmapped = 0;
+  asset_register::HostRuleStates states(check_rules_);
   for (int r = 0; r < rows->size(); ++r) {
-    const std::string check = rows->Text(r, 1);
-    const std::string state = rows->Text(r, 2);
-    const auto rule = check_rules_.find(check);
-    std::string key = check;
-    if (rule != check_rules_.end()) {
-      key = rule->second;
-    } else {
-      ++unmapped;
-    }
-    auto [it, inserted] = worst[rows->Int(r, 0)].emplace(key, state);
-    if (!inserted && Severity(state) < Severity(it->second)) {
-      it->second = state;
-    }
+    states.Add(rows->Int(r, 0), rows->Text(r, 1), rows->Text(r, 2));
   }
-  std::vector<std::pair<int64_t, std::vector<RuleState>>> out;
-  for (auto& [host, states] : worst) {
-    std::vector<RuleState> list;
-    for (auto& [rule, state] : states) list.push_back({rule, state});
-    out.emplace_back(host, std::move(list));
-  }
-  *source = "check_results (grading module): " + std::to_string(rows->size()) +
-            " current results";
-  if (unmapped > 0) {
-    *source += ", " + std::to_string(unmapped) +
-               " grouped by check id (no rule known for them)";
-  }
-  return out;
+  return states.Finish(source);
 }
 
 Result<std::vector<DeviceAsset>> PgRegisterStore::ListDevices(
@@ -199,42 +163,27 @@ Result<std::vector<DeviceAsset>> PgRegisterStore::ListDevices(
       ToUnixSeconds(clock_.Now()) - stale_after.count();
   std::vector<DeviceAsset> out;
   for (int r = 0; r < rows->size(); ++r) {
-    DeviceAsset d;
-    d.host_id = std::to_string(rows->Int(r, 0));
-    d.name = rows->Text(r, 1);
-    d.os = rows->Text(r, 2);
-    const std::string os_version = rows->Text(r, 3);
-    if (!os_version.empty() && d.os.find(os_version) == std::string::npos) {
-      d.os += (d.os.empty() ? "" : " ") + os_version;
-    }
-    d.serial = rows->Text(r, 4);
-    if (d.serial.empty()) d.serial = rows->Text(r, 9);
-    d.last_seen_unix = rows->Int(r, 5);
-    d.role = RoleName(rows->View(r, 6));
-    const std::string vendor = rows->Text(r, 7);
+    asset_register::DeviceRow d;
+    d.host_id = rows->Int(r, 0);
+    d.hostname = rows->Text(r, 1);
+    d.os_name = rows->Text(r, 2);
+    d.os_version = rows->Text(r, 3);
+    d.host_serial = rows->Text(r, 4);
+    d.last_seen = rows->Int(r, 5);
+    d.role = rows->Text(r, 6);
+    d.vendor = rows->Text(r, 7);
     d.model = rows->Text(r, 8);
-    if (!vendor.empty() && d.model.find(vendor) == std::string::npos) {
-      d.model = vendor + (d.model.empty() ? "" : " ") + d.model;
-    }
+    d.hardware_serial = rows->Text(r, 9);
     d.owner = rows->Text(r, 10);
     d.location = rows->Text(r, 11);
-    if (!rows->IsNull(r, 12)) {
-      d.status = DeviceStatus::kRetired;
-    } else if (rows->Int(r, 13) != 0) {
-      d.status = DeviceStatus::kRevoked;
-    } else if (d.last_seen_unix < stale_before) {
-      d.status = DeviceStatus::kStale;
-    }
-    out.push_back(std::move(d));
+    d.retired = !rows->IsNull(r, 12);
+    d.revoked = rows->Int(r, 13) != 0;
+    out.push_back(asset_register::DeviceFromRow(d, stale_before));
   }
   std::string source;
   auto checks = HostChecks(*org_id, &source);
   if (!checks.ok()) return checks.status();
-  for (auto& [host_id, states] : *checks) {
-    for (auto& d : out) {
-      if (d.host_id == std::to_string(host_id)) d.checks = states;
-    }
-  }
+  asset_register::AttachChecks(*checks, &out);
   return out;
 }
 
@@ -527,8 +476,6 @@ Result<std::vector<AssetRisk>> PgRegisterStore::AssetRisks(
   if (!org_id.ok()) return org_id.status();
   auto checks = HostChecks(*org_id, source);
   if (!checks.ok()) return checks.status();
-  std::map<int64_t, std::vector<RuleState>> by_host(checks->begin(),
-                                                    checks->end());
   // NULLS FIRST: the order SQLite gives the same query.
   Result<Rows> rows = conn_.Query(
       "SELECT a.name, a.importance, l.host_id, h.hostname, l.service "
@@ -541,39 +488,15 @@ Result<std::vector<AssetRisk>> PgRegisterStore::AssetRisks(
       "l.service COLLATE \"C\" NULLS FIRST",
       Params().Add(*org_id));
   if (!rows.ok()) return rows.status();
-  std::vector<AssetRisk> out;
-  std::map<std::string, std::string> worst;  // rule → state, current asset
-  const auto finish = [&] {
-    if (out.empty()) return;
-    for (const auto& [rule, state] : worst) {
-      out.back().worst.push_back({rule, state});
-    }
-    std::stable_sort(out.back().worst.begin(), out.back().worst.end(),
-                     [](const RuleState& a, const RuleState& b) {
-                       return Severity(a.state) < Severity(b.state);
-                     });
-    worst.clear();
-  };
+  asset_register::AssetRiskBuilder risks(*checks);
   for (int r = 0; r < rows->size(); ++r) {
-    const std::string name = rows->Text(r, 0);
-    if (out.empty() || out.back().asset_name != name) {
-      finish();
-      out.push_back({name, static_cast<int>(rows->Int(r, 1)), {}, {}, {}});
-    }
-    if (!rows->IsNull(r, 2)) {
-      out.back().devices.push_back(rows->Text(r, 3));
-      for (const auto& rs : by_host[rows->Int(r, 2)]) {
-        auto [it, inserted] = worst.emplace(rs.rule_id, rs.state);
-        if (!inserted && Severity(rs.state) < Severity(it->second)) {
-          it->second = rs.state;
-        }
-      }
-    } else if (!rows->IsNull(r, 4)) {
-      out.back().services.push_back(rows->Text(r, 4));
-    }
+    risks.Add(rows->Text(r, 0), static_cast<int>(rows->Int(r, 1)),
+              rows->OptionalInt(r, 2), rows->Text(r, 3),
+              rows->IsNull(r, 4)
+                  ? std::nullopt
+                  : std::optional<std::string>(rows->Text(r, 4)));
   }
-  finish();
-  return out;
+  return risks.Finish();
 }
 
 Result<std::vector<HistoryEntry>> PgRegisterStore::History(

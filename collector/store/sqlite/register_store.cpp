@@ -1,9 +1,7 @@
 #include "collector/store/sqlite/register_store.h"
 
 #include <algorithm>
-#include <map>
 
-#include "collector/store/records/check_records.h"
 #include "collector/store/sqlite/org_lookup.h"
 #include "common/text.h"
 
@@ -12,17 +10,6 @@ namespace {
 
 using store::Statement;
 using store::Transaction;
-
-// Ascending sort key, worst first, by the one ranking of statuses
-// (grading::StatusSeverity).
-int Severity(std::string_view state) { return -grading::StatusSeverity(state); }
-
-std::string RoleName(std::string_view proto_enum) {
-  constexpr std::string_view kPrefix = "ENDPOINT_ROLE_";
-  if (!StartsWith(proto_enum, kPrefix)) return std::string(proto_enum);
-  const std::string role = ToLowerAscii(proto_enum.substr(kPrefix.size()));
-  return role == "unspecified" ? std::string() : role;
-}
 
 constexpr const char* kSelectAssets =
     "SELECT id, business_area, name, note, users, owning_department, medium, "
@@ -137,40 +124,14 @@ RegisterStore::HostChecks(int64_t org_id, std::string* source) {
       "WHERE org_id = ? ORDER BY host_id, check_id");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, org_id);
-  std::map<int64_t, std::map<std::string, std::string>> worst;
-  int64_t rows = 0;
-  int64_t unmapped = 0;
+  HostRuleStates states(check_rules_);
   while (true) {
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    ++rows;
-    const std::string check = stmt->ColumnText(1);
-    const std::string state = stmt->ColumnText(2);
-    const auto rule = check_rules_.find(check);
-    std::string key = check;
-    if (rule != check_rules_.end()) {
-      key = rule->second;
-    } else {
-      ++unmapped;
-    }
-    auto [it, inserted] = worst[stmt->ColumnInt(0)].emplace(key, state);
-    if (!inserted && Severity(state) < Severity(it->second)) {
-      it->second = state;
-    }
+    states.Add(stmt->ColumnInt(0), stmt->ColumnText(1), stmt->ColumnText(2));
   }
-  for (auto& [host, states] : worst) {
-    std::vector<RuleState> list;
-    for (auto& [rule, state] : states) list.push_back({rule, state});
-    out.emplace_back(host, std::move(list));
-  }
-  *source = "check_results (grading module): " + std::to_string(rows) +
-            " current results";
-  if (unmapped > 0) {
-    *source += ", " + std::to_string(unmapped) +
-               " grouped by check id (no rule known for them)";
-  }
-  return out;
+  return states.Finish(source);
 }
 
 Result<std::vector<DeviceAsset>> RegisterStore::ListDevices(
@@ -201,42 +162,27 @@ Result<std::vector<DeviceAsset>> RegisterStore::ListDevices(
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    DeviceAsset d;
-    d.host_id = std::to_string(stmt->ColumnInt(0));
-    d.name = stmt->ColumnText(1);
-    d.os = stmt->ColumnText(2);
-    const std::string os_version = stmt->ColumnText(3);
-    if (!os_version.empty() && d.os.find(os_version) == std::string::npos) {
-      d.os += (d.os.empty() ? "" : " ") + os_version;
-    }
-    d.serial = stmt->ColumnText(4);
-    if (d.serial.empty()) d.serial = stmt->ColumnText(9);
-    d.last_seen_unix = stmt->ColumnInt(5);
-    d.role = RoleName(stmt->ColumnText(6));
-    const std::string vendor = stmt->ColumnText(7);
+    DeviceRow d;
+    d.host_id = stmt->ColumnInt(0);
+    d.hostname = stmt->ColumnText(1);
+    d.os_name = stmt->ColumnText(2);
+    d.os_version = stmt->ColumnText(3);
+    d.host_serial = stmt->ColumnText(4);
+    d.last_seen = stmt->ColumnInt(5);
+    d.role = stmt->ColumnText(6);
+    d.vendor = stmt->ColumnText(7);
     d.model = stmt->ColumnText(8);
-    if (!vendor.empty() && d.model.find(vendor) == std::string::npos) {
-      d.model = vendor + (d.model.empty() ? "" : " ") + d.model;
-    }
+    d.hardware_serial = stmt->ColumnText(9);
     d.owner = stmt->ColumnText(10);
     d.location = stmt->ColumnText(11);
-    if (!stmt->ColumnIsNull(12)) {
-      d.status = DeviceStatus::kRetired;
-    } else if (stmt->ColumnInt(13) != 0) {
-      d.status = DeviceStatus::kRevoked;
-    } else if (d.last_seen_unix < stale_before) {
-      d.status = DeviceStatus::kStale;
-    }
-    out.push_back(std::move(d));
+    d.retired = !stmt->ColumnIsNull(12);
+    d.revoked = stmt->ColumnInt(13) != 0;
+    out.push_back(DeviceFromRow(d, stale_before));
   }
   std::string source;
   auto checks = HostChecks(*org_id, &source);
   if (!checks.ok()) return checks.status();
-  for (auto& [host_id, states] : *checks) {
-    for (auto& d : out) {
-      if (d.host_id == std::to_string(host_id)) d.checks = states;
-    }
-  }
+  AttachChecks(*checks, &out);
   return out;
 }
 
@@ -523,8 +469,6 @@ Result<std::vector<AssetRisk>> RegisterStore::AssetRisks(const std::string& org,
   if (!org_id.ok()) return org_id.status();
   auto checks = HostChecks(*org_id, source);
   if (!checks.ok()) return checks.status();
-  std::map<int64_t, std::vector<RuleState>> by_host(checks->begin(),
-                                                    checks->end());
   auto stmt = db_.Prepare(
       "SELECT a.name, a.importance, l.host_id, h.hostname, l.service "
       "FROM register_assets a "
@@ -535,42 +479,18 @@ Result<std::vector<AssetRisk>> RegisterStore::AssetRisks(const std::string& org,
       "l.service");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, *org_id);
-  std::vector<AssetRisk> out;
-  std::map<std::string, std::string> worst;  // rule → state, current asset
-  const auto finish = [&] {
-    if (out.empty()) return;
-    for (const auto& [rule, state] : worst) {
-      out.back().worst.push_back({rule, state});
-    }
-    std::stable_sort(out.back().worst.begin(), out.back().worst.end(),
-                     [](const RuleState& a, const RuleState& b) {
-                       return Severity(a.state) < Severity(b.state);
-                     });
-    worst.clear();
-  };
+  AssetRiskBuilder risks(*checks);
   while (true) {
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    const std::string name = stmt->ColumnText(0);
-    if (out.empty() || out.back().asset_name != name) {
-      finish();
-      out.push_back({name, static_cast<int>(stmt->ColumnInt(1)), {}, {}, {}});
-    }
-    if (!stmt->ColumnIsNull(2)) {
-      out.back().devices.push_back(stmt->ColumnText(3));
-      for (const auto& rs : by_host[stmt->ColumnInt(2)]) {
-        auto [it, inserted] = worst.emplace(rs.rule_id, rs.state);
-        if (!inserted && Severity(rs.state) < Severity(it->second)) {
-          it->second = rs.state;
-        }
-      }
-    } else if (!stmt->ColumnIsNull(4)) {
-      out.back().services.push_back(stmt->ColumnText(4));
-    }
+    risks.Add(stmt->ColumnText(0), static_cast<int>(stmt->ColumnInt(1)),
+              stmt->ColumnOptionalInt(2), stmt->ColumnText(3),
+              stmt->ColumnIsNull(4)
+                  ? std::nullopt
+                  : std::optional<std::string>(stmt->ColumnText(4)));
   }
-  finish();
-  return out;
+  return risks.Finish();
 }
 
 Result<std::vector<HistoryEntry>> RegisterStore::History(const std::string& org,
