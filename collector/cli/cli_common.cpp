@@ -103,6 +103,24 @@ int UsageError(std::string_view command, const std::string& message,
   return kExitUsage;
 }
 
+int RunSubcommand(std::string_view command, std::string_view usage,
+                  const std::vector<Subcommand>& table,
+                  const std::vector<std::string>& args, std::ostream& out,
+                  std::ostream& err) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" ||
+      args[0] == "help") {
+    (args.empty() ? err : out) << usage;
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  for (const Subcommand& sub : table) {
+    if (sub.name == args[0]) return sub.run(rest, out, err);
+  }
+  return UsageError(
+      command, "unknown command \"" + TerminalSafe(args[0]) + "\"; see --help",
+      err);
+}
+
 int Failure(std::string_view command, const Status& status, std::ostream& err) {
   err << "mamori-collector " << command << ": error: " << status.ToString()
       << "\n";

@@ -20,6 +20,7 @@
 
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -85,6 +86,25 @@ std::optional<int> ParseFlags(
     const std::vector<std::string>& args,
     boost::program_options::variables_map& vm, std::ostream& out,
     std::ostream& err);
+
+// One subcommand of a command that has several (alerts, software,
+// register): its name and what runs it on the arguments after the name.
+struct Subcommand {
+  std::string_view name;
+  std::function<int(const std::vector<std::string>& args, std::ostream& out,
+                    std::ostream& err)>
+      run;
+};
+
+// Runs the entry of `table` that `args[0]` names on the rest of `args` and
+// returns its exit code. With no arguments prints `usage` to `err` and
+// returns 2; with --help, -h or help prints it to `out` and returns 0; a
+// name not in the table is a UsageError of `command` ("unknown command
+// \"NAME\"; see --help", NAME made TerminalSafe).
+int RunSubcommand(std::string_view command, std::string_view usage,
+                  const std::vector<Subcommand>& table,
+                  const std::vector<std::string>& args, std::ostream& out,
+                  std::ostream& err);
 
 // Prints "mamori-collector COMMAND: MESSAGE" and a --help hint; returns 2.
 int UsageError(std::string_view command, const std::string& message,

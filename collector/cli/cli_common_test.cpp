@@ -58,5 +58,55 @@ TEST(CliCommonTest, MissingDatabaseSaysToRunInit) {
             std::string::npos);
 }
 
+TEST(CliCommonTest, RunsTheNamedSubcommandOrExplainsUsage) {
+  std::vector<std::string> seen;
+  const std::vector<Subcommand> table = {
+      {"list",
+       [&](const std::vector<std::string>& args, std::ostream& out,
+           std::ostream&) {
+         seen = args;
+         out << "listed\n";
+         return 7;
+       }},
+  };
+  std::ostringstream out;
+  std::ostringstream err;
+  EXPECT_EQ(RunSubcommand("thing", "usage: thing list\n", table,
+                          {"list", "--org", "a"}, out, err),
+            7);
+  EXPECT_EQ(seen, (std::vector<std::string>{"--org", "a"}));
+  EXPECT_EQ(out.str(), "listed\n");
+
+  for (const char* help : {"--help", "-h", "help"}) {
+    std::ostringstream help_out;
+    std::ostringstream help_err;
+    EXPECT_EQ(RunSubcommand("thing", "usage: thing list\n", table, {help},
+                            help_out, help_err),
+              kExitOk);
+    EXPECT_EQ(help_out.str(), "usage: thing list\n");
+    EXPECT_EQ(help_err.str(), "");
+  }
+
+  std::ostringstream none_out;
+  std::ostringstream none_err;
+  EXPECT_EQ(RunSubcommand("thing", "usage: thing list\n", table, {}, none_out,
+                          none_err),
+            kExitUsage);
+  EXPECT_EQ(none_out.str(), "");
+  EXPECT_EQ(none_err.str(), "usage: thing list\n");
+
+  // An unknown name is repeated terminal-safe: no escape reaches the screen.
+  std::ostringstream bad_out;
+  std::ostringstream bad_err;
+  EXPECT_EQ(RunSubcommand("thing", "usage\n", table, {"li\x1b[2Jst"}, bad_out,
+                          bad_err),
+            kExitUsage);
+  EXPECT_EQ(bad_err.str().find('\x1b'), std::string::npos) << bad_err.str();
+  EXPECT_NE(bad_err.str().find("mamori-collector thing: unknown command"),
+            std::string::npos)
+      << bad_err.str();
+  EXPECT_NE(bad_err.str().find("see --help"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mamori::collector_cli

@@ -461,22 +461,13 @@ int CmdHistory(const std::vector<std::string>& args, std::ostream& out,
 
 int RunAlerts(const std::vector<std::string>& args, std::ostream& out,
               std::ostream& err) {
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" ||
-      args[0] == "help") {
-    (args.empty() ? err : out) << kUsage;
-    return args.empty() ? kExitUsage : kExitOk;
-  }
-  const std::string& command = args[0];
-  const std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (command == "channels") return CmdChannels(rest, out, err);
-  if (command == "settings") return CmdSettings(rest, out, err);
-  if (command == "list") return CmdList(rest, out, err);
-  if (command == "queue") return CmdQueue(rest, out, err);
-  if (command == "test") return CmdTest(rest, out, err);
-  if (command == "deliver") return CmdDeliver(rest, out, err);
-  if (command == "history") return CmdHistory(rest, out, err);
-  return Usage("unknown command \"" + TerminalSafe(command) + "\"; see --help",
-               err);
+  static const std::vector<Subcommand> kSubcommands = {
+      {"channels", CmdChannels}, {"settings", CmdSettings},
+      {"list", CmdList},         {"queue", CmdQueue},
+      {"test", CmdTest},         {"deliver", CmdDeliver},
+      {"history", CmdHistory},
+  };
+  return RunSubcommand(kCommand, kUsage, kSubcommands, args, out, err);
 }
 
 }  // namespace mamori::collector_cli

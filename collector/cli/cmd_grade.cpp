@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "collector/cli/cli_common.h"
+#include "collector/policy/grade_counts.h"
 #include "common/text.h"
 
 namespace mamori::collector_cli {
@@ -412,20 +413,9 @@ std::string RenderGradeText(const policy::GradeReport& r,
 std::string RenderGradeJson(const policy::GradeReport& r) {
   using J = nlohmann::ordered_json;
   auto measure_json = [](const grading::TechnicalMeasure& m) {
-    J j = {{"verdict", std::string(grading::TechnicalVerdictName(m.verdict))},
-           {"registered", m.registered},
-           {"reporting", m.reporting},
-           {"in_scope", m.in_scope},
-           {"fresh_in_scope", m.fresh_in_scope},
-           {"passing", m.passing},
-           {"failing", m.failing},
-           {"unknown", m.unknown},
-           {"long_unknown", m.long_unknown},
-           {"not_applicable", m.not_applicable},
-           {"coverage_ok", m.coverage_ok},
-           {"pass_rate_ok", m.pass_rate_ok},
-           {"oldest_evidence",
-            m.oldest_evidence ? J(FormatTime(*m.oldest_evidence)) : J()}};
+    J j = policy::MeasureCountsJson(m);
+    j["oldest_evidence"] =
+        m.oldest_evidence ? J(FormatTime(*m.oldest_evidence)) : J();
     return j;
   };
   auto result_json = [&](const grading::CheckResult& c) {

@@ -777,24 +777,23 @@ int CmdHistory(const std::vector<std::string>& args, std::ostream& out,
 
 int RunRegister(const std::vector<std::string>& args, std::ostream& out,
                 std::ostream& err) {
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" ||
-      args[0] == "help") {
-    (args.empty() ? err : out) << kUsage;
-    return args.empty() ? kExitUsage : kExitOk;
-  }
-  const std::string& command = args[0];
-  const std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (command == "list") return CmdList(rest, out, err);
-  if (command == "export") return CmdExport(rest, out, err);
-  if (command == "import") return CmdImport(rest, out, err);
-  if (command == "link") return CmdLink(rest, out, err);
-  if (command == "set") return CmdSet(rest, out, err);
-  if (command == "device") return CmdDevice(rest, out, err);
-  if (command == "retire") return CmdRetire(true, rest, out, err);
-  if (command == "restore") return CmdRetire(false, rest, out, err);
-  if (command == "risks") return CmdRisks(rest, out, err);
-  if (command == "history") return CmdHistory(rest, out, err);
-  return Usage("unknown command \"" + command + "\"; see --help", err);
+  static const std::vector<Subcommand> kSubcommands = {
+      {"list", CmdList},
+      {"export", CmdExport},
+      {"import", CmdImport},
+      {"link", CmdLink},
+      {"set", CmdSet},
+      {"device", CmdDevice},
+      {"retire",
+       [](const std::vector<std::string>& rest, std::ostream& out,
+          std::ostream& err) { return CmdRetire(true, rest, out, err); }},
+      {"restore",
+       [](const std::vector<std::string>& rest, std::ostream& out,
+          std::ostream& err) { return CmdRetire(false, rest, out, err); }},
+      {"risks", CmdRisks},
+      {"history", CmdHistory},
+  };
+  return RunSubcommand(kCommand, kUsage, kSubcommands, args, out, err);
 }
 
 }  // namespace mamori::collector_cli

@@ -465,28 +465,28 @@ int CmdHistory(const std::vector<std::string>& args, std::ostream& out,
 
 int RunSoftware(const std::vector<std::string>& args, std::ostream& out,
                 std::ostream& err) {
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" ||
-      args[0] == "help") {
-    (args.empty() ? err : out) << kUsage;
-    return args.empty() ? kExitUsage : kExitOk;
-  }
-  const std::string& command = args[0];
-  const std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (command == "dictionary") return CmdDictionary(rest, out, err);
-  if (command == "match") return CmdMatch(rest, out, err);
-  if (command == "rules") return CmdRules(rest, out, err);
-  if (command == "ban" || command == "unban" || command == "require" ||
-      command == "unrequire") {
-    return CmdRule(command, rest, out, err);
-  }
-  if (command == "floor") return CmdFloor(rest, out, err);
-  if (command == "licences" || command == "licenses") {
-    return CmdLicences(rest, out, err);
-  }
-  if (command == "ledger") return CmdLedger(rest, out, err);
-  if (command == "history") return CmdHistory(rest, out, err);
-  return Usage("unknown command \"" + TerminalSafe(command) + "\"; see --help",
-               err);
+  // ban, unban, require and unrequire share CmdRule, which takes the name.
+  auto rule = [](std::string_view name) {
+    return [name](const std::vector<std::string>& rest, std::ostream& out,
+                  std::ostream& err) {
+      return CmdRule(std::string(name), rest, out, err);
+    };
+  };
+  static const std::vector<Subcommand> kSubcommands = {
+      {"dictionary", CmdDictionary},
+      {"match", CmdMatch},
+      {"rules", CmdRules},
+      {"ban", rule("ban")},
+      {"unban", rule("unban")},
+      {"require", rule("require")},
+      {"unrequire", rule("unrequire")},
+      {"floor", CmdFloor},
+      {"licences", CmdLicences},
+      {"licenses", CmdLicences},
+      {"ledger", CmdLedger},
+      {"history", CmdHistory},
+  };
+  return RunSubcommand(kCommand, kUsage, kSubcommands, args, out, err);
 }
 
 }  // namespace mamori::collector_cli

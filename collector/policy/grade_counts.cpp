@@ -106,26 +106,32 @@ store::GradeCounts GradeCountBuilder::Finish(TimePoint evaluated_at) {
   return out;
 }
 
+nlohmann::ordered_json MeasureCountsJson(const grading::TechnicalMeasure& m) {
+  return {{"verdict", std::string(grading::TechnicalVerdictName(m.verdict))},
+          {"registered", m.registered},
+          {"reporting", m.reporting},
+          {"in_scope", m.in_scope},
+          {"fresh_in_scope", m.fresh_in_scope},
+          {"passing", m.passing},
+          {"failing", m.failing},
+          {"unknown", m.unknown},
+          {"long_unknown", m.long_unknown},
+          {"not_applicable", m.not_applicable},
+          {"coverage_ok", m.coverage_ok},
+          {"pass_rate_ok", m.pass_rate_ok}};
+}
+
 std::string MeasureJson(const grading::TechnicalMeasure& m) {
+  // A plain json object: the stored text keeps its keys sorted, as it
+  // always has.
+  json j = MeasureCountsJson(m);
   json fresh_failing = json::object();
   for (const auto& [check, n] : m.fresh_failing) fresh_failing[check] = n;
-  return json{{"verdict", grading::TechnicalVerdictName(m.verdict)},
-              {"registered", m.registered},
-              {"reporting", m.reporting},
-              {"in_scope", m.in_scope},
-              {"fresh_in_scope", m.fresh_in_scope},
-              {"passing", m.passing},
-              {"failing", m.failing},
-              {"unknown", m.unknown},
-              {"long_unknown", m.long_unknown},
-              {"not_applicable", m.not_applicable},
-              {"coverage_ok", m.coverage_ok},
-              {"pass_rate_ok", m.pass_rate_ok},
-              {"oldest_evidence", m.oldest_evidence
-                                      ? json(ToUnixSeconds(*m.oldest_evidence))
-                                      : json(nullptr)},
-              {"fresh_failing", fresh_failing}}
-      .dump(-1, ' ', false, json::error_handler_t::replace);
+  j["oldest_evidence"] = m.oldest_evidence
+                             ? json(ToUnixSeconds(*m.oldest_evidence))
+                             : json(nullptr);
+  j["fresh_failing"] = std::move(fresh_failing);
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::optional<grading::TechnicalMeasure> ParseMeasure(const std::string& text) {

@@ -8,11 +8,13 @@
 // kept hosts per check, never every result.
 //
 // MeasureJson / ParseMeasure: a measure without its endpoints, as stored
-// in GradeCountRow::measure_json.
+// in GradeCountRow::measure_json. MeasureCountsJson: the fields every
+// rendering of a measure shares (the stored text, `grade --format json`).
 //
 // Thread safety: a builder is used from one thread; the functions are pure.
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +48,16 @@ class GradeCountBuilder {
   std::vector<store::GradeCountRow> measures_;
 };
 
+// A measure's verdict and counts (verdict, registered, reporting, in_scope,
+// fresh_in_scope, passing, failing, unknown, long_unknown, not_applicable,
+// coverage_ok, pass_rate_ok, in that order), without oldest_evidence, whose
+// form each caller chooses (seconds when stored, a time for people), and
+// without fresh_failing.
+nlohmann::ordered_json MeasureCountsJson(
+    const grading::TechnicalMeasure& measure);
+
+// MeasureCountsJson with oldest_evidence (Unix seconds or null) and
+// fresh_failing ({check: hosts}), keys sorted; invalid UTF-8 replaced.
 std::string MeasureJson(const grading::TechnicalMeasure& measure);
 // MeasureJson's text back; nullopt for "" (not measured) or a text that is
 // not one (read as not measured: unknown, never in place).

@@ -48,4 +48,20 @@ Status ValidateDeviceMark(const DeviceMark& mark) {
   return Status::Ok();
 }
 
+AuditEntry DeviceMarkAudit(int64_t org_id, const DeviceActor& actor,
+                           const std::string& action, const std::string& mac,
+                           const std::string& before, const std::string& after,
+                           TimePoint now) {
+  AuditEntry entry;
+  entry.at = now;
+  entry.actor = actor.actor;
+  entry.source = actor.source;
+  entry.action = action;
+  entry.target = "device:" + mac;
+  entry.org_id = org_id;
+  entry.before_json = before;
+  entry.after_json = after;
+  return entry;
+}
+
 }  // namespace mamori::store

@@ -6,9 +6,11 @@
 //
 // Thread safety: pure functions.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "collector/store/account_store.h"
 #include "collector/store/device_store.h"
 #include "common/status.h"
 
@@ -22,5 +24,13 @@ Result<std::string> NormalisedDeviceMac(std::string_view text);
 // kind with needs_agent, a note over 500 bytes or not UTF-8. The MAC is
 // checked by NormalisedDeviceMac.
 Status ValidateDeviceMark(const DeviceMark& mark);
+
+// The console audit row of a mark change by `actor` at `now`: `action` is
+// "device.mark" or "device.unmark", the target "device:<mac>", `before` and
+// `after` the mark's JSON on each side (empty for none).
+AuditEntry DeviceMarkAudit(int64_t org_id, const DeviceActor& actor,
+                           const std::string& action, const std::string& mac,
+                           const std::string& before, const std::string& after,
+                           TimePoint now);
 
 }  // namespace mamori::store

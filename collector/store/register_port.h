@@ -20,9 +20,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "collector/store/records/register_records.h"
@@ -160,5 +162,157 @@ class RegisterPort {
 
 // JSON of one asset as written to history and `register list --format json`.
 std::string AssetJson(const InformationAsset& asset);
+
+// --- The rules of Import and EditDevice, written once for every backend
+// (each backend runs only its SQL around them). Pure functions.
+
+// An organisation's assets by name, with their row ids.
+using StoredAssets =
+    std::map<std::string, std::pair<int64_t, InformationAsset>>;
+StoredAssets AssetsByName(
+    std::vector<std::pair<int64_t, InformationAsset>> assets);
+
+// A link an import adds: its row and, for a device, the host id it names.
+struct PlannedLink {
+  const ParsedLink* row = nullptr;
+  std::optional<int64_t> host_id;  // unset for a service
+};
+
+// Checks `plan` against the register `stored` before anything is written,
+// adding to `summary->errors` every asset row whose retired state differs
+// from the register's (ImportedStateProblem) and every link to an asset
+// neither in the file nor in the register or to a device `resolve_device`
+// (host name or id → host id) refuses with NOT_FOUND or INVALID_ARGUMENT.
+// Returns the links to add, or any other error of `resolve_device` (the
+// store's own).
+Result<std::vector<PlannedLink>> CheckImport(
+    const ImportPlan& plan, const StoredAssets& stored,
+    const std::function<Result<int64_t>(const std::string& device)>&
+        resolve_device,
+    ImportSummary* summary);
+
+// One asset row an import writes, with its history entry's two sides.
+struct AssetWrite {
+  std::optional<int64_t> id;  // the row to update; unset = insert
+  InformationAsset asset;     // the file's fields, the register's retirement
+  std::string before_json;    // AssetJson of the stored asset, "" when new
+  std::string after_json;     // AssetJson of `asset`
+};
+
+// The asset rows `plan` changes, in the plan's order; counts each row as
+// created, updated or (not returned) unchanged in `summary`.
+std::vector<AssetWrite> PlanAssetWrites(const ImportPlan& plan,
+                                        const StoredAssets& stored,
+                                        ImportSummary* summary);
+
+// A link as its history entry's after side: {"kind":…,"target":…}.
+std::string LinkJson(const AssetLink& link);
+
+// The fields people edit on a device asset, as stored.
+struct DeviceFields {
+  std::string owner;
+  std::string location;
+  std::optional<int64_t> retired_at;  // Unix seconds; unset = in service
+};
+
+// OK, or INVALID_ARGUMENT when the owner or location is not valid UTF-8 of
+// at most kMaxShortText bytes.
+Status CheckDeviceEdit(const DeviceEdit& edit);
+
+// What EditDevice stores: the new fields and the history entry.
+struct DeviceChange {
+  DeviceFields after;
+  std::string action;       // "retire" or "update"
+  std::string before_json;  // "" when the device had no stored fields
+  std::string after_json;
+};
+
+// `edit` applied at `now` to the device's stored fields (`current`,
+// nullopt = none stored). nullopt when nothing would change.
+std::optional<DeviceChange> PlanDeviceEdit(
+    const std::optional<DeviceFields>& current, const DeviceEdit& edit,
+    int64_t now);
+
+// --- The rules of the register's reads (ListDevices, AssetRisks), written
+// once for every backend. Pure.
+
+// One device as a store reads it: the host, its system and hardware facts
+// (absent: empty) and the fields people edit.
+struct DeviceRow {
+  int64_t host_id = 0;
+  std::string hostname;
+  std::string os_name;
+  std::string os_version;
+  std::string host_serial;
+  int64_t last_seen = 0;
+  std::string role;  // the proto enum's name, ENDPOINT_ROLE_…
+  std::string vendor;
+  std::string model;
+  std::string hardware_serial;
+  std::string owner;
+  std::string location;
+  bool retired = false;
+  bool revoked = false;  // revoked after its last enrollment
+};
+
+// The device asset of `row`, without checks: the OS name with its version,
+// the host's serial or else the hardware's, the model with its vendor in
+// front, the role in lower case ("" for unspecified) and the status
+// (retired, else revoked, else stale when last seen before `stale_before`,
+// else active).
+DeviceAsset DeviceFromRow(const DeviceRow& row, int64_t stale_before);
+
+// Per host (ascending id), its worst current state per employee rule
+// (states per rule, ascending id).
+using HostRuleStateList =
+    std::vector<std::pair<int64_t, std::vector<RuleState>>>;
+
+// Folds check results, one at a time, into each host's worst state per
+// rule (grading::StatusSeverity); a check with no rule in `check_to_rule`
+// stands under its own id.
+class HostRuleStates {
+ public:
+  explicit HostRuleStates(
+      const std::map<std::string, std::string>& check_to_rule)
+      : check_to_rule_(check_to_rule) {}
+  void Add(int64_t host_id, const std::string& check_id,
+           const std::string& state);
+  // The states, and in `source` what they came from ("check_results
+  // (grading module): N current results", with how many were grouped by
+  // check id).
+  HostRuleStateList Finish(std::string* source) const;
+
+ private:
+  const std::map<std::string, std::string>& check_to_rule_;
+  std::map<int64_t, std::map<std::string, std::string>> worst_;
+  int64_t results_ = 0;
+  int64_t unmapped_ = 0;
+};
+
+// Sets each device's checks to its host's states in `checks`.
+void AttachChecks(const HostRuleStateList& checks,
+                  std::vector<DeviceAsset>* devices);
+
+// Builds AssetRisks from the rows of assets joined with their links, in
+// the order the list shows (an asset's rows together).
+class AssetRiskBuilder {
+ public:
+  explicit AssetRiskBuilder(const HostRuleStateList& checks)
+      : by_host_(checks.begin(), checks.end()) {}
+  // One link of `asset_name` (to a device `host_id` named `hostname`, or to
+  // `service`), or the asset alone (neither set).
+  void Add(const std::string& asset_name, int importance,
+           std::optional<int64_t> host_id, const std::string& hostname,
+           const std::optional<std::string>& service);
+  // The risks, each asset's rules worst first.
+  std::vector<AssetRisk> Finish();
+
+ private:
+  void FinishAsset();
+
+  std::map<int64_t, std::vector<RuleState>> by_host_;
+  std::vector<AssetRisk> out_;
+  std::map<std::string, std::string> worst_;  // rule → state, current asset
+};
 
 }  // namespace mamori::asset_register

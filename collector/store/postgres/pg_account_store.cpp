@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "collector/store/postgres/pg_audit_rows.h"
+
 namespace mamori::store::pg {
 namespace {
 
@@ -343,21 +345,7 @@ Result<int64_t> PgAccountStore::CountSessions() {
 
 Status PgAccountStore::AppendAudit(const AuditEntry& entry) {
   std::lock_guard<std::mutex> lock(mu_);
-  return conn_
-      .Query(
-          "INSERT INTO console_audit (at, actor, source, action, target, "
-          "org_id, before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, "
-          "$7, $8)",
-          Params()
-              .Add(ToUnixSeconds(entry.at))
-              .Add(entry.actor)
-              .Add(entry.source)
-              .Add(entry.action)
-              .Add(entry.target)
-              .Add(entry.org_id)
-              .Add(entry.before_json.empty() ? "{}" : entry.before_json)
-              .Add(entry.after_json.empty() ? "{}" : entry.after_json))
-      .status();
+  return AppendConsoleAudit(conn_, entry);
 }
 
 Result<std::vector<AuditEntry>> PgAccountStore::ListAudit(

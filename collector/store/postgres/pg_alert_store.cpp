@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "collector/store/delivery_error.h"
+#include "collector/store/postgres/pg_audit_rows.h"
 
 namespace mamori::store::pg {
 namespace {
@@ -136,22 +137,6 @@ Result<std::vector<AlertHost>> PgAlertStore::Hosts(int64_t org_id) {
   return out;
 }
 
-Status PgAlertStore::Audit(int64_t org_id, TimePoint now,
-                           const std::string& who, const std::string& action,
-                           const std::string& detail) {
-  return conn_
-      .Query(
-          "INSERT INTO alert_audit (org_id, at, who, action, detail) "
-          "VALUES ($1, $2, $3, $4, $5)",
-          Params()
-              .Add(org_id)
-              .Add(ToUnixSeconds(now))
-              .Add(who)
-              .Add(action)
-              .Add(detail))
-      .status();
-}
-
 Result<int64_t> PgAlertStore::AddChannel(int64_t org_id,
                                          const AlertChannel& channel,
                                          const std::string& secret,
@@ -182,10 +167,10 @@ Result<int64_t> PgAlertStore::AddChannel(int64_t org_id,
     return inserted.status();
   }
   const int64_t id = inserted->Int(0, 0);
-  MAMORI_RETURN_IF_ERROR(Audit(org_id, now, who, "channel_added",
-                               "#" + std::to_string(id) + " " + channel.kind +
-                                   " " + channel.target + " " +
-                                   channel.language + " " + channel.schedule));
+  MAMORI_RETURN_IF_ERROR(AppendTrailAudit(
+      conn_, AuditTrail::kAlerts, org_id, now, who, "channel_added",
+      "#" + std::to_string(id) + " " + channel.kind + " " + channel.target +
+          " " + channel.language + " " + channel.schedule));
   MAMORI_RETURN_IF_ERROR(tx.Commit());
   return id;
 }
@@ -210,8 +195,9 @@ Status PgAlertStore::RemoveChannel(int64_t org_id, int64_t channel_id,
       "WHERE channel_id = $1 AND next_attempt_at IS NOT NULL",
       Params().Add(channel_id));
   if (!cancelled.ok()) return cancelled.status();
-  MAMORI_RETURN_IF_ERROR(Audit(org_id, now, who, "channel_removed",
-                               "#" + std::to_string(channel_id)));
+  MAMORI_RETURN_IF_ERROR(AppendTrailAudit(conn_, AuditTrail::kAlerts, org_id,
+                                          now, who, "channel_removed",
+                                          "#" + std::to_string(channel_id)));
   return tx.Commit();
 }
 
@@ -278,10 +264,10 @@ Status PgAlertStore::SetSettings(int64_t org_id, const AlertSettings& settings,
           .Add(settings.silent_days)
           .Add(settings.max_per_hour));
   if (!set.ok()) return set.status();
-  MAMORI_RETURN_IF_ERROR(
-      Audit(org_id, now, who, "settings_set",
-            "silent_days=" + std::to_string(settings.silent_days) +
-                " max_per_hour=" + std::to_string(settings.max_per_hour)));
+  MAMORI_RETURN_IF_ERROR(AppendTrailAudit(
+      conn_, AuditTrail::kAlerts, org_id, now, who, "settings_set",
+      "silent_days=" + std::to_string(settings.silent_days) +
+          " max_per_hour=" + std::to_string(settings.max_per_hour)));
   return tx.Commit();
 }
 

@@ -70,8 +70,6 @@ class PgAlertStore final : public AlertPort {
 
  private:
   explicit PgAlertStore(Connection conn) : conn_(std::move(conn)) {}
-  Status Audit(int64_t org_id, TimePoint now, const std::string& who,
-               const std::string& action, const std::string& detail);
   Result<int64_t> InsertEvent(int64_t org_id, const AlertCondition& c,
                               TimePoint now);
   Result<AlertSettings> SettingsLocked(int64_t org_id);

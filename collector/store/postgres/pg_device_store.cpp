@@ -6,6 +6,7 @@
 #include <set>
 
 #include "collector/store/device_marks.h"
+#include "collector/store/postgres/pg_audit_rows.h"
 
 namespace mamori::store::pg {
 namespace {
@@ -166,26 +167,6 @@ Result<std::string> PgDeviceStore::CurrentMarkJson(int64_t org_id,
       .dump();
 }
 
-Status PgDeviceStore::AppendAudit(int64_t org_id, const DeviceActor& actor,
-                                  const std::string& action,
-                                  const std::string& mac,
-                                  const std::string& before,
-                                  const std::string& after, TimePoint now) {
-  Result<Rows> rows = conn_.Query(
-      "INSERT INTO console_audit (at, actor, source, action, target, org_id, "
-      "before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-      Params()
-          .Add(ToUnixSeconds(now))
-          .Add(actor.actor)
-          .Add(actor.source)
-          .Add(action)
-          .Add("device:" + mac)
-          .Add(org_id)
-          .Add(before.empty() ? "{}" : before)
-          .Add(after.empty() ? "{}" : after));
-  return rows.ok() ? Status::Ok() : rows.status();
-}
-
 Status PgDeviceStore::MarkDevice(int64_t org_id, const DeviceMark& mark,
                                  const DeviceActor& actor, TimePoint now) {
   Result<std::string> mac = NormalisedDeviceMac(mark.mac);
@@ -229,7 +210,8 @@ Status PgDeviceStore::MarkDevice(int64_t org_id, const DeviceMark& mark,
   Result<std::string> after = CurrentMarkJson(org_id, *mac);
   if (!after.ok()) return after.status();
   MAMORI_RETURN_IF_ERROR(
-      AppendAudit(org_id, actor, "device.mark", *mac, *before, *after, now));
+      AppendConsoleAudit(conn_, DeviceMarkAudit(org_id, actor, "device.mark",
+                                                *mac, *before, *after, now)));
   return tx.Commit();
 }
 
@@ -255,8 +237,9 @@ Status PgDeviceStore::ClearMark(int64_t org_id, const std::string& mac_text,
       conn_.Query("DELETE FROM device_marks WHERE org_id = $1 AND mac = $2",
                   Params().Add(org_id).Add(*mac));
   if (!deleted.ok()) return deleted.status();
-  MAMORI_RETURN_IF_ERROR(
-      AppendAudit(org_id, actor, "device.unmark", *mac, *before, "", now));
+  MAMORI_RETURN_IF_ERROR(AppendConsoleAudit(
+      conn_,
+      DeviceMarkAudit(org_id, actor, "device.unmark", *mac, *before, "", now)));
   return tx.Commit();
 }
 

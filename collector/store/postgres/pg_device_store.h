@@ -41,10 +41,6 @@ class PgDeviceStore final : public DeviceStore {
   explicit PgDeviceStore(Connection conn) : conn_(std::move(conn)) {}
   Status CheckOrg(int64_t org_id);
   Result<std::string> CurrentMarkJson(int64_t org_id, const std::string& mac);
-  Status AppendAudit(int64_t org_id, const DeviceActor& actor,
-                     const std::string& action, const std::string& mac,
-                     const std::string& before, const std::string& after,
-                     TimePoint now);
 
   std::mutex mu_;
   Connection conn_;

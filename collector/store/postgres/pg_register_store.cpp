@@ -1,10 +1,7 @@
 #include "collector/store/postgres/pg_register_store.h"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
-#include <set>
 
-#include "collector/store/records/check_records.h"
 #include "common/text.h"
 
 namespace mamori::store::pg {
@@ -21,27 +18,8 @@ using asset_register::ImportPlan;
 using asset_register::ImportSummary;
 using asset_register::InformationAsset;
 using asset_register::LinkKind;
-using asset_register::ParsedAsset;
-using asset_register::ParsedLink;
 using asset_register::RegisterSnapshot;
 using asset_register::RuleState;
-
-// Ascending sort key, worst first (grading::StatusSeverity), as on SQLite.
-int Severity(std::string_view state) { return -grading::StatusSeverity(state); }
-
-std::string RoleName(std::string_view proto_enum) {
-  constexpr std::string_view kPrefix = "ENDPOINT_ROLE_";
-  if (!StartsWith(proto_enum, kPrefix)) return std::string(proto_enum);
-  const std::string role = ToLowerAscii(proto_enum.substr(kPrefix.size()));
-  return role == "unspecified" ? std::string() : role;
-}
-
-std::string DeviceEditJson(const std::string& owner,
-                           const std::string& location, bool retired) {
-  return nlohmann::json{
-      {"owner", owner}, {"location", location}, {"retired", retired}}
-      .dump();
-}
 
 // Names sort byte-wise (COLLATE "C"), as SQLite's BINARY collation does,
 // whatever the database's locale.
@@ -153,36 +131,11 @@ PgRegisterStore::HostChecks(int64_t org_id, std::string* source) {
       "WHERE org_id = $1 ORDER BY host_id, check_id COLLATE \"C\"",
       Params().Add(org_id));
   if (!rows.ok()) return rows.status();
-  std::map<int64_t, std::map<std::string, std::string>> worst;
-  int64_t unmapped = 0;
+  asset_register::HostRuleStates states(check_rules_);
   for (int r = 0; r < rows->size(); ++r) {
-    const std::string check = rows->Text(r, 1);
-    const std::string state = rows->Text(r, 2);
-    const auto rule = check_rules_.find(check);
-    std::string key = check;
-    if (rule != check_rules_.end()) {
-      key = rule->second;
-    } else {
-      ++unmapped;
-    }
-    auto [it, inserted] = worst[rows->Int(r, 0)].emplace(key, state);
-    if (!inserted && Severity(state) < Severity(it->second)) {
-      it->second = state;
-    }
+    states.Add(rows->Int(r, 0), rows->Text(r, 1), rows->Text(r, 2));
   }
-  std::vector<std::pair<int64_t, std::vector<RuleState>>> out;
-  for (auto& [host, states] : worst) {
-    std::vector<RuleState> list;
-    for (auto& [rule, state] : states) list.push_back({rule, state});
-    out.emplace_back(host, std::move(list));
-  }
-  *source = "check_results (grading module): " + std::to_string(rows->size()) +
-            " current results";
-  if (unmapped > 0) {
-    *source += ", " + std::to_string(unmapped) +
-               " grouped by check id (no rule known for them)";
-  }
-  return out;
+  return states.Finish(source);
 }
 
 Result<std::vector<DeviceAsset>> PgRegisterStore::ListDevices(
@@ -210,42 +163,27 @@ Result<std::vector<DeviceAsset>> PgRegisterStore::ListDevices(
       ToUnixSeconds(clock_.Now()) - stale_after.count();
   std::vector<DeviceAsset> out;
   for (int r = 0; r < rows->size(); ++r) {
-    DeviceAsset d;
-    d.host_id = std::to_string(rows->Int(r, 0));
-    d.name = rows->Text(r, 1);
-    d.os = rows->Text(r, 2);
-    const std::string os_version = rows->Text(r, 3);
-    if (!os_version.empty() && d.os.find(os_version) == std::string::npos) {
-      d.os += (d.os.empty() ? "" : " ") + os_version;
-    }
-    d.serial = rows->Text(r, 4);
-    if (d.serial.empty()) d.serial = rows->Text(r, 9);
-    d.last_seen_unix = rows->Int(r, 5);
-    d.role = RoleName(rows->View(r, 6));
-    const std::string vendor = rows->Text(r, 7);
+    asset_register::DeviceRow d;
+    d.host_id = rows->Int(r, 0);
+    d.hostname = rows->Text(r, 1);
+    d.os_name = rows->Text(r, 2);
+    d.os_version = rows->Text(r, 3);
+    d.host_serial = rows->Text(r, 4);
+    d.last_seen = rows->Int(r, 5);
+    d.role = rows->Text(r, 6);
+    d.vendor = rows->Text(r, 7);
     d.model = rows->Text(r, 8);
-    if (!vendor.empty() && d.model.find(vendor) == std::string::npos) {
-      d.model = vendor + (d.model.empty() ? "" : " ") + d.model;
-    }
+    d.hardware_serial = rows->Text(r, 9);
     d.owner = rows->Text(r, 10);
     d.location = rows->Text(r, 11);
-    if (!rows->IsNull(r, 12)) {
-      d.status = DeviceStatus::kRetired;
-    } else if (rows->Int(r, 13) != 0) {
-      d.status = DeviceStatus::kRevoked;
-    } else if (d.last_seen_unix < stale_before) {
-      d.status = DeviceStatus::kStale;
-    }
-    out.push_back(std::move(d));
+    d.retired = !rows->IsNull(r, 12);
+    d.revoked = rows->Int(r, 13) != 0;
+    out.push_back(asset_register::DeviceFromRow(d, stale_before));
   }
   std::string source;
   auto checks = HostChecks(*org_id, &source);
   if (!checks.ok()) return checks.status();
-  for (auto& [host_id, states] : *checks) {
-    for (auto& d : out) {
-      if (d.host_id == std::to_string(host_id)) d.checks = states;
-    }
-  }
+  asset_register::AttachChecks(*checks, &out);
   return out;
 }
 
@@ -367,102 +305,41 @@ Result<ImportSummary> PgRegisterStore::Import(const std::string& org,
           .status());
   auto existing = LoadAssets(*org_id);
   if (!existing.ok()) return existing.status();
-  std::map<std::string, std::pair<int64_t, InformationAsset>> by_name;
-  for (auto& [id, asset] : *existing) {
-    std::string name = asset.name;
-    by_name.emplace(std::move(name), std::make_pair(id, std::move(asset)));
-  }
-
-  // A file never retires or restores (docs/register.md, import rules).
-  for (const auto& p : plan.assets) {
-    const auto found = by_name.find(p.asset.name);
-    const std::string problem = asset_register::ImportedStateProblem(
-        p, found == by_name.end() ? nullptr : &found->second.second);
-    if (!problem.empty()) {
-      summary.errors.push_back(
-          {p.sheet.empty() ? plan.asset_sheet : p.sheet, p.row,
-           p.column.empty() ? "情報資産名称 / Asset name" : p.column, problem});
-    }
-  }
-
-  // Links are checked before anything is written so errors are complete.
-  std::set<std::string> names_in_file;
-  for (const auto& p : plan.assets) names_in_file.insert(p.asset.name);
-  std::vector<std::pair<const ParsedLink*, std::optional<int64_t>>> links;
-  const std::string link_column_asset = "情報資産名称 / Asset name";
-  const std::string link_column_target = "保存先 / Held on";
-  for (const auto& pl : plan.links) {
-    if (!names_in_file.count(pl.link.asset_name) &&
-        !by_name.count(pl.link.asset_name)) {
-      summary.errors.push_back(
-          {plan.link_sheet, pl.row, link_column_asset,
-           "no information asset named \"" + pl.link.asset_name + "\""});
-      continue;
-    }
-    if (pl.link.kind == LinkKind::kService) {
-      links.emplace_back(&pl, std::nullopt);
-      continue;
-    }
-    auto host = ResolveDevice(*org_id, pl.link.target);
-    if (!host.ok()) {
-      const StatusCode code = host.status().code();
-      if (code != StatusCode::kNotFound &&
-          code != StatusCode::kInvalidArgument) {
-        return host.status();
-      }
-      summary.errors.push_back({plan.link_sheet, pl.row, link_column_target,
-                                host.status().message()});
-      continue;
-    }
-    links.emplace_back(&pl, *host);
-  }
+  const asset_register::StoredAssets by_name =
+      asset_register::AssetsByName(std::move(*existing));
+  auto links = asset_register::CheckImport(
+      plan, by_name,
+      [&](const std::string& device) { return ResolveDevice(*org_id, device); },
+      &summary);
+  if (!links.ok()) return links.status();
   if (!summary.errors.empty()) return summary;  // rolled back: nothing written
 
   const int64_t now = ToUnixSeconds(clock_.Now());
-  for (const auto& parsed : plan.assets) {
-    // The state is the register's (checked above); the rest is the file's.
-    InformationAsset asset = parsed.asset;
-    const auto found = by_name.find(asset.name);
-    if (found != by_name.end()) asset.retired = found->second.second.retired;
-    ParsedAsset p;
-    p.asset = std::move(asset);
-    if (found != by_name.end() && found->second.second == p.asset) {
-      ++summary.unchanged;
-      continue;
-    }
-    std::optional<int64_t> id;
-    std::string before;
-    if (found != by_name.end()) {
-      id = found->second.first;
-      before = asset_register::AssetJson(found->second.second);
-      ++summary.updated;
-    } else {
-      ++summary.created;
-    }
-    MAMORI_RETURN_IF_ERROR(UpsertAsset(*org_id, id, p.asset, now));
-    MAMORI_RETURN_IF_ERROR(Record(*org_id, now, actor, "asset", p.asset.name,
-                                  id ? "update" : "create", before,
-                                  asset_register::AssetJson(p.asset)));
+  for (const asset_register::AssetWrite& w :
+       asset_register::PlanAssetWrites(plan, by_name, &summary)) {
+    MAMORI_RETURN_IF_ERROR(UpsertAsset(*org_id, w.id, w.asset, now));
+    MAMORI_RETURN_IF_ERROR(Record(*org_id, now, actor, "asset", w.asset.name,
+                                  w.id ? "update" : "create", w.before_json,
+                                  w.after_json));
   }
 
-  for (const auto& [pl, host] : links) {
+  for (const asset_register::PlannedLink& planned : *links) {
+    const AssetLink& link = planned.row->link;
     Params p;
-    p.Add(*org_id).Add(host);
-    if (host) {
+    p.Add(*org_id).Add(planned.host_id);
+    if (planned.host_id) {
       p.AddNull();
     } else {
-      p.Add(pl->link.target);
+      p.Add(link.target);
     }
-    p.Add(now).Add(pl->link.asset_name);
+    p.Add(now).Add(link.asset_name);
     Result<Rows> inserted = conn_.Query(kInsertLink, p);
     if (!inserted.ok()) return inserted.status();
     if (inserted->Affected() == 0) continue;
     ++summary.links_added;
-    MAMORI_RETURN_IF_ERROR(Record(
-        *org_id, now, actor, "link", pl->link.asset_name, "create", "",
-        nlohmann::json{{"kind", asset_register::LinkKindCode(pl->link.kind)},
-                       {"target", pl->link.target}}
-            .dump()));
+    MAMORI_RETURN_IF_ERROR(Record(*org_id, now, actor, "link", link.asset_name,
+                                  "create", "",
+                                  asset_register::LinkJson(link)));
   }
   if (dry_run) return summary;  // the transaction rolls back
   MAMORI_RETURN_IF_ERROR(tx.Commit());
@@ -476,14 +353,7 @@ Result<bool> PgRegisterStore::EditDevice(const std::string& org,
                                          const std::string& actor) {
   auto org_id = OrgId(org);
   if (!org_id.ok()) return org_id.status();
-  for (const auto* field : {&edit.owner, &edit.location}) {
-    if (*field && (!IsValidUtf8(**field) ||
-                   (*field)->size() > asset_register::kMaxShortText)) {
-      return InvalidArgumentError(
-          "owner/location must be valid UTF-8 of at most " +
-          std::to_string(asset_register::kMaxShortText) + " bytes");
-    }
-  }
+  MAMORI_RETURN_IF_ERROR(asset_register::CheckDeviceEdit(edit));
   Transaction tx(conn_);
   MAMORI_RETURN_IF_ERROR(tx.Begin());
   auto host = ResolveDevice(*org_id, device);
@@ -494,31 +364,15 @@ Result<bool> PgRegisterStore::EditDevice(const std::string& org,
       "WHERE host_id = $1 AND org_id = $2 FOR UPDATE",
       Params().Add(*host).Add(*org_id));
   if (!current.ok()) return current.status();
-  const bool had_row = current->size() > 0;
-  std::string owner, location;
-  std::optional<int64_t> retired_at;
-  if (had_row) {
-    owner = current->Text(0, 0);
-    location = current->Text(0, 1);
-    retired_at = current->OptionalInt(0, 2);
+  std::optional<asset_register::DeviceFields> stored;
+  if (current->size() > 0) {
+    stored = asset_register::DeviceFields{
+        current->Text(0, 0), current->Text(0, 1), current->OptionalInt(0, 2)};
   }
   const int64_t now = ToUnixSeconds(clock_.Now());
-  const std::string before =
-      had_row ? DeviceEditJson(owner, location, retired_at.has_value()) : "";
-  const std::string new_owner = edit.owner.value_or(owner);
-  const std::string new_location = edit.location.value_or(location);
-  std::optional<int64_t> new_retired = retired_at;
-  if (edit.retired) {
-    if (*edit.retired && !retired_at) new_retired = now;
-    if (!*edit.retired) new_retired.reset();
-  }
-  if (had_row && new_owner == owner && new_location == location &&
-      new_retired.has_value() == retired_at.has_value()) {
-    return false;
-  }
-  if (!had_row && new_owner.empty() && new_location.empty() && !new_retired) {
-    return false;
-  }
+  const std::optional<asset_register::DeviceChange> change =
+      asset_register::PlanDeviceEdit(stored, edit, now);
+  if (!change) return false;
   MAMORI_RETURN_IF_ERROR(
       conn_
           .Query("INSERT INTO register_devices (host_id, org_id, owner, "
@@ -531,16 +385,14 @@ Result<bool> PgRegisterStore::EditDevice(const std::string& org,
                  Params()
                      .Add(*host)
                      .Add(*org_id)
-                     .Add(new_owner)
-                     .Add(new_location)
-                     .Add(new_retired)
+                     .Add(change->after.owner)
+                     .Add(change->after.location)
+                     .Add(change->after.retired_at)
                      .Add(now))
           .status());
-  const bool retiring = new_retired && !retired_at;
-  MAMORI_RETURN_IF_ERROR(
-      Record(*org_id, now, actor, "device", device,
-             retiring ? "retire" : "update", before,
-             DeviceEditJson(new_owner, new_location, new_retired.has_value())));
+  MAMORI_RETURN_IF_ERROR(Record(*org_id, now, actor, "device", device,
+                                change->action, change->before_json,
+                                change->after_json));
   MAMORI_RETURN_IF_ERROR(tx.Commit());
   return true;
 }
@@ -624,8 +476,6 @@ Result<std::vector<AssetRisk>> PgRegisterStore::AssetRisks(
   if (!org_id.ok()) return org_id.status();
   auto checks = HostChecks(*org_id, source);
   if (!checks.ok()) return checks.status();
-  std::map<int64_t, std::vector<RuleState>> by_host(checks->begin(),
-                                                    checks->end());
   // NULLS FIRST: the order SQLite gives the same query.
   Result<Rows> rows = conn_.Query(
       "SELECT a.name, a.importance, l.host_id, h.hostname, l.service "
@@ -638,39 +488,15 @@ Result<std::vector<AssetRisk>> PgRegisterStore::AssetRisks(
       "l.service COLLATE \"C\" NULLS FIRST",
       Params().Add(*org_id));
   if (!rows.ok()) return rows.status();
-  std::vector<AssetRisk> out;
-  std::map<std::string, std::string> worst;  // rule → state, current asset
-  const auto finish = [&] {
-    if (out.empty()) return;
-    for (const auto& [rule, state] : worst) {
-      out.back().worst.push_back({rule, state});
-    }
-    std::stable_sort(out.back().worst.begin(), out.back().worst.end(),
-                     [](const RuleState& a, const RuleState& b) {
-                       return Severity(a.state) < Severity(b.state);
-                     });
-    worst.clear();
-  };
+  asset_register::AssetRiskBuilder risks(*checks);
   for (int r = 0; r < rows->size(); ++r) {
-    const std::string name = rows->Text(r, 0);
-    if (out.empty() || out.back().asset_name != name) {
-      finish();
-      out.push_back({name, static_cast<int>(rows->Int(r, 1)), {}, {}, {}});
-    }
-    if (!rows->IsNull(r, 2)) {
-      out.back().devices.push_back(rows->Text(r, 3));
-      for (const auto& rs : by_host[rows->Int(r, 2)]) {
-        auto [it, inserted] = worst.emplace(rs.rule_id, rs.state);
-        if (!inserted && Severity(rs.state) < Severity(it->second)) {
-          it->second = rs.state;
-        }
-      }
-    } else if (!rows->IsNull(r, 4)) {
-      out.back().services.push_back(rows->Text(r, 4));
-    }
+    risks.Add(rows->Text(r, 0), static_cast<int>(rows->Int(r, 1)),
+              rows->OptionalInt(r, 2), rows->Text(r, 3),
+              rows->IsNull(r, 4)
+                  ? std::nullopt
+                  : std::optional<std::string>(rows->Text(r, 4)));
   }
-  finish();
-  return out;
+  return risks.Finish();
 }
 
 Result<std::vector<HistoryEntry>> PgRegisterStore::History(

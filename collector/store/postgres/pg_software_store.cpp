@@ -1,5 +1,7 @@
 #include "collector/store/postgres/pg_software_store.h"
 
+#include "collector/store/postgres/pg_audit_rows.h"
+
 namespace mamori::store::pg {
 namespace {
 
@@ -138,22 +140,6 @@ Result<SoftwareRules> PgSoftwareStore::LoadRules(int64_t org_id) {
   return out;
 }
 
-Status PgSoftwareStore::Audit(int64_t org_id, TimePoint now,
-                              const std::string& who, const std::string& action,
-                              const std::string& detail) {
-  return conn_
-      .Query(
-          "INSERT INTO software_audit (org_id, at, who, action, detail) "
-          "VALUES ($1, $2, $3, $4, $5)",
-          Params()
-              .Add(org_id)
-              .Add(ToUnixSeconds(now))
-              .Add(who)
-              .Add(action)
-              .Add(detail))
-      .status();
-}
-
 Status PgSoftwareStore::AddRule(int64_t org_id, const SoftwareRule& rule,
                                 const std::string& who, TimePoint now) {
   Transaction tx(conn_);
@@ -172,7 +158,9 @@ Status PgSoftwareStore::AddRule(int64_t org_id, const SoftwareRule& rule,
     return AlreadyExistsError("the rule \"" + RuleText(rule) +
                               "\" is already set");
   }
-  MAMORI_RETURN_IF_ERROR(Audit(org_id, now, who, "rule_added", RuleText(rule)));
+  MAMORI_RETURN_IF_ERROR(AppendTrailAudit(conn_, AuditTrail::kSoftware, org_id,
+                                          now, who, "rule_added",
+                                          RuleText(rule)));
   return tx.Commit();
 }
 
@@ -193,8 +181,9 @@ Status PgSoftwareStore::RemoveRule(int64_t org_id, const SoftwareRule& rule,
   if (removed->Affected() == 0) {
     return NotFoundError("no rule \"" + RuleText(rule) + "\"");
   }
-  MAMORI_RETURN_IF_ERROR(
-      Audit(org_id, now, who, "rule_removed", RuleText(rule)));
+  MAMORI_RETURN_IF_ERROR(AppendTrailAudit(conn_, AuditTrail::kSoftware, org_id,
+                                          now, who, "rule_removed",
+                                          RuleText(rule)));
   return tx.Commit();
 }
 
@@ -210,8 +199,9 @@ Status PgSoftwareStore::SetFloor(int64_t org_id, const SoftwareFloor& floor,
     if (cleared->Affected() == 0) {
       return NotFoundError("no version floor for \"" + floor.title + "\"");
     }
-    MAMORI_RETURN_IF_ERROR(
-        Audit(org_id, now, who, "floor_cleared", floor.title));
+    MAMORI_RETURN_IF_ERROR(AppendTrailAudit(conn_, AuditTrail::kSoftware,
+                                            org_id, now, who, "floor_cleared",
+                                            floor.title));
   } else {
     MAMORI_RETURN_IF_ERROR(
         conn_
@@ -220,8 +210,9 @@ Status PgSoftwareStore::SetFloor(int64_t org_id, const SoftwareFloor& floor,
                    "title_id) DO UPDATE SET min_version = excluded.min_version",
                    Params().Add(org_id).Add(floor.title).Add(floor.min_version))
             .status());
-    MAMORI_RETURN_IF_ERROR(Audit(org_id, now, who, "floor_set",
-                                 floor.title + " >= " + floor.min_version));
+    MAMORI_RETURN_IF_ERROR(AppendTrailAudit(
+        conn_, AuditTrail::kSoftware, org_id, now, who, "floor_set",
+        floor.title + " >= " + floor.min_version));
   }
   return tx.Commit();
 }
@@ -242,7 +233,9 @@ Status PgSoftwareStore::SetLicences(int64_t org_id, const std::string& title,
     if (cleared->Affected() == 0) {
       return NotFoundError("no licence count for \"" + title + "\"");
     }
-    MAMORI_RETURN_IF_ERROR(Audit(org_id, now, who, "licences_cleared", title));
+    MAMORI_RETURN_IF_ERROR(AppendTrailAudit(conn_, AuditTrail::kSoftware,
+                                            org_id, now, who,
+                                            "licences_cleared", title));
   } else {
     MAMORI_RETURN_IF_ERROR(
         conn_
@@ -251,8 +244,9 @@ Status PgSoftwareStore::SetLicences(int64_t org_id, const std::string& title,
                    "UPDATE SET owned = excluded.owned",
                    Params().Add(org_id).Add(title).Add(*owned))
             .status());
-    MAMORI_RETURN_IF_ERROR(Audit(org_id, now, who, "licences_set",
-                                 title + " = " + std::to_string(*owned)));
+    MAMORI_RETURN_IF_ERROR(AppendTrailAudit(
+        conn_, AuditTrail::kSoftware, org_id, now, who, "licences_set",
+        title + " = " + std::to_string(*owned)));
   }
   return tx.Commit();
 }

@@ -41,8 +41,6 @@ class PgSoftwareStore final : public SoftwarePort {
 
  private:
   explicit PgSoftwareStore(Connection conn) : conn_(std::move(conn)) {}
-  Status Audit(int64_t org_id, TimePoint now, const std::string& who,
-               const std::string& action, const std::string& detail);
 
   Connection conn_;
 };

@@ -1,11 +1,7 @@
 #include "collector/store/sqlite/register_store.h"
 
 #include <algorithm>
-#include <map>
-#include <nlohmann/json.hpp>
-#include <set>
 
-#include "collector/store/records/check_records.h"
 #include "collector/store/sqlite/org_lookup.h"
 #include "common/text.h"
 
@@ -14,17 +10,6 @@ namespace {
 
 using store::Statement;
 using store::Transaction;
-
-// Ascending sort key, worst first, by the one ranking of statuses
-// (grading::StatusSeverity).
-int Severity(std::string_view state) { return -grading::StatusSeverity(state); }
-
-std::string RoleName(std::string_view proto_enum) {
-  constexpr std::string_view kPrefix = "ENDPOINT_ROLE_";
-  if (!StartsWith(proto_enum, kPrefix)) return std::string(proto_enum);
-  const std::string role = ToLowerAscii(proto_enum.substr(kPrefix.size()));
-  return role == "unspecified" ? std::string() : role;
-}
 
 constexpr const char* kSelectAssets =
     "SELECT id, business_area, name, note, users, owning_department, medium, "
@@ -75,39 +60,7 @@ InformationAsset AssetFromRow(const Statement& s) {
   return a;
 }
 
-std::string DeviceEditJson(const std::string& owner,
-                           const std::string& location, bool retired) {
-  return nlohmann::json{
-      {"owner", owner}, {"location", location}, {"retired", retired}}
-      .dump();
-}
-
 }  // namespace
-
-std::string AssetJson(const InformationAsset& a) {
-  return nlohmann::json{
-      {"business_area", a.business_area},
-      {"name", a.name},
-      {"note", a.note},
-      {"users", a.users},
-      {"owning_department", a.owning_department},
-      {"medium", MediumCode(a.medium)},
-      {"personal", a.personal},
-      {"sensitive_personal", a.sensitive_personal},
-      {"my_number", a.my_number},
-      {"confidentiality", a.confidentiality},
-      {"integrity", a.integrity},
-      {"availability", a.availability},
-      {"importance", a.importance()},
-      {"retention", a.retention},
-      {"registered_on", a.registered_on},
-      {"retired", a.retired
-                      ? nlohmann::json{{"retired_on", a.retired->retired_on},
-                                       {"reason", a.retired->reason},
-                                       {"retired_by", a.retired->retired_by}}
-                      : nlohmann::json(nullptr)}}
-      .dump();
-}
 
 Result<Statement*> RegisterStore::Stmt(const char* sql) {
   auto found = statements_.find(sql);
@@ -171,40 +124,14 @@ RegisterStore::HostChecks(int64_t org_id, std::string* source) {
       "WHERE org_id = ? ORDER BY host_id, check_id");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, org_id);
-  std::map<int64_t, std::map<std::string, std::string>> worst;
-  int64_t rows = 0;
-  int64_t unmapped = 0;
+  HostRuleStates states(check_rules_);
   while (true) {
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    ++rows;
-    const std::string check = stmt->ColumnText(1);
-    const std::string state = stmt->ColumnText(2);
-    const auto rule = check_rules_.find(check);
-    std::string key = check;
-    if (rule != check_rules_.end()) {
-      key = rule->second;
-    } else {
-      ++unmapped;
-    }
-    auto [it, inserted] = worst[stmt->ColumnInt(0)].emplace(key, state);
-    if (!inserted && Severity(state) < Severity(it->second)) {
-      it->second = state;
-    }
+    states.Add(stmt->ColumnInt(0), stmt->ColumnText(1), stmt->ColumnText(2));
   }
-  for (auto& [host, states] : worst) {
-    std::vector<RuleState> list;
-    for (auto& [rule, state] : states) list.push_back({rule, state});
-    out.emplace_back(host, std::move(list));
-  }
-  *source = "check_results (grading module): " + std::to_string(rows) +
-            " current results";
-  if (unmapped > 0) {
-    *source += ", " + std::to_string(unmapped) +
-               " grouped by check id (no rule known for them)";
-  }
-  return out;
+  return states.Finish(source);
 }
 
 Result<std::vector<DeviceAsset>> RegisterStore::ListDevices(
@@ -235,42 +162,27 @@ Result<std::vector<DeviceAsset>> RegisterStore::ListDevices(
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    DeviceAsset d;
-    d.host_id = std::to_string(stmt->ColumnInt(0));
-    d.name = stmt->ColumnText(1);
-    d.os = stmt->ColumnText(2);
-    const std::string os_version = stmt->ColumnText(3);
-    if (!os_version.empty() && d.os.find(os_version) == std::string::npos) {
-      d.os += (d.os.empty() ? "" : " ") + os_version;
-    }
-    d.serial = stmt->ColumnText(4);
-    if (d.serial.empty()) d.serial = stmt->ColumnText(9);
-    d.last_seen_unix = stmt->ColumnInt(5);
-    d.role = RoleName(stmt->ColumnText(6));
-    const std::string vendor = stmt->ColumnText(7);
+    DeviceRow d;
+    d.host_id = stmt->ColumnInt(0);
+    d.hostname = stmt->ColumnText(1);
+    d.os_name = stmt->ColumnText(2);
+    d.os_version = stmt->ColumnText(3);
+    d.host_serial = stmt->ColumnText(4);
+    d.last_seen = stmt->ColumnInt(5);
+    d.role = stmt->ColumnText(6);
+    d.vendor = stmt->ColumnText(7);
     d.model = stmt->ColumnText(8);
-    if (!vendor.empty() && d.model.find(vendor) == std::string::npos) {
-      d.model = vendor + (d.model.empty() ? "" : " ") + d.model;
-    }
+    d.hardware_serial = stmt->ColumnText(9);
     d.owner = stmt->ColumnText(10);
     d.location = stmt->ColumnText(11);
-    if (!stmt->ColumnIsNull(12)) {
-      d.status = DeviceStatus::kRetired;
-    } else if (stmt->ColumnInt(13) != 0) {
-      d.status = DeviceStatus::kRevoked;
-    } else if (d.last_seen_unix < stale_before) {
-      d.status = DeviceStatus::kStale;
-    }
-    out.push_back(std::move(d));
+    d.retired = !stmt->ColumnIsNull(12);
+    d.revoked = stmt->ColumnInt(13) != 0;
+    out.push_back(DeviceFromRow(d, stale_before));
   }
   std::string source;
   auto checks = HostChecks(*org_id, &source);
   if (!checks.ok()) return checks.status();
-  for (auto& [host_id, states] : *checks) {
-    for (auto& d : out) {
-      if (d.host_id == std::to_string(host_id)) d.checks = states;
-    }
-  }
+  AttachChecks(*checks, &out);
   return out;
 }
 
@@ -402,78 +314,20 @@ Result<ImportSummary> RegisterStore::Import(const std::string& org,
   MAMORI_RETURN_IF_ERROR(tx.Begin());
   auto existing = LoadAssets(*org_id);
   if (!existing.ok()) return existing.status();
-  std::map<std::string, std::pair<int64_t, InformationAsset>> by_name;
-  for (auto& [id, asset] : *existing) {
-    std::string name = asset.name;
-    by_name.emplace(std::move(name), std::make_pair(id, std::move(asset)));
-  }
-
-  // A file never retires or restores (docs/register.md, import rules).
-  for (const auto& p : plan.assets) {
-    const auto found = by_name.find(p.asset.name);
-    const std::string problem = ImportedStateProblem(
-        p, found == by_name.end() ? nullptr : &found->second.second);
-    if (!problem.empty()) {
-      summary.errors.push_back(
-          {p.sheet.empty() ? plan.asset_sheet : p.sheet, p.row,
-           p.column.empty() ? "情報資産名称 / Asset name" : p.column, problem});
-    }
-  }
-
-  // Links are checked before anything is written so errors are complete.
-  std::set<std::string> names_in_file;
-  for (const auto& p : plan.assets) names_in_file.insert(p.asset.name);
-  std::vector<std::pair<const ParsedLink*, std::optional<int64_t>>> links;
-  const std::string link_column_asset = "情報資産名称 / Asset name";
-  const std::string link_column_target = "保存先 / Held on";
-  for (const auto& pl : plan.links) {
-    if (!names_in_file.count(pl.link.asset_name) &&
-        !by_name.count(pl.link.asset_name)) {
-      summary.errors.push_back(
-          {plan.link_sheet, pl.row, link_column_asset,
-           "no information asset named \"" + pl.link.asset_name + "\""});
-      continue;
-    }
-    if (pl.link.kind == LinkKind::kService) {
-      links.emplace_back(&pl, std::nullopt);
-      continue;
-    }
-    auto host = ResolveDevice(*org_id, pl.link.target);
-    if (!host.ok()) {
-      if (host.status().code() == StatusCode::kInternal) return host.status();
-      summary.errors.push_back({plan.link_sheet, pl.row, link_column_target,
-                                host.status().message()});
-      continue;
-    }
-    links.emplace_back(&pl, *host);
-  }
+  const StoredAssets by_name = AssetsByName(std::move(*existing));
+  auto links = CheckImport(
+      plan, by_name,
+      [&](const std::string& device) { return ResolveDevice(*org_id, device); },
+      &summary);
+  if (!links.ok()) return links.status();
   if (!summary.errors.empty()) return summary;  // rolled back: nothing written
 
   const int64_t now = ToUnixSeconds(clock_.Now());
-  for (const auto& parsed : plan.assets) {
-    // The state is the register's (checked above); the rest is the file's.
-    InformationAsset asset = parsed.asset;
-    const auto found = by_name.find(asset.name);
-    if (found != by_name.end()) asset.retired = found->second.second.retired;
-    ParsedAsset p;
-    p.asset = std::move(asset);
-    if (found != by_name.end() && found->second.second == p.asset) {
-      ++summary.unchanged;
-      continue;
-    }
-    std::optional<int64_t> id;
-    std::string before;
-    if (found != by_name.end()) {
-      id = found->second.first;
-      before = AssetJson(found->second.second);
-      ++summary.updated;
-    } else {
-      ++summary.created;
-    }
-    MAMORI_RETURN_IF_ERROR(UpsertAsset(*org_id, id, p.asset, now));
-    MAMORI_RETURN_IF_ERROR(Record(*org_id, now, actor, "asset", p.asset.name,
-                                  id ? "update" : "create", before,
-                                  AssetJson(p.asset)));
+  for (const AssetWrite& w : PlanAssetWrites(plan, by_name, &summary)) {
+    MAMORI_RETURN_IF_ERROR(UpsertAsset(*org_id, w.id, w.asset, now));
+    MAMORI_RETURN_IF_ERROR(Record(*org_id, now, actor, "asset", w.asset.name,
+                                  w.id ? "update" : "create", w.before_json,
+                                  w.after_json));
   }
 
   auto insert_link = db_.Prepare(
@@ -481,23 +335,21 @@ Result<ImportSummary> RegisterStore::Import(const std::string& org,
       "created_at) SELECT ?, id, ?, ?, ? FROM register_assets "
       "WHERE org_id = ? AND name = ? ON CONFLICT DO NOTHING");
   if (!insert_link.ok()) return insert_link.status();
-  for (const auto& [pl, host] : links) {
+  for (const PlannedLink& planned : *links) {
+    const AssetLink& link = planned.row->link;
     insert_link->Reset();
     insert_link->Bind(1, *org_id);
-    if (host) {
-      insert_link->Bind(2, *host).BindNull(3);
+    if (planned.host_id) {
+      insert_link->Bind(2, *planned.host_id).BindNull(3);
     } else {
-      insert_link->BindNull(2).Bind(3, pl->link.target);
+      insert_link->BindNull(2).Bind(3, link.target);
     }
-    insert_link->Bind(4, now).Bind(5, *org_id).Bind(6, pl->link.asset_name);
+    insert_link->Bind(4, now).Bind(5, *org_id).Bind(6, link.asset_name);
     MAMORI_RETURN_IF_ERROR(insert_link->Run());
     if (db_.Changes() == 0) continue;
     ++summary.links_added;
-    MAMORI_RETURN_IF_ERROR(
-        Record(*org_id, now, actor, "link", pl->link.asset_name, "create", "",
-               nlohmann::json{{"kind", LinkKindCode(pl->link.kind)},
-                              {"target", pl->link.target}}
-                   .dump()));
+    MAMORI_RETURN_IF_ERROR(Record(*org_id, now, actor, "link", link.asset_name,
+                                  "create", "", LinkJson(link)));
   }
   if (dry_run) return summary;  // the transaction rolls back
   MAMORI_RETURN_IF_ERROR(tx.Commit());
@@ -511,14 +363,7 @@ Result<bool> RegisterStore::EditDevice(const std::string& org,
                                        const std::string& actor) {
   auto org_id = OrgId(org);
   if (!org_id.ok()) return org_id.status();
-  for (const auto* field : {&edit.owner, &edit.location}) {
-    if (*field && (!IsValidUtf8(**field) || (*field)->size() > kMaxShortText)) {
-      return InvalidArgumentError(
-          "owner/location must be valid UTF-8 of at "
-          "most " +
-          std::to_string(kMaxShortText) + " bytes");
-    }
-  }
+  MAMORI_RETURN_IF_ERROR(CheckDeviceEdit(edit));
   Transaction tx(db_);
   MAMORI_RETURN_IF_ERROR(tx.Begin());
   auto host = ResolveDevice(*org_id, device);
@@ -530,30 +375,14 @@ Result<bool> RegisterStore::EditDevice(const std::string& org,
   current->Bind(1, *host).Bind(2, *org_id);
   auto row = current->Step();
   if (!row.ok()) return row.status();
-  std::string owner, location;
-  std::optional<int64_t> retired_at;
+  std::optional<DeviceFields> stored;
   if (*row) {
-    owner = current->ColumnText(0);
-    location = current->ColumnText(1);
-    retired_at = current->ColumnOptionalInt(2);
+    stored = DeviceFields{current->ColumnText(0), current->ColumnText(1),
+                          current->ColumnOptionalInt(2)};
   }
   const int64_t now = ToUnixSeconds(clock_.Now());
-  const std::string before =
-      *row ? DeviceEditJson(owner, location, retired_at.has_value()) : "";
-  const std::string new_owner = edit.owner.value_or(owner);
-  const std::string new_location = edit.location.value_or(location);
-  std::optional<int64_t> new_retired = retired_at;
-  if (edit.retired) {
-    if (*edit.retired && !retired_at) new_retired = now;
-    if (!*edit.retired) new_retired.reset();
-  }
-  if (*row && new_owner == owner && new_location == location &&
-      new_retired.has_value() == retired_at.has_value()) {
-    return false;
-  }
-  if (!*row && new_owner.empty() && new_location.empty() && !new_retired) {
-    return false;
-  }
+  const std::optional<DeviceChange> change = PlanDeviceEdit(stored, edit, now);
+  if (!change) return false;
   auto upsert = db_.Prepare(
       "INSERT INTO register_devices (host_id, org_id, owner, location, "
       "retired_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
@@ -561,14 +390,14 @@ Result<bool> RegisterStore::EditDevice(const std::string& org,
       "location = excluded.location, retired_at = excluded.retired_at, "
       "updated_at = excluded.updated_at");
   if (!upsert.ok()) return upsert.status();
-  upsert->Bind(1, *host).Bind(2, *org_id).Bind(3, new_owner);
-  upsert->Bind(4, new_location).Bind(5, new_retired).Bind(6, now);
+  upsert->Bind(1, *host).Bind(2, *org_id).Bind(3, change->after.owner);
+  upsert->Bind(4, change->after.location)
+      .Bind(5, change->after.retired_at)
+      .Bind(6, now);
   MAMORI_RETURN_IF_ERROR(upsert->Run());
-  const bool retiring = new_retired && !retired_at;
-  MAMORI_RETURN_IF_ERROR(
-      Record(*org_id, now, actor, "device", device,
-             retiring ? "retire" : "update", before,
-             DeviceEditJson(new_owner, new_location, new_retired.has_value())));
+  MAMORI_RETURN_IF_ERROR(Record(*org_id, now, actor, "device", device,
+                                change->action, change->before_json,
+                                change->after_json));
   MAMORI_RETURN_IF_ERROR(tx.Commit());
   return true;
 }
@@ -640,8 +469,6 @@ Result<std::vector<AssetRisk>> RegisterStore::AssetRisks(const std::string& org,
   if (!org_id.ok()) return org_id.status();
   auto checks = HostChecks(*org_id, source);
   if (!checks.ok()) return checks.status();
-  std::map<int64_t, std::vector<RuleState>> by_host(checks->begin(),
-                                                    checks->end());
   auto stmt = db_.Prepare(
       "SELECT a.name, a.importance, l.host_id, h.hostname, l.service "
       "FROM register_assets a "
@@ -652,42 +479,18 @@ Result<std::vector<AssetRisk>> RegisterStore::AssetRisks(const std::string& org,
       "l.service");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, *org_id);
-  std::vector<AssetRisk> out;
-  std::map<std::string, std::string> worst;  // rule → state, current asset
-  const auto finish = [&] {
-    if (out.empty()) return;
-    for (const auto& [rule, state] : worst) {
-      out.back().worst.push_back({rule, state});
-    }
-    std::stable_sort(out.back().worst.begin(), out.back().worst.end(),
-                     [](const RuleState& a, const RuleState& b) {
-                       return Severity(a.state) < Severity(b.state);
-                     });
-    worst.clear();
-  };
+  AssetRiskBuilder risks(*checks);
   while (true) {
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    const std::string name = stmt->ColumnText(0);
-    if (out.empty() || out.back().asset_name != name) {
-      finish();
-      out.push_back({name, static_cast<int>(stmt->ColumnInt(1)), {}, {}, {}});
-    }
-    if (!stmt->ColumnIsNull(2)) {
-      out.back().devices.push_back(stmt->ColumnText(3));
-      for (const auto& rs : by_host[stmt->ColumnInt(2)]) {
-        auto [it, inserted] = worst.emplace(rs.rule_id, rs.state);
-        if (!inserted && Severity(rs.state) < Severity(it->second)) {
-          it->second = rs.state;
-        }
-      }
-    } else if (!stmt->ColumnIsNull(4)) {
-      out.back().services.push_back(stmt->ColumnText(4));
-    }
+    risks.Add(stmt->ColumnText(0), static_cast<int>(stmt->ColumnInt(1)),
+              stmt->ColumnOptionalInt(2), stmt->ColumnText(3),
+              stmt->ColumnIsNull(4)
+                  ? std::nullopt
+                  : std::optional<std::string>(stmt->ColumnText(4)));
   }
-  finish();
-  return out;
+  return risks.Finish();
 }
 
 Result<std::vector<HistoryEntry>> RegisterStore::History(const std::string& org,

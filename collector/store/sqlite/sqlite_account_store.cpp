@@ -1,5 +1,6 @@
 #include "collector/store/sqlite/sqlite_account_store.h"
 
+#include "collector/store/sqlite/sqlite_audit_rows.h"
 #include "common/text.h"
 
 namespace mamori::store {
@@ -416,19 +417,7 @@ Result<int64_t> SqliteAccountStore::CountSessions() {
 
 Status SqliteAccountStore::AppendAudit(const AuditEntry& entry) {
   std::lock_guard<std::mutex> lock(mu_);
-  Result<Statement> s = db_.Prepare(
-      "INSERT INTO console_audit (at, actor, source, action, target, org_id, "
-      "before_json, after_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  if (!s.ok()) return s.status();
-  s->Bind(1, ToUnixSeconds(entry.at))
-      .Bind(2, entry.actor)
-      .Bind(3, entry.source)
-      .Bind(4, entry.action)
-      .Bind(5, entry.target)
-      .Bind(6, entry.org_id)
-      .Bind(7, entry.before_json.empty() ? "{}" : entry.before_json)
-      .Bind(8, entry.after_json.empty() ? "{}" : entry.after_json);
-  return s->Run();
+  return AppendConsoleAudit(db_, entry);
 }
 
 Result<std::vector<AuditEntry>> SqliteAccountStore::ListAudit(

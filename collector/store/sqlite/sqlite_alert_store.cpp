@@ -7,6 +7,7 @@
 
 #include "collector/store/delivery_error.h"
 #include "collector/store/sqlite/org_lookup.h"
+#include "collector/store/sqlite/sqlite_audit_rows.h"
 
 namespace mamori::store {
 namespace {
@@ -124,19 +125,6 @@ Result<std::vector<AlertHost>> SqliteAlertStore::Hosts(int64_t org_id) {
   return out;
 }
 
-Status SqliteAlertStore::Audit(int64_t org_id, TimePoint now,
-                               const std::string& who,
-                               const std::string& action,
-                               const std::string& detail) {
-  auto st = db_.Prepare(
-      "INSERT INTO alert_audit (org_id, at, who, action, detail) "
-      "VALUES (?, ?, ?, ?, ?)");
-  if (!st.ok()) return st.status();
-  st->Bind(1, org_id).Bind(2, ToUnixSeconds(now)).Bind(3, who).Bind(4, action);
-  st->Bind(5, detail);
-  return st->Run();
-}
-
 Result<int64_t> SqliteAlertStore::AddChannel(int64_t org_id,
                                              const AlertChannel& channel,
                                              const std::string& secret,
@@ -163,10 +151,10 @@ Result<int64_t> SqliteAlertStore::AddChannel(int64_t org_id,
     return s;
   }
   const int64_t id = db_.LastInsertId();
-  MAMORI_RETURN_IF_ERROR(Audit(org_id, now, who, "channel_added",
-                               "#" + std::to_string(id) + " " + channel.kind +
-                                   " " + channel.target + " " +
-                                   channel.language + " " + channel.schedule));
+  MAMORI_RETURN_IF_ERROR(AppendTrailAudit(
+      db_, AuditTrail::kAlerts, org_id, now, who, "channel_added",
+      "#" + std::to_string(id) + " " + channel.kind + " " + channel.target +
+          " " + channel.language + " " + channel.schedule));
   MAMORI_RETURN_IF_ERROR(tx.Commit());
   return id;
 }
@@ -192,8 +180,9 @@ Status SqliteAlertStore::RemoveChannel(int64_t org_id, int64_t channel_id,
   if (!cancel.ok()) return cancel.status();
   cancel->Bind(1, channel_id);
   MAMORI_RETURN_IF_ERROR(cancel->Run());
-  MAMORI_RETURN_IF_ERROR(Audit(org_id, now, who, "channel_removed",
-                               "#" + std::to_string(channel_id)));
+  MAMORI_RETURN_IF_ERROR(AppendTrailAudit(db_, AuditTrail::kAlerts, org_id, now,
+                                          who, "channel_removed",
+                                          "#" + std::to_string(channel_id)));
   return tx.Commit();
 }
 
@@ -256,10 +245,10 @@ Status SqliteAlertStore::SetSettings(int64_t org_id,
   st->Bind(1, org_id).Bind(2, int64_t{settings.silent_days});
   st->Bind(3, int64_t{settings.max_per_hour});
   MAMORI_RETURN_IF_ERROR(st->Run());
-  MAMORI_RETURN_IF_ERROR(
-      Audit(org_id, now, who, "settings_set",
-            "silent_days=" + std::to_string(settings.silent_days) +
-                " max_per_hour=" + std::to_string(settings.max_per_hour)));
+  MAMORI_RETURN_IF_ERROR(AppendTrailAudit(
+      db_, AuditTrail::kAlerts, org_id, now, who, "settings_set",
+      "silent_days=" + std::to_string(settings.silent_days) +
+          " max_per_hour=" + std::to_string(settings.max_per_hour)));
   return tx.Commit();
 }
 

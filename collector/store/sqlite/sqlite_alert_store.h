@@ -60,8 +60,6 @@ class SqliteAlertStore final : public AlertPort {
 
  private:
   explicit SqliteAlertStore(Database db) : db_(std::move(db)) {}
-  Status Audit(int64_t org_id, TimePoint now, const std::string& who,
-               const std::string& action, const std::string& detail);
   Result<int64_t> InsertEvent(int64_t org_id, const AlertCondition& c,
                               TimePoint now);
   // Queues `event_id` for the organisation's immediate channels (or for

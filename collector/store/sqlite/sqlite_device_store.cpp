@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "collector/store/device_marks.h"
+#include "collector/store/sqlite/sqlite_audit_rows.h"
 #include "common/text.h"
 
 namespace mamori::store {
@@ -169,29 +170,6 @@ Result<std::string> SqliteDeviceStore::CurrentMarkJson(int64_t org_id,
       .dump();
 }
 
-namespace {
-
-Status AppendAudit(Database& db, int64_t org_id, const DeviceActor& actor,
-                   const std::string& action, const std::string& mac,
-                   const std::string& before, const std::string& after,
-                   TimePoint now) {
-  Result<Statement> s = db.Prepare(
-      "INSERT INTO console_audit (at, actor, source, action, target, org_id, "
-      "before_json, after_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  if (!s.ok()) return s.status();
-  s->Bind(1, ToUnixSeconds(now))
-      .Bind(2, actor.actor)
-      .Bind(3, actor.source)
-      .Bind(4, action)
-      .Bind(5, "device:" + mac)
-      .Bind(6, org_id)
-      .Bind(7, before.empty() ? "{}" : before)
-      .Bind(8, after.empty() ? "{}" : after);
-  return s->Run();
-}
-
-}  // namespace
-
 Status SqliteDeviceStore::MarkDevice(int64_t org_id, const DeviceMark& mark,
                                      const DeviceActor& actor, TimePoint now) {
   Result<std::string> mac = NormalisedDeviceMac(mark.mac);
@@ -230,8 +208,9 @@ Status SqliteDeviceStore::MarkDevice(int64_t org_id, const DeviceMark& mark,
   MAMORI_RETURN_IF_ERROR(s->Run());
   Result<std::string> after = CurrentMarkJson(org_id, *mac);
   if (!after.ok()) return after.status();
-  MAMORI_RETURN_IF_ERROR(AppendAudit(db_, org_id, actor, "device.mark", *mac,
-                                     *before, *after, now));
+  MAMORI_RETURN_IF_ERROR(
+      AppendConsoleAudit(db_, DeviceMarkAudit(org_id, actor, "device.mark",
+                                              *mac, *before, *after, now)));
   return tx.Commit();
 }
 
@@ -254,8 +233,9 @@ Status SqliteDeviceStore::ClearMark(int64_t org_id, const std::string& mac_text,
   if (!s.ok()) return s.status();
   s->Bind(1, org_id).Bind(2, *mac);
   MAMORI_RETURN_IF_ERROR(s->Run());
-  MAMORI_RETURN_IF_ERROR(
-      AppendAudit(db_, org_id, actor, "device.unmark", *mac, *before, "", now));
+  MAMORI_RETURN_IF_ERROR(AppendConsoleAudit(
+      db_,
+      DeviceMarkAudit(org_id, actor, "device.unmark", *mac, *before, "", now)));
   return tx.Commit();
 }
 

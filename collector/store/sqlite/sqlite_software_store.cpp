@@ -1,6 +1,7 @@
 #include "collector/store/sqlite/sqlite_software_store.h"
 
 #include "collector/store/sqlite/org_lookup.h"
+#include "collector/store/sqlite/sqlite_audit_rows.h"
 
 namespace mamori::store {
 namespace {
@@ -138,22 +139,6 @@ Result<SoftwareRules> SqliteSoftwareStore::LoadRules(int64_t org_id) {
   return out;
 }
 
-Status SqliteSoftwareStore::Audit(int64_t org_id, TimePoint now,
-                                  const std::string& who,
-                                  const std::string& action,
-                                  const std::string& detail) {
-  auto st = db_.Prepare(
-      "INSERT INTO software_audit (org_id, at, who, action, detail) "
-      "VALUES (?, ?, ?, ?, ?)");
-  if (!st.ok()) return st.status();
-  st->Bind(1, org_id)
-      .Bind(2, ToUnixSeconds(now))
-      .Bind(3, who)
-      .Bind(4, action)
-      .Bind(5, detail);
-  return st->Run();
-}
-
 Status SqliteSoftwareStore::AddRule(int64_t org_id, const SoftwareRule& rule,
                                     const std::string& who, TimePoint now) {
   Transaction tx(db_);
@@ -172,7 +157,9 @@ Status SqliteSoftwareStore::AddRule(int64_t org_id, const SoftwareRule& rule,
     return AlreadyExistsError("the rule \"" + RuleText(rule) +
                               "\" is already set");
   }
-  MAMORI_RETURN_IF_ERROR(Audit(org_id, now, who, "rule_added", RuleText(rule)));
+  MAMORI_RETURN_IF_ERROR(AppendTrailAudit(db_, AuditTrail::kSoftware, org_id,
+                                          now, who, "rule_added",
+                                          RuleText(rule)));
   return tx.Commit();
 }
 
@@ -193,8 +180,9 @@ Status SqliteSoftwareStore::RemoveRule(int64_t org_id, const SoftwareRule& rule,
   if (db_.Changes() == 0) {
     return NotFoundError("no rule \"" + RuleText(rule) + "\"");
   }
-  MAMORI_RETURN_IF_ERROR(
-      Audit(org_id, now, who, "rule_removed", RuleText(rule)));
+  MAMORI_RETURN_IF_ERROR(AppendTrailAudit(db_, AuditTrail::kSoftware, org_id,
+                                          now, who, "rule_removed",
+                                          RuleText(rule)));
   return tx.Commit();
 }
 
@@ -211,8 +199,9 @@ Status SqliteSoftwareStore::SetFloor(int64_t org_id, const SoftwareFloor& floor,
     if (db_.Changes() == 0) {
       return NotFoundError("no version floor for \"" + floor.title + "\"");
     }
-    MAMORI_RETURN_IF_ERROR(
-        Audit(org_id, now, who, "floor_cleared", floor.title));
+    MAMORI_RETURN_IF_ERROR(AppendTrailAudit(db_, AuditTrail::kSoftware, org_id,
+                                            now, who, "floor_cleared",
+                                            floor.title));
   } else {
     auto st = db_.Prepare(
         "INSERT INTO software_floors (org_id, title_id, min_version) "
@@ -221,8 +210,9 @@ Status SqliteSoftwareStore::SetFloor(int64_t org_id, const SoftwareFloor& floor,
     if (!st.ok()) return st.status();
     st->Bind(1, org_id).Bind(2, floor.title).Bind(3, floor.min_version);
     MAMORI_RETURN_IF_ERROR(st->Run());
-    MAMORI_RETURN_IF_ERROR(Audit(org_id, now, who, "floor_set",
-                                 floor.title + " >= " + floor.min_version));
+    MAMORI_RETURN_IF_ERROR(AppendTrailAudit(
+        db_, AuditTrail::kSoftware, org_id, now, who, "floor_set",
+        floor.title + " >= " + floor.min_version));
   }
   return tx.Commit();
 }
@@ -245,7 +235,9 @@ Status SqliteSoftwareStore::SetLicences(int64_t org_id,
     if (db_.Changes() == 0) {
       return NotFoundError("no licence count for \"" + title + "\"");
     }
-    MAMORI_RETURN_IF_ERROR(Audit(org_id, now, who, "licences_cleared", title));
+    MAMORI_RETURN_IF_ERROR(AppendTrailAudit(db_, AuditTrail::kSoftware, org_id,
+                                            now, who, "licences_cleared",
+                                            title));
   } else {
     auto st = db_.Prepare(
         "INSERT INTO software_licences (org_id, title_id, owned) "
@@ -254,8 +246,9 @@ Status SqliteSoftwareStore::SetLicences(int64_t org_id,
     if (!st.ok()) return st.status();
     st->Bind(1, org_id).Bind(2, title).Bind(3, *owned);
     MAMORI_RETURN_IF_ERROR(st->Run());
-    MAMORI_RETURN_IF_ERROR(Audit(org_id, now, who, "licences_set",
-                                 title + " = " + std::to_string(*owned)));
+    MAMORI_RETURN_IF_ERROR(AppendTrailAudit(
+        db_, AuditTrail::kSoftware, org_id, now, who, "licences_set",
+        title + " = " + std::to_string(*owned)));
   }
   return tx.Commit();
 }

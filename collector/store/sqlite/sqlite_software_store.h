@@ -39,8 +39,6 @@ class SqliteSoftwareStore final : public SoftwarePort {
 
  private:
   explicit SqliteSoftwareStore(Database db) : db_(std::move(db)) {}
-  Status Audit(int64_t org_id, TimePoint now, const std::string& who,
-               const std::string& action, const std::string& detail);
 
   Database db_;
 };
