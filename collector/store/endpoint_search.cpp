@@ -16,13 +16,9 @@ bool UsesSearchIndex(std::string_view text) {
          text.find('\0') == std::string_view::npos;
 }
 
-std::string Fts5Phrase(std::string_view text, std::string_view column) {
+std::string Fts5Phrase(std::string_view text) {
   std::string out;
-  out.reserve(text.size() + column.size() + 8);
-  if (!column.empty()) {
-    out += column;
-    out += " : ";
-  }
+  out.reserve(text.size() + 2);
   out += '"';
   for (char c : text) {
     if (c == '"') out += '"';

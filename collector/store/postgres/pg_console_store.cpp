@@ -213,17 +213,11 @@ Result<EndpointPage> PgConsoleStore::ListEndpoints(const OrgScope& scope,
                text + ") > 0 OR strpos(lower(h.serial), " + text + ") > 0)";
     }
   }
+  // The OS filter reads every host, as on SQLite (sqlite_console_store.cpp
+  // says why: its texts match most of a fleet).
   if (!query.os.empty()) {
-    if (UsesSearchIndex(query.os)) {
-      // The OS text's index narrows (os_name is part of it), the exact
-      // test on os_name decides.
-      const std::string like = "lower(" + arg(LikeContaining(query.os)) + ")";
-      where += " AND lower(h.os_name || ' ' || h.os_version) LIKE " + like +
-               " AND lower(h.os_name) LIKE " + like;
-    } else {
-      where += " AND strpos(lower(h.os_name), lower(" + arg(query.os) +
-               "::text)) > 0";
-    }
+    where +=
+        " AND strpos(lower(h.os_name), lower(" + arg(query.os) + "::text)) > 0";
   }
   const int64_t silent_before = ToUnixSeconds(now) - query.silent_after.count();
   if (query.silent_only) {
