@@ -338,6 +338,145 @@ TEST_P(ConsoleStoreTest, HostileSearchTextFindsNothingAndBreaksNothing) {
       8);
 }
 
+// The search finds exactly the hosts whose name, OS text or serial contains
+// the text (ASCII case folded), whether it goes through the trigram index
+// (three characters or more) or reads every host (shorter); the search
+// syntax of the index (FTS5 on SQLite: quotes, *, :, ^, NEAR, AND/OR) is
+// matched as text, never interpreted; and a renamed host is found by its
+// new name only (the index follows hosts).
+TEST_P(ConsoleStoreTest, SearchMatchesSubstringsWithOrWithoutTheIndex) {
+  for (const char* name : {"会計-ノートPC", "ab\"cd", "x*y NEAR(a b)",
+                           "os:fake", "^caret", "pc-1 OR pc-2", "Straße-ü"}) {
+    Enroll("acme", name);
+  }
+  struct Host {
+    std::string hostname, os, serial;
+  };
+  std::vector<Host> hosts;
+  {
+    EndpointQuery all;
+    all.limit = 500;
+    auto page = console_->ListEndpoints({true, {}}, acme_, all, clock_.Now());
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    ASSERT_EQ(page->total, 15);
+    for (const EndpointSummary& e : page->endpoints) {
+      hosts.push_back({e.hostname, e.os_name + " " + e.os_version, e.serial});
+    }
+  }
+  auto lower = [](std::string t) {
+    for (char& c : t) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return t;
+  };
+  for (const char* text_chars : {"pc-",
+                                 "PC-1",
+                                 "c-",
+                                 "c",
+                                 "会計",
+                                 "会",
+                                 "ノートpc",
+                                 "\"",
+                                 "b\"c",
+                                 "ab\"cd",
+                                 "*",
+                                 "x*y",
+                                 "NEAR(",
+                                 "NEAR(a b)",
+                                 "os:",
+                                 "os:fake",
+                                 "^ca",
+                                 "^",
+                                 "DEBIAN gnu",
+                                 "windows 11",
+                                 "s-pc-3",
+                                 "S-PC",
+                                 "pc-1 OR pc-2",
+                                 "1 OR",
+                                 "OR",
+                                 "AND",
+                                 "pc AND",
+                                 "-pc",
+                                 "%",
+                                 "_",
+                                 "\\",
+                                 "'",
+                                 "ße-ü",
+                                 "' OR 1=1 --",
+                                 "zz-none",
+                                 "e-\xc3\xbc"}) {
+    const std::string text = text_chars;
+    std::set<std::string> expected;
+    for (const Host& h : hosts) {
+      const std::string needle = lower(text);
+      if (lower(h.hostname).find(needle) != std::string::npos ||
+          lower(h.os).find(needle) != std::string::npos ||
+          lower(h.serial).find(needle) != std::string::npos) {
+        expected.insert(h.hostname);
+      }
+    }
+    EndpointQuery q;
+    q.search = text;
+    q.limit = 500;
+    auto page = console_->ListEndpoints({true, {}}, acme_, q, clock_.Now());
+    ASSERT_TRUE(page.ok()) << text << ": " << page.status().ToString();
+    std::set<std::string> found;
+    for (const EndpointSummary& e : page->endpoints) found.insert(e.hostname);
+    EXPECT_EQ(found, expected) << text;
+    EXPECT_EQ(page->total, static_cast<int64_t>(expected.size())) << text;
+  }
+  // os= tests the OS name only, not its version: "debian gnu/linux 12".
+  for (const auto& [os, total] :
+       std::vector<std::pair<std::string, int64_t>>{{"GNU/Linux", 14},
+                                                    {"windows", 1},
+                                                    {"win", 1},
+                                                    {"Linux 12", 0},
+                                                    {"\"", 0},
+                                                    {"11", 1},
+                                                    {"12", 0}}) {
+    EndpointQuery q;
+    q.os = os;
+    auto page = console_->ListEndpoints({true, {}}, acme_, q, clock_.Now());
+    ASSERT_TRUE(page.ok()) << os << ": " << page.status().ToString();
+    EXPECT_EQ(page->total, total) << os;
+  }
+
+  // The same machine enrolls again under a new name: one host, found by
+  // the new name only.
+  auto token = store_->CreateToken({"acme", std::nullopt, std::nullopt});
+  ASSERT_TRUE(token.ok());
+  EnrollInput in;
+  in.token = token->token;
+  in.identity = {"renamed-old", "m-r", "u-r", "s-r", {}};
+  in.os_name = "Debian GNU/Linux";
+  in.os_version = "12";
+  in.node_key_hash = pki::Sha256Hex("k");
+  auto first = store_->Enroll(in);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  in.identity.hostname = "renamed-new";
+  in.previous_host_id = first->host_id;
+  in.previous_node_key_hash = pki::Sha256Hex("k");
+  auto again = store_->Enroll(in);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_EQ(again->host_id, first->host_id);
+  EndpointQuery q;
+  q.search = "renamed-old";
+  EXPECT_EQ(console_->ListEndpoints({true, {}}, acme_, q, clock_.Now())->total,
+            0);
+  q.search = "renamed-new";
+  auto page = console_->ListEndpoints({true, {}}, acme_, q, clock_.Now());
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->total, 1);
+  EXPECT_EQ(page->endpoints.front().id, first->host_id);
+  q.search = "renamed";
+  EXPECT_EQ(console_->ListEndpoints({true, {}}, acme_, q, clock_.Now())->total,
+            1);
+  // Another organisation's host is never found.
+  q.search = "secret-host";
+  EXPECT_EQ(console_->ListEndpoints({true, {}}, acme_, q, clock_.Now())->total,
+            0);
+}
+
 // Several hosts with failing, unknown and erring results: the failing and
 // unknown counts, the sort by failing checks and the rule filter (grading
 // migration 9's indexes on SQLite), never another organisation's host, and
@@ -412,6 +551,42 @@ TEST_P(ConsoleStoreTest, FailingCountsSortAndRuleFilterAcrossHosts) {
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->total, 1);
   EXPECT_EQ(page->endpoints.front().id, secret);
+
+  // A later run: pc-1's firewall passes now, pc-4's error became a
+  // failure; the counts follow (and unchanged results change nothing).
+  std::vector<grading::CheckResult> later = {
+      result(pc1, "av.present", CheckStatus::kFail),
+      result(pc1, "fw.on", CheckStatus::kPass),
+      result(pc1, "disk.enc", CheckStatus::kPass),
+      result(pc2, "fw.on", CheckStatus::kFail),
+      result(pc2, "disk.enc", CheckStatus::kUnknown),
+      result(pc4, "av.present", CheckStatus::kFail),
+      result(pc4, "fw.on", CheckStatus::kPass)};
+  clock_.Advance(std::chrono::seconds(60));
+  ASSERT_TRUE((*grading)->SaveResults(acme_, &later, "v1", clock_.Now()).ok());
+  q = {};
+  q.sort = EndpointSort::kFailing;
+  q.descending = true;
+  q.limit = 4;
+  page = console_->ListEndpoints({true, {}}, acme_, q, clock_.Now());
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->endpoints.size(), 4u);
+  // Three hosts fail one check each now: by id, descending, among equals.
+  EXPECT_EQ(page->endpoints[0].id, pc4);
+  EXPECT_EQ(page->endpoints[0].failing, 1);
+  EXPECT_EQ(page->endpoints[0].unknown, 0);
+  EXPECT_EQ(page->endpoints[1].id, pc2);
+  EXPECT_EQ(page->endpoints[1].unknown, 1);
+  EXPECT_EQ(page->endpoints[2].id, pc1);
+  EXPECT_EQ(page->endpoints[2].failing, 1);
+  EXPECT_EQ(page->endpoints[3].failing, 0);
+  // The next page after the cursor carries on in the same order.
+  q.cursor = page->next_cursor;
+  ASSERT_FALSE(q.cursor.empty());
+  auto next = console_->ListEndpoints({true, {}}, acme_, q, clock_.Now());
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(next->endpoints.size(), 4u);  // 8 hosts in acme
+  for (const auto& e : next->endpoints) EXPECT_EQ(e.failing, 0);
 
   auto checks = console_->EndpointChecks({true, {}}, acme_, pc1);
   ASSERT_TRUE(checks.ok());

@@ -26,6 +26,9 @@ constexpr char kDerived[] =
 constexpr char kMaterialised[] =
     "derived: SQLite's stored copy of a view over host_facts; PostgreSQL "
     "reads its fact views instead";
+constexpr char kSearchIndex[] =
+    "derived: SQLite's full-text search index (FTS5) and its tables; "
+    "PostgreSQL indexes the same columns itself (pg_trgm)";
 constexpr char kNoTarget[] =
     "no PostgreSQL table in this build yet (docs/scale.md)";
 
@@ -367,7 +370,32 @@ Result<MigrateOutcome> MigrateSqliteToPostgres(const std::string& sqlite_path,
     if (!*row) break;
     source_views.insert(view_names->ColumnText(0));
   }
+  // FTS5 tables (console migration 3's endpoint search) and the shadow
+  // tables each keeps (NAME_data, NAME_idx, …): an index, rebuilt from the
+  // rows it indexes, never data to move.
+  std::vector<std::string> virtual_tables;
+  auto virtual_names = db.Prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND "
+      "sql LIKE 'CREATE VIRTUAL TABLE%'");
+  if (!virtual_names.ok()) return virtual_names.status();
+  while (true) {
+    Result<bool> row = virtual_names->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    virtual_tables.push_back(virtual_names->ColumnText(0));
+  }
+  auto search_index = [&](const std::string& table) {
+    for (const std::string& v : virtual_tables) {
+      if (table == v || StartsWith(table, v + "_")) return true;
+    }
+    return false;
+  };
   for (const std::string& table : source_tables) {
+    if (search_index(table)) {
+      // Not counted: a virtual table's count would read the index.
+      outcome.not_copied.push_back({table, 0, 0, kSearchIndex});
+      continue;
+    }
     Result<int64_t> count = SourceCount(db, table);
     if (!count.ok()) return count.status();
     source_rows[table] = *count;

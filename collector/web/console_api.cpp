@@ -1061,22 +1061,39 @@ struct ApiHandlers : ApiBase {
     if (!call.scope.Allows(org_id)) return Problem(404, "error.not_found");
     auto dictionary = software::BuiltinDictionary();
     if (!dictionary.ok()) return StoreProblem(dictionary.status());
-    Result<store::SoftwareRules> rules = store::SoftwareRules{};
-    Result<store::SoftwareInventory> inventory = store::SoftwareInventory{};
+    if (api.options_.software_store_url.empty()) {
+      return Problem(404, "error.not_found");
+    }
+    Result<std::unique_ptr<store::SoftwarePort>> port = api.AcquireSoftware();
+    if (!port.ok()) return StoreProblem(port.status());
+    struct Release {
+      ConsoleApi& api;
+      std::unique_ptr<store::SoftwarePort>& port;
+      ~Release() { api.ReleaseSoftware(std::move(port)); }
+    } release{api, *port};
+    Result<store::SoftwareRules> rules = (*port)->LoadRules(org_id);
+    if (!rules.ok()) return StoreProblem(rules.status());
+    const TimePoint now = api.clock_.Now();
+    std::shared_ptr<const store::SoftwareInventory> inventory;
     {
       std::lock_guard<std::mutex> lock(api.software_mu_);
-      if (api.software_ == nullptr) {
-        if (api.options_.software_store_url.empty()) {
-          return Problem(404, "error.not_found");
-        }
-        auto opened = store::OpenSoftwareStore(api.options_.software_store_url);
-        if (!opened.ok()) return StoreProblem(opened.status());
-        api.software_ = std::move(*opened);
+      auto kept = api.ledger_inventory_.find(org_id);
+      if (kept != api.ledger_inventory_.end() &&
+          now - kept->second.read_at < kLedgerInventoryMaxAge &&
+          now >= kept->second.read_at) {
+        inventory = kept->second.inventory;
       }
-      rules = api.software_->LoadRules(org_id);
-      if (!rules.ok()) return StoreProblem(rules.status());
-      inventory = api.software_->Inventory(org_id);
-      if (!inventory.ok()) return StoreProblem(inventory.status());
+    }
+    if (inventory == nullptr) {
+      Result<store::SoftwareInventory> read = (*port)->Inventory(org_id);
+      if (!read.ok()) return StoreProblem(read.status());
+      inventory = std::make_shared<const store::SoftwareInventory>(
+          std::move(read).value());
+      std::lock_guard<std::mutex> lock(api.software_mu_);
+      std::erase_if(api.ledger_inventory_, [&](const auto& entry) {
+        return now - entry.second.read_at >= kLedgerInventoryMaxAge;
+      });
+      api.ledger_inventory_[org_id] = {inventory, now};
     }
     const software::Ledger ledger = software::BuildLedger(
         **dictionary, *rules, *inventory, call.lang == "ja");
@@ -1591,6 +1608,39 @@ ConsoleApi::ConsoleApi(store::AccountStore& accounts,
       throttle_(clock, options_.throttle) {
   Result<std::string> dummy = pki::HashPassword(pki::RandomSecret(18));
   if (dummy.ok()) dummy_hash_ = std::move(dummy).value();
+}
+
+Result<std::unique_ptr<store::SoftwarePort>> ConsoleApi::AcquireSoftware() {
+  std::unique_lock<std::mutex> lock(software_mu_);
+  software_cv_.wait(lock, [&] {
+    return !software_idle_.empty() || software_opened_ < kLedgerConnections;
+  });
+  if (!software_idle_.empty()) {
+    std::unique_ptr<store::SoftwarePort> port =
+        std::move(software_idle_.back());
+    software_idle_.pop_back();
+    return port;
+  }
+  ++software_opened_;
+  lock.unlock();
+  Result<std::unique_ptr<store::SoftwarePort>> opened =
+      store::OpenSoftwareStore(options_.software_store_url);
+  if (!opened.ok()) {
+    lock.lock();
+    --software_opened_;
+    lock.unlock();
+    software_cv_.notify_one();
+  }
+  return opened;
+}
+
+void ConsoleApi::ReleaseSoftware(std::unique_ptr<store::SoftwarePort> port) {
+  if (port == nullptr) return;
+  {
+    std::lock_guard<std::mutex> lock(software_mu_);
+    software_idle_.push_back(std::move(port));
+  }
+  software_cv_.notify_one();
 }
 
 ConsoleApi::~ConsoleApi() {

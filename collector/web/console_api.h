@@ -24,6 +24,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "collector/policy/grading_service.h"
 #include "collector/store/account_store.h"
@@ -43,6 +44,10 @@ class RegisterPort;
 }  // namespace mamori::asset_register
 
 namespace mamori::web {
+
+// How long the software ledger answers from an organisation's matched
+// installs as last read (ConsoleApi::ledger_inventory_).
+inline constexpr std::chrono::seconds kLedgerInventoryMaxAge{5};
 
 struct ConsoleApiOptions {
   SessionSettings sessions;
@@ -120,9 +125,30 @@ class ConsoleApi {
   // grading_mu_: the endpoint detail needs only these, and a page rebuild
   // holds grading_mu_ for seconds at 10,000 hosts (docs/performance.md).
   const policy::PolicySet check_texts_;
-  // Opened on first use from options_.software_store_url.
-  std::mutex software_mu_;  // guards software_
-  std::unique_ptr<store::SoftwarePort> software_;
+  // The software ledger's store connections, opened on first use from
+  // options_.software_store_url, at most kLedgerConnections, each used by
+  // one request at a time (a SoftwarePort owns its connection): requests
+  // run side by side instead of queueing on one connection
+  // (docs/performance.md, "Fourth pass").
+  static constexpr size_t kLedgerConnections = 3;
+  Result<std::unique_ptr<store::SoftwarePort>> AcquireSoftware();
+  void ReleaseSoftware(std::unique_ptr<store::SoftwarePort> port);
+  std::mutex software_mu_;  // guards the three below
+  std::condition_variable software_cv_;
+  std::vector<std::unique_ptr<store::SoftwarePort>> software_idle_;
+  size_t software_opened_ = 0;
+  // Each organisation's matched installs as last read, for
+  // kLedgerInventoryMaxAge: the read takes tens of ms of CPU at 10,000
+  // hosts, and package lists change with installs (hours). The rules and
+  // licences, which people change through the console, are read per
+  // request. Guarded by software_mu_; entries older than the limit are
+  // dropped when another is added, so it holds at most the organisations
+  // viewed in the last few seconds.
+  struct LedgerInventory {
+    std::shared_ptr<const store::SoftwareInventory> inventory;
+    TimePoint read_at;
+  };
+  std::map<int64_t, LedgerInventory> ledger_inventory_;
   asset_register::RegisterPort* register_ = nullptr;
   bool register_not_on_backend_ = false;
   store::DeviceStore* devices_ = nullptr;

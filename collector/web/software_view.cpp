@@ -12,37 +12,142 @@ bool SoftwareViewCache::Fresh(const Slot& slot, TimePoint now) const {
   return slot.snapshot && now - slot.snapshot->computed_at < max_age_;
 }
 
+SoftwareViewCache::~SoftwareViewCache() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+    jobs_.clear();
+  }
+  work_cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+  // Requests still waiting for a build (none once the API is gone) wake
+  // to an error rather than wait for ever.
+  built_cv_.notify_all();
+}
+
 Result<SoftwareViewCache::Snapshot> SoftwareViewCache::Get(int64_t org_id,
                                                            TimePoint now,
-                                                           const Build& build) {
-  std::shared_ptr<Slot> slot;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::shared_ptr<Slot>& s = slots_[org_id];
-    if (!s) s = std::make_shared<Slot>();
-    slot = s;
-    if (Fresh(*slot, now)) return *slot->snapshot;
+                                                           Build build) {
+  std::unique_lock<std::mutex> lock(mu_);
+  Slot& slot = slots_[org_id];
+  slot.last_asked = ++asked_;
+  if (Fresh(slot, now)) return *slot.snapshot;
+  if (!slot.queued && !stop_) {
+    slot.queued = true;
+    jobs_.push_back({org_id, now, std::move(build)});
+    if (!worker_.joinable()) worker_ = std::thread([this] { Loop(); });
+    work_cv_.notify_one();
   }
-  std::unique_lock<std::mutex> building(slot->build_mu, std::try_to_lock);
-  if (!building.owns_lock()) {
-    {
-      // Another request is rebuilding: the old copy meanwhile.
-      std::lock_guard<std::mutex> lock(mu_);
-      if (slot->snapshot) return *slot->snapshot;
+  // An old copy now, the new one for later requests.
+  if (slot.snapshot) return *slot.snapshot;
+  const uint64_t done = slot.builds_done;
+  built_cv_.wait(lock, [&] { return slot.builds_done != done || stop_; });
+  if (slot.snapshot) return *slot.snapshot;
+  if (!slot.last_failure.ok()) return slot.last_failure;
+  return UnavailableError("software view: the collector is stopping");
+}
+
+void SoftwareViewCache::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    work_cv_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
+    if (stop_) return;
+    Job job = std::move(jobs_.front());
+    jobs_.pop_front();
+    lock.unlock();
+    Result<Rows> rows = job.build();
+    job.build = nullptr;  // what it captured goes before the lock is taken
+    lock.lock();
+    Slot& slot = slots_[job.org_id];
+    slot.queued = false;
+    ++slot.builds_done;
+    if (rows.ok()) {
+      slot.snapshot = Snapshot{
+          std::make_shared<const Rows>(std::move(rows).value()), job.now};
+      slot.last_failure = Status::Ok();
+      DropLeastRecentlyAsked();
+    } else {
+      slot.last_failure = rows.status();
     }
-    building.lock();  // no copy yet: wait for the build under way
+    built_cv_.notify_all();
   }
-  {
-    // It may have finished while this request waited.
-    std::lock_guard<std::mutex> lock(mu_);
-    if (Fresh(*slot, now)) return *slot->snapshot;
+}
+
+void SoftwareViewCache::DropLeastRecentlyAsked() {
+  size_t kept = 0;
+  for (const auto& [id, slot] : slots_) kept += slot.snapshot ? 1 : 0;
+  while (kept > max_orgs_) {
+    auto oldest = slots_.end();
+    for (auto it = slots_.begin(); it != slots_.end(); ++it) {
+      if (!it->second.snapshot || it->second.queued) continue;
+      if (oldest == slots_.end() ||
+          it->second.last_asked < oldest->second.last_asked) {
+        oldest = it;
+      }
+    }
+    if (oldest == slots_.end()) return;
+    oldest->second.snapshot.reset();
+    --kept;
   }
-  Result<Rows> rows = build();
-  if (!rows.ok()) return rows.status();
-  Snapshot snapshot{std::make_shared<const Rows>(std::move(rows).value()), now};
-  std::lock_guard<std::mutex> lock(mu_);
-  slot->snapshot = snapshot;
-  return snapshot;
+}
+
+namespace {
+
+std::string ToHex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+std::optional<std::string> FromHex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int value = 0;
+    for (char c : hex.substr(i, 2)) {
+      value <<= 4;
+      if (c >= '0' && c <= '9') {
+        value |= c - '0';
+      } else if (c >= 'a' && c <= 'f') {
+        value |= c - 'a' + 10;
+      } else {
+        return std::nullopt;
+      }
+    }
+    out.push_back(static_cast<char>(value));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string EncodeSoftwareCursor(std::string_view name,
+                                 std::string_view version) {
+  return ToHex(name) + "-" + ToHex(version);
+}
+
+Result<std::pair<std::string, std::string>> DecodeSoftwareCursor(
+    std::string_view text) {
+  const Status bad = InvalidArgumentError("cursor: not a cursor of this list");
+  const size_t dash = text.find('-');
+  if (dash == std::string_view::npos || text.size() > 4096) return bad;
+  std::optional<std::string> name = FromHex(text.substr(0, dash));
+  std::optional<std::string> version = FromHex(text.substr(dash + 1));
+  if (!name || !version) return bad;
+  return std::make_pair(std::move(*name), std::move(*version));
+}
+
+bool SoftwareRowBefore(std::string_view a_name, std::string_view a_version,
+                       std::string_view b_name, std::string_view b_version) {
+  const std::string la = ToLowerAscii(a_name);
+  const std::string lb = ToLowerAscii(b_name);
+  if (la != lb) return la < lb;
+  if (a_version != b_version) return a_version < b_version;
+  return a_name < b_name;
 }
 
 namespace {

@@ -20,30 +20,52 @@ SoftwareViewCache::Rows OneRow(const std::string& name) {
   return {row};
 }
 
-TEST(SoftwareViewCache, BuildsOnceWhileFreshAndAgainWhenOld) {
+// Waits (bounded) until `done` holds; the builds run on the cache's thread.
+template <typename Done>
+bool Eventually(Done done) {
+  for (int i = 0; i < 2000 && !done(); ++i) {
+    std::this_thread::sleep_for(5ms);
+  }
+  return done();
+}
+
+TEST(SoftwareViewCache, BuildsOnceWhileFreshAndInTheBackgroundWhenOld) {
   SoftwareViewCache cache(60s);
   const TimePoint t0 = FromUnixSeconds(1'800'000'000);
-  int builds = 0;
+  std::atomic<int> builds{0};
+  std::atomic<bool> on_caller_thread{false};
+  const std::thread::id caller = std::this_thread::get_id();
   auto build = [&]() -> Result<SoftwareViewCache::Rows> {
-    ++builds;
-    return OneRow("build " + std::to_string(builds));
+    if (std::this_thread::get_id() == caller) on_caller_thread = true;
+    return OneRow("build " + std::to_string(++builds));
   };
+  // No copy yet: the request waits for the first build.
   auto a = cache.Get(1, t0, build);
   ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->rows->front().summary.name, "build 1");
   auto b = cache.Get(1, t0 + 59s, build);
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(builds, 1);
   EXPECT_EQ(b->rows->front().summary.name, "build 1");
   EXPECT_EQ(b->computed_at, t0);
+  // Old: the request gets the old copy and a rebuild is queued.
   auto c = cache.Get(1, t0 + 61s, build);
   ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->rows->front().summary.name, "build 1");
+  ASSERT_TRUE(Eventually([&] { return builds == 2; }));
+  auto d = cache.Get(1, t0 + 62s, build);
+  ASSERT_TRUE(Eventually([&] {
+    d = cache.Get(1, t0 + 62s, build);
+    return d.ok() && d->rows->front().summary.name == "build 2";
+  }));
+  EXPECT_EQ(d->computed_at, t0 + 61s);
   EXPECT_EQ(builds, 2);
-  EXPECT_EQ(c->rows->front().summary.name, "build 2");
   // Another organisation has its own copy.
   auto other = cache.Get(2, t0 + 61s, build);
   ASSERT_TRUE(other.ok());
   EXPECT_EQ(builds, 3);
   EXPECT_EQ(other->rows->front().summary.name, "build 3");
+  EXPECT_FALSE(on_caller_thread);
 }
 
 TEST(SoftwareViewCache, AFailedBuildIsReturnedAndNotKept) {
@@ -61,7 +83,7 @@ TEST(SoftwareViewCache, AFailedBuildIsReturnedAndNotKept) {
   EXPECT_EQ(b->rows->front().summary.name, "ok");
 }
 
-TEST(SoftwareViewCache, OthersGetTheOldCopyWhileOneRebuilds) {
+TEST(SoftwareViewCache, OldCopyWhileTheBackgroundRebuildsOnce) {
   SoftwareViewCache cache(60s);
   const TimePoint t0 = FromUnixSeconds(1'800'000'000);
   ASSERT_TRUE(
@@ -70,32 +92,69 @@ TEST(SoftwareViewCache, OthersGetTheOldCopyWhileOneRebuilds) {
                [] { return Result<SoftwareViewCache::Rows>(OneRow("old")); })
           .ok());
   std::atomic<bool> started{false}, release{false};
-  std::thread rebuilder([&] {
-    auto r = cache.Get(1, t0 + 120s, [&]() -> Result<SoftwareViewCache::Rows> {
-      started = true;
-      while (!release) std::this_thread::sleep_for(1ms);
-      return OneRow("new");
-    });
-    EXPECT_TRUE(r.ok());
-  });
-  while (!started) std::this_thread::sleep_for(1ms);
-  int extra_builds = 0;
-  auto meanwhile = cache.Get(1, t0 + 120s, [&] {
-    ++extra_builds;
-    return Result<SoftwareViewCache::Rows>(OneRow("second"));
-  });
-  ASSERT_TRUE(meanwhile.ok());
-  EXPECT_EQ(meanwhile->rows->front().summary.name, "old");
-  EXPECT_EQ(extra_builds, 0);
+  std::atomic<int> builds{0};
+  auto slow = [&]() -> Result<SoftwareViewCache::Rows> {
+    ++builds;
+    started = true;
+    while (!release) std::this_thread::sleep_for(1ms);
+    return OneRow("new");
+  };
+  auto first = cache.Get(1, t0 + 120s, slow);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->rows->front().summary.name, "old");
+  ASSERT_TRUE(Eventually([&] { return started.load(); }));
+  // While it runs, every request answers at once from the old copy and
+  // queues nothing more.
+  for (int i = 0; i < 5; ++i) {
+    auto meanwhile = cache.Get(1, t0 + 120s, slow);
+    ASSERT_TRUE(meanwhile.ok());
+    EXPECT_EQ(meanwhile->rows->front().summary.name, "old");
+  }
   release = true;
-  rebuilder.join();
-  auto after = cache.Get(1, t0 + 121s, [&] {
-    ++extra_builds;
-    return Result<SoftwareViewCache::Rows>(OneRow("third"));
-  });
-  ASSERT_TRUE(after.ok());
-  EXPECT_EQ(after->rows->front().summary.name, "new");
-  EXPECT_EQ(extra_builds, 0);
+  Result<SoftwareViewCache::Snapshot> after = first;
+  ASSERT_TRUE(Eventually([&] {
+    after = cache.Get(1, t0 + 121s, slow);
+    return after.ok() && after->rows->front().summary.name == "new";
+  }));
+  EXPECT_EQ(builds, 1);
+}
+
+TEST(SoftwareViewCache, KeepsAtMostMaxOrgsCopies) {
+  SoftwareViewCache cache(60s, 2);
+  const TimePoint t0 = FromUnixSeconds(1'800'000'000);
+  std::atomic<int> builds{0};
+  auto build = [&]() -> Result<SoftwareViewCache::Rows> {
+    return OneRow("build " + std::to_string(++builds));
+  };
+  ASSERT_TRUE(cache.Get(1, t0, build).ok());
+  ASSERT_TRUE(cache.Get(2, t0, build).ok());
+  ASSERT_TRUE(cache.Get(1, t0, build).ok());  // 2 is now the least recent
+  ASSERT_TRUE(cache.Get(3, t0, build).ok());  // drops 2's copy
+  EXPECT_EQ(builds, 3);
+  ASSERT_TRUE(cache.Get(1, t0, build).ok());
+  EXPECT_EQ(builds, 3);
+  auto two = cache.Get(2, t0, build);  // built again
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(builds, 4);
+  EXPECT_EQ(two->rows->front().summary.name, "build 4");
+}
+
+TEST(SoftwareCursor, RoundTripsAndRefusesOtherText) {
+  auto decoded =
+      DecodeSoftwareCursor(EncodeSoftwareCursor("<b>Zoom</b>", "6.0-\x01"));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->first, "<b>Zoom</b>");
+  EXPECT_EQ(decoded->second, "6.0-\x01");
+  for (const char* bad : {"", "zz-00", "00", "0-00", "4142-0g", "41-42-43"}) {
+    EXPECT_EQ(DecodeSoftwareCursor(bad).status().code(),
+              StatusCode::kInvalidArgument)
+        << bad;
+  }
+  EXPECT_TRUE(SoftwareRowBefore("apt", "2", "Bash", "1"));
+  EXPECT_TRUE(SoftwareRowBefore("bash", "1", "bash", "2"));
+  EXPECT_TRUE(SoftwareRowBefore("Zoom", "6", "zoom", "6"));
+  EXPECT_FALSE(SoftwareRowBefore("zoom", "6", "Zoom", "6"));
+  EXPECT_FALSE(SoftwareRowBefore("zoom", "6", "zoom", "6"));
 }
 
 const store::EndOfSupportTable& Table() {

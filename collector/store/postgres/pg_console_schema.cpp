@@ -76,6 +76,94 @@ INSERT INTO console_accounts (name, role, password_hash, must_change_password,
   SELECT name, 'operator', password_hash, true, created_at
   FROM admin_accounts;
 )sql"},
+    // Step 2: as SQLite's console step 3 (collector/store/sqlite/
+    // console_schema.cpp says why). The search uses pg_trgm GIN indexes on
+    // the lower() expressions the console store's LIKE tests read
+    // (pg_console_store.cpp), where SQLite has an FTS5 table. pg_trgm is in
+    // Debian's postgresql-15 contrib and trusted (any role that may create
+    // in the database may add it); where it cannot be created the step
+    // still succeeds without the indexes and the search reads every host of
+    // the organisation, as before, with the same answers. Only the indexed
+    // expressions' columns matter to HOT updates, so a steady report's
+    // hosts update (last_seen …) stays as cheap as before.
+    {2, R"sql(
+DO $$
+BEGIN
+  CREATE EXTENSION IF NOT EXISTS pg_trgm;
+EXCEPTION WHEN OTHERS THEN
+  RAISE NOTICE 'pg_trgm unavailable (%): endpoint search without an index',
+    SQLERRM;
+END $$;
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+    CREATE INDEX hosts_search_hostname
+      ON hosts USING gin (lower(hostname) gin_trgm_ops);
+    CREATE INDEX hosts_search_os
+      ON hosts USING gin (lower(os_name || ' ' || os_version) gin_trgm_ops);
+    CREATE INDEX hosts_search_serial
+      ON hosts USING gin (lower(serial) gin_trgm_ops);
+  END IF;
+END $$;
+
+CREATE TABLE host_check_counts (
+  host_id bigint PRIMARY KEY,
+  org_id  bigint NOT NULL,
+  failing bigint NOT NULL DEFAULT 0,
+  unknown bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX host_check_counts_org ON host_check_counts(org_id, failing, host_id);
+INSERT INTO host_check_counts (host_id, org_id, failing, unknown)
+  SELECT h.id, h.org_id,
+         count(c.host_id) FILTER (WHERE c.status = 'fail'),
+         count(c.host_id) FILTER (WHERE c.status IN ('unknown', 'error'))
+  FROM hosts h LEFT JOIN check_results c ON c.host_id = h.id
+  GROUP BY h.id, h.org_id;
+
+CREATE FUNCTION host_check_counts_host() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO host_check_counts (host_id, org_id) VALUES (NEW.id, NEW.org_id)
+      ON CONFLICT (host_id) DO NOTHING;
+    RETURN NEW;
+  END IF;
+  DELETE FROM host_check_counts WHERE host_id = OLD.id;
+  RETURN OLD;
+END $$;
+CREATE TRIGGER host_check_counts_host AFTER INSERT OR DELETE ON hosts
+  FOR EACH ROW EXECUTE FUNCTION host_check_counts_host();
+
+CREATE FUNCTION host_check_counts_result() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  d_failing bigint := 0;
+  d_unknown bigint := 0;
+  host bigint;
+BEGIN
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    host := NEW.host_id;
+    d_failing := d_failing + (NEW.status = 'fail')::int;
+    d_unknown := d_unknown + (NEW.status IN ('unknown', 'error'))::int;
+  END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    host := OLD.host_id;
+    d_failing := d_failing - (OLD.status = 'fail')::int;
+    d_unknown := d_unknown - (OLD.status IN ('unknown', 'error'))::int;
+  END IF;
+  IF d_failing <> 0 OR d_unknown <> 0 THEN
+    UPDATE host_check_counts
+       SET failing = failing + d_failing, unknown = unknown + d_unknown
+     WHERE host_id = host;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER host_check_counts_result_insert AFTER INSERT OR DELETE
+  ON check_results FOR EACH ROW EXECUTE FUNCTION host_check_counts_result();
+CREATE TRIGGER host_check_counts_result_update AFTER UPDATE OF status
+  ON check_results FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
+  EXECUTE FUNCTION host_check_counts_result();
+)sql"},
 };
 
 constexpr PgMigrationStep kReportSteps[] = {

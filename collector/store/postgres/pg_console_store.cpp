@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "collector/store/endpoint_cursor.h"
+#include "collector/store/endpoint_search.h"
 
 namespace mamori::store::pg {
 namespace {
@@ -21,24 +22,23 @@ Status NotFoundOrg(int64_t org_id) {
   return NotFoundError("no organisation " + std::to_string(org_id));
 }
 
+// The counts come from host_check_counts (console migration 2), kept by
+// triggers on check_results; LEFT JOIN so a host without a row still lists.
 constexpr char kEndpointColumns[] =
     "SELECT h.id, h.org_id, h.hostname, h.os_name, h.os_version, "
     "h.agent_version, h.serial, h.is_clone, h.enrolled_at, h.last_seen, "
     "h.last_collected_at, h.reports_stored, "
-    "(SELECT count(*) FROM check_results c WHERE c.host_id = h.id AND "
-    "c.status = 'fail') AS failing, "
-    "(SELECT count(*) FROM check_results c WHERE c.host_id = h.id AND "
-    "c.status IN ('unknown', 'error')) AS unknown ";
+    "coalesce(hc.failing, 0) AS failing, coalesce(hc.unknown, 0) AS unknown ";
+constexpr char kEndpointCounts[] =
+    " LEFT JOIN host_check_counts hc ON hc.host_id = h.id ";
 
 constexpr char kFindEndpoint[] =
     "SELECT h.id, h.org_id, h.hostname, h.os_name, h.os_version, "
     "h.agent_version, h.serial, h.is_clone, h.enrolled_at, h.last_seen, "
     "h.last_collected_at, h.reports_stored, "
-    "(SELECT count(*) FROM check_results c WHERE c.host_id = h.id AND "
-    "c.status = 'fail') AS failing, "
-    "(SELECT count(*) FROM check_results c WHERE c.host_id = h.id AND "
-    "c.status IN ('unknown', 'error')) AS unknown "
-    "FROM hosts h WHERE h.id = $1 AND h.org_id = $2";
+    "coalesce(hc.failing, 0) AS failing, coalesce(hc.unknown, 0) AS unknown "
+    "FROM hosts h LEFT JOIN host_check_counts hc ON hc.host_id = h.id "
+    "WHERE h.id = $1 AND h.org_id = $2";
 
 EndpointSummary EndpointFromRow(const Rows& rows, int r,
                                 int64_t silent_before) {
@@ -164,9 +164,20 @@ Result<EndpointPage> PgConsoleStore::ListEndpoints(const OrgScope& scope,
     if (!org.ok()) return org.status();
     if (org->size() == 0) return NotFoundOrg(org_id);
   }
-  // Text keys fold ASCII only and sort by byte, as SQLite does, whatever
-  // the database's locale.
-  const char* key = "lower(h.hostname COLLATE \"C\")";
+  // Only fixed fragments are spliced in, chosen by which filters are set
+  // (so a prepared statement's plan can use the index that serves its
+  // filters); every value is bound. Text keys fold ASCII only and sort by
+  // byte, as SQLite does, whatever the database's locale.
+  Params params;
+  auto arg = [&params](auto value) {
+    params.Add(value);
+    return "$" + std::to_string(params.size());
+  };
+  const std::string org = arg(org_id);
+  std::string from = "FROM hosts h";
+  std::string id = "h.id";
+  std::string key = "lower(h.hostname COLLATE \"C\")";
+  std::string where = " WHERE h.org_id = " + org;
   switch (query.sort) {
     case EndpointSort::kHostname:
       break;
@@ -177,76 +188,89 @@ Result<EndpointPage> PgConsoleStore::ListEndpoints(const OrgScope& scope,
       key = "h.last_seen";
       break;
     case EndpointSort::kFailing:
-      key =
-          "(SELECT count(*) FROM check_results c WHERE c.host_id = h.id AND "
-          "c.status = 'fail')";
+      // host_check_counts_org (org_id, failing, host_id) in order.
+      from = "FROM host_check_counts hc JOIN hosts h ON h.id = hc.host_id";
+      id = "hc.host_id";
+      key = "hc.failing";
+      where += " AND hc.org_id = " + org;
       break;
   }
-  // As on SQLite: only these fixed fragments are spliced in, every value is
-  // bound, and the page's failing/unknown counts are read after the LIMIT.
-  const std::string filtered =
-      std::string("SELECT h.id AS id, ") + key +
-      " AS sort_key FROM hosts h WHERE h.org_id = $1 "
-      "AND ($2::text = '' OR strpos(lower(h.hostname), lower($2)) > 0 "
-      " OR strpos(lower(h.os_name || ' ' || h.os_version), lower($2)) > 0 "
-      " OR strpos(lower(h.serial), lower($2)) > 0) "
-      "AND ($3::text = '' OR strpos(lower(h.os_name), lower($3)) > 0) "
-      "AND (NOT $4::boolean OR h.last_seen < $5) "
-      "AND (NOT $6::boolean OR h.is_clone = 1) "
-      "AND (cardinality($7::text[]) = 0 OR EXISTS (SELECT 1 FROM "
-      " check_results c WHERE c.host_id = h.id AND c.status = 'fail' AND "
-      " c.check_id = ANY($7::text[])))";
-  std::vector<std::string> checks;
-  for (const std::string& check : query.failing_checks) {
-    // Check ids are [a-z0-9_.-]; anything else cannot match one.
-    std::string kept;
-    for (char c : check) {
-      if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' ||
-          c == '-') {
-        kept.push_back(c);
-      }
+  // The text search: strpos(lower(x), lower(q)) > 0 as before, written as
+  // lower(x) LIKE lower('%q%') (the same test, with q's LIKE characters
+  // escaped) when q is long enough for the pg_trgm indexes on those
+  // expressions (store/endpoint_search.h); shorter, as before.
+  if (!query.search.empty()) {
+    if (UsesSearchIndex(query.search)) {
+      const std::string like =
+          "lower(" + arg(LikeContaining(query.search)) + ")";
+      where += " AND (lower(h.hostname) LIKE " + like +
+               " OR lower(h.os_name || ' ' || h.os_version) LIKE " + like +
+               " OR lower(h.serial) LIKE " + like + ")";
+    } else {
+      const std::string text = "lower(" + arg(query.search) + "::text)";
+      where += " AND (strpos(lower(h.hostname), " + text +
+               ") > 0 OR strpos(lower(h.os_name || ' ' || h.os_version), " +
+               text + ") > 0 OR strpos(lower(h.serial), " + text + ") > 0)";
     }
-    checks.push_back(std::move(kept));
   }
-  const std::string checks_array =
-      TextArray(std::vector<std::string_view>(checks.begin(), checks.end()));
+  // The OS filter reads every host, as on SQLite (sqlite_console_store.cpp
+  // says why: its texts match most of a fleet).
+  if (!query.os.empty()) {
+    where +=
+        " AND strpos(lower(h.os_name), lower(" + arg(query.os) + "::text)) > 0";
+  }
   const int64_t silent_before = ToUnixSeconds(now) - query.silent_after.count();
-  auto bound = [&] {
-    return Params()
-        .Add(org_id)
-        .Add(query.search)
-        .Add(query.os)
-        .Add(query.silent_only)
-        .Add(silent_before)
-        .Add(query.clones_only)
-        .Add(checks_array);
-  };
+  if (query.silent_only) {
+    where += " AND h.last_seen < " + arg(silent_before);
+  }
+  if (query.clones_only) where += " AND h.is_clone = 1";
+  if (!query.failing_checks.empty()) {
+    std::vector<std::string> checks;
+    for (const std::string& check : query.failing_checks) {
+      // Check ids are [a-z0-9_.-]; anything else cannot match one.
+      std::string kept;
+      for (char c : check) {
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+            c == '.' || c == '-') {
+          kept.push_back(c);
+        }
+      }
+      checks.push_back(std::move(kept));
+    }
+    where +=
+        " AND EXISTS (SELECT 1 FROM check_results c WHERE c.host_id = h.id "
+        "AND c.status = 'fail' AND c.check_id = ANY(" +
+        arg(TextArray(
+            std::vector<std::string_view>(checks.begin(), checks.end()))) +
+        "::text[]))";
+  }
+  const std::string filtered =
+      "SELECT " + id + " AS id, " + key + " AS sort_key " + from + where;
 
   EndpointPage page;
   {
     Result<Rows> count = conn_.Query(
-        Interned("SELECT count(*) FROM (" + filtered + ") f"), bound());
+        Interned("SELECT count(*) FROM (" + filtered + ") f"), params);
     if (!count.ok()) return count.status();
     page.total = count->Int(0, 0);
   }
   const char* cmp = query.descending ? "<" : ">";
   const char* dir = query.descending ? " DESC" : "";
-  const std::string typed_key = integer_key ? "$9::bigint" : "$9::text";
   std::string page_keys = "SELECT id, sort_key FROM (" + filtered + ") f ";
   if (cursor) {
+    const std::string typed_key =
+        arg(cursor->key) + (integer_key ? "::bigint" : "::text");
+    const std::string after_id = arg(cursor->id);
     page_keys += std::string("WHERE (sort_key ") + cmp + " " + typed_key +
-                 " OR (sort_key = " + typed_key + " AND id " + cmp + " $10)) ";
+                 " OR (sort_key = " + typed_key + " AND id " + cmp + " " +
+                 after_id + ")) ";
   }
-  page_keys +=
-      std::string("ORDER BY sort_key") + dir + ", id" + dir + " LIMIT $8";
-  const char* sql = Interned(std::string(kEndpointColumns) +
-                             ", p.sort_key FROM (" + page_keys +
-                             ") p JOIN hosts h ON h.id = p.id ORDER BY "
-                             "p.sort_key" +
-                             dir + ", p.id" + dir);
-  Params params = bound();
-  params.Add(int64_t{query.limit + 1});
-  if (cursor) params.Add(cursor->key).Add(cursor->id);
+  page_keys += std::string("ORDER BY sort_key") + dir + ", id" + dir +
+               " LIMIT " + arg(int64_t{query.limit + 1});
+  const char* sql =
+      Interned(std::string(kEndpointColumns) + ", p.sort_key FROM (" +
+               page_keys + ") p JOIN hosts h ON h.id = p.id" + kEndpointCounts +
+               "ORDER BY p.sort_key" + dir + ", p.id" + dir);
   Result<Rows> rows = conn_.Query(sql, params);
   if (!rows.ok()) return rows.status();
   for (int r = 0; r < rows->size(); ++r) {

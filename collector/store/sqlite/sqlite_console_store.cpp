@@ -1,11 +1,14 @@
 #include "collector/store/sqlite/sqlite_console_store.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <unordered_map>
 #include <utility>
+#include <variant>
 
 #include "collector/store/endpoint_cursor.h"
+#include "collector/store/endpoint_search.h"
 #include "common/text.h"
 
 namespace mamori::store {
@@ -32,14 +35,43 @@ Status NotFoundOrg(int64_t org_id) {
   return NotFoundError("no organisation " + std::to_string(org_id));
 }
 
+// The counts come from host_check_counts (console migration 3), which the
+// grading run's writes keep; LEFT JOIN so a host without a row (none after
+// the migration) still lists, with zero.
 constexpr char kEndpointSelect[] =
     "SELECT h.id, h.org_id, h.hostname, h.os_name, h.os_version, "
     "h.agent_version, h.serial, h.is_clone, h.enrolled_at, h.last_seen, "
     "h.last_collected_at, h.reports_stored, "
-    "(SELECT COUNT(*) FROM check_results c WHERE c.host_id = h.id AND "
-    "c.status = 'fail') AS failing, "
-    "(SELECT COUNT(*) FROM check_results c WHERE c.host_id = h.id AND "
-    "c.status IN ('unknown', 'error')) AS unknown ";
+    "coalesce(hc.failing, 0) AS failing, coalesce(hc.unknown, 0) AS unknown ";
+constexpr char kEndpointCounts[] =
+    " LEFT JOIN host_check_counts hc ON hc.host_id = h.id ";
+
+// Bound values of a statement assembled from fixed fragments: Arg() appends
+// a value and returns its placeholder.
+class Args {
+ public:
+  std::string Arg(int64_t v) {
+    values_.emplace_back(v);
+    return "?" + std::to_string(values_.size());
+  }
+  std::string Arg(std::string v) {
+    values_.emplace_back(std::move(v));
+    return "?" + std::to_string(values_.size());
+  }
+  void BindTo(Statement& s) const {
+    for (size_t i = 0; i < values_.size(); ++i) {
+      const int index = static_cast<int>(i + 1);
+      if (const int64_t* v = std::get_if<int64_t>(&values_[i])) {
+        s.Bind(index, *v);
+      } else {
+        s.Bind(index, std::get<std::string>(values_[i]));
+      }
+    }
+  }
+
+ private:
+  std::vector<std::variant<int64_t, std::string>> values_;
+};
 
 EndpointSummary EndpointFromRow(const Statement& s, int64_t silent_before) {
   EndpointSummary e;
@@ -226,42 +258,9 @@ Result<EndpointPage> SqliteConsoleStore::ListEndpoints(
     if (!found.ok()) return found.status();
     if (!*found) return NotFoundOrg(org_id);
   }
-  const char* key = "lower(h.hostname)";
-  switch (query.sort) {
-    case EndpointSort::kHostname:
-      break;
-    case EndpointSort::kOs:
-      key = "lower(h.os_name || ' ' || h.os_version)";
-      break;
-    case EndpointSort::kLastSeen:
-      key = "h.last_seen";
-      break;
-    case EndpointSort::kFailing:
-      key =
-          "(SELECT COUNT(*) FROM check_results c WHERE c.host_id = h.id AND "
-          "c.status = 'fail')";
-      break;
-  }
-  // Only these fixed fragments are spliced into the SQL; every value the
-  // caller gave is bound. The failing counts and the rule filter read only
-  // indexes (grading migration 9: check_results_host_status, and
-  // check_results_org as one range per check). The filter yields ids and sort
-  // keys only; the page's rows get their failing/unknown counts (two look-ups
-  // in check_results each) after the LIMIT, so a page costs them 50 times, not
-  // once per host of the organisation (10,000: docs/performance.md, "Web
-  // console").
-  const std::string filtered =
-      std::string("SELECT h.id AS id, ") + key +
-      " AS sort_key FROM hosts h WHERE h.org_id = ?1 "
-      "AND (?2 = '' OR instr(lower(h.hostname), lower(?2)) > 0 "
-      " OR instr(lower(h.os_name || ' ' || h.os_version), lower(?2)) > 0 "
-      " OR instr(lower(h.serial), lower(?2)) > 0) "
-      "AND (?3 = '' OR instr(lower(h.os_name), lower(?3)) > 0) "
-      "AND (?4 = 0 OR h.last_seen < ?5) "
-      "AND (?6 = 0 OR h.is_clone = 1) "
-      "AND (?7 = '[]' OR h.id IN (SELECT c.host_id FROM check_results c "
-      " WHERE c.org_id = ?1 AND c.check_id IN (SELECT value FROM "
-      " json_each(?7)) AND c.status = 'fail'))";
+  // Only fixed fragments are spliced into the SQL, chosen by which filters
+  // are set (so each statement's plan can use the index that serves it);
+  // every value the caller gave is bound.
   std::string checks = "[";
   for (size_t i = 0; i < query.failing_checks.size(); ++i) {
     checks += (i ? "," : "") + std::string("\"");
@@ -276,22 +275,76 @@ Result<EndpointPage> SqliteConsoleStore::ListEndpoints(
   }
   checks += "]";
   const int64_t silent_before = ToUnixSeconds(now) - query.silent_after.count();
-  auto bind = [&](Statement& s) {
-    s.Bind(1, org_id)
-        .Bind(2, query.search)
-        .Bind(3, query.os)
-        .Bind(4, int64_t{query.silent_only ? 1 : 0})
-        .Bind(5, silent_before)
-        .Bind(6, int64_t{query.clones_only ? 1 : 0})
-        .Bind(7, checks);
-  };
+  Args args;
+  const std::string org = args.Arg(org_id);
+  // Sorted by failing checks, the rows come from host_check_counts' index
+  // (org_id, failing, host_id) in order, each host joined by its key; the
+  // other sorts walk their hosts index (core migration 5).
+  std::string from = "FROM hosts h";
+  std::string id = "h.id";
+  std::string key = "lower(h.hostname)";
+  std::string where = " WHERE h.org_id = " + org;
+  switch (query.sort) {
+    case EndpointSort::kHostname:
+      break;
+    case EndpointSort::kOs:
+      key = "lower(h.os_name || ' ' || h.os_version)";
+      break;
+    case EndpointSort::kLastSeen:
+      key = "h.last_seen";
+      break;
+    case EndpointSort::kFailing:
+      from = "FROM host_check_counts hc JOIN hosts h ON h.id = hc.host_id";
+      id = "hc.host_id";
+      key = "hc.failing";
+      where += " AND hc.org_id = " + org;
+      break;
+  }
+  // The text search: the exact test as before (instr over ASCII-folded
+  // text), narrowed first through the trigram index when the text is long
+  // enough for it (store/endpoint_search.h).
+  if (!query.search.empty()) {
+    const std::string text = args.Arg(query.search);
+    if (UsesSearchIndex(query.search)) {
+      where +=
+          " AND h.id IN (SELECT rowid FROM hosts_search WHERE "
+          "hosts_search MATCH " +
+          args.Arg(Fts5Phrase(query.search)) + ")";
+    }
+    where += " AND (instr(lower(h.hostname), lower(" + text +
+             ")) > 0 OR instr(lower(h.os_name || ' ' || h.os_version), lower(" +
+             text + ")) > 0 OR instr(lower(h.serial), lower(" + text +
+             ")) > 0)";
+  }
+  // The OS filter reads every host: its texts ("Debian", "Windows") match
+  // most of a fleet, and for those the index costs more than the scan (all
+  // 10,000 hosts matching: 19 ms of CPU through hosts_search, 4 ms
+  // without; docs/performance.md, "Fourth pass").
+  if (!query.os.empty()) {
+    where +=
+        " AND instr(lower(h.os_name), lower(" + args.Arg(query.os) + ")) > 0";
+  }
+  if (query.silent_only) {
+    where += " AND h.last_seen < " + args.Arg(silent_before);
+  }
+  if (query.clones_only) where += " AND h.is_clone = 1";
+  if (!query.failing_checks.empty()) {
+    // One range of check_results_org per check (grading migration 9).
+    where +=
+        " AND h.id IN (SELECT c.host_id FROM check_results c WHERE "
+        "c.org_id = " +
+        org + " AND c.check_id IN (SELECT value FROM json_each(" +
+        args.Arg(checks) + ")) AND c.status = 'fail')";
+  }
+  const std::string filtered =
+      "SELECT " + id + " AS id, " + key + " AS sort_key " + from + where;
 
   EndpointPage page;
   {
     Result<Statement> count =
         db.Prepare("SELECT COUNT(*) FROM (" + filtered + ")");
     if (!count.ok()) return count.status();
-    bind(*count);
+    args.BindTo(*count);
     Result<bool> row = count->Step();
     if (!row.ok()) return row.status();
     page.total = *row ? count->ColumnInt(0) : 0;
@@ -300,28 +353,23 @@ Result<EndpointPage> SqliteConsoleStore::ListEndpoints(
   const char* dir = query.descending ? " DESC" : "";
   std::string page_keys = "SELECT id, sort_key FROM (" + filtered + ") ";
   if (cursor) {
-    page_keys += std::string("WHERE (sort_key ") + cmp +
-                 " ?8 OR (sort_key = ?8 " + "AND id " + cmp + " ?9)) ";
+    const std::string after_key = integer_key
+                                      ? args.Arg(*ParseInt64(cursor->key))
+                                      : args.Arg(cursor->key);
+    const std::string after_id = args.Arg(cursor->id);
+    page_keys += std::string("WHERE (sort_key ") + cmp + " " + after_key +
+                 " OR (sort_key = " + after_key + " AND id " + cmp + " " +
+                 after_id + ")) ";
   }
-  page_keys +=
-      std::string("ORDER BY sort_key") + dir + ", id" + dir + " LIMIT ?10";
+  page_keys += std::string("ORDER BY sort_key") + dir + ", id" + dir +
+               " LIMIT " + args.Arg(int64_t{query.limit + 1});
   const std::string sql = std::string(kEndpointSelect) + ", p.sort_key FROM (" +
-                          page_keys +
-                          ") p JOIN hosts h ON h.id = p.id ORDER BY "
-                          "p.sort_key" +
-                          dir + ", p.id" + dir;
+                          page_keys + ") p JOIN hosts h ON h.id = p.id" +
+                          kEndpointCounts + "ORDER BY p.sort_key" + dir +
+                          ", p.id" + dir;
   Result<Statement> s = db.Prepare(sql);
   if (!s.ok()) return s.status();
-  bind(*s);
-  if (cursor) {
-    if (integer_key) {
-      s->Bind(8, *ParseInt64(cursor->key));
-    } else {
-      s->Bind(8, cursor->key);
-    }
-    s->Bind(9, cursor->id);
-  }
-  s->Bind(10, int64_t{query.limit + 1});
+  args.BindTo(*s);
   std::string last_key;
   while (true) {
     Result<bool> row = s->Step();
@@ -360,9 +408,9 @@ Result<EndpointSummary> SqliteConsoleStore::FindEndpoint(
   if (!lease.ok()) return lease.status();
   Database& db = **lease;
   MAMORI_RETURN_IF_ERROR(CheckHost(db, scope, org_id, host_id));
-  Result<Statement> s = db.Prepare(std::string(kEndpointSelect) +
-                                   "FROM hosts h WHERE h.id = ?1 AND "
-                                   "h.org_id = ?2");
+  Result<Statement> s =
+      db.Prepare(std::string(kEndpointSelect) + "FROM hosts h" +
+                 kEndpointCounts + "WHERE h.id = ?1 AND h.org_id = ?2");
   if (!s.ok()) return s.status();
   s->Bind(1, host_id).Bind(2, org_id);
   Result<bool> row = s->Step();

@@ -589,8 +589,9 @@ function supportCell(e) {
 export async function software(ctx, orgId, params) {
   const q = params.get('q') || '';
   const eos = params.get('eos') === 'true';
+  const cursor = params.get('cursor') || '';
   const [org, data, ledger] = await Promise.all([api('GET', `orgs/${orgId}`),
-    api('GET', `orgs/${orgId}/software${query({q, eos: eos ? 'true' : ''})}`),
+    api('GET', `orgs/${orgId}/software${query({q, eos: eos ? 'true' : '', cursor})}`),
     api('GET', `orgs/${orgId}/software/ledger`)]);
   const search = h('input', {id: 'sw-q', name: 'q', type: 'search', value: q});
   const eosOnly = h('input', {id: 'sw-eos', name: 'eos', type: 'checkbox', checked: eos});
@@ -609,5 +610,8 @@ export async function software(ctx, orgId, params) {
     h('p', {class: 'muted', id: 'sw-as-of'}, t('sw.as_of', {time: formatTime(data.computed_at)})),
     data.truncated ? h('p', {class: 'notice'}, t('sw.truncated')) : null,
     data.items.length ? table(null, [t('host.name'), t('host.version'), t('sw.hosts'), t('sw.support'), t('nav.endpoints')],
-      rows, {class: 'list', id: 'software-table'}) : h('p', {}, t('sw.none')));
+      rows, {class: 'list', id: 'software-table'}) : h('p', {}, t('sw.none')),
+    h('nav', {class: 'pager', 'aria-label': 'pages'},
+      cursor ? h('a', {href: `#/orgs/${orgId}/software${query({q, eos: eos ? 'true' : ''})}`}, t('ep.first')) : null,
+      data.next_cursor ? h('a', {id: 'sw-next-page', href: `#/orgs/${orgId}/software${query({q, eos: eos ? 'true' : '', cursor: data.next_cursor})}`}, t('ep.next')) : null));
 }
