@@ -832,13 +832,15 @@ TEST_F(CollectorPostgresTest, SigtermHandsARegradeInProgressBack) {
   ASSERT_TRUE(SendEnroll(*stub, request, &agent).ok());
   Result<std::unique_ptr<TestDatabase::Session>> lock = db_->OpenSession();
   ASSERT_TRUE(lock.ok()) << lock.status().ToString();
+  EXPECT_EQ(DeliverToAll({stub.get()}, MakeReport(agent, "slow", 5))[0],
+            ReportResponse::OUTCOME_STORED);
+  // Locked within the re-grade's 2 s debounce (storing the report wrote
+  // the package links): the claim comes after it, and a software check then
+  // waits on the lock.
   ASSERT_TRUE(
       (*lock)
           ->Exec("BEGIN; LOCK TABLE host_packages IN ACCESS EXCLUSIVE MODE")
           .ok());
-  EXPECT_EQ(DeliverToAll({stub.get()}, MakeReport(agent, "slow", 5))[0],
-            ReportResponse::OUTCOME_STORED);
-  // Claimed after the debounce; a software check then waits on the lock.
   const std::string waiting =
       "SELECT count(*) FROM pg_stat_activity WHERE datname = "
       "current_database() AND wait_event_type = 'Lock'";
