@@ -1521,7 +1521,7 @@ int RunPort(const po::variables_map& vm) {
       std::cout << " " << checks[i].second << "=" << std::fixed
                 << std::setprecision(0) << checks[i].first << "ms";
     }
-    std::cout << std::defaultfloat << std::endl;
+    std::cout << std::defaultfloat << std::setprecision(6) << std::endl;
   }
   return 0;
 }

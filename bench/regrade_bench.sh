@@ -37,11 +37,14 @@ eval "$(scripts/pg-cluster.sh env "$PG_DIR")"
 BASE=$MAMORI_TEST_PG_URL
 
 load() { echo "loadavg $(cut -d' ' -f1-3 /proc/loadavg) nproc=$(nproc)"; }
-# CPU ticks of every process of the cluster (postmaster and its children).
+# CPU ticks of every process of the cluster: the postmaster with its ended
+# children (cutime, cstime: backends that closed between two samples), and
+# its live children.
 pg_cpu() {
-  local main total=0 pid
+  local main total pid
   main=$(head -1 "$PG_DIR/data/postmaster.pid")
-  for pid in "$main" $(pgrep -P "$main" || true); do
+  total=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$main/stat")
+  for pid in $(pgrep -P "$main" || true); do
     [[ -r /proc/$pid/stat ]] || continue
     total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
   done
