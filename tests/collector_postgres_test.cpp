@@ -862,7 +862,8 @@ TEST_F(CollectorPostgresTest, SigtermHandsARegradeInProgressBack) {
   ASSERT_TRUE((*lock)->Exec("COMMIT").ok());
   Collector two(data_, db_->url(), 2);
   ASSERT_NE(two.port(), 0);
-  for (int i = 0; i < 200 && Scalar("SELECT count(*) FROM grade_history") == 0;
+  // The snapshot is written before the queue entry is completed.
+  for (int i = 0; i < 200 && Scalar("SELECT count(*) FROM regrade_queue") > 0;
        ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
