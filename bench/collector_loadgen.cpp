@@ -10,6 +10,8 @@
 //   mamori-loadgen ceiling --agents N [--packages 1500] [--rounds 3]
 //   mamori-loadgen port    --agents N [--packages 1500] [--rounds 3]
 //                          [--fill N] [--fill-packages 150] [--db FILE]
+//                          [--store URL] [--regrades 1]
+//                          [--check-time-limit-ms 4000]
 //   mamori-loadgen pg-ceiling --pg URL --agents N [--packages 1500]
 //                          [--rounds 3]
 //
@@ -28,9 +30,10 @@
 // port (OpenStore, Store::Enroll, the service's ConvertReport,
 // Store::StoreReports in batches of 64 as the collector's writer takes them),
 // so the store's own cost is measured without gRPC, TLS or the queue, then
-// re-grades the organisation once as `serve` does
-// (GradingService::EvaluateOrgId) and prints its time. `pg-ceiling` writes
-// the same rows as `first` and `steady` into a PostgreSQL database whose
+// re-grades the organisation as `serve` does (GradingService::EvaluateOrgId,
+// --regrades times) and prints each pass's time and its slowest checks;
+// --store runs it on any backend (an empty PostgreSQL database). `pg-ceiling`
+// writes the same rows as `first` and `steady` into a PostgreSQL database whose
 // schema `init --store URL` made, from one process with libpq: one
 // transaction per phase, every row of a table in one COPY, the per-round
 // changes as one statement each (the raw PostgreSQL ceiling, issue #17).
@@ -69,6 +72,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -1314,18 +1318,23 @@ int RunPort(const po::variables_map& vm) {
   const int fill_packages = vm["fill-packages"].as<int>();
   const int rounds = vm["rounds"].as<int>();
   const std::string path = vm["db"].as<std::string>();
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    std::remove((path + suffix).c_str());
+  // --store: any store URL (an empty PostgreSQL database) instead of --db.
+  const std::string url = vm.count("store") != 0 ? vm["store"].as<std::string>()
+                                                 : store::SqliteUrl(path);
+  if (vm.count("store") == 0) {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::remove((path + suffix).c_str());
+    }
   }
   const mamori::Clock& clock = mamori::SystemClock::Instance();
-  auto opened = store::OpenStore(store::SqliteUrl(path), clock);
+  auto opened = store::OpenStore(url, clock);
   if (!opened.ok()) {
     std::cerr << opened.status().ToString() << "\n";
     return 1;
   }
   store::Store& st = **opened;
   if (const std::string like = vm["drop-triggers-like"].as<std::string>();
-      !like.empty()) {
+      !like.empty() && vm.count("store") == 0) {
     // One factor at a time (docs/performance.md "Steady ingest,
     // attributed"): the store's own triggers named LIKE the pattern are
     // dropped through a second connection; the store's statements prepare
@@ -1464,23 +1473,56 @@ int RunPort(const po::variables_map& vm) {
     if (!phase("steady", std::move(all))) return 1;
   }
 
-  auto grading = mamori::policy::GradingService::Open({path, ""}, clock);
+  mamori::policy::GradingService::Options grading_options;
+  grading_options.database_path = url;
+  grading_options.check_time_limit =
+      std::chrono::milliseconds(vm["check-time-limit-ms"].as<int>());
+  auto grading = mamori::policy::GradingService::Open(grading_options, clock);
   if (!grading.ok()) {
     std::cerr << grading.status().ToString() << "\n";
     return 1;
   }
-  const auto start = Clock::now();
-  const ProcessSample cpu_before = Sample(getpid());
-  const mamori::Status graded = (*grading)->EvaluateOrgId(org->id);
-  if (!graded.ok()) {
-    std::cerr << "regrade: " << graded.ToString() << "\n";
-    return 1;
+  // The first re-grade writes every result; the next ones are what `serve`
+  // does after a steady round (results unchanged but their times).
+  const int regrades = std::max(1, vm["regrades"].as<int>());
+  for (int pass = 1; pass <= regrades; ++pass) {
+    // Each check's query time: the grading asks go_on after each check's
+    // query, in policy order.
+    std::vector<std::pair<double, std::string>> checks;
+    auto last = Clock::now();
+    const auto& policy_checks = (*grading)->policies().checks;
+    auto go_on = [&]() {
+      const auto now = Clock::now();
+      const size_t i = checks.size();
+      checks.push_back(
+          {std::chrono::duration<double, std::milli>(now - last).count(),
+           i < policy_checks.size() ? policy_checks[i].id : "?"});
+      last = now;
+      return mamori::Status::Ok();
+    };
+    // For a script sampling the database server's CPU around the pass.
+    std::cout << "phase_start=port_regrade pass=" << pass << std::endl;
+    const auto start = Clock::now();
+    const ProcessSample cpu_before = Sample(getpid());
+    const mamori::Status graded = (*grading)->EvaluateOrgId(org->id, go_on);
+    if (!graded.ok()) {
+      std::cerr << "regrade: " << graded.ToString() << "\n";
+      return 1;
+    }
+    std::cout << "phase=port_regrade pass=" << pass << " hosts=" << total
+              << " seconds="
+              << std::chrono::duration<double>(Clock::now() - start).count()
+              << " cpu_s="
+              << Sample(getpid()).cpu_seconds - cpu_before.cpu_seconds
+              << std::endl;
+    std::sort(checks.rbegin(), checks.rend());
+    std::cout << "slowest_checks pass=" << pass;
+    for (size_t i = 0; i < checks.size() && i < 8; ++i) {
+      std::cout << " " << checks[i].second << "=" << std::fixed
+                << std::setprecision(0) << checks[i].first << "ms";
+    }
+    std::cout << std::defaultfloat << std::setprecision(6) << std::endl;
   }
-  std::cout << "phase=port_regrade hosts=" << total << " seconds="
-            << std::chrono::duration<double>(Clock::now() - start).count()
-            << " cpu_s="
-            << Sample(getpid()).cpu_seconds - cpu_before.cpu_seconds
-            << std::endl;
   return 0;
 }
 
@@ -1528,6 +1570,12 @@ int main(int argc, char** argv) {
       "do (fault tests)")(
       "retry-seconds", po::value<int>()->default_value(120),
       "first/steady: give a report up after this many seconds of errors")(
+      "store", po::value<std::string>(),
+      "port: a store URL (postgresql://… of an empty database) instead of "
+      "--db")("regrades", po::value<int>()->default_value(1),
+              "port: re-grade the organisation this many times")(
+      "check-time-limit-ms", po::value<int>()->default_value(4000),
+      "port: the grading's check time limit (serve's default 4000)")(
       "pg", po::value<std::string>(),
       "pg-ceiling: postgresql:// URL of a database made by init --store")(
       "acked", po::value<std::string>(),

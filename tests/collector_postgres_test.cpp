@@ -809,6 +809,69 @@ int Regradings(const std::string& log) {
           .value_or(-1));
 }
 
+// SIGTERM while a re-grade waits on a slow check (its query blocked in
+// PostgreSQL on a lock this test holds): serve interrupts the query, hands
+// the organisation back to the queue and exits without the lock ever being
+// released; the next collector grades it.
+TEST_F(CollectorPostgresTest, SigtermHandsARegradeInProgressBack) {
+  Collector one(data_, db_->url(), 1);
+  ASSERT_NE(one.port(), 0);
+  std::string token;
+  ASSERT_EQ(RunCli({"token", "create", "--org", "acme", "--quiet", "--data",
+                    data_, "--store", db_->url()},
+                   &token),
+            0)
+      << token;
+  token = std::string(Trim(token));
+  auto stub = v1::Collector::NewStub(TlsChannel(one.port(), ca_pem_));
+  Agent agent;
+  v1::EnrollRequest request;
+  request.set_token(token);
+  request.mutable_identity()->set_machine_id("slow-1");
+  request.mutable_identity()->set_hostname("pc-slow");
+  ASSERT_TRUE(SendEnroll(*stub, request, &agent).ok());
+  Result<std::unique_ptr<TestDatabase::Session>> lock = db_->OpenSession();
+  ASSERT_TRUE(lock.ok()) << lock.status().ToString();
+  EXPECT_EQ(DeliverToAll({stub.get()}, MakeReport(agent, "slow", 5))[0],
+            ReportResponse::OUTCOME_STORED);
+  // Locked within the re-grade's 2 s debounce (storing the report wrote
+  // the package links): the claim comes after it, and a software check then
+  // waits on the lock.
+  ASSERT_TRUE(
+      (*lock)
+          ->Exec("BEGIN; LOCK TABLE host_packages IN ACCESS EXCLUSIVE MODE")
+          .ok());
+  const std::string waiting =
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+      "current_database() AND wait_event_type = 'Lock'";
+  const std::string leased =
+      "SELECT count(*) FROM regrade_queue WHERE lease_owner IS NOT NULL";
+  for (int i = 0; i < 200 && (Scalar(waiting) == 0 || Scalar(leased) == 0);
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(Scalar(leased), 1) << one.log();
+  ASSERT_GT(Scalar(waiting), 0) << one.log();
+  EXPECT_EQ(one.Stop(SIGTERM), 0) << one.log();
+  // Stopped with the lock still held: handed back, pending, not graded.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM regrade_queue WHERE lease_owner IS "
+                   "NULL"),
+            1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM grade_history"), 0);
+  EXPECT_EQ(Regradings(one.log()), 0) << one.log();
+  ASSERT_TRUE((*lock)->Exec("COMMIT").ok());
+  Collector two(data_, db_->url(), 2);
+  ASSERT_NE(two.port(), 0);
+  // The snapshot is written before the queue entry is completed.
+  for (int i = 0; i < 200 && Scalar("SELECT count(*) FROM regrade_queue") > 0;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(Scalar("SELECT count(*) FROM grade_history"), 1) << two.log();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM regrade_queue"), 0);
+  EXPECT_EQ(two.Stop(SIGTERM), 0) << two.log();
+}
+
 TEST_F(CollectorPostgresTest, ABurstAcrossTwoCollectorsIsGradedOnce) {
   Collector one(data_, db_->url(), 1);
   Collector two(data_, db_->url(), 2);

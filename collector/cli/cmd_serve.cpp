@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <ctime>
+#include <functional>
 
 #include "collector/alerts/alert_service.h"
 #include "collector/cli/cli_common.h"
@@ -270,9 +271,11 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   }
   alerts::AlertService* raiser = alert_raiser.get();
   alerts::AlertWorker* alert_sender = alert_worker.get();
-  const auto evaluate = [grader, raiser, alert_sender](int64_t org_id) {
+  const auto evaluate_until = [grader, raiser, alert_sender](
+                                  int64_t org_id,
+                                  const std::function<Status()>& go_on) {
     if (grader == nullptr) return Status::Ok();
-    MAMORI_RETURN_IF_ERROR(grader->EvaluateOrgId(org_id));
+    MAMORI_RETURN_IF_ERROR(grader->EvaluateOrgId(org_id, go_on));
     if (raiser == nullptr) return Status::Ok();
     // A failure to raise alerts must not count as a failed grading.
     if (Status s = raiser->AfterGrading(org_id, *grader); !s.ok()) {
@@ -281,6 +284,9 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
     }
     alert_sender->Kick();
     return Status::Ok();
+  };
+  const auto evaluate = [&evaluate_until](int64_t org_id) {
+    return evaluate_until(org_id, nullptr);
   };
   // SQLite: one collector, re-grades scheduled in this process.
   policy::EvaluationWorker regrade(evaluate, SystemClock::Instance(),
@@ -292,6 +298,11 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
     Result<std::unique_ptr<store::RegradeQueue>> queue =
         store::OpenRegradeQueue(paths.store_url);
     if (!queue.ok()) return Failure(kCommand, queue.status(), err);
+    // The lease renewals' own session: a slow check query on the grading
+    // thread does not hold them up.
+    Result<std::unique_ptr<store::RegradeQueue>> heartbeat =
+        store::OpenRegradeQueue(paths.store_url);
+    if (!heartbeat.ok()) return Failure(kCommand, heartbeat.status(), err);
     char host[256] = {};
     gethostname(host, sizeof(host) - 1);
     // Unique among the collectors of the database: host, process and a
@@ -300,8 +311,9 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
                               std::to_string(getpid()) + ":" +
                               pki::RandomSecret(6);
     shared_regrade = std::make_unique<policy::SharedEvaluationWorker>(
-        evaluate, std::move(queue).value(), owner, SystemClock::Instance(),
-        store::RegradeTiming{}, std::chrono::milliseconds(250));
+        evaluate_until, std::move(queue).value(), std::move(heartbeat).value(),
+        owner, SystemClock::Instance(), store::RegradeTiming{},
+        std::chrono::milliseconds(250), [grader] { grader->InterruptCheck(); });
     shared_regrade->Start();
   } else if (grader != nullptr) {
     regrade.Start();
@@ -435,10 +447,14 @@ int RunServe(const std::vector<std::string>& args, std::ostream& out,
   }
   MAMORI_LOG(kInfo) << "signal " << signal_number
                     << ": stopping (finishing in-flight reports)";
+  // A re-grade in progress stops at its next check while the server drains.
+  if (shared_regrade) shared_regrade->RequestStop();
   if (*console) (*console)->Stop();
   scheduled.Stop();  // a round in progress finishes first
   (*server)->Shutdown();
-  // After the last commit: grade what those reports changed, then stop.
+  // After the last commit: on SQLite grade what those reports changed, then
+  // stop; on PostgreSQL hand it to the queue for the other collectors (or
+  // this one's next start) and stop a pass in progress at its next check.
   regrade.Stop();
   if (shared_regrade) shared_regrade->Stop();
   if (alert_worker) alert_worker->Stop();

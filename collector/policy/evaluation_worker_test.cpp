@@ -67,3 +67,28 @@ TEST(EvaluationWorkerTest, StopEvaluatesWhatIsPendingAndCountsFailures) {
 
 }  // namespace
 }  // namespace mamori::policy
+
+namespace mamori::policy {
+namespace {
+
+// The check time limit grows with the organisation past its base size
+// (issue #17: a 100,000-host organisation's checks ran into 4 s).
+TEST(ScaledCheckTimeLimitTest, GrowsInProportionPastTheBaseHostsUpToACap) {
+  const milliseconds base(4000);
+  EXPECT_EQ(ScaledCheckTimeLimit(base, 10'000, 0), base);
+  EXPECT_EQ(ScaledCheckTimeLimit(base, 10'000, 300), base);
+  EXPECT_EQ(ScaledCheckTimeLimit(base, 10'000, 10'000), base);
+  EXPECT_EQ(ScaledCheckTimeLimit(base, 10'000, 15'000), milliseconds(6000));
+  EXPECT_EQ(ScaledCheckTimeLimit(base, 10'000, 100'000), milliseconds(40'000));
+  EXPECT_EQ(ScaledCheckTimeLimit(base, 10'000, 10'000'000), kMaxCheckTimeLimit);
+  // serve's default base: 1,000 hosts.
+  EXPECT_EQ(ScaledCheckTimeLimit(base, 1'000, 10'000), milliseconds(40'000));
+  EXPECT_EQ(ScaledCheckTimeLimit(base, 1'000, 100'000), kMaxCheckTimeLimit);
+  // No base size: the limit stays; a base above the cap is never cut.
+  EXPECT_EQ(ScaledCheckTimeLimit(base, 0, 100'000), base);
+  EXPECT_EQ(ScaledCheckTimeLimit(milliseconds(600'000), 10, 100'000),
+            milliseconds(600'000));
+}
+
+}  // namespace
+}  // namespace mamori::policy

@@ -49,6 +49,16 @@ grading::Claim ClaimFromIpa(grading::IpaAnswer a) {
 
 }  // namespace
 
+std::chrono::milliseconds ScaledCheckTimeLimit(std::chrono::milliseconds base,
+                                               int64_t base_hosts,
+                                               int64_t hosts) {
+  if (base_hosts <= 0 || hosts <= base_hosts) return base;
+  // hosts / base_hosts in whole thousandths, so nothing overflows.
+  const int64_t permille = hosts * 1000 / base_hosts;
+  const std::chrono::milliseconds scaled{base.count() * permille / 1000};
+  return std::min(std::max(scaled, base), std::max(base, kMaxCheckTimeLimit));
+}
+
 grading::TechnicalSettings SettingsFrom(const AnswerSet& answers) {
   grading::TechnicalSettings s;
   auto get = [&](const char* name, int64_t fallback) {
@@ -185,8 +195,9 @@ Result<GradeReport> GradingService::Evaluate(const std::string& org) {
   return Build(*id, org, Mode::kRunReport);
 }
 
-Status GradingService::EvaluateOrgId(int64_t org_id) {
-  return Build(org_id, "", Mode::kRunSnapshot).status();
+Status GradingService::EvaluateOrgId(int64_t org_id,
+                                     const std::function<Status()>& go_on) {
+  return Build(org_id, "", Mode::kRunSnapshot, go_on).status();
 }
 
 Result<GradeReport> GradingService::Report(const std::string& org) {
@@ -330,8 +341,9 @@ Result<GradeReport> GradingService::FromCounts(const store::GradeCounts& counts,
   return r;
 }
 
-Result<GradeReport> GradingService::Build(int64_t org_id,
-                                          const std::string& org, Mode mode) {
+Result<GradeReport> GradingService::Build(
+    int64_t org_id, const std::string& org, Mode mode,
+    const std::function<Status()>& go_on) {
   const bool run_checks =
       mode == Mode::kRunReport || mode == Mode::kRunSnapshot;
   // kRunSnapshot keeps no result: each check's results are stored and
@@ -388,6 +400,9 @@ Result<GradeReport> GradingService::Build(int64_t org_id,
 
   std::vector<grading::CheckResult> current;
   if (run_checks) {
+    store_->check_queries().SetTimeLimit(ScaledCheckTimeLimit(
+        options_.check_time_limit, options_.check_time_limit_hosts,
+        static_cast<int64_t>(r.hosts.size())));
     // Each check's query runs on the store's sandboxed read connection,
     // outside any write transaction (issue #13 point 6: a slow or runaway
     // check holds up no report), then its results are written in a short
@@ -395,6 +410,9 @@ Result<GradeReport> GradingService::Build(int64_t org_id,
     MAMORI_RETURN_IF_ERROR(runner_.RunEach(
         policies_, org_id, r.hosts, r.answers.parameters, r.evaluated_at,
         [&](const Check& check, std::vector<grading::CheckResult>* results) {
+          // Asked before storing: a check whose query a stop cut short
+          // would store `error` for every host.
+          if (go_on) MAMORI_RETURN_IF_ERROR(go_on());
           MAMORI_RETURN_IF_ERROR(store_->SaveCheckResults(
               org_id, check.id, results, policies_.version, r.evaluated_at));
           if (counts) {

@@ -23,7 +23,7 @@
 //   - queries run outside any write transaction: ingest is not held up.
 //
 // Thread safety: one CheckQueries per thread; it owns prepared statements on
-// one connection.
+// one connection. Interrupt() alone may come from another thread.
 
 #include <chrono>
 #include <cstdint>
@@ -83,6 +83,12 @@ class CheckQueries {
   virtual Status Run(const std::string& key, std::string_view sql,
                      int64_t org_id, std::span<const QueryValue> values,
                      const RowSink& sink) = 0;
+
+  // Stops the query a Run is running at this moment; that Run returns
+  // CANCELLED. Nothing when none runs (a Run that starts later is not
+  // affected). The one method that may be called from any thread (a
+  // collector stopping while its grading thread waits on a slow check).
+  virtual void Interrupt() = 0;
 };
 
 }  // namespace mamori::store

@@ -8,7 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "collector/store/grading_port.h"
@@ -160,6 +162,34 @@ TEST_P(CheckQueriesTest, WritesAndSeveralStatementsAreRefused) {
   EXPECT_EQ(two.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(two.message().find("single statement"), std::string::npos)
       << two.message();
+}
+
+// A collector stopping interrupts the check its grading thread waits on
+// (issue #17): from another thread, the running query ends with CANCELLED
+// long before its time limit, and the connection stays usable.
+TEST_P(CheckQueriesTest, InterruptStopsTheRunningQueryFromAnotherThread) {
+  q().SetTimeLimit(std::chrono::milliseconds(120'000));
+  const std::string sql =
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+      "SELECT max(x) FROM c WHERE :org_id > 0";
+  ASSERT_TRUE(q().Describe("runaway", sql).ok());
+  std::vector<QueryValue> values{int64_t{org_ids_[0]}};
+  // Interrupts before the query starts change nothing; one that comes
+  // while it runs stops it. Repeated until Run returns.
+  std::atomic<bool> done{false};
+  std::thread interrupter([&] {
+    while (!done) {
+      q().Interrupt();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  Status st =
+      q().Run("runaway", sql, org_ids_[0], values, [](const QueryRow&) {});
+  done = true;
+  interrupter.join();
+  EXPECT_EQ(st.code(), StatusCode::kCancelled) << st.ToString();
+  EXPECT_EQ(Hostnames("SELECT hostname FROM v_hosts", org_ids_[0]),
+            std::vector<std::string>{"host-acme"});
 }
 
 TEST_P(CheckQueriesTest, TimeLimitStopsARunawayQuery) {

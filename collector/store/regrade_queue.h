@@ -12,8 +12,12 @@
 // one collector only (SELECT … FOR UPDATE SKIP LOCKED, so pollers never
 // wait on each other). After grading, Complete removes the entry when no
 // change came since the claim; otherwise it only ends the lease, so the
-// newer changes are graded in their turn. A collector that dies holding a
-// lease loses it when the lease expires, and another one grades.
+// newer changes are graded in their turn. While it grades, the holder renews
+// its lease (Renew), so a pass longer than the lease is never claimed twice;
+// a collector that dies holding a lease stops renewing it and loses it when
+// it expires, and another one grades. A collector that stops before grading
+// what it claimed hands it back (Release): the entry stays pending and
+// another collector claims it at its next poll.
 //
 // Backends: PostgreSQL (store/postgres/pg_regrade_queue.h, opened with
 // OpenRegradeQueue). SQLite has one collector per file; `serve` keeps using
@@ -67,6 +71,20 @@ class RegradeQueue {
   // had passed to another collector.
   virtual Result<bool> Complete(const RegradeClaim& claim,
                                 std::string_view owner) = 0;
+
+  // Extends `owner`'s lease of `claim.org_id` to `now` + `lease`. Returns
+  // true when it did; false when the entry is no longer leased to `owner`
+  // (completed, released, or claimed by another collector after the lease
+  // had passed); the backend's error otherwise.
+  virtual Result<bool> Renew(const RegradeClaim& claim, std::string_view owner,
+                             TimePoint now,
+                             std::chrono::milliseconds lease) = 0;
+
+  // Ends `owner`'s claim without grading: the entry stays with its pending
+  // changes (its oldest change unchanged), unleased, so any collector may
+  // claim it at once. Returns OK, also when the entry is not leased to
+  // `owner` (nothing to hand back); the backend's error otherwise.
+  virtual Status Release(const RegradeClaim& claim, std::string_view owner) = 0;
 };
 
 }  // namespace mamori::store

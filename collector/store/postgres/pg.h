@@ -120,6 +120,15 @@ class Connection {
   // Returns the rows copied.
   Result<int64_t> CopyIn(std::string_view copy_sql, std::string_view data);
 
+  // A handle that cancels the statement running on this session, usable
+  // from another thread (PQcancel); null when the session is gone.
+  struct FreeCancel {
+    void operator()(PGcancel* c) const { PQfreeCancel(c); }
+  };
+  std::unique_ptr<PGcancel, FreeCancel> NewCancel() {
+    return std::unique_ptr<PGcancel, FreeCancel>(PQgetCancel(conn_.get()));
+  }
+
   // True while a Transaction is open on the session.
   bool InTransaction() const { return in_transaction_; }
   // True when a statement failed inside the open transaction, which then

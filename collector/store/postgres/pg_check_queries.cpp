@@ -434,6 +434,14 @@ Result<const PgCheckQueries::Prepared*> PgCheckQueries::Prepare(
   return &statements_.emplace(key, std::move(p)).first->second;
 }
 
+void PgCheckQueries::Interrupt() {
+  std::lock_guard<std::mutex> lock(cancel_mu_);
+  if (!cancel_) return;
+  char error[256];
+  // A failed request leaves the query to finish (or reach its time limit).
+  if (PQcancel(cancel_.get(), error, sizeof error) != 0) interrupted_ = true;
+}
+
 Result<QueryShape> PgCheckQueries::Describe(const std::string& key,
                                             std::string_view sql) {
   Result<const Prepared*> p = Prepare(key, sql);
@@ -462,8 +470,22 @@ Status PgCheckQueries::Run(const std::string& key, std::string_view sql,
   }
   Transaction tx(conn_);
   MAMORI_RETURN_IF_ERROR(Enter(tx, org_id));
+  {
+    std::lock_guard<std::mutex> lock(cancel_mu_);
+    cancel_ = conn_.NewCancel();
+    interrupted_ = false;
+  }
   Result<Rows> rows = conn_.RunNamed((*p)->name, params);
+  bool interrupted = false;
+  {
+    std::lock_guard<std::mutex> lock(cancel_mu_);
+    cancel_.reset();
+    interrupted = interrupted_;
+  }
   if (!rows.ok()) {
+    if (interrupted) {
+      return Status(StatusCode::kCancelled, "check query interrupted");
+    }
     if (rows.status().code() == StatusCode::kDeadlineExceeded) {
       return DeadlineExceededError("check query stopped after " +
                                    std::to_string(time_limit_.count()) +

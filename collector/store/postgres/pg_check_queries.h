@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,6 +72,7 @@ class PgCheckQueries final : public CheckQueries {
   void SetTimeLimit(std::chrono::milliseconds limit) override {
     time_limit_ = limit;
   }
+  void Interrupt() override;
 
  private:
   struct Prepared {
@@ -84,6 +86,11 @@ class PgCheckQueries final : public CheckQueries {
 
   Connection conn_;
   std::chrono::milliseconds time_limit_ = kDefaultTimeLimit;
+  // The running query's cancel handle (null between queries) and whether
+  // Interrupt() used it; guarded by cancel_mu_.
+  std::mutex cancel_mu_;
+  std::unique_ptr<PGcancel, Connection::FreeCancel> cancel_;
+  bool interrupted_ = false;
   std::map<std::string, Prepared> statements_;
   int64_t next_name_ = 1;
 };

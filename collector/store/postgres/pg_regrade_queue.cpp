@@ -93,4 +93,36 @@ Result<bool> PgRegradeQueue::Complete(const RegradeClaim& claim,
   return false;
 }
 
+Result<bool> PgRegradeQueue::Renew(const RegradeClaim& claim,
+                                   std::string_view owner, TimePoint now,
+                                   std::chrono::milliseconds lease) {
+  // By owner only, not by lease_until: a lease that ran out while nobody
+  // claimed the entry is still this collector's, and nobody graded meanwhile.
+  pg::Params params;
+  params.Add(claim.org_id)
+      .Add(owner)
+      .Add(UnixMillis(now))
+      .Add(static_cast<int64_t>(lease.count()));
+  Result<pg::Rows> renewed = conn_.Query(
+      "UPDATE regrade_queue SET lease_until = $3::bigint + $4::bigint WHERE "
+      "org_id = $1 AND lease_owner = $2",
+      params);
+  if (!renewed.ok()) return renewed.status();
+  return renewed->Affected() > 0;
+}
+
+Status PgRegradeQueue::Release(const RegradeClaim& claim,
+                               std::string_view owner) {
+  // first_change stays: the changes are as old as they were, so the entry
+  // is due for the next collector that polls.
+  pg::Params params;
+  params.Add(claim.org_id).Add(owner);
+  return conn_
+      .Query(
+          "UPDATE regrade_queue SET lease_owner = NULL, lease_until = NULL, "
+          "claimed_at = NULL WHERE org_id = $1 AND lease_owner = $2",
+          params)
+      .status();
+}
+
 }  // namespace mamori::store

@@ -27,6 +27,9 @@ class PgRegradeQueue final : public RegradeQueue {
                                              int limit) override;
   Result<bool> Complete(const RegradeClaim& claim,
                         std::string_view owner) override;
+  Result<bool> Renew(const RegradeClaim& claim, std::string_view owner,
+                     TimePoint now, std::chrono::milliseconds lease) override;
+  Status Release(const RegradeClaim& claim, std::string_view owner) override;
 
  private:
   explicit PgRegradeQueue(pg::Connection conn) : conn_(std::move(conn)) {}

@@ -96,6 +96,7 @@ void SqliteCheckQueries::OrgFunction(sqlite3_context* ctx, int,
 
 int SqliteCheckQueries::Progress(void* self_ptr) {
   auto* self = static_cast<SqliteCheckQueries*>(self_ptr);
+  if (self->interrupted_) return 1;
   if (std::chrono::steady_clock::now() < self->deadline_) return 0;
   self->timed_out_ = true;
   return 1;
@@ -302,6 +303,7 @@ Status SqliteCheckQueries::Run(const std::string& key, std::string_view sql,
   org_id_ = org_id;
   named_ = &names_[key];
   timed_out_ = false;
+  interrupted_ = false;
   deadline_ = std::chrono::steady_clock::now() + time_limit_;
   const StatementRow row(st);
   Status result = Status::Ok();
@@ -309,10 +311,12 @@ Status SqliteCheckQueries::Run(const std::string& key, std::string_view sql,
     const int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) {
-      result = timed_out_ ? DeadlineExceededError(
-                                "stopped after the time limit of " +
-                                std::to_string(time_limit_.count()) + " ms")
-                          : InternalError(sqlite3_errmsg(db_.raw()));
+      result = interrupted_
+                   ? Status(StatusCode::kCancelled, "check query interrupted")
+               : timed_out_ ? DeadlineExceededError(
+                                  "stopped after the time limit of " +
+                                  std::to_string(time_limit_.count()) + " ms")
+                            : InternalError(sqlite3_errmsg(db_.raw()));
       break;
     }
     sink(row);

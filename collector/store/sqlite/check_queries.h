@@ -20,6 +20,7 @@
 //
 // Thread safety: one per thread.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -54,6 +55,7 @@ class SqliteCheckQueries final : public CheckQueries {
   void SetTimeLimit(std::chrono::milliseconds limit) override {
     time_limit_ = limit;
   }
+  void Interrupt() override { interrupted_ = true; }
 
  private:
   SqliteCheckQueries(Database db, std::chrono::milliseconds time_limit)
@@ -73,6 +75,8 @@ class SqliteCheckQueries final : public CheckQueries {
   std::chrono::steady_clock::time_point deadline_ =
       std::chrono::steady_clock::time_point::max();
   bool timed_out_ = false;
+  // Set by Interrupt(), read by the progress handler of the running query.
+  std::atomic<bool> interrupted_{false};
   // Why the authorizer last refused, for the error message.
   std::string denied_;
   // The names each statement's text holds (lower case, quotes removed), by

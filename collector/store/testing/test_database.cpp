@@ -116,6 +116,24 @@ class PgInspector final : public TestDatabase::Inspector {
   pg::Connection conn_;
 };
 
+class SqliteSession final : public TestDatabase::Session {
+ public:
+  explicit SqliteSession(Database db) : db_(std::move(db)) {}
+  Status Exec(const std::string& sql) override { return db_.Exec(sql); }
+
+ private:
+  Database db_;
+};
+
+class PgSession final : public TestDatabase::Session {
+ public:
+  explicit PgSession(pg::Connection conn) : conn_(std::move(conn)) {}
+  Status Exec(const std::string& sql) override { return conn_.Exec(sql); }
+
+ private:
+  pg::Connection conn_;
+};
+
 std::atomic<int> next_database{0};
 
 }  // namespace
@@ -192,6 +210,19 @@ Result<std::string> TestDatabase::ScalarText(const std::string& sql) {
   if (!first.ok()) return first.status();
   if (!first->has_value()) return NotFoundError("no row: " + sql);
   return **first;
+}
+
+Result<std::unique_ptr<TestDatabase::Session>> TestDatabase::OpenSession() {
+  if (backend_ == Backend::kSqlite) {
+    Result<Database> db = Database::Open(url_.substr(7), /*create=*/false);
+    if (!db.ok()) return db.status();
+    return std::unique_ptr<Session>(
+        std::make_unique<SqliteSession>(std::move(db).value()));
+  }
+  Result<pg::Connection> conn = pg::Connection::Open(url_);
+  if (!conn.ok()) return conn.status();
+  return std::unique_ptr<Session>(
+      std::make_unique<PgSession>(std::move(conn).value()));
 }
 
 Result<int64_t> TestDatabase::Scalar(const std::string& sql) {

@@ -52,6 +52,17 @@ class TestDatabase {
   using Table = std::vector<std::vector<std::optional<std::string>>>;
   Result<Table> Query(const std::string& sql);
 
+  // A connection of the test's own, for statements whose effect must last
+  // between calls (a transaction holding a lock while a store waits on it).
+  // Closing it ends what it holds.
+  class Session {
+   public:
+    virtual ~Session() = default;
+    // Runs `sql` (one or more statements). Returns OK or the SQL error.
+    virtual Status Exec(const std::string& sql) = 0;
+  };
+  Result<std::unique_ptr<Session>> OpenSession();
+
   // Reads for Scalar, one per backend (test_database.cpp).
   class Inspector;
 
