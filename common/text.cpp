@@ -119,6 +119,38 @@ bool EqualsIgnoreCaseAscii(std::string_view a, std::string_view b) {
   return true;
 }
 
+std::string HexEncode(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+std::optional<std::string> HexDecode(std::string_view hex, size_t max_bytes) {
+  if (hex.size() % 2 != 0 || hex.size() / 2 > max_bytes) return std::nullopt;
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int value = 0;
+    for (char c : hex.substr(i, 2)) {
+      value <<= 4;
+      if (c >= '0' && c <= '9') {
+        value |= c - '0';
+      } else if (c >= 'a' && c <= 'f') {
+        value |= c - 'a' + 10;
+      } else {
+        return std::nullopt;
+      }
+    }
+    out.push_back(static_cast<char>(value));
+  }
+  return out;
+}
+
 std::optional<uint64_t> ParseUint64(std::string_view text) {
   if (text.empty()) return std::nullopt;
   uint64_t value = 0;

@@ -35,6 +35,11 @@ bool EqualsIgnoreCaseAscii(std::string_view a, std::string_view b);
 std::optional<int64_t> ParseInt64(std::string_view text);
 std::optional<uint64_t> ParseUint64(std::string_view text);
 
+// Lower-case hexadecimal of `bytes`, and back: nullopt on an odd length, a
+// character other than 0-9a-f, or more than `max_bytes` decoded bytes.
+std::string HexEncode(std::string_view bytes);
+std::optional<std::string> HexDecode(std::string_view hex, size_t max_bytes);
+
 // True when `text` is well-formed UTF-8 (no overlongs, no surrogates).
 bool IsValidUtf8(std::string_view text);
 

@@ -35,6 +35,18 @@ TEST(TextTest, CaseAndAffixes) {
   EXPECT_FALSE(EndsWith("x", "-security"));
 }
 
+TEST(TextTest, HexRoundTripsAndRejectsWhatItDidNotWrite) {
+  const std::string bytes("a\x00\xff\x1f", 4);
+  EXPECT_EQ(HexEncode(bytes), "6100ff1f");
+  EXPECT_EQ(HexDecode("6100ff1f", 16), bytes);
+  EXPECT_EQ(HexDecode("", 16), "");
+  EXPECT_FALSE(HexDecode("610", 16));    // odd length
+  EXPECT_FALSE(HexDecode("61FF", 16));   // upper case is not ours
+  EXPECT_FALSE(HexDecode("6g", 16));     // not a digit
+  EXPECT_FALSE(HexDecode("616161", 2));  // more bytes than allowed
+  EXPECT_EQ(HexDecode("6161", 2), "aa");
+}
+
 TEST(TextTest, ParseNumbersRejectsJunkAndOverflow) {
   EXPECT_EQ(ParseInt64("-42"), -42);
   EXPECT_EQ(ParseInt64("9223372036854775807"), INT64_MAX);

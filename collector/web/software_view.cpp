@@ -91,43 +91,9 @@ void SoftwareViewCache::DropLeastRecentlyAsked() {
   }
 }
 
-namespace {
-
-std::string ToHex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
-std::optional<std::string> FromHex(std::string_view hex) {
-  if (hex.size() % 2 != 0) return std::nullopt;
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int value = 0;
-    for (char c : hex.substr(i, 2)) {
-      value <<= 4;
-      if (c >= '0' && c <= '9') {
-        value |= c - '0';
-      } else if (c >= 'a' && c <= 'f') {
-        value |= c - 'a' + 10;
-      } else {
-        return std::nullopt;
-      }
-    }
-    out.push_back(static_cast<char>(value));
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string EncodeSoftwareCursor(std::string_view name,
                                  std::string_view version) {
-  return ToHex(name) + "-" + ToHex(version);
+  return HexEncode(name) + "-" + HexEncode(version);
 }
 
 Result<std::pair<std::string, std::string>> DecodeSoftwareCursor(
@@ -135,8 +101,8 @@ Result<std::pair<std::string, std::string>> DecodeSoftwareCursor(
   const Status bad = InvalidArgumentError("cursor: not a cursor of this list");
   const size_t dash = text.find('-');
   if (dash == std::string_view::npos || text.size() > 4096) return bad;
-  std::optional<std::string> name = FromHex(text.substr(0, dash));
-  std::optional<std::string> version = FromHex(text.substr(dash + 1));
+  std::optional<std::string> name = HexDecode(text.substr(0, dash), 2048);
+  std::optional<std::string> version = HexDecode(text.substr(dash + 1), 2048);
   if (!name || !version) return bad;
   return std::make_pair(std::move(*name), std::move(*version));
 }
